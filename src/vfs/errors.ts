@@ -1,0 +1,32 @@
+// The one error vocabulary of the VFS core. Front-ends translate VfsCode in exactly one table each
+// (fuse/errno-map.ts, webdav/error-map.ts); the PDS layer produces these from PDS error codes.
+
+export const VFS_CODES = [
+  'ENOENT', 'EEXIST', 'ENOTDIR', 'EISDIR', 'ENOTEMPTY', 'EACCES', 'EPERM', 'EROFS', 'ENOSPC',
+  'EINVAL', 'ENAMETOOLONG', 'EAGAIN', 'EBUSY', 'ETIMEDOUT', 'EIO', 'ENOSYS', 'EXDEV', 'EBADF',
+] as const;
+
+export type VfsCode = (typeof VFS_CODES)[number];
+
+export class VfsError extends Error {
+  override readonly name = 'VfsError';
+  constructor(
+    readonly code: VfsCode,
+    message: string,
+    readonly path?: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+
+  static is(err: unknown, code?: VfsCode): err is VfsError {
+    return err instanceof VfsError && (code === undefined || err.code === code);
+  }
+}
+
+/** Wraps anything thrown below the VFS into a VfsError (unknown errors become EIO). */
+export function toVfsError(err: unknown, path?: string): VfsError {
+  if (err instanceof VfsError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  return new VfsError('EIO', message, path, { cause: err });
+}

@@ -1,0 +1,71 @@
+// The seam above the VFS: both front-ends (WebDAV, FUSE) call only this. Paths are POSIX style,
+// absolute within the namespace ("/", "/drives/My Drive/a.txt"). Every method throws VfsError.
+import type { SpaceInfo } from './remote.js';
+
+export type { SpaceInfo } from './remote.js';
+
+export interface NodeInfo {
+  /** Absolute namespace path. */
+  path: string;
+  /** Last path segment as shown (may carry a duplicate-name suffix); '' for the root. */
+  name: string;
+  kind: 'file' | 'dir';
+  size: number;
+  /** Epoch ms. */
+  mtime: number;
+  ctime: number;
+  /** Quoted-etag material: content hash for uploaded files, a local revision for pending ones, '' for dirs. */
+  etag: string;
+  /** Uppercase hex SHA-1 when known. */
+  contentHash?: string;
+  /** Stable numeric id within this process (for FUSE ino). */
+  ino: number;
+  /** The node belongs to a read-only volume (share link, or --read-only). */
+  readOnly: boolean;
+  /** Content is staged locally and not yet uploaded. */
+  pending: boolean;
+}
+
+export interface OpenFlags {
+  read: boolean;
+  write: boolean;
+  create?: boolean;
+  /** With create: fail with EEXIST when the file exists. */
+  exclusive?: boolean;
+  truncate?: boolean;
+  append?: boolean;
+}
+
+export interface FileHandle {
+  readonly path: string;
+  /** Returns the number of bytes read; 0 at EOF. Never waits for more than the blocks it needs. */
+  read(into: Buffer, position: number, length: number): Promise<number>;
+  /** Returns the number of bytes written. Positional; append mode ignores position. */
+  write(from: Buffer, position: number, length: number): Promise<number>;
+  truncate(size: number): Promise<void>;
+  /** Durable locally: staging file fsynced and journal row committed. Surfaces failed uploads. */
+  flush(): Promise<void>;
+  /** Last close of this handle: flushes and hands the file to write-back. */
+  release(): Promise<void>;
+  stat(): Promise<NodeInfo>;
+}
+
+export interface Vfs {
+  stat(path: string): Promise<NodeInfo>;
+  readdir(path: string): Promise<NodeInfo[]>;
+  open(path: string, flags: OpenFlags): Promise<FileHandle>;
+  mkdir(path: string): Promise<NodeInfo>;
+  /** POSIX rename semantics when overwrite is true; EEXIST when false and the target exists. */
+  rename(from: string, to: string, opts?: { overwrite?: boolean }): Promise<void>;
+  /** Server-side copy of a file or folder (recursive). */
+  copy(from: string, to: string, opts?: { overwrite?: boolean }): Promise<void>;
+  /** Files: unlink. Directories: ENOTEMPTY unless recursive. */
+  remove(path: string, opts?: { recursive?: boolean; permanent?: boolean }): Promise<void>;
+  /** Sets mtime (epoch ms); persisted as local_modified_at. */
+  setMtime(path: string, mtime: number): Promise<void>;
+  statfs(path: string): Promise<SpaceInfo>;
+  /** Waits until no upload is pending (or failed for good); reports progress. */
+  drain(onProgress?: (pendingFiles: number, pendingBytes: number) => void): Promise<void>;
+  /** Drains write-back, stops polling, closes SQLite. */
+  close(): Promise<void>;
+}
