@@ -1,0 +1,32 @@
+// Typed options of the composition root (src/app.ts). The CLI builds this from argv; tests build it directly.
+
+export interface AppOptions {
+  /** PDS endpoint; absent means: start the embedded local PDS server on dataDir. */
+  endpoint?: string;
+  refreshToken?: string;
+  clientId?: string;
+  clientSecret?: string;
+  accessToken?: string;
+  /** Store of the embedded local PDS server. */
+  dataDir: string;
+  cacheDir: string;
+  /** Bytes. */
+  cacheMem: number;
+  /** Bytes. */
+  cacheMaxSize: number;
+  /** Bytes. */
+  blockSize: number;
+  /** Serve one drive (name or id) at the root. */
+  drive?: string;
+  /** Share links "ID" or "ID:PASSWORD". */
+  shares?: string[];
+  readOnly: boolean;
+  pollIntervalSec: number;
+  dirCacheTimeSec: number;
+  writeBackSec: number;
+  deletePermanently: boolean;
+  /** Bound of staged-but-not-uploaded bytes; writers wait beyond it. */
+  maxDirtyBytes?: number;
+  /** Called with a rotated refresh token so it can be persisted. */
+  onRefreshToken?: (token: string) => void;
+}
