@@ -1,0 +1,129 @@
+// The composition root: PDS client → volumes → caches → Vfs. With no endpoint configured it starts
+// the embedded local PDS server on the data dir first. Front-ends and tests build everything here.
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { AppOptions } from './app-options.js';
+import { BlockCache } from './cache/blocks/block-cache.js';
+import { CacheDb } from './cache/metadata/db.js';
+import { Journal } from './cache/metadata/journal.js';
+import { MetadataStore } from './cache/metadata/nodes.js';
+import { StagingFiles } from './cache/staging/staging-files.js';
+import { Emulator } from './emulator/index.js';
+import { connectPds, DriveRemote, type PdsClient } from './pds/index.js';
+import { type Logger, silentLogger } from './shared/logger.js';
+import { RemoteBlockSource } from './vfs/block-source.js';
+import { VfsError } from './vfs/errors.js';
+import { Namespace } from './vfs/namespace.js';
+import { PdsVfs } from './vfs/pds-vfs.js';
+import type { Vfs } from './vfs/types.js';
+import { uniqueDirNames, type Volume } from './vfs/volume.js';
+
+export interface App {
+  readonly vfs: Vfs & Pick<PdsVfs, 'status' | 'pollNow' | 'listCalls'>;
+  /** PDS endpoint in use (the embedded server's when none was configured). */
+  readonly endpoint: string;
+  readonly logger: Logger;
+  readonly volumes: readonly Volume[];
+  readonly client: PdsClient;
+  /** Drains uploads, then closes caches and the embedded server. */
+  close(): Promise<void>;
+}
+
+export async function createApp(opts: AppOptions, deps: { logger?: Logger } = {}): Promise<App> {
+  const logger = deps.logger ?? silentLogger();
+  const embedded = opts.endpoint ? undefined : await Emulator.start({ dataDir: opts.dataDir, port: 0 });
+  const cleanup: (() => Promise<void> | void)[] = [];
+  if (embedded) cleanup.push(() => embedded.close());
+  try {
+    const client = connectToSource(opts, embedded, logger);
+    const volumes = await driveVolumes(client, opts);
+    const single = opts.drive !== undefined;
+    const served = single ? [pickDrive(volumes, opts.drive!)] : volumes;
+
+    // One cache per data source: the embedded server's port changes between runs, its store does not.
+    const sourceKey = opts.endpoint ?? `local:${path.resolve(opts.dataDir)}`;
+    const cacheDir = path.join(opts.cacheDir, createHash('sha1').update(sourceKey).digest('hex').slice(0, 12));
+    fs.mkdirSync(cacheDir, { recursive: true, mode: 0o700 });
+    const db = CacheDb.open(path.join(cacheDir, 'metadata.sqlite'));
+    cleanup.unshift(() => db.close());
+    const volumeById = (id: string) => served.find((v) => v.id === id);
+    const blocks = new BlockCache(db, path.join(cacheDir, 'blocks'), new RemoteBlockSource(volumeById), {
+      blockSize: opts.blockSize,
+      memBytes: opts.cacheMem,
+      diskBytes: opts.cacheMaxSize,
+    });
+    const vfs = await PdsVfs.open({
+      ns: new Namespace(served, single),
+      store: new MetadataStore(db),
+      journal: new Journal(db),
+      staging: new StagingFiles(path.join(cacheDir, 'staging')),
+      blocks,
+      logger,
+      opts: {
+        readOnly: opts.readOnly,
+        deletePermanently: opts.deletePermanently,
+        writeBackMs: opts.writeBackSec * 1000,
+        dirCacheTtlMs: opts.dirCacheTimeSec * 1000,
+        pollIntervalMs: opts.pollIntervalSec * 1000,
+        maxDirtyBytes: opts.maxDirtyBytes ?? Math.max(opts.cacheMaxSize, 1024 ** 3),
+      },
+    });
+    logger.info({ endpoint: embedded ? 'embedded local PDS server' : opts.endpoint, volumes: served.map((v) => v.dirName) }, 'ready');
+    return {
+      vfs,
+      endpoint: embedded?.endpoint ?? opts.endpoint!,
+      logger,
+      volumes: served,
+      client,
+      close: async () => {
+        await vfs.close();
+        for (const c of cleanup) await c();
+      },
+    };
+  } catch (e) {
+    for (const c of cleanup) await c();
+    throw e;
+  }
+}
+
+function connectToSource(opts: AppOptions, embedded: Emulator | undefined, logger: Logger): PdsClient {
+  if (embedded) {
+    const account = embedded.devAccount();
+    return connectPds({
+      endpoint: embedded.endpoint,
+      refreshToken: account.refresh_token,
+      clientId: account.client_id,
+      clientSecret: account.client_secret,
+      logger,
+    });
+  }
+  if (opts.accessToken) return connectPds({ endpoint: opts.endpoint!, accessToken: opts.accessToken, logger });
+  if (opts.refreshToken && opts.clientId) {
+    return connectPds({
+      endpoint: opts.endpoint!,
+      refreshToken: opts.refreshToken,
+      clientId: opts.clientId,
+      ...(opts.clientSecret ? { clientSecret: opts.clientSecret } : {}),
+      ...(opts.onRefreshToken ? { onRefreshToken: opts.onRefreshToken } : {}),
+      logger,
+    });
+  }
+  throw new VfsError('EACCES', 'no credentials: give --access-token, or --refresh-token with --client-id (or run pdsfs login)');
+}
+
+async function driveVolumes(client: PdsClient, opts: AppOptions): Promise<Volume[]> {
+  const drives = [];
+  for await (const d of client.listMyDrives()) drives.push(d);
+  const names = uniqueDirNames(drives.map((d) => d.drive_name));
+  return drives.map((d, i) => {
+    const remote = new DriveRemote(client, d.drive_id);
+    return { id: remote.volumeId, dirName: names[i]!, kind: 'drive' as const, remote, readOnly: opts.readOnly };
+  });
+}
+
+function pickDrive(volumes: Volume[], wanted: string): Volume {
+  const hit = volumes.find((v) => v.id.endsWith(`:${wanted}`)) ?? volumes.find((v) => v.dirName.normalize('NFC') === wanted.normalize('NFC'));
+  if (!hit) throw new VfsError('ENOENT', `no drive named or numbered "${wanted}"; drives: ${volumes.map((v) => v.dirName).join(', ')}`);
+  return hit;
+}

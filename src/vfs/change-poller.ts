@@ -1,0 +1,74 @@
+// Keeps the metadata cache current with changes made by other clients: every poll interval it
+// reads each drive's change feed (list_delta) from the cursor kept in SQLite and applies it.
+import type { Logger } from 'pino';
+import type { BlockCache } from '../cache/blocks/block-cache.js';
+import type { MetadataStore } from '../cache/metadata/nodes.js';
+import type { DirCache } from './dir-cache.js';
+import type { RemoteChange } from './remote.js';
+import type { Volume } from './volume.js';
+
+export class ChangePoller {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+
+  constructor(
+    private readonly volumes: readonly Volume[],
+    private readonly store: MetadataStore,
+    private readonly dirs: DirCache,
+    private readonly blocks: BlockCache,
+    private readonly intervalMs: number,
+    private readonly logger: Logger,
+  ) {}
+
+  start(): void {
+    void this.pollAll();
+    this.timer = setInterval(() => void this.pollAll(), this.intervalMs).unref();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  /** One pass over every volume with a change feed; concurrent callers share the pass. */
+  pollAll(): Promise<void> {
+    this.running ??= (async () => {
+      for (const v of this.volumes) {
+        if (!v.remote.capabilities.changeFeed) continue;
+        await this.poll(v).catch((err) => this.logger.warn({ volume: v.dirName, err: String(err?.message ?? err) }, 'change feed poll failed'));
+      }
+    })().finally(() => (this.running = undefined));
+    return this.running;
+  }
+
+  private async poll(v: Volume): Promise<void> {
+    const remote = v.remote;
+    let cursor = this.store.getCursor(v.id);
+    if (!cursor) {
+      // No baseline: whatever was cached before is of unknown age.
+      cursor = await remote.latestCursor!();
+      this.dirs.invalidateVolume(v.id);
+      this.store.setCursor(v.id, cursor);
+      return;
+    }
+    for (;;) {
+      const page = await remote.changes!(cursor);
+      for (const change of page.items) this.apply(v, change);
+      cursor = page.cursor;
+      this.store.setCursor(v.id, cursor);
+      if (!page.hasMore) return;
+    }
+  }
+
+  private apply(v: Volume, change: RemoteChange): void {
+    const old = this.store.get(v.id, change.id);
+    const gone = change.op === 'delete' || change.op === 'trash' || !change.entry;
+    if (gone) {
+      if (old) this.dirs.remove(v, change.id);
+      this.blocks.forget(v.id, change.id);
+      return;
+    }
+    const entry = change.entry!;
+    if (old && old.revision !== entry.revision) this.blocks.forget(v.id, entry.id);
+    this.dirs.put(v, entry);
+  }
+}

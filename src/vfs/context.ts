@@ -1,0 +1,46 @@
+// Everything the VFS operations share, built once by PdsVfs.open.
+import type { Logger } from 'pino';
+import type { BlockCache } from '../cache/blocks/block-cache.js';
+import type { Journal } from '../cache/metadata/journal.js';
+import type { MetadataStore } from '../cache/metadata/nodes.js';
+import type { StagingFiles } from '../cache/staging/staging-files.js';
+import type { DirCache } from './dir-cache.js';
+import { VfsError } from './errors.js';
+import { KeyedLock } from './keyed-lock.js';
+import type { Namespace } from './namespace.js';
+import type { OpenFiles } from './open-file.js';
+import type { Resolver, VNode } from './resolver.js';
+import type { Volume } from './volume.js';
+import type { Writeback } from './writeback.js';
+
+export interface VfsOptions {
+  readOnly: boolean;
+  deletePermanently: boolean;
+  writeBackMs: number;
+  dirCacheTtlMs: number;
+  pollIntervalMs: number;
+  maxDirtyBytes: number;
+}
+
+export interface VfsContext {
+  readonly opts: VfsOptions;
+  readonly ns: Namespace;
+  readonly store: MetadataStore;
+  readonly journal: Journal;
+  readonly staging: StagingFiles;
+  readonly blocks: BlockCache;
+  readonly dirs: DirCache;
+  readonly resolver: Resolver;
+  readonly openFiles: OpenFiles;
+  readonly writeback: Writeback;
+  readonly logger: Logger;
+  /** Serializes namespace changes (rename, remove, create) so they never interleave. */
+  readonly treeLock: KeyedLock;
+}
+
+/** The volume of a node that may be changed, or EROFS / EACCES. */
+export function writableVolume(ctx: VfsContext, node: VNode): Volume {
+  if (!node.volume) throw new VfsError('EACCES', 'drives/ and shares/ hold only drives and share links', node.path);
+  if (ctx.opts.readOnly || node.volume.readOnly) throw new VfsError('EROFS', 'read-only', node.path);
+  return node.volume;
+}

@@ -1,0 +1,58 @@
+// NodeInfo as front-ends see it, from a resolved node plus any open (unflushed) state.
+import type { OpenFile } from './open-file.js';
+import type { VNode } from './resolver.js';
+import type { NodeInfo } from './types.js';
+
+/** Stable inode numbers within one process, by node identity. */
+export class InodeTable {
+  private readonly inos = new Map<string, number>([['virtual:/', 1]]);
+  private next = 2;
+
+  of(identity: string): number {
+    let ino = this.inos.get(identity);
+    if (ino === undefined) {
+      ino = this.next++;
+      this.inos.set(identity, ino);
+    }
+    return ino;
+  }
+}
+
+const EPOCH = 0;
+
+export function nodeInfo(node: VNode, inodes: InodeTable, open: OpenFile | undefined, readOnly: boolean): NodeInfo {
+  const identity = node.virtual
+    ? `virtual:${node.path}`
+    : node.entry
+      ? `${node.volume!.id}|id|${node.entry.id}`
+      : node.row
+        ? `${node.volume!.id}|row|${node.row.id}`
+        : `${node.volume!.id}|id|${node.id}`;
+  const base = {
+    path: node.path,
+    name: node.name,
+    kind: node.kind,
+    ino: inodes.of(identity),
+    // Namespace directories take no files.
+    readOnly: readOnly || (node.volume ? node.volume.readOnly : true),
+  };
+  if (node.row) {
+    const size = open?.size ?? node.row.size;
+    const mtime = open?.modifiedAt ?? node.row.mtime;
+    return { ...base, size, mtime, ctime: node.entry?.ctime ?? node.row.createdAt, etag: `p${node.row.id}-${size}-${mtime}`, pending: true };
+  }
+  if (node.entry) {
+    const e = node.entry;
+    return {
+      ...base,
+      size: e.kind === 'file' ? e.size : 0,
+      mtime: e.mtime,
+      ctime: e.ctime,
+      etag: e.kind === 'file' ? e.contentHash ?? e.revision : '',
+      ...(e.contentHash ? { contentHash: e.contentHash } : {}),
+      pending: false,
+    };
+  }
+  // Namespace directories and volume roots have no remote entry.
+  return { ...base, size: 0, mtime: EPOCH, ctime: EPOCH, etag: '', pending: false };
+}

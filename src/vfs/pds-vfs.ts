@@ -1,0 +1,335 @@
+// The VFS core: one filesystem model over all volumes, used by both front-ends. Metadata comes from
+// the SQLite cache (kept current by the change feed or TTLs), reads from the block cache, writes go
+// to staging files with a journal row and are uploaded by write-back.
+import type { Logger } from 'pino';
+import type { BlockCache } from '../cache/blocks/block-cache.js';
+import type { Journal } from '../cache/metadata/journal.js';
+import type { MetadataStore } from '../cache/metadata/nodes.js';
+import type { StagingFiles } from '../cache/staging/staging-files.js';
+import { ChangePoller } from './change-poller.js';
+import { type VfsContext, type VfsOptions, writableVolume } from './context.js';
+import { DirCache } from './dir-cache.js';
+import { VfsError } from './errors.js';
+import { VfsFileHandle, type FileOwner } from './file-handle.js';
+import { KeyedLock } from './keyed-lock.js';
+import { validateName } from './names.js';
+import type { Namespace } from './namespace.js';
+import { InodeTable, nodeInfo } from './node-info.js';
+import { OpenFile, OpenFiles } from './open-file.js';
+import type { SpaceInfo } from './remote.js';
+import { Resolver, type VNode } from './resolver.js';
+import { StagedFile } from './staged-file.js';
+import { copyNode, removeNode, renameNode } from './tree-ops.js';
+import type { FileHandle, NodeInfo, OpenFlags, Vfs } from './types.js';
+import { Writeback } from './writeback.js';
+
+export interface PdsVfsDeps {
+  ns: Namespace;
+  store: MetadataStore;
+  journal: Journal;
+  staging: StagingFiles;
+  blocks: BlockCache;
+  logger: Logger;
+  opts: VfsOptions;
+}
+
+export class PdsVfs implements Vfs, FileOwner {
+  private readonly ctx: VfsContext;
+  private readonly inodes = new InodeTable();
+  private readonly poller: ChangePoller;
+  private readonly statfsCache = new Map<string, { at: number; space: Promise<SpaceInfo> }>();
+
+  private constructor(deps: PdsVfsDeps) {
+    const dirs = new DirCache(deps.store, { dirCacheTtlMs: deps.opts.dirCacheTtlMs });
+    const openFiles = new OpenFiles();
+    const writeback = new Writeback({
+      journal: deps.journal,
+      staging: deps.staging,
+      volume: (id) => deps.ns.volumes.find((v) => v.id === id),
+      logger: deps.logger,
+      hasWriters: (rowId) => openFiles.hasWriters(rowId),
+      onUploaded: (row, entry) => {
+        const volume = deps.ns.volumes.find((v) => v.id === row.volume);
+        if (volume) dirs.put(volume, entry);
+        deps.blocks.forget(row.volume, entry.id);
+        const open = openFiles.byRow(row.id);
+        if (open) {
+          // Still open for reading: it keeps its staging copy until closed, then reads the remote.
+          open.entry = entry;
+        } else {
+          void deps.staging.remove(row.stagingPath).catch(() => undefined);
+        }
+      },
+      onFailed: (row) => {
+        const open = openFiles.byRow(row.id);
+        if (open) open.failure = row.lastError ?? 'upload failed';
+      },
+    });
+    this.ctx = {
+      ...deps,
+      dirs,
+      resolver: new Resolver(deps.ns, dirs, deps.journal),
+      openFiles,
+      writeback,
+      treeLock: new KeyedLock(),
+    };
+    this.poller = new ChangePoller(deps.ns.volumes, deps.store, dirs, deps.blocks, deps.opts.pollIntervalMs, deps.logger);
+  }
+
+  static async open(deps: PdsVfsDeps): Promise<PdsVfs> {
+    const vfs = new PdsVfs(deps);
+    await vfs.ctx.writeback.start();
+    vfs.poller.start();
+    return vfs;
+  }
+
+  /** Remote list calls so far (status, tests). */
+  get listCalls(): number {
+    return this.ctx.dirs.listCalls;
+  }
+
+  /** Applies the change feed now instead of at the next poll. */
+  pollNow(): Promise<void> {
+    return this.poller.pollAll();
+  }
+
+  async stat(path: string): Promise<NodeInfo> {
+    return this.describe(await this.ctx.resolver.resolve(path));
+  }
+
+  async readdir(path: string): Promise<NodeInfo[]> {
+    const dir = await this.ctx.resolver.resolve(path);
+    if (dir.kind !== 'dir') throw new VfsError('ENOTDIR', 'not a directory', path);
+    const children = await this.ctx.resolver.children(dir);
+    return children.map((c) => this.describe(c));
+  }
+
+  async open(path: string, flags: OpenFlags): Promise<FileHandle> {
+    const { resolver } = this.ctx;
+    let node = await resolver.resolve(path).catch((e) => (VfsError.is(e, 'ENOENT') ? undefined : Promise.reject(e)));
+    if (node?.kind === 'dir') throw new VfsError('EISDIR', 'is a directory', path);
+    if (node && flags.create && flags.exclusive) throw new VfsError('EEXIST', 'file exists', path);
+    if (!node) {
+      if (!flags.create) throw new VfsError('ENOENT', 'no such file or directory', path);
+      node = await this.createFile(path);
+    } else if (flags.write) {
+      writableVolume(this.ctx, node);
+    }
+    const file = this.openFileFor(node);
+    file.refs++;
+    if (flags.write) {
+      file.writers++;
+      if (file.row) await this.ctx.writeback.cancel(file.row.id);
+    }
+    try {
+      if (flags.write && flags.truncate && file.size > 0) {
+        const staged = await this.stage(file, true);
+        await staged.truncate(0);
+        file.modifiedAt = Date.now();
+      }
+    } catch (e) {
+      await this.closeFile(file, { writer: flags.write });
+      throw e;
+    }
+    return new VfsFileHandle(this, file, flags, node.path);
+  }
+
+  async mkdir(path: string): Promise<NodeInfo> {
+    return this.ctx.treeLock.run('tree', async () => {
+      const { parent, name } = await this.ctx.resolver.resolveParent(path);
+      const volume = writableVolume(this.ctx, parent);
+      validateName(name, volume.remote.capabilities.maxNameBytes, path);
+      if (await this.ctx.resolver.child(parent, name)) throw new VfsError('EEXIST', 'file exists', path);
+      const entry = await volume.remote.createDir(parent.id!, name);
+      this.ctx.dirs.put(volume, entry);
+      this.ctx.dirs.markEmpty(volume, entry.id);
+      return this.stat(path);
+    });
+  }
+
+  rename(from: string, to: string, opts?: { overwrite?: boolean }): Promise<void> {
+    return this.ctx.treeLock.run('tree', () => renameNode(this.ctx, from, to, opts?.overwrite ?? true));
+  }
+
+  copy(from: string, to: string, opts?: { overwrite?: boolean }): Promise<void> {
+    return this.ctx.treeLock.run('tree', () => copyNode(this.ctx, from, to, opts?.overwrite ?? true));
+  }
+
+  remove(path: string, opts?: { recursive?: boolean; permanent?: boolean }): Promise<void> {
+    return this.ctx.treeLock.run('tree', () =>
+      removeNode(this.ctx, path, { recursive: opts?.recursive ?? false, permanent: opts?.permanent ?? this.ctx.opts.deletePermanently }),
+    );
+  }
+
+  async setMtime(path: string, mtime: number): Promise<void> {
+    const node = await this.ctx.resolver.resolve(path);
+    if (node.virtual) return;
+    const volume = writableVolume(this.ctx, node);
+    if (node.row) {
+      const open = this.ctx.openFiles.byRow(node.row.id);
+      if (open) open.modifiedAt = undefined;
+      this.ctx.journal.update(node.row.id, { mtime });
+      return;
+    }
+    if (!node.id || node.id === volume.remote.rootId) return;
+    const entry = await volume.remote.update(node.id, { mtime });
+    this.ctx.dirs.put(volume, entry);
+  }
+
+  async statfs(path: string): Promise<SpaceInfo> {
+    const node = await this.ctx.resolver.resolve(path);
+    const volume = node.volume ?? this.ctx.ns.volumes.find((v) => v.kind === 'drive');
+    if (!volume) return { total: 0, used: 0, free: 0 };
+    const cached = this.statfsCache.get(volume.id);
+    if (cached && Date.now() - cached.at < 5000) return cached.space;
+    const space = volume.remote.statfs();
+    this.statfsCache.set(volume.id, { at: Date.now(), space });
+    space.catch(() => this.statfsCache.delete(volume.id));
+    return space;
+  }
+
+  drain(onProgress?: (pendingFiles: number, pendingBytes: number) => void): Promise<void> {
+    return this.ctx.writeback.drain(onProgress);
+  }
+
+  /** Pending/failed uploads and cache figures (status). */
+  status(): { pendingFiles: number; pendingBytes: number; failedFiles: number; listCalls: number; blocks: ReturnType<BlockCache['stats']> } {
+    return { ...this.ctx.journal.stats(), listCalls: this.ctx.dirs.listCalls, blocks: this.ctx.blocks.stats() };
+  }
+
+  async close(): Promise<void> {
+    this.poller.stop();
+    await this.ctx.writeback.drain();
+    await this.ctx.writeback.close();
+  }
+
+  // ---- FileOwner: what handles need ----
+
+  async readRemote(file: OpenFile, into: Buffer, position: number, length: number, readerId: string): Promise<number> {
+    const e = file.entry;
+    if (!e || position >= e.size) return 0;
+    return this.ctx.blocks.read({ volume: file.volume.id, fileId: e.id, revision: e.revision, size: e.size }, into, position, length, readerId);
+  }
+
+  async stage(file: OpenFile, empty: boolean): Promise<StagedFile> {
+    if (file.staged) return file.staged;
+    const { journal, staging } = this.ctx;
+    if (file.row) {
+      file.staged = await StagedFile.open(file.row.stagingPath);
+      return file.staged;
+    }
+    const entry = file.entry!;
+    const oldKey = OpenFiles.keyOf(file.volume.id, entry.id, undefined);
+    const stagingPath =
+      empty || entry.size === 0 ? await staging.create() : await staging.fromStream(await file.volume.remote.openRange(entry, 0, entry.size - 1));
+    file.row = journal.add({
+      volume: file.volume.id,
+      parentId: entry.parentId,
+      name: entry.name,
+      stagingPath,
+      size: empty ? 0 : entry.size,
+      mtime: entry.mtime,
+      sha1: empty ? null : (entry.contentHash ?? null),
+      state: 'open',
+      replaceId: entry.id,
+      baseRevision: entry.revision,
+      notBefore: 0,
+    });
+    this.ctx.openFiles.rekey(oldKey, OpenFiles.keyOf(file.volume.id, undefined, file.row.id));
+    file.staged = await StagedFile.open(stagingPath);
+    return file.staged;
+  }
+
+  async waitForDirtyRoom(file: OpenFile): Promise<void> {
+    const { journal, opts } = this.ctx;
+    for (;;) {
+      const { pendingFiles, pendingBytes } = journal.stats();
+      const mine = file.row && file.row.state !== 'open' ? 1 : 0;
+      if (pendingBytes <= opts.maxDirtyBytes || pendingFiles - mine <= 0) return;
+      this.ctx.writeback.kick();
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  async commit(file: OpenFile): Promise<void> {
+    const staged = file.staged;
+    const current = file.row && this.ctx.journal.get(file.row.id);
+    if (!current) return; // deleted while open: nothing to upload
+    const changed = file.modifiedAt !== undefined || current.state === 'open' || current.state === 'failed';
+    if (!changed) return;
+    if (staged) await staged.sync();
+    file.row = this.ctx.journal.update(current.id, {
+      size: staged?.size ?? current.size,
+      mtime: file.modifiedAt ?? current.mtime,
+      sha1: staged ? staged.sha1() : current.sha1,
+      state: 'dirty',
+      attempts: 0,
+      lastError: null,
+      notBefore: Date.now() + this.ctx.opts.writeBackMs,
+    });
+    file.modifiedAt = undefined;
+    file.failure = undefined;
+  }
+
+  async closeFile(file: OpenFile, handle: { writer: boolean }): Promise<void> {
+    file.refs--;
+    if (handle.writer) file.writers--;
+    if (file.refs > 0) {
+      if (file.writers === 0) this.ctx.writeback.kick();
+      return;
+    }
+    this.ctx.openFiles.delete(OpenFiles.keyOf(file.volume.id, file.entry?.id, file.row?.id));
+    const stagedPath = file.staged?.path;
+    await file.staged?.close();
+    file.staged = undefined;
+    const row = file.row && this.ctx.journal.get(file.row.id);
+    // Deleted while open, or uploaded meanwhile (the row is gone): the staging copy is ours to drop.
+    const orphan = file.detached ? stagedPath : file.row && !row ? file.row.stagingPath : undefined;
+    if (orphan) await this.ctx.staging.remove(orphan).catch(() => undefined);
+    this.ctx.writeback.kick();
+  }
+
+  async info(file: OpenFile, path: string): Promise<NodeInfo> {
+    const node = await this.ctx.resolver.resolve(path).catch(() => undefined);
+    if (node) return this.describe(node);
+    // Deleted while open: describe what the handle still holds.
+    const vnode: VNode = { path, name: path.split('/').pop() ?? '', kind: 'file', volume: file.volume, ...(file.entry ? { entry: file.entry } : {}) };
+    return nodeInfo(vnode, this.inodes, file, this.ctx.opts.readOnly);
+  }
+
+  // ---- helpers ----
+
+  private describe(node: VNode): NodeInfo {
+    return nodeInfo(node, this.inodes, this.openFileOf(node), this.ctx.opts.readOnly);
+  }
+
+  private openFileOf(node: VNode): OpenFile | undefined {
+    if (!node.volume || node.kind !== 'file') return undefined;
+    return this.ctx.openFiles.get(OpenFiles.keyOf(node.volume.id, node.entry?.id, node.row?.id));
+  }
+
+  private openFileFor(node: VNode): OpenFile {
+    const existing = this.openFileOf(node);
+    if (existing) return existing;
+    const file = new OpenFile(node.volume!, node.entry, node.row);
+    this.ctx.openFiles.set(OpenFiles.keyOf(node.volume!.id, node.entry?.id, node.row?.id), file);
+    return file;
+  }
+
+  private async createFile(path: string): Promise<VNode> {
+    return this.ctx.treeLock.run('tree', async () => {
+      const { parent, name } = await this.ctx.resolver.resolveParent(path);
+      const volume = writableVolume(this.ctx, parent);
+      validateName(name, volume.remote.capabilities.maxNameBytes, path);
+      const existing = await this.ctx.resolver.child(parent, name);
+      if (existing) return existing;
+      const stagingPath = await this.ctx.staging.create();
+      const now = Date.now();
+      const row = this.ctx.journal.add({
+        volume: volume.id, parentId: parent.id!, name, stagingPath, size: 0, mtime: now, sha1: null,
+        state: 'open', replaceId: null, baseRevision: null, notBefore: 0,
+      });
+      return { path: `${parent.path === '/' ? '' : parent.path}/${name}`, name, kind: 'file', volume, parentId: parent.id!, row };
+    });
+  }
+}

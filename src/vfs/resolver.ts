@@ -1,0 +1,119 @@
+// Path → node resolution over cached listings, with pending (not yet uploaded) files from the
+// journal laid over the remote entries, so own writes show at once.
+import type { Journal, JournalRow } from '../cache/metadata/journal.js';
+import type { DirCache } from './dir-cache.js';
+import { VfsError } from './errors.js';
+import { displayNames, joinPath, nameKey, parseDupName, pickByDisplayName, splitPath } from './names.js';
+import type { Namespace, VirtualDir } from './namespace.js';
+import type { RemoteEntry } from './remote.js';
+import type { Volume } from './volume.js';
+
+export interface VNode {
+  path: string;
+  name: string;
+  kind: 'file' | 'dir';
+  /** Namespace directory above the volumes. */
+  virtual?: VirtualDir;
+  volume?: Volume;
+  /** Remote id: the directory's id for dirs (rootId for a volume root), the file's id for uploaded files. */
+  id?: string;
+  /** Remote id of the containing directory (undefined for roots). */
+  parentId?: string;
+  entry?: RemoteEntry;
+  /** Pending content in the journal. */
+  row?: JournalRow;
+}
+
+export class Resolver {
+  constructor(
+    private readonly ns: Namespace,
+    private readonly dirs: DirCache,
+    private readonly journal: Journal,
+  ) {}
+
+  async resolve(path: string): Promise<VNode> {
+    const segments = splitPath(path);
+    const loc = this.ns.locate(segments, path);
+    if (loc.kind === 'virtual') return { path: canonical(segments), name: segments.at(-1) ?? '', kind: 'dir', virtual: loc.dir };
+    let node: VNode = { path: loc.volumePath || '/', name: loc.volumePath ? loc.volume.dirName : '', kind: 'dir', volume: loc.volume, id: loc.volume.remote.rootId };
+    for (const seg of loc.segments) {
+      if (node.kind !== 'dir') throw new VfsError('ENOTDIR', 'not a directory', path);
+      const next = await this.child(node, seg);
+      if (!next) throw new VfsError('ENOENT', 'no such file or directory', path);
+      node = next;
+    }
+    return node;
+  }
+
+  /** Parent directory node and leaf name of a path that may not exist yet. */
+  async resolveParent(path: string): Promise<{ parent: VNode; name: string }> {
+    const segments = splitPath(path);
+    const name = segments.pop();
+    if (name === undefined) throw new VfsError('EINVAL', 'the root has no parent', path);
+    const parent = await this.resolve(canonical(segments));
+    if (parent.kind !== 'dir') throw new VfsError('ENOTDIR', 'not a directory', path);
+    return { parent, name };
+  }
+
+  async child(dir: VNode, name: string): Promise<VNode | undefined> {
+    if (dir.virtual) {
+      const hit = this.ns.virtualChildren(dir.virtual).find((c) => nameKey(c.name) === nameKey(name));
+      if (!hit) return undefined;
+      const path = joinPath(dir.path, hit.name);
+      return hit.volume
+        ? { path, name: hit.name, kind: 'dir', volume: hit.volume, id: hit.volume.remote.rootId }
+        : { path, name: hit.name, kind: 'dir', virtual: hit.name as VirtualDir };
+    }
+    const volume = dir.volume!;
+    const dirId = dir.id!;
+    const path = joinPath(dir.path, name);
+    const row = this.journal.find(volume.id, dirId, name);
+    if (row) {
+      const entry = row.replaceId ? this.dirs.get(volume, row.replaceId) : undefined;
+      return { path, name: row.name, kind: 'file', volume, parentId: dirId, row, ...(entry ? { entry, id: entry.id } : {}) };
+    }
+    let match = pickByDisplayName(await this.dirs.lookup(volume, dirId, name), name);
+    if (!match) {
+      const dup = parseDupName(name);
+      if (dup) match = pickByDisplayName(await this.dirs.lookup(volume, dirId, dup.name), name);
+    }
+    if (!match) return undefined;
+    return this.remoteNode(volume, dir.path, dirId, match, name, this.rowReplacing(volume, dirId, match.id));
+  }
+
+  async children(dir: VNode): Promise<VNode[]> {
+    if (dir.virtual) {
+      return this.ns.virtualChildren(dir.virtual).map((c) => ({
+        path: joinPath(dir.path, c.name),
+        name: c.name,
+        kind: 'dir' as const,
+        ...(c.volume ? { volume: c.volume, id: c.volume.remote.rootId } : { virtual: c.name as VirtualDir }),
+      }));
+    }
+    const volume = dir.volume!;
+    const dirId = dir.id!;
+    const remote = await this.dirs.children(volume, dirId);
+    const rows = this.journal.inDir(volume.id, dirId);
+    const replacing = new Map(rows.filter((r) => r.replaceId).map((r) => [r.replaceId!, r]));
+    const fresh = rows.filter((r) => !r.replaceId || !remote.some((e) => e.id === r.replaceId));
+    // A new local file takes its name over from a remote one: the upload will replace it.
+    const taken = new Set(fresh.map((r) => nameKey(r.name)));
+    const visible = remote.filter((e) => !(e.kind === 'file' && taken.has(nameKey(e.name)) && !replacing.has(e.id)));
+    const names = displayNames(visible);
+    const out: VNode[] = visible.map((e) => this.remoteNode(volume, dir.path, dirId, e, names.get(e.id) ?? e.name, replacing.get(e.id)));
+    for (const r of fresh) out.push({ path: joinPath(dir.path, r.name), name: r.name, kind: 'file', volume, parentId: dirId, row: r });
+    return out;
+  }
+
+  private rowReplacing(volume: Volume, dirId: string, id: string): JournalRow | undefined {
+    return this.journal.inDir(volume.id, dirId).find((r) => r.replaceId === id);
+  }
+
+  private remoteNode(volume: Volume, dirPath: string, dirId: string, e: RemoteEntry, name: string, row: JournalRow | undefined): VNode {
+    return { path: joinPath(dirPath, name), name, kind: e.kind, volume, id: e.id, parentId: dirId, entry: e, ...(row ? { row } : {}) };
+  }
+}
+
+function canonical(segments: readonly string[]): string {
+  return '/' + segments.join('/');
+}

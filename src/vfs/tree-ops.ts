@@ -1,0 +1,188 @@
+// Namespace changes: rename, copy and remove, server-side wherever PDS allows. A pending (not yet
+// uploaded) file is renamed by retargeting its journal row and deleted by cancelling its upload.
+// Replacing an existing target never removes it before the new one is in place.
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import { type VfsContext, writableVolume } from './context.js';
+import { VfsError } from './errors.js';
+import { validateName } from './names.js';
+import { OpenFiles } from './open-file.js';
+import type { RemoteEntry } from './remote.js';
+import type { VNode } from './resolver.js';
+import { StagedFile } from './staged-file.js';
+import type { Volume } from './volume.js';
+
+interface Target {
+  volume: Volume;
+  parent: VNode;
+  name: string;
+  existing: VNode | undefined;
+}
+
+async function resolveTarget(ctx: VfsContext, src: VNode, to: string, overwrite: boolean, forCopy: boolean): Promise<Target> {
+  const { parent, name } = await ctx.resolver.resolveParent(to);
+  const volume = writableVolume(ctx, parent);
+  validateName(name, volume.remote.capabilities.maxNameBytes, to);
+  if (src.kind === 'dir' && (parent.path + '/').startsWith(src.path === '/' ? '/' : src.path + '/')) {
+    throw new VfsError('EINVAL', 'cannot move or copy a directory into itself', to);
+  }
+  let existing = await ctx.resolver.child(parent, name);
+  if (existing && isSameNode(existing, src)) {
+    if (forCopy) throw new VfsError('EINVAL', 'source and destination are the same', to);
+    existing = undefined; // a rename to another spelling of the same name
+  }
+  if (existing) {
+    if (!overwrite) throw new VfsError('EEXIST', 'destination exists', to);
+    if (existing.kind === 'dir' && src.kind === 'file') throw new VfsError('EISDIR', 'destination is a directory', to);
+    if (existing.kind === 'file' && src.kind === 'dir') throw new VfsError('ENOTDIR', 'destination is not a directory', to);
+    if (!forCopy && existing.kind === 'dir' && (await ctx.resolver.children(existing)).length > 0) {
+      throw new VfsError('ENOTEMPTY', 'destination directory is not empty', to);
+    }
+  }
+  return { volume, parent, name, existing };
+}
+
+function isSameNode(a: VNode, b: VNode): boolean {
+  if (a.volume !== b.volume) return false;
+  if (a.row && b.row) return a.row.id === b.row.id;
+  return a.id !== undefined && a.id === b.id;
+}
+
+function sourceOf(ctx: VfsContext, src: VNode): Volume {
+  if (!src.volume || src.parentId === undefined) throw new VfsError('EACCES', 'drives, share links and the root cannot be moved or removed', src.path);
+  return writableVolume(ctx, src);
+}
+
+/** Forgets a pending upload (its content is being replaced or deleted). */
+async function dropRow(ctx: VfsContext, node: VNode): Promise<void> {
+  if (!node.row) return;
+  await ctx.writeback.cancel(node.row.id);
+  ctx.journal.remove(node.row.id);
+  if (!ctx.openFiles.byRow(node.row.id)) await ctx.staging.remove(node.row.stagingPath).catch(() => undefined);
+}
+
+async function discard(ctx: VfsContext, volume: Volume, id: string, permanent: boolean): Promise<void> {
+  if (permanent) await volume.remote.delete(id);
+  else await volume.remote.trash(id);
+  ctx.dirs.remove(volume, id);
+  ctx.blocks.forget(volume.id, id);
+}
+
+/**
+ * Puts a new remote entry at target.name. When a file is there already, the new one is placed under
+ * a temporary name first and swapped in once it exists, so the name is never left empty by a failure.
+ */
+async function placeOver(ctx: VfsContext, t: Target, place: (name: string) => Promise<RemoteEntry>): Promise<RemoteEntry> {
+  const old = t.existing;
+  if (old) await dropRow(ctx, old);
+  if (!old?.entry) return place(t.name);
+  if (old.kind === 'dir') {
+    await discard(ctx, t.volume, old.entry.id, false);
+    return place(t.name);
+  }
+  const placed = await place(`.pdsfs-${randomUUID().slice(0, 8)}.tmp`);
+  await discard(ctx, t.volume, old.entry.id, false);
+  return t.volume.remote.update(placed.id, { name: t.name });
+}
+
+export async function renameNode(ctx: VfsContext, from: string, to: string, overwrite: boolean): Promise<void> {
+  const src = await ctx.resolver.resolve(from);
+  const srcVolume = sourceOf(ctx, src);
+  const t = await resolveTarget(ctx, src, to, overwrite, false);
+  if (!t.existing && src.parentId === t.parent.id && src.volume === t.volume && src.name === t.name) return;
+  if (src.row) await ctx.writeback.cancel(src.row.id);
+
+  if (src.row && (!src.entry || srcVolume !== t.volume)) {
+    // Pending content moves with its journal row; the remote original (if any) leaves the old place.
+    if (t.existing) await dropRow(ctx, t.existing);
+    const replaceId = t.existing?.kind === 'file' ? t.existing.entry?.id ?? null : null;
+    if (t.existing?.kind === 'dir' && t.existing.entry) await discard(ctx, t.volume, t.existing.entry.id, false);
+    if (src.entry) await discard(ctx, srcVolume, src.entry.id, false);
+    ctx.journal.update(src.row.id, { volume: t.volume.id, parentId: t.parent.id!, name: t.name, replaceId });
+    ctx.writeback.kick();
+    return;
+  }
+  const entry = src.entry!;
+  let moved: RemoteEntry;
+  if (srcVolume === t.volume) {
+    moved = await placeOver(ctx, t, (name) => srcVolume.remote.move(entry.id, t.parent.id!, name));
+  } else {
+    if (src.kind === 'dir') await refuseIfPendingInside(ctx, srcVolume, entry.id, from);
+    moved = await placeOver(ctx, t, (name) => srcVolume.remote.copy(entry.id, t.parent.id!, name, t.volume.remote));
+    await discard(ctx, srcVolume, entry.id, false);
+  }
+  ctx.dirs.put(t.volume, moved);
+  if (src.row) {
+    ctx.journal.update(src.row.id, { parentId: t.parent.id!, name: moved.name });
+    ctx.writeback.kick();
+  }
+}
+
+export async function copyNode(ctx: VfsContext, from: string, to: string, overwrite: boolean): Promise<void> {
+  const src = await ctx.resolver.resolve(from);
+  if (src.virtual || !src.volume || src.parentId === undefined) throw new VfsError('EACCES', 'drives, share links and the root cannot be copied', from);
+  const t = await resolveTarget(ctx, src, to, overwrite, true);
+  if (src.row) {
+    // Pending content is copied locally and uploaded like any new file.
+    const open = ctx.openFiles.get(OpenFiles.keyOf(src.volume.id, src.entry?.id, src.row.id));
+    if (open?.staged) await open.staged.sync();
+    const stagingPath = await ctx.staging.fromStream(fs.createReadStream(src.row.stagingPath));
+    if (t.existing) await dropRow(ctx, t.existing);
+    if (t.existing?.kind === 'dir' && t.existing.entry) await discard(ctx, t.volume, t.existing.entry.id, false);
+    const size = (await StagedFile.open(stagingPath).then(async (f) => (await f.close(), f.size)));
+    ctx.journal.add({
+      volume: t.volume.id, parentId: t.parent.id!, name: t.name, stagingPath, size, mtime: src.row.mtime,
+      sha1: size === src.row.size ? src.row.sha1 : null, state: 'dirty',
+      replaceId: t.existing?.kind === 'file' ? t.existing.entry?.id ?? null : null, baseRevision: null, notBefore: 0,
+    });
+    ctx.writeback.kick();
+    return;
+  }
+  const srcVolume = src.volume;
+  const entry = src.entry!;
+  const copied = await placeOver(ctx, t, (name) => srcVolume.remote.copy(entry.id, t.parent.id!, name, t.volume.remote));
+  ctx.dirs.put(t.volume, copied);
+}
+
+export async function removeNode(ctx: VfsContext, path: string, opts: { recursive: boolean; permanent: boolean }): Promise<void> {
+  const node = await ctx.resolver.resolve(path);
+  const volume = sourceOf(ctx, node);
+  if (node.kind === 'file') {
+    const open = ctx.openFiles.get(OpenFiles.keyOf(volume.id, node.entry?.id, node.row?.id));
+    if (open && !open.staged) {
+      // An open handle keeps reading what it opened (POSIX unlink-while-open): give it a private copy.
+      if (open.row) open.staged = await StagedFile.open(open.row.stagingPath);
+      else if (node.entry && node.entry.size > 0) {
+        open.staged = await StagedFile.open(await ctx.staging.fromStream(await volume.remote.openRange(node.entry, 0, node.entry.size - 1)));
+      }
+    }
+    await dropRow(ctx, node);
+    if (node.entry) await discard(ctx, volume, node.entry.id, opts.permanent);
+    if (open) {
+      open.detached = true;
+      open.row = undefined;
+    }
+    return;
+  }
+  const children = await ctx.resolver.children(node);
+  if (children.length > 0 && !opts.recursive) throw new VfsError('ENOTEMPTY', 'directory not empty', path);
+  for (const row of rowsUnder(ctx, volume, node.id!)) await dropRow(ctx, { ...node, row });
+  await discard(ctx, volume, node.id!, opts.permanent);
+}
+
+/** Pending journal rows anywhere below a directory (as far as the cache knows the subtree). */
+function rowsUnder(ctx: VfsContext, volume: Volume, dirId: string) {
+  const rows = [];
+  const queue = [dirId];
+  for (let id = queue.pop(); id !== undefined; id = queue.pop()) {
+    rows.push(...ctx.journal.inDir(volume.id, id));
+    for (const e of ctx.store.listing(volume.id, id)?.entries ?? []) if (e.kind === 'dir') queue.push(e.id);
+  }
+  return rows;
+}
+
+async function refuseIfPendingInside(ctx: VfsContext, volume: Volume, dirId: string, path: string): Promise<void> {
+  if (rowsUnder(ctx, volume, dirId).length > 0) {
+    throw new VfsError('EXDEV', 'files inside are still uploading; retry the move across drives when they are done', path);
+  }
+}

@@ -1,0 +1,206 @@
+// Write-back: uploads committed staging files (journal rows in state dirty) after a delay, with
+// retries and backoff, resuming interrupted multipart sessions. After a crash, start() re-queues
+// every committed row. Nothing is dropped: a permanent failure keeps the data in the recovery folder.
+import type { Logger } from 'pino';
+import type { Journal, JournalRow } from '../cache/metadata/journal.js';
+import type { StagingFiles } from '../cache/staging/staging-files.js';
+import { VfsError, toVfsError } from './errors.js';
+import type { RemoteEntry } from './remote.js';
+import type { Volume } from './volume.js';
+
+export interface WritebackOptions {
+  journal: Journal;
+  staging: StagingFiles;
+  volume: (id: string) => Volume | undefined;
+  logger: Logger;
+  /** Whether a row still has writers (it is not uploaded while it does). */
+  hasWriters: (rowId: number) => boolean;
+  /** Called after a successful upload, before the row is removed. */
+  onUploaded: (row: JournalRow, entry: RemoteEntry) => Promise<void> | void;
+  /** Called when a row failed for good. */
+  onFailed?: (row: JournalRow) => void;
+  concurrency?: number;
+  maxAttempts?: number;
+  now?: () => number;
+}
+
+const RETRYABLE = new Set(['EAGAIN', 'EIO', 'ETIMEDOUT', 'EBUSY']);
+
+export class Writeback {
+  private readonly running = new Map<number, { ctrl: AbortController; done: Promise<void> }>();
+  private timer: NodeJS.Timeout | undefined;
+  private closed = false;
+  private readonly waiters = new Set<() => void>();
+  private readonly now: () => number;
+  /** Bytes of the uploads in flight, for progress. */
+  readonly progress = new Map<number, { done: number; total: number }>();
+
+  constructor(private readonly o: WritebackOptions) {
+    this.now = o.now ?? Date.now;
+  }
+
+  /** Crash recovery: rows caught uploading go back to dirty; rows never committed go to recovery. */
+  async start(): Promise<void> {
+    for (const row of this.o.journal.openRows()) {
+      const kept = await this.o.staging.recover(row.stagingPath, row.name).catch(() => row.stagingPath);
+      this.o.logger.warn({ name: row.name, kept }, 'a file was being written when pdsfs stopped; its partial content is in the recovery folder');
+      this.o.journal.remove(row.id);
+    }
+    for (const row of this.o.journal.pending()) {
+      if (row.state === 'uploading') this.o.journal.update(row.id, { state: 'dirty', notBefore: 0 });
+    }
+    this.kick();
+  }
+
+  /** Re-examines the queue now (after a commit, rename or delay change). */
+  kick(): void {
+    if (this.closed) return;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    const now = this.now();
+    let next = Infinity;
+    const limit = this.o.concurrency ?? 2;
+    for (const row of this.o.journal.pending()) {
+      if (this.running.has(row.id) || row.state !== 'dirty') continue;
+      if (this.o.hasWriters(row.id)) continue;
+      if (row.notBefore > now) {
+        next = Math.min(next, row.notBefore);
+        continue;
+      }
+      if (this.running.size >= limit) break;
+      this.launch(row);
+    }
+    if (next < Infinity) this.timer = setTimeout(() => this.kick(), Math.max(10, next - now)).unref();
+    this.notify();
+  }
+
+  /** Stops an in-flight upload of a row (before it is renamed, rewritten or deleted) and waits for it. */
+  async cancel(rowId: number): Promise<void> {
+    const run = this.running.get(rowId);
+    if (!run) return;
+    run.ctrl.abort();
+    await run.done;
+  }
+
+  /** Resolves when nothing is pending (failed rows do not count). */
+  async drain(onProgress?: (files: number, bytes: number) => void): Promise<void> {
+    for (;;) {
+      const { pendingFiles, pendingBytes } = this.o.journal.stats();
+      onProgress?.(pendingFiles, pendingBytes);
+      if (pendingFiles === 0) return;
+      // Rows waiting for their write-back delay are due now: nobody is going to edit them further.
+      for (const row of this.o.journal.pending()) {
+        if (row.state === 'dirty' && row.notBefore > this.now() && row.attempts === 0) this.o.journal.update(row.id, { notBefore: 0 });
+      }
+      this.kick();
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, 500);
+        this.waiters.add(() => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.timer);
+    for (const run of this.running.values()) run.ctrl.abort();
+    await Promise.all([...this.running.values()].map((r) => r.done));
+  }
+
+  private notify(): void {
+    for (const w of this.waiters) w();
+    this.waiters.clear();
+  }
+
+  private launch(row: JournalRow): void {
+    const ctrl = new AbortController();
+    this.o.journal.update(row.id, { state: 'uploading' });
+    const done = this.upload(row.id, ctrl.signal)
+      .catch((err) => this.o.logger.error({ err, name: row.name }, 'write-back crashed'))
+      .finally(() => {
+        this.running.delete(row.id);
+        this.progress.delete(row.id);
+        this.kick();
+      });
+    this.running.set(row.id, { ctrl, done });
+  }
+
+  private async upload(rowId: number, signal: AbortSignal): Promise<void> {
+    let row = this.o.journal.get(rowId);
+    if (!row) return;
+    const volume = this.o.volume(row.volume);
+    if (!volume) return this.fail(row, new VfsError('ENOENT', `volume ${row.volume} is not configured`));
+    try {
+      const entry = await volume.remote.upload(row.parentId, row.name, row.stagingPath, row.size, {
+        ...(row.replaceId ? { replaceId: row.replaceId } : {}),
+        ...(row.sha1 ? { sha1: row.sha1 } : {}),
+        ...(row.session ? { resume: row.session } : {}),
+        mtime: row.mtime,
+        signal,
+        onSession: (session) => this.o.journal.update(rowId, { session }),
+        onProgress: (done, total) => this.progress.set(rowId, { done, total }),
+      });
+      row = this.o.journal.get(rowId) ?? row;
+      await this.o.onUploaded(row, entry);
+      this.o.journal.remove(rowId);
+      this.o.logger.info({ name: row.name, size: row.size }, 'uploaded');
+    } catch (e) {
+      row = this.o.journal.get(rowId);
+      if (!row) return;
+      if (signal.aborted) {
+        // Whoever cancelled owns the row now; a row still marked uploading goes back to the queue.
+        if (row.state === 'uploading') this.o.journal.update(rowId, { state: 'dirty' });
+        return;
+      }
+      await this.retryOrFail(row, toVfsError(e));
+    }
+  }
+
+  private async retryOrFail(row: JournalRow, err: VfsError): Promise<void> {
+    // Conditions fixed by changing the request rather than by waiting.
+    if (err.code === 'ENOENT' && row.session) {
+      this.o.journal.update(row.id, { state: 'dirty', session: null, notBefore: 0 });
+      return;
+    }
+    if (err.code === 'ENOENT' && row.replaceId) {
+      this.o.journal.update(row.id, { state: 'dirty', replaceId: null, notBefore: 0 });
+      return;
+    }
+    if (err.code === 'EEXIST' && !row.replaceId) {
+      const existing = await this.findExisting(row).catch(() => undefined);
+      if (existing) {
+        this.o.journal.update(row.id, { state: 'dirty', replaceId: existing, notBefore: 0 });
+        return;
+      }
+    }
+    const attempts = row.attempts + 1;
+    if (RETRYABLE.has(err.code) && attempts < (this.o.maxAttempts ?? 10)) {
+      const backoff = Math.min(60_000, 500 * 2 ** attempts) * (0.75 + Math.random() / 2);
+      this.o.logger.warn({ name: row.name, attempt: attempts, err: err.message }, 'upload failed; retrying');
+      this.o.journal.update(row.id, { state: 'dirty', attempts, lastError: err.message, notBefore: this.now() + backoff });
+      return;
+    }
+    await this.fail({ ...row, attempts }, err);
+  }
+
+  /** Last writer wins: a name taken meanwhile on the server is replaced, as a local rename would. */
+  private async findExisting(row: JournalRow): Promise<string | undefined> {
+    const volume = this.o.volume(row.volume);
+    if (!volume) return undefined;
+    const key = row.name.normalize('NFC');
+    for await (const e of volume.remote.list(row.parentId)) {
+      if (e.kind === 'file' && e.name.normalize('NFC') === key) return e.id;
+    }
+    return undefined;
+  }
+
+  private async fail(row: JournalRow, err: VfsError): Promise<void> {
+    const kept = await this.o.staging.recover(row.stagingPath, row.name).catch(() => row.stagingPath);
+    this.o.logger.error({ name: row.name, err: err.message, code: err.code, kept }, 'upload failed for good; the data is kept in the recovery folder');
+    const failed = this.o.journal.update(row.id, { state: 'failed', attempts: row.attempts, lastError: `${err.code}: ${err.message}`, stagingPath: kept });
+    this.o.onFailed?.(failed);
+  }
+}

@@ -1,0 +1,28 @@
+// The scenario table run directly against the Vfs, on the real local PDS server.
+import { VfsError } from '../../src/vfs/errors.js';
+import { defineScenarioTests } from '../contract/vfs-scenarios.js';
+import { readFile, startApp, writeFile } from '../helpers/app.js';
+
+defineScenarioTests('the Vfs directly', async () => {
+  const s = await startApp({ drive: undefined });
+  const vfs = s.vfs;
+  return {
+    close: s.close,
+    ops: {
+      root: '/drives/' + (await vfs.readdir('/drives'))[0]!.name,
+      write: (p, data) => writeFile(vfs, p, data),
+      read: (p) => readFile(vfs, p),
+      mkdir: async (p) => void (await vfs.mkdir(p)),
+      rmdir: async (p) => {
+        if ((await vfs.stat(p)).kind !== 'dir') throw new VfsError('ENOTDIR', 'not a directory', p);
+        await vfs.remove(p);
+      },
+      unlink: (p) => vfs.remove(p),
+      rename: (a, b) => vfs.rename(a, b),
+      stat: (p) => vfs.stat(p),
+      readdir: async (p) => (await vfs.readdir(p)).map((n) => n.name).sort(),
+      errorCode: (err) => (err instanceof VfsError ? err.code : undefined),
+      capabilities: { rmdirNonEmptyFails: true },
+    },
+  };
+});
