@@ -1,0 +1,128 @@
+// Shared benchmark plumbing: a local PDS server in a child process (so this process's RSS is
+// pdsfs's own), raw HTTP references, deterministic data, and result tables.
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import readline from 'node:readline';
+
+export interface BenchEmulator {
+  endpoint: string;
+  token: string;
+  driveId: string;
+  dataDir: string;
+  close(): Promise<void>;
+}
+
+const root = path.resolve(import.meta.dirname, '..');
+
+export async function startBenchEmulator(): Promise<BenchEmulator> {
+  const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'pdsfs-bench-data-'));
+  const child: ChildProcess = spawn(process.execPath, [path.join(root, 'bin/pdsfs'), 'emulator', '--port', '0', '--json', '--data-dir', dataDir, '--token-ttl', '86400', '--fault-admin'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const line = await new Promise<string>((resolve, reject) => {
+    readline.createInterface({ input: child.stdout! }).once('line', resolve);
+    child.once('exit', (code) => reject(new Error(`emulator exited (${code})`)));
+  });
+  const info = JSON.parse(line) as { endpoint: string; access_token: string; drive_id: string };
+  return {
+    endpoint: info.endpoint,
+    token: info.access_token,
+    driveId: info.drive_id,
+    dataDir,
+    close: async () => {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+      await fs.rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function api<T>(emu: BenchEmulator, p: string, body: object): Promise<T> {
+  const r = await fetch(emu.endpoint + p, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${emu.token}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  if (!r.ok) throw new Error(`${p}: ${r.status} ${await r.text()}`);
+  return (await r.json()) as T;
+}
+
+/** 1 MiB chunks of pseudo-random data; chunk i always has the same bytes for the same seed. */
+export function chunkFactory(seed: number): (i: number) => Buffer {
+  const base = Buffer.alloc(1024 * 1024);
+  let x = seed >>> 0 || 1;
+  for (let i = 0; i < base.length; i += 4) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    base.writeUInt32LE(x >>> 0, i);
+  }
+  return (i) => {
+    const b = Buffer.from(base);
+    b.writeUInt32LE(i, 0);
+    b.writeUInt32LE(seed, 4);
+    return b;
+  };
+}
+
+/** Raw reference: upload through create → part PUTs → complete, straight to the local server. */
+export async function rawUpload(emu: BenchEmulator, name: string, sizeMiB: number, chunk: (i: number) => Buffer): Promise<{ seconds: number; fileId: string }> {
+  const partMiB = Math.max(8, Math.ceil(sizeMiB / 10000));
+  const parts = Math.max(1, Math.ceil(sizeMiB / partMiB));
+  const t0 = performance.now();
+  const c = await api<{ file_id: string; upload_id: string; part_info_list: { part_number: number; upload_url: string }[] }>(emu, '/v2/file/create', {
+    drive_id: emu.driveId, parent_file_id: 'root', name, type: 'file', size: sizeMiB * 1024 * 1024, check_name_mode: 'refuse',
+    part_info_list: Array.from({ length: parts }, (_, i) => ({ part_number: i + 1 })),
+  });
+  for (const part of c.part_info_list) {
+    const first = (part.part_number - 1) * partMiB;
+    const last = Math.min(sizeMiB, first + partMiB);
+    const body = Buffer.concat(Array.from({ length: last - first }, (_, k) => chunk(first + k)));
+    const r = await fetch(part.upload_url, { method: 'PUT', body });
+    if (!r.ok) throw new Error(`part ${part.part_number}: ${r.status}`);
+  }
+  await api(emu, '/v2/file/complete', { drive_id: emu.driveId, file_id: c.file_id, upload_id: c.upload_id });
+  return { seconds: (performance.now() - t0) / 1000, fileId: c.file_id };
+}
+
+/** Raw reference: one streamed GET of the whole file from its download URL. */
+export async function rawDownload(emu: BenchEmulator, fileId: string): Promise<{ seconds: number; bytes: number }> {
+  const t0 = performance.now();
+  const { url } = await api<{ url: string }>(emu, '/v2/file/get_download_url', { drive_id: emu.driveId, file_id: fileId });
+  const r = await fetch(url);
+  let bytes = 0;
+  for await (const c of r.body as unknown as AsyncIterable<Uint8Array>) bytes += c.length;
+  return { seconds: (performance.now() - t0) / 1000, bytes };
+}
+
+export interface Row {
+  metric: string;
+  value: number;
+  unit: string;
+  reference?: number;
+  ratio?: number;
+  target?: string;
+}
+
+export function printTable(title: string, rows: Row[]): void {
+  console.log(`\n${title}`);
+  console.table(rows.map((r) => ({ metric: r.metric, value: round(r.value), unit: r.unit, reference: r.reference === undefined ? '' : round(r.reference), ratio: r.ratio === undefined ? '' : round(r.ratio), target: r.target ?? '' })));
+}
+
+export async function writeResults(name: string, data: object): Promise<string> {
+  const dir = path.join(root, 'bench', 'results');
+  await fs.mkdir(dir, { recursive: true });
+  const file = path.join(dir, `${name}.json`);
+  await fs.writeFile(file, JSON.stringify({ date: new Date().toISOString(), node: process.version, cpus: os.cpus().length, ...data }, null, 2) + '\n');
+  return file;
+}
+
+export function peakRssMiB(): number {
+  return process.resourceUsage().maxRSS / 1024;
+}
+
+function round(n: number): number {
+  return Math.round(n * 100) / 100;
+}

@@ -1,0 +1,17 @@
+// `npm run bench`: runs each benchmark in its own process (so peak RSS is per front-end) and
+// leaves JSON results under bench/results/. BENCH_ONLY=vfs,webdav limits the set.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+
+const all = ['vfs', 'webdav', 'fuse'];
+const only = process.env.BENCH_ONLY?.split(',') ?? all;
+let failed = 0;
+for (const name of only) {
+  const file = path.join(import.meta.dirname, `${name}.ts`);
+  if (!fs.existsSync(file)) continue;
+  console.log(`\n=== ${name} ===`);
+  const r = spawnSync(process.execPath, ['--import', 'tsx', file], { stdio: 'inherit', env: process.env });
+  if (r.status !== 0) failed++;
+}
+process.exit(failed ? 1 : 0);

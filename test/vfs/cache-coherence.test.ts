@@ -1,0 +1,104 @@
+// Metadata cache: own writes at once, other clients' changes through the change feed, persistence
+// across restarts (counted in list requests), duplicate names, and single-flight block fetches.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { bytes } from '../contract/vfs-scenarios.js';
+import { pds } from '../helpers/emulator.js';
+import { readFile, type StartedApp, startApp, writeFile } from '../helpers/app.js';
+
+describe('Vfs metadata and block caches', () => {
+  let s: StartedApp;
+  const api = (path: string, body: object) => pds(s.endpoint, s.account.access_token, path, body);
+  const listCount = () => s.emu.stats.requests['/v2/file/list'] ?? 0;
+
+  before(async () => {
+    s = await startApp({ drive: undefined, pollIntervalSec: 1 });
+  });
+  after(() => s.close());
+  const d = () => `/drives/${s.app.volumes[0]!.dirName}`;
+
+  test('own writes show at once with no refetch', async () => {
+    await s.vfs.mkdir(`${d()}/own`);
+    await s.vfs.readdir(`${d()}/own`);
+    s.emu.resetStats();
+    await writeFile(s.vfs, `${d()}/own/a.txt`, Buffer.from('a'));
+    await s.vfs.mkdir(`${d()}/own/sub`);
+    const names = (await s.vfs.readdir(`${d()}/own`)).map((n) => n.name).sort();
+    assert.deepEqual(names, ['a.txt', 'sub']);
+    assert.equal(listCount(), 0);
+  });
+
+  test('a change made through the PDS API directly appears within the poll interval', async () => {
+    await s.vfs.mkdir(`${d()}/watched`);
+    assert.deepEqual(await s.vfs.readdir(`${d()}/watched`), []);
+    const dirId = ((await api('/v2/file/get_by_path', { drive_id: s.account.drive_id, file_path: '/watched' })).body as { file_id: string }).file_id;
+    const created = await api('/v2/file/create', { drive_id: s.account.drive_id, parent_file_id: dirId, name: 'from-elsewhere', type: 'folder', check_name_mode: 'refuse' });
+    assert.equal(created.status, 200);
+    const deadline = Date.now() + 10_000;
+    let names: string[] = [];
+    while (Date.now() < deadline) {
+      names = (await s.vfs.readdir(`${d()}/watched`)).map((n) => n.name);
+      if (names.includes('from-elsewhere')) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.deepEqual(names, ['from-elsewhere']);
+  });
+
+  test('two siblings with one name both show, with a stable suffix', async () => {
+    await s.vfs.mkdir(`${d()}/dups`);
+    const dirId = ((await api('/v2/file/get_by_path', { drive_id: s.account.drive_id, file_path: '/dups' })).body as { file_id: string }).file_id;
+    for (let i = 0; i < 2; i++) {
+      const r = await api('/v2/file/create', { drive_id: s.account.drive_id, parent_file_id: dirId, name: 'twin', type: 'folder', check_name_mode: 'ignore' });
+      assert.equal(r.status, 200);
+    }
+    await s.vfs.pollNow();
+    const names = (await s.vfs.readdir(`${d()}/dups`)).map((n) => n.name).sort();
+    assert.equal(names.length, 2);
+    assert.equal(names[0], 'twin');
+    assert.match(names[1]!, /^twin \(pds-[0-9A-Za-z_-]+\)$/);
+    for (const n of names) assert.equal((await s.vfs.stat(`${d()}/dups/${n}`)).kind, 'dir');
+    assert.deepEqual((await s.vfs.readdir(`${d()}/dups`)).map((n) => n.name).sort(), names, 'stable');
+  });
+
+  test('a warm tree needs zero list calls after a restart', async () => {
+    await s.vfs.mkdir(`${d()}/warm`);
+    await writeFile(s.vfs, `${d()}/warm/f.txt`, Buffer.from('warm'));
+    await s.vfs.drain();
+    await s.vfs.readdir('/drives');
+    await s.vfs.readdir(d());
+    await s.vfs.readdir(`${d()}/warm`);
+    await s.restart();
+    s.emu.resetStats();
+    await s.vfs.readdir(d());
+    assert.deepEqual((await s.vfs.readdir(`${d()}/warm`)).map((n) => n.name), ['f.txt']);
+    assert.equal((await s.vfs.stat(`${d()}/warm/f.txt`)).size, 4);
+    assert.equal(listCount(), 0);
+  });
+
+  test('concurrent readers of one file fetch each block once', async () => {
+    const data = bytes(3 * 1024 * 1024 + 100, 11); // 4 blocks of 1 MiB
+    await writeFile(s.vfs, `${d()}/shared.bin`, data);
+    await s.vfs.drain();
+    s.emu.resetStats();
+    const results = await Promise.all(Array.from({ length: 4 }, () => readFile(s.vfs, `${d()}/shared.bin`, 128 * 1024)));
+    for (const r of results) assert.ok(r.equals(data));
+    assert.equal(s.emu.stats.requests['GET data'], 4);
+  });
+
+  test('an overwrite by another client never serves stale bytes', async () => {
+    const p = `${d()}/changing.txt`;
+    await writeFile(s.vfs, p, Buffer.from('first'));
+    await s.vfs.drain();
+    assert.equal((await readFile(s.vfs, p)).toString(), 'first');
+    const id = ((await api('/v2/file/get_by_path', { drive_id: s.account.drive_id, file_path: '/changing.txt' })).body as { file_id: string }).file_id;
+    const content = Buffer.from('second version');
+    const c = (await api('/v2/file/create', { drive_id: s.account.drive_id, parent_file_id: 'root', name: 'changing.txt', type: 'file', file_id: id, size: content.length })).body as {
+      upload_id: string;
+      part_info_list: { upload_url: string }[];
+    };
+    await fetch(c.part_info_list[0]!.upload_url, { method: 'PUT', body: content });
+    await api('/v2/file/complete', { drive_id: s.account.drive_id, file_id: id, upload_id: c.upload_id });
+    await s.vfs.pollNow();
+    assert.equal((await readFile(s.vfs, p)).toString(), 'second version');
+  });
+});

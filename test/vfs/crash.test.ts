@@ -1,0 +1,44 @@
+// Nothing lost: files whose close returned survive a kill -9 of the daemon and are uploaded after restart.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { after, test } from 'node:test';
+import { createApp } from '../../src/app.js';
+import { defaultAppOptions } from '../helpers/app.js';
+import { pds, startEmulator } from '../helpers/emulator.js';
+
+test('committed writes survive kill -9 and are uploaded after restart', async () => {
+  const emu = await startEmulator();
+  const cacheDir = await fs.mkdtemp(path.join(os.tmpdir(), 'pdsfs-crash-'));
+  after(async () => {
+    await emu.close();
+    await fs.rm(cacheDir, { recursive: true, force: true });
+  });
+  const size = 3 * 1024 * 1024 + 7;
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'fixtures/crash-writer.ts'), emu.endpoint, emu.account.access_token, cacheDir, '3', String(size)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  await new Promise<void>((resolve, reject) => {
+    child.stdout.on('data', (b: Buffer) => b.toString().includes('committed') && resolve());
+    child.on('exit', (code) => reject(new Error(`writer exited early (${code})`)));
+  });
+  child.kill('SIGKILL');
+  await new Promise((r) => child.once('exit', r));
+  assert.equal(emu.emu.stats.requests['/v2/file/create'] ?? 0, 0, 'nothing was uploaded before the crash');
+
+  const app = await createApp(defaultAppOptions(emu.endpoint, emu.account.access_token, cacheDir));
+  await app.vfs.drain();
+  await app.close();
+  const list = await pds(emu.endpoint, emu.account.access_token, '/v2/file/list', { drive_id: emu.account.drive_id, parent_file_id: 'root', limit: 100 });
+  const items = (list.body as { items: { name: string; size: number; content_hash: string }[] }).items;
+  for (let i = 0; i < 3; i++) {
+    const f = items.find((x) => x.name === `crash-${i}.bin`);
+    assert.ok(f, `crash-${i}.bin uploaded`);
+    assert.equal(f.size, size);
+    const expected = createHash('sha1').update(Buffer.alloc(size, i + 1)).digest('hex').toUpperCase();
+    assert.equal(f.content_hash, expected);
+  }
+});
