@@ -11,7 +11,7 @@ export function appOptionsFromArgv(argv: Argv): AppOptions {
   const opts: AppOptions = {
     dataDir: String(argv['data-dir']),
     cacheDir: String(argv['cache-dir']),
-    cacheMem: parseSize(String(argv['cache-mem'] ?? '256M')),
+    cacheMem: parseSize(String(argv['cache-mem'] ?? '128M')),
     cacheMaxSize: parseSize(String(argv['cache-max-size'] ?? '10G')),
     blockSize: parseSize(String(argv['block-size'] ?? '4M')),
     readOnly: argv['read-only'] === true,

@@ -29,7 +29,7 @@ export const OPTIONS = {
   'data-dir': { type: 'string', group: 'source', default: DEFAULT_DATA_DIR, describe: 'Store of the embedded local PDS server' },
 
   'cache-dir': { type: 'string', group: 'cache', default: DEFAULT_CACHE_DIR, describe: 'Metadata cache, block cache and staged writes' },
-  'cache-mem': { type: 'string', group: 'cache', default: '256M', describe: 'In-memory block cache size' },
+  'cache-mem': { type: 'string', group: 'cache', default: '128M', describe: 'In-memory block cache size' },
   'cache-max-size': { type: 'string', group: 'cache', default: '10G', describe: 'On-disk block cache size' },
   'block-size': { type: 'string', group: 'cache', default: '4M', describe: 'Block cache block size' },
 

@@ -20,8 +20,9 @@ export class ChangePoller {
     private readonly logger: Logger,
   ) {}
 
-  start(): void {
-    void this.pollAll();
+  /** Catches up once (so a restart starts from a current cache), then polls every interval. */
+  async start(): Promise<void> {
+    await this.pollAll();
     this.timer = setInterval(() => void this.pollAll(), this.intervalMs).unref();
   }
 

@@ -12,7 +12,7 @@ export interface FileOwner {
   stage(file: OpenFile, empty: boolean): Promise<NonNullable<OpenFile['staged']>>;
   waitForDirtyRoom(file: OpenFile): Promise<void>;
   commit(file: OpenFile): Promise<void>;
-  closeFile(file: OpenFile, handle: { writer: boolean }): Promise<void>;
+  closeFile(file: OpenFile, handle: { writer: boolean; readerId: string }): Promise<void>;
   info(file: OpenFile, path: string): Promise<NodeInfo>;
 }
 
@@ -71,7 +71,7 @@ export class VfsFileHandle implements FileHandle {
       if (this.flags.write) await this.owner.commit(this.file);
     } finally {
       this.released = true;
-      await this.owner.closeFile(this.file, { writer: this.flags.write });
+      await this.owner.closeFile(this.file, { writer: this.flags.write, readerId: this.readerId });
     }
   }
 

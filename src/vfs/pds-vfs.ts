@@ -79,7 +79,7 @@ export class PdsVfs implements Vfs, FileOwner {
   static async open(deps: PdsVfsDeps): Promise<PdsVfs> {
     const vfs = new PdsVfs(deps);
     await vfs.ctx.writeback.start();
-    vfs.poller.start();
+    await vfs.poller.start();
     return vfs;
   }
 
@@ -201,6 +201,7 @@ export class PdsVfs implements Vfs, FileOwner {
     this.poller.stop();
     await this.ctx.writeback.drain();
     await this.ctx.writeback.close();
+    await this.ctx.blocks.idle();
   }
 
   // ---- FileOwner: what handles need ----
@@ -271,7 +272,8 @@ export class PdsVfs implements Vfs, FileOwner {
     file.failure = undefined;
   }
 
-  async closeFile(file: OpenFile, handle: { writer: boolean }): Promise<void> {
+  async closeFile(file: OpenFile, handle: { writer: boolean; readerId?: string }): Promise<void> {
+    if (handle.readerId) this.ctx.blocks.forgetReader(handle.readerId);
     file.refs--;
     if (handle.writer) file.writers--;
     if (file.refs > 0) {

@@ -1,0 +1,209 @@
+// The on-disk block tier: one file per block under <cacheDir>/blocks, bounded in bytes with LRU
+// eviction. The index lives in the CacheDb (table `blocks`) and is mirrored in memory, where a Map's
+// insertion order is the LRU order.
+//
+// Crash consistency: a row is inserted before its file is written and deleted after its file is
+// unlinked, so after kill -9 the index covers every file (no orphans); a row whose file is missing
+// or short is dropped on read. Index commits skip fsync (CacheDb.relaxed): a power loss may at worst
+// leak the files of the last few puts. Each put writes a fresh file name, so a late unlink of an
+// evicted copy can never hit a newer copy of the same key.
+//
+// The in-memory mirror owns the table: use one DiskBlocks (one BlockCache) per CacheDb.
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import type { Statement } from 'better-sqlite3';
+import type { CacheDb } from '../metadata/db.js';
+
+interface IndexEntry {
+  key: string;
+  /** Relative to dir. */
+  file: string;
+  size: number;
+  lastUsed: number;
+}
+
+/** Persist LRU touches in batches: losing a few on a crash only perturbs eviction order. */
+const TOUCH_BATCH = 64;
+
+export class DiskBlocks {
+  private readonly index = new Map<string, IndexEntry>();
+  /** Blocks whose put is in progress: readable from here, their bytes reserved. */
+  private readonly writing = new Map<string, Buffer>();
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly touched = new Set<IndexEntry>();
+  private readonly madeDirs = new Set<string>();
+  private stored = 0;
+  private reserved = 0;
+  private tick = 0;
+  private readonly q: Record<'insert' | 'remove' | 'touch' | 'removeAll', Statement>;
+
+  readonly maxBytes: number;
+
+  constructor(private readonly cache: CacheDb, readonly dir: string, maxBytes: number) {
+    this.maxBytes = Math.max(0, maxBytes);
+    const db = cache.db;
+    this.q = {
+      insert: db.prepare('INSERT OR REPLACE INTO blocks (key, file, size, last_used) VALUES (?, ?, ?, ?)'),
+      remove: db.prepare('DELETE FROM blocks WHERE key = ? AND file = ?'),
+      touch: db.prepare('UPDATE blocks SET last_used = ? WHERE key = ? AND file = ?'),
+      removeAll: db.prepare('DELETE FROM blocks'),
+    };
+    const rows = db.prepare('SELECT key, file, size, last_used AS lastUsed FROM blocks ORDER BY last_used').all() as IndexEntry[];
+    for (const row of rows) {
+      this.index.set(row.key, row);
+      this.stored += row.size;
+      this.tick = Math.max(this.tick, row.lastUsed);
+    }
+    cache.beforeClose(() => this.persistTouches());
+    // The bound may have shrunk since the last run.
+    while (this.stored > this.maxBytes) {
+      const oldest = this.detachOldest()!;
+      fs.rmSync(path.join(this.dir, oldest.file), { force: true });
+      this.cache.relaxed(() => this.q.remove.run(oldest.key, oldest.file));
+    }
+  }
+
+  /** Bytes stored plus bytes reserved by puts in progress; never above maxBytes. */
+  get bytes(): number {
+    return this.stored + this.reserved;
+  }
+
+  /** Keys from least to most recently used. */
+  keys(): string[] {
+    return [...this.index.keys()];
+  }
+
+  /** Reads a block and touches its LRU position; undefined when absent or damaged. */
+  async get(key: string): Promise<Buffer | undefined> {
+    const pending = this.writing.get(key);
+    if (pending) return pending;
+    const entry = this.index.get(key);
+    if (!entry) return undefined;
+    this.touch(entry);
+    let data: Buffer;
+    try {
+      data = await fsp.readFile(path.join(this.dir, entry.file));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      await this.drop(entry);
+      return undefined;
+    }
+    if (data.length !== entry.size) {
+      await this.drop(entry);
+      return undefined;
+    }
+    return data;
+  }
+
+  /**
+   * Stores a block, first evicting least recently used blocks so the bound holds at all times.
+   * Skips blocks larger than the bound, keys already stored, and (rarely) blocks that do not fit
+   * because other puts in progress hold the space. Rejects when the disk write fails.
+   */
+  put(key: string, data: Buffer): Promise<void> {
+    const existing = this.index.get(key);
+    if (existing) {
+      this.touch(existing);
+      return Promise.resolve();
+    }
+    if (this.writing.has(key) || this.reserved + data.length > this.maxBytes) return Promise.resolve();
+    const victims: IndexEntry[] = [];
+    while (this.bytes + data.length > this.maxBytes) victims.push(this.detachOldest()!);
+    this.reserved += data.length;
+    this.writing.set(key, data);
+    const work = this.store(key, data, victims).finally(() => {
+      this.reserved -= data.length;
+      this.writing.delete(key);
+      this.inFlight.delete(work);
+    });
+    this.inFlight.add(work);
+    return work;
+  }
+
+  /** Drops every block whose key starts with `prefix`. */
+  async deletePrefix(prefix: string): Promise<void> {
+    const doomed = [...this.index.values()].filter((e) => e.key.startsWith(prefix));
+    await Promise.all(doomed.map((e) => this.drop(e)));
+  }
+
+  /** Removes every block (after letting puts in progress finish). */
+  async clear(): Promise<void> {
+    await Promise.allSettled([...this.inFlight]);
+    this.index.clear();
+    this.touched.clear();
+    this.madeDirs.clear();
+    this.stored = 0;
+    await fsp.rm(this.dir, { recursive: true, force: true });
+    this.cache.relaxed(() => this.q.removeAll.run());
+  }
+
+  private async store(key: string, data: Buffer, victims: IndexEntry[]): Promise<void> {
+    await Promise.all(victims.map((v) => this.unlink(v)));
+    const hash = createHash('sha1').update(key).digest('hex');
+    const entry: IndexEntry = { key, file: path.join(hash.slice(0, 2), `${hash}.${++this.tick}`), size: data.length, lastUsed: this.tick };
+    this.cache.relaxed(() => {
+      this.q.insert.run(entry.key, entry.file, entry.size, entry.lastUsed);
+      this.flushTouches();
+    });
+    const full = path.join(this.dir, entry.file);
+    try {
+      await this.ensureDir(path.dirname(full));
+      await fsp.writeFile(full, data);
+    } catch (err) {
+      await this.unlink(entry);
+      throw err;
+    }
+    this.index.set(key, entry);
+    this.stored += entry.size;
+  }
+
+  private detachOldest(): IndexEntry | undefined {
+    const oldest = this.index.values().next();
+    if (oldest.done) return undefined;
+    this.detach(oldest.value);
+    return oldest.value;
+  }
+
+  private detach(entry: IndexEntry): void {
+    this.index.delete(entry.key);
+    this.touched.delete(entry);
+    this.stored -= entry.size;
+  }
+
+  /** Removes an entry unless it was already replaced or removed. */
+  private async drop(entry: IndexEntry): Promise<void> {
+    if (this.index.get(entry.key) !== entry) return;
+    this.detach(entry);
+    await this.unlink(entry);
+  }
+
+  private async unlink(entry: IndexEntry): Promise<void> {
+    await fsp.rm(path.join(this.dir, entry.file), { force: true });
+    this.cache.relaxed(() => this.q.remove.run(entry.key, entry.file));
+  }
+
+  private touch(entry: IndexEntry): void {
+    this.index.delete(entry.key);
+    this.index.set(entry.key, entry);
+    entry.lastUsed = ++this.tick;
+    this.touched.add(entry);
+    if (this.touched.size >= TOUCH_BATCH) this.persistTouches();
+  }
+
+  private persistTouches(): void {
+    if (this.touched.size > 0) this.cache.relaxed(() => this.flushTouches());
+  }
+
+  private flushTouches(): void {
+    for (const e of this.touched) this.q.touch.run(e.lastUsed, e.key, e.file);
+    this.touched.clear();
+  }
+
+  private async ensureDir(dir: string): Promise<void> {
+    if (this.madeDirs.has(dir)) return;
+    await fsp.mkdir(dir, { recursive: true });
+    this.madeDirs.add(dir);
+  }
+}

@@ -1,0 +1,186 @@
+// Crash-safe record of files being written and waiting for upload. Every change is committed
+// before the method returns, and CacheDb runs synchronous=FULL, so a returned call survives kill -9.
+import type { Statement } from 'better-sqlite3';
+import { VfsError } from '../../vfs/errors.js';
+import type { UploadSession } from '../../vfs/remote.js';
+import type { CacheDb } from './db.js';
+import { nameKey } from './nodes.js';
+
+export type JournalState = 'open' | 'dirty' | 'uploading' | 'failed' | 'done';
+
+export interface JournalRow {
+  id: number;
+  volume: string;
+  parentId: string;
+  name: string;
+  stagingPath: string;
+  size: number;
+  mtime: number;
+  sha1: string | null;
+  state: JournalState;
+  /** Existing remote file id being overwritten (atomic replace), if any. */
+  replaceId: string | null;
+  /** Remote revision the staging copy started from. */
+  baseRevision: string | null;
+  /** Multipart upload in progress, for resume after a crash. */
+  session: UploadSession | null;
+  attempts: number;
+  lastError: string | null;
+  /** Epoch ms before which the row is not uploaded: write-back delay or retry backoff. */
+  notBefore: number;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export type NewJournalRow = Omit<JournalRow, 'id' | 'attempts' | 'lastError' | 'createdAt' | 'updatedAt' | 'session'> & {
+  session?: UploadSession | null;
+};
+
+interface DbRow {
+  id: number;
+  volume: string;
+  parent_id: string;
+  name: string;
+  staging_path: string;
+  size: number;
+  mtime: number;
+  sha1: string | null;
+  state: JournalState;
+  replace_id: string | null;
+  base_revision: string | null;
+  session: string | null;
+  attempts: number;
+  last_error: string | null;
+  not_before: number;
+  created_at: number;
+  updated_at: number;
+}
+
+function fromDb(r: DbRow): JournalRow {
+  return {
+    id: r.id,
+    volume: r.volume,
+    parentId: r.parent_id,
+    name: r.name,
+    stagingPath: r.staging_path,
+    size: r.size,
+    mtime: r.mtime,
+    sha1: r.sha1,
+    state: r.state,
+    replaceId: r.replace_id,
+    baseRevision: r.base_revision,
+    session: r.session === null ? null : (JSON.parse(r.session) as UploadSession),
+    attempts: r.attempts,
+    lastError: r.last_error,
+    notBefore: r.not_before,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
+}
+
+function toParams(r: Omit<JournalRow, 'id'>): Record<string, unknown> {
+  return {
+    ...r,
+    nameNfc: nameKey(r.name),
+    session: r.session === null ? null : JSON.stringify(r.session),
+  };
+}
+
+const COLUMNS = `volume = @volume, parent_id = @parentId, name = @name, name_nfc = @nameNfc,
+  staging_path = @stagingPath, size = @size, mtime = @mtime, sha1 = @sha1, state = @state,
+  replace_id = @replaceId, base_revision = @baseRevision, session = @session, attempts = @attempts,
+  last_error = @lastError, not_before = @notBefore, created_at = @createdAt, updated_at = @updatedAt`;
+
+const PENDING = "state IN ('dirty', 'uploading')";
+
+export class Journal {
+  private readonly q: Record<'insert' | 'get' | 'update' | 'remove' | 'inDir' | 'find' | 'pending' | 'failed' | 'open' | 'stats', Statement>;
+
+  /** `now` is the clock for createdAt/updatedAt (epoch ms). */
+  constructor(private readonly cache: CacheDb, private readonly now: () => number = Date.now) {
+    const db = cache.db;
+    this.q = {
+      insert: db.prepare(
+        `INSERT INTO journal (volume, parent_id, name, name_nfc, staging_path, size, mtime, sha1, state, replace_id,
+           base_revision, session, attempts, last_error, not_before, created_at, updated_at)
+         VALUES (@volume, @parentId, @name, @nameNfc, @stagingPath, @size, @mtime, @sha1, @state, @replaceId,
+           @baseRevision, @session, @attempts, @lastError, @notBefore, @createdAt, @updatedAt)`,
+      ),
+      get: db.prepare('SELECT * FROM journal WHERE id = ?'),
+      update: db.prepare(`UPDATE journal SET ${COLUMNS} WHERE id = @id`),
+      remove: db.prepare('DELETE FROM journal WHERE id = ?'),
+      inDir: db.prepare("SELECT * FROM journal WHERE volume = ? AND parent_id = ? AND state != 'done' ORDER BY id"),
+      find: db.prepare(
+        "SELECT * FROM journal WHERE volume = ? AND parent_id = ? AND name_nfc = ? AND state != 'done' ORDER BY id DESC LIMIT 1",
+      ),
+      pending: db.prepare(`SELECT * FROM journal WHERE ${PENDING} ORDER BY not_before, id`),
+      failed: db.prepare("SELECT * FROM journal WHERE state = 'failed' ORDER BY id"),
+      open: db.prepare("SELECT * FROM journal WHERE state = 'open' ORDER BY id"),
+      stats: db.prepare(
+        `SELECT COALESCE(SUM(${PENDING}), 0) AS pendingFiles,
+                COALESCE(SUM(CASE WHEN ${PENDING} THEN size ELSE 0 END), 0) AS pendingBytes,
+                COALESCE(SUM(state = 'failed'), 0) AS failedFiles
+         FROM journal`,
+      ),
+    };
+  }
+
+  add(row: NewJournalRow): JournalRow {
+    const at = this.now();
+    const full: Omit<JournalRow, 'id'> = { ...row, session: row.session ?? null, attempts: 0, lastError: null, createdAt: at, updatedAt: at };
+    const id = Number(this.q.insert.run(toParams(full)).lastInsertRowid);
+    return { id, ...full };
+  }
+
+  get(id: number): JournalRow | undefined {
+    const row = this.q.get.get(id) as DbRow | undefined;
+    return row && fromDb(row);
+  }
+
+  /** Applies `changes` and commits; updatedAt defaults to now. Throws ENOENT for an unknown id. */
+  update(id: number, changes: Partial<Omit<JournalRow, 'id'>>): JournalRow {
+    return this.cache.db.transaction(() => {
+      const current = this.get(id);
+      if (!current) throw new VfsError('ENOENT', `journal row ${id} does not exist`);
+      // Keys present but undefined keep their value (null is how a column is cleared).
+      const defined = Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined));
+      const next: JournalRow = { ...current, ...defined, id, updatedAt: changes.updatedAt ?? this.now() };
+      this.q.update.run({ ...toParams(next), id });
+      return next;
+    })();
+  }
+
+  remove(id: number): void {
+    this.q.remove.run(id);
+  }
+
+  /** Rows of a directory that are not done (overlay for readdir/stat). */
+  inDir(volume: string, parentId: string): JournalRow[] {
+    return (this.q.inDir.all(volume, parentId) as DbRow[]).map(fromDb);
+  }
+
+  /** The newest row that is not done for this name (NFC match). */
+  find(volume: string, parentId: string, name: string): JournalRow | undefined {
+    const row = this.q.find.get(volume, parentId, nameKey(name)) as DbRow | undefined;
+    return row && fromDb(row);
+  }
+
+  /** Rows to (re)upload: state dirty/uploading, ordered by notBefore. */
+  pending(): JournalRow[] {
+    return (this.q.pending.all() as DbRow[]).map(fromDb);
+  }
+
+  failed(): JournalRow[] {
+    return (this.q.failed.all() as DbRow[]).map(fromDb);
+  }
+
+  /** Rows whose content was never committed (a writer had them open). */
+  openRows(): JournalRow[] {
+    return (this.q.open.all() as DbRow[]).map(fromDb);
+  }
+
+  /** Pending means dirty or uploading; rows still `open` are not counted. */
+  stats(): { pendingFiles: number; pendingBytes: number; failedFiles: number } {
+    return { ...(this.q.stats.get() as { pendingFiles: number; pendingBytes: number; failedFiles: number }) };
+  }
+}

@@ -1,0 +1,76 @@
+// The cache database schema, as ordered migrations. Migration N (1-based) brings the schema from
+// version N-1 to N. Append new migrations; never edit a shipped one.
+
+export const MIGRATIONS: readonly string[] = [
+  // 1: metadata cache, listings, negative lookups, change-feed cursors, write journal, disk block index.
+  `
+  CREATE TABLE nodes (
+    volume TEXT NOT NULL,
+    id TEXT NOT NULL,
+    parent_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    name_nfc TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    mtime INTEGER NOT NULL,
+    ctime INTEGER NOT NULL,
+    revision TEXT NOT NULL,
+    content_hash TEXT,
+    PRIMARY KEY (volume, id)
+  ) WITHOUT ROWID;
+  CREATE INDEX nodes_by_parent ON nodes (volume, parent_id, name_nfc);
+
+  CREATE TABLE listings (
+    volume TEXT NOT NULL,
+    dir_id TEXT NOT NULL,
+    fetched_at INTEGER NOT NULL,
+    complete INTEGER NOT NULL,
+    PRIMARY KEY (volume, dir_id)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE missing (
+    volume TEXT NOT NULL,
+    parent_id TEXT NOT NULL,
+    name_nfc TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    PRIMARY KEY (volume, parent_id, name_nfc)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE cursors (
+    volume TEXT PRIMARY KEY,
+    cursor TEXT NOT NULL
+  ) WITHOUT ROWID;
+
+  CREATE TABLE journal (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    volume TEXT NOT NULL,
+    parent_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    name_nfc TEXT NOT NULL,
+    staging_path TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    mtime INTEGER NOT NULL,
+    sha1 TEXT,
+    state TEXT NOT NULL,
+    replace_id TEXT,
+    base_revision TEXT,
+    session TEXT,
+    attempts INTEGER NOT NULL,
+    last_error TEXT,
+    not_before INTEGER NOT NULL,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
+  CREATE INDEX journal_by_dir ON journal (volume, parent_id, name_nfc);
+  CREATE INDEX journal_by_state ON journal (state, not_before);
+
+  CREATE TABLE blocks (
+    key TEXT PRIMARY KEY,
+    file TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    last_used INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  `,
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -1,0 +1,115 @@
+// Local files holding content being written (<cacheDir>/staging), and the recovery folder
+// (<cacheDir>/recovery) where content goes when its upload failed for good, so nothing is lost.
+import { createHash, randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+
+export interface ReceivedFile {
+  path: string;
+  size: number;
+  /** Uppercase hex SHA-1 of the content, computed while it was written. */
+  sha1: string;
+}
+
+export class StagingFiles {
+  readonly recoveryDir: string;
+
+  /** `dir` is <cacheDir>/staging; recovery goes next to it. */
+  constructor(readonly dir: string) {
+    this.recoveryDir = path.join(path.dirname(dir), 'recovery');
+  }
+
+  /** A new empty file with a unique name. */
+  async create(): Promise<string> {
+    await fsp.mkdir(this.dir, { recursive: true });
+    const file = path.join(this.dir, randomUUID());
+    await (await fsp.open(file, 'wx')).close();
+    return file;
+  }
+
+  /** Copies (streaming) a Readable into a new, fsynced staging file; returns the path. */
+  async fromStream(src: NodeJS.ReadableStream | Readable): Promise<string> {
+    return (await this.receive(src)).path;
+  }
+
+  /** As fromStream, and also returns the size and the SHA-1 computed on the way (for rapid upload). */
+  async receive(src: NodeJS.ReadableStream | Readable): Promise<ReceivedFile> {
+    const file = await this.create();
+    const handle = await fsp.open(file, 'w');
+    const hash = createHash('sha1');
+    let size = 0;
+    try {
+      const sink = new Writable({
+        write(chunk: Buffer, _enc, done) {
+          hash.update(chunk);
+          writeFully(handle, chunk, size).then(() => done(), done);
+          size += chunk.length;
+        },
+      });
+      await pipeline(src, sink);
+      await handle.sync();
+    } catch (err) {
+      await handle.close().catch(() => undefined);
+      await this.remove(file);
+      throw err;
+    }
+    await handle.close();
+    return { path: file, size, sha1: hash.digest('hex').toUpperCase() };
+  }
+
+  async remove(file: string): Promise<void> {
+    await fsp.rm(file, { force: true });
+  }
+
+  /** Moves a staging file to <cacheDir>/recovery/<timestamp>-<name>; returns the new path. */
+  async recover(file: string, name: string): Promise<string> {
+    await fsp.mkdir(this.recoveryDir, { recursive: true });
+    const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+    const safe = name.replace(/[/\\\0]/g, '_') || 'unnamed';
+    for (let n = 0; ; n++) {
+      const target = path.join(this.recoveryDir, `${stamp}-${n === 0 ? '' : `${n}-`}${safe}`);
+      // link + unlink rather than rename: never overwrite an earlier recovered file.
+      try {
+        await fsp.link(file, target);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'EEXIST') continue;
+        throw err;
+      }
+      await fsp.unlink(file);
+      return target;
+    }
+  }
+
+  /** Deletes staging files not in `keep` (left behind by a crash before their journal row); returns how many. */
+  async removeUnreferenced(keep: Iterable<string>): Promise<number> {
+    const kept = new Set([...keep].map((p) => path.resolve(p)));
+    let names: string[];
+    try {
+      names = await fsp.readdir(this.dir);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+      throw err;
+    }
+    const orphans = names.map((n) => path.join(this.dir, n)).filter((p) => !kept.has(path.resolve(p)));
+    await Promise.all(orphans.map((p) => this.remove(p)));
+    return orphans.length;
+  }
+
+  /** Streaming SHA-1 (uppercase hex) of a file. */
+  static async sha1(file: string): Promise<string> {
+    const hash = createHash('sha1');
+    for await (const chunk of fs.createReadStream(file)) hash.update(chunk as Buffer);
+    return hash.digest('hex').toUpperCase();
+  }
+}
+
+async function writeFully(handle: fsp.FileHandle, data: Buffer, position: number): Promise<void> {
+  for (let done = 0; done < data.length; ) {
+    const { bytesWritten } = await handle.write(data, done, data.length - done, position + done);
+    done += bytesWritten;
+  }
+}

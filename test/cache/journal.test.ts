@@ -1,0 +1,122 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import path from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { CacheDb } from '../../src/cache/metadata/db.js';
+import { Journal, type NewJournalRow } from '../../src/cache/metadata/journal.js';
+import { VfsError } from '../../src/vfs/errors.js';
+import { tempDir } from './temp-dir.js';
+
+const VOL = 'drive:1';
+
+function newRow(name: string, extra: Partial<NewJournalRow> = {}): NewJournalRow {
+  return { volume: VOL, parentId: 'root', name, stagingPath: `/s/${name}`, size: 0, mtime: 1, sha1: null, state: 'open', replaceId: null, baseRevision: null, notBefore: 0, ...extra };
+}
+
+function openJournal(t: import('node:test').TestContext, file = path.join(tempDir(t), 'metadata.sqlite')) {
+  const db = CacheDb.open(file);
+  t.after(() => db.close());
+  let clock = 1000;
+  return { journal: new Journal(db, () => clock), file, tick: (ms: number) => (clock += ms) };
+}
+
+test('add, get, update, remove', (t) => {
+  const { journal, tick } = openJournal(t);
+  const row = journal.add(newRow('a.txt', { replaceId: 'old', baseRevision: 'r1' }));
+  assert.equal(row.attempts, 0);
+  assert.equal(row.session, null);
+  assert.equal(row.createdAt, 1000);
+  assert.deepEqual(journal.get(row.id), row);
+
+  tick(50);
+  const session = { fileId: 'f', uploadId: 'u', partSize: 10, partCount: 3 };
+  const updated = journal.update(row.id, { state: 'uploading', size: 42, sha1: 'ABC', session, attempts: 1 });
+  assert.equal(updated.updatedAt, 1050);
+  assert.equal(updated.createdAt, 1000);
+  assert.deepEqual(journal.get(row.id), updated);
+  assert.deepEqual(journal.get(row.id)!.session, session);
+  assert.equal(journal.update(row.id, { sha1: undefined }).sha1, 'ABC', 'undefined keeps the value');
+  assert.equal(journal.update(row.id, { session: null, lastError: 'boom' }).session, null);
+
+  journal.remove(row.id);
+  assert.equal(journal.get(row.id), undefined);
+  assert.throws(() => journal.update(row.id, { size: 1 }), (err) => VfsError.is(err, 'ENOENT'));
+});
+
+test('inDir and find match NFC and NFD and skip done rows', (t) => {
+  const { journal } = openJournal(t);
+  const a = journal.add(newRow('Cafe\u0301.txt'));
+  journal.add(newRow('other', { parentId: 'dir2' }));
+  const done = journal.add(newRow('done.txt'));
+  journal.update(done.id, { state: 'done' });
+
+  assert.equal(journal.find(VOL, 'root', 'Caf\u00e9.txt')!.id, a.id);
+  assert.equal(journal.find(VOL, 'root', 'Cafe\u0301.txt')!.id, a.id);
+  assert.equal(journal.find(VOL, 'root', 'done.txt'), undefined);
+  assert.equal(journal.find('drive:2', 'root', 'Caf\u00e9.txt'), undefined);
+  assert.deepEqual(journal.inDir(VOL, 'root').map((r) => r.id), [a.id]);
+
+  const newer = journal.add(newRow('Caf\u00e9.txt'));
+  assert.equal(journal.find(VOL, 'root', 'Cafe\u0301.txt')!.id, newer.id, 'the newest row wins');
+});
+
+test('pending is ordered by notBefore; failed and stats', (t) => {
+  const { journal } = openJournal(t);
+  const late = journal.add(newRow('late', { state: 'dirty', size: 10, notBefore: 300 }));
+  const early = journal.add(newRow('early', { state: 'uploading', size: 5, notBefore: 100 }));
+  journal.add(newRow('open', { size: 1000 }));
+  const bad = journal.add(newRow('bad', { state: 'failed', size: 7 }));
+  assert.deepEqual(journal.pending().map((r) => r.id), [early.id, late.id]);
+  assert.deepEqual(journal.failed().map((r) => r.id), [bad.id]);
+  assert.deepEqual(journal.stats(), { pendingFiles: 2, pendingBytes: 15, failedFiles: 1 });
+});
+
+test('stats of an empty journal are zero', (t) => {
+  const { journal } = openJournal(t);
+  assert.deepEqual(journal.stats(), { pendingFiles: 0, pendingBytes: 0, failedFiles: 0 });
+});
+
+test('rows survive reopen', (t) => {
+  const file = path.join(tempDir(t), 'metadata.sqlite');
+  const db = CacheDb.open(file);
+  const row = new Journal(db).add(newRow('keep', { state: 'dirty', size: 9 }));
+  db.close();
+  const { journal } = openJournal(t, file);
+  assert.equal(journal.get(row.id)!.name, 'keep');
+  assert.equal(journal.pending().length, 1);
+});
+
+test('committed rows survive kill -9 of the writing process', async (t) => {
+  const file = path.join(tempDir(t), 'metadata.sqlite');
+  const script = fileURLToPath(new URL('./fixtures/journal-writer.ts', import.meta.url));
+  const child = spawn(process.execPath, ['--import', 'tsx', script, file], { stdio: ['ignore', 'pipe', 'inherit'] });
+  t.after(() => child.kill('SIGKILL'));
+  let out = '';
+  child.stdout.setEncoding('utf8');
+  while (!out.includes('\n')) {
+    const [chunk] = (await once(child.stdout, 'data')) as [string];
+    out += chunk;
+  }
+  const ids = JSON.parse(out) as number[];
+  child.kill('SIGKILL');
+  const [, signal] = await once(child, 'exit');
+  assert.equal(signal, 'SIGKILL');
+
+  const { journal } = openJournal(t, file);
+  assert.equal(ids.length, 20);
+  ids.forEach((id, i) => {
+    const row = journal.get(id);
+    assert.ok(row, `row ${id} survived`);
+    assert.equal(row.name, `file-${i}`);
+    if (i % 2 === 0) {
+      assert.equal(row.state, 'dirty');
+      assert.equal(row.size, i * 100);
+      assert.equal(row.session!.uploadId, `u${i}`);
+    } else {
+      assert.equal(row.state, 'open');
+    }
+  });
+  assert.equal(journal.pending().length, 10);
+});

@@ -1,0 +1,176 @@
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { test } from 'node:test';
+import Database from 'better-sqlite3';
+import { CacheDb } from '../../src/cache/metadata/db.js';
+import { MetadataStore } from '../../src/cache/metadata/nodes.js';
+import { SCHEMA_VERSION } from '../../src/cache/metadata/schema.js';
+import type { RemoteEntry } from '../../src/vfs/remote.js';
+import { tempDir } from './temp-dir.js';
+
+const VOL = 'drive:1';
+
+function entry(id: string, parentId: string, name: string, extra: Partial<RemoteEntry> = {}): RemoteEntry {
+  return { id, parentId, name, kind: 'file', size: 3, mtime: 1000, ctime: 900, revision: `rev-${id}`, ...extra };
+}
+
+function openStore(t: import('node:test').TestContext, dir = tempDir(t)) {
+  const file = path.join(dir, 'metadata.sqlite');
+  const db = CacheDb.open(file);
+  t.after(() => db.close());
+  return { db, store: new MetadataStore(db), file };
+}
+
+test('CacheDb creates a versioned WAL database with synchronous=FULL', (t) => {
+  const { db } = openStore(t);
+  assert.equal(db.version, SCHEMA_VERSION);
+  assert.equal(db.db.pragma('journal_mode', { simple: true }), 'wal');
+  assert.equal(db.db.pragma('synchronous', { simple: true }), 2); // FULL
+  assert.equal(db.relaxed(() => db.db.pragma('synchronous', { simple: true })), 1, 'relaxed commits run at NORMAL');
+  assert.throws(() => db.relaxed(() => { throw new Error('inside'); }), /inside/);
+  assert.equal(db.db.pragma('synchronous', { simple: true }), 2, 'and FULL is restored');
+});
+
+test('CacheDb refuses a file written by a newer schema', (t) => {
+  const file = path.join(tempDir(t), 'metadata.sqlite');
+  CacheDb.open(file).close();
+  const raw = new Database(file);
+  raw.prepare('UPDATE schema_version SET version = ?').run(SCHEMA_VERSION + 1);
+  raw.close();
+  assert.throws(() => CacheDb.open(file), /schema version/);
+});
+
+test('replaceListing then listing and lookup; NFC and NFD spellings match', (t) => {
+  const { store } = openStore(t);
+  const nfd = 'Cafe\u0301.txt';
+  const nfc = 'Caf\u00e9.txt';
+  store.replaceListing(VOL, 'root', [entry('a', 'root', nfd, { contentHash: 'ABC' }), entry('b', 'root', 'b.txt'), entry('d', 'root', 'dir', { kind: 'dir', size: 0, revision: '' })], 5000);
+
+  const listing = store.listing(VOL, 'root');
+  assert.ok(listing);
+  assert.equal(listing.fetchedAt, 5000);
+  assert.equal(listing.complete, true);
+  assert.deepEqual(listing.entries.map((e) => e.id).sort(), ['a', 'b', 'd']);
+
+  const byNfc = store.lookup(VOL, 'root', nfc);
+  assert.equal(byNfc.length, 1);
+  assert.equal(byNfc[0]!.id, 'a');
+  assert.equal(byNfc[0]!.name, nfd, 'the stored spelling is kept');
+  assert.equal(byNfc[0]!.contentHash, 'ABC');
+  assert.equal(store.lookup(VOL, 'root', nfd)[0]!.id, 'a');
+  assert.deepEqual(store.lookup(VOL, 'root', 'nope'), []);
+  assert.equal(store.lookup('drive:2', 'root', nfc).length, 0, 'volumes are separate');
+  assert.equal(store.listing(VOL, 'd'), undefined, 'never listed');
+  assert.equal(store.get(VOL, 'b')!.contentHash, undefined);
+});
+
+test('duplicate sibling names are all returned by lookup', (t) => {
+  const { store } = openStore(t);
+  store.replaceListing(VOL, 'root', [entry('x1', 'root', 'same'), entry('x2', 'root', 'same')], 1);
+  assert.deepEqual(store.lookup(VOL, 'root', 'same').map((e) => e.id), ['x1', 'x2']);
+});
+
+test('replacing a listing drops vanished children with their subtrees', (t) => {
+  const { store } = openStore(t);
+  store.replaceListing(VOL, 'root', [entry('d', 'root', 'd', { kind: 'dir' }), entry('f', 'root', 'f')], 1);
+  store.replaceListing(VOL, 'd', [entry('d2', 'd', 'd2', { kind: 'dir' })], 1);
+  store.replaceListing(VOL, 'd2', [entry('deep', 'd2', 'deep')], 1);
+  store.replaceListing(VOL, 'root', [entry('f', 'root', 'f', { size: 10 })], 2);
+  assert.equal(store.get(VOL, 'd'), undefined);
+  assert.equal(store.get(VOL, 'deep'), undefined);
+  assert.equal(store.listing(VOL, 'd2'), undefined);
+  assert.equal(store.get(VOL, 'f')!.size, 10);
+  assert.equal(store.listing(VOL, 'root')!.entries.length, 1);
+});
+
+test('upsert shows at once; remove drops the subtree', (t) => {
+  const { store } = openStore(t);
+  store.replaceListing(VOL, 'root', [], 1);
+  store.recordMissing(VOL, 'root', 'new', 10);
+  store.upsert(VOL, entry('n', 'root', 'new', { kind: 'dir' }));
+  assert.equal(store.isMissing(VOL, 'root', 'new', 0), false, 'creating a name clears its negative entry');
+  assert.equal(store.listing(VOL, 'root')!.entries[0]!.id, 'n');
+  store.replaceListing(VOL, 'n', [entry('c', 'n', 'child')], 2);
+  store.remove(VOL, 'n');
+  assert.equal(store.get(VOL, 'n'), undefined);
+  assert.equal(store.get(VOL, 'c'), undefined);
+  assert.equal(store.listing(VOL, 'n'), undefined);
+  assert.equal(store.listing(VOL, 'root')!.entries.length, 0);
+});
+
+test('upsert moves an entry to its new parent', (t) => {
+  const { store } = openStore(t);
+  store.replaceListing(VOL, 'root', [entry('f', 'root', 'f'), entry('d', 'root', 'd', { kind: 'dir' })], 1);
+  store.replaceListing(VOL, 'd', [], 1);
+  store.upsert(VOL, entry('f', 'd', 'g'));
+  assert.deepEqual(store.listing(VOL, 'root')!.entries.map((e) => e.id), ['d']);
+  assert.deepEqual(store.lookup(VOL, 'd', 'g').map((e) => e.id), ['f']);
+});
+
+test('negative lookups: NFC keyed, bounded by notBefore, cleared by a new listing', (t) => {
+  const { store } = openStore(t);
+  store.recordMissing(VOL, 'root', 'Cafe\u0301', 100);
+  assert.equal(store.isMissing(VOL, 'root', 'Caf\u00e9', 100), true);
+  assert.equal(store.isMissing(VOL, 'root', 'Caf\u00e9', 101), false, 'older than notBefore');
+  assert.equal(store.isMissing(VOL, 'other', 'Caf\u00e9', 0), false);
+  store.replaceListing(VOL, 'root', [], 200);
+  assert.equal(store.isMissing(VOL, 'root', 'Caf\u00e9', 0), false);
+  store.recordMissing(VOL, 'root', 'x', 300);
+  store.invalidateListing(VOL, 'root');
+  assert.equal(store.isMissing(VOL, 'root', 'x', 0), false);
+});
+
+test('invalidateListing and invalidateVolume keep entries but mark listings stale', (t) => {
+  const { store } = openStore(t);
+  store.replaceListing(VOL, 'root', [entry('a', 'root', 'a')], 500);
+  store.replaceListing(VOL, 'x', [entry('b', 'x', 'b')], 500);
+  store.replaceListing('drive:2', 'root', [entry('c', 'root', 'c')], 500);
+  store.invalidateListing(VOL, 'root');
+  assert.equal(store.listing(VOL, 'root')!.fetchedAt, 0);
+  assert.equal(store.listing(VOL, 'root')!.entries.length, 1);
+  assert.equal(store.listing(VOL, 'x')!.fetchedAt, 500);
+  store.invalidateVolume(VOL);
+  assert.equal(store.listing(VOL, 'x')!.fetchedAt, 0);
+  assert.equal(store.listing('drive:2', 'root')!.fetchedAt, 500);
+});
+
+test('cursor per volume', (t) => {
+  const { store } = openStore(t);
+  assert.equal(store.getCursor(VOL), undefined);
+  store.setCursor(VOL, 'c1');
+  store.setCursor(VOL, 'c2');
+  store.setCursor('drive:2', 'other');
+  assert.equal(store.getCursor(VOL), 'c2');
+  assert.equal(store.getCursor('drive:2'), 'other');
+});
+
+test('listings, negatives and cursors persist across reopen', (t) => {
+  const dir = tempDir(t);
+  const file = path.join(dir, 'metadata.sqlite');
+  const first = CacheDb.open(file);
+  const a = new MetadataStore(first);
+  a.replaceListing(VOL, 'root', [entry('a', 'root', 'a.txt', { contentHash: 'H' })], 1234);
+  a.recordMissing(VOL, 'root', 'gone', 1234);
+  a.setCursor(VOL, 'cur');
+  first.close();
+
+  const second = CacheDb.open(file);
+  t.after(() => second.close());
+  const b = new MetadataStore(second);
+  const listing = b.listing(VOL, 'root')!;
+  assert.equal(listing.fetchedAt, 1234);
+  assert.deepEqual(listing.entries, [{ volume: VOL, id: 'a', parentId: 'root', name: 'a.txt', kind: 'file', size: 3, mtime: 1000, ctime: 900, revision: 'rev-a', contentHash: 'H' }]);
+  assert.equal(b.isMissing(VOL, 'root', 'gone', 1234), true);
+  assert.equal(b.getCursor(VOL), 'cur');
+});
+
+test('a listing of 10,000 entries is replaced and read back', (t) => {
+  const { store } = openStore(t);
+  const many = Array.from({ length: 10_000 }, (_, i) => entry(`id${i}`, 'big', `name-${i}`));
+  store.replaceListing(VOL, 'big', many, 1);
+  store.replaceListing(VOL, 'big', many.slice(0, 5000), 2);
+  const listing = store.listing(VOL, 'big')!;
+  assert.equal(listing.entries.length, 5000);
+  assert.equal(store.lookup(VOL, 'big', 'name-4999')[0]!.id, 'id4999');
+  assert.equal(store.get(VOL, 'id5000'), undefined);
+});

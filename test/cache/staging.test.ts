@@ -1,0 +1,78 @@
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { test } from 'node:test';
+import { StagingFiles } from '../../src/cache/staging/staging-files.js';
+import { tempDir } from './temp-dir.js';
+
+function sha1(data: Buffer): string {
+  return createHash('sha1').update(data).digest('hex').toUpperCase();
+}
+
+test('create makes unique empty files in the staging dir', async (t) => {
+  const staging = new StagingFiles(path.join(tempDir(t), 'staging'));
+  const a = await staging.create();
+  const b = await staging.create();
+  assert.notEqual(a, b);
+  assert.equal(path.dirname(a), staging.dir);
+  assert.equal(fs.statSync(a).size, 0);
+});
+
+test('fromStream and receive copy a stream; sha1 matches the content', async (t) => {
+  const staging = new StagingFiles(path.join(tempDir(t), 'staging'));
+  const data = randomBytes(3 * 1024 * 1024 + 17);
+  const chunks = () => Readable.from([data.subarray(0, 1000), data.subarray(1000, 2_000_000), data.subarray(2_000_000)]);
+
+  const file = await staging.fromStream(chunks());
+  assert.deepEqual(fs.readFileSync(file), data);
+  assert.equal(await StagingFiles.sha1(file), sha1(data));
+
+  const received = await staging.receive(chunks());
+  assert.equal(received.size, data.length);
+  assert.equal(received.sha1, sha1(data));
+  assert.deepEqual(fs.readFileSync(received.path), data);
+});
+
+test('sha1 of an empty file', async (t) => {
+  const staging = new StagingFiles(path.join(tempDir(t), 'staging'));
+  assert.equal(await StagingFiles.sha1(await staging.create()), 'DA39A3EE5E6B4B0D3255BFEF95601890AFD80709');
+});
+
+test('a failing source leaves no staging file behind', async (t) => {
+  const staging = new StagingFiles(path.join(tempDir(t), 'staging'));
+  const failing = new Readable({
+    read() {
+      this.push(Buffer.from('partial'));
+      this.destroy(new Error('source broke'));
+    },
+  });
+  await assert.rejects(staging.fromStream(failing), /source broke/);
+  assert.deepEqual(fs.readdirSync(staging.dir), []);
+});
+
+test('recover moves the file to recovery/<timestamp>-<name> without overwriting', async (t) => {
+  const root = tempDir(t);
+  const staging = new StagingFiles(path.join(root, 'staging'));
+  const first = await staging.fromStream(Readable.from([Buffer.from('one')]));
+  const second = await staging.fromStream(Readable.from([Buffer.from('two')]));
+  const r1 = await staging.recover(first, 'a/b.txt');
+  const r2 = await staging.recover(second, 'a/b.txt');
+  assert.equal(path.dirname(r1), path.join(root, 'recovery'));
+  assert.match(path.basename(r1), /^\d{4}-\d\d-\d\dT.*-a_b\.txt$/);
+  assert.notEqual(r1, r2);
+  assert.equal(fs.readFileSync(r1, 'utf8'), 'one');
+  assert.equal(fs.readFileSync(r2, 'utf8'), 'two');
+  assert.equal(fs.existsSync(first), false);
+  assert.equal(fs.existsSync(second), false);
+});
+
+test('removeUnreferenced deletes only orphans', async (t) => {
+  const staging = new StagingFiles(path.join(tempDir(t), 'staging'));
+  const keep = await staging.create();
+  const orphan = await staging.create();
+  assert.equal(await staging.removeUnreferenced([keep]), 1);
+  assert.equal(fs.existsSync(keep), true);
+  assert.equal(fs.existsSync(orphan), false);
+});

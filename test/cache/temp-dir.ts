@@ -1,0 +1,17 @@
+// Fresh temp dirs for tests, on real disk.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { TestContext } from 'node:test';
+
+export function makeTempDir(prefix = 'pdsfs-cache-'): { dir: string; remove: () => void } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  return { dir, remove: () => fs.rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** A temp dir removed when the test ends. */
+export function tempDir(t: TestContext, prefix?: string): string {
+  const { dir, remove } = makeTempDir(prefix);
+  t.after(remove);
+  return dir;
+}
