@@ -1,4 +1,5 @@
 // Typed options of the composition root (src/app.ts). The CLI builds this from argv; tests build it directly.
+import type { JwtAppCredentials } from './pds/jwt.js';
 
 export interface AppOptions {
   /** PDS endpoint; absent means: start the embedded local PDS server on dataDir. */
@@ -7,6 +8,8 @@ export interface AppOptions {
   clientId?: string;
   clientSecret?: string;
   accessToken?: string;
+  /** JWT application credentials (preferred over a refresh token). */
+  jwt?: JwtAppCredentials;
   /** Store of the embedded local PDS server. */
   dataDir: string;
   cacheDir: string;

@@ -20,7 +20,7 @@ import type { Vfs } from './vfs/types.js';
 import { uniqueDirNames, type Volume } from './vfs/volume.js';
 
 export interface App {
-  readonly vfs: Vfs & Pick<PdsVfs, 'status' | 'pollNow' | 'listCalls'>;
+  readonly vfs: Vfs & Pick<PdsVfs, 'status' | 'pollNow' | 'listCalls' | 'locate'>;
   /** PDS endpoint in use (the embedded server's when none was configured). */
   readonly endpoint: string;
   readonly logger: Logger;
@@ -98,6 +98,7 @@ function connectToSource(opts: AppOptions, embedded: Emulator | undefined, logge
       logger,
     });
   }
+  if (opts.jwt) return connectPds({ endpoint: opts.endpoint!, jwt: opts.jwt, logger });
   if (opts.accessToken) return connectPds({ endpoint: opts.endpoint!, accessToken: opts.accessToken, logger });
   if (opts.refreshToken && opts.clientId) {
     return connectPds({
@@ -114,7 +115,7 @@ function connectToSource(opts: AppOptions, embedded: Emulator | undefined, logge
 
 async function driveVolumes(client: PdsClient, opts: AppOptions): Promise<Volume[]> {
   const drives = [];
-  for await (const d of client.listMyDrives()) drives.push(d);
+  for await (const d of client.drives.iterateMine()) drives.push(d);
   const names = uniqueDirNames(drives.map((d) => d.drive_name));
   return drives.map((d, i) => {
     const remote = new DriveRemote(client, d.drive_id);

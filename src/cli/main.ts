@@ -1,7 +1,11 @@
 // pdsfs command line: one yargs program, one file per subcommand under commands/.
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
+import { configFileOption, dropSettingsOfOtherCommands } from '../config/load-config.js';
+import { configCommand } from './commands/config.js';
 import { emulatorCommand } from './commands/emulator.js';
+import { loginCommand } from './commands/login.js';
+import { logoutCommand } from './commands/logout.js';
 import { mountCommand } from './commands/mount.js';
 import { serveCommand } from './commands/serve.js';
 import { unmountCommand } from './commands/unmount.js';
@@ -9,10 +13,16 @@ import { unmountCommand } from './commands/unmount.js';
 await yargs(hideBin(process.argv))
   .scriptName('pdsfs')
   .env('PDSFS')
+  .option('config', configFileOption)
+  .middleware(dropSettingsOfOtherCommands, true)
   .command(serveCommand)
   .command(mountCommand)
   .command(unmountCommand)
   .command(emulatorCommand)
+  .command(loginCommand)
+  .command(logoutCommand)
+  .command(configCommand)
+  .showHelpOnFail(false, 'Run with --help for usage.')
   .demandCommand(1, 'Name a command: pdsfs <command> --help shows its options.')
   .strict()
   .help()

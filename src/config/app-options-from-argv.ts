@@ -1,5 +1,8 @@
 // Turns parsed yargs arguments (from the option table) into the typed AppOptions of the composition root.
 import type { AppOptions } from '../app-options.js';
+import { type Logger, silentLogger } from '../shared/logger.js';
+import { refreshTokenPersister, storedJwtCredentials } from './credentials.js';
+import { configFileOf } from './load-config.js';
 import { parseSize } from './options.js';
 
 type Argv = Record<string, unknown>;
@@ -7,7 +10,8 @@ type Argv = Record<string, unknown>;
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 const num = (v: unknown, d: number): number => (typeof v === 'number' && Number.isFinite(v) ? v : d);
 
-export function appOptionsFromArgv(argv: Argv): AppOptions {
+/** Also wires stored JWT credentials and the saving of rotated refresh tokens to the config file. */
+export function appOptionsFromArgv(argv: Argv, logger: Logger = silentLogger()): AppOptions {
   const opts: AppOptions = {
     dataDir: String(argv['data-dir']),
     cacheDir: String(argv['cache-dir']),
@@ -23,7 +27,12 @@ export function appOptionsFromArgv(argv: Argv): AppOptions {
   const endpoint = str(argv.endpoint);
   if (endpoint) opts.endpoint = endpoint.replace(/\/+$/, '');
   const refreshToken = str(argv['refresh-token']);
-  if (refreshToken) opts.refreshToken = refreshToken;
+  if (refreshToken) {
+    opts.refreshToken = refreshToken;
+    opts.onRefreshToken = refreshTokenPersister(configFileOf(argv), refreshToken, logger);
+  }
+  const jwt = storedJwtCredentials(argv);
+  if (jwt) opts.jwt = jwt;
   const clientId = str(argv['client-id']);
   if (clientId) opts.clientId = clientId;
   const clientSecret = str(argv['client-secret']);

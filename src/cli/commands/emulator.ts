@@ -1,10 +1,74 @@
-// `pdsfs emulator`: filled in by the local PDS server work.
+// `pdsfs emulator`: runs the local PDS server on a data dir until SIGINT/SIGTERM, and prints its
+// endpoint and a development account (one JSON line on stdout with --json). Logs go to stderr.
+import fs from 'node:fs';
 import type { CommandModule } from 'yargs';
+import { DEFAULT_DATA_DIR, parseSize } from '../../config/options.js';
+import { Emulator, type DevAccount } from '../../emulator/index.js';
+import { createLogger } from '../../shared/logger.js';
 
-export const emulatorCommand: CommandModule = {
+interface EmulatorArgs {
+  host: string;
+  port: number;
+  'data-dir': string;
+  json: boolean;
+  'token-ttl'?: number;
+  'jwt-public-key'?: string;
+  'drive-quota'?: string;
+  'fault-5xx-rate': number;
+  'fault-429-rate': number;
+  'fault-latency-ms': number;
+  'fault-drop-rate': number;
+  'fault-admin': boolean;
+}
+
+function describeAccount(a: DevAccount): string {
+  const rows: [string, string][] = [
+    ['endpoint', a.endpoint], ['domain_id', a.domain_id], ['user_id', a.user_id], ['drive_id', a.drive_id],
+    ['team_drive_id', a.team_drive_id], ['client_id', a.client_id], ['client_secret', a.client_secret],
+    ['access_token', a.access_token], ['refresh_token', a.refresh_token],
+  ];
+  return `pdsfs local PDS server (development account)\n${rows.map(([k, v]) => `  ${k.padEnd(14)} ${v}`).join('\n')}\n`;
+}
+
+export const emulatorCommand: CommandModule<object, EmulatorArgs> = {
   command: 'emulator',
-  describe: 'Run the local PDS server',
-  handler: () => {
-    throw new Error('not yet');
+  describe: 'Run the local PDS server (the embedded default, and what the tests talk to)',
+  builder: (y) =>
+    y.options({
+      host: { type: 'string', default: '127.0.0.1', describe: 'Address to bind' },
+      port: { type: 'number', default: 8090, describe: 'Port to listen on (0 = any free port)' },
+      'data-dir': { type: 'string', default: DEFAULT_DATA_DIR, describe: 'Store: SQLite metadata and content blobs' },
+      json: { type: 'boolean', default: false, describe: 'Print the endpoint and account as one JSON line' },
+      'token-ttl': { type: 'number', describe: 'Access-token lifetime in seconds (default 7200)' },
+      'jwt-public-key': { type: 'string', describe: 'PEM file with the RSA public key of the JWT application (enables the jwt-bearer grant)' },
+      'drive-quota': { type: 'string', describe: 'total_size of drives created in a new store, e.g. 100G' },
+      'fault-5xx-rate': { type: 'number', default: 0, describe: 'Share of requests answered 500/503 (0..1)' },
+      'fault-429-rate': { type: 'number', default: 0, describe: 'Share of requests answered 429 TooManyRequests (0..1)' },
+      'fault-latency-ms': { type: 'number', default: 0, describe: 'Delay added to every request' },
+      'fault-drop-rate': { type: 'number', default: 0, describe: 'Share of data transfers cut mid-body (0..1)' },
+      'fault-admin': { type: 'boolean', default: false, describe: 'Expose /admin/faults and /admin/stats to change faults at run time' },
+    }),
+  handler: async (argv) => {
+    const log = createLogger();
+    const emu = await Emulator.start({
+      dataDir: argv['data-dir'],
+      host: argv.host,
+      port: argv.port,
+      logger: log,
+      adminApi: argv['fault-admin'],
+      faults: { rate5xx: argv['fault-5xx-rate'], rate429: argv['fault-429-rate'], latencyMs: argv['fault-latency-ms'], dropRate: argv['fault-drop-rate'] },
+      ...(argv['token-ttl'] !== undefined ? { tokenTtlSec: argv['token-ttl'] } : {}),
+      ...(argv['jwt-public-key'] ? { jwtPublicKeyPem: fs.readFileSync(argv['jwt-public-key'], 'utf8') } : {}),
+      ...(argv['drive-quota'] ? { driveQuotaBytes: parseSize(argv['drive-quota']) } : {}),
+    });
+    const account = emu.devAccount();
+    process.stdout.write(argv.json ? `${JSON.stringify(account)}\n` : describeAccount(account));
+    log.info({ endpoint: emu.endpoint, dataDir: argv['data-dir'] }, 'local PDS server listening');
+    const signal = await new Promise<NodeJS.Signals>((resolve) => {
+      process.once('SIGINT', resolve);
+      process.once('SIGTERM', resolve);
+    });
+    log.info({ signal }, 'local PDS server stopping');
+    await emu.close();
   },
 };

@@ -1,0 +1,111 @@
+// `pdsfs serve`: the WebDAV front-end. Without source options it serves the embedded local PDS
+// server; without --user it uses a generated login stored (0600) next to the config file and prints
+// it at start. Runs until SIGINT/SIGTERM, then stops serving, drains uploads and exits 0.
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { CommandModule, Options } from 'yargs';
+import { type App, createApp } from '../../app.js';
+import type { AppOptions } from '../../app-options.js';
+import { appOptionsFromArgv } from '../../config/app-options-from-argv.js';
+import { DEFAULT_CONFIG_FILE, optionsFor } from '../../config/options.js';
+import { drainProgress } from '../../fuse/drain-progress.js';
+import { createLogger, type Logger } from '../../shared/logger.js';
+import type { AuthConfig } from '../../webdav/basic-auth.js';
+import { loadOrCreateCredentials } from '../../webdav/credentials-file.js';
+import { createWebDavServer, type WebDavServer } from '../../webdav/server.js';
+
+export const CREDENTIALS_FILE = path.join(path.dirname(DEFAULT_CONFIG_FILE), 'webdav-credentials.json');
+
+const SERVE_OPTIONS: Record<string, Options> = {
+  user: { type: 'string', group: 'serve', describe: 'Basic auth user name (with --password)' },
+  password: { type: 'string', group: 'serve', describe: 'Basic auth password (or PDSFS_PASSWORD)' },
+  htpasswd: { type: 'string', group: 'serve', describe: 'Apache htpasswd file with the allowed users (bcrypt, MD5 or SHA entries)' },
+  auth: { type: 'boolean', default: true, group: 'serve', describe: 'Require a login (--no-auth serves without one)' },
+  'tls-cert': { type: 'string', group: 'serve', describe: 'PEM certificate: serve HTTPS (with --tls-key)' },
+  'tls-key': { type: 'string', group: 'serve', describe: 'PEM private key for --tls-cert' },
+};
+
+export const serveCommand: CommandModule = {
+  command: 'serve',
+  describe: 'Serve PDS drives and share links over WebDAV (Finder, Explorer, Office, rclone, browsers)',
+  builder: (y) => y.options({ ...(optionsFor('source', 'cache', 'vfs', 'serve', 'log') as Record<string, Options>), ...SERVE_OPTIONS }),
+  handler: async (argv) => {
+    const logger = createLogger({ level: String(argv['log-level']), ...(typeof argv['log-file'] === 'string' ? { file: argv['log-file'] } : {}) });
+    const opts = appOptionsFromArgv(argv);
+    const { auth, login } = resolveAuth(argv);
+    const tls = readTls(argv);
+    const app = await createApp(opts, { logger });
+    let server: WebDavServer;
+    try {
+      server = await createWebDavServer({
+        vfs: app.vfs,
+        host: String(argv.host),
+        port: Number(argv.port),
+        auth,
+        ...(tls ? { tls } : {}),
+        readOnly: opts.readOnly,
+        stateDir: webdavStateDir(opts),
+        logger,
+      });
+    } catch (err) {
+      await app.close();
+      throw err;
+    }
+    process.stdout.write(`pdsfs WebDAV server: ${server.url}\n${login}`);
+    process.exit(await runUntilStopped(app, server, logger));
+  },
+};
+
+function resolveAuth(argv: Record<string, unknown>): { auth: AuthConfig; login: string } {
+  const str = (k: string) => (typeof argv[k] === 'string' && argv[k] !== '' ? (argv[k] as string) : undefined);
+  if (argv.auth === false) return { auth: 'none', login: 'login: none (--no-auth)\n' };
+  const htpasswdFile = str('htpasswd');
+  if (htpasswdFile) return { auth: { htpasswdFile }, login: `login: users of ${htpasswdFile}\n` };
+  const user = str('user');
+  if (user) {
+    const password = str('password');
+    if (!password) throw new Error('--user needs --password (or the PDSFS_PASSWORD environment variable)');
+    return { auth: { user, password }, login: `user: ${user}\n` };
+  }
+  const { credentials, created } = loadOrCreateCredentials(CREDENTIALS_FILE);
+  const note = created ? 'generated and saved in' : 'from';
+  return { auth: credentials, login: `user: ${credentials.user}\npassword: ${credentials.password}\n(${note} ${CREDENTIALS_FILE})\n` };
+}
+
+function readTls(argv: Record<string, unknown>): { cert: Buffer; key: Buffer } | undefined {
+  const cert = argv['tls-cert'];
+  const key = argv['tls-key'];
+  if (cert === undefined && key === undefined) return undefined;
+  if (typeof cert !== 'string' || typeof key !== 'string') throw new Error('--tls-cert and --tls-key go together');
+  return { cert: fs.readFileSync(cert), key: fs.readFileSync(key) };
+}
+
+/** WebDAV's own state (dead properties, Finder files) per data source and served namespace. */
+function webdavStateDir(opts: AppOptions): string {
+  const source = `${opts.endpoint ?? `local:${path.resolve(opts.dataDir)}`}|${opts.drive ?? ''}`;
+  return path.join(opts.cacheDir, 'webdav', createHash('sha1').update(source).digest('hex').slice(0, 12));
+}
+
+/** Serves until asked to stop; returns the exit code. A second signal stops waiting for uploads. */
+async function runUntilStopped(app: App, server: WebDavServer, logger: Logger): Promise<number> {
+  const reason = await new Promise<string>((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+  });
+  const forced = new Promise<false>((resolve) => {
+    process.once('SIGINT', () => resolve(false));
+    process.once('SIGTERM', () => resolve(false));
+  });
+  logger.info({ reason }, 'stopping: draining pending uploads');
+  await server.close();
+  const progress = drainProgress(process.stderr);
+  const drained = await Promise.race([app.vfs.drain((files, bytes) => progress.update(files, bytes)).then(() => true as const), forced]);
+  progress.done();
+  if (!drained) {
+    logger.warn('stopped before all uploads finished: they resume at the next start');
+    return 1;
+  }
+  await app.close();
+  return 0;
+}

@@ -1,0 +1,53 @@
+// drive/* and user/get (pds-api.md §4).
+import type { Paged, PdsDrive, PdsUser } from './wire-types.js';
+import type { PdsHttp } from './http.js';
+import { paginate } from './paging.js';
+
+export interface ListDrivesRequest {
+  limit?: number;
+  marker?: string;
+  owner?: string;
+  owner_type?: 'user' | 'group';
+}
+
+const read = { idempotent: true } as const;
+
+export class DrivesApi {
+  constructor(private readonly http: PdsHttp) {}
+
+  /** Drives the token's user can use. */
+  listMine(req: { limit?: number; marker?: string } = {}, signal?: AbortSignal): Promise<Paged<PdsDrive>> {
+    return this.http.call('/v2/drive/list_my_drives', req, { ...read, signal });
+  }
+
+  iterateMine(req: { limit?: number } = {}, signal?: AbortSignal): AsyncGenerator<PdsDrive> {
+    return paginate((marker) => this.listMine({ ...req, marker }, signal), signal);
+  }
+
+  /** All drives of the domain (admin). */
+  list(req: ListDrivesRequest = {}, signal?: AbortSignal): Promise<Paged<PdsDrive>> {
+    return this.http.call('/v2/drive/list', req, { ...read, signal });
+  }
+
+  iterate(req: Omit<ListDrivesRequest, 'marker'> = {}, signal?: AbortSignal): AsyncGenerator<PdsDrive> {
+    return paginate((marker) => this.list({ ...req, marker }, signal), signal);
+  }
+
+  get(driveId: string, signal?: AbortSignal): Promise<PdsDrive> {
+    return this.http.call('/v2/drive/get', { drive_id: driveId }, { ...read, signal });
+  }
+
+  /** The user's default drive (the token's user when userId is omitted). */
+  getDefault(userId?: string, signal?: AbortSignal): Promise<PdsDrive> {
+    return this.http.call('/v2/drive/get_default_drive', userId ? { user_id: userId } : {}, { ...read, signal });
+  }
+}
+
+export class UsersApi {
+  constructor(private readonly http: PdsHttp) {}
+
+  /** The token's user when userId is omitted. */
+  get(userId?: string, signal?: AbortSignal): Promise<PdsUser> {
+    return this.http.call('/v2/user/get', userId ? { user_id: userId } : {}, { ...read, signal });
+  }
+}

@@ -1,0 +1,136 @@
+// file/list, get, get_by_path, search, update, move, copy, delete, get_download_url (pds-api.md §5, §7, §8.1).
+// Requests carry drive_id, or share_id for share-link access (then x-share-token is sent).
+import type { AsyncResult, CheckNameMode, DownloadUrlResponse, FileStatus, FileType, Paged, PdsFile } from './wire-types.js';
+import type { CallAuth, PdsHttp } from './http.js';
+import { paginate } from './paging.js';
+
+/** Which volume a request addresses: a drive (bearer) or a share link (x-share-token). */
+export type Scope = { drive_id: string; share_id?: undefined } | { share_id: string; drive_id?: undefined };
+
+export function scopeAuth(scope: { share_id?: string | undefined }): CallAuth {
+  return scope.share_id ? { shareId: scope.share_id } : 'bearer';
+}
+
+export type ListFileRequest = Scope & {
+  parent_file_id: string;
+  limit?: number;
+  marker?: string;
+  status?: FileStatus;
+  order_by?: 'created_at' | 'updated_at' | 'size' | 'name';
+  order_direction?: 'ASC' | 'DESC';
+  category?: string;
+  type?: FileType;
+  fields?: string;
+  url_expire_sec?: number;
+};
+
+export type GetFileRequest = Scope & { file_id: string; fields?: string; url_expire_sec?: number; revision_id?: string };
+
+export interface GetFileByPathRequest {
+  drive_id: string;
+  file_path: string;
+  fields?: string;
+}
+
+export interface SearchFileRequest {
+  drive_id?: string;
+  drive_id_list?: string[];
+  query: string;
+  order_by?: string;
+  limit?: number;
+  marker?: string;
+  return_total_count?: boolean;
+}
+
+export type UpdateFileRequest = Scope & {
+  file_id: string;
+  name?: string;
+  check_name_mode?: CheckNameMode;
+  description?: string;
+  labels?: string[];
+  hidden?: boolean;
+  starred?: boolean;
+  local_modified_at?: string;
+};
+
+export interface MoveFileRequest {
+  drive_id: string;
+  file_id: string;
+  to_parent_file_id: string;
+  check_name_mode?: CheckNameMode;
+  new_name?: string;
+  to_drive_id?: string;
+}
+
+export type CopyFileRequest = Scope & {
+  file_id: string;
+  to_parent_file_id: string;
+  to_drive_id?: string;
+  new_name?: string;
+  auto_rename?: boolean;
+};
+
+export interface DeleteFileRequest {
+  drive_id: string;
+  file_id: string;
+  permanently?: boolean;
+}
+
+export type GetDownloadUrlRequest = Scope & {
+  file_id: string;
+  file_name?: string;
+  expire_sec?: number;
+  revision_id?: string;
+  response_content_type?: string;
+};
+
+export class FilesApi {
+  constructor(private readonly http: PdsHttp) {}
+
+  list(req: ListFileRequest, signal?: AbortSignal): Promise<Paged<PdsFile>> {
+    return this.http.call('/v2/file/list', req, { auth: scopeAuth(req), idempotent: true, signal });
+  }
+
+  /** Every entry of a folder, page by page. */
+  iterate(req: Omit<ListFileRequest, 'marker'>, signal?: AbortSignal): AsyncGenerator<PdsFile> {
+    return paginate((marker) => this.list({ ...req, marker } as ListFileRequest, signal), signal);
+  }
+
+  get(req: GetFileRequest, signal?: AbortSignal): Promise<PdsFile> {
+    return this.http.call('/v2/file/get', req, { auth: scopeAuth(req), idempotent: true, signal });
+  }
+
+  getByPath(req: GetFileByPathRequest, signal?: AbortSignal): Promise<PdsFile> {
+    return this.http.call('/v2/file/get_by_path', req, { idempotent: true, signal });
+  }
+
+  search(req: SearchFileRequest, signal?: AbortSignal): Promise<Paged<PdsFile> & { total_count?: number }> {
+    return this.http.call('/v2/file/search', req, { idempotent: true, signal });
+  }
+
+  iterateSearch(req: Omit<SearchFileRequest, 'marker'>, signal?: AbortSignal): AsyncGenerator<PdsFile> {
+    return paginate((marker) => this.search(marker ? { ...req, marker } : req, signal), signal);
+  }
+
+  /** Sets absolute values, so repeating it is harmless: retried like a read. */
+  update(req: UpdateFileRequest, signal?: AbortSignal): Promise<PdsFile> {
+    return this.http.call('/v2/file/update', req, { auth: scopeAuth(req), idempotent: true, signal });
+  }
+
+  move(req: MoveFileRequest, signal?: AbortSignal): Promise<AsyncResult> {
+    return this.http.call('/v2/file/move', req, { signal });
+  }
+
+  /** From a share (share_id) into a drive this sends both the share token and the bearer. */
+  copy(req: CopyFileRequest, signal?: AbortSignal): Promise<AsyncResult> {
+    return this.http.call('/v2/file/copy', req, { auth: scopeAuth(req), signal });
+  }
+
+  delete(req: DeleteFileRequest, signal?: AbortSignal): Promise<AsyncResult> {
+    return this.http.call('/v2/file/delete', req, { signal });
+  }
+
+  getDownloadUrl(req: GetDownloadUrlRequest, signal?: AbortSignal): Promise<DownloadUrlResponse> {
+    return this.http.call('/v2/file/get_download_url', req, { auth: scopeAuth(req), idempotent: true, signal });
+  }
+}

@@ -1,0 +1,25 @@
+// recyclebin/trash, list, restore (pds-api.md §7.4, §7.6).
+import type { AsyncResult, Paged, PdsFile } from './wire-types.js';
+import type { PdsHttp } from './http.js';
+import { paginate } from './paging.js';
+
+export class RecycleBinApi {
+  constructor(private readonly http: PdsHttp) {}
+
+  trash(req: { drive_id: string; file_id: string }, signal?: AbortSignal): Promise<AsyncResult> {
+    return this.http.call('/v2/recyclebin/trash', req, { signal });
+  }
+
+  /** Newest trashed first. */
+  list(req: { drive_id: string; limit?: number; marker?: string }, signal?: AbortSignal): Promise<Paged<PdsFile>> {
+    return this.http.call('/v2/recyclebin/list', req, { idempotent: true, signal });
+  }
+
+  iterate(req: { drive_id: string; limit?: number }, signal?: AbortSignal): AsyncGenerator<PdsFile> {
+    return paginate((marker) => this.list({ ...req, marker }, signal), signal);
+  }
+
+  restore(req: { drive_id: string; file_id: string }, signal?: AbortSignal): Promise<AsyncResult> {
+    return this.http.call('/v2/recyclebin/restore', req, { signal });
+  }
+}

@@ -1,0 +1,47 @@
+// file/create, get_upload_url, list_uploaded_parts, complete (pds-api.md §6). upload.ts drives them.
+import type { CreateFileRequest, CreateFileResponse, GetUploadUrlResponse, ListUploadedPartsResponse, PdsFile } from './wire-types.js';
+import type { PdsHttp } from './http.js';
+import { scopeAuth, type Scope } from './api-files.js';
+
+export type GetUploadUrlRequest = Scope & { file_id: string; upload_id: string; part_info_list: { part_number: number }[] };
+
+export type ListUploadedPartsRequest = Scope & { file_id: string; upload_id: string; limit?: number; part_number_marker?: number | string };
+
+export type CompleteFileRequest = Scope & { file_id: string; upload_id: string; part_info_list?: { part_number: number; etag: string }[] };
+
+export type UploadedPart = ListUploadedPartsResponse['uploaded_parts'][number];
+
+export class UploadsApi {
+  constructor(private readonly http: PdsHttp) {}
+
+  /**
+   * Creates a folder or starts a file upload. Retried only when surely unsent: a repeated create
+   * could turn our own folder into an "exist" answer. (upload.ts adds its own retry for files.)
+   */
+  create(req: CreateFileRequest, signal?: AbortSignal): Promise<CreateFileResponse> {
+    return this.http.call('/v2/file/create', req, { auth: scopeAuth(req), signal });
+  }
+
+  getUploadUrl(req: GetUploadUrlRequest, signal?: AbortSignal): Promise<GetUploadUrlResponse> {
+    return this.http.call('/v2/file/get_upload_url', req, { auth: scopeAuth(req), idempotent: true, signal });
+  }
+
+  listUploadedParts(req: ListUploadedPartsRequest, signal?: AbortSignal): Promise<ListUploadedPartsResponse> {
+    return this.http.call('/v2/file/list_uploaded_parts', req, { auth: scopeAuth(req), idempotent: true, signal });
+  }
+
+  /** Every uploaded part, following next_part_number_marker. */
+  async *iterateUploadedParts(req: Omit<ListUploadedPartsRequest, 'part_number_marker'>, signal?: AbortSignal): AsyncGenerator<UploadedPart> {
+    let marker: number | string | undefined;
+    do {
+      const page = await this.listUploadedParts({ ...req, ...(marker ? { part_number_marker: marker } : {}) } as ListUploadedPartsRequest, signal);
+      yield* page.uploaded_parts ?? [];
+      marker = page.next_part_number_marker || undefined;
+    } while (marker !== undefined);
+  }
+
+  /** Not idempotent (a second complete answers NotFound.UploadId); upload.ts reconciles ambiguous failures. */
+  complete(req: CompleteFileRequest, signal?: AbortSignal): Promise<PdsFile> {
+    return this.http.call('/v2/file/complete', req, { auth: scopeAuth(req), signal });
+  }
+}

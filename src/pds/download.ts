@@ -1,0 +1,203 @@
+// Streaming ranged download through signed URLs (pds-api.md §8.1). The URL is cached per
+// (volume, file, revision) and renewed shortly before `expiration` or when the object store answers
+// 403 (expired). A dropped connection resumes from the bytes already delivered, so the consumer
+// sees exactly bytes [start, end] once, in order.
+import { Readable } from 'node:stream';
+import { LRUCache } from 'lru-cache';
+import type { PdsHttp } from './http.js';
+import type { FilesApi, Scope } from './api-files.js';
+import { PdsError, pdsErrorFromNetwork, pdsErrorFromResponse } from './errors.js';
+import { retryDelay, sleep, throwIfAborted } from './retry.js';
+
+export interface DownloadTarget {
+  scope: Scope;
+  fileId: string;
+  /** Revision the caller expects; a 40-hex content hash is checked against the server's. */
+  revision: string;
+}
+
+export interface DownloaderOptions {
+  /** Lifetime asked for new URLs; default 900 s. */
+  urlExpireSec?: number;
+  /** A stalled transfer (no byte for this long) is dropped and resumed; default 60 s. */
+  idleTimeoutMs?: number;
+  /** Cached URLs; default 1000. */
+  maxCachedUrls?: number;
+}
+
+interface SignedUrl {
+  url: string;
+  renewAt: number;
+}
+
+type StreamBody = Readable & { destroy(err?: Error): void };
+
+interface OpenedBody {
+  stream: StreamBody;
+  /** Offset of the first byte the stream will deliver. */
+  offset: number;
+}
+
+export class Downloader {
+  private readonly urls: LRUCache<string, SignedUrl>;
+  private readonly inflight = new Map<string, Promise<SignedUrl>>();
+  private readonly idleTimeoutMs: number;
+
+  constructor(private readonly http: PdsHttp, private readonly files: FilesApi, private readonly opts: DownloaderOptions = {}) {
+    this.urls = new LRUCache({ max: opts.maxCachedUrls ?? 1000 });
+    this.idleTimeoutMs = opts.idleTimeoutMs ?? 60_000;
+  }
+
+  /**
+   * Bytes [start, endInclusive] as a stream. Resolves once the first answer arrived, so missing
+   * files and denied access reject here; later failures (after retries) are stream errors.
+   */
+  async openRange(target: DownloadTarget, start: number, endInclusive: number, signal?: AbortSignal): Promise<Readable> {
+    if (endInclusive < start) return Readable.from([]);
+    const first = await this.request(target, start, endInclusive, signal);
+    return Readable.from(this.deliver(target, first, start, endInclusive, signal), { objectMode: false });
+  }
+
+  private async *deliver(target: DownloadTarget, first: OpenedBody, start: number, end: number, signal?: AbortSignal): AsyncGenerator<Buffer> {
+    let body = first;
+    let pos = start;
+    let attempt = 0;
+    try {
+      for (;;) {
+        try {
+          let skip = pos - body.offset;
+          if (skip < 0) throw new PdsError({ status: 206, code: 'InvalidResponse', message: `asked for byte ${pos}, got ${body.offset}` });
+          for await (const raw of this.withIdleTimeout(body.stream)) {
+            let chunk = raw as Buffer;
+            if (skip > 0) {
+              const n = Math.min(skip, chunk.length);
+              chunk = chunk.subarray(n);
+              skip -= n;
+            }
+            if (chunk.length > end - pos + 1) chunk = chunk.subarray(0, end - pos + 1);
+            if (chunk.length === 0) continue;
+            pos += chunk.length;
+            attempt = 0;
+            yield chunk;
+            if (pos > end) return;
+          }
+          throw new PdsError({ status: 0, code: 'ECONNRESET', message: 'download ended early' });
+        } catch (e) {
+          body.stream.destroy();
+          const err = pdsErrorFromNetwork(e);
+          throwIfAborted(signal);
+          if (!err.retryable || attempt + 1 >= this.http.retry.maxAttempts) throw err;
+          this.http.logger.warn({ code: err.code, fileId: target.fileId, pos, attempt }, 'download dropped, resuming');
+          await sleep(retryDelay(err, attempt++, this.http.retry), signal);
+          body = await this.request(target, pos, end, signal);
+        }
+      }
+    } finally {
+      body.stream.destroy();
+    }
+  }
+
+  /** One ranged GET, retried on transient failures; a 403 renews the URL once. */
+  private async request(target: DownloadTarget, pos: number, end: number, signal?: AbortSignal): Promise<OpenedBody> {
+    let renewed = false;
+    for (let attempt = 0; ; ) {
+      throwIfAborted(signal);
+      const signed = await this.signedUrl(target, signal);
+      let err: PdsError;
+      // Bounds the wait for the answer's headers only; the body has its own idle timer.
+      const headersTimeout = new AbortController();
+      const timer = setTimeout(() => headersTimeout.abort(), this.idleTimeoutMs);
+      try {
+        const res = await this.http.axios.get<StreamBody>(signed.url, {
+          headers: { range: `bytes=${pos}-${end}`, 'accept-encoding': 'identity' },
+          responseType: 'stream',
+          decompress: false,
+          signal: signal ? AbortSignal.any([signal, headersTimeout.signal]) : headersTimeout.signal,
+        });
+        clearTimeout(timer);
+        if (res.status === 206) return { stream: res.data, offset: contentRangeStart(res.headers['content-range']) ?? pos };
+        if (res.status === 200) return { stream: res.data, offset: 0 };
+        err = pdsErrorFromResponse(res.status, res.headers as Record<string, unknown>, await readSmall(res.data));
+      } catch (e) {
+        clearTimeout(timer);
+        err = headersTimeout.signal.aborted ? new PdsError({ status: 0, code: 'ETIMEDOUT', message: 'no answer from download URL' }) : pdsErrorFromNetwork(e);
+      }
+      throwIfAborted(signal);
+      if (err.status === 403 && !renewed) {
+        renewed = true;
+        this.urls.delete(urlKey(target));
+        continue;
+      }
+      if (!err.retryable || attempt + 1 >= this.http.retry.maxAttempts) throw err;
+      await sleep(retryDelay(err, attempt++, this.http.retry), signal);
+    }
+  }
+
+  private withIdleTimeout(stream: StreamBody): AsyncIterable<unknown> {
+    const idleMs = this.idleTimeoutMs;
+    return {
+      async *[Symbol.asyncIterator]() {
+        const it = stream[Symbol.asyncIterator]();
+        for (;;) {
+          // The timer runs only while we wait for the server, not while the consumer holds a chunk.
+          const timer = setTimeout(() => stream.destroy(new PdsError({ status: 0, code: 'ETIMEDOUT', message: 'download stalled' })), idleMs);
+          let step: IteratorResult<unknown>;
+          try {
+            step = await it.next();
+          } finally {
+            clearTimeout(timer);
+          }
+          if (step.done) return;
+          yield step.value;
+        }
+      },
+    };
+  }
+
+  private async signedUrl(target: DownloadTarget, signal?: AbortSignal): Promise<SignedUrl> {
+    const key = urlKey(target);
+    const cached = this.urls.get(key);
+    if (cached && Date.now() < cached.renewAt) return cached;
+    let p = this.inflight.get(key);
+    if (!p) {
+      p = this.fetchUrl(target, signal).finally(() => this.inflight.delete(key));
+      this.inflight.set(key, p);
+    }
+    const fresh = await p;
+    this.urls.set(key, fresh);
+    return fresh;
+  }
+
+  private async fetchUrl(target: DownloadTarget, signal?: AbortSignal): Promise<SignedUrl> {
+    const r = await this.files.getDownloadUrl({ ...target.scope, file_id: target.fileId, expire_sec: this.opts.urlExpireSec ?? 900 }, signal);
+    if (/^[0-9a-f]{40}$/i.test(target.revision) && r.content_hash && r.content_hash.toUpperCase() !== target.revision.toUpperCase()) {
+      throw new PdsError({ status: 412, code: 'RevisionChanged', message: `file ${target.fileId} changed remotely (now ${r.content_hash})` });
+    }
+    const now = Date.now();
+    const lifetime = Math.max(0, (Date.parse(r.expiration) || now) - now);
+    return { url: r.url, renewAt: now + lifetime - Math.min(60_000, lifetime * 0.2) };
+  }
+}
+
+function urlKey(t: DownloadTarget): string {
+  const volume = t.scope.share_id !== undefined ? `s:${t.scope.share_id}` : `d:${t.scope.drive_id}`;
+  return `${volume}:${t.fileId}:${t.revision}`;
+}
+
+function contentRangeStart(header: unknown): number | undefined {
+  const m = /^bytes (\d+)-/.exec(String(header ?? ''));
+  return m ? Number(m[1]) : undefined;
+}
+
+/** An error body, read up to 64 KiB. */
+async function readSmall(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const c of stream) {
+    chunks.push(c as Buffer);
+    size += (c as Buffer).length;
+    if (size > 65536) break;
+  }
+  stream.destroy();
+  return Buffer.concat(chunks);
+}

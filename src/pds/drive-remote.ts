@@ -1,0 +1,114 @@
+// DriveRemote: the VFS's Remote (src/vfs/remote.ts) for one PDS drive.
+import type { Readable } from 'node:stream';
+import type { Remote, RemoteCapabilities, RemoteChange, RemoteEntry, SpaceInfo, UploadOptions } from '../vfs/remote.js';
+import { VfsError } from '../vfs/errors.js';
+import type { PdsClient } from './client.js';
+import { toRemoteEntry } from './entry.js';
+import { ScopedRemote, LIST_PAGE_SIZE } from './remote-base.js';
+import { fileSource, streamSource, type UploadSource } from './upload-source.js';
+
+export interface DriveRemoteOptions {
+  /** Default "drive:<driveId>". */
+  volumeId?: string;
+}
+
+export class DriveRemote extends ScopedRemote implements Remote {
+  readonly volumeId: string;
+  readonly capabilities: RemoteCapabilities = { readOnly: false, serverSideCopy: true, maxNameBytes: 1024, changeFeed: true };
+
+  constructor(client: PdsClient, readonly driveId: string, opts: DriveRemoteOptions = {}) {
+    super(client, { drive_id: driveId });
+    this.volumeId = opts.volumeId ?? `drive:${driveId}`;
+  }
+
+  createDir(parentId: string, name: string): Promise<RemoteEntry> {
+    return this.guard(async () => {
+      const r = await this.client.uploads.create({ drive_id: this.driveId, parent_file_id: parentId, name, type: 'folder', check_name_mode: 'refuse' });
+      if (r.exist) throw new VfsError('EEXIST', `${name} already exists`);
+      return this.get(r.file_id);
+    });
+  }
+
+  upload(parentId: string, name: string, localPath: string, size: number, opts: UploadOptions = {}): Promise<RemoteEntry> {
+    return this.uploadFrom(parentId, name, fileSource(localPath, size), opts);
+  }
+
+  /** Same as upload, from a one-pass stream of known size (holds one part in memory). */
+  uploadStream(parentId: string, name: string, stream: Readable, size: number, opts: UploadOptions = {}): Promise<RemoteEntry> {
+    return this.uploadFrom(parentId, name, streamSource(stream, size), opts);
+  }
+
+  private uploadFrom(parentId: string, name: string, source: UploadSource, opts: UploadOptions): Promise<RemoteEntry> {
+    return this.guard(async () => toRemoteEntry(await this.client.uploader.upload({ scope: this.scope, parentId, name, source, ...opts })));
+  }
+
+  update(id: string, changes: { name?: string; mtime?: number }): Promise<RemoteEntry> {
+    if (changes.name === undefined && changes.mtime === undefined) return this.get(id);
+    return this.guard(async () => {
+      const f = await this.client.files.update({
+        drive_id: this.driveId,
+        file_id: id,
+        ...(changes.name !== undefined ? { name: changes.name, check_name_mode: 'refuse' as const } : {}),
+        ...(changes.mtime !== undefined ? { local_modified_at: new Date(changes.mtime).toISOString() } : {}),
+      });
+      if ((f as { exist?: boolean }).exist) throw new VfsError('EEXIST', `${changes.name} already exists`);
+      return toRemoteEntry(f);
+    });
+  }
+
+  /** Same parent: a rename (file/update). Otherwise file/move with new_name, waiting for its task. */
+  move(id: string, newParentId: string, newName: string): Promise<RemoteEntry> {
+    return this.guard(async () => {
+      const current = await this.get(id);
+      if (current.parentId === newParentId) return current.name === newName ? current : this.update(id, { name: newName });
+      const r = await this.client.files.move({ drive_id: this.driveId, file_id: id, to_parent_file_id: newParentId, new_name: newName, check_name_mode: 'refuse' });
+      if (r.exist) throw new VfsError('EEXIST', `${newName} already exists`);
+      await this.client.tasks.settle(r);
+      return this.get(id);
+    });
+  }
+
+  /** Server-side copy into this drive or another DriveRemote's (EXDEV for other remotes). */
+  copy(id: string, newParentId: string, newName: string, to?: Remote): Promise<RemoteEntry> {
+    const target = to ?? this;
+    if (!(target instanceof DriveRemote)) return Promise.reject(new VfsError('EXDEV', 'copy target is not a PDS drive'));
+    return this.guard(async () => {
+      const r = await this.client.files.copy({ drive_id: this.driveId, file_id: id, to_parent_file_id: newParentId, to_drive_id: target.driveId, new_name: newName, auto_rename: false });
+      if (r.exist) throw new VfsError('EEXIST', `${newName} already exists`);
+      await this.client.tasks.settle(r);
+      return target.get(r.file_id);
+    });
+  }
+
+  trash(id: string): Promise<void> {
+    return this.guard(async () => this.client.tasks.settle(await this.client.recycleBin.trash({ drive_id: this.driveId, file_id: id })));
+  }
+
+  delete(id: string): Promise<void> {
+    return this.guard(async () => this.client.tasks.settle(await this.client.files.delete({ drive_id: this.driveId, file_id: id })));
+  }
+
+  statfs(): Promise<SpaceInfo> {
+    return this.guard(async () => {
+      const d = await this.client.drives.get(this.driveId);
+      const total = d.total_size < 0 ? Number.POSITIVE_INFINITY : d.total_size;
+      return { total, used: d.used_size, free: Math.max(0, total - d.used_size) };
+    });
+  }
+
+  latestCursor(): Promise<string> {
+    return this.guard(() => this.client.delta.getLastCursor({ drive_id: this.driveId }));
+  }
+
+  changes(cursor: string): Promise<{ items: RemoteChange[]; cursor: string; hasMore: boolean }> {
+    return this.guard(async () => {
+      const page = await this.client.delta.list({ drive_id: this.driveId, cursor, limit: LIST_PAGE_SIZE });
+      const items = page.items.map((it): RemoteChange => {
+        // Delete/trash events may carry a sparse file object: only a complete one becomes an entry.
+        const full = it.file && it.file.name !== undefined && it.file.type !== undefined;
+        return full && it.file ? { op: it.op, id: it.file_id, entry: toRemoteEntry(it.file) } : { op: it.op, id: it.file_id };
+      });
+      return { items, cursor: page.cursor, hasMore: page.has_more };
+    });
+  }
+}

@@ -1,0 +1,29 @@
+// PDS file object → the VFS's RemoteEntry (src/vfs/remote.ts).
+import type { PdsFile } from './wire-types.js';
+import type { RemoteEntry } from '../vfs/remote.js';
+
+function epochMs(iso: string | undefined): number {
+  const t = iso ? Date.parse(iso) : Number.NaN;
+  return Number.isNaN(t) ? 0 : t;
+}
+
+export function toRemoteEntry(f: PdsFile): RemoteEntry {
+  const isDir = f.type === 'folder';
+  const entry: RemoteEntry = {
+    id: f.file_id,
+    parentId: f.parent_file_id,
+    name: f.name,
+    kind: isDir ? 'dir' : 'file',
+    size: isDir ? 0 : f.size ?? 0,
+    mtime: epochMs(f.local_modified_at || f.updated_at),
+    ctime: epochMs(f.created_at),
+    revision: isDir ? '' : f.content_hash || f.revision_id || f.updated_at,
+  };
+  if (!isDir && f.content_hash) entry.contentHash = f.content_hash.toUpperCase();
+  return entry;
+}
+
+/** Roots are not file objects in PDS ("root" is only a parent id), so they are synthesized. */
+export function rootEntry(rootId: string): RemoteEntry {
+  return { id: rootId, parentId: '', name: '', kind: 'dir', size: 0, mtime: 0, ctime: 0, revision: '' };
+}

@@ -1,0 +1,174 @@
+// The one request pipeline for PDS /v2 calls: auth headers, request-id capture, token refresh on
+// 401, retries with backoff, logging without secrets. Signed-URL traffic (upload/download) reuses
+// the same axios instance and keep-alive agents but runs its own loops.
+import http from 'node:http';
+import https from 'node:https';
+import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
+import { silentLogger, type Logger } from '../shared/logger.js';
+import { PdsError, pdsErrorFromNetwork, pdsErrorFromResponse } from './errors.js';
+import { DEFAULT_RETRY, retryDelay, shouldRetry, sleep, type RetryOptions } from './retry.js';
+
+/** Supplies bearer tokens (auth.ts). */
+export interface AccessTokenProvider {
+  getToken(signal?: AbortSignal): Promise<string>;
+  /** The server rejected `rejected`: a fresh token, or undefined when none can be had. */
+  renew(rejected: string, signal?: AbortSignal): Promise<string | undefined>;
+}
+
+/** Supplies x-share-token values (share-tokens.ts). */
+export interface ShareTokenProvider {
+  get(shareId: string, signal?: AbortSignal): Promise<string>;
+  renew(shareId: string, rejected: string, signal?: AbortSignal): Promise<string>;
+}
+
+/**
+ * bearer: Authorization required. none: anonymous endpoints. { shareId }: x-share-token for that
+ * share, plus the bearer when credentials exist (file/copy out of a share into a drive needs both).
+ */
+export type CallAuth = 'bearer' | 'none' | { shareId: string };
+
+export interface CallOptions {
+  auth?: CallAuth;
+  /** Safe to repeat after an ambiguous failure (5xx, reset, timeout). Default false. */
+  idempotent?: boolean;
+  /** application/x-www-form-urlencoded instead of JSON (oauth/token). */
+  form?: boolean;
+  signal?: AbortSignal;
+  timeoutMs?: number;
+}
+
+export interface PdsHttpOptions {
+  endpoint: string;
+  logger?: Logger;
+  retry?: Partial<RetryOptions>;
+  /** Per API call; default 60 s. */
+  timeoutMs?: number;
+  maxSockets?: number;
+}
+
+const TOKEN_REJECTED = new Set(['AccessTokenInvalid', 'AccessTokenExpired', 'TokenExpired']);
+
+export class PdsHttp {
+  readonly axios: AxiosInstance;
+  readonly logger: Logger;
+  readonly retry: RetryOptions;
+  readonly endpoint: string;
+  private readonly timeoutMs: number;
+  private readonly agents: { http: http.Agent; https: https.Agent };
+  private tokens: AccessTokenProvider | undefined;
+  private shareTokens: ShareTokenProvider | undefined;
+
+  constructor(opts: PdsHttpOptions) {
+    this.endpoint = opts.endpoint.replace(/\/+$/, '');
+    this.logger = opts.logger ?? silentLogger();
+    this.retry = { ...DEFAULT_RETRY, ...opts.retry };
+    this.timeoutMs = opts.timeoutMs ?? 60_000;
+    const agentOpts = { keepAlive: true, maxSockets: opts.maxSockets ?? 16 };
+    this.agents = { http: new http.Agent(agentOpts), https: new https.Agent(agentOpts) };
+    this.axios = axios.create({
+      httpAgent: this.agents.http,
+      httpsAgent: this.agents.https,
+      // No redirects: follow-redirects would buffer whole request bodies to be able to replay them.
+      maxRedirects: 0,
+      maxBodyLength: Infinity,
+      maxContentLength: Infinity,
+      validateStatus: () => true,
+      proxy: false,
+    });
+  }
+
+  useTokens(tokens: AccessTokenProvider): void {
+    this.tokens = tokens;
+  }
+
+  useShareTokens(shareTokens: ShareTokenProvider): void {
+    this.shareTokens = shareTokens;
+  }
+
+  /** POST /v2-style `path` with `body`; resolves the parsed JSON answer or throws PdsError. */
+  async call<T>(path: string, body: object, opts: CallOptions = {}): Promise<T> {
+    const auth = opts.auth ?? 'bearer';
+    const shareId = typeof auth === 'object' ? auth.shareId : undefined;
+    const wantsBearer = auth === 'bearer' || (shareId !== undefined && this.tokens !== undefined);
+    let renewedBearer = false;
+    let renewedShare = false;
+    for (let attempt = 0; ; ) {
+      const headers: Record<string, string> = {};
+      let bearer: string | undefined;
+      let shareToken: string | undefined;
+      if (wantsBearer) {
+        if (!this.tokens) throw new PdsError({ status: 401, code: 'AccessTokenInvalid', message: 'no credentials configured', sent: false });
+        bearer = await this.tokens.getToken(opts.signal);
+        headers.authorization = `Bearer ${bearer}`;
+      }
+      if (shareId !== undefined) {
+        if (!this.shareTokens) throw new Error('share token provider missing');
+        shareToken = await this.shareTokens.get(shareId, opts.signal);
+        headers['x-share-token'] = shareToken;
+      }
+      let err: PdsError;
+      try {
+        const res = await this.send(path, body, headers, opts);
+        if (res.status >= 200 && res.status < 300) return parseBody<T>(res);
+        err = pdsErrorFromResponse(res.status, res.headers as Record<string, unknown>, res.data);
+      } catch (e) {
+        err = pdsErrorFromNetwork(e, Boolean((e as { request?: { reusedSocket?: boolean } }).request?.reusedSocket));
+      }
+      if (err.status === 401 && bearer !== undefined && TOKEN_REJECTED.has(err.code) && !renewedBearer && this.tokens) {
+        renewedBearer = true;
+        if ((await this.tokens.renew(bearer, opts.signal)) !== undefined) continue;
+      }
+      if (err.status === 401 && shareToken !== undefined && shareId !== undefined && err.code === 'ShareLinkTokenInvalid' && !renewedShare) {
+        renewedShare = true;
+        await this.shareTokens?.renew(shareId, shareToken, opts.signal);
+        continue;
+      }
+      if (attempt + 1 < this.retry.maxAttempts && shouldRetry(err, opts.idempotent ?? false)) {
+        const delay = retryDelay(err, attempt, this.retry);
+        this.logger.warn({ path, status: err.status, code: err.code, requestId: err.requestId, attempt, delay: Math.round(delay) }, 'pds call failed, retrying');
+        await sleep(delay, opts.signal);
+        attempt++;
+        continue;
+      }
+      this.logger.debug({ path, status: err.status, code: err.code, requestId: err.requestId }, 'pds call failed');
+      throw err;
+    }
+  }
+
+  private async send(path: string, body: object, headers: Record<string, string>, opts: CallOptions): Promise<AxiosResponse<string>> {
+    const started = Date.now();
+    const data = opts.form ? new URLSearchParams(stringFields(body)).toString() : JSON.stringify(body);
+    headers['content-type'] = opts.form ? 'application/x-www-form-urlencoded' : 'application/json; charset=utf-8';
+    const res = await this.axios.post<string>(`${this.endpoint}${path}`, data, {
+      headers,
+      signal: opts.signal,
+      timeout: opts.timeoutMs ?? this.timeoutMs,
+      responseType: 'text',
+      transformResponse: (x: unknown) => x,
+    });
+    this.logger.debug({ path, status: res.status, requestId: res.headers['x-ca-request-id'], ms: Date.now() - started }, 'pds call');
+    return res;
+  }
+
+  /** Closes the keep-alive sockets. */
+  close(): void {
+    this.agents.http.destroy();
+    this.agents.https.destroy();
+  }
+}
+
+function stringFields(body: object): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(body)) if (v !== undefined && v !== null) out[k] = String(v);
+  return out;
+}
+
+function parseBody<T>(res: AxiosResponse<string>): T {
+  const text = typeof res.data === 'string' ? res.data : '';
+  if (res.status === 204 || text.trim() === '') return {} as T;
+  try {
+    return JSON.parse(text) as T;
+  } catch (cause) {
+    throw new PdsError({ status: res.status, code: 'InvalidResponse', message: 'answer is not JSON', requestId: String(res.headers['x-ca-request-id'] ?? ''), cause });
+  }
+}

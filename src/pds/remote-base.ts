@@ -1,0 +1,52 @@
+// What DriveRemote and ShareRemote share: reads over one scope (drive or share link) and the
+// conversion of every PDS failure into a VfsError at this boundary.
+import { PassThrough, pipeline, type Readable } from 'node:stream';
+import type { RemoteEntry } from '../vfs/remote.js';
+import type { PdsClient } from './client.js';
+import type { Scope } from './api-files.js';
+import { toVfsError } from './error-map.js';
+import { rootEntry, toRemoteEntry } from './entry.js';
+
+export const LIST_PAGE_SIZE = 100;
+
+export abstract class ScopedRemote {
+  readonly rootId = 'root';
+
+  constructor(readonly client: PdsClient, protected readonly scope: Scope) {}
+
+  async *list(dirId: string, signal?: AbortSignal): AsyncIterable<RemoteEntry> {
+    try {
+      for await (const f of this.client.files.iterate({ ...this.scope, parent_file_id: dirId, limit: LIST_PAGE_SIZE, fields: '*' }, signal)) {
+        yield toRemoteEntry(f);
+      }
+    } catch (err) {
+      throw toVfsError(err);
+    }
+  }
+
+  get(id: string, signal?: AbortSignal): Promise<RemoteEntry> {
+    if (id === this.rootId) return Promise.resolve(rootEntry(id));
+    return this.guard(async () => toRemoteEntry(await this.client.files.get({ ...this.scope, file_id: id }, signal)));
+  }
+
+  /** Bytes [start, endInclusive] (clipped to the size); stream errors are VfsErrors too. */
+  openRange(entry: Pick<RemoteEntry, 'id' | 'revision' | 'size'>, start: number, endInclusive: number, signal?: AbortSignal): Promise<Readable> {
+    return this.guard(async () => {
+      const end = Math.min(endInclusive, entry.size - 1);
+      const source = await this.client.downloader.openRange({ scope: this.scope, fileId: entry.id, revision: entry.revision }, start, end, signal);
+      const out = new PassThrough();
+      pipeline(source, out, (err) => {
+        if (err) out.destroy(toVfsError(err));
+      });
+      return out;
+    });
+  }
+
+  protected async guard<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      throw toVfsError(err);
+    }
+  }
+}

@@ -1,0 +1,88 @@
+// Where upload bytes come from, and how a size is cut into parts. A part must be re-sendable (a
+// retry sends it again), so a file source reopens the byte range and a stream source keeps the
+// current part (never more) in memory.
+import { createReadStream } from 'node:fs';
+import type { Readable } from 'node:stream';
+
+/** PDS numbers parts 1–10,000 (pds-api.md §6.3). */
+export const MAX_PARTS = 10_000;
+export const DEFAULT_MIN_PART_SIZE = 8 * 1024 * 1024;
+
+export interface PartPlan {
+  partSize: number;
+  partCount: number;
+}
+
+/** Parts of at least minPartSize, enlarged (in steps of minPartSize) so that there are at most 10,000. */
+export function planParts(size: number, minPartSize = DEFAULT_MIN_PART_SIZE): PartPlan {
+  const steps = Math.max(1, Math.ceil(size / MAX_PARTS / minPartSize));
+  const partSize = steps * minPartSize;
+  return { partSize, partCount: Math.max(1, Math.ceil(size / partSize)) };
+}
+
+export interface UploadSource {
+  readonly size: number;
+  /** Bytes [start, end) — a fresh body on every call. */
+  part(start: number, end: number): Promise<Readable | Buffer>;
+}
+
+/** Streams each part straight from disk. */
+export function fileSource(path: string, size: number): UploadSource {
+  return {
+    size,
+    async part(start, end) {
+      if (end <= start) return Buffer.alloc(0);
+      return createReadStream(path, { start, end: end - 1, highWaterMark: 1024 * 1024 });
+    },
+  };
+}
+
+/** Small in-memory content. */
+export function bufferSource(data: Buffer): UploadSource {
+  return { size: data.length, part: async (start, end) => data.subarray(start, end) };
+}
+
+/**
+ * Reads a one-pass stream of known size part by part. Parts must be asked for in increasing order
+ * (repeating the current one is fine); skipped bytes are read and dropped. Holds one part in memory.
+ */
+export function streamSource(stream: Readable, size: number): UploadSource {
+  let consumed = 0;
+  let current: { start: number; end: number; data: Buffer } | undefined;
+  let leftover: Buffer = Buffer.alloc(0);
+  const iterator = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+
+  /** Reads the next n bytes; returns them only when keep (skipped bytes are never gathered). */
+  async function take(n: number, keep: boolean): Promise<Buffer> {
+    const chunks: Buffer[] = [];
+    let have = 0;
+    while (have < n) {
+      let chunk: Buffer;
+      if (leftover.length > 0) {
+        chunk = leftover;
+        leftover = Buffer.alloc(0);
+      } else {
+        const step = await iterator.next();
+        if (step.done) throw new Error(`upload stream ended after ${consumed + have} of ${size} bytes`);
+        chunk = Buffer.isBuffer(step.value) ? step.value : Buffer.from(step.value);
+      }
+      const use = Math.min(chunk.length, n - have);
+      if (keep) chunks.push(chunk.subarray(0, use));
+      if (use < chunk.length) leftover = chunk.subarray(use);
+      have += use;
+    }
+    consumed += n;
+    return keep ? Buffer.concat(chunks, n) : Buffer.alloc(0);
+  }
+
+  return {
+    size,
+    async part(start, end) {
+      if (current && current.start === start && current.end === end) return current.data;
+      if (start < consumed) throw new Error('stream source cannot go back');
+      await take(start - consumed, false);
+      current = { start, end, data: await take(end - start, true) };
+      return current.data;
+    },
+  };
+}
