@@ -32,7 +32,7 @@ test('committed writes survive kill -9 and are uploaded after restart', async ()
   const app = await createApp(defaultAppOptions(emu.endpoint, emu.account.access_token, cacheDir));
   await app.vfs.drain();
   await app.close();
-  const list = await pds(emu.endpoint, emu.account.access_token, '/v2/file/list', { drive_id: emu.account.drive_id, parent_file_id: 'root', limit: 100 });
+  const list = await pds(emu.endpoint, emu.account.access_token, '/v2/file/list', { drive_id: emu.account.drive_id, parent_file_id: 'root', limit: 100, fields: '*' });
   const items = (list.body as { items: { name: string; size: number; content_hash: string }[] }).items;
   for (let i = 0; i < 3; i++) {
     const f = items.find((x) => x.name === `crash-${i}.bin`);
