@@ -11,6 +11,7 @@ import { MetadataStore } from './cache/metadata/nodes.js';
 import { StagingFiles } from './cache/staging/staging-files.js';
 import { Emulator } from './emulator/index.js';
 import { connectPds, DriveRemote, type PdsClient } from './pds/index.js';
+import { shareVolumes } from './share-volumes.js';
 import { type Logger, silentLogger } from './shared/logger.js';
 import { RemoteBlockSource } from './vfs/block-source.js';
 import { VfsError } from './vfs/errors.js';
@@ -39,7 +40,7 @@ export async function createApp(opts: AppOptions, deps: { logger?: Logger } = {}
     const client = connectToSource(opts, embedded, logger);
     const volumes = await driveVolumes(client, opts);
     const single = opts.drive !== undefined;
-    const served = single ? [pickDrive(volumes, opts.drive!)] : volumes;
+    const served = single ? [pickDrive(volumes, opts.drive!)] : [...volumes, ...(await shareVolumes(client, opts.shares ?? [], opts.readOnly, logger))];
 
     // One cache per data source: the embedded server's port changes between runs, its store does not.
     const sourceKey = opts.endpoint ?? `local:${path.resolve(opts.dataDir)}`;

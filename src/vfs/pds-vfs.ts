@@ -19,8 +19,9 @@ import { OpenFile, OpenFiles } from './open-file.js';
 import type { SpaceInfo } from './remote.js';
 import { Resolver, type VNode } from './resolver.js';
 import { StagedFile } from './staged-file.js';
-import { copyNode, removeNode, renameNode } from './tree-ops.js';
+import { copyNode, removeNode, renameNode, RowHolds } from './tree-ops.js';
 import type { FileHandle, NodeInfo, OpenFlags, Vfs } from './types.js';
+import type { Volume } from './volume.js';
 import { Writeback } from './writeback.js';
 
 export interface PdsVfsDeps {
@@ -88,6 +89,13 @@ export class PdsVfs implements Vfs, FileOwner {
     return this.ctx.dirs.listCalls;
   }
 
+  /** The volume and remote id behind a path (share management and server-side saves need them). */
+  async locate(path: string): Promise<{ volume: Volume; id: string; kind: 'file' | 'dir'; pending: boolean }> {
+    const node = await this.ctx.resolver.resolve(path);
+    if (!node.volume || !node.id) throw new VfsError(node.row ? 'EAGAIN' : 'EINVAL', node.row ? 'file is not uploaded yet' : 'not inside a drive or share', path);
+    return { volume: node.volume, id: node.id, kind: node.kind, pending: !!node.row };
+  }
+
   /** Applies the change feed now instead of at the next poll. */
   pollNow(): Promise<void> {
     return this.poller.pollAll();
@@ -119,7 +127,10 @@ export class PdsVfs implements Vfs, FileOwner {
     file.refs++;
     if (flags.write) {
       file.writers++;
-      if (file.row) await this.ctx.writeback.cancel(file.row.id);
+      if (file.row) {
+        await this.ctx.writeback.cancel(file.row.id);
+        if (!this.ctx.journal.get(file.row.id)) await this.forgetUploadedRow(file);
+      }
     }
     try {
       if (flags.write && flags.truncate && file.size > 0) {
@@ -166,10 +177,19 @@ export class PdsVfs implements Vfs, FileOwner {
     if (node.virtual) return;
     const volume = writableVolume(this.ctx, node);
     if (node.row) {
-      const open = this.ctx.openFiles.byRow(node.row.id);
-      if (open) open.modifiedAt = undefined;
-      this.ctx.journal.update(node.row.id, { mtime });
-      return;
+      const holds = new RowHolds(this.ctx);
+      try {
+        const settled = await holds.settle(() => this.ctx.resolver.resolve(path));
+        if (settled.row) {
+          const open = this.ctx.openFiles.byRow(settled.row.id);
+          if (open) open.modifiedAt = undefined;
+          this.ctx.journal.update(settled.row.id, { mtime });
+          return;
+        }
+      } finally {
+        holds.release();
+      }
+      return this.setMtime(path, mtime);
     }
     if (!node.id || node.id === volume.remote.rootId) return;
     const entry = await volume.remote.update(node.id, { mtime });
@@ -316,6 +336,16 @@ export class PdsVfs implements Vfs, FileOwner {
     const file = new OpenFile(node.volume!, node.entry, node.row);
     this.ctx.openFiles.set(OpenFiles.keyOf(node.volume!.id, node.entry?.id, node.row?.id), file);
     return file;
+  }
+
+  /** The pending content of an open file was uploaded meanwhile: from now on it is the remote file. */
+  private async forgetUploadedRow(file: OpenFile): Promise<void> {
+    const row = file.row!;
+    this.ctx.openFiles.rekey(OpenFiles.keyOf(file.volume.id, undefined, row.id), OpenFiles.keyOf(file.volume.id, file.entry?.id, undefined));
+    await file.staged?.close();
+    file.staged = undefined;
+    file.row = undefined;
+    await this.ctx.staging.remove(row.stagingPath).catch(() => undefined);
   }
 
   private async createFile(path: string): Promise<VNode> {

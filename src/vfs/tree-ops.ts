@@ -12,6 +12,35 @@ import type { VNode } from './resolver.js';
 import { StagedFile } from './staged-file.js';
 import type { Volume } from './volume.js';
 
+/** Pending rows whose uploads are held while a tree operation changes them. */
+export class RowHolds {
+  private readonly releases = new Map<number, () => void>();
+  constructor(private readonly ctx: VfsContext) {}
+
+  /** Resolves a node with any upload of its pending content stopped, looking again after each stop. */
+  async settle<T extends VNode | undefined>(resolve: () => Promise<T>): Promise<T> {
+    for (;;) {
+      const node = await resolve();
+      if (!node?.row || this.releases.has(node.row.id)) return node;
+      this.releases.set(node.row.id, await this.ctx.writeback.hold(node.row.id));
+    }
+  }
+
+  release(): void {
+    for (const r of this.releases.values()) r();
+    this.releases.clear();
+  }
+}
+
+async function withHolds<T>(ctx: VfsContext, fn: (holds: RowHolds) => Promise<T>): Promise<T> {
+  const holds = new RowHolds(ctx);
+  try {
+    return await fn(holds);
+  } finally {
+    holds.release();
+  }
+}
+
 interface Target {
   volume: Volume;
   parent: VNode;
@@ -19,14 +48,14 @@ interface Target {
   existing: VNode | undefined;
 }
 
-async function resolveTarget(ctx: VfsContext, src: VNode, to: string, overwrite: boolean, forCopy: boolean): Promise<Target> {
+async function resolveTarget(ctx: VfsContext, holds: RowHolds, src: VNode, to: string, overwrite: boolean, forCopy: boolean): Promise<Target> {
   const { parent, name } = await ctx.resolver.resolveParent(to);
   const volume = writableVolume(ctx, parent);
   validateName(name, volume.remote.capabilities.maxNameBytes, to);
   if (src.kind === 'dir' && (parent.path + '/').startsWith(src.path === '/' ? '/' : src.path + '/')) {
     throw new VfsError('EINVAL', 'cannot move or copy a directory into itself', to);
   }
-  let existing = await ctx.resolver.child(parent, name);
+  let existing = await holds.settle(() => ctx.resolver.child(parent, name));
   if (existing && isSameNode(existing, src)) {
     if (forCopy) throw new VfsError('EINVAL', 'source and destination are the same', to);
     existing = undefined; // a rename to another spelling of the same name
@@ -53,10 +82,9 @@ function sourceOf(ctx: VfsContext, src: VNode): Volume {
   return writableVolume(ctx, src);
 }
 
-/** Forgets a pending upload (its content is being replaced or deleted). */
+/** Forgets a pending upload (its content is being replaced or deleted); its upload is held. */
 async function dropRow(ctx: VfsContext, node: VNode): Promise<void> {
   if (!node.row) return;
-  await ctx.writeback.cancel(node.row.id);
   ctx.journal.remove(node.row.id);
   if (!ctx.openFiles.byRow(node.row.id)) await ctx.staging.remove(node.row.stagingPath).catch(() => undefined);
 }
@@ -85,12 +113,15 @@ async function placeOver(ctx: VfsContext, t: Target, place: (name: string) => Pr
   return t.volume.remote.update(placed.id, { name: t.name });
 }
 
-export async function renameNode(ctx: VfsContext, from: string, to: string, overwrite: boolean): Promise<void> {
-  const src = await ctx.resolver.resolve(from);
+export function renameNode(ctx: VfsContext, from: string, to: string, overwrite: boolean): Promise<void> {
+  return withHolds(ctx, (holds) => rename(ctx, holds, from, to, overwrite));
+}
+
+async function rename(ctx: VfsContext, holds: RowHolds, from: string, to: string, overwrite: boolean): Promise<void> {
+  const src = await holds.settle(() => ctx.resolver.resolve(from));
   const srcVolume = sourceOf(ctx, src);
-  const t = await resolveTarget(ctx, src, to, overwrite, false);
+  const t = await resolveTarget(ctx, holds, src, to, overwrite, false);
   if (!t.existing && src.parentId === t.parent.id && src.volume === t.volume && src.name === t.name) return;
-  if (src.row) await ctx.writeback.cancel(src.row.id);
 
   if (src.row && (!src.entry || srcVolume !== t.volume)) {
     // Pending content moves with its journal row; the remote original (if any) leaves the old place.
@@ -98,8 +129,8 @@ export async function renameNode(ctx: VfsContext, from: string, to: string, over
     const replaceId = t.existing?.kind === 'file' ? t.existing.entry?.id ?? null : null;
     if (t.existing?.kind === 'dir' && t.existing.entry) await discard(ctx, t.volume, t.existing.entry.id, false);
     if (src.entry) await discard(ctx, srcVolume, src.entry.id, false);
-    ctx.journal.update(src.row.id, { volume: t.volume.id, parentId: t.parent.id!, name: t.name, replaceId });
-    ctx.writeback.kick();
+    // An upload session already started belongs to the old name and place: start afresh.
+    ctx.journal.update(src.row.id, { volume: t.volume.id, parentId: t.parent.id!, name: t.name, replaceId, session: null });
     return;
   }
   const entry = src.entry!;
@@ -112,16 +143,17 @@ export async function renameNode(ctx: VfsContext, from: string, to: string, over
     await discard(ctx, srcVolume, entry.id, false);
   }
   ctx.dirs.put(t.volume, moved);
-  if (src.row) {
-    ctx.journal.update(src.row.id, { parentId: t.parent.id!, name: moved.name });
-    ctx.writeback.kick();
-  }
+  if (src.row) ctx.journal.update(src.row.id, { parentId: t.parent.id!, name: moved.name });
 }
 
-export async function copyNode(ctx: VfsContext, from: string, to: string, overwrite: boolean): Promise<void> {
+export function copyNode(ctx: VfsContext, from: string, to: string, overwrite: boolean): Promise<void> {
+  return withHolds(ctx, (holds) => copy(ctx, holds, from, to, overwrite));
+}
+
+async function copy(ctx: VfsContext, holds: RowHolds, from: string, to: string, overwrite: boolean): Promise<void> {
   const src = await ctx.resolver.resolve(from);
   if (src.virtual || !src.volume || src.parentId === undefined) throw new VfsError('EACCES', 'drives, share links and the root cannot be copied', from);
-  const t = await resolveTarget(ctx, src, to, overwrite, true);
+  const t = await resolveTarget(ctx, holds, src, to, overwrite, true);
   if (src.row) {
     // Pending content is copied locally and uploaded like any new file.
     const open = ctx.openFiles.get(OpenFiles.keyOf(src.volume.id, src.entry?.id, src.row.id));
@@ -144,8 +176,12 @@ export async function copyNode(ctx: VfsContext, from: string, to: string, overwr
   ctx.dirs.put(t.volume, copied);
 }
 
-export async function removeNode(ctx: VfsContext, path: string, opts: { recursive: boolean; permanent: boolean }): Promise<void> {
-  const node = await ctx.resolver.resolve(path);
+export function removeNode(ctx: VfsContext, path: string, opts: { recursive: boolean; permanent: boolean }): Promise<void> {
+  return withHolds(ctx, (holds) => remove(ctx, holds, path, opts));
+}
+
+async function remove(ctx: VfsContext, holds: RowHolds, path: string, opts: { recursive: boolean; permanent: boolean }): Promise<void> {
+  const node = await holds.settle(() => ctx.resolver.resolve(path));
   const volume = sourceOf(ctx, node);
   if (node.kind === 'file') {
     const open = ctx.openFiles.get(OpenFiles.keyOf(volume.id, node.entry?.id, node.row?.id));
@@ -166,7 +202,10 @@ export async function removeNode(ctx: VfsContext, path: string, opts: { recursiv
   }
   const children = await ctx.resolver.children(node);
   if (children.length > 0 && !opts.recursive) throw new VfsError('ENOTEMPTY', 'directory not empty', path);
-  for (const row of rowsUnder(ctx, volume, node.id!)) await dropRow(ctx, { ...node, row });
+  for (const row of rowsUnder(ctx, volume, node.id!)) {
+    const held = await holds.settle(async () => (ctx.journal.get(row.id) ? { ...node, row } : undefined));
+    if (held) await dropRow(ctx, held);
+  }
   await discard(ctx, volume, node.id!, opts.permanent);
 }
 

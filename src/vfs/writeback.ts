@@ -28,6 +28,8 @@ const RETRYABLE = new Set(['EAGAIN', 'EIO', 'ETIMEDOUT', 'EBUSY']);
 
 export class Writeback {
   private readonly running = new Map<number, { ctrl: AbortController; done: Promise<void> }>();
+  /** Rows that must not start uploading (someone is changing them), with a hold count. */
+  private readonly held = new Map<number, number>();
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
   private readonly waiters = new Set<() => void>();
@@ -61,7 +63,7 @@ export class Writeback {
     let next = Infinity;
     const limit = this.o.concurrency ?? 2;
     for (const row of this.o.journal.pending()) {
-      if (this.running.has(row.id) || row.state !== 'dirty') continue;
+      if (this.running.has(row.id) || row.state !== 'dirty' || this.held.has(row.id)) continue;
       if (this.o.hasWriters(row.id)) continue;
       if (row.notBefore > now) {
         next = Math.min(next, row.notBefore);
@@ -80,6 +82,24 @@ export class Writeback {
     if (!run) return;
     run.ctrl.abort();
     await run.done;
+  }
+
+  /**
+   * Stops any upload of the row and keeps it from starting again until the returned release is
+   * called. An upload that finished meanwhile has removed the row: callers look again afterwards.
+   */
+  async hold(rowId: number): Promise<() => void> {
+    this.held.set(rowId, (this.held.get(rowId) ?? 0) + 1);
+    await this.cancel(rowId);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const n = (this.held.get(rowId) ?? 1) - 1;
+      if (n > 0) this.held.set(rowId, n);
+      else this.held.delete(rowId);
+      this.kick();
+    };
   }
 
   /** Resolves when nothing is pending (failed rows do not count). */
@@ -131,6 +151,7 @@ export class Writeback {
   private async upload(rowId: number, signal: AbortSignal): Promise<void> {
     let row = this.o.journal.get(rowId);
     if (!row) return;
+    const started = row;
     const volume = this.o.volume(row.volume);
     if (!volume) return this.fail(row, new VfsError('ENOENT', `volume ${row.volume} is not configured`));
     try {
@@ -143,10 +164,10 @@ export class Writeback {
         onSession: (session) => this.o.journal.update(rowId, { session }),
         onProgress: (done, total) => this.progress.set(rowId, { done, total }),
       });
-      row = this.o.journal.get(rowId) ?? row;
-      await this.o.onUploaded(row, entry);
+      // Recorded where it landed, even if the row was cancelled too late: its holder looks again.
+      await this.o.onUploaded(started, entry);
       this.o.journal.remove(rowId);
-      this.o.logger.info({ name: row.name, size: row.size }, 'uploaded');
+      this.o.logger.info({ name: started.name, size: started.size }, 'uploaded');
     } catch (e) {
       row = this.o.journal.get(rowId);
       if (!row) return;

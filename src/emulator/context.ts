@@ -1,0 +1,70 @@
+// Everything a route handler may use, built once per emulator instance, and the shape of a call.
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Logger } from '../shared/logger.js';
+import type { Body } from './params.js';
+import type { AccountStore, UserRow } from './store/accounts.js';
+import type { BlobStore } from './store/blobs.js';
+import type { ChangeLog } from './store/changes.js';
+import type { FileStore } from './store/files.js';
+import type { SeedAccount } from './store/seed.js';
+import type { ShareRow, ShareStore } from './store/share-links.js';
+import type { Sql } from './store/sql.js';
+import type { TaskRunner } from './store/tasks.js';
+import type { UploadStore } from './store/uploads.js';
+import type { UrlSigner } from './signing.js';
+import type { TokenService } from './tokens.js';
+
+export interface EmulatorConfig {
+  tokenTtlSec: number;
+  uploadUrlTtlSec: number;
+  downloadUrlTtlSec: number;
+  driveQuotaBytes: number;
+  jwtPublicKeyPem?: string;
+}
+
+export interface EmulatorStats {
+  requests: Record<string, number>;
+  bytesUploaded: number;
+  bytesDownloaded: number;
+}
+
+export interface EmulatorContext {
+  readonly config: EmulatorConfig;
+  readonly seed: SeedAccount;
+  readonly sql: Sql;
+  readonly accounts: AccountStore;
+  readonly files: FileStore;
+  readonly uploads: UploadStore;
+  readonly changes: ChangeLog;
+  readonly shares: ShareStore;
+  readonly tasks: TaskRunner;
+  readonly blobs: BlobStore;
+  readonly signer: UrlSigner;
+  readonly tokens: TokenService;
+  readonly stats: EmulatorStats;
+  readonly log?: Logger;
+}
+
+/** One /v2 call after parsing and authentication. */
+export interface Call {
+  readonly ctx: EmulatorContext;
+  readonly path: string;
+  readonly body: Body;
+  readonly headers: IncomingHttpHeaders;
+  readonly requestId: string;
+  /** The bearer token's user, when a valid one was sent. */
+  readonly user?: UserRow;
+  /** The share link named by body.share_id, when a valid x-share-token for it was sent. */
+  readonly share?: ShareRow;
+}
+
+export type Auth = 'none' | 'user' | 'user-or-share';
+
+export interface Route {
+  auth: Auth;
+  /** /v2/oauth/token takes a form-encoded body. */
+  form?: boolean;
+  handle(call: Call): unknown;
+}
+
+export type RouteTable = Record<string, Route>;

@@ -1,0 +1,71 @@
+// Fault injection for tests: added latency, random 5xx, 429 with a retry hint, and connections
+// dropped mid-body on data transfers. Applied to /v2 calls and data URLs, never to /admin.
+export interface FaultSettings {
+  rate5xx: number;
+  rate429: number;
+  latencyMs: number;
+  dropRate: number;
+  retryAfterMs: number;
+}
+
+export const DEFAULT_FAULTS: FaultSettings = { rate5xx: 0, rate429: 0, latencyMs: 0, dropRate: 0, retryAfterMs: 1000 };
+
+/** An injected failure answer. */
+export interface InjectedError {
+  status: number;
+  code: string;
+  message: string;
+  headers: Record<string, string>;
+}
+
+export class Faults {
+  private current: FaultSettings = { ...DEFAULT_FAULTS };
+
+  constructor(initial: Partial<FaultSettings> = {}) {
+    this.set(initial);
+  }
+
+  get settings(): FaultSettings {
+    return { ...this.current };
+  }
+
+  /** Merges valid values; throws on a value out of range. */
+  set(patch: Partial<FaultSettings>): void {
+    const next = { ...this.current };
+    for (const [key, value] of Object.entries(patch) as [keyof FaultSettings, unknown][]) {
+      if (value === undefined) continue;
+      if (!(key in DEFAULT_FAULTS)) throw new Error(`unknown fault setting ${key}`);
+      const isRate = key.endsWith('Rate') || key.startsWith('rate');
+      if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || (isRate && value > 1)) {
+        throw new Error(`fault setting ${key} must be a number${isRate ? ' between 0 and 1' : ' >= 0'}`);
+      }
+      next[key] = value;
+    }
+    this.current = next;
+  }
+
+  /** Waits the configured latency, then maybe picks an error to answer with instead of the real one. */
+  async before(): Promise<InjectedError | undefined> {
+    const f = this.current;
+    if (f.latencyMs > 0) await new Promise((r) => setTimeout(r, f.latencyMs));
+    if (f.rate429 > 0 && Math.random() < f.rate429) {
+      return {
+        status: 429,
+        code: 'TooManyRequests',
+        message: 'Too many requests, please retry later.',
+        headers: { 'retry-after': String(Math.max(1, Math.ceil(f.retryAfterMs / 1000))), 'x-retry-after': String(f.retryAfterMs) },
+      };
+    }
+    if (f.rate5xx > 0 && Math.random() < f.rate5xx) {
+      return Math.random() < 0.5
+        ? { status: 500, code: 'InternalError', message: 'Internal server error (injected).', headers: {} }
+        : { status: 503, code: 'ServiceUnavailable', message: 'Service unavailable (injected).', headers: {} };
+    }
+    return undefined;
+  }
+
+  /** Should this data transfer be cut mid-body? */
+  drop(): boolean {
+    return this.current.dropRate > 0 && Math.random() < this.current.dropRate;
+  }
+}

@@ -1,0 +1,183 @@
+// The local PDS server ("emulator"): a self-contained implementation of the PDS /v2 API over
+// SQLite metadata and content-addressed blobs in one data dir. Everything survives a restart.
+import fs from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import type { Logger } from '../shared/logger.js';
+import type { EmulatorContext, EmulatorStats } from './context.js';
+import { Faults, type FaultSettings } from './faults.js';
+import { fileCategory, fileExtension, mimeType } from './file-kinds.js';
+import { startMaintenance } from './maintenance.js';
+import { ROUTES } from './router.js';
+import { requestListener } from './server.js';
+import { AccountStore } from './store/accounts.js';
+import { BlobStore } from './store/blobs.js';
+import { ChangeLog } from './store/changes.js';
+import { openDb, type Db } from './store/db.js';
+import { FileStore } from './store/files.js';
+import { lockDataDir } from './store/lock.js';
+import { ensureSeed } from './store/seed.js';
+import { ShareStore } from './store/share-links.js';
+import { Sql } from './store/sql.js';
+import { TaskRunner } from './store/tasks.js';
+import { UploadStore } from './store/uploads.js';
+import { UrlSigner } from './signing.js';
+import { TokenService } from './tokens.js';
+
+export type { FaultSettings } from './faults.js';
+export type { EmulatorStats } from './context.js';
+
+export interface EmulatorOptions {
+  /** SQLite (WAL) metadata + content-addressed sha1 blobs on disk. */
+  dataDir: string;
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Default 8090; 0 = ephemeral. */
+  port?: number;
+  /** Access-token lifetime, default 7200. */
+  tokenTtlSec?: number;
+  /** Enables the jwt-bearer grant for the dev app's client_id. */
+  jwtPublicKeyPem?: string;
+  faults?: Partial<FaultSettings>;
+  /** Exposes /admin/* (outside /v2) for run-time faults; off unless enabled. */
+  adminApi?: boolean;
+  /** Default 900. */
+  uploadUrlTtlSec?: number;
+  /** Default 900 (expire_sec overrides, max 115200). */
+  downloadUrlTtlSec?: number;
+  /** total_size of new drives; default 100 GiB. */
+  driveQuotaBytes?: number;
+  /** Request errors are logged here (never tokens or signed URLs). */
+  logger?: Logger;
+}
+
+export interface DevAccount {
+  endpoint: string;
+  domain_id: string;
+  user_id: string;
+  drive_id: string;
+  team_drive_id: string;
+  client_id: string;
+  client_secret: string;
+  access_token: string;
+  refresh_token: string;
+}
+
+function urlHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::' || host === '') return '127.0.0.1';
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+export class Emulator {
+  private constructor(
+    private readonly server: http.Server,
+    private readonly db: Db,
+    private readonly ctx: EmulatorContext,
+    private readonly faults: Faults,
+    private readonly sockets: Set<Socket>,
+    private readonly inflight: Set<Promise<void>>,
+    private readonly stopMaintenance: () => void,
+    private readonly unlock: () => void,
+    readonly endpoint: string,
+  ) {}
+
+  static async start(opts: EmulatorOptions): Promise<Emulator> {
+    await fs.mkdir(opts.dataDir, { recursive: true });
+    const unlock = lockDataDir(opts.dataDir);
+    let db: Db | undefined;
+    try {
+      db = openDb(opts.dataDir);
+      return await Emulator.listen(opts, db, unlock);
+    } catch (err) {
+      db?.close();
+      unlock();
+      throw err;
+    }
+  }
+
+  private static async listen(opts: EmulatorOptions, db: Db, unlock: () => void): Promise<Emulator> {
+    db.function('pds_category', { deterministic: true }, (name: unknown, type: unknown) => (type === 'file' ? fileCategory(String(name)) : ''));
+    db.function('pds_extension', { deterministic: true }, (name: unknown, type: unknown) => (type === 'file' ? fileExtension(String(name)) : ''));
+    db.function('pds_mime', { deterministic: true }, (name: unknown, type: unknown) => (type === 'file' ? mimeType(String(name)) : ''));
+    const config = {
+      tokenTtlSec: opts.tokenTtlSec ?? 7200,
+      uploadUrlTtlSec: opts.uploadUrlTtlSec ?? 900,
+      downloadUrlTtlSec: opts.downloadUrlTtlSec ?? 900,
+      driveQuotaBytes: opts.driveQuotaBytes ?? 100 * 1024 ** 3,
+      ...(opts.jwtPublicKeyPem ? { jwtPublicKeyPem: opts.jwtPublicKeyPem } : {}),
+    };
+    const seed = ensureSeed(db, config.driveQuotaBytes);
+    const sql = new Sql(db);
+    const accounts = new AccountStore(sql);
+    const blobs = new BlobStore(opts.dataDir);
+    await blobs.init();
+    let endpoint = '';
+    const ctx: EmulatorContext = {
+      config, seed, sql, accounts, blobs,
+      files: new FileStore(sql),
+      uploads: new UploadStore(sql),
+      changes: new ChangeLog(sql),
+      shares: new ShareStore(sql),
+      tasks: new TaskRunner(sql),
+      signer: new UrlSigner(seed.secret, () => endpoint),
+      tokens: new TokenService(sql, accounts, seed.secret, seed.domainId, config.tokenTtlSec),
+      stats: { requests: {}, bytesUploaded: 0, bytesDownloaded: 0 },
+      ...(opts.logger ? { log: opts.logger } : {}),
+    };
+    const faults = new Faults(opts.faults);
+    const inflight = new Set<Promise<void>>();
+    const server = http.createServer({ keepAliveTimeout: 5000 }, requestListener({ ctx, routes: ROUTES, faults, adminApi: !!opts.adminApi, inflight }));
+    const sockets = new Set<Socket>();
+    server.on('connection', (s) => {
+      sockets.add(s);
+      s.on('close', () => sockets.delete(s));
+    });
+    const host = opts.host ?? '127.0.0.1';
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(opts.port ?? 8090, host, () => resolve());
+    });
+    endpoint = `http://${urlHost(host)}:${(server.address() as AddressInfo).port}`;
+    return new Emulator(server, db, ctx, faults, sockets, inflight, startMaintenance(ctx), unlock, endpoint);
+  }
+
+  /** Issues a fresh access + refresh token pair for the development user. */
+  devAccount(): DevAccount {
+    const { seed, accounts, tokens } = this.ctx;
+    const user = accounts.user(seed.userId);
+    if (!user) throw new Error('the development user is missing from the store');
+    const t = tokens.issue(user, seed.clientId);
+    return {
+      endpoint: this.endpoint, domain_id: seed.domainId, user_id: seed.userId, drive_id: seed.driveId,
+      team_drive_id: seed.teamDriveId, client_id: seed.clientId, client_secret: seed.clientSecret,
+      access_token: t.access_token, refresh_token: t.refresh_token,
+    };
+  }
+
+  setFaults(f: Partial<FaultSettings>): void {
+    this.faults.set(f);
+  }
+
+  get stats(): EmulatorStats {
+    return this.ctx.stats;
+  }
+
+  resetStats(): void {
+    const s = this.ctx.stats;
+    s.requests = {};
+    s.bytesUploaded = 0;
+    s.bytesDownloaded = 0;
+  }
+
+  /** Closes the server (and open sockets), waits for running tasks, closes SQLite. */
+  async close(): Promise<void> {
+    this.stopMaintenance();
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    for (const s of this.sockets) s.destroy();
+    await closed;
+    while (this.inflight.size > 0) await Promise.all([...this.inflight]);
+    await this.ctx.tasks.drain();
+    this.db.close();
+    this.unlock();
+  }
+}

@@ -1,0 +1,79 @@
+// GET/HEAD <download_url>: serves a blob with a single byte range (206), 416 when the range is
+// unsatisfiable, Accept-Ranges, exact Content-Length and an ETag. Streams from disk.
+import { once } from 'node:events';
+import { createReadStream } from 'node:fs';
+import fs from 'node:fs/promises';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { EmulatorContext } from '../context.js';
+import { OssError } from '../errors.js';
+
+type Range = { start: number; end: number } | 'unsatisfiable' | undefined;
+
+/** A single `bytes=` range; multi-range or malformed headers are ignored (whole body), as OSS does. */
+export function parseRange(header: string | undefined, size: number): Range {
+  if (!header) return undefined;
+  const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
+  if (!m || (m[1] === '' && m[2] === '')) return undefined;
+  if (m[1] === '') {
+    const suffix = Number(m[2]);
+    if (suffix === 0 || size === 0) return 'unsatisfiable';
+    return { start: Math.max(0, size - suffix), end: size - 1 };
+  }
+  const start = Number(m[1]);
+  const end = m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1);
+  if (m[2] !== '' && Number(m[2]) < start) return undefined;
+  if (start >= size) return 'unsatisfiable';
+  return { start, end };
+}
+
+export async function handleBlobRead(ctx: EmulatorContext, req: IncomingMessage, res: ServerResponse, url: URL, drop: boolean): Promise<void> {
+  ctx.signer.verify('GET', url);
+  const m = /^\/data\/blob\/([0-9A-F]{40})$/.exec(url.pathname);
+  const noSuchKey = new OssError(404, 'NoSuchKey', 'The specified key does not exist.');
+  if (!m) throw noSuchKey;
+  const file = ctx.blobs.blobPath(m[1] as string);
+  const stat = await fs.stat(file).catch(() => undefined);
+  if (!stat) throw noSuchKey;
+  const size = stat.size;
+  const range = parseRange(req.headers.range, size);
+  if (range === 'unsatisfiable') {
+    throw new OssError(416, 'InvalidRange', 'The requested range cannot be satisfied.', { 'content-range': `bytes */${size}` });
+  }
+  const start = range?.start ?? 0;
+  const end = range?.end ?? size - 1;
+  const length = end - start + 1;
+  const headers: Record<string, string | number> = {
+    'accept-ranges': 'bytes',
+    'content-length': length,
+    'content-type': url.searchParams.get('response-content-type') ?? 'application/octet-stream',
+    etag: `"${m[1]}"`,
+    'last-modified': stat.mtime.toUTCString(),
+    'x-oss-request-id': String(res.getHeader('x-ca-request-id')),
+    'x-oss-hash-sha1': m[1] as string,
+  };
+  const disposition = url.searchParams.get('response-content-disposition');
+  if (disposition) headers['content-disposition'] = disposition;
+  if (range) headers['content-range'] = `bytes ${start}-${end}/${size}`;
+  res.writeHead(range ? 206 : 200, headers);
+  if (req.method === 'HEAD' || length === 0) {
+    if (drop) res.socket?.destroy();
+    else res.end();
+    return;
+  }
+  // A dropped transfer sends half of the bytes it promised, then the connection dies.
+  const last = drop ? start + Math.floor(length / 2) - 1 : end;
+  if (last >= start) {
+    for await (const chunk of createReadStream(file, { start, end: last, highWaterMark: 256 * 1024 }) as AsyncIterable<Buffer>) {
+      ctx.stats.bytesDownloaded += chunk.length;
+      if (!res.write(chunk)) await Promise.race([once(res, 'drain'), once(res, 'close')]);
+      if (res.destroyed) return;
+    }
+  }
+  if (drop) {
+    // Let the bytes already written reach the client, so it sees a body cut short.
+    await new Promise<void>((resolve) => res.write(Buffer.alloc(0), () => resolve()));
+    res.socket?.destroy();
+  } else {
+    res.end();
+  }
+}

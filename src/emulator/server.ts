@@ -1,0 +1,109 @@
+// The HTTP front of the emulator: request ids on every answer, request counting, fault injection,
+// dispatch to /v2 routes, data URLs and /admin, and the error boundary (no error leaks as a crash).
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import { handleAdmin } from './admin.js';
+import { authenticate } from './authenticate.js';
+import type { EmulatorContext, RouteTable } from './context.js';
+import { OssError, PdsHttpError } from './errors.js';
+import type { Faults } from './faults.js';
+import { drain, parseFormBody, parseJsonBody, readBody, sendJson, sendOssXml } from './http-io.js';
+import { newRequestId } from './ids.js';
+import { handleBlobRead } from './routes/download-data.js';
+import { handlePartPut } from './routes/upload-data.js';
+
+export interface ServerDeps {
+  ctx: EmulatorContext;
+  routes: RouteTable;
+  faults: Faults;
+  adminApi: boolean;
+  /** Requests being served; close() waits for them before closing the database. */
+  inflight: Set<Promise<void>>;
+}
+
+type Kind = 'api' | 'data' | 'admin' | 'other';
+
+function kindOf(pathname: string): Kind {
+  if (pathname.startsWith('/v2/')) return 'api';
+  if (pathname.startsWith('/data/')) return 'data';
+  if (pathname === '/admin' || pathname.startsWith('/admin/')) return 'admin';
+  return 'other';
+}
+
+export function requestListener(deps: ServerDeps): RequestListener {
+  return (req, res) => {
+    const requestId = newRequestId();
+    res.setHeader('x-ca-request-id', requestId);
+    // The path only: query strings of data URLs carry signatures.
+    res.once('finish', () => deps.ctx.log?.debug({ requestId, method: req.method, path: req.url?.split('?')[0], status: res.statusCode }, 'request'));
+    const job = serve(deps, req, res, requestId)
+      .catch((err: unknown) => answerError(deps, req, res, err, requestId))
+      .catch(() => {
+        res.destroy();
+      });
+    deps.inflight.add(job);
+    void job.finally(() => deps.inflight.delete(job));
+  };
+}
+
+async function serve(deps: ServerDeps, req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://emulator');
+  const kind = kindOf(url.pathname);
+  if (kind === 'admin') {
+    if (!deps.adminApi) throw new PdsHttpError(404, 'NotFound', `No such path: ${url.pathname}`);
+    return handleAdmin(deps, req, res, url.pathname);
+  }
+  if (kind === 'other') throw new PdsHttpError(404, 'NotFound', `No such path: ${url.pathname}`);
+
+  count(deps.ctx, kind === 'api' ? url.pathname : dataKey(req.method, url.pathname));
+  const injected = await deps.faults.before();
+  if (injected) {
+    const Err = kind === 'api' ? PdsHttpError : OssError;
+    throw new Err(injected.status, injected.code, injected.message, injected.headers);
+  }
+
+  if (kind === 'data') {
+    const drop = deps.faults.drop();
+    if (req.method === 'PUT' && url.pathname.startsWith('/data/upload/')) return handlePartPut(deps.ctx, req, res, url, drop);
+    if ((req.method === 'GET' || req.method === 'HEAD') && url.pathname.startsWith('/data/blob/')) return handleBlobRead(deps.ctx, req, res, url, drop);
+    throw new OssError(405, 'MethodNotAllowed', 'The specified method is not allowed against this resource.');
+  }
+
+  const route = deps.routes[url.pathname];
+  if (!route) throw new PdsHttpError(404, 'NotFound', `No such API: ${url.pathname}`);
+  if (req.method !== 'POST') throw new PdsHttpError(405, 'MethodNotAllowed', `${url.pathname} accepts POST only.`);
+  const raw = await readBody(req);
+  const body = route.form ? parseFormBody(raw, req.headers['content-type']) : parseJsonBody(raw);
+  const call = authenticate(deps.ctx, route, { path: url.pathname, body, headers: req.headers, requestId });
+  const result = await route.handle(call);
+  sendJson(res, 200, result ?? {});
+}
+
+function dataKey(method: string | undefined, pathname: string): string {
+  if (method === 'PUT' && pathname.startsWith('/data/upload/')) return 'PUT part';
+  return `${method ?? 'GET'} data`;
+}
+
+function count(ctx: EmulatorContext, key: string): void {
+  ctx.stats.requests[key] = (ctx.stats.requests[key] ?? 0) + 1;
+}
+
+async function answerError(deps: ServerDeps, req: IncomingMessage, res: ServerResponse, err: unknown, requestId: string): Promise<void> {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  await drain(req);
+  if (res.destroyed) return;
+  if (err instanceof OssError) {
+    sendOssXml(res, err.status, err.code, err.message, requestId, err.headers);
+    return;
+  }
+  if (err instanceof PdsHttpError) {
+    sendJson(res, err.status, { code: err.code, message: err.message, request_id: requestId }, err.headers);
+    return;
+  }
+  deps.ctx.log?.error({ err, requestId }, 'emulator request failed');
+  const e = { code: 'InternalError', message: 'Internal server error.' };
+  if (req.url?.startsWith('/data/')) sendOssXml(res, 500, e.code, e.message, requestId);
+  else sendJson(res, 500, { ...e, request_id: requestId });
+}

@@ -1,0 +1,105 @@
+// Content-addressed file content: blobs/<2 hex>/<SHA1> under the data dir. Parts of open upload
+// sessions live in uploads/<upload_id>/<part_number>. Everything is streamed, never buffered whole.
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+
+export interface PendingBlob {
+  file: string;
+  isPart: boolean;
+  sha1: string;
+  preSha1: string;
+  size: number;
+}
+
+/** SHA-1 of the first 1024 bytes: the pre_hash probe of rapid upload. */
+export const PRE_HASH_BYTES = 1024;
+
+export class BlobStore {
+  private readonly blobDir: string;
+  private readonly uploadDir: string;
+  private readonly tmpDir: string;
+
+  constructor(dataDir: string) {
+    this.blobDir = path.join(dataDir, 'blobs');
+    this.uploadDir = path.join(dataDir, 'uploads');
+    this.tmpDir = path.join(dataDir, 'tmp');
+  }
+
+  async init(): Promise<void> {
+    await fs.mkdir(this.blobDir, { recursive: true });
+    await fs.mkdir(this.uploadDir, { recursive: true });
+    await fs.rm(this.tmpDir, { recursive: true, force: true });
+    await fs.mkdir(this.tmpDir, { recursive: true });
+  }
+
+  blobPath(sha1: string): string {
+    return path.join(this.blobDir, sha1.slice(0, 2), sha1);
+  }
+
+  partPath(uploadId: string, partNumber: number): string {
+    return path.join(this.uploadDir, uploadId, String(partNumber));
+  }
+
+  /** A fresh temporary path next to the parts of an upload (same filesystem, so rename works). */
+  async partTempPath(uploadId: string): Promise<string> {
+    await fs.mkdir(path.join(this.uploadDir, uploadId), { recursive: true });
+    return path.join(this.uploadDir, uploadId, `.tmp-${randomBytes(8).toString('hex')}`);
+  }
+
+  async removeUpload(uploadId: string): Promise<void> {
+    await fs.rm(path.join(this.uploadDir, uploadId), { recursive: true, force: true });
+  }
+
+  /**
+   * Concatenates files (the parts, in order) into a pending blob while hashing. A single part is
+   * only hashed; placing it renames it. Nothing is visible until `place` runs, which is synchronous
+   * so that it can share one step with the database commit (no garbage collection in between).
+   */
+  async ingest(sources: readonly string[]): Promise<PendingBlob> {
+    const hash = createHash('sha1');
+    const pre = createHash('sha1');
+    let size = 0;
+    const single = sources.length === 1 ? sources[0] : undefined;
+    const tmp = single ?? path.join(this.tmpDir, randomBytes(8).toString('hex'));
+    const out = single ? undefined : await fs.open(tmp, 'w');
+    try {
+      for (const src of sources) {
+        for await (const chunk of createReadStream(src, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
+          hash.update(chunk);
+          if (size < PRE_HASH_BYTES) pre.update(chunk.subarray(0, PRE_HASH_BYTES - size));
+          size += chunk.length;
+          if (out) await out.write(chunk);
+        }
+      }
+      await out?.close();
+    } catch (err) {
+      await out?.close().catch(() => undefined);
+      if (!single) await fs.rm(tmp, { force: true });
+      throw err;
+    }
+    return { file: tmp, isPart: !!single, sha1: hash.digest('hex').toUpperCase(), preSha1: pre.digest('hex').toUpperCase(), size };
+  }
+
+  /** Moves a pending blob to its content address; an existing blob of the same hash wins. */
+  place(p: PendingBlob): void {
+    const dest = this.blobPath(p.sha1);
+    if (existsSync(dest)) {
+      // A part stays where it is and goes with its upload dir; a temp file is ours to remove.
+      if (!p.isPart) rmSync(p.file, { force: true });
+      return;
+    }
+    mkdirSync(path.dirname(dest), { recursive: true });
+    renameSync(p.file, dest);
+  }
+
+  /** Drops a pending blob that will not be placed. */
+  async discard(p: PendingBlob): Promise<void> {
+    if (!p.isPart) await fs.rm(p.file, { force: true });
+  }
+
+  removeBlobSync(sha1: string): void {
+    rmSync(this.blobPath(sha1), { force: true });
+  }
+}

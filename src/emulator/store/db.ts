@@ -1,0 +1,88 @@
+// The emulator's metadata database: one SQLite file (WAL) in the data dir, schema versioned by
+// PRAGMA user_version so a store written by an older emulator is upgraded in place.
+import Database from 'better-sqlite3';
+import path from 'node:path';
+
+export type Db = Database.Database;
+
+const MIGRATIONS: string[] = [
+  `
+  CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+  CREATE TABLE apps (client_id TEXT PRIMARY KEY, client_secret TEXT NOT NULL, name TEXT NOT NULL, created_at TEXT NOT NULL);
+  CREATE TABLE users (
+    user_id TEXT PRIMARY KEY, user_name TEXT NOT NULL, nick_name TEXT NOT NULL, role TEXT NOT NULL,
+    status TEXT NOT NULL, default_drive_id TEXT NOT NULL, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);
+  CREATE TABLE drives (
+    drive_id INTEGER PRIMARY KEY AUTOINCREMENT, drive_name TEXT NOT NULL, description TEXT NOT NULL,
+    owner TEXT NOT NULL, owner_type TEXT NOT NULL, drive_type TEXT NOT NULL, status TEXT NOT NULL,
+    used_size INTEGER NOT NULL, total_size INTEGER NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL,
+    creator TEXT NOT NULL);
+  CREATE TABLE drive_members (drive_id TEXT NOT NULL, user_id TEXT NOT NULL, PRIMARY KEY (drive_id, user_id));
+  CREATE TABLE refresh_tokens (
+    token_hash TEXT PRIMARY KEY, user_id TEXT NOT NULL, client_id TEXT NOT NULL, created_at INTEGER NOT NULL);
+  CREATE TABLE blobs (sha1 TEXT PRIMARY KEY, size INTEGER NOT NULL, pre_sha1 TEXT NOT NULL, created_at TEXT NOT NULL, orphaned_at INTEGER);
+  CREATE INDEX blobs_pre ON blobs (pre_sha1, size);
+  CREATE TABLE files (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, file_id TEXT NOT NULL UNIQUE, drive_id TEXT NOT NULL,
+    parent_file_id TEXT NOT NULL, name TEXT NOT NULL, type TEXT NOT NULL, status TEXT NOT NULL,
+    trashed_by TEXT, trashed_at TEXT, size INTEGER NOT NULL DEFAULT 0, blob_sha1 TEXT, revision_id TEXT,
+    content_type TEXT, upload_id TEXT, created_at TEXT NOT NULL, updated_at TEXT NOT NULL,
+    local_created_at TEXT, local_modified_at TEXT, description TEXT, hidden INTEGER NOT NULL DEFAULT 0,
+    starred INTEGER NOT NULL DEFAULT 0, labels TEXT, creator_id TEXT NOT NULL, last_modifier_id TEXT NOT NULL);
+  CREATE INDEX files_parent ON files (drive_id, parent_file_id);
+  CREATE INDEX files_blob ON files (blob_sha1);
+  CREATE INDEX files_trash ON files (drive_id, trashed_by);
+  CREATE TABLE uploads (
+    upload_id TEXT PRIMARY KEY, file_id TEXT NOT NULL, size INTEGER NOT NULL, parallel INTEGER NOT NULL,
+    content_hash TEXT, created_at TEXT NOT NULL);
+  CREATE INDEX uploads_file ON uploads (file_id);
+  CREATE TABLE upload_parts (
+    upload_id TEXT NOT NULL, part_number INTEGER NOT NULL, size INTEGER NOT NULL, etag TEXT NOT NULL,
+    PRIMARY KEY (upload_id, part_number));
+  CREATE TABLE changes (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, drive_id TEXT NOT NULL, file_id TEXT NOT NULL, op TEXT NOT NULL,
+    file_json TEXT, created_at TEXT NOT NULL);
+  CREATE INDEX changes_drive ON changes (drive_id, seq);
+  CREATE TABLE async_tasks (
+    async_task_id TEXT PRIMARY KEY, user_id TEXT NOT NULL, state TEXT NOT NULL, error_code TEXT, error_message TEXT,
+    consumed_process INTEGER NOT NULL DEFAULT 0, total_process INTEGER NOT NULL DEFAULT 0,
+    created_at TEXT NOT NULL, started_at TEXT, finished_at TEXT);
+  CREATE TABLE share_links (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, share_id TEXT NOT NULL UNIQUE, drive_id TEXT NOT NULL,
+    creator TEXT NOT NULL, share_pwd TEXT NOT NULL, share_name TEXT NOT NULL, description TEXT NOT NULL,
+    expiration TEXT NOT NULL, status TEXT NOT NULL, cancelled INTEGER NOT NULL DEFAULT 0, file_id_list TEXT NOT NULL,
+    creatable INTEGER NOT NULL DEFAULT 0, creatable_file_id_list TEXT NOT NULL DEFAULT '[]',
+    disable_preview INTEGER NOT NULL DEFAULT 0, disable_save INTEGER NOT NULL DEFAULT 0,
+    disable_download INTEGER NOT NULL DEFAULT 0, access_count INTEGER NOT NULL DEFAULT 0,
+    preview_count INTEGER NOT NULL DEFAULT 0, save_count INTEGER NOT NULL DEFAULT 0,
+    download_count INTEGER NOT NULL DEFAULT 0, created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
+  `,
+];
+
+export function openDb(dataDir: string): Db {
+  const db = new Database(path.join(dataDir, 'pds.sqlite'));
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('busy_timeout = 5000');
+  const version = db.pragma('user_version', { simple: true }) as number;
+  if (version > MIGRATIONS.length) {
+    db.close();
+    throw new Error(`the store in ${dataDir} was written by a newer emulator (schema ${version})`);
+  }
+  for (let v = version; v < MIGRATIONS.length; v++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[v] as string);
+      db.pragma(`user_version = ${v + 1}`);
+    })();
+  }
+  return db;
+}
+
+export function getMeta(db: Db, key: string): string | undefined {
+  const row = db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined;
+  return row?.value;
+}
+
+export function setMeta(db: Db, key: string, value: string): void {
+  db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(key, value);
+}

@@ -1,0 +1,81 @@
+// Access, refresh and share tokens. Access and share tokens are HS256 JWTs signed with the store's
+// secret (so they survive a restart); refresh tokens are opaque, stored hashed, and rotate: using
+// one deletes it and issues the next.
+import { createHash } from 'node:crypto';
+import type { PdsToken, ShareTokenResponse } from '../pds/wire-types.js';
+import { accessTokenInvalid, invalidParam, shareTokenInvalid } from './errors.js';
+import { randomSecret } from './ids.js';
+import { signHs256, verifyHs256 } from './jwt.js';
+import type { AccountStore, UserRow } from './store/accounts.js';
+import type { Sql } from './store/sql.js';
+
+function hashToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+export class TokenService {
+  constructor(
+    private readonly sql: Sql,
+    private readonly accounts: AccountStore,
+    private readonly secret: Buffer,
+    private readonly domainId: string,
+    private readonly ttlSec: number,
+  ) {}
+
+  /** A new access + refresh token pair for the user. */
+  issue(user: UserRow, clientId: string): PdsToken {
+    const nowMs = Date.now();
+    const exp = Math.ceil((nowMs + this.ttlSec * 1000) / 1000);
+    const access = signHs256({ typ: 'access', sub: user.user_id, aud: this.domainId, client_id: clientId, iat: Math.floor(nowMs / 1000), exp, jti: randomSecret().slice(0, 16) }, this.secret);
+    const refresh = randomSecret();
+    this.sql.run('INSERT INTO refresh_tokens (token_hash, user_id, client_id, created_at) VALUES (?, ?, ?, ?)', hashToken(refresh), user.user_id, clientId, nowMs);
+    return {
+      access_token: access,
+      refresh_token: refresh,
+      expires_in: this.ttlSec,
+      expire_time: new Date(exp * 1000).toISOString(),
+      token_type: 'Bearer',
+      user_id: user.user_id,
+      user_name: user.user_name,
+      nick_name: user.nick_name,
+      default_drive_id: user.default_drive_id,
+      domain_id: this.domainId,
+      role: user.role,
+    };
+  }
+
+  /** refresh_token grant: the old refresh token stops working. */
+  refresh(refreshToken: string, clientId: string): PdsToken {
+    return this.sql.tx(() => {
+      const row = this.sql.get<{ user_id: string; client_id: string }>('SELECT user_id, client_id FROM refresh_tokens WHERE token_hash = ?', hashToken(refreshToken));
+      const user = row && row.client_id === clientId ? this.accounts.user(row.user_id) : undefined;
+      if (!row || !user || user.status !== 'enabled') throw invalidParam('refresh_token', 'The refresh token is invalid or has expired.');
+      this.sql.run('DELETE FROM refresh_tokens WHERE token_hash = ?', hashToken(refreshToken));
+      return this.issue(user, clientId);
+    });
+  }
+
+  /** The user of a bearer access token; 401 AccessTokenInvalid otherwise. */
+  verifyAccess(token: string): UserRow {
+    const claims = verifyHs256(token, this.secret);
+    if (!claims || claims.typ !== 'access' || typeof claims.sub !== 'string') throw accessTokenInvalid('malformed or not issued here');
+    if (typeof claims.exp !== 'number' || Date.now() >= claims.exp * 1000) throw accessTokenInvalid('expired');
+    const user = this.accounts.user(claims.sub);
+    if (!user || user.status !== 'enabled') throw accessTokenInvalid('unknown user');
+    return user;
+  }
+
+  issueShareToken(shareId: string, expireSec: number): ShareTokenResponse {
+    const exp = Math.ceil((Date.now() + expireSec * 1000) / 1000);
+    const token = signHs256({ typ: 'share', share_id: shareId, aud: this.domainId, iat: Math.floor(Date.now() / 1000), exp }, this.secret);
+    return { share_token: token, expire_time: new Date(exp * 1000).toISOString(), expires_in: expireSec };
+  }
+
+  /** Checks an x-share-token for the given share; 401 ShareLinkTokenInvalid otherwise. */
+  verifyShareToken(token: string, shareId: string): void {
+    const claims = verifyHs256(token, this.secret);
+    if (!claims || claims.typ !== 'share') throw shareTokenInvalid('malformed or not issued here');
+    if (claims.share_id !== shareId) throw shareTokenInvalid('issued for another share');
+    if (typeof claims.exp !== 'number' || Date.now() >= claims.exp * 1000) throw shareTokenInvalid('expired');
+  }
+}

@@ -1,0 +1,71 @@
+// The part of fuse-native 2.2.6 (untyped CommonJS) that pdsfs uses. Callbacks take a negative errno
+// (0 = success); read and write answer with a byte count instead.
+declare module 'fuse-native' {
+  type Cb = (code: number) => void;
+  type ValueCb<T> = (code: number, value?: T) => void;
+
+  export interface FuseStat {
+    mode: number; uid: number; gid: number; size: number; nlink: number; ino: number;
+    blksize: number; blocks: number; atime: Date; mtime: Date; ctime: Date;
+  }
+
+  export interface FuseStatfs {
+    bsize: number; frsize: number; blocks: number; bfree: number; bavail: number;
+    files: number; ffree: number; favail: number; fsid: number; flag: number; namemax: number;
+  }
+
+  export interface FuseOps {
+    getattr(path: string, cb: ValueCb<FuseStat>): void;
+    readdir(path: string, cb: ValueCb<string[]>): void;
+    access(path: string, mode: number, cb: Cb): void;
+    statfs(path: string, cb: ValueCb<FuseStatfs>): void;
+    open(path: string, flags: number, cb: ValueCb<number>): void;
+    create(path: string, mode: number, cb: ValueCb<number>): void;
+    read(path: string, fd: number, buf: Buffer, len: number, pos: number, cb: (bytes: number) => void): void;
+    write(path: string, fd: number, buf: Buffer, len: number, pos: number, cb: (bytes: number) => void): void;
+    truncate(path: string, size: number, cb: Cb): void;
+    ftruncate(path: string, fd: number, size: number, cb: Cb): void;
+    flush(path: string, fd: number, cb: Cb): void;
+    /** fuse-native passes datasync before fd (its README has them the other way round). */
+    fsync(path: string, datasync: number, fd: number, cb: Cb): void;
+    release(path: string, fd: number, cb: Cb): void;
+    unlink(path: string, cb: Cb): void;
+    rename(src: string, dest: string, cb: Cb): void;
+    mkdir(path: string, mode: number, cb: Cb): void;
+    rmdir(path: string, cb: Cb): void;
+    /** Times in epoch ms. */
+    utimens(path: string, atime: number, mtime: number, cb: Cb): void;
+    chmod(path: string, mode: number, cb: Cb): void;
+    chown(path: string, uid: number, gid: number, cb: Cb): void;
+    symlink(target: string, path: string, cb: Cb): void;
+    link(src: string, dest: string, cb: Cb): void;
+    mknod(path: string, mode: number, dev: number, cb: Cb): void;
+    /** Answer null for "no such attribute" (ENODATA). */
+    getxattr(path: string, name: string, position: number, cb: (code: number, value?: Buffer | null) => void): void;
+    listxattr(path: string, cb: ValueCb<string[]>): void;
+    setxattr(path: string, name: string, value: Buffer, position: number, flags: number, cb: Cb): void;
+    removexattr(path: string, name: string, cb: Cb): void;
+  }
+
+  export interface FuseOptions {
+    force?: boolean;
+    mkdir?: boolean;
+    allowOther?: boolean;
+    debug?: boolean;
+    fsname?: string;
+    subtype?: string;
+    autoCache?: boolean;
+    /** ms per op name, or false for none; `default` covers the rest. */
+    timeout?: number | false | Record<string, number | false>;
+  }
+
+  export default class Fuse {
+    constructor(mnt: string, ops: Partial<FuseOps>, opts?: FuseOptions);
+    readonly mnt: string;
+    mount(cb: (err: Error | null) => void): void;
+    unmount(cb: (err: Error | null) => void): void;
+    /** The "-o a,b" argument handed to libfuse. */
+    protected _fuseOptions(): string;
+    static unmount(mnt: string, cb: (err: Error | null) => void): void;
+  }
+}

@@ -1,0 +1,105 @@
+// fd → open VFS file handle, with a by-path index so path-based ops (getattr, truncate) see what open
+// handles see. Unlinking an open file: libfuse (without hard_remove, which fuse-native cannot use)
+// renames it to ".fuse_hidden<16 hex>" and unlinks that name after the last release. The ops remove the
+// file from the VFS at once instead; the table then keeps serving the handles under the hidden name.
+import type { FileHandle, OpenFlags } from '../vfs/types.js';
+
+export interface OpenEntry {
+  readonly fd: number;
+  readonly handle: FileHandle;
+  readonly flags: OpenFlags;
+  /** Current path in the mount; libfuse's hidden name once unlinked. */
+  path: string;
+  unlinked: boolean;
+}
+
+const HIDDEN_NAME = /^\.fuse_hidden[0-9a-f]{16}$/;
+const MAX_FD = 0x7fffffff;
+
+export function isHiddenName(name: string): boolean {
+  return HIDDEN_NAME.test(name);
+}
+
+export class HandleTable {
+  private readonly byFd = new Map<number, OpenEntry>();
+  private readonly byPath = new Map<string, Set<OpenEntry>>();
+  /** Hidden names already removed from the VFS, awaiting libfuse's unlink after the last release. */
+  private readonly hidden = new Set<string>();
+  private nextFd = 1;
+
+  get size(): number {
+    return this.byFd.size;
+  }
+
+  add(handle: FileHandle, flags: OpenFlags, path: string): OpenEntry {
+    // fd 0 means "no handle" to fuse-native, and fh travels as a signed 32-bit number.
+    while (this.byFd.has(this.nextFd)) this.nextFd = this.nextFd >= MAX_FD ? 1 : this.nextFd + 1;
+    const entry: OpenEntry = { fd: this.nextFd, handle, flags, path, unlinked: false };
+    this.nextFd = this.nextFd >= MAX_FD ? 1 : this.nextFd + 1;
+    this.byFd.set(entry.fd, entry);
+    this.index(entry);
+    return entry;
+  }
+
+  get(fd: number): OpenEntry | undefined {
+    return this.byFd.get(fd);
+  }
+
+  remove(fd: number): OpenEntry | undefined {
+    const entry = this.byFd.get(fd);
+    if (!entry) return undefined;
+    this.byFd.delete(fd);
+    this.unindex(entry);
+    return entry;
+  }
+
+  /** Open entries at this path; writers first, so their view (size, pending data) wins. */
+  at(path: string): OpenEntry[] {
+    const set = this.byPath.get(path);
+    if (!set) return [];
+    return [...set].sort((a, b) => Number(b.flags.write) - Number(a.flags.write));
+  }
+
+  /** After a rename in the VFS: entries at `from` or below it move to `to`. */
+  renamed(from: string, to: string): void {
+    const prefix = from === '/' ? '/' : `${from}/`;
+    for (const [path, set] of [...this.byPath]) {
+      if (path !== from && !path.startsWith(prefix)) continue;
+      const moved = to + path.slice(from.length);
+      for (const entry of set) {
+        this.unindex(entry);
+        entry.path = moved;
+        this.index(entry);
+      }
+    }
+  }
+
+  /** The file at `path` left the VFS while open; its handles now live under libfuse's hidden name. */
+  hide(path: string, hiddenPath: string): void {
+    for (const entry of this.at(path)) {
+      this.unindex(entry);
+      entry.path = hiddenPath;
+      entry.unlinked = true;
+      this.index(entry);
+    }
+    this.hidden.add(hiddenPath);
+  }
+
+  /** True once for a hidden name: libfuse's final unlink of it, which has nothing left to do. */
+  takeHidden(path: string): boolean {
+    return this.hidden.delete(path);
+  }
+
+  private index(entry: OpenEntry): void {
+    let set = this.byPath.get(entry.path);
+    if (!set) this.byPath.set(entry.path, (set = new Set()));
+    set.add(entry);
+  }
+
+  private unindex(entry: OpenEntry): void {
+    const set = this.byPath.get(entry.path);
+    if (!set) return;
+    set.delete(entry);
+    if (set.size === 0) this.byPath.delete(entry.path);
+  }
+}

@@ -1,0 +1,113 @@
+// Mounts a Vfs with fuse-native: cleans up a stale mount left by a crash, loads the binding with the
+// utimens fix, passes the libfuse options the ops rely on, and watches for an unmount from outside.
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { Logger } from '../shared/logger.js';
+import type { Vfs } from '../vfs/types.js';
+import type { Ownership } from './attrs.js';
+import { isMounted, isStaleMount, unmountPath } from './fusermount.js';
+import { HandleTable } from './handle-table.js';
+import { loadFuse } from './native-binding.js';
+import { createOps } from './ops.js';
+
+export interface MountOptions extends Ownership {
+  /** Let users other than the mounting one in (needs user_allow_other in /etc/fuse.conf unless root). */
+  allowOther: boolean;
+  logger: Logger;
+  /** Where the fixed fuse-native binding is built and kept. */
+  nativeBuildDir: string;
+  /** libfuse's own request tracing on stderr. */
+  debug?: boolean;
+}
+
+export interface Mounted {
+  readonly mountpoint: string;
+  readonly handles: HandleTable;
+  /** Resolves when the mount disappears without unmount() (fusermount -u, umount). */
+  readonly unmountedElsewhere: Promise<void>;
+  unmount(): Promise<void>;
+}
+
+/**
+ * libfuse options fuse-native has no switch for:
+ *  big_writes      writes of up to 128 KiB instead of one page each;
+ *  use_ino         st_ino comes from NodeInfo.ino;
+ *  atomic_o_trunc  open(O_TRUNC) reaches the VFS as one open, so it never copies content just to drop it.
+ */
+const EXTRA_LIBFUSE_OPTIONS = 'big_writes,use_ino,atomic_o_trunc';
+const WATCH_INTERVAL_MS = 2000;
+
+/** What `pdsfs mount` prints on stdout once the mount is up; tests and scripts wait for it. */
+export const MOUNTED_MESSAGE = 'pdsfs: mounted at';
+
+export async function mount(vfs: Vfs, mountpoint: string, opts: MountOptions): Promise<Mounted> {
+  // The mount table lists real paths; a stale mountpoint cannot be resolved (ENOTCONN), so keep it as given.
+  const mnt = await fs.realpath(mountpoint).catch(() => path.resolve(mountpoint));
+  const { logger } = opts;
+  if (await isStaleMount(mnt)) {
+    logger.warn({ mountpoint: mnt }, 'cleaning up a stale mount left by a crashed process');
+    await unmountPath(mnt, { lazy: true });
+  } else if (await isMounted(mnt)) {
+    throw new Error(`${mnt} is already mounted`);
+  }
+  await fs.mkdir(mnt, { recursive: true });
+  // libfuse2 refuses a non-empty mountpoint anyway, with only a message on stderr.
+  if ((await fs.readdir(mnt)).length > 0) throw new Error(`cannot mount on ${mnt}: the directory is not empty`);
+
+  const { Fuse, mtimeSupported } = await loadFuse(opts.nativeBuildDir, logger);
+  const PdsFuse = class extends Fuse {
+    protected override _fuseOptions(): string {
+      const base = super._fuseOptions();
+      return base ? `${base},${EXTRA_LIBFUSE_OPTIONS}` : `-o${EXTRA_LIBFUSE_OPTIONS}`;
+    }
+  };
+  const handles = new HandleTable();
+  const ops = createOps(vfs, handles, { own: opts, logger, mtimeSupported });
+  const fuse = new PdsFuse(mnt, ops, {
+    allowOther: opts.allowOther,
+    debug: opts.debug,
+    fsname: 'pdsfs',
+    subtype: 'pdsfs',
+    // Keep cached pages across opens while size and mtime are unchanged.
+    autoCache: true,
+    // ops.ts enforces its own time limits, which can also undo an open that completes too late.
+    timeout: false,
+  });
+  await new Promise<void>((resolve, reject) => fuse.mount((err) => (err ? reject(explainMountError(err, mnt)) : resolve())));
+  logger.info({ mountpoint: mnt }, 'mounted');
+
+  let unmounting = false;
+  let watch: NodeJS.Timeout | undefined;
+  const unmountedElsewhere = new Promise<void>((resolve) => {
+    watch = setInterval(() => {
+      isMounted(mnt).then((still) => {
+        if (!still && !unmounting) {
+          clearInterval(watch);
+          resolve();
+        }
+      }, () => undefined);
+    }, WATCH_INTERVAL_MS);
+    watch.unref();
+  });
+
+  return {
+    mountpoint: mnt,
+    handles,
+    unmountedElsewhere,
+    async unmount() {
+      unmounting = true;
+      clearInterval(watch);
+      if (!(await isMounted(mnt))) return;
+      // fuse-native unmounts lazily (fusermount -uz) and then stops its libfuse thread.
+      await new Promise<void>((resolve, reject) => fuse.unmount((err) => (err ? reject(err) : resolve())));
+      logger.info({ mountpoint: mnt }, 'unmounted');
+    },
+  };
+}
+
+function explainMountError(err: Error, mnt: string): Error {
+  if (err.message === 'fuse failed') {
+    return new Error(`cannot mount ${mnt}: libfuse refused (is /dev/fuse usable, and fusermount installed?)`, { cause: err });
+  }
+  return new Error(`cannot mount ${mnt}: ${err.message}`, { cause: err });
+}

@@ -1,0 +1,122 @@
+// How our method handlers plug into webdav-server: each is an async function of one request, wrapped
+// as a chunked HTTPMethod (so webdav-server never buffers the body itself). A handler answers by
+// writing the response or by throwing: HttpError for protocol answers, VfsError or a webdav-server
+// singleton for everything else (mapped through error-map.ts). A thrown error never escapes.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
+import { v2 as dav } from 'webdav-server';
+import type { Vfs } from '../vfs/types.js';
+import type { DavStore } from './dav-store.js';
+import { statusOf } from './error-map.js';
+import type { LockTable } from './lock-table.js';
+import type { RequestTarget } from './request-path.js';
+import type { DavResources } from './resources.js';
+import type { VfsFileSystem } from './vfs-file-system.js';
+import { DAV_NS, XML_DECL, element } from './xml/xml-writer.js';
+
+export interface DavServices {
+  vfs: Vfs;
+  resources: DavResources;
+  locks: LockTable;
+  store: DavStore;
+  fs: VfsFileSystem;
+  logger: Logger;
+  readOnly: boolean;
+}
+
+export interface DavRequest {
+  ctx: dav.HTTPRequestContext;
+  req: IncomingMessage;
+  res: ServerResponse;
+  /** Decoded namespace path ("/" or "/a/b"). */
+  path: string;
+  trailingSlash: boolean;
+}
+
+export type DavHandler = (r: DavRequest, s: DavServices) => Promise<void>;
+
+/** A protocol-level answer: status, plus an optional RFC 4918 precondition element for the body. */
+export class HttpError extends Error {
+  override readonly name = 'HttpError';
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly condition?: string,
+  ) {
+    super(message);
+  }
+}
+
+// The front door decodes and validates the URL once; handlers read the result from here.
+const targets = new WeakMap<IncomingMessage, RequestTarget>();
+
+export function rememberTarget(req: IncomingMessage, target: RequestTarget): void {
+  targets.set(req, target);
+}
+
+export function davMethod(handler: DavHandler, services: DavServices, validFor?: (isDir: boolean | undefined) => boolean): dav.HTTPMethod {
+  return {
+    chunked(ctx, _input, done) {
+      const target = targets.get(ctx.request);
+      if (!target) {
+        ctx.setCode(400);
+        return done();
+      }
+      const r: DavRequest = { ctx, req: ctx.request, res: ctx.response, path: target.path, trailingSlash: target.trailingSlash };
+      handler(r, services)
+        .catch((err: unknown) => respondError(r, err, services.logger))
+        .finally(done);
+    },
+    isValidFor(_ctx, type) {
+      return validFor ? validFor(type ? type.isDirectory : undefined) : true;
+    },
+  };
+}
+
+function respondError(r: DavRequest, err: unknown, logger: Logger): void {
+  const status = err instanceof HttpError ? err.status : statusOf(err);
+  const log = { method: r.req.method, path: r.path, status, err };
+  if (status >= 500) logger.warn(log, 'webdav request failed');
+  else logger.debug(log, 'webdav request refused');
+  if (r.res.headersSent) {
+    // Mid-body: the only honest signal left is to cut the connection.
+    r.res.destroy();
+    return;
+  }
+  r.res.statusCode = status;
+  const condition = err instanceof HttpError ? err.condition : undefined;
+  const body = condition ? `${XML_DECL}<D:error xmlns:D="DAV:">${element(DAV_NS, condition)}</D:error>` : '';
+  r.res.setHeader('Content-Type', condition ? 'application/xml; charset=utf-8' : 'text/plain; charset=utf-8');
+  r.res.setHeader('Content-Length', Buffer.byteLength(body));
+  r.res.end(body);
+}
+
+/** Reads a whole request body, refusing more than `limit` bytes with 413. */
+export async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > limit) throw new HttpError(413, 'request body too large');
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) throw new HttpError(413, 'request body too large');
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** A request header as one string (repeated headers joined). */
+export function headerOf(req: IncomingMessage, name: string): string | undefined {
+  const v = req.headers[name.toLowerCase()];
+  return Array.isArray(v) ? v.join(', ') : v;
+}
+
+/** The request carries a body (a length above zero, or chunked transfer coding). */
+export function hasBody(req: IncomingMessage): boolean {
+  return Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
+}
+
+/** Refuses changes on a --read-only server before anything is touched. */
+export function assertWritable(s: DavServices): void {
+  if (s.readOnly) throw new HttpError(403, 'the server is read-only');
+}

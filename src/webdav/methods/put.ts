@@ -1,0 +1,119 @@
+// PUT: the body streams (with backpressure, in ~1 MiB writes) into a hidden staging name in the
+// target's folder; only a complete body, whose length matches Content-Length or Finder's
+// X-Expected-Entity-Length, is committed and renamed over the target. An aborted or short body is
+// removed before write-back ever sees it, so a truncated upload can never replace a file. Chunked
+// bodies without any length are accepted. Finder's .DS_Store and ._* files go to the local store.
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { FileHandle } from '../../vfs/types.js';
+import { evaluateConditionals } from '../conditional.js';
+import { assertWritable, type DavHandler, type DavRequest, type DavServices, headerOf, HttpError, readBody } from '../dav-method.js';
+import { DavErrors, toDavError } from '../error-map.js';
+import { isSidecarName, isVirtualName, MAX_SIDECAR_BYTES } from '../finder-files.js';
+import { checkPreconditions } from '../lock-guard.js';
+import { baseName, joinPath, parentOf } from '../request-path.js';
+import { quotedEtag } from '../resources.js';
+
+const WRITE_BATCH = 1024 * 1024;
+
+export const put: DavHandler = async (r, s) => {
+  assertWritable(s);
+  if (r.trailingSlash) throw DavErrors.IsCollection;
+  if (headerOf(r.req, 'content-range') !== undefined) throw new HttpError(400, 'partial PUT (Content-Range) is not supported');
+  const name = baseName(r.path);
+  if (isVirtualName(name) || r.path === '/') throw new HttpError(403, 'this name is reserved');
+  const existing = await s.resources.stat(r.path);
+  if (existing?.isDir) throw DavErrors.IsCollection;
+  if (evaluateConditionals(r.req, existing, false) === 412) throw new HttpError(412, 'precondition failed');
+  const creating = !existing || existing.source === 'placeholder';
+  await checkPreconditions(r, s, { resources: [{ path: r.path, deep: false }], members: creating ? [parentOf(r.path)] : [] });
+  const expected = expectedLength(r.req);
+  const mtime = ocMtime(r);
+
+  if (isSidecarName(name)) await putLocal(r, s, expected, mtime);
+  else await putVfs(r, s, expected, mtime);
+
+  const placeholder = s.locks.placeholderAt(r.path);
+  if (placeholder) placeholder.placeholder = false;
+  const now = await s.resources.stat(r.path);
+  const etag = now && quotedEtag(now);
+  if (etag) r.res.setHeader('ETag', etag);
+  r.res.statusCode = creating ? 201 : 204;
+  r.res.end();
+};
+
+async function putVfs(r: DavRequest, s: DavServices, expected: number | undefined, mtime: number | undefined): Promise<void> {
+  const staging = joinPath(parentOf(r.path), `.pdsfs-put-${randomUUID().slice(0, 8)}.tmp`);
+  let handle: FileHandle;
+  try {
+    handle = await s.vfs.open(staging, { read: false, write: true, create: true, exclusive: true });
+  } catch (err) {
+    throw toDavError(err, { creating: true });
+  }
+  let committed = false;
+  try {
+    const received = await receive(r.req, handle);
+    if (expected !== undefined && received !== expected) throw new HttpError(400, `body has ${received} bytes, ${expected} announced`);
+    // Renamed while still open for writing, so write-back cannot start uploading the staging name.
+    await s.vfs.rename(staging, r.path, { overwrite: true });
+    committed = true;
+    await handle.release();
+  } finally {
+    if (!committed) {
+      // Unlink before the last close, so the staged bytes are dropped rather than queued for upload.
+      await s.vfs.remove(staging).catch(() => undefined);
+      await handle.release().catch(() => undefined);
+    }
+  }
+  if (mtime !== undefined) await s.vfs.setMtime(r.path, mtime);
+}
+
+async function putLocal(r: DavRequest, s: DavServices, expected: number | undefined, mtime: number | undefined): Promise<void> {
+  const parent = await s.resources.stat(parentOf(r.path));
+  if (!parent?.isDir) throw new HttpError(409, 'the parent collection does not exist');
+  const body = await readBody(r.req, MAX_SIDECAR_BYTES);
+  if (expected !== undefined && body.length !== expected) throw new HttpError(400, `body has ${body.length} bytes, ${expected} announced`);
+  s.store.putSidecar(r.path, body, mtime ?? Date.now());
+}
+
+/** Streams the body into the handle; returns the byte count. */
+async function receive(req: IncomingMessage, handle: FileHandle): Promise<number> {
+  let position = 0;
+  let batch: Buffer[] = [];
+  let batchBytes = 0;
+  const flush = async () => {
+    const buf = batch.length === 1 ? batch[0]! : Buffer.concat(batch, batchBytes);
+    batch = [];
+    batchBytes = 0;
+    for (let off = 0; off < buf.length; ) {
+      const n = await handle.write(buf.subarray(off), position, buf.length - off);
+      if (n <= 0) throw new Error('write made no progress');
+      off += n;
+      position += n;
+    }
+  };
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    batch.push(chunk);
+    batchBytes += chunk.length;
+    if (batchBytes >= WRITE_BATCH) await flush();
+  }
+  if (batchBytes > 0) await flush();
+  return position;
+}
+
+/** Content-Length when given, else Finder's X-Expected-Entity-Length; undefined for a bare chunked body. */
+function expectedLength(req: IncomingMessage): number | undefined {
+  for (const name of ['content-length', 'x-expected-entity-length']) {
+    const v = headerOf(req, name);
+    if (v !== undefined && /^\d+$/.test(v.trim())) return Number(v);
+  }
+  return undefined;
+}
+
+/** rclone/Nextcloud clients send the source mtime as X-OC-Mtime (epoch seconds). */
+function ocMtime(r: DavRequest): number | undefined {
+  const v = headerOf(r.req, 'x-oc-mtime');
+  if (v === undefined || !/^\d+(\.\d+)?$/.test(v.trim())) return undefined;
+  r.res.setHeader('X-OC-MTime', 'accepted');
+  return Math.round(Number(v) * 1000);
+}
