@@ -1,0 +1,136 @@
+// Fault injection: 5xx and 429 rates, latency, dropped data transfers, and the /admin API.
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import { randomBytes } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import { pds, startEmulator, type StartedEmulator } from '../helpers/emulator.js';
+import { bytes, uploadFile } from './support.js';
+
+/** GETs a URL with node:http; resolves with the status, the declared length and the bytes that arrived. */
+function rawGet(url: string): Promise<{ status: number; declared: number; received: number; cut: boolean }> {
+  return new Promise((resolve, reject) => {
+    const req = http.get(url, (res) => {
+      let received = 0;
+      res.on('data', (c: Buffer) => (received += c.length));
+      const finish = (cut: boolean) => resolve({ status: res.statusCode ?? 0, declared: Number(res.headers['content-length']), received, cut });
+      res.on('end', () => finish(false));
+      res.on('error', () => finish(true));
+      res.on('aborted', () => finish(true));
+    });
+    req.on('error', reject);
+  });
+}
+
+describe('faults', () => {
+  let e: StartedEmulator;
+  let url: string;
+  let fileId: string;
+  const data = randomBytes(512 * 1024);
+  before(async () => {
+    e = await startEmulator({ adminApi: true });
+    fileId = (await uploadFile(e, 'root', 'f.bin', data)).file_id;
+    url = (await pds(e.endpoint, e.account.access_token, 'file/get_download_url', { drive_id: e.account.drive_id, file_id: fileId })).body.url;
+  });
+  after(() => e.close());
+
+  const list = () => pds(e.endpoint, e.account.access_token, 'file/list', { drive_id: e.account.drive_id, parent_file_id: 'root' });
+
+  it('answers 500/503 at rate 1 on /v2 and data URLs', async () => {
+    e.emu.setFaults({ rate5xx: 1 });
+    try {
+      const seen = new Set<number>();
+      for (let i = 0; i < 20; i++) {
+        const r = await list();
+        assert.ok(r.status === 500 || r.status === 503, String(r.status));
+        assert.equal(r.body.code, r.status === 500 ? 'InternalError' : 'ServiceUnavailable');
+        assert.ok(r.headers.get('x-ca-request-id'));
+        seen.add(r.status);
+      }
+      assert.equal(seen.size, 2, 'both 500 and 503 occur');
+      const d = await fetch(url);
+      assert.ok(d.status >= 500);
+      assert.match(await d.text(), /<Error>/);
+    } finally {
+      e.emu.setFaults({ rate5xx: 0 });
+    }
+    assert.equal((await list()).status, 200);
+  });
+
+  it('answers 429 with Retry-After and x-retry-after at rate 1', async () => {
+    e.emu.setFaults({ rate429: 1, retryAfterMs: 1500 });
+    try {
+      const r = await list();
+      assert.equal(r.status, 429);
+      assert.equal(r.body.code, 'TooManyRequests');
+      assert.equal(r.headers.get('retry-after'), '2');
+      assert.equal(r.headers.get('x-retry-after'), '1500');
+      assert.equal((await fetch(url)).status, 429);
+    } finally {
+      e.emu.setFaults({ rate429: 0 });
+    }
+  });
+
+  it('adds latency', async () => {
+    e.emu.setFaults({ latencyMs: 150 });
+    try {
+      const t0 = Date.now();
+      await list();
+      assert.ok(Date.now() - t0 >= 140);
+    } finally {
+      e.emu.setFaults({ latencyMs: 0 });
+    }
+  });
+
+  it('drops downloads mid-body and part uploads before the part is stored', async () => {
+    e.emu.setFaults({ dropRate: 1 });
+    let session: any;
+    try {
+      const got = await rawGet(url);
+      assert.equal(got.status, 200);
+      assert.equal(got.declared, data.length);
+      assert.ok(got.cut, 'the connection dies');
+      assert.ok(got.received < data.length, `received ${got.received}`);
+
+      session = (await pds(e.endpoint, e.account.access_token, 'file/create', { drive_id: e.account.drive_id, parent_file_id: 'root', name: 'p.bin', type: 'file', size: 100_000 })).body;
+      await assert.rejects(fetch(session.part_info_list[0].upload_url, { method: 'PUT', body: bytes(randomBytes(100_000)) }));
+    } finally {
+      e.emu.setFaults({ dropRate: 0 });
+    }
+    const parts = await pds(e.endpoint, e.account.access_token, 'file/list_uploaded_parts', { drive_id: e.account.drive_id, file_id: session.file_id, upload_id: session.upload_id });
+    assert.deepEqual(parts.body.uploaded_parts, []);
+    const full = await rawGet(url);
+    assert.equal(full.received, data.length);
+  });
+
+  it('changes faults and reads stats through /admin, which faults never touch', async () => {
+    const admin = (method: string, path: string, body?: unknown) =>
+      fetch(`${e.endpoint}/admin/${path}`, { method, ...(body ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } } : {}) });
+    const set = await admin('POST', 'faults', { rate429: 1 });
+    assert.equal(set.status, 200);
+    assert.equal(((await set.json()) as any).rate429, 1);
+    assert.equal((await list()).status, 429);
+    const read = await admin('GET', 'faults');
+    assert.equal(read.status, 200, 'admin is exempt from faults');
+    assert.deepEqual(await read.json(), { rate5xx: 0, rate429: 1, latencyMs: 0, dropRate: 0, retryAfterMs: 1500 });
+    assert.equal((await admin('POST', 'faults', { rate429: 2 })).status, 400);
+    await admin('POST', 'faults', { rate429: 0 });
+    assert.equal((await list()).status, 200);
+    const stats = (await (await admin('GET', 'stats')).json()) as any;
+    assert.ok(stats.requests['/v2/file/list'] >= 2);
+    assert.ok(stats.requests['GET data'] >= 1);
+    assert.ok(stats.bytesDownloaded >= data.length);
+  });
+});
+
+describe('faults at start', () => {
+  let e: StartedEmulator;
+  before(async () => {
+    e = await startEmulator({ faults: { rate429: 1 } });
+  });
+  after(() => e.close());
+
+  it('applies faults given as options from the first request', async () => {
+    const r = await pds(e.endpoint, e.account.access_token, 'user/get', {});
+    assert.equal(r.status, 429);
+  });
+});
