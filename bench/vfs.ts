@@ -4,6 +4,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { createApp } from '../src/app.js';
+import { OPTIONS, parseSize } from '../src/config/options.js';
 import type { Vfs } from '../src/vfs/types.js';
 import { defaultAppOptions } from '../test/helpers/app.js';
 import { api, chunkFactory, peakRssMiB, printTable, rawDownload, rawUpload, type Row, startBenchEmulator, writeResults } from './lib.js';
@@ -40,7 +41,7 @@ async function main(): Promise<void> {
   const cacheRoot = await fs.mkdtemp(path.join(os.tmpdir(), 'pdsfs-bench-cache-'));
   const rows: Row[] = [];
   try {
-    const opts = (dir: string) => ({ ...defaultAppOptions(emu.endpoint, emu.token, path.join(cacheRoot, dir)), cacheMem: 256 * MiB, cacheMaxSize: 4 * 1024 * MiB, blockSize: 4 * MiB, drive: emu.driveId });
+    const opts = (dir: string) => ({ ...defaultAppOptions(emu.endpoint, emu.token, path.join(cacheRoot, dir)), cacheMem: parseSize(OPTIONS['cache-mem'].default), cacheMaxSize: 4 * 1024 * MiB, blockSize: parseSize(OPTIONS['block-size'].default), drive: emu.driveId });
 
     // Write: pdsfs (staging + sha1 + multipart upload) versus raw part PUTs.
     const rawUp = await rawUpload(emu, 'raw.bin', sizeMiB, chunkFactory(1));

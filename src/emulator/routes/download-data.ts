@@ -1,9 +1,9 @@
 // GET/HEAD <download_url>: serves a blob with a single byte range (206), 416 when the range is
 // unsatisfiable, Accept-Ranges, exact Content-Length and an ETag. Streams from disk.
-import { once } from 'node:events';
 import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { pipeline } from 'node:stream/promises';
 import type { EmulatorContext } from '../context.js';
 import { OssError } from '../errors.js';
 
@@ -63,11 +63,11 @@ export async function handleBlobRead(ctx: EmulatorContext, req: IncomingMessage,
   // A dropped transfer sends half of the bytes it promised, then the connection dies.
   const last = drop ? start + Math.floor(length / 2) - 1 : end;
   if (last >= start) {
-    for await (const chunk of createReadStream(file, { start, end: last, highWaterMark: 256 * 1024 }) as AsyncIterable<Buffer>) {
-      ctx.stats.bytesDownloaded += chunk.length;
-      if (!res.write(chunk)) await Promise.race([once(res, 'drain'), once(res, 'close')]);
-      if (res.destroyed) return;
-    }
+    const source = createReadStream(file, { start, end: last, highWaterMark: 1024 * 1024 });
+    source.on('data', (chunk) => (ctx.stats.bytesDownloaded += chunk.length));
+    // A client that goes away ends the transfer; that is not a server error.
+    const completed = await pipeline(source, res, { end: false }).then(() => true, () => false);
+    if (!completed || res.destroyed) return;
   }
   if (drop) {
     // Let the bytes already written reach the client, so it sees a body cut short.
