@@ -1,34 +1,40 @@
 // The read path's cache: memory → disk → source, in fixed-size blocks keyed by revision.
-// Concurrent misses on a block share one load (single-flight); sequential readers get adaptive
-// read-ahead as parallel fetches. Memory stays bounded: the memory tier by its LRU bound, fetches
-// in flight by the read sizes asked for plus at most maxReadAhead prefetches, pending disk writes
-// by a fixed cap.
+//
+// Misses are fetched by runs (block-run.ts): one ranged GET over consecutive blocks, cut into blocks
+// as bytes arrive. A sequential reader's run streams on ahead of it (adaptive read-ahead) as one GET;
+// random reads fetch just the blocks they need. Every block loads once at a time, whoever asks.
+// Disk hits are read in place: only the bytes asked for, straight into the caller's buffer, with
+// no promotion to memory. Fetched blocks go to both tiers; once on disk they keep only a share of
+// the memory tier (BACKED_SHARE).
+//
+// Memory: every block buffer the cache holds (memory tier, being filled, waiting for its disk
+// write, the spare kept for reuse) counts against one budget, memBytes; the memory tier gives up
+// blocks to stay within it. Read-ahead claims stop at a budget of blocks in flight; a block landing
+// while the pending disk writes are at their cap skips the disk tier instead of queueing.
 import type { Logger } from '../../shared/logger.js';
 import { VfsError } from '../../vfs/errors.js';
 import type { CacheDb } from '../metadata/db.js';
+import { BlockBuffers } from './block-buffers.js';
 import { blockFilePrefix, blockKeyString } from './block-key.js';
+import type { BlockSource, CachedFile } from './block-source.js';
+import type { ClaimResult, RunHost } from './block-run.js';
 import { DiskBlocks } from './disk-blocks.js';
 import { MemoryBlocks } from './memory-blocks.js';
 import { ReadAhead } from './read-ahead.js';
+import { Runs } from './runs.js';
 
-export interface CachedFile {
-  volume: string;
-  fileId: string;
-  revision: string;
-  size: number;
-}
-
-export interface BlockSource {
-  /** Fetch bytes [start, endInclusive] of the file as one Buffer (the caller sizes it to one block). */
-  fetch(file: CachedFile, start: number, endInclusive: number, signal?: AbortSignal): Promise<Buffer>;
-}
+export type { BlockSource, CachedFile } from './block-source.js';
 
 export interface BlockCacheOptions {
   blockSize: number;
+  /** Budget for every block buffer held: the memory tier, blocks being fetched or written to disk. */
   memBytes: number;
+  /** Bound of the disk tier. */
   diskBytes: number;
-  /** Largest read-ahead window, in blocks; default 8. Also caps prefetches in flight overall. */
+  /** Largest read-ahead window of one reader, in blocks; default 8 (and at most half the memory tier). */
   maxReadAhead?: number;
+  /** A run waiting for its readers this long ends its GET; default 5 s. */
+  runIdleMs?: number;
   /** Disk-tier write failures are logged here (reads go on without the disk tier). */
   logger?: Logger;
 }
@@ -38,44 +44,68 @@ export interface BlockCacheStats {
   diskBytes: number;
   hits: number;
   misses: number;
+  /** GETs started. */
   fetches: number;
   fetchedBytes: number;
+  /** Blocks not written to the disk tier because its writes were behind. */
+  diskSkips: number;
 }
 
-interface Loaded {
-  data: Buffer;
-  fromSource: boolean;
+/** A block loading: readers leave a copy step, run the moment it lands, and wait for `done`. */
+interface Pending {
+  copies: ((data: Buffer) => void)[];
+  done: Promise<void>;
+  resolve(): void;
+  reject(err: Error): void;
 }
 
-export class BlockCache {
+/**
+ * Share of the memory tier for blocks that also sit in the disk tier: disk hits are positional reads
+ * served by the kernel's page cache, so more copies here would mostly double memory use.
+ */
+const BACKED_SHARE = 1 / 4;
+
+export class BlockCache implements RunHost {
   readonly blockSize: number;
   private readonly mem: MemoryBlocks;
   private readonly disk: DiskBlocks;
+  private readonly buffers: BlockBuffers;
   private readonly readAhead: ReadAhead;
-  private readonly maxPrefetch: number;
-  private readonly maxDiskWrites: number;
-  private readonly loads = new Map<string, Promise<Loaded>>();
-  private readonly diskWrites = new Map<string, Promise<void>>();
+  /** Blocks loading at once; past it, read-ahead claims wait. */
+  private readonly aheadBudget: number;
+  /** Bytes of pending disk writes; past this, landing blocks skip the disk tier. */
+  private readonly diskWriteCap: number;
+  private readonly loads = new Map<string, Pending>();
+  private readonly runs: Runs;
   private readonly background = new Set<Promise<void>>();
-  private prefetching = 0;
-  private readonly counters = { hits: 0, misses: 0, fetches: 0, fetchedBytes: 0 };
+  /** Bytes of buffers being filled (not held by the buffers' holders yet). */
+  private fillingBytes = 0;
+  private diskWriteBytes = 0;
+  private readonly counters = { hits: 0, misses: 0, fetches: 0, fetchedBytes: 0, diskSkips: 0 };
 
-  constructor(db: CacheDb, dir: string, private readonly source: BlockSource, private readonly opts: BlockCacheOptions) {
+  constructor(db: CacheDb, dir: string, source: BlockSource, private readonly opts: BlockCacheOptions) {
     if (!(opts.blockSize > 0)) throw new RangeError('blockSize must be positive');
     this.blockSize = opts.blockSize;
-    this.mem = new MemoryBlocks(opts.memBytes);
+    this.buffers = new BlockBuffers(opts.blockSize);
+    this.mem = new MemoryBlocks(opts.memBytes, { maxBackedBytes: opts.memBytes * BACKED_SHARE, onDrop: (data) => this.buffers.release(data) });
     this.disk = new DiskBlocks(db, dir, opts.diskBytes);
-    const maxReadAhead = opts.maxReadAhead ?? 8;
     // A window larger than half the memory tier would evict its own blocks before they are read.
-    const memBlocks = Math.floor(opts.memBytes / opts.blockSize / 2);
-    this.readAhead = new ReadAhead(Math.max(0, Math.min(maxReadAhead, Math.max(1, memBlocks))));
-    this.maxPrefetch = maxReadAhead;
-    this.maxDiskWrites = Math.max(4, 2 * maxReadAhead);
+    const halfMem = Math.max(1, Math.floor(opts.memBytes / opts.blockSize / 2));
+    this.readAhead = new ReadAhead(Math.min(opts.maxReadAhead ?? 8, halfMem));
+    this.aheadBudget = halfMem;
+    this.diskWriteCap = Math.max(2 * opts.blockSize, Math.floor(opts.memBytes / 4));
+    this.runs = new Runs(this, source, {
+      idleMs: opts.runIdleMs ?? 5000,
+      onStart: (done) => {
+        this.counters.fetches++;
+        this.track(done);
+      },
+    });
   }
 
   /**
    * Reads up to `length` bytes at `position` into `into` (offset 0); returns bytes read (short only
-   * at EOF). Waits only for the blocks it needs; read-ahead runs in the background.
+   * at EOF). Waits only for the blocks it needs (and blocks already in flight before them).
    */
   async read(file: CachedFile, into: Buffer, position: number, length: number, readerId?: string): Promise<number> {
     if (position < 0 || length < 0 || length > into.length) throw new VfsError('EINVAL', `bad read: ${length} bytes at ${position}`);
@@ -84,23 +114,21 @@ export class BlockCache {
     const bs = this.blockSize;
     const first = Math.floor(position / bs);
     const last = Math.floor((end - 1) / bs);
-    const wanted: Promise<Buffer>[] = [];
-    for (let i = first; i <= last; i++) wanted.push(this.demand(file, i));
-    const ahead = this.readAhead.next(readerId ?? blockFilePrefix(file.volume, file.fileId), first, last);
-    const lastBlock = Math.floor((file.size - 1) / bs);
-    this.prefetch(file, last + 1, Math.min(lastBlock, last + ahead));
-    const blocks = await Promise.all(wanted);
-    blocks.forEach((data, n) => {
-      const blockStart = (first + n) * bs;
-      const from = Math.max(position, blockStart);
-      const to = Math.min(end, blockStart + data.length);
-      data.copy(into, from - position, from - blockStart, to - blockStart);
-    });
+    const window = this.readAhead.next(readerId ?? blockFilePrefix(file.volume, file.fileId), first, last);
+    const aheadTo = window > 0 ? Math.min(this.lastBlock(file), last + window) : -1;
+    const waits: Promise<void>[] = [];
+    for (let i = first; i <= last; i++) {
+      const wait = this.readBlock(file, i, into, position, end, last, aheadTo);
+      if (wait) waits.push(wait);
+    }
+    if (window > 0) this.streamAhead(file, last + 1, aheadTo);
+    await Promise.all(waits);
     return end - position;
   }
 
   /** Drop blocks of a file (all revisions), e.g. after it was overwritten. Loads in flight still land. */
   forget(volume: string, fileId: string): void {
+    this.runs.closeFile(volume, fileId);
     const prefix = blockFilePrefix(volume, fileId);
     this.mem.deletePrefix(prefix);
     this.track(this.disk.deletePrefix(prefix).catch((err) => this.opts.logger?.warn({ err }, 'block cache: forgetting disk blocks failed')));
@@ -115,9 +143,19 @@ export class BlockCache {
     return { memBytes: this.mem.bytes, diskBytes: this.disk.bytes, ...this.counters };
   }
 
-  /** Resolves once no prefetch, disk write or disk removal is in progress. */
+  /** Bytes of block buffers the cache holds now: memory tier, being filled, waiting for disk, spare. */
+  get heldBytes(): number {
+    return this.buffers.bytes + this.fillingBytes;
+  }
+
+  /**
+   * Ends every run once its claimed blocks landed; resolves when no fetch or disk work is left and
+   * no block file is held open.
+   */
   async idle(): Promise<void> {
+    this.runs.closeAll();
     while (this.background.size > 0) await Promise.allSettled([...this.background]);
+    this.disk.closeFiles();
   }
 
   async clear(): Promise<void> {
@@ -126,72 +164,153 @@ export class BlockCache {
     await this.disk.clear();
   }
 
-  private async demand(file: CachedFile, index: number): Promise<Buffer> {
+  // ---- RunHost: what runs call ----
+
+  claim(file: CachedFile, index: number, forced: boolean): ClaimResult {
     const key = this.keyOf(file, index);
+    if (this.loads.has(key) || this.mem.has(key) || this.disk.has(key)) return 'held';
+    if (!forced && this.loads.size >= this.aheadBudget) return 'over-budget';
+    let resolve!: () => void;
+    let reject!: (err: Error) => void;
+    const done = new Promise<void>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    done.catch(() => undefined); // read-ahead nobody waits for may fail quietly
+    this.loads.set(key, { copies: [], done, resolve, reject });
+    return 'claimed';
+  }
+
+  allocate(size: number): Buffer {
+    this.fillingBytes += size;
+    this.fitBudget(size);
+    return this.buffers.take(size);
+  }
+
+  giveBack(buf: Buffer): void {
+    this.fillingBytes -= buf.length;
+    this.buffers.release(buf);
+  }
+
+  land(file: CachedFile, index: number, data: Buffer): void {
+    const key = this.keyOf(file, index);
+    const pending = this.loads.get(key);
+    this.loads.delete(key);
+    for (const copy of pending?.copies ?? []) copy(data);
+    // Held for this step, so the buffer is not reused while it moves to the tiers.
+    this.buffers.retain(data);
+    this.fillingBytes -= data.length;
+    this.writeToDisk(key, data);
+    if (this.mem.set(key, data)) this.buffers.retain(data);
+    this.buffers.release(data);
+    this.fitBudget();
+    pending?.resolve();
+    this.runs.resume();
+  }
+
+  fail(file: CachedFile, index: number, err: VfsError): void {
+    const key = this.keyOf(file, index);
+    const pending = this.loads.get(key);
+    this.loads.delete(key);
+    pending?.reject(err);
+    this.runs.resume();
+  }
+
+  received(bytes: number): void {
+    this.counters.fetchedBytes += bytes;
+  }
+
+  // ---- helpers ----
+
+  /**
+   * Copies block i's part of [position, end) into `into`: at once from memory, else from disk or by
+   * waiting for its load. A missing block is fetched together with the missing blocks after it up to
+   * `last`, in a run that streams on to `aheadTo` when the reader is sequential.
+   */
+  private readBlock(file: CachedFile, i: number, into: Buffer, position: number, end: number, last: number, aheadTo: number): Promise<void> | undefined {
+    const start = i * this.blockSize;
+    const from = Math.max(position, start);
+    const to = Math.min(end, start + this.blockSize);
+    const key = this.keyOf(file, i);
+    const copy = (data: Buffer) => void data.copy(into, from - position, from - start, to - start);
     const cached = this.mem.get(key);
     if (cached) {
       this.counters.hits++;
-      return cached;
+      return void copy(cached);
     }
-    const loaded = await this.load(file, index, key);
-    if (loaded.fromSource) this.counters.misses++;
-    else this.counters.hits++;
-    return loaded.data;
-  }
-
-  /** Disk, else source; one load per key at a time. */
-  private load(file: CachedFile, index: number, key: string): Promise<Loaded> {
     let loading = this.loads.get(key);
+    if (!loading && this.disk.has(key)) {
+      return this.disk
+        .read(key, this.blockLength(file, i), into, from - position, from - start, to - from)
+        .catch((err) => {
+          this.opts.logger?.warn({ err }, 'block cache: disk read failed');
+          return false;
+        })
+        .then((found) => {
+          if (found) return void this.counters.hits++;
+          // Dropped as missing or damaged: load it again (a block that stays on disk unreadable is EIO, not a loop).
+          if (this.disk.has(key) && !this.loads.has(key) && !this.mem.has(key)) throw new VfsError('EIO', `block ${i} of ${file.fileId} is unreadable on disk`);
+          return this.readBlock(file, i, into, position, end, i, -1);
+        });
+    }
     if (!loading) {
-      loading = this.loadUnshared(file, index, key).finally(() => this.loads.delete(key));
-      this.loads.set(key, loading);
+      let upTo = i;
+      while (upTo < last && this.isMissing(file, upTo + 1)) upTo++;
+      this.runs.fetch(file, i, upTo, aheadTo, this.lastBlock(file));
+      loading = this.loads.get(key)!;
     }
-    return loading;
+    this.counters.misses++;
+    loading.copies.push(copy);
+    return loading.done;
   }
 
-  private async loadUnshared(file: CachedFile, index: number, key: string): Promise<Loaded> {
-    const start = index * this.blockSize;
-    const expected = Math.min(this.blockSize, file.size - start);
-    const onDisk = await this.disk.get(key).catch(() => undefined);
-    if (onDisk?.length === expected) {
-      this.mem.set(key, onDisk);
-      return { data: onDisk, fromSource: false };
-    }
-    const data = await this.source.fetch(file, start, start + expected - 1);
-    this.counters.fetches++;
-    this.counters.fetchedBytes += data.length;
-    if (data.length !== expected) {
-      throw new VfsError('EIO', `block ${index} of ${file.fileId}: got ${data.length} bytes, expected ${expected}`);
-    }
-    this.mem.set(key, data);
-    this.writeToDisk(key, data);
-    return { data, fromSource: true };
+  /** Read-ahead: the first block of [from, to] not cached or loading starts or continues a streaming run. */
+  private streamAhead(file: CachedFile, from: number, to: number): void {
+    for (let i = from; i <= to; i++) if (this.isMissing(file, i)) return this.runs.streamFrom(file, i, to, this.lastBlock(file));
   }
 
-  /** Not awaited by readers; skipped when too many writes are pending (the block stays a memory-only hit). */
+  /** Skipped when the pending writes are at their cap: the block stays a memory-only hit. */
   private writeToDisk(key: string, data: Buffer): void {
-    if (this.diskWrites.size >= this.maxDiskWrites || this.diskWrites.has(key)) return;
+    if (this.disk.maxBytes < data.length) return;
+    if (this.diskWriteBytes + data.length > this.diskWriteCap) {
+      this.counters.diskSkips++;
+      return;
+    }
+    this.diskWriteBytes += data.length;
+    this.buffers.retain(data);
     const write = this.disk
       .put(key, data)
+      .then(() => {
+        if (this.disk.has(key)) this.mem.markBacked(key, data);
+      })
       .catch((err) => this.opts.logger?.warn({ err }, 'block cache: disk write failed'))
-      .finally(() => this.diskWrites.delete(key));
-    this.diskWrites.set(key, write);
+      .finally(() => {
+        this.diskWriteBytes -= data.length;
+        this.buffers.release(data);
+        this.runs.resume();
+      });
     this.track(write);
   }
 
-  /** Starts loads of blocks [from, to] not already cached in memory or loading, within the prefetch cap. */
-  private prefetch(file: CachedFile, from: number, to: number): void {
-    for (let i = from; i <= to && this.prefetching < this.maxPrefetch; i++) {
-      const key = this.keyOf(file, i);
-      if (this.mem.has(key) || this.loads.has(key)) continue;
-      this.prefetching++;
-      // The slot is held until the block reached disk too, so read-ahead cannot outrun the disk tier.
-      const task = this.load(file, i, key)
-        .then(() => this.diskWrites.get(key))
-        .catch(() => undefined) // a reader that joined this load gets the error; later reads load again
-        .finally(() => this.prefetching--);
-      this.track(task);
-    }
+  /**
+   * Evicts from the memory tier until all block buffers fit memBytes, not counting the spare when
+   * it is about to become the buffer of `takeSize` bytes already charged as filling.
+   */
+  private fitBudget(takeSize = 0): void {
+    while (this.buffers.bytes + this.fillingBytes - this.buffers.reusable(takeSize) > this.mem.maxBytes && this.mem.evictOldest());
+  }
+
+  private isMissing(file: CachedFile, index: number): boolean {
+    const key = this.keyOf(file, index);
+    return !this.loads.has(key) && !this.mem.has(key) && !this.disk.has(key);
+  }
+
+  private lastBlock(file: CachedFile): number {
+    return Math.max(0, Math.ceil(file.size / this.blockSize) - 1);
+  }
+
+  private blockLength(file: CachedFile, index: number): number {
+    return Math.min(this.blockSize, file.size - index * this.blockSize);
   }
 
   private track(task: Promise<void>): void {

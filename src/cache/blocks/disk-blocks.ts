@@ -8,6 +8,8 @@
 // leak the files of the last few puts. Each put writes a fresh file name, so a late unlink of an
 // evicted copy can never hit a newer copy of the same key.
 //
+// Reads copy just the range asked for, through descriptors kept open (block-fds.ts).
+//
 // The in-memory mirror owns the table: use one DiskBlocks (one BlockCache) per CacheDb.
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
@@ -15,6 +17,7 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import type { Statement } from 'better-sqlite3';
 import type { CacheDb } from '../metadata/db.js';
+import { BlockFds } from './block-fds.js';
 
 interface IndexEntry {
   key: string;
@@ -26,6 +29,8 @@ interface IndexEntry {
 
 /** Persist LRU touches in batches: losing a few on a crash only perturbs eviction order. */
 const TOUCH_BATCH = 64;
+/** Block files kept open for reading. */
+const MAX_OPEN_FILES = 64;
 
 export class DiskBlocks {
   private readonly index = new Map<string, IndexEntry>();
@@ -34,6 +39,7 @@ export class DiskBlocks {
   private readonly inFlight = new Set<Promise<void>>();
   private readonly touched = new Set<IndexEntry>();
   private readonly madeDirs = new Set<string>();
+  private readonly fds = new BlockFds(MAX_OPEN_FILES);
   private stored = 0;
   private reserved = 0;
   private tick = 0;
@@ -56,7 +62,10 @@ export class DiskBlocks {
       this.stored += row.size;
       this.tick = Math.max(this.tick, row.lastUsed);
     }
-    cache.beforeClose(() => this.persistTouches());
+    cache.beforeClose(() => {
+      this.persistTouches();
+      this.fds.closeAll();
+    });
     // The bound may have shrunk since the last run.
     while (this.stored > this.maxBytes) {
       const oldest = this.detachOldest()!;
@@ -75,26 +84,42 @@ export class DiskBlocks {
     return [...this.index.keys()];
   }
 
-  /** Reads a block and touches its LRU position; undefined when absent or damaged. */
-  async get(key: string): Promise<Buffer | undefined> {
+  /** Whether the block is stored or being stored. */
+  has(key: string): boolean {
+    return this.index.has(key) || this.writing.has(key);
+  }
+
+  /**
+   * Copies `length` bytes from offset `from` of a block of `size` bytes into `into` at `at`, reading
+   * just that range, and touches the block's LRU position. False when the block is absent or
+   * damaged (a damaged block is dropped); rejects, after dropping it, when reading fails otherwise.
+   */
+  async read(key: string, size: number, into: Buffer, at: number, from: number, length: number): Promise<boolean> {
     const pending = this.writing.get(key);
-    if (pending) return pending;
+    if (pending) {
+      if (pending.length !== size) return false;
+      pending.copy(into, at, from, from + length);
+      return true;
+    }
     const entry = this.index.get(key);
-    if (!entry) return undefined;
+    if (!entry) return false;
+    if (entry.size !== size) {
+      await this.drop(entry);
+      return false;
+    }
     this.touch(entry);
-    let data: Buffer;
+    let got: number;
     try {
-      data = await fsp.readFile(path.join(this.dir, entry.file));
+      got = await this.fds.with(path.join(this.dir, entry.file), (fd) => readAt(fd, into, at, length, from));
     } catch (err) {
+      // Unreadable: dropped either way, so the caller fetches it again; other errors than a missing file are reported.
+      await this.drop(entry);
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-      await this.drop(entry);
-      return undefined;
+      return false;
     }
-    if (data.length !== entry.size) {
-      await this.drop(entry);
-      return undefined;
-    }
-    return data;
+    if (got === length) return true;
+    await this.drop(entry);
+    return false;
   }
 
   /**
@@ -128,9 +153,15 @@ export class DiskBlocks {
     await Promise.all(doomed.map((e) => this.drop(e)));
   }
 
+  /** Closes the block files kept open for reading (they reopen on the next read). */
+  closeFiles(): void {
+    this.fds.closeAll();
+  }
+
   /** Removes every block (after letting puts in progress finish). */
   async clear(): Promise<void> {
     await Promise.allSettled([...this.inFlight]);
+    this.fds.closeAll();
     this.index.clear();
     this.touched.clear();
     this.madeDirs.clear();
@@ -150,7 +181,7 @@ export class DiskBlocks {
     const full = path.join(this.dir, entry.file);
     try {
       await this.ensureDir(path.dirname(full));
-      await fsp.writeFile(full, data);
+      await writeWhole(full, data);
     } catch (err) {
       await this.unlink(entry);
       throw err;
@@ -180,6 +211,7 @@ export class DiskBlocks {
   }
 
   private async unlink(entry: IndexEntry): Promise<void> {
+    this.fds.close(path.join(this.dir, entry.file));
     await fsp.rm(path.join(this.dir, entry.file), { force: true });
     this.cache.relaxed(() => this.q.remove.run(entry.key, entry.file));
   }
@@ -206,4 +238,47 @@ export class DiskBlocks {
     await fsp.mkdir(dir, { recursive: true });
     this.madeDirs.add(dir);
   }
+}
+
+/** The whole block in as few write calls as the OS allows (fsp.writeFile splits into 512 KiB writes). */
+function writeWhole(file: string, data: Buffer): Promise<void> {
+  return new Promise((resolve, reject) => {
+    fs.open(file, 'w', (openErr, fd) => {
+      if (openErr) return reject(openErr);
+      let done = 0;
+      const finish = (err: Error | null) =>
+        fs.close(fd, (closeErr) => {
+          const failure = err ?? closeErr;
+          if (failure) reject(failure);
+          else resolve();
+        });
+      const step = (): void => {
+        if (done >= data.length) return finish(null);
+        fs.write(fd, data, done, data.length - done, done, (err, n) => {
+          if (err) return finish(err);
+          done += n;
+          step();
+        });
+      };
+      step();
+    });
+  });
+}
+
+/** Reads `length` bytes at `position` of an open file into `into` at `at`; resolves the count read (short at EOF). */
+function readAt(fd: number, into: Buffer, at: number, length: number, position: number): Promise<number> {
+  // Callback fs: no FileHandle objects for the GC on the random-read path.
+  return new Promise((resolve, reject) => {
+    let done = 0;
+    const step = (): void => {
+      if (done >= length) return resolve(done);
+      fs.read(fd, into, at + done, length - done, position + done, (err, n) => {
+        if (err) return reject(err);
+        if (n === 0) return resolve(done);
+        done += n;
+        step();
+      });
+    };
+    step();
+  });
 }

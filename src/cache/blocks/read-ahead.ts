@@ -23,10 +23,11 @@ export class ReadAhead {
       this.readers.set(readerId, { lastIndex: last, window: 0 });
       return 0;
     }
-    const sequential = first === state.lastIndex || first === state.lastIndex + 1;
+    // One block back still counts: kernels (FUSE read-ahead) may deliver neighbouring reads out of order.
+    const sequential = first >= state.lastIndex - 1 && first <= state.lastIndex + 1;
     if (!sequential) state.window = 0;
     else if (last > state.lastIndex) state.window = Math.min(this.maxWindow, Math.max(1, state.window * 2));
-    state.lastIndex = last;
+    state.lastIndex = sequential ? Math.max(state.lastIndex, last) : last;
     return state.window;
   }
 
