@@ -63,7 +63,8 @@ export function davMethod(handler: DavHandler, services: DavServices, validFor?:
         return done();
       }
       const r: DavRequest = { ctx, req: ctx.request, res: ctx.response, path: target.path, trailingSlash: target.trailingSlash };
-      handler(r, services)
+      Promise.resolve()
+        .then(() => handler(r, services))
         .catch((err: unknown) => respondError(r, err, services.logger))
         .finally(done);
     },

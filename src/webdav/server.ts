@@ -58,7 +58,7 @@ export async function createWebDavServer(opts: WebDavServerOptions): Promise<Web
   const host = opts.host ?? '127.0.0.1';
   const readOnly = opts.readOnly ?? false;
   const auth = createAuthenticator(opts.auth);
-  fs.mkdirSync(opts.stateDir, { recursive: true });
+  fs.mkdirSync(opts.stateDir, { recursive: true, mode: 0o700 });
   const store = new DavStore(path.join(opts.stateDir, 'webdav.sqlite'));
   const locks = new LockTable();
   const resources = new DavResources(opts.vfs, store, locks);

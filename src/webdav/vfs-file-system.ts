@@ -123,7 +123,8 @@ export class VfsFileSystem extends dav.FileSystem {
     if (!dest) return false;
     if (!overwrite) throw new VfsError('EEXIST', 'destination exists', to);
     const src = await this.vfs.stat(from);
-    if (dest.isDir || src.kind === 'dir') await this.vfs.remove(to, { recursive: true });
+    // A LOCK placeholder at the destination is not in the Vfs: nothing to remove there.
+    if (dest.source === 'vfs' && (dest.isDir || src.kind === 'dir')) await this.vfs.remove(to, { recursive: true });
     return true;
   }
 }

@@ -35,6 +35,9 @@ export const serveCommand: CommandModule = {
     const opts = appOptionsFromArgv(argv);
     const { auth, login } = resolveAuth(argv);
     const tls = readTls(argv);
+    if (auth === 'none' && !['127.0.0.1', '::1', 'localhost'].includes(String(argv.host))) {
+      logger.warn({ host: argv.host }, '--no-auth on an address other hosts can reach: anyone there can read and change the drives');
+    }
     const app = await createApp(opts, { logger });
     let server: WebDavServer;
     try {

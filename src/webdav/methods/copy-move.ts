@@ -15,9 +15,14 @@ async function transfer(r: DavRequest, s: DavServices, kind: 'copy' | 'move'): P
   assertWritable(s);
   const to = destinationOf(r);
   const overwrite = parseOverwrite(headerOf(r.req, 'overwrite'));
-  const deep = parseDepth(headerOf(r.req, 'depth'), kind);
+  const depth = headerOf(r.req, 'depth')?.trim().toLowerCase() ?? 'infinity';
   const src = await s.resources.stat(r.path);
   if (!src) throw new HttpError(404, 'not found');
+  const deep = depth === 'infinity';
+  // A collection MOVE is always the whole subtree; COPY takes 0 or infinity; files ignore Depth.
+  if (src.isDir && !(deep || (kind === 'copy' && depth === '0'))) {
+    throw new HttpError(400, `${kind.toUpperCase()} of a collection does not take Depth: ${depth}`);
+  }
   if (to === r.path) throw new HttpError(403, 'source and destination are the same');
   if (src.isDir && isWithin(to, r.path)) throw new HttpError(403, 'a collection cannot go inside itself');
   const dest = await s.resources.stat(to);
@@ -72,12 +77,4 @@ function parseOverwrite(value: string | undefined): boolean {
   if (v === undefined || v === 'T') return true;
   if (v === 'F') return false;
   throw new HttpError(400, 'Overwrite must be T or F');
-}
-
-/** True for depth infinity (the default); COPY also takes 0, MOVE only infinity. */
-function parseDepth(value: string | undefined, kind: 'copy' | 'move'): boolean {
-  const v = value?.trim().toLowerCase();
-  if (v === undefined || v === 'infinity') return true;
-  if (v === '0' && kind === 'copy') return false;
-  throw new HttpError(400, `${kind.toUpperCase()} does not take Depth: ${v}`);
 }

@@ -65,15 +65,25 @@ async function openSource(s: DavServices, r: DavResource): Promise<ByteSource> {
   return { read: async (b, p, n) => content.copy(b, 0, p, Math.min(content.length, p + n)), close: async () => undefined };
 }
 
+/** Streams [from, to) with one read in flight ahead of the socket, so reading overlaps sending. */
 async function pump(res: ServerResponse, source: ByteSource, from: number, to: number): Promise<void> {
-  for (let pos = from; pos < to && !res.destroyed; ) {
+  const readAt = async (pos: number): Promise<Buffer> => {
     const want = Math.min(READ_CHUNK, to - pos);
     const buf = Buffer.allocUnsafe(want);
     const n = await source.read(buf, pos, want);
     if (n === 0) throw new Error(`file ended at ${pos}, ${to - pos} bytes short of its stated size`);
-    pos += n;
-    await writeChunk(res, n === want ? buf : buf.subarray(0, n));
+    return n === want ? buf : buf.subarray(0, n);
+  };
+  let next: Promise<Buffer> | undefined = readAt(from);
+  for (let pos = from; next && !res.destroyed; ) {
+    const chunk: Buffer = await next;
+    pos += chunk.length;
+    next = pos < to ? readAt(pos) : undefined;
+    // A read still running when we stop must not surface as an unhandled rejection.
+    next?.catch(() => undefined);
+    await writeChunk(res, chunk);
   }
+  await next?.catch(() => undefined);
 }
 
 async function listing(r: DavRequest, s: DavServices, withBody: boolean): Promise<void> {

@@ -53,7 +53,11 @@ async function putVfs(r: DavRequest, s: DavServices, expected: number | undefine
   let committed = false;
   try {
     const received = await receive(r.req, handle);
-    if (expected !== undefined && received !== expected) throw new HttpError(400, `body has ${received} bytes, ${expected} announced`);
+    if (expected !== undefined && received !== expected) {
+      // Finder reports these as error -36; make them easy to find in the log.
+      s.logger.warn({ path: r.path, received, expected }, 'PUT body length differs from the announced length; not committed');
+      throw new HttpError(400, `body has ${received} bytes, ${expected} announced`);
+    }
     // Renamed while still open for writing, so write-back cannot start uploading the staging name.
     await s.vfs.rename(staging, r.path, { overwrite: true });
     committed = true;
