@@ -1,5 +1,5 @@
-// fd → open VFS file handle, with a by-path index so path-based ops (getattr, truncate) see what open
-// handles see. Unlinking an open file: libfuse (without hard_remove, which fuse-native cannot use)
+// fd → open VFS file handle, with a by-path index so path-based ops (truncate, getattr of unlinked
+// files) find open handles. Unlinking an open file: libfuse (without hard_remove, which fuse-native cannot use)
 // renames it to ".fuse_hidden<16 hex>" and unlinks that name after the last release. The ops remove the
 // file from the VFS at once instead; the table then keeps serving the handles under the hidden name.
 import type { FileHandle, OpenFlags } from '../vfs/types.js';
@@ -53,11 +53,10 @@ export class HandleTable {
     return entry;
   }
 
-  /** Open entries at this path; writers first, so their view (size, pending data) wins. */
+  /** Open entries at this path. */
   at(path: string): OpenEntry[] {
     const set = this.byPath.get(path);
-    if (!set) return [];
-    return [...set].sort((a, b) => Number(b.flags.write) - Number(a.flags.write));
+    return set ? [...set] : [];
   }
 
   /** After a rename in the VFS: entries at `from` or below it move to `to`. */

@@ -22,7 +22,6 @@ export interface MountOptions extends Ownership {
 
 export interface Mounted {
   readonly mountpoint: string;
-  readonly handles: HandleTable;
   /** Resolves when the mount disappears without unmount() (fusermount -u, umount). */
   readonly unmountedElsewhere: Promise<void>;
   unmount(): Promise<void>;
@@ -61,8 +60,7 @@ export async function mount(vfs: Vfs, mountpoint: string, opts: MountOptions): P
       return base ? `${base},${EXTRA_LIBFUSE_OPTIONS}` : `-o${EXTRA_LIBFUSE_OPTIONS}`;
     }
   };
-  const handles = new HandleTable();
-  const ops = createOps(vfs, handles, { own: opts, logger, mtimeSupported });
+  const ops = createOps(vfs, new HandleTable(), { own: opts, logger, mtimeSupported });
   const fuse = new PdsFuse(mnt, ops, {
     allowOther: opts.allowOther,
     debug: opts.debug,
@@ -92,7 +90,6 @@ export async function mount(vfs: Vfs, mountpoint: string, opts: MountOptions): P
 
   return {
     mountpoint: mnt,
-    handles,
     unmountedElsewhere,
     async unmount() {
       unmounting = true;

@@ -64,11 +64,10 @@ export function createOps(vfs: Vfs, handles: HandleTable, opts: OpsOptions): Fus
     if (!found) throw new VfsError('EBADF', 'no such open file', p);
     return found;
   }
-  /** What open handles see wins: a writer's size, or a file that is unlinked but still open. */
+  /** The VFS describes open files too (live size of writers); only unlinked ones are left to their handle. */
   async function statOf(p: string): Promise<NodeInfo> {
     const open = handles.at(p)[0];
-    if (open && (open.flags.write || open.unlinked)) return open.handle.stat();
-    return vfs.stat(p);
+    return open?.unlinked ? open.handle.stat() : vfs.stat(p);
   }
 
   return {

@@ -69,7 +69,14 @@ async function runUntilStopped(app: App, mounted: Mounted, logger: Logger): Prom
   });
   logger.info({ reason }, 'stopping: draining pending uploads');
   const progress = drainProgress(process.stderr);
-  const drained = await Promise.race([app.vfs.drain((files, bytes) => progress.update(files, bytes)).then(() => true as const), forced]);
+  const drain = app.vfs.drain((files, bytes) => progress.update(files, bytes)).then(
+    () => true as const,
+    (err: unknown) => {
+      logger.error({ err }, 'draining uploads failed');
+      return false as const;
+    },
+  );
+  const drained = await Promise.race([drain, forced]);
   progress.done();
   let code = 0;
   try {
@@ -83,7 +90,12 @@ async function runUntilStopped(app: App, mounted: Mounted, logger: Logger): Prom
     return 1;
   }
   const { failedFiles } = app.vfs.status();
-  if (failedFiles > 0) logger.error({ failedFiles }, 'some uploads failed for good: their content stays in the staging cache');
-  await app.close();
+  if (failedFiles > 0) logger.error({ failedFiles }, 'some uploads failed for good: their content is kept in the recovery folder of the cache');
+  try {
+    await app.close();
+  } catch (err) {
+    logger.error({ err }, 'closing the cache failed');
+    code = 1;
+  }
   return code;
 }

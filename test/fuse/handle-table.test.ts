@@ -1,0 +1,53 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { HandleTable, isHiddenName } from '../../src/fuse/handle-table.js';
+import type { FileHandle } from '../../src/vfs/types.js';
+
+// The table only stores handles; these never get called.
+const handle = (path: string) => ({ path }) as unknown as FileHandle;
+const R = { read: true, write: false };
+const W = { read: true, write: true };
+
+test('fds are positive, distinct, and released ones are gone', () => {
+  const t = new HandleTable();
+  const a = t.add(handle('/a'), R, '/a');
+  const b = t.add(handle('/a'), W, '/a');
+  assert.ok(a.fd > 0 && b.fd > 0 && a.fd !== b.fd);
+  assert.equal(t.get(a.fd), a);
+  assert.deepEqual(t.at('/a').map((e) => e.fd).sort(), [a.fd, b.fd].sort());
+  assert.equal(t.remove(a.fd), a);
+  assert.equal(t.get(a.fd), undefined);
+  assert.equal(t.remove(a.fd), undefined);
+  assert.deepEqual(t.at('/a'), [b]);
+  t.remove(b.fd);
+  assert.equal(t.size, 0);
+  assert.deepEqual(t.at('/a'), []);
+});
+
+test('renaming a directory moves the open entries below it, not its namesakes', () => {
+  const t = new HandleTable();
+  const inside = t.add(handle('/d/x/f'), R, '/d/x/f');
+  const sibling = t.add(handle('/d/xy'), R, '/d/xy');
+  t.renamed('/d/x', '/e');
+  assert.equal(inside.path, '/e/f');
+  assert.deepEqual(t.at('/e/f'), [inside]);
+  assert.deepEqual(t.at('/d/x/f'), []);
+  assert.equal(sibling.path, '/d/xy');
+});
+
+test('an unlinked open file keeps its handles under the hidden name until the final unlink', () => {
+  const t = new HandleTable();
+  const h = handle('/d/f');
+  const e = t.add(h, R, '/d/f');
+  const hidden = '/d/.fuse_hidden0000000200000001';
+  assert.ok(isHiddenName('.fuse_hidden0000000200000001'));
+  assert.ok(!isHiddenName('.fuse_hidden'));
+  t.hide('/d/f', hidden);
+  assert.deepEqual(t.at('/d/f'), []);
+  assert.equal(t.at(hidden)[0]?.handle, h);
+  assert.equal(e.unlinked, true);
+  assert.equal(t.get(e.fd)?.handle, h, 'still readable by fd');
+  t.remove(e.fd);
+  assert.equal(t.takeHidden(hidden), true);
+  assert.equal(t.takeHidden(hidden), false, 'only once');
+});
