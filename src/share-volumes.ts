@@ -1,7 +1,8 @@
-// Share links given with --share ID[:PASSWORD] become read-only volumes under shares/. A share that
-// cannot be opened (wrong password, cancelled, expired, unknown) is reported clearly at start and
-// still mounted, so the other volumes work and access to it answers EACCES.
-import { type PdsClient, PdsError, ShareRemote } from './pds/index.js';
+// Share links given with --share ID[:PASSWORD] become volumes under shares/ (read-only unless the link
+// takes uploads). A share that cannot be opened (wrong password, cancelled, expired, unknown) is
+// reported clearly at start and still mounted, so the other volumes work and access to it answers
+// EACCES; one that stops working later is logged by its ShareRemote.
+import { type PdsClient, ShareRemote } from './pds/index.js';
 import type { Logger } from './shared/logger.js';
 import { uniqueDirNames, type Volume } from './vfs/volume.js';
 
@@ -14,38 +15,31 @@ export interface ShareSpec {
 export function parseShareSpec(spec: string): ShareSpec {
   const at = spec.indexOf(':');
   if (at < 0) return { shareId: spec.trim() };
-  return { shareId: spec.slice(0, at).trim(), password: spec.slice(at + 1) };
+  const password = spec.slice(at + 1);
+  return { shareId: spec.slice(0, at).trim(), ...(password ? { password } : {}) };
 }
 
-const PROBLEMS: Record<string, string> = {
-  'InvalidResource.SharePwd': 'wrong or missing password',
-  'ShareLink.Cancelled': 'the share link was cancelled',
-  'ShareLink.Expired': 'the share link has expired',
-  'ShareLink.Forbidden': 'the share link is blocked',
-  'NotFound.ShareLink': 'no such share link',
-};
-
-/** A readable reason for a failed share access. */
-export function shareProblem(err: unknown): string {
-  if (err instanceof PdsError) return PROBLEMS[err.code] ?? `${err.code}: ${err.message}`;
-  const cause = (err as { cause?: unknown })?.cause;
-  if (cause instanceof PdsError) return shareProblem(cause);
-  return err instanceof Error ? err.message : String(err);
+/** One spec per share id: the first wins (a share's token and password are per id). */
+function distinct(specs: readonly string[], logger: Logger): ShareSpec[] {
+  const byId = new Map<string, ShareSpec>();
+  for (const raw of specs) {
+    const spec = parseShareSpec(raw);
+    if (!spec.shareId) logger.warn('an empty --share value was ignored');
+    else if (byId.has(spec.shareId)) logger.warn({ share: spec.shareId }, `share ${spec.shareId} is given more than once: the first one is used`);
+    else byId.set(spec.shareId, spec);
+  }
+  return [...byId.values()];
 }
 
 export async function shareVolumes(client: PdsClient, specs: readonly string[], readOnly: boolean, logger: Logger): Promise<Volume[]> {
   const opened = await Promise.all(
-    specs.map(async (raw) => {
-      const spec = parseShareSpec(raw);
-      let name = spec.shareId;
-      try {
-        name = (await client.shareLinks.getByAnonymous(spec.shareId)).share_name || spec.shareId;
-        await client.shareLinks.getShareToken({ share_id: spec.shareId, ...(spec.password ? { share_pwd: spec.password } : {}) });
-      } catch (err) {
-        logger.error({ share: spec.shareId, problem: shareProblem(err) }, `share ${spec.shareId} cannot be opened: ${shareProblem(err)}; it is mounted but unreadable`);
+    distinct(specs, logger).map(async (spec) => {
+      const remote = new ShareRemote(client, spec.shareId, { ...(spec.password ? { password: spec.password } : {}), logger });
+      const { info, problem } = await remote.probe();
+      if (problem) {
+        logger.error({ share: spec.shareId, problem }, `share ${spec.shareId} cannot be opened: ${problem}; its directory is there but unreadable`);
       }
-      const remote = new ShareRemote(client, spec.shareId, spec.password ? { password: spec.password } : {});
-      return { name, remote };
+      return { name: info?.share_name || spec.shareId, remote };
     }),
   );
   const names = uniqueDirNames(opened.map((o) => o.name));

@@ -3,7 +3,7 @@
 // to staging files with a journal row and are uploaded by write-back.
 import type { Logger } from 'pino';
 import type { BlockCache } from '../cache/blocks/block-cache.js';
-import type { Journal } from '../cache/metadata/journal.js';
+import type { Journal, JournalRow } from '../cache/metadata/journal.js';
 import type { MetadataStore } from '../cache/metadata/nodes.js';
 import type { StagingFiles } from '../cache/staging/staging-files.js';
 import { ChangePoller } from './change-poller.js';
@@ -212,9 +212,20 @@ export class PdsVfs implements Vfs, FileOwner {
     return this.ctx.writeback.drain(onProgress);
   }
 
-  /** Pending/failed uploads and cache figures (status). */
-  status(): { pendingFiles: number; pendingBytes: number; failedFiles: number; listCalls: number; blocks: ReturnType<BlockCache['stats']> } {
-    return { ...this.ctx.journal.stats(), listCalls: this.ctx.dirs.listCalls, blocks: this.ctx.blocks.stats() };
+  /** Pending/failed uploads, bytes uploaded since start and cache figures (status). */
+  status(): { pendingFiles: number; pendingBytes: number; failedFiles: number; sentBytes: number; listCalls: number; blocks: ReturnType<BlockCache['stats']> } {
+    return { ...this.ctx.journal.stats(), sentBytes: this.ctx.writeback.sentBytes, listCalls: this.ctx.dirs.listCalls, blocks: this.ctx.blocks.stats() };
+  }
+
+  /** Upload rows waiting or failed, and bytes sent of those in flight by row id (status). */
+  uploads(): { pending: JournalRow[]; failed: JournalRow[]; inFlight: ReadonlyMap<number, { done: number; total: number }> } {
+    const { journal, writeback } = this.ctx;
+    return { pending: journal.pending(), failed: journal.failed(), inFlight: writeback.progress };
+  }
+
+  /** Empties the block cache, memory and disk; the journal and staged writes are untouched. */
+  clearBlockCache(): Promise<void> {
+    return this.ctx.blocks.clear();
   }
 
   async close(): Promise<void> {

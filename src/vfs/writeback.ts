@@ -36,6 +36,7 @@ export class Writeback {
   private readonly now: () => number;
   /** Bytes of the uploads in flight, for progress. */
   readonly progress = new Map<number, { done: number; total: number }>();
+  private sent = 0;
 
   constructor(private readonly o: WritebackOptions) {
     this.now = o.now ?? Date.now;
@@ -123,6 +124,11 @@ export class Writeback {
     }
   }
 
+  /** Bytes sent by uploads since start (throughput figures); a re-sent part counts again. */
+  get sentBytes(): number {
+    return this.sent;
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     clearTimeout(this.timer);
@@ -162,7 +168,10 @@ export class Writeback {
         mtime: row.mtime,
         signal,
         onSession: (session) => this.o.journal.update(rowId, { session }),
-        onProgress: (done, total) => this.progress.set(rowId, { done, total }),
+        onProgress: (done, total) => {
+          this.sent += Math.max(0, done - (this.progress.get(rowId)?.done ?? 0));
+          this.progress.set(rowId, { done, total });
+        },
       });
       // Recorded where it landed, even if the row was cancelled too late: its holder looks again.
       await this.o.onUploaded(started, entry);

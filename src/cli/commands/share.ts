@@ -1,0 +1,160 @@
+// `pdsfs share create|list|info|update|cancel|save`: share links from the command line. Works on the
+// same source as serve/mount (without --endpoint: the embedded local PDS server's store in
+// --data-dir). Tables for people, --json for scripts; a failure names the problem and exits 1.
+import type { Argv, CommandModule, Options } from 'yargs';
+import { type App, createApp } from '../../app.js';
+import { appOptionsFromArgv } from '../../config/app-options-from-argv.js';
+import { OPTIONS, optionsFor } from '../../config/options.js';
+import { createLogger } from '../../shared/logger.js';
+import { explain } from '../../shares/errors.js';
+import { cancelShare, createShare, listShares, shareInfo, type ShareSettings, updateShare } from '../../shares/manage.js';
+import { anonymousDetails, shareLinkDetails, shareLinksTable, shareLinkView } from '../../shares/output.js';
+import { saveFromShare } from '../../shares/save.js';
+
+type Args = Record<string, unknown>;
+
+// A one-shot command: only warnings and errors are logged unless asked (its answer is the output).
+const SOURCE_OPTIONS: Record<string, Options> = {
+  ...(optionsFor('source', 'cache', 'log') as Record<string, Options>),
+  'log-level': { ...OPTIONS['log-level'], default: 'warn' },
+};
+
+const JSON_OPTION: Options = { type: 'boolean', default: false, group: 'share', describe: 'Print JSON (for scripts)' };
+
+const SETTING_OPTIONS: Record<string, Options> = {
+  password: { type: 'string', group: 'share', describe: 'Share password (visible ASCII, up to 64 characters; "" removes it)' },
+  expire: { type: 'string', group: 'share', describe: 'Expiration: a duration (7d, 12h, 1w2d), an RFC 3339 time, or never' },
+  name: { type: 'string', group: 'share', describe: 'Share name (default: the first shared item\'s name)' },
+  description: { type: 'string', group: 'share', describe: 'Description' },
+  creatable: { type: 'boolean', group: 'share', describe: 'Let recipients upload into the shared folders' },
+};
+
+/**
+ * Settings given on the command line. The password must be typed there: PDSFS_PASSWORD and a config
+ * file "password" are serve's login password, never a share password.
+ */
+function settingsOf(argv: Args): ShareSettings {
+  const typed = process.argv.some((a) => a === '--password' || a.startsWith('--password='));
+  const str = (k: string) => (typeof argv[k] === 'string' ? (argv[k] as string) : undefined);
+  const s: ShareSettings = {};
+  const password = typed ? str('password') : undefined;
+  if (password !== undefined) s.password = password;
+  for (const k of ['expire', 'name', 'description'] as const) {
+    const v = str(k);
+    if (v !== undefined) s[k] = v;
+  }
+  if (typeof argv.creatable === 'boolean') s.creatable = argv.creatable;
+  return s;
+}
+
+/** Builds the app, runs `work`, prints its answer; on failure prints the problem and sets exit code 1. */
+async function withApp(argv: Args, what: string, work: (app: App) => Promise<string>): Promise<void> {
+  const logger = createLogger({ level: String(argv['log-level']), ...(typeof argv['log-file'] === 'string' ? { file: argv['log-file'] } : {}) });
+  let app: App | undefined;
+  try {
+    app = await createApp(appOptionsFromArgv(argv, logger), { logger });
+    process.stdout.write(`${await work(app)}\n`);
+  } catch (err) {
+    process.stderr.write(`pdsfs share ${what}: ${explain(err)}\n`);
+    process.exitCode = 1;
+  } finally {
+    await app?.close().catch((err: unknown) => logger.warn({ err }, 'closing failed'));
+    app?.client.close();
+  }
+}
+
+const json = (value: unknown) => JSON.stringify(value, null, 2);
+const idOf = (argv: Args) => String(argv.id);
+
+const createCommand: CommandModule = {
+  command: 'create <paths..>',
+  describe: 'Share files or folders of one drive, e.g. "drives/My Drive/photos"',
+  builder: (y) => y.positional('paths', { type: 'string', array: true, describe: 'Namespace paths (drives/<drive>/...)' }).options({ ...SOURCE_OPTIONS, ...SETTING_OPTIONS, json: JSON_OPTION }),
+  handler: (argv) =>
+    withApp(argv, 'create', async (app) => {
+      const view = shareLinkView(await createShare(app, (argv.paths as unknown[]).map(String), settingsOf(argv)));
+      return argv.json ? json(view) : `${shareLinkDetails(view)}\n\nOpen it with: pdsfs serve --share ${view.share_id}${view.has_password ? ':PASSWORD' : ''}`;
+    }),
+};
+
+const listCommand: CommandModule = {
+  command: 'list',
+  describe: 'List your share links',
+  builder: (y) => y.options({ ...SOURCE_OPTIONS, all: { type: 'boolean', default: false, group: 'share', describe: 'Include cancelled links' }, json: JSON_OPTION }),
+  handler: (argv) =>
+    withApp(argv, 'list', async (app) => {
+      const views = (await listShares(app, argv.all === true)).map(shareLinkView);
+      return argv.json ? json(views) : shareLinksTable(views);
+    }),
+};
+
+const infoCommand: CommandModule = {
+  command: 'info <id>',
+  describe: 'What anyone with the link sees (ID:PASSWORD also checks the password)',
+  builder: (y) => y.positional('id', { type: 'string', describe: 'Share id, or ID:PASSWORD' }).options({ ...SOURCE_OPTIONS, json: JSON_OPTION }),
+  handler: (argv) =>
+    withApp(argv, `info ${idOf(argv).split(':')[0]}`, async (app) => {
+      const info = await shareInfo(app, idOf(argv));
+      return argv.json ? json(info) : anonymousDetails(info);
+    }),
+};
+
+const updateCommand: CommandModule = {
+  command: 'update <id>',
+  describe: 'Change the password, expiration, name or description of a share link',
+  builder: (y) => y.positional('id', { type: 'string', describe: 'Share id' }).options({ ...SOURCE_OPTIONS, ...SETTING_OPTIONS, json: JSON_OPTION }),
+  handler: (argv) =>
+    withApp(argv, `update ${idOf(argv)}`, async (app) => {
+      const view = shareLinkView(await updateShare(app, idOf(argv), settingsOf(argv)));
+      return argv.json ? json(view) : shareLinkDetails(view);
+    }),
+};
+
+const cancelCommand: CommandModule = {
+  command: 'cancel <id>',
+  describe: 'Cancel a share link (it stops working at once)',
+  builder: (y) => y.positional('id', { type: 'string', describe: 'Share id' }).options({ ...SOURCE_OPTIONS, json: JSON_OPTION }),
+  handler: (argv) =>
+    withApp(argv, `cancel ${idOf(argv)}`, async (app) => {
+      await cancelShare(app, idOf(argv));
+      return argv.json ? json({ share_id: idOf(argv), cancelled: true }) : `cancelled share ${idOf(argv)}`;
+    }),
+};
+
+const saveCommand: CommandModule = {
+  command: 'save <share> <src> <dest>',
+  describe: 'Copy SRC of a share link (a path in it, or / for all of it) into the drive folder DEST, server-side',
+  builder: (y) =>
+    y
+      .positional('share', { type: 'string', describe: 'Share id, or ID:PASSWORD' })
+      .positional('src', { type: 'string', describe: 'Path inside the share: / or folder/file' })
+      .positional('dest', { type: 'string', describe: 'Drive folder, e.g. "drives/My Drive/saved"' })
+      .options({ ...SOURCE_OPTIONS, json: JSON_OPTION }),
+  handler: (argv) =>
+    withApp(argv, 'save', async (app) => {
+      let shown = false;
+      const progress = (name: string, done: number, total: number) => {
+        shown = true;
+        const line = `copying ${name}: ${done}/${total} entries`;
+        process.stderr.write(process.stderr.isTTY ? `\r${line}` : `${line}\n`);
+      };
+      const saved = await saveFromShare(app, String(argv.share), String(argv.src), String(argv.dest), progress);
+      if (shown && process.stderr.isTTY) process.stderr.write('\n');
+      return argv.json ? json(saved) : saved.map((s) => `saved ${s.kind === 'dir' ? 'folder' : 'file'} ${s.path}`).join('\n') || 'the share is empty: nothing saved';
+    }),
+};
+
+export const shareCommand: CommandModule = {
+  command: 'share',
+  describe: 'Create, list, inspect, change, cancel and save from share links',
+  builder: (y: Argv) =>
+    y
+      .command(createCommand)
+      .command(listCommand)
+      .command(infoCommand)
+      .command(updateCommand)
+      .command(cancelCommand)
+      .command(saveCommand)
+      .demandCommand(1, 'Name a subcommand: create, list, info, update, cancel or save.'),
+  handler: () => undefined,
+};
