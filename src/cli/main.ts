@@ -2,12 +2,15 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { configFileOption, dropSettingsOfOtherCommands } from '../config/load-config.js';
+import { cacheCommand } from './commands/cache.js';
 import { configCommand } from './commands/config.js';
 import { emulatorCommand } from './commands/emulator.js';
 import { loginCommand } from './commands/login.js';
 import { logoutCommand } from './commands/logout.js';
 import { mountCommand } from './commands/mount.js';
 import { serveCommand } from './commands/serve.js';
+import { shareCommand } from './commands/share.js';
+import { statusCommand } from './commands/status.js';
 import { unmountCommand } from './commands/unmount.js';
 
 await yargs(hideBin(process.argv))
@@ -18,6 +21,9 @@ await yargs(hideBin(process.argv))
   .command(serveCommand)
   .command(mountCommand)
   .command(unmountCommand)
+  .command(shareCommand)
+  .command(statusCommand)
+  .command(cacheCommand)
   .command(emulatorCommand)
   .command(loginCommand)
   .command(logoutCommand)

@@ -3,7 +3,7 @@
 import os from 'node:os';
 import path from 'node:path';
 
-export type OptionGroup = 'source' | 'cache' | 'vfs' | 'serve' | 'mount' | 'emulator' | 'faults' | 'log';
+export type OptionGroup = 'source' | 'cache' | 'vfs' | 'serve' | 'mount' | 'emulator' | 'faults' | 'log' | 'daemon';
 
 export interface OptionSpec {
   type: 'string' | 'number' | 'boolean' | 'array';
@@ -46,6 +46,7 @@ export const OPTIONS = {
 
   'log-level': { type: 'string', group: 'log', default: 'info', describe: 'fatal, error, warn, info, debug or trace' },
   'log-file': { type: 'string', group: 'log', describe: 'Write logs to this file instead of stderr' },
+  'status-port': { type: 'number', group: 'daemon', describe: 'Also serve a status page on http://127.0.0.1:PORT/ (0 picks a free port; default: off)' },
 } as const satisfies Record<string, OptionSpec>;
 
 export type OptionName = keyof typeof OPTIONS;

@@ -73,7 +73,7 @@ export async function eventually<T>(check: () => Promise<T | undefined | false>,
   throw new Error(`never happened: ${what}`);
 }
 
-const CLI = fileURLToPath(new URL('./cli-entry.ts', import.meta.url));
+const CLI = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 
 export interface CliRun {
   code: number;

@@ -14,8 +14,7 @@ import { startApp } from '../helpers/app.js';
 import { bytes } from '../contract/vfs-scenarios.js';
 import { mkdir, MY_DRIVE, share, upload } from './support.js';
 
-// Until src/cli/main.ts registers the share command, its twin with only that command (same wiring).
-const CLI = path.resolve('test/shares/fixtures/pdsfs-share.ts');
+const CLI = path.resolve('src/cli/main.ts');
 
 const s = await startApp();
 const home = await fs.mkdtemp(path.join(os.tmpdir(), 'pdsfs-share-cli-'));

@@ -3,12 +3,10 @@
 import os from 'node:os';
 import path from 'node:path';
 import type { CommandModule, Options } from 'yargs';
-import { type App, createApp } from '../../app.js';
-import { appOptionsFromArgv } from '../../config/app-options-from-argv.js';
+import type { ControlServer } from '../../control/server.js';
 import { DEFAULT_CACHE_DIR, optionsFor } from '../../config/options.js';
-import { drainProgress } from '../../fuse/drain-progress.js';
 import { mount, MOUNTED_MESSAGE, type Mounted } from '../../fuse/mount.js';
-import { createLogger, type Logger } from '../../shared/logger.js';
+import { daemonLogger, openDaemon, runUntilStopped, startDaemonControl } from '../daemon.js';
 
 const MOUNT_OPTIONS: Record<string, Options> = {
   'allow-other': { type: 'boolean', default: false, group: 'mount', describe: 'Let other users access the mount (non-root needs user_allow_other in /etc/fuse.conf)' },
@@ -30,15 +28,16 @@ export const mountCommand: CommandModule = {
   builder: (y) =>
     y
       .positional('mountpoint', { type: 'string', describe: 'Directory to mount on (created if missing)' })
-      .options({ ...(optionsFor('source', 'cache', 'vfs', 'log') as Record<string, Options>), ...MOUNT_OPTIONS }),
+      .options({ ...(optionsFor('source', 'cache', 'vfs', 'log', 'daemon') as Record<string, Options>), ...MOUNT_OPTIONS }),
   handler: async (argv) => {
-    const logger = createLogger({ level: String(argv['log-level']), ...(typeof argv['log-file'] === 'string' ? { file: argv['log-file'] } : {}) });
+    const logger = daemonLogger(argv);
     const umask = parseInt(String(argv.umask), 8);
     if (!Number.isInteger(umask) || umask < 0 || umask > 0o777) throw new Error(`--umask: not an octal mode: ${String(argv.umask)}`);
-    const app = await createApp(appOptionsFromArgv(argv), { logger });
+    const daemon = await openDaemon(argv, logger);
     let mounted: Mounted;
+    let control: ControlServer;
     try {
-      mounted = await mount(app.vfs, String(argv.mountpoint), {
+      mounted = await mount(daemon.app.vfs, String(argv.mountpoint), {
         uid: typeof argv.uid === 'number' ? argv.uid : os.userInfo().uid,
         gid: typeof argv.gid === 'number' ? argv.gid : os.userInfo().gid,
         umask,
@@ -48,54 +47,17 @@ export const mountCommand: CommandModule = {
         nativeBuildDir: path.join(DEFAULT_CACHE_DIR, 'native'),
       });
     } catch (err) {
-      await app.close();
+      await daemon.app.close();
+      throw err;
+    }
+    try {
+      control = await startDaemonControl(daemon, argv, `mount ${mounted.mountpoint}`);
+    } catch (err) {
+      await mounted.unmount();
+      await daemon.app.close();
       throw err;
     }
     process.stdout.write(`${MOUNTED_MESSAGE} ${mounted.mountpoint}\n`);
-    process.exit(await runUntilStopped(app, mounted, logger));
+    process.exit(await runUntilStopped(daemon, { ended: mounted.unmountedElsewhere, stop: () => mounted.unmount() }, control));
   },
 };
-
-/** Serves until asked to stop; returns the exit code. A second signal stops waiting for uploads. */
-async function runUntilStopped(app: App, mounted: Mounted, logger: Logger): Promise<number> {
-  const reason = await new Promise<string>((resolve) => {
-    process.once('SIGINT', () => resolve('SIGINT'));
-    process.once('SIGTERM', () => resolve('SIGTERM'));
-    void mounted.unmountedElsewhere.then(() => resolve('unmounted'));
-  });
-  const forced = new Promise<false>((resolve) => {
-    process.once('SIGINT', () => resolve(false));
-    process.once('SIGTERM', () => resolve(false));
-  });
-  logger.info({ reason }, 'stopping: draining pending uploads');
-  const progress = drainProgress(process.stderr);
-  const drain = app.vfs.drain((files, bytes) => progress.update(files, bytes)).then(
-    () => true as const,
-    (err: unknown) => {
-      logger.error({ err }, 'draining uploads failed');
-      return false as const;
-    },
-  );
-  const drained = await Promise.race([drain, forced]);
-  progress.done();
-  let code = 0;
-  try {
-    await mounted.unmount();
-  } catch (err) {
-    logger.error({ err }, 'unmount failed');
-    code = 1;
-  }
-  if (!drained) {
-    logger.warn('stopped before all uploads finished: they resume at the next start');
-    return 1;
-  }
-  const { failedFiles } = app.vfs.status();
-  if (failedFiles > 0) logger.error({ failedFiles }, 'some uploads failed for good: their content is kept in the recovery folder of the cache');
-  try {
-    await app.close();
-  } catch (err) {
-    logger.error({ err }, 'closing the cache failed');
-    code = 1;
-  }
-  return code;
-}

@@ -5,12 +5,10 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { CommandModule, Options } from 'yargs';
-import { type App, createApp } from '../../app.js';
 import type { AppOptions } from '../../app-options.js';
-import { appOptionsFromArgv } from '../../config/app-options-from-argv.js';
 import { DEFAULT_CONFIG_FILE, optionsFor } from '../../config/options.js';
-import { drainProgress } from '../../fuse/drain-progress.js';
-import { createLogger, type Logger } from '../../shared/logger.js';
+import { daemonLogger, openDaemon, runUntilStopped, startDaemonControl } from '../daemon.js';
+import type { ControlServer } from '../../control/server.js';
 import type { AuthConfig } from '../../webdav/basic-auth.js';
 import { loadOrCreateCredentials } from '../../webdav/credentials-file.js';
 import { createWebDavServer, type WebDavServer } from '../../webdav/server.js';
@@ -29,34 +27,35 @@ const SERVE_OPTIONS: Record<string, Options> = {
 export const serveCommand: CommandModule = {
   command: 'serve',
   describe: 'Serve PDS drives and share links over WebDAV (Finder, Explorer, Office, rclone, browsers)',
-  builder: (y) => y.options({ ...(optionsFor('source', 'cache', 'vfs', 'serve', 'log') as Record<string, Options>), ...SERVE_OPTIONS }),
+  builder: (y) => y.options({ ...(optionsFor('source', 'cache', 'vfs', 'serve', 'log', 'daemon') as Record<string, Options>), ...SERVE_OPTIONS }),
   handler: async (argv) => {
-    const logger = createLogger({ level: String(argv['log-level']), ...(typeof argv['log-file'] === 'string' ? { file: argv['log-file'] } : {}) });
-    const opts = appOptionsFromArgv(argv);
+    const logger = daemonLogger(argv);
     const { auth, login } = resolveAuth(argv);
     const tls = readTls(argv);
     if (auth === 'none' && !['127.0.0.1', '::1', 'localhost'].includes(String(argv.host))) {
       logger.warn({ host: argv.host }, '--no-auth on an address other hosts can reach: anyone there can read and change the drives');
     }
-    const app = await createApp(opts, { logger });
+    const daemon = await openDaemon(argv, logger);
     let server: WebDavServer;
+    let control: ControlServer;
     try {
       server = await createWebDavServer({
-        vfs: app.vfs,
+        vfs: daemon.app.vfs,
         host: String(argv.host),
         port: Number(argv.port),
         auth,
         ...(tls ? { tls } : {}),
-        readOnly: opts.readOnly,
-        stateDir: webdavStateDir(opts),
+        readOnly: daemon.opts.readOnly,
+        stateDir: webdavStateDir(daemon.opts),
         logger,
       });
+      process.stdout.write(`pdsfs WebDAV server: ${server.url}\n${login}`);
+      control = await startDaemonControl(daemon, argv, `serve ${server.url}`);
     } catch (err) {
-      await app.close();
+      await daemon.app.close();
       throw err;
     }
-    process.stdout.write(`pdsfs WebDAV server: ${server.url}\n${login}`);
-    process.exit(await runUntilStopped(app, server, logger));
+    process.exit(await runUntilStopped(daemon, { stopAccepting: () => server.close() }, control));
   },
 };
 
@@ -88,27 +87,4 @@ function readTls(argv: Record<string, unknown>): { cert: Buffer; key: Buffer } |
 function webdavStateDir(opts: AppOptions): string {
   const source = `${opts.endpoint ?? `local:${path.resolve(opts.dataDir)}`}|${opts.drive ?? ''}`;
   return path.join(opts.cacheDir, 'webdav', createHash('sha1').update(source).digest('hex').slice(0, 12));
-}
-
-/** Serves until asked to stop; returns the exit code. A second signal stops waiting for uploads. */
-async function runUntilStopped(app: App, server: WebDavServer, logger: Logger): Promise<number> {
-  const reason = await new Promise<string>((resolve) => {
-    process.once('SIGINT', () => resolve('SIGINT'));
-    process.once('SIGTERM', () => resolve('SIGTERM'));
-  });
-  const forced = new Promise<false>((resolve) => {
-    process.once('SIGINT', () => resolve(false));
-    process.once('SIGTERM', () => resolve(false));
-  });
-  logger.info({ reason }, 'stopping: draining pending uploads');
-  await server.close();
-  const progress = drainProgress(process.stderr);
-  const drained = await Promise.race([app.vfs.drain((files, bytes) => progress.update(files, bytes)).then(() => true as const), forced]);
-  progress.done();
-  if (!drained) {
-    logger.warn('stopped before all uploads finished: they resume at the next start');
-    return 1;
-  }
-  await app.close();
-  return 0;
 }

@@ -1,0 +1,98 @@
+// What serve and mount share as long-running daemons: a logger that remembers its last errors, the
+// app, the control socket (for `pdsfs status` and `pdsfs cache clear`) with the optional status page,
+// and the shutdown sequence: stop the front-end, drain uploads with progress, close.
+import type { Arguments } from 'yargs';
+import { type App, createApp } from '../app.js';
+import { appOptionsFromArgv } from '../config/app-options-from-argv.js';
+import { createRecordingLogger } from '../control/log-events.js';
+import { drainProgress } from '../control/progress.js';
+import { type ControlServer, startControl } from '../control/server.js';
+import { controlSocketPath } from '../control/socket-path.js';
+import type { AppOptions } from '../app-options.js';
+import type { Logger } from '../shared/logger.js';
+
+export interface Daemon {
+  app: App;
+  opts: AppOptions;
+  logger: Logger;
+}
+
+export function daemonLogger(argv: Arguments): Logger {
+  return createRecordingLogger({ level: String(argv['log-level']), ...(typeof argv['log-file'] === 'string' ? { file: argv['log-file'] } : {}) });
+}
+
+export async function openDaemon(argv: Arguments, logger: Logger): Promise<Daemon> {
+  const opts = appOptionsFromArgv(argv);
+  const app = await createApp(opts, { logger });
+  return { app, opts, logger };
+}
+
+/** Starts the control socket, and the status page when --status-port is given; prints its URL. */
+export async function startDaemonControl(daemon: Daemon, argv: Arguments, role: string): Promise<ControlServer> {
+  const port = typeof argv['status-port'] === 'number' ? argv['status-port'] : undefined;
+  const control = await startControl(daemon.app, {
+    socketPath: controlSocketPath(daemon.opts.cacheDir),
+    logger: daemon.logger,
+    role,
+    ...(port !== undefined ? { statusPage: { host: '127.0.0.1' as const, port } } : {}),
+  });
+  if (control.statusPageUrl) process.stdout.write(`status page: ${control.statusPageUrl}\n`);
+  return control;
+}
+
+export interface FrontEnd {
+  /** Resolves when the front-end went away by itself (e.g. an unmount from outside). */
+  ended?: Promise<unknown>;
+  /** Stops taking requests, before the drain. */
+  stopAccepting?(): Promise<void>;
+  /** Goes away for good, after the drain (e.g. unmount). */
+  stop?(): Promise<void>;
+}
+
+/**
+ * Runs until SIGINT/SIGTERM (or the front-end ends), drains pending uploads with progress and closes
+ * everything; returns the exit code. A second signal stops waiting: the uploads resume at next start.
+ */
+export async function runUntilStopped(daemon: Daemon, frontEnd: FrontEnd, control: ControlServer): Promise<number> {
+  const { app, logger } = daemon;
+  const reason = await new Promise<string>((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+    void frontEnd.ended?.then(() => resolve('front-end ended'));
+  });
+  const forced = new Promise<false>((resolve) => {
+    process.once('SIGINT', () => resolve(false));
+    process.once('SIGTERM', () => resolve(false));
+  });
+  logger.info({ reason }, 'stopping: draining pending uploads');
+  let code = 0;
+  const attempt = async (what: string, step: (() => Promise<void>) | undefined) => {
+    try {
+      await step?.();
+    } catch (err) {
+      logger.error({ err }, `${what} failed`);
+      code = 1;
+    }
+  };
+  await attempt('stopping the front-end', frontEnd.stopAccepting);
+  const progress = drainProgress();
+  const drain = app.vfs.drain((files, bytes) => progress.update(files, bytes)).then(
+    () => true as const,
+    (err: unknown) => {
+      logger.error({ err }, 'draining uploads failed');
+      return false as const;
+    },
+  );
+  const drained = await Promise.race([drain, forced]);
+  progress.done();
+  await attempt('stopping the front-end', frontEnd.stop);
+  await attempt('closing the control socket', () => control.close());
+  if (!drained) {
+    logger.warn('stopped before all uploads finished: they resume at the next start');
+    return 1;
+  }
+  const { failedFiles } = app.vfs.status();
+  if (failedFiles > 0) logger.error({ failedFiles }, 'some uploads failed for good: their content is kept in the recovery folder of the cache');
+  await attempt('closing the cache', () => app.close());
+  return code;
+}
