@@ -39,7 +39,11 @@ export function nodeInfo(node: VNode, inodes: InodeTable, open: OpenFile | undef
   if (node.row) {
     const size = open?.size ?? node.row.size;
     const mtime = open?.modifiedAt ?? node.row.mtime;
-    return { ...base, size, mtime, ctime: node.entry?.ctime ?? node.row.createdAt, etag: `p${node.row.id}-${size}-${mtime}`, pending: true };
+    // Committed content whose sha1 is known gets the ETag it will keep once uploaded (PDS content
+    // hashes are upper-case sha1), so clients see no change when the upload lands.
+    const sha1 = open?.modifiedAt === undefined ? node.row.sha1?.toUpperCase() : undefined;
+    const etag = sha1 ?? `p${node.row.id}-${size}-${mtime}`;
+    return { ...base, size, mtime, ctime: node.entry?.ctime ?? node.row.createdAt, etag, ...(sha1 ? { contentHash: sha1 } : {}), pending: true };
   }
   if (node.entry) {
     const e = node.entry;

@@ -13,6 +13,8 @@ export class OpenFile {
   modifiedAt: number | undefined;
   /** Deleted while open: the handles read a private staging copy, dropped at the last close. */
   detached = false;
+  /** The mtime the file had when it was deleted while open (stat on the handle still shows it). */
+  detachedMtime: number | undefined;
   /** A write-back failure to report at the next flush. */
   failure: string | undefined;
 

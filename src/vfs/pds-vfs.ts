@@ -327,7 +327,9 @@ export class PdsVfs implements Vfs, FileOwner {
     if (node) return this.describe(node);
     // Deleted while open: describe what the handle still holds.
     const vnode: VNode = { path, name: path.split('/').pop() ?? '', kind: 'file', volume: file.volume, ...(file.entry ? { entry: file.entry } : {}) };
-    return nodeInfo(vnode, this.inodes, file, this.ctx.opts.readOnly);
+    const held = nodeInfo(vnode, this.inodes, file, this.ctx.opts.readOnly);
+    const mtime = file.modifiedAt ?? file.detachedMtime ?? held.mtime;
+    return { ...held, size: file.size, mtime, ctime: held.ctime || mtime };
   }
 
   // ---- helpers ----

@@ -3,6 +3,7 @@
 // Replacing an existing target never removes it before the new one is in place.
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
+import type { JournalRow } from '../cache/metadata/journal.js';
 import { type VfsContext, writableVolume } from './context.js';
 import { VfsError } from './errors.js';
 import { validateName } from './names.js';
@@ -156,24 +157,41 @@ async function copy(ctx: VfsContext, holds: RowHolds, from: string, to: string, 
   const t = await resolveTarget(ctx, holds, src, to, overwrite, true);
   if (src.row) {
     // Pending content is copied locally and uploaded like any new file.
-    const open = ctx.openFiles.get(OpenFiles.keyOf(src.volume.id, src.entry?.id, src.row.id));
-    if (open?.staged) await open.staged.sync();
-    const stagingPath = await ctx.staging.fromStream(fs.createReadStream(src.row.stagingPath));
-    if (t.existing) await dropRow(ctx, t.existing);
-    if (t.existing?.kind === 'dir' && t.existing.entry) await discard(ctx, t.volume, t.existing.entry.id, false);
-    const size = (await StagedFile.open(stagingPath).then(async (f) => (await f.close(), f.size)));
-    ctx.journal.add({
-      volume: t.volume.id, parentId: t.parent.id!, name: t.name, stagingPath, size, mtime: src.row.mtime,
-      sha1: size === src.row.size ? src.row.sha1 : null, state: 'dirty',
-      replaceId: t.existing?.kind === 'file' ? t.existing.entry?.id ?? null : null, baseRevision: null, notBefore: 0,
-    });
+    await copyPendingRow(ctx, src.volume, src.entry?.id, src.row, t);
     ctx.writeback.kick();
     return;
   }
   const srcVolume = src.volume;
   const entry = src.entry!;
+  // Files inside still waiting for upload are not on the server yet: hold them so none lands midway,
+  // copy what the server has, then add the pending ones to the copy.
+  const pending = src.kind === 'dir' ? pendingUnder(ctx, srcVolume, entry.id) : [];
+  for (const p of pending) await holds.settle(async () => (ctx.journal.get(p.row.id) ? { ...src, row: p.row } : undefined));
   const copied = await placeOver(ctx, t, (name) => srcVolume.remote.copy(entry.id, t.parent.id!, name, t.volume.remote));
   ctx.dirs.put(t.volume, copied);
+  for (const p of pending) {
+    const row = ctx.journal.get(p.row.id);
+    if (!row) continue;
+    const parent = await ctx.resolver.resolve([to, ...p.dirs].join('/'));
+    const existing = await ctx.resolver.child(parent, row.name);
+    await copyPendingRow(ctx, srcVolume, undefined, row, { volume: t.volume, parent, name: row.name, existing });
+  }
+  if (pending.length > 0) ctx.writeback.kick();
+}
+
+/** Adds a pending upload at the target with a private copy of a pending row's staged content. */
+async function copyPendingRow(ctx: VfsContext, volume: Volume, entryId: string | undefined, row: JournalRow, t: Target): Promise<void> {
+  const open = ctx.openFiles.get(OpenFiles.keyOf(volume.id, entryId, row.id));
+  if (open?.staged) await open.staged.sync();
+  const stagingPath = await ctx.staging.fromStream(fs.createReadStream(row.stagingPath));
+  if (t.existing) await dropRow(ctx, t.existing);
+  if (t.existing?.kind === 'dir' && t.existing.entry) await discard(ctx, t.volume, t.existing.entry.id, false);
+  const size = await StagedFile.open(stagingPath).then(async (f) => (await f.close(), f.size));
+  ctx.journal.add({
+    volume: t.volume.id, parentId: t.parent.id!, name: t.name, stagingPath, size, mtime: row.mtime,
+    sha1: size === row.size ? row.sha1 : null, state: 'dirty',
+    replaceId: t.existing?.kind === 'file' ? t.existing.entry?.id ?? null : null, baseRevision: null, notBefore: 0,
+  });
 }
 
 export function removeNode(ctx: VfsContext, path: string, opts: { recursive: boolean; permanent: boolean }): Promise<void> {
@@ -196,32 +214,33 @@ async function remove(ctx: VfsContext, holds: RowHolds, path: string, opts: { re
     if (node.entry) await discard(ctx, volume, node.entry.id, opts.permanent);
     if (open) {
       open.detached = true;
+      open.detachedMtime = open.modifiedAt ?? node.row?.mtime ?? node.entry?.mtime;
       open.row = undefined;
     }
     return;
   }
   const children = await ctx.resolver.children(node);
   if (children.length > 0 && !opts.recursive) throw new VfsError('ENOTEMPTY', 'directory not empty', path);
-  for (const row of rowsUnder(ctx, volume, node.id!)) {
+  for (const { row } of pendingUnder(ctx, volume, node.id!)) {
     const held = await holds.settle(async () => (ctx.journal.get(row.id) ? { ...node, row } : undefined));
     if (held) await dropRow(ctx, held);
   }
   await discard(ctx, volume, node.id!, opts.permanent);
 }
 
-/** Pending journal rows anywhere below a directory (as far as the cache knows the subtree). */
-function rowsUnder(ctx: VfsContext, volume: Volume, dirId: string) {
-  const rows = [];
-  const queue = [dirId];
-  for (let id = queue.pop(); id !== undefined; id = queue.pop()) {
-    rows.push(...ctx.journal.inDir(volume.id, id));
-    for (const e of ctx.store.listing(volume.id, id)?.entries ?? []) if (e.kind === 'dir') queue.push(e.id);
+/** Pending journal rows anywhere below a directory (as far as the cache knows the subtree), each with its folder path relative to it. */
+function pendingUnder(ctx: VfsContext, volume: Volume, dirId: string): { row: JournalRow; dirs: string[] }[] {
+  const found = [];
+  const queue: { id: string; dirs: string[] }[] = [{ id: dirId, dirs: [] }];
+  for (let d = queue.pop(); d !== undefined; d = queue.pop()) {
+    for (const row of ctx.journal.inDir(volume.id, d.id)) found.push({ row, dirs: d.dirs });
+    for (const e of ctx.store.listing(volume.id, d.id)?.entries ?? []) if (e.kind === 'dir') queue.push({ id: e.id, dirs: [...d.dirs, e.name] });
   }
-  return rows;
+  return found;
 }
 
 async function refuseIfPendingInside(ctx: VfsContext, volume: Volume, dirId: string, path: string): Promise<void> {
-  if (rowsUnder(ctx, volume, dirId).length > 0) {
+  if (pendingUnder(ctx, volume, dirId).length > 0) {
     throw new VfsError('EXDEV', 'files inside are still uploading; retry the move across drives when they are done', path);
   }
 }

@@ -82,7 +82,9 @@ describe('Vfs metadata and block caches', () => {
     s.emu.resetStats();
     const results = await Promise.all(Array.from({ length: 4 }, () => readFile(s.vfs, `${d()}/shared.bin`, 128 * 1024)));
     for (const r of results) assert.ok(r.equals(data));
-    assert.equal(s.emu.stats.requests['GET data'], 4);
+    // Each byte comes over the wire once (read-ahead may merge blocks into fewer, larger GETs).
+    assert.equal(s.emu.stats.bytesDownloaded, data.length);
+    assert.ok((s.emu.stats.requests['GET data'] ?? 0) <= 4, `GETs: ${s.emu.stats.requests['GET data']}`);
   });
 
   test('an overwrite by another client never serves stale bytes', async () => {

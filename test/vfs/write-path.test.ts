@@ -1,6 +1,7 @@
 // The write path through the Vfs: staging, random writes, truncate, append, pending-file rename and
 // delete, atomic replace, and what the server sees afterwards.
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { bytes } from '../contract/vfs-scenarios.js';
 import { pds } from '../helpers/emulator.js';
@@ -20,18 +21,39 @@ describe('Vfs write path', () => {
   after(() => s.close());
   const d = () => `/drives/${s.app.volumes[0]!.dirName}`;
 
-  test('a new file is visible at once and uploaded on drain', async () => {
+  test('a new file is visible at once and uploaded on drain, keeping its ETag', async () => {
     await writeFile(s.vfs, `${d()}/pending.txt`, Buffer.from('pending data'));
     const st = await s.vfs.stat(`${d()}/pending.txt`);
     assert.equal(st.pending, true);
     assert.equal(st.size, 12);
+    assert.equal(st.etag, createHash('sha1').update('pending data').digest('hex').toUpperCase());
     assert.equal((await readFile(s.vfs, `${d()}/pending.txt`)).toString(), 'pending data');
     assert.equal((await remoteList()).some((f) => f.name === 'pending.txt'), false);
     await s.vfs.drain();
     const remote = (await remoteList()).find((f) => f.name === 'pending.txt');
     assert.ok(remote, 'uploaded');
     assert.equal(remote.size, 12);
-    assert.equal((await s.vfs.stat(`${d()}/pending.txt`)).pending, false);
+    const uploaded = await s.vfs.stat(`${d()}/pending.txt`);
+    assert.equal(uploaded.pending, false);
+    assert.equal(uploaded.etag, st.etag);
+  });
+
+  test('copying a folder copies the files inside that are still pending', async () => {
+    await s.vfs.mkdir(`${d()}/coll`);
+    await s.vfs.mkdir(`${d()}/coll/sub`);
+    await writeFile(s.vfs, `${d()}/coll/a.txt`, Buffer.from('first a'));
+    await s.vfs.drain();
+    await writeFile(s.vfs, `${d()}/coll/a.txt`, Buffer.from('second a')); // pending replacement
+    await writeFile(s.vfs, `${d()}/coll/sub/b.txt`, Buffer.from('pending b'));
+    await s.vfs.copy(`${d()}/coll`, `${d()}/coll2`);
+    assert.equal((await readFile(s.vfs, `${d()}/coll2/a.txt`)).toString(), 'second a');
+    assert.equal((await readFile(s.vfs, `${d()}/coll2/sub/b.txt`)).toString(), 'pending b');
+    await s.vfs.drain();
+    const coll2 = (await remoteList()).find((f) => f.name === 'coll2')!;
+    const names = (await remoteList(coll2.file_id)).map((f) => f.name).sort();
+    assert.deepEqual(names, ['a.txt', 'sub']);
+    assert.equal((await readFile(s.vfs, `${d()}/coll2/a.txt`)).toString(), 'second a');
+    assert.equal((await readFile(s.vfs, `${d()}/coll/sub/b.txt`)).toString(), 'pending b');
   });
 
   test('random writes, truncate and append on an uploaded file', async () => {

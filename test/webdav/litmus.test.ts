@@ -10,9 +10,7 @@ import { PASSWORD, serve, type Served, USER } from './harness.js';
 
 const LITMUS = '/usr/bin/litmus';
 const SUITES = ['basic', 'copymove', 'props', 'locks', 'http'];
-// Both copy a collection right after filling it: vfs.copy of a folder copies only what has been
-// uploaded, so files still waiting for write-back are missing from the copy (a Vfs issue, reported).
-const KNOWN_FAILURES: ReadonlySet<string> = new Set(['copymove/copy_coll', 'copymove/move_coll']);
+const KNOWN_FAILURES: ReadonlySet<string> = new Set();
 
 let served: Served;
 let workDir: string;
