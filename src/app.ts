@@ -21,10 +21,12 @@ import type { Vfs } from './vfs/types.js';
 import { uniqueDirNames, type Volume } from './vfs/volume.js';
 
 export interface App {
-  readonly vfs: Vfs & Pick<PdsVfs, 'status' | 'pollNow' | 'listCalls' | 'locate'>;
+  readonly vfs: Vfs & Pick<PdsVfs, 'status' | 'pollNow' | 'listCalls' | 'locate' | 'uploads' | 'clearBlockCache'>;
   /** PDS endpoint in use (the embedded server's when none was configured). */
   readonly endpoint: string;
   readonly logger: Logger;
+  /** This data source's cache folder (under --cache-dir): metadata, blocks, staging, front-end state. */
+  readonly cacheDir: string;
   readonly volumes: readonly Volume[];
   readonly client: PdsClient;
   /** Drains uploads, then closes caches and the embedded server. */
@@ -75,6 +77,7 @@ export async function createApp(opts: AppOptions, deps: { logger?: Logger } = {}
       vfs,
       endpoint: embedded?.endpoint ?? opts.endpoint!,
       logger,
+      cacheDir,
       volumes: served,
       client,
       close: async () => {

@@ -10,7 +10,6 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { App } from '../app.js';
 import type { Logger } from '../shared/logger.js';
-import { PdsVfs } from '../vfs/pds-vfs.js';
 import { recentLogEvents } from './log-events.js';
 import { MAX_SOCKET_PATH_BYTES } from './socket-path.js';
 import { buildStatus } from './status-report.js';
@@ -39,7 +38,6 @@ class ClearRefused extends Error {}
 const MAX_BODY_BYTES = 4096;
 
 export async function startControl(app: App, opts: ControlOptions): Promise<ControlServer> {
-  if (!(app.vfs instanceof PdsVfs)) throw new TypeError('startControl needs the PdsVfs that createApp builds');
   const vfs = app.vfs;
   if (Buffer.byteLength(opts.socketPath) > MAX_SOCKET_PATH_BYTES) {
     throw new Error(`control socket path too long for a Unix socket (${MAX_SOCKET_PATH_BYTES} bytes at most): ${opts.socketPath}; choose a shorter --cache-dir`);

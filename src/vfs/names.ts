@@ -2,10 +2,9 @@
 // and stable display names for siblings that share a name (PDS allows duplicates).
 import { VfsError } from './errors.js';
 
-/** Matching key of a name: NFC spelling, so NFC and NFD forms of one name are the same entry. */
-export function nameKey(name: string): string {
-  return name.normalize('NFC');
-}
+import { nameKey } from '../shared/name-key.js';
+
+export { nameKey };
 
 // NUL and other control characters are refused by PDS; '/' separates path segments.
 const FORBIDDEN = /[\u0000-\u001f\u007f/]/;

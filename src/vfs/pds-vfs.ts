@@ -79,7 +79,7 @@ export class PdsVfs implements Vfs, FileOwner {
 
   static async open(deps: PdsVfsDeps): Promise<PdsVfs> {
     const vfs = new PdsVfs(deps);
-    await vfs.ctx.writeback.start();
+    await vfs.ctx.writeback.start(vfs.ctx.opts.writeBackMs);
     await vfs.poller.start();
     return vfs;
   }
@@ -324,8 +324,9 @@ export class PdsVfs implements Vfs, FileOwner {
 
   async info(file: OpenFile, path: string): Promise<NodeInfo> {
     const node = await this.ctx.resolver.resolve(path).catch(() => undefined);
-    if (node) return this.describe(node);
-    // Deleted while open: describe what the handle still holds.
+    if (node && this.openFileOf(node) === file) return this.describe(node);
+    // Renamed or deleted while open (the path names another file now, or none): describe what the
+    // handle itself holds.
     const vnode: VNode = { path, name: path.split('/').pop() ?? '', kind: 'file', volume: file.volume, ...(file.entry ? { entry: file.entry } : {}) };
     const held = nodeInfo(vnode, this.inodes, file, this.ctx.opts.readOnly);
     const mtime = file.modifiedAt ?? file.detachedMtime ?? held.mtime;

@@ -42,8 +42,11 @@ export class Writeback {
     this.now = o.now ?? Date.now;
   }
 
-  /** Crash recovery: rows caught uploading go back to dirty; rows never committed go to recovery. */
-  async start(): Promise<void> {
+  /**
+   * Crash recovery: rows caught uploading go back to dirty; rows never committed go to recovery. A
+   * delay set by an earlier run (a longer --write-back) is capped at this run's delay.
+   */
+  async start(writeBackMs: number): Promise<void> {
     for (const row of this.o.journal.openRows()) {
       const kept = await this.o.staging.recover(row.stagingPath, row.name).catch(() => row.stagingPath);
       this.o.logger.warn({ name: row.name, kept }, 'a file was being written when pdsfs stopped; its partial content is in the recovery folder');
@@ -51,6 +54,7 @@ export class Writeback {
     }
     for (const row of this.o.journal.pending()) {
       if (row.state === 'uploading') this.o.journal.update(row.id, { state: 'dirty', notBefore: 0 });
+      else if (row.notBefore > this.now() + writeBackMs) this.o.journal.update(row.id, { notBefore: this.now() + writeBackMs });
     }
     this.kick();
   }

@@ -4,7 +4,7 @@ import type { Statement } from 'better-sqlite3';
 import { VfsError } from '../../vfs/errors.js';
 import type { UploadSession } from '../../vfs/remote.js';
 import type { CacheDb } from './db.js';
-import { nameKey } from './nodes.js';
+import { nameKey } from '../../shared/name-key.js';
 
 export type JournalState = 'open' | 'dirty' | 'uploading' | 'failed' | 'done';
 

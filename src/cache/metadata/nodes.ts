@@ -2,6 +2,7 @@
 // change-feed cursors, all per volume, all in the CacheDb so a warm tree survives a restart.
 import type { Statement } from 'better-sqlite3';
 import type { RemoteEntry } from '../../vfs/remote.js';
+import { nameKey } from '../../shared/name-key.js';
 import type { CacheDb } from './db.js';
 
 export interface CachedEntry extends RemoteEntry {
@@ -30,10 +31,6 @@ interface NodeRow {
 
 const NODE_COLUMNS = 'volume, id, parent_id, name, kind, size, mtime, ctime, revision, content_hash';
 
-/** The key names are compared under: NFC, so NFC and NFD spellings of a name match. */
-export function nameKey(name: string): string {
-  return name.normalize('NFC');
-}
 
 function toEntry(row: NodeRow): CachedEntry {
   const entry: CachedEntry = {

@@ -5,7 +5,6 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { CommandModule, Options } from 'yargs';
-import type { AppOptions } from '../../app-options.js';
 import { DEFAULT_CONFIG_FILE, optionsFor } from '../../config/options.js';
 import { daemonLogger, openDaemon, runUntilStopped, startDaemonControl } from '../daemon.js';
 import type { ControlServer } from '../../control/server.js';
@@ -46,7 +45,7 @@ export const serveCommand: CommandModule = {
         auth,
         ...(tls ? { tls } : {}),
         readOnly: daemon.opts.readOnly,
-        stateDir: webdavStateDir(daemon.opts),
+        stateDir: webdavStateDir(daemon.app.cacheDir, daemon.opts.drive),
         logger,
       });
       process.stdout.write(`pdsfs WebDAV server: ${server.url}\n${login}`);
@@ -83,8 +82,8 @@ function readTls(argv: Record<string, unknown>): { cert: Buffer; key: Buffer } |
   return { cert: fs.readFileSync(cert), key: fs.readFileSync(key) };
 }
 
-/** WebDAV's own state (dead properties, Finder files) per data source and served namespace. */
-function webdavStateDir(opts: AppOptions): string {
-  const source = `${opts.endpoint ?? `local:${path.resolve(opts.dataDir)}`}|${opts.drive ?? ''}`;
-  return path.join(opts.cacheDir, 'webdav', createHash('sha1').update(source).digest('hex').slice(0, 12));
+/** WebDAV's own state (dead properties, Finder files), per served namespace within the source's cache. */
+function webdavStateDir(sourceCacheDir: string, drive: string | undefined): string {
+  const namespace = drive === undefined ? 'all' : `drive-${createHash('sha1').update(drive).digest('hex').slice(0, 12)}`;
+  return path.join(sourceCacheDir, 'webdav', namespace);
 }
