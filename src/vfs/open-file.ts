@@ -9,6 +9,8 @@ export class OpenFile {
   refs = 0;
   writers = 0;
   staged: StagedFile | undefined;
+  /** The staging copy being made (single flight). */
+  staging: Promise<StagedFile> | undefined;
   /** Last write not yet committed to the journal (epoch ms). */
   modifiedAt: number | undefined;
   /** Deleted while open: the handles read a private staging copy, dropped at the last close. */

@@ -245,6 +245,12 @@ export class PdsVfs implements Vfs, FileOwner {
 
   async stage(file: OpenFile, empty: boolean): Promise<StagedFile> {
     if (file.staged) return file.staged;
+    // FUSE runs several writes at once: the first write's staging is shared by all of them.
+    file.staging ??= this.makeStaged(file, empty).finally(() => (file.staging = undefined));
+    return file.staging;
+  }
+
+  private async makeStaged(file: OpenFile, empty: boolean): Promise<StagedFile> {
     const { journal, staging } = this.ctx;
     if (file.row) {
       file.staged = await StagedFile.open(file.row.stagingPath);

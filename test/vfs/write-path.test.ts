@@ -56,6 +56,24 @@ describe('Vfs write path', () => {
     assert.equal((await readFile(s.vfs, `${d()}/coll/sub/b.txt`)).toString(), 'pending b');
   });
 
+  test('concurrent first writes into an uploaded file share one staging copy', async () => {
+    const p = `${d()}/parallel.bin`;
+    const original = bytes(1024 * 1024, 5);
+    await writeFile(s.vfs, p, original);
+    await s.vfs.drain();
+    const h = await s.vfs.open(p, { read: true, write: true });
+    const patch = Buffer.alloc(1000, 0xee);
+    await Promise.all(Array.from({ length: 8 }, (_, i) => h.write(patch, i * 100_000, patch.length)));
+    await h.release();
+    const expected = Buffer.from(original);
+    for (let i = 0; i < 8; i++) patch.copy(expected, i * 100_000);
+    assert.ok((await readFile(s.vfs, p)).equals(expected));
+    assert.equal(s.vfs.status().pendingFiles, 1);
+    await s.vfs.drain();
+    assert.equal((await remoteList()).filter((f) => f.name === 'parallel.bin').length, 1);
+    assert.ok((await readFile(s.vfs, p)).equals(expected));
+  });
+
   test('random writes, truncate and append on an uploaded file', async () => {
     const p = `${d()}/edit.bin`;
     await writeFile(s.vfs, p, Buffer.from('0123456789'));
