@@ -19,6 +19,7 @@ export interface WritebackOptions {
   onUploaded: (row: JournalRow, entry: RemoteEntry) => Promise<void> | void;
   /** Called when a row failed for good. */
   onFailed?: (row: JournalRow) => void;
+  /** Uploads at once; default 4 (many small files are bound by round trips, not bandwidth). */
   concurrency?: number;
   maxAttempts?: number;
   now?: () => number;
@@ -66,17 +67,21 @@ export class Writeback {
     this.timer = undefined;
     const now = this.now();
     let next = Infinity;
-    const limit = this.o.concurrency ?? 2;
-    for (const row of this.o.journal.pending()) {
-      if (this.running.has(row.id) || row.state !== 'dirty' || this.held.has(row.id)) continue;
-      if (this.o.hasWriters(row.id)) continue;
+    let slots = (this.o.concurrency ?? 4) - this.running.size;
+    const due: JournalRow[] = [];
+    // Soonest first, stopping at the first row not due yet or when no upload slot is left: a long
+    // queue is not read whole on every commit (a finishing upload kicks again).
+    for (const row of this.o.journal.dirtyByDue()) {
       if (row.notBefore > now) {
-        next = Math.min(next, row.notBefore);
-        continue;
+        next = row.notBefore;
+        break;
       }
-      if (this.running.size >= limit) break;
-      this.launch(row);
+      if (slots <= 0) break;
+      if (this.running.has(row.id) || this.held.has(row.id) || this.o.hasWriters(row.id)) continue;
+      due.push(row);
+      slots--;
     }
+    for (const row of due) this.launch(row);
     if (next < Infinity) this.timer = setTimeout(() => this.kick(), Math.max(10, next - now)).unref();
     this.notify();
   }
@@ -114,9 +119,7 @@ export class Writeback {
       onProgress?.(pendingFiles, pendingBytes);
       if (pendingFiles === 0) return;
       // Rows waiting for their write-back delay are due now: nobody is going to edit them further.
-      for (const row of this.o.journal.pending()) {
-        if (row.state === 'dirty' && row.notBefore > this.now() && row.attempts === 0) this.o.journal.update(row.id, { notBefore: 0 });
-      }
+      this.o.journal.makeDue(this.now());
       this.kick();
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, 500);

@@ -94,7 +94,7 @@ const COLUMNS = `volume = @volume, parent_id = @parentId, name = @name, name_nfc
 const PENDING = "state IN ('dirty', 'uploading')";
 
 export class Journal {
-  private readonly q: Record<'insert' | 'get' | 'update' | 'remove' | 'inDir' | 'find' | 'pending' | 'failed' | 'open' | 'stats', Statement>;
+  private readonly q: Record<'insert' | 'get' | 'update' | 'remove' | 'inDir' | 'find' | 'pending' | 'dirtyByDue' | 'makeDue' | 'failed' | 'open' | 'stats', Statement>;
 
   /** `now` is the clock for createdAt/updatedAt (epoch ms). */
   constructor(private readonly cache: CacheDb, private readonly now: () => number = Date.now) {
@@ -114,6 +114,8 @@ export class Journal {
         "SELECT * FROM journal WHERE volume = ? AND parent_id = ? AND name_nfc = ? AND state != 'done' ORDER BY id DESC LIMIT 1",
       ),
       pending: db.prepare(`SELECT * FROM journal WHERE ${PENDING} ORDER BY not_before, id`),
+      dirtyByDue: db.prepare("SELECT * FROM journal WHERE state = 'dirty' ORDER BY not_before, id"),
+      makeDue: db.prepare("UPDATE journal SET not_before = 0 WHERE state = 'dirty' AND not_before > ? AND attempts = 0"),
       failed: db.prepare("SELECT * FROM journal WHERE state = 'failed' ORDER BY id"),
       open: db.prepare("SELECT * FROM journal WHERE state = 'open' ORDER BY id"),
       stats: db.prepare(
@@ -168,6 +170,19 @@ export class Journal {
   /** Rows to (re)upload: state dirty/uploading, ordered by notBefore. */
   pending(): JournalRow[] {
     return (this.q.pending.all() as DbRow[]).map(fromDb);
+  }
+
+  /**
+   * Rows waiting for upload, soonest due first, read lazily so a caller that stops early does not
+   * load the whole queue. Run no other statement on this database until the loop ends.
+   */
+  *dirtyByDue(): IterableIterator<JournalRow> {
+    for (const r of this.q.dirtyByDue.iterate()) yield fromDb(r as DbRow);
+  }
+
+  /** Makes every row still waiting for its write-back delay (not for a retry) due now. */
+  makeDue(now: number): void {
+    this.q.makeDue.run(now);
   }
 
   failed(): JournalRow[] {
