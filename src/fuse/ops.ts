@@ -64,6 +64,9 @@ export function createOps(vfs: Vfs, handles: HandleTable, opts: OpsOptions): Fus
     if (!found) throw new VfsError('EBADF', 'no such open file', p);
     return found;
   }
+  async function refuseIfReadOnly(p: string): Promise<void> {
+    if ((await statOf(p)).readOnly) throw new VfsError('EROFS', 'read-only', p);
+  }
   /** The VFS describes open files too (live size of writers); only unlinked ones are left to their handle. */
   async function statOf(p: string): Promise<NodeInfo> {
     const open = handles.at(p)[0];
@@ -180,9 +183,10 @@ export function createOps(vfs: Vfs, handles: HandleTable, opts: OpsOptions): Fus
         await vfs.setMtime(p, mtime);
       }),
 
-    // Accepted so that cp -p, rsync -a and editors work; PDS has no modes or owners to store them in.
-    chmod: (_p, _mode, cb) => cb(0),
-    chown: (_p, _uid, _gid, cb) => cb(0),
+    // Accepted so that cp -p, rsync -a and editors work (PDS has no modes or owners to store them
+    // in), except on read-only volumes, which refuse every change.
+    chmod: (p, _mode, cb) => reply('chmod', p, cb, () => refuseIfReadOnly(p)),
+    chown: (p, _uid, _gid, cb) => reply('chown', p, cb, () => refuseIfReadOnly(p)),
 
     symlink: (_target, _p, cb) => cb(LOCAL_ERRNO.EPERM),
     link: (_src, _dest, cb) => cb(LOCAL_ERRNO.EPERM),

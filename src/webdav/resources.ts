@@ -21,6 +21,8 @@ export interface DavResource {
   etag?: string;
   /** Lowercase hex SHA-1 when known. */
   sha1?: string;
+  /** On a read-only volume (a share link, the namespace folders): no LOCK, no change. */
+  readOnly?: boolean;
   source: ResourceSource;
 }
 
@@ -90,6 +92,7 @@ function fromNode(n: NodeInfo): DavResource {
     ctime: n.ctime,
     ...(!isDir && tag ? { etag: tag } : {}),
     ...(n.contentHash ? { sha1: n.contentHash.toLowerCase() } : {}),
+    ...(n.readOnly ? { readOnly: true } : {}),
     source: 'vfs',
   };
 }

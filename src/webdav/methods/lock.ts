@@ -19,9 +19,12 @@ export const lock: DavHandler = async (r, s) => {
   const info = parseLockInfo(body);
   const depth = parseLockDepth(headerOf(r.req, 'depth'));
   const existing = await s.resources.stat(r.path);
+  // Clients take a granted lock to mean "you may edit": refuse it where nothing can be changed.
+  if (existing?.readOnly) throw new HttpError(403, 'read-only: a share link or namespace folder cannot be locked');
   if (!existing) {
     const parent = await s.resources.stat(parentOf(r.path));
     if (!parent?.isDir) throw new HttpError(409, 'the parent collection does not exist');
+    if (parent.readOnly) throw new HttpError(403, 'read-only: nothing can be created here');
   }
   await checkPreconditions(r, s, existing ? {} : { members: [parentOf(r.path)] });
   if (s.locks.conflicts(r.path, depth, info.scope).length > 0) throw new HttpError(423, 'a conflicting lock exists', 'no-conflicting-lock');
