@@ -11,6 +11,7 @@ import { contentTypeOf } from '../live-props.js';
 import { type DavResource, quotedEtag } from '../resources.js';
 
 const READ_CHUNK = 1024 * 1024;
+const READS_AHEAD = 4;
 
 export const get: DavHandler = (r, s) => serve(r, s, true);
 export const head: DavHandler = (r, s) => serve(r, s, false);
@@ -65,25 +66,34 @@ async function openSource(s: DavServices, r: DavResource): Promise<ByteSource> {
   return { read: async (b, p, n) => content.copy(b, 0, p, Math.min(content.length, p + n)), close: async () => undefined };
 }
 
-/** Streams [from, to) with one read in flight ahead of the socket, so reading overlaps sending. */
+/**
+ * Streams [from, to) with up to READS_AHEAD reads in flight ahead of the socket, so disk and network
+ * reads overlap sending (memory stays at READS_AHEAD × READ_CHUNK per response).
+ */
 async function pump(res: ServerResponse, source: ByteSource, from: number, to: number): Promise<void> {
   const readAt = async (pos: number): Promise<Buffer> => {
     const want = Math.min(READ_CHUNK, to - pos);
     const buf = Buffer.allocUnsafe(want);
     const n = await source.read(buf, pos, want);
-    if (n === 0) throw new Error(`file ended at ${pos}, ${to - pos} bytes short of its stated size`);
-    return n === want ? buf : buf.subarray(0, n);
+    if (n !== want) throw new Error(`file ended at ${pos + n}, ${to - pos - n} bytes short of its stated size`);
+    return buf;
   };
-  let next: Promise<Buffer> | undefined = readAt(from);
-  for (let pos = from; next && !res.destroyed; ) {
-    const chunk: Buffer = await next;
-    pos += chunk.length;
-    next = pos < to ? readAt(pos) : undefined;
-    // A read still running when we stop must not surface as an unhandled rejection.
-    next?.catch(() => undefined);
-    await writeChunk(res, chunk);
+  const queue: Promise<Buffer>[] = [];
+  let next = from;
+  const fill = () => {
+    while (queue.length < READS_AHEAD && next < to) {
+      const read = readAt(next);
+      // A read still running when we stop must not surface as an unhandled rejection.
+      read.catch(() => undefined);
+      queue.push(read);
+      next += Math.min(READ_CHUNK, to - next);
+    }
+  };
+  try {
+    for (fill(); queue.length > 0 && !res.destroyed; fill()) await writeChunk(res, await queue.shift()!);
+  } finally {
+    await Promise.allSettled(queue);
   }
-  await next?.catch(() => undefined);
 }
 
 async function listing(r: DavRequest, s: DavServices, withBody: boolean): Promise<void> {
