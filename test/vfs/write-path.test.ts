@@ -74,6 +74,23 @@ describe('Vfs write path', () => {
     assert.ok((await readFile(s.vfs, p)).equals(expected));
   });
 
+  test('writing into a file just read reuses its cached blocks: no second download', async () => {
+    const p = `${d()}/edited.bin`;
+    const original = bytes(3 * 1024 * 1024 + 7, 9);
+    await writeFile(s.vfs, p, original);
+    await s.vfs.drain();
+    assert.ok((await readFile(s.vfs, p)).equals(original));
+    s.emu.resetStats();
+    const h = await s.vfs.open(p, { read: true, write: true });
+    await h.write(Buffer.from('EDIT'), 2_000_000, 4);
+    await h.release();
+    assert.equal(s.emu.stats.bytesDownloaded, 0);
+    const expected = Buffer.from(original);
+    expected.write('EDIT', 2_000_000);
+    await s.vfs.drain();
+    assert.ok((await readFile(s.vfs, p)).equals(expected));
+  });
+
   test('random writes, truncate and append on an uploaded file', async () => {
     const p = `${d()}/edit.bin`;
     await writeFile(s.vfs, p, Buffer.from('0123456789'));
