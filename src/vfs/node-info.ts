@@ -18,7 +18,8 @@ export class InodeTable {
   }
 }
 
-const EPOCH = 0;
+// Namespace folders and volume roots have no times of their own: show when pdsfs started (not 1970).
+const STARTED = Date.now();
 
 export function nodeInfo(node: VNode, inodes: InodeTable, open: OpenFile | undefined, readOnly: boolean): NodeInfo {
   const identity = node.virtual
@@ -57,6 +58,5 @@ export function nodeInfo(node: VNode, inodes: InodeTable, open: OpenFile | undef
       pending: false,
     };
   }
-  // Namespace directories and volume roots have no remote entry.
-  return { ...base, size: 0, mtime: EPOCH, ctime: EPOCH, etag: '', pending: false };
+  return { ...base, size: 0, mtime: STARTED, ctime: STARTED, etag: '', pending: false };
 }
