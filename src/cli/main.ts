@@ -28,7 +28,12 @@ await yargs(hideBin(process.argv))
   .command(loginCommand)
   .command(logoutCommand)
   .command(configCommand)
-  .showHelpOnFail(false, 'Run with --help for usage.')
+  .fail((message, err) => {
+    // A failing command says what went wrong in one line; a stack trace only with --log-level debug.
+    const debug = process.argv.includes('debug') || process.env.PDSFS_LOG_LEVEL === 'debug';
+    process.stderr.write(err ? `pdsfs: ${debug ? err.stack : err.message}\n` : `pdsfs: ${message}\nRun with --help for usage.\n`);
+    process.exit(1);
+  })
   .demandCommand(1, 'Name a command: pdsfs <command> --help shows its options.')
   .strict()
   .help()

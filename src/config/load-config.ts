@@ -48,21 +48,26 @@ interface OptionsOwner {
   getOptions(): { key: Record<string, unknown> };
 }
 
+const optionOfEnv = (variable: string): string => variable.slice('PDSFS_'.length).toLowerCase().replace(/_/g, '-');
+
 /**
- * Global middleware, applied before validation: removes table options the running command does not
- * declare when their value came from the config file or the environment. A flag the command does
- * not take still fails `.strict()`.
+ * Global middleware, applied before validation: removes settings the running command does not
+ * declare when their value came from the config file or the environment (any PDSFS_* variable, e.g.
+ * PDSFS_PASSWORD for serve while running `pdsfs status`). A flag the command does not take still
+ * fails `.strict()`.
  */
 export function dropSettingsOfOtherCommands(argv: Record<string, unknown>, yargs?: unknown): void {
   const declared = (yargs as OptionsOwner | undefined)?.getOptions().key;
   if (!declared) return;
   const fromFile = loaded.get(configFileOf(argv))?.options ?? {};
-  for (const name of Object.keys(OPTIONS)) {
-    if (name in declared || argv[name] === undefined) continue;
-    const value = JSON.stringify(argv[name]);
+  const fromEnv = Object.keys(process.env).filter((v) => v.startsWith('PDSFS_')).map(optionOfEnv);
+  for (const name of new Set([...Object.keys(OPTIONS), ...Object.keys(fromFile), ...fromEnv])) {
+    // yargs keeps an undeclared setting under its camelCase key only.
+    const value = argv[name] ?? argv[camelCase(name)];
+    if (name in declared || camelCase(name) in declared || value === undefined) continue;
     const env = process.env[envName(name)];
-    const cameFromFile = name in fromFile && JSON.stringify(fromFile[name]) === value;
-    const cameFromEnv = env !== undefined && String(argv[name]) === env;
+    const cameFromFile = name in fromFile && JSON.stringify(fromFile[name]) === JSON.stringify(value);
+    const cameFromEnv = env !== undefined && String(value) === env;
     if (cameFromFile || cameFromEnv) {
       delete argv[name];
       delete argv[camelCase(name)];

@@ -95,6 +95,12 @@ describe('configuration precedence', { concurrency: true }, () => {
     writeJson(defaultFile, { port: 1234, share: ['s1'] });
     const run = await pdsfs(['logout'], home, { PDSFS_HOST: '127.0.0.2' });
     assert.equal(run.code, 0, run.stderr);
+    // Multi-word names (yargs keeps them camelCased) and serve's own PDSFS_PASSWORD, outside the table.
+    const env = { PDSFS_CACHE_DIR: path.join(home, 'c'), PDSFS_LOG_LEVEL: 'warn', PDSFS_READ_ONLY: 'true', PDSFS_PASSWORD: 'x' };
+    for (const args of [['logout'], ['config', 'path']]) {
+      const other = await pdsfs(args, home, env);
+      assert.equal(other.code, 0, `${args.join(' ')}: ${other.stderr}`);
+    }
     const typo = await pdsfs(['logout', '--port', '1'], home);
     assert.notEqual(typo.code, 0, 'a flag the command does not take is still refused');
   });
