@@ -113,6 +113,21 @@ test('X-OC-Mtime on PUT sets the mtime (rclone, Nextcloud clients)', async () =>
   assert.equal((await s.started.vfs.stat(`${dir}/synced.txt`)).mtime, 1_700_000_000_000);
 });
 
+test("rclone's PROPPATCH of DAV:lastmodified (Unix seconds) with oc:checksums sets the mtime", async () => {
+  assert.equal((await s.request('PUT', P('/rclone.txt'), { body: 'from rclone' })).status, 201);
+  const body = `<?xml version="1.0" encoding="utf-8" ?>
+<D:propertyupdate xmlns:D="DAV:" xmlns:oc="http://owncloud.org/ns"><D:set><D:prop>
+<lastmodified xmlns="DAV:">1600000000</lastmodified>
+<oc:checksums><oc:checksum>SHA1:0123</oc:checksum></oc:checksums>
+</D:prop></D:set></D:propertyupdate>`;
+  const r = await s.request('PROPPATCH', P('/rclone.txt'), { body });
+  assert.equal(r.status, 207);
+  assert.ok(!/HTTP\/1.1 (4|5)\d\d/.test(r.text), r.text);
+  assert.equal((await s.started.vfs.stat(`${dir}/rclone.txt`)).mtime, 1_600_000_000_000);
+  const props = await s.request('PROPFIND', P('/rclone.txt'), { headers: { depth: '0' } });
+  assert.match(props.text, /<D:getlastmodified>Sun, 13 Sep 2020 12:26:40 GMT</);
+});
+
 test('listings and Finder probe bursts are answered from the cache, with no call per child', async () => {
   const many = `${dir}/many`;
   assert.equal((await s.request('MKCOL', s.href(many))).status, 201);

@@ -10,12 +10,25 @@ import { hrefOf } from '../request-path.js';
 import type { DavResource } from '../resources.js';
 import { MultistatusWriter, responseXml } from '../xml/multistatus.js';
 import { childElements, isElement, parseXml, textOf, XmlSyntaxError } from '../xml/xml-reader.js';
-import { DAV_NS, MS_NS, element, serializeNodes } from '../xml/xml-writer.js';
+import { DAV_NS, MS_NS, OC_NS, element, serializeNodes } from '../xml/xml-writer.js';
 import { MAX_XML_BODY } from './propfind.js';
 
 type Instruction = { set: DeadProp; text: string } | { remove: PropName };
 
-const MTIME_PROPS = new Set([keyOf({ ns: DAV_NS, name: 'getlastmodified' }), keyOf({ ns: MS_NS, name: 'Win32LastModifiedTime' })]);
+// rclone (owncloud/nextcloud vendors) sets DAV:lastmodified in Unix seconds, often with oc:checksums.
+const UNIX_MTIME = keyOf({ ns: DAV_NS, name: 'lastmodified' });
+const MTIME_PROPS = new Set([
+  keyOf({ ns: DAV_NS, name: 'getlastmodified' }),
+  UNIX_MTIME,
+  keyOf({ ns: MS_NS, name: 'Win32LastModifiedTime' }),
+]);
+/** Accepted and not stored: PDS computes the SHA-1 itself, and oc:checksums shows that one. */
+const CLIENT_CHECKSUMS = keyOf({ ns: OC_NS, name: 'checksums' });
+
+/** An HTTP date, an ISO date, or Unix seconds; NaN otherwise. */
+function parseMtime(text: string): number {
+  return /^\d+$/.test(text) ? Number(text) * 1000 : Date.parse(text);
+}
 
 export const proppatch: DavHandler = async (r, s) => {
   assertWritable(s);
@@ -30,9 +43,10 @@ export const proppatch: DavHandler = async (r, s) => {
   for (const ins of instructions) {
     const p = 'set' in ins ? ins.set : ins.remove;
     const isMtime = MTIME_PROPS.has(keyOf(p));
-    if (isLiveProp(p) && !(isMtime && 'set' in ins)) report(p, 403);
+    if ('set' in ins && keyOf(p) === CLIENT_CHECKSUMS) report(p, 200);
+    else if (isLiveProp(p) && !(isMtime && 'set' in ins)) report(p, 403);
     else if (isMtime && 'set' in ins) {
-      const value = Date.parse(ins.text);
+      const value = parseMtime(ins.text);
       if (Number.isNaN(value)) report(p, 409);
       else (mtime = { prop: p, value }), report(p, 200);
     } else report(p, 200);
@@ -46,7 +60,8 @@ export const proppatch: DavHandler = async (r, s) => {
     for (const x of statuses.values()) if (x.status === 200) x.status = 424;
   } else {
     // DAV:getlastmodified is live (it is the mtime); everything else, Win32 times included, is kept.
-    s.store.patchProps(r.path, instructions.filter((i) => !('set' in i && isLiveProp(i.set))).map((i) => ('set' in i ? { set: i.set } : i)));
+    const kept = (p: PropName) => !isLiveProp(p) && keyOf(p) !== UNIX_MTIME;
+    s.store.patchProps(r.path, instructions.filter((i) => !('set' in i && !kept(i.set))).map((i) => ('set' in i ? { set: i.set } : i)));
   }
   const byStatus = new Map<number, string[]>();
   for (const { prop, status } of statuses.values()) byStatus.set(status, [...(byStatus.get(status) ?? []), element(prop.ns, prop.name)]);
