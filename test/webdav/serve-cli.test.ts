@@ -15,7 +15,11 @@ interface Running {
   url: string;
   user: string;
   password: string;
+  /** Whether the password was printed (only when generated). */
+  printed: boolean;
 }
+
+const credentialsFile = (home: string) => path.join(home, '.config', 'pdsfs', 'webdav-credentials.json');
 
 function start(home: string): Promise<Running> {
   const env = { PATH: process.env.PATH, HOME: home, NODE_OPTIONS: '' };
@@ -30,10 +34,12 @@ function start(home: string): Promise<Running> {
       out += c;
       const url = /WebDAV server: (\S+)/.exec(out)?.[1];
       const user = /^user: (\S+)$/m.exec(out)?.[1];
-      const password = /^password: (\S+)$/m.exec(out)?.[1];
-      if (url && user && password && out.includes('webdav-credentials.json')) {
+      const shown = /^password: (.+)$/m.exec(out)?.[1];
+      if (url && user && shown && out.includes('webdav-credentials.json')) {
+        // Printed when generated; later starts point at the file instead.
+        const password = shown.startsWith('the one generated') ? (JSON.parse(fs.readFileSync(credentialsFile(home), 'utf8')) as { password: string }).password : shown;
         child.removeAllListeners('exit');
-        resolve({ child, url, user, password });
+        resolve({ child, url, user, password, printed: password === shown });
       }
     });
   });
@@ -58,7 +64,8 @@ test('pdsfs serve: generated login, working server, clean stop, same login next 
   const first = await start(home);
   t.after(() => first.child.kill('SIGKILL'));
   assert.match(first.url, /^http:\/\/127\.0\.0\.1:\d+\/$/);
-  const creds = path.join(home, '.config', 'pdsfs', 'webdav-credentials.json');
+  const creds = credentialsFile(home);
+  assert.equal(first.printed, true);
   assert.equal(fs.statSync(creds).mode & 0o777, 0o600);
   assert.deepEqual(JSON.parse(fs.readFileSync(creds, 'utf8')), { user: first.user, password: first.password });
 
@@ -73,6 +80,7 @@ test('pdsfs serve: generated login, working server, clean stop, same login next 
   const second = await start(home);
   t.after(() => second.child.kill('SIGKILL'));
   assert.equal(second.password, first.password);
+  assert.equal(second.printed, false, 'the stored password is not printed again');
   assert.equal(await (await dav(second, 'GET', `${drive}from-cli.txt`)).text(), 'persisted');
   assert.equal(await stop(second), 0);
 });

@@ -70,8 +70,9 @@ function resolveAuth(argv: Record<string, unknown>): { auth: AuthConfig; login: 
     return { auth: { user, password }, login: `user: ${user}\n` };
   }
   const { credentials, created } = loadOrCreateCredentials(CREDENTIALS_FILE);
-  const note = created ? 'generated and saved in' : 'from';
-  return { auth: credentials, login: `user: ${credentials.user}\npassword: ${credentials.password}\n(${note} ${CREDENTIALS_FILE})\n` };
+  // The password is printed only when it is made, so service logs (journald) never hold it.
+  if (!created) return { auth: credentials, login: `user: ${credentials.user}\npassword: the one generated at first start (in ${CREDENTIALS_FILE})\n` };
+  return { auth: credentials, login: `user: ${credentials.user}\npassword: ${credentials.password}\n(generated and saved in ${CREDENTIALS_FILE})\n` };
 }
 
 function readTls(argv: Record<string, unknown>): { cert: Buffer; key: Buffer } | undefined {
