@@ -1,6 +1,7 @@
 // `pdsfs share create|list|info|update|cancel|save`: share links from the command line. Works on the
 // same source as serve/mount (without --endpoint: the embedded local PDS server's store in
 // --data-dir). Tables for people, --json for scripts; a failure names the problem and exits 1.
+import { progressReporter, type ProgressReporter } from '../../control/progress.js';
 import type { Argv, CommandModule, Options } from 'yargs';
 import { type App, createApp } from '../../app.js';
 import { appOptionsFromArgv } from '../../config/app-options-from-argv.js';
@@ -101,8 +102,11 @@ const infoCommand: CommandModule = {
 
 const updateCommand: CommandModule = {
   command: 'update <id>',
-  describe: 'Change the password, expiration, name or description of a share link',
-  builder: (y) => y.positional('id', { type: 'string', describe: 'Share id' }).options({ ...SOURCE_OPTIONS, ...SETTING_OPTIONS, json: JSON_OPTION }),
+  describe: 'Change the password, expiration, name, description or uploads (--creatable) of a share link',
+  builder: (y) =>
+    y
+      .positional('id', { type: 'string', describe: 'Share id' })
+      .options({ ...SOURCE_OPTIONS, ...SETTING_OPTIONS, name: { ...SETTING_OPTIONS.name, describe: 'Share name' }, json: JSON_OPTION }),
   handler: (argv) =>
     withApp(argv, `update ${idOf(argv)}`, async (app) => {
       const view = shareLinkView(await updateShare(app, idOf(argv), settingsOf(argv)));
@@ -132,14 +136,16 @@ const saveCommand: CommandModule = {
       .options({ ...SOURCE_OPTIONS, json: JSON_OPTION }),
   handler: (argv) =>
     withApp(argv, 'save', async (app) => {
-      let shown = false;
+      // One bar (or plain lines off a terminal) per folder copy the server runs.
+      let bar: { name: string; reporter: ProgressReporter } | undefined;
       const progress = (name: string, done: number, total: number) => {
-        shown = true;
-        const line = `copying ${name}: ${done}/${total} entries`;
-        process.stderr.write(process.stderr.isTTY ? `\r${line}` : `${line}\n`);
+        if (bar?.name !== name) {
+          bar?.reporter.stop();
+          bar = { name, reporter: progressReporter(`copying ${name} (entries)`, total) };
+        }
+        bar.reporter.update(done, { total });
       };
-      const saved = await saveFromShare(app, String(argv.share), String(argv.src), String(argv.dest), progress);
-      if (shown && process.stderr.isTTY) process.stderr.write('\n');
+      const saved = await saveFromShare(app, String(argv.share), String(argv.src), String(argv.dest), progress).finally(() => bar?.reporter.stop());
       return argv.json ? json(saved) : saved.map((s) => `saved ${s.kind === 'dir' ? 'folder' : 'file'} ${s.path}`).join('\n') || 'the share is empty: nothing saved';
     }),
 };
