@@ -34,6 +34,9 @@ export function toStat(node: NodeInfo, own: Ownership): FuseStat {
   };
 }
 
+/** Linux's NAME_MAX, which statfs reports: the longest name the mount creates (PDS itself allows 1024 bytes). */
+export const NAME_MAX = 255;
+
 /** What df shows when the drive has no quota. */
 export const UNLIMITED_BYTES = 2 ** 50;
 const MAX_U32 = 0xffffffff;
@@ -57,7 +60,7 @@ export function toStatfs(space: SpaceInfo): FuseStatfs {
     favail: 1e9,
     fsid: 0,
     flag: 0,
-    namemax: 255,
+    namemax: NAME_MAX,
   };
 }
 

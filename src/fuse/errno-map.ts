@@ -53,6 +53,12 @@ export class ErrnoMapper {
         return errno;
       }
     }
+    // The cache disk is full (a staging write or SQLite) and the error reached us untranslated.
+    const code = (err as { code?: unknown } | null | undefined)?.code;
+    if (code === 'ENOSPC' || code === 'EDQUOT' || code === 'SQLITE_FULL') {
+      this.logger.debug({ op, path, code }, 'fuse op failed: cache disk full');
+      return ERRNO.ENOSPC;
+    }
     const kind = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
     if (!this.seen.has(kind)) {
       // Bounded: a flood of distinct messages must not grow memory.

@@ -6,7 +6,7 @@ import type { FuseOps } from 'fuse-native';
 import { VfsError } from '../vfs/errors.js';
 import type { NodeInfo, OpenFlags, Vfs } from '../vfs/types.js';
 import type { Logger } from '../shared/logger.js';
-import { decodeOpenFlags, toStat, toStatfs, type Ownership } from './attrs.js';
+import { decodeOpenFlags, NAME_MAX, toStat, toStatfs, type Ownership } from './attrs.js';
 import { ERRNO, ErrnoMapper, LOCAL_ERRNO } from './errno-map.js';
 import { HandleTable, isHiddenName, type OpenEntry } from './handle-table.js';
 import { XATTR_NAMESPACE, xattrNames, xattrValue } from './xattrs.js';
@@ -27,6 +27,20 @@ const TIME_LIMIT_MS: Readonly<Record<string, number>> = { write: 120_000, flush:
 const DEFAULT_TIME_LIMIT_MS = 30_000;
 
 const CREATE_FLAGS: OpenFlags = { read: true, write: true, create: true, truncate: true };
+
+/** fuse-native copies each readdir name into a 1024-byte C buffer: a longer one would arrive cut short. */
+const MAX_LISTED_NAME_BYTES = 1023;
+
+/**
+ * Checks a name the mount is asked to create: at most the NAME_MAX that statfs reports, so what the
+ * mount creates can be copied anywhere, and valid UTF-8. fuse-native decodes paths with U+FFFD for
+ * bytes that are not UTF-8, so "a\xffb" and "a\xfeb" would both become the one file "a\ufffdb".
+ */
+function checkNewName(p: string): void {
+  const name = path.posix.basename(p);
+  if (Buffer.byteLength(name) > NAME_MAX) throw new VfsError('ENAMETOOLONG', `name is longer than ${NAME_MAX} bytes`, p);
+  if (name.includes('\ufffd')) throw new VfsError('EINVAL', 'name is not valid UTF-8', p);
+}
 
 export function createOps(vfs: Vfs, handles: HandleTable, opts: OpsOptions): FuseOps {
   const errors = new ErrnoMapper(opts.logger);
@@ -77,7 +91,12 @@ export function createOps(vfs: Vfs, handles: HandleTable, opts: OpsOptions): Fus
     getattr: (p, cb) => reply('getattr', p, cb, async () => toStat(await statOf(p), opts.own)),
 
     readdir: (p, cb) =>
-      reply('readdir', p, cb, async () => ['.', '..', ...(await vfs.readdir(p)).map((n) => n.name)]),
+      reply('readdir', p, cb, async () => {
+        const names = (await vfs.readdir(p)).map((n) => n.name);
+        const listable = names.filter((n) => Buffer.byteLength(n) <= MAX_LISTED_NAME_BYTES);
+        if (listable.length < names.length) opts.logger.warn({ path: p, skipped: names.length - listable.length }, 'names over 1023 bytes cannot be listed through FUSE');
+        return ['.', '..', ...listable];
+      }),
 
     access: (p, mode, cb) =>
       reply('access', p, cb, async () => {
@@ -95,7 +114,10 @@ export function createOps(vfs: Vfs, handles: HandleTable, opts: OpsOptions): Fus
       }, releaseLate),
 
     create: (p, _mode, cb) =>
-      reply('create', p, cb, async () => handles.add(await vfs.open(p, CREATE_FLAGS), CREATE_FLAGS, p).fd, releaseLate),
+      reply('create', p, cb, async () => {
+        checkNewName(p);
+        return handles.add(await vfs.open(p, CREATE_FLAGS), CREATE_FLAGS, p).fd;
+      }, releaseLate),
 
     read: (p, fd, buf, len, pos, cb) =>
       count('read', p, cb, async () => {
@@ -159,12 +181,14 @@ export function createOps(vfs: Vfs, handles: HandleTable, opts: OpsOptions): Fus
           handles.hide(from, to);
           return;
         }
+        checkNewName(to);
         await vfs.rename(from, to, { overwrite: true });
         handles.renamed(from, to);
       }),
 
     mkdir: (p, _mode, cb) =>
       reply('mkdir', p, cb, async () => {
+        checkNewName(p);
         await vfs.mkdir(p);
       }),
 
@@ -193,6 +217,7 @@ export function createOps(vfs: Vfs, handles: HandleTable, opts: OpsOptions): Fus
     mknod: (p, mode, _dev, cb) =>
       reply('mknod', p, cb, async () => {
         if ((mode & fsc.S_IFMT) !== fsc.S_IFREG) throw new VfsError('EPERM', 'only regular files', p);
+        checkNewName(p);
         const handle = await vfs.open(p, { read: false, write: true, create: true, exclusive: true });
         await handle.release();
       }),

@@ -10,7 +10,8 @@ export interface FileOwner {
   readRemote(file: OpenFile, into: Buffer, position: number, length: number, readerId: string): Promise<number>;
   /** The staging copy of the file, created (with the remote content unless `empty`) on first use. */
   stage(file: OpenFile, empty: boolean): Promise<NonNullable<OpenFile['staged']>>;
-  waitForDirtyRoom(file: OpenFile): Promise<void>;
+  /** Waits while dirty bytes are at their bound; ENOSPC when the cache disk cannot take `bytes` more. */
+  roomFor(file: OpenFile, bytes: number): Promise<void>;
   commit(file: OpenFile): Promise<void>;
   closeFile(file: OpenFile, handle: { writer: boolean; readerId: string }): Promise<void>;
   info(file: OpenFile, path: string): Promise<NodeInfo>;
@@ -42,7 +43,7 @@ export class VfsFileHandle implements FileHandle {
   async write(from: Buffer, position: number, length: number): Promise<number> {
     this.check();
     if (!this.flags.write) throw new VfsError('EBADF', 'file not open for writing', this.path);
-    await this.owner.waitForDirtyRoom(this.file);
+    await this.owner.roomFor(this.file, Math.min(length, from.length));
     const staged = await this.owner.stage(this.file, false);
     const at = this.flags.append ? staged.size : position;
     const n = await staged.write(from, 0, Math.min(length, from.length), at);

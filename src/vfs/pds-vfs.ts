@@ -10,7 +10,7 @@ import type { StagingFiles } from '../cache/staging/staging-files.js';
 import { ChangePoller } from './change-poller.js';
 import { type VfsContext, type VfsOptions, writableVolume } from './context.js';
 import { DirCache } from './dir-cache.js';
-import { VfsError } from './errors.js';
+import { toVfsError, VfsError } from './errors.js';
 import { VfsFileHandle, type FileOwner } from './file-handle.js';
 import { KeyedLock } from './keyed-lock.js';
 import { validateName } from './names.js';
@@ -304,15 +304,18 @@ export class PdsVfs implements Vfs, FileOwner {
     );
   }
 
-  async waitForDirtyRoom(file: OpenFile): Promise<void> {
+  async roomFor(file: OpenFile, bytes: number): Promise<void> {
     const { journal, opts } = this.ctx;
     for (;;) {
       const { pendingFiles, pendingBytes } = journal.stats();
       const mine = file.row && file.row.state !== 'open' ? 1 : 0;
-      if (pendingBytes <= opts.maxDirtyBytes || pendingFiles - mine <= 0) return;
+      if (pendingBytes <= opts.maxDirtyBytes || pendingFiles - mine <= 0) break;
       this.ctx.writeback.kick();
       await new Promise((r) => setTimeout(r, 100));
     }
+    await this.ctx.staging.space.claim(bytes).catch((err: unknown) => {
+      throw toVfsError(err);
+    });
   }
 
   async commit(file: OpenFile): Promise<void> {

@@ -25,6 +25,9 @@ export interface WritebackOptions {
   now?: () => number;
 }
 
+/** Delay before retrying after a local failure (a crashed upload, a journal that cannot be written). */
+const CRASH_RETRY_MS = 1000;
+
 const RETRYABLE = new Set(['EAGAIN', 'EIO', 'ETIMEDOUT', 'EBUSY']);
 
 export class Writeback {
@@ -60,8 +63,21 @@ export class Writeback {
     this.kick();
   }
 
-  /** Re-examines the queue now (after a commit, rename or delay change). */
+  /**
+   * Re-examines the queue now (after a commit, rename or delay change). Never throws: when the
+   * journal cannot be read or written (a full disk), it logs and looks again a little later.
+   */
   kick(): void {
+    try {
+      this.scan();
+    } catch (err) {
+      this.o.logger.error({ err }, 'write-back: cannot read or update the upload queue; trying again shortly');
+      clearTimeout(this.timer);
+      this.timer = setTimeout(() => this.kick(), CRASH_RETRY_MS).unref();
+    }
+  }
+
+  private scan(): void {
     if (this.closed) return;
     clearTimeout(this.timer);
     this.timer = undefined;
@@ -152,7 +168,12 @@ export class Writeback {
     const ctrl = new AbortController();
     this.o.journal.update(row.id, { state: 'uploading' });
     const done = this.upload(row.id, ctrl.signal)
-      .catch((err) => this.o.logger.error({ err, name: row.name }, 'write-back crashed'))
+      .catch((err) => {
+        this.o.logger.error({ err, name: row.name }, 'write-back crashed');
+        // Back in the queue (later), rather than "uploading" until the next start.
+        this.o.journal.update(row.id, { state: 'dirty', notBefore: this.now() + CRASH_RETRY_MS });
+      })
+      .catch((err) => this.o.logger.error({ err, name: row.name }, 'write-back could not requeue the file; it is retried at the next start'))
       .finally(() => {
         this.running.delete(row.id);
         this.progress.delete(row.id);

@@ -2,12 +2,13 @@
 // as a chunked HTTPMethod (so webdav-server never buffers the body itself). A handler answers by
 // writing the response or by throwing: HttpError for protocol answers, VfsError or a webdav-server
 // singleton for everything else (mapped through error-map.ts). A thrown error never escapes.
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:http';
 import type { Logger } from 'pino';
 import { v2 as dav } from 'webdav-server';
+import { VfsError } from '../vfs/errors.js';
 import type { Vfs } from '../vfs/types.js';
 import type { DavStore } from './dav-store.js';
-import { statusOf } from './error-map.js';
+import { isLocalDiskFull, statusOf } from './error-map.js';
 import type { LockTable } from './lock-table.js';
 import type { RequestTarget } from './request-path.js';
 import type { DavResources } from './resources.js';
@@ -86,10 +87,18 @@ function respondError(r: DavRequest, err: unknown, logger: Logger): void {
   }
   r.res.statusCode = status;
   const condition = err instanceof HttpError ? err.condition : undefined;
-  const body = condition ? `${XML_DECL}<D:error xmlns:D="DAV:">${element(DAV_NS, condition)}</D:error>` : '';
+  const body = condition ? `${XML_DECL}<D:error xmlns:D="DAV:">${element(DAV_NS, condition)}</D:error>` : `${messageOf(err, status)}\n`;
   r.res.setHeader('Content-Type', condition ? 'application/xml; charset=utf-8' : 'text/plain; charset=utf-8');
   r.res.setHeader('Content-Length', Buffer.byteLength(body));
   r.res.end(body);
+}
+
+/** A one-line reason for the client. Unexpected (5xx) errors only name their status: their text may hold local details. */
+function messageOf(err: unknown, status: number): string {
+  if (isLocalDiskFull(err)) return 'insufficient storage: the cache disk is full';
+  const known = err instanceof HttpError || status < 500 || VfsError.is(err, 'ENOSPC');
+  const text = known && err instanceof Error ? err.message : (STATUS_CODES[status] ?? 'error');
+  return text.replace(/[\r\n]+/g, ' ');
 }
 
 /** Reads a whole request body, refusing more than `limit` bytes with 413. */

@@ -1,8 +1,8 @@
 // Our node:http handler in front of webdav-server. Per request, inside one error boundary: decode and
 // validate the URL (400 for malformed encodings and traversal attempts), answer OPTIONS on any path
-// without authentication, require Basic credentials for everything else, then hand over to
-// webdav-server's dispatcher. With Expect: 100-continue the credentials are checked before the
-// client is told to send its body.
+// without authentication, 501 to methods we do not implement, require Basic credentials for
+// everything else, then hand over to webdav-server's dispatcher. With Expect: 100-continue the
+// credentials are checked before the client is told to send its body.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { v2 as dav } from 'webdav-server';
@@ -12,6 +12,7 @@ import { BadPathError, parseRequestTarget } from './request-path.js';
 
 const ALL_METHODS = 'OPTIONS, GET, HEAD, PUT, DELETE, PROPFIND, PROPPATCH, MKCOL, COPY, MOVE, LOCK, UNLOCK';
 const READ_METHODS = 'OPTIONS, GET, HEAD, PROPFIND';
+const KNOWN_METHODS = new Set(ALL_METHODS.split(', '));
 
 export interface FrontDoorDeps {
   auth: Authenticator;
@@ -42,6 +43,10 @@ export function createFrontDoor(deps: FrontDoorDeps): FrontDoor {
   const route = (req: IncomingMessage, res: ServerResponse, continued: boolean) => {
     // OPTIONS touches nothing, so it needs neither a valid path nor credentials ("OPTIONS *" included).
     if (req.method === 'OPTIONS') return options(res, deps.readOnly);
+    if (!KNOWN_METHODS.has(req.method ?? '')) {
+      res.setHeader('Allow', deps.readOnly ? READ_METHODS : ALL_METHODS);
+      return plain(res, 501, `method ${req.method} is not supported`);
+    }
     let target;
     try {
       target = parseRequestTarget(req.url ?? '');

@@ -7,20 +7,35 @@
 import { v2 as dav } from 'webdav-server';
 import { VfsError } from '../vfs/errors.js';
 import type { Vfs } from '../vfs/types.js';
-import { toDavError, type ErrorContext } from './error-map.js';
+import { HttpError } from './dav-method.js';
+import { statusOfDavError, toDavError, type ErrorContext } from './error-map.js';
 import type { DavResources } from './resources.js';
 
 type Callback<T> = (error?: Error, data?: T) => void;
 
-function answer<T>(callback: Callback<T>, work: () => Promise<T>, context: ErrorContext = {}): void {
+// webdav-server turns errors into statuses by singleton identity, which drops the VfsError's own
+// message ("name is longer than 1024 bytes"); it is kept per request here and put back for 4xx.
+const causes = new WeakMap<dav.RequestContext, VfsError>();
+
+function answer<T>(callback: Callback<T>, work: () => Promise<T>, context: ErrorContext = {}, ctx?: dav.RequestContext): void {
   work().then(
     (value) => callback(undefined, value),
-    (err: unknown) => callback(toDavError(err, context)),
+    (err: unknown) => {
+      if (ctx && err instanceof VfsError) causes.set(ctx, err);
+      callback(toDavError(err, context));
+    },
   );
 }
 
-function promised<T>(call: (cb: Callback<T>) => void): Promise<T> {
-  return new Promise((resolve, reject) => call((e, v) => (e ? reject(e) : resolve(v as T))));
+function promised<T>(ctx: dav.RequestContext, call: (cb: Callback<T>) => void): Promise<T> {
+  causes.delete(ctx);
+  return new Promise<T>((resolve, reject) => call((e, v) => (e ? reject(e) : resolve(v as T)))).catch((err: unknown) => {
+    const cause = causes.get(ctx);
+    const status = err instanceof Error ? statusOfDavError(err) : undefined;
+    // ResourceAlreadyExists stays itself (handlers compare it by identity); a missing parent says so.
+    if (!cause || status === undefined || status >= 500 || err === dav.Errors.ResourceAlreadyExists || err === dav.Errors.IntermediateResourceMissing) throw err;
+    throw new HttpError(status, cause.message);
+  });
 }
 
 export class VfsFileSystem extends dav.FileSystem {
@@ -35,21 +50,21 @@ export class VfsFileSystem extends dav.FileSystem {
   // ---- the promise API the method handlers use (through webdav-server's checks) ----
 
   mkcol(ctx: dav.RequestContext, path: string): Promise<void> {
-    return promised((cb) => this.create(ctx, path, dav.ResourceType.Directory, false, cb));
+    return promised(ctx, (cb) => this.create(ctx, path, dav.ResourceType.Directory, false, cb));
   }
 
   remove(ctx: dav.RequestContext, path: string): Promise<void> {
-    return promised((cb) => this.delete(ctx, path, -1, cb));
+    return promised(ctx, (cb) => this.delete(ctx, path, -1, cb));
   }
 
   /** Resolves to true when an existing destination was replaced. */
   moveTo(ctx: dav.RequestContext, from: string, to: string, overwrite: boolean): Promise<boolean> {
-    return promised((cb) => this.move(ctx, from, to, overwrite, cb));
+    return promised(ctx, (cb) => this.move(ctx, from, to, overwrite, cb));
   }
 
   /** Depth 0 copies a collection without its members. Resolves to true when the destination was replaced. */
   copyTo(ctx: dav.RequestContext, from: string, to: string, overwrite: boolean, depth: 0 | -1): Promise<boolean> {
-    return promised((cb) => this.copy(ctx, from, to, overwrite, depth, cb));
+    return promised(ctx, (cb) => this.copy(ctx, from, to, overwrite, depth, cb));
   }
 
   // ---- webdav-server hooks ----
@@ -72,11 +87,11 @@ export class VfsFileSystem extends dav.FileSystem {
   protected override _create(path: dav.Path, info: dav.CreateInfo, callback: Callback<void>): void {
     // Only collections are created through webdav-server; files are created by the PUT handler.
     if (!info.type.isDirectory) return callback(dav.Errors.InvalidOperation);
-    answer(callback, async () => void (await this.vfs.mkdir(path.toString())), { creating: true });
+    answer(callback, async () => void (await this.vfs.mkdir(path.toString())), { creating: true }, info.context);
   }
 
-  protected override _delete(path: dav.Path, _info: dav.DeleteInfo, callback: Callback<void>): void {
-    answer(callback, () => this.vfs.remove(path.toString(), { recursive: true }));
+  protected override _delete(path: dav.Path, info: dav.DeleteInfo, callback: Callback<void>): void {
+    answer(callback, () => this.vfs.remove(path.toString(), { recursive: true }), {}, info.context);
   }
 
   protected override _move(from: dav.Path, to: dav.Path, info: dav.MoveInfo, callback: Callback<boolean>): void {
@@ -88,6 +103,7 @@ export class VfsFileSystem extends dav.FileSystem {
         return replaced;
       },
       { creating: true },
+      info.context,
     );
   }
 
@@ -102,6 +118,7 @@ export class VfsFileSystem extends dav.FileSystem {
         return replaced;
       },
       { creating: true },
+      info.context,
     );
   }
 

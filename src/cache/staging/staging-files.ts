@@ -7,6 +7,7 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { DiskReserve } from './disk-reserve.js';
 
 export interface ReceivedFile {
   path: string;
@@ -18,9 +19,12 @@ export interface ReceivedFile {
 export class StagingFiles {
   readonly recoveryDir: string;
 
+  readonly space: DiskReserve;
+
   /** `dir` is <cacheDir>/staging; recovery goes next to it. */
-  constructor(readonly dir: string) {
+  constructor(readonly dir: string, reserveBytes?: number) {
     this.recoveryDir = path.join(path.dirname(dir), 'recovery');
+    this.space = new DiskReserve(path.dirname(dir), reserveBytes);
   }
 
   /** A new empty file with a unique name. */
@@ -43,11 +47,13 @@ export class StagingFiles {
     const hash = createHash('sha1');
     let size = 0;
     try {
+      const space = this.space;
       const sink = new Writable({
         write(chunk: Buffer, _enc, done) {
           hash.update(chunk);
-          writeFully(handle, chunk, size).then(() => done(), done);
+          const at = size;
           size += chunk.length;
+          space.claim(chunk.length).then(() => writeFully(handle, chunk, at)).then(() => done(), done);
         },
       });
       await pipeline(src, sink);

@@ -64,6 +64,8 @@ async function putVfs(r: DavRequest, s: DavServices, expected: number | undefine
     await handle.release();
   } finally {
     if (!committed) {
+      // Free the staged bytes first: on a full disk, the removal's own metadata write needs that room.
+      await handle.truncate(0).catch(() => undefined);
       // Unlink before the last close, so the staged bytes are dropped rather than queued for upload.
       await s.vfs.remove(staging).catch(() => undefined);
       await handle.release().catch(() => undefined);
