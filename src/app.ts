@@ -103,17 +103,19 @@ function connectToSource(opts: AppOptions, embedded: Emulator | undefined, logge
     });
   }
   if (opts.jwt) return connectPds({ endpoint: opts.endpoint!, jwt: opts.jwt, logger });
-  if (opts.accessToken) return connectPds({ endpoint: opts.endpoint!, accessToken: opts.accessToken, logger });
   if (opts.refreshToken && opts.clientId) {
+    // An access token given too is used until it is rejected; the refresh token then renews it.
     return connectPds({
       endpoint: opts.endpoint!,
       refreshToken: opts.refreshToken,
+      ...(opts.accessToken ? { accessToken: opts.accessToken } : {}),
       clientId: opts.clientId,
       ...(opts.clientSecret ? { clientSecret: opts.clientSecret } : {}),
       ...(opts.onRefreshToken ? { onRefreshToken: opts.onRefreshToken } : {}),
       logger,
     });
   }
+  if (opts.accessToken) return connectPds({ endpoint: opts.endpoint!, accessToken: opts.accessToken, logger });
   throw new VfsError('EACCES', 'no credentials: give --access-token, or --refresh-token with --client-id (or run pdsfs login)');
 }
 

@@ -3,6 +3,7 @@
 import type { AsyncResult, CheckNameMode, DownloadUrlResponse, FileStatus, FileType, Paged, PdsFile } from './wire-types.js';
 import type { CallAuth, PdsHttp } from './http.js';
 import { paginate } from './paging.js';
+import { doneEarlier, isNotFound, retryAmbiguous } from './ambiguous-retry.js';
 
 /** Which volume a request addresses: a drive (bearer) or a share link (x-share-token). */
 export type Scope = { drive_id: string; share_id?: undefined } | { share_id: string; drive_id?: undefined };
@@ -117,8 +118,21 @@ export class FilesApi {
     return this.http.call('/v2/file/update', req, { auth: scopeAuth(req), idempotent: true, signal });
   }
 
+  /**
+   * Retried after a lost answer too: when the retry is refused, the file is looked up, and if it
+   * already sits where it was going, the lost attempt did the move.
+   */
   move(req: MoveFileRequest, signal?: AbortSignal): Promise<AsyncResult> {
-    return this.http.call('/v2/file/move', req, { signal });
+    return retryAmbiguous(this.http.retry, async (ambiguous) => {
+      try {
+        return await this.http.call<AsyncResult>('/v2/file/move', req, { signal });
+      } catch (err) {
+        if (!ambiguous) throw err;
+        const f = await this.get({ drive_id: req.to_drive_id ?? req.drive_id, file_id: req.file_id }, signal).catch(() => undefined);
+        if (f && f.parent_file_id === req.to_parent_file_id && (req.new_name === undefined || f.name === req.new_name)) return { domain_id: f.domain_id, drive_id: f.drive_id, file_id: f.file_id };
+        throw err;
+      }
+    }, signal);
   }
 
   /** From a share (share_id) into a drive this sends both the share token and the bearer. */
@@ -126,8 +140,12 @@ export class FilesApi {
     return this.http.call('/v2/file/copy', req, { auth: scopeAuth(req), signal });
   }
 
+  /** Retried after a lost answer too: NotFound on the retry means the lost attempt deleted it. */
   delete(req: DeleteFileRequest, signal?: AbortSignal): Promise<AsyncResult> {
-    return this.http.call('/v2/file/delete', req, { signal });
+    return retryAmbiguous(this.http.retry, (ambiguous) => this.http.call<AsyncResult>('/v2/file/delete', req, { signal }).catch((err: unknown) => {
+      if (ambiguous && isNotFound(err)) return doneEarlier(req);
+      throw err;
+    }), signal);
   }
 
   getDownloadUrl(req: GetDownloadUrlRequest, signal?: AbortSignal): Promise<DownloadUrlResponse> {

@@ -2,12 +2,17 @@
 import type { AsyncResult, Paged, PdsFile } from './wire-types.js';
 import type { PdsHttp } from './http.js';
 import { paginate } from './paging.js';
+import { doneEarlier, isNotFound, retryAmbiguous } from './ambiguous-retry.js';
 
 export class RecycleBinApi {
   constructor(private readonly http: PdsHttp) {}
 
+  /** Retried after a lost answer too: NotFound on the retry means the lost attempt trashed it. */
   trash(req: { drive_id: string; file_id: string }, signal?: AbortSignal): Promise<AsyncResult> {
-    return this.http.call('/v2/recyclebin/trash', req, { signal });
+    return retryAmbiguous(this.http.retry, (ambiguous) => this.http.call<AsyncResult>('/v2/recyclebin/trash', req, { signal }).catch((err: unknown) => {
+      if (ambiguous && isNotFound(err)) return doneEarlier(req);
+      throw err;
+    }), signal);
   }
 
   /** Newest trashed first. */

@@ -2,6 +2,7 @@
 import type { CreateFileRequest, CreateFileResponse, GetUploadUrlResponse, ListUploadedPartsResponse, PdsFile } from './wire-types.js';
 import type { PdsHttp } from './http.js';
 import { scopeAuth, type Scope } from './api-files.js';
+import { retryAmbiguous } from './ambiguous-retry.js';
 
 export type GetUploadUrlRequest = Scope & { file_id: string; upload_id: string; part_info_list: { part_number: number }[] };
 
@@ -21,6 +22,20 @@ export class UploadsApi {
   create(req: CreateFileRequest, signal?: AbortSignal): Promise<CreateFileResponse> {
     return this.http.call('/v2/file/create', req, { auth: scopeAuth(req), signal });
   }
+
+  /**
+   * Creates a folder (check_name_mode refuse), also retrying ambiguous failures (5xx, reset,
+   * timeout): the first request may have created the folder before its answer was lost, so when a
+   * retry finds the name taken, `adopted` says the existing entry may be ours (callers check it is
+   * a folder). Without a lost answer, `exist` is reported as the server gave it.
+   */
+  createFolder(req: CreateFileRequest & { type: 'folder' }, signal?: AbortSignal): Promise<CreateFileResponse & { adopted: boolean }> {
+    return retryAmbiguous(this.http.retry, async (ambiguous) => {
+      const r = await this.create(req, signal);
+      return { ...r, adopted: ambiguous && !!r.exist };
+    }, signal);
+  }
+
 
   getUploadUrl(req: GetUploadUrlRequest, signal?: AbortSignal): Promise<GetUploadUrlResponse> {
     return this.http.call('/v2/file/get_upload_url', req, { auth: scopeAuth(req), idempotent: true, signal });

@@ -11,9 +11,14 @@ export const JWT_BEARER_GRANT = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
 export class OAuthApi {
   constructor(private readonly http: PdsHttp) {}
 
-  /** Any grant. Not idempotent: a refresh rotates the refresh token, so only unsent requests are retried. */
+  /**
+   * Any grant, retried after transient failures (5xx, 429, reset, timeout) too. A refresh rotates
+   * the refresh token, yet repeating it is safe: if the lost attempt had rotated the token, the
+   * repeat fails as invalid, which is where not repeating would leave us anyway; otherwise it works.
+   * Without the retry, one injected 5xx on the token endpoint failed a start-up or a user's call.
+   */
   token(form: Record<string, string | undefined>, signal?: AbortSignal): Promise<PdsToken> {
-    return this.http.call<PdsToken>('/v2/oauth/token', form, { auth: 'none', form: true, signal });
+    return this.http.call<PdsToken>('/v2/oauth/token', form, { auth: 'none', form: true, idempotent: true, signal });
   }
 
   refresh(req: { refreshToken: string; clientId: string; clientSecret?: string }, signal?: AbortSignal): Promise<PdsToken> {

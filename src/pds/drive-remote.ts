@@ -23,9 +23,11 @@ export class DriveRemote extends ScopedRemote implements Remote {
 
   createDir(parentId: string, name: string): Promise<RemoteEntry> {
     return this.guard(async () => {
-      const r = await this.client.uploads.create({ drive_id: this.driveId, parent_file_id: parentId, name, type: 'folder', check_name_mode: 'refuse' });
-      if (r.exist) throw new VfsError('EEXIST', `${name} already exists`);
-      return this.get(r.file_id);
+      const r = await this.client.uploads.createFolder({ drive_id: this.driveId, parent_file_id: parentId, name, type: 'folder', check_name_mode: 'refuse' });
+      if (r.exist && !r.adopted) throw new VfsError('EEXIST', `${name} already exists`);
+      const entry = await this.get(r.file_id);
+      if (entry.kind !== 'dir') throw new VfsError('EEXIST', `${name} already exists`);
+      return entry;
     });
   }
 

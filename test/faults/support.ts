@@ -23,8 +23,8 @@ export const MiB = 1024 * 1024;
 /** The faults of the whole suite (retryAfterMs short, so 429s cost little time). */
 export const FAULTS = { rate5xx: 0.05, rate429: 0.02, latencyMs: 20, dropRate: 0.02, retryAfterMs: 200 };
 export const TOKEN_TTL_SEC = 60;
-/** Size of the big file per front-end; PDSFS_FAULT_BIG_MiB overrides (2 GiB by default). */
-export const BIG_BYTES = Number(process.env.PDSFS_FAULT_BIG_MiB ?? 2048) * MiB;
+/** Size of the big file per front-end; FAULTS_BIG_MIB overrides (2 GiB by default; not PDSFS_*, which the CLI would take for an option). */
+export const BIG_BYTES = Number(process.env.FAULTS_BIG_MIB ?? 2048) * MiB;
 export const TREE_FILES = 2000;
 
 export interface FaultyServer {
@@ -32,6 +32,8 @@ export interface FaultyServer {
   driveId: string;
   /** A PDS client of the test's own (refresh-token credentials), retrying through the faults. */
   api: PdsClient;
+  /** oauth/token requests the server received so far (failed ones included), all clients together. */
+  tokenGrants(): number;
   /** Writes a pdsfs config file (0600) with the endpoint and a fresh refresh token of the dev user. */
   writeConfig(file: string): Promise<void>;
   close(): Promise<void>;
@@ -45,6 +47,7 @@ export async function startFaultyServer(): Promise<FaultyServer> {
     emu,
     driveId: own.drive_id,
     api,
+    tokenGrants: () => emu.emu.stats.requests['/v2/oauth/token'] ?? 0,
     async writeConfig(file) {
       const a = emu.emu.devAccount();
       const config = { endpoint: emu.endpoint, 'refresh-token': a.refresh_token, 'client-id': a.client_id, 'client-secret': a.client_secret };
@@ -200,6 +203,13 @@ export async function serverTree(server: FaultyServer, folderPath: string): Prom
 
 // ---- pdsfs daemons ----
 
+/** The status of the daemon running on a cache dir (what `pdsfs status --json` prints). */
+export async function daemonStatus(cacheDir: string): Promise<DaemonStatus> {
+  const [d] = await runningDaemons(cacheDir);
+  if (!d) throw new Error(`no daemon answers on ${cacheDir}`);
+  return d.status;
+}
+
 /** Polls the daemon's control socket (what `pdsfs status --json` reads) until no upload is pending. */
 export async function waitUploaded(cacheDir: string, limitMs: number): Promise<DaemonStatus> {
   const until = Date.now() + limitMs;
@@ -252,7 +262,7 @@ export async function startServe(server: FaultyServer, config: string, cacheDir:
     [
       path.join(REPO, 'bin', 'pdsfs'), 'serve', '--port', '0', '--endpoint', server.emu.endpoint, '--config', config,
       '--cache-dir', cacheDir, '--drive', server.driveId, '--user', DAV_USER, '--password', DAV_PASSWORD,
-      '--log-level', 'warn', '--cache-max-size', '256M', ...args,
+      '--log-level', 'warn', ...args,
     ],
     { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] },
   );
@@ -348,7 +358,3 @@ export async function dav(method: string, url: string): Promise<number> {
   await res.arrayBuffer();
   return res.status;
 }
-
-/** Seconds since t0 (performance.now()), and MiB/s or items/s helpers for the figures. */
-export const seconds = (t0: number): number => (performance.now() - t0) / 1000;
-export const rate = (amount: number, secs: number): string => (amount / secs).toFixed(1);
