@@ -58,18 +58,20 @@ export class MetadataStore {
 
   constructor(private readonly cache: CacheDb) {
     const db = cache.db;
+    // INDEXED BY: without ANALYZE statistics SQLite prefers the primary key (volume = ?) for these and
+    // scans every node of the volume, which made each lookup cost O(entries) (ls -lR went quadratic).
     this.q = {
       get: db.prepare(`SELECT ${NODE_COLUMNS} FROM nodes WHERE volume = ? AND id = ?`),
-      children: db.prepare(`SELECT ${NODE_COLUMNS} FROM nodes WHERE volume = ? AND parent_id = ? ORDER BY name_nfc, id`),
-      childIds: db.prepare('SELECT id FROM nodes WHERE volume = ? AND parent_id = ?').pluck(),
-      lookup: db.prepare(`SELECT ${NODE_COLUMNS} FROM nodes WHERE volume = ? AND parent_id = ? AND name_nfc = ? ORDER BY id`),
+      children: db.prepare(`SELECT ${NODE_COLUMNS} FROM nodes INDEXED BY nodes_by_parent WHERE volume = ? AND parent_id = ? ORDER BY name_nfc, id`),
+      childIds: db.prepare('SELECT id FROM nodes INDEXED BY nodes_by_parent WHERE volume = ? AND parent_id = ?').pluck(),
+      lookup: db.prepare(`SELECT ${NODE_COLUMNS} FROM nodes INDEXED BY nodes_by_parent WHERE volume = ? AND parent_id = ? AND name_nfc = ? ORDER BY id`),
       upsert: db.prepare(
         `INSERT OR REPLACE INTO nodes (${NODE_COLUMNS}, name_nfc)
          VALUES (@volume, @id, @parentId, @name, @kind, @size, @mtime, @ctime, @revision, @contentHash, @nameNfc)`,
       ),
       subtree: db.prepare(
         `WITH RECURSIVE sub(id) AS (
-           SELECT ? UNION SELECT n.id FROM sub CROSS JOIN nodes n WHERE n.volume = ? AND n.parent_id = sub.id
+           SELECT ? UNION SELECT n.id FROM sub CROSS JOIN nodes n INDEXED BY nodes_by_parent WHERE n.volume = ? AND n.parent_id = sub.id
          ) SELECT id FROM sub`,
       ).pluck(),
       deleteNode: db.prepare('DELETE FROM nodes WHERE volume = ? AND id = ?'),
