@@ -1,7 +1,9 @@
 // Runs `pdsfs mount` as a child process so a hung FUSE request can never hang the test runner, and
 // makes sure every mount is gone when the tests end (even when the runner is interrupted).
 // Beware: when the local PDS server runs in the test process, node:fs calls on the mount occupy its
-// libuv pool while they wait for the server; run parallel I/O on the mount in child processes.
+// libuv pool while they wait for the server; run parallel I/O on the mount in child processes, and
+// never spawn a child with its cwd on the mount (spawn blocks this process until the child's chdir,
+// which needs the server): cd inside a shell instead.
 import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
 import { constants as fsc, accessSync } from 'node:fs';
 import fs from 'node:fs/promises';
@@ -63,12 +65,20 @@ function forceUnmount(mnt: string): void {
   }
 }
 
-process.on('exit', () => {
+function cleanUp(): void {
   for (const m of live) {
     m.child.kill('SIGKILL');
     forceUnmount(m.mnt);
   }
-});
+}
+process.on('exit', cleanUp);
+// The test runner cancels a file that runs past its time limit with a signal, which skips 'exit'.
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.once(signal, () => {
+    cleanUp();
+    process.kill(process.pid, signal);
+  });
+}
 
 export async function startMount(source: MountSource, mnt: string, args: string[] = []): Promise<MountProcess> {
   // Defaults for tests; args may override each (yargs would turn a repeated flag into an array).

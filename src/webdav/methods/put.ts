@@ -14,6 +14,8 @@ import { checkPreconditions } from '../lock-guard.js';
 import { baseName, joinPath, parentOf } from '../request-path.js';
 import { quotedEtag } from '../resources.js';
 
+/** Body bytes read and dropped after a failed write before the connection is cut instead. */
+const MAX_DISCARD = 64 * 1024 * 1024;
 const WRITE_BATCH = 1024 * 1024;
 
 export const put: DavHandler = async (r, s) => {
@@ -82,8 +84,12 @@ async function putLocal(r: DavRequest, s: DavServices, expected: number | undefi
   s.store.putSidecar(r.path, body, mtime ?? Date.now());
 }
 
-/** Streams the body into the handle; returns the byte count. */
-async function receive(req: IncomingMessage, handle: FileHandle): Promise<number> {
+/**
+ * Streams the body into the handle; returns the byte count. When a write fails (a full disk), the
+ * rest of the body is read and dropped (up to MAX_DISCARD), so the client reads the error answer
+ * instead of a connection reset in the middle of its upload.
+ */
+function receive(req: IncomingMessage, handle: FileHandle): Promise<number> {
   let position = 0;
   let batch: Buffer[] = [];
   let batchBytes = 0;
@@ -98,13 +104,38 @@ async function receive(req: IncomingMessage, handle: FileHandle): Promise<number
       position += n;
     }
   };
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    batch.push(chunk);
-    batchBytes += chunk.length;
-    if (batchBytes >= WRITE_BATCH) await flush();
-  }
-  if (batchBytes > 0) await flush();
-  return position;
+  return new Promise<number>((resolve, reject) => {
+    let failed = false;
+    let dropped = 0;
+    const fail = (err: unknown) => {
+      failed = true;
+      batch = [];
+      req.resume();
+      reject(err);
+    };
+    // Writes run one after another; the body is paused while one runs.
+    let writing: Promise<void> = Promise.resolve();
+    req.on('data', (chunk: Buffer) => {
+      if (failed) {
+        dropped += chunk.length;
+        if (dropped > MAX_DISCARD) req.socket.destroy();
+        return;
+      }
+      batch.push(chunk);
+      batchBytes += chunk.length;
+      if (batchBytes < WRITE_BATCH) return;
+      req.pause();
+      writing = writing.then(flush).then(() => void req.resume());
+      writing.catch(fail);
+    });
+    req.once('end', () => {
+      if (failed) return;
+      writing = writing.then(() => (batchBytes > 0 ? flush() : undefined));
+      writing.then(() => resolve(position), fail);
+    });
+    req.once('error', fail);
+    req.once('aborted', () => fail(new Error('the client aborted the upload')));
+  });
 }
 
 /** Content-Length when given, else Finder's X-Expected-Entity-Length; undefined for a bare chunked body. */
