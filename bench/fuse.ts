@@ -152,7 +152,7 @@ async function main(): Promise<void> {
     await fs.rm(work, { recursive: true, force: true });
   }
   printTable(`FUSE mount, ${sizeMiB} MiB file`, rows);
-  console.log('results:', await writeResults('fuse', { sizeMiB, listEntries, treeFiles, rows }));
+  console.log('results:', await writeResults(sizeMiB === 1024 ? 'fuse' : `fuse-${sizeMiB}MiB`, { sizeMiB, listEntries, treeFiles, rows }));
 }
 
 await main();
