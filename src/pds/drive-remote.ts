@@ -22,13 +22,7 @@ export class DriveRemote extends ScopedRemote implements Remote {
   }
 
   createDir(parentId: string, name: string): Promise<RemoteEntry> {
-    return this.guard(async () => {
-      const r = await this.client.uploads.createFolder({ drive_id: this.driveId, parent_file_id: parentId, name, type: 'folder', check_name_mode: 'refuse' });
-      if (r.exist && !r.adopted) throw new VfsError('EEXIST', `${name} already exists`);
-      const entry = await this.get(r.file_id);
-      if (entry.kind !== 'dir') throw new VfsError('EEXIST', `${name} already exists`);
-      return entry;
-    });
+    return this.guard(() => this.makeFolder(parentId, name));
   }
 
   upload(parentId: string, name: string, localPath: string, size: number, opts: UploadOptions = {}): Promise<RemoteEntry> {

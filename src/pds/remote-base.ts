@@ -1,6 +1,7 @@
 // What DriveRemote and ShareRemote share: reads over one scope (drive or share link) and the
 // conversion of every PDS failure into a VfsError at this boundary.
 import { PassThrough, pipeline, type Readable } from 'node:stream';
+import { VfsError } from '../vfs/errors.js';
 import type { RemoteEntry } from '../vfs/remote.js';
 import type { PdsClient } from './client.js';
 import type { Scope } from './api-files.js';
@@ -40,6 +41,15 @@ export abstract class ScopedRemote {
       });
       return out;
     });
+  }
+
+  /** A new folder in this scope; an existing entry of that name is EEXIST (unless a lost attempt of ours made it). */
+  protected async makeFolder(parentId: string, name: string): Promise<RemoteEntry> {
+    const r = await this.client.uploads.createFolder({ ...this.scope, parent_file_id: parentId, name, type: 'folder', check_name_mode: 'refuse' });
+    if (r.exist && !r.adopted) throw new VfsError('EEXIST', `${name} already exists`);
+    const entry = await this.get(r.file_id);
+    if (entry.kind !== 'dir') throw new VfsError('EEXIST', `${name} already exists`);
+    return entry;
   }
 
   protected async guard<T>(fn: () => Promise<T>): Promise<T> {

@@ -117,11 +117,7 @@ export class ShareRemote extends ScopedRemote implements Remote {
     if (this.capabilities.readOnly) return readOnly();
     return this.guard(async () => {
       this.refuseRoot(parentId);
-      const r = await this.client.uploads.createFolder({ share_id: this.shareId, parent_file_id: parentId, name, type: 'folder', check_name_mode: 'refuse' });
-      if (r.exist && !r.adopted) throw new VfsError('EEXIST', `${name} already exists`);
-      const entry = await this.get(r.file_id);
-      if (entry.kind !== 'dir') throw new VfsError('EEXIST', `${name} already exists`);
-      return entry;
+      return this.makeFolder(parentId, name);
     });
   }
 
