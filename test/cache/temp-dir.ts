@@ -9,9 +9,10 @@ export function makeTempDir(prefix = 'pdsfs-cache-'): { dir: string; remove: () 
   return { dir, remove: () => fs.rmSync(dir, { recursive: true, force: true }) };
 }
 
-/** A temp dir removed when the test ends. */
+/** A temp dir removed when the test ends, and again at exit (a late background block write may recreate it). */
 export function tempDir(t: TestContext, prefix?: string): string {
   const { dir, remove } = makeTempDir(prefix);
   t.after(remove);
+  process.once('exit', remove);
   return dir;
 }
