@@ -9,10 +9,14 @@ export function makeTempDir(prefix = 'pdsfs-cache-'): { dir: string; remove: () 
   return { dir, remove: () => fs.rmSync(dir, { recursive: true, force: true }) };
 }
 
-/** A temp dir removed when the test ends, and again at exit (a late background block write may recreate it). */
+// Removed again at exit: a late background block write may recreate a dir after its test ended.
+const atExit: (() => void)[] = [];
+process.once('exit', () => atExit.forEach((remove) => remove()));
+
+/** A temp dir removed when the test ends. */
 export function tempDir(t: TestContext, prefix?: string): string {
   const { dir, remove } = makeTempDir(prefix);
   t.after(remove);
-  process.once('exit', remove);
+  atExit.push(remove);
   return dir;
 }
