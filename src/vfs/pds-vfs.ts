@@ -1,7 +1,6 @@
 // The VFS core: one filesystem model over all volumes, used by both front-ends. Metadata comes from
 // the SQLite cache (kept current by the change feed or TTLs), reads from the block cache, writes go
 // to staging files with a journal row and are uploaded by write-back.
-import { Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import type { BlockCache } from '../cache/blocks/block-cache.js';
 import type { Journal, JournalRow } from '../cache/metadata/journal.js';
@@ -17,7 +16,8 @@ import { validateName } from './names.js';
 import type { Namespace } from './namespace.js';
 import { InodeTable, nodeInfo } from './node-info.js';
 import { OpenFile, OpenFiles } from './open-file.js';
-import type { RemoteEntry, SpaceInfo } from './remote.js';
+import { remoteContent } from './remote-content.js';
+import type { SpaceInfo } from './remote.js';
 import { Resolver, type VNode } from './resolver.js';
 import { StagedFile } from './staged-file.js';
 import { copyNode, removeNode, renameNode, RowHolds } from './tree-ops.js';
@@ -259,7 +259,7 @@ export class PdsVfs implements Vfs, FileOwner {
     }
     const entry = file.entry!;
     const oldKey = OpenFiles.keyOf(file.volume.id, entry.id, undefined);
-    const stagingPath = empty || entry.size === 0 ? await staging.create() : await staging.fromStream(this.contentOf(file, entry));
+    const stagingPath = empty || entry.size === 0 ? await staging.create() : await staging.fromStream(remoteContent(this.ctx.blocks, file.volume, entry));
     file.row = journal.add({
       volume: file.volume.id,
       parentId: entry.parentId,
@@ -276,32 +276,6 @@ export class PdsVfs implements Vfs, FileOwner {
     this.ctx.openFiles.rekey(oldKey, OpenFiles.keyOf(file.volume.id, undefined, file.row.id));
     file.staged = await StagedFile.open(stagingPath);
     return file.staged;
-  }
-
-  /**
-   * A remote file's content read through the block cache: blocks already cached (an editor usually
-   * reads a file before writing it) are not downloaded again, and read-ahead fetches in parallel.
-   */
-  private contentOf(file: OpenFile, entry: RemoteEntry): Readable {
-    const { blocks } = this.ctx;
-    const cached = { volume: file.volume.id, fileId: entry.id, revision: entry.revision, size: entry.size };
-    const readerId = `stage-${file.volume.id}-${entry.id}-${Date.now()}`;
-    return Readable.from(
-      (async function* () {
-        try {
-          for (let pos = 0; pos < entry.size; ) {
-            const chunk = Buffer.allocUnsafe(Math.min(blocks.blockSize, entry.size - pos));
-            const n = await blocks.read(cached, chunk, pos, chunk.length, readerId);
-            if (n === 0) throw new VfsError('EIO', `the remote content ended at ${pos} of ${entry.size} bytes`);
-            yield n === chunk.length ? chunk : chunk.subarray(0, n);
-            pos += n;
-          }
-        } finally {
-          blocks.forgetReader(readerId);
-        }
-      })(),
-      { objectMode: false },
-    );
   }
 
   async roomFor(file: OpenFile, bytes: number): Promise<void> {

@@ -8,6 +8,7 @@ import { type VfsContext, writableVolume } from './context.js';
 import { VfsError } from './errors.js';
 import { validateName } from './names.js';
 import { OpenFiles } from './open-file.js';
+import { remoteContent } from './remote-content.js';
 import type { RemoteEntry } from './remote.js';
 import type { VNode } from './resolver.js';
 import { StagedFile } from './staged-file.js';
@@ -25,6 +26,11 @@ export class RowHolds {
       if (!node?.row || this.releases.has(node.row.id)) return node;
       this.releases.set(node.row.id, await this.ctx.writeback.hold(node.row.id));
     }
+  }
+
+  /** Holds a pending row found under `node`; undefined when it was uploaded (and removed) meanwhile. */
+  holdRow(node: VNode, row: JournalRow): Promise<VNode | undefined> {
+    return this.settle(async () => (this.ctx.journal.get(row.id) ? { ...node, row } : undefined));
   }
 
   release(): void {
@@ -166,7 +172,7 @@ async function copy(ctx: VfsContext, holds: RowHolds, from: string, to: string, 
   // Files inside still waiting for upload are not on the server yet: hold them so none lands midway,
   // copy what the server has, then add the pending ones to the copy.
   const pending = src.kind === 'dir' ? pendingUnder(ctx, srcVolume, entry.id) : [];
-  for (const p of pending) await holds.settle(async () => (ctx.journal.get(p.row.id) ? { ...src, row: p.row } : undefined));
+  for (const p of pending) await holds.holdRow(src, p.row);
   const copied = await placeOver(ctx, t, (name) => srcVolume.remote.copy(entry.id, t.parent.id!, name, t.volume.remote));
   ctx.dirs.put(t.volume, copied);
   for (const p of pending) {
@@ -207,7 +213,7 @@ async function remove(ctx: VfsContext, holds: RowHolds, path: string, opts: { re
       // An open handle keeps reading what it opened (POSIX unlink-while-open): give it a private copy.
       if (open.row) open.staged = await StagedFile.open(open.row.stagingPath);
       else if (node.entry && node.entry.size > 0) {
-        open.staged = await StagedFile.open(await ctx.staging.fromStream(await volume.remote.openRange(node.entry, 0, node.entry.size - 1)));
+        open.staged = await StagedFile.open(await ctx.staging.fromStream(remoteContent(ctx.blocks, volume, node.entry)));
       }
     }
     await dropRow(ctx, node);
@@ -222,7 +228,7 @@ async function remove(ctx: VfsContext, holds: RowHolds, path: string, opts: { re
   const children = await ctx.resolver.children(node);
   if (children.length > 0 && !opts.recursive) throw new VfsError('ENOTEMPTY', 'directory not empty', path);
   for (const { row } of pendingUnder(ctx, volume, node.id!)) {
-    const held = await holds.settle(async () => (ctx.journal.get(row.id) ? { ...node, row } : undefined));
+    const held = await holds.holdRow(node, row);
     if (held) await dropRow(ctx, held);
   }
   await discard(ctx, volume, node.id!, opts.permanent);
