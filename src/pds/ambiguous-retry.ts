@@ -2,6 +2,7 @@
 // sent leaves it unknown whether the server applied it; the retry then runs with `ambiguous` set, so
 // the caller can tell "already done by the lost attempt" (e.g. NotFound on a repeated delete) from a
 // real failure.
+import { vfsCodeOf } from './error-map.js';
 import { PdsError } from './errors.js';
 import type { AsyncResult } from './wire-types.js';
 import { retryDelay, type RetryOptions, shouldRetry, sleep } from './retry.js';
@@ -19,12 +20,18 @@ export async function retryAmbiguous<T>(retry: RetryOptions, attempt: (ambiguous
   }
 }
 
-/** A NotFound answer (the file is not there, e.g. a lost attempt already removed it). */
-export function isNotFound(err: unknown): boolean {
-  return err instanceof PdsError && (err.status === 404 || err.code.startsWith('NotFound'));
+/**
+ * A removal (trash, delete) retried after a lost answer too: NotFound on a retry means the lost
+ * attempt already removed the file, so it counts as done; a NotFound on the first attempt is real.
+ */
+export function removeOnce(retry: RetryOptions, req: { drive_id: string; file_id: string }, remove: () => Promise<AsyncResult>, signal?: AbortSignal): Promise<AsyncResult> {
+  return retryAmbiguous(retry, (ambiguous) => remove().catch((err: unknown) => {
+    if (ambiguous && isNotFound(err)) return { domain_id: '', drive_id: req.drive_id, file_id: req.file_id };
+    throw err;
+  }), signal);
 }
 
-/** The answer for a removal a lost attempt already did: nothing left to wait for. */
-export function doneEarlier(req: { drive_id?: string; file_id: string }): AsyncResult {
-  return { domain_id: '', drive_id: req.drive_id ?? '', file_id: req.file_id };
+/** Gone, as the one PDS error table reads it (NotFound.*, a file already in the recycle bin, 404). */
+function isNotFound(err: unknown): boolean {
+  return err instanceof PdsError && vfsCodeOf(err) === 'ENOENT';
 }

@@ -3,7 +3,7 @@
 import type { AsyncResult, CheckNameMode, DownloadUrlResponse, FileStatus, FileType, Paged, PdsFile } from './wire-types.js';
 import type { CallAuth, PdsHttp } from './http.js';
 import { paginate } from './paging.js';
-import { doneEarlier, isNotFound, retryAmbiguous } from './ambiguous-retry.js';
+import { removeOnce, retryAmbiguous } from './ambiguous-retry.js';
 
 /** Which volume a request addresses: a drive (bearer) or a share link (x-share-token). */
 export type Scope = { drive_id: string; share_id?: undefined } | { share_id: string; drive_id?: undefined };
@@ -140,13 +140,11 @@ export class FilesApi {
     return this.http.call('/v2/file/copy', req, { auth: scopeAuth(req), signal });
   }
 
-  /** Retried after a lost answer too: NotFound on the retry means the lost attempt deleted it. */
+  /** Retried after a lost answer too (see removeOnce). */
   delete(req: DeleteFileRequest, signal?: AbortSignal): Promise<AsyncResult> {
-    return retryAmbiguous(this.http.retry, (ambiguous) => this.http.call<AsyncResult>('/v2/file/delete', req, { signal }).catch((err: unknown) => {
-      if (ambiguous && isNotFound(err)) return doneEarlier(req);
-      throw err;
-    }), signal);
+    return removeOnce(this.http.retry, req, () => this.http.call<AsyncResult>('/v2/file/delete', req, { signal }), signal);
   }
+
 
   getDownloadUrl(req: GetDownloadUrlRequest, signal?: AbortSignal): Promise<DownloadUrlResponse> {
     return this.http.call('/v2/file/get_download_url', req, { auth: scopeAuth(req), idempotent: true, signal });

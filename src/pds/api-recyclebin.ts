@@ -2,18 +2,16 @@
 import type { AsyncResult, Paged, PdsFile } from './wire-types.js';
 import type { PdsHttp } from './http.js';
 import { paginate } from './paging.js';
-import { doneEarlier, isNotFound, retryAmbiguous } from './ambiguous-retry.js';
+import { removeOnce } from './ambiguous-retry.js';
 
 export class RecycleBinApi {
   constructor(private readonly http: PdsHttp) {}
 
-  /** Retried after a lost answer too: NotFound on the retry means the lost attempt trashed it. */
+  /** Retried after a lost answer too (see removeOnce). */
   trash(req: { drive_id: string; file_id: string }, signal?: AbortSignal): Promise<AsyncResult> {
-    return retryAmbiguous(this.http.retry, (ambiguous) => this.http.call<AsyncResult>('/v2/recyclebin/trash', req, { signal }).catch((err: unknown) => {
-      if (ambiguous && isNotFound(err)) return doneEarlier(req);
-      throw err;
-    }), signal);
+    return removeOnce(this.http.retry, req, () => this.http.call<AsyncResult>('/v2/recyclebin/trash', req, { signal }), signal);
   }
+
 
   /** Newest trashed first. */
   list(req: { drive_id: string; limit?: number; marker?: string }, signal?: AbortSignal): Promise<Paged<PdsFile>> {
