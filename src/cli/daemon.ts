@@ -3,7 +3,7 @@
 // and the shutdown sequence: stop the front-end, drain uploads with progress, close.
 import type { Arguments } from 'yargs';
 import { type App, createApp } from '../app.js';
-import { appOptionsFromArgv } from '../config/app-options-from-argv.js';
+import { appOptionsFromArgv, loggerOptionsFromArgv } from '../config/app-options-from-argv.js';
 import { createRecordingLogger } from '../control/log-events.js';
 import { drainProgress } from '../control/progress.js';
 import { type ControlServer, startControl } from '../control/server.js';
@@ -18,7 +18,7 @@ export interface Daemon {
 }
 
 export function daemonLogger(argv: Arguments): Logger {
-  return createRecordingLogger({ level: String(argv['log-level']), ...(typeof argv['log-file'] === 'string' ? { file: argv['log-file'] } : {}) });
+  return createRecordingLogger(loggerOptionsFromArgv(argv));
 }
 
 export async function openDaemon(argv: Arguments, logger: Logger): Promise<Daemon> {

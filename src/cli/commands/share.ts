@@ -4,7 +4,7 @@
 import { progressReporter, type ProgressReporter } from '../../control/progress.js';
 import type { Argv, CommandModule, Options } from 'yargs';
 import { type App, createApp } from '../../app.js';
-import { appOptionsFromArgv } from '../../config/app-options-from-argv.js';
+import { appOptionsFromArgv, loggerOptionsFromArgv } from '../../config/app-options-from-argv.js';
 import { OPTIONS, optionsFor } from '../../config/options.js';
 import { createLogger } from '../../shared/logger.js';
 import { explain } from '../../shares/errors.js';
@@ -50,7 +50,7 @@ function settingsOf(argv: Args): ShareSettings {
 
 /** Builds the app, runs `work`, prints its answer; on failure prints the problem and sets exit code 1. */
 async function withApp(argv: Args, what: string, work: (app: App) => Promise<string>): Promise<void> {
-  const logger = createLogger({ level: String(argv['log-level']), ...(typeof argv['log-file'] === 'string' ? { file: argv['log-file'] } : {}) });
+  const logger = createLogger(loggerOptionsFromArgv(argv));
   let app: App | undefined;
   try {
     app = await createApp(appOptionsFromArgv(argv, logger), { logger });
