@@ -2,7 +2,7 @@
 // equal Fuse.<NAME> (test/fuse/errno-map.test.ts checks every entry against the binding) but come from
 // os.constants so this table loads without the native binding.
 import os from 'node:os';
-import { VfsError, type VfsCode } from '../vfs/errors.js';
+import { isDiskFull, VfsError, type VfsCode } from '../vfs/errors.js';
 import type { Logger } from '../shared/logger.js';
 
 const E = os.constants.errno;
@@ -54,9 +54,8 @@ export class ErrnoMapper {
       }
     }
     // The cache disk is full (a staging write or SQLite) and the error reached us untranslated.
-    const code = (err as { code?: unknown } | null | undefined)?.code;
-    if (code === 'ENOSPC' || code === 'EDQUOT' || code === 'SQLITE_FULL') {
-      this.logger.debug({ op, path, code }, 'fuse op failed: cache disk full');
+    if (isDiskFull(err)) {
+      this.logger.debug({ op, path, code: (err as { code: string }).code }, 'fuse op failed: cache disk full');
       return ERRNO.ENOSPC;
     }
     const kind = err instanceof Error ? `${err.name}: ${err.message}` : String(err);

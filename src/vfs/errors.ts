@@ -27,11 +27,16 @@ export class VfsError extends Error {
 // Local errors that mean the cache disk is full (SQLite says so in its own words).
 const DISK_FULL = new Set(['ENOSPC', 'EDQUOT', 'SQLITE_FULL']);
 
+/** A Node write or SQLite error saying the cache disk is full (not yet a VfsError). */
+export function isDiskFull(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null | undefined)?.code;
+  return typeof code === 'string' && DISK_FULL.has(code);
+}
+
 /** Wraps anything thrown below the VFS into a VfsError (a full disk is ENOSPC; unknown errors EIO). */
 export function toVfsError(err: unknown, path?: string): VfsError {
   if (err instanceof VfsError) return err;
   const message = err instanceof Error ? err.message : String(err);
-  const code = (err as { code?: unknown } | null)?.code;
-  if (typeof code === 'string' && DISK_FULL.has(code)) return new VfsError('ENOSPC', `the cache disk is full: ${message}`, path, { cause: err });
+  if (isDiskFull(err)) return new VfsError('ENOSPC', `the cache disk is full: ${message}`, path, { cause: err });
   return new VfsError('EIO', message, path, { cause: err });
 }

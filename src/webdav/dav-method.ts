@@ -5,10 +5,10 @@
 import { type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:http';
 import type { Logger } from 'pino';
 import { v2 as dav } from 'webdav-server';
-import { VfsError } from '../vfs/errors.js';
+import { isDiskFull, VfsError } from '../vfs/errors.js';
 import type { Vfs } from '../vfs/types.js';
 import type { DavStore } from './dav-store.js';
-import { isLocalDiskFull, statusOf } from './error-map.js';
+import { statusOf } from './error-map.js';
 import type { LockTable } from './lock-table.js';
 import type { RequestTarget } from './request-path.js';
 import type { DavResources } from './resources.js';
@@ -95,7 +95,7 @@ function respondError(r: DavRequest, err: unknown, logger: Logger): void {
 
 /** A one-line reason for the client. Unexpected (5xx) errors only name their status: their text may hold local details. */
 function messageOf(err: unknown, status: number): string {
-  if (isLocalDiskFull(err)) return 'insufficient storage: the cache disk is full';
+  if (isDiskFull(err)) return 'insufficient storage: the cache disk is full';
   const known = err instanceof HttpError || status < 500 || VfsError.is(err, 'ENOSPC');
   const text = known && err instanceof Error ? err.message : (STATUS_CODES[status] ?? 'error');
   return text.replace(/[\r\n]+/g, ' ');

@@ -3,7 +3,7 @@
 // statuses it has no singleton for (400, 405, 412, 501, 502, 503, 504) get our own singletons,
 // registered once in that table.
 import { v2 as dav } from 'webdav-server';
-import { VfsError, type VfsCode } from '../vfs/errors.js';
+import { isDiskFull, VfsError, type VfsCode } from '../vfs/errors.js';
 
 const E = dav.Errors;
 
@@ -79,18 +79,9 @@ export function toDavError(err: unknown, context: ErrorContext = {}): Error {
     if (err.code === 'ENOENT' && context.creating) return E.IntermediateResourceMissing;
     return VFS_TO_DAV[err.code];
   }
-  if (isLocalDiskFull(err)) return E.InsufficientStorage;
+  if (isDiskFull(err)) return E.InsufficientStorage;
   if (err instanceof Error && statusOfDavError(err) !== undefined) return err;
   return DavErrors.Internal;
-}
-
-/**
- * The cache disk is full: a Node write (ENOSPC, EDQUOT) or SQLite (SQLITE_FULL) error that reached us
- * untranslated. It means 507 like the VFS's own ENOSPC, not 500.
- */
-export function isLocalDiskFull(err: unknown): boolean {
-  const code = (err as { code?: unknown } | null | undefined)?.code;
-  return code === 'ENOSPC' || code === 'EDQUOT' || code === 'SQLITE_FULL';
 }
 
 /** Status of a webdav-server singleton (ours included), or undefined for any other error. */
