@@ -5,7 +5,7 @@ import type { App } from '../app.js';
 import { ShareRemote } from '../pds/share-remote.js';
 import type { RemoteEntry } from '../vfs/remote.js';
 import { VfsError } from '../vfs/errors.js';
-import { nameKey } from '../vfs/names.js';
+import { nameKey } from '../shared/name-key.js';
 import { parseShareSpec } from '../share-volumes.js';
 import { ShareCommandError } from './errors.js';
 import { locateInDrive, namespacePath } from './manage.js';

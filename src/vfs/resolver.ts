@@ -3,7 +3,8 @@
 import type { Journal, JournalRow } from '../cache/metadata/journal.js';
 import type { DirCache } from './dir-cache.js';
 import { VfsError } from './errors.js';
-import { displayNames, joinPath, nameKey, parseDupName, pickByDisplayName, splitPath } from './names.js';
+import { nameKey } from '../shared/name-key.js';
+import { displayNames, joinPath, parseDupName, pickByDisplayName, splitPath } from './names.js';
 import type { Namespace, VirtualDir } from './namespace.js';
 import type { RemoteEntry } from './remote.js';
 import type { Volume } from './volume.js';

@@ -31,7 +31,6 @@ interface NodeRow {
 
 const NODE_COLUMNS = 'volume, id, parent_id, name, kind, size, mtime, ctime, revision, content_hash';
 
-
 function toEntry(row: NodeRow): CachedEntry {
   const entry: CachedEntry = {
     volume: row.volume,
