@@ -240,7 +240,14 @@ export class DiskBlocks {
   }
 }
 
-/** The whole block in as few write calls as the OS allows (fsp.writeFile splits into 512 KiB writes). */
+/**
+ * Bytes per write call. Measured on Linux/ext4: one 4 MiB write() costs the kernel 3-4x the CPU of
+ * eight 512 KiB ones (1.0-1.3 s versus 0.35 s of system time per GiB), which on a busy machine came
+ * straight out of the download a cold read was waiting for.
+ */
+const WRITE_CHUNK = 512 * 1024;
+
+/** The whole block, in WRITE_CHUNK writes. */
 function writeWhole(file: string, data: Buffer): Promise<void> {
   return new Promise((resolve, reject) => {
     fs.open(file, 'w', (openErr, fd) => {
@@ -254,7 +261,7 @@ function writeWhole(file: string, data: Buffer): Promise<void> {
         });
       const step = (): void => {
         if (done >= data.length) return finish(null);
-        fs.write(fd, data, done, data.length - done, done, (err, n) => {
+        fs.write(fd, data, done, Math.min(WRITE_CHUNK, data.length - done), done, (err, n) => {
           if (err) return finish(err);
           done += n;
           step();
