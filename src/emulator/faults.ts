@@ -1,14 +1,16 @@
 // Fault injection for tests: added latency, random 5xx, 429 with a retry hint, and connections
-// dropped mid-body on data transfers. Applied to /v2 calls and data URLs, never to /admin.
+// dropped mid-body on data transfers, downloads that stall mid-body (a peer gone silent). Applied to /v2 calls and data URLs, never to /admin.
 export interface FaultSettings {
   rate5xx: number;
   rate429: number;
   latencyMs: number;
   dropRate: number;
+  /** Share of downloads that send half their bytes, then nothing while the connection stays open. */
+  stallRate: number;
   retryAfterMs: number;
 }
 
-export const DEFAULT_FAULTS: FaultSettings = { rate5xx: 0, rate429: 0, latencyMs: 0, dropRate: 0, retryAfterMs: 1000 };
+export const DEFAULT_FAULTS: FaultSettings = { rate5xx: 0, rate429: 0, latencyMs: 0, dropRate: 0, stallRate: 0, retryAfterMs: 1000 };
 
 /** An injected failure answer. */
 export interface InjectedError {
@@ -67,5 +69,10 @@ export class Faults {
   /** Should this data transfer be cut mid-body? */
   drop(): boolean {
     return this.current.dropRate > 0 && Math.random() < this.current.dropRate;
+  }
+
+  /** Should this download go silent mid-body? */
+  stall(): boolean {
+    return this.current.stallRate > 0 && Math.random() < this.current.stallRate;
   }
 }

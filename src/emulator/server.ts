@@ -64,7 +64,7 @@ async function serve(deps: ServerDeps, req: IncomingMessage, res: ServerResponse
   if (kind === 'data') {
     const drop = deps.faults.drop();
     if (req.method === 'PUT' && url.pathname.startsWith('/data/upload/')) return handlePartPut(deps.ctx, req, res, url, drop);
-    if ((req.method === 'GET' || req.method === 'HEAD') && url.pathname.startsWith('/data/blob/')) return handleBlobRead(deps.ctx, req, res, url, drop);
+    if ((req.method === 'GET' || req.method === 'HEAD') && url.pathname.startsWith('/data/blob/')) return handleBlobRead(deps.ctx, req, res, url, drop ? 'drop' : deps.faults.stall() ? 'stall' : undefined);
     throw new OssError(405, 'MethodNotAllowed', 'The specified method is not allowed against this resource.');
   }
 

@@ -112,6 +112,9 @@ export class Downloader {
           headers: { range: `bytes=${pos}-${end}`, 'accept-encoding': 'identity' },
           responseType: 'stream',
           decompress: false,
+          // -1: the raw response stream. With a limit, axios wraps it in an async generator that
+          // cannot be destroyed while it waits for the server, so a stalled body was never timed out.
+          maxContentLength: -1,
           signal: signal ? AbortSignal.any([signal, headersTimeout.signal]) : headersTimeout.signal,
         });
         clearTimeout(timer);
@@ -138,17 +141,23 @@ export class Downloader {
     return {
       async *[Symbol.asyncIterator]() {
         const it = stream[Symbol.asyncIterator]();
-        for (;;) {
-          // The timer runs only while we wait for the server, not while the consumer holds a chunk.
-          const timer = setTimeout(() => stream.destroy(new PdsError({ status: 0, code: 'ETIMEDOUT', message: 'download stalled' })), idleMs);
-          let step: IteratorResult<unknown>;
-          try {
-            step = await it.next();
-          } finally {
-            clearTimeout(timer);
+        // The timer counts only while we wait for the server, not while the consumer holds a chunk.
+        // One timer, re-armed per chunk (refresh), instead of a new one per 64 KiB chunk.
+        let waiting = false;
+        const timer = setTimeout(() => {
+          if (waiting) stream.destroy(new PdsError({ status: 0, code: 'ETIMEDOUT', message: 'download stalled' }));
+        }, idleMs);
+        try {
+          for (;;) {
+            waiting = true;
+            timer.refresh();
+            const step = await it.next();
+            waiting = false;
+            if (step.done) return;
+            yield step.value;
           }
-          if (step.done) return;
-          yield step.value;
+        } finally {
+          clearTimeout(timer);
         }
       },
     };

@@ -1,4 +1,4 @@
-// Fault injection: 5xx and 429 rates, latency, dropped data transfers, and the /admin API.
+// Fault injection: 5xx and 429 rates, latency, dropped and stalled data transfers, and the /admin API.
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { randomBytes } from 'node:crypto';
@@ -102,6 +102,35 @@ describe('faults', () => {
     assert.equal(full.received, data.length);
   });
 
+  it('stalls downloads mid-body: half the bytes, then silence on an open connection', async () => {
+    e.emu.setFaults({ stallRate: 1 });
+    let got: Buffer[] = [];
+    let received = 0;
+    const req = http.get(url);
+    try {
+      const res = await new Promise<http.IncomingMessage>((resolve) => req.once('response', resolve));
+      e.emu.setFaults({ stallRate: 0 });
+      assert.equal(Number(res.headers['content-length']), data.length);
+      res.on('data', (c: Buffer) => {
+        got.push(c);
+        received += c.length;
+      });
+      // Everything the server will send arrives quickly; then nothing more, and the connection stays up.
+      const ended = new Promise((resolve) => res.once('close', resolve));
+      await new Promise((r) => setTimeout(r, 500));
+      assert.equal(received, data.length / 2);
+      assert.ok(Buffer.concat(got).equals(data.subarray(0, data.length / 2)));
+      assert.equal(res.complete, false);
+      assert.equal(req.destroyed, false, 'the connection is still open');
+      req.destroy();
+      await ended;
+    } finally {
+      e.emu.setFaults({ stallRate: 0 });
+      got = [];
+    }
+    assert.equal((await rawGet(url)).received, data.length, 'later transfers are whole again');
+  });
+
   it('changes faults and reads stats through /admin, which faults never touch', async () => {
     const admin = (method: string, path: string, body?: unknown) =>
       fetch(`${e.endpoint}/admin/${path}`, { method, ...(body ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } } : {}) });
@@ -111,7 +140,7 @@ describe('faults', () => {
     assert.equal((await list()).status, 429);
     const read = await admin('GET', 'faults');
     assert.equal(read.status, 200, 'admin is exempt from faults');
-    assert.deepEqual(await read.json(), { rate5xx: 0, rate429: 1, latencyMs: 0, dropRate: 0, retryAfterMs: 1500 });
+    assert.deepEqual(await read.json(), { rate5xx: 0, rate429: 1, latencyMs: 0, dropRate: 0, stallRate: 0, retryAfterMs: 1500 });
     assert.equal((await admin('POST', 'faults', { rate429: 2 })).status, 400);
     await admin('POST', 'faults', { rate429: 0 });
     assert.equal((await list()).status, 200);

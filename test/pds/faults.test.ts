@@ -1,6 +1,7 @@
-// Injected server trouble (5xx, 429 with a retry hint, connections dropped mid-body): the client
+// Injected server trouble (5xx, 429 with a retry hint, connections dropped or stalled mid-body): the client
 // retries and the bytes that come back are still identical.
 import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
 import { afterEach, test } from 'node:test';
 import { collect } from '../../src/pds/paging.js';
 import { PdsError } from '../../src/pds/errors.js';
@@ -11,7 +12,7 @@ const PART = 64 * 1024;
 const pds = await startPds();
 const drive = { drive_id: pds.driveId };
 
-afterEach(() => pds.emu.setFaults({ rate5xx: 0, rate429: 0, latencyMs: 0, dropRate: 0 }));
+afterEach(() => pds.emu.setFaults({ rate5xx: 0, rate429: 0, latencyMs: 0, dropRate: 0, stallRate: 0 }));
 
 async function uploadAndCompare(size: number, name: string): Promise<void> {
   const local = await randomFile(pds.tmp, size);
@@ -52,6 +53,45 @@ test('a download cut mid-body resumes where it stopped instead of starting over'
   assert.deepEqual(await digest(stream), { sha1: local.sha1, size });
   assert.ok((pds.emu.stats.requests['GET data'] ?? 0) - gets >= 2, 'the first answer was cut');
   assert.ok(pds.emu.stats.bytesDownloaded - served < size * 1.5, 'resumed, not restarted');
+});
+
+test('a download that goes silent mid-body times out and resumes from where it stopped', async () => {
+  const size = PART * 4;
+  const local = await randomFile(pds.tmp, size);
+  const f = await pds.client.uploader.upload({ scope: drive, parentId: 'root', name: 'stall.bin', source: fileSource(local.file, size) });
+  const quick = pds.connect({ download: { idleTimeoutMs: 300 } });
+  try {
+    const gets = pds.emu.stats.requests['GET data'] ?? 0;
+    pds.emu.setFaults({ stallRate: 1 });
+    const t0 = Date.now();
+    const stream = await quick.downloader.openRange({ scope: drive, fileId: f.file_id, revision: f.content_hash ?? '' }, 0, size - 1);
+    pds.emu.setFaults({ stallRate: 0 });
+    assert.deepEqual(await digest(stream), { sha1: local.sha1, size });
+    assert.equal((pds.emu.stats.requests['GET data'] ?? 0) - gets, 2, 'one stalled GET, one resumed GET');
+    assert.ok(Date.now() - t0 >= 300, 'it waited for the idle timeout');
+  } finally {
+    quick.close();
+  }
+});
+
+test('a consumer that holds a chunk longer than the idle timeout is not cut off', async () => {
+  const size = PART * 4;
+  const local = await randomFile(pds.tmp, size);
+  const f = await pds.client.uploader.upload({ scope: drive, parentId: 'root', name: 'slow-reader.bin', source: fileSource(local.file, size) });
+  const quick = pds.connect({ download: { idleTimeoutMs: 200 } });
+  try {
+    const gets = pds.emu.stats.requests['GET data'] ?? 0;
+    const stream = await quick.downloader.openRange({ scope: drive, fileId: f.file_id, revision: f.content_hash ?? '' }, 0, size - 1);
+    const chunks: Buffer[] = [];
+    for await (const c of stream) {
+      chunks.push(c as Buffer);
+      if (chunks.length <= 2) await new Promise((r) => setTimeout(r, 500));
+    }
+    assert.ok(Buffer.concat(chunks).equals(await fs.readFile(local.file)));
+    assert.equal((pds.emu.stats.requests['GET data'] ?? 0) - gets, 1, 'one GET, never restarted');
+  } finally {
+    quick.close();
+  }
 });
 
 test('when faults persist, the error surfaces after the retry budget', async () => {

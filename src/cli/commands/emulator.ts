@@ -18,6 +18,7 @@ interface EmulatorArgs {
   'fault-429-rate': number;
   'fault-latency-ms': number;
   'fault-drop-rate': number;
+  'fault-stall-rate': number;
   'fault-admin': boolean;
 }
 
@@ -46,6 +47,7 @@ export const emulatorCommand: CommandModule<object, EmulatorArgs> = {
       'fault-429-rate': { type: 'number', default: 0, describe: 'Share of requests answered 429 TooManyRequests (0..1)' },
       'fault-latency-ms': { type: 'number', default: 0, describe: 'Delay added to every request' },
       'fault-drop-rate': { type: 'number', default: 0, describe: 'Share of data transfers cut mid-body (0..1)' },
+      'fault-stall-rate': { type: 'number', default: 0, describe: 'Share of downloads that go silent mid-body, connection open (0..1)' },
       'fault-admin': { type: 'boolean', default: false, describe: 'Expose /admin/faults and /admin/stats to change faults at run time' },
     }),
   handler: async (argv) => {
@@ -56,7 +58,7 @@ export const emulatorCommand: CommandModule<object, EmulatorArgs> = {
       port: argv.port,
       logger: log,
       adminApi: argv['fault-admin'],
-      faults: { rate5xx: argv['fault-5xx-rate'], rate429: argv['fault-429-rate'], latencyMs: argv['fault-latency-ms'], dropRate: argv['fault-drop-rate'] },
+      faults: { rate5xx: argv['fault-5xx-rate'], rate429: argv['fault-429-rate'], latencyMs: argv['fault-latency-ms'], dropRate: argv['fault-drop-rate'], stallRate: argv['fault-stall-rate'] },
       ...(argv['token-ttl'] !== undefined ? { tokenTtlSec: argv['token-ttl'] } : {}),
       ...(argv['jwt-public-key'] ? { jwtPublicKeyPem: fs.readFileSync(argv['jwt-public-key'], 'utf8') } : {}),
       ...(argv['drive-quota'] ? { driveQuotaBytes: parseSize(argv['drive-quota']) } : {}),

@@ -26,7 +26,13 @@ export function parseRange(header: string | undefined, size: number): Range {
   return { start, end };
 }
 
-export async function handleBlobRead(ctx: EmulatorContext, req: IncomingMessage, res: ServerResponse, url: URL, drop: boolean): Promise<void> {
+/** How an injected fault cuts a transfer: 'drop' closes the connection, 'stall' holds it open, silent. */
+export type TransferCut = 'drop' | 'stall' | undefined;
+
+/** A stalled transfer is closed after this long if the client never gives up. */
+const STALL_MAX_MS = 10 * 60_000;
+
+export async function handleBlobRead(ctx: EmulatorContext, req: IncomingMessage, res: ServerResponse, url: URL, cut: TransferCut): Promise<void> {
   ctx.signer.verify('GET', url);
   const m = /^\/data\/blob\/([0-9A-F]{40})$/.exec(url.pathname);
   const noSuchKey = new OssError(404, 'NoSuchKey', 'The specified key does not exist.');
@@ -56,12 +62,12 @@ export async function handleBlobRead(ctx: EmulatorContext, req: IncomingMessage,
   if (range) headers['content-range'] = `bytes ${start}-${end}/${size}`;
   res.writeHead(range ? 206 : 200, headers);
   if (req.method === 'HEAD' || length === 0) {
-    if (drop) res.socket?.destroy();
+    if (cut === 'drop') res.socket?.destroy();
     else res.end();
     return;
   }
-  // A dropped transfer sends half of the bytes it promised, then the connection dies.
-  const last = drop ? start + Math.floor(length / 2) - 1 : end;
+  // A cut transfer sends half of the bytes it promised, then the connection dies or goes silent.
+  const last = cut ? start + Math.floor(length / 2) - 1 : end;
   if (last >= start) {
     const source = createReadStream(file, { start, end: last, highWaterMark: 1024 * 1024 });
     source.on('data', (chunk) => (ctx.stats.bytesDownloaded += chunk.length));
@@ -69,9 +75,15 @@ export async function handleBlobRead(ctx: EmulatorContext, req: IncomingMessage,
     const completed = await pipeline(source, res, { end: false }).then(() => true, () => false);
     if (!completed || res.destroyed) return;
   }
-  if (drop) {
+  if (cut) {
     // Let the bytes already written reach the client, so it sees a body cut short.
     await new Promise<void>((resolve) => res.write(Buffer.alloc(0), () => resolve()));
+    if (cut === 'stall') {
+      const timer = setTimeout(() => res.socket?.destroy(), STALL_MAX_MS);
+      timer.unref();
+      await new Promise((resolve) => res.once('close', resolve));
+      clearTimeout(timer);
+    }
     res.socket?.destroy();
   } else {
     res.end();
