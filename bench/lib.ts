@@ -1,6 +1,6 @@
 // Shared benchmark plumbing: a local PDS server in a child process (so this process's RSS is
 // pdsfs's own), raw HTTP references, deterministic data, and result tables.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -125,4 +125,12 @@ export function peakRssMiB(): number {
 
 function round(n: number): number {
   return Math.round(n * 100) / 100;
+}
+
+/**
+ * Lets the disk catch up before a measured phase: without it the kernel writes back the previous
+ * phase's gigabytes (staging files, the server's blobs) during the next one.
+ */
+export function settle(): void {
+  execFileSync('sync');
 }

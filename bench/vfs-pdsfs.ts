@@ -1,0 +1,153 @@
+// The pdsfs half of the VFS benchmark: bench/vfs.ts runs each phase in its own process, one app as
+// one daemon would, so that the peak RSS is pdsfs's alone (the raw references and the listing setup
+// run in the parent). Reads its task from BENCH_TASK (JSON), prints one JSON line of measurements.
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { type App, createApp } from '../src/app.js';
+import type { AppOptions } from '../src/app-options.js';
+import { OPTIONS, parseSize } from '../src/config/options.js';
+import type { Vfs } from '../src/vfs/types.js';
+import { chunkFactory, peakRssMiB, settle } from './lib.js';
+
+export type VfsBenchPhase = 'write' | 'read' | 'read-memory-only' | 'list';
+
+export interface VfsBenchTask {
+  phase: VfsBenchPhase;
+  endpoint: string;
+  token: string;
+  driveId: string;
+  sizeMiB: number;
+  /** Path of the file uploaded raw by the parent, to read. */
+  readPath: string;
+  /** Path of a folder of many entries, to list. */
+  listPath: string;
+}
+
+export interface Timed {
+  seconds: number;
+  bytes: number;
+  /** CPU seconds (user + system) this process spent. */
+  cpu: number;
+}
+
+export interface VfsBenchResult {
+  writeSeconds: number;
+  rewriteSeconds: number;
+  rewritePartBytes: number;
+  cold: Timed;
+  warm: Timed;
+  /** Cold read with the disk tier off (--cache-max-size 0): the read path without the cache-file writes. */
+  coldNoDisk: Timed;
+  randomReadsPerSecond: number;
+  listCold: number;
+  listWarm: number;
+  listEntries: number;
+  /** Peak RSS of the process that ran the phase. */
+  peakRssMiB: number;
+}
+
+const MiB = 1024 * 1024;
+const task = JSON.parse(process.env.BENCH_TASK ?? '') as VfsBenchTask;
+
+async function timed(work: () => Promise<number>): Promise<Timed> {
+  settle();
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  const bytes = await work();
+  const c = process.cpuUsage(c0);
+  return { seconds: (performance.now() - t0) / 1000, bytes, cpu: (c.user + c.system) / 1e6 };
+}
+
+function readAll(vfs: Vfs, p: string): Promise<Timed> {
+  return timed(async () => {
+    const h = await vfs.open(p, { read: true, write: false });
+    const buf = Buffer.alloc(MiB);
+    let bytes = 0;
+    for (;;) {
+      const n = await h.read(buf, bytes, MiB);
+      if (n === 0) break;
+      bytes += n;
+    }
+    await h.release();
+    return bytes;
+  });
+}
+
+async function writeAll(vfs: Vfs & { drain(): Promise<void> }, p: string, chunk: (i: number) => Buffer): Promise<number> {
+  const t0 = performance.now();
+  const h = await vfs.open(p, { read: false, write: true, create: true, truncate: true });
+  for (let i = 0; i < task.sizeMiB; i++) await h.write(chunk(i), i * MiB, MiB);
+  await h.release();
+  await vfs.drain();
+  return (performance.now() - t0) / 1000;
+}
+
+/** Part bytes the server received so far (its admin stats). */
+async function uploadedBytes(): Promise<number> {
+  const r = await fetch(`${task.endpoint}/admin/stats`);
+  if (!r.ok) return NaN;
+  return ((await r.json()) as { bytesUploaded: number }).bytesUploaded;
+}
+
+/** What each phase measures, on one app (as one daemon would run), in its own process. */
+const phases: Record<VfsBenchPhase, (vfs: App['vfs']) => Promise<Partial<VfsBenchResult>>> = {
+  write: async (vfs) => {
+    const writeSeconds = await writeAll(vfs, '/written.bin', chunkFactory(2));
+    const before = await uploadedBytes();
+    const rewriteSeconds = await writeAll(vfs, '/written-again.bin', chunkFactory(2));
+    return { writeSeconds, rewriteSeconds, rewritePartBytes: (await uploadedBytes()) - before };
+  },
+  read: async (vfs) => {
+    const cold = await readAll(vfs, task.readPath);
+    const warm = await readAll(vfs, task.readPath);
+    const h = await vfs.open(task.readPath, { read: true, write: false });
+    const buf = Buffer.alloc(4096);
+    const n = 5000;
+    const t0 = performance.now();
+    for (let i = 0; i < n; i++) await h.read(buf, Math.floor(Math.random() * (task.sizeMiB * MiB - 4096)), 4096);
+    const randomReadsPerSecond = n / ((performance.now() - t0) / 1000);
+    await h.release();
+    return { cold, warm, randomReadsPerSecond };
+  },
+  'read-memory-only': async (vfs) => ({ coldNoDisk: await readAll(vfs, task.readPath) }),
+  list: async (vfs) => {
+    const l0 = performance.now();
+    const cold = await vfs.readdir(task.listPath);
+    const l1 = performance.now();
+    const warm = await vfs.readdir(task.listPath);
+    const l2 = performance.now();
+    if (warm.length !== cold.length) throw new Error('listings differ');
+    return { listCold: (l1 - l0) / 1000, listWarm: (l2 - l1) / 1000, listEntries: cold.length };
+  },
+};
+
+async function main(): Promise<Partial<VfsBenchResult>> {
+  const cacheRoot = await fs.mkdtemp(path.join(os.tmpdir(), 'pdsfs-bench-cache-'));
+  // The defaults a user gets, with a disk tier large enough for the file.
+  const opts = (overrides: Partial<AppOptions>): AppOptions => ({
+    endpoint: task.endpoint,
+    accessToken: task.token,
+    drive: task.driveId,
+    dataDir: path.join(cacheRoot, 'unused-data'),
+    cacheDir: cacheRoot,
+    cacheMem: parseSize(OPTIONS['cache-mem'].default),
+    cacheMaxSize: 4 * 1024 * MiB,
+    blockSize: parseSize(OPTIONS['block-size'].default),
+    readOnly: false,
+    pollIntervalSec: 3600,
+    dirCacheTimeSec: 60,
+    writeBackSec: 0,
+    deletePermanently: false,
+    ...overrides,
+  });
+  const app = await createApp(opts(task.phase === 'read-memory-only' ? { cacheMaxSize: 0 } : {}));
+  try {
+    return { ...(await phases[task.phase](app.vfs)), peakRssMiB: peakRssMiB() };
+  } finally {
+    await app.close();
+    await fs.rm(cacheRoot, { recursive: true, force: true });
+  }
+}
+
+console.log(JSON.stringify(await main()));
