@@ -1,7 +1,9 @@
 // Shared benchmark plumbing: a local PDS server in a child process (so this process's RSS is
 // pdsfs's own), raw HTTP references, deterministic data, and result tables.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
 import fs from 'node:fs/promises';
+import { once } from 'node:events';
 import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
@@ -87,14 +89,27 @@ export async function rawUpload(emu: BenchEmulator, name: string, sizeMiB: numbe
   return { seconds: (performance.now() - t0) / 1000, fileId: c.file_id };
 }
 
-/** Raw reference: one streamed GET of the whole file from its download URL. */
-export async function rawDownload(emu: BenchEmulator, fileId: string): Promise<{ seconds: number; bytes: number }> {
+/**
+ * Raw reference: one streamed GET of the whole file from its download URL. With `saveTo`, the
+ * bytes are written to that file as they arrive (as `curl -o` would), and the file is removed after.
+ */
+export async function rawDownload(emu: BenchEmulator, fileId: string, saveTo?: string): Promise<{ seconds: number; bytes: number }> {
   const t0 = performance.now();
   const { url } = await api<{ url: string }>(emu, '/v2/file/get_download_url', { drive_id: emu.driveId, file_id: fileId });
   const r = await fetch(url);
   let bytes = 0;
-  for await (const c of r.body as unknown as AsyncIterable<Uint8Array>) bytes += c.length;
-  return { seconds: (performance.now() - t0) / 1000, bytes };
+  const out = saveTo ? createWriteStream(saveTo) : undefined;
+  for await (const c of r.body as unknown as AsyncIterable<Uint8Array>) {
+    bytes += c.length;
+    if (out && !out.write(c)) await once(out, 'drain');
+  }
+  if (out) {
+    out.end();
+    await once(out, 'close');
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  if (saveTo) await fs.rm(saveTo, { force: true });
+  return { seconds, bytes };
 }
 
 export interface Row {
