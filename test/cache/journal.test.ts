@@ -19,7 +19,7 @@ function openJournal(t: import('node:test').TestContext, file = path.join(tempDi
   const db = CacheDb.open(file);
   t.after(() => db.close());
   let clock = 1000;
-  return { journal: new Journal(db, () => clock), file, tick: (ms: number) => (clock += ms) };
+  return { journal: new Journal(db, () => clock), db, file, tick: (ms: number) => (clock += ms) };
 }
 
 test('add, get, update, remove', (t) => {
@@ -71,6 +71,27 @@ test('pending is ordered by notBefore; failed and stats', (t) => {
   assert.deepEqual(journal.pending().map((r) => r.id), [early.id, late.id]);
   assert.deepEqual(journal.failed().map((r) => r.id), [bad.id]);
   assert.deepEqual(journal.stats(), { pendingFiles: 2, pendingBytes: 15, failedFiles: 1 });
+});
+
+test('stats follow every change, and a rolled-back change is not counted', (t) => {
+  const { journal, db } = openJournal(t);
+  const a = journal.add(newRow('a', { state: 'dirty', size: 10 }));
+  assert.deepEqual(journal.stats(), { pendingFiles: 1, pendingBytes: 10, failedFiles: 0 });
+  journal.update(a.id, { size: 25 });
+  assert.deepEqual(journal.stats(), { pendingFiles: 1, pendingBytes: 25, failedFiles: 0 });
+  const b = journal.add(newRow('b', { state: 'dirty', size: 5 }));
+  journal.update(b.id, { state: 'failed' });
+  assert.deepEqual(journal.stats(), { pendingFiles: 1, pendingBytes: 25, failedFiles: 1 });
+  assert.throws(() =>
+    db.db.transaction(() => {
+      journal.update(a.id, { size: 1000 });
+      assert.equal(journal.stats().pendingBytes, 1000, 'seen inside the transaction');
+      throw new Error('roll back');
+    })(),
+  );
+  assert.deepEqual(journal.stats(), { pendingFiles: 1, pendingBytes: 25, failedFiles: 1 });
+  journal.remove(a.id);
+  assert.deepEqual(journal.stats(), { pendingFiles: 0, pendingBytes: 0, failedFiles: 1 });
 });
 
 test('stats of an empty journal are zero', (t) => {

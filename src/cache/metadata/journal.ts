@@ -93,8 +93,19 @@ const COLUMNS = `volume = @volume, parent_id = @parentId, name = @name, name_nfc
 
 const PENDING = "state IN ('dirty', 'uploading')";
 
+export interface JournalStats {
+  pendingFiles: number;
+  pendingBytes: number;
+  failedFiles: number;
+}
+
 export class Journal {
   private readonly q: Record<'insert' | 'get' | 'update' | 'remove' | 'inDir' | 'find' | 'pending' | 'dirtyByDue' | 'makeDue' | 'failed' | 'open' | 'stats', Statement>;
+  /**
+   * stats() as of the last change: writers ask before every write (the dirty-bytes bound), and the
+   * query sums the whole journal. Every change goes through this class, which drops the copy.
+   */
+  private statsMemo: JournalStats | undefined;
 
   /** `now` is the clock for createdAt/updatedAt (epoch ms). */
   constructor(private readonly cache: CacheDb, private readonly now: () => number = Date.now) {
@@ -131,6 +142,7 @@ export class Journal {
   add(row: NewJournalRow): JournalRow {
     const at = this.now();
     const full: Omit<JournalRow, 'id'> = { ...row, session: row.session ?? null, attempts: 0, lastError: null, createdAt: at, updatedAt: at };
+    this.statsMemo = undefined;
     const id = Number(this.q.insert.run(toParams(full)).lastInsertRowid);
     return { id, ...full };
   }
@@ -148,12 +160,14 @@ export class Journal {
       // Keys present but undefined keep their value (null is how a column is cleared).
       const defined = Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined));
       const next: JournalRow = { ...current, ...defined, id, updatedAt: changes.updatedAt ?? this.now() };
+      this.statsMemo = undefined;
       this.q.update.run({ ...toParams(next), id });
       return next;
     })();
   }
 
   remove(id: number): void {
+    this.statsMemo = undefined;
     this.q.remove.run(id);
   }
 
@@ -196,7 +210,10 @@ export class Journal {
   }
 
   /** Pending means dirty or uploading; rows still `open` are not counted. */
-  stats(): { pendingFiles: number; pendingBytes: number; failedFiles: number } {
-    return { ...(this.q.stats.get() as { pendingFiles: number; pendingBytes: number; failedFiles: number }) };
+  stats(): JournalStats {
+    // Inside a transaction the answer could still be rolled back: not kept.
+    if (this.cache.db.inTransaction) return { ...(this.q.stats.get() as JournalStats) };
+    this.statsMemo ??= this.q.stats.get() as JournalStats;
+    return { ...this.statsMemo };
   }
 }
