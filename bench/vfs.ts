@@ -61,8 +61,9 @@ async function main(): Promise<void> {
 
     const base = { endpoint: emu.endpoint, token: emu.token, driveId: emu.driveId, sizeMiB, readPath: '/raw.bin', listPath: '/many' };
     const parts: Partial<VfsBenchResult>[] = [];
-    for (const phase of ['write', 'read', 'read-memory-only', 'list'] as const) parts.push(await runPdsfs({ ...base, phase }));
-    const r = { ...Object.assign({}, ...parts), peakRssMiB: Math.max(...parts.map((p) => p.peakRssMiB!)) } as VfsBenchResult;
+    for (const phase of ['write', 'read', 'list'] as const) parts.push(await runPdsfs({ ...base, phase }));
+    const memoryOnly = await runPdsfs({ ...base, phase: 'read-memory-only' });
+    const r = { ...Object.assign({}, ...parts, memoryOnly), peakRssMiB: Math.max(...parts.map((p) => p.peakRssMiB!)) } as VfsBenchResult;
     if (r.listEntries !== listEntries) throw new Error(`listing has ${r.listEntries} entries, not ${listEntries}`);
     const rawGetRate = sizeMiB / rawGet;
     const read = (metric: string, t: Timed, target?: string): Row => ({ metric, value: t.bytes / MiB / t.seconds, unit: 'MiB/s', reference: rawGetRate, ratio: rawGet / t.seconds, target });
@@ -78,7 +79,9 @@ async function main(): Promise<void> {
     rows.push({ metric: 'random 4 KiB reads (warm)', value: r.randomReadsPerSecond, unit: 'reads/s' });
     rows.push({ metric: `readdir ${listEntries} entries cold`, value: r.listCold, unit: 's' });
     rows.push({ metric: `readdir ${listEntries} entries warm`, value: r.listWarm, unit: 's' });
-    rows.push({ metric: 'peak RSS (pdsfs process)', value: r.peakRssMiB, unit: 'MiB', target: '< 300' });
+    // 300 MB (the target) is 286 MiB.
+    rows.push({ metric: 'peak RSS of pdsfs, default settings', value: r.peakRssMiB, unit: 'MiB', target: '< 286' });
+    rows.push({ metric: 'peak RSS of pdsfs, disk tier off (cold read)', value: memoryOnly.peakRssMiB!, unit: 'MiB', target: '< 286' });
   } finally {
     await emu.close();
   }
