@@ -7,6 +7,7 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { writeAt } from '../../shared/write-at.js';
 import { DiskReserve } from './disk-reserve.js';
 
 export interface ReceivedFile {
@@ -53,7 +54,7 @@ export class StagingFiles {
           hash.update(chunk);
           const at = size;
           size += chunk.length;
-          space.claim(chunk.length).then(() => writeFully(handle, chunk, at)).then(() => done(), done);
+          space.claim(chunk.length).then(() => writeAt(handle.fd, chunk, at)).then(() => done(), done);
         },
       });
       await pipeline(src, sink);
@@ -113,9 +114,3 @@ export class StagingFiles {
   }
 }
 
-async function writeFully(handle: fsp.FileHandle, data: Buffer, position: number): Promise<void> {
-  for (let done = 0; done < data.length; ) {
-    const { bytesWritten } = await handle.write(data, done, data.length - done, position + done);
-    done += bytesWritten;
-  }
-}
