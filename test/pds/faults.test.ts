@@ -41,57 +41,53 @@ test('connections dropped mid-body: uploads re-send parts, downloads resume, byt
   await uploadAndCompare(PART * 8 + 1, 'fdrop.bin');
 });
 
-test('a download cut mid-body resumes where it stopped instead of starting over', async () => {
-  const size = PART * 4;
+/** A file of `size` random bytes on the server, and the download target for it. */
+async function uploadedFile(name: string, size: number) {
   const local = await randomFile(pds.tmp, size);
-  const f = await pds.client.uploader.upload({ scope: drive, parentId: 'root', name: 'cut.bin', source: fileSource(local.file, size) });
-  const gets = pds.emu.stats.requests['GET data'] ?? 0;
+  const f = await pds.client.uploader.upload({ scope: drive, parentId: 'root', name, source: fileSource(local.file, size) });
+  return { local, size, target: { scope: drive, fileId: f.file_id, revision: f.content_hash ?? '' } };
+}
+
+const dataGets = () => pds.emu.stats.requests['GET data'] ?? 0;
+
+test('a download cut mid-body resumes where it stopped instead of starting over', async () => {
+  const { local, size, target } = await uploadedFile('cut.bin', PART * 4);
+  const gets = dataGets();
   const served = pds.emu.stats.bytesDownloaded;
   pds.emu.setFaults({ dropRate: 1 });
-  const stream = await pds.client.downloader.openRange({ scope: drive, fileId: f.file_id, revision: f.content_hash ?? '' }, 0, size - 1);
+  const stream = await pds.client.downloader.openRange(target, 0, size - 1);
   pds.emu.setFaults({ dropRate: 0 });
   assert.deepEqual(await digest(stream), { sha1: local.sha1, size });
-  assert.ok((pds.emu.stats.requests['GET data'] ?? 0) - gets >= 2, 'the first answer was cut');
+  assert.ok(dataGets() - gets >= 2, 'the first answer was cut');
   assert.ok(pds.emu.stats.bytesDownloaded - served < size * 1.5, 'resumed, not restarted');
 });
 
-test('a download that goes silent mid-body times out and resumes from where it stopped', async () => {
-  const size = PART * 4;
-  const local = await randomFile(pds.tmp, size);
-  const f = await pds.client.uploader.upload({ scope: drive, parentId: 'root', name: 'stall.bin', source: fileSource(local.file, size) });
+test('a download that goes silent mid-body times out and resumes from where it stopped', async (t) => {
+  const { local, size, target } = await uploadedFile('stall.bin', PART * 4);
   const quick = pds.connect({ download: { idleTimeoutMs: 300 } });
-  try {
-    const gets = pds.emu.stats.requests['GET data'] ?? 0;
-    pds.emu.setFaults({ stallRate: 1 });
-    const t0 = Date.now();
-    const stream = await quick.downloader.openRange({ scope: drive, fileId: f.file_id, revision: f.content_hash ?? '' }, 0, size - 1);
-    pds.emu.setFaults({ stallRate: 0 });
-    assert.deepEqual(await digest(stream), { sha1: local.sha1, size });
-    assert.equal((pds.emu.stats.requests['GET data'] ?? 0) - gets, 2, 'one stalled GET, one resumed GET');
-    assert.ok(Date.now() - t0 >= 300, 'it waited for the idle timeout');
-  } finally {
-    quick.close();
-  }
+  t.after(() => quick.close());
+  const gets = dataGets();
+  pds.emu.setFaults({ stallRate: 1 });
+  const t0 = Date.now();
+  const stream = await quick.downloader.openRange(target, 0, size - 1);
+  pds.emu.setFaults({ stallRate: 0 });
+  assert.deepEqual(await digest(stream), { sha1: local.sha1, size });
+  assert.equal(dataGets() - gets, 2, 'one stalled GET, one resumed GET');
+  assert.ok(Date.now() - t0 >= 300, 'it waited for the idle timeout');
 });
 
-test('a consumer that holds a chunk longer than the idle timeout is not cut off', async () => {
-  const size = PART * 4;
-  const local = await randomFile(pds.tmp, size);
-  const f = await pds.client.uploader.upload({ scope: drive, parentId: 'root', name: 'slow-reader.bin', source: fileSource(local.file, size) });
+test('a consumer that holds a chunk longer than the idle timeout is not cut off', async (t) => {
+  const { local, size, target } = await uploadedFile('slow-reader.bin', PART * 4);
   const quick = pds.connect({ download: { idleTimeoutMs: 200 } });
-  try {
-    const gets = pds.emu.stats.requests['GET data'] ?? 0;
-    const stream = await quick.downloader.openRange({ scope: drive, fileId: f.file_id, revision: f.content_hash ?? '' }, 0, size - 1);
-    const chunks: Buffer[] = [];
-    for await (const c of stream) {
-      chunks.push(c as Buffer);
-      if (chunks.length <= 2) await new Promise((r) => setTimeout(r, 500));
-    }
-    assert.ok(Buffer.concat(chunks).equals(await fs.readFile(local.file)));
-    assert.equal((pds.emu.stats.requests['GET data'] ?? 0) - gets, 1, 'one GET, never restarted');
-  } finally {
-    quick.close();
+  t.after(() => quick.close());
+  const gets = dataGets();
+  const chunks: Buffer[] = [];
+  for await (const c of await quick.downloader.openRange(target, 0, size - 1)) {
+    chunks.push(c as Buffer);
+    if (chunks.length <= 2) await new Promise((r) => setTimeout(r, 500));
   }
+  assert.ok(Buffer.concat(chunks).equals(await fs.readFile(local.file)));
+  assert.equal(dataGets() - gets, 1, 'one GET, never restarted');
 });
 
 test('when faults persist, the error surfaces after the retry budget', async () => {
