@@ -5,7 +5,6 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { type App, createApp } from '../src/app.js';
-import type { AppOptions } from '../src/app-options.js';
 import { OPTIONS, parseSize } from '../src/config/options.js';
 import type { Vfs } from '../src/vfs/types.js';
 import { chunkFactory, peakRssMiB, settle } from './lib.js';
@@ -124,24 +123,22 @@ const phases: Record<VfsBenchPhase, (vfs: App['vfs']) => Promise<Partial<VfsBenc
 
 async function main(): Promise<Partial<VfsBenchResult>> {
   const cacheRoot = await fs.mkdtemp(path.join(os.tmpdir(), 'pdsfs-bench-cache-'));
-  // The defaults a user gets, with a disk tier large enough for the file.
-  const opts = (overrides: Partial<AppOptions>): AppOptions => ({
+  // The defaults a user gets, with a disk tier large enough for the file (or none, for that phase).
+  const app = await createApp({
     endpoint: task.endpoint,
     accessToken: task.token,
     drive: task.driveId,
     dataDir: path.join(cacheRoot, 'unused-data'),
     cacheDir: cacheRoot,
     cacheMem: parseSize(OPTIONS['cache-mem'].default),
-    cacheMaxSize: 4 * 1024 * MiB,
+    cacheMaxSize: task.phase === 'read-memory-only' ? 0 : 4 * 1024 * MiB,
     blockSize: parseSize(OPTIONS['block-size'].default),
     readOnly: false,
     pollIntervalSec: 3600,
     dirCacheTimeSec: 60,
     writeBackSec: 0,
     deletePermanently: false,
-    ...overrides,
   });
-  const app = await createApp(opts(task.phase === 'read-memory-only' ? { cacheMaxSize: 0 } : {}));
   try {
     return { ...(await phases[task.phase](app.vfs)), peakRssMiB: peakRssMiB() };
   } finally {
