@@ -9,7 +9,7 @@ import { CacheDb } from './cache/metadata/db.js';
 import { Journal } from './cache/metadata/journal.js';
 import { MetadataStore } from './cache/metadata/nodes.js';
 import { StagingFiles } from './cache/staging/staging-files.js';
-import { Emulator } from './emulator/index.js';
+import type { Emulator } from './emulator/index.js';
 import { connectPds, DriveRemote, type PdsClient } from './pds/index.js';
 import { shareVolumes } from './share-volumes.js';
 import { type Logger, silentLogger } from './shared/logger.js';
@@ -35,7 +35,8 @@ export interface App {
 
 export async function createApp(opts: AppOptions, deps: { logger?: Logger } = {}): Promise<App> {
   const logger = deps.logger ?? silentLogger();
-  const embedded = opts.endpoint ? undefined : await Emulator.start({ dataDir: opts.dataDir, port: 0 });
+  // Loaded only when used: a daemon pointed at a real PDS domain does not carry the local server.
+  const embedded = opts.endpoint ? undefined : await (await import('./emulator/index.js')).Emulator.start({ dataDir: opts.dataDir, port: 0 });
   const cleanup: (() => Promise<void> | void)[] = [];
   if (embedded) cleanup.push(() => embedded.close());
   try {
