@@ -293,11 +293,11 @@ export class BlockCache implements RunHost {
   }
 
   /**
-   * Evicts from the memory tier until all block buffers fit memBytes, not counting the spare when
-   * it is about to become the buffer of `takeSize` bytes already charged as filling.
+   * Drops spare buffers, then evicts from the memory tier, until all block buffers fit memBytes, not
+   * counting the spare about to become the buffer of `takeSize` bytes already charged as filling.
    */
   private fitBudget(takeSize = 0): void {
-    while (this.buffers.bytes + this.fillingBytes - this.buffers.reusable(takeSize) > this.mem.maxBytes && this.mem.evictOldest());
+    while (this.buffers.bytes + this.fillingBytes - this.buffers.reusable(takeSize) > this.mem.maxBytes && (this.buffers.dropSpare(takeSize) || this.mem.evictOldest()));
   }
 
   private isMissing(file: CachedFile, index: number): boolean {
