@@ -3,10 +3,12 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import fs from 'node:fs/promises';
+import http from 'node:http';
 import { once } from 'node:events';
 import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
+import { writeAt } from '../src/shared/write-at.js';
 
 export interface BenchEmulator {
   endpoint: string;
@@ -109,6 +111,55 @@ export async function rawDownload(emu: BenchEmulator, fileId: string, saveTo?: s
   }
   const seconds = (performance.now() - t0) / 1000;
   if (saveTo) await fs.rm(saveTo, { force: true });
+  return { seconds, bytes };
+}
+
+/**
+ * Reference: the least a read-through cache must do with a GET — copy the bytes into 4 MiB blocks,
+ * write each block to a file of its own (512 KiB write calls), and copy them out to a reader's
+ * 1 MiB buffer — with pooled buffers and nothing else. The files are removed after.
+ */
+export async function minimalCacheLoop(emu: BenchEmulator, fileId: string, dir: string): Promise<{ seconds: number; bytes: number }> {
+  const block = 4 * 1024 * 1024;
+  const reader = Buffer.alloc(1024 * 1024);
+  const pool: Buffer[] = Array.from({ length: 12 }, () => Buffer.allocUnsafeSlow(block));
+  const writes = new Set<Promise<void>>();
+  const t0 = performance.now();
+  const { url } = await api<{ url: string }>(emu, '/v2/file/get_download_url', { drive_id: emu.driveId, file_id: fileId });
+  const res = await new Promise<http.IncomingMessage>((resolve, reject) => http.get(url, resolve).once('error', reject));
+  let buf = pool.pop()!;
+  let at = 0;
+  let bytes = 0;
+  let blocks = 0;
+  const complete = async (full: Buffer, length: number): Promise<void> => {
+    const data = full.subarray(0, length);
+    for (let o = 0; o < length; o += reader.length) data.copy(reader, 0, o, Math.min(length, o + reader.length));
+    const write = fs.open(path.join(dir, `block-${blocks++}`), 'w').then(async (fh) => {
+      await writeAt(fh.fd, data, 0).finally(() => fh.close());
+      pool.push(full);
+      writes.delete(write);
+    });
+    writes.add(write);
+    while (pool.length === 0) await Promise.race(writes);
+  };
+  for await (const chunk of res as AsyncIterable<Buffer>) {
+    for (let off = 0; off < chunk.length; ) {
+      const n = chunk.copy(buf, at, off);
+      at += n;
+      off += n;
+      bytes += n;
+      if (at === block) {
+        await complete(buf, at);
+        buf = pool.pop()!;
+        at = 0;
+      }
+    }
+  }
+  if (at > 0) await complete(buf, at);
+  await Promise.all(writes);
+  const seconds = (performance.now() - t0) / 1000;
+  await fs.rm(dir, { recursive: true, force: true });
+  await fs.mkdir(dir, { recursive: true });
   return { seconds, bytes };
 }
 
