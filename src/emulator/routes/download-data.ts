@@ -81,7 +81,7 @@ export async function handleBlobRead(ctx: EmulatorContext, req: IncomingMessage,
     if (cut === 'stall') {
       const timer = setTimeout(() => res.socket?.destroy(), STALL_MAX_MS);
       timer.unref();
-      await new Promise((resolve) => res.once('close', resolve));
+      if (!res.closed) await new Promise((resolve) => res.once('close', resolve));
       clearTimeout(timer);
     }
     res.socket?.destroy();
