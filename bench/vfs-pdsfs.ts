@@ -7,6 +7,7 @@ import path from 'node:path';
 import { type App, createApp } from '../src/app.js';
 import { OPTIONS, parseSize } from '../src/config/options.js';
 import type { Vfs } from '../src/vfs/types.js';
+import { defaultAppOptions } from '../test/helpers/app-options.js';
 import { chunkFactory, peakRssMiB, settle } from './lib.js';
 
 export type VfsBenchPhase = 'write' | 'read' | 'read-memory-only' | 'list';
@@ -125,19 +126,11 @@ async function main(): Promise<Partial<VfsBenchResult>> {
   const cacheRoot = await fs.mkdtemp(path.join(os.tmpdir(), 'pdsfs-bench-cache-'));
   // The defaults a user gets, with a disk tier large enough for the file (or none, for that phase).
   const app = await createApp({
-    endpoint: task.endpoint,
-    accessToken: task.token,
+    ...defaultAppOptions(task.endpoint, task.token, cacheRoot),
     drive: task.driveId,
-    dataDir: path.join(cacheRoot, 'unused-data'),
-    cacheDir: cacheRoot,
     cacheMem: parseSize(OPTIONS['cache-mem'].default),
     cacheMaxSize: task.phase === 'read-memory-only' ? 0 : 4 * 1024 * MiB,
     blockSize: parseSize(OPTIONS['block-size'].default),
-    readOnly: false,
-    pollIntervalSec: 3600,
-    dirCacheTimeSec: 60,
-    writeBackSec: 0,
-    deletePermanently: false,
   });
   try {
     return { ...(await phases[task.phase](app.vfs)), peakRssMiB: peakRssMiB() };

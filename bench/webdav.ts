@@ -14,7 +14,7 @@ import { promisify } from 'node:util';
 import { type App, createApp } from '../src/app.js';
 import { silentLogger } from '../src/shared/logger.js';
 import { createWebDavServer, type WebDavServer } from '../src/webdav/server.js';
-import { defaultAppOptions } from '../test/helpers/app.js';
+import { defaultAppOptions } from '../test/helpers/app-options.js';
 import { api, chunkFactory, peakRssMiB, printTable, rawUpload, type Row, startBenchEmulator, writeResults } from './lib.js';
 
 const run = promisify(execFile);

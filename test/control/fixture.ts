@@ -13,7 +13,7 @@ import { type ControlServer, startControl } from '../../src/control/server.js';
 import { controlSocketPath } from '../../src/control/socket-path.js';
 import type { DaemonStatus } from '../../src/control/status-report.js';
 import type { Emulator } from '../../src/emulator/index.js';
-import { defaultAppOptions } from '../helpers/app.js';
+import { defaultAppOptions } from '../helpers/app-options.js';
 import { startEmulator } from '../helpers/emulator.js';
 
 export interface ControlledApp {

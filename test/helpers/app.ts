@@ -6,6 +6,7 @@ import type { AppOptions } from '../../src/app-options.js';
 import { type App, createApp } from '../../src/app.js';
 import type { DevAccount, Emulator, EmulatorOptions } from '../../src/emulator/index.js';
 import type { Vfs } from '../../src/vfs/types.js';
+import { defaultAppOptions } from './app-options.js';
 import { startEmulator } from './emulator.js';
 
 export interface StartedApp {
@@ -18,23 +19,6 @@ export interface StartedApp {
   /** Restart the app on the same cache dir and emulator (e.g. after a simulated crash). */
   restart(overrides?: Partial<AppOptions>): Promise<App>;
   close(): Promise<void>;
-}
-
-export function defaultAppOptions(endpoint: string, accessToken: string, cacheDir: string): AppOptions {
-  return {
-    endpoint,
-    accessToken,
-    dataDir: path.join(cacheDir, 'unused-data'),
-    cacheDir,
-    cacheMem: 64 * 1024 * 1024,
-    cacheMaxSize: 256 * 1024 * 1024,
-    blockSize: 1024 * 1024,
-    readOnly: false,
-    pollIntervalSec: 3600,
-    dirCacheTimeSec: 60,
-    writeBackSec: 0,
-    deletePermanently: false,
-  };
 }
 
 export async function startApp(overrides: Partial<AppOptions> = {}, emulator: Partial<EmulatorOptions> = {}): Promise<StartedApp> {

@@ -7,7 +7,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { type App, createApp } from '../../src/app.js';
-import { defaultAppOptions, readFile, startApp } from '../helpers/app.js';
+import { defaultAppOptions } from '../helpers/app-options.js';
+import { readFile, startApp } from '../helpers/app.js';
 import { capturingLogger, mkdir, MY_DRIVE, rejectsWith, share, sleepUntil, upload } from './support.js';
 
 const s = await startApp();

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import { createApp } from '../../src/app.js';
-import { defaultAppOptions } from '../helpers/app.js';
+import { defaultAppOptions } from '../helpers/app-options.js';
 import { pds, startEmulator } from '../helpers/emulator.js';
 
 test('committed writes survive kill -9 and are uploaded after restart', async () => {
