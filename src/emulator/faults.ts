@@ -1,5 +1,6 @@
-// Fault injection for tests: added latency, random 5xx, 429 with a retry hint, and connections
-// dropped mid-body on data transfers, downloads that stall mid-body (a peer gone silent). Applied to /v2 calls and data URLs, never to /admin.
+// Fault injection for tests: added latency, random 5xx, 429 with a retry hint, connections dropped
+// mid-body on data transfers, and downloads that stall mid-body (a peer gone silent). Applied to /v2
+// calls and data URLs, never to /admin.
 export interface FaultSettings {
   rate5xx: number;
   rate429: number;

@@ -145,7 +145,6 @@ export class FilesApi {
     return removeOnce(this.http.retry, req, () => this.http.call<AsyncResult>('/v2/file/delete', req, { signal }), signal);
   }
 
-
   getDownloadUrl(req: GetDownloadUrlRequest, signal?: AbortSignal): Promise<DownloadUrlResponse> {
     return this.http.call('/v2/file/get_download_url', req, { auth: scopeAuth(req), idempotent: true, signal });
   }

@@ -12,7 +12,6 @@ export class RecycleBinApi {
     return removeOnce(this.http.retry, req, () => this.http.call<AsyncResult>('/v2/recyclebin/trash', req, { signal }), signal);
   }
 
-
   /** Newest trashed first. */
   list(req: { drive_id: string; limit?: number; marker?: string }, signal?: AbortSignal): Promise<Paged<PdsFile>> {
     return this.http.call('/v2/recyclebin/list', req, { idempotent: true, signal });

@@ -36,7 +36,6 @@ export class UploadsApi {
     }, signal);
   }
 
-
   getUploadUrl(req: GetUploadUrlRequest, signal?: AbortSignal): Promise<GetUploadUrlResponse> {
     return this.http.call('/v2/file/get_upload_url', req, { auth: scopeAuth(req), idempotent: true, signal });
   }

@@ -103,7 +103,8 @@ export class Journal {
   private readonly q: Record<'insert' | 'get' | 'update' | 'remove' | 'inDir' | 'find' | 'pending' | 'dirtyByDue' | 'makeDue' | 'failed' | 'open' | 'stats', Statement>;
   /**
    * stats() as of the last change: writers ask before every write (the dirty-bytes bound), and the
-   * query sums the whole journal. Every change goes through this class, which drops the copy.
+   * query sums the whole journal. Every change goes through this class; add, update and remove drop
+   * the copy (makeDue moves only due times, which the stats do not count).
    */
   private statsMemo: JournalStats | undefined;
 
