@@ -300,6 +300,8 @@ export class PdsVfs implements Vfs, FileOwner {
     if (!changed) return;
     if (staged) await staged.sync();
     file.row = this.ctx.journal.update(current.id, {
+      // An upload session belongs to the content it was opened for (its declared size, its parts).
+      session: null,
       size: staged?.size ?? current.size,
       mtime: file.modifiedAt ?? current.mtime,
       sha1: staged ? staged.sha1() : current.sha1,

@@ -110,6 +110,29 @@ describe('Vfs write path', () => {
     assert.equal(remote[0]!.size, 10);
   });
 
+  test('a file rewritten while its upload was under way is uploaded anew, not through the stale session', async () => {
+    const p = `${d()}/interrupted.txt`;
+    await writeFile(s.vfs, p, Buffer.from('sho'));
+    // Slow server: the upload is caught after file/create made its session, while its part is on the way.
+    s.emu.setFaults({ latencyMs: 300 });
+    s.emu.resetStats();
+    const draining = s.vfs.drain();
+    try {
+      while ((s.emu.stats.requests['PUT part'] ?? 0) === 0) await new Promise((r) => setTimeout(r, 5));
+      const h = await s.vfs.open(p, { read: true, write: true, append: true });
+      await h.write(Buffer.from('rt+one+two'), 0, 10);
+      await h.release();
+    } finally {
+      s.emu.setFaults({ latencyMs: 0 });
+    }
+    await draining;
+    assert.equal(s.vfs.status().failedFiles, 0);
+    const remote = (await remoteList()).filter((f) => f.name === 'interrupted.txt');
+    assert.equal(remote.length, 1);
+    assert.equal(remote[0]!.size, 13);
+    assert.equal((await readFile(s.vfs, p)).toString(), 'short+one+two');
+  });
+
   test('replacing a file keeps the old content on the server until the upload, and the same file id', async () => {
     const p = `${d()}/replace.txt`;
     await writeFile(s.vfs, p, Buffer.from('version one'));
