@@ -62,7 +62,7 @@ describe('downloads', () => {
     assert.ok(Date.parse(long.body.expiration) - Date.now() > 115_000_000);
     assert.equal((await call('file/get_download_url', { file_id: fileId, expire_sec: 115201 })).body.code, 'InvalidParameter.ExpireSec');
     const short = await call('file/get_download_url', { file_id: fileId, expire_sec: 1 });
-    await new Promise((r) => setTimeout(r, 1100));
+    await new Promise((r) => setTimeout(r, 2100));
     const expired = await fetch(short.body.url);
     assert.equal(expired.status, 403);
     const xml = await expired.text();

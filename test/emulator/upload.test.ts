@@ -198,7 +198,7 @@ describe('upload URL expiry', () => {
   it('refuses an expired part URL with AccessDenied until get_upload_url refreshes it', async () => {
     const call = (path: string, body: Record<string, unknown>) => pds(e.endpoint, e.account.access_token, path, { drive_id: e.account.drive_id, ...body });
     const s = (await call('file/create', { parent_file_id: 'root', name: 'slow.bin', type: 'file', size: 4 })).body;
-    await new Promise((r) => setTimeout(r, 1100));
+    await new Promise((r) => setTimeout(r, 2100));
     const late = await put(s.part_info_list[0].upload_url, Buffer.from('abcd'));
     assert.equal(late.status, 403);
     const xml = await late.text();
