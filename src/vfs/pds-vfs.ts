@@ -16,10 +16,10 @@ import { validateName } from './names.js';
 import type { Namespace } from './namespace.js';
 import { InodeTable, nodeInfo } from './node-info.js';
 import { OpenFile, OpenFiles } from './open-file.js';
-import { remoteContent } from './remote-content.js';
 import type { SpaceInfo } from './remote.js';
 import { Resolver, type VNode } from './resolver.js';
-import { StagedFile } from './staged-file.js';
+import { completeStaged, openStaged } from './staged-base.js';
+import type { StagedFile } from './staged-file.js';
 import { copyNode, removeNode, renameNode, RowHolds } from './tree-ops.js';
 import type { FileHandle, NodeInfo, OpenFlags, Vfs } from './types.js';
 import type { Volume } from './volume.js';
@@ -50,6 +50,7 @@ export class PdsVfs implements Vfs, FileOwner {
       volume: (id) => deps.ns.volumes.find((v) => v.id === id),
       logger: deps.logger,
       hasWriters: (rowId) => openFiles.hasWriters(rowId),
+      complete: (rowId, signal) => completeStaged(this.ctx, rowId, signal),
       onUploaded: (row, entry) => {
         const volume = deps.ns.volumes.find((v) => v.id === row.volume);
         if (volume) dirs.put(volume, entry);
@@ -254,27 +255,29 @@ export class PdsVfs implements Vfs, FileOwner {
   private async makeStaged(file: OpenFile, empty: boolean): Promise<StagedFile> {
     const { journal, staging } = this.ctx;
     if (file.row) {
-      file.staged = await StagedFile.open(file.row.stagingPath);
+      file.staged = await openStaged(this.ctx, file.row);
       return file.staged;
     }
     const entry = file.entry!;
     const oldKey = OpenFiles.keyOf(file.volume.id, entry.id, undefined);
-    const stagingPath = empty || entry.size === 0 ? await staging.create() : await staging.fromStream(remoteContent(this.ctx.blocks, file.volume, entry));
+    // The remote content is not copied now: the staging copy starts sparse over it (staged-file.ts).
+    const fromBase = !empty && entry.size > 0;
+    const stagingPath = await staging.create(fromBase ? entry.size : 0);
     file.row = journal.add({
       volume: file.volume.id,
       parentId: entry.parentId,
       name: entry.name,
       stagingPath,
-      size: empty ? 0 : entry.size,
+      size: fromBase ? entry.size : 0,
       mtime: entry.mtime,
-      sha1: empty ? null : (entry.contentHash ?? null),
+      sha1: fromBase ? (entry.contentHash ?? null) : null,
       state: 'open',
       replaceId: entry.id,
-      baseRevision: entry.revision,
+      base: fromBase ? { volume: file.volume.id, fileId: entry.id, revision: entry.revision, size: entry.size, limit: entry.size, local: [] } : null,
       notBefore: 0,
     });
     this.ctx.openFiles.rekey(oldKey, OpenFiles.keyOf(file.volume.id, undefined, file.row.id));
-    file.staged = await StagedFile.open(stagingPath);
+    file.staged = await openStaged(this.ctx, file.row);
     return file.staged;
   }
 
@@ -305,6 +308,7 @@ export class PdsVfs implements Vfs, FileOwner {
       size: staged?.size ?? current.size,
       mtime: file.modifiedAt ?? current.mtime,
       sha1: staged ? staged.sha1() : current.sha1,
+      base: staged ? staged.baseState() : current.base,
       state: 'dirty',
       attempts: 0,
       lastError: null,
@@ -384,7 +388,7 @@ export class PdsVfs implements Vfs, FileOwner {
       const now = Date.now();
       const row = this.ctx.journal.add({
         volume: volume.id, parentId: parent.id!, name, stagingPath, size: 0, mtime: now, sha1: null,
-        state: 'open', replaceId: null, baseRevision: null, notBefore: 0,
+        state: 'open', replaceId: null, notBefore: 0,
       });
       return { path: `${parent.path === '/' ? '' : parent.path}/${name}`, name, kind: 'file', volume, parentId: parent.id!, row };
     });

@@ -1,37 +1,99 @@
 // The local copy of a file being written: positional writes into a staging file, with the SHA-1
 // kept up to date while writes are sequential, so rapid upload needs no second read of the data.
+//
+// A copy of an existing remote file starts empty (sparse) with that file as its base: bytes not yet
+// written locally are read from the base, and a block is filled from the base only when a write
+// first lands in it. So opening a large file to append or patch a few bytes costs a few blocks, not
+// a download of the whole file; fillAll() completes the copy before its upload.
 import { createHash, type Hash } from 'node:crypto';
 import fs from 'node:fs/promises';
+import { ByteRanges, type ByteRange } from '../shared/byte-ranges.js';
+import { writeAt } from '../shared/write-at.js';
+import { VfsError } from './errors.js';
+
+/** What the journal keeps of a staging copy's base until the copy is complete. */
+export interface StagedBase {
+  /** The remote file (volume, id, revision) the copy started from. */
+  volume: string;
+  fileId: string;
+  revision: string;
+  size: number;
+  /** Bytes at and after this offset are not the base's (a truncate cut them off). */
+  limit: number;
+  /** Byte ranges the staging file already holds itself. */
+  local: ByteRange[];
+}
+
+export interface BaseSource {
+  state: StagedBase;
+  /**
+   * Reads bytes of the base (through the block cache); fewer than asked only at its end. `alone`: a
+   * read not part of a sequence (a write's fill), which should not start read-ahead.
+   */
+  read(into: Buffer, position: number, length: number, alone: boolean): Promise<number>;
+  /** Granularity of fills from the base. */
+  blockSize: number;
+  /** Room on the cache disk for bytes about to be filled in. */
+  claim?(bytes: number): Promise<void>;
+  /** Called once the staged file is closed. */
+  release?(): void;
+}
+
+interface OpenBase {
+  source: BaseSource;
+  limit: number;
+  local: ByteRanges;
+  /** Fills in progress, by block index (single flight: concurrent writes into one block). */
+  fills: Map<number, Promise<void>>;
+}
 
 export class StagedFile {
   private hasher: Hash | null = createHash('sha1');
   private hashedUpTo = 0;
   /** Bytes written since the last sync. */
   unsynced = false;
+  private base: OpenBase | undefined;
 
   private constructor(
     readonly path: string,
     private readonly fd: fs.FileHandle,
     public size: number,
+    base: BaseSource | undefined,
   ) {
     // Existing content was not hashed here; the hash is recomputed from the file when needed.
     if (size > 0) this.hasher = null;
+    if (base) this.base = { source: base, limit: base.state.limit, local: new ByteRanges(base.state.local), fills: new Map() };
   }
 
-  static async open(path: string): Promise<StagedFile> {
+  static async open(path: string, base?: BaseSource): Promise<StagedFile> {
     const fd = await fs.open(path, 'r+');
-    const { size } = await fd.stat();
-    return new StagedFile(path, fd, size);
+    try {
+      const { size } = await fd.stat();
+      return new StagedFile(path, fd, size, base);
+    } catch (err) {
+      await fd.close();
+      throw err;
+    }
   }
 
   async read(into: Buffer, offset: number, length: number, position: number): Promise<number> {
     if (position >= this.size) return 0;
-    const n = Math.min(length, this.size - position);
-    const { bytesRead } = await this.fd.read(into, offset, n, position);
-    return bytesRead;
+    const end = Math.min(this.size, position + length);
+    const base = this.base;
+    if (!base) return (await this.fd.read(into, offset, end - position, position)).bytesRead;
+    for (const piece of base.local.pieces(position, end)) {
+      const at = offset + piece.start - position;
+      const fromBase = !piece.inSet && piece.start < base.limit;
+      const pieceEnd = fromBase ? Math.min(piece.end, base.limit) : piece.end;
+      await (fromBase ? this.readBase(base, into, at, piece.start, pieceEnd) : this.readLocal(into, at, piece.start, pieceEnd));
+      // A piece reaching past the base's limit: its tail is local (zeros, or bytes written since).
+      if (pieceEnd < piece.end) await this.readLocal(into, at + pieceEnd - piece.start, pieceEnd, piece.end);
+    }
+    return end - position;
   }
 
   async write(from: Buffer, offset: number, length: number, position: number): Promise<number> {
+    if (this.base) await this.makeLocal(this.base, position, position + length);
     const { bytesWritten } = await this.fd.write(from, offset, length, position);
     if (this.hasher && position === this.hashedUpTo) {
       this.hasher.update(from.subarray(offset, offset + bytesWritten));
@@ -45,7 +107,10 @@ export class StagedFile {
   }
 
   async truncate(size: number): Promise<void> {
+    // A fill landing after the cut would grow the file again.
+    if (this.base) await Promise.all(this.base.fills.values());
     await this.fd.truncate(size);
+    if (this.base) this.base.limit = Math.min(this.base.limit, size);
     if (size === 0) {
       this.hasher = createHash('sha1');
       this.hashedUpTo = 0;
@@ -54,6 +119,25 @@ export class StagedFile {
     }
     this.size = size;
     this.unsynced = true;
+  }
+
+  /** Copies every byte still only in the base into the staging file (before an upload reads it whole). */
+  async fillAll(signal?: AbortSignal): Promise<void> {
+    const base = this.base;
+    if (!base) return;
+    const { blockSize } = base.source;
+    for (let block = 0; block * blockSize < base.limit; block++) {
+      signal?.throwIfAborted();
+      await this.fillBlock(base, block, false);
+    }
+  }
+
+  /** The base still needed by the staging copy, for the journal; null once the copy is complete. */
+  baseState(): StagedBase | null {
+    const base = this.base;
+    if (!base || base.local.gaps(0, base.limit).length === 0) return null;
+    const { volume, fileId, revision, size } = base.source.state;
+    return { volume, fileId, revision, size, limit: base.limit, local: base.local.toJSON() };
   }
 
   /** Durable on disk when this returns. */
@@ -69,6 +153,67 @@ export class StagedFile {
   }
 
   async close(): Promise<void> {
+    this.base?.source.release?.();
     await this.fd.close();
+  }
+
+  /** Before a write of [start, end): blocks it only partly covers get their base bytes first. */
+  private async makeLocal(base: OpenBase, start: number, end: number): Promise<void> {
+    const { blockSize } = base.source;
+    for (let block = Math.floor(start / blockSize); block * blockSize < Math.min(end, base.limit); block++) {
+      const blockStart = block * blockSize;
+      const blockEnd = Math.min(blockStart + blockSize, base.limit);
+      if (start <= blockStart && end >= blockEnd) {
+        // Overwritten whole: nothing to fetch, but a fill under way must land before this write. No
+        // await otherwise: a fill started meanwhile would copy over this write.
+        const fill = base.fills.get(block);
+        if (fill) await fill;
+        base.local.add(blockStart, blockEnd);
+      } else {
+        await this.fillBlock(base, block, true);
+      }
+    }
+  }
+
+  private fillBlock(base: OpenBase, block: number, alone: boolean): Promise<void> {
+    let fill = base.fills.get(block);
+    if (!fill) {
+      fill = this.copyFromBase(base, block, alone).finally(() => base.fills.delete(block));
+      base.fills.set(block, fill);
+    }
+    return fill;
+  }
+
+  private async copyFromBase(base: OpenBase, block: number, alone: boolean): Promise<void> {
+    const blockStart = block * base.source.blockSize;
+    const blockEnd = Math.min(blockStart + base.source.blockSize, base.limit);
+    for (const [start, end] of base.local.gaps(blockStart, blockEnd)) {
+      await base.source.claim?.(end - start);
+      const buf = Buffer.allocUnsafe(end - start);
+      await this.readBase(base, buf, 0, start, end, alone);
+      await writeAt(this.fd.fd, buf, start);
+      base.local.add(start, end);
+      this.unsynced = true;
+    }
+  }
+
+  private async readBase(base: OpenBase, into: Buffer, at: number, start: number, end: number, alone = false): Promise<void> {
+    for (let pos = start; pos < end; ) {
+      const n = await base.source.read(into.subarray(at + pos - start, at + end - start), pos, end - pos, alone);
+      if (n <= 0) throw new VfsError('EIO', `the remote content ended at ${pos} of ${base.source.state.size} bytes`);
+      pos += n;
+    }
+  }
+
+  private async readLocal(into: Buffer, at: number, start: number, end: number): Promise<void> {
+    for (let pos = start; pos < end; ) {
+      const { bytesRead } = await this.fd.read(into, at + pos - start, end - pos, pos);
+      if (bytesRead === 0) {
+        // Past the end of the file on disk: a hole, which reads as zeros.
+        into.fill(0, at + pos - start, at + end - start);
+        return;
+      }
+      pos += bytesRead;
+    }
   }
 }

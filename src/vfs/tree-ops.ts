@@ -11,6 +11,7 @@ import { OpenFiles } from './open-file.js';
 import { remoteContent } from './remote-content.js';
 import type { RemoteEntry } from './remote.js';
 import type { VNode } from './resolver.js';
+import { completeStaged, openStaged } from './staged-base.js';
 import { StagedFile } from './staged-file.js';
 import type { Volume } from './volume.js';
 
@@ -135,7 +136,11 @@ async function rename(ctx: VfsContext, holds: RowHolds, from: string, to: string
     if (t.existing) await dropRow(ctx, t.existing);
     const replaceId = t.existing?.kind === 'file' ? t.existing.entry?.id ?? null : null;
     if (t.existing?.kind === 'dir' && t.existing.entry) await discard(ctx, t.volume, t.existing.entry.id, false);
-    if (src.entry) await discard(ctx, srcVolume, src.entry.id, false);
+    if (src.entry) {
+      // The staging copy may still read parts of the original, which is about to go.
+      await completeStaged(ctx, src.row.id);
+      await discard(ctx, srcVolume, src.entry.id, false);
+    }
     // An upload session already started belongs to the old name and place: start afresh.
     ctx.journal.update(src.row.id, { volume: t.volume.id, parentId: t.parent.id!, name: t.name, replaceId, session: null });
     return;
@@ -189,6 +194,7 @@ async function copy(ctx: VfsContext, holds: RowHolds, from: string, to: string, 
 async function copyPendingRow(ctx: VfsContext, volume: Volume, entryId: string | undefined, row: JournalRow, t: Target): Promise<void> {
   const open = ctx.openFiles.get(OpenFiles.keyOf(volume.id, entryId, row.id));
   if (open?.staged) await open.staged.sync();
+  await completeStaged(ctx, row.id);
   const stagingPath = await ctx.staging.fromStream(fs.createReadStream(row.stagingPath));
   if (t.existing) await dropRow(ctx, t.existing);
   if (t.existing?.kind === 'dir' && t.existing.entry) await discard(ctx, t.volume, t.existing.entry.id, false);
@@ -196,7 +202,7 @@ async function copyPendingRow(ctx: VfsContext, volume: Volume, entryId: string |
   ctx.journal.add({
     volume: t.volume.id, parentId: t.parent.id!, name: t.name, stagingPath, size, mtime: row.mtime,
     sha1: size === row.size ? row.sha1 : null, state: 'dirty',
-    replaceId: t.existing?.kind === 'file' ? t.existing.entry?.id ?? null : null, baseRevision: null, notBefore: 0,
+    replaceId: t.existing?.kind === 'file' ? t.existing.entry?.id ?? null : null, notBefore: 0,
   });
 }
 
@@ -211,11 +217,13 @@ async function remove(ctx: VfsContext, holds: RowHolds, path: string, opts: { re
     const open = ctx.openFiles.get(OpenFiles.keyOf(volume.id, node.entry?.id, node.row?.id));
     if (open && !open.staged) {
       // An open handle keeps reading what it opened (POSIX unlink-while-open): give it a private copy.
-      if (open.row) open.staged = await StagedFile.open(open.row.stagingPath);
+      if (open.row) open.staged = await openStaged(ctx, open.row);
       else if (node.entry && node.entry.size > 0) {
         open.staged = await StagedFile.open(await ctx.staging.fromStream(remoteContent(ctx.blocks, volume, node.entry)));
       }
     }
+    // A private copy still reading parts of the file being deleted gets them now.
+    await open?.staged?.fillAll();
     await dropRow(ctx, node);
     if (node.entry) await discard(ctx, volume, node.entry.id, opts.permanent);
     if (open) {

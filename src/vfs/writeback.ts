@@ -15,6 +15,8 @@ export interface WritebackOptions {
   logger: Logger;
   /** Whether a row still has writers (it is not uploaded while it does). */
   hasWriters: (rowId: number) => boolean;
+  /** Fills a staging copy still partly in its remote base; the row as it is then, undefined if gone. */
+  complete: (rowId: number, signal: AbortSignal) => Promise<JournalRow | undefined>;
   /** Called after a successful upload, before the row is removed. */
   onUploaded: (row: JournalRow, entry: RemoteEntry) => Promise<void> | void;
   /** Called when a row failed for good. */
@@ -28,7 +30,9 @@ export interface WritebackOptions {
 /** Delay before retrying after a local failure (a crashed upload, a journal that cannot be written). */
 const CRASH_RETRY_MS = 1000;
 
-const RETRYABLE = new Set(['EAGAIN', 'EIO', 'ETIMEDOUT', 'EBUSY']);
+// ENOSPC too: a full drive or cache disk (the staging copy is completed just before the upload) may
+// be given room by the user; only after the last attempt does the content go to recovery.
+const RETRYABLE = new Set(['EAGAIN', 'EIO', 'ETIMEDOUT', 'EBUSY', 'ENOSPC']);
 
 export class Writeback {
   private readonly running = new Map<number, { ctrl: AbortController; done: Promise<void> }>();
@@ -53,7 +57,7 @@ export class Writeback {
   async start(writeBackMs: number): Promise<void> {
     for (const row of this.o.journal.openRows()) {
       const kept = await this.o.staging.recover(row.stagingPath, row.name).catch(() => row.stagingPath);
-      this.o.logger.warn({ name: row.name, kept }, 'a file was being written when pdsfs stopped; its partial content is in the recovery folder');
+      this.o.logger.warn({ name: row.name, kept, ...partialNote(row) }, 'a file was being written when pdsfs stopped; its partial content is in the recovery folder');
       this.o.journal.remove(row.id);
     }
     for (const row of this.o.journal.pending()) {
@@ -185,10 +189,13 @@ export class Writeback {
   private async upload(rowId: number, signal: AbortSignal): Promise<void> {
     let row = this.o.journal.get(rowId);
     if (!row) return;
-    const started = row;
     const volume = this.o.volume(row.volume);
     if (!volume) return this.fail(row, new VfsError('ENOENT', `volume ${row.volume} is not configured`));
     try {
+      // The upload reads the staging copy whole: bytes still only in the remote original come first.
+      if (row.base) row = await this.o.complete(rowId, signal);
+      if (!row) return;
+      const started = row;
       const entry = await volume.remote.upload(row.parentId, row.name, row.stagingPath, row.size, {
         ...(row.replaceId ? { replaceId: row.replaceId } : {}),
         ...(row.sha1 ? { sha1: row.sha1 } : {}),
@@ -257,8 +264,13 @@ export class Writeback {
 
   private async fail(row: JournalRow, err: VfsError): Promise<void> {
     const kept = await this.o.staging.recover(row.stagingPath, row.name).catch(() => row.stagingPath);
-    this.o.logger.error({ name: row.name, err: err.message, code: err.code, kept }, 'upload failed for good; the data is kept in the recovery folder');
+    this.o.logger.error({ name: row.name, err: err.message, code: err.code, kept, ...partialNote(row) }, 'upload failed for good; the data is kept in the recovery folder');
     const failed = this.o.journal.update(row.id, { state: 'failed', attempts: row.attempts, lastError: `${err.code}: ${err.message}`, stagingPath: kept });
     this.o.onFailed?.(failed);
   }
+}
+
+/** A staging copy never completed from its remote original holds only the bytes written locally. */
+function partialNote(row: JournalRow): { partial?: string } {
+  return row.base ? { partial: `only the parts written here are in it; the rest of the original (file ${row.base.fileId}) reads as zeros` } : {};
 }

@@ -12,7 +12,7 @@ import { tempDir } from './temp-dir.js';
 const VOL = 'drive:1';
 
 function newRow(name: string, extra: Partial<NewJournalRow> = {}): NewJournalRow {
-  return { volume: VOL, parentId: 'root', name, stagingPath: `/s/${name}`, size: 0, mtime: 1, sha1: null, state: 'open', replaceId: null, baseRevision: null, notBefore: 0, ...extra };
+  return { volume: VOL, parentId: 'root', name, stagingPath: `/s/${name}`, size: 0, mtime: 1, sha1: null, state: 'open', replaceId: null, notBefore: 0, ...extra };
 }
 
 function openJournal(t: import('node:test').TestContext, file = path.join(tempDir(t), 'metadata.sqlite')) {
@@ -24,9 +24,11 @@ function openJournal(t: import('node:test').TestContext, file = path.join(tempDi
 
 test('add, get, update, remove', (t) => {
   const { journal, tick } = openJournal(t);
-  const row = journal.add(newRow('a.txt', { replaceId: 'old', baseRevision: 'r1' }));
+  const base = { volume: VOL, fileId: 'old', revision: 'r1', size: 100, limit: 90, local: [[0, 10], [40, 50]] as [number, number][] };
+  const row = journal.add(newRow('a.txt', { replaceId: 'old', base }));
   assert.equal(row.attempts, 0);
   assert.equal(row.session, null);
+  assert.deepEqual(journal.get(row.id)!.base, base);
   assert.equal(row.createdAt, 1000);
   assert.deepEqual(journal.get(row.id), row);
 

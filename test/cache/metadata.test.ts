@@ -4,7 +4,8 @@ import { test } from 'node:test';
 import Database from 'better-sqlite3';
 import { CacheDb } from '../../src/cache/metadata/db.js';
 import { MetadataStore } from '../../src/cache/metadata/nodes.js';
-import { SCHEMA_VERSION } from '../../src/cache/metadata/schema.js';
+import { Journal } from '../../src/cache/metadata/journal.js';
+import { MIGRATIONS, SCHEMA_VERSION } from '../../src/cache/metadata/schema.js';
 import type { RemoteEntry } from '../../src/vfs/remote.js';
 import { tempDir } from './temp-dir.js';
 
@@ -38,6 +39,24 @@ test('CacheDb refuses a file written by a newer schema', (t) => {
   raw.prepare('UPDATE schema_version SET version = ?').run(SCHEMA_VERSION + 1);
   raw.close();
   assert.throws(() => CacheDb.open(file), /schema version/);
+});
+
+test('a version 1 cache keeps its pending uploads through the migration to the current schema', (t) => {
+  const file = path.join(tempDir(t), 'metadata.sqlite');
+  const raw = new Database(file);
+  raw.exec(MIGRATIONS[0]!);
+  raw.exec('CREATE TABLE schema_version (version INTEGER NOT NULL); INSERT INTO schema_version VALUES (1)');
+  raw.prepare(
+    `INSERT INTO journal (volume, parent_id, name, name_nfc, staging_path, size, mtime, sha1, state, replace_id, base_revision,
+       session, attempts, last_error, not_before, created_at, updated_at)
+     VALUES ('drive:1', 'root', 'a.txt', 'a.txt', '/s/a', 3, 1, NULL, 'dirty', 'F1', 'R1', NULL, 0, NULL, 0, 1, 1)`,
+  ).run();
+  raw.close();
+  const db = CacheDb.open(file);
+  t.after(() => db.close());
+  assert.equal(db.version, SCHEMA_VERSION);
+  const [row] = new Journal(db).pending();
+  assert.deepEqual([row?.name, row?.size, row?.replaceId, row?.state, row?.base], ['a.txt', 3, 'F1', 'dirty', null]);
 });
 
 test('replaceListing then listing and lookup; NFC and NFD spellings match', (t) => {

@@ -24,7 +24,7 @@ async function sourceCache(dir: string, blocks: number, pending: boolean): Promi
       await fs.writeFile(staged, 'not uploaded yet');
       new Journal(db).add({
         volume: 'drive:1', parentId: 'root', name: 'draft.txt', stagingPath: staged, size: 16, mtime: Date.now(), sha1: null,
-        state: 'dirty', replaceId: null, baseRevision: null, notBefore: 0,
+        state: 'dirty', replaceId: null, notBefore: 0,
       });
     }
   } finally {

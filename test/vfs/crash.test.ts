@@ -42,3 +42,41 @@ test('committed writes survive kill -9 and are uploaded after restart', async ()
     assert.equal(f.content_hash, expected);
   }
 });
+
+test('a committed patch of an existing file survives kill -9 and is completed from the original after restart', async () => {
+  const emu = await startEmulator();
+  const cacheDir = await fs.mkdtemp(path.join(os.tmpdir(), 'pdsfs-crash-'));
+  after(async () => {
+    await emu.close();
+    await fs.rm(cacheDir, { recursive: true, force: true });
+  });
+  const original = Buffer.alloc(4 * 1024 * 1024 + 1, 7);
+  const first = await createApp(defaultAppOptions(emu.endpoint, emu.account.access_token, cacheDir));
+  const root = `/drives/${first.volumes[0]!.dirName}`;
+  const w = await first.vfs.open(`${root}/big.bin`, { read: false, write: true, create: true, truncate: true });
+  await w.write(original, 0, original.length);
+  await w.release();
+  await first.close(); // drains: big.bin is on the server
+  emu.emu.resetStats();
+
+  const at = 3 * 1024 * 1024 - 2;
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'fixtures/crash-patcher.ts'), emu.endpoint, emu.account.access_token, cacheDir, 'big.bin', String(at), 'PATCH'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  await new Promise<void>((resolve, reject) => {
+    child.stdout.on('data', (b: Buffer) => b.toString().includes('committed') && resolve());
+    child.on('exit', (code) => reject(new Error(`patcher exited early (${code})`)));
+  });
+  child.kill('SIGKILL');
+  await new Promise((r) => child.once('exit', r));
+  assert.equal(emu.emu.stats.requests['/v2/file/create'] ?? 0, 0, 'nothing was uploaded before the crash');
+
+  const app = await createApp(defaultAppOptions(emu.endpoint, emu.account.access_token, cacheDir));
+  await app.vfs.drain();
+  await app.close();
+  const got = await pds(emu.endpoint, emu.account.access_token, '/v2/file/get_by_path', { drive_id: emu.account.drive_id, file_path: '/big.bin' });
+  const expected = Buffer.from(original);
+  expected.write('PATCH', at);
+  assert.equal(got.body.size, expected.length);
+  assert.equal(got.body.content_hash, createHash('sha1').update(expected).digest('hex').toUpperCase());
+});

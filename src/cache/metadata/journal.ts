@@ -3,6 +3,7 @@
 import type { Statement } from 'better-sqlite3';
 import { VfsError } from '../../vfs/errors.js';
 import type { UploadSession } from '../../vfs/remote.js';
+import type { StagedBase } from '../../vfs/staged-file.js';
 import type { CacheDb } from './db.js';
 import { nameKey } from '../../shared/name-key.js';
 
@@ -20,8 +21,8 @@ export interface JournalRow {
   state: JournalState;
   /** Existing remote file id being overwritten (atomic replace), if any. */
   replaceId: string | null;
-  /** Remote revision the staging copy started from. */
-  baseRevision: string | null;
+  /** The remote file the staging copy still reads from where it holds no bytes yet; null once complete. */
+  base: StagedBase | null;
   /** Multipart upload in progress, for resume after a crash. */
   session: UploadSession | null;
   attempts: number;
@@ -32,8 +33,9 @@ export interface JournalRow {
   updatedAt: number;
 }
 
-export type NewJournalRow = Omit<JournalRow, 'id' | 'attempts' | 'lastError' | 'createdAt' | 'updatedAt' | 'session'> & {
+export type NewJournalRow = Omit<JournalRow, 'id' | 'attempts' | 'lastError' | 'createdAt' | 'updatedAt' | 'session' | 'base'> & {
   session?: UploadSession | null;
+  base?: StagedBase | null;
 };
 
 interface DbRow {
@@ -47,7 +49,7 @@ interface DbRow {
   sha1: string | null;
   state: JournalState;
   replace_id: string | null;
-  base_revision: string | null;
+  base: string | null;
   session: string | null;
   attempts: number;
   last_error: string | null;
@@ -68,7 +70,7 @@ function fromDb(r: DbRow): JournalRow {
     sha1: r.sha1,
     state: r.state,
     replaceId: r.replace_id,
-    baseRevision: r.base_revision,
+    base: r.base === null ? null : (JSON.parse(r.base) as StagedBase),
     session: r.session === null ? null : (JSON.parse(r.session) as UploadSession),
     attempts: r.attempts,
     lastError: r.last_error,
@@ -83,12 +85,13 @@ function toParams(r: Omit<JournalRow, 'id'>): Record<string, unknown> {
     ...r,
     nameNfc: nameKey(r.name),
     session: r.session === null ? null : JSON.stringify(r.session),
+    base: r.base === null ? null : JSON.stringify(r.base),
   };
 }
 
 const COLUMNS = `volume = @volume, parent_id = @parentId, name = @name, name_nfc = @nameNfc,
   staging_path = @stagingPath, size = @size, mtime = @mtime, sha1 = @sha1, state = @state,
-  replace_id = @replaceId, base_revision = @baseRevision, session = @session, attempts = @attempts,
+  replace_id = @replaceId, base = @base, session = @session, attempts = @attempts,
   last_error = @lastError, not_before = @notBefore, created_at = @createdAt, updated_at = @updatedAt`;
 
 const PENDING = "state IN ('dirty', 'uploading')";
@@ -115,9 +118,9 @@ export class Journal {
     this.q = {
       insert: db.prepare(
         `INSERT INTO journal (volume, parent_id, name, name_nfc, staging_path, size, mtime, sha1, state, replace_id,
-           base_revision, session, attempts, last_error, not_before, created_at, updated_at)
+           base, session, attempts, last_error, not_before, created_at, updated_at)
          VALUES (@volume, @parentId, @name, @nameNfc, @stagingPath, @size, @mtime, @sha1, @state, @replaceId,
-           @baseRevision, @session, @attempts, @lastError, @notBefore, @createdAt, @updatedAt)`,
+           @base, @session, @attempts, @lastError, @notBefore, @createdAt, @updatedAt)`,
       ),
       get: db.prepare('SELECT * FROM journal WHERE id = ?'),
       update: db.prepare(`UPDATE journal SET ${COLUMNS} WHERE id = @id`),
@@ -142,7 +145,7 @@ export class Journal {
 
   add(row: NewJournalRow): JournalRow {
     const at = this.now();
-    const full: Omit<JournalRow, 'id'> = { ...row, session: row.session ?? null, attempts: 0, lastError: null, createdAt: at, updatedAt: at };
+    const full: Omit<JournalRow, 'id'> = { ...row, session: row.session ?? null, base: row.base ?? null, attempts: 0, lastError: null, createdAt: at, updatedAt: at };
     this.statsMemo = undefined;
     const id = Number(this.q.insert.run(toParams(full)).lastInsertRowid);
     return { id, ...full };

@@ -71,6 +71,12 @@ export const MIGRATIONS: readonly string[] = [
     last_used INTEGER NOT NULL
   ) WITHOUT ROWID;
   `,
+  // 2: a staging copy may start sparse over its remote base (journal.base, JSON, null once complete);
+  // base_revision, never read, goes.
+  `
+  ALTER TABLE journal ADD COLUMN base TEXT;
+  ALTER TABLE journal DROP COLUMN base_revision;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -28,11 +28,16 @@ export class StagingFiles {
     this.space = new DiskReserve(path.dirname(dir), reserveBytes);
   }
 
-  /** A new empty file with a unique name. */
-  async create(): Promise<string> {
+  /** A new file with a unique name: empty, or sparse (a hole of `size` bytes, no disk used). */
+  async create(size = 0): Promise<string> {
     await fsp.mkdir(this.dir, { recursive: true });
     const file = path.join(this.dir, randomUUID());
-    await (await fsp.open(file, 'wx')).close();
+    const handle = await fsp.open(file, 'wx');
+    try {
+      if (size > 0) await handle.truncate(size);
+    } finally {
+      await handle.close();
+    }
     return file;
   }
 

@@ -1,0 +1,57 @@
+// A journal row's staging copy opened with its base: the remote file it reads through the block
+// cache wherever it holds no bytes of its own yet. completeStaged fills the rest in, for an upload
+// (which needs every byte) or before the base goes away.
+import type { JournalRow } from '../cache/metadata/journal.js';
+import type { VfsContext } from './context.js';
+import { type BaseSource, type StagedBase, StagedFile } from './staged-file.js';
+
+let nextReader = 0;
+
+function baseSource(ctx: VfsContext, base: StagedBase): BaseSource {
+  const file = { volume: base.volume, fileId: base.fileId, revision: base.revision, size: base.size };
+  const readerId = `base-${++nextReader}`;
+  return {
+    state: base,
+    blockSize: ctx.blocks.blockSize,
+    read: async (into, position, length, alone) => {
+      if (!alone) return ctx.blocks.read(file, into, position, length, readerId);
+      // A reader of its own, used once: the read-ahead of the sequence above never sees it.
+      const once = `${readerId}-${++nextReader}`;
+      try {
+        return await ctx.blocks.read(file, into, position, length, once);
+      } finally {
+        ctx.blocks.forgetReader(once);
+      }
+    },
+    claim: (bytes) => ctx.staging.space.claim(bytes),
+    release: () => ctx.blocks.forgetReader(readerId),
+  };
+}
+
+/**
+ * Opens a row's staging copy. The journal's copy of the row is the one to trust: its base lists every
+ * range written and committed (a stale one would have the base fill over them).
+ */
+export function openStaged(ctx: VfsContext, row: JournalRow): Promise<StagedFile> {
+  const current = ctx.journal.get(row.id) ?? row;
+  return StagedFile.open(current.stagingPath, current.base ? baseSource(ctx, current.base) : undefined);
+}
+
+/**
+ * Makes a row's staging copy complete and durable, and records that; returns the row as it is then
+ * (undefined when it is gone). An open file's copy is filled through its own StagedFile, which knows
+ * of writes not yet committed.
+ */
+export async function completeStaged(ctx: VfsContext, rowId: number, signal?: AbortSignal): Promise<JournalRow | undefined> {
+  const row = ctx.journal.get(rowId);
+  if (!row?.base) return row;
+  const open = ctx.openFiles.byRow(rowId)?.staged;
+  const staged = open ?? (await openStaged(ctx, row));
+  try {
+    await staged.fillAll(signal);
+    await staged.sync();
+  } finally {
+    if (!open) await staged.close();
+  }
+  return ctx.journal.get(rowId) && ctx.journal.update(rowId, { base: null });
+}

@@ -1,0 +1,112 @@
+// Writing into a large existing file does not download it first: the staging copy starts sparse over
+// the remote original, fills a block only when a write lands in part of it, and is completed from the
+// original before its upload (or before the original goes away).
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { after, before, describe, test } from 'node:test';
+import { bytes } from '../contract/vfs-scenarios.js';
+import { readFile, type StartedApp, startApp, writeFile } from '../helpers/app.js';
+
+const MiB = 1024 * 1024;
+const sha1 = (b: Buffer) => createHash('sha1').update(b).digest('hex').toUpperCase();
+
+describe('sparse staging of existing files', () => {
+  let s: StartedApp;
+  before(async () => {
+    // Pending until drain(), so what a write downloads is told apart from what the upload needs.
+    s = await startApp({ drive: undefined, writeBackSec: 3600 });
+  });
+  after(() => s.close());
+  const drives = () => s.app.volumes.filter((v) => v.kind === 'drive').map((v) => `/drives/${v.dirName}`);
+
+  /** An uploaded file, with the block cache emptied so every byte read afterwards is a download. */
+  async function uploaded(p: string, data: Buffer): Promise<void> {
+    await writeFile(s.vfs, p, data);
+    await s.vfs.drain();
+    await s.vfs.clearBlockCache();
+    s.emu.resetStats();
+  }
+
+  async function remoteHash(p: string): Promise<string> {
+    await s.vfs.clearBlockCache();
+    return sha1(await readFile(s.vfs, p));
+  }
+
+  test('appending to a large file fetches only its last block; the upload carries the whole file', async () => {
+    const [d] = drives();
+    const p = `${d}/log.bin`;
+    const original = bytes(8 * MiB + 5, 21);
+    await uploaded(p, original);
+    const h = await s.vfs.open(p, { read: false, write: true, append: true });
+    await h.write(Buffer.from('TAIL'), 0, 4);
+    await h.release();
+    assert.equal(s.emu.stats.bytesDownloaded, 5, 'only the last, partial block');
+    const expected = Buffer.concat([original, Buffer.from('TAIL')]);
+    assert.equal((await s.vfs.stat(p)).size, expected.length);
+    assert.equal(sha1(await readFile(s.vfs, p)), sha1(expected), 'read before the upload: original and append merged');
+    await s.vfs.drain();
+    assert.equal(s.vfs.status().failedFiles, 0);
+    assert.equal(await remoteHash(p), sha1(expected));
+  });
+
+  test('patches across a block edge, a truncate and an extension read back merged, then upload', async () => {
+    const [d] = drives();
+    const p = `${d}/patched.bin`;
+    const original = bytes(12 * MiB + 3, 22);
+    await uploaded(p, original);
+    const expected = Buffer.from(original);
+    const h = await s.vfs.open(p, { read: true, write: true });
+    const patch = Buffer.alloc(10, 0xab);
+    await h.write(patch, 3 * MiB - 5, patch.length);
+    patch.copy(expected, 3 * MiB - 5);
+    assert.equal(s.emu.stats.bytesDownloaded, 2 * MiB, 'the two blocks the patch lands in, no read-ahead');
+    // Cut inside a block never written, then grow past the old end: the gap reads as zeros.
+    await h.truncate(4 * MiB + 1);
+    await h.write(Buffer.from('END'), 6 * MiB, 3);
+    const grown = Buffer.alloc(6 * MiB + 3);
+    expected.copy(grown, 0, 0, 4 * MiB + 1);
+    grown.write('END', 6 * MiB);
+    const back = Buffer.alloc(grown.length + 100);
+    let n = 0;
+    for (let got = -1; got !== 0; n += got) got = await h.read(back.subarray(n), n, MiB);
+    assert.equal(n, grown.length);
+    assert.equal(sha1(back.subarray(0, n)), sha1(grown), 'read through the writing handle');
+    await h.release();
+    await s.vfs.drain();
+    assert.equal(await remoteHash(p), sha1(grown));
+  });
+
+  test('a file deleted while open keeps its whole content for the open handle', async () => {
+    const [d] = drives();
+    const p = `${d}/doomed.bin`;
+    const original = bytes(3 * MiB, 23);
+    await uploaded(p, original);
+    const h = await s.vfs.open(p, { read: true, write: true });
+    await h.write(Buffer.from('X'), MiB, 1);
+    await s.vfs.remove(p);
+    const expected = Buffer.from(original);
+    expected.write('X', MiB);
+    const back = Buffer.alloc(original.length);
+    for (let at = 0; at < back.length; ) at += await h.read(back.subarray(at), at, back.length - at);
+    assert.equal(sha1(back), sha1(expected));
+    await h.release();
+  });
+
+  test('copying and moving a pending sparse file to another drive carry the whole content', async () => {
+    const [a, b] = drives();
+    const p = `${a}/mover.bin`;
+    const original = bytes(3 * MiB + 1, 24);
+    await uploaded(p, original);
+    const h = await s.vfs.open(p, { read: false, write: true });
+    await h.write(Buffer.from('COPY'), 2 * MiB, 4);
+    await h.release();
+    const expected = Buffer.from(original);
+    expected.write('COPY', 2 * MiB);
+    await s.vfs.copy(p, `${a}/copied.bin`);
+    await s.vfs.rename(p, `${b}/moved.bin`);
+    await s.vfs.drain();
+    assert.equal(s.vfs.status().failedFiles, 0);
+    assert.equal(await remoteHash(`${a}/copied.bin`), sha1(expected));
+    assert.equal(await remoteHash(`${b}/moved.bin`), sha1(expected));
+  });
+});
