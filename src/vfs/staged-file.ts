@@ -130,6 +130,11 @@ export class StagedFile {
       signal?.throwIfAborted();
       await this.fillBlock(base, block, false);
     }
+    // Complete: from now on this is a plain staging file.
+    if (this.base === base && base.local.gaps(0, base.limit).length === 0) {
+      base.source.release?.();
+      this.base = undefined;
+    }
   }
 
   /** The base still needed by the staging copy, for the journal; null once the copy is complete. */
@@ -163,6 +168,7 @@ export class StagedFile {
     for (let block = Math.floor(start / blockSize); block * blockSize < Math.min(end, base.limit); block++) {
       const blockStart = block * blockSize;
       const blockEnd = Math.min(blockStart + blockSize, base.limit);
+      if (!base.fills.has(block) && base.local.gaps(blockStart, blockEnd).length === 0) continue;
       if (start <= blockStart && end >= blockEnd) {
         // Overwritten whole: nothing to fetch, but a fill under way must land before this write. No
         // await otherwise: a fill started meanwhile would copy over this write.
