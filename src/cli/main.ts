@@ -30,11 +30,16 @@ await yargs(hideBin(process.argv))
   .command(configCommand)
   .fail((message, err) => {
     // A failing command says what went wrong in one line; a stack trace only with --log-level debug.
-    const debug = process.argv.includes('debug') || process.env.PDSFS_LOG_LEVEL === 'debug';
-    process.stderr.write(err ? `pdsfs: ${debug ? err.stack : err.message}\n` : `pdsfs: ${message}\nRun with --help for usage.\n`);
+    process.stderr.write(err ? `pdsfs: ${wantsStack(process.argv) ? err.stack : err.message}\n` : `pdsfs: ${message}\nRun with --help for usage.\n`);
     process.exit(1);
   })
   .demandCommand(1, 'Name a command: pdsfs <command> --help shows its options.')
   .strict()
   .help()
   .parseAsync();
+
+/** --log-level debug (or PDSFS_LOG_LEVEL=debug); not any argument that happens to be "debug". */
+function wantsStack(argv: string[]): boolean {
+  const at = argv.indexOf('--log-level');
+  return (at >= 0 && argv[at + 1] === 'debug') || argv.includes('--log-level=debug') || process.env.PDSFS_LOG_LEVEL === 'debug';
+}

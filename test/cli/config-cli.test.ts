@@ -33,9 +33,9 @@ interface Run {
 }
 
 /** Runs bin/pdsfs with only PATH and HOME from this process: no stray PDSFS_* variable leaks in. */
-function pdsfs(args: string[], home: string, env: Record<string, string> = {}): Promise<Run> {
+function pdsfs(args: string[], home: string, env: Record<string, string> = {}, cwd?: string): Promise<Run> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH ?? '', HOME: home, ...env }, timeout: 60_000 }, (err, stdout, stderr) => {
+    execFile(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH ?? '', HOME: home, ...env }, timeout: 60_000, ...(cwd ? { cwd } : {}) }, (err, stdout, stderr) => {
       const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
       resolve({ code, stdout, stderr });
     });
@@ -88,6 +88,13 @@ describe('configuration precedence', { concurrency: true }, () => {
     const run = await pdsfs(['config', 'show'], home);
     assert.notEqual(run.code, 0);
     assert.match(run.stderr, /unknown key "poll-intervall"/);
+    assert.doesNotMatch(run.stderr, /\n\s+at /, 'one line, no stack trace');
+    // An argument that merely reads "debug" (a folder name, say) does not turn the stack on.
+    const namedDebug = path.join(path.dirname(defaultFile), 'debug');
+    writeJson(namedDebug, { 'poll-intervall': 3 });
+    const named = await pdsfs(['config', 'show', '--config', 'debug'], home, {}, path.dirname(namedDebug));
+    assert.notEqual(named.code, 0);
+    assert.doesNotMatch(named.stderr, /\n\s+at /);
   });
 
   it('settings in the file or env for options a command does not take do not break it', async () => {
