@@ -1,19 +1,13 @@
 // Reading request bodies and writing JSON / OSS-XML answers.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { readLimitedBody } from '../shared/read-body.js';
 import { PdsHttpError, renderOssXml } from './errors.js';
 
 /** Largest /v2 request body: a part_info_list of 10,000 entries fits easily. */
 export const MAX_API_BODY = 16 * 1024 * 1024;
 
-export async function readBody(req: IncomingMessage, limit = MAX_API_BODY): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) throw new PdsHttpError(400, 'InvalidParameter', `The request body is larger than ${limit} bytes.`);
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
+export function readBody(req: IncomingMessage, limit = MAX_API_BODY): Promise<Buffer> {
+  return readLimitedBody(req, limit, () => new PdsHttpError(400, 'InvalidParameter', `The request body is larger than ${limit} bytes.`));
 }
 
 export function parseJsonBody(raw: Buffer): Record<string, unknown> {

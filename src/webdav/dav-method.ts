@@ -5,6 +5,7 @@
 import { type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:http';
 import type { Logger } from 'pino';
 import { v2 as dav } from 'webdav-server';
+import { readLimitedBody } from '../shared/read-body.js';
 import { isDiskFull, VfsError } from '../vfs/errors.js';
 import type { Vfs } from '../vfs/types.js';
 import type { DavStore } from './dav-store.js';
@@ -103,16 +104,9 @@ function messageOf(err: unknown, status: number): string {
 
 /** Reads a whole request body, refusing more than `limit` bytes with 413. */
 export async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > limit) throw new HttpError(413, 'request body too large');
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) throw new HttpError(413, 'request body too large');
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
+  const tooLarge = () => new HttpError(413, 'request body too large');
+  if (Number(req.headers['content-length'] ?? 0) > limit) throw tooLarge();
+  return readLimitedBody(req, limit, tooLarge);
 }
 
 /** A request header as one string (repeated headers joined). */

@@ -1,8 +1,9 @@
 // Protocol edges over real HTTP: auth, OPTIONS, CORS, traversal, malformed XML and XXE, Depth,
 // MKCOL, COPY/MOVE statuses, error statuses, trailing slashes, properties.
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import { after, before, test } from 'node:test';
-import { serve, type Served } from './harness.js';
+import { AUTH, serve, type Served } from './harness.js';
 
 let s: Served;
 let dir: string;
@@ -152,4 +153,29 @@ test('GET on a collection gives an HTML listing with escaped names', async () =>
   assert.ok(r.text.includes('&lt;script&gt;alert(1)&amp;amp;.txt'));
   assert.ok(!r.text.includes('<script>'));
   assert.ok(r.text.includes('hello.txt'));
+});
+
+test('a body refused as too large leaves the keep-alive connection usable for the next request', async () => {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const url = new URL(s.url);
+  const send = (method: string, body: string, chunked: boolean) =>
+    new Promise<number>((resolve, reject) => {
+      const headers: Record<string, string> = { authorization: AUTH, depth: '0', ...(chunked ? { 'transfer-encoding': 'chunked' } : {}) };
+      const req = http.request({ host: url.hostname, port: url.port, method, path: P(), headers, agent }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+  try {
+    const allprop = '<D:propfind xmlns:D="DAV:"><D:allprop/></D:propfind>';
+    assert.equal(await send('PROPFIND', allprop, false), 207);
+    // Chunked, so the limit is found while reading rather than from Content-Length. The next request
+    // goes out on the same connection (one socket): it used to be reset (ECONNRESET).
+    assert.equal(await send('PROPFIND', ' '.repeat(5 * 1024 * 1024), true), 413);
+    assert.equal(await send('PROPFIND', allprop, false), 207);
+  } finally {
+    agent.destroy();
+  }
 });
