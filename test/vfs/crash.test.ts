@@ -10,24 +10,37 @@ import { createApp } from '../../src/app.js';
 import { defaultAppOptions } from '../helpers/app-options.js';
 import { pds, startEmulator } from '../helpers/emulator.js';
 
-test('committed writes survive kill -9 and are uploaded after restart', async () => {
+type Started = Awaited<ReturnType<typeof startEmulator>>;
+
+/** A local PDS server and a cache dir, both removed after the test. */
+async function setUp(): Promise<{ emu: Started; cacheDir: string }> {
   const emu = await startEmulator();
   const cacheDir = await fs.mkdtemp(path.join(os.tmpdir(), 'pdsfs-crash-'));
   after(async () => {
     await emu.close();
     await fs.rm(cacheDir, { recursive: true, force: true });
   });
-  const size = 3 * 1024 * 1024 + 7;
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'fixtures/crash-writer.ts'), emu.endpoint, emu.account.access_token, cacheDir, '3', String(size)], {
+  return { emu, cacheDir };
+}
+
+/** Runs a fixture (a pdsfs app writing through its Vfs), kills it with SIGKILL once it has committed. */
+async function killAfterCommit(emu: Started, cacheDir: string, fixture: string, args: string[]): Promise<void> {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'fixtures', fixture), emu.endpoint, emu.account.access_token, cacheDir, ...args], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   await new Promise<void>((resolve, reject) => {
     child.stdout.on('data', (b: Buffer) => b.toString().includes('committed') && resolve());
-    child.on('exit', (code) => reject(new Error(`writer exited early (${code})`)));
+    child.on('exit', (code) => reject(new Error(`${fixture} exited early (${code})`)));
   });
   child.kill('SIGKILL');
   await new Promise((r) => child.once('exit', r));
   assert.equal(emu.emu.stats.requests['/v2/file/create'] ?? 0, 0, 'nothing was uploaded before the crash');
+}
+
+test('committed writes survive kill -9 and are uploaded after restart', async () => {
+  const { emu, cacheDir } = await setUp();
+  const size = 3 * 1024 * 1024 + 7;
+  await killAfterCommit(emu, cacheDir, 'crash-writer.ts', ['3', String(size)]);
 
   const app = await createApp(defaultAppOptions(emu.endpoint, emu.account.access_token, cacheDir));
   await app.vfs.drain();
@@ -44,12 +57,7 @@ test('committed writes survive kill -9 and are uploaded after restart', async ()
 });
 
 test('a committed patch of an existing file survives kill -9 and is completed from the original after restart', async () => {
-  const emu = await startEmulator();
-  const cacheDir = await fs.mkdtemp(path.join(os.tmpdir(), 'pdsfs-crash-'));
-  after(async () => {
-    await emu.close();
-    await fs.rm(cacheDir, { recursive: true, force: true });
-  });
+  const { emu, cacheDir } = await setUp();
   const original = Buffer.alloc(4 * 1024 * 1024 + 1, 7);
   const first = await createApp(defaultAppOptions(emu.endpoint, emu.account.access_token, cacheDir));
   const root = `/drives/${first.volumes[0]!.dirName}`;
@@ -60,16 +68,7 @@ test('a committed patch of an existing file survives kill -9 and is completed fr
   emu.emu.resetStats();
 
   const at = 3 * 1024 * 1024 - 2;
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'fixtures/crash-patcher.ts'), emu.endpoint, emu.account.access_token, cacheDir, 'big.bin', String(at), 'PATCH'], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  await new Promise<void>((resolve, reject) => {
-    child.stdout.on('data', (b: Buffer) => b.toString().includes('committed') && resolve());
-    child.on('exit', (code) => reject(new Error(`patcher exited early (${code})`)));
-  });
-  child.kill('SIGKILL');
-  await new Promise((r) => child.once('exit', r));
-  assert.equal(emu.emu.stats.requests['/v2/file/create'] ?? 0, 0, 'nothing was uploaded before the crash');
+  await killAfterCommit(emu, cacheDir, 'crash-patcher.ts', ['big.bin', String(at), 'PATCH']);
 
   const app = await createApp(defaultAppOptions(emu.endpoint, emu.account.access_token, cacheDir));
   await app.vfs.drain();
