@@ -3,6 +3,7 @@
 // (which needs every byte) or before the base goes away.
 import type { JournalRow } from '../cache/metadata/journal.js';
 import type { VfsContext } from './context.js';
+import { toVfsError, VfsError } from './errors.js';
 import { type BaseSource, type StagedBase, StagedFile } from './staged-file.js';
 
 let nextReader = 0;
@@ -50,8 +51,23 @@ export async function completeStaged(ctx: VfsContext, rowId: number, signal?: Ab
   try {
     await staged.fillAll(signal);
     await staged.sync();
+  } catch (err) {
+    throw signal?.aborted ? err : await explainFailedFill(ctx, row.base, err);
   } finally {
     if (!open) await staged.close();
   }
   return ctx.journal.get(rowId) && ctx.journal.update(rowId, { base: null });
+}
+
+/**
+ * A fill fails for good when the original was changed or deleted on the server meanwhile (its
+ * bytes cannot be had any more): say so, as ENOENT, rather than leave a transient-looking error to
+ * be retried for minutes. Any other failure is passed on as it is.
+ */
+async function explainFailedFill(ctx: VfsContext, base: StagedBase, err: unknown): Promise<unknown> {
+  const remote = ctx.ns.volumes.find((v) => v.id === base.volume)?.remote;
+  const now = await remote?.get(base.fileId).catch((e: unknown) => (VfsError.is(toVfsError(e), 'ENOENT') ? null : undefined));
+  if (now === undefined || (now !== null && now.revision === base.revision)) return err;
+  const what = now === null ? 'was deleted' : 'changed';
+  return new VfsError('ENOENT', `the original ${what} on the server before the parts not written here were copied from it`, undefined, { cause: err });
 }

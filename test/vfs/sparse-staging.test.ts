@@ -3,8 +3,10 @@
 // original before its upload (or before the original goes away).
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import fs from 'node:fs/promises';
 import { after, before, describe, test } from 'node:test';
 import { bytes } from '../contract/vfs-scenarios.js';
+import { pds } from '../helpers/emulator.js';
 import { readFile, type StartedApp, startApp, writeFile } from '../helpers/app.js';
 
 const MiB = 1024 * 1024;
@@ -108,5 +110,29 @@ describe('sparse staging of existing files', () => {
     assert.equal(s.vfs.status().failedFiles, 0);
     assert.equal(await remoteHash(`${a}/copied.bin`), sha1(expected));
     assert.equal(await remoteHash(`${b}/moved.bin`), sha1(expected));
+  });
+
+  test('when the original is deleted on the server before the upload, the written parts go to the recovery folder', async () => {
+    const [d] = drives();
+    const p = `${d}/vanish.bin`;
+    await uploaded(p, bytes(3 * MiB, 25));
+    // A whole block: nothing of the original is fetched (a fetch would leave a download URL cached).
+    const h = await s.vfs.open(p, { read: false, write: true });
+    await h.write(Buffer.alloc(MiB, 0x4d), MiB, MiB);
+    await h.release();
+    assert.equal(s.emu.stats.bytesDownloaded, 0);
+    const api = (path: string, body: object) => pds(s.endpoint, s.account.access_token, path, { drive_id: s.account.drive_id, ...body });
+    const original = await api('/v2/file/get_by_path', { file_path: '/vanish.bin' });
+    assert.equal((await api('/v2/file/delete', { file_id: original.body.file_id })).status < 300, true);
+    await s.vfs.clearBlockCache();
+    const failedBefore = s.vfs.status().failedFiles;
+    await s.vfs.drain();
+    assert.equal(s.vfs.status().failedFiles, failedBefore + 1);
+    const failed = s.vfs.uploads().failed.find((r) => r.name === 'vanish.bin');
+    assert.match(failed?.lastError ?? '', /ENOENT: the original was deleted on the server/);
+    const kept = await fs.readFile(failed!.stagingPath);
+    assert.equal(kept.length, 3 * MiB);
+    assert.ok(kept.subarray(MiB, 2 * MiB).equals(Buffer.alloc(MiB, 0x4d)), 'the written block');
+    assert.ok(kept.subarray(0, MiB).equals(Buffer.alloc(MiB)), 'zeros where the original was');
   });
 });
