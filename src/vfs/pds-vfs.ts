@@ -16,8 +16,9 @@ import { validateName } from './names.js';
 import type { Namespace } from './namespace.js';
 import { InodeTable, nodeInfo } from './node-info.js';
 import { OpenFile, OpenFiles } from './open-file.js';
-import type { SpaceInfo } from './remote.js';
+import type { RemoteEntry, SpaceInfo } from './remote.js';
 import { Resolver, type VNode } from './resolver.js';
+import { newerVersion } from './server-version.js';
 import { completeStaged, openStaged } from './staged-base.js';
 import type { StagedFile } from './staged-file.js';
 import { copyNode, removeNode, renameNode, RowHolds } from './tree-ops.js';
@@ -242,7 +243,28 @@ export class PdsVfs implements Vfs, FileOwner {
   async readRemote(file: OpenFile, into: Buffer, position: number, length: number, readerId: string): Promise<number> {
     const e = file.entry;
     if (!e || position >= e.size) return 0;
-    return this.ctx.blocks.read({ volume: file.volume.id, fileId: e.id, revision: e.revision, size: e.size }, into, position, length, readerId);
+    try {
+      return await this.ctx.blocks.read({ volume: file.volume.id, fileId: e.id, revision: e.revision, size: e.size }, into, position, length, readerId);
+    } catch (err) {
+      throw await this.explainFailedRead(file, e, err);
+    }
+  }
+
+  /**
+   * A read fails for good once the server has another version of the file (before the change feed
+   * said so). The cache and the open file learn the new version, so reading again gets it, and the
+   * failed read says why.
+   */
+  private async explainFailedRead(file: OpenFile, e: RemoteEntry, err: unknown): Promise<unknown> {
+    const now = await newerVersion(file.volume, e.id, e.revision);
+    if (now === undefined) return err;
+    if (now === null) {
+      this.ctx.dirs.remove(file.volume, e.id);
+      return new VfsError('ENOENT', 'the file was deleted on the server', undefined, { cause: err });
+    }
+    this.ctx.dirs.put(file.volume, now);
+    if (file.entry === e) file.entry = now;
+    return new VfsError('EIO', 'the file changed on the server while open; read it again for the new version', undefined, { cause: err });
   }
 
   async stage(file: OpenFile, empty: boolean): Promise<StagedFile> {

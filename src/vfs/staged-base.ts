@@ -3,7 +3,8 @@
 // (which needs every byte) or before the base goes away.
 import type { JournalRow } from '../cache/metadata/journal.js';
 import type { VfsContext } from './context.js';
-import { toVfsError, VfsError } from './errors.js';
+import { VfsError } from './errors.js';
+import { newerVersion } from './server-version.js';
 import { type BaseSource, type StagedBase, StagedFile } from './staged-file.js';
 
 let nextReader = 0;
@@ -65,9 +66,8 @@ export async function completeStaged(ctx: VfsContext, rowId: number, signal?: Ab
  * be retried for minutes. Any other failure is passed on as it is.
  */
 async function explainFailedFill(ctx: VfsContext, base: StagedBase, err: unknown): Promise<unknown> {
-  const remote = ctx.ns.volumes.find((v) => v.id === base.volume)?.remote;
-  const now = await remote?.get(base.fileId).catch((e: unknown) => (VfsError.is(toVfsError(e), 'ENOENT') ? null : undefined));
-  if (now === undefined || (now !== null && now.revision === base.revision)) return err;
+  const now = await newerVersion(ctx.ns.volumes.find((v) => v.id === base.volume), base.fileId, base.revision);
+  if (now === undefined) return err;
   const what = now === null ? 'was deleted' : 'changed';
   return new VfsError('ENOENT', `the original ${what} on the server before the parts not written here were copied from it`, undefined, { cause: err });
 }

@@ -6,6 +6,18 @@ import { bytes } from '../contract/vfs-scenarios.js';
 import { pds } from '../helpers/emulator.js';
 import { readFile, type StartedApp, startApp, writeFile } from '../helpers/app.js';
 
+/** Another client uploads a new version of a file at the drive's root, through the PDS API. */
+async function replaceOnServer(s: StartedApp, name: string, content: Buffer): Promise<void> {
+  const api = (path: string, body: object) => pds(s.endpoint, s.account.access_token, path, { drive_id: s.account.drive_id, ...body });
+  const id = ((await api('/v2/file/get_by_path', { file_path: `/${name}` })).body as { file_id: string }).file_id;
+  const c = (await api('/v2/file/create', { parent_file_id: 'root', name, type: 'file', file_id: id, size: content.length })).body as {
+    upload_id: string;
+    part_info_list: { upload_url: string }[];
+  };
+  await fetch(c.part_info_list[0]!.upload_url, { method: 'PUT', body: new Uint8Array(content) });
+  await api('/v2/file/complete', { file_id: id, upload_id: c.upload_id });
+}
+
 describe('Vfs metadata and block caches', () => {
   let s: StartedApp;
   const api = (path: string, body: object) => pds(s.endpoint, s.account.access_token, path, body);
@@ -92,15 +104,35 @@ describe('Vfs metadata and block caches', () => {
     await writeFile(s.vfs, p, Buffer.from('first'));
     await s.vfs.drain();
     assert.equal((await readFile(s.vfs, p)).toString(), 'first');
-    const id = ((await api('/v2/file/get_by_path', { drive_id: s.account.drive_id, file_path: '/changing.txt' })).body as { file_id: string }).file_id;
-    const content = Buffer.from('second version');
-    const c = (await api('/v2/file/create', { drive_id: s.account.drive_id, parent_file_id: 'root', name: 'changing.txt', type: 'file', file_id: id, size: content.length })).body as {
-      upload_id: string;
-      part_info_list: { upload_url: string }[];
-    };
-    await fetch(c.part_info_list[0]!.upload_url, { method: 'PUT', body: content });
-    await api('/v2/file/complete', { drive_id: s.account.drive_id, file_id: id, upload_id: c.upload_id });
+    await replaceOnServer(s, 'changing.txt', Buffer.from('second version'));
     await s.vfs.pollNow();
     assert.equal((await readFile(s.vfs, p)).toString(), 'second version');
+  });
+});
+
+describe('a file changed on the server before the change feed says so', () => {
+  let s: StartedApp;
+  before(async () => {
+    s = await startApp({ drive: undefined, pollIntervalSec: 3600 });
+  });
+  after(() => s.close());
+
+  test('a read fails once, saying why, and the next read gets the new version', async () => {
+    const p = `/drives/${s.app.volumes[0]!.dirName}/moving.txt`;
+    await writeFile(s.vfs, p, Buffer.from('first version'));
+    await s.vfs.drain();
+    await s.vfs.clearBlockCache();
+    await replaceOnServer(s, 'moving.txt', Buffer.from('the second, longer version'));
+    const h = await s.vfs.open(p, { read: true, write: false });
+    try {
+      const buf = Buffer.alloc(100);
+      await assert.rejects(h.read(buf, 0, 100), /changed on the server while open/);
+      const n = await h.read(buf, 0, 100);
+      assert.equal(buf.subarray(0, n).toString(), 'the second, longer version');
+    } finally {
+      await h.release();
+    }
+    assert.equal((await s.vfs.stat(p)).size, 26);
+    assert.equal((await readFile(s.vfs, p)).toString(), 'the second, longer version');
   });
 });
