@@ -5,11 +5,14 @@ import { toVfsError, VfsError } from './errors.js';
 import type { RemoteEntry } from './remote.js';
 import type { Volume } from './volume.js';
 
+/** How long the question may take: it runs on an error path that already waited (a down network, say). */
+const CHECK_LIMIT_MS = 5000;
+
 /** The file's entry if the server now has another version, null if it is gone, undefined if unchanged or unknown. */
 export async function newerVersion(volume: Volume | undefined, fileId: string, revision: string): Promise<RemoteEntry | null | undefined> {
   if (!volume) return undefined;
   try {
-    const now = await volume.remote.get(fileId);
+    const now = await volume.remote.get(fileId, AbortSignal.timeout(CHECK_LIMIT_MS));
     return now.revision === revision ? undefined : now;
   } catch (err) {
     return VfsError.is(toVfsError(err), 'ENOENT') ? null : undefined;
