@@ -3,7 +3,7 @@
 //
 // A copy of an existing remote file starts empty (sparse) with that file as its base: bytes not yet
 // written locally are read from the base, and a block is filled from the base only when a write
-// first lands in it. So opening a large file to append or patch a few bytes costs a few blocks, not
+// first lands in part of it (one that covers it whole needs nothing). So opening a large file to append or patch a few bytes costs a few blocks, not
 // a download of the whole file; fillAll() completes the copy before its upload.
 import { createHash, type Hash } from 'node:crypto';
 import fs from 'node:fs/promises';
@@ -35,7 +35,7 @@ export interface BaseSource {
   blockSize: number;
   /** Room on the cache disk for bytes about to be filled in. */
   claim?(bytes: number): Promise<void>;
-  /** Called once the staged file is closed. */
+  /** Called once the base is no longer needed: the copy is complete, or the file closed. */
   release?(): void;
 }
 
