@@ -19,7 +19,7 @@ import { OpenFile, OpenFiles } from './open-file.js';
 import type { RemoteEntry, SpaceInfo } from './remote.js';
 import { Resolver, type VNode } from './resolver.js';
 import { newerVersion } from './server-version.js';
-import { completeStaged, openStaged } from './staged-base.js';
+import { baseOf, completeStaged, openStaged } from './staged-base.js';
 import type { StagedFile } from './staged-file.js';
 import { copyNode, removeNode, renameNode, RowHolds } from './tree-ops.js';
 import type { FileHandle, NodeInfo, OpenFlags, Vfs } from './types.js';
@@ -295,7 +295,7 @@ export class PdsVfs implements Vfs, FileOwner {
       sha1: fromBase ? (entry.contentHash ?? null) : null,
       state: 'open',
       replaceId: entry.id,
-      base: fromBase ? { volume: file.volume.id, fileId: entry.id, revision: entry.revision, size: entry.size, limit: entry.size, local: [] } : null,
+      base: fromBase ? baseOf(file.volume, entry) : null,
       notBefore: 0,
     });
     this.ctx.openFiles.rekey(oldKey, OpenFiles.keyOf(file.volume.id, undefined, file.row.id));

@@ -1,13 +1,40 @@
 // A journal row's staging copy opened with its base: the remote file it reads through the block
 // cache wherever it holds no bytes of its own yet. completeStaged fills the rest in, for an upload
-// (which needs every byte) or before the base goes away.
+// (which needs every byte) or before the base goes away; privateCopy makes a whole copy the same way.
 import type { JournalRow } from '../cache/metadata/journal.js';
 import type { VfsContext } from './context.js';
 import { VfsError } from './errors.js';
+import type { RemoteEntry } from './remote.js';
 import { newerVersion } from './server-version.js';
 import { type BaseSource, type StagedBase, StagedFile } from './staged-file.js';
+import type { Volume } from './volume.js';
 
 let nextReader = 0;
+
+/** A copy that starts with every byte still the remote file's. */
+export function baseOf(volume: Volume, entry: RemoteEntry): StagedBase {
+  return { volume: volume.id, fileId: entry.id, revision: entry.revision, size: entry.size, limit: entry.size, local: [] };
+}
+
+/**
+ * A complete private copy of a remote file, in a staging file of its own (for a handle that keeps
+ * reading a file being deleted). Nothing is left behind when the content cannot be had.
+ */
+export async function privateCopy(ctx: VfsContext, volume: Volume, entry: RemoteEntry): Promise<StagedFile> {
+  const path = await ctx.staging.create(entry.size);
+  const staged = await StagedFile.open(path, baseSource(ctx, baseOf(volume, entry))).catch(async (err: unknown) => {
+    await ctx.staging.remove(path);
+    throw err;
+  });
+  try {
+    await staged.fillAll();
+    return staged;
+  } catch (err) {
+    await staged.close();
+    await ctx.staging.remove(path);
+    throw err;
+  }
+}
 
 function baseSource(ctx: VfsContext, base: StagedBase): BaseSource {
   const file = { volume: base.volume, fileId: base.fileId, revision: base.revision, size: base.size };

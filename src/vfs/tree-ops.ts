@@ -8,10 +8,9 @@ import { type VfsContext, writableVolume } from './context.js';
 import { VfsError } from './errors.js';
 import { validateName } from './names.js';
 import { OpenFiles } from './open-file.js';
-import { remoteContent } from './remote-content.js';
 import type { RemoteEntry } from './remote.js';
 import type { VNode } from './resolver.js';
-import { completeStaged, openStaged } from './staged-base.js';
+import { completeStaged, openStaged, privateCopy } from './staged-base.js';
 import { StagedFile } from './staged-file.js';
 import type { Volume } from './volume.js';
 
@@ -218,9 +217,7 @@ async function remove(ctx: VfsContext, holds: RowHolds, path: string, opts: { re
     if (open && !open.staged) {
       // An open handle keeps reading what it opened (POSIX unlink-while-open): give it a private copy.
       if (open.row) open.staged = await openStaged(ctx, open.row);
-      else if (node.entry && node.entry.size > 0) {
-        open.staged = await StagedFile.open(await ctx.staging.fromStream(remoteContent(ctx.blocks, volume, node.entry)));
-      }
+      else if (node.entry && node.entry.size > 0) open.staged = await privateCopy(ctx, volume, node.entry);
     }
     // A private copy still reading parts of the file being deleted gets them now.
     await open?.staged?.fillAll();
