@@ -8,11 +8,12 @@ import fs from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import type { App } from '../app.js';
 import type { Logger } from '../shared/logger.js';
+import type { PdsVfs } from '../vfs/pds-vfs.js';
+import type { Volume } from '../vfs/volume.js';
 import { recentLogEvents } from './log-events.js';
 import { MAX_SOCKET_PATH_BYTES } from './socket-path.js';
-import { buildStatus } from './status-report.js';
+import { buildStatus, type StatusSources } from './status-report.js';
 import { STATUS_PAGE_CSP, STATUS_PAGE_HTML } from './status-page.js';
 import { ThroughputSampler } from './throughput.js';
 
@@ -37,7 +38,13 @@ class ClearRefused extends Error {}
 
 const MAX_BODY_BYTES = 4096;
 
-export async function startControl(app: App, opts: ControlOptions): Promise<ControlServer> {
+/** What the control server reads and does of the running daemon. */
+export interface ControlledApp {
+  vfs: StatusSources['vfs'] & Pick<PdsVfs, 'clearBlockCache'>;
+  volumes: readonly Volume[];
+}
+
+export async function startControl(app: ControlledApp, opts: ControlOptions): Promise<ControlServer> {
   const vfs = app.vfs;
   if (Buffer.byteLength(opts.socketPath) > MAX_SOCKET_PATH_BYTES) {
     throw new Error(`control socket path too long for a Unix socket (${MAX_SOCKET_PATH_BYTES} bytes at most): ${opts.socketPath}; choose a shorter --cache-dir`);

@@ -1,11 +1,17 @@
 // /admin (outside /v2, only when enabled): read and change fault settings, read request stats.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { PdsHttpError } from './errors.js';
-import type { FaultSettings } from './faults.js';
+import type { EmulatorContext } from './context.js';
+import type { Faults, FaultSettings } from './faults.js';
 import { parseJsonBody, readBody, sendJson } from './http-io.js';
-import type { ServerDeps } from './server.js';
 
-export async function handleAdmin(deps: ServerDeps, req: IncomingMessage, res: ServerResponse, pathname: string): Promise<void> {
+/** What the admin API reads and changes: the fault settings and the request counters. */
+export interface AdminDeps {
+  ctx: Pick<EmulatorContext, 'stats'>;
+  faults: Faults;
+}
+
+export async function handleAdmin(deps: AdminDeps, req: IncomingMessage, res: ServerResponse, pathname: string): Promise<void> {
   if (pathname === '/admin/faults' && req.method === 'GET') return sendJson(res, 200, deps.faults.settings);
   if (pathname === '/admin/faults' && req.method === 'POST') {
     const body = parseJsonBody(await readBody(req, 64 * 1024));

@@ -2,7 +2,7 @@
 // equal Fuse.<NAME> (test/fuse/errno-map.test.ts checks every entry against the binding) but come from
 // os.constants so this table loads without the native binding.
 import os from 'node:os';
-import { isDiskFull, VfsError, type VfsCode } from '../vfs/errors.js';
+import { isDiskFull, VfsError, type VfsCode } from '../core/errors.js';
 import type { Logger } from '../shared/logger.js';
 
 const E = os.constants.errno;

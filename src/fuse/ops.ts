@@ -3,7 +3,7 @@
 import path from 'node:path';
 import { constants as fsc } from 'node:fs';
 import type { FuseOps } from 'fuse-native';
-import { VfsError } from '../vfs/errors.js';
+import { VfsError } from '../core/errors.js';
 import type { NodeInfo, OpenFlags, Vfs } from '../vfs/types.js';
 import type { Logger } from '../shared/logger.js';
 import { decodeOpenFlags, NAME_MAX, toStat, toStatfs, type Ownership } from './attrs.js';

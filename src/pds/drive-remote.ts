@@ -1,7 +1,7 @@
 // DriveRemote: the VFS's Remote (src/vfs/remote.ts) for one PDS drive.
 import type { Readable } from 'node:stream';
-import type { Remote, RemoteCapabilities, RemoteChange, RemoteEntry, SpaceInfo, UploadOptions } from '../vfs/remote.js';
-import { VfsError } from '../vfs/errors.js';
+import type { Remote, RemoteCapabilities, RemoteChange, RemoteEntry, SpaceInfo, UploadOptions } from '../core/remote.js';
+import { VfsError } from '../core/errors.js';
 import type { PdsClient } from './client.js';
 import { toRemoteEntry } from './entry.js';
 import { ScopedRemote, LIST_PAGE_SIZE } from './remote-base.js';

@@ -1,6 +1,6 @@
 // PDS file object → the VFS's RemoteEntry (src/vfs/remote.ts).
 import type { PdsFile } from './wire-types.js';
-import type { RemoteEntry } from '../vfs/remote.js';
+import type { RemoteEntry } from '../core/remote.js';
 
 function epochMs(iso: string | undefined): number {
   const t = iso ? Date.parse(iso) : Number.NaN;

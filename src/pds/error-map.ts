@@ -1,6 +1,6 @@
 // The one table PDS error → VfsCode (architecture §8.5, table 1). Exact codes first, then the dotted
 // family (NotFound.File → NotFound), then the HTTP status. Codes: shared/pds-api.md §3 and §9C.
-import { VfsError, type VfsCode } from '../vfs/errors.js';
+import { VfsError, type VfsCode } from '../core/errors.js';
 import { PdsError } from './errors.js';
 
 /** Every PDS / OSS / gateway error code we know of, with its filesystem meaning. */

@@ -11,7 +11,8 @@ export type { AccessTokenProvider, CallOptions, PdsHttpOptions } from './http.js
 export type { RetryOptions } from './retry.js';
 export type { Scope } from './api-files.js';
 export { fileSource, streamSource, bufferSource, planParts, type UploadSource } from './upload-source.js';
-export type { UploadRequest, UploaderOptions } from './upload.js';
+export type { UploadRequest } from './upload-job.js';
+export type { UploaderOptions } from './upload.js';
 export type { DownloadTarget, DownloaderOptions } from './download.js';
 export { paginate, collect } from './paging.js';
 export { toRemoteEntry } from './entry.js';

@@ -1,8 +1,8 @@
 // What DriveRemote and ShareRemote share: reads over one scope (drive or share link) and the
 // conversion of every PDS failure into a VfsError at this boundary.
 import { PassThrough, pipeline, type Readable } from 'node:stream';
-import { VfsError } from '../vfs/errors.js';
-import type { RemoteEntry } from '../vfs/remote.js';
+import { VfsError } from '../core/errors.js';
+import type { RemoteEntry } from '../core/remote.js';
 import type { PdsClient } from './client.js';
 import type { Scope } from './api-files.js';
 import { toVfsError } from './error-map.js';

@@ -3,8 +3,8 @@
 // the shared folders. Saving out of it into a drive is a server-side copy. A link that refuses access
 // (expired, cancelled, wrong password) answers EACCES naming the reason, logged once per refusal.
 import { type Logger, silentLogger } from '../shared/logger.js';
-import type { Remote, RemoteCapabilities, RemoteEntry, SpaceInfo, UploadOptions } from '../vfs/remote.js';
-import { VfsError } from '../vfs/errors.js';
+import type { Remote, RemoteCapabilities, RemoteEntry, SpaceInfo, UploadOptions } from '../core/remote.js';
+import { VfsError } from '../core/errors.js';
 import type { PdsClient } from './client.js';
 import { DriveRemote } from './drive-remote.js';
 import { toRemoteEntry } from './entry.js';

@@ -1,7 +1,7 @@
 // Signed part URLs of one upload session: taken from file/create, fetched in windows through
 // file/get_upload_url when missing, and re-fetched when old (they last 15 min by default) or rejected.
 import type { UploadPartInfo } from './wire-types.js';
-import type { UploadSession } from '../vfs/remote.js';
+import type { UploadSession } from '../core/remote.js';
 import type { Scope } from './api-files.js';
 import type { UploadsApi } from './api-uploads.js';
 

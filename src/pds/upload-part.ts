@@ -4,7 +4,7 @@
 import { Readable, Transform } from 'node:stream';
 import type { PdsHttp } from './http.js';
 import type { UploadsApi } from './api-uploads.js';
-import type { UploadJob } from './upload.js';
+import type { UploadJob } from './upload-job.js';
 import { PdsError, pdsErrorFromNetwork, pdsErrorFromResponse } from './errors.js';
 import { retryDelay, shouldRetry, sleep, throwIfAborted } from './retry.js';
 

@@ -1,53 +1,24 @@
 // Streaming multipart upload (pds-api.md §6): rapid upload first when the SHA-1 is known, then
 // file/create → PUT each part in order to its signed URL → file/complete. Resumes a session from
 // list_uploaded_parts. Never holds more than one part in memory (and none for file sources).
-import { createHash, type Hash } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { PdsFile } from './wire-types.js';
-import type { UploadSession } from '../vfs/remote.js';
+import type { UploadSession } from '../core/remote.js';
 import type { PdsHttp } from './http.js';
-import type { FilesApi, Scope } from './api-files.js';
+import type { FilesApi } from './api-files.js';
 import type { UploadsApi } from './api-uploads.js';
 import { PdsError } from './errors.js';
 import { retryDelay, shouldRetry, sleep, throwIfAborted } from './retry.js';
-import { DEFAULT_MIN_PART_SIZE, planParts, type PartPlan, type UploadSource } from './upload-source.js';
+import { DEFAULT_MIN_PART_SIZE, planParts, type PartPlan } from './upload-source.js';
 import { PartUrls } from './upload-part-urls.js';
 import { PartSender } from './upload-part.js';
-
-export interface UploadRequest {
-  scope: Scope;
-  parentId: string;
-  name: string;
-  source: UploadSource;
-  /** New revision of this file (same id) instead of a new name. */
-  replaceId?: string;
-  /** Uppercase hex SHA-1 when known: rapid upload is tried first. */
-  sha1?: string;
-  /** Epoch ms → local_modified_at. */
-  mtime?: number;
-  contentType?: string;
-  resume?: UploadSession;
-  onSession?: (session: UploadSession) => void;
-  /** Bytes accepted so far; may step back when a part is re-sent. */
-  onProgress?: (bytesDone: number, bytesTotal: number) => void;
-  signal?: AbortSignal;
-}
+import type { UploadJob, UploadRequest } from './upload-job.js';
 
 export interface UploaderOptions {
   /** Smallest part; default 8 MiB (tests use less). */
   minPartSize?: number;
   /** Socket idle timeout of a part PUT; default 120 s. */
   partTimeoutMs?: number;
-}
-
-/** One upload in progress (upload-part.ts sends its parts). */
-export interface UploadJob {
-  req: UploadRequest;
-  session: UploadSession;
-  urls: PartUrls;
-  etags: Map<number, string>;
-  /** Running SHA-1 of everything sent, when the upload started from byte 0. */
-  hash: Hash | undefined;
-  bytesDone: number;
 }
 
 export class Uploader {

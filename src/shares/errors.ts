@@ -2,7 +2,7 @@
 // not found, a path that is not there), never a stack or a token.
 import { PdsError } from '../pds/errors.js';
 import { shareRefusal } from '../pds/share-remote.js';
-import { VfsError, type VfsCode } from '../vfs/errors.js';
+import { VfsError, type VfsCode } from '../core/errors.js';
 
 /** A failure whose message is already meant for the user. */
 export class ShareCommandError extends Error {

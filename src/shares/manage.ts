@@ -1,12 +1,20 @@
-// Share links, owner side (create, list, update, cancel) and the anonymous view (info), over an App:
+// Share links, owner side (create, list, update, cancel) and the anonymous view (info), over the running app:
 // PATHs are namespace paths ("drives/My Drive/photos") resolved through the VFS.
-import type { App } from '../app.js';
 import { DriveRemote } from '../pds/drive-remote.js';
 import type { CreateShareLinkRequest } from '../pds/api-shares.js';
+import type { PdsClient } from '../pds/client.js';
 import type { PdsShareAnonymous, PdsShareLink } from '../pds/wire-types.js';
-import { parseShareSpec } from '../share-volumes.js';
+import type { PdsVfs } from '../vfs/pds-vfs.js';
+import type { Vfs } from '../vfs/types.js';
+import { parseShareSpec } from './volumes.js';
 import { ShareCommandError } from './errors.js';
 import { parseExpire } from './expiry.js';
+
+/** What the share commands use of the running app: the VFS to find paths, the client for the links. */
+export interface ShareCommandContext {
+  vfs: Pick<Vfs, 'stat'> & Pick<PdsVfs, 'locate'>;
+  client: PdsClient;
+}
 
 /** What create and update may set; absent means "leave as is" (create: the service's default). */
 export interface ShareSettings {
@@ -43,14 +51,14 @@ export function namespacePath(p: string): string {
 }
 
 /** A drive folder or file at a namespace path, with the drive it is in. */
-export async function locateInDrive(app: App, path: string): Promise<{ drive: DriveRemote; driveName: string; id: string; kind: 'file' | 'dir' }> {
+export async function locateInDrive(app: ShareCommandContext, path: string): Promise<{ drive: DriveRemote; driveName: string; id: string; kind: 'file' | 'dir' }> {
   const at = await app.vfs.locate(namespacePath(path));
   if (!(at.volume.remote instanceof DriveRemote)) throw new ShareCommandError(`${path}: not in a drive (paths look like "drives/<drive>/<folder>")`);
   if (at.pending) throw new ShareCommandError(`${path}: not uploaded yet`);
   return { drive: at.volume.remote, driveName: at.volume.dirName, id: at.id, kind: at.kind };
 }
 
-export async function createShare(app: App, paths: readonly string[], settings: ShareSettings, now = Date.now()): Promise<PdsShareLink> {
+export async function createShare(app: ShareCommandContext, paths: readonly string[], settings: ShareSettings, now = Date.now()): Promise<PdsShareLink> {
   if (paths.length === 0) throw new ShareCommandError('name at least one PATH to share');
   if (paths.length > 100) throw new ShareCommandError('a share link holds at most 100 PATHs; share their folder instead');
   const fields = linkFields(settings, now);
@@ -66,26 +74,26 @@ export async function createShare(app: App, paths: readonly string[], settings: 
   return app.client.shareLinks.create({ drive_id: first.drive.driveId, file_id_list: items.map((i) => i.id), ...fields });
 }
 
-export async function listShares(app: App, includeCancelled: boolean): Promise<PdsShareLink[]> {
+export async function listShares(app: ShareCommandContext, includeCancelled: boolean): Promise<PdsShareLink[]> {
   const links: PdsShareLink[] = [];
   for await (const link of app.client.shareLinks.iterate({ include_cancelled: includeCancelled })) links.push(link);
   return links;
 }
 
 /** The anonymous view; with "ID:PASSWORD" the password is checked too (a wrong one fails). */
-export async function shareInfo(app: App, spec: string): Promise<PdsShareAnonymous> {
+export async function shareInfo(app: ShareCommandContext, spec: string): Promise<PdsShareAnonymous> {
   const { shareId, password } = parseShareSpec(spec);
   const info = await app.client.shareLinks.getByAnonymous(shareId);
   if (password !== undefined) await app.client.shareLinks.getShareToken({ share_id: shareId, share_pwd: password });
   return info;
 }
 
-export async function updateShare(app: App, shareId: string, settings: ShareSettings, now = Date.now()): Promise<PdsShareLink> {
+export async function updateShare(app: ShareCommandContext, shareId: string, settings: ShareSettings, now = Date.now()): Promise<PdsShareLink> {
   const fields = linkFields(settings, now);
   if (Object.keys(fields).length === 0) throw new ShareCommandError('nothing to change: give --password, --expire, --name, --description or --creatable');
   return app.client.shareLinks.update({ share_id: shareId, ...fields });
 }
 
-export async function cancelShare(app: App, shareId: string): Promise<void> {
+export async function cancelShare(app: ShareCommandContext, shareId: string): Promise<void> {
   await app.client.shareLinks.cancel(shareId);
 }

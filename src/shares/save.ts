@@ -1,14 +1,13 @@
 // `pdsfs share save ID[:PWD] SRC DEST`: copies a file or folder of a share link (or, for SRC "/",
 // everything it shares) into a drive folder, server-side with file/copy (share_id + to_drive_id):
 // no bytes pass through pdsfs. Existing names are never overwritten.
-import type { App } from '../app.js';
 import { ShareRemote } from '../pds/share-remote.js';
-import type { RemoteEntry } from '../vfs/remote.js';
-import { VfsError } from '../vfs/errors.js';
+import type { RemoteEntry } from '../core/remote.js';
+import { VfsError } from '../core/errors.js';
 import { nameKey } from '../shared/name-key.js';
-import { parseShareSpec } from '../share-volumes.js';
+import { parseShareSpec } from './volumes.js';
 import { ShareCommandError } from './errors.js';
-import { locateInDrive, namespacePath } from './manage.js';
+import { locateInDrive, namespacePath, type ShareCommandContext } from './manage.js';
 
 export interface SavedItem {
   name: string;
@@ -20,7 +19,7 @@ export interface SavedItem {
 
 export type SaveProgress = (name: string, done: number, total: number) => void;
 
-export async function saveFromShare(app: App, spec: string, src: string, dest: string, onProgress?: SaveProgress): Promise<SavedItem[]> {
+export async function saveFromShare(app: ShareCommandContext, spec: string, src: string, dest: string, onProgress?: SaveProgress): Promise<SavedItem[]> {
   const { shareId, password } = parseShareSpec(spec);
   const share = new ShareRemote(app.client, shareId, password ? { password } : {});
   const { problem } = await share.probe();
@@ -65,7 +64,7 @@ async function collect(share: ShareRemote, dirId: string): Promise<RemoteEntry[]
   return out;
 }
 
-async function exists(app: App, path: string): Promise<boolean> {
+async function exists(app: ShareCommandContext, path: string): Promise<boolean> {
   try {
     await app.vfs.stat(path);
     return true;

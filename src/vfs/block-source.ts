@@ -2,7 +2,7 @@
 // cache cuts into blocks as the bytes arrive.
 import type { Readable } from 'node:stream';
 import type { BlockSource, CachedFile } from '../cache/blocks/block-source.js';
-import { VfsError } from './errors.js';
+import { VfsError } from '../core/errors.js';
 import type { Volume } from './volume.js';
 
 export class RemoteBlockSource implements BlockSource {

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { BlockCache } from '../cache/blocks/block-cache.js';
 import type { MetadataStore } from '../cache/metadata/nodes.js';
 import type { DirCache } from './dir-cache.js';
-import type { RemoteChange } from './remote.js';
+import type { RemoteChange } from '../core/remote.js';
 import type { Volume } from './volume.js';
 
 export class ChangePoller {

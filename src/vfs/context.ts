@@ -5,7 +5,7 @@ import type { Journal } from '../cache/metadata/journal.js';
 import type { MetadataStore } from '../cache/metadata/nodes.js';
 import type { StagingFiles } from '../cache/staging/staging-files.js';
 import type { DirCache } from './dir-cache.js';
-import { VfsError } from './errors.js';
+import { VfsError } from '../core/errors.js';
 import { KeyedLock } from './keyed-lock.js';
 import type { Namespace } from './namespace.js';
 import type { OpenFiles } from './open-file.js';

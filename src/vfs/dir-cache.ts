@@ -4,7 +4,7 @@
 // volume has no change feed.
 import type { CachedEntry, MetadataStore } from '../cache/metadata/nodes.js';
 import { SingleFlight } from './keyed-lock.js';
-import type { RemoteEntry } from './remote.js';
+import type { RemoteEntry } from '../core/remote.js';
 import type { Volume } from './volume.js';
 
 export interface DirCacheOptions {

@@ -1,7 +1,7 @@
 // A handle on an open file. Reads come from the staging copy when the file has pending content,
 // else from the block cache; writes go to the staging copy (made on first write); flush makes
 // them durable and commits the journal row, which queues the upload.
-import { VfsError } from './errors.js';
+import { VfsError } from '../core/errors.js';
 import type { OpenFile } from './open-file.js';
 import type { FileHandle, NodeInfo, OpenFlags } from './types.js';
 

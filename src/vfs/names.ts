@@ -1,7 +1,7 @@
 // Name rules of the namespace: validation before any remote call, NFC matching (Finder sends NFD),
 // and stable display names for siblings that share a name (PDS allows duplicates).
 import { nameKey } from '../shared/name-key.js';
-import { VfsError } from './errors.js';
+import { VfsError } from '../core/errors.js';
 
 // NUL and other control characters are refused by PDS; '/' separates path segments.
 const FORBIDDEN = /[\u0000-\u001f\u007f/]/;

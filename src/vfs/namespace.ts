@@ -1,6 +1,6 @@
 // The namespace above the volumes: "/" holds drives/ and shares/, or, with a single served drive,
 // "/" is that drive's root.
-import { VfsError } from './errors.js';
+import { VfsError } from '../core/errors.js';
 import { nameKey } from '../shared/name-key.js';
 import type { Volume } from './volume.js';
 

@@ -1,7 +1,7 @@
 // One open file, shared by every handle on it, so a write through one handle is what another reads.
 // Content comes from the staging copy once there is one (pending writes), else from the block cache.
 import type { JournalRow } from '../cache/metadata/journal.js';
-import type { RemoteEntry } from './remote.js';
+import type { RemoteEntry } from '../core/remote.js';
 import type { StagedFile } from './staged-file.js';
 import type { Volume } from './volume.js';
 

@@ -2,11 +2,11 @@
 // journal laid over the remote entries, so own writes show at once.
 import type { Journal, JournalRow } from '../cache/metadata/journal.js';
 import type { DirCache } from './dir-cache.js';
-import { VfsError } from './errors.js';
+import { VfsError } from '../core/errors.js';
 import { nameKey } from '../shared/name-key.js';
 import { displayNames, joinPath, parseDupName, pickByDisplayName, splitPath } from './names.js';
 import type { Namespace, VirtualDir } from './namespace.js';
-import type { RemoteEntry } from './remote.js';
+import type { RemoteEntry } from '../core/remote.js';
 import type { Volume } from './volume.js';
 
 export interface VNode {

@@ -1,8 +1,8 @@
 // What became of a file on the server, asked after a read of it failed: the same version (the
 // failure was something else), another version, or gone. Reads of a version the server no longer
 // has cannot succeed, so callers turn that into a clear error instead of retrying.
-import { toVfsError, VfsError } from './errors.js';
-import type { RemoteEntry } from './remote.js';
+import { toVfsError, VfsError } from '../core/errors.js';
+import type { RemoteEntry } from '../core/remote.js';
 import type { Volume } from './volume.js';
 
 /** How long the question may take: it runs on an error path that already waited (a down network, say). */

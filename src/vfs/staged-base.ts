@@ -3,10 +3,11 @@
 // (which needs every byte) or before the base goes away; privateCopy makes a whole copy the same way.
 import type { JournalRow } from '../cache/metadata/journal.js';
 import type { VfsContext } from './context.js';
-import { VfsError } from './errors.js';
-import type { RemoteEntry } from './remote.js';
+import { VfsError } from '../core/errors.js';
+import type { RemoteEntry } from '../core/remote.js';
 import { newerVersion } from './server-version.js';
-import { type BaseSource, type StagedBase, StagedFile } from './staged-file.js';
+import type { StagedBase } from '../core/staged-base.js';
+import { type BaseSource, StagedFile } from './staged-file.js';
 import type { Volume } from './volume.js';
 
 let nextReader = 0;

@@ -7,22 +7,10 @@
 // a download of the whole file; fillAll() completes the copy before its upload.
 import { createHash, type Hash } from 'node:crypto';
 import fs from 'node:fs/promises';
-import { ByteRanges, type ByteRange } from '../shared/byte-ranges.js';
+import { ByteRanges } from '../shared/byte-ranges.js';
 import { writeAt } from '../shared/write-at.js';
-import { VfsError } from './errors.js';
-
-/** What the journal keeps of a staging copy's base until the copy is complete. */
-export interface StagedBase {
-  /** The remote file (volume, id, revision) the copy started from. */
-  volume: string;
-  fileId: string;
-  revision: string;
-  size: number;
-  /** Bytes at and after this offset are not the base's (a truncate cut them off). */
-  limit: number;
-  /** Byte ranges the staging file already holds itself. */
-  local: ByteRange[];
-}
+import { VfsError } from '../core/errors.js';
+import type { StagedBase } from '../core/staged-base.js';
 
 export interface BaseSource {
   state: StagedBase;

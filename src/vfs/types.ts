@@ -1,8 +1,8 @@
 // The seam above the VFS: both front-ends (WebDAV, FUSE) call only this. Paths are POSIX style,
 // absolute within the namespace ("/", "/drives/My Drive/a.txt"). Every method throws VfsError.
-import type { SpaceInfo } from './remote.js';
+import type { SpaceInfo } from '../core/remote.js';
 
-export type { SpaceInfo } from './remote.js';
+export type { SpaceInfo } from '../core/remote.js';
 
 export interface NodeInfo {
   /** Absolute namespace path. */

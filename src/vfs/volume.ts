@@ -1,5 +1,5 @@
 // A volume is one Remote (drive or share link) mounted as a directory of the namespace.
-import type { Remote } from './remote.js';
+import type { Remote } from '../core/remote.js';
 
 export interface Volume {
   /** Remote's volumeId ("drive:1"). */

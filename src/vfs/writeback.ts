@@ -4,8 +4,8 @@
 import type { Logger } from 'pino';
 import type { Journal, JournalRow } from '../cache/metadata/journal.js';
 import type { StagingFiles } from '../cache/staging/staging-files.js';
-import { VfsError, toVfsError } from './errors.js';
-import type { RemoteEntry } from './remote.js';
+import { VfsError, toVfsError } from '../core/errors.js';
+import type { RemoteEntry } from '../core/remote.js';
 import type { Volume } from './volume.js';
 
 export interface WritebackOptions {

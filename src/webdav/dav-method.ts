@@ -6,10 +6,11 @@ import { type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:ht
 import type { Logger } from 'pino';
 import { v2 as dav } from 'webdav-server';
 import { readLimitedBody } from '../shared/read-body.js';
-import { isDiskFull, VfsError } from '../vfs/errors.js';
+import { isDiskFull, VfsError } from '../core/errors.js';
 import type { Vfs } from '../vfs/types.js';
 import type { DavStore } from './dav-store.js';
 import { statusOf } from './error-map.js';
+import { HttpError } from './http-error.js';
 import type { LockTable } from './lock-table.js';
 import type { RequestTarget } from './request-path.js';
 import type { DavResources } from './resources.js';
@@ -36,18 +37,6 @@ export interface DavRequest {
 }
 
 export type DavHandler = (r: DavRequest, s: DavServices) => Promise<void>;
-
-/** A protocol-level answer: status, plus an optional RFC 4918 precondition element for the body. */
-export class HttpError extends Error {
-  override readonly name = 'HttpError';
-  constructor(
-    readonly status: number,
-    message: string,
-    readonly condition?: string,
-  ) {
-    super(message);
-  }
-}
 
 // The front door decodes and validates the URL once; handlers read the result from here.
 const targets = new WeakMap<IncomingMessage, RequestTarget>();

@@ -3,7 +3,7 @@
 // statuses it has no singleton for (400, 405, 412, 501, 502, 503, 504) get our own singletons,
 // registered once in that table.
 import { v2 as dav } from 'webdav-server';
-import { isDiskFull, VfsError, type VfsCode } from '../vfs/errors.js';
+import { isDiskFull, VfsError, type VfsCode } from '../core/errors.js';
 
 const E = dav.Errors;
 

@@ -2,7 +2,8 @@
 // the request changes must have its token submitted (else 423). "What it changes" is given by the
 // handler: the resources it writes (with their subtree for depth infinity) and the collections
 // whose member list changes (a depth-0 lock on a collection protects its membership).
-import { type DavRequest, type DavServices, HttpError } from './dav-method.js';
+import { type DavRequest, type DavServices } from './dav-method.js';
+import { HttpError } from './http-error.js';
 import { evaluateIf, IfHeaderSyntaxError, parseIfHeader, submittedTokens, type IfList } from './if-header.js';
 import type { DavLock } from './lock-table.js';
 import { BadPathError, parseDestination } from './request-path.js';

@@ -1,7 +1,7 @@
 // What a URL names, as WebDAV sees it: a Vfs node, one of Finder's virtual or local-only files, or the
 // placeholder of a LOCK on an unmapped URL. Listings come from one vfs.readdir snapshot plus local
 // rows, so PROPFIND never makes a backend call per child.
-import { VfsError } from '../vfs/errors.js';
+import { VfsError } from '../core/errors.js';
 import type { NodeInfo, Vfs } from '../vfs/types.js';
 import type { DavStore, SidecarInfo } from './dav-store.js';
 import { isSidecarName, isVirtualName } from './finder-files.js';

@@ -5,9 +5,9 @@
 // instances: locks are per-token in LockTable and dead properties live in DavStore, because the
 // library's per-user lock model cannot tell two clients of one user apart.
 import { v2 as dav } from 'webdav-server';
-import { VfsError } from '../vfs/errors.js';
+import { VfsError } from '../core/errors.js';
 import type { Vfs } from '../vfs/types.js';
-import { HttpError } from './dav-method.js';
+import { HttpError } from './http-error.js';
 import { statusOfDavError, toDavError, type ErrorContext } from './error-map.js';
 import type { DavResources } from './resources.js';
 

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { BlockCache } from '../../src/cache/blocks/block-cache.js';
 import { CacheDb } from '../../src/cache/metadata/db.js';
-import { VfsError } from '../../src/vfs/errors.js';
+import { VfsError } from '../../src/core/errors.js';
 import { BS, readRange, setup } from './fixtures/block-sources.js';
 
 test('returns the right bytes for any range, across block boundaries and at EOF', async (t) => {

@@ -7,7 +7,7 @@ import { Transform, type Readable } from 'node:stream';
 import { test } from 'node:test';
 import { BlockCache, type CachedFile } from '../../src/cache/blocks/block-cache.js';
 import { CacheDb } from '../../src/cache/metadata/db.js';
-import { VfsError } from '../../src/vfs/errors.js';
+import { VfsError } from '../../src/core/errors.js';
 import { BS, blockFiles, GatedSource, readRange, setup, until } from './fixtures/block-sources.js';
 import { tempDir } from './temp-dir.js';
 

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { CacheDb } from '../../src/cache/metadata/db.js';
 import { Journal, type NewJournalRow } from '../../src/cache/metadata/journal.js';
-import { VfsError } from '../../src/vfs/errors.js';
+import { VfsError } from '../../src/core/errors.js';
 import { tempDir } from './temp-dir.js';
 
 const VOL = 'drive:1';

@@ -6,7 +6,7 @@ import { CacheDb } from '../../src/cache/metadata/db.js';
 import { MetadataStore } from '../../src/cache/metadata/nodes.js';
 import { Journal } from '../../src/cache/metadata/journal.js';
 import { MIGRATIONS, SCHEMA_VERSION } from '../../src/cache/metadata/schema.js';
-import type { RemoteEntry } from '../../src/vfs/remote.js';
+import type { RemoteEntry } from '../../src/core/remote.js';
 import { tempDir } from './temp-dir.js';
 
 const VOL = 'drive:1';

@@ -4,7 +4,7 @@ import { Writable } from 'node:stream';
 import { test } from 'node:test';
 import { pino } from 'pino';
 import { ERRNO, ErrnoMapper, LOCAL_ERRNO } from '../../src/fuse/errno-map.js';
-import { VFS_CODES, VfsError } from '../../src/vfs/errors.js';
+import { VFS_CODES, VfsError } from '../../src/core/errors.js';
 
 const Fuse = createRequire(import.meta.url)('fuse-native') as Record<string, number>;
 

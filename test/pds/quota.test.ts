@@ -1,7 +1,7 @@
 // A full drive: QuotaExhausted.Drive → ENOSPC; statfs shows the space.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { VfsError } from '../../src/vfs/errors.js';
+import { VfsError } from '../../src/core/errors.js';
 import { DriveRemote } from '../../src/pds/drive-remote.js';
 import { randomFile, startPds } from './fixture.js';
 

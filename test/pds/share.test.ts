@@ -3,7 +3,7 @@
 // Then the same through ShareRemote.
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
-import { VfsError } from '../../src/vfs/errors.js';
+import { VfsError } from '../../src/core/errors.js';
 import { PdsError } from '../../src/pds/errors.js';
 import { vfsCodeOf } from '../../src/pds/error-map.js';
 import { collect } from '../../src/pds/paging.js';

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import { PdsError } from '../../src/pds/errors.js';
 import { vfsCodeOf } from '../../src/pds/error-map.js';
 import { fileSource, planParts, streamSource, MAX_PARTS } from '../../src/pds/upload-source.js';
-import type { UploadSession } from '../../src/vfs/remote.js';
+import type { UploadSession } from '../../src/core/remote.js';
 import type { PdsFile } from '../../src/pds/wire-types.js';
 import { digest, randomFile, startPds } from './fixture.js';
 

@@ -8,7 +8,7 @@ import type { CreateShareLinkRequest } from '../../src/pds/api-shares.js';
 import { bufferSource } from '../../src/pds/upload-source.js';
 import type { PdsShareLink } from '../../src/pds/wire-types.js';
 import type { Logger } from '../../src/shared/logger.js';
-import { VfsError, type VfsCode } from '../../src/vfs/errors.js';
+import { VfsError, type VfsCode } from '../../src/core/errors.js';
 
 export const MY_DRIVE = '/drives/My Drive';
 

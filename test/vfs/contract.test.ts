@@ -1,5 +1,5 @@
 // The scenario table run directly against the Vfs, on the real local PDS server.
-import { VfsError } from '../../src/vfs/errors.js';
+import { VfsError } from '../../src/core/errors.js';
 import { defineScenarioTests } from '../contract/vfs-scenarios.js';
 import { readFile, startApp, writeFile } from '../helpers/app.js';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { v2 as dav } from 'webdav-server';
-import { VFS_CODES, VfsError } from '../../src/vfs/errors.js';
+import { VFS_CODES, VfsError } from '../../src/core/errors.js';
 import { statusOf, toDavError, VFS_TO_DAV } from '../../src/webdav/error-map.js';
 
 test('every VfsCode has an explicit WebDAV mapping with a real status', () => {

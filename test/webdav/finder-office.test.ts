@@ -3,7 +3,7 @@
 // rclone's X-OC-Mtime.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { VfsError } from '../../src/vfs/errors.js';
+import { VfsError } from '../../src/core/errors.js';
 import { serve, type Served } from './harness.js';
 
 let s: Served;

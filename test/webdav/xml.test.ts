@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parsePropfindBody } from '../../src/webdav/methods/propfind.js';
 import { parsePropertyUpdate } from '../../src/webdav/methods/proppatch.js';
-import { HttpError } from '../../src/webdav/dav-method.js';
+import { HttpError } from '../../src/webdav/http-error.js';
 import { parseXml, XmlSyntaxError } from '../../src/webdav/xml/xml-reader.js';
 import { escapeText, serializeNodes } from '../../src/webdav/xml/xml-writer.js';
 

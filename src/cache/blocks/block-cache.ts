@@ -12,7 +12,7 @@
 // blocks to stay within it. Read-ahead claims stop at a budget of blocks in flight; a block landing
 // while the pending disk writes are at their cap skips the disk tier instead of queueing.
 import type { Logger } from '../../shared/logger.js';
-import { VfsError } from '../../vfs/errors.js';
+import { VfsError } from '../../core/errors.js';
 import type { CacheDb } from '../metadata/db.js';
 import { BlockBuffers } from './block-buffers.js';
 import { blockFilePrefix, blockKeyString } from './block-key.js';

@@ -7,7 +7,7 @@
 // the end of its range, at a block already held elsewhere, when closed (after filling what it
 // claimed), or when left waiting at its limit for idleMs.
 import type { Readable } from 'node:stream';
-import { toVfsError, VfsError } from '../../vfs/errors.js';
+import { toVfsError, VfsError } from '../../core/errors.js';
 import type { BlockSource, CachedFile } from './block-source.js';
 
 /** 'held': cached or loading elsewhere. 'over-budget': the read-ahead budget is spent (never for forced claims). */

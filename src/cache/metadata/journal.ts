@@ -1,9 +1,9 @@
 // Crash-safe record of files being written and waiting for upload. Every change is committed
 // before the method returns, and CacheDb runs synchronous=FULL, so a returned call survives kill -9.
 import type { Statement } from 'better-sqlite3';
-import { VfsError } from '../../vfs/errors.js';
-import type { UploadSession } from '../../vfs/remote.js';
-import type { StagedBase } from '../../vfs/staged-file.js';
+import { VfsError } from '../../core/errors.js';
+import type { UploadSession } from '../../core/remote.js';
+import type { StagedBase } from '../../core/staged-base.js';
 import type { CacheDb } from './db.js';
 import { nameKey } from '../../shared/name-key.js';
 

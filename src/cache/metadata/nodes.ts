@@ -1,7 +1,7 @@
 // The metadata cache of remote entries: nodes, directory listings, negative lookups and
 // change-feed cursors, all per volume, all in the CacheDb so a warm tree survives a restart.
 import type { Statement } from 'better-sqlite3';
-import type { RemoteEntry } from '../../vfs/remote.js';
+import type { RemoteEntry } from '../../core/remote.js';
 import { nameKey } from '../../shared/name-key.js';
 import type { CacheDb } from './db.js';
 

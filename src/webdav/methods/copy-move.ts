@@ -3,7 +3,8 @@
 // infinity, and the work is one server-side vfs.copy / vfs.rename through the single FileSystem,
 // also across drives. Dead properties and Finder files follow; locks stay behind (§7.5).
 import { v2 as dav } from 'webdav-server';
-import { assertWritable, type DavHandler, type DavRequest, type DavServices, headerOf, HttpError } from '../dav-method.js';
+import { assertWritable, type DavHandler, type DavRequest, type DavServices, headerOf } from '../dav-method.js';
+import { HttpError } from '../http-error.js';
 import { isSidecarName } from '../finder-files.js';
 import { checkPreconditions, type Changes } from '../lock-guard.js';
 import { BadPathError, baseName, isWithin, parentOf, parseDestination } from '../request-path.js';

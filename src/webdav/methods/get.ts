@@ -5,7 +5,8 @@
 import type { ServerResponse } from 'node:http';
 import { writeChunk } from '../backpressure.js';
 import { evaluateConditionals, ifRangeAllows, parseRange } from '../conditional.js';
-import { type DavHandler, type DavRequest, type DavServices, headerOf, HttpError } from '../dav-method.js';
+import { type DavHandler, type DavRequest, type DavServices, headerOf } from '../dav-method.js';
+import { HttpError } from '../http-error.js';
 import { LISTING_CSP, parseSort, renderListing } from '../html-listing.js';
 import { contentTypeOf } from '../live-props.js';
 import { type DavResource, quotedEtag } from '../resources.js';

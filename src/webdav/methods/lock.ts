@@ -1,7 +1,8 @@
 // LOCK and UNLOCK (RFC 4918 §9.10-9.11). LOCK on an unmapped URL creates only a local placeholder
 // (listed, empty, gone at UNLOCK unless a PUT made it real), so Explorer's and Office's
 // lock-then-write never uploads an empty file. An empty LOCK body refreshes the submitted lock.
-import { assertWritable, type DavHandler, type DavRequest, type DavServices, headerOf, HttpError, readBody } from '../dav-method.js';
+import { assertWritable, type DavHandler, type DavRequest, type DavServices, headerOf, readBody } from '../dav-method.js';
+import { HttpError } from '../http-error.js';
 import { activeLock } from '../live-props.js';
 import { checkPreconditions } from '../lock-guard.js';
 import { type DavLock, type LockScope, parseTimeout } from '../lock-table.js';

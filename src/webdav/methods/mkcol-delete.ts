@@ -3,7 +3,8 @@
 // DELETE: always the whole subtree (to the recycle bin unless --delete-permanently); the local
 // dead properties, Finder files and locks below the path go with it.
 import { v2 as dav } from 'webdav-server';
-import { assertWritable, type DavHandler, hasBody, headerOf, HttpError, readBody } from '../dav-method.js';
+import { assertWritable, type DavHandler, hasBody, headerOf, readBody } from '../dav-method.js';
+import { HttpError } from '../http-error.js';
 import { isSidecarName, isVirtualName } from '../finder-files.js';
 import { checkPreconditions } from '../lock-guard.js';
 import { baseName, parentOf } from '../request-path.js';

@@ -3,7 +3,8 @@
 // properties and quota are fetched only when the request can need them (one query per listing).
 import type { SpaceInfo } from '../../vfs/types.js';
 import type { DeadProp } from '../dav-store.js';
-import { type DavHandler, type DavServices, HttpError, readBody } from '../dav-method.js';
+import { type DavHandler, type DavServices, readBody } from '../dav-method.js';
+import { HttpError } from '../http-error.js';
 import { ALLPROP_NAMES, isLiveProp, isQuotaProp, keyOf, liveValue, type LiveEnv, type PropName } from '../live-props.js';
 import { hrefOf } from '../request-path.js';
 import type { DavResource } from '../resources.js';

@@ -1,7 +1,8 @@
 // PROPPATCH (RFC 4918 §9.2): dead properties go to SQLite; DAV:getlastmodified and the Windows
 // Win32LastModifiedTime set the file's mtime. All or nothing: if one instruction fails, the others
 // report 424 and nothing changes. Any number of set/remove elements, applied in document order.
-import { assertWritable, type DavHandler, type DavServices, HttpError, readBody } from '../dav-method.js';
+import { assertWritable, type DavHandler, type DavServices, readBody } from '../dav-method.js';
+import { HttpError } from '../http-error.js';
 import type { DeadProp } from '../dav-store.js';
 import { statusOf } from '../error-map.js';
 import { isLiveProp, keyOf, type PropName } from '../live-props.js';

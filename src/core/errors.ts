@@ -1,5 +1,6 @@
-// The one error vocabulary of the VFS core. Front-ends translate VfsCode in exactly one table each
-// (fuse/errno-map.ts, webdav/error-map.ts); the PDS layer produces these from PDS error codes.
+// The one error vocabulary of every layer (core/ sits below them all). Front-ends translate VfsCode
+// in exactly one table each (fuse/errno-map.ts, webdav/error-map.ts); the PDS layer produces these
+// from PDS error codes.
 
 export const VFS_CODES = [
   'ENOENT', 'EEXIST', 'ENOTDIR', 'EISDIR', 'ENOTEMPTY', 'EACCES', 'EPERM', 'EROFS', 'ENOSPC',

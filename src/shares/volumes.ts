@@ -2,9 +2,9 @@
 // takes uploads). A share that cannot be opened (wrong password, cancelled, expired, unknown) is
 // reported clearly at start and still mounted, so the other volumes work and access to it answers
 // EACCES; one that stops working later is logged by its ShareRemote.
-import { type PdsClient, ShareRemote } from './pds/index.js';
-import type { Logger } from './shared/logger.js';
-import { uniqueDirNames, type Volume } from './vfs/volume.js';
+import { type PdsClient, ShareRemote } from '../pds/index.js';
+import type { Logger } from '../shared/logger.js';
+import { uniqueDirNames, type Volume } from '../vfs/volume.js';
 
 export interface ShareSpec {
   shareId: string;
