@@ -1,11 +1,10 @@
 // What DriveRemote and ShareRemote share: reads over one scope (drive or share link) and the
 // conversion of every PDS failure into a VfsError at this boundary.
 import { PassThrough, pipeline, type Readable } from 'node:stream';
-import { VfsError } from '../core/errors.js';
+import { toVfsError, VfsError } from '../core/errors.js';
 import type { RemoteEntry } from '../core/remote.js';
 import type { PdsClient } from './client.js';
 import type { Scope } from './api-files.js';
-import { toVfsError } from './error-map.js';
 import { rootEntry, toRemoteEntry } from './entry.js';
 
 export const LIST_PAGE_SIZE = 100;

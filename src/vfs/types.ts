@@ -1,5 +1,6 @@
 // The seam above the VFS: both front-ends (WebDAV, FUSE) call only this. Paths are POSIX style,
-// absolute within the namespace ("/", "/drives/My Drive/a.txt"). Every method throws VfsError.
+// absolute within the namespace ("/", "/drives/My Drive/a.txt"). Every method throws VfsError (the
+// app hands the front-ends a Vfs wrapped by error-boundary.ts, which makes sure of it).
 import type { SpaceInfo } from '../core/remote.js';
 
 export type { SpaceInfo } from '../core/remote.js';
