@@ -3,8 +3,7 @@
 import fs from 'node:fs';
 import type { CommandModule } from 'yargs';
 import { DEFAULT_DATA_DIR, parseSize } from '../../config/options.js';
-import { Emulator, type DevAccount } from '../../emulator/index.js';
-import { createLogger } from '../../shared/logger.js';
+import type { DevAccount } from '../../emulator/index.js';
 
 interface EmulatorArgs {
   host: string;
@@ -51,6 +50,8 @@ export const emulatorCommand: CommandModule<object, EmulatorArgs> = {
       'fault-admin': { type: 'boolean', default: false, describe: 'Expose /admin/faults and /admin/stats to change faults at run time' },
     }),
   handler: async (argv) => {
+    // Loaded when the command runs, so that --help and --version start fast.
+    const [{ Emulator }, { createLogger }] = await Promise.all([import('../../emulator/index.js'), import('../../shared/logger.js')]);
     const log = createLogger();
     const emu = await Emulator.start({
       dataDir: argv['data-dir'],
