@@ -1,6 +1,6 @@
 // Turns parsed yargs arguments (from the option table) into the typed AppOptions of the composition root.
 import type { AppOptions } from '../app-options.js';
-import { type Logger, type LoggerOptions, silentLogger } from '../shared/logger.js';
+import { LOG_FORMATS, type LogFormat, type Logger, type LoggerOptions, silentLogger } from '../shared/logger.js';
 import { refreshTokenPersister, storedJwtCredentials } from './credentials.js';
 import { configFileOf } from './load-config.js';
 import { parseSize } from './options.js';
@@ -10,10 +10,12 @@ type Argv = Record<string, unknown>;
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 const num = (v: unknown, d: number): number => (typeof v === 'number' && Number.isFinite(v) ? v : d);
 
-/** --log-level and --log-file as logger options. */
+/** --log-level, --log-file and --log-format as logger options. */
 export function loggerOptionsFromArgv(argv: Argv): LoggerOptions {
   const file = str(argv['log-file']);
-  return { level: String(argv['log-level']), ...(file ? { file } : {}) };
+  const format = str(argv['log-format']) ?? 'auto';
+  if (!(LOG_FORMATS as readonly string[]).includes(format)) throw new Error(`--log-format: ${format} is not one of ${LOG_FORMATS.join(', ')}`);
+  return { level: String(argv['log-level']), format: format as LogFormat, ...(file ? { file } : {}) };
 }
 
 /** Also wires stored JWT credentials and the saving of rotated refresh tokens to the config file. */
