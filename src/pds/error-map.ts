@@ -1,5 +1,5 @@
-// The one table PDS error → VfsCode (architecture §8.5, table 1). Exact codes first, then the dotted
-// family (NotFound.File → NotFound), then the HTTP status. Codes: shared/pds-api.md §3 and §9C.
+// The one table PDS error → VfsCode. Exact codes first, then the dotted family (NotFound.File →
+// NotFound), then the HTTP status. What the codes mean: docs/pds-api.md, Errors.
 import type { VfsCode } from '../core/errors.js';
 
 /** What the mapping reads of a PdsError (errors.ts calls vfsCodeOf, so this file does not import it). */
