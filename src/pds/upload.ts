@@ -8,7 +8,7 @@ import type { PdsHttp } from './http.js';
 import type { FilesApi } from './api-files.js';
 import type { UploadsApi } from './api-uploads.js';
 import { PdsError } from './errors.js';
-import { retryDelay, shouldRetry, sleep, throwIfAborted } from './retry.js';
+import { throwIfAborted } from './retry.js';
 import { DEFAULT_MIN_PART_SIZE, planParts, type PartPlan } from './upload-source.js';
 import { PartUrls } from './upload-part-urls.js';
 import { PartSender } from './upload-part.js';
@@ -25,7 +25,7 @@ export class Uploader {
   private readonly parts: PartSender;
 
   constructor(
-    private readonly http: PdsHttp,
+    http: PdsHttp,
     private readonly uploads: UploadsApi,
     private readonly files: FilesApi,
     private readonly opts: UploaderOptions = {},
@@ -98,7 +98,7 @@ export class Uploader {
       ...(req.mtime !== undefined ? { local_modified_at: new Date(req.mtime).toISOString() } : {}),
       ...(req.contentType ? { content_type: req.contentType } : {}),
     };
-    return this.withRetry(() => this.uploads.create(body, req.signal), req.signal);
+    return this.uploads.startUpload(body, req.signal);
   }
 
   /** Continues a session: parts already stored (with the right size) are kept. */
@@ -135,34 +135,16 @@ export class Uploader {
     }
   }
 
-  /** file/complete; after an ambiguous failure a NotFound means our earlier complete went through. */
+  /** file/complete; a NotFound (a repeat after a lost answer) is fine when our file is there, complete. */
   private async complete(job: UploadJob): Promise<PdsFile> {
     const { req, session } = job;
     const part_info_list = [...job.etags].sort((a, b) => a[0] - b[0]).map(([part_number, etag]) => ({ part_number, etag }));
-    let ambiguous = false;
-    return this.withRetry(async () => {
-      try {
-        return await this.uploads.complete({ ...req.scope, file_id: session.fileId, upload_id: session.uploadId, part_info_list }, req.signal);
-      } catch (err) {
-        if (ambiguous && PdsError.is(err, 'NotFound')) {
-          const done = await this.finishedEarlier(req, session.fileId);
-          if (done) return done;
-        }
-        if (err instanceof PdsError && err.retryable && err.sent) ambiguous = true;
-        throw err;
-      }
-    }, req.signal);
-  }
-
-  /** Retries transient failures of a call whose repetition this module made safe. */
-  private async withRetry<T>(fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await fn();
-      } catch (err) {
-        if (!shouldRetry(err, true) || attempt + 1 >= this.http.retry.maxAttempts) throw err;
-        await sleep(retryDelay(err, attempt, this.http.retry), signal);
-      }
+    try {
+      return await this.uploads.complete({ ...req.scope, file_id: session.fileId, upload_id: session.uploadId, part_info_list }, req.signal);
+    } catch (err) {
+      const done = PdsError.is(err, 'NotFound') ? await this.finishedEarlier(req, session.fileId) : undefined;
+      if (done) return done;
+      throw err;
     }
   }
 }
