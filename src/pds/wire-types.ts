@@ -46,6 +46,8 @@ export interface PdsFile {
   trashed_at?: string;
   trashed?: boolean;
   description?: string;
+  /** Free-form string kept with the file (pdsfs keeps POSIX attributes in it). */
+  user_meta?: string;
   hidden?: boolean;
   starred?: boolean;
   labels?: string[];
