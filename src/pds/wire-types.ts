@@ -136,6 +136,7 @@ export interface CreateFileRequest {
   local_created_at?: string;
   local_modified_at?: string;
   description?: string;
+  user_meta?: string;
   hidden?: boolean;
 }
 
