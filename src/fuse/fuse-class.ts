@@ -53,7 +53,7 @@ function timeArg(low: number, high: number): FuseTime {
   const v = BigInt(low) + BigInt(high) * TWO_32;
   if (v === U64_MAX) return 'omit';
   if (v === U64_MAX - 1n) return 'now';
-  return v;
+  return BigInt.asIntN(64, v);
 }
 
 /** struct stat as the binding reads it: 18 uint32s, 64-bit values low word first. */

@@ -36,7 +36,7 @@ const PATCHES: readonly { find: string; replace: string }[] = [
     replace: `static uint64_t timespec_to_ns (const struct timespec* ts) {
   if (ts->tv_nsec == UTIME_OMIT) return UINT64_MAX;
   if (ts->tv_nsec == UTIME_NOW) return UINT64_MAX - 1;
-  return (uint64_t) ts->tv_sec * 1000000000ULL + (uint64_t) ts->tv_nsec;
+  return (uint64_t) ((int64_t) ts->tv_sec * 1000000000LL + ts->tv_nsec);
 }
 
 static void populate_stat (uint32_t *ints, struct stat* stat) {`,
@@ -45,9 +45,12 @@ static void populate_stat (uint32_t *ints, struct stat* stat) {`,
     find: `  uint64_t ms = uint32s_to_uint64(ints);
   ts->tv_sec = ms / 1000;
   ts->tv_nsec = (ms % 1000) * 1000000;`,
-    replace: `  uint64_t ns = uint32s_to_uint64(ints);
-  ts->tv_sec = ns / 1000000000ULL;
-  ts->tv_nsec = ns % 1000000000ULL;`,
+    replace: `  int64_t ns = (int64_t) uint32s_to_uint64(ints);
+  int64_t sec = ns / 1000000000LL;
+  int64_t rest = ns % 1000000000LL;
+  if (rest < 0) { rest += 1000000000LL; sec -= 1; }
+  ts->tv_sec = sec;
+  ts->tv_nsec = rest;`,
   },
   {
     find: 'if (implemented[op_utimens]) ops.utimens = fuse_native_utimens;',

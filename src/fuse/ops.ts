@@ -10,6 +10,7 @@ import type { Logger } from '../shared/logger.js';
 import { chmodAttrs, chownAttrs, newNodeAttrs, utimensAttrs } from './attr-changes.js';
 import { attrsOf, decodeOpenFlags, NAME_MAX, toStat, toStatfs, type Ownership } from './attrs.js';
 import type { Caller } from './fuse-class.js';
+import { LocalTimes } from './local-times.js';
 import { ERRNO, ErrnoMapper, LOCAL_ERRNO } from './errno-map.js';
 import { HandleTable, isHiddenName, type OpenEntry } from './handle-table.js';
 import { XATTR_NAMESPACE, xattrNames, xattrValue } from './xattrs.js';
@@ -58,6 +59,7 @@ function checkNewName(p: string): void {
 export function createOps(vfs: Vfs, handles: HandleTable, opts: OpsOptions): FuseOps {
   const errors = new ErrnoMapper(opts.logger);
   const posix = opts.posix && opts.fixedBinding;
+  const localTimes = new LocalTimes();
   let warnedMtime = false;
 
   /** Answers once: the value, the mapped error, or ETIMEDOUT at the time limit (onLate then gets a late value). */
@@ -113,7 +115,13 @@ export function createOps(vfs: Vfs, handles: HandleTable, opts: OpsOptions): Fus
     if (handles.at(p)[0]?.unlinked) return;
     const node = await statOf(p);
     if (node.readOnly) throw new VfsError('EROFS', 'read-only', p);
-    await vfs.setAttrs(p, change(attrsOf(node, opts.own, true)));
+    await vfs.setAttrs(p, change(localTimes.apply(node.ino, attrsOf(node, opts.own, true))));
+    localTimes.forget(node.ino);
+  }
+  /** After an entry was added to or removed from the folders of `paths` (local-times.ts). */
+  async function entriesChanged(...paths: string[]): Promise<void> {
+    if (!posix) return;
+    for (const p of paths) localTimes.touch((await statOf(path.posix.dirname(p))).ino, true);
   }
   /** A zero-byte file (or a symlink's target) with the given attributes; EEXIST when p exists. */
   async function createSpecial(p: string, attrs: PosixAttrs, content?: Buffer): Promise<void> {
@@ -124,10 +132,15 @@ export function createOps(vfs: Vfs, handles: HandleTable, opts: OpsOptions): Fus
     } finally {
       await handle.release();
     }
+    await entriesChanged(p);
   }
 
   return {
-    getattr: (p, cb) => reply('getattr', p, cb, async () => toStat(await statOf(p), opts.own, posix)),
+    getattr: (p, cb) =>
+      reply('getattr', p, cb, async () => {
+        const node = await statOf(p);
+        return localTimes.apply(node.ino, toStat(node, opts.own, posix));
+      }),
 
     readdir: (p, cb) =>
       reply('readdir', p, cb, async () => {
@@ -158,7 +171,9 @@ export function createOps(vfs: Vfs, handles: HandleTable, opts: OpsOptions): Fus
       reply('create', p, cb, async () => {
         checkNewName(p);
         const flags = posix ? { ...CREATE_FLAGS, attrs: await attrs() } : CREATE_FLAGS;
-        return handles.add(await vfs.open(p, flags), flags, p).fd;
+        const fd = handles.add(await vfs.open(p, flags), flags, p).fd;
+        await entriesChanged(p);
+        return fd;
       }, releaseLate);
     },
 
@@ -214,6 +229,7 @@ export function createOps(vfs: Vfs, handles: HandleTable, opts: OpsOptions): Fus
       reply('unlink', p, cb, async () => {
         if (handles.takeHidden(p)) return;
         await vfs.remove(p, { recursive: false });
+        await entriesChanged(p);
       }),
 
     rename: (from, to, cb) =>
@@ -227,6 +243,10 @@ export function createOps(vfs: Vfs, handles: HandleTable, opts: OpsOptions): Fus
         checkNewName(to);
         await vfs.rename(from, to, { overwrite: true });
         handles.renamed(from, to);
+        if (posix) {
+          await entriesChanged(from, to);
+          localTimes.touch((await statOf(to)).ino, false);
+        }
       }),
 
     mkdir: (p, mode, cb) => {
@@ -234,10 +254,15 @@ export function createOps(vfs: Vfs, handles: HandleTable, opts: OpsOptions): Fus
       reply('mkdir', p, cb, async () => {
         checkNewName(p);
         await vfs.mkdir(p, posix ? await attrs() : undefined);
+        await entriesChanged(p);
       });
     },
 
-    rmdir: (p, cb) => reply('rmdir', p, cb, () => vfs.remove(p, { recursive: false })),
+    rmdir: (p, cb) =>
+      reply('rmdir', p, cb, async () => {
+        await vfs.remove(p, { recursive: false });
+        await entriesChanged(p);
+      }),
 
     utimens: (p, atime, mtime, cb) =>
       reply('utimens', p, cb, async () => {

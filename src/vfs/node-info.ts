@@ -60,13 +60,15 @@ export function nodeInfo(node: VNode, inodes: InodeTable, open: OpenFile | undef
       etag: e.kind === 'file' ? e.contentHash ?? e.revision : '',
       ...(e.contentHash ? { contentHash: e.contentHash } : {}),
       pending: false,
-      ...withAttrs(e.userMeta, e.mtime),
+      // A folder's mtime on the server (updated_at) moves with renames, not with its entries: its stored attributes stand.
+      ...withAttrs(e.userMeta, e.kind === 'file' ? e.mtime : undefined),
     };
   }
   return { ...base, size: 0, mtime: STARTED, ctime: STARTED, etag: '', pending: false };
 }
 
-function withAttrs(userMeta: string | null | undefined, mtime: number): Pick<NodeInfo, 'attrs'> {
+function withAttrs(userMeta: string | null | undefined, mtime: number | undefined): Pick<NodeInfo, 'attrs'> {
   const stored = parsePosixMeta(userMeta);
-  return stored ? { attrs: currentAttrs(stored, mtime) } : {};
+  if (!stored) return {};
+  return { attrs: mtime === undefined ? stored : currentAttrs(stored, mtime) };
 }

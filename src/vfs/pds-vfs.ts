@@ -426,7 +426,7 @@ export class PdsVfs implements Vfs, FileOwner {
       const existing = await this.ctx.resolver.child(parent, name);
       if (existing) return existing;
       const stagingPath = await this.ctx.staging.create();
-      const now = Date.now();
+      const now = attrs ? msFromNs(attrs.mtime) : Date.now();
       const row = this.ctx.journal.add({
         volume: volume.id, parentId: parent.id!, name, stagingPath, size: 0, mtime: now, sha1: null,
         state: 'open', replaceId: null, notBefore: 0, userMeta: attrs ? withPosixMeta(undefined, attrs) : null,

@@ -43,16 +43,18 @@ export function nowNs(): bigint {
   return lastNow;
 }
 
+/** "seconds.nanoseconds", with a minus sign before 1970 ("-1.500000000" is 1.5 s before). */
 function formatTime(ns: bigint): string {
-  const s = ns / NS_PER_S;
-  const rest = ns % NS_PER_S;
-  return `${s}.${rest.toString().padStart(9, '0')}`;
+  const abs = ns < 0n ? -ns : ns;
+  return `${ns < 0n ? '-' : ''}${abs / NS_PER_S}.${(abs % NS_PER_S).toString().padStart(9, '0')}`;
 }
 
 function parseTime(v: unknown): bigint | undefined {
   if (typeof v !== 'string') return undefined;
-  const m = /^(\d{1,12})\.(\d{9})$/.exec(v);
-  return m ? BigInt(m[1]!) * NS_PER_S + BigInt(m[2]!) : undefined;
+  const m = /^(-?)(\d{1,12})\.(\d{9})$/.exec(v);
+  if (!m) return undefined;
+  const abs = BigInt(m[2]!) * NS_PER_S + BigInt(m[3]!);
+  return m[1] ? -abs : abs;
 }
 
 function isUint32(v: unknown): v is number {
