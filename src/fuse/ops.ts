@@ -115,13 +115,12 @@ export function createOps(vfs: Vfs, handles: HandleTable, opts: OpsOptions): Fus
     if (handles.at(p)[0]?.unlinked) return;
     const node = await statOf(p);
     if (node.readOnly) throw new VfsError('EROFS', 'read-only', p);
-    await vfs.setAttrs(p, change(localTimes.apply(node.ino, attrsOf(node, opts.own, true))));
-    localTimes.forget(node.ino);
+    await vfs.setAttrs(p, change(localTimes.apply(p, attrsOf(node, opts.own, true))));
+    localTimes.forget(p);
   }
   /** After an entry was added to or removed from the folders of `paths` (local-times.ts). */
-  async function entriesChanged(...paths: string[]): Promise<void> {
-    if (!posix) return;
-    for (const p of paths) localTimes.touch((await statOf(path.posix.dirname(p))).ino, true);
+  function entriesChanged(...paths: string[]): void {
+    if (posix) for (const p of paths) localTimes.touch(path.posix.dirname(p), true);
   }
   /** A zero-byte file (or a symlink's target) with the given attributes; EEXIST when p exists. */
   async function createSpecial(p: string, attrs: PosixAttrs, content?: Buffer): Promise<void> {
@@ -132,14 +131,14 @@ export function createOps(vfs: Vfs, handles: HandleTable, opts: OpsOptions): Fus
     } finally {
       await handle.release();
     }
-    await entriesChanged(p);
+    entriesChanged(p);
   }
 
   return {
     getattr: (p, cb) =>
       reply('getattr', p, cb, async () => {
         const node = await statOf(p);
-        return localTimes.apply(node.ino, toStat(node, opts.own, posix));
+        return localTimes.apply(p, toStat(node, opts.own, posix));
       }),
 
     readdir: (p, cb) =>
@@ -172,7 +171,7 @@ export function createOps(vfs: Vfs, handles: HandleTable, opts: OpsOptions): Fus
         checkNewName(p);
         const flags = posix ? { ...CREATE_FLAGS, attrs: await attrs() } : CREATE_FLAGS;
         const fd = handles.add(await vfs.open(p, flags), flags, p).fd;
-        await entriesChanged(p);
+        entriesChanged(p);
         return fd;
       }, releaseLate);
     },
@@ -229,7 +228,7 @@ export function createOps(vfs: Vfs, handles: HandleTable, opts: OpsOptions): Fus
       reply('unlink', p, cb, async () => {
         if (handles.takeHidden(p)) return;
         await vfs.remove(p, { recursive: false });
-        await entriesChanged(p);
+        entriesChanged(p);
       }),
 
     rename: (from, to, cb) =>
@@ -243,10 +242,8 @@ export function createOps(vfs: Vfs, handles: HandleTable, opts: OpsOptions): Fus
         checkNewName(to);
         await vfs.rename(from, to, { overwrite: true });
         handles.renamed(from, to);
-        if (posix) {
-          await entriesChanged(from, to);
-          localTimes.touch((await statOf(to)).ino, false);
-        }
+        entriesChanged(from, to);
+        if (posix) localTimes.renamed(from, to);
       }),
 
     mkdir: (p, mode, cb) => {
@@ -254,14 +251,14 @@ export function createOps(vfs: Vfs, handles: HandleTable, opts: OpsOptions): Fus
       reply('mkdir', p, cb, async () => {
         checkNewName(p);
         await vfs.mkdir(p, posix ? await attrs() : undefined);
-        await entriesChanged(p);
+        entriesChanged(p);
       });
     },
 
     rmdir: (p, cb) =>
       reply('rmdir', p, cb, async () => {
         await vfs.remove(p, { recursive: false });
-        await entriesChanged(p);
+        entriesChanged(p);
       }),
 
     utimens: (p, atime, mtime, cb) =>
