@@ -73,7 +73,8 @@ function rates(results: Map<string, Outcome>): string {
 describe('POSIX case table', { skip: unavailable() }, () => {
   let fx: FuseFixture;
   before(async () => {
-    fx = await startFixture(['--allow-other']);
+    // Uploads after the default delay, as users have it (not at once, as other FUSE tests do).
+    fx = await startFixture(['--allow-other', '--write-back', '2']);
   });
   after(() => fx?.close());
 
