@@ -21,6 +21,11 @@ export interface MountOptions extends Ownership {
   debug?: boolean;
   /** Keep POSIX attributes with the files and let the kernel check permissions (ops.ts); default true. */
   posix?: boolean;
+  /**
+   * Mount read-only (`ro`): the kernel refuses every change with EROFS, root's included (the kernel
+   * answers access(2) itself once it checks permissions).
+   */
+  readOnly?: boolean;
 }
 
 export interface Mounted {
@@ -58,7 +63,7 @@ export async function mount(vfs: Vfs, mountpoint: string, opts: MountOptions): P
 
   const binding = await loadFuse(opts.nativeBuildDir, logger);
   const caller: Caller = { uid: 0, gid: 0 };
-  const PdsFuse = fuseClass(binding, EXTRA_LIBFUSE_OPTIONS, caller);
+  const PdsFuse = fuseClass(binding, opts.readOnly ? `${EXTRA_LIBFUSE_OPTIONS},ro` : EXTRA_LIBFUSE_OPTIONS, caller);
   const posix = (opts.posix ?? true) && binding.fixed;
   if ((opts.posix ?? true) && !binding.fixed) logger.warn('POSIX attributes are off: the fixed fuse-native binding is not available');
   const ops = createOps(vfs, new HandleTable(), { own: opts, logger, fixedBinding: binding.fixed, posix, caller });

@@ -50,6 +50,7 @@ export const mountCommand: CommandModule = {
         allowOther: argv['allow-other'] === true,
         debug: argv['fuse-debug'] === true,
         posix: argv['posix-attrs'] !== false,
+        readOnly: argv['read-only'] === true,
         logger,
         nativeBuildDir: path.join(DEFAULT_CACHE_DIR, 'native'),
       });
