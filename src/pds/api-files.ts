@@ -52,6 +52,7 @@ export type UpdateFileRequest = Scope & {
   hidden?: boolean;
   starred?: boolean;
   local_modified_at?: string;
+  user_meta?: string;
 };
 
 export interface MoveFileRequest {

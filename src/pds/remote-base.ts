@@ -43,8 +43,10 @@ export abstract class ScopedRemote {
   }
 
   /** A new folder in this scope; an existing entry of that name is EEXIST (unless a lost attempt of ours made it). */
-  protected async makeFolder(parentId: string, name: string): Promise<RemoteEntry> {
-    const r = await this.client.uploads.createFolder({ ...this.scope, parent_file_id: parentId, name, type: 'folder', check_name_mode: 'refuse' });
+  protected async makeFolder(parentId: string, name: string, userMeta?: string): Promise<RemoteEntry> {
+    const r = await this.client.uploads.createFolder({
+      ...this.scope, parent_file_id: parentId, name, type: 'folder', check_name_mode: 'refuse', ...(userMeta !== undefined ? { user_meta: userMeta } : {}),
+    });
     if (r.exist && !r.adopted) throw new VfsError('EEXIST', `${name} already exists`);
     const entry = await this.get(r.file_id);
     if (entry.kind !== 'dir') throw new VfsError('EEXIST', `${name} already exists`);

@@ -113,11 +113,11 @@ export class ShareRemote extends ScopedRemote implements Remote {
     }
   }
 
-  createDir(parentId: string, name: string): Promise<RemoteEntry> {
+  createDir(parentId: string, name: string, opts: { userMeta?: string } = {}): Promise<RemoteEntry> {
     if (this.capabilities.readOnly) return readOnly();
     return this.guard(async () => {
       this.refuseRoot(parentId);
-      return this.makeFolder(parentId, name);
+      return this.makeFolder(parentId, name, opts.userMeta);
     });
   }
 

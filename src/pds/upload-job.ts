@@ -17,6 +17,8 @@ export interface UploadRequest {
   sha1?: string;
   /** Epoch ms → local_modified_at. */
   mtime?: number;
+  /** → user_meta. */
+  userMeta?: string;
   contentType?: string;
   resume?: UploadSession;
   onSession?: (session: UploadSession) => void;

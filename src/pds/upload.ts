@@ -62,10 +62,19 @@ export class Uploader {
     return file;
   }
 
-  /** Some servers keep local_modified_at only on a new name (not on a new revision or rapid upload): set it then. */
+  /**
+   * Some servers keep local_modified_at (and so perhaps user_meta) only on a new name, not on a new
+   * revision or rapid upload: set what is missing then.
+   */
   private async withMtime(req: UploadRequest, file: PdsFile): Promise<PdsFile> {
-    if (req.mtime === undefined || Date.parse(file.local_modified_at ?? '') === req.mtime) return file;
-    return this.files.update({ ...req.scope, file_id: file.file_id, local_modified_at: new Date(req.mtime).toISOString() }, req.signal);
+    const mtimeMissing = req.mtime !== undefined && Date.parse(file.local_modified_at ?? '') !== req.mtime;
+    const metaMissing = req.userMeta !== undefined && file.user_meta !== req.userMeta;
+    if (!mtimeMissing && !metaMissing) return file;
+    return this.files.update({
+      ...req.scope, file_id: file.file_id,
+      ...(mtimeMissing ? { local_modified_at: new Date(req.mtime!).toISOString() } : {}),
+      ...(metaMissing ? { user_meta: req.userMeta } : {}),
+    }, req.signal);
   }
 
   /** file/create; rapid upload may finish it right here. */
@@ -96,6 +105,7 @@ export class Uploader {
       ...(req.replaceId ? { file_id: req.replaceId } : { check_name_mode: 'refuse' as const }),
       ...(req.sha1 ? { content_hash: req.sha1.toUpperCase(), content_hash_name: 'sha1' } : {}),
       ...(req.mtime !== undefined ? { local_modified_at: new Date(req.mtime).toISOString() } : {}),
+      ...(req.userMeta !== undefined ? { user_meta: req.userMeta } : {}),
       ...(req.contentType ? { content_type: req.contentType } : {}),
     };
     return this.uploads.startUpload(body, req.signal);

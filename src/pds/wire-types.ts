@@ -46,6 +46,8 @@ export interface PdsFile {
   trashed_at?: string;
   trashed?: boolean;
   description?: string;
+  /** Free-form string kept with the file (pdsfs keeps POSIX attributes in it). */
+  user_meta?: string;
   hidden?: boolean;
   starred?: boolean;
   labels?: string[];
@@ -134,6 +136,7 @@ export interface CreateFileRequest {
   local_created_at?: string;
   local_modified_at?: string;
   description?: string;
+  user_meta?: string;
   hidden?: boolean;
 }
 
