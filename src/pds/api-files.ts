@@ -1,4 +1,4 @@
-// file/list, get, get_by_path, search, update, move, copy, delete, get_download_url (docs/pds-api.md).
+// file/list, get, get_by_path, search, update, move, copy, delete, get_download_url (docs/pds-wire-protocol.md).
 // Requests carry drive_id, or share_id for share-link access (then x-share-token is sent).
 import type { AsyncResult, CheckNameMode, DownloadUrlResponse, FileStatus, FileType, Paged, PdsFile } from './wire-types.js';
 import type { CallAuth, PdsHttp } from './http.js';

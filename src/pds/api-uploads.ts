@@ -1,4 +1,4 @@
-// file/create, get_upload_url, list_uploaded_parts, complete (docs/pds-api.md, Uploads). upload.ts drives them.
+// file/create, get_upload_url, list_uploaded_parts, complete (docs/pds-wire-protocol.md, Uploads). upload.ts drives them.
 import type { CreateFileRequest, CreateFileResponse, GetUploadUrlResponse, ListUploadedPartsResponse, PdsFile } from './wire-types.js';
 import type { PdsHttp } from './http.js';
 import { scopeAuth, type Scope } from './api-files.js';

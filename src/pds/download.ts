@@ -1,4 +1,4 @@
-// Streaming ranged download through signed URLs (docs/pds-api.md, Downloads). The URL is cached per
+// Streaming ranged download through signed URLs (docs/pds-wire-protocol.md, Downloads). The URL is cached per
 // (volume, file, revision) and renewed shortly before `expiration` or when the object store answers
 // 403 (expired). A dropped connection resumes from the bytes already delivered, so the consumer
 // sees exactly bytes [start, end] once, in order.

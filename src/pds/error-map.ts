@@ -1,5 +1,5 @@
 // The one table PDS error → VfsCode. Exact codes first, then the dotted family (NotFound.File →
-// NotFound), then the HTTP status. What the codes mean: docs/pds-api.md, Errors.
+// NotFound), then the HTTP status. What the codes mean: docs/pds-wire-protocol.md, Errors.
 import type { VfsCode } from '../core/errors.js';
 
 /** What the mapping reads of a PdsError (errors.ts calls vfsCodeOf, so this file does not import it). */

@@ -24,7 +24,7 @@ export interface ShareRemoteOptions {
   logger?: Logger;
 }
 
-/** Share-level refusals (docs/pds-api.md, Share links), in words. */
+/** Share-level refusals (docs/pds-wire-protocol.md, Share links), in words. */
 const REFUSALS: Readonly<Record<string, string>> = {
   'InvalidResource.SharePwd': 'wrong or missing password',
   'ShareLink.Cancelled': 'the share link was cancelled',

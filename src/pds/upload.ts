@@ -1,4 +1,4 @@
-// Streaming multipart upload (docs/pds-api.md, Uploads): rapid upload first when the SHA-1 is known, then
+// Streaming multipart upload (docs/pds-wire-protocol.md, Uploads): rapid upload first when the SHA-1 is known, then
 // file/create → PUT each part in order to its signed URL → file/complete. Resumes a session from
 // list_uploaded_parts. Never holds more than one part in memory (and none for file sources).
 import { createHash } from 'node:crypto';

@@ -1,6 +1,6 @@
 // PDS /v2 wire shapes (snake_case, as on the wire). Types only: the emulator and the client
 // both import this file, so it is the one place where the two agree on field names.
-// Field meanings: docs/pds-api.md and the official spec (pds/main.tea in aliyun/alibabacloud-pds-sdk).
+// Field meanings: docs/pds-wire-protocol.md and the official spec (pds/main.tea in aliyun/alibabacloud-pds-sdk).
 
 export type FileType = 'file' | 'folder';
 export type CheckNameMode = 'ignore' | 'auto_rename' | 'refuse';
