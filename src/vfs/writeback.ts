@@ -21,6 +21,10 @@ export interface WritebackOptions {
   onUploaded: (row: JournalRow, entry: RemoteEntry) => Promise<void> | void;
   /** Called when a row failed for good. */
   onFailed?: (row: JournalRow) => void;
+  /** Whether PDS is reachable: nothing starts while it is not (no attempt is spent on an outage). */
+  online?: () => boolean;
+  /** Called while drain waits on an unreachable PDS (a probe, so a drain notices its return). */
+  whileOffline?: () => void;
   /** Uploads at once; default 4 (many small files are bound by round trips, not bandwidth). */
   concurrency?: number;
   maxAttempts?: number;
@@ -85,6 +89,8 @@ export class Writeback {
     if (this.closed) return;
     clearTimeout(this.timer);
     this.timer = undefined;
+    // Offline: rows wait as they are; the return of PDS kicks again.
+    if (this.o.online && !this.o.online()) return this.notify();
     const now = this.now();
     let next = Infinity;
     let slots = (this.o.concurrency ?? 4) - this.running.size;
@@ -140,6 +146,7 @@ export class Writeback {
       if (pendingFiles === 0) return;
       // Rows waiting for their write-back delay are due now: nobody is going to edit them further.
       this.o.journal.makeDue(this.now());
+      if (this.o.online && !this.o.online()) this.o.whileOffline?.();
       this.kick();
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, 500);
@@ -226,6 +233,11 @@ export class Writeback {
   }
 
   private async retryOrFail(row: JournalRow, err: VfsError): Promise<void> {
+    // An outage is not the upload's fault: no attempt counted, the row waits for PDS to come back.
+    if (err.code === 'EHOSTDOWN') {
+      this.o.journal.update(row.id, { state: 'dirty', notBefore: 0 });
+      return;
+    }
     // Conditions fixed by changing the request rather than by waiting.
     if (err.code === 'ENOENT' && row.session) {
       this.o.journal.update(row.id, { state: 'dirty', session: null, notBefore: 0 });
