@@ -1,8 +1,11 @@
 // Directory listings as the VFS sees them: from the SQLite metadata cache while fresh, else one
 // remote listing (shared by concurrent callers) that replaces the cached one in a transaction.
 // Fresh means: fetched and not invalidated by the change feed, or younger than the TTL when the
-// volume has no change feed.
+// volume has no change feed. While PDS is unreachable, a cached listing is used however old it is;
+// a folder never listed fails at once (EHOSTDOWN). Folders made offline have only their local listing.
 import type { CachedEntry, MetadataStore } from '../cache/metadata/nodes.js';
+import { isLocalId } from '../cache/metadata/ops.js';
+import { toVfsError, VfsError } from '../core/errors.js';
 import { SingleFlight } from './keyed-lock.js';
 import type { RemoteEntry } from '../core/remote.js';
 import type { Volume } from './volume.js';
@@ -10,6 +13,8 @@ import type { Volume } from './volume.js';
 export interface DirCacheOptions {
   /** Listing lifetime for volumes without a change feed. */
   dirCacheTtlMs: number;
+  /** Called after a listing from PDS replaced the cached one (changes not replayed yet go back on top). */
+  afterFetch?: () => void;
   now?: () => number;
 }
 
@@ -58,6 +63,11 @@ export class DirCache {
     this.fetchedAt.set(key(volume.id, dirId), at);
   }
 
+  /** A folder made offline got its PDS id (the cache rows moved in MetadataStore.rekey). */
+  forget(volumeId: string, ...dirIds: string[]): void {
+    for (const id of dirIds) this.fetchedAt.delete(key(volumeId, id));
+  }
+
   invalidate(volumeId: string, dirId: string): void {
     this.store.invalidateListing(volumeId, dirId);
     this.fetchedAt.set(key(volumeId, dirId), 0);
@@ -69,6 +79,7 @@ export class DirCache {
   }
 
   private isFresh(volume: Volume, dirId: string): boolean {
+    if (isLocalId(dirId)) return true;
     const k = key(volume.id, dirId);
     let at = this.fetchedAt.get(k);
     if (at === undefined) {
@@ -87,9 +98,16 @@ export class DirCache {
       const started = this.now();
       const entries: RemoteEntry[] = [];
       this.listCalls++;
-      for await (const e of volume.remote.list(dirId)) entries.push(e);
+      try {
+        for await (const e of volume.remote.list(dirId)) entries.push(e);
+      } catch (err) {
+        // Offline: what we have, however old, rather than nothing.
+        if (VfsError.is(toVfsError(err), 'EHOSTDOWN') && this.store.listing(volume.id, dirId)) return;
+        throw err;
+      }
       this.store.replaceListing(volume.id, dirId, entries, started);
       this.fetchedAt.set(key(volume.id, dirId), started);
+      this.opts.afterFetch?.();
     });
   }
 }

@@ -29,8 +29,6 @@ export interface Op {
   parentId: string | null;
   /** mkdir, move: the (new) name. */
   name: string | null;
-  /** move: a file at the target, put in the recycle bin once the moved entry is in place. */
-  replaces: string | null;
   /** meta, mkdir: epoch ms. */
   mtime: number | null;
   /** meta, mkdir: user_meta (POSIX attributes). */
@@ -46,7 +44,7 @@ export interface Op {
   updatedAt: number;
 }
 
-export type NewOp = Pick<Op, 'volume' | 'kind' | 'nodeId'> & Partial<Pick<Op, 'parentId' | 'name' | 'replaces' | 'mtime' | 'userMeta' | 'permanent' | 'entry'>>;
+export type NewOp = Pick<Op, 'volume' | 'kind' | 'nodeId'> & Partial<Pick<Op, 'parentId' | 'name' | 'mtime' | 'userMeta' | 'permanent' | 'entry'>>;
 
 interface DbOp {
   id: number;
@@ -55,7 +53,6 @@ interface DbOp {
   node_id: string;
   parent_id: string | null;
   name: string | null;
-  replaces: string | null;
   mtime: number | null;
   user_meta: string | null;
   permanent: number;
@@ -69,7 +66,7 @@ interface DbOp {
 
 function fromDb(r: DbOp): Op {
   return {
-    id: r.id, volume: r.volume, kind: r.kind, nodeId: r.node_id, parentId: r.parent_id, name: r.name, replaces: r.replaces,
+    id: r.id, volume: r.volume, kind: r.kind, nodeId: r.node_id, parentId: r.parent_id, name: r.name,
     mtime: r.mtime, userMeta: r.user_meta, permanent: r.permanent === 1, entry: r.entry === null ? null : (JSON.parse(r.entry) as RemoteEntry),
     state: r.state, attempts: r.attempts, lastError: r.last_error, createdAt: r.created_at, updatedAt: r.updated_at,
   };
@@ -87,7 +84,7 @@ export interface OpCounts {
 export class OpLog {
   private readonly q: Record<
     'insert' | 'get' | 'remove' | 'pending' | 'first' | 'firstOf' | 'lastOf' | 'setState' | 'retry' | 'counts' | 'notices' | 'trim'
-    | 'rekeyNode' | 'rekeyParent' | 'rekeyReplaces' | 'mapLocal' | 'realId',
+    | 'rekeyNode' | 'rekeyParent' | 'mapLocal' | 'realId',
     Statement
   >;
   private countsMemo: OpCounts | undefined;
@@ -96,8 +93,8 @@ export class OpLog {
     const db = cache.db;
     this.q = {
       insert: db.prepare(
-        `INSERT INTO ops (volume, kind, node_id, parent_id, name, replaces, mtime, user_meta, permanent, entry, state, attempts, last_error, created_at, updated_at)
-         VALUES (@volume, @kind, @nodeId, @parentId, @name, @replaces, @mtime, @userMeta, @permanent, @entry, @state, 0, @lastError, @at, @at)`,
+        `INSERT INTO ops (volume, kind, node_id, parent_id, name, mtime, user_meta, permanent, entry, state, attempts, last_error, created_at, updated_at)
+         VALUES (@volume, @kind, @nodeId, @parentId, @name, @mtime, @userMeta, @permanent, @entry, @state, 0, @lastError, @at, @at)`,
       ),
       get: db.prepare('SELECT * FROM ops WHERE id = ?'),
       remove: db.prepare('DELETE FROM ops WHERE id = ?'),
@@ -115,7 +112,6 @@ export class OpLog {
       trim: db.prepare(`DELETE FROM ops WHERE state != 'pending' AND id <= (SELECT id FROM ops WHERE state != 'pending' ORDER BY id DESC LIMIT 1 OFFSET ${NOTICES_KEPT})`),
       rekeyNode: db.prepare("UPDATE ops SET node_id = ? WHERE volume = ? AND node_id = ? AND state = 'pending'"),
       rekeyParent: db.prepare("UPDATE ops SET parent_id = ? WHERE volume = ? AND parent_id = ? AND state = 'pending'"),
-      rekeyReplaces: db.prepare("UPDATE ops SET replaces = ? WHERE volume = ? AND replaces = ? AND state = 'pending'"),
       mapLocal: db.prepare('INSERT OR REPLACE INTO local_ids (local_id, volume, real_id) VALUES (?, ?, ?)'),
       realId: db.prepare('SELECT real_id FROM local_ids WHERE local_id = ?').pluck(),
     };
@@ -124,7 +120,7 @@ export class OpLog {
   add(op: NewOp): Op {
     const at = this.now();
     const row = {
-      volume: op.volume, kind: op.kind, nodeId: op.nodeId, parentId: op.parentId ?? null, name: op.name ?? null, replaces: op.replaces ?? null,
+      volume: op.volume, kind: op.kind, nodeId: op.nodeId, parentId: op.parentId ?? null, name: op.name ?? null,
       mtime: op.mtime ?? null, userMeta: op.userMeta ?? null, permanent: op.permanent ? 1 : 0, entry: op.entry ? JSON.stringify(op.entry) : null,
       state: 'pending', lastError: null, at,
     };
@@ -205,7 +201,6 @@ export class OpLog {
   rekey(volume: string, from: string, to: string): void {
     this.q.rekeyNode.run(to, volume, from);
     this.q.rekeyParent.run(to, volume, from);
-    this.q.rekeyReplaces.run(to, volume, from);
     this.q.mapLocal.run(from, volume, to);
   }
 

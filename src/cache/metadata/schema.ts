@@ -99,7 +99,6 @@ export const MIGRATIONS: readonly string[] = [
     node_id TEXT NOT NULL,
     parent_id TEXT,
     name TEXT,
-    replaces TEXT,
     mtime INTEGER,
     user_meta TEXT,
     permanent INTEGER NOT NULL,
