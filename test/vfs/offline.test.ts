@@ -9,7 +9,8 @@ import { type App, createApp } from '../../src/app.js';
 import { VfsError } from '../../src/core/errors.js';
 import { defaultAppOptions } from '../helpers/app-options.js';
 import { readFile, writeFile } from '../helpers/app.js';
-import { localTree, serverPut, serverTree, sorted, stoppableServer, type StoppableServer } from './offline-support.js';
+import { pds } from '../helpers/emulator.js';
+import { localTree, serverPut, serverTree, sha1, sorted, stoppableServer, type StoppableServer } from './offline-support.js';
 
 const OP_LIMIT_MS = 30_000;
 
@@ -159,4 +160,68 @@ test('offline: a scripted sequence of every namespace operation gives the same t
   assert.equal(app.vfs.offline().changes.lost, 0, 'nothing lost');
   assert.equal(app.vfs.offline().changes.conflicts, 0, 'no conflicts');
   assert.deepEqual(sorted(await serverTree(server.endpoint, server.token, server.driveId)), expected);
+});
+
+test('offline: conflicts on replay keep both sides or are reported lost, never losing data', async () => {
+  const { server, app, root } = await setUp();
+  const put = (parent: string, name: string, content?: string, fileId?: string, at = server.endpoint) => serverPut(at, server.token, server.driveId, parent, name, content, fileId);
+  const ids: Record<string, string> = {};
+  for (const n of ['c1', 'c2', 'c3', 'c4', 'c5', 'c6']) ids[n] = await put('root', `${n}.txt`, `${n} before`);
+  ids.dirM = await put('root', 'dirM');
+  ids.dirT = await put('root', 'dirT');
+  for (const d of ['', '/dirM', '/dirT']) await app.vfs.readdir(`${root}${d}`);
+
+  await server.stop();
+  const p = (rel: string) => `${root}/${rel}`;
+  await app.vfs.rename(p('c1.txt'), p('taken.txt'));
+  await app.vfs.rename(p('c2.txt'), p('c2-renamed.txt'));
+  await app.vfs.remove(p('c3.txt'));
+  await writeFile(app.vfs, p('c4.txt'), Buffer.from('c4 mine'));
+  await writeFile(app.vfs, p('new.txt'), Buffer.from('new mine'));
+  await app.vfs.mkdir(p('dirM/sub'));
+  await writeFile(app.vfs, p('dirM/sub/s.txt'), Buffer.from('s mine'));
+  await app.vfs.rename(p('c5.txt'), p('dirT/c5.txt'));
+  await app.vfs.setMtime(p('c6.txt'), Date.UTC(2020, 0, 1));
+  assert.equal(app.vfs.offline().changes.pending, 6, 'a mkdir, three moves, a delete and an mtime wait');
+
+  // Meanwhile someone else changes the server.
+  await server.elsewhere(async (at) => {
+    await put('root', 'taken.txt', 'taken theirs', undefined, at);
+    for (const f of ['c2', 'c6']) await pds(at, server.token, 'file/delete', { drive_id: server.driveId, file_id: ids[f] });
+    await put('root', 'c3.txt', 'c3 theirs', ids.c3, at);
+    await put('root', 'c4.txt', 'c4 theirs', ids.c4, at);
+    await put('root', 'new.txt', 'new theirs', undefined, at);
+    const sub = await put(ids.dirM!, 'sub', undefined, undefined, at);
+    await put(sub, 'o.txt', 'o theirs', undefined, at);
+    await pds(at, server.token, 'file/delete', { drive_id: server.driveId, file_id: ids.dirT });
+  });
+
+  await server.start();
+  await app.vfs.drain();
+  const tree = await serverTree(server.endpoint, server.token, server.driveId);
+  const content = (name: string) => Object.entries(tree).filter(([k]) => k.startsWith('/') && !k.slice(1).includes('/') && k.includes(name));
+  const stamp = / \(conflict \d{4}-\d\d-\d\d \d\d\.\d\d\.\d\d\)/;
+  // Both sides kept: their file under the name, ours under a conflict name.
+  assert.equal(tree['/taken.txt'], sha1('taken theirs'));
+  assert.deepEqual(content('taken (conflict').map(([, h]) => h), [sha1('c1 before')]);
+  assert.equal(tree['/c4.txt'], sha1('c4 theirs'));
+  assert.deepEqual(content('c4 (conflict').map(([, h]) => h), [sha1('c4 mine')]);
+  assert.equal(tree['/new.txt'], sha1('new theirs'));
+  assert.deepEqual(content('new (conflict').map(([, h]) => h), [sha1('new mine')]);
+  assert.ok(Object.keys(tree).filter((k) => k.includes('(conflict')).every((k) => stamp.test(k)), 'conflict names carry the date');
+  // A folder made on both sides is one folder with both contents.
+  assert.equal(tree['/dirM/sub/s.txt'], sha1('s mine'));
+  assert.equal(tree['/dirM/sub/o.txt'], sha1('o theirs'));
+  // Lost: the rename of a deleted file, the delete of a changed file (kept), the move into a deleted folder (stays).
+  assert.equal(tree['/c2-renamed.txt'], undefined);
+  assert.equal(tree['/c3.txt'], sha1('c3 theirs'));
+  assert.equal(tree['/c5.txt'], sha1('c5 before'));
+  const counts = app.vfs.offline().changes;
+  assert.deepEqual(counts, { pending: 0, lost: 4, conflicts: 3 });
+  const notices = app.vfs.namespaceChanges(10).notices.map((n) => `${n.state}: ${n.lastError}`);
+  assert.equal(notices.length, 7);
+  assert.ok(notices.some((n) => /lost: .*deleted on the server/.test(n)), notices.join('\n'));
+  assert.ok(notices.some((n) => /changed on the server since, and is kept/.test(n)), notices.join('\n'));
+  // The local tree agrees with the server again.
+  assert.deepEqual((await app.vfs.readdir(root)).map((n) => n.name).filter((n) => !n.includes('conflict')).sort(), ['c3.txt', 'c4.txt', 'c5.txt', 'dirM', 'new.txt', 'taken.txt']);
 });
