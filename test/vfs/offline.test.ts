@@ -1,6 +1,7 @@
 // Offline: with the local PDS server stopped, reads from the cache and every namespace change work at
 // once; what needs the server fails fast (EHOSTDOWN); the changes replay in order when it is back.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -224,4 +225,48 @@ test('offline: conflicts on replay keep both sides or are reported lost, never l
   assert.ok(notices.some((n) => /changed on the server since, and is kept/.test(n)), notices.join('\n'));
   // The local tree agrees with the server again.
   assert.deepEqual((await app.vfs.readdir(root)).map((n) => n.name).filter((n) => !n.includes('conflict')).sort(), ['c3.txt', 'c4.txt', 'c5.txt', 'dirM', 'new.txt', 'taken.txt']);
+});
+
+test('offline: changes survive kill -9, a restart while still offline, and are applied exactly once when PDS is back', async () => {
+  const { server, app, root, cacheDir, open } = await setUp();
+  await serverPut(server.endpoint, server.token, server.driveId, 'root', 'r1.txt', 'r1');
+  const d1 = await serverPut(server.endpoint, server.token, server.driveId, 'root', 'd1');
+  await serverPut(server.endpoint, server.token, server.driveId, d1, 'in.txt', 'in');
+  await app.vfs.readdir(root);
+  await app.vfs.readdir(`${root}/d1`);
+  await app.close();
+  await server.stop();
+
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'fixtures', 'offline-worker.ts'), server.endpoint, server.token, cacheDir], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const said = await new Promise<string>((resolve, reject) => {
+    child.stdout.on('data', (b: Buffer) => b.toString().includes('committed') && resolve(b.toString().trim()));
+    child.on('exit', (code) => reject(new Error(`offline-worker exited early (${code})`)));
+  });
+  assert.equal(said, 'committed offline');
+  child.kill('SIGKILL');
+  await new Promise((r) => child.once('exit', r));
+
+  // Restarted while PDS is still unreachable: the tree shows the changes, which wait.
+  const again = await open();
+  after(() => again.close());
+  const names = async (p: string) => (await again.vfs.readdir(p)).map((n) => n.name).sort();
+  assert.deepEqual(await names(root), ['k']);
+  assert.deepEqual(await names(`${root}/k`), ['f.txt', 'r1.txt', 'sub']);
+  assert.equal(again.reachability.online, false);
+  assert.equal(again.vfs.offline().changes.pending, 4, 'two folders, a move and a delete wait');
+  assert.equal(again.vfs.status().pendingFiles, 1);
+
+  await server.start();
+  await again.vfs.drain();
+  assert.deepEqual(sorted(await serverTree(server.endpoint, server.token, server.driveId)), {
+    '/k': 'dir', '/k/f.txt': sha1('written offline before a crash'), '/k/r1.txt': sha1('r1'), '/k/sub': 'dir',
+  });
+  // Exactly once: two folders and one file created, one move, one delete.
+  const requests = server.emu!.stats.requests;
+  assert.equal(requests['/v2/file/create'], 3, JSON.stringify(requests));
+  assert.equal(requests['/v2/file/move'], 1, JSON.stringify(requests));
+  assert.equal((requests['/v2/recyclebin/trash'] ?? 0) + (requests['/v2/file/delete'] ?? 0), 1, JSON.stringify(requests));
+  assert.deepEqual(again.vfs.offline().changes, { pending: 0, lost: 0, conflicts: 0 });
 });
