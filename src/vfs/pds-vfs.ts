@@ -323,7 +323,7 @@ export class PdsVfs implements Vfs, FileOwner {
     if (!current) return; // deleted while open: nothing to upload
     const changed = file.modifiedAt !== undefined || current.state === 'open' || current.state === 'failed';
     if (!changed) return;
-    if (staged) await staged.sync();
+    // No fsync: the page cache holds the bytes and the WAL the row, which survives kill -9 (syncFile adds power loss).
     file.row = this.ctx.journal.update(current.id, {
       // An upload session belongs to the content it was opened for (its declared size, its parts).
       session: null,
@@ -338,6 +338,15 @@ export class PdsVfs implements Vfs, FileOwner {
     });
     file.modifiedAt = undefined;
     file.failure = undefined;
+  }
+
+  async syncFile(file: OpenFile): Promise<void> {
+    await this.commit(file);
+    if (!file.row) return;
+    // Also when this handle wrote nothing: an earlier close left the bytes unsynced.
+    await (file.staged ? file.staged.sync() : this.ctx.staging.sync(file.row.stagingPath));
+    await this.ctx.staging.durable();
+    await this.ctx.journal.durable();
   }
 
   async closeFile(file: OpenFile, handle: { writer: boolean; readerId?: string }): Promise<void> {

@@ -41,6 +41,21 @@ export class StagingFiles {
     return file;
   }
 
+  /** Makes the names of the staging files so far survive power loss (their content needs sync). */
+  durable(): Promise<void> {
+    return this.sync(this.dir);
+  }
+
+  /** fsync of a staging file (or the folder). */
+  async sync(file: string): Promise<void> {
+    const handle = await fsp.open(file, 'r');
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  }
+
   /** Copies (streaming) a Readable into a new, fsynced staging file; returns the path. */
   async fromStream(src: NodeJS.ReadableStream | Readable): Promise<string> {
     return (await this.receive(src)).path;
