@@ -21,7 +21,7 @@ export interface WritebackOptions {
   onUploaded: (row: JournalRow, entry: RemoteEntry) => Promise<void> | void;
   /** Called when a row failed for good. */
   onFailed?: (row: JournalRow) => void;
-  /** Uploads at once; default 4 (many small files are bound by round trips, not bandwidth). */
+  /** Uploads at once; default 8 (many small files are bound by round trips, not bandwidth). */
   concurrency?: number;
   maxAttempts?: number;
   now?: () => number;
@@ -87,7 +87,7 @@ export class Writeback {
     this.timer = undefined;
     const now = this.now();
     let next = Infinity;
-    let slots = (this.o.concurrency ?? 4) - this.running.size;
+    let slots = (this.o.concurrency ?? 8) - this.running.size;
     const due: JournalRow[] = [];
     // Soonest first, stopping at the first row not due yet or when no upload slot is left: a long
     // queue is not read whole on every commit (a finishing upload kicks again).
