@@ -1,6 +1,7 @@
 // The VFS core: one filesystem model over all volumes, used by both front-ends. Metadata comes from
 // the SQLite cache (kept current by the change feed or TTLs), reads from the block cache, writes go
 // to staging files with a journal row and are uploaded by write-back.
+import { posix } from 'node:path';
 import type { Logger } from 'pino';
 import type { BlockCache } from '../cache/blocks/block-cache.js';
 import type { Journal, JournalRow } from '../cache/metadata/journal.js';
@@ -12,6 +13,7 @@ import { DirCache } from './dir-cache.js';
 import { toVfsError, VfsError } from '../core/errors.js';
 import { VfsFileHandle, type FileOwner } from './file-handle.js';
 import { KeyedLock } from './keyed-lock.js';
+import { nameKey } from '../shared/name-key.js';
 import { validateName } from './names.js';
 import type { Namespace } from './namespace.js';
 import { InodeTable, nodeInfo } from './node-info.js';
@@ -75,7 +77,7 @@ export class PdsVfs implements Vfs, FileOwner {
       resolver: new Resolver(deps.ns, dirs, deps.journal),
       openFiles,
       writeback,
-      treeLock: new KeyedLock(),
+      dirLocks: new KeyedLock(),
     };
     this.poller = new ChangePoller(deps.ns.volumes, deps.store, dirs, deps.blocks, deps.opts.pollIntervalMs, deps.logger);
   }
@@ -149,7 +151,7 @@ export class PdsVfs implements Vfs, FileOwner {
   }
 
   async mkdir(path: string): Promise<NodeInfo> {
-    return this.ctx.treeLock.run('tree', async () => {
+    return this.inFolders([parentOf(path)], async () => {
       const { parent, name } = await this.ctx.resolver.resolveParent(path);
       const volume = writableVolume(this.ctx, parent);
       validateName(name, volume.remote.capabilities.maxNameBytes, path);
@@ -162,15 +164,16 @@ export class PdsVfs implements Vfs, FileOwner {
   }
 
   rename(from: string, to: string, opts?: { overwrite?: boolean }): Promise<void> {
-    return this.ctx.treeLock.run('tree', () => renameNode(this.ctx, from, to, opts?.overwrite ?? true));
+    return this.inFolders([parentOf(from), parentOf(to)], () => renameNode(this.ctx, from, to, opts?.overwrite ?? true));
   }
 
   copy(from: string, to: string, opts?: { overwrite?: boolean }): Promise<void> {
-    return this.ctx.treeLock.run('tree', () => copyNode(this.ctx, from, to, opts?.overwrite ?? true));
+    return this.inFolders([parentOf(to)], () => copyNode(this.ctx, from, to, opts?.overwrite ?? true));
   }
 
   remove(path: string, opts?: { recursive?: boolean; permanent?: boolean }): Promise<void> {
-    return this.ctx.treeLock.run('tree', () =>
+    // The folder itself too: nothing is created in a folder while it is being removed.
+    return this.inFolders([parentOf(path), folderKey(path)], () =>
       removeNode(this.ctx, path, { recursive: opts?.recursive ?? false, permanent: opts?.permanent ?? this.ctx.opts.deletePermanently }),
     );
   }
@@ -381,6 +384,15 @@ export class PdsVfs implements Vfs, FileOwner {
 
   // ---- helpers ----
 
+  /**
+   * Runs a namespace change holding the folders whose entries it adds or removes: changes in one
+   * folder run one after another (a name is checked and taken atomically), changes in other folders
+   * (a slow server-side copy elsewhere) do not wait for them.
+   */
+  private inFolders<T>(folders: string[], fn: () => Promise<T>): Promise<T> {
+    return this.ctx.dirLocks.runAll(folders, fn);
+  }
+
   private describe(node: VNode): NodeInfo {
     return nodeInfo(node, this.inodes, this.openFileOf(node), this.ctx.opts.readOnly);
   }
@@ -409,7 +421,7 @@ export class PdsVfs implements Vfs, FileOwner {
   }
 
   private async createFile(path: string): Promise<VNode> {
-    return this.ctx.treeLock.run('tree', async () => {
+    return this.inFolders([parentOf(path)], async () => {
       const { parent, name } = await this.ctx.resolver.resolveParent(path);
       const volume = writableVolume(this.ctx, parent);
       validateName(name, volume.remote.capabilities.maxNameBytes, path);
@@ -424,4 +436,13 @@ export class PdsVfs implements Vfs, FileOwner {
       return { path: `${parent.path === '/' ? '' : parent.path}/${name}`, name, kind: 'file', volume, parentId: parent.id!, row };
     });
   }
+}
+
+/** The lock key of a folder: its path, spelled as names are matched. */
+function folderKey(path: string): string {
+  return nameKey(posix.normalize(path).replace(/(.)\/+$/, '$1'));
+}
+
+function parentOf(path: string): string {
+  return folderKey(posix.dirname(posix.normalize(path)));
 }
