@@ -3,6 +3,9 @@
 // cp -p's, touch's) would reach the VFS, and every `rsync -a` would copy everything again. We compile
 // the package's own C source with that one line fixed, once per machine and source (cc, Node's
 // headers and libfuse2; under a second), and point node-gyp-build at it through FUSE_NATIVE_PREBUILD.
+// The same build also answers getxattr outside the user.* namespace (the security.selinux and
+// system.posix_acl_* that ls -l asks for on every entry) with ENODATA in C, without a round trip
+// through JavaScript: pdsfs has only user.pds.* attributes.
 // Without a compiler we fall back to the shipped binary and say that mtimes cannot be set.
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -14,8 +17,13 @@ import type FuseClass from 'fuse-native';
 import type { Logger } from '../shared/logger.js';
 
 const run = promisify(execFile);
-const BUGGY_LINE = 'FUSE_UINT64_TO_INTS_ARGV(l->atime, 5)';
-const FIXED_LINE = 'FUSE_UINT64_TO_INTS_ARGV(l->mtime, 5)';
+const GETXATTR_LINUX = 'FUSE_METHOD(getxattr, 4, 1, (const char *path, const char *name, char *value, size_t size), {';
+/** Changes to fuse-native.c, each applied where its text occurs exactly once. */
+const PATCHES: readonly { find: string; replace: string }[] = [
+  { find: 'FUSE_UINT64_TO_INTS_ARGV(l->atime, 5)', replace: 'FUSE_UINT64_TO_INTS_ARGV(l->mtime, 5)' },
+  { find: '#include <string.h>', replace: '#include <string.h>\n#include <errno.h>' },
+  { find: GETXATTR_LINUX, replace: `${GETXATTR_LINUX}\n  if (strncmp(name, "user.", 5) != 0) return -ENODATA;` },
+];
 
 export interface FuseBinding {
   Fuse: typeof FuseClass;
@@ -44,8 +52,9 @@ async function buildFixedBinding(buildRoot: string, logger: Logger): Promise<str
   const fromHere = createRequire(import.meta.url);
   const pkgDir = path.dirname(fromHere.resolve('fuse-native/package.json'));
   const source = await fs.readFile(path.join(pkgDir, 'fuse-native.c'), 'utf8');
-  if (source.split(BUGGY_LINE).length !== 2) return undefined;
-  const fixed = source.replace(BUGGY_LINE, FIXED_LINE);
+  const applicable = PATCHES.filter((p) => source.split(p.find).length === 2);
+  if (applicable.length === 0) return undefined;
+  const fixed = applicable.reduce((text, p) => text.replace(p.find, p.replace), source);
 
   const key = createHash('sha256').update(fixed).update(process.platform + process.arch).digest('hex').slice(0, 16);
   const dir = path.join(buildRoot, key);
