@@ -44,6 +44,8 @@ interface Target {
   /** Drops what the target caches (a remount); local disk: nothing. */
   cold(): Promise<void>;
   peakRssMiB(): Promise<number | undefined>;
+  /** CPU seconds (user + system) the target's process used so far; a figure the machine's load barely moves. */
+  cpuSeconds(): Promise<number | undefined>;
   stop(): Promise<void>;
 }
 
@@ -75,6 +77,12 @@ class MountChild {
       // already gone
     }
   }
+  async cpuSeconds(): Promise<number | undefined> {
+    const stat = await fs.readFile(`/proc/${this.child.pid}/stat`, 'utf8').catch(() => '');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // utime and stime, fields 14 and 15 of /proc/PID/stat, in clock ticks (100 a second on Linux).
+    return fields.length > 13 ? (Number(fields[11]) + Number(fields[12])) / 100 : undefined;
+  }
   async peakRssMiB(): Promise<number | undefined> {
     const status = await fs.readFile(`/proc/${this.child.pid}/status`, 'utf8').catch(() => '');
     const kb = /VmHWM:\s+(\d+)/.exec(status)?.[1];
@@ -94,6 +102,7 @@ function localTarget(work: string): Target {
     uploaded: async () => undefined,
     cold: async () => undefined,
     peakRssMiB: async () => undefined,
+    cpuSeconds: async () => undefined,
     stop: async () => undefined,
   };
 }
@@ -131,6 +140,7 @@ async function rcloneTarget(work: string, tree: string): Promise<Target | string
       await start();
     },
     peakRssMiB: () => m.peakRssMiB(),
+    cpuSeconds: () => m.cpuSeconds(),
     stop: () => m.stop(mnt),
   };
 }
@@ -167,6 +177,7 @@ async function pdsfsTarget(work: string): Promise<Target> {
       await start();
     },
     peakRssMiB: () => m.peakRssMiB(),
+    cpuSeconds: () => m.cpuSeconds(),
     stop: () => m.stop(mnt),
   };
 }
@@ -203,15 +214,19 @@ interface Figures {
   find: number;
   du: number;
   rss?: number;
+  /** CPU seconds of the mount process from the start of the rsync until uploaded. */
+  cpu?: number;
 }
 
 async function measure(t: Target, tree: string): Promise<Figures> {
   settle();
+  const cpu0 = await t.cpuSeconds();
   const r0 = performance.now();
   await run('rsync', ['-a', `${tree}/`, `${t.dir}/tree/`]);
   const rsync = seconds(r0);
   await t.uploaded();
   const rsyncUploaded = seconds(r0);
+  const cpu1 = await t.cpuSeconds();
   const rss = await t.peakRssMiB();
   const a0 = performance.now();
   const again = await run('rsync', ['-a', '-i', `${tree}/`, `${t.dir}/tree/`]);
@@ -223,7 +238,7 @@ async function measure(t: Target, tree: string): Promise<Figures> {
   const du = await timed(() => sh(`du -s '${t.dir}/tree' > /dev/null`));
   settle();
   const cp = await timed(() => sh(`cp -r '${tree}' '${t.dir}/copy'`));
-  return { rsync, rsyncUploaded, rsyncAgain, itemized: again.stdout.trim().split('\n').filter(Boolean).length + ' changes', lsCold, lsWarm, cp, find, du, ...(rss !== undefined ? { rss } : {}) };
+  return { rsync, rsyncUploaded, rsyncAgain, itemized: again.stdout.trim().split('\n').filter(Boolean).length + ' changes', lsCold, lsWarm, cp, find, du, ...(rss !== undefined ? { rss } : {}), ...(cpu0 !== undefined && cpu1 !== undefined ? { cpu: cpu1 - cpu0 } : {}) };
 }
 
 function sleep(ms: number): Promise<void> {
@@ -279,6 +294,7 @@ async function main(): Promise<void> {
     row('cp -r in, until close', 'cp', rclone ? `pdsfs/rclone ${(pdsfs.cp / rclone.cp).toFixed(2)}` : undefined);
     row('find | wc -l', 'find');
     row('du -s', 'du');
+    if (pdsfs.cpu !== undefined) rows.push({ metric: 'CPU seconds of the mount process, rsync until uploaded: pdsfs', value: pdsfs.cpu, unit: 's', ...(rclone?.cpu !== undefined ? { reference: rclone.cpu, ratio: pdsfs.cpu / rclone.cpu } : {}), target: 'reference: rclone mount' });
     if (pdsfs.rss !== undefined) rows.push({ metric: 'peak RSS of the pdsfs mount (rsync)', value: pdsfs.rss, unit: 'MiB', ...(rclone?.rss ? { reference: rclone.rss } : {}), target: '< 200' });
   }
   printTable(`Tree of ${treeFiles} small files + 3 × ${bigMiB} MiB; ratio = seconds / local disk's (shared machine: compare within a run)`, rows);
