@@ -22,6 +22,8 @@ export class StagingFiles {
 
   readonly space: DiskReserve;
 
+  private made: Promise<unknown> | undefined;
+
   /** `dir` is <cacheDir>/staging; recovery goes next to it. */
   constructor(readonly dir: string, reserveBytes?: number) {
     this.recoveryDir = path.join(path.dirname(dir), 'recovery');
@@ -30,7 +32,11 @@ export class StagingFiles {
 
   /** A new file with a unique name: empty, or sparse (a hole of `size` bytes, no disk used). */
   async create(size = 0): Promise<string> {
-    await fsp.mkdir(this.dir, { recursive: true });
+    // Made once: an rsync creates thousands of files, each of which paid for this call.
+    await (this.made ??= fsp.mkdir(this.dir, { recursive: true }).catch((err: unknown) => {
+      this.made = undefined;
+      throw err;
+    }));
     const file = path.join(this.dir, randomUUID());
     const handle = await fsp.open(file, 'wx');
     try {
