@@ -31,7 +31,7 @@ export interface WritebackOptions {
   online?: () => boolean;
   /** Called while drain waits on an unreachable PDS (a probe, so a drain notices its return). */
   whileOffline?: () => void;
-  /** Uploads at once; default 4 (many small files are bound by round trips, not bandwidth). */
+  /** Uploads at once; default 8 (many small files are bound by round trips, not bandwidth). */
   concurrency?: number;
   maxAttempts?: number;
   now?: () => number;
@@ -49,6 +49,7 @@ export class Writeback {
   /** Rows that must not start uploading (someone is changing them), with a hold count. */
   private readonly held = new Map<number, number>();
   private timer: NodeJS.Timeout | undefined;
+  private kickQueued = false;
   private closed = false;
   private readonly waiters = new Set<() => void>();
   private readonly now: () => number;
@@ -78,10 +79,20 @@ export class Writeback {
   }
 
   /**
-   * Re-examines the queue now (after a commit, rename or delay change). Never throws: when the
-   * journal cannot be read or written (a full disk), it logs and looks again a little later.
+   * Re-examines the queue soon (after a commit, rename or delay change): the kicks of one turn of the
+   * event loop (an rsync closes many files at once) share one look at the queue. Never throws: when
+   * the journal cannot be read or written (a full disk), it logs and looks again a little later.
    */
   kick(): void {
+    if (this.kickQueued) return;
+    this.kickQueued = true;
+    setImmediate(() => {
+      this.kickQueued = false;
+      this.scanNow();
+    });
+  }
+
+  private scanNow(): void {
     try {
       this.scan();
     } catch (err) {
@@ -99,7 +110,7 @@ export class Writeback {
     if (this.o.online && !this.o.online()) return this.notify();
     const now = this.now();
     let next = Infinity;
-    let slots = (this.o.concurrency ?? 4) - this.running.size;
+    let slots = (this.o.concurrency ?? 8) - this.running.size;
     const due: JournalRow[] = [];
     const firstOp = this.o.ops?.firstPendingId() ?? 0;
     const stale: JournalRow[] = [];
