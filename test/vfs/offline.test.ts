@@ -7,6 +7,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import { type App, createApp } from '../../src/app.js';
+import { formatStatus } from '../../src/control/format.js';
+import { buildStatus } from '../../src/control/status-report.js';
 import { VfsError } from '../../src/core/errors.js';
 import { defaultAppOptions } from '../helpers/app-options.js';
 import { readFile, writeFile } from '../helpers/app.js';
@@ -27,6 +29,15 @@ async function setUp(): Promise<{ server: StoppableServer; app: App; root: strin
     await fs.rm(cacheDir, { recursive: true, force: true });
   });
   return { server, app, root: `/drives/${app.volumes[0]!.dirName}`, cacheDir, open };
+}
+
+/** What `pdsfs status` prints for this app, and the status JSON. */
+function statusOf(app: App): { text: string; json: ReturnType<typeof buildStatus> } {
+  const json = buildStatus({
+    vfs: app.vfs, volumes: app.volumes, role: 'test', startedAt: Date.now(), recentErrors: () => [],
+    throughput: () => ({ intervalMs: 1000, samples: [] }),
+  });
+  return { text: formatStatus(json), json };
 }
 
 async function fails(p: Promise<unknown>, code: string): Promise<number> {
@@ -56,13 +67,17 @@ test('offline: cached folders and files work, what needs the server fails fast w
   assert.ok(readMs < OP_LIMIT_MS && listMs < OP_LIMIT_MS, `answered before the ${OP_LIMIT_MS} ms limit (${readMs}, ${listMs})`);
   await writeFile(app.vfs, `${root}/offline.txt`, Buffer.from('written offline'));
   assert.equal((await app.vfs.statfs(root)).total >= 0, true, 'statfs answers offline');
-  const status = app.vfs.offline();
-  assert.equal(status.online, false);
-  assert.equal(app.vfs.status().pendingFiles, 1, 'the new file waits');
+  await app.vfs.mkdir(`${root}/made-offline`);
+  const status = statusOf(app);
+  assert.equal(status.json.pds.online, false);
+  assert.equal(status.json.pds.changesWaiting, 2, 'the new file and the new folder wait');
+  assert.match(status.text, /PDS: offline since \d{4}-\d\d-\d\dT[\d:.]+Z \(\d+ s\), 2 changes waiting/);
+  assert.match(status.text, /mkdir made-offline .*: waiting/);
 
   await server.start();
   await app.vfs.drain();
   assert.equal(app.reachability.online, true);
+  assert.match(statusOf(app).text, /PDS: online\n/);
   assert.equal(app.reachability.transitions, 2, 'offline once, online once');
   assert.equal((await readFile(app.vfs, `${root}/remote.txt`)).toString(), 'on the server');
   assert.deepEqual((await app.vfs.readdir(`${root}/unseen`)).map((n) => n.name), ['u.txt']);
@@ -219,10 +234,12 @@ test('offline: conflicts on replay keep both sides or are reported lost, never l
   assert.equal(tree['/c5.txt'], sha1('c5 before'));
   const counts = app.vfs.offline().changes;
   assert.deepEqual(counts, { pending: 0, lost: 4, conflicts: 3 });
-  const notices = app.vfs.namespaceChanges(10).notices.map((n) => `${n.state}: ${n.lastError}`);
-  assert.equal(notices.length, 7);
-  assert.ok(notices.some((n) => /lost: .*deleted on the server/.test(n)), notices.join('\n'));
-  assert.ok(notices.some((n) => /changed on the server since, and is kept/.test(n)), notices.join('\n'));
+  const { json, text } = statusOf(app);
+  assert.equal(json.changes.notices.length, 7);
+  assert.deepEqual(json.changes.notices.map((n) => n.state).sort(), ['conflict', 'conflict', 'conflict', 'lost', 'lost', 'lost', 'lost']);
+  assert.match(text, /offline changes: 0 waiting, 4 lost, 3 conflicts kept/);
+  assert.match(text, /move c2.txt → c2-renamed.txt .*: LOST\n.*the rename to "c2-renamed.txt" was lost: the entry was deleted on the server/);
+  assert.match(text, /remove c3.txt .*: LOST\n.*changed on the server since, and is kept/);
   // The local tree agrees with the server again.
   assert.deepEqual((await app.vfs.readdir(root)).map((n) => n.name).filter((n) => !n.includes('conflict')).sort(), ['c3.txt', 'c4.txt', 'c5.txt', 'dirM', 'new.txt', 'taken.txt']);
 });
