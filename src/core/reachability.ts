@@ -20,6 +20,7 @@ export class Reachability {
   private reason = '';
   private probe: (() => Promise<void>) | undefined;
   private probing: Promise<boolean> | undefined;
+  private lastProbeAt = 0;
   private timer: NodeJS.Timeout | undefined;
   private pause: number;
   private closed = false;
@@ -89,6 +90,7 @@ export class Reachability {
    */
   check(): Promise<boolean> {
     if (!this.probe) return Promise.resolve(this.online);
+    if (!this.probing) this.lastProbeAt = this.now();
     this.probing ??= this.probe()
       .then(
         () => (this.reachable(), true),
@@ -96,6 +98,15 @@ export class Reachability {
       )
       .finally(() => (this.probing = undefined));
     return this.probing;
+  }
+
+  /**
+   * Someone needed the server while offline: probe now unless a probe ran within the first pause, so
+   * a user's next action after the network returns finds it, not the next scheduled probe.
+   */
+  nudge(): void {
+    if (this.online || this.probing || this.now() - this.lastProbeAt < (this.o.probeMinMs ?? 1000)) return;
+    void this.check();
   }
 
   close(): void {

@@ -181,7 +181,9 @@ export class PdsHttp {
 
   /** Throws HostDown while offline: the call would only wait for its timeouts and retries. */
   throwIfOffline(): void {
-    if (this.reachability && !this.reachability.online) throw this.hostDown();
+    if (!this.reachability || this.reachability.online) return;
+    this.reachability.nudge();
+    throw this.hostDown();
   }
 
   private hostDown(cause?: unknown): PdsError {

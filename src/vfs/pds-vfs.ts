@@ -425,7 +425,7 @@ export class PdsVfs implements Vfs, FileOwner {
     const offline = !this.ctx.reachability.online;
     file.row = this.ctx.journal.update(current.id, {
       // Written offline: the server's version it replaces, to tell a conflict at upload (JournalRow.expectRevision).
-      expectRevision: current.expectRevision ?? (offline ? (file.entry?.revision ?? '') : null),
+      expectRevision: current.expectRevision ?? (offline ? this.revisionReplaced(current) : null),
       // Uploaded after the namespace changes made before it (a folder made offline, a delete of its name).
       waitOp: this.ctx.ops.lastPendingId(),
       userMeta: file.modifiedAt === undefined ? current.userMeta : contentChanged(current.userMeta, file.modifiedAt),
@@ -484,6 +484,11 @@ export class PdsVfs implements Vfs, FileOwner {
   }
 
   // ---- helpers ----
+
+  /** The revision of the server file a pending row replaces, as this pdsfs last saw it ('' for a new name). */
+  private revisionReplaced(row: JournalRow): string {
+    return row.replaceId ? (this.ctx.store.get(row.volume, row.replaceId)?.revision ?? '') : '';
+  }
 
   /**
    * Runs a namespace change holding the folders whose entries it adds or removes: changes in one

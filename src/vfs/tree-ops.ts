@@ -141,7 +141,11 @@ async function rename(ctx: VfsContext, holds: RowHolds, from: string, to: string
     }
     // An upload session already started belongs to the old name and place: start afresh. It waits
     // for the changes queued before it (a delete of the name it takes).
-    ctx.journal.update(src.row.id, { volume: t.volume.id, parentId: t.parent.id!, name: t.name, replaceId, session: null, waitOp: ctx.ops.lastPendingId() });
+    // Written offline, it now replaces the target as the user saw it: that is the version to check at upload.
+    const expectRevision = src.row.expectRevision === null ? null : (t.existing?.kind === 'file' ? t.existing.entry?.revision ?? '' : '');
+    ctx.journal.update(src.row.id, {
+      volume: t.volume.id, parentId: t.parent.id!, name: t.name, replaceId, session: null, waitOp: ctx.ops.lastPendingId(), expectRevision,
+    });
     return;
   }
   const entry = src.entry!;

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { Emulator } from '../../src/emulator/index.js';
+import { type DevAccount, Emulator } from '../../src/emulator/index.js';
 import { pds } from '../helpers/emulator.js';
 
 export interface StoppableServer {
@@ -15,6 +15,7 @@ export interface StoppableServer {
   readonly emu: Emulator | undefined;
   readonly token: string;
   readonly driveId: string;
+  readonly account: DevAccount;
   readonly dataDir: string;
   stop(): Promise<void>;
   start(): Promise<void>;
@@ -36,6 +37,7 @@ export async function stoppableServer(): Promise<StoppableServer> {
     },
     token: account.access_token,
     driveId: account.drive_id,
+    account,
     dataDir,
     async stop() {
       await emu?.close();
