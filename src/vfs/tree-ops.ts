@@ -11,7 +11,7 @@ import { validateName } from './names.js';
 import { OpenFiles } from './open-file.js';
 import type { RemoteEntry } from '../core/remote.js';
 import { isLocalId } from '../cache/metadata/ops.js';
-import { discardEntry, moveEntry, mustQueue, needsServer } from './namespace-writes.js';
+import { discardEntry, moveEntry, mustQueue, needsServer, renameEntry } from './namespace-writes.js';
 import type { VNode } from './resolver.js';
 import { completeStaged, openStaged, privateCopy } from './staged-base.js';
 import { StagedFile } from './staged-file.js';
@@ -116,7 +116,7 @@ async function placeOver(ctx: VfsContext, t: Target, place: (name: string) => Pr
   }
   const placed = await place(`.pdsfs-${randomUUID().slice(0, 8)}.tmp`);
   await discardEntry(ctx, t.volume, old.entry, false);
-  return moveEntry(ctx, t.volume, placed, placed.parentId, t.name);
+  return renameEntry(ctx, t.volume, placed, t.name);
 }
 
 export function renameNode(ctx: VfsContext, from: string, to: string, overwrite: boolean): Promise<void> {
