@@ -12,7 +12,7 @@ import { after, test } from 'node:test';
 import type { DaemonStatus } from '../../src/control/status-report.js';
 import { fuseUnavailable, startMount, stopAll, tempDir } from '../fuse/harness.js';
 import { pdsfsArgs } from '../helpers/cli.js';
-import { localTree, serverPut, serverTree, sorted, stoppableServer, type StoppableServer } from '../vfs/offline-support.js';
+import { localTree, serverPut, serverTree, sha1, sorted, stoppableServer, type StoppableServer } from '../vfs/offline-support.js';
 import { DAV_PASSWORD, DAV_USER, daemonStatus, type FaultyServer, startServe, urlPath } from './support.js';
 
 const run = promisify(execFile);
@@ -145,5 +145,35 @@ test('offline through WebDAV: MKCOL, PUT, MOVE and DELETE succeed, GET of an unc
   assert.deepEqual([s.changes.lost, s.changes.conflicts], [0, 0], JSON.stringify(s.changes.notices));
   assert.equal(s.changes.replayed, NAMESPACE_CHANGES, 'each namespace change replayed once');
   assert.deepEqual(sorted(await serverTree(server.endpoint, server.token, server.driveId)), sorted(await localTree(reference)));
+  assert.equal(await dav.stop(), 0);
+});
+
+test('stopping pdsfs serve while PDS is unreachable keeps the changes for the next start', async () => {
+  const { server, work } = await seeded();
+  const config = path.join(work, 'config.json');
+  const a = server.account;
+  await fs.writeFile(config, JSON.stringify({ endpoint: server.endpoint, 'refresh-token': a.refresh_token, 'client-id': a.client_id, 'client-secret': a.client_secret }), { mode: 0o600 });
+  const cacheDir = path.join(work, 'cache-stop');
+  const start = () => startServe({ emu: { endpoint: server.endpoint }, driveId: server.driveId } as FaultyServer, config, cacheDir, ['--write-back', '0']);
+  const auth = `Basic ${Buffer.from(`${DAV_USER}:${DAV_PASSWORD}`).toString('base64')}`;
+  let dav = await start();
+  const req = async (method: string, rel: string, body?: string) =>
+    (await fetch(dav.url + urlPath(rel), { method, headers: { authorization: auth }, ...(body !== undefined ? { body } : {}) })).status;
+  assert.equal(await req('PROPFIND', ''), 207);
+  await server.stop();
+  assert.equal(await req('MKCOL', 'later/'), 201);
+  assert.equal(await req('PUT', 'later/f.txt', 'kept'), 201);
+  assert.equal(await req('DELETE', 'r1.txt'), 204);
+  assert.equal(await dav.stop(), 0, 'a stop does not wait for the network');
+  assert.match(dav.output(), /PDS is unreachable: what waits is kept/);
+
+  await server.start();
+  dav = await start();
+  after(() => dav.crash());
+  const s = await waitReplayed(cacheDir, () => req('GET', 'r3.txt'));
+  assert.equal(s.changes.replayed, 2, 'the folder and the delete');
+  const tree = await serverTree(server.endpoint, server.token, server.driveId);
+  assert.equal(tree['/later/f.txt'], sha1('kept'));
+  assert.equal(tree['/r1.txt'], undefined);
   assert.equal(await dav.stop(), 0);
 });
