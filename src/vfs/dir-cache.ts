@@ -14,7 +14,7 @@ export interface DirCacheOptions {
   /** Listing lifetime for volumes without a change feed. */
   dirCacheTtlMs: number;
   /** Called after a listing from PDS replaced the cached one (changes not replayed yet go back on top). */
-  afterFetch?: () => void;
+  afterFetch?: (volumeId: string, dirId: string, ids: ReadonlySet<string>) => void;
   now?: () => number;
 }
 
@@ -107,7 +107,7 @@ export class DirCache {
       }
       this.store.replaceListing(volume.id, dirId, entries, started);
       this.fetchedAt.set(key(volume.id, dirId), started);
-      this.opts.afterFetch?.();
+      this.opts.afterFetch?.(volume.id, dirId, new Set(entries.map((e) => e.id)));
     });
   }
 }

@@ -22,12 +22,17 @@ export class LocalChanges {
     this.ops.atomically(() => this.applyOne(op));
   }
 
-  /** Lays every waiting change over the cached tree again, oldest first. */
-  reapply(): void {
+  /** Lays the waiting changes (those `which` picks, or all) over the cached tree again, oldest first. */
+  reapply(which?: (op: Op) => boolean): void {
     if (!this.pending) return;
     this.ops.atomically(() => {
-      for (const op of this.ops.pending()) this.applyOne(op);
+      for (const op of this.ops.pending()) if (!which || which(op)) this.applyOne(op);
     });
+  }
+
+  /** After a listing of a folder came in: the changes it can have undone (moves into it, changes of what it lists). */
+  reapplyListing(volume: string, dirId: string, ids: ReadonlySet<string>): void {
+    this.reapply((op) => op.volume === volume && (op.parentId === dirId || ids.has(op.nodeId)));
   }
 
   private applyOne(op: Op): void {

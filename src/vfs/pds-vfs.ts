@@ -67,7 +67,7 @@ export class PdsVfs implements Vfs, FileOwner {
 
   private constructor(deps: PdsVfsDeps) {
     const changes = new LocalChanges(deps.store, deps.ops);
-    const dirs = new DirCache(deps.store, { dirCacheTtlMs: deps.opts.dirCacheTtlMs, afterFetch: () => changes.reapply() });
+    const dirs = new DirCache(deps.store, { dirCacheTtlMs: deps.opts.dirCacheTtlMs, afterFetch: (v, dirId, ids) => changes.reapplyListing(v, dirId, ids) });
     const openFiles = new OpenFiles();
     const reach = deps.reachability;
     const writeback = new Writeback({

@@ -70,6 +70,7 @@ export class Replayer {
     let n = 0;
     for (let op = ctx.ops.first(); op && !this.closed && ctx.reachability.online; op = ctx.ops.first()) {
       let outcome: Outcome;
+      const touched = new Set([op.nodeId, this.real(op.nodeId)]);
       try {
         outcome = await this.replay(op);
       } catch (e) {
@@ -95,8 +96,9 @@ export class Replayer {
       }
       this.replayed++;
       n++;
-      // The server's view just came in for this entry: the changes still waiting go back on top.
-      ctx.changes.reapply();
+      // The server's view of this entry just came in: the changes of it still waiting go back on top.
+      for (const id of [...touched]) touched.add(this.real(id));
+      ctx.changes.reapply((o) => o.volume === op.volume && touched.has(o.nodeId));
       this.onReplayed();
       if (n % 50 === 0) ctx.logger.info({ done: n, left: ctx.ops.counts().pending }, 'replaying offline changes');
     }
