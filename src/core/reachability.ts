@@ -20,7 +20,7 @@ export class Reachability {
   private reason = '';
   private probe: (() => Promise<void>) | undefined;
   private probing: Promise<boolean> | undefined;
-  private lastProbeAt = 0;
+  private lastProbeAt = -Infinity;
   private timer: NodeJS.Timeout | undefined;
   private pause: number;
   private closed = false;

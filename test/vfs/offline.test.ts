@@ -10,6 +10,7 @@ import { type App, createApp } from '../../src/app.js';
 import { formatStatus } from '../../src/control/format.js';
 import { buildStatus } from '../../src/control/status-report.js';
 import { VfsError } from '../../src/core/errors.js';
+import { nsFromMs, parsePosixMeta, type PosixAttrs } from '../../src/vfs/posix-attrs.js';
 import { defaultAppOptions } from '../helpers/app-options.js';
 import { readFile, writeFile } from '../helpers/app.js';
 import { pds } from '../helpers/emulator.js';
@@ -154,6 +155,13 @@ test('offline: a scripted sequence of every namespace operation gives the same t
     rename: (from, to) => fs.rename(path.join(reference, from), path.join(reference, to)),
     remove: (p) => fs.rm(path.join(reference, p), { recursive: true }),
   });
+  // Times and POSIX attributes of entries the server has.
+  const mtime = Date.UTC(2021, 5, 1, 12, 0, 0);
+  await vfs.setMtime(`${root}/d1-renamed/in.txt`, mtime);
+  const attrs: PosixAttrs = { mode: 0o100640, uid: 1234, gid: 5678, rdev: 0, atime: nsFromMs(mtime), mtime: nsFromMs(mtime), ctime: nsFromMs(mtime) };
+  await vfs.setAttrs(`${root}/a2/r1.txt`, attrs);
+  assert.equal((await vfs.stat(`${root}/d1-renamed/in.txt`)).mtime, mtime, 'the new mtime shows at once');
+  assert.equal((await vfs.stat(`${root}/a2/r1.txt`)).attrs?.mode, 0o100640);
   const expected = sorted(await localTree(reference));
   assert.equal(app.reachability.online, false);
   const offline = app.vfs.offline();
@@ -176,6 +184,9 @@ test('offline: a scripted sequence of every namespace operation gives the same t
   assert.equal(app.vfs.offline().changes.lost, 0, 'nothing lost');
   assert.equal(app.vfs.offline().changes.conflicts, 0, 'no conflicts');
   assert.deepEqual(sorted(await serverTree(server.endpoint, server.token, server.driveId)), expected);
+  const get = async (id: string) => (await pds(server.endpoint, server.token, 'file/get', { drive_id: server.driveId, file_id: id })).body;
+  assert.equal(Date.parse((await get(ids['d1/in.txt']!)).local_modified_at), mtime, 'the mtime set offline reached the server');
+  assert.equal(parsePosixMeta((await get(ids['r1.txt']!)).user_meta)?.uid, 1234, 'the attributes set offline reached the server');
 });
 
 test('offline: conflicts on replay keep both sides or are reported lost, never losing data', async () => {
