@@ -92,10 +92,18 @@ export function createOps(vfs: Vfs, handles: HandleTable, opts: OpsOptions): Fus
 
     readdir: (p, cb) =>
       reply('readdir', p, cb, async () => {
-        const names = (await vfs.readdir(p)).map((n) => n.name);
-        const listable = names.filter((n) => Buffer.byteLength(n) <= MAX_LISTED_NAME_BYTES);
-        if (listable.length < names.length) opts.logger.warn({ path: p, skipped: names.length - listable.length }, 'names over 1023 bytes cannot be listed through FUSE');
-        return ['.', '..', ...listable];
+        // libfuse 2's high-level API takes a whole directory per opendir; only the names are kept,
+        // the listing itself is read from the cache a page at a time.
+        const names = ['.', '..'];
+        let skipped = 0;
+        for await (const page of vfs.readdirPages(p)) {
+          for (const n of page) {
+            if (Buffer.byteLength(n.name) <= MAX_LISTED_NAME_BYTES) names.push(n.name);
+            else skipped++;
+          }
+        }
+        if (skipped > 0) opts.logger.warn({ path: p, skipped }, 'names over 1023 bytes cannot be listed through FUSE');
+        return names;
       }),
 
     access: (p, mode, cb) =>

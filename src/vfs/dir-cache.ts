@@ -1,11 +1,15 @@
 // Directory listings as the VFS sees them: from the SQLite metadata cache while fresh, else one
-// remote listing (shared by concurrent callers) that replaces the cached one in a transaction.
-// Fresh means: fetched and not invalidated by the change feed, or younger than the TTL when the
-// volume has no change feed.
+// remote listing (shared by concurrent callers) stored page by page as it arrives, one transaction
+// per page. Fresh means: fetched and not invalidated by the change feed, or younger than the TTL
+// when the volume has no change feed. Listings are read back in pages, so no folder is ever held
+// whole, however large.
 import type { CachedEntry, MetadataStore } from '../cache/metadata/nodes.js';
 import { SingleFlight } from './keyed-lock.js';
 import type { RemoteEntry } from '../core/remote.js';
 import type { Volume } from './volume.js';
+
+/** Rows per page, stored and read: the PDS list maximum, so one server page is one transaction. */
+export const LISTING_PAGE = 100;
 
 export interface DirCacheOptions {
   /** Listing lifetime for volumes without a change feed. */
@@ -27,9 +31,10 @@ export class DirCache {
     this.now = opts.now ?? Date.now;
   }
 
-  async children(volume: Volume, dirId: string): Promise<CachedEntry[]> {
+  /** The children of dirId, `pageSize` at a time in name order (see MetadataStore.childPage). */
+  async *pages(volume: Volume, dirId: string, pageSize = LISTING_PAGE): AsyncGenerator<CachedEntry[]> {
     await this.ensureFresh(volume, dirId);
-    return this.store.listing(volume.id, dirId)?.entries ?? [];
+    yield* this.store.childPages(volume.id, dirId, pageSize);
   }
 
   /** Children whose name matches (NFC) `name`. */
@@ -72,7 +77,7 @@ export class DirCache {
     const k = key(volume.id, dirId);
     let at = this.fetchedAt.get(k);
     if (at === undefined) {
-      const listing = this.store.listing(volume.id, dirId);
+      const listing = this.store.listingState(volume.id, dirId);
       at = listing?.complete ? listing.fetchedAt : 0;
       this.fetchedAt.set(k, at);
     }
@@ -85,10 +90,25 @@ export class DirCache {
     if (this.isFresh(volume, dirId)) return;
     await this.flights.run(key(volume.id, dirId), async () => {
       const started = this.now();
-      const entries: RemoteEntry[] = [];
       this.listCalls++;
-      for await (const e of volume.remote.list(dirId)) entries.push(e);
-      this.store.replaceListing(volume.id, dirId, entries, started);
+      // The Remote fetches the next page while this one is stored (see pds/paging.ts).
+      let batch: RemoteEntry[] = [];
+      const store = () => {
+        this.store.storeListingPage(volume.id, dirId, batch, started);
+        this.store.meter.release(batch.length);
+        batch = [];
+      };
+      try {
+        for await (const e of volume.remote.list(dirId)) {
+          batch.push(e);
+          this.store.meter.hold(1);
+          if (batch.length >= LISTING_PAGE) store();
+        }
+        store();
+      } finally {
+        this.store.meter.release(batch.length);
+      }
+      this.store.finishListing(volume.id, dirId, started);
       this.fetchedAt.set(key(volume.id, dirId), started);
     });
   }

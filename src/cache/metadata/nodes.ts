@@ -9,6 +9,50 @@ export interface CachedEntry extends RemoteEntry {
   volume: string;
 }
 
+/** Where a page of children ends: the next page starts after this (name key, id). */
+export interface PageKey {
+  nameKey: string;
+  id: string;
+}
+
+export interface ChildPage {
+  entries: CachedEntry[];
+  /** Undefined on the last page. */
+  next?: PageKey;
+}
+
+/**
+ * What the metadata cache did, counted (never timed) for tests and status: name lookups, pages of
+ * children read, batches of changes applied, and the rows of listing pages currently held (with
+ * their peak), which is what a listing keeps in memory.
+ */
+export class MetadataMeter {
+  lookups = 0;
+  pages = 0;
+  batches = 0;
+  rowsHeld = 0;
+  peakRowsHeld = 0;
+
+  hold(rows: number): void {
+    this.rowsHeld += rows;
+    if (this.rowsHeld > this.peakRowsHeld) this.peakRowsHeld = this.rowsHeld;
+  }
+
+  release(rows: number): void {
+    this.rowsHeld -= rows;
+  }
+
+  snapshot(): { lookups: number; pages: number; batches: number; rowsHeld: number; peakRowsHeld: number } {
+    return { lookups: this.lookups, pages: this.pages, batches: this.batches, rowsHeld: this.rowsHeld, peakRowsHeld: this.peakRowsHeld };
+  }
+}
+
+export interface ListingState {
+  /** Epoch ms of the listing; 0 once invalidated. */
+  fetchedAt: number;
+  complete: boolean;
+}
+
 export interface Listing {
   entries: CachedEntry[];
   /** Epoch ms of the listing; 0 once invalidated. */
@@ -48,8 +92,9 @@ function toEntry(row: NodeRow): CachedEntry {
 }
 
 export class MetadataStore {
+  readonly meter = new MetadataMeter();
   private readonly q: Record<
-    | 'get' | 'children' | 'childIds' | 'lookup' | 'upsert' | 'subtree' | 'deleteNode' | 'deleteListing'
+    | 'get' | 'children' | 'page' | 'restOfName' | 'unlisted' | 'lookup' | 'upsert' | 'subtree' | 'deleteNode' | 'deleteListing'
     | 'deleteMissingUnder' | 'getListing' | 'setListing' | 'staleListing' | 'staleVolume'
     | 'deleteMissingVolume' | 'recordMissing' | 'getMissing' | 'deleteMissing' | 'getCursor' | 'setCursor',
     Statement
@@ -62,11 +107,21 @@ export class MetadataStore {
     this.q = {
       get: db.prepare(`SELECT ${NODE_COLUMNS} FROM nodes WHERE volume = ? AND id = ?`),
       children: db.prepare(`SELECT ${NODE_COLUMNS} FROM nodes INDEXED BY nodes_by_parent WHERE volume = ? AND parent_id = ? ORDER BY name_nfc, id`),
-      childIds: db.prepare('SELECT id FROM nodes INDEXED BY nodes_by_parent WHERE volume = ? AND parent_id = ?').pluck(),
+      // Keyset paging in index order: the index on (volume, parent_id, name_nfc) ends with the primary
+      // key's id, so (name_nfc, id) > (?, ?) is a range scan that starts where the last page ended.
+      page: db.prepare(
+        `SELECT ${NODE_COLUMNS}, name_nfc FROM nodes INDEXED BY nodes_by_parent
+         WHERE volume = ? AND parent_id = ? AND (name_nfc, id) > (?, ?) ORDER BY name_nfc, id LIMIT ?`,
+      ),
+      restOfName: db.prepare(
+        `SELECT ${NODE_COLUMNS}, name_nfc FROM nodes INDEXED BY nodes_by_parent
+         WHERE volume = ? AND parent_id = ? AND name_nfc = ? AND id > ? ORDER BY id`,
+      ),
+      unlisted: db.prepare('SELECT id FROM nodes INDEXED BY nodes_by_parent WHERE volume = ? AND parent_id = ? AND listed_at < ?').pluck(),
       lookup: db.prepare(`SELECT ${NODE_COLUMNS} FROM nodes INDEXED BY nodes_by_parent WHERE volume = ? AND parent_id = ? AND name_nfc = ? ORDER BY id`),
       upsert: db.prepare(
-        `INSERT OR REPLACE INTO nodes (${NODE_COLUMNS}, name_nfc)
-         VALUES (@volume, @id, @parentId, @name, @kind, @size, @mtime, @ctime, @revision, @contentHash, @nameNfc)`,
+        `INSERT OR REPLACE INTO nodes (${NODE_COLUMNS}, name_nfc, listed_at)
+         VALUES (@volume, @id, @parentId, @name, @kind, @size, @mtime, @ctime, @revision, @contentHash, @nameNfc, @listedAt)`,
       ),
       subtree: db.prepare(
         `WITH RECURSIVE sub(id) AS (
@@ -94,36 +149,98 @@ export class MetadataStore {
     return row && toEntry(row);
   }
 
-  /** Children of dirId whose name matches `name` after NFC normalization (so NFC and NFD spellings match). */
+  /**
+   * Children of dirId whose name matches `name` after NFC normalization (so NFC and NFD spellings
+   * match): one indexed query, whatever the size of the folder.
+   */
   lookup(volume: string, parentId: string, name: string): CachedEntry[] {
+    this.meter.lookups++;
     return (this.q.lookup.all(volume, parentId, nameKey(name)) as NodeRow[]).map(toEntry);
   }
 
-  /** The cached children of dirId, or undefined when the directory was never listed. */
+  /** Freshness of dirId's cached listing (no rows read), or undefined when it was never listed. */
+  listingState(volume: string, dirId: string): ListingState | undefined {
+    const meta = this.q.getListing.get(volume, dirId) as { fetched_at: number; complete: number } | undefined;
+    return meta && { fetchedAt: meta.fetched_at, complete: meta.complete === 1 };
+  }
+
+  /**
+   * About `limit` children of dirId in name order, after `after`. Siblings sharing a name are never
+   * split across pages (their display names are decided together), so a page may run longer.
+   */
+  childPage(volume: string, dirId: string, after: PageKey | undefined, limit: number): ChildPage {
+    this.meter.pages++;
+    const rows = this.q.page.all(volume, dirId, after?.nameKey ?? '', after?.id ?? '', limit) as (NodeRow & { name_nfc: string })[];
+    if (rows.length < limit) return { entries: rows.map(toEntry) };
+    const last = rows[rows.length - 1]!;
+    rows.push(...(this.q.restOfName.all(volume, dirId, last.name_nfc, last.id) as (NodeRow & { name_nfc: string })[]));
+    const end = rows[rows.length - 1]!;
+    return { entries: rows.map(toEntry), next: { nameKey: end.name_nfc, id: end.id } };
+  }
+
+  /**
+   * The cached children of dirId page by page, in name order. The meter counts each page as held
+   * until the consumer asks for the next one.
+   */
+  *childPages(volume: string, dirId: string, pageSize: number): Generator<CachedEntry[]> {
+    let after: PageKey | undefined;
+    do {
+      const page = this.childPage(volume, dirId, after, pageSize);
+      if (page.entries.length === 0) return;
+      this.meter.hold(page.entries.length);
+      try {
+        yield page.entries;
+      } finally {
+        this.meter.release(page.entries.length);
+      }
+      after = page.next;
+    } while (after);
+  }
+
+  /** The cached children of dirId, or undefined when the directory was never listed (small folders: tests, tree walks). */
   listing(volume: string, dirId: string): Listing | undefined {
     const read = this.cache.db.transaction(() => {
-      const meta = this.q.getListing.get(volume, dirId) as { fetched_at: number; complete: number } | undefined;
-      if (!meta) return undefined;
-      const entries = (this.q.children.all(volume, dirId) as NodeRow[]).map(toEntry);
-      return { entries, fetchedAt: meta.fetched_at, complete: meta.complete === 1 };
+      const state = this.listingState(volume, dirId);
+      if (!state) return undefined;
+      return { entries: (this.q.children.all(volume, dirId) as NodeRow[]).map(toEntry), ...state };
     });
     return read();
   }
 
   /**
-   * Replaces the children of dirId with `entries` in one transaction; marks the listing complete at
-   * `at` (epoch ms). Children that disappeared lose their cached subtree. Clears negative entries of that dir.
+   * Stores one page of a listing of dirId that began at `at` (epoch ms), in one transaction. Only a
+   * cache: committed without an fsync of its own (CacheDb.relaxed).
    */
-  replaceListing(volume: string, dirId: string, entries: RemoteEntry[], at: number): void {
-    this.cache.db.transaction(() => {
-      const keep = new Set(entries.map((e) => e.id));
-      for (const id of this.q.childIds.all(volume, dirId) as string[]) {
-        if (!keep.has(id)) this.removeSubtree(volume, id);
-      }
-      for (const entry of entries) this.write(volume, { ...entry, parentId: dirId });
+  storeListingPage(volume: string, dirId: string, entries: readonly RemoteEntry[], at: number): void {
+    this.cache.relaxed(() => {
+      for (const entry of entries) this.write(volume, { ...entry, parentId: dirId }, at);
+    });
+  }
+
+  /**
+   * Ends a listing of dirId begun at `at`: children that neither it nor a write since it began
+   * stored lose their cached subtree; the listing is complete at `at`; negative entries of the dir go.
+   */
+  finishListing(volume: string, dirId: string, at: number): void {
+    this.cache.relaxed(() => {
+      for (const id of this.q.unlisted.all(volume, dirId, at) as string[]) this.removeSubtree(volume, id);
       this.q.setListing.run(volume, dirId, at);
       this.q.deleteMissingUnder.run(volume, dirId);
-    })();
+    });
+  }
+
+  /** Replaces the children of dirId with `entries` in one transaction; the listing is complete at `at`. */
+  replaceListing(volume: string, dirId: string, entries: readonly RemoteEntry[], at: number): void {
+    this.cache.relaxed(() => {
+      this.storeListingPage(volume, dirId, entries, at);
+      this.finishListing(volume, dirId, at);
+    });
+  }
+
+  /** Runs `fn` (several changes) as one transaction, committed without an fsync of its own. */
+  batch<T>(fn: () => T): T {
+    this.meter.batches++;
+    return this.cache.relaxed(fn);
   }
 
   /** Inserts or replaces one entry (own writes show at once); the name is no longer "missing". */
@@ -174,7 +291,8 @@ export class MetadataStore {
     this.q.setCursor.run(volume, cursor);
   }
 
-  private write(volume: string, e: RemoteEntry): void {
+  /** `listedAt`: the listing that stored the row, or now for any other write. */
+  private write(volume: string, e: RemoteEntry, listedAt = Date.now()): void {
     this.q.upsert.run({
       volume,
       id: e.id,
@@ -187,6 +305,7 @@ export class MetadataStore {
       revision: e.revision,
       contentHash: e.contentHash ?? null,
       nameNfc: nameKey(e.name),
+      listedAt,
     });
   }
 

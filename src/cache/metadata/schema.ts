@@ -77,6 +77,11 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE journal ADD COLUMN base TEXT;
   ALTER TABLE journal DROP COLUMN base_revision;
   `,
+  // 3: a first listing is stored page by page as it arrives; listed_at marks the rows a listing saw
+  // (or wrote since it began), so the children it did not see are found without holding the folder.
+  `
+  ALTER TABLE nodes ADD COLUMN listed_at INTEGER NOT NULL DEFAULT 0;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

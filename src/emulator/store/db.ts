@@ -57,6 +57,13 @@ const MIGRATIONS: string[] = [
     preview_count INTEGER NOT NULL DEFAULT 0, save_count INTEGER NOT NULL DEFAULT 0,
     download_count INTEGER NOT NULL DEFAULT 0, created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
   `,
+  // 2: listing indexes in the orders file/list pages by (created_at, the default, and name), ending
+  // in seq as the markers do, so a page of a 100,000-entry folder is an index range, not a sort.
+  `
+  DROP INDEX files_parent;
+  CREATE INDEX files_by_created ON files (drive_id, parent_file_id, created_at, seq);
+  CREATE INDEX files_by_name ON files (drive_id, parent_file_id, name, seq);
+  `,
 ];
 
 export function openDb(dataDir: string): Db {

@@ -1,6 +1,8 @@
 // PROPFIND (RFC 4918 §9.1): Depth 0 or 1 from one resource snapshot and one listing; Depth infinity
 // is refused with 403 propfind-finite-depth. Only the requested properties are computed; dead
 // properties and quota are fetched only when the request can need them (one query per listing).
+// The listing is read a page at a time and each page written out before the next is read, so a
+// folder of any size is never held whole, as objects or as text.
 import type { SpaceInfo } from '../../vfs/types.js';
 import type { DeadProp } from '../dav-store.js';
 import { type DavHandler, type DavServices, readBody } from '../dav-method.js';
@@ -21,16 +23,20 @@ export const propfind: DavHandler = async (r, s) => {
   const request = parsePropfindBody((await readBody(r.req, MAX_XML_BODY)).toString('utf8'));
   const self = await s.resources.stat(r.path);
   if (!self) throw new HttpError(404, 'not found');
-  const children = depth === 1 && self.isDir ? await s.resources.list(r.path) : [];
+  const listing = depth === 1 && self.isDir;
   const quota = wantsQuota(request) ? await s.vfs.statfs(r.path).catch(() => undefined) : undefined;
   const needsDead = request.mode !== 'prop' || request.props.some((p) => !isLiveProp(p));
-  const deadOfChild = needsDead && children.length > 0 ? s.store.propsIn(r.path) : new Map<string, DeadProp[]>();
+  const deadOfChild = needsDead && listing ? s.store.propsIn(r.path) : new Map<string, DeadProp[]>();
 
   const out = new MultistatusWriter(r.res);
   await out.add(renderResource(self, request, needsDead ? s.store.props(r.path) : [], envFor(s, self, quota)));
-  for (const child of children) {
-    if (r.res.destroyed) return;
-    await out.add(renderResource(child, request, deadOfChild.get(child.name) ?? [], envFor(s, child, quota)));
+  if (listing) {
+    for await (const page of s.resources.listPages(r.path)) {
+      for (const child of page) {
+        if (r.res.destroyed) return;
+        await out.add(renderResource(child, request, deadOfChild.get(child.name) ?? [], envFor(s, child, quota)));
+      }
+    }
   }
   await out.end();
 };
