@@ -16,7 +16,7 @@ import { promisify } from 'node:util';
 import { createApp } from '../src/app.js';
 import { defaultAppOptions } from '../test/helpers/app-options.js';
 import { startMount, stopAll } from '../test/fuse/harness.js';
-import { bulkFolder } from './bulk-entries.js';
+import { bulkFolder } from '../test/helpers/bulk-entries.js';
 import { api, printTable, type Row, startBenchEmulator, writeResults } from './lib.js';
 
 const run = promisify(execFile);

@@ -104,7 +104,7 @@ export class DirCache {
           this.store.meter.hold(1);
           if (batch.length >= LISTING_PAGE) store();
         }
-        store();
+        if (batch.length > 0) store();
       } finally {
         this.store.meter.release(batch.length);
       }

@@ -193,3 +193,47 @@ test('a listing of 10,000 entries is replaced and read back', (t) => {
   assert.equal(store.lookup(VOL, 'big', 'name-4999')[0]!.id, 'id4999');
   assert.equal(store.get(VOL, 'id5000'), undefined);
 });
+
+test('children pages: keyset order by name, siblings sharing a name never split across pages', (t) => {
+  const { store } = openStore(t);
+  const names = ['a', 'b', 'c', 'c', 'c', 'd', 'e'];
+  store.replaceListing(VOL, 'root', names.map((n, i) => entry(`id${i}`, 'root', n)), 1);
+  const pages = [...store.childPages(VOL, 'root', 3)].map((p) => p.map((e) => e.name));
+  // The second page starts at the first "c" and takes all three.
+  assert.deepEqual(pages, [['a', 'b', 'c', 'c', 'c'], ['d', 'e']]);
+  assert.equal(store.meter.rowsHeld, 0);
+  assert.equal(store.meter.peakRowsHeld, 5);
+});
+
+test('a listing stored page by page drops what it did not see, but keeps what was written since it began', (t) => {
+  const { store } = openStore(t);
+  store.replaceListing(VOL, 'root', [entry('old', 'root', 'old'), entry('kept', 'root', 'kept')], 1);
+  const began = Date.now();
+  store.storeListingPage(VOL, 'root', [entry('kept', 'root', 'kept', { size: 9 })], began);
+  store.upsert(VOL, entry('mine', 'root', 'mine')); // an own write while the listing runs
+  store.storeListingPage(VOL, 'root', [entry('new', 'root', 'new')], began);
+  store.finishListing(VOL, 'root', began);
+  assert.deepEqual(store.listing(VOL, 'root')!.entries.map((e) => e.id), ['kept', 'mine', 'new']);
+  assert.equal(store.get(VOL, 'kept')!.size, 9);
+  assert.equal(store.listingState(VOL, 'root')!.fetchedAt, began);
+});
+
+test('a version 2 cache keeps its nodes and listings through the migration to listing order', (t) => {
+  const file = path.join(tempDir(t), 'metadata.sqlite');
+  const raw = new Database(file);
+  raw.exec(MIGRATIONS[0]!);
+  raw.exec(MIGRATIONS[1]!);
+  raw.exec('CREATE TABLE schema_version (version INTEGER NOT NULL); INSERT INTO schema_version VALUES (2)');
+  raw.prepare(
+    `INSERT INTO nodes (volume, id, parent_id, name, name_nfc, kind, size, mtime, ctime, revision, content_hash)
+     VALUES ('drive:1', 'F1', 'root', 'Cafe\u0301', 'Caf\u00e9', 'file', 3, 1, 1, 'R', 'H')`,
+  ).run();
+  raw.prepare("INSERT INTO listings (volume, dir_id, fetched_at, complete) VALUES ('drive:1', 'root', 7, 1)").run();
+  raw.close();
+  const db = CacheDb.open(file);
+  t.after(() => db.close());
+  const store = new MetadataStore(db);
+  assert.equal(store.get(VOL, 'F1')!.name, 'Cafe\u0301', 'the name as stored, not its NFC key');
+  assert.deepEqual(store.lookup(VOL, 'root', 'Caf\u00e9').map((e) => e.id), ['F1']);
+  assert.deepEqual(store.listingState(VOL, 'root'), { fetchedAt: 7, complete: true });
+});

@@ -29,6 +29,8 @@ export interface ChildPage {
 export class MetadataMeter {
   lookups = 0;
   pages = 0;
+  /** Pages of a listing from the server stored, one transaction each. */
+  storedPages = 0;
   batches = 0;
   rowsHeld = 0;
   peakRowsHeld = 0;
@@ -42,8 +44,8 @@ export class MetadataMeter {
     this.rowsHeld -= rows;
   }
 
-  snapshot(): { lookups: number; pages: number; batches: number; rowsHeld: number; peakRowsHeld: number } {
-    return { lookups: this.lookups, pages: this.pages, batches: this.batches, rowsHeld: this.rowsHeld, peakRowsHeld: this.peakRowsHeld };
+  snapshot(): { lookups: number; pages: number; storedPages: number; batches: number; rowsHeld: number; peakRowsHeld: number } {
+    return { lookups: this.lookups, pages: this.pages, storedPages: this.storedPages, batches: this.batches, rowsHeld: this.rowsHeld, peakRowsHeld: this.peakRowsHeld };
   }
 }
 
@@ -64,7 +66,9 @@ interface NodeRow {
   volume: string;
   id: string;
   parent_id: string;
-  name: string;
+  name_nfc: string;
+  /** NULL when the name is its own NFC key. */
+  name: string | null;
   kind: 'file' | 'dir';
   size: number;
   mtime: number;
@@ -73,14 +77,14 @@ interface NodeRow {
   content_hash: string | null;
 }
 
-const NODE_COLUMNS = 'volume, id, parent_id, name, kind, size, mtime, ctime, revision, content_hash';
+const NODE_COLUMNS = 'volume, id, parent_id, name_nfc, name, kind, size, mtime, ctime, revision, content_hash';
 
 function toEntry(row: NodeRow): CachedEntry {
   const entry: CachedEntry = {
     volume: row.volume,
     id: row.id,
     parentId: row.parent_id,
-    name: row.name,
+    name: row.name ?? row.name_nfc,
     kind: row.kind,
     size: row.size,
     mtime: row.mtime,
@@ -102,30 +106,25 @@ export class MetadataStore {
 
   constructor(private readonly cache: CacheDb) {
     const db = cache.db;
-    // INDEXED BY: without ANALYZE statistics SQLite prefers the primary key (volume = ?) for these and
-    // scans every node of the volume, which made each lookup cost O(entries) (ls -lR went quadratic).
+    // The table's key is (volume, parent_id, name_nfc, id): children, a page of them and a name are
+    // ranges of the table itself (NOT INDEXED keeps the planner from preferring nodes_by_id, which
+    // it may without ANALYZE statistics). Nodes by id go through nodes_by_id.
+    const children = `SELECT ${NODE_COLUMNS} FROM nodes NOT INDEXED WHERE volume = ? AND parent_id = ?`;
     this.q = {
-      get: db.prepare(`SELECT ${NODE_COLUMNS} FROM nodes WHERE volume = ? AND id = ?`),
-      children: db.prepare(`SELECT ${NODE_COLUMNS} FROM nodes INDEXED BY nodes_by_parent WHERE volume = ? AND parent_id = ? ORDER BY name_nfc, id`),
-      // Keyset paging in index order: the index on (volume, parent_id, name_nfc) ends with the primary
-      // key's id, so (name_nfc, id) > (?, ?) is a range scan that starts where the last page ended.
-      page: db.prepare(
-        `SELECT ${NODE_COLUMNS}, name_nfc FROM nodes INDEXED BY nodes_by_parent
-         WHERE volume = ? AND parent_id = ? AND (name_nfc, id) > (?, ?) ORDER BY name_nfc, id LIMIT ?`,
-      ),
-      restOfName: db.prepare(
-        `SELECT ${NODE_COLUMNS}, name_nfc FROM nodes INDEXED BY nodes_by_parent
-         WHERE volume = ? AND parent_id = ? AND name_nfc = ? AND id > ? ORDER BY id`,
-      ),
-      unlisted: db.prepare('SELECT id FROM nodes INDEXED BY nodes_by_parent WHERE volume = ? AND parent_id = ? AND listed_at < ?').pluck(),
-      lookup: db.prepare(`SELECT ${NODE_COLUMNS} FROM nodes INDEXED BY nodes_by_parent WHERE volume = ? AND parent_id = ? AND name_nfc = ? ORDER BY id`),
+      get: db.prepare(`SELECT ${NODE_COLUMNS} FROM nodes INDEXED BY nodes_by_id WHERE volume = ? AND id = ?`),
+      children: db.prepare(`${children} ORDER BY name_nfc, id`),
+      // Keyset paging: (name_nfc, id) > (?, ?) starts the range where the last page ended.
+      page: db.prepare(`${children} AND (name_nfc, id) > (?, ?) ORDER BY name_nfc, id LIMIT ?`),
+      restOfName: db.prepare(`${children} AND name_nfc = ? AND id > ? ORDER BY id`),
+      unlisted: db.prepare('SELECT id FROM nodes NOT INDEXED WHERE volume = ? AND parent_id = ? AND listed_at < ?').pluck(),
+      lookup: db.prepare(`${children} AND name_nfc = ? ORDER BY id`),
       upsert: db.prepare(
-        `INSERT OR REPLACE INTO nodes (${NODE_COLUMNS}, name_nfc, listed_at)
-         VALUES (@volume, @id, @parentId, @name, @kind, @size, @mtime, @ctime, @revision, @contentHash, @nameNfc, @listedAt)`,
+        `INSERT OR REPLACE INTO nodes (${NODE_COLUMNS}, listed_at)
+         VALUES (@volume, @id, @parentId, @nameNfc, @name, @kind, @size, @mtime, @ctime, @revision, @contentHash, @listedAt)`,
       ),
       subtree: db.prepare(
         `WITH RECURSIVE sub(id) AS (
-           SELECT ? UNION SELECT n.id FROM sub CROSS JOIN nodes n INDEXED BY nodes_by_parent WHERE n.volume = ? AND n.parent_id = sub.id
+           SELECT ? UNION SELECT n.id FROM sub CROSS JOIN nodes n NOT INDEXED WHERE n.volume = ? AND n.parent_id = sub.id
          ) SELECT id FROM sub`,
       ).pluck(),
       deleteNode: db.prepare('DELETE FROM nodes WHERE volume = ? AND id = ?'),
@@ -170,10 +169,10 @@ export class MetadataStore {
    */
   childPage(volume: string, dirId: string, after: PageKey | undefined, limit: number): ChildPage {
     this.meter.pages++;
-    const rows = this.q.page.all(volume, dirId, after?.nameKey ?? '', after?.id ?? '', limit) as (NodeRow & { name_nfc: string })[];
+    const rows = this.q.page.all(volume, dirId, after?.nameKey ?? '', after?.id ?? '', limit) as NodeRow[];
     if (rows.length < limit) return { entries: rows.map(toEntry) };
     const last = rows[rows.length - 1]!;
-    rows.push(...(this.q.restOfName.all(volume, dirId, last.name_nfc, last.id) as (NodeRow & { name_nfc: string })[]));
+    rows.push(...(this.q.restOfName.all(volume, dirId, last.name_nfc, last.id) as NodeRow[]));
     const end = rows[rows.length - 1]!;
     return { entries: rows.map(toEntry), next: { nameKey: end.name_nfc, id: end.id } };
   }
@@ -212,6 +211,7 @@ export class MetadataStore {
    * cache: committed without an fsync of its own (CacheDb.relaxed).
    */
   storeListingPage(volume: string, dirId: string, entries: readonly RemoteEntry[], at: number): void {
+    this.meter.storedPages++;
     this.cache.relaxed(() => {
       for (const entry of entries) this.write(volume, { ...entry, parentId: dirId }, at);
     });
@@ -235,6 +235,13 @@ export class MetadataStore {
       this.storeListingPage(volume, dirId, entries, at);
       this.finishListing(volume, dirId, at);
     });
+  }
+
+  /** How SQLite runs the name lookup and the page query (EXPLAIN QUERY PLAN details; tests check both are index ranges). */
+  queryPlans(): { lookup: string; page: string } {
+    const plan = (sql: string, ...params: unknown[]) =>
+      (this.cache.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as { detail: string }[]).map((r) => r.detail).join('; ');
+    return { lookup: plan(this.q.lookup.source, 'v', 'p', 'n'), page: plan(this.q.page.source, 'v', 'p', 'n', 'i', 1) };
   }
 
   /** Runs `fn` (several changes) as one transaction, committed without an fsync of its own. */
@@ -293,18 +300,19 @@ export class MetadataStore {
 
   /** `listedAt`: the listing that stored the row, or now for any other write. */
   private write(volume: string, e: RemoteEntry, listedAt = Date.now()): void {
+    const key = nameKey(e.name);
     this.q.upsert.run({
       volume,
       id: e.id,
       parentId: e.parentId,
-      name: e.name,
+      nameNfc: key,
+      name: key === e.name ? null : e.name,
       kind: e.kind,
       size: e.size,
       mtime: e.mtime,
       ctime: e.ctime,
       revision: e.revision,
       contentHash: e.contentHash ?? null,
-      nameNfc: nameKey(e.name),
       listedAt,
     });
   }

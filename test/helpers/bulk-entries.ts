@@ -1,12 +1,12 @@
-// Test-only fast path for benchmark setup: writes folder entries straight into a local PDS server's
+// Test-only fast path for benchmark and test setup: writes folder entries straight into a local PDS server's
 // store (its pds.sqlite, WAL, shared with the running server) instead of one file/create call
 // each, which would take minutes for 100,000 entries. The rows are those file/create makes for an
 // empty file (no blob, status available); with `changes`, each also gets the change-log row that
-// file/create appends, so list_delta reports it. Never used outside bench/.
+// file/create appends, so list_delta reports it. Used by benchmarks and tests only.
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { newRow } from '../src/emulator/mutations.js';
-import { newFileId } from '../src/emulator/ids.js';
+import { newRow } from '../../src/emulator/mutations.js';
+import { newFileId } from '../../src/emulator/ids.js';
 
 export interface BulkFolder {
   folderId: string;
