@@ -137,7 +137,7 @@ async function inProcess(emu: Awaited<ReturnType<typeof startBenchEmulator>>, n:
     rows.push({ metric: `stat of one name, ${n} entries, warm`, value: ((performance.now() - t0) / tries) * 1000, unit: 'µs', target: '< 1000' });
     // The WAL is checkpointed into the main file by close; until then both hold the nodes.
     let dbBytes = 0;
-    for (const f of ['metadata.sqlite', 'metadata.sqlite-wal']) dbBytes += (await fs.stat(path.join(cacheDir, f)).catch(() => ({ size: 0 }))).size;
+    for (const f of ['metadata.sqlite', 'metadata.sqlite-wal']) dbBytes += (await fs.stat(path.join(app.cacheDir, f)).catch(() => ({ size: 0 }))).size;
     rows.push({ metric: `SQLite bytes per node, ${n} nodes`, value: dbBytes / n, unit: 'B' });
 
     // The change feed: one create per entry in a new folder, applied by one poll.

@@ -47,16 +47,23 @@ export function nodeInfo(node: VNode, inodes: InodeTable, open: OpenFile | undef
     return { ...base, size, mtime, ctime: node.entry?.ctime ?? node.row.createdAt, etag, ...(sha1 ? { contentHash: sha1 } : {}), pending: true };
   }
   if (node.entry) {
+    // Built field by field: this runs once per entry of every listing.
     const e = node.entry;
-    return {
-      ...base,
-      size: e.kind === 'file' ? e.size : 0,
+    const file = e.kind === 'file';
+    const info: NodeInfo = {
+      path: base.path,
+      name: base.name,
+      kind: base.kind,
+      ino: base.ino,
+      readOnly: base.readOnly,
+      size: file ? e.size : 0,
       mtime: e.mtime,
       ctime: e.ctime,
-      etag: e.kind === 'file' ? e.contentHash ?? e.revision : '',
-      ...(e.contentHash ? { contentHash: e.contentHash } : {}),
+      etag: file ? e.contentHash ?? e.revision : '',
       pending: false,
     };
+    if (e.contentHash) info.contentHash = e.contentHash;
+    return info;
   }
   return { ...base, size: 0, mtime: STARTED, ctime: STARTED, etag: '', pending: false };
 }

@@ -91,20 +91,14 @@ export function quotedEtag(r: DavResource): string | undefined {
 }
 
 function fromNode(n: NodeInfo): DavResource {
+  // Built field by field: this runs once per entry of every listing.
   const isDir = n.kind === 'dir';
+  const r: DavResource = { path: n.path, name: n.name, isDir, size: isDir ? 0 : n.size, mtime: n.mtime, ctime: n.ctime, source: 'vfs' };
   const tag = n.contentHash ?? n.etag;
-  return {
-    path: n.path,
-    name: n.name,
-    isDir,
-    size: isDir ? 0 : n.size,
-    mtime: n.mtime,
-    ctime: n.ctime,
-    ...(!isDir && tag ? { etag: tag } : {}),
-    ...(n.contentHash ? { sha1: n.contentHash.toLowerCase() } : {}),
-    ...(n.readOnly ? { readOnly: true } : {}),
-    source: 'vfs',
-  };
+  if (!isDir && tag) r.etag = tag;
+  if (n.contentHash) r.sha1 = n.contentHash.toLowerCase();
+  if (n.readOnly) r.readOnly = true;
+  return r;
 }
 
 function fromSidecar(path: string, s: SidecarInfo): DavResource {

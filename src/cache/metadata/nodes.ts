@@ -62,10 +62,9 @@ export interface Listing {
   complete: boolean;
 }
 
+/** A row as the children queries read it: volume and parent are the query's own. */
 interface NodeRow {
-  volume: string;
   id: string;
-  parent_id: string;
   name_nfc: string;
   /** NULL when the name is its own NFC key. */
   name: string | null;
@@ -78,12 +77,13 @@ interface NodeRow {
 }
 
 const NODE_COLUMNS = 'volume, id, parent_id, name_nfc, name, kind, size, mtime, ctime, revision, content_hash';
+const CHILD_COLUMNS = 'id, name_nfc, name, kind, size, mtime, ctime, revision, content_hash';
 
-function toEntry(row: NodeRow): CachedEntry {
+function toEntry(row: NodeRow, volume: string, parentId: string): CachedEntry {
   const entry: CachedEntry = {
-    volume: row.volume,
+    volume,
     id: row.id,
-    parentId: row.parent_id,
+    parentId,
     name: row.name ?? row.name_nfc,
     kind: row.kind,
     size: row.size,
@@ -109,7 +109,7 @@ export class MetadataStore {
     // The table's key is (volume, parent_id, name_nfc, id): children, a page of them and a name are
     // ranges of the table itself (NOT INDEXED keeps the planner from preferring nodes_by_id, which
     // it may without ANALYZE statistics). Nodes by id go through nodes_by_id.
-    const children = `SELECT ${NODE_COLUMNS} FROM nodes NOT INDEXED WHERE volume = ? AND parent_id = ?`;
+    const children = `SELECT ${CHILD_COLUMNS} FROM nodes NOT INDEXED WHERE volume = ? AND parent_id = ?`;
     this.q = {
       get: db.prepare(`SELECT ${NODE_COLUMNS} FROM nodes INDEXED BY nodes_by_id WHERE volume = ? AND id = ?`),
       children: db.prepare(`${children} ORDER BY name_nfc, id`),
@@ -144,8 +144,8 @@ export class MetadataStore {
   }
 
   get(volume: string, id: string): CachedEntry | undefined {
-    const row = this.q.get.get(volume, id) as NodeRow | undefined;
-    return row && toEntry(row);
+    const row = this.q.get.get(volume, id) as (NodeRow & { parent_id: string }) | undefined;
+    return row && toEntry(row, volume, row.parent_id);
   }
 
   /**
@@ -154,7 +154,7 @@ export class MetadataStore {
    */
   lookup(volume: string, parentId: string, name: string): CachedEntry[] {
     this.meter.lookups++;
-    return (this.q.lookup.all(volume, parentId, nameKey(name)) as NodeRow[]).map(toEntry);
+    return (this.q.lookup.all(volume, parentId, nameKey(name)) as NodeRow[]).map((r) => toEntry(r, volume, parentId));
   }
 
   /** Freshness of dirId's cached listing (no rows read), or undefined when it was never listed. */
@@ -170,11 +170,12 @@ export class MetadataStore {
   childPage(volume: string, dirId: string, after: PageKey | undefined, limit: number): ChildPage {
     this.meter.pages++;
     const rows = this.q.page.all(volume, dirId, after?.nameKey ?? '', after?.id ?? '', limit) as NodeRow[];
-    if (rows.length < limit) return { entries: rows.map(toEntry) };
+    const entries = (list: NodeRow[]) => list.map((r) => toEntry(r, volume, dirId));
+    if (rows.length < limit) return { entries: entries(rows) };
     const last = rows[rows.length - 1]!;
     rows.push(...(this.q.restOfName.all(volume, dirId, last.name_nfc, last.id) as NodeRow[]));
     const end = rows[rows.length - 1]!;
-    return { entries: rows.map(toEntry), next: { nameKey: end.name_nfc, id: end.id } };
+    return { entries: entries(rows), next: { nameKey: end.name_nfc, id: end.id } };
   }
 
   /**
@@ -201,7 +202,7 @@ export class MetadataStore {
     const read = this.cache.db.transaction(() => {
       const state = this.listingState(volume, dirId);
       if (!state) return undefined;
-      return { entries: (this.q.children.all(volume, dirId) as NodeRow[]).map(toEntry), ...state };
+      return { entries: (this.q.children.all(volume, dirId) as NodeRow[]).map((r) => toEntry(r, volume, dirId)), ...state };
     });
     return read();
   }
