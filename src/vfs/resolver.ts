@@ -68,7 +68,8 @@ export class Resolver {
     const volume = dir.volume!;
     const dirId = dir.id!;
     const path = joinPath(dir.path, name);
-    const row = this.journal.find(volume.id, dirId, name);
+    const pending = this.journal.hasRows();
+    const row = pending ? this.journal.find(volume.id, dirId, name) : undefined;
     if (row) {
       const entry = row.replaceId ? this.dirs.get(volume, row.replaceId) : undefined;
       return { path, name: row.name, kind: 'file', volume, parentId: dirId, row, ...(entry ? { entry, id: entry.id } : {}) };
@@ -79,7 +80,7 @@ export class Resolver {
       if (dup) match = pickByDisplayName(await this.dirs.lookup(volume, dirId, dup.name), name);
     }
     if (!match) return undefined;
-    return this.remoteNode(volume, dir.path, dirId, match, name, this.rowReplacing(volume, dirId, match.id));
+    return this.remoteNode(volume, dir.path, dirId, match, name, pending ? this.rowReplacing(volume, dirId, match.id) : undefined);
   }
 
   /** Every child of a directory (small folders: tree operations). Listings go through childPages. */
