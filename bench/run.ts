@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 
-const all = ['vfs', 'webdav', 'fuse'];
+const all = ['vfs', 'webdav', 'fuse', 'listing'];
 const only = process.env.BENCH_ONLY?.split(',') ?? all;
 let failed = 0;
 for (const name of only) {
