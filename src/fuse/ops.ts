@@ -23,7 +23,15 @@ export interface OpsOptions {
  * completes after the kernel was told it failed. libfuse2 serves at most 10 requests at once, so no op
  * may wait without bound. Writers can wait for upload room; flush and release for the staging fsync.
  */
-const TIME_LIMIT_MS: Readonly<Record<string, number>> = { write: 120_000, flush: 120_000, fsync: 120_000, release: 120_000 };
+const TIME_LIMIT_MS: Readonly<Record<string, number>> = {
+  write: 120_000,
+  flush: 120_000,
+  fsync: 120_000,
+  release: 120_000,
+  // The first listing of a folder of 100,000 entries is a thousand server pages; concurrent
+  // readdirs of one folder share it, so this holds at most one thread per folder being listed.
+  readdir: 300_000,
+};
 const DEFAULT_TIME_LIMIT_MS = 30_000;
 
 const CREATE_FLAGS: OpenFlags = { read: true, write: true, create: true, truncate: true };
