@@ -218,22 +218,46 @@ test('a listing stored page by page drops what it did not see, but keeps what wa
   assert.equal(store.listingState(VOL, 'root')!.fetchedAt, began);
 });
 
-test('a version 2 cache keeps its nodes and listings through the migration to listing order', (t) => {
+test('a version 3 cache keeps its nodes, their POSIX attributes and its listings through the migration to listing order', (t) => {
   const file = path.join(tempDir(t), 'metadata.sqlite');
   const raw = new Database(file);
-  raw.exec(MIGRATIONS[0]!);
-  raw.exec(MIGRATIONS[1]!);
-  raw.exec('CREATE TABLE schema_version (version INTEGER NOT NULL); INSERT INTO schema_version VALUES (2)');
-  raw.prepare(
-    `INSERT INTO nodes (volume, id, parent_id, name, name_nfc, kind, size, mtime, ctime, revision, content_hash)
-     VALUES ('drive:1', 'F1', 'root', 'Cafe\u0301', 'Caf\u00e9', 'file', 3, 1, 1, 'R', 'H')`,
-  ).run();
+  for (const migration of MIGRATIONS.slice(0, 3)) raw.exec(migration);
+  raw.exec('CREATE TABLE schema_version (version INTEGER NOT NULL); INSERT INTO schema_version VALUES (3)');
+  // user_meta as the mount writes it (src/vfs/posix-attrs.ts), with another tool's key beside it.
+  const fileMeta =
+    '{"other":"kept","pdsfs.posix":{"mode":33184,"uid":1000,"gid":100,"rdev":0,"atime":"1700000000.123456789","mtime":"1700000001.000000001","ctime":"1700000002.000000000"}}';
+  const fifoMeta = '{"pdsfs.posix":{"mode":4480,"uid":0,"gid":0,"rdev":0,"atime":"1.000000000","mtime":"2.000000000","ctime":"3.000000000"}}';
+  const insert = raw.prepare(
+    `INSERT INTO nodes (volume, id, parent_id, name, name_nfc, kind, size, mtime, ctime, revision, content_hash, user_meta)
+     VALUES ('drive:1', ?, 'root', ?, ?, 'file', 3, 1, 1, 'R', ?, ?)`,
+  );
+  insert.run('F1', 'Cafe\u0301', 'Caf\u00e9', 'H', fileMeta);
+  insert.run('F2', 'pipe', 'pipe', null, fifoMeta);
+  insert.run('F3', 'plain', 'plain', null, null);
   raw.prepare("INSERT INTO listings (volume, dir_id, fetched_at, complete) VALUES ('drive:1', 'root', 7, 1)").run();
   raw.close();
+
   const db = CacheDb.open(file);
   t.after(() => db.close());
+  assert.equal(db.version, SCHEMA_VERSION);
   const store = new MetadataStore(db);
-  assert.equal(store.get(VOL, 'F1')!.name, 'Cafe\u0301', 'the name as stored, not its NFC key');
+  assert.deepEqual(store.listing(VOL, 'root')!.entries.map((e) => e.id), ['F1', 'F2', 'F3'], 'no row lost');
+  const f1 = store.get(VOL, 'F1')!;
+  assert.equal(f1.name, 'Cafe\u0301', 'the name as stored, not its NFC key');
+  assert.equal(f1.contentHash, 'H');
+  assert.equal(f1.userMeta, fileMeta, 'POSIX attributes and other keys kept');
   assert.deepEqual(store.lookup(VOL, 'root', 'Caf\u00e9').map((e) => e.id), ['F1']);
+  assert.equal(store.lookup(VOL, 'root', 'pipe')[0]!.userMeta, fifoMeta, 'read by the keyset lookup too');
+  assert.deepEqual([...store.childPages(VOL, 'root', 100)].flat().map((e) => e.userMeta), [fileMeta, fifoMeta, undefined]);
   assert.deepEqual(store.listingState(VOL, 'root'), { fetchedAt: 7, complete: true });
+});
+
+test('user_meta is written and read back by upsert, listing pages and lookups', (t) => {
+  const { store } = openStore(t);
+  const meta = '{"pdsfs.posix":{"mode":16877,"uid":1,"gid":2,"rdev":0,"atime":"1.000000000","mtime":"2.000000000","ctime":"3.000000000"}}';
+  store.replaceListing(VOL, 'root', [entry('d', 'root', 'dir', { kind: 'dir', userMeta: meta }), entry('f', 'root', 'file')], 1);
+  store.upsert(VOL, entry('g', 'root', 'g', { userMeta: '{"x":1}' }));
+  assert.equal(store.lookup(VOL, 'root', 'dir')[0]!.userMeta, meta);
+  assert.deepEqual([...store.childPages(VOL, 'root', 2)].flat().map((e) => e.userMeta), [meta, undefined, '{"x":1}']);
+  assert.equal(store.get(VOL, 'g')!.userMeta, '{"x":1}');
 });

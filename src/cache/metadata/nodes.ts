@@ -74,10 +74,11 @@ interface NodeRow {
   ctime: number;
   revision: string;
   content_hash: string | null;
+  user_meta: string | null;
 }
 
-const NODE_COLUMNS = 'volume, id, parent_id, name_nfc, name, kind, size, mtime, ctime, revision, content_hash';
-const CHILD_COLUMNS = 'id, name_nfc, name, kind, size, mtime, ctime, revision, content_hash';
+const NODE_COLUMNS = 'volume, id, parent_id, name_nfc, name, kind, size, mtime, ctime, revision, content_hash, user_meta';
+const CHILD_COLUMNS = 'id, name_nfc, name, kind, size, mtime, ctime, revision, content_hash, user_meta';
 
 function toEntry(row: NodeRow, volume: string, parentId: string): CachedEntry {
   const entry: CachedEntry = {
@@ -92,6 +93,7 @@ function toEntry(row: NodeRow, volume: string, parentId: string): CachedEntry {
     revision: row.revision,
   };
   if (row.content_hash !== null) entry.contentHash = row.content_hash;
+  if (row.user_meta !== null) entry.userMeta = row.user_meta;
   return entry;
 }
 
@@ -120,7 +122,7 @@ export class MetadataStore {
       lookup: db.prepare(`${children} AND name_nfc = ? ORDER BY id`),
       upsert: db.prepare(
         `INSERT OR REPLACE INTO nodes (${NODE_COLUMNS}, listed_at)
-         VALUES (@volume, @id, @parentId, @nameNfc, @name, @kind, @size, @mtime, @ctime, @revision, @contentHash, @listedAt)`,
+         VALUES (@volume, @id, @parentId, @nameNfc, @name, @kind, @size, @mtime, @ctime, @revision, @contentHash, @userMeta, @listedAt)`,
       ),
       subtree: db.prepare(
         `WITH RECURSIVE sub(id) AS (
@@ -314,6 +316,7 @@ export class MetadataStore {
       ctime: e.ctime,
       revision: e.revision,
       contentHash: e.contentHash ?? null,
+      userMeta: e.userMeta ?? null,
       listedAt,
     });
   }

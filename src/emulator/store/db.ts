@@ -57,7 +57,9 @@ const MIGRATIONS: string[] = [
     preview_count INTEGER NOT NULL DEFAULT 0, save_count INTEGER NOT NULL DEFAULT 0,
     download_count INTEGER NOT NULL DEFAULT 0, created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
   `,
-  // 2: listing indexes in the orders file/list pages by (created_at, the default, and name), ending
+  // 2: a file's user_meta (a free-form string set by create and update, kept by copy).
+  `ALTER TABLE files ADD COLUMN user_meta TEXT;`,
+  // 3: listing indexes in the orders file/list pages by (created_at, the default, and name), ending
   // in seq as the markers do, so a page of a 100,000-entry folder is an index range, not a sort.
   `
   DROP INDEX files_parent;
