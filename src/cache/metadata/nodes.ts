@@ -209,13 +209,10 @@ export class MetadataStore {
     return read();
   }
 
-  /**
-   * Stores one page of a listing of dirId that began at `at` (epoch ms), in one transaction. Only a
-   * cache: committed without an fsync of its own (CacheDb.relaxed).
-   */
+  /** Stores one page of a listing of dirId that began at `at` (epoch ms), in one transaction. */
   storeListingPage(volume: string, dirId: string, entries: readonly RemoteEntry[], at: number): void {
     this.meter.storedPages++;
-    this.cache.relaxed(() => {
+    this.cache.batch(() => {
       for (const entry of entries) this.write(volume, { ...entry, parentId: dirId }, at);
     });
   }
@@ -225,7 +222,7 @@ export class MetadataStore {
    * stored lose their cached subtree; the listing is complete at `at`; negative entries of the dir go.
    */
   finishListing(volume: string, dirId: string, at: number): void {
-    this.cache.relaxed(() => {
+    this.cache.batch(() => {
       for (const id of this.q.unlisted.all(volume, dirId, at) as string[]) this.removeSubtree(volume, id);
       this.q.setListing.run(volume, dirId, at);
       this.q.deleteMissingUnder.run(volume, dirId);
@@ -234,7 +231,7 @@ export class MetadataStore {
 
   /** Replaces the children of dirId with `entries` in one transaction; the listing is complete at `at`. */
   replaceListing(volume: string, dirId: string, entries: readonly RemoteEntry[], at: number): void {
-    this.cache.relaxed(() => {
+    this.cache.batch(() => {
       this.storeListingPage(volume, dirId, entries, at);
       this.finishListing(volume, dirId, at);
     });
@@ -247,10 +244,10 @@ export class MetadataStore {
     return { lookup: plan(this.q.lookup.source, 'v', 'p', 'n'), page: plan(this.q.page.source, 'v', 'p', 'n', 'i', 1) };
   }
 
-  /** Runs `fn` (several changes) as one transaction, committed without an fsync of its own. */
+  /** Runs `fn` (several changes) as one transaction (CacheDb.batch), counted by the meter. */
   batch<T>(fn: () => T): T {
     this.meter.batches++;
-    return this.cache.relaxed(fn);
+    return this.cache.batch(fn);
   }
 
   /** Inserts or replaces one entry (own writes show at once); the name is no longer "missing". */
