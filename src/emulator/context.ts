@@ -26,6 +26,11 @@ export interface EmulatorStats {
   requests: Record<string, number>;
   bytesUploaded: number;
   bytesDownloaded: number;
+  /** TCP connections accepted. */
+  connections: number;
+  /** Data transfers (downloads, part uploads) being served now, and the most at once. */
+  dataInFlight: number;
+  dataInFlightPeak: number;
 }
 
 export interface EmulatorContext {

@@ -61,12 +61,7 @@ async function serve(deps: ServerDeps, req: IncomingMessage, res: ServerResponse
     throw new Err(injected.status, injected.code, injected.message, injected.headers);
   }
 
-  if (kind === 'data') {
-    const drop = deps.faults.drop();
-    if (req.method === 'PUT' && url.pathname.startsWith('/data/upload/')) return handlePartPut(deps.ctx, req, res, url, drop);
-    if ((req.method === 'GET' || req.method === 'HEAD') && url.pathname.startsWith('/data/blob/')) return handleBlobRead(deps.ctx, req, res, url, drop ? 'drop' : deps.faults.stall() ? 'stall' : undefined);
-    throw new OssError(405, 'MethodNotAllowed', 'The specified method is not allowed against this resource.');
-  }
+  if (kind === 'data') return serveData(deps, req, res, url);
 
   const route = deps.routes[url.pathname];
   if (!route) throw new PdsHttpError(404, 'NotFound', `No such API: ${url.pathname}`);
@@ -75,7 +70,25 @@ async function serve(deps: ServerDeps, req: IncomingMessage, res: ServerResponse
   const body = route.form ? parseFormBody(raw, req.headers['content-type']) : parseJsonBody(raw);
   const call = authenticate(deps.ctx, route, { path: url.pathname, body, headers: req.headers, requestId });
   const result = await route.handle(call);
-  sendJson(res, 200, result ?? {});
+  const answer = result ?? {};
+  if (deps.faults.throttle.active) await deps.faults.throttle.pass(req.socket, Buffer.byteLength(JSON.stringify(answer)));
+  sendJson(res, 200, answer);
+}
+
+async function serveData(deps: ServerDeps, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+  const { stats } = deps.ctx;
+  stats.dataInFlightPeak = Math.max(stats.dataInFlightPeak, ++stats.dataInFlight);
+  try {
+    const drop = deps.faults.drop();
+    const pace = deps.faults.throttle.stream(req.socket);
+    if (req.method === 'PUT' && url.pathname.startsWith('/data/upload/')) return await handlePartPut(deps.ctx, req, res, url, pace, drop);
+    if ((req.method === 'GET' || req.method === 'HEAD') && url.pathname.startsWith('/data/blob/')) {
+      return await handleBlobRead(deps.ctx, req, res, url, pace, drop ? 'drop' : deps.faults.stall() ? 'stall' : undefined);
+    }
+    throw new OssError(405, 'MethodNotAllowed', 'The specified method is not allowed against this resource.');
+  } finally {
+    stats.dataInFlight--;
+  }
 }
 
 function dataKey(method: string | undefined, pathname: string): string {
