@@ -2,7 +2,6 @@
 // the number stays bounded), that the bytes stay identical, what the first byte costs, and that the
 // memory budget is given back. Counts, never times.
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
 import fs from 'node:fs/promises';
 import { before, test } from 'node:test';
 import { collect } from '../../src/pds/paging.js';
@@ -58,7 +57,7 @@ test('a reader that stops early ends every GET and gives the budget back', async
   }
   assert.ok(stream.destroyed);
   // 'close' follows the end of the generator's cleanup, which waits for every GET to end.
-  if (!stream.closed) await once(stream, 'close');
+  if (!stream.closed) await new Promise((resolve) => stream.once('close', resolve));
   assert.equal(pds.client.downloader.aheadBytesInUse, 0);
   assert.ok((pds.emu.stats.requests['GET data'] ?? 0) <= 4, 'no segment was started after the reader left');
 });
