@@ -3,13 +3,13 @@
 // the line; download managers open several for that reason.
 //
 // The range is cut into segments; the first is requested alone (so the first byte costs one request
-// and a missing file fails at once), then up to `streams` segments are in flight together. The
-// count starts at 2 and grows by one each time a full round of segments delivered faster than the
-// round before, up to maxStreams; it stays put once more streams stop paying (loopback, a slow reader).
+// and a missing file fails at once), then several segments are in flight together, as many as
+// AdaptiveCount finds worth it, up to maxStreams.
 //
 // Memory: a segment holds at most its own bytes until the reader takes them. Segments after the one
 // being read take their size from a budget shared by all downloads; when it is spent, no segment is
 // added (the one being read always goes on), so memory stays bounded whatever the number of readers.
+import { AdaptiveCount } from './adaptive-count.js';
 
 /** Opens one segment: resolves when its answer arrived; the iterable then yields its bytes in order. */
 export type SegmentOpener = (start: number, endInclusive: number, signal: AbortSignal) => Promise<AsyncIterable<Buffer>>;
@@ -38,32 +38,6 @@ export class ByteBudget {
 
   get inUse(): number {
     return this.used;
-  }
-}
-
-/** The adaptive number of streams of one range. */
-class StreamCount {
-  current = 2;
-  private roundSegments = 0;
-  private roundBytes = 0;
-  private roundStart = Date.now();
-  private bestRate = 0;
-
-  constructor(private readonly max: number) {
-    this.current = Math.min(2, max);
-  }
-
-  /** A segment was read to its end. */
-  segmentRead(bytes: number): void {
-    this.roundBytes += bytes;
-    if (++this.roundSegments < this.current) return;
-    const rate = this.roundBytes / Math.max(1, Date.now() - this.roundStart);
-    // 10%: more streams must pay clearly, not by noise.
-    if (rate > this.bestRate * 1.1 && this.current < this.max) this.current++;
-    this.bestRate = Math.max(this.bestRate, rate);
-    this.roundSegments = 0;
-    this.roundBytes = 0;
-    this.roundStart = Date.now();
   }
 }
 
@@ -137,7 +111,7 @@ async function* deliver(
   abort: AbortController,
   signal: AbortSignal,
 ): AsyncGenerator<Buffer> {
-  const streams = new StreamCount(opts.maxStreams);
+  const streams = new AdaptiveCount(opts.maxStreams);
   const queue: Segment[] = [first];
   let next = from;
   /** Adds segments while the stream count and the budget allow; the head needs no budget. */
@@ -159,7 +133,7 @@ async function* deliver(
       for (let chunk = await head.next(); chunk; chunk = await head.next()) yield chunk;
       queue.shift();
       opts.budget.give(head.reserved);
-      streams.segmentRead(head.length);
+      streams.finished(head.length);
     }
   } finally {
     abort.abort();
