@@ -28,9 +28,9 @@ export interface EmulatorStats {
   bytesDownloaded: number;
   /** TCP connections accepted. */
   connections: number;
-  /** Data transfers (downloads, part uploads) being served now, and the most at once. */
-  dataInFlight: number;
-  dataInFlightPeak: number;
+  /** Requests being served now, and the most served at once, by the same keys as `requests`. */
+  inFlight: Record<string, number>;
+  inFlightPeak: Record<string, number>;
 }
 
 export interface EmulatorContext {

@@ -123,7 +123,7 @@ export class Emulator {
       tasks: new TaskRunner(sql),
       signer: new UrlSigner(seed.secret, () => endpoint),
       tokens: new TokenService(sql, accounts, seed.secret, seed.domainId, config.tokenTtlSec),
-      stats: { requests: {}, bytesUploaded: 0, bytesDownloaded: 0, connections: 0, dataInFlight: 0, dataInFlightPeak: 0 },
+      stats: { requests: {}, bytesUploaded: 0, bytesDownloaded: 0, connections: 0, inFlight: {}, inFlightPeak: {} },
       ...(opts.logger ? { log: opts.logger } : {}),
     };
     const faults = new Faults(opts.faults);
@@ -171,7 +171,7 @@ export class Emulator {
     s.bytesUploaded = 0;
     s.bytesDownloaded = 0;
     s.connections = 0;
-    s.dataInFlightPeak = s.dataInFlight;
+    s.inFlightPeak = { ...s.inFlight };
   }
 
   /** Closes the server (and open sockets), waits for running tasks, closes SQLite. */

@@ -106,7 +106,7 @@ describe('network profile', () => {
     const before = e.emu.stats.connections;
     const gets = await Promise.all([0, 1, 2].map(() => getOnNewConnection(u.body.url)));
     for (const g of gets) assert.equal(g, data.length);
-    assert.equal(e.emu.stats.dataInFlightPeak, 3, 'three downloads overlapped');
+    assert.equal(e.emu.stats.inFlightPeak['GET data'], 3, 'three downloads overlapped');
     assert.equal(e.emu.stats.connections - before, 3);
   });
 

@@ -28,8 +28,9 @@ test('a file source declares parallel_upload and sends several parts at once, at
   assert.equal(last, size, 'progress reaches the size');
   const { stats } = pds.emu;
   assert.equal(stats.requests['PUT part'], 17);
-  assert.ok(stats.dataInFlightPeak >= 2, `parts at once: ${stats.dataInFlightPeak}`);
-  assert.ok(stats.dataInFlightPeak <= 4, `at most 4 at once: ${stats.dataInFlightPeak}`);
+  const atOnce = stats.inFlightPeak['PUT part'] ?? 0;
+  assert.ok(atOnce >= 2, `parts at once: ${atOnce}`);
+  assert.ok(atOnce <= 4, `at most 4 at once: ${atOnce}`);
 });
 
 test('a one-pass stream is sent in order, without parallel_upload', async () => {
@@ -40,7 +41,7 @@ test('a one-pass stream is sent in order, without parallel_upload', async () => 
   const f = await pds.client.uploader.upload({ scope: drive, parentId: 'root', name: 'stream.bin', source: streamSource(createReadStream(local.file), size), onSession: (s) => (session = s) });
   assert.equal(f.content_hash?.toUpperCase(), local.sha1);
   assert.equal(session?.parallel, undefined);
-  assert.equal(pds.emu.stats.dataInFlightPeak, 1);
+  assert.equal(pds.emu.stats.inFlightPeak['PUT part'], 1);
 });
 
 test('maxParallelParts 1 keeps parts in order', async () => {
@@ -50,7 +51,7 @@ test('maxParallelParts 1 keeps parts in order', async () => {
   let session: UploadSession | undefined;
   await serial.uploader.upload({ scope: drive, parentId: 'root', name: 'serial.bin', source: bufferSource(data), onSession: (s) => (session = s) });
   assert.equal(session?.parallel, undefined);
-  assert.equal(pds.emu.stats.dataInFlightPeak, 1);
+  assert.equal(pds.emu.stats.inFlightPeak['PUT part'], 1);
 });
 
 test('a large file of unknown SHA-1 probes with pre_hash: a match becomes a rapid upload, no part sent', async () => {
