@@ -1,15 +1,19 @@
 // Directory listings as the VFS sees them: from the SQLite metadata cache while fresh, else one
 // remote listing (shared by concurrent callers) that replaces the cached one in a transaction.
 // Fresh means: fetched and not invalidated by the change feed, or younger than the TTL when the
-// volume has no change feed.
+// volume has no change feed. The first read of a listing lists its child folders ahead
+// (listing-prefetch.ts).
 import type { CachedEntry, MetadataStore } from '../cache/metadata/nodes.js';
 import { SingleFlight } from './keyed-lock.js';
 import type { RemoteEntry } from '../core/remote.js';
+import { ListingPrefetch } from './listing-prefetch.js';
 import type { Volume } from './volume.js';
 
 export interface DirCacheOptions {
   /** Listing lifetime for volumes without a change feed. */
   dirCacheTtlMs: number;
+  /** Child folders listed at once ahead of a walker; default 8, 0 = none. */
+  listPrefetch?: number;
   now?: () => number;
 }
 
@@ -17,6 +21,9 @@ export class DirCache {
   private readonly fetchedAt = new Map<string, number>();
   private readonly flights = new SingleFlight<void>();
   private readonly now: () => number;
+  private readonly prefetch: ListingPrefetch;
+  /** Listings whose child folders were prefetched since they were fetched. */
+  private readonly walked = new Set<string>();
   /** Remote list calls made (for status and tests). */
   listCalls = 0;
 
@@ -25,11 +32,19 @@ export class DirCache {
     private readonly opts: DirCacheOptions,
   ) {
     this.now = opts.now ?? Date.now;
+    this.prefetch = new ListingPrefetch((volume, dirId) => this.ensureFresh(volume, dirId), opts.listPrefetch ?? 8);
   }
 
+  /** A folder's entries, as a walker reads them: its child folders not listed yet are listed ahead. */
   async children(volume: Volume, dirId: string): Promise<CachedEntry[]> {
     await this.ensureFresh(volume, dirId);
-    return this.store.listing(volume.id, dirId)?.entries ?? [];
+    const entries = this.store.listing(volume.id, dirId)?.entries ?? [];
+    const k = key(volume.id, dirId);
+    if (!this.walked.has(k)) {
+      this.walked.add(k);
+      this.prefetch.add(volume, entries.filter((e) => e.kind === 'dir' && !this.isFresh(volume, e.id)).map((e) => e.id));
+    }
+    return entries;
   }
 
   /** Children whose name matches (NFC) `name`. */
@@ -90,6 +105,7 @@ export class DirCache {
       for await (const e of volume.remote.list(dirId)) entries.push(e);
       this.store.replaceListing(volume.id, dirId, entries, started);
       this.fetchedAt.set(key(volume.id, dirId), started);
+      this.walked.delete(key(volume.id, dirId));
     });
   }
 }
