@@ -29,6 +29,9 @@ export function appOptionsFromArgv(argv: Argv, logger: Logger = silentLogger()):
     dirCacheTimeSec: num(argv['dir-cache-time'], 60),
     writeBackSec: num(argv['write-back'], 2),
     deletePermanently: argv['delete-permanently'] === true,
+    downloadStreams: num(argv['download-streams'], 8),
+    uploadParts: num(argv['upload-parts'], 8),
+    listPrefetch: num(argv['list-prefetch'], 8),
   };
   const endpoint = str(argv.endpoint);
   if (endpoint) opts.endpoint = endpoint.replace(/\/+$/, '');

@@ -36,10 +36,16 @@ export abstract class ScopedRemote {
     });
   }
 
-  /** A file's download URL, when the answer carries one, saves the get_download_url call of its first read. */
+  /**
+   * A file's download URL, when the answer carries one, saves the get_download_url call of its first
+   * read. Drives only: a share link's reads go through get_download_url, which checks that the link
+   * is still valid and counts downloads against its limits.
+   */
   private withUrl(entry: RemoteEntry, f: PdsFile, ttlSec: number): RemoteEntry {
     const url = f.download_url ?? f.url;
-    if (entry.kind === 'file' && url) this.client.downloader.remember({ scope: this.scope, fileId: entry.id, revision: entry.revision }, url, ttlSec);
+    if (entry.kind === 'file' && url && this.scope.share_id === undefined) {
+      this.client.downloader.remember({ scope: this.scope, fileId: entry.id, revision: entry.revision }, url, ttlSec);
+    }
     return entry;
   }
 

@@ -1,10 +1,9 @@
-// Lists child folders ahead of a walker. Against a distant server every listing costs a round trip,
-// so a walk (ls -lR, find, rsync, a PROPFIND per folder) that lists one folder after another costs
-// folders × round trips. When a walker reads a folder's listing for the first time, its child
-// folders are listed in the background, a bounded number at a time; the walker then finds them
-// listed or in flight (the dir cache shares a listing in flight), and a walk costs about depth ×
-// round trips. It stays one level ahead of the walker: a listing fetched here prefetches nothing
-// until a walker reads it, so an `ls` of one folder never crawls the tree.
+// Lists folders ahead of a walker. Against a distant server every listing costs a round trip, so a
+// walk (ls -lR, find, rsync, a PROPFIND per folder) that lists one folder after another costs
+// folders × round trips. The dir cache hands the folders a walker is about to read to this queue,
+// which lists them in the background, a bounded number at a time; the walker then finds them listed
+// or in flight (a listing in flight is shared), and a walk costs about depth × round trips. What
+// is listed here triggers nothing further until a walker reads it, so it never crawls the tree.
 import type { Volume } from './volume.js';
 
 /** Child folders prefetched per listing read; a folder with more gets only its first ones ahead. */
