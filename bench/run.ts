@@ -1,10 +1,11 @@
 // `npm run bench`: runs each benchmark in its own process (so peak RSS is per front-end) and
-// leaves JSON results under bench/results/. BENCH_ONLY=vfs,webdav limits the set.
+// leaves JSON results under bench/results/. BENCH_ONLY=vfs,webdav limits the set. BENCH_NET=wan runs
+// the benchmark under a WAN-like network profile instead (bench/net.ts).
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 
-const all = ['vfs', 'webdav', 'fuse'];
+const all = process.env.BENCH_NET === 'wan' ? ['net'] : ['vfs', 'webdav', 'fuse'];
 const only = process.env.BENCH_ONLY?.split(',') ?? all;
 let failed = 0;
 for (const name of only) {
