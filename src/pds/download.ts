@@ -27,14 +27,14 @@ export interface DownloaderOptions {
   maxCachedUrls?: number;
   /** Most ranged GETs one long range runs at once; default 8 (1 = one stream). */
   maxStreams?: number;
-  /** Size of the segments a long range is cut into; default 8 MiB. */
+  /** Size of the segments a long range is cut into; default 4 MiB. */
   segmentBytes?: number;
-  /** Bytes that segments fetched ahead of their readers may hold, all downloads together; default 64 MiB. */
+  /** Bytes that segments fetched ahead of their readers may hold, all downloads together; default 32 MiB. */
   aheadBytes?: number;
 }
 
 export const DEFAULT_MAX_STREAMS = 8;
-const DEFAULT_SEGMENT_BYTES = 8 * 1024 * 1024;
+const DEFAULT_SEGMENT_BYTES = 4 * 1024 * 1024;
 
 interface SignedUrl {
   url: string;
@@ -62,7 +62,7 @@ export class Downloader {
     this.idleTimeoutMs = opts.idleTimeoutMs ?? 60_000;
     this.segmentBytes = opts.segmentBytes ?? DEFAULT_SEGMENT_BYTES;
     this.maxStreams = Math.max(1, opts.maxStreams ?? DEFAULT_MAX_STREAMS);
-    this.ahead = new ByteBudget(opts.aheadBytes ?? 64 * 1024 * 1024);
+    this.ahead = new ByteBudget(opts.aheadBytes ?? 32 * 1024 * 1024);
   }
 
   /** Lifetime asked for new URLs, in seconds (listings ask for the same). */
