@@ -1,6 +1,6 @@
-// Streaming multipart upload (pds-api.md §6): file/create → PUT the parts to their signed URLs →
-// file/complete. Resumes a session from list_uploaded_parts. Never holds more than one part in
-// memory (and none for file sources).
+// Streaming multipart upload (docs/pds-wire-protocol.md, Uploads): file/create → PUT the parts to
+// their signed URLs → file/complete. Resumes a session from list_uploaded_parts. Never holds more
+// than one part in memory per part in flight (and none for file sources).
 //
 // Rapid upload first: with a known SHA-1 the create carries content_hash; a large file whose SHA-1
 // is unknown first sends pre_hash (SHA-1 of its first 1 KiB), and only when the service answers
@@ -10,6 +10,8 @@
 // Parallel parts: a source read in any order is declared parallel_upload (every part but the last
 // of one size, as the service requires) and its parts go several at once, as many as AdaptiveCount
 // finds worth it. A service that refuses parallel upload gets parts in order from then on.
+// Retries stay where they are for a single part (PartSender) and for the API calls (http.ts):
+// running parts side by side adds none.
 import { createHash } from 'node:crypto';
 import { AdaptiveCount } from './adaptive-count.js';
 import type { PdsFile } from './wire-types.js';
@@ -18,7 +20,7 @@ import type { PdsHttp } from './http.js';
 import type { FilesApi } from './api-files.js';
 import type { UploadsApi } from './api-uploads.js';
 import { PdsError } from './errors.js';
-import { retryDelay, shouldRetry, sleep, throwIfAborted } from './retry.js';
+import { throwIfAborted } from './retry.js';
 import { DEFAULT_MIN_PART_SIZE, planParts, sourceSha1, type PartPlan } from './upload-source.js';
 import { PartUrls } from './upload-part-urls.js';
 import { PartSender } from './upload-part.js';
@@ -35,7 +37,7 @@ export interface UploaderOptions {
   preHashMinSize?: number;
 }
 
-/** pre_hash covers the first 1024 bytes (pds-api.md §6.4). */
+/** pre_hash covers the first 1024 bytes (docs/pds-wire-protocol.md, Uploads). */
 const PRE_HASH_BYTES = 1024;
 
 type HashFields = { content_hash?: string; pre_hash?: string };
@@ -49,7 +51,7 @@ export class Uploader {
   private parallelRefused = false;
 
   constructor(
-    private readonly http: PdsHttp,
+    http: PdsHttp,
     private readonly uploads: UploadsApi,
     private readonly files: FilesApi,
     private readonly opts: UploaderOptions = {},
@@ -127,10 +129,19 @@ export class Uploader {
     if (failure) throw failure.err;
   }
 
-  /** Some servers keep local_modified_at only on a new name (not on a new revision or rapid upload): set it then. */
+  /**
+   * Some servers keep local_modified_at (and so perhaps user_meta) only on a new name, not on a new
+   * revision or rapid upload: set what is missing then.
+   */
   private async withMtime(req: UploadRequest, file: PdsFile): Promise<PdsFile> {
-    if (req.mtime === undefined || Date.parse(file.local_modified_at ?? '') === req.mtime) return file;
-    return this.files.update({ ...req.scope, file_id: file.file_id, local_modified_at: new Date(req.mtime).toISOString() }, req.signal);
+    const mtimeMissing = req.mtime !== undefined && Date.parse(file.local_modified_at ?? '') !== req.mtime;
+    const metaMissing = req.userMeta !== undefined && file.user_meta !== req.userMeta;
+    if (!mtimeMissing && !metaMissing) return file;
+    return this.files.update({
+      ...req.scope, file_id: file.file_id,
+      ...(mtimeMissing ? { local_modified_at: new Date(req.mtime!).toISOString() } : {}),
+      ...(metaMissing ? { user_meta: req.userMeta } : {}),
+    }, req.signal);
   }
 
   /** file/create; rapid upload may finish it right here. */
@@ -188,9 +199,10 @@ export class Uploader {
       ...(hashes.content_hash ? { content_hash_name: 'sha1' } : {}),
       ...(parallel ? { parallel_upload: true } : {}),
       ...(req.mtime !== undefined ? { local_modified_at: new Date(req.mtime).toISOString() } : {}),
+      ...(req.userMeta !== undefined ? { user_meta: req.userMeta } : {}),
       ...(req.contentType ? { content_type: req.contentType } : {}),
     };
-    return this.withRetry(() => this.uploads.create(body, req.signal), req.signal);
+    return this.uploads.startUpload(body, req.signal);
   }
 
   /** Continues a session: parts already stored (with the right size) are kept. */
@@ -227,34 +239,16 @@ export class Uploader {
     }
   }
 
-  /** file/complete; after an ambiguous failure a NotFound means our earlier complete went through. */
+  /** file/complete; a NotFound (a repeat after a lost answer) is fine when our file is there, complete. */
   private async complete(job: UploadJob): Promise<PdsFile> {
     const { req, session } = job;
     const part_info_list = [...job.etags].sort((a, b) => a[0] - b[0]).map(([part_number, etag]) => ({ part_number, etag }));
-    let ambiguous = false;
-    return this.withRetry(async () => {
-      try {
-        return await this.uploads.complete({ ...req.scope, file_id: session.fileId, upload_id: session.uploadId, part_info_list }, req.signal);
-      } catch (err) {
-        if (ambiguous && PdsError.is(err, 'NotFound')) {
-          const done = await this.finishedEarlier(req, session.fileId);
-          if (done) return done;
-        }
-        if (err instanceof PdsError && err.retryable && err.sent) ambiguous = true;
-        throw err;
-      }
-    }, req.signal);
-  }
-
-  /** Retries transient failures of a call whose repetition this module made safe. */
-  private async withRetry<T>(fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await fn();
-      } catch (err) {
-        if (!shouldRetry(err, true) || attempt + 1 >= this.http.retry.maxAttempts) throw err;
-        await sleep(retryDelay(err, attempt, this.http.retry), signal);
-      }
+    try {
+      return await this.uploads.complete({ ...req.scope, file_id: session.fileId, upload_id: session.uploadId, part_info_list }, req.signal);
+    } catch (err) {
+      const done = PdsError.is(err, 'NotFound') ? await this.finishedEarlier(req, session.fileId) : undefined;
+      if (done) return done;
+      throw err;
     }
   }
 }
