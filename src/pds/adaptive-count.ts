@@ -8,16 +8,19 @@ export class AdaptiveCount {
   private settled = false;
   private roundDone = 0;
   private roundBytes = 0;
-  private roundStart = Date.now();
+  private roundStart: number;
   private bestRate = 0;
 
-  constructor(private readonly max: number) {}
+  /** `now` is the clock rounds are timed by (milliseconds). */
+  constructor(private readonly max: number, private readonly now: () => number = Date.now) {
+    this.roundStart = now();
+  }
 
   /** A transfer of `bytes` finished. */
   finished(bytes: number): void {
     this.roundBytes += bytes;
     if (this.settled || ++this.roundDone < this.current) return;
-    const rate = this.roundBytes / Math.max(1, Date.now() - this.roundStart);
+    const rate = this.roundBytes / Math.max(1, this.now() - this.roundStart);
     if (rate > this.bestRate * 1.1 && this.current < this.max) {
       this.bestRate = rate;
       this.current++;
@@ -27,6 +30,6 @@ export class AdaptiveCount {
     }
     this.roundDone = 0;
     this.roundBytes = 0;
-    this.roundStart = Date.now();
+    this.roundStart = this.now();
   }
 }
