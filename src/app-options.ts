@@ -28,6 +28,12 @@ export interface AppOptions {
   dirCacheTimeSec: number;
   writeBackSec: number;
   deletePermanently: boolean;
+  /** Most ranged GETs one sequential read runs at once; default 8. */
+  downloadStreams?: number;
+  /** Most parts of one file uploaded at once; default 8. */
+  uploadParts?: number;
+  /** Folders listed at once ahead of a tree walk; default 8, 0 = none. */
+  listPrefetch?: number;
   /** Bound of staged-but-not-uploaded bytes; writers wait beyond it. */
   maxDirtyBytes?: number;
   /** Called with a rotated refresh token so it can be persisted. */

@@ -71,6 +71,7 @@ export async function createApp(opts: AppOptions, deps: { logger?: Logger } = {}
         deletePermanently: opts.deletePermanently,
         writeBackMs: opts.writeBackSec * 1000,
         dirCacheTtlMs: opts.dirCacheTimeSec * 1000,
+        ...(opts.listPrefetch !== undefined ? { listPrefetch: opts.listPrefetch } : {}),
         pollIntervalMs: opts.pollIntervalSec * 1000,
         maxDirtyBytes: opts.maxDirtyBytes ?? Math.max(opts.cacheMaxSize, 1024 ** 3),
       },
@@ -95,6 +96,10 @@ export async function createApp(opts: AppOptions, deps: { logger?: Logger } = {}
 }
 
 function connectToSource(opts: AppOptions, embedded: EmbeddedServer | undefined, logger: Logger): PdsClient {
+  const transfers = {
+    ...(opts.downloadStreams !== undefined ? { download: { maxStreams: opts.downloadStreams } } : {}),
+    ...(opts.uploadParts !== undefined ? { upload: { maxParallelParts: opts.uploadParts } } : {}),
+  };
   if (embedded) {
     const account = embedded.account;
     return connectPds({
@@ -102,10 +107,11 @@ function connectToSource(opts: AppOptions, embedded: EmbeddedServer | undefined,
       refreshToken: account.refresh_token,
       clientId: account.client_id,
       clientSecret: account.client_secret,
+      ...transfers,
       logger,
     });
   }
-  if (opts.jwt) return connectPds({ endpoint: opts.endpoint!, jwt: opts.jwt, logger });
+  if (opts.jwt) return connectPds({ endpoint: opts.endpoint!, jwt: opts.jwt, ...transfers, logger });
   if (opts.refreshToken && opts.clientId) {
     // An access token given too is used until it is rejected; the refresh token then renews it.
     return connectPds({
@@ -115,10 +121,11 @@ function connectToSource(opts: AppOptions, embedded: EmbeddedServer | undefined,
       clientId: opts.clientId,
       ...(opts.clientSecret ? { clientSecret: opts.clientSecret } : {}),
       ...(opts.onRefreshToken ? { onRefreshToken: opts.onRefreshToken } : {}),
+      ...transfers,
       logger,
     });
   }
-  if (opts.accessToken) return connectPds({ endpoint: opts.endpoint!, accessToken: opts.accessToken, logger });
+  if (opts.accessToken) return connectPds({ endpoint: opts.endpoint!, accessToken: opts.accessToken, ...transfers, logger });
   throw new VfsError('EACCES', 'no credentials: give --access-token, or --refresh-token with --client-id (or run pdsfs login)');
 }
 

@@ -40,6 +40,9 @@ export const OPTIONS = {
   'dir-cache-time': { type: 'number', group: 'vfs', default: 60, describe: 'Seconds a listing is trusted when there is no change feed' },
   'write-back': { type: 'number', group: 'vfs', default: 2, describe: 'Seconds to wait after close before uploading' },
   'delete-permanently': { type: 'boolean', group: 'vfs', default: false, describe: 'Delete instead of moving to the recycle bin' },
+  'download-streams': { type: 'number', group: 'vfs', default: 8, describe: 'Most ranged GETs one sequential read runs at once (1 = one stream)' },
+  'upload-parts': { type: 'number', group: 'vfs', default: 8, describe: 'Most parts of one file uploaded at once (1 = in order)' },
+  'list-prefetch': { type: 'number', group: 'vfs', default: 8, describe: 'Folders listed at once ahead of a tree walk (0 = none)' },
 
   host: { type: 'string', group: 'serve', default: '127.0.0.1', describe: 'Address to bind' },
   port: { type: 'number', group: 'serve', default: 8080, describe: 'Port to listen on' },

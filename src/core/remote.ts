@@ -51,6 +51,8 @@ export interface UploadSession {
   uploadId: string;
   partSize: number;
   partCount: number;
+  /** Declared parallel_upload: parts may arrive in any order. */
+  parallel?: boolean;
 }
 
 export interface UploadOptions {

@@ -26,6 +26,11 @@ export interface EmulatorStats {
   requests: Record<string, number>;
   bytesUploaded: number;
   bytesDownloaded: number;
+  /** TCP connections accepted. */
+  connections: number;
+  /** Requests being served now, and the most served at once, by the same keys as `requests`. */
+  inFlight: Record<string, number>;
+  inFlightPeak: Record<string, number>;
 }
 
 export interface EmulatorContext {

@@ -2,10 +2,12 @@
 // remote listing (shared by concurrent callers) stored page by page as it arrives, one transaction
 // per page. Fresh means: fetched and not invalidated by the change feed, or younger than the TTL
 // when the volume has no change feed. Listings are read back in pages, so no folder is ever held
-// whole, however large.
+// whole, however large. A walker going down the tree gets child folders listed ahead
+// (listing-prefetch.ts).
 import type { CachedEntry, MetadataStore } from '../cache/metadata/nodes.js';
 import { SingleFlight } from './keyed-lock.js';
 import type { RemoteEntry } from '../core/remote.js';
+import { ListingPrefetch, MAX_PREFETCH_PER_LISTING } from './listing-prefetch.js';
 import type { Volume } from './volume.js';
 
 /** Rows per page, stored and read: the PDS list maximum, so one server page is one transaction. */
@@ -14,6 +16,8 @@ export const LISTING_PAGE = 100;
 export interface DirCacheOptions {
   /** Listing lifetime for volumes without a change feed. */
   dirCacheTtlMs: number;
+  /** Child folders listed at once ahead of a walker; default 8, 0 = none. */
+  listPrefetch?: number;
   now?: () => number;
 }
 
@@ -21,6 +25,11 @@ export class DirCache {
   private readonly fetchedAt = new Map<string, number>();
   private readonly flights = new SingleFlight<void>();
   private readonly now: () => number;
+  private readonly prefetch: ListingPrefetch;
+  /** Folders whose listing a walker (readdir, PROPFIND) read. */
+  private readonly read = new Set<string>();
+  /** Folders whose child folders were prefetched since their listing was fetched. */
+  private readonly prefetched = new Set<string>();
   /** Remote list calls made (for status and tests). */
   listCalls = 0;
 
@@ -29,12 +38,33 @@ export class DirCache {
     private readonly opts: DirCacheOptions,
   ) {
     this.now = opts.now ?? Date.now;
+    this.prefetch = new ListingPrefetch((volume, dirId) => this.ensureFresh(volume, dirId), opts.listPrefetch ?? 8);
   }
 
-  /** The children of dirId, `pageSize` at a time in name order (see MetadataStore.childPage). */
+  /**
+   * The children of dirId, `pageSize` at a time in name order (see MetadataStore.childPage), as a
+   * walker reads them. A walker that goes down from a folder it read is walking the tree: the
+   * folder's siblings and its own child folders are listed ahead. Reading one folder alone (an ls,
+   * a file manager's view) lists nothing ahead.
+   */
   async *pages(volume: Volume, dirId: string, pageSize = LISTING_PAGE): AsyncGenerator<CachedEntry[]> {
     await this.ensureFresh(volume, dirId);
+    this.read.add(key(volume.id, dirId));
+    const parentId = this.store.get(volume.id, dirId)?.parentId;
+    if (parentId !== undefined && this.read.has(key(volume.id, parentId))) {
+      this.prefetchChildren(volume, parentId);
+      this.prefetchChildren(volume, dirId);
+    }
     yield* this.store.childPages(volume.id, dirId, pageSize);
+  }
+
+  private prefetchChildren(volume: Volume, dirId: string): void {
+    const k = key(volume.id, dirId);
+    if (this.prefetched.has(k)) return;
+    this.prefetched.add(k);
+    // Only the first child folders' ids are read, however large the folder.
+    const folders = this.store.childFolderIds(volume.id, dirId, MAX_PREFETCH_PER_LISTING);
+    this.prefetch.add(volume, folders.filter((id) => !this.isFresh(volume, id)));
   }
 
   /** Children whose name matches (NFC) `name`. */
@@ -110,6 +140,7 @@ export class DirCache {
       }
       this.store.finishListing(volume.id, dirId, started);
       this.fetchedAt.set(key(volume.id, dirId), started);
+      this.prefetched.delete(key(volume.id, dirId));
     });
   }
 }

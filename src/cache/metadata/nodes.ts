@@ -100,7 +100,7 @@ function toEntry(row: NodeRow, volume: string, parentId: string): CachedEntry {
 export class MetadataStore {
   readonly meter = new MetadataMeter();
   private readonly q: Record<
-    | 'get' | 'children' | 'page' | 'restOfName' | 'unlisted' | 'lookup' | 'upsert' | 'subtree' | 'deleteNode' | 'deleteListing'
+    | 'get' | 'children' | 'page' | 'restOfName' | 'childFolders' | 'unlisted' | 'lookup' | 'upsert' | 'subtree' | 'deleteNode' | 'deleteListing'
     | 'deleteMissingUnder' | 'getListing' | 'setListing' | 'staleListing' | 'staleVolume'
     | 'deleteMissingVolume' | 'recordMissing' | 'getMissing' | 'deleteMissing' | 'getCursor' | 'setCursor',
     Statement
@@ -118,6 +118,7 @@ export class MetadataStore {
       // Keyset paging: (name_nfc, id) > (?, ?) starts the range where the last page ended.
       page: db.prepare(`${children} AND (name_nfc, id) > (?, ?) ORDER BY name_nfc, id LIMIT ?`),
       restOfName: db.prepare(`${children} AND name_nfc = ? AND id > ? ORDER BY id`),
+      childFolders: db.prepare("SELECT id FROM nodes NOT INDEXED WHERE volume = ? AND parent_id = ? AND kind = 'dir' ORDER BY name_nfc, id LIMIT ?").pluck(),
       unlisted: db.prepare('SELECT id FROM nodes NOT INDEXED WHERE volume = ? AND parent_id = ? AND listed_at < ?').pluck(),
       lookup: db.prepare(`${children} AND name_nfc = ? ORDER BY id`),
       upsert: db.prepare(
@@ -178,6 +179,11 @@ export class MetadataStore {
     rows.push(...(this.q.restOfName.all(volume, dirId, last.name_nfc, last.id) as NodeRow[]));
     const end = rows[rows.length - 1]!;
     return { entries: entries(rows), next: { nameKey: end.name_nfc, id: end.id } };
+  }
+
+  /** The ids of dirId's first `limit` child folders in name order (their files are skipped, not held). */
+  childFolderIds(volume: string, dirId: string, limit: number): string[] {
+    return this.q.childFolders.all(volume, dirId, limit) as string[];
   }
 
   /**
