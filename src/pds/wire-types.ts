@@ -137,6 +137,28 @@ export interface CreateFileRequest {
   hidden?: boolean;
 }
 
+/** One content version of a file (file/revision/list, get, restore). */
+export interface PdsFileRevision {
+  domain_id: string;
+  drive_id: string;
+  file_id: string;
+  revision_id: string;
+  revision_name?: string;
+  revision_version?: number;
+  size?: number;
+  file_extension?: string;
+  created_at?: string;
+  updated_at?: string;
+  keep_forever?: boolean;
+  revision_description?: string;
+  is_latest_version?: boolean;
+  crc64_hash?: string;
+  content_hash?: string;
+  content_hash_name?: string;
+  url?: string;
+  download_url?: string;
+}
+
 export interface CreateFileResponse {
   domain_id: string;
   drive_id: string;

@@ -100,6 +100,7 @@ async function complete(call: Call): Promise<PdsFile> {
       pending.sha1, pending.size, pending.preSha1, new Date().toISOString(),
     );
     const wasAvailable = current.status === 'available';
+    ctx.revisions.keep(current);
     const patch = {
       blob_sha1: pending.sha1, size: pending.size, status: 'available' as const, revision_id: newRevisionId(),
       upload_id: upload.upload_id, updated_at: new Date().toISOString(), last_modifier_id: call.user?.user_id ?? current.last_modifier_id,

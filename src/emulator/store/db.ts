@@ -57,6 +57,15 @@ const MIGRATIONS: string[] = [
     preview_count INTEGER NOT NULL DEFAULT 0, save_count INTEGER NOT NULL DEFAULT 0,
     download_count INTEGER NOT NULL DEFAULT 0, created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
   `,
+  // Earlier contents of files (file/revision/*): a row per replaced content, the current one stays in files.
+  `
+  CREATE TABLE revisions (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, revision_id TEXT NOT NULL UNIQUE, file_id TEXT NOT NULL,
+    revision_version INTEGER NOT NULL, name TEXT NOT NULL, size INTEGER NOT NULL, blob_sha1 TEXT NOT NULL,
+    created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
+  CREATE INDEX revisions_file ON revisions (file_id, seq);
+  CREATE INDEX revisions_blob ON revisions (blob_sha1);
+  `,
 ];
 
 export function openDb(dataDir: string): Db {

@@ -1,0 +1,51 @@
+// What the views (trash/, versions/, search/, starred/) need from a drive beyond the Remote seam:
+// the recycle bin, file revisions, search and the starred flag. pds/DriveRemote implements it;
+// share links do not, so views list drives only.
+import type { Readable } from 'node:stream';
+import type { Remote, RemoteEntry } from '../../core/remote.js';
+
+export interface TrashedEntry extends RemoteEntry {
+  /** Epoch ms the entry went to the recycle bin. */
+  trashedAt: number;
+}
+
+export interface FileRevision {
+  revisionId: string;
+  /** Epoch ms this content was written. */
+  time: number;
+  size: number;
+  /** Uppercase hex SHA-1. */
+  contentHash: string;
+  latest: boolean;
+}
+
+/** Metadata shown as extended attributes and WebDAV properties. */
+export interface FileMeta {
+  starred: boolean;
+  labels: string[];
+  description: string;
+}
+
+export interface ViewRemote {
+  /** Newest trashed first (only the roots of trashed subtrees). */
+  trashed(): Promise<TrashedEntry[]>;
+  /** Back to where it was (or the drive root when that folder is gone). */
+  restore(id: string): Promise<void>;
+  /** Newest first, the current content included. */
+  revisions(id: string): Promise<FileRevision[]>;
+  openRevision(id: string, revision: FileRevision, start: number, endInclusive: number): Promise<Readable>;
+  restoreRevision(id: string, revisionId: string): Promise<void>;
+  /** Files matching a PDS file/search query. */
+  search(query: string): Promise<RemoteEntry[]>;
+  meta(id: string): Promise<FileMeta>;
+  setMeta(id: string, changes: Partial<FileMeta>): Promise<void>;
+}
+
+export function viewRemoteOf(remote: Remote): (Remote & ViewRemote) | undefined {
+  return 'revisions' in remote && 'trashed' in remote ? (remote as Remote & ViewRemote) : undefined;
+}
+
+/** A file/search string literal: the query language quotes with " and escapes with \. */
+export function queryString(value: string): string {
+  return `"${value.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
+}
