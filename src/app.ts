@@ -17,11 +17,11 @@ import { RemoteBlockSource } from './vfs/block-source.js';
 import { VfsError } from './core/errors.js';
 import { Namespace } from './vfs/namespace.js';
 import { PdsVfs } from './vfs/pds-vfs.js';
-import type { Vfs } from './vfs/types.js';
+import { type MainVfs, ViewsVfs } from './vfs/views/views-vfs.js';
 import { uniqueDirNames, type Volume } from './vfs/volume.js';
 
 export interface App {
-  readonly vfs: Vfs & Pick<PdsVfs, 'status' | 'pollNow' | 'listCalls' | 'locate' | 'uploads' | 'clearBlockCache'>;
+  readonly vfs: MainVfs & Partial<Pick<ViewsVfs, 'meta' | 'setMeta'>>;
   /** PDS endpoint in use (the embedded server's when none was configured). */
   readonly endpoint: string;
   readonly logger: Logger;
@@ -57,7 +57,7 @@ export async function createApp(opts: AppOptions, deps: { logger?: Logger } = {}
       memBytes: opts.cacheMem,
       diskBytes: opts.cacheMaxSize,
     });
-    const vfs = await PdsVfs.open({
+    const main = await PdsVfs.open({
       ns: new Namespace(served, single),
       store: new MetadataStore(db),
       journal: new Journal(db),
@@ -73,6 +73,8 @@ export async function createApp(opts: AppOptions, deps: { logger?: Logger } = {}
         maxDirtyBytes: opts.maxDirtyBytes ?? Math.max(opts.cacheMaxSize, 1024 ** 3),
       },
     });
+    // Without --drive, or with --show-views: trash/, versions/, search/ and starred/ at the root.
+    const vfs = !single || opts.showViews ? new ViewsVfs(main, served, blocks, { single }) : main;
     logger.info({ endpoint: embedded ? 'embedded local PDS server' : opts.endpoint, volumes: served.map((v) => v.dirName) }, 'ready');
     return {
       vfs,
