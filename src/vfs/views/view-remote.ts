@@ -49,3 +49,14 @@ export function viewRemoteOf(remote: Remote): (Remote & ViewRemote) | undefined 
 export function queryString(value: string): string {
   return `"${value.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
 }
+
+/** A VFS that can read and change FileMeta by path (the views VFS). */
+export interface MetaAccess {
+  /** undefined: the path is not a file or folder of a drive. */
+  meta(path: string): Promise<FileMeta | undefined>;
+  setMeta(path: string, changes: Partial<FileMeta>): Promise<void>;
+}
+
+export function metaAccessOf(vfs: object): MetaAccess | undefined {
+  return 'meta' in vfs && 'setMeta' in vfs ? (vfs as MetaAccess) : undefined;
+}
