@@ -21,7 +21,7 @@ import { type MainVfs, ViewsVfs } from './vfs/views/views-vfs.js';
 import { uniqueDirNames, type Volume } from './vfs/volume.js';
 
 export interface App {
-  readonly vfs: MainVfs & Partial<Pick<ViewsVfs, 'meta' | 'setMeta'>>;
+  readonly vfs: MainVfs & Partial<Pick<ViewsVfs, 'meta' | 'setMeta' | 'restore'>>;
   /** PDS endpoint in use (the embedded server's when none was configured). */
   readonly endpoint: string;
   readonly logger: Logger;

@@ -15,7 +15,11 @@ function driveBin(ctx: ViewContext, drive: ViewDrive): ViewNode {
       const entries = await drive.remote.trashed();
       const names = displayNames(entries);
       return entries.map((e) => {
-        const node = entryNode(names.get(e.id) ?? e.name, drive.volume, drive.remote, e, ctx.blocks, { movable: true, list: async () => [] });
+        const node = entryNode(names.get(e.id) ?? e.name, drive.volume, drive.remote, e, ctx.blocks, {
+          movable: true,
+          list: async () => [],
+          restore: () => drive.remote.restore(e.id),
+        });
         return node.read ? { ...node, read: explained(node.read) } : node;
       });
     },

@@ -61,6 +61,7 @@ function revisionFile(drive: ViewDrive, fileId: string, r: FileRevision, name: s
     etag: r.contentHash,
     ...(r.contentHash ? { contentHash: r.contentHash } : {}),
     read: async (into, pos, len) => readInto(await drive.remote.openRevision(fileId, r, pos, pos + len - 1), into),
+    restore: () => drive.remote.restoreRevision(fileId, r.revisionId),
   };
 }
 

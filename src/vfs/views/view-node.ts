@@ -25,6 +25,8 @@ export interface ViewNode {
   /** Trash entries can be moved out (restore) and deleted (purge); nothing else can change. */
   movable?: boolean;
   read?: ReadFn;
+  /** Puts it back in place: a trash entry where it was, a revision as the file's current content. */
+  restore?: () => Promise<void>;
   /** Children of a directory node. */
   list?: () => Promise<ViewNode[]>;
   /** The view's own answer for `lookup` below this node (search/ takes any query as a name). */

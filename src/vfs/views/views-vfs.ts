@@ -168,6 +168,17 @@ export class ViewsVfs implements MainVfs {
     return this.inner.close();
   }
 
+  /** A trash entry back where it was, or a revision back as its file's content (pdsfs trash|versions restore). */
+  restore(path: string): Promise<void> {
+    const view = this.viewOf(path);
+    return this.changing(async () => {
+      const node = view ? await this.resolve(view) : undefined;
+      if (!node?.restore) throw new VfsError('EINVAL', 'only entries of trash/ and files of versions/ can be restored', path);
+      await node.restore();
+      await this.inner.pollNow();
+    });
+  }
+
   /** Starred, labels and description of the drive file a path stands for (undefined: not a drive file). */
   async meta(path: string): Promise<FileMeta | undefined> {
     const target = await this.targetOf(path);
