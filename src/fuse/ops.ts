@@ -9,7 +9,7 @@ import type { Logger } from '../shared/logger.js';
 import { decodeOpenFlags, NAME_MAX, toStat, toStatfs, type Ownership } from './attrs.js';
 import { ERRNO, ErrnoMapper, LOCAL_ERRNO } from './errno-map.js';
 import { HandleTable, isHiddenName, type OpenEntry } from './handle-table.js';
-import { isMetaXattr, metaChange, XATTR_NAMESPACE, xattrNames, xattrValue } from './xattrs.js';
+import { isMetaXattr, isSettableXattr, metaChange, XATTR_NAMESPACE, xattrNames, xattrValue } from './xattrs.js';
 import { metaAccessOf } from '../vfs/views/view-remote.js';
 
 export interface OpsOptions {
@@ -231,11 +231,13 @@ export function createOps(vfs: Vfs, handles: HandleTable, opts: OpsOptions): Fus
     },
     listxattr: (p, cb) => reply('listxattr', p, cb, async () => xattrNames(await statOf(p), await metaAccess?.meta(p))),
     setxattr: (p, name, value, _position, _flags, cb) => {
-      if (!metaAccess || !isMetaXattr(name)) return cb(LOCAL_ERRNO.ENOTSUP);
+      if (metaAccess && isMetaXattr(name) && !isSettableXattr(name)) return cb(LOCAL_ERRNO.EPERM);
+      if (!metaAccess || !isSettableXattr(name)) return cb(LOCAL_ERRNO.ENOTSUP);
       reply('setxattr', p, cb, () => metaAccess.setMeta(p, metaChange(name, value, p)!));
     },
     removexattr: (p, name, cb) => {
-      if (!metaAccess || !isMetaXattr(name)) return cb(LOCAL_ERRNO.ENOTSUP);
+      if (metaAccess && isMetaXattr(name) && !isSettableXattr(name)) return cb(LOCAL_ERRNO.EPERM);
+      if (!metaAccess || !isSettableXattr(name)) return cb(LOCAL_ERRNO.ENOTSUP);
       reply('removexattr', p, cb, () => metaAccess.setMeta(p, metaChange(name, null, p)!));
     },
   };

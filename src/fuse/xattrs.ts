@@ -5,9 +5,12 @@
 //   user.pds.starred       "1" or "0" (also accepts true/false)
 //   user.pds.description   text
 //   user.pds.labels        comma-separated labels
+// and, read-only, on images whose EXIF has them:
+//   user.pds.taken_at      capture time, ISO 8601
+//   user.pds.location      "latitude,longitude"
 import { VfsError } from '../vfs/errors.js';
 import type { NodeInfo } from '../vfs/types.js';
-import type { FileMeta } from '../vfs/views/view-remote.js';
+import type { FileMeta, MetaChange } from '../vfs/views/view-remote.js';
 
 export const XATTR_NAMESPACE = 'user.pds.';
 const CONTENT_HASH = `${XATTR_NAMESPACE}content_hash`;
@@ -15,16 +18,23 @@ const PENDING = `${XATTR_NAMESPACE}pending`;
 const STARRED = `${XATTR_NAMESPACE}starred`;
 const DESCRIPTION = `${XATTR_NAMESPACE}description`;
 const LABELS = `${XATTR_NAMESPACE}labels`;
-const META_NAMES = [STARRED, DESCRIPTION, LABELS];
+const TAKEN_AT = `${XATTR_NAMESPACE}taken_at`;
+const LOCATION = `${XATTR_NAMESPACE}location`;
+const SETTABLE = [STARRED, DESCRIPTION, LABELS];
 
 /** Names that need the drive's metadata (one file/get) to answer. */
 export function isMetaXattr(name: string): boolean {
-  return META_NAMES.includes(name);
+  return SETTABLE.includes(name) || name === TAKEN_AT || name === LOCATION;
+}
+
+export function isSettableXattr(name: string): boolean {
+  return SETTABLE.includes(name);
 }
 
 export function xattrNames(node: NodeInfo, meta?: FileMeta): string[] {
   const own = node.kind !== 'file' ? [] : node.contentHash && !node.pending ? [CONTENT_HASH, PENDING] : [PENDING];
-  return meta ? [...own, ...META_NAMES] : own;
+  if (!meta) return own;
+  return [...own, ...SETTABLE, ...(meta.takenAt ? [TAKEN_AT] : []), ...(meta.location ? [LOCATION] : [])];
 }
 
 /** The attribute's value, or null when the node has no such attribute (ENODATA). */
@@ -34,11 +44,13 @@ export function xattrValue(node: NodeInfo, name: string, meta?: FileMeta): Buffe
   if (name === PENDING) return Buffer.from(node.pending ? '1' : '0');
   if (name === STARRED) return Buffer.from(meta!.starred ? '1' : '0');
   if (name === DESCRIPTION) return Buffer.from(meta!.description);
+  if (name === TAKEN_AT) return Buffer.from(meta!.takenAt ?? '');
+  if (name === LOCATION) return Buffer.from(meta!.location ?? '');
   return Buffer.from(meta!.labels.join(','));
 }
 
 /** The change a setxattr asks for; undefined for names that cannot be set (ENOTSUP). */
-export function metaChange(name: string, value: Buffer | null, path: string): Partial<FileMeta> | undefined {
+export function metaChange(name: string, value: Buffer | null, path: string): MetaChange | undefined {
   const text = value ? value.toString('utf8').trim() : '';
   if (name === STARRED) {
     if (/^(1|true|yes)$/i.test(text)) return { starred: true };

@@ -2,7 +2,7 @@
 import type { Readable } from 'node:stream';
 import type { Remote, RemoteCapabilities, RemoteChange, RemoteEntry, SpaceInfo, UploadOptions } from '../core/remote.js';
 import { VfsError } from '../core/errors.js';
-import type { FileMeta, FileRevision, TrashedEntry, ViewRemote } from '../vfs/views/view-remote.js';
+import type { FileMeta, FileRevision, MediaEntry, MetaChange, TrashedEntry, ViewRemote } from '../vfs/views/view-remote.js';
 import type { PdsClient } from './client.js';
 import { toRemoteEntry } from './entry.js';
 import { ScopedRemote, LIST_PAGE_SIZE } from './remote-base.js';
@@ -160,11 +160,26 @@ export class DriveRemote extends ScopedRemote implements Remote, ViewRemote {
   meta(id: string): Promise<FileMeta> {
     return this.guard(async () => {
       const f = await this.client.files.get({ drive_id: this.driveId, file_id: id });
-      return { starred: !!f.starred, labels: f.labels ?? [], description: f.description ?? '' };
+      const media = f.image_media_metadata;
+      return {
+        starred: !!f.starred,
+        labels: f.labels ?? [],
+        description: f.description ?? '',
+        ...(media?.time ? { takenAt: media.time } : {}),
+        ...(media?.location ? { location: media.location } : {}),
+      };
     });
   }
 
-  setMeta(id: string, changes: Partial<FileMeta>): Promise<void> {
+  media(): Promise<MediaEntry[]> {
+    return this.guard(async () => {
+      const query = 'type = "file" and (category = "image" or category = "video")';
+      const items = await collect(this.client.files.iterateSearch({ drive_id: this.driveId, query, limit: LIST_PAGE_SIZE, order_by: 'created_at ASC' }));
+      return items.map((f) => ({ entry: toRemoteEntry(f), takenAt: Date.parse(f.image_media_metadata?.time ?? '') || Date.parse(f.created_at) || 0 }));
+    });
+  }
+
+  setMeta(id: string, changes: MetaChange): Promise<void> {
     return this.guard(async () => {
       await this.client.files.update({ drive_id: this.driveId, file_id: id, ...changes });
     });

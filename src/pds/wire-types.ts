@@ -50,6 +50,8 @@ export interface PdsFile {
   starred?: boolean;
   labels?: string[];
   revision_id?: string;
+  /** Images: size, capture time and place (from EXIF). */
+  image_media_metadata?: PdsImageMedia;
   upload_id?: string;
   download_url?: string;
   url?: string;
@@ -135,6 +137,17 @@ export interface CreateFileRequest {
   local_modified_at?: string;
   description?: string;
   hidden?: boolean;
+}
+
+export interface PdsImageMedia {
+  width?: number;
+  height?: number;
+  /** Capture time, ISO 8601. */
+  time?: string;
+  /** "latitude,longitude" in degrees. */
+  location?: string;
+  /** EXIF tags as a JSON string. */
+  exif?: string;
 }
 
 /** One content version of a file (file/revision/list, get, restore). */

@@ -65,6 +65,7 @@ const MIGRATIONS: string[] = [
     created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
   CREATE INDEX revisions_file ON revisions (file_id, seq);
   CREATE INDEX revisions_blob ON revisions (blob_sha1);
+  ALTER TABLE blobs ADD COLUMN image_media TEXT;
   `,
 ];
 

@@ -24,6 +24,18 @@ export interface FileMeta {
   starred: boolean;
   labels: string[];
   description: string;
+  /** Images with EXIF: capture time (ISO 8601) and "latitude,longitude". Read-only. */
+  takenAt?: string;
+  location?: string;
+}
+
+/** The settable part of FileMeta. */
+export type MetaChange = Partial<Pick<FileMeta, 'starred' | 'labels' | 'description'>>;
+
+export interface MediaEntry {
+  entry: RemoteEntry;
+  /** Epoch ms: capture time, or the upload time when the file has none. */
+  takenAt: number;
 }
 
 export interface ViewRemote {
@@ -37,8 +49,10 @@ export interface ViewRemote {
   restoreRevision(id: string, revisionId: string): Promise<void>;
   /** Files matching a PDS file/search query. */
   search(query: string): Promise<RemoteEntry[]>;
+  /** Images and videos of the drive. */
+  media(): Promise<MediaEntry[]>;
   meta(id: string): Promise<FileMeta>;
-  setMeta(id: string, changes: Partial<FileMeta>): Promise<void>;
+  setMeta(id: string, changes: MetaChange): Promise<void>;
 }
 
 export function viewRemoteOf(remote: Remote): (Remote & ViewRemote) | undefined {
@@ -54,7 +68,7 @@ export function queryString(value: string): string {
 export interface MetaAccess {
   /** undefined: the path is not a file or folder of a drive. */
   meta(path: string): Promise<FileMeta | undefined>;
-  setMeta(path: string, changes: Partial<FileMeta>): Promise<void>;
+  setMeta(path: string, changes: MetaChange): Promise<void>;
 }
 
 export function metaAccessOf(vfs: object): MetaAccess | undefined {

@@ -1,4 +1,4 @@
-// The views beside drives/ and shares/: trash/, versions/, search/ and starred/, over the main VFS.
+// The views beside drives/ and shares/: trash/, versions/, search/, starred/ and photos/, over the main VFS.
 // Paths under a view are answered here; everything else goes to the main VFS unchanged. Views are
 // read-only, except that a trash entry can be moved out (restored there) or deleted (purged).
 import type { BlockCache } from '../../cache/blocks/block-cache.js';
@@ -8,16 +8,15 @@ import type { PdsVfs } from '../pds-vfs.js';
 import type { SpaceInfo } from '../remote.js';
 import type { FileHandle, NodeInfo, OpenFlags, Vfs } from '../types.js';
 import type { Volume } from '../volume.js';
+import { photosView } from './photos-view.js';
 import { searchView, starredView } from './search-view.js';
 import { trashView } from './trash-view.js';
 import { versionsView } from './versions-view.js';
 import type { ViewContext } from './view-context.js';
 import { erofs, ViewFileHandle, type ViewNode } from './view-node.js';
-import { type FileMeta, viewRemoteOf } from './view-remote.js';
+import { type FileMeta, type MetaChange, viewRemoteOf } from './view-remote.js';
 
 export type MainVfs = Vfs & Pick<PdsVfs, 'status' | 'pollNow' | 'listCalls' | 'locate' | 'uploads' | 'clearBlockCache'>;
-
-export const VIEW_NAMES = ['trash', 'versions', 'search', 'starred'] as const;
 
 /** Listings of views are reused this long (and dropped on any change made through pdsfs). */
 const LISTING_TTL_MS = 5000;
@@ -49,7 +48,7 @@ export class ViewsVfs implements MainVfs {
       inner,
       drivePath: (volume, segments) => (opts.single ? '/' : `/drives/${volume.dirName}/`) + segments.join('/'),
     };
-    this.roots = new Map([trashView(ctx), versionsView(ctx), searchView(ctx), starredView(ctx)].map((n) => [n.name, n]));
+    this.roots = new Map([trashView(ctx), versionsView(ctx), searchView(ctx), starredView(ctx), photosView(ctx)].map((n) => [n.name, n]));
   }
 
   get listCalls(): number {
@@ -185,7 +184,7 @@ export class ViewsVfs implements MainVfs {
     return target ? target.remote.meta(target.id) : undefined;
   }
 
-  async setMeta(path: string, changes: Partial<FileMeta>): Promise<void> {
+  async setMeta(path: string, changes: MetaChange): Promise<void> {
     const target = await this.targetOf(path);
     if (!target) throw new VfsError('EINVAL', 'only files and folders of a drive have these attributes', path);
     await target.remote.setMeta(target.id, changes);

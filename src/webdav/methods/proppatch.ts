@@ -7,8 +7,8 @@ import type { DeadProp } from '../dav-store.js';
 import { statusOf } from '../error-map.js';
 import { isLiveProp, keyOf, type PropName } from '../live-props.js';
 import { checkPreconditions } from '../lock-guard.js';
-import { isPdsProp, pdsPropChange } from '../pds-props.js';
-import { type FileMeta, metaAccessOf } from '../../vfs/views/view-remote.js';
+import { isPdsProp, isSettablePdsProp, pdsPropChange } from '../pds-props.js';
+import { type MetaChange, metaAccessOf } from '../../vfs/views/view-remote.js';
 import { hrefOf } from '../request-path.js';
 import type { DavResource } from '../resources.js';
 import { MultistatusWriter, responseXml } from '../xml/multistatus.js';
@@ -45,12 +45,12 @@ export const proppatch: DavHandler = async (r, s) => {
   let mtime: { prop: PropName; value: number } | undefined;
   // pdsfs properties: one file/update for all of them, after every other instruction passed.
   const metaAccess = resource.source === 'vfs' ? metaAccessOf(s.vfs) : undefined;
-  let meta: Partial<FileMeta> = {};
+  let meta: MetaChange = {};
   const metaProps: PropName[] = [];
   for (const ins of instructions) {
     const p = 'set' in ins ? ins.set : ins.remove;
     const isMtime = MTIME_PROPS.has(keyOf(p));
-    if (isPdsProp(p)) {
+    if (isSettablePdsProp(p)) {
       try {
         if (!metaAccess) throw new HttpError(403, 'not a drive file');
         meta = { ...meta, ...pdsPropChange(p, 'set' in ins ? ins.text : undefined) };
