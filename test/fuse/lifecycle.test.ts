@@ -48,7 +48,7 @@ describe('FUSE mount lifecycle', { skip: fuseUnavailable() }, () => {
 
   test('without --drive the root holds drives/, shares/ and the views', async () => {
     await fx.remount({ wholeNamespace: true, args: [] });
-    assert.deepEqual((await fs.readdir(fx.mnt)).sort(), ['drives', 'search', 'shares', 'starred', 'trash', 'versions']);
+    assert.deepEqual((await fs.readdir(fx.mnt)).sort(), ['drives', 'photos', 'search', 'shares', 'starred', 'trash', 'versions']);
     const drives = await fs.readdir(`${fx.mnt}/drives`);
     assert.ok(drives.length >= 1);
     assert.ok((await fs.readdir(`${fx.mnt}/drives/${drives[0]}`)).includes('ro-file'));

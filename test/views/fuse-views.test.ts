@@ -9,6 +9,7 @@ import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
 import { type FuseFixture, startFixture } from '../fuse/fixture.js';
 import { eventually, fuseUnavailable, getXattr } from '../fuse/harness.js';
+import { jpegWithExif } from '../helpers/exif-images.js';
 
 const run = promisify(execFile);
 const code = (err: unknown) => (err as NodeJS.ErrnoException).code;
@@ -34,7 +35,7 @@ describe('views on a FUSE mount', { skip: fuseUnavailable() }, () => {
 
   test('the drive root shows the views with --show-views', async () => {
     const names = await fs.readdir(m);
-    for (const v of ['search', 'starred', 'trash', 'versions']) assert.ok(names.includes(v), v);
+    for (const v of ['photos', 'search', 'starred', 'trash', 'versions']) assert.ok(names.includes(v), v);
     assert.deepEqual(await fs.readdir(`${m}/trash`), ['My Drive']);
   });
 
@@ -73,6 +74,17 @@ describe('views on a FUSE mount', { skip: fuseUnavailable() }, () => {
     assert.equal(await getXattr(`${m}/needle-notes.txt`, 'user.pds.starred'), '1');
     assert.equal(await getXattr(`${m}/starred/needle-notes.txt`, 'user.pds.labels'), 'work,urgent');
     await assert.rejects(setXattr(`${m}/needle-notes.txt`, 'user.pds.starred', 'maybe'), /Invalid argument/);
+  });
+
+  test('an image with EXIF shows in photos/<drive>/YYYY/MM/ and has user.pds.taken_at', async () => {
+    const photo = jpegWithExif({ taken: '2023:12:31 23:59:58', latitude: -33.8568, longitude: 151.2153 });
+    await fs.writeFile(`${m}/photo.jpg`, photo);
+    await eventually(async () => (await getXattr(`${m}/photo.jpg`, 'user.pds.pending')) === '0', 'upload of photo.jpg');
+    assert.deepEqual(await fs.readdir(`${m}/photos/My Drive/2023/12`), ['photo.jpg']);
+    assert.deepEqual(await fs.readFile(`${m}/photos/My Drive/2023/12/photo.jpg`), photo);
+    assert.equal(await getXattr(`${m}/photo.jpg`, 'user.pds.taken_at'), '2023-12-31T23:59:58.000Z');
+    assert.equal(await getXattr(`${m}/photos/My Drive/2023/12/photo.jpg`, 'user.pds.location'), '-33.856800,151.215300');
+    await assert.rejects(setXattr(`${m}/photo.jpg`, 'user.pds.taken_at', '2020-01-01T00:00:00Z'), /Operation not permitted/);
   });
 
   test('writes into views are refused with EROFS', async () => {

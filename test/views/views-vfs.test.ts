@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { readFile, startApp, writeFile } from '../helpers/app.js';
+import { jpegWithExif } from '../helpers/exif-images.js';
 import { rejectsWith } from '../shares/support.js';
 
 const s = await startApp();
@@ -17,7 +18,7 @@ const put = async (p: string, text: string) => {
 };
 
 test('the root shows the views beside drives/ and shares/, each with a folder per drive', async () => {
-  assert.deepEqual(await names('/'), ['drives', 'search', 'shares', 'starred', 'trash', 'versions']);
+  assert.deepEqual(await names('/'), ['drives', 'photos', 'search', 'shares', 'starred', 'trash', 'versions']);
   assert.deepEqual(await names('/trash'), ['My Drive', 'Team Drive']);
   assert.deepEqual(await names('/versions'), ['My Drive', 'Team Drive']);
   assert.equal((await s.vfs.stat('/trash')).readOnly, true);
@@ -75,6 +76,22 @@ test('search/<query>/ finds files by name across the drives; starred/ shows star
   await s.vfs.setMeta!('/starred/other.txt', { starred: false, labels: ['a', 'b'], description: 'desc' });
   assert.deepEqual(await names('/starred'), []);
   assert.deepEqual(await s.vfs.meta!(`${DRIVE}/other.txt`), { starred: false, labels: ['a', 'b'], description: 'desc' });
+});
+
+test('an image with EXIF shows in photos/<drive>/YYYY/MM/ by capture time, with its time and place', async () => {
+  const photo = jpegWithExif({ taken: '2024:05:17 10:04:05', latitude: 40.110333, longitude: 116.349444 });
+  await writeFile(s.vfs, `${DRIVE}/keep/photo.jpg`, photo);
+  await s.vfs.drain();
+  assert.deepEqual(await names('/photos'), ['My Drive', 'Team Drive']);
+  assert.deepEqual(await names('/photos/My Drive'), ['2024']);
+  assert.deepEqual(await names('/photos/My Drive/2024'), ['05']);
+  assert.deepEqual(await names('/photos/My Drive/2024/05'), ['photo.jpg']);
+  assert.deepEqual(await readFile(s.vfs, '/photos/My Drive/2024/05/photo.jpg'), photo);
+  assert.equal((await s.vfs.stat('/photos/My Drive/2024/05/photo.jpg')).mtime, Date.parse('2024-05-17T10:04:05Z'));
+  const meta = await s.vfs.meta!(`${DRIVE}/keep/photo.jpg`);
+  assert.equal(meta?.takenAt, '2024-05-17T10:04:05.000Z');
+  assert.equal(meta?.location, '40.110333,116.349444');
+  await rejectsWith(s.vfs.remove('/photos/My Drive/2024/05/photo.jpg'), 'EROFS');
 });
 
 test('views are read-only: every write is EROFS, except a move out of trash/ and a delete inside it', async () => {

@@ -3,6 +3,7 @@
 // starred/ (all or nothing with other instructions); and 403 for every other write into a view.
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
+import { jpegWithExif } from '../helpers/exif-images.js';
 import { serve } from '../webdav/harness.js';
 
 const s = await serve({ writeBackSec: 0 });
@@ -74,6 +75,19 @@ test('search/<query>/ finds by name; PROPPATCH pdsfs:starred puts a file in star
   const after = await propfind(`${s.drivePath}/needle-notes.txt`, '<p:starred/><z:note xmlns:z="urn:other:"/>');
   assert.match(after.text, /starred xmlns:x="urn:pdsfs:">1</);
   assert.match(after.text, /404 Not Found/);
+});
+
+test('an image with EXIF shows in photos/<drive>/YYYY/MM/ with pdsfs:taken-at and pdsfs:location', async () => {
+  const photo = jpegWithExif({ taken: '2022:07:04 12:00:00', latitude: 48.8584, longitude: 2.2945 });
+  assert.equal((await s.request('PUT', D('/photo.jpg'), { body: photo })).status, 201);
+  await drain();
+  assert.deepEqual(await listing('/photos/My Drive/2022/07/'), ['photo.jpg']);
+  assert.deepEqual((await s.request('GET', P('/photos/My Drive/2022/07/photo.jpg'))).body, photo);
+  const got = await propfind(`${s.drivePath}/photo.jpg`, '<p:taken-at/><p:location/>');
+  assert.match(got.text, /taken-at xmlns:x="urn:pdsfs:">2022-07-04T12:00:00.000Z</);
+  assert.match(got.text, /location xmlns:x="urn:pdsfs:">48.858400,2.294500</);
+  const set = await proppatch(`${s.drivePath}/photo.jpg`, '<D:set><D:prop><p:taken-at>2020-01-01T00:00:00Z</p:taken-at></D:prop></D:set>');
+  assert.match(set.text, /403/);
 });
 
 test('writes into views are refused with 403', async () => {
