@@ -21,7 +21,7 @@ import { type MainVfs, ViewsVfs } from './vfs/views/views-vfs.js';
 import { uniqueDirNames, type Volume } from './vfs/volume.js';
 
 export interface App {
-  readonly vfs: MainVfs & Partial<Pick<ViewsVfs, 'meta' | 'setMeta' | 'restore'>>;
+  readonly vfs: MainVfs & Pick<ViewsVfs, 'meta' | 'setMeta' | 'restore'>;
   /** PDS endpoint in use (the embedded server's when none was configured). */
   readonly endpoint: string;
   readonly logger: Logger;
@@ -73,8 +73,8 @@ export async function createApp(opts: AppOptions, deps: { logger?: Logger } = {}
         maxDirtyBytes: opts.maxDirtyBytes ?? Math.max(opts.cacheMaxSize, 1024 ** 3),
       },
     });
-    // Without --drive, or with --show-views: trash/, versions/, search/ and starred/ at the root.
-    const vfs = !single || opts.showViews ? new ViewsVfs(main, served, blocks, { single }) : main;
+    // Without --drive, or with --show-views: trash/, versions/, search/, starred/ and photos/ at the root.
+    const vfs = new ViewsVfs(main, served, blocks, { single, show: !single || opts.showViews === true });
     logger.info({ endpoint: embedded ? 'embedded local PDS server' : opts.endpoint, volumes: served.map((v) => v.dirName) }, 'ready');
     return {
       vfs,

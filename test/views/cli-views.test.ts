@@ -99,5 +99,5 @@ test('search finds by name; star and unstar change starred/', async () => {
   assert.match((await ok(['star', 'drives/My Drive/needle-notes.txt'])).stdout, /starred \/drives\/My Drive\/needle-notes\.txt/);
   assert.deepEqual((await s.vfs.readdir('/starred')).map((n) => n.name), ['needle-notes.txt']);
   await ok(['unstar', 'drives/My Drive/needle-notes.txt', '--json']);
-  assert.equal((await s.vfs.meta!(`${DRIVE}/needle-notes.txt`))?.starred, false);
+  assert.equal((await s.vfs.meta(`${DRIVE}/needle-notes.txt`))?.starred, false);
 });

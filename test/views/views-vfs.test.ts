@@ -70,12 +70,12 @@ test('search/<query>/ finds files by name across the drives; starred/ shows star
   assert.deepEqual(await names('/search/"quoted\\'), []);
 
   assert.deepEqual(await names('/starred'), []);
-  await s.vfs.setMeta!(`${DRIVE}/other.txt`, { starred: true });
+  await s.vfs.setMeta(`${DRIVE}/other.txt`, { starred: true });
   assert.deepEqual(await names('/starred'), ['other.txt']);
-  assert.equal((await s.vfs.meta!(`${DRIVE}/other.txt`))?.starred, true);
-  await s.vfs.setMeta!('/starred/other.txt', { starred: false, labels: ['a', 'b'], description: 'desc' });
+  assert.equal((await s.vfs.meta(`${DRIVE}/other.txt`))?.starred, true);
+  await s.vfs.setMeta('/starred/other.txt', { starred: false, labels: ['a', 'b'], description: 'desc' });
   assert.deepEqual(await names('/starred'), []);
-  assert.deepEqual(await s.vfs.meta!(`${DRIVE}/other.txt`), { starred: false, labels: ['a', 'b'], description: 'desc' });
+  assert.deepEqual(await s.vfs.meta(`${DRIVE}/other.txt`), { starred: false, labels: ['a', 'b'], description: 'desc' });
 });
 
 test('an image with EXIF shows in photos/<drive>/YYYY/MM/ by capture time, with its time and place', async () => {
@@ -88,7 +88,7 @@ test('an image with EXIF shows in photos/<drive>/YYYY/MM/ by capture time, with 
   assert.deepEqual(await names('/photos/My Drive/2024/05'), ['photo.jpg']);
   assert.deepEqual(await readFile(s.vfs, '/photos/My Drive/2024/05/photo.jpg'), photo);
   assert.equal((await s.vfs.stat('/photos/My Drive/2024/05/photo.jpg')).mtime, Date.parse('2024-05-17T10:04:05Z'));
-  const meta = await s.vfs.meta!(`${DRIVE}/keep/photo.jpg`);
+  const meta = await s.vfs.meta(`${DRIVE}/keep/photo.jpg`);
   assert.equal(meta?.takenAt, '2024-05-17T10:04:05.000Z');
   assert.equal(meta?.location, '40.110333,116.349444');
   await rejectsWith(s.vfs.remove('/photos/My Drive/2024/05/photo.jpg'), 'EROFS');
@@ -109,4 +109,18 @@ test('views are read-only: every write is EROFS, except a move out of trash/ and
   await rejectsWith(s.vfs.setMtime(rev.path, Date.now()), 'EROFS');
   await rejectsWith(s.vfs.remove('/trash'), 'EROFS');
   assert.deepEqual(await names('/search/needle'), ['needle-report.txt'], 'nothing changed');
+});
+
+test('with --drive the views are hidden unless --show-views; the attributes work either way', async () => {
+  await s.restart({ drive: 'My Drive' });
+  const root = await names('/');
+  assert.ok(root.includes('keep') && !root.includes('trash') && !root.includes('photos'));
+  await rejectsWith(s.vfs.readdir('/trash'), 'ENOENT');
+  await s.vfs.setMeta('/other.txt', { starred: true });
+  assert.equal((await s.vfs.meta('/other.txt'))?.starred, true);
+
+  await s.restart({ drive: 'My Drive', showViews: true });
+  assert.ok((await names('/')).includes('trash'));
+  assert.deepEqual(await names('/starred'), ['other.txt']);
+  assert.deepEqual(await names('/versions/My Drive/keep'), ['back.txt', 'needle-report.txt', 'photo.jpg']);
 });

@@ -59,12 +59,6 @@ function entries(nodes: readonly NodeInfo[], asJson: boolean): string {
   return table(['NAME', 'KIND', 'SIZE', 'MODIFIED'], nodes.map((n) => [n.name, n.kind, n.kind === 'dir' ? '-' : String(n.size), time(n.mtime)]));
 }
 
-function restorer(app: App): NonNullable<App['vfs']['restore']> {
-  const restore = app.vfs.restore?.bind(app.vfs);
-  if (!restore) throw new ShareCommandError('views are not available');
-  return restore;
-}
-
 const trashCommand: CommandModule = {
   command: 'trash',
   describe: 'List, restore and purge the entries of a drive\'s recycle bin',
@@ -89,7 +83,7 @@ const trashCommand: CommandModule = {
           withApp(argv, 'trash restore', async (app) => {
             const from = `/trash/${String(argv.entry).replace(/^\/+/, '')}`;
             if (argv.dest) await app.vfs.rename(from, namespacePath(String(argv.dest)), { overwrite: false });
-            else await restorer(app)(from);
+            else await app.vfs.restore(from);
             return argv.json ? json({ restored: from, ...(argv.dest ? { to: namespacePath(String(argv.dest)) } : {}) }) : `restored ${argv.entry}`;
           }),
       })
@@ -148,7 +142,7 @@ const versionsCommand: CommandModule = {
         builder: (b) => b.positional('path', { type: 'string' }).positional('rev', { type: 'string' }).options(COMMON),
         handler: (argv) =>
           withApp(argv, 'versions restore', async (app) => {
-            await restorer(app)(`${underView('versions', String(argv.path))}/${String(argv.rev)}`);
+            await app.vfs.restore(`${underView('versions', String(argv.path))}/${String(argv.rev)}`);
             return argv.json ? json({ path: namespacePath(String(argv.path)), restored: argv.rev }) : `restored ${argv.rev} as the content of ${argv.path}`;
           }),
       })
@@ -176,10 +170,8 @@ function starCommand(starred: boolean): CommandModule {
     builder: (y) => y.positional('paths', { type: 'string', array: true }).options(COMMON),
     handler: (argv) =>
       withApp(argv, name, async (app) => {
-        const setMeta = app.vfs.setMeta?.bind(app.vfs);
-        if (!setMeta) throw new ShareCommandError('views are not available');
         const paths = (argv.paths as unknown[]).map((p) => namespacePath(String(p)));
-        for (const p of paths) await setMeta(p, { starred });
+        for (const p of paths) await app.vfs.setMeta(p, { starred });
         return argv.json ? json(paths.map((path) => ({ path, starred }))) : paths.map((p) => `${starred ? 'starred' : 'unstarred'} ${p}`).join('\n');
       }),
   };

@@ -24,6 +24,8 @@ const LISTING_TTL_MS = 5000;
 export interface ViewsOptions {
   /** One drive at "/" (--drive): its paths have no drives/<name>/ prefix. */
   single: boolean;
+  /** Show the views at the root; without it only the attributes (meta, setMeta) are offered. */
+  show: boolean;
 }
 
 export class ViewsVfs implements MainVfs {
@@ -87,7 +89,7 @@ export class ViewsVfs implements MainVfs {
     const view = this.viewOf(path);
     if (!view) {
       const listed = await this.inner.readdir(path);
-      if (splitPath(path).length > 0) return listed;
+      if (!this.opts.show || splitPath(path).length > 0) return listed;
       // The root: the views beside drives/ and shares/ (or beside the drive's own entries).
       const own = listed.filter((n) => !this.roots.has(n.name));
       return [...own, ...[...this.roots.values()].map((n) => this.describe(joinPath('/', n.name), n))];
@@ -196,7 +198,7 @@ export class ViewsVfs implements MainVfs {
   /** The view path's segments below the root ([view, ...]), or undefined for main VFS paths. */
   private viewOf(path: string): string[] | undefined {
     const segments = splitPath(path);
-    return segments.length > 0 && this.roots.has(segments[0]!) ? segments : undefined;
+    return this.opts.show && segments.length > 0 && this.roots.has(segments[0]!) ? segments : undefined;
   }
 
   private async resolve(segments: string[]): Promise<ViewNode> {
