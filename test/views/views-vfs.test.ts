@@ -33,6 +33,8 @@ test('a deleted file appears in trash/, a move out restores it there, a delete i
   assert.deepEqual(await names('/trash/My Drive'), ['gone.txt', 'purge.txt']);
   const info = await s.vfs.stat('/trash/My Drive/gone.txt');
   assert.equal(info.size, 'deleted content\n'.length);
+  // The local server, like PDS for every other request on a trashed file, serves no content.
+  await rejectsWith(readFile(s.vfs, '/trash/My Drive/gone.txt'), 'EACCES', /move it out of trash\/ to read it/);
 
   await s.vfs.rename('/trash/My Drive/gone.txt', `${DRIVE}/keep/back.txt`);
   assert.deepEqual(await names('/trash/My Drive'), ['purge.txt']);
