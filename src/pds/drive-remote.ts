@@ -136,14 +136,6 @@ export class DriveRemote extends ScopedRemote implements Remote, ViewRemote {
     });
   }
 
-  openRevision(id: string, revision: FileRevision, start: number, endInclusive: number): Promise<Readable> {
-    return this.guard(async () => {
-      const end = Math.min(endInclusive, revision.size - 1);
-      const target = { scope: this.scope, fileId: id, revision: revision.contentHash, revisionId: revision.revisionId };
-      return this.client.downloader.openRange(target, start, end);
-    });
-  }
-
   restoreRevision(id: string, revisionId: string): Promise<void> {
     return this.guard(async () => {
       await this.client.revisions.restore({ drive_id: this.driveId, file_id: id, revision_id: revisionId });

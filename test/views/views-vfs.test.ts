@@ -58,6 +58,11 @@ test('a file replaced twice has three byte-exact entries in versions/, and copyi
   const contents = await Promise.all(revs.map(async (r) => (await readFile(s.vfs, r.path)).toString()));
   assert.deepEqual([...contents].sort(), ['first version\n', 'second, longer version\n', 'third\n']);
   const first = revs[contents.indexOf('first version\n')]!;
+  // Revisions are read through the block cache: a second read downloads nothing.
+  const downloads = s.emu.stats.requests['GET data'] ?? 0;
+  assert.ok(downloads > 0, 'the first reads downloaded');
+  assert.equal((await readFile(s.vfs, first.path)).toString(), 'first version\n');
+  assert.equal(s.emu.stats.requests['GET data'] ?? 0, downloads);
   assert.ok(!first.name.includes('(pds-'), 'the oldest of same-second revisions keeps the plain name');
   await s.vfs.copy(first.path, `${DRIVE}/doc-restored.txt`);
   await s.vfs.drain();

@@ -2,7 +2,6 @@
 // time it was written ("2026-11-30T10.04.05Z.pdf", keeping the extension). Folders mirror the
 // drive's folders.
 import path from 'node:path';
-import type { Readable } from 'node:stream';
 import { VfsError } from '../errors.js';
 import { displayNames } from '../names.js';
 import type { NodeInfo } from '../types.js';
@@ -40,7 +39,7 @@ function fileRevisions(ctx: ViewContext, drive: ViewDrive, segments: string[], i
       // Revision ids begin with a time prefix, so the name suffix of same-second revisions comes from their end.
       const named = revisions.map((r) => ({ id: r.revisionId.slice(-8), name: revisionName(r.time, ext), ctime: r.time, r }));
       const names = displayNames(named);
-      return named.map(({ r, id }) => revisionFile(drive, at.id, r, names.get(id) ?? revisionName(r.time, ext)));
+      return named.map(({ r, id }) => revisionFile(ctx, drive, at.id, r, names.get(id) ?? revisionName(r.time, ext)));
     },
   });
 }
@@ -50,7 +49,9 @@ export function revisionName(time: number, ext: string): string {
   return `${new Date(time).toISOString().replace(/\.\d{3}Z$/, 'Z').replace(/:/g, '.')}${ext}`;
 }
 
-function revisionFile(drive: ViewDrive, fileId: string, r: FileRevision, name: string): ViewNode {
+/** Read through the block cache like current content: blocks are keyed by content hash, so equal contents share them. */
+function revisionFile(ctx: ViewContext, drive: ViewDrive, fileId: string, r: FileRevision, name: string): ViewNode {
+  const file = { volume: drive.volume.id, fileId, revision: r.contentHash, size: r.size, revisionId: r.revisionId };
   return {
     name,
     kind: 'file',
@@ -60,15 +61,7 @@ function revisionFile(drive: ViewDrive, fileId: string, r: FileRevision, name: s
     identity: `revision:${drive.volume.id}:${fileId}:${r.revisionId}`,
     etag: r.contentHash,
     ...(r.contentHash ? { contentHash: r.contentHash } : {}),
-    read: async (into, pos, len) => readInto(await drive.remote.openRevision(fileId, r, pos, pos + len - 1), into),
+    read: (into, pos, len, readerId) => ctx.blocks.read(file, into, pos, len, readerId),
     restore: () => drive.remote.restoreRevision(fileId, r.revisionId),
   };
-}
-
-async function readInto(stream: Readable, into: Buffer): Promise<number> {
-  let n = 0;
-  for await (const chunk of stream as AsyncIterable<Buffer>) {
-    n += chunk.copy(into, n);
-  }
-  return n;
 }

@@ -1,7 +1,6 @@
 // What the views (trash/, versions/, search/, starred/) need from a drive beyond the Remote seam:
 // the recycle bin, file revisions, search and the starred flag. pds/DriveRemote implements it;
 // share links do not, so views list drives only.
-import type { Readable } from 'node:stream';
 import type { Remote, RemoteEntry } from '../../core/remote.js';
 
 export interface TrashedEntry extends RemoteEntry {
@@ -45,7 +44,6 @@ export interface ViewRemote {
   restore(id: string): Promise<void>;
   /** Newest first, the current content included. */
   revisions(id: string): Promise<FileRevision[]>;
-  openRevision(id: string, revision: FileRevision, start: number, endInclusive: number): Promise<Readable>;
   restoreRevision(id: string, revisionId: string): Promise<void>;
   /** Files matching a PDS file/search query. */
   search(query: string): Promise<RemoteEntry[]>;
