@@ -10,7 +10,7 @@ import { decodeOpenFlags, NAME_MAX, toStat, toStatfs, type Ownership } from './a
 import { ERRNO, ErrnoMapper, LOCAL_ERRNO } from './errno-map.js';
 import { HandleTable, isHiddenName, type OpenEntry } from './handle-table.js';
 import { isMetaXattr, isSettableXattr, metaChange, XATTR_NAMESPACE, xattrNames, xattrValue } from './xattrs.js';
-import { metaAccessOf } from '../vfs/views/view-remote.js';
+import { metaAccessOf } from '../core/view-remote.js';
 
 export interface OpsOptions {
   own: Ownership;

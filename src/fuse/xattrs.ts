@@ -8,9 +8,9 @@
 // and, read-only, on images whose EXIF has them:
 //   user.pds.taken_at      capture time, ISO 8601
 //   user.pds.location      "latitude,longitude"
-import { VfsError } from '../vfs/errors.js';
+import { VfsError } from '../core/errors.js';
 import type { NodeInfo } from '../vfs/types.js';
-import type { FileMeta, MetaChange } from '../vfs/views/view-remote.js';
+import type { FileMeta, MetaChange } from '../core/view-remote.js';
 
 export const XATTR_NAMESPACE = 'user.pds.';
 const CONTENT_HASH = `${XATTR_NAMESPACE}content_hash`;

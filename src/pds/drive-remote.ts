@@ -2,7 +2,7 @@
 import type { Readable } from 'node:stream';
 import type { Remote, RemoteCapabilities, RemoteChange, RemoteEntry, SpaceInfo, UploadOptions } from '../core/remote.js';
 import { VfsError } from '../core/errors.js';
-import type { FileMeta, FileRevision, MediaEntry, MetaChange, TrashedEntry, ViewRemote } from '../vfs/views/view-remote.js';
+import type { FileMeta, FileRevision, MediaEntry, MetaChange, TrashedEntry, ViewRemote } from '../core/view-remote.js';
 import type { PdsClient } from './client.js';
 import { toRemoteEntry } from './entry.js';
 import { ScopedRemote, LIST_PAGE_SIZE } from './remote-base.js';

@@ -2,7 +2,7 @@
 // Values are inner XML. undefined means "not defined for this resource" (404 in a propstat).
 import mime from 'mime-types';
 import type { SpaceInfo } from '../vfs/types.js';
-import type { FileMeta } from '../vfs/views/view-remote.js';
+import type { FileMeta } from '../core/view-remote.js';
 import type { DavLock } from './lock-table.js';
 import { PDS_PROP_NAMES, pdsPropValue } from './pds-props.js';
 import { hrefOf } from './request-path.js';

@@ -2,12 +2,17 @@
 // (comma-separated) and description are settable with PROPPATCH; taken-at and location (images
 // with EXIF) are read-only. All are live (computed from one file/get), returned only when named,
 // never stored as dead properties.
-import { VfsError } from '../vfs/errors.js';
-import type { FileMeta, MetaChange } from '../vfs/views/view-remote.js';
-import type { PropName } from './live-props.js';
+import { VfsError } from '../core/errors.js';
+import type { FileMeta, MetaChange } from '../core/view-remote.js';
 import { escapeText } from './xml/xml-writer.js';
 
 export const PDSFS_NS = 'urn:pdsfs:';
+
+/** A property name (the shape of live-props' PropName, which imports this file). */
+interface PropName {
+  ns: string;
+  name: string;
+}
 
 const VALUES: Record<string, (m: FileMeta) => string | undefined> = {
   starred: (m) => (m.starred ? '1' : '0'),

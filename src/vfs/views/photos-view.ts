@@ -3,7 +3,7 @@
 import { displayNames } from '../names.js';
 import type { ViewContext, ViewDrive } from './view-context.js';
 import { dirNode, entryNode, type ViewNode } from './view-node.js';
-import type { MediaEntry } from './view-remote.js';
+import type { MediaEntry } from '../../core/view-remote.js';
 
 /** One search of the drive serves every year and month folder listed shortly after it. */
 const MEDIA_TTL_MS = 5000;

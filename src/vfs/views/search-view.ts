@@ -3,7 +3,7 @@
 import type { ViewContext } from './view-context.js';
 import { searchDrives } from './view-context.js';
 import { dirNode, type ViewNode } from './view-node.js';
-import { queryString } from './view-remote.js';
+import { queryString } from '../../core/view-remote.js';
 
 export function searchView(ctx: ViewContext): ViewNode {
   return dirNode('search', 'search:', {

@@ -1,6 +1,6 @@
 // trash/<drive>/: each drive's recycle bin. Entries can be moved out (restore, see views-vfs.ts)
 // and deleted (purge for good); trashed folders show no content (PDS lists no trashed children).
-import { VfsError } from '../errors.js';
+import { VfsError } from '../../core/errors.js';
 import { displayNames } from '../names.js';
 import type { ViewContext, ViewDrive } from './view-context.js';
 import { dirNode, entryNode, type ReadFn, type ViewNode } from './view-node.js';

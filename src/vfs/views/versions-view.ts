@@ -2,12 +2,12 @@
 // time it was written ("2026-11-30T10.04.05Z.pdf", keeping the extension). Folders mirror the
 // drive's folders.
 import path from 'node:path';
-import { VfsError } from '../errors.js';
+import { VfsError } from '../../core/errors.js';
 import { displayNames } from '../names.js';
 import type { NodeInfo } from '../types.js';
 import type { ViewContext, ViewDrive } from './view-context.js';
 import { dirNode, type ViewNode } from './view-node.js';
-import type { FileRevision } from './view-remote.js';
+import type { FileRevision } from '../../core/view-remote.js';
 
 export function versionsView(ctx: ViewContext): ViewNode {
   return dirNode('versions', 'versions:', { list: async () => ctx.drives.map((d) => folder(ctx, d, [], d.volume.dirName)) });

@@ -2,11 +2,11 @@
 // cache for reading drive files, and the main VFS for paths inside the drives.
 import type { BlockCache } from '../../cache/blocks/block-cache.js';
 import { displayNames } from '../names.js';
-import type { RemoteEntry } from '../remote.js';
+import type { RemoteEntry } from '../../core/remote.js';
 import type { Vfs } from '../types.js';
 import type { Volume } from '../volume.js';
 import { entryNode, type ViewNode } from './view-node.js';
-import type { ViewRemote } from './view-remote.js';
+import type { ViewRemote } from '../../core/view-remote.js';
 
 export interface ViewDrive {
   volume: Volume;

@@ -2,11 +2,11 @@
 // starred, trash) or for earlier contents of a file (versions). A view file is read through the
 // function it carries; every write is refused with EROFS.
 import type { BlockCache } from '../../cache/blocks/block-cache.js';
-import { VfsError } from '../errors.js';
-import type { RemoteEntry } from '../remote.js';
+import { VfsError } from '../../core/errors.js';
+import type { RemoteEntry } from '../../core/remote.js';
 import type { FileHandle, NodeInfo, OpenFlags } from '../types.js';
 import type { Volume } from '../volume.js';
-import type { ViewRemote } from './view-remote.js';
+import type { ViewRemote } from '../../core/view-remote.js';
 
 export type ReadFn = (into: Buffer, position: number, length: number, readerId: string) => Promise<number>;
 

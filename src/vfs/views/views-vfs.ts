@@ -2,10 +2,10 @@
 // Paths under a view are answered here; everything else goes to the main VFS unchanged. Views are
 // read-only, except that a trash entry can be moved out (restored there) or deleted (purged).
 import type { BlockCache } from '../../cache/blocks/block-cache.js';
-import { VfsError } from '../errors.js';
+import { VfsError } from '../../core/errors.js';
 import { joinPath, splitPath } from '../names.js';
 import type { PdsVfs } from '../pds-vfs.js';
-import type { SpaceInfo } from '../remote.js';
+import type { SpaceInfo } from '../../core/remote.js';
 import type { FileHandle, NodeInfo, OpenFlags, Vfs } from '../types.js';
 import type { Volume } from '../volume.js';
 import { photosView } from './photos-view.js';
@@ -14,7 +14,7 @@ import { trashView } from './trash-view.js';
 import { versionsView } from './versions-view.js';
 import type { ViewContext } from './view-context.js';
 import { erofs, ViewFileHandle, type ViewNode } from './view-node.js';
-import { type FileMeta, type MetaChange, viewRemoteOf } from './view-remote.js';
+import { type FileMeta, type MetaChange, viewRemoteOf } from '../../core/view-remote.js';
 
 export type MainVfs = Vfs & Pick<PdsVfs, 'status' | 'pollNow' | 'listCalls' | 'locate' | 'uploads' | 'clearBlockCache'>;
 

@@ -2,7 +2,7 @@
 // is refused with 403 propfind-finite-depth. Only the requested properties are computed; dead
 // properties and quota are fetched only when the request can need them (one query per listing).
 import type { SpaceInfo } from '../../vfs/types.js';
-import { type FileMeta, metaAccessOf } from '../../vfs/views/view-remote.js';
+import { type FileMeta, metaAccessOf } from '../../core/view-remote.js';
 import type { DeadProp } from '../dav-store.js';
 import { type DavHandler, type DavServices, readBody } from '../dav-method.js';
 import { HttpError } from '../http-error.js';

@@ -8,7 +8,7 @@ import { statusOf } from '../error-map.js';
 import { isLiveProp, keyOf, type PropName } from '../live-props.js';
 import { checkPreconditions } from '../lock-guard.js';
 import { isPdsProp, isSettablePdsProp, pdsPropChange } from '../pds-props.js';
-import { type MetaChange, metaAccessOf } from '../../vfs/views/view-remote.js';
+import { type MetaChange, metaAccessOf } from '../../core/view-remote.js';
 import { hrefOf } from '../request-path.js';
 import type { DavResource } from '../resources.js';
 import { MultistatusWriter, responseXml } from '../xml/multistatus.js';

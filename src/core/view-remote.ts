@@ -1,7 +1,7 @@
-// What the views (trash/, versions/, search/, starred/) need from a drive beyond the Remote seam:
-// the recycle bin, file revisions, search and the starred flag. pds/DriveRemote implements it;
-// share links do not, so views list drives only.
-import type { Remote, RemoteEntry } from '../../core/remote.js';
+// What the views (trash/, versions/, search/, starred/, photos/) need from a drive beyond the Remote
+// seam: the recycle bin, file revisions, search, media and file metadata. pds/DriveRemote implements
+// it; share links do not, so views list drives only.
+import type { Remote, RemoteEntry } from './remote.js';
 
 export interface TrashedEntry extends RemoteEntry {
   /** Epoch ms the entry went to the recycle bin. */
