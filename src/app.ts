@@ -14,6 +14,7 @@ import { connectPds, DriveRemote, type PdsClient } from './pds/index.js';
 import { shareVolumes } from './shares/volumes.js';
 import { type Logger, silentLogger } from './shared/logger.js';
 import { RemoteBlockSource } from './vfs/block-source.js';
+import { withVfsErrors } from './vfs/error-boundary.js';
 import { VfsError } from './core/errors.js';
 import { Namespace } from './vfs/namespace.js';
 import { PdsVfs } from './vfs/pds-vfs.js';
@@ -74,7 +75,8 @@ export async function createApp(opts: AppOptions, deps: { logger?: Logger } = {}
       },
     });
     // Without --drive, or with --show-views: trash/, versions/, search/, starred/ and photos/ at the root.
-    const vfs = new ViewsVfs(main, served, blocks, { single, show: !single || opts.showViews === true });
+    // Front-ends see only VfsErrors, whatever fails below, views included (withVfsErrors).
+    const vfs = withVfsErrors(new ViewsVfs(main, served, blocks, { single, show: !single || opts.showViews === true }));
     logger.info({ endpoint: embedded ? 'embedded local PDS server' : opts.endpoint, volumes: served.map((v) => v.dirName) }, 'ready');
     return {
       vfs,

@@ -20,6 +20,7 @@ export function toRemoteEntry(f: PdsFile): RemoteEntry {
     revision: isDir ? '' : f.content_hash || f.revision_id || f.updated_at,
   };
   if (!isDir && f.content_hash) entry.contentHash = f.content_hash.toUpperCase();
+  if (f.user_meta) entry.userMeta = f.user_meta;
   return entry;
 }
 

@@ -57,7 +57,10 @@ const MIGRATIONS: string[] = [
     preview_count INTEGER NOT NULL DEFAULT 0, save_count INTEGER NOT NULL DEFAULT 0,
     download_count INTEGER NOT NULL DEFAULT 0, created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
   `,
-  // Earlier contents of files (file/revision/*): a row per replaced content, the current one stays in files.
+  // 2: a file's user_meta (a free-form string set by create and update, kept by copy).
+  `ALTER TABLE files ADD COLUMN user_meta TEXT;`,
+  // 3: earlier contents of files (file/revision/*): a row per replaced content, the current one stays in files;
+  // and the image_media_metadata read from a blob's EXIF at upload.
   `
   CREATE TABLE revisions (
     seq INTEGER PRIMARY KEY AUTOINCREMENT, revision_id TEXT NOT NULL UNIQUE, file_id TEXT NOT NULL,

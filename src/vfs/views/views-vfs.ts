@@ -7,6 +7,7 @@ import { joinPath, splitPath } from '../names.js';
 import type { PdsVfs } from '../pds-vfs.js';
 import type { SpaceInfo } from '../../core/remote.js';
 import type { FileHandle, NodeInfo, OpenFlags, Vfs } from '../types.js';
+import type { PosixAttrs } from '../posix-attrs.js';
 import type { Volume } from '../volume.js';
 import { photosView } from './photos-view.js';
 import { searchView, starredView } from './search-view.js';
@@ -111,9 +112,9 @@ export class ViewsVfs implements MainVfs {
     return ViewFileHandle.open(path, node, this.describe(path, node), flags, (readerId) => this.blocks.forgetReader(readerId));
   }
 
-  mkdir(path: string): Promise<NodeInfo> {
+  mkdir(path: string, attrs?: PosixAttrs): Promise<NodeInfo> {
     if (this.viewOf(path)) return Promise.reject(erofs(path));
-    return this.changing(() => this.inner.mkdir(path));
+    return this.changing(() => this.inner.mkdir(path, attrs));
   }
 
   rename(from: string, to: string, opts?: { overwrite?: boolean }): Promise<void> {
@@ -154,6 +155,11 @@ export class ViewsVfs implements MainVfs {
   setMtime(path: string, mtime: number): Promise<void> {
     if (this.viewOf(path)) return Promise.reject(erofs(path));
     return this.changing(() => this.inner.setMtime(path, mtime));
+  }
+
+  setAttrs(path: string, attrs: PosixAttrs): Promise<void> {
+    if (this.viewOf(path)) return Promise.reject(erofs(path));
+    return this.changing(() => this.inner.setAttrs(path, attrs));
   }
 
   statfs(path: string): Promise<SpaceInfo> {
