@@ -95,6 +95,11 @@ describe('views on a FUSE mount', { skip: fuseUnavailable() }, () => {
     const rev = (await fs.readdir(`${m}/versions/My Drive/doc.txt`))[0]!;
     await assert.rejects(fs.rm(`${m}/versions/My Drive/doc.txt/${rev}`), (e) => code(e) === 'EROFS');
     await assert.rejects(fs.rm(`${m}/search/needle/needle-notes.txt`), (e) => code(e) === 'EROFS');
+    // The POSIX attributes of the mount (chmod, chown, touch, symlink) are refused there too.
+    await assert.rejects(fs.chmod(`${m}/search/needle/needle-notes.txt`, 0o600), (e) => code(e) === 'EROFS');
+    await assert.rejects(fs.chown(`${m}/versions/My Drive/doc.txt/${rev}`, 1, 1), (e) => code(e) === 'EROFS');
+    await assert.rejects(fs.utimes(`${m}/search/needle/needle-notes.txt`, 1, 1), (e) => code(e) === 'EROFS');
+    await assert.rejects(fs.symlink('doc.txt', `${m}/starred/link`), (e) => code(e) === 'EROFS');
     assert.equal(await fs.readFile(`${m}/needle-notes.txt`, 'utf8'), 'found\n', 'nothing changed');
   });
 });
