@@ -93,7 +93,10 @@ export class ViewFileHandle implements FileHandle {
     return Promise.reject(erofs(this.path));
   }
 
+  // A read-only handle has nothing to flush or sync.
   async flush(): Promise<void> {}
+
+  async sync(): Promise<void> {}
 
   async release(): Promise<void> {
     this.onRelease(this.readerId);
