@@ -21,6 +21,8 @@ export interface AppOptions {
   blockSize: number;
   /** Serve one drive (name or id) at the root. */
   drive?: string;
+  /** With `drive`: show trash/, versions/, search/ and starred/ at the root too (always shown without it). */
+  showViews?: boolean;
   /** Share links "ID" or "ID:PASSWORD". */
   shares?: string[];
   readOnly: boolean;

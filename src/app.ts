@@ -18,11 +18,11 @@ import { withVfsErrors } from './vfs/error-boundary.js';
 import { VfsError } from './core/errors.js';
 import { Namespace } from './vfs/namespace.js';
 import { PdsVfs } from './vfs/pds-vfs.js';
-import type { Vfs } from './vfs/types.js';
+import { type MainVfs, ViewsVfs } from './vfs/views/views-vfs.js';
 import { uniqueDirNames, type Volume } from './vfs/volume.js';
 
 export interface App {
-  readonly vfs: Vfs & Pick<PdsVfs, 'status' | 'pollNow' | 'listCalls' | 'locate' | 'uploads' | 'clearBlockCache'>;
+  readonly vfs: MainVfs & Pick<ViewsVfs, 'meta' | 'setMeta' | 'restore'>;
   /** PDS endpoint in use (the embedded server's when none was configured). */
   readonly endpoint: string;
   readonly logger: Logger;
@@ -58,8 +58,7 @@ export async function createApp(opts: AppOptions, deps: { logger?: Logger } = {}
       memBytes: opts.cacheMem,
       diskBytes: opts.cacheMaxSize,
     });
-    // Front-ends see only VfsErrors, whatever fails below (withVfsErrors).
-    const vfs = withVfsErrors(await PdsVfs.open({
+    const main = await PdsVfs.open({
       ns: new Namespace(served, single),
       store: new MetadataStore(db),
       journal: new Journal(db),
@@ -75,7 +74,10 @@ export async function createApp(opts: AppOptions, deps: { logger?: Logger } = {}
         pollIntervalMs: opts.pollIntervalSec * 1000,
         maxDirtyBytes: opts.maxDirtyBytes ?? Math.max(opts.cacheMaxSize, 1024 ** 3),
       },
-    }));
+    });
+    // Without --drive, or with --show-views: trash/, versions/, search/, starred/ and photos/ at the root.
+    // Front-ends see only VfsErrors, whatever fails below, views included (withVfsErrors).
+    const vfs = withVfsErrors(new ViewsVfs(main, served, blocks, { single, show: !single || opts.showViews === true }));
     logger.info({ endpoint: embedded ? 'embedded local PDS server' : opts.endpoint, volumes: served.map((v) => v.dirName) }, 'ready');
     return {
       vfs,

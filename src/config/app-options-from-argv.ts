@@ -58,6 +58,7 @@ export function appOptionsFromArgv(argv: Argv, logger: Logger = silentLogger()):
   if (accessToken) opts.accessToken = accessToken;
   const drive = str(argv.drive);
   if (drive) opts.drive = drive;
+  if (argv['show-views'] === true) opts.showViews = true;
   if (Array.isArray(argv.share)) opts.shares = argv.share.map(String);
   return opts;
 }

@@ -34,6 +34,7 @@ export const OPTIONS = {
   'block-size': { type: 'string', group: 'cache', default: '4M', describe: 'Block cache block size' },
 
   drive: { type: 'string', group: 'vfs', describe: 'Serve one drive (name or id) at the root instead of drives/ and shares/' },
+  'show-views': { type: 'boolean', group: 'vfs', default: false, describe: 'With --drive: show trash/, versions/, search/ and starred/ at the root too' },
   share: { type: 'array', group: 'vfs', describe: 'Add a share link under shares/: ID or ID:PASSWORD (repeatable)' },
   'read-only': { type: 'boolean', group: 'vfs', default: false, describe: 'Refuse every change' },
   'poll-interval': { type: 'number', group: 'vfs', default: 10, describe: 'Seconds between change-feed polls' },

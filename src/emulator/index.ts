@@ -15,6 +15,7 @@ import { BlobStore } from './store/blobs.js';
 import { ChangeLog } from './store/changes.js';
 import { openDb, type Db } from './store/db.js';
 import { FileStore } from './store/files.js';
+import { RevisionStore } from './store/revisions.js';
 import { lockDataDir } from './store/lock.js';
 import { ensureSeed } from './store/seed.js';
 import { ShareStore } from './store/share-links.js';
@@ -117,6 +118,7 @@ export class Emulator {
     const ctx: EmulatorContext = {
       config, seed, sql, accounts, blobs,
       files: new FileStore(sql),
+      revisions: new RevisionStore(sql),
       uploads: new UploadStore(sql),
       changes: new ChangeLog(sql),
       shares: new ShareStore(sql),

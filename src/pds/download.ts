@@ -16,6 +16,8 @@ export interface DownloadTarget {
   fileId: string;
   /** Revision the caller expects; a 40-hex content hash is checked against the server's. */
   revision: string;
+  /** An earlier content of the file (file/revision/list), instead of the current one. */
+  revisionId?: string;
 }
 
 export interface DownloaderOptions {
@@ -219,7 +221,7 @@ export class Downloader {
   }
 
   private async fetchUrl(target: DownloadTarget, signal?: AbortSignal): Promise<SignedUrl> {
-    const r = await this.files.getDownloadUrl({ ...target.scope, file_id: target.fileId, expire_sec: this.opts.urlExpireSec ?? 900 }, signal);
+    const r = await this.files.getDownloadUrl({ ...target.scope, file_id: target.fileId, expire_sec: this.opts.urlExpireSec ?? 900, ...(target.revisionId ? { revision_id: target.revisionId } : {}) }, signal);
     if (/^[0-9a-f]{40}$/i.test(target.revision) && r.content_hash && r.content_hash.toUpperCase() !== target.revision.toUpperCase()) {
       throw new PdsError({ status: 412, code: 'RevisionChanged', message: `file ${target.fileId} changed remotely (now ${r.content_hash})` });
     }
@@ -236,7 +238,7 @@ function renewal(url: string, expiresAt: number): SignedUrl {
 
 function urlKey(t: DownloadTarget): string {
   const volume = t.scope.share_id !== undefined ? `s:${t.scope.share_id}` : `d:${t.scope.drive_id}`;
-  return `${volume}:${t.fileId}:${t.revision}`;
+  return `${volume}:${t.fileId}:${t.revisionId ?? ''}:${t.revision}`;
 }
 
 function contentRangeStart(header: unknown): number | undefined {

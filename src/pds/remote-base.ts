@@ -49,10 +49,11 @@ export abstract class ScopedRemote {
   }
 
   /** Bytes [start, endInclusive] (clipped to the size); stream errors are VfsErrors too. */
-  openRange(entry: Pick<RemoteEntry, 'id' | 'revision' | 'size'>, start: number, endInclusive: number, signal?: AbortSignal): Promise<Readable> {
+  openRange(entry: Pick<RemoteEntry, 'id' | 'revision' | 'size'> & { revisionId?: string }, start: number, endInclusive: number, signal?: AbortSignal): Promise<Readable> {
     return this.guard(async () => {
       const end = Math.min(endInclusive, entry.size - 1);
-      const source = await this.client.downloader.openRange({ scope: this.scope, fileId: entry.id, revision: entry.revision }, start, end, signal);
+      const target = { scope: this.scope, fileId: entry.id, revision: entry.revision, ...(entry.revisionId ? { revisionId: entry.revisionId } : {}) };
+      const source = await this.client.downloader.openRange(target, start, end, signal);
       const out = new PassThrough();
       pipeline(source, out, (err) => {
         if (err) out.destroy(toVfsError(err));

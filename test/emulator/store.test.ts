@@ -8,12 +8,12 @@ import { test } from 'node:test';
 import Database from 'better-sqlite3';
 import { MIGRATIONS, openDb } from '../../src/emulator/store/db.js';
 
-test('a version 2 store (user_meta) keeps its files and their user_meta through the listing-index migration', (t) => {
+test('a version 3 store (user_meta, revisions) keeps its files and their user_meta through the listing-index migration', (t) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pdsfs-emu-store-'));
   t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
   const raw = new Database(path.join(dir, 'pds.sqlite'));
-  for (const migration of MIGRATIONS.slice(0, 2)) raw.exec(migration);
-  raw.pragma('user_version = 2');
+  for (const migration of MIGRATIONS.slice(0, 3)) raw.exec(migration);
+  raw.pragma('user_version = 3');
   const insert = raw.prepare(
     `INSERT INTO files (file_id, drive_id, parent_file_id, name, type, status, created_at, updated_at, creator_id, last_modifier_id, user_meta)
      VALUES (?, '1', 'root', ?, 'file', 'available', ?, ?, 'u', 'u', ?)`,

@@ -40,7 +40,7 @@ const listCalls = () => s.emu.stats.requests['/v2/file/list'] ?? 0;
 const downloads = () => s.emu.stats.requests['GET data'] ?? 0;
 
 test('the share is a directory under shares/, named by its share_name made filesystem-safe', async () => {
-  assert.deepEqual(await names('/'), ['drives', 'shares']);
+  assert.deepEqual(await names('/'), ['drives', 'photos', 'search', 'shares', 'starred', 'trash', 'versions']);
   assert.deepEqual(await names('/shares'), ['Holiday _ 2024']);
   assert.deepEqual(await names(SHARE_DIR), ['album', 'many', 'top.txt']);
   const info = await s.vfs.stat(SHARE_DIR);
