@@ -1,20 +1,28 @@
 // Directory listings as the VFS sees them: from the SQLite metadata cache while fresh, else one
-// remote listing (shared by concurrent callers) that replaces the cached one in a transaction.
-// Fresh means: fetched and not invalidated by the change feed, or younger than the TTL when the
-// volume has no change feed. While PDS is unreachable, a cached listing is used however old it is;
-// a folder never listed fails at once (EHOSTDOWN). Folders made offline have only their local listing.
+// remote listing (shared by concurrent callers) stored page by page as it arrives, one transaction
+// per page. Fresh means: fetched and not invalidated by the change feed, or younger than the TTL
+// when the volume has no change feed. Listings are read back in pages, so no folder is ever held
+// whole, however large. A walker going down the tree gets child folders listed ahead
+// (listing-prefetch.ts). While PDS is unreachable, a cached listing is used however old it is; a
+// folder never listed fails at once (EHOSTDOWN). Folders made offline have only their local listing.
 import type { CachedEntry, MetadataStore } from '../cache/metadata/nodes.js';
 import { isLocalId } from '../cache/metadata/ops.js';
 import { toVfsError, VfsError } from '../core/errors.js';
 import { SingleFlight } from './keyed-lock.js';
 import type { RemoteEntry } from '../core/remote.js';
+import { ListingPrefetch, MAX_PREFETCH_PER_LISTING } from './listing-prefetch.js';
 import type { Volume } from './volume.js';
+
+/** Rows per page, stored and read: the PDS list maximum, so one server page is one transaction. */
+export const LISTING_PAGE = 100;
 
 export interface DirCacheOptions {
   /** Listing lifetime for volumes without a change feed. */
   dirCacheTtlMs: number;
+  /** Child folders listed at once ahead of a walker; default 8, 0 = none. */
+  listPrefetch?: number;
   /** Called after a listing from PDS replaced the cached one (changes not replayed yet go back on top). */
-  afterFetch?: (volumeId: string, dirId: string, ids: ReadonlySet<string>) => void;
+  afterFetch?: (volumeId: string, dirId: string) => void;
   now?: () => number;
 }
 
@@ -22,6 +30,11 @@ export class DirCache {
   private readonly fetchedAt = new Map<string, number>();
   private readonly flights = new SingleFlight<void>();
   private readonly now: () => number;
+  private readonly prefetch: ListingPrefetch;
+  /** Folders whose listing a walker (readdir, PROPFIND) read. */
+  private readonly read = new Set<string>();
+  /** Folders whose child folders were prefetched since their listing was fetched. */
+  private readonly prefetched = new Set<string>();
   /** Remote list calls made (for status and tests). */
   listCalls = 0;
 
@@ -30,11 +43,33 @@ export class DirCache {
     private readonly opts: DirCacheOptions,
   ) {
     this.now = opts.now ?? Date.now;
+    this.prefetch = new ListingPrefetch((volume, dirId) => this.ensureFresh(volume, dirId), opts.listPrefetch ?? 8);
   }
 
-  async children(volume: Volume, dirId: string): Promise<CachedEntry[]> {
+  /**
+   * The children of dirId, `pageSize` at a time in name order (see MetadataStore.childPage), as a
+   * walker reads them. A walker that goes down from a folder it read is walking the tree: the
+   * folder's siblings and its own child folders are listed ahead. Reading one folder alone (an ls,
+   * a file manager's view) lists nothing ahead.
+   */
+  async *pages(volume: Volume, dirId: string, pageSize = LISTING_PAGE): AsyncGenerator<CachedEntry[]> {
     await this.ensureFresh(volume, dirId);
-    return this.store.listing(volume.id, dirId)?.entries ?? [];
+    this.read.add(key(volume.id, dirId));
+    const parentId = this.store.get(volume.id, dirId)?.parentId;
+    if (parentId !== undefined && this.read.has(key(volume.id, parentId))) {
+      this.prefetchChildren(volume, parentId);
+      this.prefetchChildren(volume, dirId);
+    }
+    yield* this.store.childPages(volume.id, dirId, pageSize);
+  }
+
+  private prefetchChildren(volume: Volume, dirId: string): void {
+    const k = key(volume.id, dirId);
+    if (this.prefetched.has(k)) return;
+    this.prefetched.add(k);
+    // Only the first child folders' ids are read, however large the folder.
+    const folders = this.store.childFolderIds(volume.id, dirId, MAX_PREFETCH_PER_LISTING);
+    this.prefetch.add(volume, folders.filter((id) => !this.isFresh(volume, id)));
   }
 
   /** Children whose name matches (NFC) `name`. */
@@ -83,7 +118,7 @@ export class DirCache {
     const k = key(volume.id, dirId);
     let at = this.fetchedAt.get(k);
     if (at === undefined) {
-      const listing = this.store.listing(volume.id, dirId);
+      const listing = this.store.listingState(volume.id, dirId);
       at = listing?.complete ? listing.fetchedAt : 0;
       this.fetchedAt.set(k, at);
     }
@@ -96,18 +131,32 @@ export class DirCache {
     if (this.isFresh(volume, dirId)) return;
     await this.flights.run(key(volume.id, dirId), async () => {
       const started = this.now();
-      const entries: RemoteEntry[] = [];
       this.listCalls++;
+      // The Remote fetches the next page while this one is stored (see pds/paging.ts).
+      let batch: RemoteEntry[] = [];
+      const store = () => {
+        this.store.storeListingPage(volume.id, dirId, batch, started);
+        this.store.meter.release(batch.length);
+        batch = [];
+      };
       try {
-        for await (const e of volume.remote.list(dirId)) entries.push(e);
+        for await (const e of volume.remote.list(dirId)) {
+          batch.push(e);
+          this.store.meter.hold(1);
+          if (batch.length >= LISTING_PAGE) store();
+        }
+        if (batch.length > 0) store();
       } catch (err) {
         // Offline: what we have, however old, rather than nothing.
-        if (VfsError.is(toVfsError(err), 'EHOSTDOWN') && this.store.listing(volume.id, dirId)) return;
+        if (VfsError.is(toVfsError(err), 'EHOSTDOWN') && this.store.listingState(volume.id, dirId)) return;
         throw err;
+      } finally {
+        this.store.meter.release(batch.length);
       }
-      this.store.replaceListing(volume.id, dirId, entries, started);
+      this.store.finishListing(volume.id, dirId, started);
       this.fetchedAt.set(key(volume.id, dirId), started);
-      this.opts.afterFetch?.(volume.id, dirId, new Set(entries.map((e) => e.id)));
+      this.prefetched.delete(key(volume.id, dirId));
+      this.opts.afterFetch?.(volume.id, dirId);
     });
   }
 }

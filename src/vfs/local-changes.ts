@@ -31,8 +31,8 @@ export class LocalChanges {
   }
 
   /** After a listing of a folder came in: the changes it can have undone (moves into it, changes of what it lists). */
-  reapplyListing(volume: string, dirId: string, ids: ReadonlySet<string>): void {
-    this.reapply((op) => op.volume === volume && (op.parentId === dirId || ids.has(op.nodeId)));
+  reapplyListing(volume: string, dirId: string): void {
+    this.reapply((op) => op.volume === volume && (op.parentId === dirId || this.store.get(volume, op.nodeId)?.parentId === dirId));
   }
 
   private applyOne(op: Op): void {
