@@ -165,14 +165,14 @@ test('stopping pdsfs serve while PDS is unreachable keeps the changes for the ne
   assert.equal(await req('MKCOL', 'later/'), 201);
   assert.equal(await req('PUT', 'later/f.txt', 'kept'), 201);
   assert.equal(await req('DELETE', 'r1.txt'), 204);
-  assert.equal(await dav.stop(), 0, 'a stop does not wait for the network');
+  assert.equal(await dav.stop(), 0, `a stop does not wait for the network:\n${dav.output()}`);
   assert.match(dav.output(), /PDS is unreachable: what waits is kept/);
 
   await server.start();
   dav = await start();
   after(() => dav.crash());
   const s = await waitReplayed(cacheDir, () => req('GET', 'r3.txt'));
-  assert.equal(s.changes.replayed, 2, 'the folder and the delete');
+  assert.equal(s.changes.replayed, 2, `the folder and the delete: ${JSON.stringify(s.changes)}\n${dav.output()}`);
   const tree = await serverTree(server.endpoint, server.token, server.driveId);
   assert.equal(tree['/later/f.txt'], sha1('kept'));
   assert.equal(tree['/r1.txt'], undefined);
