@@ -112,7 +112,7 @@ function connectToSource(opts: AppOptions, embedded: Emulator | undefined, logge
       ...(opts.accessToken ? { accessToken: opts.accessToken } : {}),
       clientId: opts.clientId,
       ...(opts.clientSecret ? { clientSecret: opts.clientSecret } : {}),
-      ...(opts.onRefreshToken ? { onRefreshToken: opts.onRefreshToken } : {}),
+      ...(opts.tokenStore ? { tokenStore: opts.tokenStore } : {}),
       logger,
     });
   }

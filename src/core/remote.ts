@@ -96,4 +96,6 @@ export interface Remote {
   latestCursor?(): Promise<string>;
   /** Changes after cursor; loop while hasMore. */
   changes?(cursor: string): Promise<{ items: RemoteChange[]; cursor: string; hasMore: boolean }>;
+  /** Why the remote cannot authenticate now (a dead login; work waits for a new one), else undefined. */
+  loginProblem?(): string | undefined;
 }

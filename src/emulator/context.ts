@@ -16,6 +16,7 @@ import type { TokenService } from './tokens.js';
 
 export interface EmulatorConfig {
   tokenTtlSec: number;
+  refreshTokenTtlSec: number;
   uploadUrlTtlSec: number;
   downloadUrlTtlSec: number;
   driveQuotaBytes: number;

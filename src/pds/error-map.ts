@@ -21,6 +21,7 @@ export const PDS_ERROR_TABLE: Readonly<Record<string, VfsCode>> = {
   BadRequest: 'EIO',
   // credentials
   'InvalidParameter.RefreshToken': 'EACCES',
+  LoginExpired: 'EACCES',
   AccessTokenInvalid: 'EACCES',
   AccessTokenExpired: 'EACCES',
   TokenExpired: 'EACCES',

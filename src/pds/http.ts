@@ -13,6 +13,8 @@ export interface AccessTokenProvider {
   getToken(signal?: AbortSignal): Promise<string>;
   /** The server rejected `rejected`: a fresh token, or undefined when none can be had. */
   renew(rejected: string, signal?: AbortSignal): Promise<string | undefined>;
+  /** Why no token can be had now (a dead login), for status; undefined while tokens come. */
+  problem?(): string | undefined;
 }
 
 /** Supplies x-share-token values (share-tokens.ts). */

@@ -25,6 +25,10 @@ export abstract class ScopedRemote {
     }
   }
 
+  loginProblem(): string | undefined {
+    return this.client.tokenSource?.problem?.();
+  }
+
   get(id: string, signal?: AbortSignal): Promise<RemoteEntry> {
     if (id === this.rootId) return Promise.resolve(rootEntry(id));
     return this.guard(async () => toRemoteEntry(await this.client.files.get({ ...this.scope, file_id: id }, signal)));

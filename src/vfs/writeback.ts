@@ -30,6 +30,9 @@ export interface WritebackOptions {
 /** Delay before retrying after a local failure (a crashed upload, a journal that cannot be written). */
 const CRASH_RETRY_MS = 1000;
 
+/** How often an upload waiting for a new login looks again (cheap: the token store is read locally). */
+const LOGIN_WAIT_MS = 5000;
+
 // ENOSPC too: a full drive or cache disk (the staging copy is completed just before the upload) may
 // be given room by the user; only after the last attempt does the content go to recovery.
 const RETRYABLE = new Set(['EAGAIN', 'EIO', 'ETIMEDOUT', 'EBUSY', 'ENOSPC']);
@@ -225,6 +228,13 @@ export class Writeback {
   }
 
   private async retryOrFail(row: JournalRow, err: VfsError): Promise<void> {
+    // A dead login is no fault of the file: it waits, not counting attempts, for a new login
+    // (the token source said so in the log once).
+    const loginProblem = this.o.volume(row.volume)?.remote.loginProblem?.();
+    if (loginProblem) {
+      this.o.journal.update(row.id, { state: 'dirty', lastError: loginProblem, notBefore: this.now() + LOGIN_WAIT_MS });
+      return;
+    }
     // Conditions fixed by changing the request rather than by waiting.
     if (err.code === 'ENOENT' && row.session) {
       this.o.journal.update(row.id, { state: 'dirty', session: null, notBefore: 0 });

@@ -53,7 +53,7 @@ async function withApp(argv: Args, what: string, work: (app: App) => Promise<str
   const logger = createLogger(loggerOptionsFromArgv(argv));
   let app: App | undefined;
   try {
-    app = await createApp(appOptionsFromArgv(argv, logger), { logger });
+    app = await createApp(appOptionsFromArgv(argv), { logger });
     process.stdout.write(`${await work(app)}\n`);
   } catch (err) {
     process.stderr.write(`pdsfs share ${what}: ${explain(err)}\n`);
