@@ -135,12 +135,19 @@ export class Writeback {
     };
   }
 
-  /** Resolves when nothing is pending (failed rows do not count). */
+  /**
+   * Resolves when nothing is pending (failed rows do not count), or when all that is pending waits
+   * for a new login: it stays in the journal and goes up after a restart with a live login.
+   */
   async drain(onProgress?: (files: number, bytes: number) => void): Promise<void> {
     for (;;) {
       const { pendingFiles, pendingBytes } = this.o.journal.stats();
       onProgress?.(pendingFiles, pendingBytes);
       if (pendingFiles === 0) return;
+      if (this.o.journal.pending().every((row) => this.o.volume(row.volume)?.remote.loginProblem?.())) {
+        this.o.logger.warn({ pendingFiles }, 'uploads left waiting for a new login; they go up at the next start after pdsfs login');
+        return;
+      }
       // Rows waiting for their write-back delay are due now: nobody is going to edit them further.
       this.o.journal.makeDue(this.now());
       this.kick();
