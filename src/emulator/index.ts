@@ -38,6 +38,8 @@ export interface EmulatorOptions {
   tokenTtlSec?: number;
   /** Refresh-token lifetime, default 604800 (7 days, as the PDS token guide says). */
   refreshTokenTtlSec?: number;
+  /** Change-feed cursor lifetime since it was handed out; default 604800 (7 days; the docs give none). */
+  cursorTtlSec?: number;
   /** Enables the jwt-bearer grant for the dev app's client_id. */
   jwtPublicKeyPem?: string;
   faults?: Partial<FaultSettings>;
@@ -104,6 +106,7 @@ export class Emulator {
     const config = {
       tokenTtlSec: opts.tokenTtlSec ?? 7200,
       refreshTokenTtlSec: opts.refreshTokenTtlSec ?? 7 * 24 * 3600,
+      cursorTtlSec: opts.cursorTtlSec ?? 7 * 24 * 3600,
       uploadUrlTtlSec: opts.uploadUrlTtlSec ?? 900,
       downloadUrlTtlSec: opts.downloadUrlTtlSec ?? 900,
       driveQuotaBytes: opts.driveQuotaBytes ?? 100 * 1024 ** 3,

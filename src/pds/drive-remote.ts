@@ -1,8 +1,9 @@
 // DriveRemote: the VFS's Remote (src/vfs/remote.ts) for one PDS drive.
 import type { Readable } from 'node:stream';
-import type { Remote, RemoteCapabilities, RemoteChange, RemoteEntry, SpaceInfo, UploadOptions } from '../core/remote.js';
+import type { ChangePage, Remote, RemoteCapabilities, RemoteChange, RemoteEntry, SpaceInfo, UploadOptions } from '../core/remote.js';
 import { VfsError } from '../core/errors.js';
 import type { PdsClient } from './client.js';
+import { PdsError } from './errors.js';
 import { toRemoteEntry } from './entry.js';
 import { ScopedRemote, LIST_PAGE_SIZE } from './remote-base.js';
 import { fileSource, streamSource, type UploadSource } from './upload-source.js';
@@ -96,9 +97,17 @@ export class DriveRemote extends ScopedRemote implements Remote {
     return this.guard(() => this.client.delta.getLastCursor({ drive_id: this.driveId }));
   }
 
-  changes(cursor: string): Promise<{ items: RemoteChange[]; cursor: string; hasMore: boolean }> {
+  changes(cursor: string): Promise<ChangePage> {
     return this.guard(async () => {
-      const page = await this.client.delta.list({ drive_id: this.driveId, cursor, limit: LIST_PAGE_SIZE });
+      let page;
+      try {
+        page = await this.client.delta.list({ drive_id: this.driveId, cursor, limit: LIST_PAGE_SIZE });
+      } catch (err) {
+        // The documents name no code for a cursor the server will not continue from (expired, or
+        // from another drive); the parameter error on "cursor" is the one that says so.
+        if (err instanceof PdsError && err.code.startsWith('InvalidParameter.Cursor')) return { expired: true } as const;
+        throw err;
+      }
       const items = page.items.map((it): RemoteChange => {
         // Delete/trash events may carry a sparse file object: only a complete one becomes an entry.
         const full = it.file && it.file.name !== undefined && it.file.type !== undefined;

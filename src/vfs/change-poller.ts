@@ -65,6 +65,13 @@ export class ChangePoller {
     }
     for (;;) {
       const page = await remote.changes!(cursor);
+      if (page.expired) {
+        // Changes since the cursor are lost: every cached listing may be stale. Start over from now.
+        this.logger.warn({ volume: v.dirName }, 'change feed cursor expired; cached listings will be read again');
+        this.store.setCursor(v.id, await remote.latestCursor!());
+        this.dirs.invalidateVolume(v.id);
+        return;
+      }
       for (const change of page.items) this.apply(v, change);
       cursor = page.cursor;
       this.store.setCursor(v.id, cursor);

@@ -13,6 +13,7 @@ interface EmulatorArgs {
   json: boolean;
   'token-ttl'?: number;
   'refresh-token-ttl'?: number;
+  'cursor-ttl'?: number;
   'jwt-public-key'?: string;
   'drive-quota'?: string;
   'fault-5xx-rate': number;
@@ -43,6 +44,7 @@ export const emulatorCommand: CommandModule<object, EmulatorArgs> = {
       json: { type: 'boolean', default: false, describe: 'Print the endpoint and account as one JSON line' },
       'token-ttl': { type: 'number', describe: 'Access-token lifetime in seconds (default 7200)' },
       'refresh-token-ttl': { type: 'number', describe: 'Refresh-token lifetime in seconds (default 604800, 7 days)' },
+      'cursor-ttl': { type: 'number', describe: 'Change-feed cursor lifetime in seconds after it was handed out (default 604800)' },
       'jwt-public-key': { type: 'string', describe: 'PEM file with the RSA public key of the JWT application (enables the jwt-bearer grant)' },
       'drive-quota': { type: 'string', describe: 'total_size of drives created in a new store, e.g. 100G' },
       'fault-5xx-rate': { type: 'number', default: 0, describe: 'Share of requests answered 500/503 (0..1)' },
@@ -63,6 +65,7 @@ export const emulatorCommand: CommandModule<object, EmulatorArgs> = {
       faults: { rate5xx: argv['fault-5xx-rate'], rate429: argv['fault-429-rate'], latencyMs: argv['fault-latency-ms'], dropRate: argv['fault-drop-rate'], stallRate: argv['fault-stall-rate'] },
       ...(argv['token-ttl'] !== undefined ? { tokenTtlSec: argv['token-ttl'] } : {}),
       ...(argv['refresh-token-ttl'] !== undefined ? { refreshTokenTtlSec: argv['refresh-token-ttl'] } : {}),
+      ...(argv['cursor-ttl'] !== undefined ? { cursorTtlSec: argv['cursor-ttl'] } : {}),
       ...(argv['jwt-public-key'] ? { jwtPublicKeyPem: fs.readFileSync(argv['jwt-public-key'], 'utf8') } : {}),
       ...(argv['drive-quota'] ? { driveQuotaBytes: parseSize(argv['drive-quota']) } : {}),
     });
