@@ -122,7 +122,7 @@ function connectToSource(opts: AppOptions, embedded: Emulator | undefined, logge
 
 async function driveVolumes(client: PdsClient, opts: AppOptions): Promise<Volume[]> {
   const drives = [];
-  for await (const d of client.drives.iterateMine()) drives.push(d);
+  for await (const d of client.drives.iterateUsable()) drives.push(d);
   const names = uniqueDirNames(drives.map((d) => d.drive_name));
   return drives.map((d, i) => {
     const remote = new DriveRemote(client, d.drive_id);

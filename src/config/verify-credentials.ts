@@ -1,4 +1,4 @@
-// Proves login credentials by using them: a token grant, then user/get and drive/list_my_drives.
+// Proves login credentials by using them: a token grant, then user/get and the user's drives.
 import { connectPds } from '../pds/connect.js';
 import { PdsError } from '../pds/errors.js';
 import type { StoredTokens } from '../pds/auth.js';
@@ -39,7 +39,7 @@ export async function verifyCredentials(creds: LoginCredentials): Promise<Verifi
   try {
     const user = await client.users.get();
     const drives: PdsDrive[] = [];
-    for await (const drive of client.drives.iterateMine({ limit: MAX_DRIVES_LISTED })) {
+    for await (const drive of client.drives.iterateUsable({ limit: MAX_DRIVES_LISTED })) {
       drives.push(drive);
       if (drives.length >= MAX_DRIVES_LISTED) break;
     }

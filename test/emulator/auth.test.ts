@@ -119,10 +119,14 @@ describe('auth and conventions', () => {
 
   it('lists and reads drives and the user', async () => {
     const t = e.account.access_token;
+    // Own drives from list_my_drives, team drives from list_my_group_drive (official JS SDK).
     const mine = await pds(e.endpoint, t, 'drive/list_my_drives', {});
-    assert.deepEqual(mine.body.items.map((d: any) => d.drive_id), [e.account.drive_id, e.account.team_drive_id]);
+    assert.deepEqual(mine.body.items.map((d: any) => d.drive_id), [e.account.drive_id]);
     assert.equal(mine.body.next_marker, '');
-    const team = mine.body.items[1];
+    const group = await pds(e.endpoint, t, 'drive/list_my_group_drive', {});
+    assert.deepEqual(group.body.items.map((d: any) => d.drive_id), [e.account.team_drive_id]);
+    assert.equal(group.body.next_marker, '');
+    const team = group.body.items[0];
     assert.equal(team.owner_type, 'group');
     const page1 = await pds(e.endpoint, t, 'drive/list', { limit: 1 });
     assert.equal(page1.body.items.length, 1);
