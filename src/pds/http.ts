@@ -25,9 +25,10 @@ export interface ShareTokenProvider {
 
 /**
  * bearer: Authorization required. none: anonymous endpoints. { shareId }: x-share-token for that
- * share, plus the bearer when credentials exist (file/copy out of a share into a drive needs both).
+ * share only, as the official JS SDK sends on share reads; with `bearer`, the Authorization too
+ * where it is documented (file/copy out of a share into the user's drive).
  */
-export type CallAuth = 'bearer' | 'none' | { shareId: string };
+export type CallAuth = 'bearer' | 'none' | { shareId: string; bearer?: boolean };
 
 export interface CallOptions {
   auth?: CallAuth;
@@ -91,7 +92,7 @@ export class PdsHttp {
   async call<T>(path: string, body: object, opts: CallOptions = {}): Promise<T> {
     const auth = opts.auth ?? 'bearer';
     const shareId = typeof auth === 'object' ? auth.shareId : undefined;
-    const wantsBearer = auth === 'bearer' || (shareId !== undefined && this.tokens !== undefined);
+    const wantsBearer = auth === 'bearer' || (typeof auth === 'object' && auth.bearer === true);
     let renewedBearer = false;
     let renewedShare = false;
     for (let attempt = 0; ; ) {
