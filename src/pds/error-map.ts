@@ -86,6 +86,7 @@ export const PDS_ERROR_TABLE: Readonly<Record<string, VfsCode>> = {
   AsyncTaskFailed: 'EIO',
   InvalidResponse: 'EIO',
   ContentHashMismatch: 'EIO',
+  UnsupportedContentHash: 'EIO',
 };
 
 /** Codes whose dotted sub-codes share the family's meaning (e.g. NotFound.Whatever). */
