@@ -53,7 +53,11 @@ export class DriveRemote extends ScopedRemote implements Remote {
     });
   }
 
-  /** Same parent: a rename (file/update). Otherwise file/move with new_name, waiting for its task. */
+  /**
+   * Same parent: a rename (file/update). Otherwise file/move with new_name, waiting for its task.
+   * new_name is in the official tea spec's move and copy requests but not among the fields the API
+   * reference documents: a server that ignores it keeps the old name, which file/update then changes.
+   */
   move(id: string, newParentId: string, newName: string): Promise<RemoteEntry> {
     return this.guard(async () => {
       const current = await this.get(id);
@@ -61,8 +65,13 @@ export class DriveRemote extends ScopedRemote implements Remote {
       const r = await this.client.files.move({ drive_id: this.driveId, file_id: id, to_parent_file_id: newParentId, new_name: newName, check_name_mode: 'refuse' });
       if (r.exist) throw new VfsError('EEXIST', `${newName} already exists`);
       await this.client.tasks.settle(r);
-      return this.get(id);
+      return this.named(this, await this.get(id), newName);
     });
+  }
+
+  /** The entry under `name`, renamed there when the server kept another name (see move, copy). */
+  private async named(remote: DriveRemote, entry: RemoteEntry, name: string): Promise<RemoteEntry> {
+    return entry.name === name ? entry : remote.update(entry.id, { name });
   }
 
   /** Server-side copy into this drive or another DriveRemote's (EXDEV for other remotes). */
@@ -73,7 +82,7 @@ export class DriveRemote extends ScopedRemote implements Remote {
       const r = await this.client.files.copy({ drive_id: this.driveId, file_id: id, to_parent_file_id: newParentId, to_drive_id: target.driveId, new_name: newName, auto_rename: false });
       if (r.exist) throw new VfsError('EEXIST', `${newName} already exists`);
       await this.client.tasks.settle(r);
-      return target.get(r.file_id);
+      return this.named(target, await target.get(r.file_id), newName);
     });
   }
 
