@@ -40,6 +40,9 @@ export class FileTokenStore implements SharedTokenStore {
       realpath: false,
       stale: STALE_MS,
       retries: { retries: 60, factor: 1.3, minTimeout: 50, maxTimeout: 1_000 },
+      // The library's default throws from a timer, which would end the daemon. A lost lock at worst
+      // lets two refreshes overlap; the loser's login then needs a new `pdsfs login`, as said in the log.
+      onCompromised: () => undefined,
     });
     try {
       const { write, result } = await change(this.read());
