@@ -209,10 +209,13 @@ export class RefreshTokenSource implements AccessTokenProvider {
     });
   }
 
-  /** After a dead login: a pair of another login in the store is a new `pdsfs login`. */
+  /**
+   * After a dead login: a pair in the store other than the dead one is a new `pdsfs login` (or a
+   * refresh by another process that overlapped ours).
+   */
   private takeNewLogin(): boolean {
     const stored = this.creds.store?.read();
-    if (!stored || stored.login === this.current.login || stored.clientId !== this.current.clientId) return false;
+    if (!stored || stored.refreshToken === this.current.refreshToken || stored.clientId !== this.current.clientId) return false;
     this.current = stored;
     this.dead = false;
     this.creds.logger?.info('a new login was stored; using it');
