@@ -14,6 +14,7 @@ import { connectPds, DriveRemote, type PdsClient } from './pds/index.js';
 import { shareVolumes } from './shares/volumes.js';
 import { type Logger, silentLogger } from './shared/logger.js';
 import { RemoteBlockSource } from './vfs/block-source.js';
+import { withVfsErrors } from './vfs/error-boundary.js';
 import { VfsError } from './core/errors.js';
 import { Namespace } from './vfs/namespace.js';
 import { PdsVfs } from './vfs/pds-vfs.js';
@@ -57,7 +58,8 @@ export async function createApp(opts: AppOptions, deps: { logger?: Logger } = {}
       memBytes: opts.cacheMem,
       diskBytes: opts.cacheMaxSize,
     });
-    const vfs = await PdsVfs.open({
+    // Front-ends see only VfsErrors, whatever fails below (withVfsErrors).
+    const vfs = withVfsErrors(await PdsVfs.open({
       ns: new Namespace(served, single),
       store: new MetadataStore(db),
       journal: new Journal(db),
@@ -72,7 +74,7 @@ export async function createApp(opts: AppOptions, deps: { logger?: Logger } = {}
         pollIntervalMs: opts.pollIntervalSec * 1000,
         maxDirtyBytes: opts.maxDirtyBytes ?? Math.max(opts.cacheMaxSize, 1024 ** 3),
       },
-    });
+    }));
     logger.info({ endpoint: embedded ? 'embedded local PDS server' : opts.endpoint, volumes: served.map((v) => v.dirName) }, 'ready');
     return {
       vfs,

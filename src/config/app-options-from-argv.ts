@@ -1,20 +1,27 @@
 // Turns parsed yargs arguments (from the option table) into the typed AppOptions of the composition root.
 import type { AppOptions } from '../app-options.js';
-import type { LoggerOptions } from '../shared/logger.js';
+import { LOG_FORMATS, type LogFormat, type LoggerOptions } from '../shared/logger.js';
 import { storedJwtCredentials } from './credentials.js';
 import { configFileOf, loadConfigFile } from './load-config.js';
+import { OPTIONS, parseSize } from './options.js';
 import { FileTokenStore, tokenStoreFile } from './token-store.js';
-import { parseSize } from './options.js';
 
 type Argv = Record<string, unknown>;
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 const num = (v: unknown, d: number): number => (typeof v === 'number' && Number.isFinite(v) ? v : d);
 
-/** --log-level and --log-file as logger options. */
+/** A size option in bytes; its default is the option table's (argv lacks it when a caller skips yargs). */
+const size = (argv: Argv, name: 'cache-mem' | 'cache-max-size' | 'block-size'): number => parseSize(String(argv[name] ?? OPTIONS[name].default));
+/** A number-of-seconds option, defaulting as the option table says. */
+const seconds = (argv: Argv, name: 'poll-interval' | 'dir-cache-time' | 'write-back'): number => num(argv[name], OPTIONS[name].default);
+
+/** --log-level, --log-file and --log-format as logger options. */
 export function loggerOptionsFromArgv(argv: Argv): LoggerOptions {
   const file = str(argv['log-file']);
-  return { level: String(argv['log-level']), ...(file ? { file } : {}) };
+  const format = str(argv['log-format']) ?? 'auto';
+  if (!(LOG_FORMATS as readonly string[]).includes(format)) throw new Error(`--log-format: ${format} is not one of ${LOG_FORMATS.join(', ')}`);
+  return { level: String(argv['log-level']), format: format as LogFormat, ...(file ? { file } : {}) };
 }
 
 /** Also wires stored JWT credentials and, for the stored login, the token store shared with other processes. */
@@ -22,13 +29,13 @@ export function appOptionsFromArgv(argv: Argv): AppOptions {
   const opts: AppOptions = {
     dataDir: String(argv['data-dir']),
     cacheDir: String(argv['cache-dir']),
-    cacheMem: parseSize(String(argv['cache-mem'] ?? '128M')),
-    cacheMaxSize: parseSize(String(argv['cache-max-size'] ?? '10G')),
-    blockSize: parseSize(String(argv['block-size'] ?? '4M')),
+    cacheMem: size(argv, 'cache-mem'),
+    cacheMaxSize: size(argv, 'cache-max-size'),
+    blockSize: size(argv, 'block-size'),
     readOnly: argv['read-only'] === true,
-    pollIntervalSec: num(argv['poll-interval'], 10),
-    dirCacheTimeSec: num(argv['dir-cache-time'], 60),
-    writeBackSec: num(argv['write-back'], 2),
+    pollIntervalSec: seconds(argv, 'poll-interval'),
+    dirCacheTimeSec: seconds(argv, 'dir-cache-time'),
+    writeBackSec: seconds(argv, 'write-back'),
     deletePermanently: argv['delete-permanently'] === true,
   };
   const endpoint = str(argv.endpoint);

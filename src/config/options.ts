@@ -46,6 +46,7 @@ export const OPTIONS = {
 
   'log-level': { type: 'string', group: 'log', default: 'info', describe: 'fatal, error, warn, info, debug or trace' },
   'log-file': { type: 'string', group: 'log', describe: 'Write logs to this file instead of stderr' },
+  'log-format': { type: 'string', group: 'log', default: 'auto', describe: 'auto (readable lines on a terminal, JSON otherwise and in a --log-file), pretty or json' },
   'status-port': { type: 'number', group: 'daemon', describe: 'Also serve a status page on http://127.0.0.1:PORT/ (0 picks a free port; default: off)' },
 } as const satisfies Record<string, OptionSpec>;
 

@@ -25,18 +25,31 @@ export class VfsError extends Error {
   }
 }
 
+/**
+ * An error of a layer below the VFS that knows what it means to a filesystem (PdsError does), so
+ * toVfsError needs no knowledge of that layer.
+ */
+export abstract class TranslatableError extends Error {
+  /** The VfsError this error stands for; it keeps this one as its cause. */
+  abstract toVfsError(path?: string): VfsError;
+}
+
 // Local errors that mean the cache disk is full (SQLite says so in its own words).
 const DISK_FULL = new Set(['ENOSPC', 'EDQUOT', 'SQLITE_FULL']);
 
-/** A Node write or SQLite error saying the cache disk is full (not yet a VfsError). */
-export function isDiskFull(err: unknown): boolean {
+function isDiskFull(err: unknown): boolean {
   const code = (err as { code?: unknown } | null | undefined)?.code;
   return typeof code === 'string' && DISK_FULL.has(code);
 }
 
-/** Wraps anything thrown below the VFS into a VfsError (a full disk is ENOSPC; unknown errors EIO). */
+/**
+ * The one conversion of anything thrown below the front-ends into a VfsError: VfsErrors pass,
+ * translatable errors (PDS) say what they mean, a full cache disk (a Node write or SQLite) is
+ * ENOSPC, anything else EIO. The original stays as `cause`.
+ */
 export function toVfsError(err: unknown, path?: string): VfsError {
   if (err instanceof VfsError) return err;
+  if (err instanceof TranslatableError) return err.toVfsError(path);
   const message = err instanceof Error ? err.message : String(err);
   if (isDiskFull(err)) return new VfsError('ENOSPC', `the cache disk is full: ${message}`, path, { cause: err });
   return new VfsError('EIO', message, path, { cause: err });

@@ -19,6 +19,8 @@ export interface RemoteEntry {
   revision: string;
   /** Uppercase hex SHA-1 when known. */
   contentHash?: string;
+  /** Free-form metadata string kept with the file (PDS user_meta); POSIX attributes live in it (posix-attrs.ts). */
+  userMeta?: string;
 }
 
 export interface RemoteCapabilities {
@@ -60,12 +62,21 @@ export interface UploadOptions {
   sha1?: string;
   /** Epoch ms, stored as local_modified_at. */
   mtime?: number;
+  /** Stored as the file's user_meta. */
+  userMeta?: string;
   /** Resume this session (from list_uploaded_parts) instead of starting a new one. */
   resume?: UploadSession;
   /** Called once a session exists, so the caller can persist it for resume after a crash. */
   onSession?: (session: UploadSession) => void;
   onProgress?: (bytesDone: number, bytesTotal: number) => void;
   signal?: AbortSignal;
+}
+
+export interface RemoteChanges {
+  name?: string;
+  /** Epoch ms, stored as local_modified_at. */
+  mtime?: number;
+  userMeta?: string;
 }
 
 export interface Remote {
@@ -80,11 +91,11 @@ export interface Remote {
   /** Bytes [start, endInclusive] of the given revision, streamed. */
   openRange(entry: Pick<RemoteEntry, 'id' | 'revision' | 'size'>, start: number, endInclusive: number, signal?: AbortSignal): Promise<Readable>;
   /** EEXIST when the name is taken. */
-  createDir(parentId: string, name: string): Promise<RemoteEntry>;
+  createDir(parentId: string, name: string, opts?: { userMeta?: string }): Promise<RemoteEntry>;
   /** Uploads a local file. EEXIST when the name is taken and replaceId is not given. */
   upload(parentId: string, name: string, localPath: string, size: number, opts?: UploadOptions): Promise<RemoteEntry>;
-  /** Rename in place and/or set mtime. EEXIST when the new name is taken. */
-  update(id: string, changes: { name?: string; mtime?: number }): Promise<RemoteEntry>;
+  /** Rename in place and/or set mtime or user_meta. EEXIST when the new name is taken. */
+  update(id: string, changes: RemoteChanges): Promise<RemoteEntry>;
   /** EEXIST when the target name is taken. */
   move(id: string, newParentId: string, newName: string): Promise<RemoteEntry>;
   /** Server-side copy; `to` defaults to this remote. Waits for async tasks. */

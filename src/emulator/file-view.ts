@@ -58,6 +58,7 @@ function fullView(ctx: EmulatorContext, row: FileRow, opts: ViewOptions): PdsFil
   };
   if (row.local_created_at) f.local_created_at = row.local_created_at;
   if (row.local_modified_at) f.local_modified_at = row.local_modified_at;
+  if (row.user_meta !== null) f.user_meta = row.user_meta;
   if (row.trashed_at) f.trashed_at = row.trashed_at;
   if (row.upload_id) f.upload_id = row.upload_id;
   if (share) f.share_id = share.share_id;

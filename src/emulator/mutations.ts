@@ -60,6 +60,7 @@ export function newRow(input: NewRowInput, extra: Partial<NewFileRow> = {}): New
     local_created_at: null,
     local_modified_at: null,
     description: null,
+    user_meta: null,
     hidden: 0,
     starred: 0,
     labels: null,

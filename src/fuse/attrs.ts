@@ -1,6 +1,7 @@
 // NodeInfo and SpaceInfo in the shapes fuse-native hands to the kernel, plus open(2) flag decoding.
 import { constants as fsc } from 'node:fs';
 import type { FuseStat, FuseStatfs } from 'fuse-native';
+import { nsFromMs, type PosixAttrs } from '../vfs/posix-attrs.js';
 import type { NodeInfo, OpenFlags, SpaceInfo } from '../vfs/types.js';
 
 export interface Ownership {
@@ -13,24 +14,43 @@ export interface Ownership {
 /** Preferred I/O size: the kernel sends reads and writes of up to 128 KiB. */
 const IO_SIZE = 128 * 1024;
 
-export function toStat(node: NodeInfo, own: Ownership): FuseStat {
+/**
+ * A node's POSIX attributes: those stored with it when `stored` is on and it has them, else the
+ * mount's defaults (--uid, --gid, --umask; atime and ctime follow mtime, as in rclone). The type
+ * bits always agree with the node's kind (a folder is a directory whatever its user_meta says).
+ */
+export function attrsOf(node: NodeInfo, own: Ownership, stored: boolean): PosixAttrs {
   const dir = node.kind === 'dir';
-  let perm = (dir ? 0o777 : 0o666) & ~own.umask;
-  if (node.readOnly) perm &= ~0o222;
-  // No atime or status-change time is kept remotely; both follow mtime as in rclone.
-  const time = new Date(node.mtime);
+  const kept = stored ? node.attrs : undefined;
+  let attrs: PosixAttrs;
+  if (kept) {
+    const type = kept.mode & fsc.S_IFMT;
+    const fits = dir ? type === fsc.S_IFDIR : type !== fsc.S_IFDIR && type !== 0;
+    attrs = fits ? kept : { ...kept, mode: (dir ? fsc.S_IFDIR : fsc.S_IFREG) | (kept.mode & 0o7777) };
+  } else {
+    const time = nsFromMs(node.mtime);
+    const perm = (dir ? 0o777 : 0o666) & ~own.umask;
+    attrs = { mode: (dir ? fsc.S_IFDIR : fsc.S_IFREG) | perm, uid: own.uid, gid: own.gid, rdev: 0, atime: time, mtime: time, ctime: time };
+  }
+  return node.readOnly ? { ...attrs, mode: attrs.mode & ~0o222 } : attrs;
+}
+
+export function toStat(node: NodeInfo, own: Ownership, stored = false): FuseStat {
+  const a = attrsOf(node, own, stored);
+  const dir = node.kind === 'dir';
   return {
-    mode: (dir ? fsc.S_IFDIR : fsc.S_IFREG) | perm,
-    uid: own.uid,
-    gid: own.gid,
+    mode: a.mode,
+    uid: a.uid,
+    gid: a.gid,
+    rdev: a.rdev,
     size: dir ? 0 : node.size,
     nlink: dir ? 2 : 1,
     ino: node.ino,
     blksize: IO_SIZE,
     blocks: Math.ceil(node.size / 512),
-    atime: time,
-    mtime: time,
-    ctime: time,
+    atime: a.atime,
+    mtime: a.mtime,
+    ctime: a.ctime,
   };
 }
 

@@ -2,7 +2,7 @@
 // equal Fuse.<NAME> (test/fuse/errno-map.test.ts checks every entry against the binding) but come from
 // os.constants so this table loads without the native binding.
 import os from 'node:os';
-import { isDiskFull, VfsError, type VfsCode } from '../core/errors.js';
+import { VfsError, type VfsCode } from '../core/errors.js';
 import type { Logger } from '../shared/logger.js';
 
 const E = os.constants.errno;
@@ -52,11 +52,6 @@ export class ErrnoMapper {
         this.logger.debug({ op, path, code: err.code }, 'fuse op failed');
         return errno;
       }
-    }
-    // The cache disk is full (a staging write or SQLite) and the error reached us untranslated.
-    if (isDiskFull(err)) {
-      this.logger.debug({ op, path, code: (err as { code: string }).code }, 'fuse op failed: cache disk full');
-      return ERRNO.ENOSPC;
     }
     const kind = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
     if (!this.seen.has(kind)) {

@@ -4,10 +4,14 @@ declare module 'fuse-native' {
   type Cb = (code: number) => void;
   type ValueCb<T> = (code: number, value?: T) => void;
 
+  /** What getattr answers; pdsfs's own glue (fuse-class.ts) encodes it, with times in ns since the epoch. */
   export interface FuseStat {
-    mode: number; uid: number; gid: number; size: number; nlink: number; ino: number;
-    blksize: number; blocks: number; atime: Date; mtime: Date; ctime: Date;
+    mode: number; uid: number; gid: number; size: number; nlink: number; ino: number; rdev: number;
+    blksize: number; blocks: number; atime: bigint; mtime: bigint; ctime: bigint;
   }
+
+  /** A time to set: ns since the epoch, or UTIME_NOW / UTIME_OMIT (decoded by fuse-class.ts). */
+  export type FuseTime = bigint | 'now' | 'omit';
 
   export interface FuseStatfs {
     bsize: number; frsize: number; blocks: number; bfree: number; bavail: number;
@@ -33,8 +37,8 @@ declare module 'fuse-native' {
     rename(src: string, dest: string, cb: Cb): void;
     mkdir(path: string, mode: number, cb: Cb): void;
     rmdir(path: string, cb: Cb): void;
-    /** Times in epoch ms. */
-    utimens(path: string, atime: number, mtime: number, cb: Cb): void;
+    utimens(path: string, atime: FuseTime, mtime: FuseTime, cb: Cb): void;
+    readlink(path: string, cb: ValueCb<string>): void;
     chmod(path: string, mode: number, cb: Cb): void;
     chown(path: string, uid: number, gid: number, cb: Cb): void;
     symlink(target: string, path: string, cb: Cb): void;
@@ -55,6 +59,8 @@ declare module 'fuse-native' {
     fsname?: string;
     subtype?: string;
     autoCache?: boolean;
+    /** The kernel checks permissions from the modes and owners getattr reports. */
+    defaultPermissions?: boolean;
     /** ms per op name, or false for none; `default` covers the rest. */
     timeout?: number | false | Record<string, number | false>;
   }
@@ -66,6 +72,9 @@ declare module 'fuse-native' {
     unmount(cb: (err: Error | null) => void): void;
     /** The "-o a,b" argument handed to libfuse. */
     protected _fuseOptions(): string;
+    protected readonly ops: Partial<FuseOps>;
+    /** One dispatcher per opcode, called by the binding with its per-thread handle first. */
+    protected _makeHandlerArray(): ((nativeHandler: unknown, opCode: number, ...args: unknown[]) => unknown)[];
     static unmount(mnt: string, cb: (err: Error | null) => void): void;
   }
 }

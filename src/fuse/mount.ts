@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { Logger } from '../shared/logger.js';
 import type { Vfs } from '../vfs/types.js';
 import type { Ownership } from './attrs.js';
+import { fuseClass, type Caller } from './fuse-class.js';
 import { isMounted, isStaleMount, unmountPath } from './fusermount.js';
 import { HandleTable } from './handle-table.js';
 import { loadFuse } from './native-binding.js';
@@ -18,6 +19,13 @@ export interface MountOptions extends Ownership {
   nativeBuildDir: string;
   /** libfuse's own request tracing on stderr. */
   debug?: boolean;
+  /** Keep POSIX attributes with the files and let the kernel check permissions (ops.ts); default true. */
+  posix?: boolean;
+  /**
+   * Mount read-only (`ro`): the kernel refuses every change with EROFS, root's included (the kernel
+   * answers access(2) itself once it checks permissions).
+   */
+  readOnly?: boolean;
 }
 
 export interface Mounted {
@@ -53,16 +61,15 @@ export async function mount(vfs: Vfs, mountpoint: string, opts: MountOptions): P
   // libfuse2 refuses a non-empty mountpoint anyway, with only a message on stderr.
   if ((await fs.readdir(mnt)).length > 0) throw new Error(`cannot mount on ${mnt}: the directory is not empty`);
 
-  const { Fuse, mtimeSupported } = await loadFuse(opts.nativeBuildDir, logger);
-  const PdsFuse = class extends Fuse {
-    protected override _fuseOptions(): string {
-      const base = super._fuseOptions();
-      return base ? `${base},${EXTRA_LIBFUSE_OPTIONS}` : `-o${EXTRA_LIBFUSE_OPTIONS}`;
-    }
-  };
-  const ops = createOps(vfs, new HandleTable(), { own: opts, logger, mtimeSupported });
+  const binding = await loadFuse(opts.nativeBuildDir, logger);
+  const caller: Caller = { uid: 0, gid: 0 };
+  const PdsFuse = fuseClass(binding, opts.readOnly ? `${EXTRA_LIBFUSE_OPTIONS},ro` : EXTRA_LIBFUSE_OPTIONS, caller);
+  const posix = (opts.posix ?? true) && binding.fixed;
+  if ((opts.posix ?? true) && !binding.fixed) logger.warn('POSIX attributes are off: the fixed fuse-native binding is not available');
+  const ops = createOps(vfs, new HandleTable(), { own: opts, logger, fixedBinding: binding.fixed, posix, caller });
   const fuse = new PdsFuse(mnt, ops, {
     allowOther: opts.allowOther,
+    defaultPermissions: posix,
     debug: opts.debug,
     fsname: 'pdsfs',
     subtype: 'pdsfs',

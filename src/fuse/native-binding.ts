@@ -1,9 +1,13 @@
-// Loads fuse-native with a working utimens. Its 2.2.6 binary hands utimens the access time in both
-// time arguments (fuse-native.c passes l->atime twice), so no mtime set through a mount (rsync's,
-// cp -p's, touch's) would reach the VFS, and every `rsync -a` would copy everything again. We compile
-// the package's own C source with that one line fixed, once per machine and source (cc, Node's
-// headers and libfuse2; under a second), and point node-gyp-build at it through FUSE_NATIVE_PREBUILD.
-// Without a compiler we fall back to the shipped binary and say that mtimes cannot be set.
+// Loads fuse-native from its own C source compiled with a few fixes, once per machine and source (cc,
+// Node's headers and libfuse2; under a second); node-gyp-build finds it through FUSE_NATIVE_PREBUILD.
+// The 2.2.6 binary (a) hands utimens the access time in both time arguments, so no mtime set through
+// a mount (rsync's, cp -p's, touch's) would reach the VFS; (b) turns times into milliseconds and has
+// no way to say "leave this time alone" (UTIME_OMIT), so libfuse2 drops `touch -m` and `touch -a`;
+// (c) does not tell who made a request, so a new file could not get its creator as owner. The fixed
+// binding passes times as nanoseconds (with markers for UTIME_NOW and UTIME_OMIT), asks libfuse for
+// UTIME_OMIT, takes stat times in nanoseconds, and answers fuse_native_caller(handler) with the uid
+// and gid of the request being served. Without a compiler we fall back to the shipped binary: then
+// mtimes cannot be set and POSIX attributes are off.
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
@@ -14,29 +18,114 @@ import type FuseClass from 'fuse-native';
 import type { Logger } from '../shared/logger.js';
 
 const run = promisify(execFile);
-const BUGGY_LINE = 'FUSE_UINT64_TO_INTS_ARGV(l->atime, 5)';
-const FIXED_LINE = 'FUSE_UINT64_TO_INTS_ARGV(l->mtime, 5)';
+
+/** Each `find` must occur exactly once in the source; otherwise it is not the source these fixes are for. */
+const PATCHES: readonly { find: string; replace: string }[] = [
+  {
+    find: 'FUSE_UINT64_TO_INTS_ARGV(l->atime, 5)',
+    replace: 'FUSE_UINT64_TO_INTS_ARGV(l->mtime, 5)',
+  },
+  {
+    find: `  l->atime = timespec_to_uint64(&tv[0]);
+  l->mtime = timespec_to_uint64(&tv[1]);`,
+    replace: `  l->atime = timespec_to_ns(&tv[0]);
+  l->mtime = timespec_to_ns(&tv[1]);`,
+  },
+  {
+    find: 'static void populate_stat (uint32_t *ints, struct stat* stat) {',
+    replace: `static uint64_t timespec_to_ns (const struct timespec* ts) {
+  if (ts->tv_nsec == UTIME_OMIT) return UINT64_MAX;
+  if (ts->tv_nsec == UTIME_NOW) return UINT64_MAX - 1;
+  return (uint64_t) ((int64_t) ts->tv_sec * 1000000000LL + ts->tv_nsec);
+}
+
+static void populate_stat (uint32_t *ints, struct stat* stat) {`,
+  },
+  {
+    find: `  uint64_t ms = uint32s_to_uint64(ints);
+  ts->tv_sec = ms / 1000;
+  ts->tv_nsec = (ms % 1000) * 1000000;`,
+    replace: `  int64_t ns = (int64_t) uint32s_to_uint64(ints);
+  int64_t sec = ns / 1000000000LL;
+  int64_t rest = ns % 1000000000LL;
+  if (rest < 0) { rest += 1000000000LL; sec -= 1; }
+  ts->tv_sec = sec;
+  ts->tv_nsec = rest;`,
+  },
+  {
+    find: 'if (implemented[op_utimens]) ops.utimens = fuse_native_utimens;',
+    replace: 'if (implemented[op_utimens]) { ops.utimens = fuse_native_utimens; ops.flag_utime_omit_ok = 1; }',
+  },
+  {
+    find: '  int32_t res;\n',
+    replace: '  int32_t res;\n  uid_t caller_uid;\n  gid_t caller_gid;\n',
+  },
+  {
+    find: `  l->op = op_##name;\\`,
+    replace: `  l->op = op_##name;\\
+  l->caller_uid = fuse_get_context()->uid;\\
+  l->caller_gid = fuse_get_context()->gid;\\`,
+  },
+  {
+    find: 'NAPI_METHOD(fuse_native_mount) {',
+    replace: `NAPI_METHOD(fuse_native_caller) {
+  NAPI_ARGV(2)
+  NAPI_ARGV_BUFFER_CAST(fuse_thread_locals_t *, l, 0);
+  NAPI_ARGV_BUFFER_CAST(uint32_t *, out, 1);
+  out[0] = l->caller_uid;
+  out[1] = l->caller_gid;
+  return NULL;
+}
+
+NAPI_METHOD(fuse_native_mount) {`,
+  },
+  {
+    find: '  NAPI_EXPORT_FUNCTION(fuse_native_mount)',
+    replace: '  NAPI_EXPORT_FUNCTION(fuse_native_mount)\n  NAPI_EXPORT_FUNCTION(fuse_native_caller)',
+  },
+];
 
 export interface FuseBinding {
   Fuse: typeof FuseClass;
-  /** utimens receives the real mtime (false only with the unpatched binary). */
-  mtimeSupported: boolean;
+  /** The fixed binding is loaded: nanosecond times, UTIME_NOW/OMIT and the caller's ids (false with the shipped binary). */
+  fixed: boolean;
+  /** The uid and gid of the request whose handler is given (fixed binding only). */
+  callerOf?: (nativeHandler: unknown) => { uid: number; gid: number };
 }
 
 /** Builds (or reuses) the fixed binding under buildRoot, then loads fuse-native. Call before any other import of it. */
 export async function loadFuse(buildRoot: string, logger: Logger): Promise<FuseBinding> {
-  let mtimeSupported = true;
-  if (!process.env.FUSE_NATIVE_PREBUILD) {
+  let fixed = !!process.env.FUSE_NATIVE_PREBUILD;
+  if (!fixed) {
     try {
       const dir = await buildFixedBinding(buildRoot, logger);
-      if (dir) process.env.FUSE_NATIVE_PREBUILD = dir;
+      if (dir) {
+        process.env.FUSE_NATIVE_PREBUILD = dir;
+        fixed = true;
+      } else {
+        logger.warn('fuse-native\'s C source is not the one pdsfs knows how to fix; mtimes and POSIX attributes set through the mount will not be stored');
+      }
     } catch (err) {
-      mtimeSupported = false;
-      logger.warn({ err }, 'cannot build the fixed fuse-native binding (needs cc, Node headers, libfuse2); mtimes set through the mount will not be stored');
+      logger.warn({ err }, 'cannot build the fixed fuse-native binding (needs cc, Node headers, libfuse2); mtimes and POSIX attributes set through the mount will not be stored');
     }
   }
   const { default: Fuse } = await import('fuse-native');
-  return { Fuse, mtimeSupported };
+  if (!fixed) return { Fuse, fixed };
+  const native = nativeModule();
+  const ids = new Uint32Array(2);
+  const callerOf = (handler: unknown) => {
+    native.fuse_native_caller(handler, ids);
+    return { uid: ids[0]!, gid: ids[1]! };
+  };
+  return { Fuse, fixed, callerOf };
+}
+
+/** The binding fuse-native loaded (node-gyp-build caches it, so this is the same instance). */
+function nativeModule(): { fuse_native_caller(handler: unknown, out: Uint32Array): void } {
+  const fromHere = createRequire(import.meta.url);
+  const pkgDir = path.dirname(fromHere.resolve('fuse-native/package.json'));
+  const load = createRequire(path.join(pkgDir, 'package.json'))('node-gyp-build') as (dir: string) => { fuse_native_caller(handler: unknown, out: Uint32Array): void };
+  return load(pkgDir);
 }
 
 /** Directory holding build/Release/fuse.node, or undefined when the installed source has no bug to fix. */
@@ -44,8 +133,11 @@ async function buildFixedBinding(buildRoot: string, logger: Logger): Promise<str
   const fromHere = createRequire(import.meta.url);
   const pkgDir = path.dirname(fromHere.resolve('fuse-native/package.json'));
   const source = await fs.readFile(path.join(pkgDir, 'fuse-native.c'), 'utf8');
-  if (source.split(BUGGY_LINE).length !== 2) return undefined;
-  const fixed = source.replace(BUGGY_LINE, FIXED_LINE);
+  let fixed = source;
+  for (const { find, replace } of PATCHES) {
+    if (fixed.split(find).length !== 2) return undefined;
+    fixed = fixed.replace(find, () => replace);
+  }
 
   const key = createHash('sha256').update(fixed).update(process.platform + process.arch).digest('hex').slice(0, 16);
   const dir = path.join(buildRoot, key);

@@ -2,11 +2,15 @@
 // failure through the one errno table. Data ops go through the handle table (fd → FileHandle).
 import path from 'node:path';
 import { constants as fsc } from 'node:fs';
-import type { FuseOps } from 'fuse-native';
+import type { FuseOps, FuseTime } from 'fuse-native';
 import { VfsError } from '../core/errors.js';
+import { msFromNs, type PosixAttrs } from '../vfs/posix-attrs.js';
 import type { NodeInfo, OpenFlags, Vfs } from '../vfs/types.js';
 import type { Logger } from '../shared/logger.js';
-import { decodeOpenFlags, NAME_MAX, toStat, toStatfs, type Ownership } from './attrs.js';
+import { chmodAttrs, chownAttrs, newNodeAttrs, utimensAttrs } from './attr-changes.js';
+import { attrsOf, decodeOpenFlags, NAME_MAX, toStat, toStatfs, type Ownership } from './attrs.js';
+import type { Caller } from './fuse-class.js';
+import { LocalTimes } from './local-times.js';
 import { ERRNO, ErrnoMapper, LOCAL_ERRNO } from './errno-map.js';
 import { HandleTable, isHiddenName, type OpenEntry } from './handle-table.js';
 import { XATTR_NAMESPACE, xattrNames, xattrValue } from './xattrs.js';
@@ -14,9 +18,19 @@ import { XATTR_NAMESPACE, xattrNames, xattrValue } from './xattrs.js';
 export interface OpsOptions {
   own: Ownership;
   logger: Logger;
-  /** False with fuse-native's unpatched binary, whose utimens only ever sees the atime. */
-  mtimeSupported: boolean;
+  /** The fixed binding is loaded (native-binding.ts); false with fuse-native's own, whose utimens only ever sees the atime. */
+  fixedBinding: boolean;
+  /**
+   * POSIX attributes are stored with the files (modes, owners, times, symlinks, FIFOs and device
+   * nodes) and the kernel checks permissions; false: plain mode, every file shows --uid, --gid, --umask.
+   */
+  posix: boolean;
+  /** Who made the request being served (set by fuse-class.ts before each op). */
+  caller: Caller;
 }
+
+/** File types stored as zero-byte PDS files, marked in their attributes; the kernel does their I/O. */
+const SPECIAL_TYPES = new Set([fsc.S_IFIFO, fsc.S_IFSOCK, fsc.S_IFCHR, fsc.S_IFBLK]);
 
 /**
  * Time limits per op. fuse-native's own 15 s timer is off (see mount.ts): it cannot undo an open that
@@ -44,6 +58,8 @@ function checkNewName(p: string): void {
 
 export function createOps(vfs: Vfs, handles: HandleTable, opts: OpsOptions): FuseOps {
   const errors = new ErrnoMapper(opts.logger);
+  const posix = opts.posix && opts.fixedBinding;
+  const localTimes = new LocalTimes();
   let warnedMtime = false;
 
   /** Answers once: the value, the mapped error, or ETIMEDOUT at the time limit (onLate then gets a late value). */
@@ -86,9 +102,44 @@ export function createOps(vfs: Vfs, handles: HandleTable, opts: OpsOptions): Fus
     const open = handles.at(p)[0];
     return open?.unlinked ? open.handle.stat() : vfs.stat(p);
   }
+  async function attrsAt(p: string): Promise<PosixAttrs> {
+    return attrsOf(await statOf(p), opts.own, posix);
+  }
+  /** Attributes of a node `caller` creates at p (read before the op's first await: the caller changes with the next op). */
+  function creating(p: string, mode: number, rdev = 0): () => Promise<PosixAttrs> {
+    const caller = { ...opts.caller };
+    return async () => newNodeAttrs(mode, caller, await attrsAt(path.posix.dirname(p)), rdev);
+  }
+  /** Stores changed attributes; a file unlinked while open keeps none (it is gone from the drive). */
+  async function changeAttrs(p: string, change: (cur: PosixAttrs) => PosixAttrs): Promise<void> {
+    if (handles.at(p)[0]?.unlinked) return;
+    const node = await statOf(p);
+    if (node.readOnly) throw new VfsError('EROFS', 'read-only', p);
+    await vfs.setAttrs(p, change(localTimes.apply(p, attrsOf(node, opts.own, true))));
+    localTimes.forget(p);
+  }
+  /** After an entry was added to or removed from the folders of `paths` (local-times.ts). */
+  function entriesChanged(...paths: string[]): void {
+    if (posix) for (const p of paths) localTimes.touch(path.posix.dirname(p), true);
+  }
+  /** A zero-byte file (or a symlink's target) with the given attributes; EEXIST when p exists. */
+  async function createSpecial(p: string, attrs: PosixAttrs, content?: Buffer): Promise<void> {
+    checkNewName(p);
+    const handle = await vfs.open(p, { read: false, write: true, create: true, exclusive: true, attrs });
+    try {
+      if (content) await handle.write(content, 0, content.length);
+    } finally {
+      await handle.release();
+    }
+    entriesChanged(p);
+  }
 
   return {
-    getattr: (p, cb) => reply('getattr', p, cb, async () => toStat(await statOf(p), opts.own)),
+    getattr: (p, cb) =>
+      reply('getattr', p, cb, async () => {
+        const node = await statOf(p);
+        return localTimes.apply(p, toStat(node, opts.own, posix));
+      }),
 
     readdir: (p, cb) =>
       reply('readdir', p, cb, async () => {
@@ -98,6 +149,7 @@ export function createOps(vfs: Vfs, handles: HandleTable, opts: OpsOptions): Fus
         return ['.', '..', ...listable];
       }),
 
+    // Plain mode only: with POSIX attributes the kernel checks access itself (default_permissions).
     access: (p, mode, cb) =>
       reply('access', p, cb, async () => {
         const node = await statOf(p);
@@ -113,11 +165,16 @@ export function createOps(vfs: Vfs, handles: HandleTable, opts: OpsOptions): Fus
         return handles.add(await vfs.open(p, decoded), decoded, p).fd;
       }, releaseLate),
 
-    create: (p, _mode, cb) =>
+    create: (p, mode, cb) => {
+      const attrs = creating(p, fsc.S_IFREG | (mode & 0o7777));
       reply('create', p, cb, async () => {
         checkNewName(p);
-        return handles.add(await vfs.open(p, CREATE_FLAGS), CREATE_FLAGS, p).fd;
-      }, releaseLate),
+        const flags = posix ? { ...CREATE_FLAGS, attrs: await attrs() } : CREATE_FLAGS;
+        const fd = handles.add(await vfs.open(p, flags), flags, p).fd;
+        entriesChanged(p);
+        return fd;
+      }, releaseLate);
+    },
 
     read: (p, fd, buf, len, pos, cb) =>
       count('read', p, cb, async () => {
@@ -171,6 +228,7 @@ export function createOps(vfs: Vfs, handles: HandleTable, opts: OpsOptions): Fus
       reply('unlink', p, cb, async () => {
         if (handles.takeHidden(p)) return;
         await vfs.remove(p, { recursive: false });
+        entriesChanged(p);
       }),
 
     rename: (from, to, cb) =>
@@ -184,43 +242,78 @@ export function createOps(vfs: Vfs, handles: HandleTable, opts: OpsOptions): Fus
         checkNewName(to);
         await vfs.rename(from, to, { overwrite: true });
         handles.renamed(from, to);
+        entriesChanged(from, to);
+        if (posix) localTimes.renamed(from, to);
       }),
 
-    mkdir: (p, _mode, cb) =>
+    mkdir: (p, mode, cb) => {
+      const attrs = creating(p, fsc.S_IFDIR | (mode & 0o7777));
       reply('mkdir', p, cb, async () => {
         checkNewName(p);
-        await vfs.mkdir(p);
+        await vfs.mkdir(p, posix ? await attrs() : undefined);
+        entriesChanged(p);
+      });
+    },
+
+    rmdir: (p, cb) =>
+      reply('rmdir', p, cb, async () => {
+        await vfs.remove(p, { recursive: false });
+        entriesChanged(p);
       }),
 
-    rmdir: (p, cb) => reply('rmdir', p, cb, () => vfs.remove(p, { recursive: false })),
-
-    utimens: (p, _atime, mtime, cb) =>
+    utimens: (p, atime, mtime, cb) =>
       reply('utimens', p, cb, async () => {
-        if (!opts.mtimeSupported) {
+        if (!opts.fixedBinding) {
           if (!warnedMtime) opts.logger.warn('mtime changes are ignored: fuse-native binding without the utimens fix');
           warnedMtime = true;
           return;
         }
-        if (handles.at(p)[0]?.unlinked) return;
-        // libfuse2 calls this only when both times are set (`touch -m` alone never arrives); the
-        // kernel resolves "now" to a time first.
-        await vfs.setMtime(p, mtime);
+        if (posix) return changeAttrs(p, (cur) => utimensAttrs(cur, atime, mtime));
+        if (handles.at(p)[0]?.unlinked || mtime === 'omit') return;
+        await vfs.setMtime(p, mtime === 'now' ? Date.now() : msFromNs(mtime));
       }),
 
-    // Accepted so that cp -p, rsync -a and editors work (PDS has no modes or owners to store them
-    // in), except on read-only volumes, which refuse every change.
-    chmod: (p, _mode, cb) => reply('chmod', p, cb, () => refuseIfReadOnly(p)),
-    chown: (p, _uid, _gid, cb) => reply('chown', p, cb, () => refuseIfReadOnly(p)),
+    // Plain mode accepts them (so that cp -p, rsync -a and editors work) and keeps nothing, except
+    // on read-only volumes, which refuse every change.
+    chmod: (p, mode, cb) =>
+      reply('chmod', p, cb, () => (posix ? changeAttrs(p, (cur) => chmodAttrs(cur, mode)) : refuseIfReadOnly(p))),
+    chown: (p, uid, gid, cb) =>
+      reply('chown', p, cb, () => (posix ? changeAttrs(p, (cur) => chownAttrs(cur, uid, gid)) : refuseIfReadOnly(p))),
 
-    symlink: (_target, _p, cb) => cb(LOCAL_ERRNO.EPERM),
+    // A symlink is a small PDS file holding the target, marked S_IFLNK in its attributes.
+    symlink: (target, p, cb) => {
+      if (!posix) return cb(LOCAL_ERRNO.EPERM);
+      const attrs = creating(p, fsc.S_IFLNK | 0o777);
+      reply('symlink', p, cb, async () => createSpecial(p, await attrs(), Buffer.from(target)));
+    },
+    readlink: (p, cb) =>
+      reply('readlink', p, cb, async () => {
+        const node = await statOf(p);
+        if ((attrsOf(node, opts.own, posix).mode & fsc.S_IFMT) !== fsc.S_IFLNK) throw new VfsError('EINVAL', 'not a symbolic link', p);
+        const handle = await vfs.open(p, { read: true, write: false });
+        try {
+          const buf = Buffer.alloc(node.size);
+          const n = await handle.read(buf, 0, node.size);
+          return buf.subarray(0, n).toString();
+        } finally {
+          await handle.release();
+        }
+      }),
+    // Hard links are refused: PDS has one name per file, and a copy would not follow later writes.
     link: (_src, _dest, cb) => cb(LOCAL_ERRNO.EPERM),
-    mknod: (p, mode, _dev, cb) =>
+    mknod: (p, mode, dev, cb) => {
+      const type = mode & fsc.S_IFMT;
+      const attrs = creating(p, mode, type === fsc.S_IFCHR || type === fsc.S_IFBLK ? dev : 0);
       reply('mknod', p, cb, async () => {
-        if ((mode & fsc.S_IFMT) !== fsc.S_IFREG) throw new VfsError('EPERM', 'only regular files', p);
-        checkNewName(p);
-        const handle = await vfs.open(p, { read: false, write: true, create: true, exclusive: true });
-        await handle.release();
-      }),
+        if (type !== fsc.S_IFREG && !(posix && SPECIAL_TYPES.has(type))) throw new VfsError('EPERM', 'only regular files', p);
+        if (!posix) {
+          checkNewName(p);
+          const handle = await vfs.open(p, { read: false, write: true, create: true, exclusive: true });
+          return handle.release();
+        }
+        await createSpecial(p, await attrs());
+      });
+    },
 
     getxattr: (p, name, _position, cb) => {
       // The kernel asks for security.capability before writes: answer without touching the VFS.

@@ -1,23 +1,31 @@
 // Retrying mutations whose answer may have been lost. A 5xx, reset or timeout after the request was
 // sent leaves it unknown whether the server applied it; the retry then runs with `ambiguous` set, so
 // the caller can tell "already done by the lost attempt" (e.g. NotFound on a repeated delete) from a
-// real failure.
+// real failure. Only those failures are retried here: throttling and requests that never arrived
+// were already retried by http.ts, within its budget.
 import { vfsCodeOf } from './error-map.js';
 import { PdsError } from './errors.js';
 import type { AsyncResult } from './wire-types.js';
-import { retryDelay, type RetryOptions, shouldRetry, sleep } from './retry.js';
+import { mayRetryAgain, retryDelay, type RetryOptions, sleep } from './retry.js';
 
 export async function retryAmbiguous<T>(retry: RetryOptions, attempt: (ambiguous: boolean) => Promise<T>, signal?: AbortSignal): Promise<T> {
   let ambiguous = false;
+  const startedAt = Date.now();
   for (let n = 0; ; n++) {
     try {
       return await attempt(ambiguous);
     } catch (err) {
-      if (!shouldRetry(err, true) || n + 1 >= retry.maxAttempts) throw err;
-      if (err instanceof PdsError && err.sent && err.status !== 429) ambiguous = true;
-      await sleep(retryDelay(err, n, retry), signal);
+      const delay = retryDelay(err, n, retry);
+      if (!isLostAnswer(err) || !mayRetryAgain(n, startedAt, delay, retry)) throw err;
+      ambiguous = true;
+      await sleep(delay, signal);
     }
   }
+}
+
+/** Sent, then failed in a way that leaves it unknown whether the server acted (not a 429: a refusal). */
+function isLostAnswer(err: unknown): boolean {
+  return err instanceof PdsError && err.retryable && err.sent && err.status !== 429;
 }
 
 /**

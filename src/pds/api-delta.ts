@@ -1,4 +1,4 @@
-// file/get_last_cursor and file/list_delta: the change feed (pds-api.md §8.2, §8.3).
+// file/get_last_cursor and file/list_delta: the change feed (docs/pds-wire-protocol.md, Change feed).
 import type { DeltaResponse } from './wire-types.js';
 import type { PdsHttp } from './http.js';
 

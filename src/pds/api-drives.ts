@@ -1,4 +1,4 @@
-// drive/* and user/get (pds-api.md §4).
+// drive/* and user/get (docs/pds-wire-protocol.md, Drives).
 import type { Paged, PdsDrive, PdsUser } from './wire-types.js';
 import type { PdsHttp } from './http.js';
 import { paginate } from './paging.js';

@@ -1,4 +1,4 @@
-// file/list, get, get_by_path, search, update, move, copy, delete, get_download_url (pds-api.md §5, §7, §8.1).
+// file/list, get, get_by_path, search, update, move, copy, delete, get_download_url (docs/pds-wire-protocol.md).
 // Requests carry drive_id, or share_id for share-link access (then x-share-token is sent).
 import type { AsyncResult, CheckNameMode, DownloadUrlResponse, FileStatus, FileType, Paged, PdsFile } from './wire-types.js';
 import type { CallAuth, PdsHttp } from './http.js';
@@ -52,6 +52,7 @@ export type UpdateFileRequest = Scope & {
   hidden?: boolean;
   starred?: boolean;
   local_modified_at?: string;
+  user_meta?: string;
 };
 
 export interface MoveFileRequest {

@@ -1,4 +1,4 @@
-// recyclebin/trash, list, restore (pds-api.md §7.4, §7.6).
+// recyclebin/trash, list, restore (docs/pds-wire-protocol.md, Recycle bin and tasks).
 import type { AsyncResult, Paged, PdsFile } from './wire-types.js';
 import type { PdsHttp } from './http.js';
 import { paginate } from './paging.js';

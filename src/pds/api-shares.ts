@@ -1,4 +1,4 @@
-// share_link/* (pds-api.md §8.4, §8.5): owner side with the bearer, anonymous side without it.
+// share_link/* (docs/pds-wire-protocol.md, Share links): owner side with the bearer, anonymous side without it.
 import type { Paged, PdsShareAnonymous, PdsShareLink, ShareTokenResponse } from './wire-types.js';
 import type { PdsHttp } from './http.js';
 import { paginate } from './paging.js';

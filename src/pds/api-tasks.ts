@@ -1,4 +1,4 @@
-// async_task/get and waiting for a task (pds-api.md §7.7). PartialSucceed is terminal, unlike in the JS SDK.
+// async_task/get and waiting for a task (docs/pds-wire-protocol.md, Recycle bin and tasks). PartialSucceed is terminal, unlike in the JS SDK.
 import type { AsyncResult, AsyncTaskState, PdsAsyncTask } from './wire-types.js';
 import type { PdsHttp } from './http.js';
 import { PdsError } from './errors.js';

@@ -1,4 +1,4 @@
-// file/create, get_upload_url, list_uploaded_parts, complete (pds-api.md §6). upload.ts drives them.
+// file/create, get_upload_url, list_uploaded_parts, complete (docs/pds-wire-protocol.md, Uploads). upload.ts drives them.
 import type { CreateFileRequest, CreateFileResponse, GetUploadUrlResponse, ListUploadedPartsResponse, PdsFile } from './wire-types.js';
 import type { PdsHttp } from './http.js';
 import { scopeAuth, type Scope } from './api-files.js';
@@ -17,10 +17,19 @@ export class UploadsApi {
 
   /**
    * Creates a folder or starts a file upload. Retried only when surely unsent: a repeated create
-   * could turn our own folder into an "exist" answer. (upload.ts adds its own retry for files.)
+   * could turn our own folder into an "exist" answer.
    */
   create(req: CreateFileRequest, signal?: AbortSignal): Promise<CreateFileResponse> {
     return this.http.call('/v2/file/create', req, { auth: scopeAuth(req), signal });
+  }
+
+  /**
+   * Starts a file upload, repeated after a lost answer too: a session started by the lost attempt
+   * is simply never used (the server drops unfinished sessions), and a name taken meanwhile is
+   * refused either way.
+   */
+  startUpload(req: CreateFileRequest & { type: 'file' }, signal?: AbortSignal): Promise<CreateFileResponse> {
+    return this.http.call('/v2/file/create', req, { auth: scopeAuth(req), idempotent: true, signal });
   }
 
   /**
@@ -54,8 +63,11 @@ export class UploadsApi {
     } while (marker !== undefined);
   }
 
-  /** Not idempotent (a second complete answers NotFound.UploadId); upload.ts reconciles ambiguous failures. */
+  /**
+   * Repeated after a lost answer too: a repeat of a complete that went through answers
+   * NotFound.UploadId, which upload.ts checks against the file.
+   */
   complete(req: CompleteFileRequest, signal?: AbortSignal): Promise<PdsFile> {
-    return this.http.call('/v2/file/complete', req, { auth: scopeAuth(req), signal });
+    return this.http.call('/v2/file/complete', req, { auth: scopeAuth(req), idempotent: true, signal });
   }
 }

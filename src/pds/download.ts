@@ -1,4 +1,4 @@
-// Streaming ranged download through signed URLs (pds-api.md §8.1). The URL is cached per
+// Streaming ranged download through signed URLs (docs/pds-wire-protocol.md, Downloads). The URL is cached per
 // (volume, file, revision) and renewed shortly before `expiration` or when the object store answers
 // 403 (expired). A dropped connection resumes from the bytes already delivered, so the consumer
 // sees exactly bytes [start, end] once, in order.
@@ -61,7 +61,9 @@ export class Downloader {
   private async *deliver(target: DownloadTarget, first: OpenedBody, start: number, end: number, signal?: AbortSignal): AsyncGenerator<Buffer> {
     let body = first;
     let pos = start;
-    let attempt = 0;
+    // Failures in a row without a byte of progress, whether the body broke off or a new request
+    // failed: one budget for both, so retries never nest.
+    const failures = { count: 0 };
     try {
       for (;;) {
         try {
@@ -77,7 +79,7 @@ export class Downloader {
             if (chunk.length > end - pos + 1) chunk = chunk.subarray(0, end - pos + 1);
             if (chunk.length === 0) continue;
             pos += chunk.length;
-            attempt = 0;
+            failures.count = 0;
             yield chunk;
             if (pos > end) return;
           }
@@ -86,10 +88,10 @@ export class Downloader {
           body.stream.destroy();
           const err = pdsErrorFromNetwork(e);
           throwIfAborted(signal);
-          if (!err.retryable || attempt + 1 >= this.http.retry.maxAttempts) throw err;
-          this.http.logger.warn({ code: err.code, fileId: target.fileId, pos, attempt }, 'download dropped, resuming');
-          await sleep(retryDelay(err, attempt++, this.http.retry), signal);
-          body = await this.request(target, pos, end, signal);
+          if (!err.retryable || failures.count + 1 >= this.http.retry.maxAttempts) throw err;
+          this.http.logger.warn({ code: err.code, fileId: target.fileId, pos, attempt: failures.count }, 'download dropped, resuming');
+          await sleep(retryDelay(err, failures.count++, this.http.retry), signal);
+          body = await this.request(target, pos, end, signal, failures);
         }
       }
     } finally {
@@ -97,10 +99,10 @@ export class Downloader {
     }
   }
 
-  /** One ranged GET, retried on transient failures; a 403 renews the URL once. */
-  private async request(target: DownloadTarget, pos: number, end: number, signal?: AbortSignal): Promise<OpenedBody> {
+  /** One ranged GET, retried on transient failures (counted in `failures`); a 403 renews the URL once. */
+  private async request(target: DownloadTarget, pos: number, end: number, signal?: AbortSignal, failures = { count: 0 }): Promise<OpenedBody> {
     let renewed = false;
-    for (let attempt = 0; ; ) {
+    for (;;) {
       throwIfAborted(signal);
       const signed = await this.signedUrl(target, signal);
       let err: PdsError;
@@ -131,8 +133,8 @@ export class Downloader {
         this.urls.delete(urlKey(target));
         continue;
       }
-      if (!err.retryable || attempt + 1 >= this.http.retry.maxAttempts) throw err;
-      await sleep(retryDelay(err, attempt++, this.http.retry), signal);
+      if (!err.retryable || failures.count + 1 >= this.http.retry.maxAttempts) throw err;
+      await sleep(retryDelay(err, failures.count++, this.http.retry), signal);
     }
   }
 

@@ -1,6 +1,6 @@
 // DriveRemote: the VFS's Remote (src/vfs/remote.ts) for one PDS drive.
 import type { Readable } from 'node:stream';
-import type { ChangePage, Remote, RemoteCapabilities, RemoteChange, RemoteEntry, SpaceInfo, UploadOptions } from '../core/remote.js';
+import type { ChangePage, Remote, RemoteCapabilities, RemoteChange, RemoteChanges, RemoteEntry, SpaceInfo, UploadOptions } from '../core/remote.js';
 import { VfsError } from '../core/errors.js';
 import type { PdsClient } from './client.js';
 import { PdsError } from './errors.js';
@@ -22,8 +22,8 @@ export class DriveRemote extends ScopedRemote implements Remote {
     this.volumeId = opts.volumeId ?? `drive:${driveId}`;
   }
 
-  createDir(parentId: string, name: string): Promise<RemoteEntry> {
-    return this.guard(() => this.makeFolder(parentId, name));
+  createDir(parentId: string, name: string, opts: { userMeta?: string } = {}): Promise<RemoteEntry> {
+    return this.guard(() => this.makeFolder(parentId, name, opts.userMeta));
   }
 
   upload(parentId: string, name: string, localPath: string, size: number, opts: UploadOptions = {}): Promise<RemoteEntry> {
@@ -39,14 +39,15 @@ export class DriveRemote extends ScopedRemote implements Remote {
     return this.guard(async () => toRemoteEntry(await this.client.uploader.upload({ scope: this.scope, parentId, name, source, ...opts })));
   }
 
-  update(id: string, changes: { name?: string; mtime?: number }): Promise<RemoteEntry> {
-    if (changes.name === undefined && changes.mtime === undefined) return this.get(id);
+  update(id: string, changes: RemoteChanges): Promise<RemoteEntry> {
+    if (changes.name === undefined && changes.mtime === undefined && changes.userMeta === undefined) return this.get(id);
     return this.guard(async () => {
       const f = await this.client.files.update({
         drive_id: this.driveId,
         file_id: id,
         ...(changes.name !== undefined ? { name: changes.name, check_name_mode: 'refuse' as const } : {}),
         ...(changes.mtime !== undefined ? { local_modified_at: new Date(changes.mtime).toISOString() } : {}),
+        ...(changes.userMeta !== undefined ? { user_meta: changes.userMeta } : {}),
       });
       if ((f as { exist?: boolean }).exist) throw new VfsError('EEXIST', `${changes.name} already exists`);
       return toRemoteEntry(f);

@@ -22,6 +22,7 @@ export function toRemoteEntry(f: PdsFile): RemoteEntry {
   };
   const sha1 = isDir ? undefined : sha1Of(f);
   if (sha1) entry.contentHash = sha1;
+  if (f.user_meta) entry.userMeta = f.user_meta;
   return entry;
 }
 

@@ -1,7 +1,14 @@
-// The one table PDS error → VfsCode (architecture §8.5, table 1). Exact codes first, then the dotted
-// family (NotFound.File → NotFound), then the HTTP status. Codes: shared/pds-api.md §3 and §9C.
-import { VfsError, type VfsCode } from '../core/errors.js';
-import { PdsError } from './errors.js';
+// The one table PDS error → VfsCode. Exact codes first, then the dotted family (NotFound.File →
+// NotFound), then the HTTP status. What the codes mean: docs/pds-wire-protocol.md, Errors.
+import type { VfsCode } from '../core/errors.js';
+
+/** What the mapping reads of a PdsError (errors.ts calls vfsCodeOf, so this file does not import it). */
+export interface PdsFailure {
+  status: number;
+  code: string;
+  message: string;
+  isTimeout: boolean;
+}
 
 /** Every PDS / OSS / gateway error code we know of, with its filesystem meaning. */
 export const PDS_ERROR_TABLE: Readonly<Record<string, VfsCode>> = {
@@ -123,23 +130,12 @@ function byStatus(status: number): VfsCode {
 }
 
 /** A name rejected for its length (the service says InvalidParameter*, the message names the cause). */
-function nameTooLong(err: PdsError): boolean {
+function nameTooLong(err: PdsFailure): boolean {
   return err.code.startsWith('InvalidParameter') && /name/i.test(`${err.code} ${err.message}`) && /long|length|exceed|1024|bytes/i.test(err.message);
 }
 
-export function vfsCodeOf(err: PdsError): VfsCode {
+export function vfsCodeOf(err: PdsFailure): VfsCode {
   if (nameTooLong(err)) return 'ENAMETOOLONG';
   if (err.status === 0) return err.isTimeout ? 'ETIMEDOUT' : lookupPdsCode(err.code) ?? 'EIO';
   return lookupPdsCode(err.code) ?? byStatus(err.status);
-}
-
-/** Converts anything thrown by the PDS layer into a VfsError; the PdsError stays as `cause`. */
-export function toVfsError(err: unknown, path?: string): VfsError {
-  if (err instanceof VfsError) return err;
-  if (err instanceof PdsError) {
-    const rid = err.requestId ? ` (request ${err.requestId})` : '';
-    return new VfsError(vfsCodeOf(err), `${err.code}: ${err.message}${rid}`, path, { cause: err });
-  }
-  const message = err instanceof Error ? err.message : String(err);
-  return new VfsError('EIO', message, path, { cause: err });
 }

@@ -2,6 +2,9 @@
 // shapes the service uses (JSON {code,message}, gateway x-ca-error-* headers, OSS XML on signed URLs)
 // or from a network failure. Shaped like the official SDK's PDSError (status, code, message, requestId, type).
 
+import { TranslatableError, VfsError } from '../core/errors.js';
+import { vfsCodeOf } from './error-map.js';
+
 export type PdsErrorType = 'ClientError' | 'ServerError';
 
 export interface PdsErrorInit {
@@ -20,7 +23,7 @@ export interface PdsErrorInit {
 const UNSENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL']);
 const TIMEOUT_CODES = new Set(['ETIMEDOUT', 'ECONNABORTED', 'ESOCKETTIMEDOUT', 'UND_ERR_HEADERS_TIMEOUT']);
 
-export class PdsError extends Error {
+export class PdsError extends TranslatableError {
   override readonly name = 'PdsError';
   /** HTTP status; 0 for network errors (no response). */
   readonly status: number;
@@ -49,6 +52,12 @@ export class PdsError extends Error {
 
   get isTimeout(): boolean {
     return TIMEOUT_CODES.has(this.code) || this.code === 'D504TO' || this.status === 504;
+  }
+
+  /** Its filesystem meaning (error-map.ts); the message names the PDS code and the request. */
+  toVfsError(path?: string): VfsError {
+    const rid = this.requestId ? ` (request ${this.requestId})` : '';
+    return new VfsError(vfsCodeOf(this), `${this.code}: ${this.message}${rid}`, path, { cause: this });
   }
 
   static is(err: unknown, code?: string): err is PdsError {

@@ -6,7 +6,7 @@ import https from 'node:https';
 import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
 import { silentLogger, type Logger } from '../shared/logger.js';
 import { PdsError, pdsErrorFromNetwork, pdsErrorFromResponse } from './errors.js';
-import { DEFAULT_RETRY, retryDelay, shouldRetry, sleep, type RetryOptions } from './retry.js';
+import { DEFAULT_RETRY, mayRetryAgain, retryDelay, shouldRetry, sleep, type RetryOptions } from './retry.js';
 
 /** Supplies bearer tokens (auth.ts). */
 export interface AccessTokenProvider {
@@ -95,6 +95,7 @@ export class PdsHttp {
     const wantsBearer = auth === 'bearer' || (typeof auth === 'object' && auth.bearer === true);
     let renewedBearer = false;
     let renewedShare = false;
+    const startedAt = Date.now();
     for (let attempt = 0; ; ) {
       const headers: Record<string, string> = {};
       let bearer: string | undefined;
@@ -126,8 +127,8 @@ export class PdsHttp {
         await this.shareTokens?.renew(shareId, shareToken, opts.signal);
         continue;
       }
-      if (attempt + 1 < this.retry.maxAttempts && shouldRetry(err, opts.idempotent ?? false)) {
-        const delay = retryDelay(err, attempt, this.retry);
+      const delay = retryDelay(err, attempt, this.retry);
+      if (shouldRetry(err, opts.idempotent ?? false) && mayRetryAgain(attempt, startedAt, delay, this.retry)) {
         this.logger.warn({ path, status: err.status, code: err.code, requestId: err.requestId, attempt, delay: Math.round(delay) }, 'pds call failed, retrying');
         await sleep(delay, opts.signal);
         attempt++;

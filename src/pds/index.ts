@@ -4,7 +4,7 @@ export { PdsClient, type PdsClientOptions } from './client.js';
 export { DriveRemote, type DriveRemoteOptions } from './drive-remote.js';
 export { ShareRemote, type ShareRemoteOptions } from './share-remote.js';
 export { PdsError, type PdsErrorType } from './errors.js';
-export { toVfsError, vfsCodeOf, KNOWN_PDS_CODES } from './error-map.js';
+export { vfsCodeOf, KNOWN_PDS_CODES } from './error-map.js';
 export { StaticTokenSource, RefreshTokenSource, JwtTokenSource, OAuthApi } from './auth.js';
 export { buildJwtAssertion, type JwtAppCredentials } from './jwt.js';
 export type { AccessTokenProvider, CallOptions, PdsHttpOptions } from './http.js';

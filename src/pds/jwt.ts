@@ -1,4 +1,4 @@
-// RS256 assertion for the JWT-application login (pds-api.md §2.2), with the claims the official JS SDK sends.
+// RS256 assertion for the JWT-application login (docs/pds-wire-protocol.md, Tokens), with the claims the official JS SDK sends.
 import { createSign, randomUUID } from 'node:crypto';
 
 export interface JwtAppCredentials {

@@ -1,11 +1,10 @@
 // What DriveRemote and ShareRemote share: reads over one scope (drive or share link) and the
 // conversion of every PDS failure into a VfsError at this boundary.
 import { PassThrough, pipeline, type Readable } from 'node:stream';
-import { VfsError } from '../core/errors.js';
+import { toVfsError, VfsError } from '../core/errors.js';
 import type { RemoteEntry } from '../core/remote.js';
 import type { PdsClient } from './client.js';
 import type { Scope } from './api-files.js';
-import { toVfsError } from './error-map.js';
 import { rootEntry, toRemoteEntry } from './entry.js';
 
 export const LIST_PAGE_SIZE = 100;
@@ -48,8 +47,10 @@ export abstract class ScopedRemote {
   }
 
   /** A new folder in this scope; an existing entry of that name is EEXIST (unless a lost attempt of ours made it). */
-  protected async makeFolder(parentId: string, name: string): Promise<RemoteEntry> {
-    const r = await this.client.uploads.createFolder({ ...this.scope, parent_file_id: parentId, name, type: 'folder', check_name_mode: 'refuse' });
+  protected async makeFolder(parentId: string, name: string, userMeta?: string): Promise<RemoteEntry> {
+    const r = await this.client.uploads.createFolder({
+      ...this.scope, parent_file_id: parentId, name, type: 'folder', check_name_mode: 'refuse', ...(userMeta !== undefined ? { user_meta: userMeta } : {}),
+    });
     if (r.exist && !r.adopted) throw new VfsError('EEXIST', `${name} already exists`);
     const entry = await this.get(r.file_id);
     if (entry.kind !== 'dir') throw new VfsError('EEXIST', `${name} already exists`);

@@ -1,5 +1,8 @@
-// Backoff policy shared by the API pipeline (http.ts) and the signed-URL transfers (upload.ts,
-// download.ts): exponential with jitter, honouring the server's retry hint.
+// Backoff policy shared by the API pipeline (http.ts) and the signed-URL transfers (upload-part.ts,
+// download.ts): exponential with jitter, honouring the server's retry hint, within a total deadline.
+// Each failure is retried by one layer: http.ts for API calls (throttling, requests that never
+// arrived, and lost answers of idempotent calls), ambiguous-retry.ts for the lost answers of the few
+// mutations that can tell afterwards whether they were applied, and the write-back for whole jobs.
 import { PdsError } from './errors.js';
 
 export interface RetryOptions {
@@ -7,9 +10,16 @@ export interface RetryOptions {
   maxAttempts: number;
   baseDelayMs: number;
   maxDelayMs: number;
+  /** No retry starts later than this after the first attempt. */
+  deadlineMs: number;
 }
 
-export const DEFAULT_RETRY: RetryOptions = { maxAttempts: 6, baseDelayMs: 250, maxDelayMs: 30_000 };
+export const DEFAULT_RETRY: RetryOptions = { maxAttempts: 6, baseDelayMs: 250, maxDelayMs: 30_000, deadlineMs: 120_000 };
+
+/** Whether another attempt fits: within maxAttempts, and starting before the deadline. */
+export function mayRetryAgain(attempt: number, startedAt: number, delayMs: number, opts: RetryOptions): boolean {
+  return attempt + 1 < opts.maxAttempts && Date.now() + delayMs - startedAt <= opts.deadlineMs;
+}
 
 /** Delay before retry number `attempt` (0-based): "equal jitter", half fixed and half random. */
 export function backoffDelay(attempt: number, opts: RetryOptions): number {

@@ -25,7 +25,7 @@ export interface ShareRemoteOptions {
   logger?: Logger;
 }
 
-/** Share-level refusals (pds-api.md §3, §8.5), in words. */
+/** Share-level refusals (docs/pds-wire-protocol.md, Share links), in words. */
 const REFUSALS: Readonly<Record<string, string>> = {
   'InvalidResource.SharePwd': 'wrong or missing password',
   'ShareLink.Cancelled': 'the share link was cancelled',
@@ -114,11 +114,11 @@ export class ShareRemote extends ScopedRemote implements Remote {
     }
   }
 
-  createDir(parentId: string, name: string): Promise<RemoteEntry> {
+  createDir(parentId: string, name: string, opts: { userMeta?: string } = {}): Promise<RemoteEntry> {
     if (this.capabilities.readOnly) return readOnly();
     return this.guard(async () => {
       this.refuseRoot(parentId);
-      return this.makeFolder(parentId, name);
+      return this.makeFolder(parentId, name, opts.userMeta);
     });
   }
 

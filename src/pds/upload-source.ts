@@ -4,7 +4,7 @@
 import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 
-/** PDS numbers parts 1–10,000 (pds-api.md §6.3). */
+/** PDS numbers parts 1–10,000 (docs/pds-wire-protocol.md, Uploads). */
 export const MAX_PARTS = 10_000;
 export const DEFAULT_MIN_PART_SIZE = 8 * 1024 * 1024;
 

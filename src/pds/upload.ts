@@ -1,4 +1,4 @@
-// Streaming multipart upload (pds-api.md §6): rapid upload first when the SHA-1 is known, then
+// Streaming multipart upload (docs/pds-wire-protocol.md, Uploads): rapid upload first when the SHA-1 is known, then
 // file/create → PUT each part in order to its signed URL → file/complete. Resumes a session from
 // list_uploaded_parts. Never holds more than one part in memory (and none for file sources).
 import { createHash } from 'node:crypto';
@@ -9,7 +9,7 @@ import type { FilesApi } from './api-files.js';
 import type { UploadsApi } from './api-uploads.js';
 import { sha1Of, verifyStoredHash } from './content-hash.js';
 import { PdsError } from './errors.js';
-import { retryDelay, shouldRetry, sleep, throwIfAborted } from './retry.js';
+import { throwIfAborted } from './retry.js';
 import { DEFAULT_MIN_PART_SIZE, planParts, type PartPlan } from './upload-source.js';
 import { PartUrls } from './upload-part-urls.js';
 import { PartSender } from './upload-part.js';
@@ -26,7 +26,7 @@ export class Uploader {
   private readonly parts: PartSender;
 
   constructor(
-    private readonly http: PdsHttp,
+    http: PdsHttp,
     private readonly uploads: UploadsApi,
     private readonly files: FilesApi,
     private readonly opts: UploaderOptions = {},
@@ -58,10 +58,19 @@ export class Uploader {
     return file;
   }
 
-  /** Some servers keep local_modified_at only on a new name (not on a new revision or rapid upload): set it then. */
+  /**
+   * Some servers keep local_modified_at (and so perhaps user_meta) only on a new name, not on a new
+   * revision or rapid upload: set what is missing then.
+   */
   private async withMtime(req: UploadRequest, file: PdsFile): Promise<PdsFile> {
-    if (req.mtime === undefined || Date.parse(file.local_modified_at ?? '') === req.mtime) return file;
-    return this.files.update({ ...req.scope, file_id: file.file_id, local_modified_at: new Date(req.mtime).toISOString() }, req.signal);
+    const mtimeMissing = req.mtime !== undefined && Date.parse(file.local_modified_at ?? '') !== req.mtime;
+    const metaMissing = req.userMeta !== undefined && file.user_meta !== req.userMeta;
+    if (!mtimeMissing && !metaMissing) return file;
+    return this.files.update({
+      ...req.scope, file_id: file.file_id,
+      ...(mtimeMissing ? { local_modified_at: new Date(req.mtime!).toISOString() } : {}),
+      ...(metaMissing ? { user_meta: req.userMeta } : {}),
+    }, req.signal);
   }
 
   /** file/create; rapid upload may finish it right here. */
@@ -92,9 +101,10 @@ export class Uploader {
       ...(req.replaceId ? { file_id: req.replaceId } : { check_name_mode: 'refuse' as const }),
       ...(req.sha1 ? { content_hash: req.sha1.toUpperCase(), content_hash_name: 'sha1' } : {}),
       ...(req.mtime !== undefined ? { local_modified_at: new Date(req.mtime).toISOString() } : {}),
+      ...(req.userMeta !== undefined ? { user_meta: req.userMeta } : {}),
       ...(req.contentType ? { content_type: req.contentType } : {}),
     };
-    return this.withRetry(() => this.uploads.create(body, req.signal), req.signal);
+    return this.uploads.startUpload(body, req.signal);
   }
 
   /** Continues a session: parts already stored (with the right size) are kept. */
@@ -131,34 +141,16 @@ export class Uploader {
     }
   }
 
-  /** file/complete; after an ambiguous failure a NotFound means our earlier complete went through. */
+  /** file/complete; a NotFound (a repeat after a lost answer) is fine when our file is there, complete. */
   private async complete(job: UploadJob): Promise<PdsFile> {
     const { req, session } = job;
     const part_info_list = [...job.etags].sort((a, b) => a[0] - b[0]).map(([part_number, etag]) => ({ part_number, etag }));
-    let ambiguous = false;
-    return this.withRetry(async () => {
-      try {
-        return await this.uploads.complete({ ...req.scope, file_id: session.fileId, upload_id: session.uploadId, part_info_list }, req.signal);
-      } catch (err) {
-        if (ambiguous && PdsError.is(err, 'NotFound')) {
-          const done = await this.finishedEarlier(req, session.fileId);
-          if (done) return done;
-        }
-        if (err instanceof PdsError && err.retryable && err.sent) ambiguous = true;
-        throw err;
-      }
-    }, req.signal);
-  }
-
-  /** Retries transient failures of a call whose repetition this module made safe. */
-  private async withRetry<T>(fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await fn();
-      } catch (err) {
-        if (!shouldRetry(err, true) || attempt + 1 >= this.http.retry.maxAttempts) throw err;
-        await sleep(retryDelay(err, attempt, this.http.retry), signal);
-      }
+    try {
+      return await this.uploads.complete({ ...req.scope, file_id: session.fileId, upload_id: session.uploadId, part_info_list }, req.signal);
+    } catch (err) {
+      const done = PdsError.is(err, 'NotFound') ? await this.finishedEarlier(req, session.fileId) : undefined;
+      if (done) return done;
+      throw err;
     }
   }
 }

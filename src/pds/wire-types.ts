@@ -1,6 +1,6 @@
 // PDS /v2 wire shapes (snake_case, as on the wire). Types only: the emulator and the client
 // both import this file, so it is the one place where the two agree on field names.
-// Field meanings: ../shared/pds-api.md §9.
+// Field meanings: docs/pds-wire-protocol.md and the official spec (pds/main.tea in aliyun/alibabacloud-pds-sdk).
 
 export type FileType = 'file' | 'folder';
 export type CheckNameMode = 'ignore' | 'auto_rename' | 'refuse';
@@ -46,6 +46,8 @@ export interface PdsFile {
   trashed_at?: string;
   trashed?: boolean;
   description?: string;
+  /** Free-form string kept with the file (pdsfs keeps POSIX attributes in it). */
+  user_meta?: string;
   hidden?: boolean;
   starred?: boolean;
   labels?: string[];
@@ -134,6 +136,7 @@ export interface CreateFileRequest {
   local_created_at?: string;
   local_modified_at?: string;
   description?: string;
+  user_meta?: string;
   hidden?: boolean;
 }
 

@@ -1,6 +1,10 @@
 // Structured logging (pino). Tokens, passwords and signed URLs never reach the log: known secret keys
 // are redacted by path, and `redactText` scrubs secrets embedded in messages (URLs with signatures).
-import { pino, type Logger } from 'pino';
+// On a terminal each event is one readable line (pino-pretty); elsewhere, and in a file, JSON lines.
+// Both are made from the same redacted JSON line, so both hold the same (no) secrets.
+import { createRequire } from 'node:module';
+import { type DestinationStream, pino, type Logger } from 'pino';
+import type PinoPretty from 'pino-pretty';
 
 export type { Logger } from 'pino';
 
@@ -9,14 +13,27 @@ const SECRET_KEYS = [
   'accessToken', 'refreshToken', 'shareToken', 'sharePwd', 'clientSecret', 'x-share-token', 'assertion',
 ];
 
+export const LOG_FORMATS = ['auto', 'pretty', 'json'] as const;
+
+/** auto: readable lines when logging to a terminal, JSON otherwise (and always in a file). */
+export type LogFormat = (typeof LOG_FORMATS)[number];
+
 export interface LoggerOptions {
   level?: string;
   /** Log to this file instead of stderr. */
   file?: string;
+  format?: LogFormat;
+}
+
+/** Whether events are written as readable lines rather than JSON. */
+export function readableLogs(format: LogFormat, file: string | undefined, stderrIsTerminal: boolean): boolean {
+  return format === 'auto' ? file === undefined && stderrIsTerminal : format === 'pretty';
 }
 
 export function createLogger(opts: LoggerOptions = {}): Logger {
-  const destination = opts.file ? pino.destination({ dest: opts.file, mkdir: true, sync: false }) : pino.destination(2);
+  const json = opts.file ? pino.destination({ dest: opts.file, mkdir: true, sync: false }) : pino.destination(2);
+  const toTerminal = opts.file === undefined && process.stderr.isTTY === true;
+  const destination = readableLogs(opts.format ?? 'auto', opts.file, toTerminal) ? readableLines(json, toTerminal) : json;
   return pino(
     {
       level: opts.level ?? 'info',
@@ -26,6 +43,17 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
     },
     destination,
   );
+}
+
+/**
+ * One readable line per event (time, level, message, then the other fields), written synchronously
+ * in this thread: no worker, and nothing is lost when the process exits right after logging.
+ */
+function readableLines(out: DestinationStream, colorize: boolean): DestinationStream {
+  // Loaded only when used (pino-pretty is CommonJS): JSON logging does not carry it.
+  const { prettyFactory } = createRequire(import.meta.url)('pino-pretty') as typeof PinoPretty;
+  const prettify = prettyFactory({ colorize, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname', singleLine: true });
+  return { write: (line: string) => out.write(prettify(line)) };
 }
 
 /** A logger that drops everything (tests, library use). */

@@ -1,5 +1,5 @@
 // --expire values of `pdsfs share create/update`: a duration from now ("7d", "12h", "1w2d", "90m"),
-// an RFC 3339 time, or "never". PDS takes RFC 3339 with "" meaning never (pds-api.md §8.4).
+// an RFC 3339 time, or "never". PDS takes RFC 3339 with "" meaning never (docs/pds-wire-protocol.md, Share links).
 import { ShareCommandError } from './errors.js';
 
 const UNIT_MS: Readonly<Record<string, number>> = { w: 7 * 86_400_000, d: 86_400_000, h: 3_600_000, m: 60_000, s: 1000 };

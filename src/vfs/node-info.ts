@@ -1,5 +1,6 @@
 // NodeInfo as front-ends see it, from a resolved node plus any open (unflushed) state.
 import type { OpenFile } from './open-file.js';
+import { currentAttrs, parsePosixMeta } from './posix-attrs.js';
 import type { VNode } from './resolver.js';
 import type { NodeInfo } from './types.js';
 
@@ -44,7 +45,10 @@ export function nodeInfo(node: VNode, inodes: InodeTable, open: OpenFile | undef
     // hashes are upper-case sha1), so clients see no change when the upload lands.
     const sha1 = open?.modifiedAt === undefined ? node.row.sha1?.toUpperCase() : undefined;
     const etag = sha1 ?? `p${node.row.id}-${size}-${mtime}`;
-    return { ...base, size, mtime, ctime: node.entry?.ctime ?? node.row.createdAt, etag, ...(sha1 ? { contentHash: sha1 } : {}), pending: true };
+    return {
+      ...base, size, mtime, ctime: node.entry?.ctime ?? node.row.createdAt, etag, ...(sha1 ? { contentHash: sha1 } : {}), pending: true,
+      ...withAttrs(node.row.userMeta, mtime),
+    };
   }
   if (node.entry) {
     const e = node.entry;
@@ -56,7 +60,15 @@ export function nodeInfo(node: VNode, inodes: InodeTable, open: OpenFile | undef
       etag: e.kind === 'file' ? e.contentHash ?? e.revision : '',
       ...(e.contentHash ? { contentHash: e.contentHash } : {}),
       pending: false,
+      // A folder's mtime on the server (updated_at) moves with renames, not with its entries: its stored attributes stand.
+      ...withAttrs(e.userMeta, e.kind === 'file' ? e.mtime : undefined),
     };
   }
   return { ...base, size: 0, mtime: STARTED, ctime: STARTED, etag: '', pending: false };
+}
+
+function withAttrs(userMeta: string | null | undefined, mtime: number | undefined): Pick<NodeInfo, 'attrs'> {
+  const stored = parsePosixMeta(userMeta);
+  if (!stored) return {};
+  return { attrs: mtime === undefined ? stored : currentAttrs(stored, mtime) };
 }

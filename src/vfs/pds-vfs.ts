@@ -16,6 +16,7 @@ import { validateName } from './names.js';
 import type { Namespace } from './namespace.js';
 import { InodeTable, nodeInfo } from './node-info.js';
 import { OpenFile, OpenFiles } from './open-file.js';
+import { msFromNs, nsFromMs, parsePosixMeta, withPosixMeta, type PosixAttrs } from './posix-attrs.js';
 import type { RemoteEntry, SpaceInfo } from '../core/remote.js';
 import { Resolver, type VNode } from './resolver.js';
 import { newerVersion } from './server-version.js';
@@ -122,7 +123,7 @@ export class PdsVfs implements Vfs, FileOwner {
     if (node && flags.create && flags.exclusive) throw new VfsError('EEXIST', 'file exists', path);
     if (!node) {
       if (!flags.create) throw new VfsError('ENOENT', 'no such file or directory', path);
-      node = await this.createFile(path);
+      node = await this.createFile(path, flags.attrs);
     } else if (flags.write) {
       writableVolume(this.ctx, node);
     }
@@ -148,13 +149,13 @@ export class PdsVfs implements Vfs, FileOwner {
     return new VfsFileHandle(this, file, flags, node.path);
   }
 
-  async mkdir(path: string): Promise<NodeInfo> {
+  async mkdir(path: string, attrs?: PosixAttrs): Promise<NodeInfo> {
     return this.ctx.treeLock.run('tree', async () => {
       const { parent, name } = await this.ctx.resolver.resolveParent(path);
       const volume = writableVolume(this.ctx, parent);
       validateName(name, volume.remote.capabilities.maxNameBytes, path);
       if (await this.ctx.resolver.child(parent, name)) throw new VfsError('EEXIST', 'file exists', path);
-      const entry = await volume.remote.createDir(parent.id!, name);
+      const entry = await volume.remote.createDir(parent.id!, name, attrs ? { userMeta: withPosixMeta(undefined, attrs) } : {});
       this.ctx.dirs.put(volume, entry);
       this.ctx.dirs.markEmpty(volume, entry.id);
       return this.stat(path);
@@ -175,9 +176,22 @@ export class PdsVfs implements Vfs, FileOwner {
     );
   }
 
-  async setMtime(path: string, mtime: number): Promise<void> {
+  setMtime(path: string, mtime: number): Promise<void> {
+    return this.changeMeta(path, mtime);
+  }
+
+  setAttrs(path: string, attrs: PosixAttrs): Promise<void> {
+    return this.changeMeta(path, msFromNs(attrs.mtime), attrs);
+  }
+
+  /** Sets mtime, and the POSIX attributes when given: on the pending upload if any, else on the server. */
+  private async changeMeta(path: string, mtime: number, attrs?: PosixAttrs): Promise<void> {
     const node = await this.ctx.resolver.resolve(path);
-    if (node.virtual) return;
+    const noPlace = () => new VfsError('EPERM', 'drives, share links and the namespace folders have no attributes of their own', path);
+    if (node.virtual) {
+      if (attrs) throw noPlace();
+      return;
+    }
     const volume = writableVolume(this.ctx, node);
     if (node.row) {
       const holds = new RowHolds(this.ctx);
@@ -186,16 +200,19 @@ export class PdsVfs implements Vfs, FileOwner {
         if (settled.row) {
           const open = this.ctx.openFiles.byRow(settled.row.id);
           if (open) open.modifiedAt = undefined;
-          this.ctx.journal.update(settled.row.id, { mtime });
+          this.ctx.journal.update(settled.row.id, { mtime, ...(attrs ? { userMeta: withPosixMeta(settled.row.userMeta, attrs) } : {}) });
           return;
         }
       } finally {
         holds.release();
       }
-      return this.setMtime(path, mtime);
+      return this.changeMeta(path, mtime, attrs);
     }
-    if (!node.id || node.id === volume.remote.rootId) return;
-    const entry = await volume.remote.update(node.id, { mtime });
+    if (!node.id || node.id === volume.remote.rootId) {
+      if (attrs) throw noPlace();
+      return;
+    }
+    const entry = await volume.remote.update(node.id, { mtime, ...(attrs ? { userMeta: withPosixMeta(node.entry?.userMeta, attrs) } : {}) });
     this.ctx.dirs.put(volume, entry);
   }
 
@@ -296,6 +313,7 @@ export class PdsVfs implements Vfs, FileOwner {
       state: 'open',
       replaceId: entry.id,
       base: fromBase ? baseOf(file.volume, entry) : null,
+      userMeta: entry.userMeta ?? null,
       notBefore: 0,
     });
     this.ctx.openFiles.rekey(oldKey, OpenFiles.keyOf(file.volume.id, undefined, file.row.id));
@@ -325,6 +343,7 @@ export class PdsVfs implements Vfs, FileOwner {
     if (!changed) return;
     if (staged) await staged.sync();
     file.row = this.ctx.journal.update(current.id, {
+      userMeta: file.modifiedAt === undefined ? current.userMeta : contentChanged(current.userMeta, file.modifiedAt),
       // An upload session belongs to the content it was opened for (its declared size, its parts).
       session: null,
       size: staged?.size ?? current.size,
@@ -399,7 +418,7 @@ export class PdsVfs implements Vfs, FileOwner {
     await this.ctx.staging.remove(row.stagingPath).catch(() => undefined);
   }
 
-  private async createFile(path: string): Promise<VNode> {
+  private async createFile(path: string, attrs: PosixAttrs | undefined): Promise<VNode> {
     return this.ctx.treeLock.run('tree', async () => {
       const { parent, name } = await this.ctx.resolver.resolveParent(path);
       const volume = writableVolume(this.ctx, parent);
@@ -407,12 +426,18 @@ export class PdsVfs implements Vfs, FileOwner {
       const existing = await this.ctx.resolver.child(parent, name);
       if (existing) return existing;
       const stagingPath = await this.ctx.staging.create();
-      const now = Date.now();
+      const now = attrs ? msFromNs(attrs.mtime) : Date.now();
       const row = this.ctx.journal.add({
         volume: volume.id, parentId: parent.id!, name, stagingPath, size: 0, mtime: now, sha1: null,
-        state: 'open', replaceId: null, notBefore: 0,
+        state: 'open', replaceId: null, notBefore: 0, userMeta: attrs ? withPosixMeta(undefined, attrs) : null,
       });
       return { path: `${parent.path === '/' ? '' : parent.path}/${name}`, name, kind: 'file', volume, parentId: parent.id!, row };
     });
   }
+}
+
+/** A content change sets mtime and ctime in the stored attributes, if the file has them. */
+function contentChanged(userMeta: string | null, at: number): string | null {
+  const attrs = parsePosixMeta(userMeta);
+  return attrs ? withPosixMeta(userMeta, { ...attrs, mtime: nsFromMs(at), ctime: nsFromMs(at) }) : userMeta;
 }

@@ -201,7 +201,7 @@ async function copyPendingRow(ctx: VfsContext, volume: Volume, entryId: string |
   ctx.journal.add({
     volume: t.volume.id, parentId: t.parent.id!, name: t.name, stagingPath, size, mtime: row.mtime,
     sha1: size === row.size ? row.sha1 : null, state: 'dirty',
-    replaceId: t.existing?.kind === 'file' ? t.existing.entry?.id ?? null : null, notBefore: 0,
+    replaceId: t.existing?.kind === 'file' ? t.existing.entry?.id ?? null : null, notBefore: 0, userMeta: row.userMeta,
   });
 }
 

@@ -1,6 +1,8 @@
 // The seam above the VFS: both front-ends (WebDAV, FUSE) call only this. Paths are POSIX style,
-// absolute within the namespace ("/", "/drives/My Drive/a.txt"). Every method throws VfsError.
+// absolute within the namespace ("/", "/drives/My Drive/a.txt"). Every method throws VfsError (the
+// app hands the front-ends a Vfs wrapped by error-boundary.ts, which makes sure of it).
 import type { SpaceInfo } from '../core/remote.js';
+import type { PosixAttrs } from './posix-attrs.js';
 
 export type { SpaceInfo } from '../core/remote.js';
 
@@ -24,6 +26,8 @@ export interface NodeInfo {
   readOnly: boolean;
   /** Content is staged locally and not yet uploaded. */
   pending: boolean;
+  /** POSIX attributes stored with the file (absent on files other PDS clients made). */
+  attrs?: PosixAttrs;
 }
 
 export interface OpenFlags {
@@ -34,6 +38,8 @@ export interface OpenFlags {
   exclusive?: boolean;
   truncate?: boolean;
   append?: boolean;
+  /** With create: the POSIX attributes a new file is stored with. */
+  attrs?: PosixAttrs;
 }
 
 export interface FileHandle {
@@ -54,7 +60,7 @@ export interface Vfs {
   stat(path: string): Promise<NodeInfo>;
   readdir(path: string): Promise<NodeInfo[]>;
   open(path: string, flags: OpenFlags): Promise<FileHandle>;
-  mkdir(path: string): Promise<NodeInfo>;
+  mkdir(path: string, attrs?: PosixAttrs): Promise<NodeInfo>;
   /** POSIX rename semantics when overwrite is true; EEXIST when false and the target exists. */
   rename(from: string, to: string, opts?: { overwrite?: boolean }): Promise<void>;
   /** Server-side copy of a file or folder (recursive). */
@@ -63,6 +69,8 @@ export interface Vfs {
   remove(path: string, opts?: { recursive?: boolean; permanent?: boolean }): Promise<void>;
   /** Sets mtime (epoch ms); persisted as local_modified_at. */
   setMtime(path: string, mtime: number): Promise<void>;
+  /** Stores the POSIX attributes of a file or folder (its mtime also as local_modified_at). */
+  setAttrs(path: string, attrs: PosixAttrs): Promise<void>;
   statfs(path: string): Promise<SpaceInfo>;
   /** Waits until no upload is pending (or failed for good); reports progress. */
   drain(onProgress?: (pendingFiles: number, pendingBytes: number) => void): Promise<void>;

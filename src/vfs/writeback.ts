@@ -211,6 +211,7 @@ export class Writeback {
         ...(row.sha1 ? { sha1: row.sha1 } : {}),
         ...(row.session ? { resume: row.session } : {}),
         mtime: row.mtime,
+        ...(row.userMeta !== null ? { userMeta: row.userMeta } : {}),
         signal,
         onSession: (session) => this.o.journal.update(rowId, { session }),
         onProgress: (done, total) => {

@@ -6,7 +6,7 @@ import { type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:ht
 import type { Logger } from 'pino';
 import { v2 as dav } from 'webdav-server';
 import { readLimitedBody } from '../shared/read-body.js';
-import { isDiskFull, VfsError } from '../core/errors.js';
+import { VfsError } from '../core/errors.js';
 import type { Vfs } from '../vfs/types.js';
 import type { DavStore } from './dav-store.js';
 import { statusOf } from './error-map.js';
@@ -85,7 +85,6 @@ function respondError(r: DavRequest, err: unknown, logger: Logger): void {
 
 /** A one-line reason for the client. Unexpected (5xx) errors only name their status: their text may hold local details. */
 function messageOf(err: unknown, status: number): string {
-  if (isDiskFull(err)) return 'insufficient storage: the cache disk is full';
   const known = err instanceof HttpError || status < 500 || VfsError.is(err, 'ENOSPC');
   const text = known && err instanceof Error ? err.message : (STATUS_CODES[status] ?? 'error');
   return text.replace(/[\r\n]+/g, ' ');

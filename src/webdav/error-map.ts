@@ -3,7 +3,7 @@
 // statuses it has no singleton for (400, 405, 412, 501, 502, 503, 504) get our own singletons,
 // registered once in that table.
 import { v2 as dav } from 'webdav-server';
-import { isDiskFull, VfsError, type VfsCode } from '../core/errors.js';
+import { VfsError, type VfsCode } from '../core/errors.js';
 
 const E = dav.Errors;
 
@@ -79,7 +79,6 @@ export function toDavError(err: unknown, context: ErrorContext = {}): Error {
     if (err.code === 'ENOENT' && context.creating) return E.IntermediateResourceMissing;
     return VFS_TO_DAV[err.code];
   }
-  if (isDiskFull(err)) return E.InsufficientStorage;
   if (err instanceof Error && statusOfDavError(err) !== undefined) return err;
   return DavErrors.Internal;
 }

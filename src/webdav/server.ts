@@ -71,7 +71,7 @@ export async function createWebDavServer(opts: WebDavServerOptions): Promise<Web
     requireAuthentification: false,
     maxRequestDepth: 1,
   });
-  // Replace every built-in command (each has a defect listed in client-compat.md) with ours.
+  // Replace every built-in command with ours (docs/webdav-server.md says what is wrong with each).
   davServer.methods = {};
   const exists = (isDir: boolean | undefined) => isDir !== undefined;
   const anyFile = (isDir: boolean | undefined) => isDir !== true;

@@ -1,4 +1,4 @@
-// The config file, login, logout and `config show` through the real CLI (bin/pdsfs) in child
+// The config file, login, logout and `config show` through the real CLI (from its sources) in child
 // processes, with HOME in a temp dir, against the real local PDS server.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -8,12 +8,10 @@ import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { OPTIONS } from '../../src/config/options.js';
 import { connectPds } from '../../src/pds/connect.js';
+import { pdsfsArgs } from '../helpers/cli.js';
 import { startEmulator } from '../helpers/emulator.js';
-
-const CLI = fileURLToPath(new URL('../../bin/pdsfs', import.meta.url));
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'pdsfs-config-cli-'));
 after(() => fsp.rm(root, { recursive: true, force: true }));
@@ -32,10 +30,10 @@ interface Run {
   stderr: string;
 }
 
-/** Runs bin/pdsfs with only PATH and HOME from this process: no stray PDSFS_* variable leaks in. */
+/** Runs pdsfs with only PATH and HOME from this process: no stray PDSFS_* variable leaks in. */
 function pdsfs(args: string[], home: string, env: Record<string, string> = {}, cwd?: string): Promise<Run> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH ?? '', HOME: home, ...env }, timeout: 60_000, ...(cwd ? { cwd } : {}) }, (err, stdout, stderr) => {
+    execFile(process.execPath, pdsfsArgs(...args), { env: { PATH: process.env.PATH ?? '', HOME: home, ...env }, timeout: 60_000, ...(cwd ? { cwd } : {}) }, (err, stdout, stderr) => {
       const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
       resolve({ code, stdout, stderr });
     });

@@ -5,10 +5,9 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { pdsfsArgs } from '../helpers/cli.js';
 import { pds } from '../helpers/emulator.js';
 
-const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/pdsfs');
 
 interface Running {
   child: ChildProcess;
@@ -19,7 +18,7 @@ interface Running {
 
 /** Starts the command and waits until stdout holds a full answer (`ready`). */
 async function launch(args: string[], ready = (out: string) => out.includes('\n')): Promise<Running> {
-  const child = spawn(process.execPath, [BIN, 'emulator', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, pdsfsArgs('emulator', ...args), { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stderr?.on('data', (c: Buffer) => (err += c.toString()));

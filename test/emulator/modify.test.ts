@@ -45,6 +45,31 @@ describe('changes and removal', () => {
     assert.equal((await call('file/update', { file_id: 'nope', name: 'q' })).status, 404);
   });
 
+  it('keeps user_meta: set by create and update, returned by get, list and list_delta, kept by copy', async () => {
+    const dir = await mkdir(e, 'root', 'meta');
+    const cursor = (await call('file/get_last_cursor', {})).body.cursor;
+    const meta = '{"k":"v"}';
+    const folder = await call('file/create', { parent_file_id: dir, name: 'sub', type: 'folder', user_meta: meta });
+    assert.equal(folder.status, 200);
+    const f = await uploadFile(e, dir, 'm.txt', Buffer.from('m'), { extra: { user_meta: meta } });
+    assert.equal(f.user_meta, meta);
+    assert.equal((await call('file/get', { file_id: folder.body.file_id })).body.user_meta, meta);
+    const plain = await uploadFile(e, dir, 'plain.txt', Buffer.from('p'));
+    assert.equal(plain.user_meta, undefined, 'absent when never set');
+    const listed = (await call('file/list', { parent_file_id: dir, fields: '*' })).body.items;
+    assert.deepEqual(listed.map((i: any) => [i.name, i.user_meta]).sort(), [['m.txt', meta], ['plain.txt', undefined], ['sub', meta]]);
+    const changed = '{"k":"w"}';
+    const u = await call('file/update', { file_id: f.file_id, user_meta: changed });
+    assert.equal(u.body.user_meta, changed);
+    const delta = (await call('file/list_delta', { cursor, limit: 100 })).body.items;
+    assert.equal(delta.filter((d: any) => d.file_id === f.file_id).at(-1).file.user_meta, changed);
+    const c = await call('file/copy', { file_id: f.file_id, to_parent_file_id: folder.body.file_id, new_name: 'c.txt' });
+    assert.equal((await call('file/get', { file_id: c.body.file_id })).body.user_meta, changed);
+    const over = await uploadFile(e, dir, 'm.txt', Buffer.from('new content'), { fileId: f.file_id, extra: { user_meta: meta } });
+    assert.equal((await call('file/get', { file_id: over.file_id })).body.user_meta, meta, 'an overwrite sets it too');
+    assert.equal((await call('file/update', { file_id: f.file_id, user_meta: 5 })).status, 400);
+  });
+
   it('moves files and folders, with new_name, refuse and across drives', async () => {
     const src = await mkdir(e, 'root', 'mv-src');
     const dst = await mkdir(e, 'root', 'mv-dst');

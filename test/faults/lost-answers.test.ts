@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { after, before, test } from 'node:test';
+import { after, afterEach, before, test } from 'node:test';
 import { connectPds } from '../../src/pds/connect.js';
 import { DriveRemote } from '../../src/pds/drive-remote.js';
 import { startEmulator, type StartedEmulator } from '../helpers/emulator.js';
@@ -17,6 +17,16 @@ let proxy: http.Server;
 let proxyUrl: string;
 /** Path → how its next request fails (one request each). */
 const failNext = new Map<string, Failure>();
+/** The failures that fired, as "path failure", in order. */
+const fired: string[] = [];
+
+/** Every fault a test arms must fire: a test whose fault never fired tested nothing. */
+afterEach(() => {
+  const unfired = [...failNext].map(([path, failure]) => `${path} ${failure}`);
+  failNext.clear();
+  fired.length = 0;
+  assert.deepEqual(unfired, [], 'armed faults that never fired');
+});
 
 before(async () => {
   emu = await startEmulator();
@@ -27,6 +37,7 @@ before(async () => {
       const path = (req.url ?? '').split('?')[0]!;
       const failure = failNext.get(path);
       failNext.delete(path);
+      if (failure) fired.push(`${path} ${failure}`);
       const unavailable = () => res.writeHead(503, { 'content-type': 'application/json' }).end('{"code":"ServiceUnavailable","message":"lost"}');
       if (failure === 'before') return unavailable();
       const headers = { ...req.headers, host: new URL(emu.endpoint).host };
@@ -61,6 +72,7 @@ test('a token refresh that failed with 503 is tried again', async () => {
   const c = client();
   failNext.set('/v2/oauth/token', 'before');
   await assert.doesNotReject(namesAtRoot(c));
+  assert.deepEqual(fired, ['/v2/oauth/token before']);
   c.close();
 });
 
@@ -72,6 +84,7 @@ test('mkdir whose answer was lost: the retry finds the folder made by the first 
   const made = await remote.createDir('root', 'made once');
   assert.equal(made.kind, 'dir');
   assert.deepEqual((await namesAtRoot(c)).filter((n) => n === 'made once'), ['made once'], 'one folder, not two');
+  assert.deepEqual(fired, ['/v2/file/create after']);
   c.close();
 });
 
@@ -81,6 +94,7 @@ test('mkdir refused before it reached the server is retried; an existing folder 
   await namesAtRoot(c);
   failNext.set('/v2/file/create', 'before');
   assert.equal((await remote.createDir('root', 'second')).kind, 'dir');
+  assert.deepEqual(fired, ['/v2/file/create before']);
   await assert.rejects(remote.createDir('root', 'second'), { code: 'EEXIST' });
   c.close();
 });
@@ -109,5 +123,6 @@ test('trash, delete and move whose answers were lost count as done; a real NotFo
   assert.equal(moved.parentId, target.id);
   assert.deepEqual(await names(), ['target']);
   await assert.rejects(remote.delete(b.id), { code: 'ENOENT' });
+  assert.deepEqual(fired, ['/v2/recyclebin/trash after', '/v2/file/delete after', '/v2/file/move after']);
   c.close();
 });

@@ -14,6 +14,7 @@ import type { DaemonStatus } from '../../src/control/status-report.js';
 import type { PdsClient } from '../../src/pds/client.js';
 import { connectPds } from '../../src/pds/connect.js';
 import { sleep } from '../fuse/harness.js';
+import { pdsfsArgs } from '../helpers/cli.js';
 import { type StartedEmulator, startEmulator } from '../helpers/emulator.js';
 
 const run = promisify(execFile);
@@ -259,11 +260,11 @@ process.on('exit', () => {
 export async function startServe(server: FaultyServer, config: string, cacheDir: string, args: string[] = []): Promise<ServeProcess> {
   const child = spawn(
     process.execPath,
-    [
-      path.join(REPO, 'bin', 'pdsfs'), 'serve', '--port', '0', '--endpoint', server.emu.endpoint, '--config', config,
+    pdsfsArgs(
+      'serve', '--port', '0', '--endpoint', server.emu.endpoint, '--config', config,
       '--cache-dir', cacheDir, '--drive', server.driveId, '--user', DAV_USER, '--password', DAV_PASSWORD,
       '--log-level', 'warn', ...args,
-    ],
+    ),
     { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   live.add(child);

@@ -12,6 +12,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { MOUNTED_MESSAGE } from '../../src/fuse/mount.js';
+import { pdsfsArgs } from '../helpers/cli.js';
 
 const run = promisify(execFile);
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -87,7 +88,7 @@ export async function startMount(source: MountSource, mnt: string, args: string[
     .flat();
   const child = spawn(
     process.execPath,
-    [path.join(REPO, 'bin', 'pdsfs'), 'mount', mnt, '--endpoint', source.endpoint, '--cache-dir', source.cacheDir, ...defaults, ...args],
+    pdsfsArgs('mount', mnt, '--endpoint', source.endpoint, '--cache-dir', source.cacheDir, ...defaults, ...args),
     { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PDSFS_ACCESS_TOKEN: source.accessToken } },
   );
   let out = '';

@@ -6,11 +6,11 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
+import { pdsfsArgs } from '../helpers/cli.js';
 import { type FuseFixture, startFixture } from './fixture.js';
 import { fuseUnavailable, startMount, tempDir } from './harness.js';
 
 const run = promisify(execFile);
-const PDSFS = path.resolve(import.meta.dirname, '..', '..', 'bin', 'pdsfs');
 
 function code(err: unknown): string | undefined {
   return (err as NodeJS.ErrnoException).code;
@@ -57,7 +57,7 @@ describe('FUSE mount lifecycle', { skip: fuseUnavailable() }, () => {
   test('pdsfs unmount: the mount goes away and its process exits 0', async () => {
     const { child } = fx.mount;
     const exited = new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
-    const out = await run(process.execPath, [PDSFS, 'unmount', fx.mnt]);
+    const out = await run(process.execPath, pdsfsArgs('unmount', fx.mnt));
     assert.match(out.stdout, /unmounted/);
     assert.equal(await exited, 0, fx.mount.output());
     assert.deepEqual(await fs.readdir(fx.mnt), [], 'the mountpoint is a plain empty directory again');

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { VFS_CODES, VfsError } from '../../src/core/errors.js';
-import { KNOWN_PDS_CODES, PDS_ERROR_TABLE, lookupPdsCode, toVfsError, vfsCodeOf } from '../../src/pds/error-map.js';
+import { toVfsError, VFS_CODES, VfsError } from '../../src/core/errors.js';
+import { KNOWN_PDS_CODES, PDS_ERROR_TABLE, lookupPdsCode, vfsCodeOf } from '../../src/pds/error-map.js';
 import { PdsError, pdsErrorFromNetwork, pdsErrorFromResponse, retryAfterFromHeaders } from '../../src/pds/errors.js';
 
 const err = (status: number, code: string, message = ''): PdsError => new PdsError({ status, code, message });

@@ -6,7 +6,7 @@ import { afterEach, test } from 'node:test';
 import { collect } from '../../src/pds/paging.js';
 import { PdsError } from '../../src/pds/errors.js';
 import { fileSource } from '../../src/pds/upload-source.js';
-import { digest, randomFile, startPds } from './fixture.js';
+import { digest, FAST_RETRY, randomFile, startPds } from './fixture.js';
 
 const PART = 64 * 1024;
 const pds = await startPds();
@@ -34,6 +34,19 @@ test('429 with a retry hint is honoured and retried, even for mutations', async 
   await uploadAndCompare(PART * 3, 'f429.bin');
   const r = await pds.client.uploads.create({ ...drive, parent_file_id: 'root', name: 'dir429', type: 'folder', check_name_mode: 'refuse' });
   assert.ok(r.file_id);
+});
+
+test('under a persistent 429 an upload gives up after one request per attempt of the retry budget', async () => {
+  pds.emu.setFaults({ rate429: 1, retryAfterMs: 1 });
+  const creates = () => pds.emu.stats.requests['/v2/file/create'] ?? 0;
+  const before = creates();
+  const local = await randomFile(pds.tmp, 1000);
+  await assert.rejects(
+    pds.client.uploader.upload({ scope: drive, parentId: 'root', name: 'throttled.bin', source: fileSource(local.file, 1000) }),
+    (e: unknown) => e instanceof PdsError && e.status === 429,
+  );
+  // One retry layer: maxAttempts requests, not maxAttempts of maxAttempts.
+  assert.equal(creates() - before, FAST_RETRY.maxAttempts);
 });
 
 test('connections dropped mid-body: uploads re-send parts, downloads resume, bytes identical', async () => {

@@ -209,10 +209,15 @@ describe('Vfs write path', () => {
     assert.equal(Date.parse(remote.local_modified_at), t2);
   });
 
-  test('statfs reports the drive quota', async () => {
+  test('statfs reports the drive quota: the total and used space the server reports, and what is left', async () => {
+    // A file of known size goes up first, so `used` is not trivially 0.
+    await writeFile(s.vfs, `${d()}/statfs.bin`, bytes(300_000, 7));
+    await s.vfs.drain();
+    const drive = (await api('/v2/drive/get', { drive_id: s.account.drive_id })).body as { total_size: number; used_size: number };
+    assert.ok(drive.used_size >= 300_000, `the server counts the upload: ${drive.used_size}`);
     const space = await s.vfs.statfs(d());
-    assert.ok(space.total > 0);
-    assert.ok(space.free > 0);
-    assert.ok(space.used >= 0);
+    assert.equal(space.total, drive.total_size);
+    assert.equal(space.used, drive.used_size);
+    assert.equal(space.free, drive.total_size - drive.used_size);
   });
 });

@@ -7,8 +7,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
+import { pdsfsArgs } from '../helpers/cli.js';
 
-const BIN = path.resolve('bin/pdsfs');
 
 interface Running {
   child: ChildProcess;
@@ -23,7 +23,7 @@ const credentialsFile = (home: string) => path.join(home, '.config', 'pdsfs', 'w
 
 function start(home: string): Promise<Running> {
   const env = { PATH: process.env.PATH, HOME: home, NODE_OPTIONS: '' };
-  const args = [BIN, 'serve', '--port', '0', '--data-dir', path.join(home, 'data'), '--cache-dir', path.join(home, 'cache'), '--log-level', 'warn'];
+  const args = pdsfsArgs('serve', '--port', '0', '--data-dir', path.join(home, 'data'), '--cache-dir', path.join(home, 'cache'), '--log-level', 'warn');
   const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';

@@ -25,6 +25,8 @@ export interface JournalRow {
   base: StagedBase | null;
   /** Multipart upload in progress, for resume after a crash. */
   session: UploadSession | null;
+  /** The file's user_meta (POSIX attributes) to store with the upload; null for none. */
+  userMeta: string | null;
   attempts: number;
   lastError: string | null;
   /** Epoch ms before which the row is not uploaded: write-back delay or retry backoff. */
@@ -33,9 +35,10 @@ export interface JournalRow {
   updatedAt: number;
 }
 
-export type NewJournalRow = Omit<JournalRow, 'id' | 'attempts' | 'lastError' | 'createdAt' | 'updatedAt' | 'session' | 'base'> & {
+export type NewJournalRow = Omit<JournalRow, 'id' | 'attempts' | 'lastError' | 'createdAt' | 'updatedAt' | 'session' | 'base' | 'userMeta'> & {
   session?: UploadSession | null;
   base?: StagedBase | null;
+  userMeta?: string | null;
 };
 
 interface DbRow {
@@ -51,6 +54,7 @@ interface DbRow {
   replace_id: string | null;
   base: string | null;
   session: string | null;
+  user_meta: string | null;
   attempts: number;
   last_error: string | null;
   not_before: number;
@@ -72,6 +76,7 @@ function fromDb(r: DbRow): JournalRow {
     replaceId: r.replace_id,
     base: r.base === null ? null : (JSON.parse(r.base) as StagedBase),
     session: r.session === null ? null : (JSON.parse(r.session) as UploadSession),
+    userMeta: r.user_meta,
     attempts: r.attempts,
     lastError: r.last_error,
     notBefore: r.not_before,
@@ -91,7 +96,7 @@ function toParams(r: Omit<JournalRow, 'id'>): Record<string, unknown> {
 
 const COLUMNS = `volume = @volume, parent_id = @parentId, name = @name, name_nfc = @nameNfc,
   staging_path = @stagingPath, size = @size, mtime = @mtime, sha1 = @sha1, state = @state,
-  replace_id = @replaceId, base = @base, session = @session, attempts = @attempts,
+  replace_id = @replaceId, base = @base, session = @session, user_meta = @userMeta, attempts = @attempts,
   last_error = @lastError, not_before = @notBefore, created_at = @createdAt, updated_at = @updatedAt`;
 
 const PENDING = "state IN ('dirty', 'uploading')";
@@ -118,9 +123,9 @@ export class Journal {
     this.q = {
       insert: db.prepare(
         `INSERT INTO journal (volume, parent_id, name, name_nfc, staging_path, size, mtime, sha1, state, replace_id,
-           base, session, attempts, last_error, not_before, created_at, updated_at)
+           base, session, user_meta, attempts, last_error, not_before, created_at, updated_at)
          VALUES (@volume, @parentId, @name, @nameNfc, @stagingPath, @size, @mtime, @sha1, @state, @replaceId,
-           @base, @session, @attempts, @lastError, @notBefore, @createdAt, @updatedAt)`,
+           @base, @session, @userMeta, @attempts, @lastError, @notBefore, @createdAt, @updatedAt)`,
       ),
       get: db.prepare('SELECT * FROM journal WHERE id = ?'),
       update: db.prepare(`UPDATE journal SET ${COLUMNS} WHERE id = @id`),
@@ -145,7 +150,7 @@ export class Journal {
 
   add(row: NewJournalRow): JournalRow {
     const at = this.now();
-    const full: Omit<JournalRow, 'id'> = { ...row, session: row.session ?? null, base: row.base ?? null, attempts: 0, lastError: null, createdAt: at, updatedAt: at };
+    const full: Omit<JournalRow, 'id'> = { ...row, session: row.session ?? null, base: row.base ?? null, userMeta: row.userMeta ?? null, attempts: 0, lastError: null, createdAt: at, updatedAt: at };
     this.statsMemo = undefined;
     const id = Number(this.q.insert.run(toParams(full)).lastInsertRowid);
     return { id, ...full };

@@ -27,9 +27,10 @@ interface NodeRow {
   ctime: number;
   revision: string;
   content_hash: string | null;
+  user_meta: string | null;
 }
 
-const NODE_COLUMNS = 'volume, id, parent_id, name, kind, size, mtime, ctime, revision, content_hash';
+const NODE_COLUMNS = 'volume, id, parent_id, name, kind, size, mtime, ctime, revision, content_hash, user_meta';
 
 function toEntry(row: NodeRow): CachedEntry {
   const entry: CachedEntry = {
@@ -44,6 +45,7 @@ function toEntry(row: NodeRow): CachedEntry {
     revision: row.revision,
   };
   if (row.content_hash !== null) entry.contentHash = row.content_hash;
+  if (row.user_meta !== null) entry.userMeta = row.user_meta;
   return entry;
 }
 
@@ -66,7 +68,7 @@ export class MetadataStore {
       lookup: db.prepare(`SELECT ${NODE_COLUMNS} FROM nodes INDEXED BY nodes_by_parent WHERE volume = ? AND parent_id = ? AND name_nfc = ? ORDER BY id`),
       upsert: db.prepare(
         `INSERT OR REPLACE INTO nodes (${NODE_COLUMNS}, name_nfc)
-         VALUES (@volume, @id, @parentId, @name, @kind, @size, @mtime, @ctime, @revision, @contentHash, @nameNfc)`,
+         VALUES (@volume, @id, @parentId, @name, @kind, @size, @mtime, @ctime, @revision, @contentHash, @userMeta, @nameNfc)`,
       ),
       subtree: db.prepare(
         `WITH RECURSIVE sub(id) AS (
@@ -186,6 +188,7 @@ export class MetadataStore {
       ctime: e.ctime,
       revision: e.revision,
       contentHash: e.contentHash ?? null,
+      userMeta: e.userMeta ?? null,
       nameNfc: nameKey(e.name),
     });
   }

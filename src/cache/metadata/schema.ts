@@ -77,6 +77,16 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE journal ADD COLUMN base TEXT;
   ALTER TABLE journal DROP COLUMN base_revision;
   `,
+  // 3: user_meta (POSIX attributes) of cached entries and of pending uploads. Entries cached before
+  // did not keep it: the metadata cache starts over (listings are fetched again).
+  `
+  ALTER TABLE nodes ADD COLUMN user_meta TEXT;
+  ALTER TABLE journal ADD COLUMN user_meta TEXT;
+  DELETE FROM nodes;
+  DELETE FROM listings;
+  DELETE FROM missing;
+  DELETE FROM cursors;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -6,7 +6,6 @@ import type { Argv, CommandModule, Options } from 'yargs';
 import { OPTIONS } from '../../config/options.js';
 import { controlRequest, runningDaemons } from '../../control/client.js';
 import { formatBytes } from '../../control/format.js';
-import { clearCacheOffline } from '../../control/offline-cache.js';
 
 const clearCommand: CommandModule = {
   command: 'clear',
@@ -21,6 +20,8 @@ const clearCommand: CommandModule = {
     const force = argv.force === true;
     const daemons = await runningDaemons(cacheDir);
     if (daemons.length === 0) {
+      // Loaded only here (it opens SQLite), so that --help and --version start fast.
+      const { clearCacheOffline } = await import('../../control/offline-cache.js');
       const sources = await clearCacheOffline(cacheDir, { force });
       const freed = sources.reduce((n, s) => n + s.blockBytes, 0);
       process.stdout.write(`cleared ${formatBytes(freed)} of block cache in ${cacheDir} (${sources.length} data source${sources.length === 1 ? '' : 's'}, no daemon running)\n`);

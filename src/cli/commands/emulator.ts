@@ -1,10 +1,9 @@
 // `pdsfs emulator`: runs the local PDS server on a data dir until SIGINT/SIGTERM, and prints its
 // endpoint and a development account (one JSON line on stdout with --json). Logs go to stderr.
 import fs from 'node:fs';
-import type { CommandModule } from 'yargs';
-import { DEFAULT_DATA_DIR, parseSize } from '../../config/options.js';
-import { Emulator, type DevAccount } from '../../emulator/index.js';
-import { createLogger } from '../../shared/logger.js';
+import type { CommandModule, Options } from 'yargs';
+import { DEFAULT_DATA_DIR, optionsFor, parseSize } from '../../config/options.js';
+import type { DevAccount } from '../../emulator/index.js';
 
 interface EmulatorArgs {
   host: string;
@@ -22,7 +21,12 @@ interface EmulatorArgs {
   'fault-drop-rate': number;
   'fault-stall-rate': number;
   'fault-admin': boolean;
+  'log-level': string;
+  'log-format': string;
+  'log-file': string | undefined;
 }
+
+const LOG_OPTIONS = optionsFor('log') as { 'log-level': Options & { type: 'string'; default: string }; 'log-format': Options & { type: 'string'; default: string }; 'log-file': Options & { type: 'string' } };
 
 function describeAccount(a: DevAccount): string {
   const rows: [string, string][] = [
@@ -38,6 +42,7 @@ export const emulatorCommand: CommandModule<object, EmulatorArgs> = {
   describe: 'Run the local PDS server (the embedded default, and what the tests talk to)',
   builder: (y) =>
     y.options({
+      ...LOG_OPTIONS,
       host: { type: 'string', default: '127.0.0.1', describe: 'Address to bind' },
       port: { type: 'number', default: 8090, describe: 'Port to listen on (0 = any free port)' },
       'data-dir': { type: 'string', default: DEFAULT_DATA_DIR, describe: 'Store: SQLite metadata and content blobs' },
@@ -55,7 +60,13 @@ export const emulatorCommand: CommandModule<object, EmulatorArgs> = {
       'fault-admin': { type: 'boolean', default: false, describe: 'Expose /admin/faults and /admin/stats to change faults at run time' },
     }),
   handler: async (argv) => {
-    const log = createLogger();
+    // Loaded when the command runs, so that --help and --version start fast.
+    const [{ Emulator }, { createLogger }, { loggerOptionsFromArgv }] = await Promise.all([
+      import('../../emulator/index.js'),
+      import('../../shared/logger.js'),
+      import('../../config/app-options-from-argv.js'),
+    ]);
+    const log = createLogger(loggerOptionsFromArgv(argv));
     const emu = await Emulator.start({
       dataDir: argv['data-dir'],
       host: argv.host,

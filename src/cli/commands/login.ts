@@ -8,7 +8,7 @@ import { configFileOf } from '../../config/load-config.js';
 import { FileTokenStore, tokenStoreFile } from '../../config/token-store.js';
 import { loginId } from '../../pds/auth.js';
 import { OPTIONS } from '../../config/options.js';
-import { verifyCredentials, type VerifiedAccount } from '../../config/verify-credentials.js';
+import type { VerifiedAccount } from '../../config/verify-credentials.js';
 
 type Argv = Record<string, unknown>;
 
@@ -72,6 +72,8 @@ export const loginCommand: CommandModule = {
     }
     let account: VerifiedAccount;
     try {
+      // Loaded here, so that --help and --version start fast.
+      const { verifyCredentials } = await import('../../config/verify-credentials.js');
       account = await verifyCredentials(creds);
     } catch (err) {
       process.stderr.write(`pdsfs login: ${(err as Error).message}\nNothing was saved.\n`);

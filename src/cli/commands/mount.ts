@@ -5,14 +5,19 @@ import path from 'node:path';
 import type { CommandModule, Options } from 'yargs';
 import type { ControlServer } from '../../control/server.js';
 import { DEFAULT_CACHE_DIR, optionsFor } from '../../config/options.js';
-import { mount, MOUNTED_MESSAGE, type Mounted } from '../../fuse/mount.js';
-import { daemonLogger, openDaemon, runUntilStopped, startDaemonControl } from '../daemon.js';
+import type { Mounted } from '../../fuse/mount.js';
 
 const MOUNT_OPTIONS: Record<string, Options> = {
   'allow-other': { type: 'boolean', default: false, group: 'mount', describe: 'Let other users access the mount (non-root needs user_allow_other in /etc/fuse.conf)' },
-  uid: { type: 'number', group: 'mount', describe: 'Owner shown for every file (default: the mounting user)' },
-  gid: { type: 'number', group: 'mount', describe: 'Group shown for every file (default: the mounting group)' },
-  umask: { type: 'string', default: '022', group: 'mount', describe: 'Octal umask applied to 0777 (directories) and 0666 (files)' },
+  'posix-attrs': {
+    type: 'boolean',
+    default: true,
+    group: 'mount',
+    describe: 'Keep modes, owners, times, symlinks, FIFOs and device nodes with the files in PDS, and let the kernel check permissions (--no-posix-attrs: every file shows --uid, --gid and --umask)',
+  },
+  uid: { type: 'number', group: 'mount', describe: 'Owner shown for files without stored attributes (default: the mounting user)' },
+  gid: { type: 'number', group: 'mount', describe: 'Group shown for files without stored attributes (default: the mounting group)' },
+  umask: { type: 'string', default: '022', group: 'mount', describe: 'Octal umask applied to 0777 (directories) and 0666 (files) without stored attributes' },
   foreground: {
     type: 'boolean',
     default: true,
@@ -30,6 +35,8 @@ export const mountCommand: CommandModule = {
       .positional('mountpoint', { type: 'string', describe: 'Directory to mount on (created if missing)' })
       .options({ ...(optionsFor('source', 'cache', 'vfs', 'log', 'daemon') as Record<string, Options>), ...MOUNT_OPTIONS }),
   handler: async (argv) => {
+    // Loaded when the command runs, so that --help and --version start fast.
+    const [{ daemonLogger, openDaemon, runUntilStopped, startDaemonControl }, { mount, MOUNTED_MESSAGE }] = await Promise.all([import('../daemon.js'), import('../../fuse/mount.js')]);
     const logger = daemonLogger(argv);
     const umask = parseInt(String(argv.umask), 8);
     if (!Number.isInteger(umask) || umask < 0 || umask > 0o777) throw new Error(`--umask: not an octal mode: ${String(argv.umask)}`);
@@ -43,6 +50,8 @@ export const mountCommand: CommandModule = {
         umask,
         allowOther: argv['allow-other'] === true,
         debug: argv['fuse-debug'] === true,
+        posix: argv['posix-attrs'] !== false,
+        readOnly: argv['read-only'] === true,
         logger,
         nativeBuildDir: path.join(DEFAULT_CACHE_DIR, 'native'),
       });

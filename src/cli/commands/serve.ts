@@ -6,11 +6,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { CommandModule, Options } from 'yargs';
 import { DEFAULT_CONFIG_FILE, optionsFor } from '../../config/options.js';
-import { daemonLogger, openDaemon, runUntilStopped, startDaemonControl } from '../daemon.js';
 import type { ControlServer } from '../../control/server.js';
 import type { AuthConfig } from '../../webdav/basic-auth.js';
 import { loadOrCreateCredentials } from '../../webdav/credentials-file.js';
-import { createWebDavServer, type WebDavServer } from '../../webdav/server.js';
+import type { WebDavServer } from '../../webdav/server.js';
 
 export const CREDENTIALS_FILE = path.join(path.dirname(DEFAULT_CONFIG_FILE), 'webdav-credentials.json');
 
@@ -28,6 +27,8 @@ export const serveCommand: CommandModule = {
   describe: 'Serve PDS drives and share links over WebDAV (Finder, Explorer, Office, rclone, browsers)',
   builder: (y) => y.options({ ...(optionsFor('source', 'cache', 'vfs', 'serve', 'log', 'daemon') as Record<string, Options>), ...SERVE_OPTIONS }),
   handler: async (argv) => {
+    // Loaded when the command runs, so that --help and --version start fast.
+    const [{ daemonLogger, openDaemon, runUntilStopped, startDaemonControl }, { createWebDavServer }] = await Promise.all([import('../daemon.js'), import('../../webdav/server.js')]);
     const logger = daemonLogger(argv);
     const { auth, login } = resolveAuth(argv);
     const tls = readTls(argv);

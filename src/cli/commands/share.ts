@@ -1,16 +1,11 @@
 // `pdsfs share create|list|info|update|cancel|save`: share links from the command line. Works on the
 // same source as serve/mount (without --endpoint: the embedded local PDS server's store in
 // --data-dir). Tables for people, --json for scripts; a failure names the problem and exits 1.
-import { progressReporter, type ProgressReporter } from '../../control/progress.js';
 import type { Argv, CommandModule, Options } from 'yargs';
-import { type App, createApp } from '../../app.js';
-import { appOptionsFromArgv, loggerOptionsFromArgv } from '../../config/app-options-from-argv.js';
+import type { App } from '../../app.js';
 import { OPTIONS, optionsFor } from '../../config/options.js';
-import { createLogger } from '../../shared/logger.js';
-import { explain } from '../../shares/errors.js';
-import { cancelShare, createShare, listShares, shareInfo, type ShareSettings, updateShare } from '../../shares/manage.js';
-import { anonymousDetails, shareLinkDetails, shareLinksTable, shareLinkView } from '../../shares/output.js';
-import { saveFromShare } from '../../shares/save.js';
+import type { ProgressReporter } from '../../control/progress.js';
+import type { ShareSettings } from '../../shares/manage.js';
 
 type Args = Record<string, unknown>;
 
@@ -48,13 +43,33 @@ function settingsOf(argv: Args): ShareSettings {
   return s;
 }
 
+/** What the share commands run: loaded when one runs, so that --help and --version start fast. */
+async function loadShareLib() {
+  const [manage, output, save, progress] = await Promise.all([
+    import('../../shares/manage.js'),
+    import('../../shares/output.js'),
+    import('../../shares/save.js'),
+    import('../../control/progress.js'),
+  ]);
+  return { ...manage, ...output, ...save, ...progress };
+}
+
+type ShareLib = Awaited<ReturnType<typeof loadShareLib>>;
+
 /** Builds the app, runs `work`, prints its answer; on failure prints the problem and sets exit code 1. */
-async function withApp(argv: Args, what: string, work: (app: App) => Promise<string>): Promise<void> {
+async function withApp(argv: Args, what: string, work: (app: App, lib: ShareLib) => Promise<string>): Promise<void> {
+  const [{ createApp }, { appOptionsFromArgv, loggerOptionsFromArgv }, { createLogger }, { explain }, lib] = await Promise.all([
+    import('../../app.js'),
+    import('../../config/app-options-from-argv.js'),
+    import('../../shared/logger.js'),
+    import('../../shares/errors.js'),
+    loadShareLib(),
+  ]);
   const logger = createLogger(loggerOptionsFromArgv(argv));
   let app: App | undefined;
   try {
     app = await createApp(appOptionsFromArgv(argv), { logger });
-    process.stdout.write(`${await work(app)}\n`);
+    process.stdout.write(`${await work(app, lib)}\n`);
   } catch (err) {
     process.stderr.write(`pdsfs share ${what}: ${explain(err)}\n`);
     process.exitCode = 1;
@@ -72,7 +87,7 @@ const createCommand: CommandModule = {
   describe: 'Share files or folders of one drive, e.g. "drives/My Drive/photos"',
   builder: (y) => y.positional('paths', { type: 'string', array: true, describe: 'Namespace paths (drives/<drive>/...)' }).options({ ...SOURCE_OPTIONS, ...SETTING_OPTIONS, json: JSON_OPTION }),
   handler: (argv) =>
-    withApp(argv, 'create', async (app) => {
+    withApp(argv, 'create', async (app, { createShare, shareLinkView, shareLinkDetails }) => {
       const view = shareLinkView(await createShare(app, (argv.paths as unknown[]).map(String), settingsOf(argv)));
       return argv.json ? json(view) : `${shareLinkDetails(view)}\n\nOpen it with: pdsfs serve --share ${view.share_id}${view.has_password ? ':PASSWORD' : ''}`;
     }),
@@ -83,7 +98,7 @@ const listCommand: CommandModule = {
   describe: 'List your share links',
   builder: (y) => y.options({ ...SOURCE_OPTIONS, all: { type: 'boolean', default: false, group: 'share', describe: 'Include cancelled links' }, json: JSON_OPTION }),
   handler: (argv) =>
-    withApp(argv, 'list', async (app) => {
+    withApp(argv, 'list', async (app, { listShares, shareLinkView, shareLinksTable }) => {
       const views = (await listShares(app, argv.all === true)).map(shareLinkView);
       return argv.json ? json(views) : shareLinksTable(views);
     }),
@@ -94,7 +109,7 @@ const infoCommand: CommandModule = {
   describe: 'What anyone with the link sees (ID:PASSWORD also checks the password)',
   builder: (y) => y.positional('id', { type: 'string', describe: 'Share id, or ID:PASSWORD' }).options({ ...SOURCE_OPTIONS, json: JSON_OPTION }),
   handler: (argv) =>
-    withApp(argv, `info ${idOf(argv).split(':')[0]}`, async (app) => {
+    withApp(argv, `info ${idOf(argv).split(':')[0]}`, async (app, { shareInfo, anonymousDetails }) => {
       const info = await shareInfo(app, idOf(argv));
       return argv.json ? json(info) : anonymousDetails(info);
     }),
@@ -108,7 +123,7 @@ const updateCommand: CommandModule = {
       .positional('id', { type: 'string', describe: 'Share id' })
       .options({ ...SOURCE_OPTIONS, ...SETTING_OPTIONS, name: { ...SETTING_OPTIONS.name, describe: 'Share name' }, json: JSON_OPTION }),
   handler: (argv) =>
-    withApp(argv, `update ${idOf(argv)}`, async (app) => {
+    withApp(argv, `update ${idOf(argv)}`, async (app, { updateShare, shareLinkView, shareLinkDetails }) => {
       const view = shareLinkView(await updateShare(app, idOf(argv), settingsOf(argv)));
       return argv.json ? json(view) : shareLinkDetails(view);
     }),
@@ -119,7 +134,7 @@ const cancelCommand: CommandModule = {
   describe: 'Cancel a share link (it stops working at once)',
   builder: (y) => y.positional('id', { type: 'string', describe: 'Share id' }).options({ ...SOURCE_OPTIONS, json: JSON_OPTION }),
   handler: (argv) =>
-    withApp(argv, `cancel ${idOf(argv)}`, async (app) => {
+    withApp(argv, `cancel ${idOf(argv)}`, async (app, { cancelShare }) => {
       await cancelShare(app, idOf(argv));
       return argv.json ? json({ share_id: idOf(argv), cancelled: true }) : `cancelled share ${idOf(argv)}`;
     }),
@@ -135,7 +150,7 @@ const saveCommand: CommandModule = {
       .positional('dest', { type: 'string', describe: 'Drive folder, e.g. "drives/My Drive/saved"' })
       .options({ ...SOURCE_OPTIONS, json: JSON_OPTION }),
   handler: (argv) =>
-    withApp(argv, 'save', async (app) => {
+    withApp(argv, 'save', async (app, { saveFromShare, progressReporter }) => {
       // One bar (or plain lines off a terminal) per folder copy the server runs.
       let bar: { name: string; reporter: ProgressReporter } | undefined;
       const progress = (name: string, done: number, total: number) => {

@@ -23,6 +23,7 @@ function copyRow(ctx: EmulatorContext, src: FileRow, driveId: string, parentId: 
     revision_id: src.type === 'file' ? newRevisionId() : null,
     content_type: src.content_type,
     description: src.description,
+    user_meta: src.user_meta,
     hidden: src.hidden,
     labels: src.labels,
     local_created_at: src.local_created_at,

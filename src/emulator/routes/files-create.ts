@@ -66,6 +66,7 @@ function create(call: Call): CreateFileResponse {
   const creatorId = call.user?.user_id ?? scope.share?.creator ?? '';
   const meta = {
     description: optString(body, 'description', 1024) ?? null,
+    user_meta: optString(body, 'user_meta') ?? null,
     hidden: optBool(body, 'hidden') ? 1 : 0,
     local_created_at: optTime(body, 'local_created_at') ?? null,
     local_modified_at: optTime(body, 'local_modified_at') ?? null,
@@ -114,6 +115,12 @@ function overwrite(call: Call, scope: Scope, fileId: string): CreateFileResponse
     const row = ctx.files.get(fileId);
     if (!row || row.drive_id !== scope.driveId || row.trashed_by) throw notFound('File', fileId);
     if (row.type !== 'file') throw invalidParam('file_id', 'A folder cannot be overwritten.');
+    // The new revision's user_meta applies at once; the content only once the upload completes.
+    const userMeta = optString(body, 'user_meta');
+    if (userMeta !== undefined) {
+      ctx.files.update(fileId, { user_meta: userMeta });
+      row.user_meta = userMeta;
+    }
     const oldSize = row.status === 'available' ? row.size : 0;
     if (size - oldSize > ctx.accounts.freeBytes(scope.driveId)) throw quotaExhausted(scope.driveId);
     const blob = matchingBlob(ctx, body, size);

@@ -23,12 +23,14 @@ function update(call: Call): PdsFile {
   const patch: Partial<NewFileRow> = {};
   const name = optString(body, 'name', 8192);
   const description = optString(body, 'description', 1024);
+  const userMeta = optString(body, 'user_meta');
   const hidden = optBool(body, 'hidden');
   const starred = optBool(body, 'starred');
   const labels = optStringArray(body, 'labels', 100, 128);
   const localModified = optTime(body, 'local_modified_at');
   const localCreated = optTime(body, 'local_created_at');
   if (description !== undefined) patch.description = description;
+  if (userMeta !== undefined) patch.user_meta = userMeta;
   if (hidden !== undefined) patch.hidden = hidden ? 1 : 0;
   if (starred !== undefined) patch.starred = starred ? 1 : 0;
   if (labels !== undefined) patch.labels = JSON.stringify(labels);

@@ -57,6 +57,8 @@ const MIGRATIONS: string[] = [
     preview_count INTEGER NOT NULL DEFAULT 0, save_count INTEGER NOT NULL DEFAULT 0,
     download_count INTEGER NOT NULL DEFAULT 0, created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
   `,
+  // 2: a file's user_meta (a free-form string set by create and update, kept by copy).
+  `ALTER TABLE files ADD COLUMN user_meta TEXT;`,
 ];
 
 export function openDb(dataDir: string): Db {

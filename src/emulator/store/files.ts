@@ -24,6 +24,7 @@ export interface FileRow {
   local_created_at: string | null;
   local_modified_at: string | null;
   description: string | null;
+  user_meta: string | null;
   hidden: number;
   starred: number;
   labels: string | null;

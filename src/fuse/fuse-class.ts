@@ -1,0 +1,83 @@
+// The Fuse class pdsfs mounts with: fuse-native's, plus the libfuse options it has no switch for,
+// and its own glue for what the fixed binding (native-binding.ts) carries differently: stat times in
+// nanoseconds, utimens times with UTIME_NOW / UTIME_OMIT, and the uid and gid of each request.
+import type FuseClass from 'fuse-native';
+import type { FuseOps, FuseStat, FuseTime } from 'fuse-native';
+import type { FuseBinding } from './native-binding.js';
+
+/** Who made the request being dispatched; valid until the op's first await. */
+export interface Caller {
+  uid: number;
+  gid: number;
+}
+
+type Handler = (nativeHandler: unknown, opCode: number, ...args: unknown[]) => unknown;
+
+const TWO_32 = 0x1_0000_0000n;
+const U64_MAX = (1n << 64n) - 1n;
+const NS_PER_MS = 1_000_000n;
+
+export function fuseClass(binding: FuseBinding, extraOptions: string, caller: Caller): typeof FuseClass {
+  const { Fuse, fixed, callerOf } = binding;
+  return class PdsFuse extends Fuse {
+    protected override _fuseOptions(): string {
+      const base = super._fuseOptions();
+      return base ? `${base},${extraOptions}` : `-o${extraOptions}`;
+    }
+
+    protected override _makeHandlerArray(): Handler[] {
+      const handlers = super._makeHandlerArray();
+      if (!callerOf) return handlers;
+      return handlers.map((h) => h && ((nativeHandler: unknown, opCode: number, ...args: unknown[]) => {
+        Object.assign(caller, callerOf(nativeHandler));
+        return h(nativeHandler, opCode, ...args);
+      }));
+    }
+
+    _op_getattr(signal: (code: number, stat?: Uint32Array) => void, path: string): void {
+      this.ops.getattr!(path, (code, stat) => signal(code, statArray(stat, fixed)));
+    }
+
+    _op_utimens(signal: (code: number) => void, path: string, aLow: number, aHigh: number, mLow: number, mHigh: number): void {
+      if (!fixed) {
+        // The shipped binary passes milliseconds (and the access time twice).
+        const ms = (lo: number, hi: number) => (BigInt(lo) + BigInt(hi) * TWO_32) * NS_PER_MS;
+        return this.ops.utimens!(path, ms(aLow, aHigh), ms(mLow, mHigh), signal);
+      }
+      this.ops.utimens!(path, timeArg(aLow, aHigh), timeArg(mLow, mHigh), signal);
+    }
+  };
+}
+
+function timeArg(low: number, high: number): FuseTime {
+  const v = BigInt(low) + BigInt(high) * TWO_32;
+  if (v === U64_MAX) return 'omit';
+  if (v === U64_MAX - 1n) return 'now';
+  return BigInt.asIntN(64, v);
+}
+
+/** struct stat as the binding reads it: 18 uint32s, 64-bit values low word first. */
+function statArray(stat: FuseStat | undefined, nsTimes: boolean): Uint32Array {
+  const ints = new Uint32Array(18);
+  if (!stat) return ints;
+  const set64 = (i: number, v: bigint) => {
+    const u = BigInt.asUintN(64, v);
+    ints[i] = Number(u % TWO_32);
+    ints[i + 1] = Number(u / TWO_32);
+  };
+  const time = (ns: bigint) => (nsTimes ? ns : ns / NS_PER_MS);
+  ints[0] = stat.mode;
+  ints[1] = stat.uid;
+  ints[2] = stat.gid;
+  set64(3, BigInt(stat.size));
+  ints[5] = 0;
+  ints[6] = stat.nlink;
+  ints[7] = stat.ino;
+  ints[8] = stat.rdev;
+  ints[9] = stat.blksize;
+  set64(10, BigInt(stat.blocks));
+  set64(12, time(stat.atime));
+  set64(14, time(stat.mtime));
+  set64(16, time(stat.ctime));
+  return ints;
+}

@@ -1,0 +1,39 @@
+// The error contract of the seam above the VFS, enforced in one place: whatever a Vfs method or a
+// FileHandle it opened throws (SQLite and fs errors included) reaches the front-ends as a VfsError,
+// through core's one toVfsError. The front-ends then need one table each and no fallbacks.
+import { toVfsError } from '../core/errors.js';
+import type { FileHandle, Vfs } from './types.js';
+
+/** The same object, its methods' errors (thrown or rejected) converted; open() hands out guarded handles. */
+export function withVfsErrors<T extends Vfs>(vfs: T): T {
+  return guard(vfs, (method, result) => (method === 'open' ? guard(result as FileHandle, (_, r) => r) : result));
+}
+
+function guard<T extends object>(target: T, wrapResult: (method: string | symbol, result: unknown) => unknown): T {
+  const wrapped = new Map<string | symbol, (...args: unknown[]) => unknown>();
+  return new Proxy(target, {
+    get(obj, prop) {
+      const value: unknown = Reflect.get(obj, prop, obj);
+      if (typeof value !== 'function') return value;
+      let method = wrapped.get(prop);
+      if (!method) {
+        method = (...args: unknown[]) => {
+          // Vfs methods name a path first; a handle knows its own.
+          const path = typeof args[0] === 'string' ? args[0] : (obj as { path?: string }).path;
+          const fail = (err: unknown): never => {
+            throw toVfsError(err, path);
+          };
+          try {
+            const result: unknown = Reflect.apply(value, obj, args);
+            if (result instanceof Promise) return result.then((r: unknown) => wrapResult(prop, r), fail);
+            return wrapResult(prop, result);
+          } catch (err) {
+            return fail(err);
+          }
+        };
+        wrapped.set(prop, method);
+      }
+      return method;
+    },
+  });
+}

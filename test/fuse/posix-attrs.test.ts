@@ -1,0 +1,90 @@
+// POSIX attributes live in PDS, not in the local cache: a remount on a fresh cache and a second mount
+// process show the same modes, owners, times, symlinks and FIFOs; the user_meta has the documented
+// format; --no-posix-attrs shows plain defaults and stores nothing.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { after, before, describe, test } from 'node:test';
+import { pds } from '../helpers/emulator.js';
+import { type FuseFixture, startFixture } from './fixture.js';
+import { fuseUnavailable, startMount, tempDir } from './harness.js';
+
+const run = promisify(execFile);
+
+async function sh(script: string): Promise<string> {
+  return (await run('bash', ['-c', script])).stdout;
+}
+
+/** Type, mode, owners, size and the three times of every node below dir, folders without times (not stored). */
+function listing(dir: string): Promise<string> {
+  return sh(`cd ${JSON.stringify(dir)} && find . -mindepth 1 -printf '%p\\n' | sort | while read -r p; do
+    if [ -d "$p" ] && [ ! -L "$p" ]; then stat -c '%n %F %a %u %g' "$p"; else stat -c '%n %F %a %u %g %s %.9X %.9Y %.9Z' "$p"; fi
+  done`);
+}
+
+describe('POSIX attributes stored in PDS', { skip: process.getuid?.() !== 0 ? 'needs root (chown)' : fuseUnavailable() }, () => {
+  let fx: FuseFixture;
+  let before1: string;
+  before(async () => {
+    fx = await startFixture(['--allow-other']);
+    const m = JSON.stringify(fx.mnt);
+    await sh(`cd ${m} && mkdir -m 2750 share && chown 1000:99 share && echo hello > share/note && chmod 4711 share/note &&
+      touch -d '2001-02-03 04:05:06.123456789' share/note && ln -s note share/link && mkfifo -m 0620 fifo &&
+      setpriv --reuid=1000 --regid=1000 --clear-groups touch share/by-1000 && mknod blk b 7 3`);
+    before1 = await listing(fx.mnt);
+  });
+  after(() => fx?.close());
+
+  test('the mount shows what was set', () => {
+    assert.match(before1, /^\.\/share directory 2750 1000 99$/m);
+    assert.match(before1, /^\.\/share\/note regular file 4711 0 99 6 \S+ 981173106\.123456789 /m);
+    assert.match(before1, /^\.\/share\/link symbolic link 777 0 99 4 /m);
+    assert.match(before1, /^\.\/share\/by-1000 regular empty file 644 1000 99 /m, 'the setgid folder passed its group on');
+    assert.match(before1, /^\.\/fifo fifo 620 0 0 0 /m);
+    assert.match(before1, /^\.\/blk block special file 644 0 0 0 /m);
+  });
+
+  test('user_meta holds them in the documented format', async () => {
+    const token = fx.source.accessToken;
+    const listed = await pds(fx.source.endpoint, token, 'file/list', { drive_id: fx.driveId, parent_file_id: 'root', fields: '*', limit: 100 });
+    const share = listed.body.items.find((i: { name: string }) => i.name === 'share');
+    const inside = await pds(fx.source.endpoint, token, 'file/list', { drive_id: fx.driveId, parent_file_id: share.file_id, fields: '*', limit: 100 });
+    const note = inside.body.items.find((i: { name: string }) => i.name === 'note');
+    assert.deepEqual(JSON.parse(note.user_meta)['pdsfs.posix'], {
+      mode: 0o104711, uid: 0, gid: 99, rdev: 0, atime: JSON.parse(note.user_meta)['pdsfs.posix'].atime,
+      mtime: '981173106.123456789', ctime: JSON.parse(note.user_meta)['pdsfs.posix'].ctime,
+    });
+    assert.equal(note.local_modified_at, '2001-02-03T04:05:06.123Z', 'other PDS clients see the mtime too');
+    assert.equal(JSON.parse(share.user_meta)['pdsfs.posix'].mode, 0o42750);
+  });
+
+  test('a second mount process shows the same attributes', async () => {
+    const dir = await tempDir('posix-second');
+    const second = await startMount({ ...fx.source, cacheDir: path.join(dir, 'cache') }, path.join(dir, 'mnt'), ['--drive', fx.driveId]);
+    try {
+      assert.equal(await listing(second.mnt), before1);
+    } finally {
+      await second.stop();
+    }
+  });
+
+  test('a remount on a fresh cache shows the same attributes', async () => {
+    await fx.remount({ freshCache: true });
+    assert.equal(await listing(fx.mnt), before1);
+    assert.equal(await sh(`readlink ${JSON.stringify(`${fx.mnt}/share/link`)}`), 'note\n');
+  });
+
+  test('--no-posix-attrs: plain defaults, nothing stored, no symlinks', async () => {
+    await fx.remount({ args: ['--no-posix-attrs', '--uid', '4321', '--gid', '8765'] });
+    const plain = await listing(fx.mnt);
+    assert.match(plain, /^\.\/share directory 755 4321 8765$/m);
+    assert.match(plain, /^\.\/share\/note regular file 644 4321 8765 6 /m);
+    assert.match(plain, /^\.\/share\/link regular file 644 4321 8765 4 /m, 'a symlink is its small file');
+    await sh(`chmod 0600 ${JSON.stringify(`${fx.mnt}/share/note`)}`);
+    assert.match(await sh(`stat -c %a ${JSON.stringify(`${fx.mnt}/share/note`)}`), /^644$/m, 'chmod is accepted and not kept');
+    await assert.rejects(sh(`ln -s x ${JSON.stringify(`${fx.mnt}/sym`)}`), /Operation not permitted/);
+    await fx.remount({ args: ['--allow-other'] });
+    assert.equal(await listing(fx.mnt), before1, 'the plain mount changed no stored attribute');
+  });
+});
