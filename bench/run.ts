@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 
-const all = ['startup', 'vfs', 'webdav', 'fuse'];
+const all = ['startup', 'vfs', 'webdav', 'fuse', 'tree'];
 const only = process.env.BENCH_ONLY?.split(',') ?? all;
 let failed = 0;
 for (const name of only) {

@@ -9,7 +9,7 @@ import { CacheDb } from './cache/metadata/db.js';
 import { Journal } from './cache/metadata/journal.js';
 import { MetadataStore } from './cache/metadata/nodes.js';
 import { StagingFiles } from './cache/staging/staging-files.js';
-import type { Emulator } from './emulator/index.js';
+import type { EmbeddedServer } from './emulator/embedded.js';
 import { connectPds, DriveRemote, type PdsClient } from './pds/index.js';
 import { shareVolumes } from './shares/volumes.js';
 import { type Logger, silentLogger } from './shared/logger.js';
@@ -37,7 +37,7 @@ export interface App {
 export async function createApp(opts: AppOptions, deps: { logger?: Logger } = {}): Promise<App> {
   const logger = deps.logger ?? silentLogger();
   // Loaded only when used: a daemon pointed at a real PDS domain does not carry the local server.
-  const embedded = opts.endpoint ? undefined : await (await import('./emulator/index.js')).Emulator.start({ dataDir: opts.dataDir, port: 0 });
+  const embedded = opts.endpoint ? undefined : await (await import('./emulator/embedded.js')).startEmbedded(opts.dataDir);
   const cleanup: (() => Promise<void> | void)[] = [];
   if (embedded) cleanup.push(() => embedded.close());
   try {
@@ -94,9 +94,9 @@ export async function createApp(opts: AppOptions, deps: { logger?: Logger } = {}
   }
 }
 
-function connectToSource(opts: AppOptions, embedded: Emulator | undefined, logger: Logger): PdsClient {
+function connectToSource(opts: AppOptions, embedded: EmbeddedServer | undefined, logger: Logger): PdsClient {
   if (embedded) {
-    const account = embedded.devAccount();
+    const account = embedded.account;
     return connectPds({
       endpoint: embedded.endpoint,
       refreshToken: account.refresh_token,

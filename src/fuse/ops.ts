@@ -217,7 +217,7 @@ export function createOps(vfs: Vfs, handles: HandleTable, opts: OpsOptions): Fus
 
     flush: (p, fd, cb) => reply('flush', p, cb, () => entry(fd, p).handle.flush()),
 
-    fsync: (p, _datasync, fd, cb) => reply('fsync', p, cb, () => entry(fd, p).handle.flush()),
+    fsync: (p, _datasync, fd, cb) => reply('fsync', p, cb, () => entry(fd, p).handle.sync()),
 
     release: (p, fd, cb) =>
       reply('release', p, cb, async () => {
