@@ -46,7 +46,7 @@ export class PdsVfs implements Vfs, FileOwner {
   private readonly statfsCache = new Map<string, { at: number; space: Promise<SpaceInfo> }>();
 
   private constructor(deps: PdsVfsDeps) {
-    const dirs = new DirCache(deps.store, { dirCacheTtlMs: deps.opts.dirCacheTtlMs });
+    const dirs = new DirCache(deps.store, { dirCacheTtlMs: deps.opts.dirCacheTtlMs, ...(deps.opts.listPrefetch !== undefined ? { listPrefetch: deps.opts.listPrefetch } : {}) });
     const openFiles = new OpenFiles();
     const writeback = new Writeback({
       journal: deps.journal,
