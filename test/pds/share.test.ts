@@ -1,4 +1,4 @@
-// The share-link seed flow (shared/seeds/002): create with a password over a file and a folder,
+// The share-link flow (docs/pds-wire-protocol.md, Share links): create with a password over a file and a folder,
 // get_by_anonymous, get_share_token, list and get with x-share-token, copy into the owner's drive.
 // Then the same through ShareRemote.
 import assert from 'node:assert/strict';
