@@ -132,7 +132,7 @@ function connectToSource(opts: AppOptions, embedded: EmbeddedServer | undefined,
       ...(opts.accessToken ? { accessToken: opts.accessToken } : {}),
       clientId: opts.clientId,
       ...(opts.clientSecret ? { clientSecret: opts.clientSecret } : {}),
-      ...(opts.onRefreshToken ? { onRefreshToken: opts.onRefreshToken } : {}),
+      ...(opts.tokenStore ? { tokenStore: opts.tokenStore } : {}),
       ...transfers,
       logger,
       reachability,
@@ -147,7 +147,7 @@ async function driveVolumes(client: PdsClient, opts: AppOptions, settings: Setti
   type Known = { drive_id: string; drive_name: string };
   let drives: Known[] = [];
   try {
-    for await (const d of client.drives.iterateMine()) drives.push({ drive_id: d.drive_id, drive_name: d.drive_name });
+    for await (const d of client.drives.iterateUsable()) drives.push({ drive_id: d.drive_id, drive_name: d.drive_name });
     settings.set('drives', drives);
   } catch (err) {
     const known = settings.get<Known[]>('drives');

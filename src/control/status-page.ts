@@ -88,7 +88,7 @@ function changeItem(c) {
   return li;
 }
 function render(s) {
-  $('role').textContent = s.role + ' · pid ' + s.pid + ' · up since ' + new Date(s.startedAt).toLocaleString();
+  $('role').textContent = s.role + ' · pid ' + s.pid + ' · up since ' + new Date(s.startedAt).toLocaleString() + (s.login ? ' · ' + s.login : '');
   const p = s.pds;
   const waiting = p.changesWaiting + (p.changesWaiting === 1 ? ' change' : ' changes') + ' waiting';
   $('pds').textContent = p.online ? 'online' + (p.changesWaiting > 0 ? ', ' + waiting : '')

@@ -70,6 +70,8 @@ export interface DaemonStatus {
     notices: ChangeItem[];
   };
   listCalls: number;
+  /** Set when the login is dead ("login expired: run pdsfs login"); uploads wait for a new one. */
+  login: string | null;
   recentErrors: LogEvent[];
   throughput: Throughput;
 }
@@ -143,6 +145,7 @@ export function buildStatus(src: StatusSources): DaemonStatus {
       notices: changes.notices.map(change),
     },
     listCalls,
+    login: src.volumes.map((v) => v.remote.loginProblem?.()).find((p) => p !== undefined) ?? null,
     recentErrors: src.recentErrors(),
     throughput: src.throughput(),
   };
