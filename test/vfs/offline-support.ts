@@ -35,7 +35,10 @@ export async function stoppableServer(): Promise<StoppableServer> {
     get emu() {
       return emu;
     },
-    token: account.access_token,
+    /** A fresh access token while the server runs (a daemon's refresh may retire older ones). */
+    get token() {
+      return emu ? emu.devAccount().access_token : account.access_token;
+    },
     driveId: account.drive_id,
     account,
     dataDir,
