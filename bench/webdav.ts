@@ -3,8 +3,9 @@
 // folder of BENCH_LIST_ENTRIES (10,000) entries, cold and warm. Transfers use curl in its own process
 // (as real clients are), so the client does not compete with the server for this process's thread.
 // BENCH_SIZE_MB (default 1024) sets the file size; BENCH_SIZE_MB=5120 is the 5 GiB bounded-memory
-// run (peak RSS is reported).
-import { execFile } from 'node:child_process';
+// run (peak RSS is reported). First, a PUT of BENCH_PUT_MB (256) MiB until answered, beside the same
+// PUT to `rclone serve webdav` over a local folder (skipped, with the reason, without rclone).
+import { execFile, execFileSync, spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import http from 'node:http';
@@ -20,6 +21,7 @@ import { api, chunkFactory, peakRssMiB, printTable, rawUpload, type Row, startBe
 const run = promisify(execFile);
 const sizeMiB = Number(process.env.BENCH_SIZE_MB ?? 1024);
 const listEntries = Number(process.env.BENCH_LIST_ENTRIES ?? 10000);
+const putMiB = Number(process.env.BENCH_PUT_MB ?? 256);
 const MiB = 1024 * 1024;
 const USER = 'bench';
 const PASSWORD = 'bench-password';
@@ -64,6 +66,28 @@ async function writeSource(file: string, chunk: (i: number) => Buffer): Promise<
   await new Promise<void>((resolve, reject) => out.end((e?: Error | null) => (e ? reject(e) : resolve())));
 }
 
+/** `rclone serve webdav` over a fresh local folder: its URL and a stop; or why it cannot run. */
+async function rcloneWebdav(dir: string): Promise<{ url: string; stop(): Promise<void> } | string> {
+  try {
+    execFileSync('rclone', ['version'], { stdio: 'ignore' });
+  } catch {
+    return 'rclone is not installed';
+  }
+  await fs.mkdir(dir, { recursive: true });
+  const child = spawn('rclone', ['serve', 'webdav', dir, '--addr', '127.0.0.1:0'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const url = await new Promise<string>((resolve, reject) => {
+    let err = '';
+    child.stderr!.on('data', (d: Buffer) => {
+      err += d.toString();
+      const m = /started on (http:\/\/\S+\/)/.exec(err);
+      if (m) resolve(m[1]!);
+    });
+    void exited.then(() => reject(new Error(`rclone serve webdav exited: ${err}`)));
+  });
+  return { url, stop: async () => (child.kill('SIGTERM'), await exited) };
+}
+
 async function timed<T>(work: () => Promise<T>): Promise<{ seconds: number; value: T }> {
   const t0 = performance.now();
   const value = await work();
@@ -75,6 +99,26 @@ async function main(): Promise<void> {
   const cacheRoot = await fs.mkdtemp(path.join(os.tmpdir(), 'pdsfs-bench-webdav-'));
   const rows: Row[] = [];
   try {
+    // PUT until answered (the file is safe against a crash of the server then), pdsfs beside rclone.
+    const putSource = path.join(cacheRoot, 'put-source.bin');
+    const putChunk = chunkFactory(3);
+    const out = createWriteStream(putSource);
+    for (let i = 0; i < putMiB; i++) if (!out.write(putChunk(i))) await new Promise<void>((r) => out.once('drain', () => r()));
+    await new Promise<void>((resolve, reject) => out.end((e?: Error | null) => (e ? reject(e) : resolve())));
+    const rclone = await rcloneWebdav(path.join(cacheRoot, 'rclone'));
+    const rcloneSeconds = typeof rclone === 'string' ? undefined : (await curl(`${rclone.url}put.bin`, ['-T', putSource])).seconds;
+    if (typeof rclone !== 'string') await rclone.stop();
+    const answering = await serveApp(emu, path.join(cacheRoot, 'a'));
+    const answered = await curl(`${answering.server.url}put-${putMiB}.bin`, ['-u', `${USER}:${PASSWORD}`, '-T', putSource]);
+    if (answered.status !== 201) throw new Error(`PUT: ${answered.status}`);
+    await answering.close();
+    await fs.rm(putSource);
+    rows.push({
+      metric: `PUT ${putMiB} MiB (until answered)`, value: putMiB / answered.seconds, unit: 'MiB/s',
+      ...(rcloneSeconds ? { reference: putMiB / rcloneSeconds, ratio: rcloneSeconds / answered.seconds } : {}),
+      target: typeof rclone === 'string' ? `reference skipped: ${rclone}` : 'reference: rclone serve webdav, ratio >= 1',
+    });
+
     // PUT: curl -T through serve until the upload has landed, versus raw create → part PUTs → complete.
     const rawUp = await rawUpload(emu, 'raw.bin', sizeMiB, chunkFactory(1));
     const source = path.join(cacheRoot, 'source.bin');

@@ -36,12 +36,25 @@ export interface Mounted {
 }
 
 /**
+ * How long the kernel may answer lookups, attributes and "no such file" by itself. Changes made
+ * through the mount update the kernel's copy at once; a change made elsewhere (seen by the change
+ * feed) shows in the mount after at most this much more, as libfuse2's path-based API cannot tell
+ * the kernel to forget an entry. Without it, ls -l, find, du and rsync's stat storm ask pdsfs twice
+ * per entry and run.
+ */
+export const KERNEL_CACHE_SEC = 10;
+
+/**
  * libfuse options fuse-native has no switch for:
  *  big_writes      writes of up to 128 KiB instead of one page each;
  *  use_ino         st_ino comes from NodeInfo.ino;
- *  atomic_o_trunc  open(O_TRUNC) reaches the VFS as one open, so it never copies content just to drop it.
+ *  atomic_o_trunc  open(O_TRUNC) reaches the VFS as one open, so it never copies content just to drop it;
+ *  *_timeout       the kernel's caching of entries, attributes and missing names (KERNEL_CACHE_SEC).
  */
-const EXTRA_LIBFUSE_OPTIONS = 'big_writes,use_ino,atomic_o_trunc';
+const EXTRA_LIBFUSE_OPTIONS = [
+  'big_writes', 'use_ino', 'atomic_o_trunc',
+  `entry_timeout=${KERNEL_CACHE_SEC}`, `attr_timeout=${KERNEL_CACHE_SEC}`, `negative_timeout=${KERNEL_CACHE_SEC}`,
+].join(',');
 const WATCH_INTERVAL_MS = 2000;
 
 /** What `pdsfs mount` prints on stdout once the mount is up; tests and scripts wait for it. */

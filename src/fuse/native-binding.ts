@@ -6,8 +6,10 @@
 // (c) does not tell who made a request, so a new file could not get its creator as owner. The fixed
 // binding passes times as nanoseconds (with markers for UTIME_NOW and UTIME_OMIT), asks libfuse for
 // UTIME_OMIT, takes stat times in nanoseconds, and answers fuse_native_caller(handler) with the uid
-// and gid of the request being served. Without a compiler we fall back to the shipped binary: then
-// mtimes cannot be set and POSIX attributes are off.
+// and gid of the request being served. It also answers getxattr outside the user.* namespace (the
+// security.selinux and system.posix_acl_* that ls -l asks for on every entry) with ENODATA in C,
+// without a round trip through JavaScript: pdsfs keeps its own attributes under user.*. Without a
+// compiler we fall back to the shipped binary: then mtimes cannot be set and POSIX attributes are off.
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
@@ -18,6 +20,7 @@ import type FuseClass from 'fuse-native';
 import type { Logger } from '../shared/logger.js';
 
 const run = promisify(execFile);
+const GETXATTR_LINUX = 'FUSE_METHOD(getxattr, 4, 1, (const char *path, const char *name, char *value, size_t size), {';
 
 /** Each `find` must occur exactly once in the source; otherwise it is not the source these fixes are for. */
 const PATCHES: readonly { find: string; replace: string }[] = [
@@ -83,6 +86,8 @@ NAPI_METHOD(fuse_native_mount) {`,
     find: '  NAPI_EXPORT_FUNCTION(fuse_native_mount)',
     replace: '  NAPI_EXPORT_FUNCTION(fuse_native_mount)\n  NAPI_EXPORT_FUNCTION(fuse_native_caller)',
   },
+  { find: '#include <string.h>', replace: '#include <string.h>\n#include <errno.h>' },
+  { find: GETXATTR_LINUX, replace: `${GETXATTR_LINUX}\n  if (strncmp(name, "user.", 5) != 0) return -ENODATA;` },
 ];
 
 export interface FuseBinding {

@@ -13,7 +13,8 @@ import type { Caller } from './fuse-class.js';
 import { LocalTimes } from './local-times.js';
 import { ERRNO, ErrnoMapper, LOCAL_ERRNO } from './errno-map.js';
 import { HandleTable, isHiddenName, type OpenEntry } from './handle-table.js';
-import { XATTR_NAMESPACE, xattrNames, xattrValue } from './xattrs.js';
+import { isMetaXattr, isSettableXattr, metaChange, XATTR_NAMESPACE, xattrNames, xattrValue } from './xattrs.js';
+import { metaAccessOf } from '../core/view-remote.js';
 
 export interface OpsOptions {
   own: Ownership;
@@ -58,6 +59,7 @@ function checkNewName(p: string): void {
 
 export function createOps(vfs: Vfs, handles: HandleTable, opts: OpsOptions): FuseOps {
   const errors = new ErrnoMapper(opts.logger);
+  const metaAccess = metaAccessOf(vfs);
   const posix = opts.posix && opts.fixedBinding;
   const localTimes = new LocalTimes();
   let warnedMtime = false;
@@ -217,7 +219,7 @@ export function createOps(vfs: Vfs, handles: HandleTable, opts: OpsOptions): Fus
 
     flush: (p, fd, cb) => reply('flush', p, cb, () => entry(fd, p).handle.flush()),
 
-    fsync: (p, _datasync, fd, cb) => reply('fsync', p, cb, () => entry(fd, p).handle.flush()),
+    fsync: (p, _datasync, fd, cb) => reply('fsync', p, cb, () => entry(fd, p).handle.sync()),
 
     release: (p, fd, cb) =>
       reply('release', p, cb, async () => {
@@ -318,11 +320,19 @@ export function createOps(vfs: Vfs, handles: HandleTable, opts: OpsOptions): Fus
     getxattr: (p, name, _position, cb) => {
       // The kernel asks for security.capability before writes: answer without touching the VFS.
       if (!name.startsWith(XATTR_NAMESPACE)) return cb(0, null);
-      reply('getxattr', p, cb, async () => xattrValue(await statOf(p), name));
+      reply('getxattr', p, cb, async () => xattrValue(await statOf(p), name, isMetaXattr(name) ? await metaAccess?.meta(p) : undefined));
     },
-    listxattr: (p, cb) => reply('listxattr', p, cb, async () => xattrNames(await statOf(p))),
-    setxattr: (_p, _name, _value, _position, _flags, cb) => cb(LOCAL_ERRNO.ENOTSUP),
-    removexattr: (_p, _name, cb) => cb(LOCAL_ERRNO.ENOTSUP),
+    listxattr: (p, cb) => reply('listxattr', p, cb, async () => xattrNames(await statOf(p), await metaAccess?.meta(p))),
+    setxattr: (p, name, value, _position, _flags, cb) => {
+      if (metaAccess && isMetaXattr(name) && !isSettableXattr(name)) return cb(LOCAL_ERRNO.EPERM);
+      if (!metaAccess || !isSettableXattr(name)) return cb(LOCAL_ERRNO.ENOTSUP);
+      reply('setxattr', p, cb, () => metaAccess.setMeta(p, metaChange(name, value, p)!));
+    },
+    removexattr: (p, name, cb) => {
+      if (metaAccess && isMetaXattr(name) && !isSettableXattr(name)) return cb(LOCAL_ERRNO.EPERM);
+      if (!metaAccess || !isSettableXattr(name)) return cb(LOCAL_ERRNO.ENOTSUP);
+      reply('removexattr', p, cb, () => metaAccess.setMeta(p, metaChange(name, null, p)!));
+    },
   };
 }
 

@@ -18,6 +18,8 @@ export interface VfsOptions {
   deletePermanently: boolean;
   writeBackMs: number;
   dirCacheTtlMs: number;
+  /** Folders listed at once ahead of a tree walk; 0 = none. */
+  listPrefetch?: number;
   pollIntervalMs: number;
   maxDirtyBytes: number;
 }
@@ -34,8 +36,8 @@ export interface VfsContext {
   readonly openFiles: OpenFiles;
   readonly writeback: Writeback;
   readonly logger: Logger;
-  /** Serializes namespace changes (rename, remove, create) so they never interleave. */
-  readonly treeLock: KeyedLock;
+  /** Per-folder locks (key: the folder's path) serializing namespace changes within a folder. */
+  readonly dirLocks: KeyedLock;
 }
 
 /** The volume of a node that may be changed, or EROFS / EACCES. */

@@ -1,15 +1,19 @@
 // Directory listings as the VFS sees them: from the SQLite metadata cache while fresh, else one
 // remote listing (shared by concurrent callers) that replaces the cached one in a transaction.
 // Fresh means: fetched and not invalidated by the change feed, or younger than the TTL when the
-// volume has no change feed.
+// volume has no change feed. A walker going down the tree gets child folders listed ahead
+// (listing-prefetch.ts).
 import type { CachedEntry, MetadataStore } from '../cache/metadata/nodes.js';
 import { SingleFlight } from './keyed-lock.js';
 import type { RemoteEntry } from '../core/remote.js';
+import { ListingPrefetch } from './listing-prefetch.js';
 import type { Volume } from './volume.js';
 
 export interface DirCacheOptions {
   /** Listing lifetime for volumes without a change feed. */
   dirCacheTtlMs: number;
+  /** Child folders listed at once ahead of a walker; default 8, 0 = none. */
+  listPrefetch?: number;
   now?: () => number;
 }
 
@@ -17,6 +21,11 @@ export class DirCache {
   private readonly fetchedAt = new Map<string, number>();
   private readonly flights = new SingleFlight<void>();
   private readonly now: () => number;
+  private readonly prefetch: ListingPrefetch;
+  /** Folders whose listing a walker (readdir, PROPFIND) read. */
+  private readonly read = new Set<string>();
+  /** Folders whose child folders were prefetched since their listing was fetched. */
+  private readonly prefetched = new Set<string>();
   /** Remote list calls made (for status and tests). */
   listCalls = 0;
 
@@ -25,11 +34,31 @@ export class DirCache {
     private readonly opts: DirCacheOptions,
   ) {
     this.now = opts.now ?? Date.now;
+    this.prefetch = new ListingPrefetch((volume, dirId) => this.ensureFresh(volume, dirId), opts.listPrefetch ?? 8);
   }
 
+  /**
+   * A folder's entries, as a walker reads them. A walker that goes down from a folder it read is
+   * walking the tree: the folder's siblings and its own child folders are listed ahead. Reading
+   * one folder alone (an ls, a file manager's view) lists nothing ahead.
+   */
   async children(volume: Volume, dirId: string): Promise<CachedEntry[]> {
     await this.ensureFresh(volume, dirId);
-    return this.store.listing(volume.id, dirId)?.entries ?? [];
+    const entries = this.store.listing(volume.id, dirId)?.entries ?? [];
+    this.read.add(key(volume.id, dirId));
+    const parentId = this.store.get(volume.id, dirId)?.parentId;
+    if (parentId !== undefined && this.read.has(key(volume.id, parentId))) {
+      this.prefetchChildren(volume, parentId, this.store.listing(volume.id, parentId)?.entries ?? []);
+      this.prefetchChildren(volume, dirId, entries);
+    }
+    return entries;
+  }
+
+  private prefetchChildren(volume: Volume, dirId: string, entries: readonly CachedEntry[]): void {
+    const k = key(volume.id, dirId);
+    if (this.prefetched.has(k)) return;
+    this.prefetched.add(k);
+    this.prefetch.add(volume, entries.filter((e) => e.kind === 'dir' && !this.isFresh(volume, e.id)).map((e) => e.id));
   }
 
   /** Children whose name matches (NFC) `name`. */
@@ -90,6 +119,7 @@ export class DirCache {
       for await (const e of volume.remote.list(dirId)) entries.push(e);
       this.store.replaceListing(volume.id, dirId, entries, started);
       this.fetchedAt.set(key(volume.id, dirId), started);
+      this.prefetched.delete(key(volume.id, dirId));
     });
   }
 }

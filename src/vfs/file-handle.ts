@@ -1,6 +1,6 @@
 // A handle on an open file. Reads come from the staging copy when the file has pending content,
-// else from the block cache; writes go to the staging copy (made on first write); flush makes
-// them durable and commits the journal row, which queues the upload.
+// else from the block cache; writes go to the staging copy (made on first write); flush commits the
+// journal row, which queues the upload (safe against a crash of pdsfs); sync adds power loss.
 import { VfsError } from '../core/errors.js';
 import type { OpenFile } from './open-file.js';
 import type { FileHandle, NodeInfo, OpenFlags } from './types.js';
@@ -13,6 +13,8 @@ export interface FileOwner {
   /** Waits while dirty bytes are at their bound; ENOSPC when the cache disk cannot take `bytes` more. */
   roomFor(file: OpenFile, bytes: number): Promise<void>;
   commit(file: OpenFile): Promise<void>;
+  /** commit, then fsync the staging copy and the journal. */
+  syncFile(file: OpenFile): Promise<void>;
   closeFile(file: OpenFile, handle: { writer: boolean; readerId: string }): Promise<void>;
   info(file: OpenFile, path: string): Promise<NodeInfo>;
 }
@@ -63,6 +65,12 @@ export class VfsFileHandle implements FileHandle {
   async flush(): Promise<void> {
     this.check();
     if (this.flags.write) await this.owner.commit(this.file);
+    if (this.file.failure) throw new VfsError('EIO', `upload failed: ${this.file.failure}`, this.path);
+  }
+
+  async sync(): Promise<void> {
+    this.check();
+    if (this.flags.write) await this.owner.syncFile(this.file);
     if (this.file.failure) throw new VfsError('EIO', `upload failed: ${this.file.failure}`, this.path);
   }
 

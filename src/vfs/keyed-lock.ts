@@ -16,6 +16,13 @@ export class KeyedLock {
       if (this.tails.get(key) === tail) this.tails.delete(key);
     }
   }
+
+  /** Runs fn holding every key; taken in sorted order, so two callers never wait for each other in a cycle. */
+  runAll<T>(keys: readonly string[], fn: () => Promise<T>): Promise<T> {
+    const sorted = [...new Set(keys)].sort();
+    const hold = (i: number): Promise<T> => (i === sorted.length ? fn() : this.run(sorted[i]!, () => hold(i + 1)));
+    return hold(0);
+  }
 }
 
 /** Concurrent calls with one key share one in-flight promise. */

@@ -1,6 +1,7 @@
 // The VFS core: one filesystem model over all volumes, used by both front-ends. Metadata comes from
 // the SQLite cache (kept current by the change feed or TTLs), reads from the block cache, writes go
 // to staging files with a journal row and are uploaded by write-back.
+import { posix } from 'node:path';
 import type { Logger } from 'pino';
 import type { BlockCache } from '../cache/blocks/block-cache.js';
 import type { Journal, JournalRow } from '../cache/metadata/journal.js';
@@ -12,6 +13,7 @@ import { DirCache } from './dir-cache.js';
 import { toVfsError, VfsError } from '../core/errors.js';
 import { VfsFileHandle, type FileOwner } from './file-handle.js';
 import { KeyedLock } from './keyed-lock.js';
+import { nameKey } from '../shared/name-key.js';
 import { validateName } from './names.js';
 import type { Namespace } from './namespace.js';
 import { InodeTable, nodeInfo } from './node-info.js';
@@ -44,7 +46,7 @@ export class PdsVfs implements Vfs, FileOwner {
   private readonly statfsCache = new Map<string, { at: number; space: Promise<SpaceInfo> }>();
 
   private constructor(deps: PdsVfsDeps) {
-    const dirs = new DirCache(deps.store, { dirCacheTtlMs: deps.opts.dirCacheTtlMs });
+    const dirs = new DirCache(deps.store, { dirCacheTtlMs: deps.opts.dirCacheTtlMs, ...(deps.opts.listPrefetch !== undefined ? { listPrefetch: deps.opts.listPrefetch } : {}) });
     const openFiles = new OpenFiles();
     const writeback = new Writeback({
       journal: deps.journal,
@@ -76,7 +78,7 @@ export class PdsVfs implements Vfs, FileOwner {
       resolver: new Resolver(deps.ns, dirs, deps.journal),
       openFiles,
       writeback,
-      treeLock: new KeyedLock(),
+      dirLocks: new KeyedLock(),
     };
     this.poller = new ChangePoller(deps.ns.volumes, deps.store, dirs, deps.blocks, deps.opts.pollIntervalMs, deps.logger);
   }
@@ -150,7 +152,7 @@ export class PdsVfs implements Vfs, FileOwner {
   }
 
   async mkdir(path: string, attrs?: PosixAttrs): Promise<NodeInfo> {
-    return this.ctx.treeLock.run('tree', async () => {
+    return this.inFolders([parentOf(path)], async () => {
       const { parent, name } = await this.ctx.resolver.resolveParent(path);
       const volume = writableVolume(this.ctx, parent);
       validateName(name, volume.remote.capabilities.maxNameBytes, path);
@@ -163,15 +165,16 @@ export class PdsVfs implements Vfs, FileOwner {
   }
 
   rename(from: string, to: string, opts?: { overwrite?: boolean }): Promise<void> {
-    return this.ctx.treeLock.run('tree', () => renameNode(this.ctx, from, to, opts?.overwrite ?? true));
+    return this.inFolders([parentOf(from), parentOf(to)], () => renameNode(this.ctx, from, to, opts?.overwrite ?? true));
   }
 
   copy(from: string, to: string, opts?: { overwrite?: boolean }): Promise<void> {
-    return this.ctx.treeLock.run('tree', () => copyNode(this.ctx, from, to, opts?.overwrite ?? true));
+    return this.inFolders([parentOf(to)], () => copyNode(this.ctx, from, to, opts?.overwrite ?? true));
   }
 
   remove(path: string, opts?: { recursive?: boolean; permanent?: boolean }): Promise<void> {
-    return this.ctx.treeLock.run('tree', () =>
+    // The folder itself too: nothing is created in a folder while it is being removed.
+    return this.inFolders([parentOf(path), folderKey(path)], () =>
       removeNode(this.ctx, path, { recursive: opts?.recursive ?? false, permanent: opts?.permanent ?? this.ctx.opts.deletePermanently }),
     );
   }
@@ -341,7 +344,7 @@ export class PdsVfs implements Vfs, FileOwner {
     if (!current) return; // deleted while open: nothing to upload
     const changed = file.modifiedAt !== undefined || current.state === 'open' || current.state === 'failed';
     if (!changed) return;
-    if (staged) await staged.sync();
+    // No fsync: the page cache holds the bytes and the WAL the row, which survives kill -9 (syncFile adds power loss).
     file.row = this.ctx.journal.update(current.id, {
       userMeta: file.modifiedAt === undefined ? current.userMeta : contentChanged(current.userMeta, file.modifiedAt),
       // An upload session belongs to the content it was opened for (its declared size, its parts).
@@ -357,6 +360,15 @@ export class PdsVfs implements Vfs, FileOwner {
     });
     file.modifiedAt = undefined;
     file.failure = undefined;
+  }
+
+  async syncFile(file: OpenFile): Promise<void> {
+    await this.commit(file);
+    if (!file.row) return;
+    // Also when this handle wrote nothing: an earlier close left the bytes unsynced.
+    await (file.staged ? file.staged.sync() : this.ctx.staging.sync(file.row.stagingPath));
+    await this.ctx.staging.durable();
+    await this.ctx.journal.durable();
   }
 
   async closeFile(file: OpenFile, handle: { writer: boolean; readerId?: string }): Promise<void> {
@@ -391,6 +403,15 @@ export class PdsVfs implements Vfs, FileOwner {
 
   // ---- helpers ----
 
+  /**
+   * Runs a namespace change holding the folders whose entries it adds or removes: changes in one
+   * folder run one after another (a name is checked and taken atomically), changes in other folders
+   * (a slow server-side copy elsewhere) do not wait for them.
+   */
+  private inFolders<T>(folders: string[], fn: () => Promise<T>): Promise<T> {
+    return this.ctx.dirLocks.runAll(folders, fn);
+  }
+
   private describe(node: VNode): NodeInfo {
     return nodeInfo(node, this.inodes, this.openFileOf(node), this.ctx.opts.readOnly);
   }
@@ -419,7 +440,7 @@ export class PdsVfs implements Vfs, FileOwner {
   }
 
   private async createFile(path: string, attrs: PosixAttrs | undefined): Promise<VNode> {
-    return this.ctx.treeLock.run('tree', async () => {
+    return this.inFolders([parentOf(path)], async () => {
       const { parent, name } = await this.ctx.resolver.resolveParent(path);
       const volume = writableVolume(this.ctx, parent);
       validateName(name, volume.remote.capabilities.maxNameBytes, path);
@@ -434,6 +455,15 @@ export class PdsVfs implements Vfs, FileOwner {
       return { path: `${parent.path === '/' ? '' : parent.path}/${name}`, name, kind: 'file', volume, parentId: parent.id!, row };
     });
   }
+}
+
+/** The lock key of a folder: its path, spelled as names are matched. */
+function folderKey(path: string): string {
+  return nameKey(posix.normalize(path).replace(/(.)\/+$/, '$1'));
+}
+
+function parentOf(path: string): string {
+  return folderKey(posix.dirname(posix.normalize(path)));
 }
 
 /** A content change sets mtime and ctime in the stored attributes, if the file has them. */

@@ -38,8 +38,6 @@ interface OpenBase {
 export class StagedFile {
   private hasher: Hash | null = createHash('sha1');
   private hashedUpTo = 0;
-  /** Bytes written since the last sync. */
-  unsynced = false;
   private base: OpenBase | undefined;
 
   private constructor(
@@ -90,7 +88,6 @@ export class StagedFile {
       this.hasher = null;
     }
     this.size = Math.max(this.size, position + bytesWritten);
-    this.unsynced = true;
     return bytesWritten;
   }
 
@@ -106,7 +103,6 @@ export class StagedFile {
       this.hasher = null;
     }
     this.size = size;
-    this.unsynced = true;
   }
 
   /** Copies every byte still only in the base into the staging file (before an upload reads it whole). */
@@ -136,7 +132,6 @@ export class StagedFile {
   /** Durable on disk when this returns. */
   async sync(): Promise<void> {
     await this.fd.sync();
-    this.unsynced = false;
   }
 
   /** Uppercase hex SHA-1 when every byte went through sequential writes; null otherwise. */
@@ -187,8 +182,7 @@ export class StagedFile {
       await this.readBase(base, buf, 0, start, end, alone);
       await writeAt(this.fd.fd, buf, start);
       base.local.add(start, end);
-      this.unsynced = true;
-    }
+      }
   }
 
   private async readBase(base: OpenBase, into: Buffer, at: number, start: number, end: number, alone = false): Promise<void> {

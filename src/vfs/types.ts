@@ -49,8 +49,13 @@ export interface FileHandle {
   /** Returns the number of bytes written. Positional; append mode ignores position. */
   write(from: Buffer, position: number, length: number): Promise<number>;
   truncate(size: number): Promise<void>;
-  /** Durable locally: staging file fsynced and journal row committed. Surfaces failed uploads. */
+  /**
+   * Safe against pdsfs dying (kill -9, OOM, crash): the bytes are in the staging file (the kernel's
+   * page cache) and the journal row is committed, which queues the upload. Surfaces failed uploads.
+   */
   flush(): Promise<void>;
+  /** flush, and durable against power loss as well: staging file and journal fsynced (fsync(2)). */
+  sync(): Promise<void>;
   /** Last close of this handle: flushes and hands the file to write-back. */
   release(): Promise<void>;
   stat(): Promise<NodeInfo>;

@@ -21,7 +21,7 @@ export interface WritebackOptions {
   onUploaded: (row: JournalRow, entry: RemoteEntry) => Promise<void> | void;
   /** Called when a row failed for good. */
   onFailed?: (row: JournalRow) => void;
-  /** Uploads at once; default 4 (many small files are bound by round trips, not bandwidth). */
+  /** Uploads at once; default 8 (many small files are bound by round trips, not bandwidth). */
   concurrency?: number;
   maxAttempts?: number;
   now?: () => number;
@@ -39,6 +39,7 @@ export class Writeback {
   /** Rows that must not start uploading (someone is changing them), with a hold count. */
   private readonly held = new Map<number, number>();
   private timer: NodeJS.Timeout | undefined;
+  private kickQueued = false;
   private closed = false;
   private readonly waiters = new Set<() => void>();
   private readonly now: () => number;
@@ -68,10 +69,20 @@ export class Writeback {
   }
 
   /**
-   * Re-examines the queue now (after a commit, rename or delay change). Never throws: when the
-   * journal cannot be read or written (a full disk), it logs and looks again a little later.
+   * Re-examines the queue soon (after a commit, rename or delay change): the kicks of one turn of the
+   * event loop (an rsync closes many files at once) share one look at the queue. Never throws: when
+   * the journal cannot be read or written (a full disk), it logs and looks again a little later.
    */
   kick(): void {
+    if (this.kickQueued) return;
+    this.kickQueued = true;
+    setImmediate(() => {
+      this.kickQueued = false;
+      this.scanNow();
+    });
+  }
+
+  private scanNow(): void {
     try {
       this.scan();
     } catch (err) {
@@ -87,7 +98,7 @@ export class Writeback {
     this.timer = undefined;
     const now = this.now();
     let next = Infinity;
-    let slots = (this.o.concurrency ?? 4) - this.running.size;
+    let slots = (this.o.concurrency ?? 8) - this.running.size;
     const due: JournalRow[] = [];
     // Soonest first, stopping at the first row not due yet or when no upload slot is left: a long
     // queue is not read whole on every commit (a finishing upload kicks again).

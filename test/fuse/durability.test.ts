@@ -46,4 +46,20 @@ describe('FUSE durability', { skip: fuseUnavailable() }, () => {
     assert.equal(await getXattr(`${fx.mnt}/survivor.bin`, 'user.pds.pending'), '0');
     assert.ok((await fs.readFile(`${fx.mnt}/survivor.bin`)).equals(data), 'content from the server');
   });
+
+  test('fsync then kill -9 with the file still open: nothing is lost, and it uploads after restart', async () => {
+    await fx.remount({ args: ['--write-back', '3600'] });
+    const data = bytes(300 * 1024 + 5, 17);
+    const fh = await fs.open(`${fx.mnt}/synced.bin`, 'w');
+    await fh.write(data, 0, data.length, 0);
+    await fh.sync();
+    await fx.mount.crash();
+    await fh.close().catch(() => undefined); // the mount is gone
+
+    await fx.remount({ args: [] });
+    assert.ok((await fs.readFile(`${fx.mnt}/synced.bin`)).equals(data), 'content right after restart');
+    await fx.remount({ freshCache: true });
+    assert.equal(await getXattr(`${fx.mnt}/synced.bin`, 'user.pds.pending'), '0');
+    assert.ok((await fs.readFile(`${fx.mnt}/synced.bin`)).equals(data), 'content from the server');
+  });
 });

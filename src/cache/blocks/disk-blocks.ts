@@ -4,7 +4,7 @@
 //
 // Crash consistency: a row is inserted before its file is written and deleted after its file is
 // unlinked, so after kill -9 the index covers every file (no orphans); a row whose file is missing
-// or short is dropped on read. Index commits skip fsync (CacheDb.relaxed): a power loss may at worst
+// or short is dropped on read. Index commits are not fsynced (nor is anything before CacheDb.durable()): a power loss may at worst
 // leak the files of the last few puts. Each put writes a fresh file name, so a late unlink of an
 // evicted copy can never hit a newer copy of the same key.
 //
@@ -71,7 +71,7 @@ export class DiskBlocks {
     while (this.stored > this.maxBytes) {
       const oldest = this.detachOldest()!;
       fs.rmSync(path.join(this.dir, oldest.file), { force: true });
-      this.cache.relaxed(() => this.q.remove.run(oldest.key, oldest.file));
+      this.cache.batch(() => this.q.remove.run(oldest.key, oldest.file));
     }
   }
 
@@ -168,14 +168,14 @@ export class DiskBlocks {
     this.madeDirs.clear();
     this.stored = 0;
     await fsp.rm(this.dir, { recursive: true, force: true });
-    this.cache.relaxed(() => this.q.removeAll.run());
+    this.cache.batch(() => this.q.removeAll.run());
   }
 
   private async store(key: string, data: Buffer, victims: IndexEntry[]): Promise<void> {
     await Promise.all(victims.map((v) => this.unlink(v)));
     const hash = createHash('sha1').update(key).digest('hex');
     const entry: IndexEntry = { key, file: path.join(hash.slice(0, 2), `${hash}.${++this.tick}`), size: data.length, lastUsed: this.tick };
-    this.cache.relaxed(() => {
+    this.cache.batch(() => {
       this.q.insert.run(entry.key, entry.file, entry.size, entry.lastUsed);
       this.flushTouches();
     });
@@ -214,7 +214,7 @@ export class DiskBlocks {
   private async unlink(entry: IndexEntry): Promise<void> {
     this.fds.close(path.join(this.dir, entry.file));
     await fsp.rm(path.join(this.dir, entry.file), { force: true });
-    this.cache.relaxed(() => this.q.remove.run(entry.key, entry.file));
+    this.cache.batch(() => this.q.remove.run(entry.key, entry.file));
   }
 
   private touch(entry: IndexEntry): void {
@@ -226,7 +226,7 @@ export class DiskBlocks {
   }
 
   private persistTouches(): void {
-    if (this.touched.size > 0) this.cache.relaxed(() => this.flushTouches());
+    if (this.touched.size > 0) this.cache.batch(() => this.flushTouches());
   }
 
   private flushTouches(): void {

@@ -1,13 +1,20 @@
 // The one SQLite file of the cache dir: metadata, listings, write journal and disk block index.
-// WAL for concurrent readers; synchronous=FULL so every commit (above all the journal's) survives
-// kill -9 and power loss once it returns.
+// WAL with synchronous=NORMAL, like a local filesystem without fsync: a returned commit is in the WAL
+// file (the kernel's page cache), so it survives kill -9 of pdsfs; durable() makes every commit so far
+// survive power loss too (fsync, FUSE's fsync), with concurrent callers sharing one fsync.
 import fs from 'node:fs';
+import fsp from 'node:fs/promises';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { MIGRATIONS, SCHEMA_VERSION } from './schema.js';
 
 export class CacheDb {
   private readonly closing: (() => void)[] = [];
+  /** The fsync under way, and the one queued behind it for commits made meanwhile (group commit). */
+  private syncing: Promise<void> | undefined;
+  private nextSync: Promise<void> | undefined;
+  /** fsyncs of the WAL so far (tests count them). */
+  walSyncs = 0;
 
   private constructor(readonly db: Database.Database, readonly file: string) {}
 
@@ -17,7 +24,7 @@ export class CacheDb {
     const db = new Database(file);
     try {
       db.pragma('journal_mode = WAL');
-      db.pragma('synchronous = FULL');
+      db.pragma('synchronous = NORMAL');
       db.pragma('busy_timeout = 5000');
       migrate(db, file);
     } catch (err) {
@@ -32,19 +39,36 @@ export class CacheDb {
     return readVersion(this.db);
   }
 
+  /** Runs `fn` in one transaction (joining an outer one): one commit for many rows. */
+  batch<T>(fn: () => T): T {
+    return this.db.inTransaction ? fn() : this.db.transaction(fn)();
+  }
+
   /**
-   * Runs `fn` in a transaction committed with synchronous=NORMAL: no fsync of its own. For data that
-   * is only a cache (the disk block index): power loss may drop such a commit, but never corrupts the
-   * file, and the next FULL commit (a journal write) makes it durable too. Inside an outer
-   * transaction `fn` simply joins it.
+   * Resolves once every commit made before the call survives power loss. In WAL mode commits are
+   * appended to the -wal file and a checkpoint fsyncs what it copies, so an fsync of the -wal file
+   * covers everything. Calls arriving during an fsync share the next one.
    */
-  relaxed<T>(fn: () => T): T {
-    if (this.db.inTransaction) return fn();
-    this.db.pragma('synchronous = NORMAL');
+  durable(): Promise<void> {
+    if (!this.syncing) {
+      this.syncing = this.fsyncWal().finally(() => (this.syncing = undefined));
+      return this.syncing;
+    }
+    this.nextSync ??= this.syncing.then(() => {
+      this.nextSync = undefined;
+      return this.durable();
+    });
+    return this.nextSync;
+  }
+
+  private async fsyncWal(): Promise<void> {
+    const wal = await fsp.open(`${this.file}-wal`, 'r').catch((err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? undefined : Promise.reject(err)));
+    if (!wal) return;
     try {
-      return this.db.transaction(fn)();
+      this.walSyncs++;
+      await wal.datasync();
     } finally {
-      this.db.pragma('synchronous = FULL');
+      await wal.close();
     }
   }
 

@@ -1,5 +1,5 @@
 // Crash-safe record of files being written and waiting for upload. Every change is committed
-// before the method returns, and CacheDb runs synchronous=FULL, so a returned call survives kill -9.
+// before the method returns, in SQLite's WAL (CacheDb), so a returned call survives kill -9; CacheDb.durable() adds power loss.
 import type { Statement } from 'better-sqlite3';
 import { VfsError } from '../../core/errors.js';
 import type { UploadSession } from '../../core/remote.js';
@@ -216,6 +216,11 @@ export class Journal {
   /** Rows whose content was never committed (a writer had them open). */
   openRows(): JournalRow[] {
     return (this.q.open.all() as DbRow[]).map(fromDb);
+  }
+
+  /** Resolves once every change so far survives power loss (one fsync shared by concurrent callers). */
+  durable(): Promise<void> {
+    return this.cache.durable();
   }
 
   /** Pending means dirty or uploading; rows still `open` are not counted. */

@@ -22,6 +22,8 @@ export class StagingFiles {
 
   readonly space: DiskReserve;
 
+  private made: Promise<unknown> | undefined;
+
   /** `dir` is <cacheDir>/staging; recovery goes next to it. */
   constructor(readonly dir: string, reserveBytes?: number) {
     this.recoveryDir = path.join(path.dirname(dir), 'recovery');
@@ -30,7 +32,11 @@ export class StagingFiles {
 
   /** A new file with a unique name: empty, or sparse (a hole of `size` bytes, no disk used). */
   async create(size = 0): Promise<string> {
-    await fsp.mkdir(this.dir, { recursive: true });
+    // Made once: an rsync creates thousands of files, each of which paid for this call.
+    await (this.made ??= fsp.mkdir(this.dir, { recursive: true }).catch((err: unknown) => {
+      this.made = undefined;
+      throw err;
+    }));
     const file = path.join(this.dir, randomUUID());
     const handle = await fsp.open(file, 'wx');
     try {
@@ -39,6 +45,21 @@ export class StagingFiles {
       await handle.close();
     }
     return file;
+  }
+
+  /** Makes the names of the staging files so far survive power loss (their content needs sync). */
+  durable(): Promise<void> {
+    return this.sync(this.dir);
+  }
+
+  /** fsync of a staging file (or the folder). */
+  async sync(file: string): Promise<void> {
+    const handle = await fsp.open(file, 'r');
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
   }
 
   /** Copies (streaming) a Readable into a new, fsynced staging file; returns the path. */

@@ -2,10 +2,12 @@
 // is refused with 403 propfind-finite-depth. Only the requested properties are computed; dead
 // properties and quota are fetched only when the request can need them (one query per listing).
 import type { SpaceInfo } from '../../vfs/types.js';
+import { type FileMeta, metaAccessOf } from '../../core/view-remote.js';
 import type { DeadProp } from '../dav-store.js';
 import { type DavHandler, type DavServices, readBody } from '../dav-method.js';
 import { HttpError } from '../http-error.js';
 import { ALLPROP_NAMES, isLiveProp, isQuotaProp, keyOf, liveValue, type LiveEnv, type PropName } from '../live-props.js';
+import { isPdsProp } from '../pds-props.js';
 import { hrefOf } from '../request-path.js';
 import type { DavResource } from '../resources.js';
 import { MultistatusWriter, responseXml } from '../xml/multistatus.js';
@@ -26,17 +28,25 @@ export const propfind: DavHandler = async (r, s) => {
   const needsDead = request.mode !== 'prop' || request.props.some((p) => !isLiveProp(p));
   const deadOfChild = needsDead && children.length > 0 ? s.store.propsIn(r.path) : new Map<string, DeadProp[]>();
 
+  const metaOf = metaReader(s, request);
   const out = new MultistatusWriter(r.res);
-  await out.add(renderResource(self, request, needsDead ? s.store.props(r.path) : [], envFor(s, self, quota)));
+  await out.add(renderResource(self, request, needsDead ? s.store.props(r.path) : [], envFor(s, self, quota, await metaOf(self))));
   for (const child of children) {
     if (r.res.destroyed) return;
-    await out.add(renderResource(child, request, deadOfChild.get(child.name) ?? [], envFor(s, child, quota)));
+    await out.add(renderResource(child, request, deadOfChild.get(child.name) ?? [], envFor(s, child, quota, await metaOf(child))));
   }
   await out.end();
 };
 
-function envFor(s: DavServices, r: DavResource, quota: SpaceInfo | undefined): LiveEnv {
-  return { locks: s.locks.covering(r.path), now: s.locks.now(), ...(quota ? { quota } : {}) };
+function envFor(s: DavServices, r: DavResource, quota: SpaceInfo | undefined, meta: FileMeta | undefined): LiveEnv {
+  return { locks: s.locks.covering(r.path), now: s.locks.now(), ...(quota ? { quota } : {}), ...(meta ? { meta } : {}) };
+}
+
+/** PDS metadata per resource, only when the request names a pdsfs property (it costs a file/get each). */
+function metaReader(s: DavServices, req: PropfindRequest): (r: DavResource) => Promise<FileMeta | undefined> {
+  const named = req.mode === 'prop' ? req.props : req.mode === 'allprop' ? req.include : [];
+  const access = named.some(isPdsProp) ? metaAccessOf(s.vfs) : undefined;
+  return async (r) => (access && r.source === 'vfs' ? access.meta(r.path).catch(() => undefined) : undefined);
 }
 
 function parseDepth(header: string | string[] | undefined): 0 | 1 {

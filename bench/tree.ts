@@ -1,0 +1,304 @@
+// Everyday tools on a tree through the FUSE mount, each beside a local-disk folder and an
+// `rclone mount --vfs-cache-mode writes` over a local folder in the same run: rsync -a in ("until
+// close" and "until uploaded"), a second rsync (must itemize nothing), ls -lR cold and warm, cp -r,
+// find | wc -l and du -s, and the mount's peak RSS. pdsfs runs as a new user would: embedded local
+// server, default options. The tree: BENCH_TREE_FILES (2000) files of 1–64 KiB in nested folders plus
+// three files of BENCH_TREE_BIG_MB (64) MiB. rclone is skipped, with the reason, when missing.
+import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { MOUNTED_MESSAGE } from '../src/fuse/mount.js';
+import { chunkFactory, printTable, type Row, settle, writeResults } from './lib.js';
+
+const run = promisify(execFile);
+const treeFiles = Number(process.env.BENCH_TREE_FILES ?? 2000);
+const bigMiB = Number(process.env.BENCH_TREE_BIG_MB ?? 64);
+const MiB = 1024 * 1024;
+const root = path.resolve(import.meta.dirname, '..');
+
+const seconds = (t0: number) => (performance.now() - t0) / 1000;
+
+/** 10 top folders of 10 subfolders; files of 1–64 KiB spread over the 100 leaves; three big files at the top. */
+async function makeTree(dir: string): Promise<void> {
+  const data = Buffer.concat(Array.from({ length: bigMiB }, (_, i) => chunkFactory(11)(i)));
+  for (let i = 0; i < treeFiles; i++) {
+    const leaf = path.join(dir, `top-${i % 10}`, `sub-${Math.floor(i / 10) % 10}`);
+    if (i < 100) await fs.mkdir(leaf, { recursive: true });
+    const size = 1024 + ((i * 7919) % (63 * 1024));
+    await fs.writeFile(path.join(leaf, `file-${i}.dat`), data.subarray(i * 13, i * 13 + size));
+  }
+  for (let b = 0; b < 3; b++) {
+    data.writeUInt32LE(b, 0);
+    await fs.writeFile(path.join(dir, `big-${b}.bin`), data);
+  }
+}
+
+interface Target {
+  name: string;
+  /** Where the tools write and read. */
+  dir: string;
+  /** Resolves once everything written has reached its store (local disk: at once). */
+  uploaded(): Promise<void>;
+  /** Drops what the target caches (a remount); local disk: nothing. */
+  cold(): Promise<void>;
+  peakRssMiB(): Promise<number | undefined>;
+  /** CPU seconds (user + system) the target's process used so far; a figure the machine's load barely moves. */
+  cpuSeconds(): Promise<number | undefined>;
+  stop(): Promise<void>;
+}
+
+class MountChild {
+  private out = '';
+  readonly exited: Promise<void>;
+  constructor(readonly child: ChildProcess) {
+    child.stdout?.on('data', (d: Buffer) => (this.out += d.toString()));
+    child.stderr?.on('data', (d: Buffer) => (this.out += d.toString()));
+    this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
+  }
+  async waitFor(check: (out: string) => boolean, what: string): Promise<void> {
+    const until = Date.now() + 60_000;
+    while (!check(this.out)) {
+      if (this.child.exitCode !== null || Date.now() > until) throw new Error(`${what} failed:\n${this.out}`);
+      await sleep(50);
+    }
+  }
+  async stop(mnt: string): Promise<void> {
+    this.child.kill('SIGTERM');
+    const done = await Promise.race([this.exited.then(() => true), sleep(120_000).then(() => false)]);
+    if (!done) {
+      this.child.kill('SIGKILL');
+      await this.exited;
+    }
+    try {
+      execFileSync('fusermount', ['-uz', mnt], { stdio: 'ignore' });
+    } catch {
+      // already gone
+    }
+  }
+  async cpuSeconds(): Promise<number | undefined> {
+    const stat = await fs.readFile(`/proc/${this.child.pid}/stat`, 'utf8').catch(() => '');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // utime and stime, fields 14 and 15 of /proc/PID/stat, in clock ticks (100 a second on Linux).
+    return fields.length > 13 ? (Number(fields[11]) + Number(fields[12])) / 100 : undefined;
+  }
+  async peakRssMiB(): Promise<number | undefined> {
+    const status = await fs.readFile(`/proc/${this.child.pid}/status`, 'utf8').catch(() => '');
+    const kb = /VmHWM:\s+(\d+)/.exec(status)?.[1];
+    return kb ? Number(kb) / 1024 : undefined;
+  }
+}
+
+async function isMounted(mnt: string): Promise<boolean> {
+  return (await fs.readFile('/proc/self/mountinfo', 'utf8')).split('\n').some((l) => l.split(' ')[4] === mnt);
+}
+
+function localTarget(work: string): Target {
+  const dir = path.join(work, 'local');
+  return {
+    name: 'local disk',
+    dir,
+    uploaded: async () => undefined,
+    cold: async () => undefined,
+    peakRssMiB: async () => undefined,
+    cpuSeconds: async () => undefined,
+    stop: async () => undefined,
+  };
+}
+
+async function rcloneTarget(work: string, tree: string): Promise<Target | string> {
+  try {
+    execFileSync('rclone', ['version'], { stdio: 'ignore' });
+  } catch {
+    return 'rclone is not installed';
+  }
+  const backing = path.join(work, 'rclone-backing');
+  const mnt = path.join(work, 'rclone-mnt');
+  await fs.mkdir(backing, { recursive: true });
+  await fs.mkdir(mnt, { recursive: true });
+  let m: MountChild;
+  const start = async () => {
+    m = new MountChild(spawn('rclone', ['mount', backing, mnt, '--vfs-cache-mode', 'writes', '--cache-dir', path.join(work, 'rclone-cache')], { stdio: ['ignore', 'pipe', 'pipe'] }));
+    const until = Date.now() + 60_000;
+    while (!(await isMounted(mnt))) {
+      if (m.child.exitCode !== null || Date.now() > until) throw new Error('rclone mount did not come up');
+      await sleep(50);
+    }
+  };
+  await start();
+  return {
+    name: 'rclone mount',
+    dir: mnt,
+    // rclone uploads a closed file after --vfs-write-back (5 s): done once the backing folder has it all.
+    uploaded: async () => {
+      const want = await fileBytes(tree);
+      while ((await fileBytes(path.join(backing, 'tree')).catch(() => 0)) < want) await sleep(100);
+    },
+    cold: async () => {
+      await m.stop(mnt);
+      await start();
+    },
+    peakRssMiB: () => m.peakRssMiB(),
+    cpuSeconds: () => m.cpuSeconds(),
+    stop: () => m.stop(mnt),
+  };
+}
+
+async function pdsfsTarget(work: string): Promise<Target> {
+  const mnt = path.join(work, 'pdsfs-mnt');
+  const dataDir = path.join(work, 'pdsfs-data');
+  let caches = 0;
+  let m: MountChild;
+  const start = async () => {
+    // Defaults, as a new user runs it: the embedded local server in --data-dir.
+    m = new MountChild(
+      spawn(process.execPath, [path.join(root, 'bin', 'pdsfs'), 'mount', mnt, '--data-dir', dataDir, '--cache-dir', path.join(work, `pdsfs-cache-${caches}`), '--log-level', 'warn'], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      }),
+    );
+    await m.waitFor((out) => out.includes(MOUNTED_MESSAGE), 'pdsfs mount');
+  };
+  await start();
+  // The mount's root holds drives/ and shares/; the tools work in the first drive (the development user's own).
+  const drive = (await fs.readdir(path.join(mnt, 'drives'))).sort()[0];
+  if (!drive) throw new Error('the pdsfs mount shows no drive');
+  const dir = path.join(mnt, 'drives', drive);
+  return {
+    name: 'pdsfs mount',
+    dir,
+    uploaded: async () => {
+      while ((await pendingUnder(dir)) > 0) await sleep(100);
+    },
+    // A fresh cache folder: listings come from the server again.
+    cold: async () => {
+      await m.stop(mnt);
+      caches++;
+      await start();
+    },
+    peakRssMiB: () => m.peakRssMiB(),
+    cpuSeconds: () => m.cpuSeconds(),
+    stop: () => m.stop(mnt),
+  };
+}
+
+/** Files under dir whose upload has not landed yet (user.pds.pending = 1). */
+async function pendingUnder(dir: string): Promise<number> {
+  const script = 'import os,sys\nn=0\nfor r,_,fs in os.walk(sys.argv[1]):\n  for f in fs:\n    n+=os.getxattr(os.path.join(r,f),"user.pds.pending")==b"1"\nprint(n)';
+  const { stdout } = await run('python3', ['-c', script, dir]);
+  return Number(stdout.trim());
+}
+
+/** Bytes of the regular files under dir. */
+async function fileBytes(dir: string): Promise<number> {
+  const { stdout } = await run('find', [dir, '-type', 'f', '-printf', '%s\n'], { maxBuffer: 64 * MiB });
+  return stdout.split('\n').reduce((sum, n) => sum + Number(n || 0), 0);
+}
+
+async function timed(fn: () => Promise<unknown>): Promise<number> {
+  const t0 = performance.now();
+  await fn();
+  return seconds(t0);
+}
+
+const sh = (cmd: string, cwd?: string) => run('sh', ['-c', cmd], { maxBuffer: 256 * MiB, ...(cwd ? { cwd } : {}) });
+
+interface Figures {
+  rsync: number;
+  rsyncUploaded: number;
+  rsyncAgain: number;
+  itemized: string;
+  lsCold: number;
+  lsWarm: number;
+  cp: number;
+  find: number;
+  du: number;
+  rss?: number;
+  /** CPU seconds of the mount process from the start of the rsync until uploaded. */
+  cpu?: number;
+}
+
+async function measure(t: Target, tree: string): Promise<Figures> {
+  settle();
+  const cpu0 = await t.cpuSeconds();
+  const r0 = performance.now();
+  await run('rsync', ['-a', `${tree}/`, `${t.dir}/tree/`]);
+  const rsync = seconds(r0);
+  await t.uploaded();
+  const rsyncUploaded = seconds(r0);
+  const cpu1 = await t.cpuSeconds();
+  const rss = await t.peakRssMiB();
+  const a0 = performance.now();
+  const again = await run('rsync', ['-a', '-i', `${tree}/`, `${t.dir}/tree/`]);
+  const rsyncAgain = seconds(a0);
+  await t.cold();
+  const lsCold = await timed(() => sh(`ls -lR '${t.dir}/tree' > /dev/null`));
+  const lsWarm = await timed(() => sh(`ls -lR '${t.dir}/tree' > /dev/null`));
+  const find = await timed(() => sh(`find '${t.dir}/tree' | wc -l > /dev/null`));
+  const du = await timed(() => sh(`du -s '${t.dir}/tree' > /dev/null`));
+  settle();
+  const cp = await timed(() => sh(`cp -r '${tree}' '${t.dir}/copy'`));
+  return { rsync, rsyncUploaded, rsyncAgain, itemized: again.stdout.trim().split('\n').filter(Boolean).length + ' changes', lsCold, lsWarm, cp, find, du, ...(rss !== undefined ? { rss } : {}), ...(cpu0 !== undefined && cpu1 !== undefined ? { cpu: cpu1 - cpu0 } : {}) };
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+async function main(): Promise<void> {
+  const work = await fs.mkdtemp(path.join(os.tmpdir(), 'pdsfs-bench-tree-'));
+  const tree = path.join(work, 'tree');
+  const only = process.env.BENCH_TREE_TARGETS?.split(',');
+  const results: Record<string, Figures | string> = {};
+  const targets: Target[] = [];
+  try {
+    await makeTree(tree);
+    const makers: [string, () => Promise<Target | string>][] = [
+      ['local disk', async () => localTarget(work)],
+      ['rclone mount', () => rcloneTarget(work, tree)],
+      ['pdsfs mount', () => pdsfsTarget(work)],
+    ];
+    for (const [name, make] of makers) {
+      if (only && !only.some((o) => name.startsWith(o))) continue;
+      const t = await make();
+      if (typeof t === 'string') {
+        results[name] = `skipped: ${t}`;
+        console.log(`${name}: skipped (${t})`);
+        continue;
+      }
+      targets.push(t);
+      await fs.mkdir(t.dir, { recursive: true });
+      results[name] = await measure(t, tree);
+      await t.stop();
+      console.log(name, results[name]);
+    }
+  } finally {
+    for (const t of targets) await t.stop().catch(() => undefined);
+    await fs.rm(work, { recursive: true, force: true });
+  }
+  const local = results['local disk'] as Figures | undefined;
+  const rclone = typeof results['rclone mount'] === 'object' ? (results['rclone mount'] as Figures) : undefined;
+  const pdsfs = results['pdsfs mount'] as Figures | undefined;
+  const rows: Row[] = [];
+  if (pdsfs) {
+    const row = (metric: string, key: keyof Figures, target?: string) => {
+      const v = pdsfs[key] as number;
+      rows.push({ metric: `${metric}: pdsfs`, value: v, unit: 's', ...(local ? { reference: local[key] as number, ratio: v / (local[key] as number) } : {}), ...(target ? { target } : {}) });
+      if (rclone) rows.push({ metric: `${metric}: rclone mount`, value: rclone[key] as number, unit: 's', ...(local ? { reference: local[key] as number, ratio: (rclone[key] as number) / (local[key] as number) } : {}) });
+    };
+    row('rsync -a in, until close', 'rsync', rclone ? `pdsfs/rclone ${(pdsfs.rsync / rclone.rsync).toFixed(2)}` : undefined);
+    row('rsync -a in, until uploaded', 'rsyncUploaded', `uploaded/close ${(pdsfs.rsyncUploaded / pdsfs.rsync).toFixed(2)}`);
+    row('second rsync -a', 'rsyncAgain', `pdsfs ${pdsfs.itemized}`);
+    row('ls -lR cold', 'lsCold', rclone ? `pdsfs/rclone ${(pdsfs.lsCold / rclone.lsCold).toFixed(2)}` : undefined);
+    row('ls -lR warm', 'lsWarm', rclone ? `pdsfs/rclone ${(pdsfs.lsWarm / rclone.lsWarm).toFixed(2)}` : undefined);
+    row('cp -r in, until close', 'cp', rclone ? `pdsfs/rclone ${(pdsfs.cp / rclone.cp).toFixed(2)}` : undefined);
+    row('find | wc -l', 'find');
+    row('du -s', 'du');
+    if (pdsfs.cpu !== undefined) rows.push({ metric: 'CPU seconds of the mount process, rsync until uploaded: pdsfs', value: pdsfs.cpu, unit: 's', ...(rclone?.cpu !== undefined ? { reference: rclone.cpu, ratio: pdsfs.cpu / rclone.cpu } : {}), target: 'reference: rclone mount' });
+    if (pdsfs.rss !== undefined) rows.push({ metric: 'peak RSS of the pdsfs mount (rsync)', value: pdsfs.rss, unit: 'MiB', ...(rclone?.rss ? { reference: rclone.rss } : {}), target: '< 200' });
+  }
+  printTable(`Tree of ${treeFiles} small files + 3 × ${bigMiB} MiB; ratio = seconds / local disk's (shared machine: compare within a run)`, rows);
+  console.log('results:', await writeResults('tree', { treeFiles, bigMiB, results, rows }));
+}
+
+await main();
