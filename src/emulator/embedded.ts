@@ -16,12 +16,7 @@ export interface EmbeddedServer {
 export type EmbeddedReady = { account: DevAccount } | { error: string };
 
 export async function startEmbedded(dataDir: string): Promise<EmbeddedServer> {
-  // Compiled (dist/), the worker loads the compiled entry. Run from the TypeScript sources through
-  // tsx's loader, which a worker does not inherit, it registers that loader first.
-  const compiled = import.meta.url.endsWith('.js');
-  const entry = JSON.stringify(new URL(compiled ? './embedded-worker.js' : './embedded-worker.ts', import.meta.url).href);
-  const boot = compiled ? `import(${entry})` : `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((m) => { m.register(); return import(${entry}); })`;
-  const worker = new Worker(boot, { eval: true, workerData: { dataDir } });
+  const worker = import.meta.url.endsWith('.ts') ? fromSource(dataDir) : new Worker(new URL('./embedded-worker.js', import.meta.url), { workerData: { dataDir } });
   const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
   const ready = await new Promise<EmbeddedReady>((resolve, reject) => {
     worker.once('message', resolve);
@@ -40,4 +35,12 @@ export async function startEmbedded(dataDir: string): Promise<EmbeddedServer> {
       await exited;
     },
   };
+}
+
+/** Run from TypeScript (tests, development), the worker needs tsx's loader, which it does not inherit. */
+function fromSource(dataDir: string): Worker {
+  const tsx = import.meta.resolve('tsx/esm/api');
+  const entry = new URL('./embedded-worker.ts', import.meta.url).href;
+  const boot = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); })`;
+  return new Worker(boot, { eval: true, workerData: { dataDir } });
 }

@@ -38,7 +38,15 @@ const SPECIAL_TYPES = new Set([fsc.S_IFIFO, fsc.S_IFSOCK, fsc.S_IFCHR, fsc.S_IFB
  * completes after the kernel was told it failed. libfuse2 serves at most 10 requests at once, so no op
  * may wait without bound. Writers can wait for upload room; flush and release for the staging fsync.
  */
-const TIME_LIMIT_MS: Readonly<Record<string, number>> = { write: 120_000, flush: 120_000, fsync: 120_000, release: 120_000 };
+const TIME_LIMIT_MS: Readonly<Record<string, number>> = {
+  write: 120_000,
+  flush: 120_000,
+  fsync: 120_000,
+  release: 120_000,
+  // The first listing of a folder of 100,000 entries is a thousand server pages; concurrent
+  // readdirs of one folder share it, so this holds at most one thread per folder being listed.
+  readdir: 300_000,
+};
 const DEFAULT_TIME_LIMIT_MS = 30_000;
 
 const CREATE_FLAGS: OpenFlags = { read: true, write: true, create: true, truncate: true };
@@ -145,10 +153,18 @@ export function createOps(vfs: Vfs, handles: HandleTable, opts: OpsOptions): Fus
 
     readdir: (p, cb) =>
       reply('readdir', p, cb, async () => {
-        const names = (await vfs.readdir(p)).map((n) => n.name);
-        const listable = names.filter((n) => Buffer.byteLength(n) <= MAX_LISTED_NAME_BYTES);
-        if (listable.length < names.length) opts.logger.warn({ path: p, skipped: names.length - listable.length }, 'names over 1023 bytes cannot be listed through FUSE');
-        return ['.', '..', ...listable];
+        // libfuse 2's high-level API takes a whole directory per opendir; only the names are kept,
+        // the listing itself is read from the cache a page at a time.
+        const names = ['.', '..'];
+        let skipped = 0;
+        for await (const page of vfs.readdirPages(p)) {
+          for (const n of page) {
+            if (Buffer.byteLength(n.name) <= MAX_LISTED_NAME_BYTES) names.push(n.name);
+            else skipped++;
+          }
+        }
+        if (skipped > 0) opts.logger.warn({ path: p, skipped }, 'names over 1023 bytes cannot be listed through FUSE');
+        return names;
       }),
 
     // Plain mode only: with POSIX attributes the kernel checks access itself (default_permissions).

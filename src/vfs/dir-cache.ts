@@ -1,13 +1,17 @@
 // Directory listings as the VFS sees them: from the SQLite metadata cache while fresh, else one
-// remote listing (shared by concurrent callers) that replaces the cached one in a transaction.
-// Fresh means: fetched and not invalidated by the change feed, or younger than the TTL when the
-// volume has no change feed. A walker going down the tree gets child folders listed ahead
+// remote listing (shared by concurrent callers) stored page by page as it arrives, one transaction
+// per page. Fresh means: fetched and not invalidated by the change feed, or younger than the TTL
+// when the volume has no change feed. Listings are read back in pages, so no folder is ever held
+// whole, however large. A walker going down the tree gets child folders listed ahead
 // (listing-prefetch.ts).
 import type { CachedEntry, MetadataStore } from '../cache/metadata/nodes.js';
 import { SingleFlight } from './keyed-lock.js';
 import type { RemoteEntry } from '../core/remote.js';
-import { ListingPrefetch } from './listing-prefetch.js';
+import { ListingPrefetch, MAX_PREFETCH_PER_LISTING } from './listing-prefetch.js';
 import type { Volume } from './volume.js';
+
+/** Rows per page, stored and read: the PDS list maximum, so one server page is one transaction. */
+export const LISTING_PAGE = 100;
 
 export interface DirCacheOptions {
   /** Listing lifetime for volumes without a change feed. */
@@ -38,27 +42,29 @@ export class DirCache {
   }
 
   /**
-   * A folder's entries, as a walker reads them. A walker that goes down from a folder it read is
-   * walking the tree: the folder's siblings and its own child folders are listed ahead. Reading
-   * one folder alone (an ls, a file manager's view) lists nothing ahead.
+   * The children of dirId, `pageSize` at a time in name order (see MetadataStore.childPage), as a
+   * walker reads them. A walker that goes down from a folder it read is walking the tree: the
+   * folder's siblings and its own child folders are listed ahead. Reading one folder alone (an ls,
+   * a file manager's view) lists nothing ahead.
    */
-  async children(volume: Volume, dirId: string): Promise<CachedEntry[]> {
+  async *pages(volume: Volume, dirId: string, pageSize = LISTING_PAGE): AsyncGenerator<CachedEntry[]> {
     await this.ensureFresh(volume, dirId);
-    const entries = this.store.listing(volume.id, dirId)?.entries ?? [];
     this.read.add(key(volume.id, dirId));
     const parentId = this.store.get(volume.id, dirId)?.parentId;
     if (parentId !== undefined && this.read.has(key(volume.id, parentId))) {
-      this.prefetchChildren(volume, parentId, this.store.listing(volume.id, parentId)?.entries ?? []);
-      this.prefetchChildren(volume, dirId, entries);
+      this.prefetchChildren(volume, parentId);
+      this.prefetchChildren(volume, dirId);
     }
-    return entries;
+    yield* this.store.childPages(volume.id, dirId, pageSize);
   }
 
-  private prefetchChildren(volume: Volume, dirId: string, entries: readonly CachedEntry[]): void {
+  private prefetchChildren(volume: Volume, dirId: string): void {
     const k = key(volume.id, dirId);
     if (this.prefetched.has(k)) return;
     this.prefetched.add(k);
-    this.prefetch.add(volume, entries.filter((e) => e.kind === 'dir' && !this.isFresh(volume, e.id)).map((e) => e.id));
+    // Only the first child folders' ids are read, however large the folder.
+    const folders = this.store.childFolderIds(volume.id, dirId, MAX_PREFETCH_PER_LISTING);
+    this.prefetch.add(volume, folders.filter((id) => !this.isFresh(volume, id)));
   }
 
   /** Children whose name matches (NFC) `name`. */
@@ -101,7 +107,7 @@ export class DirCache {
     const k = key(volume.id, dirId);
     let at = this.fetchedAt.get(k);
     if (at === undefined) {
-      const listing = this.store.listing(volume.id, dirId);
+      const listing = this.store.listingState(volume.id, dirId);
       at = listing?.complete ? listing.fetchedAt : 0;
       this.fetchedAt.set(k, at);
     }
@@ -114,10 +120,25 @@ export class DirCache {
     if (this.isFresh(volume, dirId)) return;
     await this.flights.run(key(volume.id, dirId), async () => {
       const started = this.now();
-      const entries: RemoteEntry[] = [];
       this.listCalls++;
-      for await (const e of volume.remote.list(dirId)) entries.push(e);
-      this.store.replaceListing(volume.id, dirId, entries, started);
+      // The Remote fetches the next page while this one is stored (see pds/paging.ts).
+      let batch: RemoteEntry[] = [];
+      const store = () => {
+        this.store.storeListingPage(volume.id, dirId, batch, started);
+        this.store.meter.release(batch.length);
+        batch = [];
+      };
+      try {
+        for await (const e of volume.remote.list(dirId)) {
+          batch.push(e);
+          this.store.meter.hold(1);
+          if (batch.length >= LISTING_PAGE) store();
+        }
+        if (batch.length > 0) store();
+      } finally {
+        this.store.meter.release(batch.length);
+      }
+      this.store.finishListing(volume.id, dirId, started);
       this.fetchedAt.set(key(volume.id, dirId), started);
       this.prefetched.delete(key(volume.id, dirId));
     });

@@ -7,7 +7,7 @@
 import type { Volume } from './volume.js';
 
 /** Child folders prefetched per listing read; a folder with more gets only its first ones ahead. */
-const MAX_PER_LISTING = 256;
+export const MAX_PREFETCH_PER_LISTING = 256;
 
 interface Job {
   volume: Volume;
@@ -27,7 +27,7 @@ export class ListingPrefetch {
   /** Lists these child folders in the background. */
   add(volume: Volume, dirIds: readonly string[]): void {
     if (this.concurrency <= 0) return;
-    for (const dirId of dirIds.slice(0, MAX_PER_LISTING)) this.queue.push({ volume, dirId });
+    for (const dirId of dirIds.slice(0, MAX_PREFETCH_PER_LISTING)) this.queue.push({ volume, dirId });
     this.pump();
   }
 

@@ -23,7 +23,7 @@ export interface LiveEnv {
   now: number;
 }
 
-type Compute = (r: DavResource, env: LiveEnv) => string | undefined;
+export type Compute = (r: DavResource, env: LiveEnv) => string | undefined;
 
 const dav = (name: string): PropName => ({ ns: DAV_NS, name });
 
@@ -67,6 +67,11 @@ export function isQuotaProp(p: PropName): boolean {
 /** The value of a live property, or undefined when it is not one or not defined here. */
 export function liveValue(p: PropName, r: DavResource, env: LiveEnv): string | undefined {
   return ALL.get(keyOf(p))?.(r, env);
+}
+
+/** How a live property is computed (undefined for a dead one), to look up once and apply to many resources. */
+export function liveCompute(p: PropName): Compute | undefined {
+  return ALL.get(keyOf(p));
 }
 
 /** From the name, never by sniffing content. */

@@ -71,6 +71,13 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX revisions_blob ON revisions (blob_sha1);
   ALTER TABLE blobs ADD COLUMN image_media TEXT;
   `,
+  // 4: listing indexes in the orders file/list pages by (created_at, the default, and name), ending
+  // in seq as the markers do, so a page of a 100,000-entry folder is an index range, not a sort.
+  `
+  DROP INDEX files_parent;
+  CREATE INDEX files_by_created ON files (drive_id, parent_file_id, created_at, seq);
+  CREATE INDEX files_by_name ON files (drive_id, parent_file_id, name, seq);
+  `,
 ];
 
 export function openDb(dataDir: string): Db {

@@ -87,17 +87,27 @@ export class ViewsVfs implements MainVfs {
   }
 
   async readdir(path: string): Promise<NodeInfo[]> {
+    const out: NodeInfo[] = [];
+    for await (const page of this.readdirPages(path)) out.push(...page);
+    return out;
+  }
+
+  /** Drive folders pass through page by page (they may be large); a view's listing is one page. */
+  async *readdirPages(path: string): AsyncGenerator<NodeInfo[]> {
     const view = this.viewOf(path);
     if (!view) {
-      const listed = await this.inner.readdir(path);
-      if (!this.opts.show || splitPath(path).length > 0) return listed;
+      if (!this.opts.show || splitPath(path).length > 0) {
+        yield* this.inner.readdirPages(path);
+        return;
+      }
       // The root: the views beside drives/ and shares/ (or beside the drive's own entries).
-      const own = listed.filter((n) => !this.roots.has(n.name));
-      return [...own, ...[...this.roots.values()].map((n) => this.describe(joinPath('/', n.name), n))];
+      for await (const page of this.inner.readdirPages(path)) yield page.filter((n) => !this.roots.has(n.name));
+      yield [...this.roots.values()].map((n) => this.describe(joinPath('/', n.name), n));
+      return;
     }
     const dir = await this.resolve(view);
     if (dir.kind !== 'dir') throw new VfsError('ENOTDIR', 'not a directory', path);
-    return (await this.children(path, dir)).map((c) => this.describe(joinPath(path, c.name), c));
+    yield (await this.children(path, dir)).map((c) => this.describe(joinPath(path, c.name), c));
   }
 
   async open(path: string, flags: OpenFlags): Promise<FileHandle> {

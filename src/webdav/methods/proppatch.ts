@@ -86,7 +86,8 @@ export const proppatch: DavHandler = async (r, s) => {
   const byStatus = new Map<number, string[]>();
   for (const { prop, status } of statuses.values()) byStatus.set(status, [...(byStatus.get(status) ?? []), element(prop.ns, prop.name)]);
   const out = new MultistatusWriter(r.res);
-  await out.add(responseXml(hrefOf(r.path, resource.isDir), byStatus));
+  const propstats = [...byStatus].sort(([a], [b]) => a - b).map(([status, props]) => [status, props.join('')] as const);
+  await out.add(responseXml(hrefOf(r.path, resource.isDir), propstats));
   await out.end();
 };
 
