@@ -19,6 +19,12 @@ export class DirCache {
   private readonly now: () => number;
   /** Remote list calls made (for status and tests). */
   listCalls = 0;
+  /**
+   * Bumped by every change that can move, add or remove a folder (a folder's entry, a removal, a
+   * listing replaced or invalidated): what was resolved from the cache under an older generation may
+   * be stale (resolver.ts keeps resolved folders until it changes).
+   */
+  generation = 0;
 
   constructor(
     private readonly store: MetadataStore,
@@ -45,10 +51,12 @@ export class DirCache {
   /** Own writes: visible at once, no refetch. */
   put(volume: Volume, entry: RemoteEntry): void {
     this.store.upsert(volume.id, entry);
+    if (entry.kind === 'dir') this.generation++;
   }
 
   remove(volume: Volume, id: string): void {
     this.store.remove(volume.id, id);
+    this.generation++;
   }
 
   /** A directory we just created is known to be empty. */
@@ -56,15 +64,18 @@ export class DirCache {
     const at = this.now();
     this.store.replaceListing(volume.id, dirId, [], at);
     this.fetchedAt.set(key(volume.id, dirId), at);
+    this.generation++;
   }
 
   invalidate(volumeId: string, dirId: string): void {
     this.store.invalidateListing(volumeId, dirId);
     this.fetchedAt.set(key(volumeId, dirId), 0);
+    this.generation++;
   }
 
   invalidateVolume(volumeId: string): void {
     this.store.invalidateVolume(volumeId);
+    this.generation++;
     for (const k of this.fetchedAt.keys()) if (k.startsWith(`${volumeId}\u0000`)) this.fetchedAt.set(k, 0);
   }
 
@@ -90,6 +101,7 @@ export class DirCache {
       for await (const e of volume.remote.list(dirId)) entries.push(e);
       this.store.replaceListing(volume.id, dirId, entries, started);
       this.fetchedAt.set(key(volume.id, dirId), started);
+      this.generation++;
     });
   }
 }
