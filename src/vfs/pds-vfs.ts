@@ -115,6 +115,7 @@ export class PdsVfs implements Vfs, FileOwner {
     const dir = await this.ctx.resolver.resolve(path);
     if (dir.kind !== 'dir') throw new VfsError('ENOTDIR', 'not a directory', path);
     const children = await this.ctx.resolver.children(dir);
+    if (dir.volume) this.ctx.dirs.readAhead(dir.volume, children.flatMap((c) => (c.kind === 'dir' && c.id ? [c.id] : [])));
     return children.map((c) => this.describe(c));
   }
 
