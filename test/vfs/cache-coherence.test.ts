@@ -154,11 +154,13 @@ describe('Vfs metadata and block caches', () => {
       for (const until = Date.now() + 10_000; listCount() < n && Date.now() < until; ) await new Promise((r) => setTimeout(r, 20));
     };
     await waitForLists(4);
+    assert.equal(listCount(), 4);
     for (const n of ['s1', 's2', 's3']) await s.vfs.stat(`${d()}/ahead/${n}/x`).catch(() => undefined);
     assert.equal(listCount(), 4);
     // Reading s1 reads ahead into s1/deeper; nothing went further on its own.
     await s.vfs.readdir(`${d()}/ahead/s1`);
     await waitForLists(5);
+    assert.equal(listCount(), 5);
     await s.vfs.readdir(`${d()}/ahead/s1/deeper`);
     assert.equal(listCount(), 5);
   });
