@@ -1,11 +1,12 @@
 // `npm run bench`: runs each benchmark in its own process (so peak RSS is per front-end) and
-// leaves JSON results under bench/results/. BENCH_ONLY=vfs,webdav limits the set. The benchmarks
-// run the compiled command (bin/pdsfs → dist/), as users do; `npm run bench` builds it first.
+// leaves JSON results under bench/results/. BENCH_ONLY=vfs,webdav limits the set. BENCH_NET=wan runs
+// the benchmark under a WAN-like network profile instead (bench/net.ts). The benchmarks run the
+// compiled command (bin/pdsfs → dist/), as users do; `npm run bench` builds it first.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 
-const all = ['startup', 'vfs', 'webdav', 'fuse', 'tree'];
+const all = process.env.BENCH_NET === 'wan' ? ['net'] : ['startup', 'vfs', 'webdav', 'fuse', 'tree', 'listing'];
 const only = process.env.BENCH_ONLY?.split(',') ?? all;
 let failed = 0;
 for (const name of only) {

@@ -10,7 +10,7 @@ import type { Vfs } from '../src/vfs/types.js';
 import { defaultAppOptions } from '../test/helpers/app-options.js';
 import { chunkFactory, peakRssMiB, settle } from './lib.js';
 
-export type VfsBenchPhase = 'write' | 'read' | 'read-memory-only' | 'list';
+export type VfsBenchPhase = 'write' | 'read' | 'read-memory-only' | 'list' | 'cold-read' | 'upload' | 'walk' | 'walk-serial';
 
 export interface VfsBenchTask {
   phase: VfsBenchPhase;
@@ -22,6 +22,8 @@ export interface VfsBenchTask {
   readPath: string;
   /** Path of a folder of many entries, to list. */
   listPath: string;
+  /** Path of a tree of folders to walk (walk phases). */
+  walkPath?: string;
 }
 
 export interface Timed {
@@ -43,6 +45,10 @@ export interface VfsBenchResult {
   listCold: number;
   listWarm: number;
   listEntries: number;
+  /** Write until uploaded (write, release, drain), one pass. */
+  uploadSeconds: number;
+  /** Cold walk: folders and entries seen, seconds. */
+  walk: { folders: number; entries: number; seconds: number };
   /** Peak RSS of the process that ran the phase. */
   peakRssMiB: number;
 }
@@ -90,6 +96,23 @@ async function uploadedBytes(): Promise<number> {
   return ((await r.json()) as { bytesUploaded: number }).bytesUploaded;
 }
 
+/** Depth first, one folder after another, a stat of every entry: what ls -lR does. */
+async function walk(vfs: Vfs, root: string): Promise<{ folders: number; entries: number; seconds: number }> {
+  let folders = 0;
+  let entries = 0;
+  const visit = async (p: string): Promise<void> => {
+    folders++;
+    for (const n of await vfs.readdir(p)) {
+      entries++;
+      await vfs.stat(`${p}/${n.name}`);
+      if (n.kind === 'dir') await visit(`${p}/${n.name}`);
+    }
+  };
+  const t0 = performance.now();
+  await visit(root);
+  return { folders, entries, seconds: (performance.now() - t0) / 1000 };
+}
+
 /** What each phase measures, on one app (as one daemon would run), in its own process. */
 const phases: Record<VfsBenchPhase, (vfs: App['vfs']) => Promise<Partial<VfsBenchResult>>> = {
   write: async (vfs) => {
@@ -111,6 +134,10 @@ const phases: Record<VfsBenchPhase, (vfs: App['vfs']) => Promise<Partial<VfsBenc
     return { cold, warm, randomReadsPerSecond };
   },
   'read-memory-only': async (vfs) => ({ coldNoDisk: await readAll(vfs, task.readPath) }),
+  'cold-read': async (vfs) => ({ cold: await readAll(vfs, task.readPath) }),
+  upload: async (vfs) => ({ uploadSeconds: await writeAll(vfs, '/uploaded.bin', chunkFactory(3)) }),
+  walk: async (vfs) => ({ walk: await walk(vfs, task.walkPath!) }),
+  'walk-serial': async (vfs) => ({ walk: await walk(vfs, task.walkPath!) }),
   list: async (vfs) => {
     const l0 = performance.now();
     const cold = await vfs.readdir(task.listPath);
@@ -131,6 +158,7 @@ async function main(): Promise<Partial<VfsBenchResult>> {
     cacheMem: parseSize(OPTIONS['cache-mem'].default),
     cacheMaxSize: task.phase === 'read-memory-only' ? 0 : 4 * 1024 * MiB,
     blockSize: parseSize(OPTIONS['block-size'].default),
+    ...(task.phase === 'walk-serial' ? { listPrefetch: 0 } : {}),
   });
   try {
     return { ...(await phases[task.phase](app.vfs)), peakRssMiB: peakRssMiB() };

@@ -21,6 +21,8 @@ export interface AppOptions {
   blockSize: number;
   /** Serve one drive (name or id) at the root. */
   drive?: string;
+  /** With `drive`: show trash/, versions/, search/ and starred/ at the root too (always shown without it). */
+  showViews?: boolean;
   /** Share links "ID" or "ID:PASSWORD". */
   shares?: string[];
   readOnly: boolean;
@@ -28,6 +30,12 @@ export interface AppOptions {
   dirCacheTimeSec: number;
   writeBackSec: number;
   deletePermanently: boolean;
+  /** Most ranged GETs one sequential read runs at once; default 8. */
+  downloadStreams?: number;
+  /** Most parts of one file uploaded at once; default 8. */
+  uploadParts?: number;
+  /** Folders listed at once ahead of a tree walk; default 8, 0 = none. */
+  listPrefetch?: number;
   /** Bound of staged-but-not-uploaded bytes; writers wait beyond it. */
   maxDirtyBytes?: number;
   /** Called with a rotated refresh token so it can be persisted. */

@@ -18,11 +18,11 @@ import { withVfsErrors } from './vfs/error-boundary.js';
 import { VfsError } from './core/errors.js';
 import { Namespace } from './vfs/namespace.js';
 import { PdsVfs } from './vfs/pds-vfs.js';
-import type { Vfs } from './vfs/types.js';
+import { type MainVfs, ViewsVfs } from './vfs/views/views-vfs.js';
 import { uniqueDirNames, type Volume } from './vfs/volume.js';
 
 export interface App {
-  readonly vfs: Vfs & Pick<PdsVfs, 'status' | 'pollNow' | 'listCalls' | 'locate' | 'uploads' | 'clearBlockCache'>;
+  readonly vfs: MainVfs & Pick<ViewsVfs, 'meta' | 'setMeta' | 'restore'>;
   /** PDS endpoint in use (the embedded server's when none was configured). */
   readonly endpoint: string;
   readonly logger: Logger;
@@ -58,8 +58,7 @@ export async function createApp(opts: AppOptions, deps: { logger?: Logger } = {}
       memBytes: opts.cacheMem,
       diskBytes: opts.cacheMaxSize,
     });
-    // Front-ends see only VfsErrors, whatever fails below (withVfsErrors).
-    const vfs = withVfsErrors(await PdsVfs.open({
+    const main = await PdsVfs.open({
       ns: new Namespace(served, single),
       store: new MetadataStore(db),
       journal: new Journal(db),
@@ -71,10 +70,14 @@ export async function createApp(opts: AppOptions, deps: { logger?: Logger } = {}
         deletePermanently: opts.deletePermanently,
         writeBackMs: opts.writeBackSec * 1000,
         dirCacheTtlMs: opts.dirCacheTimeSec * 1000,
+        ...(opts.listPrefetch !== undefined ? { listPrefetch: opts.listPrefetch } : {}),
         pollIntervalMs: opts.pollIntervalSec * 1000,
         maxDirtyBytes: opts.maxDirtyBytes ?? Math.max(opts.cacheMaxSize, 1024 ** 3),
       },
-    }));
+    });
+    // Without --drive, or with --show-views: trash/, versions/, search/, starred/ and photos/ at the root.
+    // Front-ends see only VfsErrors, whatever fails below, views included (withVfsErrors).
+    const vfs = withVfsErrors(new ViewsVfs(main, served, blocks, { single, show: !single || opts.showViews === true }));
     logger.info({ endpoint: embedded ? 'embedded local PDS server' : opts.endpoint, volumes: served.map((v) => v.dirName) }, 'ready');
     return {
       vfs,
@@ -95,6 +98,10 @@ export async function createApp(opts: AppOptions, deps: { logger?: Logger } = {}
 }
 
 function connectToSource(opts: AppOptions, embedded: EmbeddedServer | undefined, logger: Logger): PdsClient {
+  const transfers = {
+    ...(opts.downloadStreams !== undefined ? { download: { maxStreams: opts.downloadStreams } } : {}),
+    ...(opts.uploadParts !== undefined ? { upload: { maxParallelParts: opts.uploadParts } } : {}),
+  };
   if (embedded) {
     const account = embedded.account;
     return connectPds({
@@ -102,10 +109,11 @@ function connectToSource(opts: AppOptions, embedded: EmbeddedServer | undefined,
       refreshToken: account.refresh_token,
       clientId: account.client_id,
       clientSecret: account.client_secret,
+      ...transfers,
       logger,
     });
   }
-  if (opts.jwt) return connectPds({ endpoint: opts.endpoint!, jwt: opts.jwt, logger });
+  if (opts.jwt) return connectPds({ endpoint: opts.endpoint!, jwt: opts.jwt, ...transfers, logger });
   if (opts.refreshToken && opts.clientId) {
     // An access token given too is used until it is rejected; the refresh token then renews it.
     return connectPds({
@@ -115,10 +123,11 @@ function connectToSource(opts: AppOptions, embedded: EmbeddedServer | undefined,
       clientId: opts.clientId,
       ...(opts.clientSecret ? { clientSecret: opts.clientSecret } : {}),
       ...(opts.onRefreshToken ? { onRefreshToken: opts.onRefreshToken } : {}),
+      ...transfers,
       logger,
     });
   }
-  if (opts.accessToken) return connectPds({ endpoint: opts.endpoint!, accessToken: opts.accessToken, logger });
+  if (opts.accessToken) return connectPds({ endpoint: opts.endpoint!, accessToken: opts.accessToken, ...transfers, logger });
   throw new VfsError('EACCES', 'no credentials: give --access-token, or --refresh-token with --client-id (or run pdsfs login)');
 }
 

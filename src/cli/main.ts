@@ -12,6 +12,7 @@ import { serveCommand } from './commands/serve.js';
 import { shareCommand } from './commands/share.js';
 import { statusCommand } from './commands/status.js';
 import { unmountCommand } from './commands/unmount.js';
+import { viewCommands } from './commands/views.js';
 
 await yargs(hideBin(process.argv))
   .scriptName('pdsfs')
@@ -28,6 +29,7 @@ await yargs(hideBin(process.argv))
   .command(loginCommand)
   .command(logoutCommand)
   .command(configCommand)
+  .command(viewCommands)
   .fail((message, err) => {
     // A failing command says what went wrong in one line; a stack trace only with --log-level debug.
     process.stderr.write(err ? `pdsfs: ${wantsStack(process.argv) ? err.stack : err.message}\n` : `pdsfs: ${message}\nRun with --help for usage.\n`);

@@ -12,8 +12,9 @@ const num = (v: unknown, d: number): number => (typeof v === 'number' && Number.
 
 /** A size option in bytes; its default is the option table's (argv lacks it when a caller skips yargs). */
 const size = (argv: Argv, name: 'cache-mem' | 'cache-max-size' | 'block-size'): number => parseSize(String(argv[name] ?? OPTIONS[name].default));
-/** A number-of-seconds option, defaulting as the option table says. */
-const seconds = (argv: Argv, name: 'poll-interval' | 'dir-cache-time' | 'write-back'): number => num(argv[name], OPTIONS[name].default);
+type NumberOption = 'poll-interval' | 'dir-cache-time' | 'write-back' | 'download-streams' | 'upload-parts' | 'list-prefetch';
+/** A number option (seconds or a count), defaulting as the option table says. */
+const numberOption = (argv: Argv, name: NumberOption): number => num(argv[name], OPTIONS[name].default);
 
 /** --log-level, --log-file and --log-format as logger options. */
 export function loggerOptionsFromArgv(argv: Argv): LoggerOptions {
@@ -32,10 +33,13 @@ export function appOptionsFromArgv(argv: Argv, logger: Logger = silentLogger()):
     cacheMaxSize: size(argv, 'cache-max-size'),
     blockSize: size(argv, 'block-size'),
     readOnly: argv['read-only'] === true,
-    pollIntervalSec: seconds(argv, 'poll-interval'),
-    dirCacheTimeSec: seconds(argv, 'dir-cache-time'),
-    writeBackSec: seconds(argv, 'write-back'),
+    pollIntervalSec: numberOption(argv, 'poll-interval'),
+    dirCacheTimeSec: numberOption(argv, 'dir-cache-time'),
+    writeBackSec: numberOption(argv, 'write-back'),
     deletePermanently: argv['delete-permanently'] === true,
+    downloadStreams: numberOption(argv, 'download-streams'),
+    uploadParts: numberOption(argv, 'upload-parts'),
+    listPrefetch: numberOption(argv, 'list-prefetch'),
   };
   const endpoint = str(argv.endpoint);
   if (endpoint) opts.endpoint = endpoint.replace(/\/+$/, '');
@@ -54,6 +58,7 @@ export function appOptionsFromArgv(argv: Argv, logger: Logger = silentLogger()):
   if (accessToken) opts.accessToken = accessToken;
   const drive = str(argv.drive);
   if (drive) opts.drive = drive;
+  if (argv['show-views'] === true) opts.showViews = true;
   if (Array.isArray(argv.share)) opts.shares = argv.share.map(String);
   return opts;
 }

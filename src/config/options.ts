@@ -34,12 +34,16 @@ export const OPTIONS = {
   'block-size': { type: 'string', group: 'cache', default: '4M', describe: 'Block cache block size' },
 
   drive: { type: 'string', group: 'vfs', describe: 'Serve one drive (name or id) at the root instead of drives/ and shares/' },
+  'show-views': { type: 'boolean', group: 'vfs', default: false, describe: 'With --drive: show trash/, versions/, search/ and starred/ at the root too' },
   share: { type: 'array', group: 'vfs', describe: 'Add a share link under shares/: ID or ID:PASSWORD (repeatable)' },
   'read-only': { type: 'boolean', group: 'vfs', default: false, describe: 'Refuse every change' },
   'poll-interval': { type: 'number', group: 'vfs', default: 10, describe: 'Seconds between change-feed polls' },
   'dir-cache-time': { type: 'number', group: 'vfs', default: 60, describe: 'Seconds a listing is trusted when there is no change feed' },
   'write-back': { type: 'number', group: 'vfs', default: 2, describe: 'Seconds to wait after close before uploading' },
   'delete-permanently': { type: 'boolean', group: 'vfs', default: false, describe: 'Delete instead of moving to the recycle bin' },
+  'download-streams': { type: 'number', group: 'vfs', default: 8, describe: 'Most ranged GETs one sequential read runs at once (1 = one stream)' },
+  'upload-parts': { type: 'number', group: 'vfs', default: 8, describe: 'Most parts of one file uploaded at once (1 = in order)' },
+  'list-prefetch': { type: 'number', group: 'vfs', default: 8, describe: 'Folders listed at once ahead of a tree walk (0 = none)' },
 
   host: { type: 'string', group: 'serve', default: '127.0.0.1', describe: 'Address to bind' },
   port: { type: 'number', group: 'serve', default: 8080, describe: 'Port to listen on' },

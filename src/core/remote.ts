@@ -51,6 +51,8 @@ export interface UploadSession {
   uploadId: string;
   partSize: number;
   partCount: number;
+  /** Declared parallel_upload: parts may arrive in any order. */
+  parallel?: boolean;
 }
 
 export interface UploadOptions {
@@ -86,8 +88,8 @@ export interface Remote {
 
   list(dirId: string, signal?: AbortSignal): AsyncIterable<RemoteEntry>;
   get(id: string, signal?: AbortSignal): Promise<RemoteEntry>;
-  /** Bytes [start, endInclusive] of the given revision, streamed. */
-  openRange(entry: Pick<RemoteEntry, 'id' | 'revision' | 'size'>, start: number, endInclusive: number, signal?: AbortSignal): Promise<Readable>;
+  /** Bytes [start, endInclusive] of the given revision (revisionId: an earlier one of the server's), streamed. */
+  openRange(entry: Pick<RemoteEntry, 'id' | 'revision' | 'size'> & { revisionId?: string }, start: number, endInclusive: number, signal?: AbortSignal): Promise<Readable>;
   /** EEXIST when the name is taken. */
   createDir(parentId: string, name: string, opts?: { userMeta?: string }): Promise<RemoteEntry>;
   /** Uploads a local file. EEXIST when the name is taken and replaceId is not given. */

@@ -2,7 +2,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { PdsHttpError } from './errors.js';
 import type { EmulatorContext } from './context.js';
-import type { Faults, FaultSettings } from './faults.js';
+import type { FaultPatch, Faults } from './faults.js';
 import { parseJsonBody, readBody, sendJson } from './http-io.js';
 
 /** What the admin API reads and changes: the fault settings and the request counters. */
@@ -16,7 +16,7 @@ export async function handleAdmin(deps: AdminDeps, req: IncomingMessage, res: Se
   if (pathname === '/admin/faults' && req.method === 'POST') {
     const body = parseJsonBody(await readBody(req, 64 * 1024));
     try {
-      deps.faults.set(body as Partial<FaultSettings>);
+      deps.faults.set(body as FaultPatch);
     } catch (err) {
       throw new PdsHttpError(400, 'InvalidParameter', (err as Error).message);
     }

@@ -6,6 +6,7 @@ import type { AccountStore, UserRow } from './store/accounts.js';
 import type { BlobStore } from './store/blobs.js';
 import type { ChangeLog } from './store/changes.js';
 import type { FileStore } from './store/files.js';
+import type { RevisionStore } from './store/revisions.js';
 import type { SeedAccount } from './store/seed.js';
 import type { ShareRow, ShareStore } from './store/share-links.js';
 import type { Sql } from './store/sql.js';
@@ -26,6 +27,11 @@ export interface EmulatorStats {
   requests: Record<string, number>;
   bytesUploaded: number;
   bytesDownloaded: number;
+  /** TCP connections accepted. */
+  connections: number;
+  /** Requests being served now, and the most served at once, by the same keys as `requests`. */
+  inFlight: Record<string, number>;
+  inFlightPeak: Record<string, number>;
 }
 
 export interface EmulatorContext {
@@ -34,6 +40,7 @@ export interface EmulatorContext {
   readonly sql: Sql;
   readonly accounts: AccountStore;
   readonly files: FileStore;
+  readonly revisions: RevisionStore;
   readonly uploads: UploadStore;
   readonly changes: ChangeLog;
   readonly shares: ShareStore;

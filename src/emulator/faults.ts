@@ -1,17 +1,39 @@
-// Fault injection for tests: added latency, random 5xx, 429 with a retry hint, connections dropped
-// mid-body on data transfers, and downloads that stall mid-body (a peer gone silent). Applied to /v2
-// calls and data URLs, never to /admin.
+// Fault injection and network shaping for tests: added latency, a bandwidth cap per TCP connection,
+// random 5xx, 429 with a retry hint, connections dropped mid-body on data transfers, and downloads
+// that stall mid-body (a peer gone silent). Applied to /v2 calls and data URLs, never to /admin.
+import { ConnectionThrottle } from './throttle.js';
+
 export interface FaultSettings {
   rate5xx: number;
   rate429: number;
+  /** Added before every request is answered (a round trip of a distant server). */
   latencyMs: number;
+  /** Bytes per second per TCP connection for download and part-upload bodies and API answers; 0 = no cap. */
+  netRatePerConnection: number;
   dropRate: number;
   /** Share of downloads that send half their bytes, then nothing while the connection stays open. */
   stallRate: number;
   retryAfterMs: number;
 }
 
-export const DEFAULT_FAULTS: FaultSettings = { rate5xx: 0, rate429: 0, latencyMs: 0, dropRate: 0, stallRate: 0, retryAfterMs: 1000 };
+export const DEFAULT_FAULTS: FaultSettings = { rate5xx: 0, rate429: 0, latencyMs: 0, netRatePerConnection: 0, dropRate: 0, stallRate: 0, retryAfterMs: 1000 };
+
+/**
+ * Named network profiles. wan: a distant region behind a per-connection cap, the conditions under
+ * which multi-stream reads, parallel parts and concurrent listings pay off. none: loopback as is.
+ */
+export const NET_PROFILES = {
+  none: { latencyMs: 0, netRatePerConnection: 0 },
+  wan: { latencyMs: 40, netRatePerConnection: 16 * 1024 * 1024 },
+} as const satisfies Record<string, Pick<FaultSettings, 'latencyMs' | 'netRatePerConnection'>>;
+
+export type NetProfile = keyof typeof NET_PROFILES;
+
+/** Settings to change; a profile's values apply first, the other keys override them. */
+export type FaultPatch = Partial<FaultSettings> & { netProfile?: NetProfile };
+
+/** Keys that are shares of requests (0..1). */
+const SHARES = new Set<keyof FaultSettings>(['rate5xx', 'rate429', 'dropRate', 'stallRate']);
 
 /** An injected failure answer. */
 export interface InjectedError {
@@ -23,8 +45,10 @@ export interface InjectedError {
 
 export class Faults {
   private current: FaultSettings = { ...DEFAULT_FAULTS };
+  /** Paces bodies at netRatePerConnection. */
+  readonly throttle = new ConnectionThrottle(() => this.current.netRatePerConnection);
 
-  constructor(initial: Partial<FaultSettings> = {}) {
+  constructor(initial: FaultPatch = {}) {
     this.set(initial);
   }
 
@@ -33,12 +57,16 @@ export class Faults {
   }
 
   /** Merges valid values; throws on a value out of range. */
-  set(patch: Partial<FaultSettings>): void {
-    const next = { ...this.current };
-    for (const [key, value] of Object.entries(patch) as [keyof FaultSettings, unknown][]) {
+  set(patch: FaultPatch): void {
+    const { netProfile, ...values } = patch;
+    if (netProfile !== undefined && !Object.hasOwn(NET_PROFILES, netProfile)) {
+      throw new Error(`netProfile must be one of ${Object.keys(NET_PROFILES).join(', ')}`);
+    }
+    const next = { ...this.current, ...(netProfile ? NET_PROFILES[netProfile] : {}) };
+    for (const [key, value] of Object.entries(values) as [keyof FaultSettings, unknown][]) {
       if (value === undefined) continue;
       if (!(key in DEFAULT_FAULTS)) throw new Error(`unknown fault setting ${key}`);
-      const isRate = key.endsWith('Rate') || key.startsWith('rate');
+      const isRate = SHARES.has(key);
       if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || (isRate && value > 1)) {
         throw new Error(`fault setting ${key} must be a number${isRate ? ' between 0 and 1' : ' >= 0'}`);
       }

@@ -1,6 +1,6 @@
 // File rows as PDS File objects. `fields` selects what is returned: '*' for everything, a comma
 // list, or (file/list without fields) the documented reduced default set.
-import type { PdsFile } from '../pds/wire-types.js';
+import type { PdsFile, PdsImageMedia } from '../pds/wire-types.js';
 import type { EmulatorContext } from './context.js';
 import { fileCategory, fileExtension, mimeType } from './file-kinds.js';
 import type { FileRow } from './store/files.js';
@@ -72,6 +72,8 @@ function fullView(ctx: EmulatorContext, row: FileRow, opts: ViewOptions): PdsFil
       f.content_hash_name = 'sha1';
     }
     if (row.revision_id) f.revision_id = row.revision_id;
+    const media = row.blob_sha1 && f.category === 'image' ? ctx.sql.get<{ image_media: string | null }>('SELECT image_media FROM blobs WHERE sha1 = ?', row.blob_sha1)?.image_media : null;
+    if (media) f.image_media_metadata = JSON.parse(media) as PdsImageMedia;
     if (opts.urlExpireSec && row.blob_sha1 && row.status === 'available') {
       const url = downloadUrl(ctx, row, opts.urlExpireSec).url;
       f.download_url = url;

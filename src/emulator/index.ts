@@ -5,7 +5,7 @@ import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Logger } from '../shared/logger.js';
 import type { EmulatorContext, EmulatorStats } from './context.js';
-import { Faults, type FaultSettings } from './faults.js';
+import { Faults, type FaultPatch } from './faults.js';
 import { fileCategory, fileExtension, mimeType } from './file-kinds.js';
 import { startMaintenance } from './maintenance.js';
 import { ROUTES } from './router.js';
@@ -15,6 +15,7 @@ import { BlobStore } from './store/blobs.js';
 import { ChangeLog } from './store/changes.js';
 import { openDb, type Db } from './store/db.js';
 import { FileStore } from './store/files.js';
+import { RevisionStore } from './store/revisions.js';
 import { lockDataDir } from './store/lock.js';
 import { ensureSeed } from './store/seed.js';
 import { ShareStore } from './store/share-links.js';
@@ -24,7 +25,8 @@ import { UploadStore } from './store/uploads.js';
 import { UrlSigner } from './signing.js';
 import { TokenService } from './tokens.js';
 
-export type { FaultSettings } from './faults.js';
+export type { FaultPatch, FaultSettings, NetProfile } from './faults.js';
+export { NET_PROFILES } from './faults.js';
 export type { EmulatorStats } from './context.js';
 
 export interface EmulatorOptions {
@@ -38,7 +40,8 @@ export interface EmulatorOptions {
   tokenTtlSec?: number;
   /** Enables the jwt-bearer grant for the dev app's client_id. */
   jwtPublicKeyPem?: string;
-  faults?: Partial<FaultSettings>;
+  /** Faults and network shaping from the start (a netProfile, then single settings). */
+  faults?: FaultPatch;
   /** Exposes /admin/* (outside /v2) for run-time faults; off unless enabled. */
   adminApi?: boolean;
   /** Default 900. */
@@ -115,13 +118,14 @@ export class Emulator {
     const ctx: EmulatorContext = {
       config, seed, sql, accounts, blobs,
       files: new FileStore(sql),
+      revisions: new RevisionStore(sql),
       uploads: new UploadStore(sql),
       changes: new ChangeLog(sql),
       shares: new ShareStore(sql),
       tasks: new TaskRunner(sql),
       signer: new UrlSigner(seed.secret, () => endpoint),
       tokens: new TokenService(sql, accounts, seed.secret, seed.domainId, config.tokenTtlSec),
-      stats: { requests: {}, bytesUploaded: 0, bytesDownloaded: 0 },
+      stats: { requests: {}, bytesUploaded: 0, bytesDownloaded: 0, connections: 0, inFlight: {}, inFlightPeak: {} },
       ...(opts.logger ? { log: opts.logger } : {}),
     };
     const faults = new Faults(opts.faults);
@@ -129,6 +133,7 @@ export class Emulator {
     const server = http.createServer({ keepAliveTimeout: 5000 }, requestListener({ ctx, routes: ROUTES, faults, adminApi: !!opts.adminApi, inflight }));
     const sockets = new Set<Socket>();
     server.on('connection', (s) => {
+      ctx.stats.connections++;
       sockets.add(s);
       s.on('close', () => sockets.delete(s));
     });
@@ -154,7 +159,7 @@ export class Emulator {
     };
   }
 
-  setFaults(f: Partial<FaultSettings>): void {
+  setFaults(f: FaultPatch): void {
     this.faults.set(f);
   }
 
@@ -167,6 +172,8 @@ export class Emulator {
     s.requests = {};
     s.bytesUploaded = 0;
     s.bytesDownloaded = 0;
+    s.connections = 0;
+    s.inFlightPeak = { ...s.inFlight };
   }
 
   /** Closes the server (and open sockets), waits for running tasks, closes SQLite. */

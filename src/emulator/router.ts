@@ -9,6 +9,7 @@ import { fileModifyRoutes } from './routes/files-modify.js';
 import { fileReadRoutes } from './routes/files-read.js';
 import { oauthRoutes } from './routes/oauth.js';
 import { recyclebinRoutes } from './routes/recyclebin.js';
+import { revisionRoutes } from './routes/revisions.js';
 import { shareLinkRoutes } from './routes/share-links.js';
 import { uploadSessionRoutes } from './routes/upload-session.js';
 
@@ -21,6 +22,7 @@ export const ROUTES: RouteTable = {
   ...fileModifyRoutes,
   ...copyRoutes,
   ...recyclebinRoutes,
+  ...revisionRoutes,
   ...deltaRoutes,
   ...asyncTaskRoutes,
   ...shareLinkRoutes,

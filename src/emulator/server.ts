@@ -54,19 +54,26 @@ async function serve(deps: ServerDeps, req: IncomingMessage, res: ServerResponse
   }
   if (kind === 'other') throw new PdsHttpError(404, 'NotFound', `No such path: ${url.pathname}`);
 
-  count(deps.ctx, kind === 'api' ? url.pathname : dataKey(req.method, url.pathname));
+  const key = kind === 'api' ? url.pathname : dataKey(req.method, url.pathname);
+  count(deps.ctx, key);
+  const { inFlight, inFlightPeak } = deps.ctx.stats;
+  inFlight[key] = (inFlight[key] ?? 0) + 1;
+  inFlightPeak[key] = Math.max(inFlightPeak[key] ?? 0, inFlight[key]);
+  try {
+    await respond(deps, req, res, url, kind, requestId);
+  } finally {
+    inFlight[key]--;
+  }
+}
+
+async function respond(deps: ServerDeps, req: IncomingMessage, res: ServerResponse, url: URL, kind: 'api' | 'data', requestId: string): Promise<void> {
   const injected = await deps.faults.before();
   if (injected) {
     const Err = kind === 'api' ? PdsHttpError : OssError;
     throw new Err(injected.status, injected.code, injected.message, injected.headers);
   }
 
-  if (kind === 'data') {
-    const drop = deps.faults.drop();
-    if (req.method === 'PUT' && url.pathname.startsWith('/data/upload/')) return handlePartPut(deps.ctx, req, res, url, drop);
-    if ((req.method === 'GET' || req.method === 'HEAD') && url.pathname.startsWith('/data/blob/')) return handleBlobRead(deps.ctx, req, res, url, drop ? 'drop' : deps.faults.stall() ? 'stall' : undefined);
-    throw new OssError(405, 'MethodNotAllowed', 'The specified method is not allowed against this resource.');
-  }
+  if (kind === 'data') return serveData(deps, req, res, url);
 
   const route = deps.routes[url.pathname];
   if (!route) throw new PdsHttpError(404, 'NotFound', `No such API: ${url.pathname}`);
@@ -75,7 +82,19 @@ async function serve(deps: ServerDeps, req: IncomingMessage, res: ServerResponse
   const body = route.form ? parseFormBody(raw, req.headers['content-type']) : parseJsonBody(raw);
   const call = authenticate(deps.ctx, route, { path: url.pathname, body, headers: req.headers, requestId });
   const result = await route.handle(call);
-  sendJson(res, 200, result ?? {});
+  const answer = result ?? {};
+  if (deps.faults.throttle.active) await deps.faults.throttle.pass(req.socket, Buffer.byteLength(JSON.stringify(answer)));
+  sendJson(res, 200, answer);
+}
+
+function serveData(deps: ServerDeps, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+  const drop = deps.faults.drop();
+  const pace = deps.faults.throttle.stream(req.socket);
+  if (req.method === 'PUT' && url.pathname.startsWith('/data/upload/')) return handlePartPut(deps.ctx, req, res, url, pace, drop);
+  if ((req.method === 'GET' || req.method === 'HEAD') && url.pathname.startsWith('/data/blob/')) {
+    return handleBlobRead(deps.ctx, req, res, url, pace, drop ? 'drop' : deps.faults.stall() ? 'stall' : undefined);
+  }
+  throw new OssError(405, 'MethodNotAllowed', 'The specified method is not allowed against this resource.');
 }
 
 function dataKey(method: string | undefined, pathname: string): string {

@@ -13,7 +13,8 @@ import type { Caller } from './fuse-class.js';
 import { LocalTimes } from './local-times.js';
 import { ERRNO, ErrnoMapper, LOCAL_ERRNO } from './errno-map.js';
 import { HandleTable, isHiddenName, type OpenEntry } from './handle-table.js';
-import { XATTR_NAMESPACE, xattrNames, xattrValue } from './xattrs.js';
+import { isMetaXattr, isSettableXattr, metaChange, XATTR_NAMESPACE, xattrNames, xattrValue } from './xattrs.js';
+import { metaAccessOf } from '../core/view-remote.js';
 
 export interface OpsOptions {
   own: Ownership;
@@ -37,7 +38,15 @@ const SPECIAL_TYPES = new Set([fsc.S_IFIFO, fsc.S_IFSOCK, fsc.S_IFCHR, fsc.S_IFB
  * completes after the kernel was told it failed. libfuse2 serves at most 10 requests at once, so no op
  * may wait without bound. Writers can wait for upload room; flush and release for the staging fsync.
  */
-const TIME_LIMIT_MS: Readonly<Record<string, number>> = { write: 120_000, flush: 120_000, fsync: 120_000, release: 120_000 };
+const TIME_LIMIT_MS: Readonly<Record<string, number>> = {
+  write: 120_000,
+  flush: 120_000,
+  fsync: 120_000,
+  release: 120_000,
+  // The first listing of a folder of 100,000 entries is a thousand server pages; concurrent
+  // readdirs of one folder share it, so this holds at most one thread per folder being listed.
+  readdir: 300_000,
+};
 const DEFAULT_TIME_LIMIT_MS = 30_000;
 
 const CREATE_FLAGS: OpenFlags = { read: true, write: true, create: true, truncate: true };
@@ -58,6 +67,7 @@ function checkNewName(p: string): void {
 
 export function createOps(vfs: Vfs, handles: HandleTable, opts: OpsOptions): FuseOps {
   const errors = new ErrnoMapper(opts.logger);
+  const metaAccess = metaAccessOf(vfs);
   const posix = opts.posix && opts.fixedBinding;
   const localTimes = new LocalTimes();
   let warnedMtime = false;
@@ -143,10 +153,18 @@ export function createOps(vfs: Vfs, handles: HandleTable, opts: OpsOptions): Fus
 
     readdir: (p, cb) =>
       reply('readdir', p, cb, async () => {
-        const names = (await vfs.readdir(p)).map((n) => n.name);
-        const listable = names.filter((n) => Buffer.byteLength(n) <= MAX_LISTED_NAME_BYTES);
-        if (listable.length < names.length) opts.logger.warn({ path: p, skipped: names.length - listable.length }, 'names over 1023 bytes cannot be listed through FUSE');
-        return ['.', '..', ...listable];
+        // libfuse 2's high-level API takes a whole directory per opendir; only the names are kept,
+        // the listing itself is read from the cache a page at a time.
+        const names = ['.', '..'];
+        let skipped = 0;
+        for await (const page of vfs.readdirPages(p)) {
+          for (const n of page) {
+            if (Buffer.byteLength(n.name) <= MAX_LISTED_NAME_BYTES) names.push(n.name);
+            else skipped++;
+          }
+        }
+        if (skipped > 0) opts.logger.warn({ path: p, skipped }, 'names over 1023 bytes cannot be listed through FUSE');
+        return names;
       }),
 
     // Plain mode only: with POSIX attributes the kernel checks access itself (default_permissions).
@@ -318,11 +336,19 @@ export function createOps(vfs: Vfs, handles: HandleTable, opts: OpsOptions): Fus
     getxattr: (p, name, _position, cb) => {
       // The kernel asks for security.capability before writes: answer without touching the VFS.
       if (!name.startsWith(XATTR_NAMESPACE)) return cb(0, null);
-      reply('getxattr', p, cb, async () => xattrValue(await statOf(p), name));
+      reply('getxattr', p, cb, async () => xattrValue(await statOf(p), name, isMetaXattr(name) ? await metaAccess?.meta(p) : undefined));
     },
-    listxattr: (p, cb) => reply('listxattr', p, cb, async () => xattrNames(await statOf(p))),
-    setxattr: (_p, _name, _value, _position, _flags, cb) => cb(LOCAL_ERRNO.ENOTSUP),
-    removexattr: (_p, _name, cb) => cb(LOCAL_ERRNO.ENOTSUP),
+    listxattr: (p, cb) => reply('listxattr', p, cb, async () => xattrNames(await statOf(p), await metaAccess?.meta(p))),
+    setxattr: (p, name, value, _position, _flags, cb) => {
+      if (metaAccess && isMetaXattr(name) && !isSettableXattr(name)) return cb(LOCAL_ERRNO.EPERM);
+      if (!metaAccess || !isSettableXattr(name)) return cb(LOCAL_ERRNO.ENOTSUP);
+      reply('setxattr', p, cb, () => metaAccess.setMeta(p, metaChange(name, value, p)!));
+    },
+    removexattr: (p, name, cb) => {
+      if (metaAccess && isMetaXattr(name) && !isSettableXattr(name)) return cb(LOCAL_ERRNO.EPERM);
+      if (!metaAccess || !isSettableXattr(name)) return cb(LOCAL_ERRNO.ENOTSUP);
+      reply('removexattr', p, cb, () => metaAccess.setMeta(p, metaChange(name, null, p)!));
+    },
   };
 }
 

@@ -6,6 +6,7 @@ import { DrivesApi, UsersApi } from './api-drives.js';
 import { FilesApi } from './api-files.js';
 import { UploadsApi } from './api-uploads.js';
 import { RecycleBinApi } from './api-recyclebin.js';
+import { RevisionsApi } from './api-revisions.js';
 import { AsyncTasksApi, type WaitOptions } from './api-tasks.js';
 import { DeltaApi } from './api-delta.js';
 import { ShareLinksApi } from './api-shares.js';
@@ -27,6 +28,7 @@ export class PdsClient {
   readonly files: FilesApi;
   readonly uploads: UploadsApi;
   readonly recycleBin: RecycleBinApi;
+  readonly revisions: RevisionsApi;
   readonly tasks: AsyncTasksApi;
   readonly delta: DeltaApi;
   readonly shareLinks: ShareLinksApi;
@@ -43,6 +45,7 @@ export class PdsClient {
     this.files = new FilesApi(this.http);
     this.uploads = new UploadsApi(this.http);
     this.recycleBin = new RecycleBinApi(this.http);
+    this.revisions = new RevisionsApi(this.http);
     this.tasks = new AsyncTasksApi(this.http);
     this.delta = new DeltaApi(this.http);
     this.shareLinks = new ShareLinksApi(this.http);

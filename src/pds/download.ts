@@ -1,19 +1,23 @@
 // Streaming ranged download through signed URLs (docs/pds-wire-protocol.md, Downloads). The URL is cached per
 // (volume, file, revision) and renewed shortly before `expiration` or when the object store answers
-// 403 (expired). A dropped connection resumes from the bytes already delivered, so the consumer
-// sees exactly bytes [start, end] once, in order.
+// 403 (expired); URLs that listings carry seed the cache, so opening a listed file costs no extra
+// call. A dropped connection resumes from the bytes already delivered, so the consumer sees exactly
+// bytes [start, end] once, in order. A long range runs as several GETs at once (parallel-range.ts).
 import { Readable } from 'node:stream';
 import { LRUCache } from 'lru-cache';
 import type { PdsHttp } from './http.js';
 import type { FilesApi, Scope } from './api-files.js';
 import { PdsError, pdsErrorFromNetwork, pdsErrorFromResponse } from './errors.js';
 import { retryDelay, sleep, throwIfAborted } from './retry.js';
+import { ByteBudget, parallelRange } from './parallel-range.js';
 
 export interface DownloadTarget {
   scope: Scope;
   fileId: string;
   /** Revision the caller expects; a 40-hex content hash is checked against the server's. */
   revision: string;
+  /** An earlier content of the file (file/revision/list), instead of the current one. */
+  revisionId?: string;
 }
 
 export interface DownloaderOptions {
@@ -23,7 +27,16 @@ export interface DownloaderOptions {
   idleTimeoutMs?: number;
   /** Cached URLs; default 1000. */
   maxCachedUrls?: number;
+  /** Most ranged GETs one long range runs at once; default 8 (1 = one stream). */
+  maxStreams?: number;
+  /** Size of the segments a long range is cut into; default 4 MiB. */
+  segmentBytes?: number;
+  /** Bytes that segments fetched ahead of their readers may hold, all downloads together; default 32 MiB. */
+  aheadBytes?: number;
 }
+
+export const DEFAULT_MAX_STREAMS = 8;
+const DEFAULT_SEGMENT_BYTES = 4 * 1024 * 1024;
 
 interface SignedUrl {
   url: string;
@@ -42,10 +55,33 @@ export class Downloader {
   private readonly urls: LRUCache<string, SignedUrl>;
   private readonly inflight = new Map<string, Promise<SignedUrl>>();
   private readonly idleTimeoutMs: number;
+  private readonly segmentBytes: number;
+  private readonly maxStreams: number;
+  private readonly ahead: ByteBudget;
 
   constructor(private readonly http: PdsHttp, private readonly files: FilesApi, private readonly opts: DownloaderOptions = {}) {
     this.urls = new LRUCache({ max: opts.maxCachedUrls ?? 1000 });
     this.idleTimeoutMs = opts.idleTimeoutMs ?? 60_000;
+    this.segmentBytes = opts.segmentBytes ?? DEFAULT_SEGMENT_BYTES;
+    this.maxStreams = Math.max(1, opts.maxStreams ?? DEFAULT_MAX_STREAMS);
+    this.ahead = new ByteBudget(opts.aheadBytes ?? 32 * 1024 * 1024);
+  }
+
+  /** Lifetime asked for new URLs, in seconds (listings ask for the same). */
+  get urlExpireSec(): number {
+    return this.opts.urlExpireSec ?? 900;
+  }
+
+  /** A URL that came with a listing or file/get, issued just now for `ttlSec`; a cached one is kept. */
+  remember(target: DownloadTarget, url: string, ttlSec: number): void {
+    const key = urlKey(target);
+    if (this.urls.has(key)) return;
+    this.urls.set(key, renewal(url, Date.now() + ttlSec * 1000));
+  }
+
+  /** Bytes held by segments fetched ahead of their readers (for tests and status). */
+  get aheadBytesInUse(): number {
+    return this.ahead.inUse;
   }
 
   /**
@@ -54,6 +90,11 @@ export class Downloader {
    */
   async openRange(target: DownloadTarget, start: number, endInclusive: number, signal?: AbortSignal): Promise<Readable> {
     if (endInclusive < start) return Readable.from([]);
+    if (this.maxStreams > 1 && endInclusive - start + 1 > this.segmentBytes) {
+      const opts = { segmentBytes: this.segmentBytes, maxStreams: this.maxStreams, budget: this.ahead };
+      const open = async (s: number, e: number, sig: AbortSignal) => this.deliver(target, await this.request(target, s, e, sig), s, e, sig);
+      return Readable.from(await parallelRange(open, start, endInclusive, opts, signal), { objectMode: false });
+    }
     const first = await this.request(target, start, endInclusive, signal);
     return Readable.from(this.deliver(target, first, start, endInclusive, signal), { objectMode: false });
   }
@@ -180,19 +221,24 @@ export class Downloader {
   }
 
   private async fetchUrl(target: DownloadTarget, signal?: AbortSignal): Promise<SignedUrl> {
-    const r = await this.files.getDownloadUrl({ ...target.scope, file_id: target.fileId, expire_sec: this.opts.urlExpireSec ?? 900 }, signal);
+    const r = await this.files.getDownloadUrl({ ...target.scope, file_id: target.fileId, expire_sec: this.opts.urlExpireSec ?? 900, ...(target.revisionId ? { revision_id: target.revisionId } : {}) }, signal);
     if (/^[0-9a-f]{40}$/i.test(target.revision) && r.content_hash && r.content_hash.toUpperCase() !== target.revision.toUpperCase()) {
       throw new PdsError({ status: 412, code: 'RevisionChanged', message: `file ${target.fileId} changed remotely (now ${r.content_hash})` });
     }
-    const now = Date.now();
-    const lifetime = Math.max(0, (Date.parse(r.expiration) || now) - now);
-    return { url: r.url, renewAt: now + lifetime - Math.min(60_000, lifetime * 0.2) };
+    return renewal(r.url, Date.parse(r.expiration) || Date.now());
   }
+}
+
+/** Renewed a minute (at most a fifth of its lifetime) before it expires. */
+function renewal(url: string, expiresAt: number): SignedUrl {
+  const now = Date.now();
+  const lifetime = Math.max(0, expiresAt - now);
+  return { url, renewAt: now + lifetime - Math.min(60_000, lifetime * 0.2) };
 }
 
 function urlKey(t: DownloadTarget): string {
   const volume = t.scope.share_id !== undefined ? `s:${t.scope.share_id}` : `d:${t.scope.drive_id}`;
-  return `${volume}:${t.fileId}:${t.revision}`;
+  return `${volume}:${t.fileId}:${t.revisionId ?? ''}:${t.revision}`;
 }
 
 function contentRangeStart(header: unknown): number | undefined {

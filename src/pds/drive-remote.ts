@@ -2,9 +2,11 @@
 import type { Readable } from 'node:stream';
 import type { Remote, RemoteCapabilities, RemoteChange, RemoteChanges, RemoteEntry, SpaceInfo, UploadOptions } from '../core/remote.js';
 import { VfsError } from '../core/errors.js';
+import type { FileMeta, FileRevision, MediaEntry, MetaChange, TrashedEntry, ViewRemote } from '../core/view-remote.js';
 import type { PdsClient } from './client.js';
 import { toRemoteEntry } from './entry.js';
 import { ScopedRemote, LIST_PAGE_SIZE } from './remote-base.js';
+import { collect } from './paging.js';
 import { fileSource, streamSource, type UploadSource } from './upload-source.js';
 
 export interface DriveRemoteOptions {
@@ -12,7 +14,7 @@ export interface DriveRemoteOptions {
   volumeId?: string;
 }
 
-export class DriveRemote extends ScopedRemote implements Remote {
+export class DriveRemote extends ScopedRemote implements Remote, ViewRemote {
   readonly volumeId: string;
   readonly capabilities: RemoteCapabilities = { readOnly: false, serverSideCopy: true, maxNameBytes: 1024, changeFeed: true };
 
@@ -106,6 +108,73 @@ export class DriveRemote extends ScopedRemote implements Remote {
         return full && it.file ? { op: it.op, id: it.file_id, entry: toRemoteEntry(it.file) } : { op: it.op, id: it.file_id };
       });
       return { items, cursor: page.cursor, hasMore: page.has_more };
+    });
+  }
+
+  // ---- ViewRemote: recycle bin, revisions, search, starred (src/vfs/views/) ----
+
+  trashed(): Promise<TrashedEntry[]> {
+    return this.guard(async () => {
+      const items = await collect(this.client.recycleBin.iterate({ drive_id: this.driveId, limit: LIST_PAGE_SIZE }));
+      return items.map((f) => ({ ...toRemoteEntry(f), trashedAt: Date.parse(f.trashed_at ?? f.updated_at) || 0 }));
+    });
+  }
+
+  restore(id: string): Promise<void> {
+    return this.guard(async () => this.client.tasks.settle(await this.client.recycleBin.restore({ drive_id: this.driveId, file_id: id })));
+  }
+
+  revisions(id: string): Promise<FileRevision[]> {
+    return this.guard(async () => {
+      const items = await collect(this.client.revisions.iterate({ drive_id: this.driveId, file_id: id, limit: LIST_PAGE_SIZE }));
+      return items.map((r) => ({
+        revisionId: r.revision_id,
+        time: Date.parse(r.created_at ?? r.updated_at ?? '') || 0,
+        size: r.size ?? 0,
+        contentHash: (r.content_hash ?? '').toUpperCase(),
+        latest: !!r.is_latest_version,
+      }));
+    });
+  }
+
+  restoreRevision(id: string, revisionId: string): Promise<void> {
+    return this.guard(async () => {
+      await this.client.revisions.restore({ drive_id: this.driveId, file_id: id, revision_id: revisionId });
+    });
+  }
+
+  search(query: string): Promise<RemoteEntry[]> {
+    return this.guard(async () => {
+      const items = await collect(this.client.files.iterateSearch({ drive_id: this.driveId, query, limit: LIST_PAGE_SIZE, order_by: 'updated_at DESC' }));
+      return items.map(toRemoteEntry);
+    });
+  }
+
+  meta(id: string): Promise<FileMeta> {
+    return this.guard(async () => {
+      const f = await this.client.files.get({ drive_id: this.driveId, file_id: id });
+      const media = f.image_media_metadata;
+      return {
+        starred: !!f.starred,
+        labels: f.labels ?? [],
+        description: f.description ?? '',
+        ...(media?.time ? { takenAt: media.time } : {}),
+        ...(media?.location ? { location: media.location } : {}),
+      };
+    });
+  }
+
+  media(): Promise<MediaEntry[]> {
+    return this.guard(async () => {
+      const query = 'type = "file" and (category = "image" or category = "video")';
+      const items = await collect(this.client.files.iterateSearch({ drive_id: this.driveId, query, limit: LIST_PAGE_SIZE, order_by: 'created_at ASC' }));
+      return items.map((f) => ({ entry: toRemoteEntry(f), takenAt: Date.parse(f.image_media_metadata?.time ?? '') || Date.parse(f.created_at) || 0 }));
+    });
+  }
+
+  setMeta(id: string, changes: MetaChange): Promise<void> {
+    return this.guard(async () => {
+      await this.client.files.update({ drive_id: this.driveId, file_id: id, ...changes });
     });
   }
 }

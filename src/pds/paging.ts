@@ -7,15 +7,29 @@ export interface Page<T> {
   next_marker?: string;
 }
 
-/** Yields every item of every page; `fetchPage('')` is the first page. */
+/**
+ * Yields every item of every page; `fetchPage('')` is the first page. The next page is requested
+ * as soon as its marker is known, before this page's items are handed out, so the consumer's work
+ * on a page (storing it) overlaps the server's work on the next.
+ */
 export async function* paginate<T>(fetchPage: (marker: string) => Promise<Page<T>>, signal?: AbortSignal): AsyncGenerator<T> {
-  let marker = '';
-  do {
-    throwIfAborted(signal);
-    const page = await fetchPage(marker);
-    yield* page.items ?? [];
-    marker = page.next_marker ?? '';
-  } while (marker !== '');
+  throwIfAborted(signal);
+  let pending: Promise<Page<T>> | undefined = fetchPage('');
+  try {
+    while (pending) {
+      const page: Page<T> = await pending;
+      const marker = page.next_marker ?? '';
+      pending = undefined;
+      if (marker !== '') {
+        throwIfAborted(signal);
+        pending = fetchPage(marker);
+      }
+      yield* page.items ?? [];
+    }
+  } finally {
+    // The consumer stopped early: the page fetched ahead is not wanted (nor its failure).
+    pending?.catch(() => undefined);
+  }
 }
 
 /** Drains an async iterable into an array (small listings, tests). */

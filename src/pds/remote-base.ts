@@ -6,6 +6,7 @@ import type { RemoteEntry } from '../core/remote.js';
 import type { PdsClient } from './client.js';
 import type { Scope } from './api-files.js';
 import { rootEntry, toRemoteEntry } from './entry.js';
+import type { PdsFile } from './wire-types.js';
 
 export const LIST_PAGE_SIZE = 100;
 
@@ -16,8 +17,9 @@ export abstract class ScopedRemote {
 
   async *list(dirId: string, signal?: AbortSignal): AsyncIterable<RemoteEntry> {
     try {
-      for await (const f of this.client.files.iterate({ ...this.scope, parent_file_id: dirId, limit: LIST_PAGE_SIZE, fields: '*' }, signal)) {
-        yield toRemoteEntry(f);
+      const ttl = this.client.downloader.urlExpireSec;
+      for await (const f of this.client.files.iterate({ ...this.scope, parent_file_id: dirId, limit: LIST_PAGE_SIZE, fields: '*', url_expire_sec: ttl }, signal)) {
+        yield this.withUrl(toRemoteEntry(f), f, ttl);
       }
     } catch (err) {
       throw toVfsError(err);
@@ -26,14 +28,32 @@ export abstract class ScopedRemote {
 
   get(id: string, signal?: AbortSignal): Promise<RemoteEntry> {
     if (id === this.rootId) return Promise.resolve(rootEntry(id));
-    return this.guard(async () => toRemoteEntry(await this.client.files.get({ ...this.scope, file_id: id }, signal)));
+    const ttl = this.client.downloader.urlExpireSec;
+    return this.guard(async () => {
+      const f = await this.client.files.get({ ...this.scope, file_id: id, url_expire_sec: ttl }, signal);
+      return this.withUrl(toRemoteEntry(f), f, ttl);
+    });
+  }
+
+  /**
+   * A file's download URL, when the answer carries one, saves the get_download_url call of its first
+   * read. Drives only: a share link's reads go through get_download_url, which checks that the link
+   * is still valid and counts downloads against its limits.
+   */
+  private withUrl(entry: RemoteEntry, f: PdsFile, ttlSec: number): RemoteEntry {
+    const url = f.download_url ?? f.url;
+    if (entry.kind === 'file' && url && this.scope.share_id === undefined) {
+      this.client.downloader.remember({ scope: this.scope, fileId: entry.id, revision: entry.revision }, url, ttlSec);
+    }
+    return entry;
   }
 
   /** Bytes [start, endInclusive] (clipped to the size); stream errors are VfsErrors too. */
-  openRange(entry: Pick<RemoteEntry, 'id' | 'revision' | 'size'>, start: number, endInclusive: number, signal?: AbortSignal): Promise<Readable> {
+  openRange(entry: Pick<RemoteEntry, 'id' | 'revision' | 'size'> & { revisionId?: string }, start: number, endInclusive: number, signal?: AbortSignal): Promise<Readable> {
     return this.guard(async () => {
       const end = Math.min(endInclusive, entry.size - 1);
-      const source = await this.client.downloader.openRange({ scope: this.scope, fileId: entry.id, revision: entry.revision }, start, end, signal);
+      const target = { scope: this.scope, fileId: entry.id, revision: entry.revision, ...(entry.revisionId ? { revisionId: entry.revisionId } : {}) };
+      const source = await this.client.downloader.openRange(target, start, end, signal);
       const out = new PassThrough();
       pipeline(source, out, (err) => {
         if (err) out.destroy(toVfsError(err));

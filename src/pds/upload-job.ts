@@ -24,4 +24,6 @@ export interface UploadJob {
   /** Running SHA-1 of everything sent, when the upload started from byte 0. */
   hash: Hash | undefined;
   bytesDone: number;
+  /** Bytes of parts being sent (several at once when parallel). */
+  bytesSending: number;
 }

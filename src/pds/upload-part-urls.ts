@@ -11,6 +11,8 @@ const MAX_AGE_MS = 10 * 60_000;
 
 export class PartUrls {
   private readonly parts = new Map<number, { info: UploadPartInfo; at: number }>();
+  /** The window being fetched: parts sent in parallel wait for it instead of asking again. */
+  private fetching: Promise<void> | undefined;
 
   constructor(
     private readonly uploads: UploadsApi,
@@ -25,19 +27,30 @@ export class PartUrls {
   }
 
   async get(n: number): Promise<UploadPartInfo> {
-    const known = this.parts.get(n);
-    if (known && Date.now() - known.at < MAX_AGE_MS) return known.info;
+    for (let waited = false; ; waited = true) {
+      const known = this.parts.get(n);
+      if (known && Date.now() - known.at < MAX_AGE_MS) return known.info;
+      if (!this.fetching || waited) break;
+      await this.fetching.catch(() => undefined);
+    }
     const last = Math.min(this.session.partCount, n + WINDOW - 1);
-    const r = await this.uploads.getUploadUrl(
-      {
-        ...this.scope,
-        file_id: this.session.fileId,
-        upload_id: this.session.uploadId,
-        part_info_list: Array.from({ length: last - n + 1 }, (_, i) => ({ part_number: n + i })),
-      },
-      this.signal,
-    );
-    this.add(r.part_info_list ?? []);
+    const fetching = this.uploads
+      .getUploadUrl(
+        {
+          ...this.scope,
+          file_id: this.session.fileId,
+          upload_id: this.session.uploadId,
+          part_info_list: Array.from({ length: last - n + 1 }, (_, i) => ({ part_number: n + i })),
+        },
+        this.signal,
+      )
+      .then((r) => this.add(r.part_info_list ?? []));
+    this.fetching = fetching;
+    try {
+      await fetching;
+    } finally {
+      if (this.fetching === fetching) this.fetching = undefined;
+    }
     const fresh = this.parts.get(n);
     if (!fresh) throw new Error(`get_upload_url returned no URL for part ${n}`);
     return fresh.info;

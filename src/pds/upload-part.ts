@@ -27,7 +27,8 @@ export class PartSender {
       const onData = (chunk: Buffer): void => {
         hash?.update(chunk);
         sentInPart += chunk.length;
-        req.onProgress?.(job.bytesDone + sentInPart, req.source.size);
+        job.bytesSending += chunk.length;
+        req.onProgress?.(job.bytesDone + job.bytesSending, req.source.size);
       };
       const body = Buffer.isBuffer(source) ? source : counted(source, onData);
       let err: PdsError;
@@ -50,6 +51,7 @@ export class PartSender {
       } catch (e) {
         err = pdsErrorFromNetwork(e);
       } finally {
+        job.bytesSending -= sentInPart;
         if (source instanceof Readable) source.destroy();
         if (body instanceof Readable) body.destroy();
       }

@@ -1,6 +1,7 @@
 // Where upload bytes come from, and how a size is cut into parts. A part must be re-sendable (a
 // retry sends it again), so a file source reopens the byte range and a stream source keeps the
 // current part (never more) in memory.
+import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 
@@ -22,6 +23,8 @@ export function planParts(size: number, minPartSize = DEFAULT_MIN_PART_SIZE): Pa
 
 export interface UploadSource {
   readonly size: number;
+  /** Parts can be asked for in any order, several at once (parallel parts, hashing apart from sending). */
+  readonly random: boolean;
   /** Bytes [start, end) — a fresh body on every call. */
   part(start: number, end: number): Promise<Readable | Buffer>;
 }
@@ -30,6 +33,7 @@ export interface UploadSource {
 export function fileSource(path: string, size: number): UploadSource {
   return {
     size,
+    random: true,
     async part(start, end) {
       if (end <= start) return Buffer.alloc(0);
       return createReadStream(path, { start, end: end - 1, highWaterMark: 1024 * 1024 });
@@ -37,9 +41,22 @@ export function fileSource(path: string, size: number): UploadSource {
   };
 }
 
+/** SHA-1 (upper-case hex) of bytes [0, limit) of a random-access source, read part by part. */
+export async function sourceSha1(source: UploadSource, limit = source.size, signal?: AbortSignal): Promise<string> {
+  const hash = createHash('sha1');
+  const step = 8 * 1024 * 1024;
+  for (let at = 0; at < limit; at += step) {
+    signal?.throwIfAborted();
+    const part = await source.part(at, Math.min(limit, at + step));
+    if (Buffer.isBuffer(part)) hash.update(part);
+    else for await (const chunk of part) hash.update(chunk as Buffer);
+  }
+  return hash.digest('hex').toUpperCase();
+}
+
 /** Small in-memory content. */
 export function bufferSource(data: Buffer): UploadSource {
-  return { size: data.length, part: async (start, end) => data.subarray(start, end) };
+  return { size: data.length, random: true, part: async (start, end) => data.subarray(start, end) };
 }
 
 /**
@@ -77,6 +94,7 @@ export function streamSource(stream: Readable, size: number): UploadSource {
 
   return {
     size,
+    random: false,
     async part(start, end) {
       if (current && current.start === start && current.end === end) return current.data;
       if (start < consumed) throw new Error('stream source cannot go back');

@@ -1,7 +1,19 @@
-// Streaming multipart upload (docs/pds-wire-protocol.md, Uploads): rapid upload first when the SHA-1 is known, then
-// file/create → PUT each part in order to its signed URL → file/complete. Resumes a session from
-// list_uploaded_parts. Never holds more than one part in memory (and none for file sources).
+// Streaming multipart upload (docs/pds-wire-protocol.md, Uploads): file/create → PUT the parts to
+// their signed URLs → file/complete. Resumes a session from list_uploaded_parts. Never holds more
+// than one part in memory per part in flight (and none for file sources).
+//
+// Rapid upload first: with a known SHA-1 the create carries content_hash; a large file whose SHA-1
+// is unknown first sends pre_hash (SHA-1 of its first 1 KiB), and only when the service answers
+// PreHashMatched is the whole file hashed for a content_hash create (the JS SDK does so above
+// 100 MB). A plain answer to the pre_hash create is an ordinary upload session.
+//
+// Parallel parts: a source read in any order is declared parallel_upload (every part but the last
+// of one size, as the service requires) and its parts go several at once, as many as AdaptiveCount
+// finds worth it. A service that refuses parallel upload gets parts in order from then on.
+// Retries stay where they are for a single part (PartSender) and for the API calls (http.ts):
+// running parts side by side adds none.
 import { createHash } from 'node:crypto';
+import { AdaptiveCount } from './adaptive-count.js';
 import type { PdsFile } from './wire-types.js';
 import type { UploadSession } from '../core/remote.js';
 import type { PdsHttp } from './http.js';
@@ -9,7 +21,7 @@ import type { FilesApi } from './api-files.js';
 import type { UploadsApi } from './api-uploads.js';
 import { PdsError } from './errors.js';
 import { throwIfAborted } from './retry.js';
-import { DEFAULT_MIN_PART_SIZE, planParts, type PartPlan } from './upload-source.js';
+import { DEFAULT_MIN_PART_SIZE, planParts, sourceSha1, type PartPlan } from './upload-source.js';
 import { PartUrls } from './upload-part-urls.js';
 import { PartSender } from './upload-part.js';
 import type { UploadJob, UploadRequest } from './upload-job.js';
@@ -19,10 +31,24 @@ export interface UploaderOptions {
   minPartSize?: number;
   /** Socket idle timeout of a part PUT; default 120 s. */
   partTimeoutMs?: number;
+  /** Most parts of one file in flight at once; default 8 (1 = in order, no parallel_upload). */
+  maxParallelParts?: number;
+  /** Files at least this large whose SHA-1 is unknown try rapid upload with pre_hash; default 100 MiB. */
+  preHashMinSize?: number;
 }
+
+/** pre_hash covers the first 1024 bytes (docs/pds-wire-protocol.md, Uploads). */
+const PRE_HASH_BYTES = 1024;
+
+type HashFields = { content_hash?: string; pre_hash?: string };
+type CreateAnswer = Awaited<ReturnType<UploadsApi['create']>> & { parallel: boolean };
+
+const DEFAULT_PARALLEL_PARTS = 8;
 
 export class Uploader {
   private readonly parts: PartSender;
+  /** The service answered InvalidParameterNotSupported.ParallelUpload: parts go in order. */
+  private parallelRefused = false;
 
   constructor(
     http: PdsHttp,
@@ -44,22 +70,63 @@ export class Uploader {
   private async transfer(job: UploadJob): Promise<PdsFile> {
     const { req } = job;
     req.onSession?.(job.session);
-    const { partSize, partCount } = job.session;
-    for (let n = 1; n <= partCount; n++) {
-      throwIfAborted(req.signal);
-      if (job.etags.has(n)) continue;
-      const start = (n - 1) * partSize;
-      job.etags.set(n, await this.parts.send(job, n, start, Math.min(start + partSize, req.source.size)));
+    const { partCount } = job.session;
+    const missing = Array.from({ length: partCount }, (_, i) => i + 1).filter((n) => !job.etags.has(n));
+    // Parts sent out of order are hashed apart, by reading the source once in order meanwhile.
+    const parallel = job.session.parallel === true && req.source.random && missing.length > 1;
+    const ownHash = parallel && !req.sha1 && job.hash ? sourceSha1(req.source, req.source.size, req.signal) : undefined;
+    ownHash?.catch(() => undefined);
+    if (parallel) {
+      job.hash = undefined;
+      await this.sendParallel(job, missing);
+    } else {
+      for (const n of missing) {
+        throwIfAborted(req.signal);
+        job.etags.set(n, await this.sendPart(job, n));
+      }
     }
     const file = await this.complete(job);
-    // What we streamed (when we streamed it all) and what the caller announced must both match the server.
+    // What we sent (when we sent it all) and what the caller announced must both match the server.
     const stored = file.content_hash?.toUpperCase();
-    for (const expected of [job.hash?.digest('hex').toUpperCase(), req.sha1?.toUpperCase()]) {
+    for (const expected of [ownHash ? await ownHash : job.hash?.digest('hex').toUpperCase(), req.sha1?.toUpperCase()]) {
       if (expected && stored && stored !== expected) {
         throw new PdsError({ status: 200, code: 'ContentHashMismatch', message: `server stored ${stored}, expected ${expected}` });
       }
     }
     return file;
+  }
+
+  private sendPart(job: UploadJob, n: number): Promise<string> {
+    const { partSize } = job.session;
+    const start = (n - 1) * partSize;
+    return this.parts.send(job, n, start, Math.min(start + partSize, job.req.source.size));
+  }
+
+  /** Sends `parts` several at once; after a failure no new part starts, and the first error is thrown. */
+  private async sendParallel(job: UploadJob, parts: number[]): Promise<void> {
+    const count = new AdaptiveCount(this.opts.maxParallelParts ?? DEFAULT_PARALLEL_PARTS);
+    const queue = [...parts];
+    const running = new Set<Promise<void>>();
+    let failure: { err: unknown } | undefined;
+    for (;;) {
+      while (!failure && queue.length > 0 && running.size < count.current) {
+        const n = queue.shift()!;
+        const sent = this.sendPart(job, n).then(
+          (etag) => {
+            job.etags.set(n, etag);
+            count.finished(job.session.partSize);
+          },
+          (err: unknown) => {
+            failure ??= { err };
+          },
+        );
+        const tracked = sent.finally(() => running.delete(tracked));
+        running.add(tracked);
+      }
+      if (running.size === 0) break;
+      await Promise.race(running);
+    }
+    if (failure) throw failure.err;
   }
 
   /**
@@ -80,21 +147,46 @@ export class Uploader {
   /** file/create; rapid upload may finish it right here. */
   private async start(req: UploadRequest): Promise<UploadJob | PdsFile> {
     const plan = planParts(req.source.size, this.opts.minPartSize ?? DEFAULT_MIN_PART_SIZE);
-    const created = await this.createWithRetry(req, plan);
+    const parallel = req.source.random && plan.partCount > 1 && (this.opts.maxParallelParts ?? DEFAULT_PARALLEL_PARTS) > 1 && !this.parallelRefused;
+    let hashes: HashFields = req.sha1 ? { content_hash: req.sha1.toUpperCase() } : {};
+    if (!req.sha1 && req.source.random && req.source.size >= (this.opts.preHashMinSize ?? 100 * 1024 * 1024)) {
+      hashes = { pre_hash: await sourceSha1(req.source, PRE_HASH_BYTES, req.signal) };
+    }
+    let created: CreateAnswer;
+    try {
+      created = await this.createWithParallelFallback(req, plan, parallel, hashes);
+    } catch (err) {
+      if (!PdsError.is(err, 'PreHashMatched')) throw err;
+      // The first KiB matches content the service has: the whole SHA-1 may make this a rapid upload.
+      req = { ...req, sha1: await sourceSha1(req.source, req.source.size, req.signal) };
+      created = await this.createWithParallelFallback(req, plan, parallel, { content_hash: req.sha1! });
+    }
     if (created.exist) throw new PdsError({ status: 409, code: 'AlreadyExist.File', message: `${req.name} already exists` });
     if (created.rapid_upload) return this.files.get({ ...req.scope, file_id: created.file_id }, req.signal);
     if (!created.upload_id) throw new PdsError({ status: 200, code: 'InvalidResponse', message: 'file/create returned no upload_id' });
-    const session = { fileId: created.file_id, uploadId: created.upload_id, partSize: plan.partSize, partCount: plan.partCount };
+    const session = { fileId: created.file_id, uploadId: created.upload_id, partSize: plan.partSize, partCount: plan.partCount, ...(created.parallel ? { parallel: true } : {}) };
     const urls = new PartUrls(this.uploads, req.scope, session, req.signal);
     urls.add(created.part_info_list ?? []);
-    return { req, session, urls, etags: new Map(), hash: createHash('sha1'), bytesDone: 0 };
+    return { req, session, urls, etags: new Map(), hash: createHash('sha1'), bytesDone: 0, bytesSending: 0 };
   }
 
   /**
    * A file create is repeated after ambiguous failures too: a lost session is an invisible
    * "uploading" record the service expires, which is harmless.
    */
-  private async createWithRetry(req: UploadRequest, plan: PartPlan): Promise<Awaited<ReturnType<UploadsApi['create']>>> {
+  private async createWithParallelFallback(req: UploadRequest, plan: PartPlan, parallel: boolean, hashes: HashFields): Promise<CreateAnswer> {
+    if (parallel) {
+      try {
+        return { ...(await this.createWithRetry(req, plan, true, hashes)), parallel: true };
+      } catch (err) {
+        if (!PdsError.is(err, 'InvalidParameterNotSupported.ParallelUpload')) throw err;
+        this.parallelRefused = true;
+      }
+    }
+    return { ...(await this.createWithRetry(req, plan, false, hashes)), parallel: false };
+  }
+
+  private async createWithRetry(req: UploadRequest, plan: PartPlan, parallel: boolean, hashes: HashFields): Promise<Awaited<ReturnType<UploadsApi['create']>>> {
     const body = {
       ...req.scope,
       parent_file_id: req.parentId,
@@ -103,7 +195,9 @@ export class Uploader {
       size: req.source.size,
       part_info_list: Array.from({ length: plan.partCount }, (_, i) => ({ part_number: i + 1 })),
       ...(req.replaceId ? { file_id: req.replaceId } : { check_name_mode: 'refuse' as const }),
-      ...(req.sha1 ? { content_hash: req.sha1.toUpperCase(), content_hash_name: 'sha1' } : {}),
+      ...hashes,
+      ...(hashes.content_hash ? { content_hash_name: 'sha1' } : {}),
+      ...(parallel ? { parallel_upload: true } : {}),
       ...(req.mtime !== undefined ? { local_modified_at: new Date(req.mtime).toISOString() } : {}),
       ...(req.userMeta !== undefined ? { user_meta: req.userMeta } : {}),
       ...(req.contentType ? { content_type: req.contentType } : {}),
@@ -130,7 +224,7 @@ export class Uploader {
       return this.finishedEarlier(req, session.fileId);
     }
     const urls = new PartUrls(this.uploads, req.scope, session, req.signal);
-    return { req, session, urls, etags, hash: etags.size === 0 ? createHash('sha1') : undefined, bytesDone };
+    return { req, session, urls, etags, hash: etags.size === 0 ? createHash('sha1') : undefined, bytesDone, bytesSending: 0 };
   }
 
   /** The session is gone: it was completed (our file is there) or it expired (start over). */

@@ -52,6 +52,8 @@ export interface PdsFile {
   starred?: boolean;
   labels?: string[];
   revision_id?: string;
+  /** Images: size, capture time and place (from EXIF). */
+  image_media_metadata?: PdsImageMedia;
   upload_id?: string;
   download_url?: string;
   url?: string;
@@ -138,6 +140,39 @@ export interface CreateFileRequest {
   description?: string;
   user_meta?: string;
   hidden?: boolean;
+}
+
+export interface PdsImageMedia {
+  width?: number;
+  height?: number;
+  /** Capture time, ISO 8601. */
+  time?: string;
+  /** "latitude,longitude" in degrees. */
+  location?: string;
+  /** EXIF tags as a JSON string. */
+  exif?: string;
+}
+
+/** One content version of a file (file/revision/list, get, restore). */
+export interface PdsFileRevision {
+  domain_id: string;
+  drive_id: string;
+  file_id: string;
+  revision_id: string;
+  revision_name?: string;
+  revision_version?: number;
+  size?: number;
+  file_extension?: string;
+  created_at?: string;
+  updated_at?: string;
+  keep_forever?: boolean;
+  revision_description?: string;
+  is_latest_version?: boolean;
+  crc64_hash?: string;
+  content_hash?: string;
+  content_hash_name?: string;
+  url?: string;
+  download_url?: string;
 }
 
 export interface CreateFileResponse {

@@ -11,6 +11,7 @@ export class RemoteBlockSource implements BlockSource {
   open(file: CachedFile, start: number, endInclusive: number, signal?: AbortSignal): Promise<Readable> {
     const volume = this.volume(file.volume);
     if (!volume) return Promise.reject(new VfsError('ENOENT', `volume ${file.volume} is not configured`));
-    return volume.remote.openRange({ id: file.fileId, revision: file.revision, size: file.size }, start, endInclusive, signal);
+    const entry = { id: file.fileId, revision: file.revision, size: file.size, ...(file.revisionId ? { revisionId: file.revisionId } : {}) };
+    return volume.remote.openRange(entry, start, endInclusive, signal);
   }
 }

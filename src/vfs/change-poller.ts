@@ -4,8 +4,10 @@ import type { Logger } from 'pino';
 import type { BlockCache } from '../cache/blocks/block-cache.js';
 import type { MetadataStore } from '../cache/metadata/nodes.js';
 import type { DirCache } from './dir-cache.js';
-import type { RemoteChange } from '../core/remote.js';
+import type { Remote, RemoteChange } from '../core/remote.js';
 import type { Volume } from './volume.js';
+
+type ChangePage = Awaited<ReturnType<NonNullable<Remote['changes']>>>;
 
 export class ChangePoller {
   private timer: NodeJS.Timeout | undefined;
@@ -43,20 +45,30 @@ export class ChangePoller {
 
   private async poll(v: Volume): Promise<void> {
     const remote = v.remote;
-    let cursor = this.store.getCursor(v.id);
+    const cursor = this.store.getCursor(v.id);
     if (!cursor) {
       // No baseline: whatever was cached before is of unknown age.
-      cursor = await remote.latestCursor!();
+      const latest = await remote.latestCursor!();
       this.dirs.invalidateVolume(v.id);
-      this.store.setCursor(v.id, cursor);
+      this.store.setCursor(v.id, latest);
       return;
     }
-    for (;;) {
-      const page = await remote.changes!(cursor);
-      for (const change of page.items) this.apply(v, change);
-      cursor = page.cursor;
-      this.store.setCursor(v.id, cursor);
-      if (!page.hasMore) return;
+    // Each page of changes is applied with its cursor in one transaction (a few ms for the PDS
+    // maximum of 100), and the next page is requested before it: a feed of 100,000 changes is a
+    // thousand short transactions with requests served between them, never one long one.
+    let next: Promise<ChangePage> | undefined = remote.changes!(cursor);
+    while (next) {
+      const page: ChangePage = await next;
+      next = page.hasMore ? remote.changes!(page.cursor) : undefined;
+      try {
+        this.store.batch(() => {
+          for (const change of page.items) this.apply(v, change);
+          this.store.setCursor(v.id, page.cursor);
+        });
+      } catch (err) {
+        next?.catch(() => undefined);
+        throw err;
+      }
     }
   }
 

@@ -18,6 +18,8 @@ export interface VfsOptions {
   deletePermanently: boolean;
   writeBackMs: number;
   dirCacheTtlMs: number;
+  /** Folders listed at once ahead of a tree walk; 0 = none. */
+  listPrefetch?: number;
   pollIntervalMs: number;
   maxDirtyBytes: number;
 }

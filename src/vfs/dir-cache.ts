@@ -1,33 +1,35 @@
 // Directory listings as the VFS sees them: from the SQLite metadata cache while fresh, else one
-// remote listing (shared by concurrent callers) that replaces the cached one in a transaction.
-// Fresh means: fetched and not invalidated by the change feed, or younger than the TTL when the
-// volume has no change feed.
+// remote listing (shared by concurrent callers) stored page by page as it arrives, one transaction
+// per page. Fresh means: fetched and not invalidated by the change feed, or younger than the TTL
+// when the volume has no change feed. Listings are read back in pages, so no folder is ever held
+// whole, however large. A walker going down the tree gets child folders listed ahead
+// (listing-prefetch.ts).
 import type { CachedEntry, MetadataStore } from '../cache/metadata/nodes.js';
 import { SingleFlight } from './keyed-lock.js';
 import type { RemoteEntry } from '../core/remote.js';
+import { ListingPrefetch, MAX_PREFETCH_PER_LISTING } from './listing-prefetch.js';
 import type { Volume } from './volume.js';
+
+/** Rows per page, stored and read: the PDS list maximum, so one server page is one transaction. */
+export const LISTING_PAGE = 100;
 
 export interface DirCacheOptions {
   /** Listing lifetime for volumes without a change feed. */
   dirCacheTtlMs: number;
+  /** Child folders listed at once ahead of a walker; default 8, 0 = none. */
+  listPrefetch?: number;
   now?: () => number;
 }
-
-/**
- * Listing read-ahead: when a folder is read, the listings of up to PREFETCH_PER_FOLDER of its
- * subfolders not cached yet are fetched, PREFETCH_AT_ONCE at a time, so ls -R, find, du and rsync
- * over a cold tree wait for about one server round trip per level instead of one per folder. One
- * level only: reading a folder never starts a crawl of the whole drive.
- */
-const PREFETCH_PER_FOLDER = 64;
-const PREFETCH_AT_ONCE = 4;
 
 export class DirCache {
   private readonly fetchedAt = new Map<string, number>();
   private readonly flights = new SingleFlight<void>();
-  private readonly prefetchQueue: { volume: Volume; dirId: string }[] = [];
-  private prefetching = 0;
   private readonly now: () => number;
+  private readonly prefetch: ListingPrefetch;
+  /** Folders whose listing a walker (readdir, PROPFIND) read. */
+  private readonly read = new Set<string>();
+  /** Folders whose child folders were prefetched since their listing was fetched. */
+  private readonly prefetched = new Set<string>();
   /** Remote list calls made (for status and tests). */
   listCalls = 0;
   /**
@@ -42,33 +44,33 @@ export class DirCache {
     private readonly opts: DirCacheOptions,
   ) {
     this.now = opts.now ?? Date.now;
+    this.prefetch = new ListingPrefetch((volume, dirId) => this.ensureFresh(volume, dirId), opts.listPrefetch ?? 8);
   }
 
-  async children(volume: Volume, dirId: string): Promise<CachedEntry[]> {
+  /**
+   * The children of dirId, `pageSize` at a time in name order (see MetadataStore.childPage), as a
+   * walker reads them. A walker that goes down from a folder it read is walking the tree: the
+   * folder's siblings and its own child folders are listed ahead. Reading one folder alone (an ls,
+   * a file manager's view) lists nothing ahead.
+   */
+  async *pages(volume: Volume, dirId: string, pageSize = LISTING_PAGE): AsyncGenerator<CachedEntry[]> {
     await this.ensureFresh(volume, dirId);
-    return this.store.listing(volume.id, dirId)?.entries ?? [];
+    this.read.add(key(volume.id, dirId));
+    const parentId = this.store.get(volume.id, dirId)?.parentId;
+    if (parentId !== undefined && this.read.has(key(volume.id, parentId))) {
+      this.prefetchChildren(volume, parentId);
+      this.prefetchChildren(volume, dirId);
+    }
+    yield* this.store.childPages(volume.id, dirId, pageSize);
   }
 
-  /** Starts fetching the listings of these subfolders of a folder just read, where not cached (see PREFETCH_PER_FOLDER). */
-  readAhead(volume: Volume, subfolderIds: readonly string[]): void {
-    for (const dirId of subfolderIds.slice(0, PREFETCH_PER_FOLDER)) {
-      if (!this.isFresh(volume, dirId)) this.prefetchQueue.push({ volume, dirId });
-    }
-    this.pumpPrefetch();
-  }
-
-  private pumpPrefetch(): void {
-    while (this.prefetching < PREFETCH_AT_ONCE && this.prefetchQueue.length > 0) {
-      const { volume, dirId } = this.prefetchQueue.shift()!;
-      this.prefetching++;
-      // A failure is not reported here: the read of that folder, if it comes, fetches and reports.
-      void this.ensureFresh(volume, dirId)
-        .catch(() => undefined)
-        .finally(() => {
-          this.prefetching--;
-          this.pumpPrefetch();
-        });
-    }
+  private prefetchChildren(volume: Volume, dirId: string): void {
+    const k = key(volume.id, dirId);
+    if (this.prefetched.has(k)) return;
+    this.prefetched.add(k);
+    // Only the first child folders' ids are read, however large the folder.
+    const folders = this.store.childFolderIds(volume.id, dirId, MAX_PREFETCH_PER_LISTING);
+    this.prefetch.add(volume, folders.filter((id) => !this.isFresh(volume, id)));
   }
 
   /** Children whose name matches (NFC) `name`. */
@@ -116,7 +118,7 @@ export class DirCache {
     const k = key(volume.id, dirId);
     let at = this.fetchedAt.get(k);
     if (at === undefined) {
-      const listing = this.store.listing(volume.id, dirId);
+      const listing = this.store.listingState(volume.id, dirId);
       at = listing?.complete ? listing.fetchedAt : 0;
       this.fetchedAt.set(k, at);
     }
@@ -129,12 +131,29 @@ export class DirCache {
     if (this.isFresh(volume, dirId)) return;
     await this.flights.run(key(volume.id, dirId), async () => {
       const started = this.now();
-      const entries: RemoteEntry[] = [];
       this.listCalls++;
-      for await (const e of volume.remote.list(dirId)) entries.push(e);
-      this.store.replaceListing(volume.id, dirId, entries, started);
+      // The Remote fetches the next page while this one is stored (see pds/paging.ts).
+      let batch: RemoteEntry[] = [];
+      const store = () => {
+        this.store.storeListingPage(volume.id, dirId, batch, started);
+        this.generation++;
+        this.store.meter.release(batch.length);
+        batch = [];
+      };
+      try {
+        for await (const e of volume.remote.list(dirId)) {
+          batch.push(e);
+          this.store.meter.hold(1);
+          if (batch.length >= LISTING_PAGE) store();
+        }
+        if (batch.length > 0) store();
+      } finally {
+        this.store.meter.release(batch.length);
+      }
+      this.store.finishListing(volume.id, dirId, started);
       this.fetchedAt.set(key(volume.id, dirId), started);
       this.generation++;
+      this.prefetched.delete(key(volume.id, dirId));
     });
   }
 }

@@ -4,7 +4,10 @@
 import { toVfsError } from '../core/errors.js';
 import type { FileHandle, Vfs } from './types.js';
 
-/** The same object, its methods' errors (thrown or rejected) converted; open() hands out guarded handles. */
+/**
+ * The same object, its methods' errors (thrown, rejected or raised while iterating, as readdirPages
+ * does) converted; open() hands out guarded handles.
+ */
 export function withVfsErrors<T extends Vfs>(vfs: T): T {
   return guard(vfs, (method, result) => (method === 'open' ? guard(result as FileHandle, (_, r) => r) : result));
 }
@@ -26,6 +29,7 @@ function guard<T extends object>(target: T, wrapResult: (method: string | symbol
           try {
             const result: unknown = Reflect.apply(value, obj, args);
             if (result instanceof Promise) return result.then((r: unknown) => wrapResult(prop, r), fail);
+            if (isAsyncIterable(result)) return guardIteration(result, fail);
             return wrapResult(prop, result);
           } catch (err) {
             return fail(err);
@@ -36,4 +40,17 @@ function guard<T extends object>(target: T, wrapResult: (method: string | symbol
       return method;
     },
   });
+}
+
+function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
+  return typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
+}
+
+/** The same items; an error raised between them (the body of an async generator runs there) is converted. */
+async function* guardIteration<T>(items: AsyncIterable<T>, fail: (err: unknown) => never): AsyncGenerator<T> {
+  try {
+    yield* items;
+  } catch (err) {
+    fail(err);
+  }
 }

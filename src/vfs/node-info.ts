@@ -51,18 +51,25 @@ export function nodeInfo(node: VNode, inodes: InodeTable, open: OpenFile | undef
     };
   }
   if (node.entry) {
+    // Built field by field: this runs once per entry of every listing.
     const e = node.entry;
-    return {
-      ...base,
-      size: e.kind === 'file' ? e.size : 0,
+    const file = e.kind === 'file';
+    const info: NodeInfo = {
+      path: base.path,
+      name: base.name,
+      kind: base.kind,
+      ino: base.ino,
+      readOnly: base.readOnly,
+      size: file ? e.size : 0,
       mtime: e.mtime,
       ctime: e.ctime,
-      etag: e.kind === 'file' ? e.contentHash ?? e.revision : '',
-      ...(e.contentHash ? { contentHash: e.contentHash } : {}),
+      etag: file ? e.contentHash ?? e.revision : '',
       pending: false,
       // A folder's mtime on the server (updated_at) moves with renames, not with its entries: its stored attributes stand.
       ...withAttrs(e.userMeta, e.kind === 'file' ? e.mtime : undefined),
     };
+    if (e.contentHash) info.contentHash = e.contentHash;
+    return info;
   }
   return { ...base, size: 0, mtime: STARTED, ctime: STARTED, etag: '', pending: false };
 }

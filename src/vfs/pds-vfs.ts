@@ -5,7 +5,7 @@ import { posix } from 'node:path';
 import type { Logger } from 'pino';
 import type { BlockCache } from '../cache/blocks/block-cache.js';
 import type { Journal, JournalRow } from '../cache/metadata/journal.js';
-import type { MetadataStore } from '../cache/metadata/nodes.js';
+import type { MetadataMeter, MetadataStore } from '../cache/metadata/nodes.js';
 import type { StagingFiles } from '../cache/staging/staging-files.js';
 import { ChangePoller } from './change-poller.js';
 import { type VfsContext, type VfsOptions, writableVolume } from './context.js';
@@ -46,7 +46,7 @@ export class PdsVfs implements Vfs, FileOwner {
   private readonly statfsCache = new Map<string, { at: number; space: Promise<SpaceInfo> }>();
 
   private constructor(deps: PdsVfsDeps) {
-    const dirs = new DirCache(deps.store, { dirCacheTtlMs: deps.opts.dirCacheTtlMs });
+    const dirs = new DirCache(deps.store, { dirCacheTtlMs: deps.opts.dirCacheTtlMs, ...(deps.opts.listPrefetch !== undefined ? { listPrefetch: deps.opts.listPrefetch } : {}) });
     const openFiles = new OpenFiles();
     const writeback = new Writeback({
       journal: deps.journal,
@@ -112,11 +112,15 @@ export class PdsVfs implements Vfs, FileOwner {
   }
 
   async readdir(path: string): Promise<NodeInfo[]> {
+    const out: NodeInfo[] = [];
+    for await (const page of this.readdirPages(path)) out.push(...page);
+    return out;
+  }
+
+  async *readdirPages(path: string): AsyncGenerator<NodeInfo[]> {
     const dir = await this.ctx.resolver.resolve(path);
     if (dir.kind !== 'dir') throw new VfsError('ENOTDIR', 'not a directory', path);
-    const children = await this.ctx.resolver.children(dir);
-    if (dir.volume) this.ctx.dirs.readAhead(dir.volume, children.flatMap((c) => (c.kind === 'dir' && c.id ? [c.id] : [])));
-    return children.map((c) => this.describe(c));
+    for await (const page of this.ctx.resolver.childPages(dir)) yield page.map((c) => this.describe(c));
   }
 
   async open(path: string, flags: OpenFlags): Promise<FileHandle> {
@@ -237,8 +241,8 @@ export class PdsVfs implements Vfs, FileOwner {
   }
 
   /** Pending/failed uploads, bytes uploaded since start and cache figures (status). */
-  status(): { pendingFiles: number; pendingBytes: number; failedFiles: number; sentBytes: number; listCalls: number; blocks: ReturnType<BlockCache['stats']> } {
-    return { ...this.ctx.journal.stats(), sentBytes: this.ctx.writeback.sentBytes, listCalls: this.ctx.dirs.listCalls, blocks: this.ctx.blocks.stats() };
+  status(): { pendingFiles: number; pendingBytes: number; failedFiles: number; sentBytes: number; listCalls: number; blocks: ReturnType<BlockCache['stats']>; metadata: ReturnType<MetadataMeter['snapshot']> } {
+    return { ...this.ctx.journal.stats(), sentBytes: this.ctx.writeback.sentBytes, listCalls: this.ctx.dirs.listCalls, blocks: this.ctx.blocks.stats(), metadata: this.ctx.store.meter.snapshot() };
   }
 
   /** Upload rows waiting or failed, and bytes sent of those in flight by row id (status). */

@@ -89,7 +89,8 @@ export class Resolver {
     const volume = dir.volume!;
     const dirId = dir.id!;
     const path = joinPath(dir.path, name);
-    const row = this.journal.find(volume.id, dirId, name);
+    const pending = this.journal.hasRows();
+    const row = pending ? this.journal.find(volume.id, dirId, name) : undefined;
     if (row) {
       const entry = row.replaceId ? this.dirs.get(volume, row.replaceId) : undefined;
       return { path, name: row.name, kind: 'file', volume, parentId: dirId, row, ...(entry ? { entry, id: entry.id } : {}) };
@@ -100,31 +101,51 @@ export class Resolver {
       if (dup) match = pickByDisplayName(await this.dirs.lookup(volume, dirId, dup.name), name);
     }
     if (!match) return undefined;
-    return this.remoteNode(volume, dir.path, dirId, match, name, this.rowReplacing(volume, dirId, match.id));
+    return this.remoteNode(volume, dir.path, dirId, match, name, pending ? this.rowReplacing(volume, dirId, match.id) : undefined);
   }
 
+  /** Every child of a directory (small folders: tree operations). Listings go through childPages. */
   async children(dir: VNode): Promise<VNode[]> {
+    const out: VNode[] = [];
+    for await (const page of this.childPages(dir)) out.push(...page);
+    return out;
+  }
+
+  /**
+   * The children of a directory a page at a time, in name order: the cached remote entries with
+   * pending files from the journal laid over them (their rows are few: uploads in flight), then the
+   * new pending files. Only one page of remote entries is held at a time.
+   */
+  async *childPages(dir: VNode, pageSize?: number): AsyncGenerator<VNode[]> {
     if (dir.virtual) {
-      return this.ns.virtualChildren(dir.virtual).map((c) => ({
+      yield this.ns.virtualChildren(dir.virtual).map((c) => ({
         path: joinPath(dir.path, c.name),
         name: c.name,
         kind: 'dir' as const,
         ...(c.volume ? { volume: c.volume, id: c.volume.remote.rootId } : { virtual: c.name as VirtualDir }),
       }));
+      return;
     }
     const volume = dir.volume!;
     const dirId = dir.id!;
-    const remote = await this.dirs.children(volume, dirId);
+    const pages = this.dirs.pages(volume, dirId, pageSize);
+    // The listing is made fresh before the journal is read, as when the whole folder was read at once.
+    const first = await pages.next();
     const rows = this.journal.inDir(volume.id, dirId);
     const replacing = new Map(rows.filter((r) => r.replaceId).map((r) => [r.replaceId!, r]));
-    const fresh = rows.filter((r) => !r.replaceId || !remote.some((e) => e.id === r.replaceId));
+    const fresh = rows.filter((r) => !r.replaceId || this.dirs.get(volume, r.replaceId)?.parentId !== dirId);
     // A new local file takes its name over from a remote one: the upload will replace it.
     const taken = new Set(fresh.map((r) => nameKey(r.name)));
-    const visible = remote.filter((e) => !(e.kind === 'file' && taken.has(nameKey(e.name)) && !replacing.has(e.id)));
-    const names = displayNames(visible);
-    const out: VNode[] = visible.map((e) => this.remoteNode(volume, dir.path, dirId, e, names.get(e.id) ?? e.name, replacing.get(e.id)));
-    for (const r of fresh) out.push({ path: joinPath(dir.path, r.name), name: r.name, kind: 'file', volume, parentId: dirId, row: r });
-    return out;
+    try {
+      for (let page = first; !page.done; page = await pages.next()) {
+        const visible = page.value.filter((e) => !(e.kind === 'file' && taken.has(nameKey(e.name)) && !replacing.has(e.id)));
+        const names = displayNames(visible);
+        yield visible.map((e) => this.remoteNode(volume, dir.path, dirId, e, names.get(e.id) ?? e.name, replacing.get(e.id)));
+      }
+    } finally {
+      await pages.return(undefined);
+    }
+    if (fresh.length > 0) yield fresh.map((r) => ({ path: joinPath(dir.path, r.name), name: r.name, kind: 'file' as const, volume, parentId: dirId, row: r }));
   }
 
   private rowReplacing(volume: Volume, dirId: string, id: string): JournalRow | undefined {

@@ -64,6 +64,8 @@ export interface FileHandle {
 export interface Vfs {
   stat(path: string): Promise<NodeInfo>;
   readdir(path: string): Promise<NodeInfo[]>;
+  /** The same listing a page at a time, so a folder of any size is never held whole. */
+  readdirPages(path: string): AsyncIterable<NodeInfo[]>;
   open(path: string, flags: OpenFlags): Promise<FileHandle>;
   mkdir(path: string, attrs?: PosixAttrs): Promise<NodeInfo>;
   /** POSIX rename semantics when overwrite is true; EEXIST when false and the target exists. */

@@ -2,7 +2,9 @@
 // Values are inner XML. undefined means "not defined for this resource" (404 in a propstat).
 import mime from 'mime-types';
 import type { SpaceInfo } from '../vfs/types.js';
+import type { FileMeta } from '../core/view-remote.js';
 import type { DavLock } from './lock-table.js';
+import { PDS_PROP_NAMES, pdsPropValue } from './pds-props.js';
 import { hrefOf } from './request-path.js';
 import type { DavResource } from './resources.js';
 import { DAV_NS, OC_NS, element, escapeText } from './xml/xml-writer.js';
@@ -16,10 +18,12 @@ export interface LiveEnv {
   /** Locks covering the resource. */
   locks: readonly DavLock[];
   quota?: SpaceInfo;
+  /** PDS metadata of a drive file or folder, fetched only when a pdsfs property is named. */
+  meta?: FileMeta;
   now: number;
 }
 
-type Compute = (r: DavResource, env: LiveEnv) => string | undefined;
+export type Compute = (r: DavResource, env: LiveEnv) => string | undefined;
 
 const dav = (name: string): PropName => ({ ns: DAV_NS, name });
 
@@ -41,6 +45,7 @@ const ON_REQUEST: ReadonlyArray<[PropName, Compute]> = [
   [dav('quota-available-bytes'), (_r, env) => (env.quota ? String(finite(env.quota.free)) : undefined)],
   [dav('quota-used-bytes'), (_r, env) => (env.quota ? String(env.quota.used) : undefined)],
   [{ ns: OC_NS, name: 'checksums' }, (r) => (r.sha1 ? element(OC_NS, 'checksum', `SHA1:${r.sha1}`) : undefined)],
+  ...PDS_PROP_NAMES.map((p): [PropName, Compute] => [p, (_r, env) => pdsPropValue(p, env.meta)]),
 ];
 
 const ALL = new Map([...ALLPROP, ...ON_REQUEST].map(([p, f]) => [keyOf(p), f]));
@@ -62,6 +67,11 @@ export function isQuotaProp(p: PropName): boolean {
 /** The value of a live property, or undefined when it is not one or not defined here. */
 export function liveValue(p: PropName, r: DavResource, env: LiveEnv): string | undefined {
   return ALL.get(keyOf(p))?.(r, env);
+}
+
+/** How a live property is computed (undefined for a dead one), to look up once and apply to many resources. */
+export function liveCompute(p: PropName): Compute | undefined {
+  return ALL.get(keyOf(p));
 }
 
 /** From the name, never by sniffing content. */

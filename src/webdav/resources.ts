@@ -1,6 +1,6 @@
 // What a URL names, as WebDAV sees it: a Vfs node, one of Finder's virtual or local-only files, or the
-// placeholder of a LOCK on an unmapped URL. Listings come from one vfs.readdir snapshot plus local
-// rows, so PROPFIND never makes a backend call per child.
+// placeholder of a LOCK on an unmapped URL. Listings come from the Vfs's cached listing, read a page
+// at a time, plus local rows, so PROPFIND never makes a backend call per child.
 import { VfsError } from '../core/errors.js';
 import type { NodeInfo, Vfs } from '../vfs/types.js';
 import type { DavStore, SidecarInfo } from './dav-store.js';
@@ -57,21 +57,31 @@ export class DavResources {
     }
   }
 
-  /** Children of a collection: the Vfs listing (Finder's names and staging names filtered), local files, placeholders. */
+  /** Children of a collection, all at once (small folders: the HTML listing). See listPages. */
   async list(dir: string): Promise<DavResource[]> {
-    const nodes = await this.vfs.readdir(dir);
     const out: DavResource[] = [];
-    const names = new Set<string>();
-    for (const n of nodes) {
-      if (isSidecarName(n.name) || isStagingName(n.name) || isVirtualName(n.name)) continue;
-      out.push(fromNode(n));
-      names.add(n.name);
-    }
-    for (const s of this.store.sidecarsIn(dir)) out.push(fromSidecar(joinPath(dir, s.name), s));
-    for (const l of this.locks.placeholdersIn(dir)) {
-      if (!names.has(baseName(l.root))) out.push(placeholder(l.root, l.createdAt));
-    }
+    for await (const page of this.listPages(dir)) out.push(...page);
     return out;
+  }
+
+  /**
+   * Children of a collection a page at a time: the Vfs listing (Finder's names and staging names
+   * filtered), then local files and the placeholders whose name the listing did not show.
+   */
+  async *listPages(dir: string): AsyncGenerator<DavResource[]> {
+    const placeholders = new Map(this.locks.placeholdersIn(dir).map((l) => [baseName(l.root), l]));
+    for await (const nodes of this.vfs.readdirPages(dir)) {
+      const out: DavResource[] = [];
+      for (const n of nodes) {
+        placeholders.delete(n.name);
+        if (isSidecarName(n.name) || isStagingName(n.name) || isVirtualName(n.name)) continue;
+        out.push(fromNode(n));
+      }
+      yield out;
+    }
+    const local = this.store.sidecarsIn(dir).map((s) => fromSidecar(joinPath(dir, s.name), s));
+    for (const l of placeholders.values()) local.push(placeholder(l.root, l.createdAt));
+    if (local.length > 0) yield local;
   }
 }
 
@@ -81,20 +91,14 @@ export function quotedEtag(r: DavResource): string | undefined {
 }
 
 function fromNode(n: NodeInfo): DavResource {
+  // Built field by field: this runs once per entry of every listing.
   const isDir = n.kind === 'dir';
+  const r: DavResource = { path: n.path, name: n.name, isDir, size: isDir ? 0 : n.size, mtime: n.mtime, ctime: n.ctime, source: 'vfs' };
   const tag = n.contentHash ?? n.etag;
-  return {
-    path: n.path,
-    name: n.name,
-    isDir,
-    size: isDir ? 0 : n.size,
-    mtime: n.mtime,
-    ctime: n.ctime,
-    ...(!isDir && tag ? { etag: tag } : {}),
-    ...(n.contentHash ? { sha1: n.contentHash.toLowerCase() } : {}),
-    ...(n.readOnly ? { readOnly: true } : {}),
-    source: 'vfs',
-  };
+  if (!isDir && tag) r.etag = tag;
+  if (n.contentHash) r.sha1 = n.contentHash.toLowerCase();
+  if (n.readOnly) r.readOnly = true;
+  return r;
 }
 
 function fromSidecar(path: string, s: SidecarInfo): DavResource {

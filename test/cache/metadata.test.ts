@@ -218,3 +218,71 @@ test('a listing of 10,000 entries is replaced and read back', (t) => {
   assert.equal(store.lookup(VOL, 'big', 'name-4999')[0]!.id, 'id4999');
   assert.equal(store.get(VOL, 'id5000'), undefined);
 });
+
+test('children pages: keyset order by name, siblings sharing a name never split across pages', (t) => {
+  const { store } = openStore(t);
+  const names = ['a', 'b', 'c', 'c', 'c', 'd', 'e'];
+  store.replaceListing(VOL, 'root', names.map((n, i) => entry(`id${i}`, 'root', n)), 1);
+  const pages = [...store.childPages(VOL, 'root', 3)].map((p) => p.map((e) => e.name));
+  // The second page starts at the first "c" and takes all three.
+  assert.deepEqual(pages, [['a', 'b', 'c', 'c', 'c'], ['d', 'e']]);
+  assert.equal(store.meter.rowsHeld, 0);
+  assert.equal(store.meter.peakRowsHeld, 5);
+});
+
+test('a listing stored page by page drops what it did not see, but keeps what was written since it began', (t) => {
+  const { store } = openStore(t);
+  store.replaceListing(VOL, 'root', [entry('old', 'root', 'old'), entry('kept', 'root', 'kept')], 1);
+  const began = Date.now();
+  store.storeListingPage(VOL, 'root', [entry('kept', 'root', 'kept', { size: 9 })], began);
+  store.upsert(VOL, entry('mine', 'root', 'mine')); // an own write while the listing runs
+  store.storeListingPage(VOL, 'root', [entry('new', 'root', 'new')], began);
+  store.finishListing(VOL, 'root', began);
+  assert.deepEqual(store.listing(VOL, 'root')!.entries.map((e) => e.id), ['kept', 'mine', 'new']);
+  assert.equal(store.get(VOL, 'kept')!.size, 9);
+  assert.equal(store.listingState(VOL, 'root')!.fetchedAt, began);
+});
+
+test('a version 3 cache keeps its nodes, their POSIX attributes and its listings through the migration to listing order', (t) => {
+  const file = path.join(tempDir(t), 'metadata.sqlite');
+  const raw = new Database(file);
+  for (const migration of MIGRATIONS.slice(0, 3)) raw.exec(migration);
+  raw.exec('CREATE TABLE schema_version (version INTEGER NOT NULL); INSERT INTO schema_version VALUES (3)');
+  // user_meta as the mount writes it (src/vfs/posix-attrs.ts), with another tool's key beside it.
+  const fileMeta =
+    '{"other":"kept","pdsfs.posix":{"mode":33184,"uid":1000,"gid":100,"rdev":0,"atime":"1700000000.123456789","mtime":"1700000001.000000001","ctime":"1700000002.000000000"}}';
+  const fifoMeta = '{"pdsfs.posix":{"mode":4480,"uid":0,"gid":0,"rdev":0,"atime":"1.000000000","mtime":"2.000000000","ctime":"3.000000000"}}';
+  const insert = raw.prepare(
+    `INSERT INTO nodes (volume, id, parent_id, name, name_nfc, kind, size, mtime, ctime, revision, content_hash, user_meta)
+     VALUES ('drive:1', ?, 'root', ?, ?, 'file', 3, 1, 1, 'R', ?, ?)`,
+  );
+  insert.run('F1', 'Cafe\u0301', 'Caf\u00e9', 'H', fileMeta);
+  insert.run('F2', 'pipe', 'pipe', null, fifoMeta);
+  insert.run('F3', 'plain', 'plain', null, null);
+  raw.prepare("INSERT INTO listings (volume, dir_id, fetched_at, complete) VALUES ('drive:1', 'root', 7, 1)").run();
+  raw.close();
+
+  const db = CacheDb.open(file);
+  t.after(() => db.close());
+  assert.equal(db.version, SCHEMA_VERSION);
+  const store = new MetadataStore(db);
+  assert.deepEqual(store.listing(VOL, 'root')!.entries.map((e) => e.id), ['F1', 'F2', 'F3'], 'no row lost');
+  const f1 = store.get(VOL, 'F1')!;
+  assert.equal(f1.name, 'Cafe\u0301', 'the name as stored, not its NFC key');
+  assert.equal(f1.contentHash, 'H');
+  assert.equal(f1.userMeta, fileMeta, 'POSIX attributes and other keys kept');
+  assert.deepEqual(store.lookup(VOL, 'root', 'Caf\u00e9').map((e) => e.id), ['F1']);
+  assert.equal(store.lookup(VOL, 'root', 'pipe')[0]!.userMeta, fifoMeta, 'read by the keyset lookup too');
+  assert.deepEqual([...store.childPages(VOL, 'root', 100)].flat().map((e) => e.userMeta), [fileMeta, fifoMeta, undefined]);
+  assert.deepEqual(store.listingState(VOL, 'root'), { fetchedAt: 7, complete: true });
+});
+
+test('user_meta is written and read back by upsert, listing pages and lookups', (t) => {
+  const { store } = openStore(t);
+  const meta = '{"pdsfs.posix":{"mode":16877,"uid":1,"gid":2,"rdev":0,"atime":"1.000000000","mtime":"2.000000000","ctime":"3.000000000"}}';
+  store.replaceListing(VOL, 'root', [entry('d', 'root', 'dir', { kind: 'dir', userMeta: meta }), entry('f', 'root', 'file')], 1);
+  store.upsert(VOL, entry('g', 'root', 'g', { userMeta: '{"x":1}' }));
+  assert.equal(store.lookup(VOL, 'root', 'dir')[0]!.userMeta, meta);
+  assert.deepEqual([...store.childPages(VOL, 'root', 2)].flat().map((e) => e.userMeta), [meta, undefined, '{"x":1}']);
+  assert.equal(store.get(VOL, 'g')!.userMeta, '{"x":1}');
+});

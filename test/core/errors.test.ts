@@ -48,6 +48,10 @@ test('withVfsErrors: raw errors from a Vfs and from its handles reach the caller
     mkdir: async () => {
       throw new VfsError('EEXIST', 'exists', '/d');
     },
+    async *readdirPages() {
+      yield [{ name: 'first page' }];
+      throw coded('SQLITE_IOERR', 'disk I/O error');
+    },
   } as unknown as Vfs & { marker: string };
   const vfs = withVfsErrors(raw);
 
@@ -55,6 +59,15 @@ test('withVfsErrors: raw errors from a Vfs and from its handles reach the caller
   await assert.rejects(vfs.stat('/d'), (e: unknown) => VfsError.is(e, 'ENOSPC') && e.path === '/d');
   await assert.rejects(async () => vfs.readdir('/d'), (e: unknown) => VfsError.is(e, 'EIO') && e.cause instanceof TypeError);
   await assert.rejects(vfs.mkdir('/d'), (e: unknown) => VfsError.is(e, 'EEXIST') && e.message === 'exists');
+  const pages: unknown[] = [];
+  await assert.rejects(
+    async () => {
+      for await (const page of vfs.readdirPages('/d')) pages.push(page);
+    },
+    (e: unknown) => VfsError.is(e, 'EIO') && e.path === '/d',
+    'an error between pages of a listing is converted too',
+  );
+  assert.equal(pages.length, 1, 'the page before the error arrived');
 
   const opened = await vfs.open('/d/f', { read: true, write: true });
   assert.notEqual(opened, handle, 'open hands out a guarded handle');

@@ -78,4 +78,17 @@ describe('pdsfs emulator', () => {
     run.child.kill('SIGINT');
     assert.equal(await run.exited, 0);
   });
+
+  it('applies --net-profile, with --net-rate-per-connection and --fault-latency-ms overriding it', async () => {
+    const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'pdsfs-emu-cli-'));
+    dirs.push(dataDir);
+    const run = await launch(['--port', '0', '--json', '--data-dir', dataDir, '--fault-admin', '--net-profile', 'wan', '--net-rate-per-connection', '4M']);
+    children.push(run.child);
+    const { endpoint } = JSON.parse(run.firstLine) as { endpoint: string };
+    const faults = (await (await fetch(`${endpoint}/admin/faults`)).json()) as { latencyMs: number; netRatePerConnection: number };
+    assert.equal(faults.latencyMs, 40, 'from the profile');
+    assert.equal(faults.netRatePerConnection, 4 * 1024 * 1024, 'the explicit option wins');
+    run.child.kill('SIGTERM');
+    assert.equal(await run.exited, 0);
+  });
 });

@@ -46,9 +46,9 @@ describe('FUSE mount lifecycle', { skip: fuseUnavailable() }, () => {
     await fs.access(`${fx.mnt}/ro-file`, fs.constants.R_OK);
   });
 
-  test('without --drive the root holds drives/ and shares/', async () => {
+  test('without --drive the root holds drives/, shares/ and the views', async () => {
     await fx.remount({ wholeNamespace: true, args: [] });
-    assert.deepEqual((await fs.readdir(fx.mnt)).sort(), ['drives', 'shares']);
+    assert.deepEqual((await fs.readdir(fx.mnt)).sort(), ['drives', 'photos', 'search', 'shares', 'starred', 'trash', 'versions']);
     const drives = await fs.readdir(`${fx.mnt}/drives`);
     assert.ok(drives.length >= 1);
     assert.ok((await fs.readdir(`${fx.mnt}/drives/${drives[0]}`)).includes('ro-file'));

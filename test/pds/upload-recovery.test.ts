@@ -39,6 +39,7 @@ test('a part already stored (409) is taken from list_uploaded_parts', async () =
   const file = fileSource(local.file, size);
   const gated: UploadSource = {
     size,
+    random: false,
     async part(start, end) {
       await othersPut;
       return file.part(start, end);

@@ -138,32 +138,6 @@ describe('Vfs metadata and block caches', () => {
     await s.vfs.remove(`${d()}/deep/b2`, { recursive: true });
     await assert.rejects(s.vfs.stat(`${d()}/deep/b2/c`), { code: 'ENOENT' });
   });
-
-  test('reading a folder fetches the listings of its subfolders ahead, one level only', async () => {
-    const drive = s.account.drive_id;
-    const folder = async (parent: string, name: string) =>
-      ((await api('/v2/file/create', { drive_id: drive, parent_file_id: parent, name, type: 'folder', check_name_mode: 'refuse' })).body as { file_id: string }).file_id;
-    const top = await folder('root', 'ahead');
-    const subs = await Promise.all(['s1', 's2', 's3'].map((n) => folder(top, n)));
-    await folder(subs[0]!, 'deeper');
-    await s.vfs.pollNow();
-    s.emu.resetStats();
-    assert.deepEqual((await s.vfs.readdir(`${d()}/ahead`)).map((n) => n.name).sort(), ['s1', 's2', 's3']);
-    // The folder itself, then its three subfolders in the background.
-    const waitForLists = async (n: number) => {
-      for (const until = Date.now() + 10_000; listCount() < n && Date.now() < until; ) await new Promise((r) => setTimeout(r, 20));
-    };
-    await waitForLists(4);
-    assert.equal(listCount(), 4);
-    for (const n of ['s1', 's2', 's3']) await s.vfs.stat(`${d()}/ahead/${n}/x`).catch(() => undefined);
-    assert.equal(listCount(), 4);
-    // Reading s1 reads ahead into s1/deeper; nothing went further on its own.
-    await s.vfs.readdir(`${d()}/ahead/s1`);
-    await waitForLists(5);
-    assert.equal(listCount(), 5);
-    await s.vfs.readdir(`${d()}/ahead/s1/deeper`);
-    assert.equal(listCount(), 5);
-  });
 });
 
 describe('a file changed on the server before the change feed says so', () => {

@@ -7,6 +7,8 @@ export interface CachedFile {
   fileId: string;
   revision: string;
   size: number;
+  /** An earlier revision of the file (its id on the server), read instead of the current content. */
+  revisionId?: string;
 }
 
 export interface BlockSource {

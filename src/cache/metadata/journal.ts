@@ -108,13 +108,15 @@ export interface JournalStats {
 }
 
 export class Journal {
-  private readonly q: Record<'insert' | 'get' | 'update' | 'remove' | 'inDir' | 'find' | 'pending' | 'dirtyByDue' | 'makeDue' | 'failed' | 'open' | 'stats', Statement>;
+  private readonly q: Record<'insert' | 'get' | 'update' | 'remove' | 'inDir' | 'find' | 'any' | 'pending' | 'dirtyByDue' | 'makeDue' | 'failed' | 'open' | 'stats', Statement>;
   /**
    * stats() as of the last change: writers ask before every write (the dirty-bytes bound), and the
    * query sums the whole journal. Every change goes through this class; add, update and remove drop
    * the copy (makeDue moves only due times, which the stats do not count).
    */
   private statsMemo: JournalStats | undefined;
+  /** Whether any row is not done, as of the last change (same rule as statsMemo). */
+  private anyMemo: boolean | undefined;
 
   /** `now` is the clock for createdAt/updatedAt (epoch ms). */
   constructor(private readonly cache: CacheDb, private readonly now: () => number = Date.now) {
@@ -134,6 +136,7 @@ export class Journal {
       find: db.prepare(
         "SELECT * FROM journal INDEXED BY journal_by_dir WHERE volume = ? AND parent_id = ? AND name_nfc = ? AND state != 'done' ORDER BY id DESC LIMIT 1",
       ),
+      any: db.prepare("SELECT EXISTS (SELECT 1 FROM journal WHERE state != 'done')").pluck(),
       pending: db.prepare(`SELECT * FROM journal WHERE ${PENDING} ORDER BY not_before, id`),
       dirtyByDue: db.prepare("SELECT * FROM journal INDEXED BY journal_by_state WHERE state = 'dirty' ORDER BY not_before, id"),
       makeDue: db.prepare("UPDATE journal SET not_before = 0 WHERE state = 'dirty' AND not_before > ? AND attempts = 0"),
@@ -151,7 +154,7 @@ export class Journal {
   add(row: NewJournalRow): JournalRow {
     const at = this.now();
     const full: Omit<JournalRow, 'id'> = { ...row, session: row.session ?? null, base: row.base ?? null, userMeta: row.userMeta ?? null, attempts: 0, lastError: null, createdAt: at, updatedAt: at };
-    this.statsMemo = undefined;
+    this.forgetMemos();
     const id = Number(this.q.insert.run(toParams(full)).lastInsertRowid);
     return { id, ...full };
   }
@@ -169,15 +172,25 @@ export class Journal {
       // Keys present but undefined keep their value (null is how a column is cleared).
       const defined = Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined));
       const next: JournalRow = { ...current, ...defined, id, updatedAt: changes.updatedAt ?? this.now() };
-      this.statsMemo = undefined;
+      this.forgetMemos();
       this.q.update.run({ ...toParams(next), id });
       return next;
     })();
   }
 
   remove(id: number): void {
-    this.statsMemo = undefined;
+    this.forgetMemos();
     this.q.remove.run(id);
+  }
+
+  /**
+   * False when no row is waiting, open or failed: then no lookup needs the journal's overlay, which
+   * spares two queries per path segment of every stat.
+   */
+  hasRows(): boolean {
+    if (this.cache.db.inTransaction) return this.q.any.get() === 1;
+    this.anyMemo ??= this.q.any.get() === 1;
+    return this.anyMemo;
   }
 
   /** Rows of a directory that are not done (overlay for readdir/stat). */
@@ -221,6 +234,11 @@ export class Journal {
   /** Resolves once every change so far survives power loss (one fsync shared by concurrent callers). */
   durable(): Promise<void> {
     return this.cache.durable();
+  }
+
+  private forgetMemos(): void {
+    this.statsMemo = undefined;
+    this.anyMemo = undefined;
   }
 
   /** Pending means dirty or uploading; rows still `open` are not counted. */

@@ -9,6 +9,52 @@ export interface CachedEntry extends RemoteEntry {
   volume: string;
 }
 
+/** Where a page of children ends: the next page starts after this (name key, id). */
+export interface PageKey {
+  nameKey: string;
+  id: string;
+}
+
+export interface ChildPage {
+  entries: CachedEntry[];
+  /** Undefined on the last page. */
+  next?: PageKey;
+}
+
+/**
+ * What the metadata cache did, counted (never timed) for tests and status: name lookups, pages of
+ * children read, batches of changes applied, and the rows of listing pages currently held (with
+ * their peak), which is what a listing keeps in memory.
+ */
+export class MetadataMeter {
+  lookups = 0;
+  pages = 0;
+  /** Pages of a listing from the server stored, one transaction each. */
+  storedPages = 0;
+  batches = 0;
+  rowsHeld = 0;
+  peakRowsHeld = 0;
+
+  hold(rows: number): void {
+    this.rowsHeld += rows;
+    if (this.rowsHeld > this.peakRowsHeld) this.peakRowsHeld = this.rowsHeld;
+  }
+
+  release(rows: number): void {
+    this.rowsHeld -= rows;
+  }
+
+  snapshot(): { lookups: number; pages: number; storedPages: number; batches: number; rowsHeld: number; peakRowsHeld: number } {
+    return { lookups: this.lookups, pages: this.pages, storedPages: this.storedPages, batches: this.batches, rowsHeld: this.rowsHeld, peakRowsHeld: this.peakRowsHeld };
+  }
+}
+
+export interface ListingState {
+  /** Epoch ms of the listing; 0 once invalidated. */
+  fetchedAt: number;
+  complete: boolean;
+}
+
 export interface Listing {
   entries: CachedEntry[];
   /** Epoch ms of the listing; 0 once invalidated. */
@@ -16,11 +62,12 @@ export interface Listing {
   complete: boolean;
 }
 
+/** A row as the children queries read it: volume and parent are the query's own. */
 interface NodeRow {
-  volume: string;
   id: string;
-  parent_id: string;
-  name: string;
+  name_nfc: string;
+  /** NULL when the name is its own NFC key. */
+  name: string | null;
   kind: 'file' | 'dir';
   size: number;
   mtime: number;
@@ -30,14 +77,15 @@ interface NodeRow {
   user_meta: string | null;
 }
 
-const NODE_COLUMNS = 'volume, id, parent_id, name, kind, size, mtime, ctime, revision, content_hash, user_meta';
+const NODE_COLUMNS = 'volume, id, parent_id, name_nfc, name, kind, size, mtime, ctime, revision, content_hash, user_meta';
+const CHILD_COLUMNS = 'id, name_nfc, name, kind, size, mtime, ctime, revision, content_hash, user_meta';
 
-function toEntry(row: NodeRow): CachedEntry {
+function toEntry(row: NodeRow, volume: string, parentId: string): CachedEntry {
   const entry: CachedEntry = {
-    volume: row.volume,
+    volume,
     id: row.id,
-    parentId: row.parent_id,
-    name: row.name,
+    parentId,
+    name: row.name ?? row.name_nfc,
     kind: row.kind,
     size: row.size,
     mtime: row.mtime,
@@ -50,8 +98,9 @@ function toEntry(row: NodeRow): CachedEntry {
 }
 
 export class MetadataStore {
+  readonly meter = new MetadataMeter();
   private readonly q: Record<
-    | 'get' | 'children' | 'childIds' | 'lookup' | 'upsert' | 'subtree' | 'deleteNode' | 'deleteListing'
+    | 'get' | 'children' | 'page' | 'restOfName' | 'childFolders' | 'unlisted' | 'lookup' | 'upsert' | 'subtree' | 'deleteNode' | 'deleteListing'
     | 'deleteMissingUnder' | 'getListing' | 'setListing' | 'staleListing' | 'staleVolume'
     | 'deleteMissingVolume' | 'recordMissing' | 'getMissing' | 'deleteMissing' | 'getCursor' | 'setCursor',
     Statement
@@ -59,20 +108,26 @@ export class MetadataStore {
 
   constructor(private readonly cache: CacheDb) {
     const db = cache.db;
-    // INDEXED BY: without ANALYZE statistics SQLite prefers the primary key (volume = ?) for these and
-    // scans every node of the volume, which made each lookup cost O(entries) (ls -lR went quadratic).
+    // The table's key is (volume, parent_id, name_nfc, id): children, a page of them and a name are
+    // ranges of the table itself (NOT INDEXED keeps the planner from preferring nodes_by_id, which
+    // it may without ANALYZE statistics). Nodes by id go through nodes_by_id.
+    const children = `SELECT ${CHILD_COLUMNS} FROM nodes NOT INDEXED WHERE volume = ? AND parent_id = ?`;
     this.q = {
-      get: db.prepare(`SELECT ${NODE_COLUMNS} FROM nodes WHERE volume = ? AND id = ?`),
-      children: db.prepare(`SELECT ${NODE_COLUMNS} FROM nodes INDEXED BY nodes_by_parent WHERE volume = ? AND parent_id = ? ORDER BY name_nfc, id`),
-      childIds: db.prepare('SELECT id FROM nodes INDEXED BY nodes_by_parent WHERE volume = ? AND parent_id = ?').pluck(),
-      lookup: db.prepare(`SELECT ${NODE_COLUMNS} FROM nodes INDEXED BY nodes_by_parent WHERE volume = ? AND parent_id = ? AND name_nfc = ? ORDER BY id`),
+      get: db.prepare(`SELECT ${NODE_COLUMNS} FROM nodes INDEXED BY nodes_by_id WHERE volume = ? AND id = ?`),
+      children: db.prepare(`${children} ORDER BY name_nfc, id`),
+      // Keyset paging: (name_nfc, id) > (?, ?) starts the range where the last page ended.
+      page: db.prepare(`${children} AND (name_nfc, id) > (?, ?) ORDER BY name_nfc, id LIMIT ?`),
+      restOfName: db.prepare(`${children} AND name_nfc = ? AND id > ? ORDER BY id`),
+      childFolders: db.prepare("SELECT id FROM nodes NOT INDEXED WHERE volume = ? AND parent_id = ? AND kind = 'dir' ORDER BY name_nfc, id LIMIT ?").pluck(),
+      unlisted: db.prepare('SELECT id FROM nodes NOT INDEXED WHERE volume = ? AND parent_id = ? AND listed_at < ?').pluck(),
+      lookup: db.prepare(`${children} AND name_nfc = ? ORDER BY id`),
       upsert: db.prepare(
-        `INSERT OR REPLACE INTO nodes (${NODE_COLUMNS}, name_nfc)
-         VALUES (@volume, @id, @parentId, @name, @kind, @size, @mtime, @ctime, @revision, @contentHash, @userMeta, @nameNfc)`,
+        `INSERT OR REPLACE INTO nodes (${NODE_COLUMNS}, listed_at)
+         VALUES (@volume, @id, @parentId, @nameNfc, @name, @kind, @size, @mtime, @ctime, @revision, @contentHash, @userMeta, @listedAt)`,
       ),
       subtree: db.prepare(
         `WITH RECURSIVE sub(id) AS (
-           SELECT ? UNION SELECT n.id FROM sub CROSS JOIN nodes n INDEXED BY nodes_by_parent WHERE n.volume = ? AND n.parent_id = sub.id
+           SELECT ? UNION SELECT n.id FROM sub CROSS JOIN nodes n NOT INDEXED WHERE n.volume = ? AND n.parent_id = sub.id
          ) SELECT id FROM sub`,
       ).pluck(),
       deleteNode: db.prepare('DELETE FROM nodes WHERE volume = ? AND id = ?'),
@@ -92,40 +147,113 @@ export class MetadataStore {
   }
 
   get(volume: string, id: string): CachedEntry | undefined {
-    const row = this.q.get.get(volume, id) as NodeRow | undefined;
-    return row && toEntry(row);
+    const row = this.q.get.get(volume, id) as (NodeRow & { parent_id: string }) | undefined;
+    return row && toEntry(row, volume, row.parent_id);
   }
 
-  /** Children of dirId whose name matches `name` after NFC normalization (so NFC and NFD spellings match). */
+  /**
+   * Children of dirId whose name matches `name` after NFC normalization (so NFC and NFD spellings
+   * match): one indexed query, whatever the size of the folder.
+   */
   lookup(volume: string, parentId: string, name: string): CachedEntry[] {
-    return (this.q.lookup.all(volume, parentId, nameKey(name)) as NodeRow[]).map(toEntry);
+    this.meter.lookups++;
+    return (this.q.lookup.all(volume, parentId, nameKey(name)) as NodeRow[]).map((r) => toEntry(r, volume, parentId));
   }
 
-  /** The cached children of dirId, or undefined when the directory was never listed. */
+  /** Freshness of dirId's cached listing (no rows read), or undefined when it was never listed. */
+  listingState(volume: string, dirId: string): ListingState | undefined {
+    const meta = this.q.getListing.get(volume, dirId) as { fetched_at: number; complete: number } | undefined;
+    return meta && { fetchedAt: meta.fetched_at, complete: meta.complete === 1 };
+  }
+
+  /**
+   * About `limit` children of dirId in name order, after `after`. Siblings sharing a name are never
+   * split across pages (their display names are decided together), so a page may run longer.
+   */
+  childPage(volume: string, dirId: string, after: PageKey | undefined, limit: number): ChildPage {
+    this.meter.pages++;
+    const rows = this.q.page.all(volume, dirId, after?.nameKey ?? '', after?.id ?? '', limit) as NodeRow[];
+    const entries = (list: NodeRow[]) => list.map((r) => toEntry(r, volume, dirId));
+    if (rows.length < limit) return { entries: entries(rows) };
+    const last = rows[rows.length - 1]!;
+    rows.push(...(this.q.restOfName.all(volume, dirId, last.name_nfc, last.id) as NodeRow[]));
+    const end = rows[rows.length - 1]!;
+    return { entries: entries(rows), next: { nameKey: end.name_nfc, id: end.id } };
+  }
+
+  /** The ids of dirId's first `limit` child folders in name order (their files are skipped, not held). */
+  childFolderIds(volume: string, dirId: string, limit: number): string[] {
+    return this.q.childFolders.all(volume, dirId, limit) as string[];
+  }
+
+  /**
+   * The cached children of dirId page by page, in name order. The meter counts each page as held
+   * until the consumer asks for the next one.
+   */
+  *childPages(volume: string, dirId: string, pageSize: number): Generator<CachedEntry[]> {
+    let after: PageKey | undefined;
+    do {
+      const page = this.childPage(volume, dirId, after, pageSize);
+      if (page.entries.length === 0) return;
+      this.meter.hold(page.entries.length);
+      try {
+        yield page.entries;
+      } finally {
+        this.meter.release(page.entries.length);
+      }
+      after = page.next;
+    } while (after);
+  }
+
+  /** The cached children of dirId, or undefined when the directory was never listed (small folders: tests, tree walks). */
   listing(volume: string, dirId: string): Listing | undefined {
     const read = this.cache.db.transaction(() => {
-      const meta = this.q.getListing.get(volume, dirId) as { fetched_at: number; complete: number } | undefined;
-      if (!meta) return undefined;
-      const entries = (this.q.children.all(volume, dirId) as NodeRow[]).map(toEntry);
-      return { entries, fetchedAt: meta.fetched_at, complete: meta.complete === 1 };
+      const state = this.listingState(volume, dirId);
+      if (!state) return undefined;
+      return { entries: (this.q.children.all(volume, dirId) as NodeRow[]).map((r) => toEntry(r, volume, dirId)), ...state };
     });
     return read();
   }
 
+  /** Stores one page of a listing of dirId that began at `at` (epoch ms), in one transaction. */
+  storeListingPage(volume: string, dirId: string, entries: readonly RemoteEntry[], at: number): void {
+    this.meter.storedPages++;
+    this.cache.batch(() => {
+      for (const entry of entries) this.write(volume, { ...entry, parentId: dirId }, at);
+    });
+  }
+
   /**
-   * Replaces the children of dirId with `entries` in one transaction; marks the listing complete at
-   * `at` (epoch ms). Children that disappeared lose their cached subtree. Clears negative entries of that dir.
+   * Ends a listing of dirId begun at `at`: children that neither it nor a write since it began
+   * stored lose their cached subtree; the listing is complete at `at`; negative entries of the dir go.
    */
-  replaceListing(volume: string, dirId: string, entries: RemoteEntry[], at: number): void {
-    this.cache.db.transaction(() => {
-      const keep = new Set(entries.map((e) => e.id));
-      for (const id of this.q.childIds.all(volume, dirId) as string[]) {
-        if (!keep.has(id)) this.removeSubtree(volume, id);
-      }
-      for (const entry of entries) this.write(volume, { ...entry, parentId: dirId });
+  finishListing(volume: string, dirId: string, at: number): void {
+    this.cache.batch(() => {
+      for (const id of this.q.unlisted.all(volume, dirId, at) as string[]) this.removeSubtree(volume, id);
       this.q.setListing.run(volume, dirId, at);
       this.q.deleteMissingUnder.run(volume, dirId);
-    })();
+    });
+  }
+
+  /** Replaces the children of dirId with `entries` in one transaction; the listing is complete at `at`. */
+  replaceListing(volume: string, dirId: string, entries: readonly RemoteEntry[], at: number): void {
+    this.cache.batch(() => {
+      this.storeListingPage(volume, dirId, entries, at);
+      this.finishListing(volume, dirId, at);
+    });
+  }
+
+  /** How SQLite runs the name lookup and the page query (EXPLAIN QUERY PLAN details; tests check both are index ranges). */
+  queryPlans(): { lookup: string; page: string } {
+    const plan = (sql: string, ...params: unknown[]) =>
+      (this.cache.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as { detail: string }[]).map((r) => r.detail).join('; ');
+    return { lookup: plan(this.q.lookup.source, 'v', 'p', 'n'), page: plan(this.q.page.source, 'v', 'p', 'n', 'i', 1) };
+  }
+
+  /** Runs `fn` (several changes) as one transaction (CacheDb.batch), counted by the meter. */
+  batch<T>(fn: () => T): T {
+    this.meter.batches++;
+    return this.cache.batch(fn);
   }
 
   /** Inserts or replaces one entry (own writes show at once); the name is no longer "missing". */
@@ -176,12 +304,15 @@ export class MetadataStore {
     this.q.setCursor.run(volume, cursor);
   }
 
-  private write(volume: string, e: RemoteEntry): void {
+  /** `listedAt`: the listing that stored the row, or now for any other write. */
+  private write(volume: string, e: RemoteEntry, listedAt = Date.now()): void {
+    const key = nameKey(e.name);
     this.q.upsert.run({
       volume,
       id: e.id,
       parentId: e.parentId,
-      name: e.name,
+      nameNfc: key,
+      name: key === e.name ? null : e.name,
       kind: e.kind,
       size: e.size,
       mtime: e.mtime,
@@ -189,7 +320,7 @@ export class MetadataStore {
       revision: e.revision,
       contentHash: e.contentHash ?? null,
       userMeta: e.userMeta ?? null,
-      nameNfc: nameKey(e.name),
+      listedAt,
     });
   }
 

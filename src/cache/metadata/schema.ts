@@ -87,6 +87,35 @@ export const MIGRATIONS: readonly string[] = [
   DELETE FROM missing;
   DELETE FROM cursors;
   `,
+  // 4: nodes are kept in listing order: the table's key is (volume, parent_id, name_nfc, id), so
+  // the children of a folder sit together in name order and a page of them, or one name, is one
+  // range of one B-tree; nodes_by_id finds a node by id. name is NULL when it equals name_nfc (the
+  // usual case); user_meta (migration 3) moves with its row. listed_at marks the rows a listing saw
+  // (or wrote since it began), so a listing stored page by page finds the children it did not see
+  // without holding the folder.
+  `
+  CREATE TABLE nodes_v4 (
+    volume TEXT NOT NULL,
+    parent_id TEXT NOT NULL,
+    name_nfc TEXT NOT NULL,
+    id TEXT NOT NULL,
+    name TEXT,
+    kind TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    mtime INTEGER NOT NULL,
+    ctime INTEGER NOT NULL,
+    revision TEXT NOT NULL,
+    content_hash TEXT,
+    user_meta TEXT,
+    listed_at INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (volume, parent_id, name_nfc, id)
+  ) WITHOUT ROWID;
+  INSERT INTO nodes_v4 (volume, parent_id, name_nfc, id, name, kind, size, mtime, ctime, revision, content_hash, user_meta)
+    SELECT volume, parent_id, name_nfc, id, NULLIF(name, name_nfc), kind, size, mtime, ctime, revision, content_hash, user_meta FROM nodes;
+  DROP TABLE nodes;
+  ALTER TABLE nodes_v4 RENAME TO nodes;
+  CREATE UNIQUE INDEX nodes_by_id ON nodes (volume, id);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

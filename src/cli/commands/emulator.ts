@@ -4,6 +4,8 @@ import fs from 'node:fs';
 import type { CommandModule, Options } from 'yargs';
 import { DEFAULT_DATA_DIR, optionsFor, parseSize } from '../../config/options.js';
 import type { DevAccount } from '../../emulator/index.js';
+// The profiles' table only (no server code), so that --help and --version stay fast.
+import { NET_PROFILES, type NetProfile } from '../../emulator/faults.js';
 
 interface EmulatorArgs {
   host: string;
@@ -15,7 +17,9 @@ interface EmulatorArgs {
   'drive-quota'?: string;
   'fault-5xx-rate': number;
   'fault-429-rate': number;
-  'fault-latency-ms': number;
+  'fault-latency-ms'?: number;
+  'net-rate-per-connection'?: string;
+  'net-profile'?: NetProfile;
   'fault-drop-rate': number;
   'fault-stall-rate': number;
   'fault-admin': boolean;
@@ -50,7 +54,9 @@ export const emulatorCommand: CommandModule<object, EmulatorArgs> = {
       'drive-quota': { type: 'string', describe: 'total_size of drives created in a new store, e.g. 100G' },
       'fault-5xx-rate': { type: 'number', default: 0, describe: 'Share of requests answered 500/503 (0..1)' },
       'fault-429-rate': { type: 'number', default: 0, describe: 'Share of requests answered 429 TooManyRequests (0..1)' },
-      'fault-latency-ms': { type: 'number', default: 0, describe: 'Delay added to every request' },
+      'fault-latency-ms': { type: 'number', describe: 'Delay added to every request, in ms (default 0, or the profile\'s)' },
+      'net-rate-per-connection': { type: 'string', describe: 'Bandwidth of each TCP connection for downloads, part uploads and API answers, e.g. 16M (bytes/s; default unlimited, or the profile\'s)' },
+      'net-profile': { choices: Object.keys(NET_PROFILES) as NetProfile[], describe: 'Network preset: wan = 40 ms per request and 16 MiB/s per connection; the two options above override it' },
       'fault-drop-rate': { type: 'number', default: 0, describe: 'Share of data transfers cut mid-body (0..1)' },
       'fault-stall-rate': { type: 'number', default: 0, describe: 'Share of downloads that go silent mid-body, connection open (0..1)' },
       'fault-admin': { type: 'boolean', default: false, describe: 'Expose /admin/faults and /admin/stats to change faults at run time' },
@@ -69,7 +75,12 @@ export const emulatorCommand: CommandModule<object, EmulatorArgs> = {
       port: argv.port,
       logger: log,
       adminApi: argv['fault-admin'],
-      faults: { rate5xx: argv['fault-5xx-rate'], rate429: argv['fault-429-rate'], latencyMs: argv['fault-latency-ms'], dropRate: argv['fault-drop-rate'], stallRate: argv['fault-stall-rate'] },
+      faults: {
+        rate5xx: argv['fault-5xx-rate'], rate429: argv['fault-429-rate'], dropRate: argv['fault-drop-rate'], stallRate: argv['fault-stall-rate'],
+        ...(argv['net-profile'] ? { netProfile: argv['net-profile'] } : {}),
+        ...(argv['fault-latency-ms'] !== undefined ? { latencyMs: argv['fault-latency-ms'] } : {}),
+        ...(argv['net-rate-per-connection'] !== undefined ? { netRatePerConnection: parseSize(argv['net-rate-per-connection']) } : {}),
+      },
       ...(argv['token-ttl'] !== undefined ? { tokenTtlSec: argv['token-ttl'] } : {}),
       ...(argv['jwt-public-key'] ? { jwtPublicKeyPem: fs.readFileSync(argv['jwt-public-key'], 'utf8') } : {}),
       ...(argv['drive-quota'] ? { driveQuotaBytes: parseSize(argv['drive-quota']) } : {}),

@@ -3,6 +3,7 @@
 import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { EmulatorContext } from '../context.js';
 import { OssError } from '../errors.js';
@@ -32,7 +33,8 @@ export type TransferCut = 'drop' | 'stall' | undefined;
 /** A stalled transfer is closed after this long if the client never gives up. */
 const STALL_MAX_MS = 10 * 60_000;
 
-export async function handleBlobRead(ctx: EmulatorContext, req: IncomingMessage, res: ServerResponse, url: URL, cut: TransferCut): Promise<void> {
+/** `pace` passes the body at the connection's bandwidth (a plain pass-through when unshaped). */
+export async function handleBlobRead(ctx: EmulatorContext, req: IncomingMessage, res: ServerResponse, url: URL, pace: Transform, cut: TransferCut): Promise<void> {
   ctx.signer.verify('GET', url);
   const m = /^\/data\/blob\/([0-9A-F]{40})$/.exec(url.pathname);
   const noSuchKey = new OssError(404, 'NoSuchKey', 'The specified key does not exist.');
@@ -72,7 +74,7 @@ export async function handleBlobRead(ctx: EmulatorContext, req: IncomingMessage,
     const source = createReadStream(file, { start, end: last, highWaterMark: 1024 * 1024 });
     source.on('data', (chunk) => (ctx.stats.bytesDownloaded += chunk.length));
     // A client that goes away ends the transfer; that is not a server error.
-    const completed = await pipeline(source, res, { end: false }).then(() => true, () => false);
+    const completed = await pipeline(source, pace, res, { end: false }).then(() => true, () => false);
     if (!completed || res.destroyed) return;
   }
   if (cut) {

@@ -125,6 +125,7 @@ function overwrite(call: Call, scope: Scope, fileId: string): CreateFileResponse
     if (size - oldSize > ctx.accounts.freeBytes(scope.driveId)) throw quotaExhausted(scope.driveId);
     const blob = matchingBlob(ctx, body, size);
     if (blob) {
+      ctx.revisions.keep(row);
       const patch = { blob_sha1: blob, size, status: 'available' as const, revision_id: newRevisionId(), updated_at: new Date().toISOString(), last_modifier_id: call.user?.user_id ?? row.last_modifier_id };
       ctx.files.update(fileId, patch);
       ctx.accounts.addUsed(scope.driveId, size - oldSize);

@@ -9,6 +9,7 @@ import { driveScope, fileScope, findFile, usableDrive } from '../scope.js';
 import { compileQuery } from '../search-query.js';
 import type { FileRow } from '../store/files.js';
 import { decodeMarker, pageRows } from '../store/paging.js';
+import { revisionBlob } from './revisions.js';
 import { sharedIds } from '../store/share-links.js';
 
 const ORDER_FIELDS = ['created_at', 'updated_at', 'size', 'name'] as const;
@@ -137,17 +138,20 @@ function getDownloadUrl(call: Call): DownloadUrlResponse {
   const ttl = optInt(body, 'expire_sec', 1, 115200) ?? ctx.config.downloadUrlTtlSec;
   const fileName = optString(body, 'file_name', 1024);
   if (!row.blob_sha1) throw notFound('File', row.file_id);
-  const signed = downloadUrl(ctx, row, ttl, fileName || undefined);
+  // revision_id picks an earlier content of the file (file/revision/list).
+  const revisionId = optString(body, 'revision_id');
+  const content = revisionId ? { ...row, ...revisionBlob(ctx, row, revisionId), revision_id: revisionId } : row;
+  const signed = downloadUrl(ctx, content, ttl, fileName || undefined);
   if (scope.share) ctx.shares.count(scope.share.share_id, 'download_count');
   return {
     url: signed.url,
     internal_url: signed.url,
     expiration: signed.expiration,
     method: 'GET',
-    size: row.size,
-    content_hash: row.blob_sha1,
+    size: content.size,
+    content_hash: content.blob_sha1 ?? '',
     content_hash_name: 'sha1',
-    ...(row.revision_id ? { revision_id: row.revision_id } : {}),
+    ...(content.revision_id ? { revision_id: content.revision_id } : {}),
   };
 }
 

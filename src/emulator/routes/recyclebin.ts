@@ -60,9 +60,10 @@ export function deleteTree(ctx: EmulatorContext, row: FileRow): string[] {
   const uploads = rows.flatMap((r) => ctx.uploads.ofFile(r.file_id).map((u) => u.upload_id));
   for (const id of uploads) ctx.uploads.end(id);
   ctx.files.deleteRows(rows.map((r) => r.file_id));
+  const earlier = ctx.revisions.deleteOfFiles(rows.map((r) => r.file_id));
   ctx.accounts.addUsed(row.drive_id, -bytes);
   recordChange(ctx, 'delete', row);
-  collectBlobs(ctx, rows.map((r) => r.blob_sha1));
+  collectBlobs(ctx, [...rows.map((r) => r.blob_sha1), ...earlier]);
   return uploads;
 }
 

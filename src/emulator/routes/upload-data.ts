@@ -12,7 +12,8 @@ import { OssError } from '../errors.js';
 
 const MAX_PART = 10_000;
 
-export async function handlePartPut(ctx: EmulatorContext, req: IncomingMessage, res: ServerResponse, url: URL, drop: boolean): Promise<void> {
+/** `pace` passes the body at the connection's bandwidth (a plain pass-through when unshaped). */
+export async function handlePartPut(ctx: EmulatorContext, req: IncomingMessage, res: ServerResponse, url: URL, pace: Transform, drop: boolean): Promise<void> {
   ctx.signer.verify('PUT', url);
   const m = /^\/data\/upload\/([0-9A-F]{32})\/(\d{1,5})$/.exec(url.pathname);
   const partNumber = Number(m?.[2]);
@@ -45,7 +46,7 @@ export async function handlePartPut(ctx: EmulatorContext, req: IncomingMessage, 
     },
   });
   try {
-    await pipeline(req, meter, createWriteStream(tmp));
+    await pipeline(req, pace, meter, createWriteStream(tmp));
   } catch (err) {
     await fs.rm(tmp, { force: true });
     throw err;

@@ -6,6 +6,7 @@ import type { Call, RouteTable } from '../context.js';
 import { invalidParam, notFound } from '../errors.js';
 import { fileView } from '../file-view.js';
 import { newRevisionId } from '../ids.js';
+import { imageMedia } from '../image-media.js';
 import { collectBlobs, recordChange } from '../mutations.js';
 import { optInt, optString, reqString } from '../params.js';
 import { fileScope, inShare } from '../scope.js';
@@ -91,15 +92,18 @@ async function complete(call: Call): Promise<PdsFile> {
     await ctx.blobs.discard(pending);
     throw invalidParam('content_hash', `The content hash of the uploaded parts is ${pending.sha1}, not the declared ${upload.content_hash}.`);
   }
+  const media = await imageMedia(pending.file, file.name);
   const done = ctx.sql.tx(() => {
     const current = ctx.files.get(file.file_id);
     if (!ctx.uploads.get(upload.upload_id) || !current) return undefined;
     ctx.blobs.place(pending);
     ctx.sql.run(
-      'INSERT INTO blobs (sha1, size, pre_sha1, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (sha1) DO UPDATE SET orphaned_at = NULL',
-      pending.sha1, pending.size, pending.preSha1, new Date().toISOString(),
+      `INSERT INTO blobs (sha1, size, pre_sha1, created_at, image_media) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (sha1) DO UPDATE SET orphaned_at = NULL, image_media = COALESCE(image_media, excluded.image_media)`,
+      pending.sha1, pending.size, pending.preSha1, new Date().toISOString(), media ? JSON.stringify(media) : null,
     );
     const wasAvailable = current.status === 'available';
+    ctx.revisions.keep(current);
     const patch = {
       blob_sha1: pending.sha1, size: pending.size, status: 'available' as const, revision_id: newRevisionId(),
       upload_id: upload.upload_id, updated_at: new Date().toISOString(), last_modifier_id: call.user?.user_id ?? current.last_modifier_id,

@@ -5,7 +5,8 @@ import path from 'node:path';
 
 export type Db = Database.Database;
 
-const MIGRATIONS: string[] = [
+/** The schema, step by step: step i takes a store from user_version i to i + 1 (never edit a released step). */
+export const MIGRATIONS: readonly string[] = [
   `
   CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
   CREATE TABLE apps (client_id TEXT PRIMARY KEY, client_secret TEXT NOT NULL, name TEXT NOT NULL, created_at TEXT NOT NULL);
@@ -59,6 +60,24 @@ const MIGRATIONS: string[] = [
   `,
   // 2: a file's user_meta (a free-form string set by create and update, kept by copy).
   `ALTER TABLE files ADD COLUMN user_meta TEXT;`,
+  // 3: earlier contents of files (file/revision/*): a row per replaced content, the current one stays in files;
+  // and the image_media_metadata read from a blob's EXIF at upload.
+  `
+  CREATE TABLE revisions (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, revision_id TEXT NOT NULL UNIQUE, file_id TEXT NOT NULL,
+    revision_version INTEGER NOT NULL, name TEXT NOT NULL, size INTEGER NOT NULL, blob_sha1 TEXT NOT NULL,
+    created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
+  CREATE INDEX revisions_file ON revisions (file_id, seq);
+  CREATE INDEX revisions_blob ON revisions (blob_sha1);
+  ALTER TABLE blobs ADD COLUMN image_media TEXT;
+  `,
+  // 4: listing indexes in the orders file/list pages by (created_at, the default, and name), ending
+  // in seq as the markers do, so a page of a 100,000-entry folder is an index range, not a sort.
+  `
+  DROP INDEX files_parent;
+  CREATE INDEX files_by_created ON files (drive_id, parent_file_id, created_at, seq);
+  CREATE INDEX files_by_name ON files (drive_id, parent_file_id, name, seq);
+  `,
 ];
 
 export function openDb(dataDir: string): Db {

@@ -107,7 +107,8 @@ export class FileStore {
     for (const id of fileIds) this.sql.run('DELETE FROM files WHERE file_id = ?', id);
   }
 
+  /** Referenced by a file's current content or by one of its earlier revisions. */
   blobInUse(sha1: string): boolean {
-    return !!this.sql.get('SELECT 1 FROM files WHERE blob_sha1 = ? LIMIT 1', sha1);
+    return !!this.sql.get('SELECT 1 FROM files WHERE blob_sha1 = ? UNION ALL SELECT 1 FROM revisions WHERE blob_sha1 = ? LIMIT 1', sha1, sha1);
   }
 }

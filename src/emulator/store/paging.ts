@@ -47,8 +47,10 @@ export function pageRows<T extends Record<string, unknown>>(sql: Sql, q: PageQue
   if (q.marker) {
     const m = decodeMarker(q.marker);
     if (m.t !== q.tag) throw invalidParam('marker', 'The marker belongs to another query.');
-    where = `(${where}) AND (${q.orderColumn} ${cmp} ? OR (${q.orderColumn} = ? AND ${seq} ${cmp} ?))`;
-    params.push(m.v, m.v, m.s);
+    // A row value, not "a > ? OR (a = ? AND seq > ?)": SQLite turns it into a range on an index
+    // ordered by (a, seq), so a page deep in a large folder costs what the first one does.
+    where = `(${where}) AND (${q.orderColumn}, ${seq}) ${cmp} (?, ?)`;
+    params.push(m.v, m.s);
   }
   const rows = sql.all<T>(
     `SELECT * FROM ${q.from} WHERE ${where} ORDER BY ${q.orderColumn} ${q.direction}, ${seq} ${q.direction} LIMIT ?`,

@@ -1,16 +1,20 @@
 // PROPFIND (RFC 4918 §9.1): Depth 0 or 1 from one resource snapshot and one listing; Depth infinity
 // is refused with 403 propfind-finite-depth. Only the requested properties are computed; dead
 // properties and quota are fetched only when the request can need them (one query per listing).
+// The listing is read a page at a time and each page written out before the next is read, so a
+// folder of any size is never held whole, as objects or as text.
 import type { SpaceInfo } from '../../vfs/types.js';
+import { type FileMeta, metaAccessOf } from '../../core/view-remote.js';
 import type { DeadProp } from '../dav-store.js';
 import { type DavHandler, type DavServices, readBody } from '../dav-method.js';
 import { HttpError } from '../http-error.js';
-import { ALLPROP_NAMES, isLiveProp, isQuotaProp, keyOf, liveValue, type LiveEnv, type PropName } from '../live-props.js';
+import { ALLPROP_NAMES, isLiveProp, isQuotaProp, keyOf, liveCompute, liveValue, type LiveEnv, type PropName } from '../live-props.js';
+import { isPdsProp } from '../pds-props.js';
 import { hrefOf } from '../request-path.js';
 import type { DavResource } from '../resources.js';
 import { MultistatusWriter, responseXml } from '../xml/multistatus.js';
 import { childElements, isElement, parseXml, XmlSyntaxError } from '../xml/xml-reader.js';
-import { DAV_NS, element } from '../xml/xml-writer.js';
+import { DAV_NS, element, qualified } from '../xml/xml-writer.js';
 
 export const MAX_XML_BODY = 1024 * 1024;
 
@@ -21,22 +25,35 @@ export const propfind: DavHandler = async (r, s) => {
   const request = parsePropfindBody((await readBody(r.req, MAX_XML_BODY)).toString('utf8'));
   const self = await s.resources.stat(r.path);
   if (!self) throw new HttpError(404, 'not found');
-  const children = depth === 1 && self.isDir ? await s.resources.list(r.path) : [];
+  const listing = depth === 1 && self.isDir;
   const quota = wantsQuota(request) ? await s.vfs.statfs(r.path).catch(() => undefined) : undefined;
   const needsDead = request.mode !== 'prop' || request.props.some((p) => !isLiveProp(p));
-  const deadOfChild = needsDead && children.length > 0 ? s.store.propsIn(r.path) : new Map<string, DeadProp[]>();
+  const deadOfChild = needsDead && listing ? s.store.propsIn(r.path) : new Map<string, DeadProp[]>();
 
+  const render = rendererFor(request);
+  const metaOf = metaReader(s, request);
   const out = new MultistatusWriter(r.res);
-  await out.add(renderResource(self, request, needsDead ? s.store.props(r.path) : [], envFor(s, self, quota)));
-  for (const child of children) {
-    if (r.res.destroyed) return;
-    await out.add(renderResource(child, request, deadOfChild.get(child.name) ?? [], envFor(s, child, quota)));
+  await out.add(render(self, needsDead ? s.store.props(r.path) : [], envFor(s, self, quota, await metaOf(self))));
+  if (listing) {
+    for await (const page of s.resources.listPages(r.path)) {
+      for (const child of page) {
+        if (r.res.destroyed) return;
+        await out.add(render(child, deadOfChild.get(child.name) ?? [], envFor(s, child, quota, await metaOf(child))));
+      }
+    }
   }
   await out.end();
 };
 
-function envFor(s: DavServices, r: DavResource, quota: SpaceInfo | undefined): LiveEnv {
-  return { locks: s.locks.covering(r.path), now: s.locks.now(), ...(quota ? { quota } : {}) };
+function envFor(s: DavServices, r: DavResource, quota: SpaceInfo | undefined, meta: FileMeta | undefined): LiveEnv {
+  return { locks: s.locks.covering(r.path), now: s.locks.now(), ...(quota ? { quota } : {}), ...(meta ? { meta } : {}) };
+}
+
+/** PDS metadata per resource, only when the request names a pdsfs property (it costs a file/get each). */
+function metaReader(s: DavServices, req: PropfindRequest): (r: DavResource) => Promise<FileMeta | undefined> {
+  const named = req.mode === 'prop' ? req.props : req.mode === 'allprop' ? req.include : [];
+  const access = named.some(isPdsProp) ? metaAccessOf(s.vfs) : undefined;
+  return async (r) => (access && r.source === 'vfs' ? access.meta(r.path).catch(() => undefined) : undefined);
 }
 
 function parseDepth(header: string | string[] | undefined): 0 | 1 {
@@ -70,6 +87,37 @@ function wantsQuota(req: PropfindRequest): boolean {
   return req.mode === 'prop' ? req.props.some(isQuotaProp) : req.mode === 'allprop' && req.include.some(isQuotaProp);
 }
 
+type Render = (res: DavResource, dead: readonly DeadProp[], env: LiveEnv) => string;
+
+/**
+ * The renderer of one request's <D:response> elements. For a list of named properties (what
+ * clients send for listings) each name is resolved to its live computation and its tags once per
+ * request, not once per resource.
+ */
+function rendererFor(req: PropfindRequest): Render {
+  if (req.mode !== 'prop') return (res, dead, env) => renderResource(res, req, dead, env);
+  const wanted = req.props.map((p) => {
+    const q = qualified(p.ns, p.name);
+    return { key: keyOf(p), compute: liveCompute(p), open: `<${q.open}>`, close: `</${q.close}>`, empty: `<${q.open}/>` };
+  });
+  return (res, dead, env) => {
+    let ok = '';
+    let missing = '';
+    const deadByKey = dead.length > 0 ? new Map(dead.map((d) => [keyOf(d), d])) : undefined;
+    for (const w of wanted) {
+      const live = w.compute?.(res, env);
+      if (live !== undefined) {
+        ok += live === '' ? w.empty : w.open + live + w.close;
+        continue;
+      }
+      const d = deadByKey?.get(w.key);
+      if (d) ok += element(d.ns, d.name, d.value);
+      else missing += w.empty;
+    }
+    return responseXml(hrefOf(res.path, res.isDir), [[200, ok], [404, missing]]);
+  };
+}
+
 function renderResource(res: DavResource, req: PropfindRequest, dead: readonly DeadProp[], env: LiveEnv): string {
   const ok: string[] = [];
   const missing: string[] = [];
@@ -96,5 +144,5 @@ function renderResource(res: DavResource, req: PropfindRequest, dead: readonly D
     for (const d of dead) if (!seen.has(keyOf(d))) (seen.add(keyOf(d)), ok.push(element(d.ns, d.name, d.value)));
     for (const p of req.include) if (!seen.has(keyOf(p))) (seen.add(keyOf(p)), addNamed(p));
   }
-  return responseXml(hrefOf(res.path, res.isDir), new Map([[200, ok], [404, missing]]));
+  return responseXml(hrefOf(res.path, res.isDir), [[200, ok.join('')], [404, missing.join('')]]);
 }

@@ -7,6 +7,8 @@ import type { DeadProp } from '../dav-store.js';
 import { statusOf } from '../error-map.js';
 import { isLiveProp, keyOf, type PropName } from '../live-props.js';
 import { checkPreconditions } from '../lock-guard.js';
+import { isPdsProp, isSettablePdsProp, pdsPropChange } from '../pds-props.js';
+import { type MetaChange, metaAccessOf } from '../../core/view-remote.js';
 import { hrefOf } from '../request-path.js';
 import type { DavResource } from '../resources.js';
 import { MultistatusWriter, responseXml } from '../xml/multistatus.js';
@@ -41,10 +43,23 @@ export const proppatch: DavHandler = async (r, s) => {
   const statuses = new Map<string, { prop: PropName; status: number }>();
   const report = (p: PropName, status: number) => statuses.set(keyOf(p), { prop: p, status });
   let mtime: { prop: PropName; value: number } | undefined;
+  // pdsfs properties: one file/update for all of them, after every other instruction passed.
+  const metaAccess = resource.source === 'vfs' ? metaAccessOf(s.vfs) : undefined;
+  let meta: MetaChange = {};
+  const metaProps: PropName[] = [];
   for (const ins of instructions) {
     const p = 'set' in ins ? ins.set : ins.remove;
     const isMtime = MTIME_PROPS.has(keyOf(p));
-    if ('set' in ins && keyOf(p) === CLIENT_CHECKSUMS) report(p, 200);
+    if (isSettablePdsProp(p)) {
+      try {
+        if (!metaAccess) throw new HttpError(403, 'not a drive file');
+        meta = { ...meta, ...pdsPropChange(p, 'set' in ins ? ins.text : undefined) };
+        metaProps.push(p);
+        report(p, 200);
+      } catch (err) {
+        report(p, err instanceof HttpError ? err.status : 409);
+      }
+    } else if ('set' in ins && keyOf(p) === CLIENT_CHECKSUMS) report(p, 200);
     else if (isLiveProp(p) && !(isMtime && 'set' in ins)) report(p, 403);
     else if (isMtime && 'set' in ins) {
       const value = parseMtime(ins.text);
@@ -53,7 +68,11 @@ export const proppatch: DavHandler = async (r, s) => {
     } else report(p, 200);
   }
   const failed = [...statuses.values()].some((x) => x.status !== 200);
-  if (!failed && mtime) {
+  if (!failed && metaAccess && metaProps.length > 0) {
+    const status = await metaAccess.setMeta(r.path, meta).then(() => 200, statusOf);
+    if (status !== 200) for (const p of metaProps) report(p, status);
+  }
+  if (!failed && mtime && [...statuses.values()].every((x) => x.status === 200)) {
     const status = await applyMtime(s, resource, mtime.value).then(() => 200, statusOf);
     if (status !== 200) report(mtime.prop, status);
   }
@@ -61,13 +80,14 @@ export const proppatch: DavHandler = async (r, s) => {
     for (const x of statuses.values()) if (x.status === 200) x.status = 424;
   } else {
     // DAV:getlastmodified is live (it is the mtime); everything else, Win32 times included, is kept.
-    const kept = (p: PropName) => !isLiveProp(p) && keyOf(p) !== UNIX_MTIME;
+    const kept = (p: PropName) => !isLiveProp(p) && keyOf(p) !== UNIX_MTIME && !isPdsProp(p);
     s.store.patchProps(r.path, instructions.filter((i) => !('set' in i && !kept(i.set))).map((i) => ('set' in i ? { set: i.set } : i)));
   }
   const byStatus = new Map<number, string[]>();
   for (const { prop, status } of statuses.values()) byStatus.set(status, [...(byStatus.get(status) ?? []), element(prop.ns, prop.name)]);
   const out = new MultistatusWriter(r.res);
-  await out.add(responseXml(hrefOf(r.path, resource.isDir), byStatus));
+  const propstats = [...byStatus].sort(([a], [b]) => a - b).map(([status, props]) => [status, props.join('')] as const);
+  await out.add(responseXml(hrefOf(r.path, resource.isDir), propstats));
   await out.end();
 };
 

@@ -59,14 +59,13 @@ export class MultistatusWriter {
   }
 }
 
-/** <D:response> with one propstat per status (200 first). */
-export function responseXml(href: string, byStatus: ReadonlyMap<number, string[]>): string {
-  let propstats = '';
-  for (const [status, props] of [...byStatus].sort(([a], [b]) => a - b)) {
-    if (props.length === 0) continue;
-    propstats += element(DAV_NS, 'propstat', element(DAV_NS, 'prop', props.join('')) + statusElement(status));
+/** <D:response> with one propstat per status, in the order given; a status with no properties is left out. */
+export function responseXml(href: string, propstats: ReadonlyArray<readonly [status: number, props: string]>): string {
+  let out = '';
+  for (const [status, props] of propstats) {
+    if (props !== '') out += element(DAV_NS, 'propstat', element(DAV_NS, 'prop', props) + statusElement(status));
   }
-  return element(DAV_NS, 'response', element(DAV_NS, 'href', escapeText(href)) + propstats);
+  return element(DAV_NS, 'response', element(DAV_NS, 'href', escapeText(href)) + out);
 }
 
 /** <D:response> carrying only a status (e.g. a member that failed). */

@@ -1,0 +1,144 @@
+// A long byte range fetched as several ranged GETs at once, delivered in order. Providers cap each
+// connection (and a distant server costs a round trip per request), so one stream gets a fraction of
+// the line; download managers open several for that reason.
+//
+// The range is cut into segments; the first is requested alone (so the first byte costs one request
+// and a missing file fails at once), then several segments are in flight together, as many as
+// AdaptiveCount finds worth it, up to maxStreams.
+//
+// Memory: a segment holds at most its own bytes until the reader takes them. Segments after the one
+// being read take their size from a budget shared by all downloads; when it is spent, no segment is
+// added (the one being read always goes on), so memory stays bounded whatever the number of readers.
+import { AdaptiveCount } from './adaptive-count.js';
+
+/** Opens one segment: resolves when its answer arrived; the iterable then yields its bytes in order. */
+export type SegmentOpener = (start: number, endInclusive: number, signal: AbortSignal) => Promise<AsyncIterable<Buffer>>;
+
+export interface ParallelRangeOptions {
+  segmentBytes: number;
+  maxStreams: number;
+  budget: ByteBudget;
+}
+
+/** Bytes that segments fetched ahead of their reader may hold, across all downloads. */
+export class ByteBudget {
+  private used = 0;
+
+  constructor(readonly max: number) {}
+
+  take(n: number): boolean {
+    if (this.used + n > this.max) return false;
+    this.used += n;
+    return true;
+  }
+
+  give(n: number): void {
+    this.used -= n;
+  }
+
+  get inUse(): number {
+    return this.used;
+  }
+}
+
+/** One segment in flight: its bytes wait here for the reader. */
+class Segment {
+  private readonly chunks: Buffer[] = [];
+  private ended = false;
+  private error: unknown;
+  private wake: (() => void) | undefined;
+  readonly pumped: Promise<void>;
+
+  constructor(
+    readonly length: number,
+    /** Bytes taken from the budget (0 for a segment read as it arrives). */
+    readonly reserved: number,
+    body: Promise<AsyncIterable<Buffer>>,
+  ) {
+    this.pumped = this.pump(body);
+  }
+
+  /** The next chunk, undefined at the end; rethrows the segment's failure. */
+  async next(): Promise<Buffer | undefined> {
+    for (;;) {
+      const chunk = this.chunks.shift();
+      if (chunk) return chunk;
+      if (this.error !== undefined) throw this.error;
+      if (this.ended) return undefined;
+      await new Promise<void>((resolve) => (this.wake = resolve));
+      this.wake = undefined;
+    }
+  }
+
+  private async pump(body: Promise<AsyncIterable<Buffer>>): Promise<void> {
+    try {
+      for await (const chunk of await body) {
+        this.chunks.push(chunk);
+        this.wake?.();
+      }
+      this.ended = true;
+    } catch (err) {
+      this.error = err;
+    }
+    this.wake?.();
+  }
+}
+
+/**
+ * Bytes [start, end] (end inclusive) in order. Resolves once the first segment's answer arrived;
+ * the generator ends every GET when it returns or is closed early.
+ */
+export async function parallelRange(open: SegmentOpener, start: number, end: number, opts: ParallelRangeOptions, signal?: AbortSignal): Promise<AsyncGenerator<Buffer>> {
+  const abort = new AbortController();
+  const scoped = signal ? AbortSignal.any([signal, abort.signal]) : abort.signal;
+  const firstEnd = Math.min(end, start + opts.segmentBytes - 1);
+  let first: AsyncIterable<Buffer>;
+  try {
+    first = await open(start, firstEnd, scoped);
+  } catch (err) {
+    abort.abort();
+    throw err;
+  }
+  return deliver(open, firstEnd + 1, end, opts, new Segment(firstEnd - start + 1, 0, Promise.resolve(first)), abort, scoped);
+}
+
+async function* deliver(
+  open: SegmentOpener,
+  from: number,
+  end: number,
+  opts: ParallelRangeOptions,
+  first: Segment,
+  abort: AbortController,
+  signal: AbortSignal,
+): AsyncGenerator<Buffer> {
+  const streams = new AdaptiveCount(opts.maxStreams);
+  const queue: Segment[] = [first];
+  let next = from;
+  /** Adds segments while the stream count and the budget allow; the head needs no budget. */
+  const fill = () => {
+    while (next <= end && queue.length < streams.current) {
+      const last = Math.min(end, next + opts.segmentBytes - 1);
+      const length = last - next + 1;
+      const reserved = queue.length === 0 ? 0 : length;
+      if (reserved > 0 && !opts.budget.take(reserved)) return;
+      queue.push(new Segment(length, reserved, open(next, last, signal)));
+      next = last + 1;
+    }
+  };
+  try {
+    for (;;) {
+      fill();
+      const head = queue[0];
+      if (!head) return;
+      for (let chunk = await head.next(); chunk; chunk = await head.next()) yield chunk;
+      queue.shift();
+      opts.budget.give(head.reserved);
+      streams.finished(head.length);
+    }
+  } finally {
+    abort.abort();
+    for (const s of queue) opts.budget.give(s.reserved);
+    // The pumps end on the abort; wait so no GET outlives the generator.
+    await Promise.all(queue.map((s) => s.pumped));
+  }
+}

@@ -1,0 +1,48 @@
+// Lists folders ahead of a walker. Against a distant server every listing costs a round trip, so a
+// walk (ls -lR, find, rsync, a PROPFIND per folder) that lists one folder after another costs
+// folders × round trips. The dir cache hands the folders a walker is about to read to this queue,
+// which lists them in the background, a bounded number at a time; the walker then finds them listed
+// or in flight (a listing in flight is shared), and a walk costs about depth × round trips. What
+// is listed here triggers nothing further until a walker reads it, so it never crawls the tree.
+import type { Volume } from './volume.js';
+
+/** Child folders prefetched per listing read; a folder with more gets only its first ones ahead. */
+export const MAX_PREFETCH_PER_LISTING = 256;
+
+interface Job {
+  volume: Volume;
+  dirId: string;
+}
+
+export class ListingPrefetch {
+  private readonly queue: Job[] = [];
+  private running = 0;
+
+  constructor(
+    /** Brings a listing into the cache (a no-op when fresh). */
+    private readonly fetch: (volume: Volume, dirId: string) => Promise<void>,
+    private readonly concurrency: number,
+  ) {}
+
+  /** Lists these child folders in the background. */
+  add(volume: Volume, dirIds: readonly string[]): void {
+    if (this.concurrency <= 0) return;
+    for (const dirId of dirIds.slice(0, MAX_PREFETCH_PER_LISTING)) this.queue.push({ volume, dirId });
+    this.pump();
+  }
+
+  private pump(): void {
+    while (this.running < this.concurrency) {
+      const job = this.queue.shift();
+      if (!job) return;
+      this.running++;
+      // A failed prefetch costs nothing: the walker lists the folder itself and sees the error.
+      void this.fetch(job.volume, job.dirId)
+        .catch(() => undefined)
+        .finally(() => {
+          this.running--;
+          this.pump();
+        });
+    }
+  }
+}

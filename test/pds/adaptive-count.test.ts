@@ -1,0 +1,44 @@
+// The rule that sets how many transfers run at once, on a clock the test moves: the count grows
+// while each full round moves more than 10% more bytes per ms, never past its bound, and the first
+// round that does not pay steps back once and settles.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { AdaptiveCount } from '../../src/pds/adaptive-count.js';
+
+/** Finishes one full round of `count.current` transfers of `bytes` each, taking `ms` in all. */
+function round(count: AdaptiveCount, clock: { t: number }, bytes: number, ms: number): void {
+  clock.t += ms;
+  for (let n = count.current; n > 0; n--) count.finished(bytes);
+}
+
+test('grows by one per round while throughput grows, up to the bound', () => {
+  const clock = { t: 0 };
+  const count = new AdaptiveCount(4, () => clock.t);
+  assert.equal(count.current, 1);
+  // Every connection is capped: each round takes as long as one transfer, so n at once is n times faster.
+  const seen = [count.current];
+  for (let i = 0; i < 6; i++) {
+    round(count, clock, 1000, 100);
+    seen.push(count.current);
+  }
+  assert.deepEqual(seen, [1, 2, 3, 4, 4, 4, 4]);
+});
+
+test('steps back once when a round does not pay, and stays there', () => {
+  const clock = { t: 0 };
+  const count = new AdaptiveCount(8, () => clock.t);
+  round(count, clock, 1000, 100); // 10 bytes/ms with 1
+  round(count, clock, 1000, 100); // 20 with 2
+  assert.equal(count.current, 3);
+  round(count, clock, 1000, 140); // 21.4 with 3: not 10% better than 20
+  assert.equal(count.current, 2);
+  for (let i = 0; i < 4; i++) round(count, clock, 1000, 10); // much faster rounds change nothing now
+  assert.equal(count.current, 2);
+});
+
+test('a bound of one never grows', () => {
+  const clock = { t: 0 };
+  const count = new AdaptiveCount(1, () => clock.t);
+  for (let i = 0; i < 3; i++) round(count, clock, 1000, 100 / (i + 1));
+  assert.equal(count.current, 1);
+});

@@ -1,0 +1,80 @@
+// Multi-stream reads under a per-connection cap: how many GETs a long range runs at once (and that
+// the number stays bounded), that the bytes stay identical, what the first byte costs, and that the
+// memory budget is given back. Counts, never times.
+import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
+import { before, test } from 'node:test';
+import { collect } from '../../src/pds/paging.js';
+import { DriveRemote } from '../../src/pds/drive-remote.js';
+import { fileSource } from '../../src/pds/upload-source.js';
+import type { DownloadTarget } from '../../src/pds/download.js';
+import { randomFile, readAll, sha1, startPds } from './fixture.js';
+
+const SEGMENT = 256 * 1024;
+const MAX_STREAMS = 4;
+// 1 MiB/s per connection: a segment takes about 1/4 s, so segments overlap whatever the machine's load.
+const pds = await startPds({ faults: { netRatePerConnection: 1024 * 1024 } }, { download: { segmentBytes: SEGMENT, maxStreams: 8, aheadBytes: 3 * SEGMENT } });
+const size = 24 * SEGMENT + 1234;
+let target: DownloadTarget;
+let content: Buffer;
+
+before(async () => {
+  pds.emu.setFaults({ netRatePerConnection: 0 });
+  const local = await randomFile(pds.tmp, size);
+  content = await fs.readFile(local.file);
+  const f = await pds.client.uploader.upload({ scope: { drive_id: pds.driveId }, parentId: 'root', name: 'big.bin', source: fileSource(local.file, size) });
+  target = { scope: { drive_id: pds.driveId }, fileId: f.file_id, revision: f.content_hash ?? '' };
+  pds.emu.setFaults({ netRatePerConnection: 1024 * 1024 });
+});
+
+test('a long range runs several GETs at once, no more than the budget allows (8 streams allowed), byte-identical', async () => {
+  pds.emu.resetStats();
+  const got = await readAll(await pds.client.downloader.openRange(target, 0, size - 1));
+  assert.equal(sha1(got), sha1(content));
+  const stats = pds.emu.stats;
+  assert.equal(stats.requests['GET data'], 25, 'one GET per segment');
+  // The budget holds three segments fetched ahead of the reader; with the one being read, 4 at once at most.
+  const atOnce = stats.inFlightPeak['GET data'] ?? 0;
+  assert.ok(atOnce >= 2 && atOnce <= 4, `GETs at once: ${atOnce}`);
+  assert.equal(pds.client.downloader.aheadBytesInUse, 0, 'the budget is given back');
+});
+
+test('the stream count is bounded by maxStreams when the budget is large', async () => {
+  const roomy = pds.connect({ download: { segmentBytes: SEGMENT, maxStreams: MAX_STREAMS, aheadBytes: 64 * SEGMENT } });
+  pds.emu.resetStats();
+  const got = await readAll(await roomy.downloader.openRange(target, 1000, size - 1));
+  assert.equal(sha1(got), sha1(content.subarray(1000)));
+  // How far the count grows depends on measured throughput (adaptive-count.test.ts checks the rule
+  // on a clock of its own); here only that several GETs ran and never more than the bound.
+  const atOnce = pds.emu.stats.inFlightPeak['GET data'] ?? 0;
+  assert.ok(atOnce >= 2, `several streams: ${atOnce}`);
+  assert.ok(atOnce <= MAX_STREAMS, `at most ${MAX_STREAMS}: ${atOnce}`);
+});
+
+test('a reader that stops early ends every GET and gives the budget back', async () => {
+  pds.emu.resetStats();
+  const stream = await pds.client.downloader.openRange(target, 0, size - 1);
+  let n = 0;
+  for await (const chunk of stream) {
+    n += (chunk as Buffer).length;
+    if (n > SEGMENT) break;
+  }
+  assert.ok(stream.destroyed);
+  // 'close' follows the end of the generator's cleanup, which waits for every GET to end.
+  if (!stream.closed) await new Promise((resolve) => stream.once('close', resolve));
+  assert.equal(pds.client.downloader.aheadBytesInUse, 0);
+  assert.ok((pds.emu.stats.requests['GET data'] ?? 0) <= 4, 'no segment was started after the reader left');
+});
+
+test('a file of a listed folder is read without a get_download_url call: first byte after one GET', async () => {
+  const client = pds.connect({ download: { segmentBytes: SEGMENT, maxStreams: MAX_STREAMS } });
+  const remote = new DriveRemote(client, pds.driveId);
+  const entries = await collect(remote.list('root'));
+  const big = entries.find((e) => e.name === 'big.bin');
+  assert.ok(big);
+  pds.emu.resetStats();
+  const stream = await remote.openRange(big, 0, size - 1);
+  assert.equal(pds.emu.stats.requests['/v2/file/get_download_url'] ?? 0, 0, 'the listing carried the URL');
+  assert.equal(pds.emu.stats.requests['GET data'], 1, 'opening costs one request');
+  assert.equal(sha1(await readAll(stream)), sha1(content));
+});
