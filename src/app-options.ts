@@ -1,4 +1,5 @@
 // Typed options of the composition root (src/app.ts). The CLI builds this from argv; tests build it directly.
+import type { SharedTokenStore } from './pds/auth.js';
 import type { JwtAppCredentials } from './pds/jwt.js';
 
 export interface AppOptions {
@@ -38,6 +39,6 @@ export interface AppOptions {
   listPrefetch?: number;
   /** Bound of staged-but-not-uploaded bytes; writers wait beyond it. */
   maxDirtyBytes?: number;
-  /** Called with a rotated refresh token so it can be persisted. */
-  onRefreshToken?: (token: string) => void;
+  /** Where the refresh-token pair of the stored login is shared with the other pdsfs processes. */
+  tokenStore?: SharedTokenStore;
 }

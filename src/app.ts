@@ -122,7 +122,7 @@ function connectToSource(opts: AppOptions, embedded: EmbeddedServer | undefined,
       ...(opts.accessToken ? { accessToken: opts.accessToken } : {}),
       clientId: opts.clientId,
       ...(opts.clientSecret ? { clientSecret: opts.clientSecret } : {}),
-      ...(opts.onRefreshToken ? { onRefreshToken: opts.onRefreshToken } : {}),
+      ...(opts.tokenStore ? { tokenStore: opts.tokenStore } : {}),
       ...transfers,
       logger,
     });
@@ -133,7 +133,7 @@ function connectToSource(opts: AppOptions, embedded: EmbeddedServer | undefined,
 
 async function driveVolumes(client: PdsClient, opts: AppOptions): Promise<Volume[]> {
   const drives = [];
-  for await (const d of client.drives.iterateMine()) drives.push(d);
+  for await (const d of client.drives.iterateUsable()) drives.push(d);
   const names = uniqueDirNames(drives.map((d) => d.drive_name));
   return drives.map((d, i) => {
     const remote = new DriveRemote(client, d.drive_id);

@@ -1,9 +1,10 @@
 // Turns parsed yargs arguments (from the option table) into the typed AppOptions of the composition root.
 import type { AppOptions } from '../app-options.js';
-import { LOG_FORMATS, type LogFormat, type Logger, type LoggerOptions, silentLogger } from '../shared/logger.js';
-import { refreshTokenPersister, storedJwtCredentials } from './credentials.js';
-import { configFileOf } from './load-config.js';
+import { LOG_FORMATS, type LogFormat, type LoggerOptions } from '../shared/logger.js';
+import { storedJwtCredentials } from './credentials.js';
+import { configFileOf, loadConfigFile } from './load-config.js';
 import { OPTIONS, parseSize } from './options.js';
+import { FileTokenStore, tokenStoreFile } from './token-store.js';
 
 type Argv = Record<string, unknown>;
 
@@ -24,8 +25,8 @@ export function loggerOptionsFromArgv(argv: Argv): LoggerOptions {
   return { level: String(argv['log-level']), format: format as LogFormat, ...(file ? { file } : {}) };
 }
 
-/** Also wires stored JWT credentials and the saving of rotated refresh tokens to the config file. */
-export function appOptionsFromArgv(argv: Argv, logger: Logger = silentLogger()): AppOptions {
+/** Also wires stored JWT credentials and, for the stored login, the token store shared with other processes. */
+export function appOptionsFromArgv(argv: Argv): AppOptions {
   const opts: AppOptions = {
     dataDir: String(argv['data-dir']),
     cacheDir: String(argv['cache-dir']),
@@ -46,7 +47,10 @@ export function appOptionsFromArgv(argv: Argv, logger: Logger = silentLogger()):
   const refreshToken = str(argv['refresh-token']);
   if (refreshToken) {
     opts.refreshToken = refreshToken;
-    opts.onRefreshToken = refreshTokenPersister(configFileOf(argv), refreshToken, logger);
+    // Only the login kept in the config file shares its store: a token from a flag or the
+    // environment is another login, whose rotations must not replace the stored one's.
+    const configFile = configFileOf(argv);
+    if (loadConfigFile(configFile).options['refresh-token'] === refreshToken) opts.tokenStore = new FileTokenStore(tokenStoreFile(configFile));
   }
   const jwt = storedJwtCredentials(argv);
   if (jwt) opts.jwt = jwt;

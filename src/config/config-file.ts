@@ -116,11 +116,15 @@ function serialize(contents: ConfigFileContents): string {
   return `${JSON.stringify(out, null, 2)}\n`;
 }
 
+export function writeConfigFile(file: string, contents: ConfigFileContents): Promise<void> {
+  return writeSecretFile(file, serialize(contents));
+}
+
 /**
  * Replaces the file in one step: a reader sees the old or the new contents, never a mix, and a
  * crash leaves the old file. The temp file is created 0600, so the secrets are never exposed.
  */
-export async function writeConfigFile(file: string, contents: ConfigFileContents): Promise<void> {
+export async function writeSecretFile(file: string, text: string): Promise<void> {
   const target = realTarget(file);
   const dir = path.dirname(target);
   const created = await fsp.mkdir(dir, { recursive: true, mode: 0o700 });
@@ -130,7 +134,7 @@ export async function writeConfigFile(file: string, contents: ConfigFileContents
     const fh = await fsp.open(tmp, 'wx', 0o600);
     try {
       await fh.chmod(0o600);
-      await fh.writeFile(serialize(contents));
+      await fh.writeFile(text);
       await fh.sync();
     } finally {
       await fh.close();

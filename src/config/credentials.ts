@@ -1,9 +1,8 @@
 // Credentials as stored in the config file: what login writes, logout removes, serve and mount read
-// (JWT section) and update (rotated refresh tokens).
+// (JWT section). The refresh token kept here names the login; its rotations go to the token store.
 import fs from 'node:fs';
-import type { Logger } from '../shared/logger.js';
 import type { JwtAppCredentials } from '../pds/jwt.js';
-import { updateConfigFile, type ConfigFileContents, type JwtConfig } from './config-file.js';
+import type { ConfigFileContents, JwtConfig } from './config-file.js';
 import { configFileOf, loadConfigFile } from './load-config.js';
 
 /** Option names that identify and authenticate the account; logout removes them (and "jwt"). */
@@ -53,38 +52,4 @@ export function storedJwtCredentials(argv: Record<string, unknown>): JwtAppCrede
   if (argv['refresh-token'] || argv['access-token']) return undefined;
   const { jwt } = loadConfigFile(configFileOf(argv));
   return jwt ? jwtAppCredentials(jwt) : undefined;
-}
-
-/**
- * Stores a rotated refresh token. With `replaces`, only when the file still holds that token: a
- * token that came from a flag or the environment must not overwrite another account's.
- * Resolves to whether the file now holds `token`. Writes are serialized per file.
- */
-export async function persistRefreshToken(configFile: string, token: string, replaces?: string): Promise<boolean> {
-  const after = await updateConfigFile(configFile, (current) => {
-    const stored = current.options['refresh-token'];
-    if (stored === token || (replaces !== undefined && stored !== replaces)) return undefined;
-    return { ...current, options: { ...current.options, 'refresh-token': token } };
-  });
-  return after.options['refresh-token'] === token;
-}
-
-/**
- * An `onRefreshToken` callback (AppOptions, connectPds) that keeps the config file's refresh token
- * current while `initialToken` — the token the daemon started with — is the one stored there.
- */
-export function refreshTokenPersister(configFile: string, initialToken: string | undefined, logger: Logger): (token: string) => void {
-  let current = initialToken;
-  return (token) => {
-    const replaces = current;
-    current = token;
-    if (replaces === undefined) return;
-    persistRefreshToken(configFile, token, replaces).then(
-      (saved) => {
-        if (saved) logger.debug({ configFile }, 'saved the rotated refresh token');
-        else logger.warn({ configFile }, 'the refresh token was rotated but not saved: the one in use did not come from the config file (use pdsfs login to store credentials)');
-      },
-      (err: Error) => logger.error({ configFile, error: err.message }, 'could not save the rotated refresh token'),
-    );
-  };
 }

@@ -1,16 +1,18 @@
-// Proves login credentials by using them: a token grant, then user/get and drive/list_my_drives.
+// Proves login credentials by using them: a token grant, then user/get and the user's drives.
 import { connectPds } from '../pds/connect.js';
 import { PdsError } from '../pds/errors.js';
+import type { StoredTokens } from '../pds/auth.js';
 import type { RetryOptions } from '../pds/retry.js';
 import type { PdsDrive, PdsUser } from '../pds/wire-types.js';
 import { jwtAppCredentials } from './credentials.js';
 import type { LoginCredentials } from './credentials.js';
+import { MemoryTokenStore } from './token-store.js';
 
 export interface VerifiedAccount {
   user: PdsUser;
   drives: PdsDrive[];
-  /** The refresh token to store: rotated by the grant, or the one given. Absent for JWT logins. */
-  refreshToken?: string;
+  /** The token pair to store, as rotated by the check. Absent for JWT logins. */
+  tokens?: StoredTokens;
 }
 
 /** Enough drives to show the user what they reached; the rest is only counted. */
@@ -20,7 +22,7 @@ const MAX_DRIVES_LISTED = 50;
 const LOGIN_RETRY: Partial<RetryOptions> = { maxAttempts: 3, baseDelayMs: 200, maxDelayMs: 2_000 };
 
 export async function verifyCredentials(creds: LoginCredentials): Promise<VerifiedAccount> {
-  let refreshToken = creds.kind === 'refresh-token' ? creds.refreshToken : undefined;
+  const store = new MemoryTokenStore();
   const client = connectPds({
     endpoint: creds.endpoint,
     retry: LOGIN_RETRY,
@@ -31,19 +33,18 @@ export async function verifyCredentials(creds: LoginCredentials): Promise<Verifi
           refreshToken: creds.refreshToken,
           clientId: creds.clientId,
           clientSecret: creds.clientSecret,
-          onRefreshToken: (token: string) => {
-            refreshToken = token;
-          },
+          tokenStore: store,
         }),
   });
   try {
     const user = await client.users.get();
     const drives: PdsDrive[] = [];
-    for await (const drive of client.drives.iterateMine({ limit: MAX_DRIVES_LISTED })) {
+    for await (const drive of client.drives.iterateUsable({ limit: MAX_DRIVES_LISTED })) {
       drives.push(drive);
       if (drives.length >= MAX_DRIVES_LISTED) break;
     }
-    return { user, drives, ...(refreshToken ? { refreshToken } : {}) };
+    const tokens = store.read();
+    return { user, drives, ...(tokens ? { tokens } : {}) };
   } catch (err) {
     throw new Error(describeFailure(creds.endpoint, err), { cause: err });
   } finally {

@@ -40,6 +40,7 @@ export function formatStatus(s: DaemonStatus, now = Date.now()): string {
   const c = s.cache;
   const lines = [
     `${printable(s.role)} (pid ${s.pid}, up ${since(now - s.startedAt)})`,
+    ...(s.login ? [`  ${s.login}`] : []),
     `  volumes: ${s.volumes.map((v) => `${printable(v.name)} (${v.kind}${v.readOnly ? ', read-only' : ''})`).join(', ') || 'none'}`,
     `  cache: ${formatBytes(c.memBytes)} in memory, ${formatBytes(c.diskBytes)} on disk, hit ratio ${c.hitRatio === null ? '–' : `${(c.hitRatio * 100).toFixed(1)}%`}, ${formatBytes(c.fetchedBytes)} downloaded; ${s.listCalls} remote listings`,
     `  uploads: ${u.pendingFiles} pending (${formatBytes(u.pendingBytes)}), ${u.failedFiles} failed; ${formatBytes(u.sentBytes)} sent since start`,

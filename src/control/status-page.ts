@@ -81,7 +81,7 @@ function chart(t) {
     ' · one point per ' + t.intervalMs / 1000 + ' s';
 }
 function render(s) {
-  $('role').textContent = s.role + ' · pid ' + s.pid + ' · up since ' + new Date(s.startedAt).toLocaleString();
+  $('role').textContent = s.role + ' · pid ' + s.pid + ' · up since ' + new Date(s.startedAt).toLocaleString() + (s.login ? ' · ' + s.login : '');
   const u = s.uploads;
   $('upload-summary').textContent = u.pendingFiles + ' pending (' + bytes(u.pendingBytes) + '), ' +
     u.failedFiles + ' failed · ' + bytes(u.sentBytes) + ' sent since start';

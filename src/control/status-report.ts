@@ -38,6 +38,8 @@ export interface DaemonStatus {
     failed: UploadItem[];
   };
   listCalls: number;
+  /** Set when the login is dead ("login expired: run pdsfs login"); uploads wait for a new one. */
+  login: string | null;
   recentErrors: LogEvent[];
   throughput: Throughput;
 }
@@ -92,6 +94,7 @@ export function buildStatus(src: StatusSources): DaemonStatus {
       failed: uploads.failed.slice(0, LISTED_UPLOADS).map(item),
     },
     listCalls,
+    login: src.volumes.map((v) => v.remote.loginProblem?.()).find((p) => p !== undefined) ?? null,
     recentErrors: src.recentErrors(),
     throughput: src.throughput(),
   };

@@ -45,6 +45,8 @@ export interface RemoteChange {
   entry?: RemoteEntry;
 }
 
+export type ChangePage = { items: RemoteChange[]; cursor: string; hasMore: boolean; expired?: false } | { expired: true };
+
 /** Where an interrupted multipart upload stands, persisted by the caller so it survives a crash. */
 export interface UploadSession {
   fileId: string;
@@ -107,6 +109,8 @@ export interface Remote {
   statfs(): Promise<SpaceInfo>;
   /** Change feed (capabilities.changeFeed): cursor of "now". */
   latestCursor?(): Promise<string>;
-  /** Changes after cursor; loop while hasMore. */
-  changes?(cursor: string): Promise<{ items: RemoteChange[]; cursor: string; hasMore: boolean }>;
+  /** Changes after cursor; loop while hasMore. `expired`: the server cannot continue from this cursor. */
+  changes?(cursor: string): Promise<ChangePage>;
+  /** Why the remote cannot authenticate now (a dead login; work waits for a new one), else undefined. */
+  loginProblem?(): string | undefined;
 }

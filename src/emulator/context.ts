@@ -17,6 +17,9 @@ import type { TokenService } from './tokens.js';
 
 export interface EmulatorConfig {
   tokenTtlSec: number;
+  refreshTokenTtlSec: number;
+  /** How long a change-feed cursor stays usable after it was handed out. */
+  cursorTtlSec: number;
   uploadUrlTtlSec: number;
   downloadUrlTtlSec: number;
   driveQuotaBytes: number;

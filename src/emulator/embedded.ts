@@ -15,21 +15,8 @@ export interface EmbeddedServer {
 /** What the worker posts: its account once listening, or why it could not start. */
 export type EmbeddedReady = { account: DevAccount } | { error: string };
 
-/**
- * The worker's entry. Built (dist/, what the bin runs): the compiled file, loaded as it is. From the
- * sources (tests, tsx): a worker does not inherit tsx's loader, so it registers it first; the built
- * daemon must not, as the loader's own thread and hooks would cost memory and CPU on every import.
- */
-function startWorker(dataDir: string): Worker {
-  const workerData = { dataDir };
-  if (import.meta.url.endsWith('.js')) return new Worker(new URL('./embedded-worker.js', import.meta.url), { workerData });
-  const tsx = import.meta.resolve('tsx/esm/api');
-  const entry = new URL('./embedded-worker.ts', import.meta.url).href;
-  return new Worker(`import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); })`, { eval: true, workerData });
-}
-
 export async function startEmbedded(dataDir: string): Promise<EmbeddedServer> {
-  const worker = startWorker(dataDir);
+  const worker = import.meta.url.endsWith('.ts') ? fromSource(dataDir) : new Worker(new URL('./embedded-worker.js', import.meta.url), { workerData: { dataDir } });
   const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
   const ready = await new Promise<EmbeddedReady>((resolve, reject) => {
     worker.once('message', resolve);
@@ -48,4 +35,12 @@ export async function startEmbedded(dataDir: string): Promise<EmbeddedServer> {
       await exited;
     },
   };
+}
+
+/** Run from TypeScript (tests, development), the worker needs tsx's loader, which it does not inherit. */
+function fromSource(dataDir: string): Worker {
+  const tsx = import.meta.resolve('tsx/esm/api');
+  const entry = new URL('./embedded-worker.ts', import.meta.url).href;
+  const boot = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); })`;
+  return new Worker(boot, { eval: true, workerData: { dataDir } });
 }

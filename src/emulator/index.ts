@@ -36,8 +36,12 @@ export interface EmulatorOptions {
   host?: string;
   /** Default 8090; 0 = ephemeral. */
   port?: number;
-  /** Access-token lifetime, default 7200. */
+  /** Access-token lifetime, default 7200 (2 hours, as the PDS token guide says). */
   tokenTtlSec?: number;
+  /** Refresh-token lifetime, default 604800 (7 days, as the PDS token guide says). */
+  refreshTokenTtlSec?: number;
+  /** Change-feed cursor lifetime since it was handed out; default 604800 (7 days; the docs give none). */
+  cursorTtlSec?: number;
   /** Enables the jwt-bearer grant for the dev app's client_id. */
   jwtPublicKeyPem?: string;
   /** Faults and network shaping from the start (a netProfile, then single settings). */
@@ -104,6 +108,8 @@ export class Emulator {
     db.function('pds_mime', { deterministic: true }, (name: unknown, type: unknown) => (type === 'file' ? mimeType(String(name)) : ''));
     const config = {
       tokenTtlSec: opts.tokenTtlSec ?? 7200,
+      refreshTokenTtlSec: opts.refreshTokenTtlSec ?? 7 * 24 * 3600,
+      cursorTtlSec: opts.cursorTtlSec ?? 7 * 24 * 3600,
       uploadUrlTtlSec: opts.uploadUrlTtlSec ?? 900,
       downloadUrlTtlSec: opts.downloadUrlTtlSec ?? 900,
       driveQuotaBytes: opts.driveQuotaBytes ?? 100 * 1024 ** 3,
@@ -124,7 +130,7 @@ export class Emulator {
       shares: new ShareStore(sql),
       tasks: new TaskRunner(sql),
       signer: new UrlSigner(seed.secret, () => endpoint),
-      tokens: new TokenService(sql, accounts, seed.secret, seed.domainId, config.tokenTtlSec),
+      tokens: new TokenService(sql, accounts, seed.secret, seed.domainId, config.tokenTtlSec, config.refreshTokenTtlSec),
       stats: { requests: {}, bytesUploaded: 0, bytesDownloaded: 0, connections: 0, inFlight: {}, inFlightPeak: {} },
       ...(opts.logger ? { log: opts.logger } : {}),
     };

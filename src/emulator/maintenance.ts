@@ -48,6 +48,11 @@ export function startMaintenance(ctx: EmulatorContext): () => void {
     } catch (err) {
       ctx.log?.warn({ err }, 'blob sweep failed');
     }
+    try {
+      ctx.tokens.sweepExpired();
+    } catch (err) {
+      ctx.log?.warn({ err }, 'refresh token sweep failed');
+    }
     void sweepUploads(ctx).catch((err: unknown) => ctx.log?.warn({ err }, 'upload sweep failed'));
   };
   run();

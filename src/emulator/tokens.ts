@@ -1,6 +1,8 @@
 // Access, refresh and share tokens. Access and share tokens are HS256 JWTs signed with the store's
-// secret (so they survive a restart); refresh tokens are opaque, stored hashed, and rotate: using
-// one deletes it and issues the next.
+// secret (so they survive a restart); refresh tokens are opaque, stored hashed, and rotate. As the
+// PDS token guide says: an access token lasts 2 hours, a refresh token 7 days, and a refresh makes
+// both the old access token and the old refresh token invalid. An access token therefore names the
+// refresh token issued with it ("rt"), and is valid only while that refresh token is unused.
 import { createHash } from 'node:crypto';
 import type { PdsToken, ShareTokenResponse } from '../pds/wire-types.js';
 import { accessTokenInvalid, invalidParam, shareTokenInvalid } from './errors.js';
@@ -20,15 +22,17 @@ export class TokenService {
     private readonly secret: Buffer,
     private readonly domainId: string,
     private readonly ttlSec: number,
+    private readonly refreshTtlSec: number,
   ) {}
 
   /** A new access + refresh token pair for the user. */
   issue(user: UserRow, clientId: string): PdsToken {
     const nowMs = Date.now();
     const exp = Math.ceil((nowMs + this.ttlSec * 1000) / 1000);
-    const access = signHs256({ typ: 'access', sub: user.user_id, aud: this.domainId, client_id: clientId, iat: Math.floor(nowMs / 1000), exp, jti: randomSecret().slice(0, 16) }, this.secret);
     const refresh = randomSecret();
-    this.sql.run('INSERT INTO refresh_tokens (token_hash, user_id, client_id, created_at) VALUES (?, ?, ?, ?)', hashToken(refresh), user.user_id, clientId, nowMs);
+    const rt = hashToken(refresh);
+    const access = signHs256({ typ: 'access', sub: user.user_id, aud: this.domainId, client_id: clientId, rt, iat: Math.floor(nowMs / 1000), exp, jti: randomSecret().slice(0, 16) }, this.secret);
+    this.sql.run('INSERT INTO refresh_tokens (token_hash, user_id, client_id, created_at) VALUES (?, ?, ?, ?)', rt, user.user_id, clientId, nowMs);
     return {
       access_token: access,
       refresh_token: refresh,
@@ -44,15 +48,22 @@ export class TokenService {
     };
   }
 
-  /** refresh_token grant: the old refresh token stops working. */
+  /** refresh_token grant: the old refresh token and the access token issued with it stop working. */
   refresh(refreshToken: string, clientId: string): PdsToken {
     return this.sql.tx(() => {
-      const row = this.sql.get<{ user_id: string; client_id: string }>('SELECT user_id, client_id FROM refresh_tokens WHERE token_hash = ?', hashToken(refreshToken));
+      const hash = hashToken(refreshToken);
+      const row = this.sql.get<{ user_id: string; client_id: string; created_at: number }>('SELECT user_id, client_id, created_at FROM refresh_tokens WHERE token_hash = ?', hash);
       const user = row && row.client_id === clientId ? this.accounts.user(row.user_id) : undefined;
-      if (!row || !user || user.status !== 'enabled') throw invalidParam('refresh_token', 'The refresh token is invalid or has expired.');
-      this.sql.run('DELETE FROM refresh_tokens WHERE token_hash = ?', hashToken(refreshToken));
+      const expired = row !== undefined && Date.now() >= row.created_at + this.refreshTtlSec * 1000;
+      if (!row || !user || user.status !== 'enabled' || expired) throw invalidParam('refresh_token', 'The refresh token is invalid or has expired.');
+      this.sql.run('DELETE FROM refresh_tokens WHERE token_hash = ?', hash);
       return this.issue(user, clientId);
     });
+  }
+
+  /** Drops refresh tokens past their lifetime whose access token has expired too (maintenance). */
+  sweepExpired(): number {
+    return this.sql.run('DELETE FROM refresh_tokens WHERE created_at <= ?', Date.now() - (this.refreshTtlSec + this.ttlSec) * 1000).changes;
   }
 
   /** The user of a bearer access token; 401 AccessTokenInvalid otherwise. */
@@ -60,6 +71,7 @@ export class TokenService {
     const claims = verifyHs256(token, this.secret);
     if (!claims || claims.typ !== 'access' || typeof claims.sub !== 'string') throw accessTokenInvalid('malformed or not issued here');
     if (typeof claims.exp !== 'number' || Date.now() >= claims.exp * 1000) throw accessTokenInvalid('expired');
+    if (typeof claims.rt !== 'string' || !this.sql.get('SELECT 1 FROM refresh_tokens WHERE token_hash = ?', claims.rt)) throw accessTokenInvalid('replaced by a refresh');
     const user = this.accounts.user(claims.sub);
     if (!user || user.status !== 'enabled') throw accessTokenInvalid('unknown user');
     return user;

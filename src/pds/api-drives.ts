@@ -15,13 +15,32 @@ const read = { idempotent: true } as const;
 export class DrivesApi {
   constructor(private readonly http: PdsHttp) {}
 
-  /** Drives the token's user can use. */
+  /** The token's user's own drives; team drives come from listMyGroupDrives. */
   listMine(req: { limit?: number; marker?: string } = {}, signal?: AbortSignal): Promise<Paged<PdsDrive>> {
     return this.http.call('/v2/drive/list_my_drives', req, { ...read, signal });
   }
 
   iterateMine(req: { limit?: number } = {}, signal?: AbortSignal): AsyncGenerator<PdsDrive> {
     return paginate((marker) => this.listMine({ ...req, marker }, signal), signal);
+  }
+
+  /** Group (team) drives the token's user is a member of (drive/list_my_group_drive, as the official JS SDK calls it). */
+  listMyGroupDrives(req: { limit?: number; marker?: string } = {}, signal?: AbortSignal): Promise<Paged<PdsDrive>> {
+    return this.http.call('/v2/drive/list_my_group_drive', req, { ...read, signal });
+  }
+
+  /** Every drive the user can use: own drives, then team drives, each once. */
+  async *iterateUsable(req: { limit?: number } = {}, signal?: AbortSignal): AsyncGenerator<PdsDrive> {
+    const seen = new Set<string>();
+    const own = paginate((marker) => this.listMine({ ...req, marker }, signal), signal);
+    const team = paginate((marker) => this.listMyGroupDrives({ ...req, marker }, signal), signal);
+    for (const source of [own, team]) {
+      for await (const d of source) {
+        if (seen.has(d.drive_id)) continue;
+        seen.add(d.drive_id);
+        yield d;
+      }
+    }
   }
 
   /** All drives of the domain (admin). */

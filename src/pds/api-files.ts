@@ -138,7 +138,8 @@ export class FilesApi {
 
   /** From a share (share_id) into a drive this sends both the share token and the bearer. */
   copy(req: CopyFileRequest, signal?: AbortSignal): Promise<AsyncResult> {
-    return this.http.call('/v2/file/copy', req, { auth: scopeAuth(req), signal });
+    // Out of a share into a drive: the share token reads, the bearer writes (share save).
+    return this.http.call('/v2/file/copy', req, { auth: req.share_id ? { shareId: req.share_id, bearer: true } : 'bearer', signal });
   }
 
   /** Retried after a lost answer too (see removeOnce). */

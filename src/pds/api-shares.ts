@@ -73,3 +73,8 @@ export class ShareLinksApi {
     return this.http.call('/v2/share_link/get_share_token', req, { auth: 'none', idempotent: true, signal });
   }
 }
+
+/** Whether a share link takes uploads, under either name the official sources give the flag. */
+export function takesUploads(link: { creatable?: boolean; enable_upload?: boolean }): boolean {
+  return link.enable_upload === true || link.creatable === true;
+}

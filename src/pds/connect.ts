@@ -1,7 +1,7 @@
 // connectPds: a PdsClient with the right credential source for the options given.
 import type { Logger } from '../shared/logger.js';
 import { PdsClient, type PdsClientOptions } from './client.js';
-import { JwtTokenSource, RefreshTokenSource, StaticTokenSource } from './auth.js';
+import { JwtTokenSource, RefreshTokenSource, StaticTokenSource, type SharedTokenStore } from './auth.js';
 import type { JwtAppCredentials } from './jwt.js';
 
 export interface ConnectOptions extends Omit<PdsClientOptions, 'logger'> {
@@ -12,8 +12,8 @@ export interface ConnectOptions extends Omit<PdsClientOptions, 'logger'> {
   clientId?: string;
   clientSecret?: string;
   jwt?: JwtAppCredentials & { clientSecret?: string };
-  /** Receives each rotated refresh token; persist it. */
-  onRefreshToken?: (refreshToken: string) => void;
+  /** Where the refresh-token pair is shared with other processes of the same login. */
+  tokenStore?: SharedTokenStore;
   logger?: Logger;
 }
 
@@ -33,7 +33,8 @@ export function connectPds(opts: ConnectOptions): PdsClient {
         clientId: opts.clientId,
         clientSecret: opts.clientSecret,
         accessToken: opts.accessToken,
-        onRefreshToken: opts.onRefreshToken,
+        ...(opts.tokenStore ? { store: opts.tokenStore } : {}),
+        ...(opts.logger ? { logger: opts.logger } : {}),
       }),
     );
   } else if (opts.accessToken) {

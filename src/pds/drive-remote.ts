@@ -1,9 +1,10 @@
 // DriveRemote: the VFS's Remote (src/vfs/remote.ts) for one PDS drive.
 import type { Readable } from 'node:stream';
-import type { Remote, RemoteCapabilities, RemoteChange, RemoteChanges, RemoteEntry, SpaceInfo, UploadOptions } from '../core/remote.js';
+import type { ChangePage, Remote, RemoteCapabilities, RemoteChange, RemoteChanges, RemoteEntry, SpaceInfo, UploadOptions } from '../core/remote.js';
 import { VfsError } from '../core/errors.js';
 import type { FileMeta, FileRevision, MediaEntry, MetaChange, TrashedEntry, ViewRemote } from '../core/view-remote.js';
 import type { PdsClient } from './client.js';
+import { PdsError } from './errors.js';
 import { toRemoteEntry } from './entry.js';
 import { ScopedRemote, LIST_PAGE_SIZE } from './remote-base.js';
 import { collect } from './paging.js';
@@ -55,7 +56,11 @@ export class DriveRemote extends ScopedRemote implements Remote, ViewRemote {
     });
   }
 
-  /** Same parent: a rename (file/update). Otherwise file/move with new_name, waiting for its task. */
+  /**
+   * Same parent: a rename (file/update). Otherwise file/move with new_name, waiting for its task.
+   * new_name is in the official tea spec's move and copy requests but not among the fields the API
+   * reference documents: a server that ignores it keeps the old name, which file/update then changes.
+   */
   move(id: string, newParentId: string, newName: string): Promise<RemoteEntry> {
     return this.guard(async () => {
       const current = await this.get(id);
@@ -63,8 +68,13 @@ export class DriveRemote extends ScopedRemote implements Remote, ViewRemote {
       const r = await this.client.files.move({ drive_id: this.driveId, file_id: id, to_parent_file_id: newParentId, new_name: newName, check_name_mode: 'refuse' });
       if (r.exist) throw new VfsError('EEXIST', `${newName} already exists`);
       await this.client.tasks.settle(r);
-      return this.get(id);
+      return this.named(this, await this.get(id), newName);
     });
+  }
+
+  /** The entry under `name`, renamed there when the server kept another name (see move, copy). */
+  private async named(remote: DriveRemote, entry: RemoteEntry, name: string): Promise<RemoteEntry> {
+    return entry.name === name ? entry : remote.update(entry.id, { name });
   }
 
   /** Server-side copy into this drive or another DriveRemote's (EXDEV for other remotes). */
@@ -75,7 +85,7 @@ export class DriveRemote extends ScopedRemote implements Remote, ViewRemote {
       const r = await this.client.files.copy({ drive_id: this.driveId, file_id: id, to_parent_file_id: newParentId, to_drive_id: target.driveId, new_name: newName, auto_rename: false });
       if (r.exist) throw new VfsError('EEXIST', `${newName} already exists`);
       await this.client.tasks.settle(r);
-      return target.get(r.file_id);
+      return this.named(target, await target.get(r.file_id), newName);
     });
   }
 
@@ -99,9 +109,17 @@ export class DriveRemote extends ScopedRemote implements Remote, ViewRemote {
     return this.guard(() => this.client.delta.getLastCursor({ drive_id: this.driveId }));
   }
 
-  changes(cursor: string): Promise<{ items: RemoteChange[]; cursor: string; hasMore: boolean }> {
+  changes(cursor: string): Promise<ChangePage> {
     return this.guard(async () => {
-      const page = await this.client.delta.list({ drive_id: this.driveId, cursor, limit: LIST_PAGE_SIZE });
+      let page;
+      try {
+        page = await this.client.delta.list({ drive_id: this.driveId, cursor, limit: LIST_PAGE_SIZE });
+      } catch (err) {
+        // The documents name no code for a cursor the server will not continue from (expired, or
+        // from another drive); the parameter error on "cursor" is the one that says so.
+        if (err instanceof PdsError && err.code.startsWith('InvalidParameter.Cursor')) return { expired: true } as const;
+        throw err;
+      }
       const items = page.items.map((it): RemoteChange => {
         // Delete/trash events may carry a sparse file object: only a complete one becomes an entry.
         const full = it.file && it.file.name !== undefined && it.file.type !== undefined;

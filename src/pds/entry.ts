@@ -1,4 +1,5 @@
 // PDS file object → the VFS's RemoteEntry (src/vfs/remote.ts).
+import { sha1Of } from './content-hash.js';
 import type { PdsFile } from './wire-types.js';
 import type { RemoteEntry } from '../core/remote.js';
 
@@ -19,7 +20,8 @@ export function toRemoteEntry(f: PdsFile): RemoteEntry {
     ctime: epochMs(f.created_at),
     revision: isDir ? '' : f.content_hash || f.revision_id || f.updated_at,
   };
-  if (!isDir && f.content_hash) entry.contentHash = f.content_hash.toUpperCase();
+  const sha1 = isDir ? undefined : sha1Of(f);
+  if (sha1) entry.contentHash = sha1;
   if (f.user_meta) entry.userMeta = f.user_meta;
   return entry;
 }

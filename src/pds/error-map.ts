@@ -28,6 +28,7 @@ export const PDS_ERROR_TABLE: Readonly<Record<string, VfsCode>> = {
   BadRequest: 'EIO',
   // credentials
   'InvalidParameter.RefreshToken': 'EACCES',
+  LoginExpired: 'EACCES',
   AccessTokenInvalid: 'EACCES',
   AccessTokenExpired: 'EACCES',
   TokenExpired: 'EACCES',
@@ -92,6 +93,7 @@ export const PDS_ERROR_TABLE: Readonly<Record<string, VfsCode>> = {
   AsyncTaskFailed: 'EIO',
   InvalidResponse: 'EIO',
   ContentHashMismatch: 'EIO',
+  UnsupportedContentHash: 'EIO',
 };
 
 /** Codes whose dotted sub-codes share the family's meaning (e.g. NotFound.Whatever). */

@@ -13,6 +13,8 @@ export interface AccessTokenProvider {
   getToken(signal?: AbortSignal): Promise<string>;
   /** The server rejected `rejected`: a fresh token, or undefined when none can be had. */
   renew(rejected: string, signal?: AbortSignal): Promise<string | undefined>;
+  /** Why no token can be had now (a dead login), for status; undefined while tokens come. */
+  problem?(): string | undefined;
 }
 
 /** Supplies x-share-token values (share-tokens.ts). */
@@ -23,9 +25,10 @@ export interface ShareTokenProvider {
 
 /**
  * bearer: Authorization required. none: anonymous endpoints. { shareId }: x-share-token for that
- * share, plus the bearer when credentials exist (file/copy out of a share into a drive needs both).
+ * share only, as the official JS SDK sends on share reads; with `bearer`, the Authorization too
+ * where it is documented (file/copy out of a share into the user's drive).
  */
-export type CallAuth = 'bearer' | 'none' | { shareId: string };
+export type CallAuth = 'bearer' | 'none' | { shareId: string; bearer?: boolean };
 
 export interface CallOptions {
   auth?: CallAuth;
@@ -89,7 +92,7 @@ export class PdsHttp {
   async call<T>(path: string, body: object, opts: CallOptions = {}): Promise<T> {
     const auth = opts.auth ?? 'bearer';
     const shareId = typeof auth === 'object' ? auth.shareId : undefined;
-    const wantsBearer = auth === 'bearer' || (shareId !== undefined && this.tokens !== undefined);
+    const wantsBearer = auth === 'bearer' || (typeof auth === 'object' && auth.bearer === true);
     let renewedBearer = false;
     let renewedShare = false;
     const startedAt = Date.now();

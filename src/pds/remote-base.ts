@@ -26,6 +26,10 @@ export abstract class ScopedRemote {
     }
   }
 
+  loginProblem(): string | undefined {
+    return this.client.tokenSource?.problem?.();
+  }
+
   get(id: string, signal?: AbortSignal): Promise<RemoteEntry> {
     if (id === this.rootId) return Promise.resolve(rootEntry(id));
     const ttl = this.client.downloader.urlExpireSec;

@@ -9,6 +9,7 @@ import type { PdsClient } from './client.js';
 import { DriveRemote } from './drive-remote.js';
 import { toRemoteEntry } from './entry.js';
 import { PdsError } from './errors.js';
+import { takesUploads } from './api-shares.js';
 import { ScopedRemote } from './remote-base.js';
 import { fileSource } from './upload-source.js';
 import type { PdsShareAnonymous } from './wire-types.js';
@@ -84,7 +85,7 @@ export class ShareRemote extends ScopedRemote implements Remote {
     let info: PdsShareAnonymous | undefined;
     try {
       info = await this.client.shareLinks.getByAnonymous(this.shareId, signal);
-      this.capabilities = { ...READ_ONLY, readOnly: !info.creatable };
+      this.capabilities = { ...READ_ONLY, readOnly: !takesUploads(info) };
       await this.client.shareTokens.get(this.shareId);
       this.problem = undefined;
       return { info };

@@ -19,6 +19,7 @@ import type { UploadSession } from '../core/remote.js';
 import type { PdsHttp } from './http.js';
 import type { FilesApi } from './api-files.js';
 import type { UploadsApi } from './api-uploads.js';
+import { sha1Of, verifyStoredHash } from './content-hash.js';
 import { PdsError } from './errors.js';
 import { throwIfAborted } from './retry.js';
 import { DEFAULT_MIN_PART_SIZE, planParts, sourceSha1, type PartPlan } from './upload-source.js';
@@ -87,12 +88,7 @@ export class Uploader {
     }
     const file = await this.complete(job);
     // What we sent (when we sent it all) and what the caller announced must both match the server.
-    const stored = file.content_hash?.toUpperCase();
-    for (const expected of [ownHash ? await ownHash : job.hash?.digest('hex').toUpperCase(), req.sha1?.toUpperCase()]) {
-      if (expected && stored && stored !== expected) {
-        throw new PdsError({ status: 200, code: 'ContentHashMismatch', message: `server stored ${stored}, expected ${expected}` });
-      }
-    }
+    verifyStoredHash(file, { sha1: [ownHash ? await ownHash : job.hash?.digest('hex'), req.sha1] });
     return file;
   }
 
@@ -231,7 +227,7 @@ export class Uploader {
   private async finishedEarlier(req: UploadRequest, fileId: string): Promise<PdsFile | undefined> {
     try {
       const f = await this.files.get({ ...req.scope, file_id: fileId }, req.signal);
-      const sameContent = req.sha1 ? f.content_hash?.toUpperCase() === req.sha1.toUpperCase() : true;
+      const sameContent = req.sha1 ? sha1Of(f) === req.sha1.toUpperCase() : true;
       return f.status === 'available' && f.size === req.source.size && sameContent ? f : undefined;
     } catch (err) {
       if (PdsError.is(err, 'NotFound')) return undefined;

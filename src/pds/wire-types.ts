@@ -273,7 +273,9 @@ export interface PdsShareLink {
   disable_preview?: boolean;
   disable_save?: boolean;
   disable_download?: boolean;
+  /** Takes uploads: "creatable" in the tea spec, "enable_upload" in the JS SDK and the SDK guide. */
   creatable?: boolean;
+  enable_upload?: boolean;
   creatable_file_id_list?: string[];
   access_count?: number;
   preview_count?: number;
@@ -295,6 +297,8 @@ export interface PdsShareAnonymous {
   has_pwd: boolean;
   updated_at: string;
   disable_download?: boolean;
+  /** Takes uploads: "enable_upload" in the JS SDK and the SDK guide, "creatable" in the tea spec. */
+  enable_upload?: boolean;
   creatable?: boolean;
 }
 

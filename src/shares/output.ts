@@ -1,6 +1,7 @@
 // Output of the share commands: aligned tables and key/value blocks for people, JSON for scripts.
 // Share passwords are never printed: views say whether there is one.
 import type { PdsShareAnonymous, PdsShareLink } from '../pds/wire-types.js';
+import { takesUploads } from '../pds/api-shares.js';
 import { formatExpiration } from './expiry.js';
 
 /** The owner's view of a share link as printed with --json: the service's object without share_pwd. */
@@ -49,7 +50,7 @@ export function shareLinkDetails(link: ShareLinkView): string {
     ['password', link.has_password ? 'yes' : 'no'],
     ['expires', formatExpiration(link.expiration)],
     ['status', shareState(link)],
-    ['uploads', link.creatable ? 'allowed' : 'not allowed'],
+    ['uploads', takesUploads(link) ? 'allowed' : 'not allowed'],
     ['created', link.created_at],
   ];
   if (link.share_url) pairs.push(['url', link.share_url]);
@@ -67,6 +68,6 @@ export function anonymousDetails(info: PdsShareAnonymous): string {
     ['password', info.has_pwd ? 'required' : 'none'],
     ['expires', formatExpiration(info.expiration)],
     ['downloads', info.disable_download ? 'disabled' : 'allowed'],
-    ['uploads', info.creatable ? 'allowed' : 'not allowed'],
+    ['uploads', takesUploads(info) ? 'allowed' : 'not allowed'],
   ]);
 }

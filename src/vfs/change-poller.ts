@@ -12,6 +12,8 @@ type ChangePage = Awaited<ReturnType<NonNullable<Remote['changes']>>>;
 export class ChangePoller {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
+  /** Per volume, the failure last logged: a lasting failure (a dead login) is logged once, not every poll. */
+  private readonly failing = new Map<string, string>();
 
   constructor(
     private readonly volumes: readonly Volume[],
@@ -37,7 +39,17 @@ export class ChangePoller {
     this.running ??= (async () => {
       for (const v of this.volumes) {
         if (!v.remote.capabilities.changeFeed) continue;
-        await this.poll(v).catch((err) => this.logger.warn({ volume: v.dirName, err: String(err?.message ?? err) }, 'change feed poll failed'));
+        await this.poll(v).then(
+          () => {
+            if (this.failing.delete(v.id)) this.logger.info({ volume: v.dirName }, 'change feed works again');
+          },
+          (err) => {
+            const message = String(err?.message ?? err);
+            if (this.failing.get(v.id) === message) return;
+            this.failing.set(v.id, message);
+            this.logger.warn({ volume: v.dirName, err: message }, 'change feed poll failed (logged once until it changes)');
+          },
+        );
       }
     })().finally(() => (this.running = undefined));
     return this.running;
@@ -59,6 +71,13 @@ export class ChangePoller {
     let next: Promise<ChangePage> | undefined = remote.changes!(cursor);
     while (next) {
       const page: ChangePage = await next;
+      if (page.expired) {
+        // Changes since the cursor are lost: every cached listing may be stale. Start over from now.
+        this.logger.warn({ volume: v.dirName }, 'change feed cursor expired; cached listings will be read again');
+        this.store.setCursor(v.id, await remote.latestCursor!());
+        this.dirs.invalidateVolume(v.id);
+        return;
+      }
       next = page.hasMore ? remote.changes!(page.cursor) : undefined;
       try {
         this.store.batch(() => {

@@ -30,6 +30,9 @@ export interface WritebackOptions {
 /** Delay before retrying after a local failure (a crashed upload, a journal that cannot be written). */
 const CRASH_RETRY_MS = 1000;
 
+/** How often an upload waiting for a new login looks again (cheap: the token store is read locally). */
+const LOGIN_WAIT_MS = 5000;
+
 // ENOSPC too: a full drive or cache disk (the staging copy is completed just before the upload) may
 // be given room by the user; only after the last attempt does the content go to recovery.
 const RETRYABLE = new Set(['EAGAIN', 'EIO', 'ETIMEDOUT', 'EBUSY', 'ENOSPC']);
@@ -142,12 +145,19 @@ export class Writeback {
     };
   }
 
-  /** Resolves when nothing is pending (failed rows do not count). */
+  /**
+   * Resolves when nothing is pending (failed rows do not count), or when all that is pending waits
+   * for a new login: it stays in the journal and goes up after a restart with a live login.
+   */
   async drain(onProgress?: (files: number, bytes: number) => void): Promise<void> {
     for (;;) {
       const { pendingFiles, pendingBytes } = this.o.journal.stats();
       onProgress?.(pendingFiles, pendingBytes);
       if (pendingFiles === 0) return;
+      if (this.o.journal.pending().every((row) => this.o.volume(row.volume)?.remote.loginProblem?.())) {
+        this.o.logger.warn({ pendingFiles }, 'uploads left waiting for a new login; they go up at the next start after pdsfs login');
+        return;
+      }
       // Rows waiting for their write-back delay are due now: nobody is going to edit them further.
       this.o.journal.makeDue(this.now());
       this.kick();
@@ -238,6 +248,13 @@ export class Writeback {
   }
 
   private async retryOrFail(row: JournalRow, err: VfsError): Promise<void> {
+    // A dead login is no fault of the file: it waits, not counting attempts, for a new login
+    // (the token source said so in the log once).
+    const loginProblem = this.o.volume(row.volume)?.remote.loginProblem?.();
+    if (loginProblem) {
+      this.o.journal.update(row.id, { state: 'dirty', lastError: loginProblem, notBefore: this.now() + LOGIN_WAIT_MS });
+      return;
+    }
     // Conditions fixed by changing the request rather than by waiting.
     if (err.code === 'ENOENT' && row.session) {
       this.o.journal.update(row.id, { state: 'dirty', session: null, notBefore: 0 });

@@ -40,4 +40,9 @@ test('npm pack, install the tarball into an empty prefix, run pdsfs --help', { t
   for (const command of ['serve', 'mount', 'share', 'emulator']) assert.match(help.stdout, new RegExp(`pdsfs ${command}`), `--help lists ${command}`);
   const shown = await run(bin, ['--version'], { env: { PATH: process.env.PATH ?? '', HOME: work } });
   assert.equal(shown.stdout.trim(), version);
+
+  // npm pack built dist/ (prepare): the compiled program starts the embedded local server in its
+  // worker thread without tsx (this repository's native add-ons are built, unlike the install above).
+  const listed = await run(process.execPath, [path.join(REPO, 'bin', 'pdsfs'), 'share', 'list', '--data-dir', path.join(work, 'data')], { env: { PATH: process.env.PATH ?? '', HOME: work } });
+  assert.match(listed.stdout, /no share links/i);
 });

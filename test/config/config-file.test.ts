@@ -6,7 +6,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { readConfigFile, updateConfigFile, writeConfigFile, type ConfigFileContents } from '../../src/config/config-file.js';
-import { persistRefreshToken } from '../../src/config/credentials.js';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'pdsfs-config-'));
 after(() => fsp.rm(root, { recursive: true, force: true }));
@@ -65,27 +64,6 @@ describe('writing', () => {
     await writeConfigFile(link, { options: { port: 9 } });
     assert.ok(fs.lstatSync(link).isSymbolicLink());
     assert.deepEqual(readConfigFile(real).options, { port: 9 });
-  });
-
-  it('applies concurrent token rotations in call order, each one a whole valid file', async () => {
-    const file = path.join(freshDir(), 'config.json');
-    await writeConfigFile(file, sample);
-    const tokens = Array.from({ length: 25 }, (_, i) => `rt-rotated-${i}`);
-    const results = await Promise.all(tokens.map((t) => persistRefreshToken(file, t)));
-    assert.ok(results.every((saved) => saved));
-    const stored = readConfigFile(file);
-    assert.equal(stored.options['refresh-token'], tokens.at(-1));
-    assert.deepEqual(stored.options.share, sample.options.share);
-    assert.equal(modeOf(file), 0o600);
-  });
-
-  it('does not overwrite a token other than the one being rotated', async () => {
-    const file = path.join(freshDir(), 'config.json');
-    await writeConfigFile(file, sample);
-    assert.equal(await persistRefreshToken(file, 'rt-new', 'token-from-a-flag'), false);
-    assert.equal(readConfigFile(file).options['refresh-token'], 'rt-1');
-    assert.equal(await persistRefreshToken(file, 'rt-2', 'rt-1'), true);
-    assert.equal(readConfigFile(file).options['refresh-token'], 'rt-2');
   });
 
   it('refuses to update a file it cannot parse, leaving it as it was', async () => {

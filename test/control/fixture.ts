@@ -14,7 +14,7 @@ import { controlSocketPath } from '../../src/control/socket-path.js';
 import type { DaemonStatus } from '../../src/control/status-report.js';
 import type { Emulator } from '../../src/emulator/index.js';
 import { defaultAppOptions } from '../helpers/app-options.js';
-import { startEmulator } from '../helpers/emulator.js';
+import { startEmulator, type StartedEmulator } from '../helpers/emulator.js';
 
 export interface ControlledApp {
   app: App;
@@ -30,12 +30,14 @@ export interface ControlledApp {
   close(): Promise<void>;
 }
 
-export async function startControlledApp(overrides: Partial<AppOptions>, statusPage = false): Promise<ControlledApp> {
+/** `overrides` may depend on the server (credentials of a test's own). */
+export async function startControlledApp(overrides: Partial<AppOptions> | ((emu: StartedEmulator) => Promise<Partial<AppOptions>>), statusPage = false): Promise<ControlledApp> {
   const emu = await startEmulator();
   const root = await fs.mkdtemp(path.join(os.tmpdir(), 'pdsfs-control-'));
   const cacheDir = path.join(root, 'cache');
   const logger = createRecordingLogger({ level: 'info', file: path.join(root, 'pdsfs.log') });
-  const app = await createApp({ ...defaultAppOptions(emu.endpoint, emu.account.access_token, cacheDir), drive: undefined, ...overrides }, { logger });
+  const own = typeof overrides === 'function' ? await overrides(emu) : overrides;
+  const app = await createApp({ ...defaultAppOptions(emu.endpoint, emu.account.access_token, cacheDir), drive: undefined, ...own }, { logger });
   const socketPath = controlSocketPath(cacheDir);
   const control = await startControl(app, {
     socketPath,

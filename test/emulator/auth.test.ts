@@ -27,8 +27,10 @@ describe('auth and conventions', () => {
   });
   after(() => e.close());
 
-  it('refresh_token grant rotates the refresh token', async () => {
-    const { client_id, refresh_token } = e.account;
+  it('refresh_token grant rotates the refresh token and ends the old access token', async () => {
+    // A pair of its own: refreshing e.account's would end the access token the other tests use.
+    const { client_id, refresh_token, access_token } = e.emu.devAccount();
+    assert.equal((await pds(e.endpoint, access_token, 'user/get', {})).status, 200);
     const first = await tokenRequest(e.endpoint, { grant_type: 'refresh_token', client_id, refresh_token });
     assert.equal(first.status, 200);
     assert.equal(first.body.token_type, 'Bearer');
@@ -41,8 +43,27 @@ describe('auth and conventions', () => {
     const reused = await tokenRequest(e.endpoint, { grant_type: 'refresh_token', client_id, refresh_token });
     assert.equal(reused.status, 400);
     assert.equal(reused.body.code, 'InvalidParameter.RefreshToken');
+    // "After you refresh the access token, the old access token and refresh token become invalid."
+    const old = await pds(e.endpoint, access_token, 'user/get', {});
+    assert.equal(old.status, 401);
+    assert.equal(old.body.code, 'AccessTokenInvalid');
     const next = await tokenRequest(e.endpoint, { grant_type: 'refresh_token', client_id, refresh_token: first.body.refresh_token });
     assert.equal(next.status, 200);
+    assert.equal((await pds(e.endpoint, first.body.access_token, 'user/get', {})).status, 401);
+    assert.equal((await pds(e.endpoint, next.body.access_token, 'user/get', {})).status, 200);
+  });
+
+  it('a refresh token past its lifetime is refused; its access token lives on until its own expiry', async () => {
+    const short = await startEmulator({ refreshTokenTtlSec: 0 });
+    try {
+      const { client_id, refresh_token, access_token } = short.account;
+      const dead = await tokenRequest(short.endpoint, { grant_type: 'refresh_token', client_id, refresh_token });
+      assert.equal(dead.status, 400);
+      assert.equal(dead.body.code, 'InvalidParameter.RefreshToken');
+      assert.equal((await pds(short.endpoint, access_token, 'user/get', {})).status, 200);
+    } finally {
+      await short.close();
+    }
   });
 
   it('refuses an unknown client, a wrong secret and an unknown grant', async () => {
@@ -98,10 +119,14 @@ describe('auth and conventions', () => {
 
   it('lists and reads drives and the user', async () => {
     const t = e.account.access_token;
+    // Own drives from list_my_drives, team drives from list_my_group_drive (official JS SDK).
     const mine = await pds(e.endpoint, t, 'drive/list_my_drives', {});
-    assert.deepEqual(mine.body.items.map((d: any) => d.drive_id), [e.account.drive_id, e.account.team_drive_id]);
+    assert.deepEqual(mine.body.items.map((d: any) => d.drive_id), [e.account.drive_id]);
     assert.equal(mine.body.next_marker, '');
-    const team = mine.body.items[1];
+    const group = await pds(e.endpoint, t, 'drive/list_my_group_drive', {});
+    assert.deepEqual(group.body.items.map((d: any) => d.drive_id), [e.account.team_drive_id]);
+    assert.equal(group.body.next_marker, '');
+    const team = group.body.items[0];
     assert.equal(team.owner_type, 'group');
     const page1 = await pds(e.endpoint, t, 'drive/list', { limit: 1 });
     assert.equal(page1.body.items.length, 1);

@@ -196,13 +196,28 @@ describe('changes and removal', () => {
     const rename = all.body.items.find((i: any) => i.op === 'rename');
     assert.equal(rename.file.name, 'b.txt');
     assert.equal(all.body.items.find((i: any) => i.op === 'delete').file, undefined);
-    assert.equal((await call('file/get_last_cursor', {})).body.cursor, cursor);
-    const idle = await call('file/list_delta', { cursor });
-    assert.deepEqual(idle.body.items, []);
-    assert.equal(idle.body.has_more, false);
-    assert.equal(idle.body.cursor, cursor);
+    // Cursors are opaque (each one says when it was handed out): compare what they lead to.
+    const last = (await call('file/get_last_cursor', {})).body.cursor;
+    for (const c of [cursor, last]) {
+      const idle = await call('file/list_delta', { cursor: c });
+      assert.deepEqual(idle.body.items, []);
+      assert.equal(idle.body.has_more, false);
+    }
     assert.equal((await call('file/list_delta', { cursor: 'garbage' })).body.code, 'InvalidParameter.Cursor');
     const other = await pds(e.endpoint, e.account.access_token, 'file/list_delta', { drive_id: e.account.team_drive_id, cursor });
     assert.equal(other.body.code, 'InvalidParameter.Cursor', 'a cursor belongs to its drive');
+  });
+
+  it('a cursor unused for longer than the retention has expired', async () => {
+    const short = await startEmulator({ cursorTtlSec: 0 });
+    try {
+      const cursor = (await pds(short.endpoint, short.account.access_token, 'file/get_last_cursor', { drive_id: short.account.drive_id })).body.cursor;
+      const expired = await pds(short.endpoint, short.account.access_token, 'file/list_delta', { drive_id: short.account.drive_id, cursor });
+      assert.equal(expired.status, 400);
+      assert.equal(expired.body.code, 'InvalidParameter.Cursor');
+      assert.match(expired.body.message, /expired/);
+    } finally {
+      await short.close();
+    }
   });
 });

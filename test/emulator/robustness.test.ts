@@ -13,6 +13,7 @@ import { mkdir } from './support.js';
 const ACCEPTED: Readonly<Record<string, readonly number[]>> = {
   // No required parameter: every body without a wrongly typed one of theirs is a valid request.
   '/v2/drive/list_my_drives': [0, 1, 2, 3, 5, 6],
+  '/v2/drive/list_my_group_drive': [0, 1, 2, 3, 5, 6],
   '/v2/drive/list': [0, 1, 2, 3, 5, 6],
   '/v2/drive/get_default_drive': [0, 1, 2, 3, 4, 5],
   '/v2/user/get': [0, 1, 2, 3, 4, 5],

@@ -133,6 +133,16 @@ describe('share links', () => {
     assert.equal((await call('file/get', { file_id: made.body.file_id })).body.parent_file_id, folderId);
   });
 
+  it('names the upload flag enable_upload in the public view (SDK guide) and takes either name', async () => {
+    const viaJsName = (await call('share_link/create', { file_id_list: [folderId], enable_upload: true })).body;
+    assert.equal(viaJsName.creatable, true, 'owner side: creatable, as the tea spec names it');
+    const anon = (await pds(e.endpoint, '', 'share_link/get_by_anonymous', { share_id: viaJsName.share_id })).body;
+    assert.equal(anon.enable_upload, true);
+    assert.equal(anon.creatable, undefined);
+    const closed = (await call('share_link/update', { share_id: viaJsName.share_id, enable_upload: false })).body;
+    assert.equal(closed.creatable, false);
+  });
+
   it('manages share links: list, get, update, cancel, expiry', async () => {
     const a = (await call('share_link/create', { file_id_list: [fileId], description: 'first' })).body;
     assert.equal(a.share_name, 'shared.txt', 'the name defaults to the first file');

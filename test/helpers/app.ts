@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { AppOptions } from '../../src/app-options.js';
 import { type App, createApp } from '../../src/app.js';
 import type { DevAccount, Emulator, EmulatorOptions } from '../../src/emulator/index.js';
+import type { Logger } from '../../src/shared/logger.js';
 import type { Vfs } from '../../src/vfs/types.js';
 import { defaultAppOptions } from './app-options.js';
 import { startEmulator } from './emulator.js';
@@ -21,11 +22,11 @@ export interface StartedApp {
   close(): Promise<void>;
 }
 
-export async function startApp(overrides: Partial<AppOptions> = {}, emulator: Partial<EmulatorOptions> = {}): Promise<StartedApp> {
+export async function startApp(overrides: Partial<AppOptions> = {}, emulator: Partial<EmulatorOptions> = {}, deps: { logger?: Logger } = {}): Promise<StartedApp> {
   const started = await startEmulator(emulator);
   const cacheDir = await fs.mkdtemp(path.join(os.tmpdir(), 'pdsfs-cache-'));
   const options = (o: Partial<AppOptions>) => ({ ...defaultAppOptions(started.endpoint, started.account.access_token, cacheDir), ...overrides, ...o });
-  let app = await createApp(options({}));
+  let app = await createApp(options({}), deps);
   const result: StartedApp = {
     app,
     vfs: app.vfs,
@@ -35,7 +36,7 @@ export async function startApp(overrides: Partial<AppOptions> = {}, emulator: Pa
     cacheDir,
     restart: async (o = {}) => {
       await app.close().catch(() => undefined);
-      app = await createApp(options(o));
+      app = await createApp(options(o), deps);
       result.app = app;
       result.vfs = app.vfs;
       return app;

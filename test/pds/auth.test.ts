@@ -1,11 +1,12 @@
 // Token lifetimes of 1–2 s: refresh before expiry and on AccessTokenInvalid in the middle of a
-// sequence, rotation persisted through the callback, concurrent refreshes merged.
+// sequence, rotated pairs written to the token store, concurrent refreshes merged.
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { test } from 'node:test';
 import { PdsError } from '../../src/pds/errors.js';
 import { vfsCodeOf } from '../../src/pds/error-map.js';
-import { RefreshTokenSource } from '../../src/pds/auth.js';
+import { LOGIN_EXPIRED, RefreshTokenSource, type SharedTokenStore } from '../../src/pds/auth.js';
+import { MemoryTokenStore } from '../../src/config/token-store.js';
 import { bufferSource } from '../../src/pds/upload-source.js';
 import { startPds } from './fixture.js';
 
@@ -14,9 +15,25 @@ const appKey = generateKeyPairSync('rsa', { modulusLength: 2048, publicKeyEncodi
 const pds = await startPds({ tokenTtlSec: 1, jwtPublicKeyPem: appKey.publicKey });
 
 
-function refreshing(onRefreshToken?: (t: string) => void) {
+function refreshing(tokenStore?: SharedTokenStore) {
   const fresh = pds.emu.devAccount();
-  return pds.connect({ accessToken: undefined, refreshToken: fresh.refresh_token, clientId: fresh.client_id, clientSecret: fresh.client_secret, onRefreshToken });
+  return pds.connect({ accessToken: undefined, refreshToken: fresh.refresh_token, clientId: fresh.client_id, clientSecret: fresh.client_secret, ...(tokenStore ? { tokenStore } : {}) });
+}
+
+/** A memory store that remembers every refresh token written to it. */
+function recordingStore(): { store: SharedTokenStore; rotated: string[] } {
+  const inner = new MemoryTokenStore();
+  const rotated: string[] = [];
+  const store: SharedTokenStore = {
+    read: () => inner.read(),
+    locked: (change) =>
+      inner.locked(async (stored) => {
+        const out = await change(stored);
+        if (out.write) rotated.push(out.write.refreshToken);
+        return out;
+      }),
+  };
+  return { store, rotated };
 }
 
 test('a fixed access token stops working at expiry (EACCES)', async () => {
@@ -27,8 +44,8 @@ test('a fixed access token stops working at expiry (EACCES)', async () => {
 });
 
 test('refresh-token grant: a sequence across several expiries keeps working, rotations are persisted', async () => {
-  const rotated: string[] = [];
-  const client = refreshing((t) => rotated.push(t));
+  const { store, rotated } = recordingStore();
+  const client = refreshing(store);
   const dir = await client.uploads.create({ drive_id: pds.driveId, parent_file_id: 'root', name: 'auth-seq', type: 'folder', check_name_mode: 'refuse' });
   for (let i = 0; i < 4; i++) {
     await client.uploader.upload({ scope: { drive_id: pds.driveId }, parentId: dir.file_id, name: `f${i}`, source: bufferSource(Buffer.from(`n${i}`)) });
@@ -61,11 +78,16 @@ test('concurrent calls after expiry share a single refresh', async () => {
   assert.equal((pds.emu.stats.requests['/v2/oauth/token'] ?? 0) - before, 1);
 });
 
-test('a dead refresh token surfaces as EACCES', async () => {
+test('a dead refresh token surfaces as EACCES "login expired", asked of the server once', async () => {
   const fresh = pds.emu.devAccount();
   const client = pds.connect({ accessToken: undefined, refreshToken: 'bogus', clientId: fresh.client_id, clientSecret: fresh.client_secret });
-  await assert.rejects(client.users.get(), (e: unknown) => e instanceof PdsError && e.status >= 400 && e.status < 500 && vfsCodeOf(e) === 'EACCES');
+  const before = pds.emu.stats.requests['/v2/oauth/token'] ?? 0;
+  for (let i = 0; i < 3; i++) {
+    await assert.rejects(client.users.get(), (e: unknown) => e instanceof PdsError && e.code === 'LoginExpired' && e.message === LOGIN_EXPIRED && vfsCodeOf(e) === 'EACCES');
+  }
+  assert.equal((pds.emu.stats.requests['/v2/oauth/token'] ?? 0) - before, 1, 'a dead login is not retried against the token endpoint');
   assert.ok(client.tokenSource instanceof RefreshTokenSource);
+  assert.equal(client.tokenSource.problem(), LOGIN_EXPIRED);
 });
 
 test('JWT application login (RS256 assertion, jwt-bearer grant), renewed across expiry', async () => {

@@ -127,6 +127,7 @@ test('change feed: latestCursor, then changes with entries', async () => {
   let c = cursor;
   for (;;) {
     const page = await remote.changes(c);
+    assert.ok(!page.expired);
     seen.push(...page.items.filter((i) => i.id === f.id));
     c = page.cursor;
     if (!page.hasMore) break;
@@ -134,4 +135,9 @@ test('change feed: latestCursor, then changes with entries', async () => {
   assert.equal(seen[0]?.op, 'create');
   assert.equal(seen[0]?.entry?.name, 'feed.txt');
   assert.equal(seen.at(-1)?.op, 'trash');
+});
+
+test('change feed: a cursor the server will not continue from reads as expired', async () => {
+  const alien = await team.latestCursor();
+  assert.deepEqual(await remote.changes(alien), { expired: true });
 });

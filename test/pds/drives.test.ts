@@ -6,13 +6,13 @@ import { startPds } from './fixture.js';
 
 const pds = await startPds();
 
-test('drive/list_my_drives lists the default and the team drive', async () => {
-  const drives = await collect(pds.client.drives.iterateMine());
-  const ids = drives.map((d) => d.drive_id).sort();
-  assert.deepEqual(ids, [pds.account.drive_id, pds.account.team_drive_id].sort());
-  const page = await pds.client.drives.listMine({ limit: 1 });
-  assert.equal(page.items.length, 1);
-  assert.notEqual(page.next_marker, '');
+test('own drives from drive/list_my_drives, team drives from drive/list_my_group_drive; both usable', async () => {
+  const own = await collect(pds.client.drives.iterateMine());
+  assert.deepEqual(own.map((d) => d.drive_id), [pds.account.drive_id]);
+  const team = await pds.client.drives.listMyGroupDrives({ limit: 1 });
+  assert.deepEqual(team.items.map((d) => [d.drive_id, d.owner_type]), [[pds.account.team_drive_id, 'group']]);
+  const usable = await collect(pds.client.drives.iterateUsable({ limit: 1 }));
+  assert.deepEqual(usable.map((d) => d.drive_id), [pds.account.drive_id, pds.account.team_drive_id]);
 });
 
 test('drive/list pages through all drives of the domain', async () => {

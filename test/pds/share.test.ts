@@ -1,4 +1,4 @@
-// The share-link seed flow (shared/seeds/002): create with a password over a file and a folder,
+// The share-link flow (docs/pds-wire-protocol.md, Share links): create with a password over a file and a folder,
 // get_by_anonymous, get_share_token, list and get with x-share-token, copy into the owner's drive.
 // Then the same through ShareRemote.
 import assert from 'node:assert/strict';
@@ -11,6 +11,7 @@ import { bufferSource } from '../../src/pds/upload-source.js';
 import { DriveRemote } from '../../src/pds/drive-remote.js';
 import { ShareRemote } from '../../src/pds/share-remote.js';
 import { ShareTokenCache } from '../../src/pds/share-tokens.js';
+import { takesUploads } from '../../src/pds/api-shares.js';
 import type { PdsShareLink } from '../../src/pds/wire-types.js';
 import { readAll, startPds } from './fixture.js';
 
@@ -102,4 +103,11 @@ test('a share token the server rejects (ShareLinkTokenInvalid) is fetched again 
   const page = await client.files.list({ share_id: share.share_id, parent_file_id: 'root' });
   assert.equal(page.items.length, 2);
   assert.equal(fetches, 2);
+});
+
+test('a link takes uploads under either name of the flag: enable_upload (JS SDK, SDK guide) or creatable (tea spec)', () => {
+  assert.equal(takesUploads({ enable_upload: true }), true);
+  assert.equal(takesUploads({ creatable: true }), true);
+  assert.equal(takesUploads({ creatable: false, enable_upload: false }), false);
+  assert.equal(takesUploads({}), false);
 });

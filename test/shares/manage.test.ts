@@ -41,7 +41,7 @@ test('create: paths of one drive, settings applied; list and info see it', async
   assert.equal(link.creatable, true);
   assert.ok(Math.abs(Date.parse(link.expiration) - Date.now() - 12 * 3_600_000) < 60_000);
   assert.ok((await listShares(s.app, false)).some((l) => l.share_id === link.share_id));
-  assert.equal((await shareInfo(s.app, link.share_id)).creatable, true);
+  assert.equal((await shareInfo(s.app, link.share_id)).enable_upload, true, 'the public view names the flag enable_upload (SDK guide)');
   await cancelShare(s.app, link.share_id);
   assert.ok(!(await listShares(s.app, false)).some((l) => l.share_id === link.share_id));
   assert.ok((await listShares(s.app, true)).some((l) => l.share_id === link.share_id));

@@ -13,6 +13,8 @@ interface EmulatorArgs {
   'data-dir': string;
   json: boolean;
   'token-ttl'?: number;
+  'refresh-token-ttl'?: number;
+  'cursor-ttl'?: number;
   'jwt-public-key'?: string;
   'drive-quota'?: string;
   'fault-5xx-rate': number;
@@ -50,6 +52,8 @@ export const emulatorCommand: CommandModule<object, EmulatorArgs> = {
       'data-dir': { type: 'string', default: DEFAULT_DATA_DIR, describe: 'Store: SQLite metadata and content blobs' },
       json: { type: 'boolean', default: false, describe: 'Print the endpoint and account as one JSON line' },
       'token-ttl': { type: 'number', describe: 'Access-token lifetime in seconds (default 7200)' },
+      'refresh-token-ttl': { type: 'number', describe: 'Refresh-token lifetime in seconds (default 604800, 7 days)' },
+      'cursor-ttl': { type: 'number', describe: 'Change-feed cursor lifetime in seconds after it was handed out (default 604800)' },
       'jwt-public-key': { type: 'string', describe: 'PEM file with the RSA public key of the JWT application (enables the jwt-bearer grant)' },
       'drive-quota': { type: 'string', describe: 'total_size of drives created in a new store, e.g. 100G' },
       'fault-5xx-rate': { type: 'number', default: 0, describe: 'Share of requests answered 500/503 (0..1)' },
@@ -82,6 +86,8 @@ export const emulatorCommand: CommandModule<object, EmulatorArgs> = {
         ...(argv['net-rate-per-connection'] !== undefined ? { netRatePerConnection: parseSize(argv['net-rate-per-connection']) } : {}),
       },
       ...(argv['token-ttl'] !== undefined ? { tokenTtlSec: argv['token-ttl'] } : {}),
+      ...(argv['refresh-token-ttl'] !== undefined ? { refreshTokenTtlSec: argv['refresh-token-ttl'] } : {}),
+      ...(argv['cursor-ttl'] !== undefined ? { cursorTtlSec: argv['cursor-ttl'] } : {}),
       ...(argv['jwt-public-key'] ? { jwtPublicKeyPem: fs.readFileSync(argv['jwt-public-key'], 'utf8') } : {}),
       ...(argv['drive-quota'] ? { driveQuotaBytes: parseSize(argv['drive-quota']) } : {}),
     });

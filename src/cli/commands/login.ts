@@ -5,6 +5,8 @@ import type { CommandModule } from 'yargs';
 import { updateConfigFile } from '../../config/config-file.js';
 import { withCredentials, type LoginCredentials } from '../../config/credentials.js';
 import { configFileOf } from '../../config/load-config.js';
+import { FileTokenStore, tokenStoreFile } from '../../config/token-store.js';
+import { loginId } from '../../pds/auth.js';
 import { OPTIONS } from '../../config/options.js';
 import type { VerifiedAccount } from '../../config/verify-credentials.js';
 
@@ -79,8 +81,16 @@ export const loginCommand: CommandModule = {
       return;
     }
     const file = configFileOf(argv);
-    const stored: LoginCredentials = creds.kind === 'refresh-token' ? { ...creds, refreshToken: account.refreshToken ?? creds.refreshToken } : creds;
-    await updateConfigFile(file, (current) => withCredentials(current, stored));
+    const tokens = account.tokens;
+    if (creds.kind === 'refresh-token' && tokens) {
+      // The config names the login by its first live refresh token; the store carries the pair on.
+      // Running daemons whose login died take the new pair from the store.
+      const login = { ...tokens, login: loginId(tokens.refreshToken) };
+      await new FileTokenStore(tokenStoreFile(file)).locked(async () => ({ write: login, result: undefined }));
+      await updateConfigFile(file, (current) => withCredentials(current, { ...creds, refreshToken: login.refreshToken }));
+    } else {
+      await updateConfigFile(file, (current) => withCredentials(current, creds));
+    }
     process.stdout.write(`${describeAccount(creds.endpoint, account)}\nCredentials saved to ${file} (mode 0600).\n`);
   },
 };

@@ -1,9 +1,12 @@
-// `pdsfs logout`: forgets the stored account (endpoint, tokens, client id and secret, JWT section);
+// `pdsfs logout`: forgets the stored account (endpoint, tokens, client id and secret, JWT section,
+// and the token store);
 // other settings in the config file stay.
+import fs from 'node:fs';
 import type { CommandModule } from 'yargs';
 import { updateConfigFile } from '../../config/config-file.js';
 import { hasCredentials, withoutCredentials } from '../../config/credentials.js';
 import { configFileOf } from '../../config/load-config.js';
+import { tokenStoreFile } from '../../config/token-store.js';
 
 export const logoutCommand: CommandModule = {
   command: 'logout',
@@ -15,6 +18,8 @@ export const logoutCommand: CommandModule = {
       removed = hasCredentials(current);
       return removed ? withoutCredentials(current) : undefined;
     });
+    // The login's token pair goes with it.
+    fs.rmSync(tokenStoreFile(file), { force: true });
     process.stdout.write(removed ? `Credentials removed from ${file}.\n` : `No credentials stored in ${file}.\n`);
   },
 };

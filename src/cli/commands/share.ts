@@ -68,7 +68,7 @@ async function withApp(argv: Args, what: string, work: (app: App, lib: ShareLib)
   const logger = createLogger(loggerOptionsFromArgv(argv));
   let app: App | undefined;
   try {
-    app = await createApp(appOptionsFromArgv(argv, logger), { logger });
+    app = await createApp(appOptionsFromArgv(argv), { logger });
     process.stdout.write(`${await work(app, lib)}\n`);
   } catch (err) {
     process.stderr.write(`pdsfs share ${what}: ${explain(err)}\n`);

@@ -29,7 +29,7 @@ async function withApp(argv: Args, what: string, work: (app: App) => Promise<str
   const logger = createLogger(loggerOptionsFromArgv(argv));
   let app: App | undefined;
   try {
-    const opts = appOptionsFromArgv(argv, logger);
+    const opts = appOptionsFromArgv(argv);
     delete opts.drive;
     app = await createApp(opts, { logger });
     const out = await work(app);

@@ -73,7 +73,7 @@ function copy(call: Call): AsyncResult {
     return copyRow(ctx, src, toDriveId, toParent, name, user.user_id);
   });
   if (scope.share) ctx.shares.count(scope.share.share_id, 'save_count');
-  const result: AsyncResult = { domain_id: ctx.seed.domainId, drive_id: toDriveId, file_id: top.file_id, file_name: top.name };
+  const result: AsyncResult = { domain_id: ctx.seed.domainId, drive_id: toDriveId, file_id: top.file_id };
   if (src.type === 'folder') {
     result.async_task_id = ctx.tasks.start(user.user_id, tree.length - 1, (progress) => copyDescendants(ctx, src.file_id, top, user.user_id, progress));
   }

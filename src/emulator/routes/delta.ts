@@ -1,5 +1,7 @@
 // The change feed: file/get_last_cursor and file/list_delta. Cursors are opaque to clients; they
-// name the drive and the last change served.
+// name the drive, the last change served and when the cursor was handed out. A cursor not used for
+// longer than the retention (cursorTtlSec) has expired: 400 InvalidParameter.Cursor, as for any
+// cursor the server cannot continue from; the client starts over from get_last_cursor.
 import type { DeltaItem, DeltaResponse, PdsFile } from '../../pds/wire-types.js';
 import type { Call, RouteTable } from '../context.js';
 import { invalidParam } from '../errors.js';
@@ -7,12 +9,14 @@ import { optInt, optString } from '../params.js';
 import { driveScope } from '../scope.js';
 
 function encodeCursor(driveId: string, seq: number): string {
-  return Buffer.from(`${driveId}:${seq}`).toString('base64url');
+  return Buffer.from(`${driveId}:${seq}:${Date.now()}`).toString('base64url');
 }
 
-function decodeCursor(cursor: string, driveId: string): number {
-  const m = /^(\d+):(\d+)$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+function decodeCursor(call: Call, cursor: string, driveId: string): number {
+  // Cursors of stores written before cursors carried their time have no third part: never expired.
+  const m = /^(\d+):(\d+)(?::(\d+))?$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
   if (!m || m[1] !== driveId) throw invalidParam('cursor', 'The cursor is not valid for this drive.');
+  if (m[3] !== undefined && Date.now() - Number(m[3]) >= call.ctx.config.cursorTtlSec * 1000) throw invalidParam('cursor', 'The cursor has expired.');
   return Number(m[2]);
 }
 
@@ -24,7 +28,7 @@ function lastCursor(call: Call): { cursor: string } {
 function listDelta(call: Call): DeltaResponse {
   const { driveId } = driveScope(call);
   const cursor = optString(call.body, 'cursor');
-  const after = cursor ? decodeCursor(cursor, driveId) : 0;
+  const after = cursor ? decodeCursor(call, cursor, driveId) : 0;
   const limit = optInt(call.body, 'limit', 0, 100) || 100;
   const rows = call.ctx.changes.after(driveId, after, limit + 1);
   const page = rows.slice(0, limit);

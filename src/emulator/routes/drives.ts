@@ -1,4 +1,5 @@
-// Drives and users: drive/list_my_drives, drive/list, drive/get, drive/get_default_drive, user/get.
+// Drives and users: drive/list_my_drives (the user's own drives), drive/list_my_group_drive (team
+// drives the user is a member of; official JS SDK), drive/list, drive/get, drive/get_default_drive, user/get.
 import type { Paged, PdsDrive, PdsUser } from '../../pds/wire-types.js';
 import type { Call, RouteTable } from '../context.js';
 import { forbidden, invalidParam, notFound } from '../errors.js';
@@ -26,7 +27,12 @@ function page(call: Call, fetch: (after: number, limit: number) => DriveRow[]): 
 
 function listMyDrives(call: Call): Paged<PdsDrive> {
   const user = requireUser(call);
-  return page(call, (after, limit) => call.ctx.accounts.drivesOf(user.user_id, after, limit));
+  return page(call, (after, limit) => call.ctx.accounts.ownDrives(user.user_id, after, limit));
+}
+
+function listMyGroupDrives(call: Call): Paged<PdsDrive> {
+  const user = requireUser(call);
+  return page(call, (after, limit) => call.ctx.accounts.groupDrivesOf(user.user_id, after, limit));
 }
 
 function listDrives(call: Call): Paged<PdsDrive> {
@@ -66,6 +72,7 @@ function getUser(call: Call): PdsUser {
 
 export const driveRoutes: RouteTable = {
   '/v2/drive/list_my_drives': { auth: 'user', handle: listMyDrives },
+  '/v2/drive/list_my_group_drive': { auth: 'user', handle: listMyGroupDrives },
   '/v2/drive/list': { auth: 'user', handle: listDrives },
   '/v2/drive/get': { auth: 'user', handle: getDrive },
   '/v2/drive/get_default_drive': { auth: 'user', handle: getDefaultDrive },

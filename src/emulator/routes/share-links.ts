@@ -39,6 +39,9 @@ function flags(body: Body): Partial<ShareRow> {
     const v = optBool(body, key);
     if (v !== undefined) out[key] = v ? 1 : 0;
   }
+  // The upload flag under the name the JS SDK and the SDK guide use.
+  const upload = optBool(body, 'enable_upload');
+  if (upload !== undefined) out.creatable = upload ? 1 : 0;
   return out;
 }
 
@@ -122,7 +125,8 @@ function getByAnonymous(call: Call): PdsShareAnonymous {
   return {
     share_id: share.share_id, share_name: share.share_name, creator_id: share.creator, creator_name: creatorName(call.ctx, share.creator),
     expiration: share.expiration, file_count: sharedIds(share).length, has_pwd: share.share_pwd !== '', updated_at: share.updated_at,
-    disable_download: !!share.disable_download, creatable: !!share.creatable,
+    // The SDK guide's anonymous share item names the upload flag enable_upload.
+    disable_download: !!share.disable_download, enable_upload: !!share.creatable,
   };
 }
 

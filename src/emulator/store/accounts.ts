@@ -56,12 +56,20 @@ export class AccountStore {
     return !!this.sql.get('SELECT 1 FROM drive_members WHERE drive_id = ? AND user_id = ?', String(drive.drive_id), user.user_id);
   }
 
-  /** Drives the user owns or is a member of, by drive id, after the given id. */
-  drivesOf(userId: string, afterId: number, limit: number): DriveRow[] {
+  /** The user's own drives (drive/list_my_drives), by drive id, after the given id. */
+  ownDrives(userId: string, afterId: number, limit: number): DriveRow[] {
     return this.sql.all<DriveRow>(
-      `SELECT * FROM drives WHERE drive_id > ? AND (owner = ? OR CAST(drive_id AS TEXT) IN
-         (SELECT drive_id FROM drive_members WHERE user_id = ?)) ORDER BY drive_id LIMIT ?`,
-      afterId, userId, userId, limit,
+      `SELECT * FROM drives WHERE drive_id > ? AND owner_type = 'user' AND owner = ? ORDER BY drive_id LIMIT ?`,
+      afterId, userId, limit,
+    );
+  }
+
+  /** Group (team) drives the user is a member of (drive/list_my_group_drive), by drive id. */
+  groupDrivesOf(userId: string, afterId: number, limit: number): DriveRow[] {
+    return this.sql.all<DriveRow>(
+      `SELECT * FROM drives WHERE drive_id > ? AND owner_type = 'group' AND CAST(drive_id AS TEXT) IN
+         (SELECT drive_id FROM drive_members WHERE user_id = ?) ORDER BY drive_id LIMIT ?`,
+      afterId, userId, limit,
     );
   }
 

@@ -1,0 +1,50 @@
+// A small extract of official field names, for the contract test (pds-fields.test.ts). Only the
+// endpoints listed; names copied, nothing else.
+//
+// Sources (public):
+// - tea: the official SDK spec, repository aliyun/alibabacloud-pds-sdk, file pds/main.tea — request
+//   models MoveFileRequest, CopyFileRequest, UpdateFileMetaRequest and the file model
+//   BaseCCPFileResponse (as generated from it in pds/csharp/core/Models/*.cs of the same repository).
+// - ref: the PDS API reference (pds-2022-03-01) pages MoveFile, CopyFile and UpdateFile on
+//   alibabacloud.com/help/en/pds/drive-and-photo-service-dev/developer-reference/ (api-pds-2022-03-01-movefile,
+//   -copyfile, -updatefile), and its File structure (api-pds-2022-03-01-struct-file).
+
+export interface SpecFields {
+  request: Record<'tea' | 'ref', readonly string[]>;
+  response: readonly string[];
+}
+
+/** The file object: the tea model's fields, and the reference's File structure's. */
+const FILE_STRUCT = [
+  // tea BaseCCPFileResponse
+  'category', 'characteristic_hash', 'content_hash', 'content_hash_name', 'content_type', 'crc64_hash', 'created_at', 'description',
+  'domain_id', 'download_url', 'drive_id', 'encrypt_mode', 'file_extension', 'file_id', 'hidden', 'image_media_metadata', 'labels',
+  'meta', 'name', 'parent_file_id', 'punish_flag', 'share_id', 'size', 'starred', 'status', 'streams_info', 'thumbnail', 'trashed_at',
+  'type', 'updated_at', 'upload_id', 'url', 'user_meta', 'video_media_metadata', 'video_preview_metadata',
+  // ref File structure
+  'mime_type', 'mime_extension', 'local_created_at', 'local_modified_at', 'revision_id',
+] as const;
+
+export const SPEC: Record<string, SpecFields> = {
+  '/v2/file/move': {
+    request: {
+      tea: ['auto_rename', 'category_list', 'drive_id', 'file_id', 'file_id_path', 'new_name', 'share_id', 'to_drive_id', 'to_parent_file_id', 'to_share_id'],
+      ref: ['drive_id', 'file_id', 'to_parent_file_id', 'check_name_mode'],
+    },
+    response: ['domain_id', 'drive_id', 'file_id', 'async_task_id', 'exist', 'revision_id', 'file_name', 'updated_at'],
+  },
+  '/v2/file/copy': {
+    request: {
+      tea: ['addition_data', 'auto_rename', 'batch_id', 'drive_id', 'file_id', 'file_id_path', 'new_name', 'referer', 'share_id', 'to_drive_id', 'to_parent_file_id', 'to_share_id'],
+      ref: ['drive_id', 'file_id', 'to_parent_file_id', 'to_drive_id', 'auto_rename'],
+    },
+    response: ['domain_id', 'drive_id', 'file_id', 'async_task_id'],
+  },
+  '/v2/file/update': {
+    request: {
+      tea: ['check_name_mode', 'custom_index_key', 'description', 'drive_id', 'encrypt_mode', 'file_id', 'file_id_path', 'hidden', 'labels', 'meta', 'name', 'referer', 'share_id', 'sign_token', 'starred', 'user_meta'],
+      ref: ['drive_id', 'file_id', 'name', 'check_name_mode', 'description', 'labels', 'hidden', 'starred', 'local_modified_at'],
+    },
+    response: FILE_STRUCT,
+  },
+};
