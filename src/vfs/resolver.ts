@@ -25,7 +25,18 @@ export interface VNode {
   row?: JournalRow;
 }
 
+/** Resolved folders kept at most (a bound on memory, far above the folders an rsync or ls -R visits at once). */
+const MAX_KEPT_FOLDERS = 10_000;
+
 export class Resolver {
+  /**
+   * Folders resolved by path, valid while the dir cache's generation is the one they were resolved
+   * under: every FUSE op resolves its whole path, and without this each folder above the file cost
+   * three SQLite lookups per op. Only volumes with a change feed, whose listings never expire by age.
+   */
+  private readonly folders = new Map<string, VNode>();
+  private foldersGeneration = -1;
+
   constructor(
     private readonly ns: Namespace,
     private readonly dirs: DirCache,
@@ -37,10 +48,20 @@ export class Resolver {
     const loc = this.ns.locate(segments, path);
     if (loc.kind === 'virtual') return { path: canonical(segments), name: segments.at(-1) ?? '', kind: 'dir', virtual: loc.dir };
     let node: VNode = { path: loc.volumePath || '/', name: loc.volumePath ? loc.volume.dirName : '', kind: 'dir', volume: loc.volume, id: loc.volume.remote.rootId };
+    const keep = loc.volume.remote.capabilities.changeFeed;
+    const generation = this.dirs.generation;
+    if (this.foldersGeneration !== generation || this.folders.size > MAX_KEPT_FOLDERS) {
+      this.folders.clear();
+      this.foldersGeneration = generation;
+    }
+    let key = loc.volume.id;
     for (const seg of loc.segments) {
       if (node.kind !== 'dir') throw new VfsError('ENOTDIR', 'not a directory', path);
-      const next = await this.child(node, seg);
+      key += `/${seg}`;
+      const kept = keep ? this.folders.get(key) : undefined;
+      const next = kept ?? (await this.child(node, seg));
       if (!next) throw new VfsError('ENOENT', 'no such file or directory', path);
+      if (keep && !kept && next.kind === 'dir' && !next.row && this.dirs.generation === generation) this.folders.set(key, next);
       node = next;
     }
     return node;

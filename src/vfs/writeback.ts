@@ -143,7 +143,6 @@ export class Writeback {
     if (renamed) setImmediate(() => this.kick());
     for (const row of due) this.launch(row);
     if (next < Infinity) this.timer = setTimeout(() => this.kick(), Math.max(10, next - now)).unref();
-    this.notify();
   }
 
   /** Stops an in-flight upload of a row (before it is renamed, rewritten or deleted) and waits for it. */
@@ -236,6 +235,8 @@ export class Writeback {
       .finally(() => {
         this.running.delete(row.id);
         this.progress.delete(row.id);
+        // drain() looks again when an upload ends (not at every look at the queue, which its own kick causes).
+        this.notify();
         this.kick();
       });
     this.running.set(row.id, { ctrl, done });

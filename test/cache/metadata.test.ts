@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import { CacheDb } from '../../src/cache/metadata/db.js';
 import { MetadataStore } from '../../src/cache/metadata/nodes.js';
@@ -39,6 +42,19 @@ test('CacheDb.durable: concurrent calls share fsyncs (group commit), and a call 
   assert.ok(shared >= 1 && shared <= 2, `20 concurrent calls took ${shared} fsyncs`);
   await db.durable();
   assert.equal(db.walSyncs - before, shared + 1);
+});
+
+test('CacheDb: one process owns the file; a second opener is refused at once with a readable error, the owner keeps working', async (t) => {
+  const file = path.join(tempDir(t), 'metadata.sqlite');
+  const owner = CacheDb.open(file);
+  t.after(() => owner.close());
+  owner.db.exec('CREATE TABLE t (x)');
+  const script = `const D = require('better-sqlite3'); const d = new D(${JSON.stringify(file)}); try { d.prepare('SELECT count(*) FROM t').get(); console.log('read'); } catch (e) { console.log(e.code); }`;
+  const { stdout } = await promisify(execFile)(process.execPath, ['-e', script], { cwd: path.dirname(fileURLToPath(import.meta.url)) });
+  assert.equal(stdout.trim(), 'SQLITE_BUSY');
+  assert.throws(() => CacheDb.open(file), /in use by another pdsfs process/);
+  owner.db.prepare('INSERT INTO t VALUES (1)').run();
+  assert.equal(owner.db.prepare('SELECT count(*) FROM t').pluck().get(), 1);
 });
 
 test('CacheDb refuses a file written by a newer schema', (t) => {

@@ -5,6 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import { bytes } from '../contract/vfs-scenarios.js';
 import { pds } from '../helpers/emulator.js';
 import { readFile, type StartedApp, startApp, writeFile } from '../helpers/app.js';
+import { MetadataStore } from '../../src/cache/metadata/nodes.js';
 
 /** Another client uploads a new version of a file at the drive's root, through the PDS API. */
 async function replaceOnServer(s: StartedApp, name: string, content: Buffer): Promise<void> {
@@ -107,6 +108,35 @@ describe('Vfs metadata and block caches', () => {
     await replaceOnServer(s, 'changing.txt', Buffer.from('second version'));
     await s.vfs.pollNow();
     assert.equal((await readFile(s.vfs, p)).toString(), 'second version');
+  });
+
+  test('folders resolved once are not looked up again per op, and a folder renamed or removed is resolved afresh', async () => {
+    await s.vfs.mkdir(`${d()}/deep`);
+    await s.vfs.mkdir(`${d()}/deep/b`);
+    await s.vfs.mkdir(`${d()}/deep/b/c`);
+    await writeFile(s.vfs, `${d()}/deep/b/c/f.txt`, Buffer.from('f'));
+    const path = `${d()}/deep/b/c/f.txt`;
+    await s.vfs.stat(path);
+    let lookups = 0;
+    const lookup = MetadataStore.prototype.lookup;
+    MetadataStore.prototype.lookup = function (this: MetadataStore, ...args: Parameters<MetadataStore['lookup']>) {
+      lookups++;
+      return lookup.apply(this, args);
+    };
+    try {
+      for (let i = 0; i < 10; i++) await s.vfs.stat(path);
+    } finally {
+      MetadataStore.prototype.lookup = lookup;
+    }
+    // The pending file is found in the journal; its three folders come from the resolved-folder memo.
+    assert.equal(lookups, 0);
+    await s.vfs.rename(`${d()}/deep/b`, `${d()}/deep/b2`);
+    await assert.rejects(s.vfs.stat(path), { code: 'ENOENT' });
+    assert.equal((await s.vfs.stat(`${d()}/deep/b2/c/f.txt`)).size, 1);
+    await s.vfs.mkdir(`${d()}/deep/b`);
+    await assert.rejects(s.vfs.stat(`${d()}/deep/b/c`), { code: 'ENOENT' });
+    await s.vfs.remove(`${d()}/deep/b2`, { recursive: true });
+    await assert.rejects(s.vfs.stat(`${d()}/deep/b2/c`), { code: 'ENOENT' });
   });
 });
 

@@ -23,12 +23,15 @@ export class CacheDb {
     fs.mkdirSync(path.dirname(file), { recursive: true });
     const db = new Database(file);
     try {
+      // One process owns the cache: the lock is taken once and kept, instead of two fcntl calls around
+      // every statement (with WAL, also no shared-memory index), which cost more than the lookups.
+      db.pragma('locking_mode = EXCLUSIVE');
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = NORMAL');
-      db.pragma('busy_timeout = 5000');
       migrate(db, file);
     } catch (err) {
       db.close();
+      if ((err as { code?: string }).code === 'SQLITE_BUSY') throw new Error(`${file} is in use by another pdsfs process; each running pdsfs needs its own --cache-dir`);
       throw err;
     }
     return new CacheDb(db, file);
