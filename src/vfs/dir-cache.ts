@@ -37,12 +37,11 @@ export class DirCache {
   private readonly prefetched = new Set<string>();
   /** Remote list calls made (for status and tests). */
   listCalls = 0;
-  /**
-   * Bumped by every change that can move, add or remove a folder (a folder's entry, a removal, a
-   * listing replaced or invalidated): what was resolved from the cache under an older generation may
-   * be stale (resolver.ts keeps resolved folders until it changes).
-   */
-  generation = 0;
+
+  /** The metadata store's generation: resolver.ts keeps resolved folders while it stays the same. */
+  get generation(): number {
+    return this.store.generation;
+  }
 
   constructor(
     private readonly store: MetadataStore,
@@ -91,12 +90,10 @@ export class DirCache {
   /** Own writes: visible at once, no refetch. */
   put(volume: Volume, entry: RemoteEntry): void {
     this.store.upsert(volume.id, entry);
-    if (entry.kind === 'dir') this.generation++;
   }
 
   remove(volume: Volume, id: string): void {
     this.store.remove(volume.id, id);
-    this.generation++;
   }
 
   /** A directory we just created is known to be empty. */
@@ -104,7 +101,6 @@ export class DirCache {
     const at = this.now();
     this.store.replaceListing(volume.id, dirId, [], at);
     this.fetchedAt.set(key(volume.id, dirId), at);
-    this.generation++;
   }
 
   /** A folder made offline got its PDS id (the cache rows moved in MetadataStore.rekey). */
@@ -115,12 +111,10 @@ export class DirCache {
   invalidate(volumeId: string, dirId: string): void {
     this.store.invalidateListing(volumeId, dirId);
     this.fetchedAt.set(key(volumeId, dirId), 0);
-    this.generation++;
   }
 
   invalidateVolume(volumeId: string): void {
     this.store.invalidateVolume(volumeId);
-    this.generation++;
     for (const k of this.fetchedAt.keys()) if (k.startsWith(`${volumeId}\u0000`)) this.fetchedAt.set(k, 0);
   }
 
@@ -147,7 +141,6 @@ export class DirCache {
       let batch: RemoteEntry[] = [];
       const store = () => {
         this.store.storeListingPage(volume.id, dirId, batch, started);
-        this.generation++;
         this.store.meter.release(batch.length);
         batch = [];
       };
@@ -167,7 +160,6 @@ export class DirCache {
       }
       this.store.finishListing(volume.id, dirId, started);
       this.fetchedAt.set(key(volume.id, dirId), started);
-      this.generation++;
       this.prefetched.delete(key(volume.id, dirId));
       this.opts.afterFetch?.(volume.id, dirId);
     });

@@ -108,6 +108,13 @@ export class MetadataStore {
     Statement
   >;
 
+  /**
+   * Bumped by every change that can add, move or remove a folder or make a listing stale (whoever
+   * makes it: listings, own writes, the change feed, offline changes, rekeys): a path resolved from
+   * the cache under an older generation may be stale.
+   */
+  generation = 0;
+
   constructor(private readonly cache: CacheDb) {
     const db = cache.db;
     // The table's key is (volume, parent_id, name_nfc, id): children, a page of them and a name are
@@ -223,6 +230,7 @@ export class MetadataStore {
 
   /** Stores one page of a listing of dirId that began at `at` (epoch ms), in one transaction. */
   storeListingPage(volume: string, dirId: string, entries: readonly RemoteEntry[], at: number): void {
+    this.generation++;
     this.meter.storedPages++;
     this.cache.batch(() => {
       for (const entry of entries) this.write(volume, { ...entry, parentId: dirId }, at);
@@ -234,6 +242,7 @@ export class MetadataStore {
    * stored lose their cached subtree; the listing is complete at `at`; negative entries of the dir go.
    */
   finishListing(volume: string, dirId: string, at: number): void {
+    this.generation++;
     this.cache.batch(() => {
       // Folders made offline are not on the server yet: a listing does not drop them.
       for (const id of this.q.unlisted.all(volume, dirId, at) as string[]) if (!isLocalId(id)) this.removeSubtree(volume, id);
@@ -265,6 +274,7 @@ export class MetadataStore {
 
   /** Inserts or replaces one entry (own writes show at once); the name is no longer "missing". */
   upsert(volume: string, entry: RemoteEntry): void {
+    if (entry.kind === 'dir') this.generation++;
     this.cache.db.transaction(() => {
       this.write(volume, entry);
       this.q.deleteMissing.run(volume, entry.parentId, nameKey(entry.name));
@@ -273,11 +283,13 @@ export class MetadataStore {
 
   /** Removes the entry and its cached subtree (nodes, listings and negative entries below it). */
   remove(volume: string, id: string): void {
+    this.generation++;
     this.cache.db.transaction(() => this.removeSubtree(volume, id))();
   }
 
   /** Keeps the entries but marks the listing stale (fetchedAt 0); forgets negative lookups in the dir. */
   invalidateListing(volume: string, dirId: string): void {
+    this.generation++;
     this.cache.db.transaction(() => {
       this.q.staleListing.run(volume, dirId);
       this.q.deleteMissingUnder.run(volume, dirId);
@@ -286,6 +298,7 @@ export class MetadataStore {
 
   /** Marks every listing of the volume stale and forgets its negative lookups (e.g. the change feed was lost). */
   invalidateVolume(volume: string): void {
+    this.generation++;
     this.cache.db.transaction(() => {
       this.q.staleVolume.run(volume);
       this.q.deleteMissingVolume.run(volume);
@@ -305,6 +318,7 @@ export class MetadataStore {
 
   /** A folder made here (known to be empty then) gets a listing unless it has one. */
   ensureListing(volume: string, dirId: string, at: number): void {
+    this.generation++;
     this.q.addEmptyListing.run(volume, dirId, at);
   }
 
@@ -314,6 +328,7 @@ export class MetadataStore {
    * had entries of its own, so its listing is stale.
    */
   rekey(volume: string, from: string, to: string, merged: boolean): void {
+    this.generation++;
     this.cache.db.transaction(() => {
       this.q.deleteNode.run(volume, to);
       this.q.deleteListing.run(volume, to);
