@@ -60,10 +60,14 @@ const WATCH_INTERVAL_MS = 2000;
 /** What `pdsfs mount` prints on stdout once the mount is up; tests and scripts wait for it. */
 export const MOUNTED_MESSAGE = 'pdsfs: mounted at';
 
-export async function mount(vfs: Vfs, mountpoint: string, opts: MountOptions): Promise<Mounted> {
+/**
+ * Checks and prepares the mountpoint (created if missing, a stale mount of a crashed process cleaned
+ * up), before the daemon opens its cache: a mountpoint that cannot be used is the first thing said.
+ * Returns the path to mount on.
+ */
+export async function prepareMountpoint(mountpoint: string, logger: Logger): Promise<string> {
   // The mount table lists real paths; a stale mountpoint cannot be resolved (ENOTCONN), so keep it as given.
   const mnt = await fs.realpath(mountpoint).catch(() => path.resolve(mountpoint));
-  const { logger } = opts;
   if (await isStaleMount(mnt)) {
     logger.warn({ mountpoint: mnt }, 'cleaning up a stale mount left by a crashed process');
     await unmountPath(mnt, { lazy: true });
@@ -73,7 +77,12 @@ export async function mount(vfs: Vfs, mountpoint: string, opts: MountOptions): P
   await fs.mkdir(mnt, { recursive: true });
   // libfuse2 refuses a non-empty mountpoint anyway, with only a message on stderr.
   if ((await fs.readdir(mnt)).length > 0) throw new Error(`cannot mount on ${mnt}: the directory is not empty`);
+  return mnt;
+}
 
+/** Mounts vfs on a mountpoint made ready by prepareMountpoint. */
+export async function mount(vfs: Vfs, mnt: string, opts: MountOptions): Promise<Mounted> {
+  const { logger } = opts;
   const binding = await loadFuse(opts.nativeBuildDir, logger);
   const caller: Caller = { uid: 0, gid: 0 };
   const PdsFuse = fuseClass(binding, opts.readOnly ? `${EXTRA_LIBFUSE_OPTIONS},ro` : EXTRA_LIBFUSE_OPTIONS, caller);

@@ -36,15 +36,16 @@ export const mountCommand: CommandModule = {
       .options({ ...(optionsFor('source', 'cache', 'vfs', 'log', 'daemon') as Record<string, Options>), ...MOUNT_OPTIONS }),
   handler: async (argv) => {
     // Loaded when the command runs, so that --help and --version start fast.
-    const [{ daemonLogger, openDaemon, runUntilStopped, startDaemonControl }, { mount, MOUNTED_MESSAGE }] = await Promise.all([import('../daemon.js'), import('../../fuse/mount.js')]);
+    const [{ daemonLogger, openDaemon, runUntilStopped, startDaemonControl }, { mount, MOUNTED_MESSAGE, prepareMountpoint }] = await Promise.all([import('../daemon.js'), import('../../fuse/mount.js')]);
     const logger = daemonLogger(argv);
     const umask = parseInt(String(argv.umask), 8);
     if (!Number.isInteger(umask) || umask < 0 || umask > 0o777) throw new Error(`--umask: not an octal mode: ${String(argv.umask)}`);
+    const mountpoint = await prepareMountpoint(String(argv.mountpoint), logger);
     const daemon = await openDaemon(argv, logger);
     let mounted: Mounted;
     let control: ControlServer;
     try {
-      mounted = await mount(daemon.app.vfs, String(argv.mountpoint), {
+      mounted = await mount(daemon.app.vfs, mountpoint, {
         uid: typeof argv.uid === 'number' ? argv.uid : os.userInfo().uid,
         gid: typeof argv.gid === 'number' ? argv.gid : os.userInfo().gid,
         umask,
