@@ -129,7 +129,7 @@ describe('share links', () => {
     assert.equal(share.creatable, true);
     const tok = (await pds(e.endpoint, '', 'share_link/get_share_token', { share_id: share.share_id })).body.share_token;
     const made = await pds(e.endpoint, '', 'file/create', { share_id: share.share_id, parent_file_id: folderId, name: 'dropped', type: 'folder' }, { 'x-share-token': tok });
-    assert.equal(made.status, 200);
+    assert.equal(made.status, 201);
     assert.equal((await call('file/get', { file_id: made.body.file_id })).body.parent_file_id, folderId);
   });
 
