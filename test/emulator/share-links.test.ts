@@ -41,7 +41,7 @@ describe('share links', () => {
     const created = await curl(api('share_link/create'), {
       drive_id: e.account.drive_id, file_id_list: [fileId, folderId], share_pwd: 'testSharePwd', expiration: new Date(Date.now() + 86400_000).toISOString(), share_name: 'Seed share',
     }, bearer);
-    assert.equal(created.status, 200);
+    assert.equal(created.status, 201);
     const shareId = created.body.share_id;
     assert.deepEqual(created.body.file_id_list, [fileId, folderId]);
     assert.equal(created.body.share_pwd, 'testSharePwd');
@@ -175,7 +175,7 @@ describe('share links', () => {
     assert.equal(expired.body.code, 'ShareLink.Expired');
     assert.equal((await call('share_link/get', { share_id: b.share_id })).body.expired, true);
 
-    assert.equal((await call('share_link/cancel', { share_id: a.share_id })).status, 200);
+    assert.equal((await call('share_link/cancel', { share_id: a.share_id })).status, 204);
     const anon = await pds(e.endpoint, '', 'share_link/get_by_anonymous', { share_id: a.share_id });
     assert.equal(anon.status, 400);
     assert.equal(anon.body.code, 'ShareLink.Cancelled');
