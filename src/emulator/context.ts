@@ -1,6 +1,7 @@
 // Everything a route handler may use, built once per emulator instance, and the shape of a call.
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Logger } from '../shared/logger.js';
+import type { Faults } from './faults.js';
 import type { Body } from './params.js';
 import type { AccountStore, UserRow } from './store/accounts.js';
 import type { BlobStore } from './store/blobs.js';
@@ -35,6 +36,8 @@ export interface EmulatorStats {
   /** Requests being served now, and the most served at once, by the same keys as `requests`. */
   inFlight: Record<string, number>;
   inFlightPeak: Record<string, number>;
+  /** Async tasks started (folder copies, recycle-bin clears, and mutations the asyncRate switch deferred). */
+  asyncTasks: number;
 }
 
 export interface EmulatorContext {
@@ -48,6 +51,8 @@ export interface EmulatorContext {
   readonly changes: ChangeLog;
   readonly shares: ShareStore;
   readonly tasks: TaskRunner;
+  /** Decides whether a move, trash, delete or restore runs as an async task (fault switch). */
+  readonly faults: Pick<Faults, 'asyncDelay'>;
   readonly blobs: BlobStore;
   readonly signer: UrlSigner;
   readonly tokens: TokenService;
@@ -74,7 +79,14 @@ export interface Route {
   auth: Auth;
   /** /v2/oauth/token takes a form-encoded body. */
   form?: boolean;
+  /** Status of a successful answer when not 200 (file/create: 201). A handler may return a Reply instead. */
+  status?: number;
   handle(call: Call): unknown;
 }
 
 export type RouteTable = Record<string, Route>;
+
+/** A handler's answer with a status other than 200; no body means 204 No Content. */
+export class Reply {
+  constructor(readonly status: number, readonly body?: unknown) {}
+}

@@ -1,6 +1,7 @@
 // Fault injection and network shaping for tests: added latency, a bandwidth cap per TCP connection,
 // random 5xx, 429 with a retry hint, connections dropped mid-body on data transfers, and downloads
-// that stall mid-body (a peer gone silent). Applied to /v2 calls and data URLs, never to /admin.
+// that stall mid-body (a peer gone silent), and moves, trashes, deletes and restores answered as async
+// tasks that finish a little later. Applied to /v2 calls and data URLs, never to /admin.
 import { ConnectionThrottle } from './throttle.js';
 
 export interface FaultSettings {
@@ -14,9 +15,13 @@ export interface FaultSettings {
   /** Share of downloads that send half their bytes, then nothing while the connection stays open. */
   stallRate: number;
   retryAfterMs: number;
+  /** Share of moves, trashes, deletes and restores answered with an async_task_id instead of done. */
+  asyncRate: number;
+  /** How long such a task stays Running before its change is applied. */
+  asyncDelayMs: number;
 }
 
-export const DEFAULT_FAULTS: FaultSettings = { rate5xx: 0, rate429: 0, latencyMs: 0, netRatePerConnection: 0, dropRate: 0, stallRate: 0, retryAfterMs: 1000 };
+export const DEFAULT_FAULTS: FaultSettings = { rate5xx: 0, rate429: 0, latencyMs: 0, netRatePerConnection: 0, dropRate: 0, stallRate: 0, retryAfterMs: 1000, asyncRate: 0, asyncDelayMs: 200 };
 
 /**
  * Named network profiles. wan: a distant region behind a per-connection cap, the conditions under
@@ -33,7 +38,7 @@ export type NetProfile = keyof typeof NET_PROFILES;
 export type FaultPatch = Partial<FaultSettings> & { netProfile?: NetProfile };
 
 /** Keys that are shares of requests (0..1). */
-const SHARES = new Set<keyof FaultSettings>(['rate5xx', 'rate429', 'dropRate', 'stallRate']);
+const SHARES = new Set<keyof FaultSettings>(['rate5xx', 'rate429', 'dropRate', 'stallRate', 'asyncRate']);
 
 /** An injected failure answer. */
 export interface InjectedError {
@@ -98,6 +103,12 @@ export class Faults {
   /** Should this data transfer be cut mid-body? */
   drop(): boolean {
     return this.current.dropRate > 0 && Math.random() < this.current.dropRate;
+  }
+
+  /** The delay of the async task this mutation should become, or undefined to do it at once. */
+  asyncDelay(): number | undefined {
+    const f = this.current;
+    return f.asyncRate > 0 && Math.random() < f.asyncRate ? f.asyncDelayMs : undefined;
   }
 
   /** Should this download go silent mid-body? */

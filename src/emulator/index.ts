@@ -121,6 +121,8 @@ export class Emulator {
     const blobs = new BlobStore(opts.dataDir);
     await blobs.init();
     let endpoint = '';
+    const faults = new Faults(opts.faults);
+    const stats: EmulatorStats = { requests: {}, bytesUploaded: 0, bytesDownloaded: 0, connections: 0, inFlight: {}, inFlightPeak: {}, asyncTasks: 0 };
     const ctx: EmulatorContext = {
       config, seed, sql, accounts, blobs,
       files: new FileStore(sql),
@@ -128,13 +130,13 @@ export class Emulator {
       uploads: new UploadStore(sql),
       changes: new ChangeLog(sql),
       shares: new ShareStore(sql),
-      tasks: new TaskRunner(sql),
+      tasks: new TaskRunner(sql, () => stats.asyncTasks++),
+      faults,
       signer: new UrlSigner(seed.secret, () => endpoint),
       tokens: new TokenService(sql, accounts, seed.secret, seed.domainId, config.tokenTtlSec, config.refreshTokenTtlSec),
-      stats: { requests: {}, bytesUploaded: 0, bytesDownloaded: 0, connections: 0, inFlight: {}, inFlightPeak: {} },
+      stats,
       ...(opts.logger ? { log: opts.logger } : {}),
     };
-    const faults = new Faults(opts.faults);
     const inflight = new Set<Promise<void>>();
     const server = http.createServer({ keepAliveTimeout: 5000 }, requestListener({ ctx, routes: ROUTES, faults, adminApi: !!opts.adminApi, inflight }));
     const sockets = new Set<Socket>();
@@ -179,6 +181,7 @@ export class Emulator {
     s.bytesUploaded = 0;
     s.bytesDownloaded = 0;
     s.connections = 0;
+    s.asyncTasks = 0;
     s.inFlightPeak = { ...s.inFlight };
   }
 

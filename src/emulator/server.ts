@@ -3,7 +3,7 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { handleAdmin } from './admin.js';
 import { authenticate } from './authenticate.js';
-import type { EmulatorContext, RouteTable } from './context.js';
+import { Reply, type EmulatorContext, type RouteTable } from './context.js';
 import { OssError, PdsHttpError } from './errors.js';
 import type { Faults } from './faults.js';
 import { drain, parseFormBody, parseJsonBody, readBody, sendJson, sendOssXml } from './http-io.js';
@@ -82,9 +82,14 @@ async function respond(deps: ServerDeps, req: IncomingMessage, res: ServerRespon
   const body = route.form ? parseFormBody(raw, req.headers['content-type']) : parseJsonBody(raw);
   const call = authenticate(deps.ctx, route, { path: url.pathname, body, headers: req.headers, requestId });
   const result = await route.handle(call);
-  const answer = result ?? {};
-  if (deps.faults.throttle.active) await deps.faults.throttle.pass(req.socket, Buffer.byteLength(JSON.stringify(answer)));
-  sendJson(res, 200, answer);
+  const reply = result instanceof Reply ? result : new Reply(route.status ?? 200, result ?? {});
+  if (reply.body === undefined) {
+    res.writeHead(reply.status);
+    res.end();
+    return;
+  }
+  if (deps.faults.throttle.active) await deps.faults.throttle.pass(req.socket, Buffer.byteLength(JSON.stringify(reply.body)));
+  sendJson(res, reply.status, reply.body);
 }
 
 function serveData(deps: ServerDeps, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {

@@ -161,7 +161,7 @@ describe('token lifetime', () => {
   it('expires access tokens and a refresh in the middle of a sequence continues it', async () => {
     const t = e.account.access_token;
     const folder = await pds(e.endpoint, t, 'file/create', { drive_id: e.account.drive_id, parent_file_id: 'root', name: 'before', type: 'folder' });
-    assert.equal(folder.status, 200);
+    assert.equal(folder.status, 201);
     await new Promise((r) => setTimeout(r, 2100));
     const late = await pds(e.endpoint, t, 'file/list', { drive_id: e.account.drive_id, parent_file_id: 'root' });
     assert.equal(late.status, 401);

@@ -140,7 +140,7 @@ describe('faults', () => {
     assert.equal((await list()).status, 429);
     const read = await admin('GET', 'faults');
     assert.equal(read.status, 200, 'admin is exempt from faults');
-    assert.deepEqual(await read.json(), { rate5xx: 0, rate429: 1, latencyMs: 0, netRatePerConnection: 0, dropRate: 0, stallRate: 0, retryAfterMs: 1500 });
+    assert.deepEqual(await read.json(), { rate5xx: 0, rate429: 1, latencyMs: 0, netRatePerConnection: 0, dropRate: 0, stallRate: 0, retryAfterMs: 1500, asyncRate: 0, asyncDelayMs: 200 });
     assert.equal((await admin('POST', 'faults', { rate429: 2 })).status, 400);
     await admin('POST', 'faults', { rate429: 0 });
     assert.equal((await list()).status, 200);
@@ -161,5 +161,64 @@ describe('faults at start', () => {
   it('applies faults given as options from the first request', async () => {
     const r = await pds(e.endpoint, e.account.access_token, 'user/get', {});
     assert.equal(r.status, 429);
+  });
+});
+
+describe('async switch', () => {
+  let e: StartedEmulator;
+  before(async () => {
+    e = await startEmulator({ adminApi: true, faults: { asyncRate: 1, asyncDelayMs: 50 } });
+  });
+  after(() => e.close());
+
+  const call = (p: string, body: Record<string, unknown>) => pds(e.endpoint, e.account.access_token, p, { drive_id: e.account.drive_id, ...body });
+  async function finished(taskId: string): Promise<any> {
+    for (;;) {
+      const t = await call('async_task/get', { async_task_id: taskId });
+      assert.equal(t.status, 200);
+      if (t.body.state !== 'Running') return t.body;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+  const names = async (parent: string) => (await call('file/list', { parent_file_id: parent })).body.items.map((f: any) => f.name).sort();
+
+  it('answers move 200, trash, restore and delete 202, each with a task that applies the change', async () => {
+    const dir = (await call('file/create', { parent_file_id: 'root', name: 'adir', type: 'folder' })).body.file_id;
+    const f = await uploadFile(e, 'root', 'a.txt', Buffer.from('a'));
+
+    const moved = await call('file/move', { file_id: f.file_id, to_parent_file_id: dir, new_name: 'b.txt' });
+    assert.equal(moved.status, 200);
+    assert.ok(moved.body.async_task_id);
+    assert.equal((await finished(moved.body.async_task_id)).state, 'Succeed');
+    assert.deepEqual(await names(dir), ['b.txt']);
+
+    for (const [p, expect] of [['recyclebin/trash', []], ['recyclebin/restore', ['b.txt']], ['file/delete', []]] as const) {
+      const r = await call(p, { file_id: f.file_id });
+      assert.equal(r.status, 202, p);
+      assert.ok(r.body.async_task_id, p);
+      assert.equal((await finished(r.body.async_task_id)).state, 'Succeed', p);
+      assert.deepEqual(await names(dir), expect, p);
+    }
+    // A task whose target vanished before it ran fails with the service's error code.
+    const g = await uploadFile(e, 'root', 'g.txt', Buffer.from('g'));
+    const first = await call('file/delete', { file_id: g.file_id });
+    const second = await call('file/delete', { file_id: g.file_id });
+    assert.equal((await finished(first.body.async_task_id)).state, 'Succeed');
+    const failed = await finished(second.body.async_task_id);
+    assert.deepEqual([failed.state, failed.error_code], ['Failed', 'NotFound.File']);
+
+    const stats = (await (await fetch(`${e.endpoint}/admin/stats`)).json()) as any;
+    assert.equal(stats.asyncTasks, 6);
+  });
+
+  it('answers at once with the switch off: trash, restore and delete 204 without a body, move 200 with an empty task id', async () => {
+    await fetch(`${e.endpoint}/admin/faults`, { method: 'POST', body: JSON.stringify({ asyncRate: 0 }), headers: { 'content-type': 'application/json' } });
+    const f = await uploadFile(e, 'root', 'now.txt', Buffer.from('n'));
+    const moved = await call('file/move', { file_id: f.file_id, to_parent_file_id: 'root', new_name: 'now2.txt' });
+    assert.deepEqual([moved.status, moved.body.async_task_id], [200, '']);
+    for (const p of ['recyclebin/trash', 'recyclebin/restore', 'file/delete']) {
+      const r = await call(p, { file_id: f.file_id });
+      assert.deepEqual([r.status, r.body], [204, ''], p);
+    }
   });
 });

@@ -20,7 +20,7 @@ describe('folders, names and lookup', () => {
     const first = await call('file/create', { parent_file_id: parent, name: 'docs', type: 'folder' });
     assert.equal(first.body.exist, false);
     const refused = await call('file/create', { parent_file_id: parent, name: 'docs', type: 'folder', check_name_mode: 'refuse' });
-    assert.equal(refused.status, 200);
+    assert.equal(refused.status, 201);
     assert.equal(refused.body.exist, true);
     assert.equal(refused.body.file_id, first.body.file_id);
     const renamed = await call('file/create', { parent_file_id: parent, name: 'docs', type: 'folder', check_name_mode: 'auto_rename' });
@@ -39,7 +39,7 @@ describe('folders, names and lookup', () => {
     const create = (name: unknown) => call('file/create', { parent_file_id: parent, name, type: 'folder' });
     const max = 'é'.repeat(512);
     assert.equal(Buffer.byteLength(max), 1024);
-    assert.equal((await create(max)).status, 200);
+    assert.equal((await create(max)).status, 201);
     for (const bad of [max + 'a', 'a/b', '', '.', '..', 'nul\u0000', 'tab\t', 'del\u007f']) {
       const r = await create(bad);
       assert.equal(r.status, 400, JSON.stringify(bad));
@@ -49,7 +49,7 @@ describe('folders, names and lookup', () => {
     const nfd = 'cafe\u0301';
     const made = await create(nfd);
     assert.equal((await call('file/get', { file_id: made.body.file_id })).body.name, nfd);
-    assert.equal((await create('back\\slash:colon ')).status, 200);
+    assert.equal((await create('back\\slash:colon ')).status, 201);
   });
 
   it('validates parameters with 400s, never 500s', async () => {
@@ -75,7 +75,7 @@ describe('folders, names and lookup', () => {
       const name = `n${String((i * 37) % 260).padStart(3, '0')}`;
       names.push(name);
       const r = await call('file/create', { parent_file_id: parent, name, type: i % 2 ? 'folder' : 'file', size: i % 2 ? undefined : 0 });
-      assert.equal(r.status, 200);
+      assert.equal(r.status, 201);
       if (i % 2 === 0) await call('file/complete', { file_id: r.body.file_id, upload_id: r.body.upload_id });
     }
     const all = async (extra: Record<string, unknown>) => {

@@ -50,7 +50,7 @@ describe('changes and removal', () => {
     const cursor = (await call('file/get_last_cursor', {})).body.cursor;
     const meta = '{"k":"v"}';
     const folder = await call('file/create', { parent_file_id: dir, name: 'sub', type: 'folder', user_meta: meta });
-    assert.equal(folder.status, 200);
+    assert.equal(folder.status, 201);
     const f = await uploadFile(e, dir, 'm.txt', Buffer.from('m'), { extra: { user_meta: meta } });
     assert.equal(f.user_meta, meta);
     assert.equal((await call('file/get', { file_id: folder.body.file_id })).body.user_meta, meta);
@@ -141,8 +141,8 @@ describe('changes and removal', () => {
     const sub = await mkdir(e, dir, 'sub');
     const f = await uploadFile(e, sub, 'binned.txt', Buffer.from('trash me'));
     const g = await uploadFile(e, dir, 'g.txt', Buffer.from('g'));
-    assert.equal((await call('recyclebin/trash', { file_id: sub })).status, 200);
-    assert.equal((await call('recyclebin/trash', { file_id: g.file_id })).status, 200);
+    assert.equal((await call('recyclebin/trash', { file_id: sub })).status, 204);
+    assert.equal((await call('recyclebin/trash', { file_id: g.file_id })).status, 204);
     assert.deepEqual(await names(dir), []);
     assert.equal((await call('file/get', { file_id: f.file_id })).status, 404, 'the subtree of a trashed folder is hidden');
     assert.equal((await call('file/search', { query: 'name = "binned.txt"' })).body.items.length, 0);
@@ -153,13 +153,13 @@ describe('changes and removal', () => {
     const bin2 = await call('recyclebin/list', { limit: 1, marker: bin.body.next_marker });
     assert.equal(bin2.body.items[0].file_id, sub);
 
-    assert.equal((await call('recyclebin/restore', { file_id: sub })).status, 200);
+    assert.equal((await call('recyclebin/restore', { file_id: sub })).status, 204);
     assert.deepEqual(await names(dir), ['sub']);
     assert.equal((await call('file/get', { file_id: f.file_id })).status, 200);
     assert.equal((await call('recyclebin/restore', { file_id: f.file_id })).status, 404);
 
     const before = (await call('drive/get', {})).body.used_size;
-    assert.equal((await call('file/delete', { file_id: dir })).status, 200);
+    assert.equal((await call('file/delete', { file_id: dir })).status, 204);
     assert.equal((await call('file/get', { file_id: f.file_id })).status, 404);
     assert.equal((await call('drive/get', {})).body.used_size, before - 9, 'deleting a folder frees its subtree (also the trashed g.txt)');
     assert.equal((await call('file/delete', { file_id: dir })).status, 404);

@@ -79,7 +79,7 @@ describe('network profile', () => {
       drive_id: e.account.drive_id, parent_file_id: 'root', name: 'shaped.bin', type: 'file', size: data.length,
       part_info_list: [1, 2, 3, 4].map((n) => ({ part_number: n })),
     });
-    assert.equal(created.status, 200);
+    assert.equal(created.status, 201);
     for (let i = 0; i < 4; i++) {
       const r = await fetch(created.body.part_info_list[i].upload_url, { method: 'PUT', body: bytes(data.subarray(i * partSize, (i + 1) * partSize)) });
       assert.equal(r.status, 200);

@@ -41,7 +41,7 @@ describe('share links', () => {
     const created = await curl(api('share_link/create'), {
       drive_id: e.account.drive_id, file_id_list: [fileId, folderId], share_pwd: 'testSharePwd', expiration: new Date(Date.now() + 86400_000).toISOString(), share_name: 'Seed share',
     }, bearer);
-    assert.equal(created.status, 200);
+    assert.equal(created.status, 201);
     const shareId = created.body.share_id;
     assert.deepEqual(created.body.file_id_list, [fileId, folderId]);
     assert.equal(created.body.share_pwd, 'testSharePwd');
@@ -129,7 +129,7 @@ describe('share links', () => {
     assert.equal(share.creatable, true);
     const tok = (await pds(e.endpoint, '', 'share_link/get_share_token', { share_id: share.share_id })).body.share_token;
     const made = await pds(e.endpoint, '', 'file/create', { share_id: share.share_id, parent_file_id: folderId, name: 'dropped', type: 'folder' }, { 'x-share-token': tok });
-    assert.equal(made.status, 200);
+    assert.equal(made.status, 201);
     assert.equal((await call('file/get', { file_id: made.body.file_id })).body.parent_file_id, folderId);
   });
 
@@ -175,7 +175,7 @@ describe('share links', () => {
     assert.equal(expired.body.code, 'ShareLink.Expired');
     assert.equal((await call('share_link/get', { share_id: b.share_id })).body.expired, true);
 
-    assert.equal((await call('share_link/cancel', { share_id: a.share_id })).status, 200);
+    assert.equal((await call('share_link/cancel', { share_id: a.share_id })).status, 204);
     const anon = await pds(e.endpoint, '', 'share_link/get_by_anonymous', { share_id: a.share_id });
     assert.equal(anon.status, 400);
     assert.equal(anon.body.code, 'ShareLink.Cancelled');

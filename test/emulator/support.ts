@@ -32,7 +32,7 @@ export async function uploadFile(e: StartedEmulator, parentId: string, name: str
     ...(opts.fileId ? { file_id: opts.fileId } : {}),
     ...opts.extra,
   });
-  if (created.status !== 200) throw new Error(`create failed: ${created.status} ${JSON.stringify(created.body)}`);
+  if (created.status !== 201) throw new Error(`create failed: ${created.status} ${JSON.stringify(created.body)}`);
   if (created.body.rapid_upload || created.body.exist) return created.body;
   for (let i = 0; i < parts; i++) {
     const res = await fetch(created.body.part_info_list[i].upload_url, { method: 'PUT', body: bytes(data.subarray(i * partSize, (i + 1) * partSize)) });
@@ -45,7 +45,7 @@ export async function uploadFile(e: StartedEmulator, parentId: string, name: str
 
 export async function mkdir(e: StartedEmulator, parentId: string, name: string, driveId = e.account.drive_id): Promise<string> {
   const r = await pds(e.endpoint, e.account.access_token, 'file/create', { drive_id: driveId, parent_file_id: parentId, name, type: 'folder', check_name_mode: 'refuse' });
-  if (r.status !== 200) throw new Error(`mkdir failed: ${r.status} ${JSON.stringify(r.body)}`);
+  if (r.status !== 201) throw new Error(`mkdir failed: ${r.status} ${JSON.stringify(r.body)}`);
   return r.body.file_id;
 }
 

@@ -21,7 +21,7 @@ describe('uploads', () => {
 
   const session = async (name: string, size: number, parts: number, extra: Record<string, unknown> = {}) => {
     const r = await call('file/create', { parent_file_id: dir, name, type: 'file', size, part_info_list: Array.from({ length: parts }, (_, i) => ({ part_number: i + 1 })), ...extra });
-    assert.equal(r.status, 200, JSON.stringify(r.body));
+    assert.equal(r.status, 201, JSON.stringify(r.body));
     return r.body;
   };
 
@@ -150,7 +150,7 @@ describe('uploads', () => {
     assert.equal(matched.status, 409);
     assert.equal(matched.body.code, 'PreHashMatched');
     const other = await call('file/create', { parent_file_id: dir, name: 'pre3.bin', type: 'file', size: data.length, pre_hash: sha1Hex(randomBytes(1024)) });
-    assert.equal(other.status, 200);
+    assert.equal(other.status, 201);
     assert.ok(other.body.upload_id);
   });
 

@@ -2,7 +2,9 @@
 // dirs, for a FUSE test file. remount() restarts the mount process, optionally on a fresh cache, so
 // tests can tell what was uploaded from what is only cached locally.
 import fs from 'node:fs/promises';
+import type { ScenarioOps } from '../contract/vfs-scenarios.js';
 import path from 'node:path';
+import type { Emulator, EmulatorOptions } from '../../src/emulator/index.js';
 import { startEmulator } from '../helpers/emulator.js';
 import { type MountProcess, type MountSource, startMount, stopAll, tempDir } from './harness.js';
 
@@ -10,14 +12,16 @@ export interface FuseFixture {
   readonly mnt: string;
   readonly source: MountSource;
   readonly driveId: string;
+  /** The local server, for its stats and faults. */
+  readonly emu: Emulator;
   mount: MountProcess;
   /** Stops the current mount (draining uploads) and starts another: extra args, and the whole namespace unless drive. */
   remount(opts?: { freshCache?: boolean; args?: string[]; wholeNamespace?: boolean }): Promise<MountProcess>;
   close(): Promise<void>;
 }
 
-export async function startFixture(args: string[] = []): Promise<FuseFixture> {
-  const started = await startEmulator();
+export async function startFixture(args: string[] = [], emulator: Partial<EmulatorOptions> = {}): Promise<FuseFixture> {
+  const started = await startEmulator(emulator);
   const dir = await tempDir('fuse');
   const mnt = path.join(dir, 'mnt');
   const source = { endpoint: started.endpoint, accessToken: started.account.access_token, cacheDir: path.join(dir, 'cache') };
@@ -35,6 +39,7 @@ export async function startFixture(args: string[] = []): Promise<FuseFixture> {
     mnt,
     source,
     driveId: started.account.drive_id,
+    emu: started.emu,
     mount: first,
     async remount(opts = {}) {
       await fixture.mount.stop();
@@ -49,4 +54,24 @@ export async function startFixture(args: string[] = []): Promise<FuseFixture> {
     },
   };
   return fixture;
+}
+
+/** The shared scenario table's operations as plain node:fs calls under `root` on a mount. */
+export function nodeFsScenarioOps(root: string): ScenarioOps {
+  return {
+    root,
+    write: (p, data) => fs.writeFile(p, data),
+    read: (p) => fs.readFile(p),
+    mkdir: (p) => fs.mkdir(p),
+    rmdir: (p) => fs.rmdir(p),
+    unlink: (p) => fs.unlink(p),
+    rename: (from, to) => fs.rename(from, to),
+    async stat(p) {
+      const st = await fs.stat(p);
+      return { kind: st.isDirectory() ? 'dir' : 'file', size: st.size, mtime: st.mtimeMs };
+    },
+    readdir: async (p) => (await fs.readdir(p)).sort(),
+    errorCode: (err) => (err as NodeJS.ErrnoException | undefined)?.code,
+    capabilities: { rmdirNonEmptyFails: true },
+  };
 }

@@ -24,7 +24,7 @@ describe('FUSE kernel caching', { skip: fuseUnavailable() }, () => {
     const made = await pds(fx.source.endpoint, fx.source.accessToken, '/v2/file/create', {
       drive_id: fx.driveId, parent_file_id: 'root', name, type: 'folder', check_name_mode: 'refuse',
     });
-    assert.equal(made.status, 200);
+    assert.equal(made.status, 201);
     let looks = 0;
     // Slack for a loaded machine on top of the documented window; the count shows it was waited for.
     await eventually(async () => (looks++, (await fs.stat(`${fx.mnt}/${name}`)).isDirectory()), 'the server-side folder', (POLL_SEC + KERNEL_CACHE_SEC + 20) * 1000);

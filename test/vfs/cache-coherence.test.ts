@@ -46,7 +46,7 @@ describe('Vfs metadata and block caches', () => {
     assert.deepEqual(await s.vfs.readdir(`${d()}/watched`), []);
     const dirId = ((await api('/v2/file/get_by_path', { drive_id: s.account.drive_id, file_path: '/watched' })).body as { file_id: string }).file_id;
     const created = await api('/v2/file/create', { drive_id: s.account.drive_id, parent_file_id: dirId, name: 'from-elsewhere', type: 'folder', check_name_mode: 'refuse' });
-    assert.equal(created.status, 200);
+    assert.equal(created.status, 201);
     const deadline = Date.now() + 10_000;
     let names: string[] = [];
     while (Date.now() < deadline) {
@@ -62,7 +62,7 @@ describe('Vfs metadata and block caches', () => {
     const dirId = ((await api('/v2/file/get_by_path', { drive_id: s.account.drive_id, file_path: '/dups' })).body as { file_id: string }).file_id;
     for (let i = 0; i < 2; i++) {
       const r = await api('/v2/file/create', { drive_id: s.account.drive_id, parent_file_id: dirId, name: 'twin', type: 'folder', check_name_mode: 'ignore' });
-      assert.equal(r.status, 200);
+      assert.equal(r.status, 201);
     }
     await s.vfs.pollNow();
     const names = (await s.vfs.readdir(`${d()}/dups`)).map((n) => n.name).sort();

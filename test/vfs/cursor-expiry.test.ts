@@ -24,7 +24,7 @@ describe('change feed cursor expiry', () => {
     assert.deepEqual(await s.vfs.readdir(`${d}/watched`), []);
     const api = (path: string, body: object) => pds(s.endpoint, s.account.access_token, path, { drive_id: s.account.drive_id, ...body });
     const dirId = ((await api('/v2/file/get_by_path', { file_path: '/watched' })).body as { file_id: string }).file_id;
-    assert.equal((await api('/v2/file/create', { parent_file_id: dirId, name: 'from-elsewhere', type: 'folder', check_name_mode: 'refuse' })).status, 200);
+    assert.equal((await api('/v2/file/create', { parent_file_id: dirId, name: 'from-elsewhere', type: 'folder', check_name_mode: 'refuse' })).status, 201);
     // Still the cached listing: nothing has told the cache yet.
     assert.deepEqual(await s.vfs.readdir(`${d}/watched`), []);
     const before = events().length;

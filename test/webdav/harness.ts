@@ -3,6 +3,7 @@
 import http from 'node:http';
 import path from 'node:path';
 import type { AppOptions } from '../../src/app-options.js';
+import type { EmulatorOptions } from '../../src/emulator/index.js';
 import { silentLogger } from '../../src/shared/logger.js';
 import { createWebDavServer, type WebDavServer, type WebDavServerOptions } from '../../src/webdav/server.js';
 import { type StartedApp, startApp } from '../helpers/app.js';
@@ -34,9 +35,9 @@ export interface Served {
   close(): Promise<void>;
 }
 
-export async function serve(app: Partial<AppOptions> = {}, server: Partial<WebDavServerOptions> = {}): Promise<Served> {
+export async function serve(app: Partial<AppOptions> = {}, server: Partial<WebDavServerOptions> = {}, emulator: Partial<EmulatorOptions> = {}): Promise<Served> {
   // The production write-back delay: uploads start after a quiet period, as they do for real clients.
-  const started = await startApp({ writeBackSec: 2, ...app });
+  const started = await startApp({ writeBackSec: 2, ...app }, emulator);
   let srv: WebDavServer;
   try {
     srv = await createWebDavServer({

@@ -24,6 +24,8 @@ interface EmulatorArgs {
   'net-profile'?: NetProfile;
   'fault-drop-rate': number;
   'fault-stall-rate': number;
+  'fault-async-rate': number;
+  'fault-async-delay-ms'?: number;
   'fault-admin': boolean;
   'log-level': string;
   'log-format': string;
@@ -63,6 +65,8 @@ export const emulatorCommand: CommandModule<object, EmulatorArgs> = {
       'net-profile': { choices: Object.keys(NET_PROFILES) as NetProfile[], describe: 'Network preset: wan = 40 ms per request and 16 MiB/s per connection; the two options above override it' },
       'fault-drop-rate': { type: 'number', default: 0, describe: 'Share of data transfers cut mid-body (0..1)' },
       'fault-stall-rate': { type: 'number', default: 0, describe: 'Share of downloads that go silent mid-body, connection open (0..1)' },
+      'fault-async-rate': { type: 'number', default: 0, describe: 'Share of moves, trashes, deletes and restores answered with an async_task_id and applied a little later (0..1)' },
+      'fault-async-delay-ms': { type: 'number', describe: 'How long such an async task runs before its change applies, in ms (default 200)' },
       'fault-admin': { type: 'boolean', default: false, describe: 'Expose /admin/faults and /admin/stats to change faults at run time' },
     }),
   handler: async (argv) => {
@@ -81,6 +85,8 @@ export const emulatorCommand: CommandModule<object, EmulatorArgs> = {
       adminApi: argv['fault-admin'],
       faults: {
         rate5xx: argv['fault-5xx-rate'], rate429: argv['fault-429-rate'], dropRate: argv['fault-drop-rate'], stallRate: argv['fault-stall-rate'],
+        asyncRate: argv['fault-async-rate'],
+        ...(argv['fault-async-delay-ms'] !== undefined ? { asyncDelayMs: argv['fault-async-delay-ms'] } : {}),
         ...(argv['net-profile'] ? { netProfile: argv['net-profile'] } : {}),
         ...(argv['fault-latency-ms'] !== undefined ? { latencyMs: argv['fault-latency-ms'] } : {}),
         ...(argv['net-rate-per-connection'] !== undefined ? { netRatePerConnection: parseSize(argv['net-rate-per-connection']) } : {}),

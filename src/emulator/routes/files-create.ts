@@ -165,5 +165,6 @@ function openSession(ctx: EmulatorContext, row: FileRow, uploadId: string, size:
 }
 
 export const fileCreateRoutes: RouteTable = {
-  '/v2/file/create': { auth: 'user-or-share', handle: create },
+  // The spec answers file/create with 201 Created.
+  '/v2/file/create': { auth: 'user-or-share', status: 201, handle: create },
 };

@@ -1,7 +1,9 @@
-// file/update (rename and metadata) and file/move (also across drives, with new_name).
+// file/update (rename and metadata) and file/move (also across drives, with new_name). A move answers
+// 200; under the asyncRate fault switch it names an async task that applies it a little later.
 import type { AsyncResult, CheckNameMode, PdsFile } from '../../pds/wire-types.js';
-import type { Call, RouteTable } from '../context.js';
-import { invalidParam, PdsHttpError, quotaExhausted } from '../errors.js';
+import type { Call, Reply, RouteTable } from '../context.js';
+import { applyOrDefer, MOVE } from '../deferred.js';
+import { invalidParam, notFound, PdsHttpError, quotaExhausted } from '../errors.js';
 import { fileView } from '../file-view.js';
 import { recordChange, resolveName } from '../mutations.js';
 import { validateName } from '../names.js';
@@ -51,7 +53,7 @@ function update(call: Call): PdsFile {
   });
 }
 
-function move(call: Call): AsyncResult & { updated_at?: string } {
+function move(call: Call): Promise<Reply> | (AsyncResult & { exist: true }) {
   const { body, ctx } = call;
   const user = requireUser(call);
   const scope = driveScope(call);
@@ -65,19 +67,20 @@ function move(call: Call): AsyncResult & { updated_at?: string } {
   const newName = optString(body, 'new_name', 8192);
   const wanted = newName ? validateName(newName, 'new_name') : row.name;
   const mode = checkNameMode(call);
-  return ctx.sql.tx(() => {
-    const base = { domain_id: ctx.seed.domainId, drive_id: toDriveId, file_id: row.file_id, async_task_id: '' };
-    const { name, existing } = resolveName(ctx, toDriveId, toParent, wanted, mode, row.type, row.file_id);
-    if (existing) return { ...base, drive_id: scope.driveId, exist: true, file_name: row.name };
-    const patch = { parent_file_id: toParent, name, updated_at: new Date().toISOString(), last_modifier_id: user.user_id };
+  const base = { domain_id: ctx.seed.domainId, drive_id: toDriveId, file_id: row.file_id, async_task_id: '' };
+  const { name, existing } = resolveName(ctx, toDriveId, toParent, wanted, mode, row.type, row.file_id);
+  if (existing) return { ...base, drive_id: scope.driveId, exist: true, file_name: row.name };
+  const patch = { parent_file_id: toParent, name, updated_at: new Date().toISOString(), last_modifier_id: user.user_id };
+  return applyOrDefer(call, { ...base, exist: false, file_name: name, updated_at: patch.updated_at }, MOVE, () => ctx.sql.tx(() => {
+    const current = ctx.files.get(row.file_id);
+    if (!current || current.drive_id !== scope.driveId) throw notFound('File', row.file_id);
     if (toDriveId === scope.driveId) {
       ctx.files.update(row.file_id, patch);
-      recordChange(ctx, 'move', { ...row, ...patch });
+      recordChange(ctx, 'move', { ...current, ...patch });
     } else {
       moveAcrossDrives(call, row.file_id, scope.driveId, toDriveId, patch);
     }
-    return { ...base, exist: false, file_name: name, updated_at: patch.updated_at };
-  });
+  }));
 }
 
 /** The subtree changes drive: usage moves with it; the old drive logs a delete, the new one creates. */

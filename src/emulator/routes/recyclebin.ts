@@ -1,7 +1,10 @@
 // recyclebin/trash, recyclebin/list, recyclebin/restore, recyclebin/clear and file/delete. Trashed
-// entries keep counting toward used_size until deleted; deleting a folder deletes its subtree.
+// entries keep counting toward used_size until deleted; deleting a folder deletes its subtree. Trash,
+// restore and delete answer 204 when done and 202 with an async_task_id when left to a task
+// (docs/pds-wire-protocol.md, Statuses); clear always runs as a task and answers 202.
 import type { AsyncResult, Paged, PdsFile } from '../../pds/wire-types.js';
-import type { Call, EmulatorContext, RouteTable } from '../context.js';
+import { Reply, type Call, type EmulatorContext, type RouteTable } from '../context.js';
+import { applyOrDefer, REMOVAL } from '../deferred.js';
 import { notFound } from '../errors.js';
 import { fileView } from '../file-view.js';
 import { collectBlobs, recordChange } from '../mutations.js';
@@ -14,16 +17,19 @@ function done(call: Call, row: FileRow): AsyncResult {
   return { domain_id: call.ctx.seed.domainId, drive_id: row.drive_id, file_id: row.file_id, async_task_id: '' };
 }
 
-function trash(call: Call): AsyncResult {
+function trash(call: Call): Promise<Reply> {
   const { ctx } = call;
   const scope = driveScope(call);
   const row = findFile(call, scope, reqString(call.body, 'file_id'));
-  ctx.sql.tx(() => {
-    ctx.files.stampSubtree(row.file_id, null, row.file_id);
-    ctx.files.update(row.file_id, { trashed_at: new Date().toISOString() });
-    recordChange(ctx, 'trash', row);
+  return applyOrDefer(call, done(call, row), REMOVAL, () => {
+    const current = ctx.files.get(row.file_id);
+    if (!current || current.trashed_by) throw notFound('File', row.file_id);
+    ctx.sql.tx(() => {
+      ctx.files.stampSubtree(row.file_id, null, row.file_id);
+      ctx.files.update(row.file_id, { trashed_at: new Date().toISOString() });
+      recordChange(ctx, 'trash', current);
+    });
   });
-  return done(call, row);
 }
 
 function list(call: Call): Paged<PdsFile> {
@@ -37,20 +43,21 @@ function list(call: Call): Paged<PdsFile> {
   return { items: rows.map((r) => fileView(ctx, r, { fields: optString(body, 'fields') || '*' })), next_marker: nextMarker };
 }
 
-function restore(call: Call): AsyncResult {
+function restore(call: Call): Promise<Reply> {
   const { ctx } = call;
   const scope = driveScope(call);
   const fileId = reqString(call.body, 'file_id');
-  const row = ctx.files.get(fileId);
-  if (!row || row.drive_id !== scope.driveId || row.trashed_by !== fileId) throw notFound('File', fileId);
-  ctx.sql.tx(() => {
+  const found = ctx.files.get(fileId);
+  if (!found || found.drive_id !== scope.driveId || found.trashed_by !== fileId) throw notFound('File', fileId);
+  return applyOrDefer(call, done(call, found), REMOVAL, () => ctx.sql.tx(() => {
+    const row = ctx.files.get(fileId);
+    if (!row || row.trashed_by !== fileId) throw notFound('File', fileId);
     // Back to the original folder if it is still there, else to the drive root.
     const parentGone = row.parent_file_id !== 'root' && !ctx.files.visible(row.drive_id, row.parent_file_id);
     ctx.files.stampSubtree(row.file_id, row.file_id, null);
     ctx.files.update(row.file_id, { trashed_at: null, ...(parentGone ? { parent_file_id: 'root' } : {}) });
     recordChange(ctx, 'restore', ctx.files.get(fileId) as FileRow);
-  });
-  return done(call, row);
+  }));
 }
 
 /** Removes a row and its subtree for good: usage, upload sessions and unreferenced blobs go too. */
@@ -67,18 +74,21 @@ export function deleteTree(ctx: EmulatorContext, row: FileRow): string[] {
   return uploads;
 }
 
-async function remove(call: Call): Promise<AsyncResult> {
+function remove(call: Call): Promise<Reply> {
   const { ctx } = call;
   const scope = driveScope(call);
   const fileId = reqString(call.body, 'file_id');
-  const row = ctx.files.get(fileId);
-  if (!row || row.drive_id !== scope.driveId) throw notFound('File', fileId);
-  const uploads = ctx.sql.tx(() => deleteTree(ctx, row));
-  for (const id of uploads) await ctx.blobs.removeUpload(id);
-  return { domain_id: ctx.seed.domainId, drive_id: row.drive_id, file_id: row.file_id };
+  const found = ctx.files.get(fileId);
+  if (!found || found.drive_id !== scope.driveId) throw notFound('File', fileId);
+  return applyOrDefer(call, done(call, found), REMOVAL, () => {
+    const row = ctx.files.get(fileId);
+    if (!row) throw notFound('File', fileId);
+    const uploads = ctx.sql.tx(() => deleteTree(ctx, row));
+    return Promise.all(uploads.map((id) => ctx.blobs.removeUpload(id))).then(() => undefined);
+  });
 }
 
-function clear(call: Call): AsyncResult {
+function clear(call: Call): Reply {
   const { ctx } = call;
   const user = requireUser(call);
   const scope = driveScope(call);
@@ -91,7 +101,7 @@ function clear(call: Call): AsyncResult {
     }));
     for (const id of uploads) void ctx.blobs.removeUpload(id);
   });
-  return { domain_id: ctx.seed.domainId, drive_id: scope.driveId, file_id: '', async_task_id: taskId };
+  return new Reply(202, { domain_id: ctx.seed.domainId, drive_id: scope.driveId, file_id: '', async_task_id: taskId });
 }
 
 export const recyclebinRoutes: RouteTable = {

@@ -2,7 +2,7 @@
 // get_share_token). Access with the share token itself is handled by the file routes' scope.
 import type { Paged, PdsShareAnonymous, PdsShareLink, ShareTokenResponse } from '../../pds/wire-types.js';
 import { usableShare } from '../authenticate.js';
-import type { Call, EmulatorContext, RouteTable } from '../context.js';
+import { Reply, type Call, type EmulatorContext, type RouteTable } from '../context.js';
 import { invalidParam, missingParam, notFound, PdsHttpError } from '../errors.js';
 import { randomAlnum } from '../ids.js';
 import { limitParam, optBool, optEnum, optInt, optString, optStringArray, parseTime, reqString, type Body } from '../params.js';
@@ -110,10 +110,11 @@ function update(call: Call): PdsShareLink {
   return shareView(ctx.shares.get(row.share_id) as ShareRow);
 }
 
-function cancel(call: Call): PdsShareLink {
+/** The spec answers a cancel with 204 and no body. */
+function cancel(call: Call): Reply {
   const row = ownShare(call);
   call.ctx.shares.update(row.share_id, { cancelled: 1, updated_at: new Date().toISOString() });
-  return shareView(call.ctx.shares.get(row.share_id) as ShareRow);
+  return new Reply(204);
 }
 
 function creatorName(ctx: EmulatorContext, userId: string): string {
@@ -142,7 +143,8 @@ function getShareToken(call: Call): ShareTokenResponse {
 }
 
 export const shareLinkRoutes: RouteTable = {
-  '/v2/share_link/create': { auth: 'user', handle: create },
+  // The spec answers share_link/create with 201 Created.
+  '/v2/share_link/create': { auth: 'user', status: 201, handle: create },
   '/v2/share_link/list': { auth: 'user', handle: list },
   '/v2/share_link/get': { auth: 'user', handle: (call) => shareView(ownShare(call)) },
   '/v2/share_link/update': { auth: 'user', handle: update },

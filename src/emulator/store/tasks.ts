@@ -1,4 +1,5 @@
-// Async tasks (folder copies). The work runs after the response; async_task/get reports its state.
+// Async tasks (folder copies, recycle-bin clears, deferred mutations). The work runs after the response,
+// optionally after a delay; async_task/get reports its state.
 import type { AsyncTaskState, PdsAsyncTask } from '../../pds/wire-types.js';
 import type { Sql } from './sql.js';
 import { newTaskId } from '../ids.js';
@@ -19,20 +20,22 @@ interface TaskRow {
 export class TaskRunner {
   private readonly pending = new Set<Promise<void>>();
 
-  constructor(private readonly sql: Sql) {
+  /** `onStart` counts started tasks (the server's stats). */
+  constructor(private readonly sql: Sql, private readonly onStart: () => void = () => {}) {
     // A task cut short by a shutdown can never finish.
     sql.run("UPDATE async_tasks SET state = 'Failed', error_code = 'InternalError', error_message = 'interrupted by a restart', finished_at = ? WHERE state = 'Running'", new Date().toISOString());
   }
 
-  /** Starts `work` after the current request; it reports progress through the given callback. */
-  start(userId: string, total: number, work: (progress: (done: number) => void) => void): string {
+  /** Starts `work` after the current request (and `delayMs`); it reports progress through the given callback. */
+  start(userId: string, total: number, work: (progress: (done: number) => void) => void, delayMs = 0): string {
     const id = newTaskId();
+    this.onStart();
     const now = new Date().toISOString();
     this.sql.run(
       "INSERT INTO async_tasks (async_task_id, user_id, state, total_process, created_at, started_at) VALUES (?, ?, 'Running', ?, ?, ?)",
       id, userId, total, now, now,
     );
-    const job = new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+    const job = new Promise<void>((resolve) => (delayMs > 0 ? setTimeout(resolve, delayMs) : setImmediate(resolve))).then(() => {
       try {
         work((done) => this.sql.run('UPDATE async_tasks SET consumed_process = ? WHERE async_task_id = ?', done, id));
         this.sql.run("UPDATE async_tasks SET state = 'Succeed', consumed_process = total_process, finished_at = ? WHERE async_task_id = ?", new Date().toISOString(), id);
