@@ -65,9 +65,13 @@ async function applyLocally(root: string, s: Step): Promise<void> {
 /** Waits (by polling the control socket) until the daemon is online with nothing waiting; `poke` asks for something that needs PDS. */
 async function waitReplayed(cacheDir: string, poke: () => Promise<unknown>): Promise<DaemonStatus> {
   for (let i = 0; ; i++) {
-    const s = await daemonStatus(cacheDir);
-    if (s.pds.online && s.pds.changesWaiting === 0) return s;
-    if (i > 240) throw new Error(`changes still waiting: ${JSON.stringify(s.pds)} ${JSON.stringify(s.changes)}`);
+    // A daemon busy replaying on a loaded machine may miss one status call: ask again, up to the limit.
+    const s = await daemonStatus(cacheDir).catch((err: Error) => {
+      if (i > 240) throw err;
+      return undefined;
+    });
+    if (s?.pds.online && s.pds.changesWaiting === 0) return s;
+    if (i > 240) throw new Error(`changes still waiting: ${JSON.stringify(s?.pds)} ${JSON.stringify(s?.changes)}`);
     await poke().catch(() => undefined);
     await new Promise((r) => setTimeout(r, 500));
   }
