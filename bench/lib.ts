@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import { writeAt } from '../src/shared/write-at.js';
+import type { VfsBenchResult, VfsBenchTask } from './vfs-pdsfs.js';
 
 export interface BenchEmulator {
   endpoint: string;
@@ -199,4 +200,17 @@ function round(n: number): number {
  */
 export function settle(): void {
   execFileSync('sync');
+}
+
+/** Runs one phase of bench/vfs-pdsfs.ts in a process of its own (its RSS is pdsfs's alone) and returns its figures. */
+export async function runVfsPhase(task: VfsBenchTask): Promise<Partial<VfsBenchResult>> {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'vfs-pdsfs.ts')], {
+    env: { ...process.env, BENCH_TASK: JSON.stringify(task) },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  const [code] = (await once(child, 'exit')) as [number | null];
+  if (code !== 0) throw new Error(`bench/vfs-pdsfs.ts exited with ${code}`);
+  return JSON.parse(out.trim().split('\n').pop()!) as Partial<VfsBenchResult>;
 }

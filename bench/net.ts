@@ -5,10 +5,8 @@
 // /admin/faults), the measurements shaped. pdsfs runs in child processes (bench/vfs-pdsfs.ts), so the
 // peak RSS is its own. BENCH_SIZE_MB (1024) sets the file size, BENCH_WALK (100) the tree: that many
 // folders of that many files.
-import { execFileSync, spawn } from 'node:child_process';
-import { once } from 'node:events';
-import path from 'node:path';
-import { api, type BenchEmulator, chunkFactory, printTable, rawUpload, type Row, startBenchEmulator, writeResults } from './lib.js';
+import { execFileSync } from 'node:child_process';
+import { api, type BenchEmulator, chunkFactory, runVfsPhase, printTable, rawUpload, type Row, startBenchEmulator, writeResults } from './lib.js';
 import type { VfsBenchResult, VfsBenchTask } from './vfs-pdsfs.js';
 
 const sizeMiB = Number(process.env.BENCH_SIZE_MB ?? 1024);
@@ -32,18 +30,6 @@ async function makeTree(emu: BenchEmulator): Promise<void> {
       drive_id: emu.driveId, parent_file_id: dir.file_id, name: `f${f}.bin`, type: 'file', size: MiB, content_hash, content_hash_name: 'sha1', check_name_mode: 'refuse',
     })));
   }
-}
-
-async function runPdsfs(task: VfsBenchTask): Promise<Partial<VfsBenchResult>> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'vfs-pdsfs.ts')], {
-    env: { ...process.env, BENCH_TASK: JSON.stringify(task) },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let out = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  const [code] = (await once(child, 'exit')) as [number | null];
-  if (code !== 0) throw new Error(`bench/vfs-pdsfs.ts exited with ${code}`);
-  return JSON.parse(out.trim().split('\n').pop()!) as Partial<VfsBenchResult>;
 }
 
 /** curl, one stream, the whole file from its download URL (URL call included). */
@@ -76,12 +62,12 @@ async function main(): Promise<void> {
     const base = { endpoint: emu.endpoint, token: emu.token, driveId: emu.driveId, sizeMiB, readPath: '/raw.bin', listPath: '/tree', walkPath: '/tree' };
 
     const rawGet = await curlGet(emu, raw.fileId);
-    const cold = await runPdsfs({ ...base, phase: 'cold-read' });
+    const cold = await runVfsPhase({ ...base, phase: 'cold-read' });
     const rawPut = (await rawUpload(emu, 'raw-up.bin', sizeMiB, chunkFactory(4))).seconds;
-    const upload = await runPdsfs({ ...base, phase: 'upload' });
+    const upload = await runVfsPhase({ ...base, phase: 'upload' });
     const rtt = await listRoundTrip(emu);
-    const walk = await runPdsfs({ ...base, phase: 'walk' });
-    const walkSerial = await runPdsfs({ ...base, phase: 'walk-serial' });
+    const walk = await runVfsPhase({ ...base, phase: 'walk' });
+    const walkSerial = await runVfsPhase({ ...base, phase: 'walk-serial' });
 
     const rate = (seconds: number) => sizeMiB / seconds;
     rows.push({ metric: `cold read ${sizeMiB} MiB (VFS) vs curl GET, one stream`, value: rate(cold.cold!.seconds), unit: 'MiB/s', reference: rate(rawGet), ratio: rawGet / cold.cold!.seconds, target: '>= 3' });

@@ -2,12 +2,10 @@
 // local PDS server measured in the same run. The raw references and the setup run here; pdsfs runs
 // in a child process (bench/vfs-pdsfs.ts), so the peak RSS reported is pdsfs's own.
 // BENCH_SIZE_MB (default 1024) sets the big file's size, BENCH_LIST_ENTRIES (10000) the folder's.
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { api, type BenchEmulator, chunkFactory, minimalCacheLoop, printTable, rawDownload, rawUpload, type Row, settle, startBenchEmulator, writeResults } from './lib.js';
+import { api, type BenchEmulator, chunkFactory, runVfsPhase, minimalCacheLoop, printTable, rawDownload, rawUpload, type Row, settle, startBenchEmulator, writeResults } from './lib.js';
 import type { Timed, VfsBenchResult, VfsBenchTask } from './vfs-pdsfs.js';
 
 const sizeMiB = Number(process.env.BENCH_SIZE_MB ?? 1024);
@@ -27,18 +25,6 @@ async function makeListing(emu: BenchEmulator): Promise<void> {
   }
 }
 
-async function runPdsfs(task: VfsBenchTask): Promise<Partial<VfsBenchResult>> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'vfs-pdsfs.ts')], {
-    env: { ...process.env, BENCH_TASK: JSON.stringify(task) },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let out = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  const [code] = (await once(child, 'exit')) as [number | null];
-  if (code !== 0) throw new Error(`bench/vfs-pdsfs.ts exited with ${code}`);
-  return JSON.parse(out.trim().split('\n').pop()!) as Partial<VfsBenchResult>;
-}
-
 async function main(): Promise<void> {
   const emu = await startBenchEmulator();
   const rows: Row[] = [];
@@ -46,7 +32,7 @@ async function main(): Promise<void> {
     const rawUp = await rawUpload(emu, 'raw.bin', sizeMiB, chunkFactory(1));
     await makeListing(emu);
     const base = { endpoint: emu.endpoint, token: emu.token, driveId: emu.driveId, sizeMiB, readPath: '/raw.bin', listPath: '/many' };
-    const write = await runPdsfs({ ...base, phase: 'write' });
+    const write = await runVfsPhase({ ...base, phase: 'write' });
 
     // The read references, taken right before the reads: a shared machine drifts over minutes.
     const gets: number[] = [];
@@ -68,8 +54,8 @@ async function main(): Promise<void> {
     const minimalLoop = median(loops);
 
     const parts = [write];
-    for (const phase of ['read', 'list'] as const) parts.push(await runPdsfs({ ...base, phase }));
-    const memoryOnly = await runPdsfs({ ...base, phase: 'read-memory-only' });
+    for (const phase of ['read', 'list'] as const) parts.push(await runVfsPhase({ ...base, phase }));
+    const memoryOnly = await runVfsPhase({ ...base, phase: 'read-memory-only' });
     const r = { ...Object.assign({}, ...parts, memoryOnly), peakRssMiB: Math.max(...parts.map((p) => p.peakRssMiB!)) } as VfsBenchResult;
     if (r.listEntries !== listEntries) throw new Error(`listing has ${r.listEntries} entries, not ${listEntries}`);
     const rawGetRate = sizeMiB / rawGet;

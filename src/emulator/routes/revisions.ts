@@ -12,16 +12,8 @@ import { driveScope, findFile, requireUser } from '../scope.js';
 import type { FileRow } from '../store/files.js';
 import type { RevisionRow } from '../store/revisions.js';
 
-interface Version {
-  revision_id: string;
-  revision_version: number;
-  name: string;
-  size: number;
-  blob_sha1: string;
-  created_at: string;
-  updated_at: string;
-  latest: boolean;
-}
+/** A revision as the routes answer it: an earlier one's row, or the current content (latest). */
+type Version = Omit<RevisionRow, 'seq' | 'file_id'> & { latest: boolean };
 
 function notFoundRevision(id: string): PdsHttpError {
   return new PdsHttpError(404, 'NotFound.Revision', `The resource revision cannot be found. revision_id: ${id}`);
