@@ -1,8 +1,8 @@
 // The on-disk block tier: one file per block under <cacheDir>/blocks, bounded in bytes with LRU
 // eviction. On a cache disk shared with staged writes (DiskReserve) it is bounded by the free space
 // too: it evicts rather than fill the headroom above the reserve, and gives room back (reclaim)
-// when a staged write needs it, since its blocks can be fetched again. The index lives in the CacheDb (table `blocks`) and is mirrored in memory, where a Map's
-// insertion order is the LRU order.
+// when a staged write needs it, since its blocks can be fetched again. The index lives in the
+// CacheDb (table `blocks`) and is mirrored in memory, where a Map's insertion order is the LRU order.
 //
 // Crash consistency: a row is inserted before its file is written and deleted after its file is
 // unlinked, so after kill -9 the index covers every file (no orphans); a row whose file is missing
@@ -128,8 +128,9 @@ export class DiskBlocks {
 
   /**
    * Stores a block, first evicting least recently used blocks so the bound holds at all times.
-   * Skips blocks larger than the bound, keys already stored, and (rarely) blocks that do not fit
-   * because other puts in progress hold the space. Rejects when the disk write fails.
+   * Skips blocks larger than the bound, keys already stored, (rarely) blocks that do not fit
+   * because other puts in progress hold the space, and blocks the cache disk has no room for even
+   * with every other block evicted. Rejects when the disk write fails.
    */
   put(key: string, data: Buffer): Promise<void> {
     const existing = this.index.get(key);
