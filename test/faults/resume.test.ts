@@ -14,8 +14,11 @@ import { daemonStatus, makeBigFile, makeTree, MiB, waitUploaded, waitUploadProgr
 const SIZE = 512 * MiB;
 const SMALL_FILES = 20;
 const LIMIT_MS = 300_000;
-/** Long enough that the small files are still waiting for their upload when the daemon is killed. */
-const DAEMON_ARGS = ['--write-back', '5'];
+/**
+ * Long enough that the small files are still waiting for their upload when the daemon is killed,
+ * also on a loaded machine (with 5 s, writing them and asking for the status took longer twice).
+ */
+const DAEMON_ARGS = ['--write-back', '20'];
 
 const env = useFaultEnv('resume');
 
