@@ -9,6 +9,8 @@ import { DiskReserve } from './cache/disk-reserve.js';
 import { CacheDb } from './cache/metadata/db.js';
 import { Journal } from './cache/metadata/journal.js';
 import { MetadataStore } from './cache/metadata/nodes.js';
+import { OpLog } from './cache/metadata/ops.js';
+import { Settings } from './cache/metadata/settings.js';
 import { StagingFiles } from './cache/staging/staging-files.js';
 import type { EmbeddedServer } from './emulator/embedded.js';
 import { connectPds, DriveRemote, type PdsClient } from './pds/index.js';
@@ -16,7 +18,8 @@ import { shareVolumes } from './shares/volumes.js';
 import { type Logger, silentLogger } from './shared/logger.js';
 import { RemoteBlockSource } from './vfs/block-source.js';
 import { withVfsErrors } from './vfs/error-boundary.js';
-import { VfsError } from './core/errors.js';
+import { toVfsError, VfsError } from './core/errors.js';
+import { Reachability } from './core/reachability.js';
 import { Namespace } from './vfs/namespace.js';
 import { PdsVfs } from './vfs/pds-vfs.js';
 import { type MainVfs, ViewsVfs } from './vfs/views/views-vfs.js';
@@ -31,6 +34,8 @@ export interface App {
   readonly cacheDir: string;
   readonly volumes: readonly Volume[];
   readonly client: PdsClient;
+  /** Whether PDS answers (online/offline since when). */
+  readonly reachability: Reachability;
   /** Drains uploads, then closes caches and the embedded server. */
   close(): Promise<void>;
 }
@@ -41,18 +46,20 @@ export async function createApp(opts: AppOptions, deps: { logger?: Logger } = {}
   const embedded = opts.endpoint ? undefined : await (await import('./emulator/embedded.js')).startEmbedded(opts.dataDir);
   const cleanup: (() => Promise<void> | void)[] = [];
   if (embedded) cleanup.push(() => embedded.close());
+  const reachability = new Reachability({ logger });
+  cleanup.push(() => reachability.close());
   try {
-    const client = connectToSource(opts, embedded, logger);
-    const volumes = await driveVolumes(client, opts);
-    const single = opts.drive !== undefined;
-    const served = single ? [pickDrive(volumes, opts.drive!)] : [...volumes, ...(await shareVolumes(client, opts.shares ?? [], opts.readOnly, logger))];
-
     // One cache per data source: the embedded server's port changes between runs, its store does not.
     const sourceKey = opts.endpoint ?? `local:${path.resolve(opts.dataDir)}`;
     const cacheDir = path.join(opts.cacheDir, createHash('sha1').update(sourceKey).digest('hex').slice(0, 12));
     fs.mkdirSync(cacheDir, { recursive: true, mode: 0o700 });
     const db = CacheDb.open(path.join(cacheDir, 'metadata.sqlite'));
     cleanup.unshift(() => db.close());
+
+    const client = connectToSource(opts, embedded, logger, reachability);
+    const volumes = await driveVolumes(client, opts, new Settings(db), logger);
+    const single = opts.drive !== undefined;
+    const served = single ? [pickDrive(volumes, opts.drive!)] : [...volumes, ...(await shareVolumes(client, opts.shares ?? [], opts.readOnly, logger))];
     const volumeById = (id: string) => served.find((v) => v.id === id);
     // One view of the cache disk's free space for staged writes and cached blocks.
     const space = new DiskReserve(cacheDir);
@@ -66,6 +73,8 @@ export async function createApp(opts: AppOptions, deps: { logger?: Logger } = {}
       ns: new Namespace(served, single),
       store: new MetadataStore(db),
       journal: new Journal(db),
+      ops: new OpLog(db),
+      reachability,
       staging: new StagingFiles(path.join(cacheDir, 'staging'), space),
       blocks,
       logger,
@@ -90,6 +99,7 @@ export async function createApp(opts: AppOptions, deps: { logger?: Logger } = {}
       cacheDir,
       volumes: served,
       client,
+      reachability,
       close: async () => {
         await vfs.close();
         for (const c of cleanup) await c();
@@ -101,7 +111,7 @@ export async function createApp(opts: AppOptions, deps: { logger?: Logger } = {}
   }
 }
 
-function connectToSource(opts: AppOptions, embedded: EmbeddedServer | undefined, logger: Logger): PdsClient {
+function connectToSource(opts: AppOptions, embedded: EmbeddedServer | undefined, logger: Logger, reachability: Reachability): PdsClient {
   const transfers = {
     ...(opts.downloadStreams !== undefined ? { download: { maxStreams: opts.downloadStreams } } : {}),
     ...(opts.uploadParts !== undefined ? { upload: { maxParallelParts: opts.uploadParts } } : {}),
@@ -117,7 +127,7 @@ function connectToSource(opts: AppOptions, embedded: EmbeddedServer | undefined,
       logger,
     });
   }
-  if (opts.jwt) return connectPds({ endpoint: opts.endpoint!, jwt: opts.jwt, ...transfers, logger });
+  if (opts.jwt) return connectPds({ endpoint: opts.endpoint!, jwt: opts.jwt, ...transfers, logger, reachability });
   if (opts.refreshToken && opts.clientId) {
     // An access token given too is used until it is rejected; the refresh token then renews it.
     return connectPds({
@@ -129,15 +139,26 @@ function connectToSource(opts: AppOptions, embedded: EmbeddedServer | undefined,
       ...(opts.tokenStore ? { tokenStore: opts.tokenStore } : {}),
       ...transfers,
       logger,
+      reachability,
     });
   }
-  if (opts.accessToken) return connectPds({ endpoint: opts.endpoint!, accessToken: opts.accessToken, ...transfers, logger });
+  if (opts.accessToken) return connectPds({ endpoint: opts.endpoint!, accessToken: opts.accessToken, ...transfers, logger, reachability });
   throw new VfsError('EACCES', 'no credentials: give --access-token, or --refresh-token with --client-id (or run pdsfs login)');
 }
 
-async function driveVolumes(client: PdsClient, opts: AppOptions): Promise<Volume[]> {
-  const drives = [];
-  for await (const d of client.drives.iterateUsable()) drives.push(d);
+/** The user's drives; while PDS is unreachable, those of the last run (kept in the cache database). */
+async function driveVolumes(client: PdsClient, opts: AppOptions, settings: Settings, logger: Logger): Promise<Volume[]> {
+  type Known = { drive_id: string; drive_name: string };
+  let drives: Known[] = [];
+  try {
+    for await (const d of client.drives.iterateUsable()) drives.push({ drive_id: d.drive_id, drive_name: d.drive_name });
+    settings.set('drives', drives);
+  } catch (err) {
+    const known = settings.get<Known[]>('drives');
+    if (!VfsError.is(toVfsError(err), 'EHOSTDOWN') || !known) throw err;
+    logger.warn({ drives: known.length }, 'PDS is unreachable: serving the drives known from the last run, from the cache');
+    drives = known;
+  }
   const names = uniqueDirNames(drives.map((d) => d.drive_name));
   return drives.map((d, i) => {
     const remote = new DriveRemote(client, d.drive_id);

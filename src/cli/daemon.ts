@@ -75,6 +75,15 @@ export async function runUntilStopped(daemon: Daemon, frontEnd: FrontEnd, contro
     }
   };
   await attempt('stopping the front-end', frontEnd.stopAccepting);
+  if (!app.reachability.online && !(await app.reachability.check())) {
+    // Nothing can be uploaded now; all of it is in the journal for the next start.
+    const { pendingFiles } = app.vfs.status();
+    logger.warn({ uploads: pendingFiles, changes: app.vfs.offline().changes.pending }, 'PDS is unreachable: what waits is kept and sent at the next start');
+    await attempt('stopping the front-end', frontEnd.stop);
+    await attempt('closing the control socket', () => control.close());
+    await attempt('closing the cache', () => app.close());
+    return code;
+  }
   const progress = drainProgress();
   const drain = app.vfs.drain((files, bytes) => progress.update(files, bytes)).then(
     () => true as const,

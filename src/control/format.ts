@@ -1,5 +1,5 @@
 // Text forms of the control figures, for `pdsfs status` and progress lines.
-import type { DaemonStatus, UploadItem } from './status-report.js';
+import type { ChangeItem, DaemonStatus, UploadItem } from './status-report.js';
 
 export function formatBytes(n: number): string {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
@@ -34,12 +34,26 @@ function since(ms: number): string {
   return `${Math.round(s / 3600)} h`;
 }
 
+/** "PDS: online", or "PDS: offline since …, N changes waiting". */
+export function pdsLine(s: DaemonStatus, now = Date.now()): string {
+  const waiting = `${s.pds.changesWaiting} change${s.pds.changesWaiting === 1 ? '' : 's'} waiting`;
+  if (s.pds.online) return `PDS: online${s.pds.changesWaiting > 0 ? `, ${waiting}` : ''}`;
+  return `PDS: offline since ${new Date(s.pds.since).toISOString()} (${since(now - s.pds.since)}), ${waiting}`;
+}
+
+function changeLine(c: ChangeItem): string {
+  const what = c.state === 'pending' ? 'waiting' : c.state === 'lost' ? 'LOST' : 'conflict, both kept';
+  const message = c.message ? `\n      ${printable(c.message)}` : '';
+  return `    ${c.kind} ${printable(c.name)} (in ${printable(c.volume)}, ${new Date(c.at).toISOString()}): ${what}${message}`;
+}
+
 /** A readable summary of one daemon. */
 export function formatStatus(s: DaemonStatus, now = Date.now()): string {
   const u = s.uploads;
   const c = s.cache;
   const lines = [
     `${printable(s.role)} (pid ${s.pid}, up ${since(now - s.startedAt)})`,
+    `  ${pdsLine(s, now)}`,
     ...(s.login ? [`  ${s.login}`] : []),
     `  volumes: ${s.volumes.map((v) => `${printable(v.name)} (${v.kind}${v.readOnly ? ', read-only' : ''})`).join(', ') || 'none'}`,
     `  cache: ${formatBytes(c.memBytes)} in memory, ${formatBytes(c.diskBytes)} on disk, hit ratio ${c.hitRatio === null ? '–' : `${(c.hitRatio * 100).toFixed(1)}%`}, ${formatBytes(c.fetchedBytes)} downloaded; ${s.listCalls} remote listings`,
@@ -50,6 +64,12 @@ export function formatStatus(s: DaemonStatus, now = Date.now()): string {
     ...(u.failedFiles > u.failed.length ? [`    … and ${u.failedFiles - u.failed.length} more failed`] : []),
     ...(u.failedFiles > 0 ? ['    (the content of failed uploads is kept in the recovery folder of the cache dir)'] : []),
   ];
+  const ch = s.changes;
+  if (ch.pending + ch.lost + ch.conflicts > 0) {
+    lines.push(`  offline changes: ${ch.pending} waiting, ${ch.lost} lost, ${ch.conflicts} conflicts kept; ${ch.replayed} replayed since start`);
+    lines.push(...ch.waiting.slice(0, 10).map(changeLine), ...(ch.pending > 10 ? [`    … and ${ch.pending - 10} more waiting`] : []));
+    lines.push(...ch.notices.slice(0, 10).map(changeLine));
+  }
   const errors = s.recentErrors.slice(-10);
   lines.push(errors.length === 0 ? '  last errors: none' : `  last errors (${errors.length} of ${s.recentErrors.length} kept):`);
   for (const e of errors) {

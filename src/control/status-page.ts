@@ -80,8 +80,24 @@ function chart(t) {
     (minutes >= 1 ? minutes + ' min' : Math.round(t.samples.length * t.intervalMs / 1000) + ' s') +
     ' · one point per ' + t.intervalMs / 1000 + ' s';
 }
+function changeItem(c) {
+  const li = el('li', c.state === 'lost' ? 'change lost' : 'change');
+  const what = c.state === 'pending' ? 'waiting' : c.state === 'lost' ? 'lost' : 'conflict, both kept';
+  li.append(el('div', 'row', el('span', 'name', c.kind + ' ' + c.name), el('span', 'muted', c.volume + ' · ' + what)));
+  if (c.message) li.append(el('div', c.state === 'lost' ? 'err' : 'muted', c.message));
+  return li;
+}
 function render(s) {
   $('role').textContent = s.role + ' · pid ' + s.pid + ' · up since ' + new Date(s.startedAt).toLocaleString() + (s.login ? ' · ' + s.login : '');
+  const p = s.pds;
+  const waiting = p.changesWaiting + (p.changesWaiting === 1 ? ' change' : ' changes') + ' waiting';
+  $('pds').textContent = p.online ? 'online' + (p.changesWaiting > 0 ? ', ' + waiting : '')
+    : 'offline since ' + new Date(p.since).toLocaleString() + ', ' + waiting;
+  $('pds').className = p.online ? 'muted' : 'err';
+  const ch = s.changes;
+  $('changes').replaceChildren(...ch.waiting.map(changeItem), ...ch.notices.map(changeItem));
+  $('changes-summary').textContent = ch.pending + ' waiting, ' + ch.lost + ' lost, ' + ch.conflicts + ' conflicts kept';
+  $('changes-section').hidden = ch.pending + ch.lost + ch.conflicts === 0;
   const u = s.uploads;
   $('upload-summary').textContent = u.pendingFiles + ' pending (' + bytes(u.pendingBytes) + '), ' +
     u.failedFiles + ' failed · ' + bytes(u.sentBytes) + ' sent since start';
@@ -145,6 +161,8 @@ export const STATUS_PAGE_HTML = `<!doctype html>
 <h1>pdsfs status</h1>
 <div id="role" class="muted"></div>
 <div id="state" class="muted">loading…</div>
+<section><h2>PDS</h2><div id="pds" class="muted"></div></section>
+<section id="changes-section" hidden><h2>Changes made offline</h2><div id="changes-summary" class="muted"></div><ul id="changes"></ul></section>
 <section><h2>Uploads</h2><div id="upload-summary" class="muted"></div><ul id="uploads"></ul></section>
 <section id="failed-section" hidden><h2>Failed uploads</h2><div class="muted">Their content is kept in the recovery folder of the cache dir.</div><ul id="failed"></ul></section>
 <section><h2>Cache</h2><div id="cache" class="figures"></div></section>

@@ -1,6 +1,7 @@
 // What `GET /status` answers: one JSON document describing a running daemon. The CLI and the
 // status page read this shape; it holds names and figures, never paths of the cache or tokens.
 import type { JournalRow } from '../cache/metadata/journal.js';
+import type { Op } from '../cache/metadata/ops.js';
 import type { PdsVfs } from '../vfs/pds-vfs.js';
 import type { Volume } from '../vfs/volume.js';
 import type { LogEvent } from './log-events.js';
@@ -21,6 +22,19 @@ export interface UploadItem {
   sentBytes?: number;
 }
 
+/** A namespace change made offline: waiting for replay, or a notice (lost, or replayed keeping both sides). */
+export interface ChangeItem {
+  kind: Op['kind'];
+  /** The entry's name (and the new name of a move). */
+  name: string;
+  volume: string;
+  state: Op['state'];
+  /** Epoch ms the change was made. */
+  at: number;
+  /** What happened at replay (notices), or why the last attempt failed. */
+  message: string | null;
+}
+
 export interface DaemonStatus {
   pid: number;
   /** What the daemon is, e.g. "serve http://127.0.0.1:8080" or "mount /mnt/pds". */
@@ -37,6 +51,24 @@ export interface DaemonStatus {
     pending: UploadItem[];
     failed: UploadItem[];
   };
+  /** Whether PDS answers; while it does not, changes wait in the journal and the op log. */
+  pds: {
+    online: boolean;
+    /** Epoch ms of the last change between online and offline. */
+    since: number;
+    /** Namespace changes and uploads waiting for PDS. */
+    changesWaiting: number;
+  };
+  /** Namespace changes made offline: waiting, and notices of lost ones and conflicts. */
+  changes: {
+    pending: number;
+    lost: number;
+    conflicts: number;
+    /** Replayed since the daemon started. */
+    replayed: number;
+    waiting: ChangeItem[];
+    notices: ChangeItem[];
+  };
   listCalls: number;
   /** Set when the login is dead ("login expired: run pdsfs login"); uploads wait for a new one. */
   login: string | null;
@@ -45,7 +77,7 @@ export interface DaemonStatus {
 }
 
 export interface StatusSources {
-  vfs: Pick<PdsVfs, 'status' | 'uploads'>;
+  vfs: Pick<PdsVfs, 'status' | 'uploads' | 'offline' | 'namespaceChanges'>;
   volumes: readonly Volume[];
   role: string;
   startedAt: number;
@@ -72,6 +104,16 @@ export function buildStatus(src: StatusSources): DaemonStatus {
   // Uploads in flight first: they are what a person watches.
   const pending = [...uploads.pending].sort((a, b) => Number(b.state === 'uploading') - Number(a.state === 'uploading'));
   const lookups = blocks.hits + blocks.misses;
+  const offline = src.vfs.offline();
+  const changes = src.vfs.namespaceChanges(LISTED_UPLOADS);
+  const change = (op: Op): ChangeItem => ({
+    kind: op.kind,
+    name: [op.entry?.name, op.name].filter((n, i, all) => n && all.indexOf(n) === i).join(' → ') || op.nodeId,
+    volume: dirName(op.volume),
+    state: op.state,
+    at: op.createdAt,
+    message: op.lastError,
+  });
   return {
     pid: process.pid,
     role: src.role,
@@ -92,6 +134,15 @@ export function buildStatus(src: StatusSources): DaemonStatus {
       sentBytes,
       pending: pending.slice(0, LISTED_UPLOADS).map(item),
       failed: uploads.failed.slice(0, LISTED_UPLOADS).map(item),
+    },
+    pds: { online: offline.online, since: offline.since, changesWaiting: offline.changes.pending + pendingFiles },
+    changes: {
+      pending: offline.changes.pending,
+      lost: offline.changes.lost,
+      conflicts: offline.changes.conflicts,
+      replayed: offline.replayed,
+      waiting: changes.pending.map(change),
+      notices: changes.notices.map(change),
     },
     listCalls,
     login: src.volumes.map((v) => v.remote.loginProblem?.()).find((p) => p !== undefined) ?? null,

@@ -5,6 +5,8 @@
 export const VFS_CODES = [
   'ENOENT', 'EEXIST', 'ENOTDIR', 'EISDIR', 'ENOTEMPTY', 'EACCES', 'EPERM', 'EROFS', 'ENOSPC',
   'EINVAL', 'ENAMETOOLONG', 'EAGAIN', 'EBUSY', 'ETIMEDOUT', 'EIO', 'ENOSYS', 'EXDEV', 'EBADF',
+  // PDS cannot be reached (reachability.ts): the answer comes at once, not after the retries.
+  'EHOSTDOWN',
 ] as const;
 
 export type VfsCode = (typeof VFS_CODES)[number];

@@ -26,6 +26,8 @@ export const ERRNO: Readonly<Record<VfsCode, number>> = {
   ENOSYS: -E.ENOSYS,
   EXDEV: -E.EXDEV,
   EBADF: -E.EBADF,
+  // Node's os.constants lack EHOSTDOWN; 112 is Linux's (and fuse-native's Fuse.EHOSTDOWN).
+  EHOSTDOWN: -((E as Record<string, number | undefined>).EHOSTDOWN ?? 112),
 };
 
 /** Errno answers the front-end gives on its own (not from the VFS). */

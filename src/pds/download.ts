@@ -129,6 +129,8 @@ export class Downloader {
           body.stream.destroy();
           const err = pdsErrorFromNetwork(e);
           throwIfAborted(signal);
+          const down = await this.http.transportFailed(err);
+          if (down) throw down;
           if (!err.retryable || failures.count + 1 >= this.http.retry.maxAttempts) throw err;
           this.http.logger.warn({ code: err.code, fileId: target.fileId, pos, attempt: failures.count }, 'download dropped, resuming');
           await sleep(retryDelay(err, failures.count++, this.http.retry), signal);
@@ -145,6 +147,7 @@ export class Downloader {
     let renewed = false;
     for (;;) {
       throwIfAborted(signal);
+      this.http.throwIfOffline();
       const signed = await this.signedUrl(target, signal);
       let err: PdsError;
       // Bounds the wait for the answer's headers only; the body has its own idle timer.
@@ -161,6 +164,7 @@ export class Downloader {
           signal: signal ? AbortSignal.any([signal, headersTimeout.signal]) : headersTimeout.signal,
         });
         clearTimeout(timer);
+        this.http.answered();
         if (res.status === 206) return { stream: res.data, offset: contentRangeStart(res.headers['content-range']) ?? pos };
         if (res.status === 200) return { stream: res.data, offset: 0 };
         err = pdsErrorFromResponse(res.status, res.headers as Record<string, unknown>, await readSmall(res.data));
@@ -169,6 +173,8 @@ export class Downloader {
         err = headersTimeout.signal.aborted ? new PdsError({ status: 0, code: 'ETIMEDOUT', message: 'no answer from download URL' }) : pdsErrorFromNetwork(e);
       }
       throwIfAborted(signal);
+      const down = err.status === 0 ? await this.http.transportFailed(err) : undefined;
+      if (down) throw down;
       if (err.status === 403 && !renewed) {
         renewed = true;
         this.urls.delete(urlKey(target));

@@ -87,6 +87,7 @@ export const PDS_ERROR_TABLE: Readonly<Record<string, VfsCode>> = {
   InternalError: 'EIO',
   D504TO: 'ETIMEDOUT',
   // client side (see errors.ts / download.ts / upload.ts)
+  HostDown: 'EHOSTDOWN',
   ETIMEDOUT: 'ETIMEDOUT',
   Aborted: 'EIO',
   RevisionChanged: 'EIO',

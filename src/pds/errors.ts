@@ -46,8 +46,14 @@ export class PdsError extends TranslatableError {
 
   /** Transient by nature: throttling, server trouble, network. Whether to retry also depends on idempotency. */
   get retryable(): boolean {
-    if (this.code === 'Aborted') return false;
+    // HostDown: the reachability tracker already knows; waiting here would only delay the answer.
+    if (this.code === 'Aborted' || this.code === 'HostDown') return false;
     return this.status === 0 || this.status === 429 || this.status >= 500;
+  }
+
+  /** No answer because the server cannot be reached at all (refused, no route, no DNS answer). */
+  get isUnreachable(): boolean {
+    return this.status === 0 && UNSENT_CODES.has(this.code);
   }
 
   get isTimeout(): boolean {

@@ -4,6 +4,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
+import type { Reachability } from '../core/reachability.js';
 import { silentLogger, type Logger } from '../shared/logger.js';
 import { PdsError, pdsErrorFromNetwork, pdsErrorFromResponse } from './errors.js';
 import { DEFAULT_RETRY, mayRetryAgain, retryDelay, shouldRetry, sleep, type RetryOptions } from './retry.js';
@@ -47,6 +48,8 @@ export interface PdsHttpOptions {
   /** Per API call; default 60 s. */
   timeoutMs?: number;
   maxSockets?: number;
+  /** Told of transport failures and answers; while offline, calls fail at once with HostDown. */
+  reachability?: Reachability;
 }
 
 const TOKEN_REJECTED = new Set(['AccessTokenInvalid', 'AccessTokenExpired', 'TokenExpired']);
@@ -60,8 +63,10 @@ export class PdsHttp {
   private readonly agents: { http: http.Agent; https: https.Agent };
   private tokens: AccessTokenProvider | undefined;
   private shareTokens: ShareTokenProvider | undefined;
+  readonly reachability: Reachability | undefined;
 
   constructor(opts: PdsHttpOptions) {
+    this.reachability = opts.reachability;
     this.endpoint = opts.endpoint.replace(/\/+$/, '');
     this.logger = opts.logger ?? silentLogger();
     this.retry = { ...DEFAULT_RETRY, ...opts.retry };
@@ -78,6 +83,7 @@ export class PdsHttp {
       validateStatus: () => true,
       proxy: false,
     });
+    this.reachability?.useProbe(() => this.probe());
   }
 
   useTokens(tokens: AccessTokenProvider): void {
@@ -97,6 +103,7 @@ export class PdsHttp {
     let renewedShare = false;
     const startedAt = Date.now();
     for (let attempt = 0; ; ) {
+      this.throwIfOffline();
       const headers: Record<string, string> = {};
       let bearer: string | undefined;
       let shareToken: string | undefined;
@@ -113,10 +120,13 @@ export class PdsHttp {
       let err: PdsError;
       try {
         const res = await this.send(path, body, headers, opts);
+        this.answered();
         if (res.status >= 200 && res.status < 300) return parseBody<T>(res);
         err = pdsErrorFromResponse(res.status, res.headers as Record<string, unknown>, res.data);
       } catch (e) {
         err = pdsErrorFromNetwork(e, Boolean((e as { request?: { reusedSocket?: boolean } }).request?.reusedSocket));
+        const down = await this.transportFailed(err);
+        if (down) throw down;
       }
       if (err.status === 401 && bearer !== undefined && TOKEN_REJECTED.has(err.code) && !renewedBearer && this.tokens) {
         renewedBearer = true;
@@ -152,6 +162,44 @@ export class PdsHttp {
     });
     this.logger.debug({ path, status: res.status, requestId: res.headers['x-ca-request-id'], ms: Date.now() - started }, 'pds call');
     return res;
+  }
+
+  /** The server answered something: it is reachable. */
+  answered(): void {
+    this.reachability?.reachable();
+  }
+
+  /**
+   * A request got no answer. A failure that says the server cannot be reached (refused, no route,
+   * no DNS) makes us offline at once; a timeout or reset is checked with one probe. Returns the
+   * HostDown error to throw instead of retrying when offline now, else undefined.
+   */
+  async transportFailed(err: PdsError): Promise<PdsError | undefined> {
+    const r = this.reachability;
+    if (!r || err.status !== 0 || err.code === 'Aborted') return undefined;
+    if (err.isUnreachable) r.unreachable(err.code);
+    else if (err.sent) await r.check();
+    return r.online ? undefined : this.hostDown(err);
+  }
+
+  /** Throws HostDown while offline: the call would only wait for its timeouts and retries. */
+  throwIfOffline(): void {
+    if (!this.reachability || this.reachability.online) return;
+    this.reachability.nudge();
+    throw this.hostDown();
+  }
+
+  private hostDown(cause?: unknown): PdsError {
+    const r = this.reachability!;
+    return new PdsError({
+      status: 0, code: 'HostDown', sent: false, cause,
+      message: `PDS is unreachable (${r.lastReason || 'no answer'}) since ${new Date(r.since).toISOString()}; working offline`,
+    });
+  }
+
+  /** Any HTTP answer from the endpoint (whatever its status) means the server is reachable. */
+  private async probe(): Promise<void> {
+    await this.axios.get(`${this.endpoint}/`, { timeout: 5000, responseType: 'text', transformResponse: (x: unknown) => x });
   }
 
   /** Closes the keep-alive sockets. */

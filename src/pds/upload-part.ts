@@ -20,6 +20,7 @@ export class PartSender {
     const { req } = job;
     let refreshed = false;
     for (let attempt = 0; ; ) {
+      this.http.throwIfOffline();
       const info = await job.urls.get(n);
       const source = await req.source.part(start, end);
       const hash = job.hash?.copy();
@@ -42,6 +43,7 @@ export class PartSender {
           transformResponse: (x: unknown) => x,
           signal: req.signal,
         });
+        this.http.answered();
         if (res.status >= 200 && res.status < 300) {
           if (hash) job.hash = hash;
           job.bytesDone += end - start;
@@ -56,6 +58,8 @@ export class PartSender {
         if (body instanceof Readable) body.destroy();
       }
       throwIfAborted(req.signal);
+      const down = err.status === 0 ? await this.http.transportFailed(err) : undefined;
+      if (down) throw down;
       if (err.status === 409) {
         // The part is already stored (a retry after a partly accepted body): take the stored etag.
         const stored = await this.storedPart(job, n, end - start);

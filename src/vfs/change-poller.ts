@@ -22,6 +22,12 @@ export class ChangePoller {
     private readonly blocks: BlockCache,
     private readonly intervalMs: number,
     private readonly logger: Logger,
+    private readonly hooks: {
+      /** Polls are skipped while PDS is unreachable. */
+      online: () => boolean;
+      /** Called after changes were applied (changes not replayed yet go back on top). */
+      afterApply: () => void;
+    } = { online: () => true, afterApply: () => undefined },
   ) {}
 
   /** Catches up once (so a restart starts from a current cache), then polls every interval. */
@@ -36,6 +42,7 @@ export class ChangePoller {
 
   /** One pass over every volume with a change feed; concurrent callers share the pass. */
   pollAll(): Promise<void> {
+    if (!this.hooks.online()) return Promise.resolve();
     this.running ??= (async () => {
       for (const v of this.volumes) {
         if (!v.remote.capabilities.changeFeed) continue;
@@ -84,6 +91,7 @@ export class ChangePoller {
           for (const change of page.items) this.apply(v, change);
           this.store.setCursor(v.id, page.cursor);
         });
+        if (page.items.length > 0) this.hooks.afterApply();
       } catch (err) {
         next?.catch(() => undefined);
         throw err;

@@ -3,10 +3,13 @@ import type { Logger } from 'pino';
 import type { BlockCache } from '../cache/blocks/block-cache.js';
 import type { Journal } from '../cache/metadata/journal.js';
 import type { MetadataStore } from '../cache/metadata/nodes.js';
+import type { OpLog } from '../cache/metadata/ops.js';
+import type { Reachability } from '../core/reachability.js';
 import type { StagingFiles } from '../cache/staging/staging-files.js';
 import type { DirCache } from './dir-cache.js';
 import { VfsError } from '../core/errors.js';
 import { KeyedLock } from './keyed-lock.js';
+import type { LocalChanges } from './local-changes.js';
 import type { Namespace } from './namespace.js';
 import type { OpenFiles } from './open-file.js';
 import type { Resolver, VNode } from './resolver.js';
@@ -29,6 +32,15 @@ export interface VfsContext {
   readonly ns: Namespace;
   readonly store: MetadataStore;
   readonly journal: Journal;
+  /** Namespace changes made offline, waiting for replay. */
+  readonly ops: OpLog;
+  /** Those changes as the local tree shows them. */
+  readonly changes: LocalChanges;
+  /** Replays them; kick() after adding one. */
+  readonly replay: { kick(): void };
+  readonly reachability: Reachability;
+  /** A folder made offline got its PDS id (the inode it had stays). */
+  readonly onRekey: (volume: Volume, from: string, to: string) => void;
   readonly staging: StagingFiles;
   readonly blocks: BlockCache;
   readonly dirs: DirCache;

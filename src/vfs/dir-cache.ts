@@ -3,8 +3,11 @@
 // per page. Fresh means: fetched and not invalidated by the change feed, or younger than the TTL
 // when the volume has no change feed. Listings are read back in pages, so no folder is ever held
 // whole, however large. A walker going down the tree gets child folders listed ahead
-// (listing-prefetch.ts).
+// (listing-prefetch.ts). While PDS is unreachable, a cached listing is used however old it is; a
+// folder never listed fails at once (EHOSTDOWN). Folders made offline have only their local listing.
 import type { CachedEntry, MetadataStore } from '../cache/metadata/nodes.js';
+import { isLocalId } from '../cache/metadata/ops.js';
+import { toVfsError, VfsError } from '../core/errors.js';
 import { SingleFlight } from './keyed-lock.js';
 import type { RemoteEntry } from '../core/remote.js';
 import { ListingPrefetch, MAX_PREFETCH_PER_LISTING } from './listing-prefetch.js';
@@ -18,6 +21,8 @@ export interface DirCacheOptions {
   dirCacheTtlMs: number;
   /** Child folders listed at once ahead of a walker; default 8, 0 = none. */
   listPrefetch?: number;
+  /** Called after a listing from PDS replaced the cached one (changes not replayed yet go back on top). */
+  afterFetch?: (volumeId: string, dirId: string) => void;
   now?: () => number;
 }
 
@@ -93,6 +98,11 @@ export class DirCache {
     this.fetchedAt.set(key(volume.id, dirId), at);
   }
 
+  /** A folder made offline got its PDS id (the cache rows moved in MetadataStore.rekey). */
+  forget(volumeId: string, ...dirIds: string[]): void {
+    for (const id of dirIds) this.fetchedAt.delete(key(volumeId, id));
+  }
+
   invalidate(volumeId: string, dirId: string): void {
     this.store.invalidateListing(volumeId, dirId);
     this.fetchedAt.set(key(volumeId, dirId), 0);
@@ -104,6 +114,7 @@ export class DirCache {
   }
 
   private isFresh(volume: Volume, dirId: string): boolean {
+    if (isLocalId(dirId)) return true;
     const k = key(volume.id, dirId);
     let at = this.fetchedAt.get(k);
     if (at === undefined) {
@@ -135,12 +146,17 @@ export class DirCache {
           if (batch.length >= LISTING_PAGE) store();
         }
         if (batch.length > 0) store();
+      } catch (err) {
+        // Offline: what we have, however old, rather than nothing.
+        if (VfsError.is(toVfsError(err), 'EHOSTDOWN') && this.store.listingState(volume.id, dirId)) return;
+        throw err;
       } finally {
         this.store.meter.release(batch.length);
       }
       this.store.finishListing(volume.id, dirId, started);
       this.fetchedAt.set(key(volume.id, dirId), started);
       this.prefetched.delete(key(volume.id, dirId));
+      this.opts.afterFetch?.(volume.id, dirId);
     });
   }
 }

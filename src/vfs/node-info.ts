@@ -9,6 +9,12 @@ export class InodeTable {
   private readonly inos = new Map<string, number>([['virtual:/', 1]]);
   private next = 2;
 
+  /** `identity` from now on has the inode `old` had (a folder made offline got its PDS id). */
+  alias(identity: string, old: string): void {
+    const ino = this.inos.get(old);
+    if (ino !== undefined) this.inos.set(identity, ino);
+  }
+
   of(identity: string): number {
     let ino = this.inos.get(identity);
     if (ino === undefined) {

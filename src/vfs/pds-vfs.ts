@@ -6,6 +6,8 @@ import type { Logger } from 'pino';
 import type { BlockCache } from '../cache/blocks/block-cache.js';
 import type { Journal, JournalRow } from '../cache/metadata/journal.js';
 import type { MetadataMeter, MetadataStore } from '../cache/metadata/nodes.js';
+import { isLocalId, type Op, type OpCounts, type OpLog } from '../cache/metadata/ops.js';
+import type { Reachability } from '../core/reachability.js';
 import type { StagingFiles } from '../cache/staging/staging-files.js';
 import { ChangePoller } from './change-poller.js';
 import { type VfsContext, type VfsOptions, writableVolume } from './context.js';
@@ -13,6 +15,8 @@ import { DirCache } from './dir-cache.js';
 import { toVfsError, VfsError } from '../core/errors.js';
 import { VfsFileHandle, type FileOwner } from './file-handle.js';
 import { KeyedLock } from './keyed-lock.js';
+import { LocalChanges } from './local-changes.js';
+import { makeDir, updateEntry } from './namespace-writes.js';
 import { nameKey } from '../shared/name-key.js';
 import { validateName } from './names.js';
 import type { Namespace } from './namespace.js';
@@ -20,6 +24,7 @@ import { InodeTable, nodeInfo } from './node-info.js';
 import { OpenFile, OpenFiles } from './open-file.js';
 import { msFromNs, nsFromMs, parsePosixMeta, withPosixMeta, type PosixAttrs } from './posix-attrs.js';
 import type { RemoteEntry, SpaceInfo } from '../core/remote.js';
+import { Replayer } from './replay.js';
 import { Resolver, type VNode } from './resolver.js';
 import { newerVersion } from './server-version.js';
 import { baseOf, completeStaged, openStaged } from './staged-base.js';
@@ -33,23 +38,48 @@ export interface PdsVfsDeps {
   ns: Namespace;
   store: MetadataStore;
   journal: Journal;
+  ops: OpLog;
+  reachability: Reachability;
   staging: StagingFiles;
   blocks: BlockCache;
   logger: Logger;
   opts: VfsOptions;
 }
 
+/** Whether PDS answers, and what waits for it (status). */
+export interface OfflineStatus {
+  online: boolean;
+  /** Epoch ms of the last change between online and offline. */
+  since: number;
+  /** Namespace changes waiting, lost ones and conflicts kept (notices). */
+  changes: OpCounts;
+  /** Namespace changes replayed since start. */
+  replayed: number;
+}
+
 export class PdsVfs implements Vfs, FileOwner {
   private readonly ctx: VfsContext;
   private readonly inodes = new InodeTable();
   private readonly poller: ChangePoller;
+  private readonly replayer: Replayer;
+  private readonly lastSpace = new Map<string, SpaceInfo>();
   private readonly statfsCache = new Map<string, { at: number; space: Promise<SpaceInfo> }>();
 
   private constructor(deps: PdsVfsDeps) {
-    const dirs = new DirCache(deps.store, { dirCacheTtlMs: deps.opts.dirCacheTtlMs, ...(deps.opts.listPrefetch !== undefined ? { listPrefetch: deps.opts.listPrefetch } : {}) });
+    const changes = new LocalChanges(deps.store, deps.ops);
+    const dirs = new DirCache(deps.store, {
+      dirCacheTtlMs: deps.opts.dirCacheTtlMs,
+      ...(deps.opts.listPrefetch !== undefined ? { listPrefetch: deps.opts.listPrefetch } : {}),
+      afterFetch: (v, dirId) => changes.reapplyListing(v, dirId),
+    });
     const openFiles = new OpenFiles();
+    const reach = deps.reachability;
     const writeback = new Writeback({
       journal: deps.journal,
+      ops: deps.ops,
+      online: () => reach.online,
+      whileOffline: () => void reach.check(),
+      onConflict: (row, message) => deps.ops.notice(row.volume, String(row.id), row.name, message),
       staging: deps.staging,
       volume: (id) => deps.ns.volumes.find((v) => v.id === id),
       logger: deps.logger,
@@ -79,14 +109,28 @@ export class PdsVfs implements Vfs, FileOwner {
       openFiles,
       writeback,
       dirLocks: new KeyedLock(),
+      changes,
+      replay: { kick: () => this.replayer.kick() },
+      onRekey: (volume, from, to) => this.inodes.alias(`${volume.id}|id|${to}`, `${volume.id}|id|${from}`),
     };
-    this.poller = new ChangePoller(deps.ns.volumes, deps.store, dirs, deps.blocks, deps.opts.pollIntervalMs, deps.logger);
+    this.replayer = new Replayer(this.ctx, () => writeback.kick());
+    this.poller = new ChangePoller(deps.ns.volumes, deps.store, dirs, deps.blocks, deps.opts.pollIntervalMs, deps.logger, {
+      online: () => reach.online,
+      afterApply: () => changes.reapply(),
+    });
+    reach.onChange((online) => {
+      if (!online) return;
+      this.replayer.kick();
+      writeback.kick();
+      void this.poller.pollAll();
+    });
   }
 
   static async open(deps: PdsVfsDeps): Promise<PdsVfs> {
     const vfs = new PdsVfs(deps);
     await vfs.ctx.writeback.start(vfs.ctx.opts.writeBackMs);
     await vfs.poller.start();
+    vfs.replayer.kick();
     return vfs;
   }
 
@@ -99,6 +143,7 @@ export class PdsVfs implements Vfs, FileOwner {
   async locate(path: string): Promise<{ volume: Volume; id: string; kind: 'file' | 'dir'; pending: boolean }> {
     const node = await this.ctx.resolver.resolve(path);
     if (!node.volume || !node.id) throw new VfsError(node.row ? 'EAGAIN' : 'EINVAL', node.row ? 'file is not uploaded yet' : 'not inside a drive or share', path);
+    if (isLocalId(node.id)) throw new VfsError('EAGAIN', 'the folder was made offline and is not on PDS yet', path);
     return { volume: node.volume, id: node.id, kind: node.kind, pending: !!node.row };
   }
 
@@ -162,9 +207,7 @@ export class PdsVfs implements Vfs, FileOwner {
       const volume = writableVolume(this.ctx, parent);
       validateName(name, volume.remote.capabilities.maxNameBytes, path);
       if (await this.ctx.resolver.child(parent, name)) throw new VfsError('EEXIST', 'file exists', path);
-      const entry = await volume.remote.createDir(parent.id!, name, attrs ? { userMeta: withPosixMeta(undefined, attrs) } : {});
-      this.ctx.dirs.put(volume, entry);
-      this.ctx.dirs.markEmpty(volume, entry.id);
+      await makeDir(this.ctx, volume, parent.id!, name, attrs ? withPosixMeta(undefined, attrs) : undefined);
       return this.stat(path);
     });
   }
@@ -216,12 +259,11 @@ export class PdsVfs implements Vfs, FileOwner {
       }
       return this.changeMeta(path, mtime, attrs);
     }
-    if (!node.id || node.id === volume.remote.rootId) {
+    if (!node.id || node.id === volume.remote.rootId || !node.entry) {
       if (attrs) throw noPlace();
       return;
     }
-    const entry = await volume.remote.update(node.id, { mtime, ...(attrs ? { userMeta: withPosixMeta(node.entry?.userMeta, attrs) } : {}) });
-    this.ctx.dirs.put(volume, entry);
+    await updateEntry(this.ctx, volume, node.entry, { mtime, ...(attrs ? { userMeta: withPosixMeta(node.entry.userMeta, attrs) } : {}) });
   }
 
   async statfs(path: string): Promise<SpaceInfo> {
@@ -230,14 +272,50 @@ export class PdsVfs implements Vfs, FileOwner {
     if (!volume) return { total: 0, used: 0, free: 0 };
     const cached = this.statfsCache.get(volume.id);
     if (cached && Date.now() - cached.at < 5000) return cached.space;
-    const space = volume.remote.statfs();
+    // Offline: the last figures known (df keeps working), or none yet.
+    const space = volume.remote.statfs().then(
+      (s) => (this.lastSpace.set(volume.id, s), s),
+      (err: unknown) => {
+        if (!VfsError.is(toVfsError(err), 'EHOSTDOWN')) throw err;
+        return this.lastSpace.get(volume.id) ?? { total: 0, used: 0, free: 0 };
+      },
+    );
     this.statfsCache.set(volume.id, { at: Date.now(), space });
     space.catch(() => this.statfsCache.delete(volume.id));
     return space;
   }
 
-  drain(onProgress?: (pendingFiles: number, pendingBytes: number) => void): Promise<void> {
-    return this.ctx.writeback.drain(onProgress);
+  /**
+   * Waits until the namespace changes made offline are replayed and every upload is done; progress
+   * counts both (pendingFiles: changes and files waiting). While PDS is unreachable it keeps probing.
+   */
+  async drain(onProgress?: (pendingFiles: number, pendingBytes: number) => void): Promise<void> {
+    const { ops, reachability, writeback } = this.ctx;
+    for (;;) {
+      const waiting = ops.counts().pending;
+      if (waiting === 0) {
+        await writeback.drain(onProgress && ((files, bytes) => onProgress(files + ops.counts().pending, bytes)));
+        if (ops.counts().pending === 0) return;
+        continue;
+      }
+      const { pendingFiles, pendingBytes } = this.ctx.journal.stats();
+      onProgress?.(pendingFiles + waiting, pendingBytes);
+      if (!reachability.online) await reachability.check();
+      this.replayer.kick();
+      await this.replayer.idle();
+      if (ops.counts().pending === waiting) await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+
+  /** Online or offline since when, and the namespace changes waiting (status). */
+  offline(): OfflineStatus {
+    const r = this.ctx.reachability;
+    return { online: r.online, since: r.since, changes: this.ctx.ops.counts(), replayed: this.replayer.replayed };
+  }
+
+  /** Namespace changes waiting for replay, and the notices of lost changes and conflicts, newest first (status). */
+  namespaceChanges(limit: number): { pending: Op[]; notices: Op[] } {
+    return { pending: this.ctx.ops.pending().slice(0, limit), notices: this.ctx.ops.notices(limit) };
   }
 
   /** Pending/failed uploads, bytes uploaded since start and cache figures (status). */
@@ -258,7 +336,10 @@ export class PdsVfs implements Vfs, FileOwner {
 
   async close(): Promise<void> {
     this.poller.stop();
-    await this.ctx.writeback.drain();
+    // Offline, what waits stays in the journal and the op log for the next start.
+    if (this.ctx.reachability.online) await this.drain();
+    else this.ctx.logger.warn({ ...this.ctx.journal.stats(), changes: this.ctx.ops.counts().pending }, 'stopping while PDS is unreachable: the waiting changes are replayed at the next start');
+    this.replayer.close();
     await this.ctx.writeback.close();
     await this.ctx.blocks.idle();
   }
@@ -350,7 +431,12 @@ export class PdsVfs implements Vfs, FileOwner {
     const changed = file.modifiedAt !== undefined || current.state === 'open' || current.state === 'failed';
     if (!changed) return;
     // No fsync: the page cache holds the bytes and the WAL the row, which survives kill -9 (syncFile adds power loss).
+    const offline = !this.ctx.reachability.online;
     file.row = this.ctx.journal.update(current.id, {
+      // Written offline: the server's version it replaces, to tell a conflict at upload (JournalRow.expectRevision).
+      expectRevision: current.expectRevision ?? (offline ? this.revisionReplaced(current) : null),
+      // Uploaded after the namespace changes made before it (a folder made offline, a delete of its name).
+      waitOp: this.ctx.ops.lastPendingId(),
       userMeta: file.modifiedAt === undefined ? current.userMeta : contentChanged(current.userMeta, file.modifiedAt),
       // An upload session belongs to the content it was opened for (its declared size, its parts).
       session: null,
@@ -407,6 +493,11 @@ export class PdsVfs implements Vfs, FileOwner {
   }
 
   // ---- helpers ----
+
+  /** The revision of the server file a pending row replaces, as this pdsfs last saw it ('' for a new name). */
+  private revisionReplaced(row: JournalRow): string {
+    return row.replaceId ? (this.ctx.store.get(row.volume, row.replaceId)?.revision ?? '') : '';
+  }
 
   /**
    * Runs a namespace change holding the folders whose entries it adds or removes: changes in one

@@ -1,6 +1,7 @@
 // Namespace changes: rename, copy and remove, server-side wherever PDS allows. A pending (not yet
 // uploaded) file is renamed by retargeting its journal row and deleted by cancelling its upload.
-// Replacing an existing target never removes it before the new one is in place.
+// Replacing an existing target never removes it before the new one is in place. While PDS is
+// unreachable, moves and removes go to the op log (namespace-writes.ts) and are replayed later.
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import type { JournalRow } from '../cache/metadata/journal.js';
@@ -9,6 +10,8 @@ import { VfsError } from '../core/errors.js';
 import { validateName } from './names.js';
 import { OpenFiles } from './open-file.js';
 import type { RemoteEntry } from '../core/remote.js';
+import { isLocalId } from '../cache/metadata/ops.js';
+import { discardEntry, moveEntry, mustQueue, needsServer, renameEntry } from './namespace-writes.js';
 import type { VNode } from './resolver.js';
 import { completeStaged, openStaged, privateCopy } from './staged-base.js';
 import { StagedFile } from './staged-file.js';
@@ -96,12 +99,6 @@ async function dropRow(ctx: VfsContext, node: VNode): Promise<void> {
   if (!ctx.openFiles.byRow(node.row.id)) await ctx.staging.remove(node.row.stagingPath).catch(() => undefined);
 }
 
-async function discard(ctx: VfsContext, volume: Volume, id: string, permanent: boolean): Promise<void> {
-  if (permanent) await volume.remote.delete(id);
-  else await volume.remote.trash(id);
-  ctx.dirs.remove(volume, id);
-  ctx.blocks.forget(volume.id, id);
-}
 
 /**
  * Puts a new remote entry at target.name. When a file is there already, the new one is placed under
@@ -111,13 +108,15 @@ async function placeOver(ctx: VfsContext, t: Target, place: (name: string) => Pr
   const old = t.existing;
   if (old) await dropRow(ctx, old);
   if (!old?.entry) return place(t.name);
-  if (old.kind === 'dir') {
-    await discard(ctx, t.volume, old.entry.id, false);
+  // A folder goes first; so do queued changes, replayed in order (a delete the server refuses then
+  // leaves the name taken, and the move that follows keeps both under a conflict name).
+  if (old.kind === 'dir' || mustQueue(ctx)) {
+    await discardEntry(ctx, t.volume, old.entry, false);
     return place(t.name);
   }
   const placed = await place(`.pdsfs-${randomUUID().slice(0, 8)}.tmp`);
-  await discard(ctx, t.volume, old.entry.id, false);
-  return t.volume.remote.update(placed.id, { name: t.name });
+  await discardEntry(ctx, t.volume, old.entry, false);
+  return renameEntry(ctx, t.volume, placed, t.name);
 }
 
 export function renameNode(ctx: VfsContext, from: string, to: string, overwrite: boolean): Promise<void> {
@@ -134,27 +133,34 @@ async function rename(ctx: VfsContext, holds: RowHolds, from: string, to: string
     // Pending content moves with its journal row; the remote original (if any) leaves the old place.
     if (t.existing) await dropRow(ctx, t.existing);
     const replaceId = t.existing?.kind === 'file' ? t.existing.entry?.id ?? null : null;
-    if (t.existing?.kind === 'dir' && t.existing.entry) await discard(ctx, t.volume, t.existing.entry.id, false);
+    if (t.existing?.kind === 'dir' && t.existing.entry) await discardEntry(ctx, t.volume, t.existing.entry, false);
     if (src.entry) {
       // The staging copy may still read parts of the original, which is about to go.
       await completeStaged(ctx, src.row.id);
-      await discard(ctx, srcVolume, src.entry.id, false);
+      await discardEntry(ctx, srcVolume, src.entry, false);
     }
-    // An upload session already started belongs to the old name and place: start afresh.
-    ctx.journal.update(src.row.id, { volume: t.volume.id, parentId: t.parent.id!, name: t.name, replaceId, session: null });
+    // An upload session already started belongs to the old name and place: start afresh. It waits
+    // for the changes queued before it (a delete of the name it takes).
+    // Written offline, it now replaces the target as the user saw it: that is the version to check at upload.
+    const expectRevision = src.row.expectRevision === null ? null : (t.existing?.kind === 'file' ? t.existing.entry?.revision ?? '' : '');
+    ctx.journal.update(src.row.id, {
+      volume: t.volume.id, parentId: t.parent.id!, name: t.name, replaceId, session: null, waitOp: ctx.ops.lastPendingId(), expectRevision,
+    });
     return;
   }
   const entry = src.entry!;
   let moved: RemoteEntry;
   if (srcVolume === t.volume) {
-    moved = await placeOver(ctx, t, (name) => srcVolume.remote.move(entry.id, t.parent.id!, name));
+    moved = await placeOver(ctx, t, (name) => moveEntry(ctx, srcVolume, entry, t.parent.id!, name));
   } else {
+    // Across volumes the server copies: not while changes wait (mv falls back to copying the bytes).
+    if (mustQueue(ctx)) throw new VfsError('EXDEV', 'moving between drives needs PDS, which is unreachable or still replaying offline changes', to);
     if (src.kind === 'dir') await refuseIfPendingInside(ctx, srcVolume, entry.id, from);
     moved = await placeOver(ctx, t, (name) => srcVolume.remote.copy(entry.id, t.parent.id!, name, t.volume.remote));
-    await discard(ctx, srcVolume, entry.id, false);
+    await discardEntry(ctx, srcVolume, entry, false);
   }
   ctx.dirs.put(t.volume, moved);
-  if (src.row) ctx.journal.update(src.row.id, { parentId: t.parent.id!, name: moved.name });
+  if (src.row) ctx.journal.update(src.row.id, { parentId: t.parent.id!, name: moved.name, waitOp: ctx.ops.lastPendingId() });
 }
 
 export function copyNode(ctx: VfsContext, from: string, to: string, overwrite: boolean): Promise<void> {
@@ -173,6 +179,8 @@ async function copy(ctx: VfsContext, holds: RowHolds, from: string, to: string, 
   }
   const srcVolume = src.volume;
   const entry = src.entry!;
+  // A server-side copy: of what the server has, into a folder it has.
+  if (mustQueue(ctx) || isLocalId(entry.id) || isLocalId(t.parent.id!)) needsServer(ctx, 'copying on the server', to);
   // Files inside still waiting for upload are not on the server yet: hold them so none lands midway,
   // copy what the server has, then add the pending ones to the copy.
   const pending = src.kind === 'dir' ? pendingUnder(ctx, srcVolume, entry.id) : [];
@@ -196,7 +204,7 @@ async function copyPendingRow(ctx: VfsContext, volume: Volume, entryId: string |
   await completeStaged(ctx, row.id);
   const stagingPath = await ctx.staging.fromStream(fs.createReadStream(row.stagingPath));
   if (t.existing) await dropRow(ctx, t.existing);
-  if (t.existing?.kind === 'dir' && t.existing.entry) await discard(ctx, t.volume, t.existing.entry.id, false);
+  if (t.existing?.kind === 'dir' && t.existing.entry) await discardEntry(ctx, t.volume, t.existing.entry, false);
   const size = await StagedFile.open(stagingPath).then(async (f) => (await f.close(), f.size));
   ctx.journal.add({
     volume: t.volume.id, parentId: t.parent.id!, name: t.name, stagingPath, size, mtime: row.mtime,
@@ -222,7 +230,7 @@ async function remove(ctx: VfsContext, holds: RowHolds, path: string, opts: { re
     // A private copy still reading parts of the file being deleted gets them now.
     await open?.staged?.fillAll();
     await dropRow(ctx, node);
-    if (node.entry) await discard(ctx, volume, node.entry.id, opts.permanent);
+    if (node.entry) await discardEntry(ctx, volume, node.entry, opts.permanent);
     if (open) {
       open.detached = true;
       open.detachedMtime = open.modifiedAt ?? node.row?.mtime ?? node.entry?.mtime;
@@ -236,7 +244,7 @@ async function remove(ctx: VfsContext, holds: RowHolds, path: string, opts: { re
     const held = await holds.holdRow(node, row);
     if (held) await dropRow(ctx, held);
   }
-  await discard(ctx, volume, node.id!, opts.permanent);
+  await discardEntry(ctx, volume, node.entry!, opts.permanent);
 }
 
 /** Pending journal rows anywhere below a directory (as far as the cache knows the subtree), each with its folder path relative to it. */

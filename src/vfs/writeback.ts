@@ -3,9 +3,11 @@
 // every committed row. Nothing is dropped: a permanent failure keeps the data in the recovery folder.
 import type { Logger } from 'pino';
 import type { Journal, JournalRow } from '../cache/metadata/journal.js';
+import { isLocalId, type OpLog } from '../cache/metadata/ops.js';
 import type { StagingFiles } from '../cache/staging/staging-files.js';
 import { VfsError, toVfsError } from '../core/errors.js';
 import type { RemoteEntry } from '../core/remote.js';
+import { conflictName } from './conflict-name.js';
 import type { Volume } from './volume.js';
 
 export interface WritebackOptions {
@@ -21,6 +23,14 @@ export interface WritebackOptions {
   onUploaded: (row: JournalRow, entry: RemoteEntry) => Promise<void> | void;
   /** Called when a row failed for good. */
   onFailed?: (row: JournalRow) => void;
+  /** Namespace changes made offline: a row waits for those made before it (JournalRow.waitOp) and for its folder's PDS id. */
+  ops?: OpLog;
+  /** An upload written offline met a newer file on the server and was kept beside it under another name. */
+  onConflict?: (row: JournalRow, message: string) => void;
+  /** Whether PDS is reachable: nothing starts while it is not (no attempt is spent on an outage). */
+  online?: () => boolean;
+  /** Called while drain waits on an unreachable PDS (a probe, so a drain notices its return). */
+  whileOffline?: () => void;
   /** Uploads at once; default 8 (many small files are bound by round trips, not bandwidth). */
   concurrency?: number;
   maxAttempts?: number;
@@ -99,10 +109,14 @@ export class Writeback {
     if (this.closed) return;
     clearTimeout(this.timer);
     this.timer = undefined;
+    // Offline: rows wait as they are; the return of PDS kicks again.
+    if (this.o.online && !this.o.online()) return this.notify();
     const now = this.now();
     let next = Infinity;
     let slots = (this.o.concurrency ?? 8) - this.running.size;
     const due: JournalRow[] = [];
+    const firstOp = this.o.ops?.firstPendingId() ?? 0;
+    const stale: JournalRow[] = [];
     // Soonest first, stopping at the first row not due yet or when no upload slot is left: a long
     // queue is not read whole on every commit (a finishing upload kicks again).
     for (const row of this.o.journal.dirtyByDue()) {
@@ -112,9 +126,21 @@ export class Writeback {
       }
       if (slots <= 0) break;
       if (this.running.has(row.id) || this.held.has(row.id) || this.o.hasWriters(row.id)) continue;
+      if (firstOp > 0 && row.waitOp >= firstOp) continue;
+      if (isLocalId(row.parentId)) {
+        stale.push(row);
+        continue;
+      }
       due.push(row);
       slots--;
     }
+    // A folder given its PDS id after the row named it (rows named then are moved with it).
+    let renamed = false;
+    for (const row of stale) {
+      const real = this.o.ops?.realIdOf(row.parentId);
+      if (real) renamed = !!this.o.journal.update(row.id, { parentId: real });
+    }
+    if (renamed) setImmediate(() => this.kick());
     for (const row of due) this.launch(row);
     if (next < Infinity) this.timer = setTimeout(() => this.kick(), Math.max(10, next - now)).unref();
     this.notify();
@@ -146,6 +172,13 @@ export class Writeback {
     };
   }
 
+  /** Gives up on a row that can never be uploaded: its content goes to the recovery folder. */
+  async giveUp(rowId: number, err: VfsError): Promise<void> {
+    await this.cancel(rowId);
+    const row = this.o.journal.get(rowId);
+    if (row) await this.fail(row, err);
+  }
+
   /**
    * Resolves when nothing is pending (failed rows do not count), or when all that is pending waits
    * for a new login: it stays in the journal and goes up after a restart with a live login.
@@ -161,6 +194,7 @@ export class Writeback {
       }
       // Rows waiting for their write-back delay are due now: nobody is going to edit them further.
       this.o.journal.makeDue(this.now());
+      if (this.o.online && !this.o.online()) this.o.whileOffline?.();
       this.kick();
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, 500);
@@ -216,6 +250,7 @@ export class Writeback {
       // The upload reads the staging copy whole: bytes still only in the remote original come first.
       if (row.base) row = await this.o.complete(rowId, signal);
       if (!row) return;
+      if (row.expectRevision !== null && row.replaceId) row = await this.keepNewerOnServer(row, volume);
       const started = row;
       const entry = await volume.remote.upload(row.parentId, row.name, row.stagingPath, row.size, {
         ...(row.replaceId ? { replaceId: row.replaceId } : {}),
@@ -247,6 +282,11 @@ export class Writeback {
   }
 
   private async retryOrFail(row: JournalRow, err: VfsError): Promise<void> {
+    // An outage is not the upload's fault: no attempt counted, the row waits for PDS to come back.
+    if (err.code === 'EHOSTDOWN') {
+      this.o.journal.update(row.id, { state: 'dirty', notBefore: 0 });
+      return;
+    }
     // A dead login is no fault of the file: it waits, not counting attempts, for a new login
     // (the token source said so in the log once).
     const loginProblem = this.o.volume(row.volume)?.remote.loginProblem?.();
@@ -265,8 +305,15 @@ export class Writeback {
     }
     if (err.code === 'EEXIST' && !row.replaceId) {
       const existing = await this.findExisting(row).catch(() => undefined);
+      // Written offline, the name taken meanwhile by other content: both kept. The same content is
+      // our own upload whose answer was lost.
+      if (existing && row.expectRevision !== null && !(row.sha1 && existing.contentHash?.toUpperCase() === row.sha1.toUpperCase())) {
+        this.asConflict(row, 'a file of that name was made on the server meanwhile');
+        this.o.journal.update(row.id, { state: 'dirty', notBefore: 0 });
+        return;
+      }
       if (existing) {
-        this.o.journal.update(row.id, { state: 'dirty', replaceId: existing, notBefore: 0 });
+        this.o.journal.update(row.id, { state: 'dirty', replaceId: existing.id, notBefore: 0 });
         return;
       }
     }
@@ -280,13 +327,36 @@ export class Writeback {
     await this.fail({ ...row, attempts }, err);
   }
 
+  /**
+   * Content written offline over a file that changed on the server since: the server's version stays,
+   * this one goes beside it under a conflict name.
+   */
+  private async keepNewerOnServer(row: JournalRow, volume: Volume): Promise<JournalRow> {
+    const now = await volume.remote.get(row.replaceId!).catch((e: unknown) => {
+      if (VfsError.is(toVfsError(e), 'ENOENT')) return undefined;
+      throw e;
+    });
+    if (!now) return this.o.journal.update(row.id, { replaceId: null });
+    if (now.revision === row.expectRevision) return row;
+    return this.asConflict(row, 'the file changed on the server meanwhile');
+  }
+
+  private asConflict(row: JournalRow, why: string): JournalRow {
+    const name = conflictName(row.name, row.updatedAt);
+    const renamed = this.o.journal.update(row.id, { name, replaceId: null, expectRevision: null, session: null });
+    const message = `${why}: "${row.name}" as written offline is uploaded as "${name}"`;
+    this.o.logger.warn({ name: row.name, keptAs: name }, 'upload conflict: both versions kept');
+    this.o.onConflict?.(renamed, message);
+    return renamed;
+  }
+
   /** Last writer wins: a name taken meanwhile on the server is replaced, as a local rename would. */
-  private async findExisting(row: JournalRow): Promise<string | undefined> {
+  private async findExisting(row: JournalRow): Promise<RemoteEntry | undefined> {
     const volume = this.o.volume(row.volume);
     if (!volume) return undefined;
     const key = row.name.normalize('NFC');
     for await (const e of volume.remote.list(row.parentId)) {
-      if (e.kind === 'file' && e.name.normalize('NFC') === key) return e.id;
+      if (e.kind === 'file' && e.name.normalize('NFC') === key) return e;
     }
     return undefined;
   }

@@ -52,6 +52,7 @@ export const VFS_TO_DAV: Readonly<Record<VfsCode, Error>> = {
   ENOSYS: DavErrors.NotImplemented, // 501
   EXDEV: DavErrors.BadGateway, // 502: RFC 4918 §9.9.4, destination on another "server"
   EBADF: DavErrors.Internal, // 500: a handle bug on our side
+  EHOSTDOWN: DavErrors.Unavailable, // 503: PDS is unreachable; retry later
 };
 
 // The identity table is declared protected in the typings, but registering entries in it is its

@@ -4,7 +4,6 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { AppOptions } from '../../src/app-options.js';
 import { type App, createApp } from '../../src/app.js';
 import { controlRequest } from '../../src/control/client.js';
@@ -14,6 +13,7 @@ import { controlSocketPath } from '../../src/control/socket-path.js';
 import type { DaemonStatus } from '../../src/control/status-report.js';
 import type { Emulator } from '../../src/emulator/index.js';
 import { defaultAppOptions } from '../helpers/app-options.js';
+import { pdsfsArgs } from '../helpers/cli.js';
 import { startEmulator, type StartedEmulator } from '../helpers/emulator.js';
 
 export interface ControlledApp {
@@ -75,8 +75,6 @@ export async function eventually<T>(check: () => Promise<T | undefined | false>,
   throw new Error(`never happened: ${what}`);
 }
 
-const CLI = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
-
 export interface CliRun {
   code: number;
   stdout: string;
@@ -87,7 +85,7 @@ export interface CliRun {
 export function pdsfs(args: string[]): Promise<CliRun> {
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('PDSFS_')));
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', CLI, ...args], { env, timeout: 30_000 }, (err, stdout, stderr) => {
+    execFile(process.execPath, pdsfsArgs(...args), { env, timeout: 30_000 }, (err, stdout, stderr) => {
       resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
     });
   });

@@ -11,10 +11,9 @@ import { after, before, test } from 'node:test';
 import { connectPds } from '../../src/pds/index.js';
 import { startEmulator } from '../helpers/emulator.js';
 import { startApp } from '../helpers/app.js';
+import { pdsfsArgs } from '../helpers/cli.js';
 import { bytes } from '../contract/vfs-scenarios.js';
 import { mkdir, MY_DRIVE, share, upload } from './support.js';
-
-const CLI = path.resolve('src/cli/main.ts');
 
 const s = await startApp();
 const home = await fs.mkdtemp(path.join(os.tmpdir(), 'pdsfs-share-cli-'));
@@ -30,7 +29,7 @@ interface Run {
 }
 
 function pdsfs(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'share', ...args], {
+  const child = spawn(process.execPath, pdsfsArgs('share', ...args), {
     env: { PATH: process.env.PATH ?? '', HOME: home, NODE_OPTIONS: '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -8,8 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import { readFile, startApp, writeFile } from '../helpers/app.js';
+import { pdsfsArgs } from '../helpers/cli.js';
 
-const CLI = path.resolve('src/cli/main.ts');
 const s = await startApp();
 const home = await fs.mkdtemp(path.join(os.tmpdir(), 'pdsfs-views-cli-'));
 after(async () => {
@@ -31,7 +31,7 @@ interface Run {
 
 function pdsfs(args: string[]): Promise<Run> {
   const source = ['--endpoint', s.endpoint, '--access-token', s.account.access_token, '--cache-dir', path.join(home, 'cache'), '--data-dir', path.join(home, 'unused')];
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args, ...source], { env: { PATH: process.env.PATH ?? '', HOME: home, NODE_OPTIONS: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, pdsfsArgs(...args, ...source), { env: { PATH: process.env.PATH ?? '', HOME: home, NODE_OPTIONS: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (c) => (stdout += c));

@@ -31,11 +31,20 @@ export interface JournalRow {
   lastError: string | null;
   /** Epoch ms before which the row is not uploaded: write-back delay or retry backoff. */
   notBefore: number;
+  /** The last namespace change (ops.ts) made before this content: uploaded only once it is replayed; 0 for none. */
+  waitOp: number;
+  /**
+   * Set when the content was written while PDS was unreachable: the revision of the server file it
+   * replaces ('' for a new name). A different one at upload time is a conflict: both are kept.
+   */
+  expectRevision: string | null;
   createdAt: number;
   updatedAt: number;
 }
 
-export type NewJournalRow = Omit<JournalRow, 'id' | 'attempts' | 'lastError' | 'createdAt' | 'updatedAt' | 'session' | 'base' | 'userMeta'> & {
+export type NewJournalRow = Omit<JournalRow, 'id' | 'attempts' | 'lastError' | 'createdAt' | 'updatedAt' | 'session' | 'base' | 'userMeta' | 'waitOp' | 'expectRevision'> & {
+  waitOp?: number;
+  expectRevision?: string | null;
   session?: UploadSession | null;
   base?: StagedBase | null;
   userMeta?: string | null;
@@ -58,6 +67,8 @@ interface DbRow {
   attempts: number;
   last_error: string | null;
   not_before: number;
+  wait_op: number;
+  expect_revision: string | null;
   created_at: number;
   updated_at: number;
 }
@@ -80,6 +91,8 @@ function fromDb(r: DbRow): JournalRow {
     attempts: r.attempts,
     lastError: r.last_error,
     notBefore: r.not_before,
+    waitOp: r.wait_op,
+    expectRevision: r.expect_revision,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
   };
@@ -97,7 +110,8 @@ function toParams(r: Omit<JournalRow, 'id'>): Record<string, unknown> {
 const COLUMNS = `volume = @volume, parent_id = @parentId, name = @name, name_nfc = @nameNfc,
   staging_path = @stagingPath, size = @size, mtime = @mtime, sha1 = @sha1, state = @state,
   replace_id = @replaceId, base = @base, session = @session, user_meta = @userMeta, attempts = @attempts,
-  last_error = @lastError, not_before = @notBefore, created_at = @createdAt, updated_at = @updatedAt`;
+  last_error = @lastError, not_before = @notBefore, wait_op = @waitOp, expect_revision = @expectRevision,
+  created_at = @createdAt, updated_at = @updatedAt`;
 
 const PENDING = "state IN ('dirty', 'uploading')";
 
@@ -108,7 +122,7 @@ export interface JournalStats {
 }
 
 export class Journal {
-  private readonly q: Record<'insert' | 'get' | 'update' | 'remove' | 'inDir' | 'find' | 'any' | 'pending' | 'dirtyByDue' | 'makeDue' | 'failed' | 'open' | 'stats', Statement>;
+  private readonly q: Record<'insert' | 'get' | 'update' | 'remove' | 'rekeyParent' | 'inDir' | 'find' | 'any' | 'pending' | 'dirtyByDue' | 'makeDue' | 'failed' | 'open' | 'stats', Statement>;
   /**
    * stats() as of the last change: writers ask before every write (the dirty-bytes bound), and the
    * query sums the whole journal. Every change goes through this class; add, update and remove drop
@@ -125,13 +139,14 @@ export class Journal {
     this.q = {
       insert: db.prepare(
         `INSERT INTO journal (volume, parent_id, name, name_nfc, staging_path, size, mtime, sha1, state, replace_id,
-           base, session, user_meta, attempts, last_error, not_before, created_at, updated_at)
+           base, session, user_meta, attempts, last_error, not_before, wait_op, expect_revision, created_at, updated_at)
          VALUES (@volume, @parentId, @name, @nameNfc, @stagingPath, @size, @mtime, @sha1, @state, @replaceId,
-           @base, @session, @userMeta, @attempts, @lastError, @notBefore, @createdAt, @updatedAt)`,
+           @base, @session, @userMeta, @attempts, @lastError, @notBefore, @waitOp, @expectRevision, @createdAt, @updatedAt)`,
       ),
       get: db.prepare('SELECT * FROM journal WHERE id = ?'),
       update: db.prepare(`UPDATE journal SET ${COLUMNS} WHERE id = @id`),
       remove: db.prepare('DELETE FROM journal WHERE id = ?'),
+      rekeyParent: db.prepare('UPDATE journal SET parent_id = ? WHERE volume = ? AND parent_id = ?'),
       inDir: db.prepare("SELECT * FROM journal INDEXED BY journal_by_dir WHERE volume = ? AND parent_id = ? AND state != 'done' ORDER BY id"),
       find: db.prepare(
         "SELECT * FROM journal INDEXED BY journal_by_dir WHERE volume = ? AND parent_id = ? AND name_nfc = ? AND state != 'done' ORDER BY id DESC LIMIT 1",
@@ -153,7 +168,10 @@ export class Journal {
 
   add(row: NewJournalRow): JournalRow {
     const at = this.now();
-    const full: Omit<JournalRow, 'id'> = { ...row, session: row.session ?? null, base: row.base ?? null, userMeta: row.userMeta ?? null, attempts: 0, lastError: null, createdAt: at, updatedAt: at };
+    const full: Omit<JournalRow, 'id'> = {
+      ...row, session: row.session ?? null, base: row.base ?? null, userMeta: row.userMeta ?? null, waitOp: row.waitOp ?? 0,
+      expectRevision: row.expectRevision ?? null, attempts: 0, lastError: null, createdAt: at, updatedAt: at,
+    };
     this.forgetMemos();
     const id = Number(this.q.insert.run(toParams(full)).lastInsertRowid);
     return { id, ...full };
@@ -181,6 +199,11 @@ export class Journal {
   remove(id: number): void {
     this.forgetMemos();
     this.q.remove.run(id);
+  }
+
+  /** A folder made offline got its PDS id: rows waiting to go into it now name that id. */
+  rekeyParent(volume: string, from: string, to: string): void {
+    this.q.rekeyParent.run(to, volume, from);
   }
 
   /**

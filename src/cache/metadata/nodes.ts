@@ -4,6 +4,7 @@ import type { Statement } from 'better-sqlite3';
 import type { RemoteEntry } from '../../core/remote.js';
 import { nameKey } from '../../shared/name-key.js';
 import type { CacheDb } from './db.js';
+import { isLocalId } from './ops.js';
 
 export interface CachedEntry extends RemoteEntry {
   volume: string;
@@ -102,7 +103,8 @@ export class MetadataStore {
   private readonly q: Record<
     | 'get' | 'children' | 'page' | 'restOfName' | 'childFolders' | 'unlisted' | 'lookup' | 'upsert' | 'subtree' | 'deleteNode' | 'deleteListing'
     | 'deleteMissingUnder' | 'getListing' | 'setListing' | 'staleListing' | 'staleVolume'
-    | 'deleteMissingVolume' | 'recordMissing' | 'getMissing' | 'deleteMissing' | 'getCursor' | 'setCursor',
+    | 'deleteMissingVolume' | 'recordMissing' | 'getMissing' | 'deleteMissing' | 'getCursor' | 'setCursor'
+    | 'rekeyNode' | 'rekeyChildren' | 'rekeyListing' | 'addEmptyListing',
     Statement
   >;
 
@@ -143,6 +145,10 @@ export class MetadataStore {
       deleteMissing: db.prepare('DELETE FROM missing WHERE volume = ? AND parent_id = ? AND name_nfc = ?'),
       getCursor: db.prepare('SELECT cursor FROM cursors WHERE volume = ?').pluck(),
       setCursor: db.prepare('INSERT OR REPLACE INTO cursors (volume, cursor) VALUES (?, ?)'),
+      rekeyNode: db.prepare('UPDATE nodes SET id = ? WHERE volume = ? AND id = ?'),
+      rekeyChildren: db.prepare('UPDATE nodes SET parent_id = ? WHERE volume = ? AND parent_id = ?'),
+      rekeyListing: db.prepare('UPDATE listings SET dir_id = ? WHERE volume = ? AND dir_id = ?'),
+      addEmptyListing: db.prepare('INSERT OR IGNORE INTO listings (volume, dir_id, fetched_at, complete) VALUES (?, ?, ?, 1)'),
     };
   }
 
@@ -229,7 +235,8 @@ export class MetadataStore {
    */
   finishListing(volume: string, dirId: string, at: number): void {
     this.cache.batch(() => {
-      for (const id of this.q.unlisted.all(volume, dirId, at) as string[]) this.removeSubtree(volume, id);
+      // Folders made offline are not on the server yet: a listing does not drop them.
+      for (const id of this.q.unlisted.all(volume, dirId, at) as string[]) if (!isLocalId(id)) this.removeSubtree(volume, id);
       this.q.setListing.run(volume, dirId, at);
       this.q.deleteMissingUnder.run(volume, dirId);
     });
@@ -294,6 +301,28 @@ export class MetadataStore {
   isMissing(volume: string, parentId: string, name: string, notBefore: number): boolean {
     const at = this.q.getMissing.get(volume, parentId, nameKey(name)) as number | undefined;
     return at !== undefined && at >= notBefore;
+  }
+
+  /** A folder made here (known to be empty then) gets a listing unless it has one. */
+  ensureListing(volume: string, dirId: string, at: number): void {
+    this.q.addEmptyListing.run(volume, dirId, at);
+  }
+
+  /**
+   * A folder made offline got its PDS id: it and its cached entries move to that id (a copy of the
+   * server's entry of that id, if cached already, gives way). `merged`: the server's folder already
+   * had entries of its own, so its listing is stale.
+   */
+  rekey(volume: string, from: string, to: string, merged: boolean): void {
+    this.cache.db.transaction(() => {
+      this.q.deleteNode.run(volume, to);
+      this.q.deleteListing.run(volume, to);
+      this.q.deleteMissingUnder.run(volume, from);
+      this.q.rekeyNode.run(to, volume, from);
+      this.q.rekeyChildren.run(to, volume, from);
+      this.q.rekeyListing.run(to, volume, from);
+      if (merged) this.q.staleListing.run(volume, to);
+    })();
   }
 
   getCursor(volume: string): string | undefined {

@@ -116,6 +116,41 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE nodes_v4 RENAME TO nodes;
   CREATE UNIQUE INDEX nodes_by_id ON nodes (volume, id);
   `,
+  // 5: offline work. Namespace changes waiting for PDS (ops, replayed in id order; lost ones stay as
+  // notices), local folder ids already given their PDS ids, the drive list for a start while PDS is
+  // unreachable, and per upload the last namespace change it must wait for and the revision its
+  // content was based on when written offline (a conflict check at upload).
+  `
+  CREATE TABLE ops (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    volume TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    node_id TEXT NOT NULL,
+    parent_id TEXT,
+    name TEXT,
+    mtime INTEGER,
+    user_meta TEXT,
+    permanent INTEGER NOT NULL,
+    entry TEXT,
+    state TEXT NOT NULL,
+    attempts INTEGER NOT NULL,
+    last_error TEXT,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
+  CREATE INDEX ops_by_state ON ops (state, id);
+  CREATE TABLE local_ids (
+    local_id TEXT PRIMARY KEY,
+    volume TEXT NOT NULL,
+    real_id TEXT NOT NULL
+  ) WITHOUT ROWID;
+  CREATE TABLE settings (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+  ) WITHOUT ROWID;
+  ALTER TABLE journal ADD COLUMN wait_op INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE journal ADD COLUMN expect_revision TEXT;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -17,7 +17,7 @@ import type { ViewContext } from './view-context.js';
 import { erofs, ViewFileHandle, type ViewNode } from './view-node.js';
 import { type FileMeta, type MetaChange, viewRemoteOf } from '../../core/view-remote.js';
 
-export type MainVfs = Vfs & Pick<PdsVfs, 'status' | 'pollNow' | 'listCalls' | 'locate' | 'uploads' | 'clearBlockCache'>;
+export type MainVfs = Vfs & Pick<PdsVfs, 'status' | 'pollNow' | 'listCalls' | 'locate' | 'uploads' | 'clearBlockCache' | 'offline' | 'namespaceChanges'>;
 
 /** Listings of views are reused this long (and dropped on any change made through pdsfs). */
 const LISTING_TTL_MS = 5000;
@@ -64,6 +64,14 @@ export class ViewsVfs implements MainVfs {
 
   uploads(): ReturnType<MainVfs['uploads']> {
     return this.inner.uploads();
+  }
+
+  offline(): ReturnType<MainVfs['offline']> {
+    return this.inner.offline();
+  }
+
+  namespaceChanges(limit: number): ReturnType<MainVfs['namespaceChanges']> {
+    return this.inner.namespaceChanges(limit);
   }
 
   pollNow(): Promise<void> {

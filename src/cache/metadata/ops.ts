@@ -1,0 +1,211 @@
+// Namespace changes (mkdir, move, remove, attributes) made while PDS could not be reached, waiting
+// to be replayed in id order. Like the write journal, every change is committed before the method
+// returns, so a returned call survives kill -9. A change the server no longer allowed stays as a
+// notice (state lost), and so do conflicts resolved by keeping both sides.
+import type { Statement } from 'better-sqlite3';
+import type { RemoteEntry } from '../../core/remote.js';
+import type { CacheDb } from './db.js';
+
+/** Ids of folders made offline, until PDS gives them theirs. */
+export const LOCAL_ID_PREFIX = 'local:';
+
+export function isLocalId(id: string): boolean {
+  return id.startsWith(LOCAL_ID_PREFIX);
+}
+
+/** upload: only on notices (an upload kept beside a newer server file). */
+export type OpKind = 'mkdir' | 'move' | 'remove' | 'meta' | 'upload';
+
+/** pending: waits for replay. lost: the server refused it; conflict: replayed, both sides kept (notices). */
+export type OpState = 'pending' | 'lost' | 'conflict';
+
+export interface Op {
+  id: number;
+  volume: string;
+  kind: OpKind;
+  /** The entry changed (for mkdir: the local id of the new folder). */
+  nodeId: string;
+  /** mkdir, move: the (new) parent folder. */
+  parentId: string | null;
+  /** mkdir, move: the (new) name. */
+  name: string | null;
+  /** meta, mkdir: epoch ms. */
+  mtime: number | null;
+  /** meta, mkdir: user_meta (POSIX attributes). */
+  userMeta: string | null;
+  /** remove: delete rather than move to the recycle bin. */
+  permanent: boolean;
+  /** The entry as the change saw it (for the local tree, and to tell whether the server changed it since). */
+  entry: RemoteEntry | null;
+  state: OpState;
+  attempts: number;
+  lastError: string | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export type NewOp = Pick<Op, 'volume' | 'kind' | 'nodeId'> & Partial<Pick<Op, 'parentId' | 'name' | 'mtime' | 'userMeta' | 'permanent' | 'entry'>>;
+
+interface DbOp {
+  id: number;
+  volume: string;
+  kind: OpKind;
+  node_id: string;
+  parent_id: string | null;
+  name: string | null;
+  mtime: number | null;
+  user_meta: string | null;
+  permanent: number;
+  entry: string | null;
+  state: OpState;
+  attempts: number;
+  last_error: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+function fromDb(r: DbOp): Op {
+  return {
+    id: r.id, volume: r.volume, kind: r.kind, nodeId: r.node_id, parentId: r.parent_id, name: r.name,
+    mtime: r.mtime, userMeta: r.user_meta, permanent: r.permanent === 1, entry: r.entry === null ? null : (JSON.parse(r.entry) as RemoteEntry),
+    state: r.state, attempts: r.attempts, lastError: r.last_error, createdAt: r.created_at, updatedAt: r.updated_at,
+  };
+}
+
+/** Notices kept (lost changes, conflicts); older ones are dropped. */
+const NOTICES_KEPT = 1000;
+
+export interface OpCounts {
+  pending: number;
+  lost: number;
+  conflicts: number;
+}
+
+export class OpLog {
+  private readonly q: Record<
+    'insert' | 'get' | 'remove' | 'pending' | 'first' | 'firstOf' | 'lastOf' | 'setState' | 'retry' | 'counts' | 'notices' | 'trim'
+    | 'rekeyNode' | 'rekeyParent' | 'mapLocal' | 'realId',
+    Statement
+  >;
+  private countsMemo: OpCounts | undefined;
+
+  constructor(private readonly cache: CacheDb, private readonly now: () => number = Date.now) {
+    const db = cache.db;
+    this.q = {
+      insert: db.prepare(
+        `INSERT INTO ops (volume, kind, node_id, parent_id, name, mtime, user_meta, permanent, entry, state, attempts, last_error, created_at, updated_at)
+         VALUES (@volume, @kind, @nodeId, @parentId, @name, @mtime, @userMeta, @permanent, @entry, @state, 0, @lastError, @at, @at)`,
+      ),
+      get: db.prepare('SELECT * FROM ops WHERE id = ?'),
+      remove: db.prepare('DELETE FROM ops WHERE id = ?'),
+      pending: db.prepare("SELECT * FROM ops INDEXED BY ops_by_state WHERE state = 'pending' ORDER BY id"),
+      first: db.prepare("SELECT * FROM ops INDEXED BY ops_by_state WHERE state = 'pending' ORDER BY id LIMIT 1"),
+      firstOf: db.prepare("SELECT MIN(id) FROM ops WHERE state = 'pending'").pluck(),
+      lastOf: db.prepare("SELECT MAX(id) FROM ops WHERE state = 'pending'").pluck(),
+      setState: db.prepare('UPDATE ops SET state = ?, last_error = ?, updated_at = ? WHERE id = ?'),
+      retry: db.prepare('UPDATE ops SET attempts = attempts + 1, last_error = ?, updated_at = ? WHERE id = ?'),
+      counts: db.prepare(
+        `SELECT COALESCE(SUM(state = 'pending'), 0) AS pending, COALESCE(SUM(state = 'lost'), 0) AS lost,
+                COALESCE(SUM(state = 'conflict'), 0) AS conflicts FROM ops`,
+      ),
+      notices: db.prepare("SELECT * FROM ops WHERE state != 'pending' ORDER BY id DESC LIMIT ?"),
+      trim: db.prepare(`DELETE FROM ops WHERE state != 'pending' AND id <= (SELECT id FROM ops WHERE state != 'pending' ORDER BY id DESC LIMIT 1 OFFSET ${NOTICES_KEPT})`),
+      rekeyNode: db.prepare("UPDATE ops SET node_id = ? WHERE volume = ? AND node_id = ? AND state = 'pending'"),
+      rekeyParent: db.prepare("UPDATE ops SET parent_id = ? WHERE volume = ? AND parent_id = ? AND state = 'pending'"),
+      mapLocal: db.prepare('INSERT OR REPLACE INTO local_ids (local_id, volume, real_id) VALUES (?, ?, ?)'),
+      realId: db.prepare('SELECT real_id FROM local_ids WHERE local_id = ?').pluck(),
+    };
+  }
+
+  add(op: NewOp): Op {
+    const at = this.now();
+    const row = {
+      volume: op.volume, kind: op.kind, nodeId: op.nodeId, parentId: op.parentId ?? null, name: op.name ?? null,
+      mtime: op.mtime ?? null, userMeta: op.userMeta ?? null, permanent: op.permanent ? 1 : 0, entry: op.entry ? JSON.stringify(op.entry) : null,
+      state: 'pending', lastError: null, at,
+    };
+    this.countsMemo = undefined;
+    const id = Number(this.q.insert.run(row).lastInsertRowid);
+    return this.get(id)!;
+  }
+
+  get(id: number): Op | undefined {
+    const r = this.q.get.get(id) as DbOp | undefined;
+    return r && fromDb(r);
+  }
+
+  /** Pending changes, oldest first. */
+  pending(): Op[] {
+    return (this.q.pending.all() as DbOp[]).map(fromDb);
+  }
+
+  /** The oldest pending change: the next to replay. */
+  first(): Op | undefined {
+    const r = this.q.first.get() as DbOp | undefined;
+    return r && fromDb(r);
+  }
+
+  /** Id of the oldest pending change, 0 when none: uploads that must wait for one compare against it. */
+  firstPendingId(): number {
+    return (this.q.firstOf.get() as number | null) ?? 0;
+  }
+
+  /** Id of the newest pending change, 0 when none: content written now waits for it. */
+  lastPendingId(): number {
+    return (this.q.lastOf.get() as number | null) ?? 0;
+  }
+
+  /** Replayed: gone from the queue. */
+  done(id: number): void {
+    this.countsMemo = undefined;
+    this.q.remove.run(id);
+  }
+
+  /** Replay failed for a passing reason (counted, kept in the queue). */
+  failedAttempt(id: number, error: string): void {
+    this.q.retry.run(error, this.now(), id);
+  }
+
+  /** The server no longer allowed it, or it was replayed with both sides kept: a notice from now on. */
+  settle(id: number, state: 'lost' | 'conflict', message: string): void {
+    this.countsMemo = undefined;
+    this.cache.db.transaction(() => {
+      this.q.setState.run(state, message, this.now(), id);
+      this.q.trim.run();
+    })();
+  }
+
+  /** A conflict met elsewhere (an upload kept beside a newer server file), as a notice. */
+  notice(volume: string, nodeId: string, name: string, message: string): void {
+    const op = this.add({ volume, kind: 'upload', nodeId, name });
+    this.settle(op.id, 'conflict', message);
+  }
+
+  /** Lost changes and conflicts, newest first. */
+  notices(limit: number): Op[] {
+    return (this.q.notices.all(limit) as DbOp[]).map(fromDb);
+  }
+
+  counts(): OpCounts {
+    if (this.cache.db.inTransaction) return { ...(this.q.counts.get() as OpCounts) };
+    this.countsMemo ??= this.q.counts.get() as OpCounts;
+    return { ...this.countsMemo };
+  }
+
+  /** Runs fn in one transaction (the caches of one database change together). */
+  atomically<T>(fn: () => T): T {
+    return this.cache.db.inTransaction ? fn() : this.cache.db.transaction(fn)();
+  }
+
+  /** A folder made offline got its PDS id: pending changes naming it name that id from now on. */
+  rekey(volume: string, from: string, to: string): void {
+    this.q.rekeyNode.run(to, volume, from);
+    this.q.rekeyParent.run(to, volume, from);
+    this.q.mapLocal.run(from, volume, to);
+  }
+
+  /** The PDS id a local folder id was given, if any (a change recorded with a stale local id finds it). */
+  realIdOf(localId: string): string | undefined {
+    return (this.q.realId.get(localId) as string | undefined) ?? undefined;
+  }
+}

@@ -1,0 +1,111 @@
+// The namespace changes of the tree operations (make a folder, move, remove, set attributes): sent to
+// PDS at once while it is reachable and nothing waits before them; otherwise, or when PDS turns out
+// to be unreachable on the way, recorded in the op log, shown in the local tree at once, and replayed
+// later in order (replay.ts). A change queued behind others waits for them even when online, so the
+// order the user made them in is the order PDS sees.
+import { randomUUID } from 'node:crypto';
+import { LOCAL_ID_PREFIX, type NewOp } from '../cache/metadata/ops.js';
+import { toVfsError, VfsError } from '../core/errors.js';
+import type { RemoteEntry } from '../core/remote.js';
+import type { VfsContext } from './context.js';
+import type { Volume } from './volume.js';
+
+/** Whether changes go to the op log now: PDS is unreachable, or earlier changes still wait. */
+export function mustQueue(ctx: VfsContext): boolean {
+  return !ctx.reachability.online || ctx.changes.pending;
+}
+
+/** Refuses an operation that needs PDS itself (a server-side copy) while changes are queued. */
+export function needsServer(ctx: VfsContext, what: string, path: string): void {
+  if (!ctx.reachability.online) throw new VfsError('EHOSTDOWN', `${what} needs PDS, which is unreachable`, path);
+  if (ctx.changes.pending) throw new VfsError('EAGAIN', `${what} needs PDS; retry once the changes made offline are replayed`, path);
+}
+
+async function sendOrQueue<T>(ctx: VfsContext, send: () => Promise<T>, queue: () => T): Promise<T> {
+  if (!mustQueue(ctx)) {
+    try {
+      return await send();
+    } catch (err) {
+      if (!VfsError.is(toVfsError(err), 'EHOSTDOWN')) throw err;
+    }
+  }
+  return queue();
+}
+
+function record(ctx: VfsContext, op: NewOp): void {
+  const added = ctx.ops.add(op);
+  ctx.changes.apply(added);
+  ctx.replay.kick();
+}
+
+export function makeDir(ctx: VfsContext, volume: Volume, parentId: string, name: string, userMeta: string | undefined): Promise<RemoteEntry> {
+  return sendOrQueue(
+    ctx,
+    async () => {
+      const entry = await volume.remote.createDir(parentId, name, userMeta !== undefined ? { userMeta } : {});
+      ctx.dirs.put(volume, entry);
+      ctx.dirs.markEmpty(volume, entry.id);
+      return entry;
+    },
+    () => {
+      const id = `${LOCAL_ID_PREFIX}${randomUUID()}`;
+      record(ctx, { volume: volume.id, kind: 'mkdir', nodeId: id, parentId, name, mtime: Date.now(), ...(userMeta !== undefined ? { userMeta } : {}) });
+      return ctx.store.get(volume.id, id)!;
+    },
+  );
+}
+
+/** Moves and/or renames an entry within its volume; EEXIST from PDS when the name is taken there. */
+export function moveEntry(ctx: VfsContext, volume: Volume, entry: RemoteEntry, parentId: string, name: string): Promise<RemoteEntry> {
+  return sendOrQueue(
+    ctx,
+    () => volume.remote.move(entry.id, parentId, name),
+    () => {
+      record(ctx, { volume: volume.id, kind: 'move', nodeId: entry.id, parentId, name, entry });
+      return { ...entry, parentId, name };
+    },
+  );
+}
+
+/** Renames an entry in its folder (one update call, where a move would look the entry up first). */
+export function renameEntry(ctx: VfsContext, volume: Volume, entry: RemoteEntry, name: string): Promise<RemoteEntry> {
+  return sendOrQueue(
+    ctx,
+    () => volume.remote.update(entry.id, { name }),
+    () => {
+      record(ctx, { volume: volume.id, kind: 'move', nodeId: entry.id, parentId: entry.parentId, name, entry });
+      return { ...entry, name };
+    },
+  );
+}
+
+/** To the recycle bin (or deleted for good), and out of the caches. */
+export function discardEntry(ctx: VfsContext, volume: Volume, entry: RemoteEntry, permanent: boolean): Promise<void> {
+  return sendOrQueue(
+    ctx,
+    async () => {
+      if (permanent) await volume.remote.delete(entry.id);
+      else await volume.remote.trash(entry.id);
+      ctx.dirs.remove(volume, entry.id);
+      ctx.blocks.forget(volume.id, entry.id);
+    },
+    // The cached blocks stay: a delete the server refuses at replay (the file changed there) shows it again.
+    () => record(ctx, { volume: volume.id, kind: 'remove', nodeId: entry.id, permanent, entry }),
+  );
+}
+
+/** Sets mtime and/or user_meta of an entry. */
+export function updateEntry(ctx: VfsContext, volume: Volume, entry: RemoteEntry, changes: { mtime: number; userMeta?: string }): Promise<RemoteEntry> {
+  return sendOrQueue(
+    ctx,
+    async () => {
+      const updated = await volume.remote.update(entry.id, changes);
+      ctx.dirs.put(volume, updated);
+      return updated;
+    },
+    () => {
+      record(ctx, { volume: volume.id, kind: 'meta', nodeId: entry.id, mtime: changes.mtime, ...(changes.userMeta !== undefined ? { userMeta: changes.userMeta } : {}), entry });
+      return ctx.store.get(volume.id, entry.id) ?? entry;
+    },
+  );
+}

@@ -1,0 +1,255 @@
+// Replays the namespace changes made offline against PDS, oldest first, one at a time (each may
+// depend on the one before: a folder before what goes into it, a rename before the upload that
+// follows it). Conflicts are resolved the way a sync client does, never losing data:
+//   - a folder whose name is taken by a folder there: the two are merged;
+//   - a name taken by something else (a new folder, a move): ours gets "name (conflict <date>)";
+//   - a move or an attribute change of an entry deleted on the server, or a move into a folder
+//     deleted there: lost (logged, kept as a notice in status); the entry stays as the server has it;
+//   - a delete of a file changed on the server since: lost too, the changed file is kept;
+//   - a delete of something already gone: done.
+// A folder made offline gets its PDS id in one transaction everywhere (cache, uploads, changes).
+import { isLocalId, type Op } from '../cache/metadata/ops.js';
+import { toVfsError, VfsError } from '../core/errors.js';
+import type { RemoteEntry } from '../core/remote.js';
+import { nameKey } from '../shared/name-key.js';
+import { conflictName } from './conflict-name.js';
+import type { VfsContext } from './context.js';
+import type { Volume } from './volume.js';
+
+/** Failures that pass: the change stays first in the queue and is tried again. */
+const PASSING = new Set(['EHOSTDOWN', 'EIO', 'ETIMEDOUT', 'EAGAIN', 'EBUSY']);
+const RETRY_MS = 2000;
+
+type Outcome = { kind: 'done' } | { kind: 'lost' | 'conflict'; message: string };
+
+export class Replayer {
+  private running: Promise<void> | undefined;
+  private again = false;
+  private timer: NodeJS.Timeout | undefined;
+  private closed = false;
+  /** Changes replayed since start (status, tests). */
+  replayed = 0;
+
+  constructor(
+    private readonly ctx: VfsContext,
+    /** Called after each change replayed (uploads waiting for it may start). */
+    private readonly onReplayed: () => void,
+  ) {}
+
+  /** Replays what waits, unless a replay runs already (it then looks again when done). */
+  kick(): void {
+    if (this.closed) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = this.run().finally(() => {
+      this.running = undefined;
+      if (this.again) {
+        this.again = false;
+        this.kick();
+      }
+    });
+  }
+
+  /** Resolves once no change waits (or PDS is unreachable and the caller stops waiting). */
+  async idle(): Promise<void> {
+    while (this.running) await this.running;
+  }
+
+  close(): void {
+    this.closed = true;
+    clearTimeout(this.timer);
+  }
+
+  private async run(): Promise<void> {
+    const { ctx } = this;
+    const total = ctx.ops.counts().pending;
+    if (total === 0 || !ctx.reachability.online) return;
+    ctx.logger.info({ changes: total }, 'replaying the namespace changes made offline');
+    let n = 0;
+    for (let op = ctx.ops.first(); op && !this.closed && ctx.reachability.online; op = ctx.ops.first()) {
+      let outcome: Outcome;
+      const touched = new Set([op.nodeId, this.real(op.nodeId)]);
+      try {
+        outcome = await this.replay(op);
+      } catch (e) {
+        const err = toVfsError(e);
+        if (PASSING.has(err.code)) {
+          if (err.code !== 'EHOSTDOWN') {
+            ctx.ops.failedAttempt(op.id, `${err.code}: ${err.message}`);
+            clearTimeout(this.timer);
+            this.timer = setTimeout(() => this.kick(), RETRY_MS).unref();
+          }
+          ctx.logger.warn({ change: describe(op), err: err.message }, 'replay of an offline change failed; it is tried again');
+          return;
+        }
+        outcome = { kind: 'lost', message: `${err.code}: ${err.message}` };
+      }
+      if (outcome.kind === 'done') {
+        ctx.ops.done(op.id);
+      } else {
+        ctx.ops.settle(op.id, outcome.kind, outcome.message);
+        const log = { change: describe(op), what: outcome.message };
+        if (outcome.kind === 'lost') ctx.logger.error(log, 'an offline change could not be applied on PDS; see pdsfs status');
+        else ctx.logger.warn(log, 'an offline change met a change on the server; both were kept');
+      }
+      this.replayed++;
+      n++;
+      // The server's view of this entry just came in: the changes of it still waiting go back on top.
+      for (const id of [...touched]) touched.add(this.real(id));
+      ctx.changes.reapply((o) => o.volume === op.volume && touched.has(o.nodeId));
+      this.onReplayed();
+      if (n % 50 === 0) ctx.logger.info({ done: n, left: ctx.ops.counts().pending }, 'replaying offline changes');
+    }
+    if (n > 0) ctx.logger.info({ done: n, left: ctx.ops.counts().pending }, 'offline changes replayed');
+  }
+
+  private async replay(op: Op): Promise<Outcome> {
+    const volume = this.ctx.ns.volumes.find((v) => v.id === op.volume);
+    if (!volume) return { kind: 'lost', message: `volume ${op.volume} is no longer served` };
+    // Recorded with a folder id that was since given its PDS id (a change made during that replay).
+    const nodeId = this.real(op.nodeId);
+    const parentId = op.parentId === null ? null : this.real(op.parentId);
+    if ((op.kind !== 'mkdir' && isLocalId(nodeId)) || (parentId !== null && isLocalId(parentId))) {
+      const message = 'the folder it was in could not be made on PDS';
+      return op.kind === 'mkdir' ? this.lostFolder(volume, op, message) : { kind: 'lost', message };
+    }
+    switch (op.kind) {
+      case 'mkdir':
+        return this.mkdir(volume, op, parentId!);
+      case 'move':
+        return this.move(volume, op, nodeId, parentId!);
+      case 'remove':
+        return this.remove(volume, op, nodeId);
+      case 'meta':
+        return this.meta(volume, op, nodeId);
+      case 'upload':
+        return { kind: 'done' };
+    }
+  }
+
+  private real(id: string): string {
+    return isLocalId(id) ? (this.ctx.ops.realIdOf(id) ?? id) : id;
+  }
+
+  private async mkdir(volume: Volume, op: Op, parentId: string): Promise<Outcome> {
+    const name = op.name!;
+    const opts = op.userMeta !== null ? { userMeta: op.userMeta } : {};
+    let made: RemoteEntry;
+    let outcome: Outcome = { kind: 'done' };
+    let merged = false;
+    try {
+      made = await volume.remote.createDir(parentId, name, opts);
+    } catch (e) {
+      const err = toVfsError(e);
+      if (err.code === 'ENOENT') return this.lostFolder(volume, op, 'the folder it was made in was deleted on the server');
+      if (err.code !== 'EEXIST') throw err;
+      const there = await findChild(volume, parentId, name);
+      if (there?.kind === 'dir') {
+        // Made there too (by someone else, or by our attempt before a crash): one folder.
+        made = there;
+        merged = true;
+      } else {
+        const other = conflictName(name, op.createdAt, 'dir');
+        made = await volume.remote.createDir(parentId, other, opts);
+        outcome = { kind: 'conflict', message: `"${name}" was taken on the server by a file; the folder made offline is "${other}"` };
+      }
+    }
+    const { ctx } = this;
+    ctx.ops.atomically(() => {
+      ctx.store.rekey(volume.id, op.nodeId, made.id, merged);
+      ctx.journal.rekeyParent(volume.id, op.nodeId, made.id);
+      ctx.ops.rekey(volume.id, op.nodeId, made.id);
+      ctx.dirs.put(volume, made);
+    });
+    ctx.dirs.forget(volume.id, op.nodeId, made.id);
+    ctx.onRekey(volume, op.nodeId, made.id);
+    return outcome;
+  }
+
+  /** A folder made offline cannot be made: it leaves the local tree, and files written into it go to the recovery folder. */
+  private async lostFolder(volume: Volume, op: Op, message: string): Promise<Outcome> {
+    this.ctx.dirs.remove(volume, op.nodeId);
+    for (const row of this.ctx.journal.inDir(volume.id, op.nodeId)) {
+      await this.ctx.writeback.giveUp(row.id, new VfsError('ENOENT', `${message} ("${op.name}")`));
+    }
+    return { kind: 'lost', message: `the folder "${op.name}" made offline was lost: ${message}` };
+  }
+
+  private async move(volume: Volume, op: Op, id: string, parentId: string): Promise<Outcome> {
+    const name = op.name!;
+    try {
+      this.ctx.dirs.put(volume, await volume.remote.move(id, parentId, name));
+      return { kind: 'done' };
+    } catch (e) {
+      const err = toVfsError(e);
+      if (err.code !== 'EEXIST' && err.code !== 'ENOENT') throw err;
+      const now = await getOrGone(volume, id);
+      if (!now) {
+        this.ctx.dirs.remove(volume, id);
+        return { kind: 'lost', message: `the rename to "${name}" was lost: the entry was deleted on the server` };
+      }
+      if (err.code === 'ENOENT') {
+        this.ctx.dirs.put(volume, now);
+        return { kind: 'lost', message: `the move of "${now.name}" was lost: the folder it was moved to was deleted on the server` };
+      }
+      if (now.parentId === parentId && nameKey(now.name) === nameKey(name)) {
+        this.ctx.dirs.put(volume, now);
+        return { kind: 'done' };
+      }
+      const other = conflictName(name, op.createdAt, now.kind);
+      this.ctx.dirs.put(volume, await volume.remote.move(id, parentId, other));
+      return { kind: 'conflict', message: `"${name}" was taken on the server; the entry moved offline is "${other}"` };
+    }
+  }
+
+  private async remove(volume: Volume, op: Op, id: string): Promise<Outcome> {
+    const now = await getOrGone(volume, id);
+    if (!now) return { kind: 'done' };
+    if (now.kind === 'file' && op.entry && now.revision !== op.entry.revision) {
+      this.ctx.dirs.put(volume, now);
+      return { kind: 'lost', message: `the delete of "${now.name}" was lost: the file changed on the server since, and is kept` };
+    }
+    try {
+      if (op.permanent) await volume.remote.delete(id);
+      else await volume.remote.trash(id);
+    } catch (e) {
+      if (!VfsError.is(toVfsError(e), 'ENOENT')) throw e;
+    }
+    this.ctx.dirs.remove(volume, id);
+    this.ctx.blocks.forget(volume.id, id);
+    return { kind: 'done' };
+  }
+
+  private async meta(volume: Volume, op: Op, id: string): Promise<Outcome> {
+    try {
+      const updated = await volume.remote.update(id, { ...(op.mtime !== null ? { mtime: op.mtime } : {}), ...(op.userMeta !== null ? { userMeta: op.userMeta } : {}) });
+      this.ctx.dirs.put(volume, updated);
+      return { kind: 'done' };
+    } catch (e) {
+      if (!VfsError.is(toVfsError(e), 'ENOENT')) throw e;
+      this.ctx.dirs.remove(volume, id);
+      return { kind: 'lost', message: `the attribute change of "${op.entry?.name ?? id}" was lost: it was deleted on the server` };
+    }
+  }
+}
+
+async function getOrGone(volume: Volume, id: string): Promise<RemoteEntry | undefined> {
+  try {
+    return await volume.remote.get(id);
+  } catch (e) {
+    if (VfsError.is(toVfsError(e), 'ENOENT')) return undefined;
+    throw e;
+  }
+}
+
+async function findChild(volume: Volume, parentId: string, name: string): Promise<RemoteEntry | undefined> {
+  const key = nameKey(name);
+  for await (const e of volume.remote.list(parentId)) if (nameKey(e.name) === key) return e;
+  return undefined;
+}
+
+function describe(op: Op): string {
+  return `${op.kind} ${op.entry?.name ?? ''}${op.name ? ` → ${op.name}` : ''}`.trim();
+}
