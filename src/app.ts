@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { AppOptions } from './app-options.js';
 import { BlockCache } from './cache/blocks/block-cache.js';
+import { DiskReserve } from './cache/disk-reserve.js';
 import { CacheDb } from './cache/metadata/db.js';
 import { Journal } from './cache/metadata/journal.js';
 import { MetadataStore } from './cache/metadata/nodes.js';
@@ -60,10 +61,13 @@ export async function createApp(opts: AppOptions, deps: { logger?: Logger } = {}
     const single = opts.drive !== undefined;
     const served = single ? [pickDrive(volumes, opts.drive!)] : [...volumes, ...(await shareVolumes(client, opts.shares ?? [], opts.readOnly, logger))];
     const volumeById = (id: string) => served.find((v) => v.id === id);
+    // One view of the cache disk's free space for staged writes and cached blocks.
+    const space = new DiskReserve(cacheDir);
     const blocks = new BlockCache(db, path.join(cacheDir, 'blocks'), new RemoteBlockSource(volumeById), {
       blockSize: opts.blockSize,
       memBytes: opts.cacheMem,
       diskBytes: opts.cacheMaxSize,
+      space,
     });
     const main = await PdsVfs.open({
       ns: new Namespace(served, single),
@@ -71,7 +75,7 @@ export async function createApp(opts: AppOptions, deps: { logger?: Logger } = {}
       journal: new Journal(db),
       ops: new OpLog(db),
       reachability,
-      staging: new StagingFiles(path.join(cacheDir, 'staging')),
+      staging: new StagingFiles(path.join(cacheDir, 'staging'), space),
       blocks,
       logger,
       opts: {

@@ -1,6 +1,6 @@
 // A full cache disk: the cache dir sits on a 64 MiB tmpfs and writes go in until it is full. Uploads
 // wait (long write-back delay, as with a network slower than the writer), so the staged files are
-// what fills the disk; one FUSE run lets uploads run meanwhile against a slowed-down server. Through
+// what fills the disk; one FUSE run lets uploads run meanwhile over a capped link. Through
 // WebDAV the PUT that does not fit gets 507 and leaves nothing behind; through FUSE the write (or
 // close) fails with ENOSPC. Either way the daemon keeps answering, what was accepted before reads
 // back intact and reaches PDS after draining (checked through the PDS API), and deleting a file
@@ -24,6 +24,12 @@ const MiB = 1024 * 1024;
 const FILE_BYTES = 8 * MiB;
 /** More than fits on the 64 MiB disk: the loop must hit the limit before it runs out. */
 const MAX_FILES = 16;
+/**
+ * The upload link while the disk fills with uploads running: 8 uploads at once drain at most 2 MiB/s,
+ * far less than even a loaded machine writes through FUSE, so the disk fills after a few files
+ * however busy the machine is (a faster link let the uploads keep pace for dozens of files).
+ */
+const FILL_LINK = { netRatePerConnection: 256 * 1024 };
 
 // Mounted at load time, so that a machine without tmpfs rights skips with the reason.
 const disk = mkdtempSync(path.join(os.tmpdir(), 'pdsfs-fulldisk-'));
@@ -121,8 +127,8 @@ test('WebDAV: the PUT that does not fit gets 507; accepted files stay intact and
 
 /** FUSE: fill the cache disk through the mount, then free room and drain; `busy` lets uploads run meanwhile. */
 async function fuseFullDisk(t: TestContext, busy: boolean): Promise<void> {
-  // With uploads running, the server is slowed down so that the writer still outruns them.
-  const emu = await startEmulator(busy ? { faults: { latencyMs: 500 } } : {});
+  // With uploads running, their link is capped so that the writer outruns them.
+  const emu = await startEmulator(busy ? { faults: FILL_LINK } : {});
   const api = connectPds({ endpoint: emu.endpoint, accessToken: emu.account.access_token });
   const work = await tempDir('fulldisk-fuse');
   try {
@@ -132,7 +138,7 @@ async function fuseFullDisk(t: TestContext, busy: boolean): Promise<void> {
     await fs.mkdir(dir);
     const committed = new Map<string, Buffer>();
     let failed: { name: string; step: 'write' | 'close'; code: string } | undefined;
-    for (let i = 0; i < MAX_FILES * (busy ? 4 : 1) && !failed; i++) {
+    for (let i = 0; i < MAX_FILES * (busy ? 2 : 1) && !failed; i++) {
       const name = `f${i}.bin`;
       const data = bytes(FILE_BYTES, i + 1);
       const fh = await fs.open(path.join(dir, name), 'w');
@@ -154,7 +160,10 @@ async function fuseFullDisk(t: TestContext, busy: boolean): Promise<void> {
 
     const want = () => new Map([...committed].map(([n, d]) => [n, sha1(d)]));
     if (busy) {
-      // The uploads in flight end against a full disk: the daemon must live through that and finish them.
+      // The uploads in flight end against a full disk: the daemon must live through that and finish
+      // them, now at full speed (the read-back below fetches them back from the server).
+      assert.ok(emu.emu.stats.bytesUploaded > 0, 'no upload ran while the disk filled');
+      emu.emu.setFaults({ netRatePerConnection: 0 });
       const until = Date.now() + 60_000;
       for (let done = false; !done; await sleep(200)) {
         assert.equal(mount.child.exitCode ?? mount.child.signalCode, null, `the mount process died:\n${mount.output().slice(-3000)}`);
@@ -174,6 +183,13 @@ async function fuseFullDisk(t: TestContext, busy: boolean): Promise<void> {
     const replacement = bytes(4 * MiB, 97);
     await fs.writeFile(path.join(dir, 'after-unlink.bin'), replacement);
     committed.set('after-unlink.bin', replacement);
+    if (busy) {
+      // Uploaded, the files left only cached copies (of the read-back) on the cache disk, and those
+      // give way to what the user writes: a file of 24 MiB fits on the 64 MiB disk.
+      const big = bytes(3 * FILE_BYTES, 95);
+      await fs.writeFile(path.join(dir, 'after-upload.bin'), big);
+      committed.set('after-upload.bin', big);
+    }
 
     // Stopping drains the uploads: every committed file is on the server with its content, and nothing else.
     assert.equal(await mount.stop(), 0, mount.output());

@@ -14,6 +14,7 @@
 import type { Logger } from '../../shared/logger.js';
 import { VfsError } from '../../core/errors.js';
 import type { CacheDb } from '../metadata/db.js';
+import type { DiskReserve } from '../disk-reserve.js';
 import { BlockBuffers } from './block-buffers.js';
 import { blockFilePrefix, blockKeyString } from './block-key.js';
 import type { BlockSource, CachedFile } from './block-source.js';
@@ -35,6 +36,11 @@ export interface BlockCacheOptions {
   maxReadAhead?: number;
   /** A run waiting for its readers this long ends its GET; default 5 s. */
   runIdleMs?: number;
+  /**
+   * The cache disk's free space, when shared with staged writes: the disk tier stays out of their
+   * room and gives its blocks up when they need it.
+   */
+  space?: DiskReserve;
   /** Disk-tier write failures are logged here (reads go on without the disk tier). */
   logger?: Logger;
 }
@@ -88,7 +94,8 @@ export class BlockCache implements RunHost {
     this.blockSize = opts.blockSize;
     this.buffers = new BlockBuffers(opts.blockSize);
     this.mem = new MemoryBlocks(opts.memBytes, { maxBackedBytes: opts.memBytes * BACKED_SHARE, onDrop: (data) => this.buffers.release(data) });
-    this.disk = new DiskBlocks(db, dir, opts.diskBytes);
+    this.disk = new DiskBlocks(db, dir, opts.diskBytes, opts.space);
+    opts.space?.reclaimWith((bytes) => this.disk.reclaim(bytes));
     // A window larger than half the memory tier would evict its own blocks before they are read.
     const halfMem = Math.max(1, Math.floor(opts.memBytes / opts.blockSize / 2));
     this.readAhead = new ReadAhead(Math.min(opts.maxReadAhead ?? 8, halfMem));

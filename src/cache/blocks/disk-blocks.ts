@@ -1,6 +1,8 @@
 // The on-disk block tier: one file per block under <cacheDir>/blocks, bounded in bytes with LRU
-// eviction. The index lives in the CacheDb (table `blocks`) and is mirrored in memory, where a Map's
-// insertion order is the LRU order.
+// eviction. On a cache disk shared with staged writes (DiskReserve) it is bounded by the free space
+// too: it evicts rather than fill the headroom above the reserve, and gives room back (reclaim)
+// when a staged write needs it, since its blocks can be fetched again. The index lives in the
+// CacheDb (table `blocks`) and is mirrored in memory, where a Map's insertion order is the LRU order.
 //
 // Crash consistency: a row is inserted before its file is written and deleted after its file is
 // unlinked, so after kill -9 the index covers every file (no orphans); a row whose file is missing
@@ -18,6 +20,7 @@ import path from 'node:path';
 import type { Statement } from 'better-sqlite3';
 import type { CacheDb } from '../metadata/db.js';
 import { writeAt } from '../../shared/write-at.js';
+import type { DiskReserve } from '../disk-reserve.js';
 import { BlockFds } from './block-fds.js';
 
 interface IndexEntry {
@@ -48,7 +51,7 @@ export class DiskBlocks {
 
   readonly maxBytes: number;
 
-  constructor(private readonly cache: CacheDb, readonly dir: string, maxBytes: number) {
+  constructor(private readonly cache: CacheDb, readonly dir: string, maxBytes: number, private readonly space?: DiskReserve) {
     this.maxBytes = Math.max(0, maxBytes);
     const db = cache.db;
     this.q = {
@@ -125,8 +128,9 @@ export class DiskBlocks {
 
   /**
    * Stores a block, first evicting least recently used blocks so the bound holds at all times.
-   * Skips blocks larger than the bound, keys already stored, and (rarely) blocks that do not fit
-   * because other puts in progress hold the space. Rejects when the disk write fails.
+   * Skips blocks larger than the bound, keys already stored, (rarely) blocks that do not fit
+   * because other puts in progress hold the space, and blocks the cache disk has no room for even
+   * with every other block evicted. Rejects when the disk write fails.
    */
   put(key: string, data: Buffer): Promise<void> {
     const existing = this.index.get(key);
@@ -146,6 +150,20 @@ export class DiskBlocks {
     });
     this.inFlight.add(work);
     return work;
+  }
+
+  /** Evicts least recently used blocks until at least `bytes` are freed (or none is left); resolves the bytes freed. */
+  async reclaim(bytes: number): Promise<number> {
+    const victims: IndexEntry[] = [];
+    let freed = 0;
+    while (freed < bytes) {
+      const oldest = this.detachOldest();
+      if (!oldest) break;
+      victims.push(oldest);
+      freed += oldest.size;
+    }
+    await Promise.all(victims.map((v) => this.unlink(v)));
+    return freed;
   }
 
   /** Drops every block whose key starts with `prefix`. */
@@ -173,6 +191,7 @@ export class DiskBlocks {
 
   private async store(key: string, data: Buffer, victims: IndexEntry[]): Promise<void> {
     await Promise.all(victims.map((v) => this.unlink(v)));
+    if (!(await this.roomOnDisk(data.length))) return;
     const hash = createHash('sha1').update(key).digest('hex');
     const entry: IndexEntry = { key, file: path.join(hash.slice(0, 2), `${hash}.${++this.tick}`), size: data.length, lastUsed: this.tick };
     this.cache.batch(() => {
@@ -189,6 +208,18 @@ export class DiskBlocks {
     }
     this.index.set(key, entry);
     this.stored += entry.size;
+  }
+
+  /**
+   * Whether `bytes` fit on the disk with the reserve and as much again free for staged writes,
+   * evicting older blocks to make them fit; false (the block is not stored) when even that is not enough.
+   */
+  private async roomOnDisk(bytes: number): Promise<boolean> {
+    if (!this.space) return true;
+    while (!(await this.space.tryClaim(bytes, this.space.reserveBytes))) {
+      if ((await this.reclaim(bytes)) === 0) return false;
+    }
+    return true;
   }
 
   private detachOldest(): IndexEntry | undefined {

@@ -8,7 +8,7 @@ import type { Readable } from 'node:stream';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { writeAt } from '../../shared/write-at.js';
-import { DiskReserve } from './disk-reserve.js';
+import { DiskReserve } from '../disk-reserve.js';
 
 export interface ReceivedFile {
   path: string;
@@ -24,10 +24,10 @@ export class StagingFiles {
 
   private made: Promise<unknown> | undefined;
 
-  /** `dir` is <cacheDir>/staging; recovery goes next to it. */
-  constructor(readonly dir: string, reserveBytes?: number) {
+  /** `dir` is <cacheDir>/staging; recovery goes next to it. `space` is the cache disk's, shared with the block cache. */
+  constructor(readonly dir: string, space?: DiskReserve) {
     this.recoveryDir = path.join(path.dirname(dir), 'recovery');
-    this.space = new DiskReserve(path.dirname(dir), reserveBytes);
+    this.space = space ?? new DiskReserve(path.dirname(dir));
   }
 
   /** A new file with a unique name: empty, or sparse (a hole of `size` bytes, no disk used). */
