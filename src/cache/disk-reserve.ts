@@ -39,7 +39,7 @@ export class DiskReserve {
   async claim(bytes: number): Promise<void> {
     if (await this.tryClaim(bytes)) return;
     if (this.reclaim && (await this.reclaim(bytes + this.reserveBytes - this.free)) > 0 && (await this.tryClaim(bytes))) return;
-    throw new DiskFullError(`the cache disk is full: ${bytes} more bytes would leave less than ${this.reserveBytes} bytes free in ${this.dir}`);
+    throw new DiskFullError(`${bytes} more bytes would leave less than ${this.reserveBytes} bytes free in ${this.dir}`);
   }
 
   /**
