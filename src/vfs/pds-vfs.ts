@@ -13,22 +13,21 @@ import { ChangePoller } from './change-poller.js';
 import { type VfsContext, type VfsOptions, writableVolume } from './context.js';
 import { DirCache } from './dir-cache.js';
 import { toVfsError, VfsError } from '../core/errors.js';
-import { VfsFileHandle, type FileOwner } from './file-handle.js';
+import { VfsFileHandle } from './file-handle.js';
+import { OpenFileOwner } from './open-file-owner.js';
 import { KeyedLock } from './keyed-lock.js';
 import { LocalChanges } from './local-changes.js';
 import { makeDir, updateEntry } from './namespace-writes.js';
 import { nameKey } from '../shared/name-key.js';
 import { validateName } from './names.js';
 import type { Namespace } from './namespace.js';
-import { InodeTable, nodeInfo } from './node-info.js';
-import { OpenFile, OpenFiles } from './open-file.js';
-import { msFromNs, nsFromMs, parsePosixMeta, withPosixMeta, type PosixAttrs } from './posix-attrs.js';
-import type { RemoteEntry, SpaceInfo } from '../core/remote.js';
+import { InodeTable } from './node-info.js';
+import { OpenFiles } from './open-file.js';
+import { msFromNs, withPosixMeta, type PosixAttrs } from './posix-attrs.js';
+import type { SpaceInfo } from '../core/remote.js';
 import { Replayer } from './replay.js';
 import { Resolver, type VNode } from './resolver.js';
-import { newerVersion } from './server-version.js';
-import { baseOf, completeStaged, openStaged } from './staged-base.js';
-import type { StagedFile } from './staged-file.js';
+import { completeStaged } from './staged-base.js';
 import { copyNode, removeNode, renameNode, RowHolds } from './tree-ops.js';
 import type { FileHandle, NodeInfo, OpenFlags, Vfs } from './types.js';
 import type { Volume } from './volume.js';
@@ -57,11 +56,13 @@ export interface OfflineStatus {
   replayed: number;
 }
 
-export class PdsVfs implements Vfs, FileOwner {
+export class PdsVfs implements Vfs {
   private readonly ctx: VfsContext;
   private readonly inodes = new InodeTable();
   private readonly poller: ChangePoller;
   private readonly replayer: Replayer;
+  /** Stage, commit and close of open files (what their handles call). */
+  private readonly files: OpenFileOwner;
   private readonly lastSpace = new Map<string, SpaceInfo>();
   private readonly statfsCache = new Map<string, { at: number; space: Promise<SpaceInfo> }>();
 
@@ -113,6 +114,7 @@ export class PdsVfs implements Vfs, FileOwner {
       replay: { kick: () => this.replayer.kick() },
       onRekey: (volume, from, to) => this.inodes.alias(`${volume.id}|id|${to}`, `${volume.id}|id|${from}`),
     };
+    this.files = new OpenFileOwner(this.ctx, this.inodes);
     this.replayer = new Replayer(this.ctx, () => writeback.kick());
     this.poller = new ChangePoller(deps.ns.volumes, deps.store, dirs, deps.blocks, deps.opts.pollIntervalMs, deps.logger, {
       online: () => reach.online,
@@ -153,7 +155,7 @@ export class PdsVfs implements Vfs, FileOwner {
   }
 
   async stat(path: string): Promise<NodeInfo> {
-    return this.describe(await this.ctx.resolver.resolve(path));
+    return this.files.describe(await this.ctx.resolver.resolve(path));
   }
 
   async readdir(path: string): Promise<NodeInfo[]> {
@@ -165,7 +167,7 @@ export class PdsVfs implements Vfs, FileOwner {
   async *readdirPages(path: string): AsyncGenerator<NodeInfo[]> {
     const dir = await this.ctx.resolver.resolve(path);
     if (dir.kind !== 'dir') throw new VfsError('ENOTDIR', 'not a directory', path);
-    for await (const page of this.ctx.resolver.childPages(dir)) yield page.map((c) => this.describe(c));
+    for await (const page of this.ctx.resolver.childPages(dir)) yield page.map((c) => this.files.describe(c));
   }
 
   async open(path: string, flags: OpenFlags): Promise<FileHandle> {
@@ -179,26 +181,26 @@ export class PdsVfs implements Vfs, FileOwner {
     } else if (flags.write) {
       writableVolume(this.ctx, node);
     }
-    const file = this.openFileFor(node);
+    const file = this.files.openFileFor(node);
     file.refs++;
     if (flags.write) {
       file.writers++;
       if (file.row) {
         await this.ctx.writeback.cancel(file.row.id);
-        if (!this.ctx.journal.get(file.row.id)) await this.forgetUploadedRow(file);
+        if (!this.ctx.journal.get(file.row.id)) await this.files.forgetUploadedRow(file);
       }
     }
     try {
       if (flags.write && flags.truncate && file.size > 0) {
-        const staged = await this.stage(file, true);
+        const staged = await this.files.stage(file, true);
         await staged.truncate(0);
         file.modifiedAt = Date.now();
       }
     } catch (e) {
-      await this.closeFile(file, { writer: flags.write });
+      await this.files.closeFile(file, { writer: flags.write });
       throw e;
     }
-    return new VfsFileHandle(this, file, flags, node.path);
+    return new VfsFileHandle(this.files, file, flags, node.path);
   }
 
   async mkdir(path: string, attrs?: PosixAttrs): Promise<NodeInfo> {
@@ -344,160 +346,7 @@ export class PdsVfs implements Vfs, FileOwner {
     await this.ctx.blocks.idle();
   }
 
-  // ---- FileOwner: what handles need ----
-
-  async readRemote(file: OpenFile, into: Buffer, position: number, length: number, readerId: string): Promise<number> {
-    const e = file.entry;
-    if (!e || position >= e.size) return 0;
-    try {
-      return await this.ctx.blocks.read({ volume: file.volume.id, fileId: e.id, revision: e.revision, size: e.size }, into, position, length, readerId);
-    } catch (err) {
-      throw await this.explainFailedRead(file, e, err);
-    }
-  }
-
-  /**
-   * A read fails for good once the server has another version of the file (before the change feed
-   * said so). The cache and the open file learn the new version, so reading again gets it, and the
-   * failed read says why.
-   */
-  private async explainFailedRead(file: OpenFile, e: RemoteEntry, err: unknown): Promise<unknown> {
-    const now = await newerVersion(file.volume, e.id, e.revision);
-    if (now === undefined) return err;
-    if (now === null) {
-      this.ctx.dirs.remove(file.volume, e.id);
-      return new VfsError('ENOENT', 'the file was deleted on the server', undefined, { cause: err });
-    }
-    this.ctx.dirs.put(file.volume, now);
-    if (file.entry === e) file.entry = now;
-    return new VfsError('EIO', 'the file changed on the server while open; read it again for the new version', undefined, { cause: err });
-  }
-
-  async stage(file: OpenFile, empty: boolean): Promise<StagedFile> {
-    if (file.staged) return file.staged;
-    // FUSE runs several writes at once: the first write's staging is shared by all of them.
-    file.staging ??= this.makeStaged(file, empty).finally(() => (file.staging = undefined));
-    return file.staging;
-  }
-
-  private async makeStaged(file: OpenFile, empty: boolean): Promise<StagedFile> {
-    const { journal, staging } = this.ctx;
-    if (file.row) {
-      file.staged = await openStaged(this.ctx, file.row);
-      return file.staged;
-    }
-    const entry = file.entry!;
-    const oldKey = OpenFiles.keyOf(file.volume.id, entry.id, undefined);
-    // The remote content is not copied now: the staging copy starts sparse over it (staged-file.ts).
-    const fromBase = !empty && entry.size > 0;
-    const stagingPath = await staging.create(fromBase ? entry.size : 0);
-    file.row = journal.add({
-      volume: file.volume.id,
-      parentId: entry.parentId,
-      name: entry.name,
-      stagingPath,
-      size: fromBase ? entry.size : 0,
-      mtime: entry.mtime,
-      sha1: fromBase ? (entry.contentHash ?? null) : null,
-      state: 'open',
-      replaceId: entry.id,
-      base: fromBase ? baseOf(file.volume, entry) : null,
-      userMeta: entry.userMeta ?? null,
-      notBefore: 0,
-    });
-    this.ctx.openFiles.rekey(oldKey, OpenFiles.keyOf(file.volume.id, undefined, file.row.id));
-    file.staged = await openStaged(this.ctx, file.row);
-    return file.staged;
-  }
-
-  async roomFor(file: OpenFile, bytes: number): Promise<void> {
-    const { journal, opts } = this.ctx;
-    for (;;) {
-      const { pendingFiles, pendingBytes } = journal.stats();
-      const mine = file.row && file.row.state !== 'open' ? 1 : 0;
-      if (pendingBytes <= opts.maxDirtyBytes || pendingFiles - mine <= 0) break;
-      this.ctx.writeback.kick();
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    await this.ctx.staging.space.claim(bytes).catch((err: unknown) => {
-      throw toVfsError(err);
-    });
-  }
-
-  async commit(file: OpenFile): Promise<void> {
-    const staged = file.staged;
-    const current = file.row && this.ctx.journal.get(file.row.id);
-    if (!current) return; // deleted while open: nothing to upload
-    const changed = file.modifiedAt !== undefined || current.state === 'open' || current.state === 'failed';
-    if (!changed) return;
-    // No fsync: the page cache holds the bytes and the WAL the row, which survives kill -9 (syncFile adds power loss).
-    const offline = !this.ctx.reachability.online;
-    file.row = this.ctx.journal.update(current.id, {
-      // Written offline: the server's version it replaces, to tell a conflict at upload (JournalRow.expectRevision).
-      expectRevision: current.expectRevision ?? (offline ? this.revisionReplaced(current) : null),
-      // Uploaded after the namespace changes made before it (a folder made offline, a delete of its name).
-      waitOp: this.ctx.ops.lastPendingId(),
-      userMeta: file.modifiedAt === undefined ? current.userMeta : contentChanged(current.userMeta, file.modifiedAt),
-      // An upload session belongs to the content it was opened for (its declared size, its parts).
-      session: null,
-      size: staged?.size ?? current.size,
-      mtime: file.modifiedAt ?? current.mtime,
-      sha1: staged ? staged.sha1() : current.sha1,
-      base: staged ? staged.baseState() : current.base,
-      state: 'dirty',
-      attempts: 0,
-      lastError: null,
-      notBefore: Date.now() + this.ctx.opts.writeBackMs,
-    });
-    file.modifiedAt = undefined;
-    file.failure = undefined;
-  }
-
-  async syncFile(file: OpenFile): Promise<void> {
-    await this.commit(file);
-    if (!file.row) return;
-    // Also when this handle wrote nothing: an earlier close left the bytes unsynced.
-    await (file.staged ? file.staged.sync() : this.ctx.staging.sync(file.row.stagingPath));
-    await this.ctx.staging.durable();
-    await this.ctx.journal.durable();
-  }
-
-  async closeFile(file: OpenFile, handle: { writer: boolean; readerId?: string }): Promise<void> {
-    if (handle.readerId) this.ctx.blocks.forgetReader(handle.readerId);
-    file.refs--;
-    if (handle.writer) file.writers--;
-    if (file.refs > 0) {
-      if (file.writers === 0) this.ctx.writeback.kick();
-      return;
-    }
-    this.ctx.openFiles.delete(OpenFiles.keyOf(file.volume.id, file.entry?.id, file.row?.id));
-    const stagedPath = file.staged?.path;
-    await file.staged?.close();
-    file.staged = undefined;
-    const row = file.row && this.ctx.journal.get(file.row.id);
-    // Deleted while open, or uploaded meanwhile (the row is gone): the staging copy is ours to drop.
-    const orphan = file.detached ? stagedPath : file.row && !row ? file.row.stagingPath : undefined;
-    if (orphan) await this.ctx.staging.remove(orphan).catch(() => undefined);
-    this.ctx.writeback.kick();
-  }
-
-  async info(file: OpenFile, path: string): Promise<NodeInfo> {
-    const node = await this.ctx.resolver.resolve(path).catch(() => undefined);
-    if (node && this.openFileOf(node) === file) return this.describe(node);
-    // Renamed or deleted while open (the path names another file now, or none): describe what the
-    // handle itself holds.
-    const vnode: VNode = { path, name: path.split('/').pop() ?? '', kind: 'file', volume: file.volume, ...(file.entry ? { entry: file.entry } : {}) };
-    const held = nodeInfo(vnode, this.inodes, file, this.ctx.opts.readOnly);
-    const mtime = file.modifiedAt ?? file.detachedMtime ?? held.mtime;
-    return { ...held, size: file.size, mtime, ctime: held.ctime || mtime };
-  }
-
   // ---- helpers ----
-
-  /** The revision of the server file a pending row replaces, as this pdsfs last saw it ('' for a new name). */
-  private revisionReplaced(row: JournalRow): string {
-    return row.replaceId ? (this.ctx.store.get(row.volume, row.replaceId)?.revision ?? '') : '';
-  }
 
   /**
    * Runs a namespace change holding the folders whose entries it adds or removes: changes in one
@@ -506,33 +355,6 @@ export class PdsVfs implements Vfs, FileOwner {
    */
   private inFolders<T>(folders: string[], fn: () => Promise<T>): Promise<T> {
     return this.ctx.dirLocks.runAll(folders, fn);
-  }
-
-  private describe(node: VNode): NodeInfo {
-    return nodeInfo(node, this.inodes, this.openFileOf(node), this.ctx.opts.readOnly);
-  }
-
-  private openFileOf(node: VNode): OpenFile | undefined {
-    if (!node.volume || node.kind !== 'file') return undefined;
-    return this.ctx.openFiles.get(OpenFiles.keyOf(node.volume.id, node.entry?.id, node.row?.id));
-  }
-
-  private openFileFor(node: VNode): OpenFile {
-    const existing = this.openFileOf(node);
-    if (existing) return existing;
-    const file = new OpenFile(node.volume!, node.entry, node.row);
-    this.ctx.openFiles.set(OpenFiles.keyOf(node.volume!.id, node.entry?.id, node.row?.id), file);
-    return file;
-  }
-
-  /** The pending content of an open file was uploaded meanwhile: from now on it is the remote file. */
-  private async forgetUploadedRow(file: OpenFile): Promise<void> {
-    const row = file.row!;
-    this.ctx.openFiles.rekey(OpenFiles.keyOf(file.volume.id, undefined, row.id), OpenFiles.keyOf(file.volume.id, file.entry?.id, undefined));
-    await file.staged?.close();
-    file.staged = undefined;
-    file.row = undefined;
-    await this.ctx.staging.remove(row.stagingPath).catch(() => undefined);
   }
 
   private async createFile(path: string, attrs: PosixAttrs | undefined): Promise<VNode> {
@@ -560,10 +382,4 @@ function folderKey(path: string): string {
 
 function parentOf(path: string): string {
   return folderKey(posix.dirname(posix.normalize(path)));
-}
-
-/** A content change sets mtime and ctime in the stored attributes, if the file has them. */
-function contentChanged(userMeta: string | null, at: number): string | null {
-  const attrs = parsePosixMeta(userMeta);
-  return attrs ? withPosixMeta(userMeta, { ...attrs, mtime: nsFromMs(at), ctime: nsFromMs(at) }) : userMeta;
 }
