@@ -3,13 +3,12 @@
 // many entries cold and warm, and rsync of a tree of small files. BENCH_SIZE_MB (default 1024) sets
 // the big file's size, BENCH_LIST_ENTRIES (10000) and BENCH_TREE_FILES (2000) the counts.
 import { execFile } from 'node:child_process';
-import { createReadStream, createWriteStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { once } from 'node:events';
 import { promisify } from 'node:util';
 import { eventually, getXattr, type MountProcess, startMount, stopAll } from '../test/fuse/harness.js';
+import { peakRssOf, readThrough, writeThrough } from './front-ends.js';
 import { api, type BenchEmulator, chunkFactory, printTable, rawDownload, rawUpload, type Row, startBenchEmulator, writeResults } from './lib.js';
 
 const run = promisify(execFile);
@@ -20,21 +19,6 @@ const MiB = 1024 * 1024;
 const LIST_DIRS = 10;
 
 const seconds = (t0: number) => (performance.now() - t0) / 1000;
-
-async function readThrough(file: string): Promise<number> {
-  const t0 = performance.now();
-  for await (const _chunk of createReadStream(file, { highWaterMark: MiB }));
-  return seconds(t0);
-}
-
-async function writeThrough(file: string, chunk: (i: number) => Buffer): Promise<number> {
-  const t0 = performance.now();
-  const out = createWriteStream(file, { highWaterMark: MiB });
-  for (let i = 0; i < sizeMiB; i++) if (!out.write(chunk(i))) await once(out, 'drain');
-  out.end();
-  await once(out, 'close');
-  return seconds(t0);
-}
 
 /** Empty files straight through the API, LIST_DIRS folders of listEntries / LIST_DIRS each. */
 async function makeListing(emu: BenchEmulator): Promise<void> {
@@ -73,12 +57,6 @@ async function pendingUnder(dir: string): Promise<number> {
   return Number(stdout.trim());
 }
 
-/** Peak resident memory of the mount process. */
-async function peakRss(m: MountProcess): Promise<number> {
-  const status = await fs.readFile(`/proc/${m.child.pid}/status`, 'utf8');
-  return Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? NaN) / 1024;
-}
-
 async function main(): Promise<void> {
   const emu = await startBenchEmulator();
   const work = await fs.mkdtemp(path.join(os.tmpdir(), 'pdsfs-bench-fuse-'));
@@ -101,7 +79,7 @@ async function main(): Promise<void> {
 
     // Write: time to close (staged locally) and until the upload has landed.
     const t0 = performance.now();
-    const closeSec = await writeThrough(`${mnt}/written.bin`, chunkFactory(2));
+    const closeSec = await writeThrough(`${mnt}/written.bin`, sizeMiB, chunkFactory(2));
     await eventually(async () => (await getXattr(`${mnt}/written.bin`, 'user.pds.pending')) === '0', 'upload', 30 * 60_000);
     const uploadedSec = seconds(t0);
     rows.push({ metric: `write ${sizeMiB} MiB, until close`, value: sizeMiB / closeSec, unit: 'MiB/s', reference: rawUpRate, ratio: rawUp.seconds / closeSec });
@@ -116,7 +94,7 @@ async function main(): Promise<void> {
     m = await remount(m, false);
     const disk = await readThrough(`${mnt}/raw.bin`);
     rows.push({ metric: 'sequential read, disk cache after remount', value: sizeMiB / disk, unit: 'MiB/s', reference: rawDownRate, ratio: rawDown.seconds / disk });
-    rows.push({ metric: 'peak RSS of the mount process', value: await peakRss(m), unit: 'MiB' });
+    rows.push({ metric: 'peak RSS of the mount process', value: await peakRssOf(m.child.pid), unit: 'MiB' });
 
     // Append a line to the large file on a fresh cache: until close it costs one block, not a download
     // of the file (the reference); the upload after it still sends the whole file.

@@ -92,6 +92,39 @@ export async function rawUpload(emu: BenchEmulator, name: string, sizeMiB: numbe
   return { seconds: (performance.now() - t0) / 1000, fileId: c.file_id };
 }
 
+/** What the local server counted (its /admin/stats): requests by kind and the most served at once. */
+export interface ServerStats {
+  requests: Record<string, number>;
+  inFlightPeak: Record<string, number>;
+  connections: number;
+}
+
+/** Reads the local server's counts, and starts them afresh for what comes next. */
+export async function takeServerStats(emu: BenchEmulator): Promise<ServerStats> {
+  const r = await fetch(`${emu.endpoint}/admin/stats`);
+  if (!r.ok) throw new Error(`admin/stats: ${r.status}`);
+  const stats = (await r.json()) as ServerStats;
+  const reset = await fetch(`${emu.endpoint}/admin/stats`, { method: 'DELETE' });
+  if (!reset.ok) throw new Error(`admin/stats reset: ${reset.status}`);
+  return stats;
+}
+
+/** Waits until the file at filePath is stored whole on the server (complete, at its size); polls every 100 ms. */
+export async function waitUntilStored(emu: BenchEmulator, filePath: string, size: number, limitMs = 30 * 60_000): Promise<void> {
+  const until = Date.now() + limitMs;
+  for (;;) {
+    const r = await fetch(`${emu.endpoint}/v2/file/get_by_path`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${emu.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ drive_id: emu.driveId, file_path: filePath }),
+    });
+    const f = r.ok ? ((await r.json()) as { status: string; size: number }) : undefined;
+    if (f?.status === 'available' && f.size === size) return;
+    if (Date.now() > until) throw new Error(`${filePath} was not stored in time`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 /**
  * Raw reference: one streamed GET of the whole file from its download URL. With `saveTo`, the
  * bytes are written to that file as they arrive (as `curl -o` would), and the file is removed after.

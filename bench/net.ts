@@ -1,14 +1,22 @@
 // Over a real network (BENCH_NET=wan): the local PDS server shapes every connection like a distant
 // service (--net-profile wan: 40 ms per request, 16 MiB/s per TCP connection), and each pdsfs figure
 // is set beside a raw single-stream client doing the same work in the same run: curl GETting the
-// download URL, part PUTs one after another, one list call. Setup runs unshaped (through
-// /admin/faults), the measurements shaped. pdsfs runs in child processes (bench/vfs-pdsfs.ts), so the
-// peak RSS is its own. BENCH_SIZE_MB (1024) sets the file size, BENCH_WALK (100) the tree: that many
-// folders of that many files.
-import { execFileSync } from 'node:child_process';
-import { api, type BenchEmulator, chunkFactory, runVfsPhase, printTable, rawUpload, type Row, startBenchEmulator, writeResults } from './lib.js';
-import type { VfsBenchResult, VfsBenchTask } from './vfs-pdsfs.js';
+// download URL, part PUTs one after another, one list call. pdsfs is measured three ways, each in
+// processes of its own (peak RSS is its own): the VFS (bench/vfs-pdsfs.ts), `pdsfs serve` driven by
+// curl and a PROPFIND walker, and `pdsfs mount` driven by reads, writes and `ls -lR`. Setup runs
+// unshaped (through /admin/faults), the measurements shaped. The server counts the list calls of
+// each walk and how many it served at once. BENCH_SIZE_MB (1024) sets the file size, BENCH_WALK
+// (100) the tree: that many folders of that many files.
+import { execFile, execFileSync } from 'node:child_process';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { startMount, stopAll } from '../test/fuse/harness.js';
+import { pdsfsServe, peakRssOf, readThrough, stopChild, writeThrough } from './front-ends.js';
+import { api, type BenchEmulator, chunkFactory, runVfsPhase, printTable, rawUpload, type Row, startBenchEmulator, takeServerStats, waitUntilStored, writeResults } from './lib.js';
 
+const run = promisify(execFile);
 const sizeMiB = Number(process.env.BENCH_SIZE_MB ?? 1024);
 const walkSize = Number(process.env.BENCH_WALK ?? 100);
 const MiB = 1024 * 1024;
@@ -40,6 +48,12 @@ async function curlGet(emu: BenchEmulator, fileId: string): Promise<number> {
   return (performance.now() - t0) / 1000;
 }
 
+/** One transfer by curl (its own process, as a real client): seconds. */
+async function curl(url: string, args: string[]): Promise<{ seconds: number }> {
+  const { stdout } = await run('curl', ['-sSf', '-o', '/dev/null', '-w', '%{time_total}', ...args, url], { maxBuffer: 1 << 20 });
+  return { seconds: Number(stdout.trim()) };
+}
+
 /** One list call's round trip under the profile: the unit of the walk target. */
 async function listRoundTrip(emu: BenchEmulator): Promise<number> {
   const times: number[] = [];
@@ -51,39 +65,140 @@ async function listRoundTrip(emu: BenchEmulator): Promise<number> {
   return times.sort((a, b) => a - b)[2]! / 1000;
 }
 
+const PROPS = '<?xml version="1.0"?><D:propfind xmlns:D="DAV:"><D:prop><D:resourcetype/><D:getcontentlength/><D:getlastmodified/></D:prop></D:propfind>';
+
+/** A WebDAV client's walk: PROPFIND Depth 1 of a folder, then of each child folder, one after another. */
+async function davWalk(url: string): Promise<{ folders: number; entries: number }> {
+  const r = await fetch(url, { method: 'PROPFIND', headers: { depth: '1', 'content-type': 'application/xml' }, body: PROPS });
+  if (r.status !== 207) throw new Error(`PROPFIND ${url}: ${r.status}`);
+  const self = new URL(url).pathname;
+  const hrefs = [...(await r.text()).matchAll(/<(?:\w+:)?href>([^<]*)<\/(?:\w+:)?href>/g)].map((m) => new URL(m[1]!, url).pathname).filter((p) => p !== self);
+  let folders = 1;
+  let entries = hrefs.length;
+  for (const href of hrefs.filter((p) => p.endsWith('/'))) {
+    const below = await davWalk(new URL(href, url).href);
+    folders += below.folders;
+    entries += below.entries;
+  }
+  return { folders, entries };
+}
+
+interface Walked {
+  seconds: number;
+  folders: number;
+  entries: number;
+  /** List calls the server answered, and the most at once. */
+  lists: number;
+  listsAtOnce: number;
+}
+
+/** Times a walk (or takes the time it measured itself), with the list calls the server counted during it. */
+async function countedWalk(emu: BenchEmulator, walk: () => Promise<{ folders: number; entries: number; seconds?: number }>): Promise<Walked> {
+  await takeServerStats(emu);
+  const t0 = performance.now();
+  const seen = await walk();
+  const seconds = seen.seconds ?? (performance.now() - t0) / 1000;
+  const stats = await takeServerStats(emu);
+  return { ...seen, seconds, lists: stats.requests['/v2/file/list'] ?? 0, listsAtOnce: stats.inFlightPeak['/v2/file/list'] ?? 0 };
+}
+
+/** `ls -lR` of a folder of the mount: folders and entries it printed. */
+async function lsWalk(dir: string): Promise<{ folders: number; entries: number }> {
+  const { stdout } = await run('ls', ['-lR', dir], { maxBuffer: 256 * MiB });
+  const lines = stdout.split('\n');
+  return { folders: lines.filter((l) => l.endsWith(':')).length, entries: lines.filter((l) => /^[-d]/.test(l)).length };
+}
+
 async function main(): Promise<void> {
   const emu = await startBenchEmulator();
+  const work = await fs.mkdtemp(path.join(os.tmpdir(), 'pdsfs-bench-net-'));
   const rows: Row[] = [];
+  const rss: Record<string, number> = {};
+  const walks: Record<string, Walked> = {};
   let profile;
+  let caches = 0;
+  const cacheDir = () => path.join(work, `cache-${caches++}`);
+  // The VFS phases upload at once (no write-back delay); so do the front-ends here.
+  const serve = () => pdsfsServe(emu, cacheDir(), ['--write-back', '0']);
+  const mnt = path.join(work, 'mnt');
+  const mount = () => startMount({ endpoint: emu.endpoint, accessToken: emu.token, cacheDir: cacheDir() }, mnt, ['--drive', emu.driveId]);
   try {
     const raw = await rawUpload(emu, 'raw.bin', sizeMiB, chunkFactory(1));
     await makeTree(emu);
+    const source = path.join(work, 'source.bin');
+    await writeThrough(source, sizeMiB, chunkFactory(5));
     profile = await shape(emu, 'wan');
     const base = { endpoint: emu.endpoint, token: emu.token, driveId: emu.driveId, sizeMiB, readPath: '/raw.bin', listPath: '/tree', walkPath: '/tree' };
 
+    // Cold reads: a fresh cache each.
     const rawGet = await curlGet(emu, raw.fileId);
     const cold = await runVfsPhase({ ...base, phase: 'cold-read' });
+    rss['VFS cold read'] = cold.peakRssMiB!;
+    const reader = await serve();
+    const davGet = await curl(`${reader.url}raw.bin`, []);
+    rss['serve GET'] = await peakRssOf(reader.child.pid);
+    await stopChild(reader.child);
+    let m = await mount();
+    const mountRead = await readThrough(`${mnt}/raw.bin`);
+    rss['mount read'] = await peakRssOf(m.child.pid);
+    await m.stop();
+
+    // Uploads, until stored on the server.
     const rawPut = (await rawUpload(emu, 'raw-up.bin', sizeMiB, chunkFactory(4))).seconds;
     const upload = await runVfsPhase({ ...base, phase: 'upload' });
+    rss['VFS upload'] = upload.peakRssMiB!;
+    const writer = await serve();
+    const p0 = performance.now();
+    await curl(`${writer.url}put.bin`, ['-T', source]);
+    await waitUntilStored(emu, '/put.bin', sizeMiB * MiB);
+    const davPut = (performance.now() - p0) / 1000;
+    rss['serve PUT'] = await peakRssOf(writer.child.pid);
+    await stopChild(writer.child);
+    m = await mount();
+    const w0 = performance.now();
+    await writeThrough(`${mnt}/written.bin`, sizeMiB, chunkFactory(6));
+    await waitUntilStored(emu, '/written.bin', sizeMiB * MiB);
+    const mountWrite = (performance.now() - w0) / 1000;
+    rss['mount write'] = await peakRssOf(m.child.pid);
+    await m.stop();
+
+    // Cold walks of the tree, in list round trips.
     const rtt = await listRoundTrip(emu);
-    const walk = await runVfsPhase({ ...base, phase: 'walk' });
-    const walkSerial = await runVfsPhase({ ...base, phase: 'walk-serial' });
+    // The VFS times its walk itself, leaving out the start of its process.
+    const vfsWalk = async (phase: 'walk' | 'walk-serial') => {
+      const r = await runVfsPhase({ ...base, phase });
+      rss[`VFS ${phase}`] = r.peakRssMiB!;
+      return r.walk!;
+    };
+    walks['VFS readdir + stat'] = await countedWalk(emu, () => vfsWalk('walk'));
+    walks['VFS, --list-prefetch 0'] = await countedWalk(emu, () => vfsWalk('walk-serial'));
+    const lister = await serve();
+    walks['WebDAV PROPFIND Depth 1 per folder'] = await countedWalk(emu, () => davWalk(`${lister.url}tree/`));
+    rss['serve walk'] = await peakRssOf(lister.child.pid);
+    await stopChild(lister.child);
+    m = await mount();
+    walks['mount ls -lR'] = await countedWalk(emu, () => lsWalk(`${mnt}/tree`));
+    rss['mount walk'] = await peakRssOf(m.child.pid);
+    await m.stop();
 
     const rate = (seconds: number) => sizeMiB / seconds;
-    rows.push({ metric: `cold read ${sizeMiB} MiB (VFS) vs curl GET, one stream`, value: rate(cold.cold!.seconds), unit: 'MiB/s', reference: rate(rawGet), ratio: rawGet / cold.cold!.seconds, target: '>= 3' });
-    rows.push({ metric: `upload ${sizeMiB} MiB until uploaded (VFS) vs part PUTs one at a time`, value: rate(upload.uploadSeconds!), unit: 'MiB/s', reference: rate(rawPut), ratio: rawPut / upload.uploadSeconds!, target: '>= 3' });
-    const w = walk.walk!;
-    const ws = walkSerial.walk!;
-    rows.push({ metric: `cold walk (readdir + stat) of ${w.folders - 1} folders, ${w.entries} entries`, value: w.seconds, unit: 's', reference: rtt, ratio: w.seconds / rtt, target: '<= 25 round trips' });
-    rows.push({ metric: 'same walk, --list-prefetch 0', value: ws.seconds, unit: 's', reference: rtt, ratio: ws.seconds / rtt });
+    const readRow = (how: string, seconds: number): Row => ({ metric: `cold read ${sizeMiB} MiB (${how}) vs curl GET, one stream`, value: rate(seconds), unit: 'MiB/s', reference: rate(rawGet), ratio: rawGet / seconds, target: '>= 3' });
+    const uploadRow = (how: string, seconds: number): Row => ({ metric: `upload ${sizeMiB} MiB until stored (${how}) vs part PUTs one at a time`, value: rate(seconds), unit: 'MiB/s', reference: rate(rawPut), ratio: rawPut / seconds, target: '>= 3' });
+    rows.push(readRow('VFS', cold.cold!.seconds), readRow('WebDAV GET', davGet.seconds), readRow('mount', mountRead));
+    rows.push(uploadRow('VFS', upload.uploadSeconds!), uploadRow('WebDAV PUT', davPut), uploadRow('mount', mountWrite));
+    for (const [how, w] of Object.entries(walks)) {
+      rows.push({ metric: `cold walk, ${how}: ${w.folders - 1} folders, ${w.entries} entries; ${w.lists} list calls, ${w.listsAtOnce} at once`, value: w.seconds, unit: 's', reference: rtt, ratio: w.seconds / rtt, target: how.includes('prefetch 0') ? '' : '<= 25 round trips' });
+    }
     // 300 MB (the target) is 286 MiB.
-    rows.push({ metric: 'peak RSS of pdsfs, cold read / upload / walk', value: Math.max(cold.peakRssMiB!, upload.peakRssMiB!, walk.peakRssMiB!), unit: 'MiB', target: '< 286' });
-    console.log(`peak RSS: cold read ${cold.peakRssMiB!.toFixed(0)} MiB, upload ${upload.peakRssMiB!.toFixed(0)} MiB, walk ${walk.peakRssMiB!.toFixed(0)} MiB; list round trip ${(rtt * 1000).toFixed(0)} ms`);
+    rows.push({ metric: 'peak RSS of pdsfs, the most of all the processes above', value: Math.max(...Object.values(rss)), unit: 'MiB', target: '< 286' });
+    console.log('peak RSS (MiB):', Object.fromEntries(Object.entries(rss).map(([k, v]) => [k, Math.round(v)])), `list round trip ${(rtt * 1000).toFixed(0)} ms`);
   } finally {
+    await stopAll();
     await emu.close();
+    await fs.rm(work, { recursive: true, force: true });
   }
   printTable(`Over a WAN-like network (${profile?.latencyMs} ms per request, ${(profile?.netRatePerConnection ?? 0) / MiB} MiB/s per connection), ${sizeMiB} MiB file`, rows);
-  console.log('results:', await writeResults('net-wan', { sizeMiB, walkSize, profile, rows }));
+  console.log('results:', await writeResults('net-wan', { sizeMiB, walkSize, profile, rows, walks, rss }));
 }
 
 await main();

@@ -6,7 +6,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { api, type BenchEmulator, chunkFactory, runVfsPhase, minimalCacheLoop, printTable, rawDownload, rawUpload, type Row, settle, startBenchEmulator, writeResults } from './lib.js';
-import type { Timed, VfsBenchResult, VfsBenchTask } from './vfs-pdsfs.js';
+import type { Timed, VfsBenchResult } from './vfs-pdsfs.js';
 
 const sizeMiB = Number(process.env.BENCH_SIZE_MB ?? 1024);
 const listEntries = Number(process.env.BENCH_LIST_ENTRIES ?? 10000);

@@ -6,7 +6,6 @@
 // run (peak RSS is reported). First, a PUT of BENCH_PUT_MB (256) MiB until answered, beside the same
 // PUT to `rclone serve webdav` over a local folder (skipped, with the reason, without rclone).
 import { execFile, execFileSync, spawn } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import http from 'node:http';
 import os from 'node:os';
@@ -16,6 +15,7 @@ import { type App, createApp } from '../src/app.js';
 import { silentLogger } from '../src/shared/logger.js';
 import { createWebDavServer, type WebDavServer } from '../src/webdav/server.js';
 import { defaultAppOptions } from '../test/helpers/app-options.js';
+import { writeThrough } from './front-ends.js';
 import { api, chunkFactory, peakRssMiB, printTable, rawUpload, type Row, startBenchEmulator, writeResults } from './lib.js';
 
 const run = promisify(execFile);
@@ -60,12 +60,6 @@ async function curl(url: string, args: string[]): Promise<{ seconds: number; byt
   return { status: status!, seconds: seconds!, bytes: Math.max(down!, up!) };
 }
 
-async function writeSource(file: string, chunk: (i: number) => Buffer): Promise<void> {
-  const out = createWriteStream(file);
-  for (let i = 0; i < sizeMiB; i++) if (!out.write(chunk(i))) await new Promise<void>((r) => out.once("drain", () => r()));
-  await new Promise<void>((resolve, reject) => out.end((e?: Error | null) => (e ? reject(e) : resolve())));
-}
-
 /** `rclone serve webdav` over a fresh local folder: its URL and a stop; or why it cannot run. */
 async function rcloneWebdav(dir: string): Promise<{ url: string; stop(): Promise<void> } | string> {
   try {
@@ -102,9 +96,7 @@ async function main(): Promise<void> {
     // PUT until answered (the file is safe against a crash of the server then), pdsfs beside rclone.
     const putSource = path.join(cacheRoot, 'put-source.bin');
     const putChunk = chunkFactory(3);
-    const out = createWriteStream(putSource);
-    for (let i = 0; i < putMiB; i++) if (!out.write(putChunk(i))) await new Promise<void>((r) => out.once('drain', () => r()));
-    await new Promise<void>((resolve, reject) => out.end((e?: Error | null) => (e ? reject(e) : resolve())));
+    await writeThrough(putSource, putMiB, putChunk);
     const rclone = await rcloneWebdav(path.join(cacheRoot, 'rclone'));
     const rcloneSeconds = typeof rclone === 'string' ? undefined : (await curl(`${rclone.url}put.bin`, ['-T', putSource])).seconds;
     if (typeof rclone !== 'string') await rclone.stop();
@@ -122,7 +114,7 @@ async function main(): Promise<void> {
     // PUT: curl -T through serve until the upload has landed, versus raw create → part PUTs → complete.
     const rawUp = await rawUpload(emu, 'raw.bin', sizeMiB, chunkFactory(1));
     const source = path.join(cacheRoot, 'source.bin');
-    await writeSource(source, chunkFactory(2));
+    await writeThrough(source, sizeMiB, chunkFactory(2));
     const writer = await serveApp(emu, path.join(cacheRoot, 'w'));
     const put = await timed(async () => {
       const r = await curl(`${writer.server.url}put.bin`, ['-u', `${USER}:${PASSWORD}`, '-T', source]);

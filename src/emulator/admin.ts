@@ -1,7 +1,7 @@
-// /admin (outside /v2, only when enabled): read and change fault settings, read request stats.
+// /admin (outside /v2, only when enabled): read and change fault settings, read and reset request stats.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { PdsHttpError } from './errors.js';
-import type { EmulatorContext } from './context.js';
+import { type EmulatorContext, resetStats } from './context.js';
 import type { FaultPatch, Faults } from './faults.js';
 import { parseJsonBody, readBody, sendJson } from './http-io.js';
 
@@ -23,5 +23,11 @@ export async function handleAdmin(deps: AdminDeps, req: IncomingMessage, res: Se
     return sendJson(res, 200, deps.faults.settings);
   }
   if (pathname === '/admin/stats' && req.method === 'GET') return sendJson(res, 200, deps.ctx.stats);
+  // A client measuring one phase (a benchmark) starts the counts and peaks afresh.
+  if (pathname === '/admin/stats' && req.method === 'DELETE') {
+    resetStats(deps.ctx.stats);
+    res.writeHead(204).end();
+    return;
+  }
   throw new PdsHttpError(404, 'NotFound', `No such admin path: ${req.method ?? ''} ${pathname}`);
 }

@@ -40,6 +40,16 @@ export interface EmulatorStats {
   asyncTasks: number;
 }
 
+/** Zeroes the counters; the peaks restart from what is in flight now. */
+export function resetStats(s: EmulatorStats): void {
+  s.requests = {};
+  s.bytesUploaded = 0;
+  s.bytesDownloaded = 0;
+  s.connections = 0;
+  s.asyncTasks = 0;
+  s.inFlightPeak = { ...s.inFlight };
+}
+
 export interface EmulatorContext {
   readonly config: EmulatorConfig;
   readonly seed: SeedAccount;

@@ -4,7 +4,7 @@ import fs from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Logger } from '../shared/logger.js';
-import type { EmulatorContext, EmulatorStats } from './context.js';
+import { type EmulatorContext, type EmulatorStats, resetStats } from './context.js';
 import { Faults, type FaultPatch } from './faults.js';
 import { fileCategory, fileExtension, mimeType } from './file-kinds.js';
 import { startMaintenance } from './maintenance.js';
@@ -176,13 +176,7 @@ export class Emulator {
   }
 
   resetStats(): void {
-    const s = this.ctx.stats;
-    s.requests = {};
-    s.bytesUploaded = 0;
-    s.bytesDownloaded = 0;
-    s.connections = 0;
-    s.asyncTasks = 0;
-    s.inFlightPeak = { ...s.inFlight };
+    resetStats(this.ctx.stats);
   }
 
   /** Closes the server (and open sockets), waits for running tasks, closes SQLite. */

@@ -148,6 +148,11 @@ describe('faults', () => {
     assert.ok(stats.requests['/v2/file/list'] >= 2);
     assert.ok(stats.requests['GET data'] >= 1);
     assert.ok(stats.bytesDownloaded >= data.length);
+    assert.equal((await admin('DELETE', 'stats')).status, 204);
+    const reset = (await (await admin('GET', 'stats')).json()) as any;
+    assert.deepEqual(reset.requests, {}, 'the counts start afresh');
+    assert.equal(reset.bytesDownloaded, 0);
+    assert.equal(reset.inFlightPeak['/v2/file/list'] ?? 0, 0, 'the peaks restart from what is in flight');
   });
 });
 
