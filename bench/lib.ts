@@ -101,10 +101,12 @@ export interface ServerStats {
 
 /** Reads the local server's counts, and starts them afresh for what comes next. */
 export async function takeServerStats(emu: BenchEmulator): Promise<ServerStats> {
-  const r = await fetch(`${emu.endpoint}/admin/stats`);
+  // Both are idempotent: asked again when the server closed the idle keep-alive connection as it was reused.
+  const admin = (method: string) => fetch(`${emu.endpoint}/admin/stats`, { method }).catch(() => fetch(`${emu.endpoint}/admin/stats`, { method }));
+  const r = await admin('GET');
   if (!r.ok) throw new Error(`admin/stats: ${r.status}`);
   const stats = (await r.json()) as ServerStats;
-  const reset = await fetch(`${emu.endpoint}/admin/stats`, { method: 'DELETE' });
+  const reset = await admin('DELETE');
   if (!reset.ok) throw new Error(`admin/stats reset: ${reset.status}`);
   return stats;
 }

@@ -1,15 +1,28 @@
-// How many transfers to run at once when each connection is capped: start with one and add one
-// each time a full round (as many transfers as are allowed) moved more than 10% more bytes per ms
-// than the best round before, up to a bound. The first round that does not pay steps back to the
-// count of the best round and stays there: where more connections do not help (loopback, a slow
-// reader, a busy CPU) they only cost memory and CPU.
+// How many transfers to run at once when each connection is capped. Start with one; a probe adds
+// one, and keeps it when that round (as many transfers as are allowed) moved more than 10% more
+// bytes per ms than the round before it, at the count before; then it probes again at once. A probe
+// that does not pay steps back, and the next probe waits rounds at the count it stepped back to,
+// twice as many after each probe that did not pay. Where more connections do not help (loopback,
+// a slow reader, a busy CPU) a long transfer runs a round with one more now and then, and stays
+// where it was. One slow transfer (a shared machine, a slow server) does not fix the count for the
+// rest of a long transfer, as a rule that settled for good would: the count is tried again later.
+// Each round is compared with the one just before it, as the load on a shared machine drifts.
+
+/** Rounds the first probe after a probe that did not pay waits; doubled after each such probe. */
+const FIRST_WAIT = 2;
+/** The longest wait between probes, in rounds. */
+const MAX_WAIT = 64;
+
 export class AdaptiveCount {
   current = 1;
-  private settled = false;
   private roundDone = 0;
   private roundBytes = 0;
   private roundStart: number;
-  private bestRate = 0;
+  /** Bytes per ms of the last round before a probe, at the count the probe started from. */
+  private baseline = 0;
+  private probing = true;
+  private wait = FIRST_WAIT;
+  private untilProbe = 0;
 
   /** `now` is the clock rounds are timed by (milliseconds). */
   constructor(private readonly max: number, private readonly now: () => number = Date.now) {
@@ -19,17 +32,33 @@ export class AdaptiveCount {
   /** A transfer of `bytes` finished. */
   finished(bytes: number): void {
     this.roundBytes += bytes;
-    if (this.settled || ++this.roundDone < this.current) return;
+    if (++this.roundDone < this.current) return;
     const rate = this.roundBytes / Math.max(1, this.now() - this.roundStart);
-    if (rate > this.bestRate * 1.1 && this.current < this.max) {
-      this.bestRate = rate;
-      this.current++;
-    } else {
-      if (rate <= this.bestRate * 1.1 && this.current > 1) this.current--;
-      this.settled = true;
-    }
     this.roundDone = 0;
     this.roundBytes = 0;
     this.roundStart = this.now();
+    if (!this.probing) {
+      this.baseline = rate;
+      if (--this.untilProbe <= 0) this.probe();
+    } else if (rate > this.baseline * 1.1) {
+      this.wait = FIRST_WAIT;
+      this.baseline = rate;
+      this.probe();
+    } else {
+      this.current--;
+      this.probing = false;
+      this.untilProbe = this.wait;
+      this.wait = Math.min(MAX_WAIT, this.wait * 2);
+    }
+  }
+
+  private probe(): void {
+    if (this.current >= this.max) {
+      this.probing = false;
+      this.untilProbe = Number.POSITIVE_INFINITY;
+      return;
+    }
+    this.current++;
+    this.probing = true;
   }
 }

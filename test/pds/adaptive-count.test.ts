@@ -1,6 +1,7 @@
 // The rule that sets how many transfers run at once, on a clock the test moves: the count grows
-// while each full round moves more than 10% more bytes per ms, never past its bound, and the first
-// round that does not pay steps back once and settles.
+// while each full round moves more than 10% more bytes per ms than the round before, never past its
+// bound; a round that does not pay steps back, and the count is tried again later, after twice as
+// many rounds each time it did not pay.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { AdaptiveCount } from '../../src/pds/adaptive-count.js';
@@ -24,7 +25,7 @@ test('grows by one per round while throughput grows, up to the bound', () => {
   assert.deepEqual(seen, [1, 2, 3, 4, 4, 4, 4]);
 });
 
-test('steps back once when a round does not pay, and stays there', () => {
+test('steps back when a round does not pay, and tries again later, waiting longer each time it does not pay', () => {
   const clock = { t: 0 };
   const count = new AdaptiveCount(8, () => clock.t);
   round(count, clock, 1000, 100); // 10 bytes/ms with 1
@@ -32,8 +33,26 @@ test('steps back once when a round does not pay, and stays there', () => {
   assert.equal(count.current, 3);
   round(count, clock, 1000, 140); // 21.4 with 3: not 10% better than 20
   assert.equal(count.current, 2);
-  for (let i = 0; i < 4; i++) round(count, clock, 1000, 10); // much faster rounds change nothing now
+  // Where more streams never pay (each round takes as long per byte), the count stays at 2 but for
+  // a probe at 3 now and then: after 2 rounds, then 4, then 8.
+  const seen: number[] = [];
+  for (let i = 0; i < 18; i++) {
+    seen.push(count.current);
+    round(count, clock, 1000, 50 * count.current);
+  }
+  assert.deepEqual(seen, [2, 2, 3, 2, 2, 2, 2, 3, 2, 2, 2, 2, 2, 2, 2, 2, 3, 2]);
+});
+
+test('one slow round does not fix the count: a later probe grows it again', () => {
+  const clock = { t: 0 };
+  const count = new AdaptiveCount(8, () => clock.t);
+  round(count, clock, 1000, 100); // 10 bytes/ms with 1
+  round(count, clock, 1000, 100); // 20 with 2
+  round(count, clock, 1000, 300); // 10 with 3: one transfer was slow (a busy machine)
   assert.equal(count.current, 2);
+  // Every connection capped again: n at once is n times faster; the count climbs to its bound.
+  for (let i = 0; i < 12; i++) round(count, clock, 1000, 100);
+  assert.equal(count.current, 8);
 });
 
 test('a bound of one never grows', () => {
