@@ -33,9 +33,11 @@ test('a long range runs several GETs at once, no more than the budget allows (8 
   assert.equal(sha1(got), sha1(content));
   const stats = pds.emu.stats;
   assert.equal(stats.requests['GET data'], 25, 'one GET per segment');
-  // The budget holds three segments fetched ahead of the reader; with the one being read, 4 at once at most.
+  // The budget holds three segments fetched ahead of the reader; with the one being read, 4 at once
+  // at most. The server counts a GET until its handler returns, which on a loaded machine can come
+  // after the client had the last byte and asked for the next segment: one more at most.
   const atOnce = stats.inFlightPeak['GET data'] ?? 0;
-  assert.ok(atOnce >= 2 && atOnce <= 4, `GETs at once: ${atOnce}`);
+  assert.ok(atOnce >= 2 && atOnce <= 5, `GETs at once: ${atOnce}`);
   assert.equal(pds.client.downloader.aheadBytesInUse, 0, 'the budget is given back');
 });
 
