@@ -49,6 +49,8 @@ export interface VfsBenchResult {
   uploadSeconds: number;
   /** Cold walk: folders and entries seen, seconds. */
   walk: { folders: number; entries: number; seconds: number };
+  /** The same walk again, from the cache: what the walk costs without a round trip. */
+  walkWarm: { folders: number; entries: number; seconds: number };
   /** Peak RSS of the process that ran the phase. */
   peakRssMiB: number;
 }
@@ -136,7 +138,7 @@ const phases: Record<VfsBenchPhase, (vfs: App['vfs']) => Promise<Partial<VfsBenc
   'read-memory-only': async (vfs) => ({ coldNoDisk: await readAll(vfs, task.readPath) }),
   'cold-read': async (vfs) => ({ cold: await readAll(vfs, task.readPath) }),
   upload: async (vfs) => ({ uploadSeconds: await writeAll(vfs, '/uploaded.bin', chunkFactory(3)) }),
-  walk: async (vfs) => ({ walk: await walk(vfs, task.walkPath!) }),
+  walk: async (vfs) => ({ walk: await walk(vfs, task.walkPath!), walkWarm: await walk(vfs, task.walkPath!) }),
   'walk-serial': async (vfs) => ({ walk: await walk(vfs, task.walkPath!) }),
   list: async (vfs) => {
     const l0 = performance.now();
