@@ -58,13 +58,13 @@ export class DirCache {
    * a file manager's view) lists nothing ahead.
    */
   async *pages(volume: Volume, dirId: string, pageSize = LISTING_PAGE): AsyncGenerator<CachedEntry[]> {
+    const parentId = this.store.get(volume.id, dirId)?.parentId;
+    const walking = parentId !== undefined && this.read.has(key(volume.id, parentId));
+    // The siblings go ahead together with this folder's own listing, not a round trip after it.
+    if (walking) this.prefetchChildren(volume, parentId);
     await this.ensureFresh(volume, dirId);
     this.read.add(key(volume.id, dirId));
-    const parentId = this.store.get(volume.id, dirId)?.parentId;
-    if (parentId !== undefined && this.read.has(key(volume.id, parentId))) {
-      this.prefetchChildren(volume, parentId);
-      this.prefetchChildren(volume, dirId);
-    }
+    if (walking) this.prefetchChildren(volume, dirId);
     yield* this.store.childPages(volume.id, dirId, pageSize);
   }
 

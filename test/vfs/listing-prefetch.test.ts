@@ -22,6 +22,8 @@ before(async () => {
     if (i === 0) await mkdir(e, await mkdir(e, await mkdir(e, dir, 'a'), 'b'), 'c');
   }
   await mkdir(e, await mkdir(e, await mkdir(e, await mkdir(e, 'root', 'tree'), 'x'), 'y'), 'z');
+  const pair = await mkdir(e, 'root', 'pair');
+  for (const name of ['p0', 'p1']) await mkdir(e, pair, name);
   root = `/drives/${s.app.volumes[0]!.dirName}`;
 });
 after(() => s.close());
@@ -67,4 +69,15 @@ test('reading one folder lists nothing ahead; going down lists one level ahead, 
   await s.vfs.readdir(`${root}/tree/x`);
   // The count moves when a listing starts: x, then y ahead of the walker; z waits for a walker to read y.
   assert.equal(s.vfs.listCalls - before, 3);
+});
+
+test('going down, the siblings are listed together with the folder gone into, not a round trip after it', async () => {
+  await s.vfs.readdir(`${root}/pair`);
+  s.emu.resetStats();
+  const before = s.vfs.listCalls;
+  await s.vfs.readdir(`${root}/pair/p0`);
+  await s.vfs.readdir(`${root}/pair/p1`); // listed ahead: joins the listing in flight or finds it done
+  assert.equal(s.vfs.listCalls - before, 2);
+  assert.equal(s.emu.stats.requests['/v2/file/list'], 2);
+  assert.equal(s.emu.stats.inFlightPeak['/v2/file/list'], 2, 'p0 and p1 were listed at once');
 });
