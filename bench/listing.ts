@@ -141,12 +141,12 @@ async function inProcess(emu: Awaited<ReturnType<typeof startBenchEmulator>>, n:
     rows.push({ metric: `SQLite bytes per node, ${n} nodes`, value: dbBytes / n, unit: 'B' });
 
     // The change feed: one create per entry in a new folder, applied by one poll.
-    await app.vfs.pollNow();
+    await app.admin.pollNow();
     bulkFolder(emu.dataDir, emu.driveId, `${name}-feed`, n, { changes: true });
     const lag = monitorEventLoopDelay({ resolution: 1 });
     lag.enable();
     const c0 = performance.now();
-    await app.vfs.pollNow();
+    await app.admin.pollNow();
     const feedSec = seconds(c0);
     lag.disable();
     rows.push({ metric: `change feed: ${n} creates applied`, value: feedSec, unit: 's' });

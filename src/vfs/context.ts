@@ -27,7 +27,11 @@ export interface VfsOptions {
   maxDirtyBytes: number;
 }
 
-export interface VfsContext {
+/**
+ * The context without the queues that act on it (write-back, replay): what their callbacks close
+ * over, so it exists before they are built.
+ */
+export interface VfsStores {
   readonly opts: VfsOptions;
   readonly ns: Namespace;
   readonly store: MetadataStore;
@@ -36,8 +40,6 @@ export interface VfsContext {
   readonly ops: OpLog;
   /** Those changes as the local tree shows them. */
   readonly changes: LocalChanges;
-  /** Replays them; kick() after adding one. */
-  readonly replay: { kick(): void };
   readonly reachability: Reachability;
   /** A folder made offline got its PDS id (the inode it had stays). */
   readonly onRekey: (volume: Volume, from: string, to: string) => void;
@@ -46,10 +48,15 @@ export interface VfsContext {
   readonly dirs: DirCache;
   readonly resolver: Resolver;
   readonly openFiles: OpenFiles;
-  readonly writeback: Writeback;
   readonly logger: Logger;
   /** Per-folder locks (key: the folder's path) serializing namespace changes within a folder. */
   readonly dirLocks: KeyedLock;
+}
+
+export interface VfsContext extends VfsStores {
+  readonly writeback: Writeback;
+  /** Replays the namespace changes made offline; kick() after adding one. */
+  readonly replay: { kick(): void };
 }
 
 /** The volume of a node that may be changed, or EROFS / EACCES. */

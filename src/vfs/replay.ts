@@ -13,7 +13,8 @@ import { toVfsError, VfsError } from '../core/errors.js';
 import type { RemoteEntry } from '../core/remote.js';
 import { nameKey } from '../shared/name-key.js';
 import { conflictName } from './conflict-name.js';
-import type { VfsContext } from './context.js';
+import type { VfsStores } from './context.js';
+import type { Writeback } from './writeback.js';
 import type { Volume } from './volume.js';
 
 /** Failures that pass: the change stays first in the queue and is tried again. */
@@ -31,7 +32,7 @@ export class Replayer {
   replayed = 0;
 
   constructor(
-    private readonly ctx: VfsContext,
+    private readonly ctx: VfsStores & { readonly writeback: Writeback },
     /** Called after each change replayed (uploads waiting for it may start). */
     private readonly onReplayed: () => void,
   ) {}

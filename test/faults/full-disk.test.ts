@@ -114,7 +114,7 @@ test('WebDAV: the PUT that does not fit gets 507; accepted files stay intact and
 
     // Drained, every accepted file is on the server with its content; nothing else is.
     await s.started.vfs.drain();
-    assert.equal(s.started.vfs.status().failedFiles, 0, 'no upload failed');
+    assert.equal(s.started.admin.status().failedFiles, 0, 'no upload failed');
     const onServer = await serverFiles(s.started.app.client, s.started.account.drive_id, `full`);
     assert.deepEqual(sorted(onServer), sorted(new Map([...accepted].map(([n, d]) => [n, sha1(d)]))));
 

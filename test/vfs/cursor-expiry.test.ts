@@ -28,7 +28,7 @@ describe('change feed cursor expiry', () => {
     // Still the cached listing: nothing has told the cache yet.
     assert.deepEqual(await s.vfs.readdir(`${d}/watched`), []);
     const before = events().length;
-    await s.vfs.pollNow();
+    await s.admin.pollNow();
     assert.deepEqual((await s.vfs.readdir(`${d}/watched`)).map((e) => e.name), ['from-elsewhere']);
     const said = events().slice(before);
     const volumes = s.app.volumes.filter((v) => v.remote.capabilities.changeFeed).length;
