@@ -87,10 +87,10 @@ export async function createApp(opts: AppOptions, deps: { logger?: Logger } = {}
       opts: {
         readOnly: opts.readOnly,
         deletePermanently: opts.deletePermanently,
-        writeBackMs: opts.writeBackSec * 1000,
-        dirCacheTtlMs: opts.dirCacheTimeSec * 1000,
+        writeBackMs: opts.writeBackMs,
+        dirCacheTtlMs: opts.dirCacheTimeMs,
         ...(opts.listPrefetch !== undefined ? { listPrefetch: opts.listPrefetch } : {}),
-        pollIntervalMs: opts.pollIntervalSec * 1000,
+        pollIntervalMs: opts.pollIntervalMs,
         maxDirtyBytes: opts.maxDirtyBytes ?? Math.max(opts.cacheMaxSize, 1024 ** 3),
       },
     });

@@ -65,7 +65,7 @@ async function serverFiles(api: PdsClient, driveId: string, folder: string): Pro
 const sorted = (m: Map<string, string>) => [...m].sort(([a], [b]) => a.localeCompare(b));
 
 test('WebDAV: the PUT that does not fit gets 507; accepted files stay intact and are uploaded; a DELETE makes room', { skip: noTmpfs ?? false, timeout: 120_000 }, async (t) => {
-  const s = await serve({ cacheDir: path.join(disk, 'webdav'), writeBackSec: 3600 });
+  const s = await serve({ cacheDir: path.join(disk, 'webdav'), writeBackMs: 3_600_000 });
   try {
     const dir = s.href(`${s.drivePath}/full`);
     assert.equal((await s.request('MKCOL', dir)).status, 201);

@@ -25,7 +25,7 @@ describe('Vfs metadata and block caches', () => {
   const listCount = () => s.emu.stats.requests['/v2/file/list'] ?? 0;
 
   before(async () => {
-    s = await startApp({ drive: undefined, pollIntervalSec: 1 });
+    s = await startApp({ drive: undefined, pollIntervalMs: 1_000 });
   });
   after(() => s.close());
   const d = () => `/drives/${s.app.volumes[0]!.dirName}`;
@@ -143,7 +143,7 @@ describe('Vfs metadata and block caches', () => {
 describe('a file changed on the server before the change feed says so', () => {
   let s: StartedApp;
   before(async () => {
-    s = await startApp({ drive: undefined, pollIntervalSec: 3600 });
+    s = await startApp({ drive: undefined, pollIntervalMs: 3_600_000 });
   });
   after(() => s.close());
 

@@ -16,7 +16,7 @@ describe('sparse staging of existing files', () => {
   let s: StartedApp;
   before(async () => {
     // Pending until drain(), so what a write downloads is told apart from what the upload needs.
-    s = await startApp({ drive: undefined, writeBackSec: 3600 });
+    s = await startApp({ drive: undefined, writeBackMs: 3_600_000 });
   });
   after(() => s.close());
   const drives = () => s.app.volumes.filter((v) => v.kind === 'drive').map((v) => `/drives/${v.dirName}`);

@@ -16,7 +16,7 @@ describe('Vfs write path', () => {
 
   before(async () => {
     // A long write-back delay keeps files pending until drain(), so pending behaviour is observable.
-    s = await startApp({ drive: undefined, writeBackSec: 3600 });
+    s = await startApp({ drive: undefined, writeBackMs: 3_600_000 });
   });
   after(() => s.close());
   const d = () => `/drives/${s.app.volumes[0]!.dirName}`;

@@ -8,7 +8,7 @@ import { Readable } from 'node:stream';
 import type { Argv, CommandModule, Options } from 'yargs';
 import { type App, createApp } from '../../app.js';
 import { appOptionsFromArgv, loggerOptionsFromArgv } from '../../config/app-options-from-argv.js';
-import { OPTIONS, optionsFor } from '../../config/options.js';
+import { yargsOptionsFor } from '../../config/option-values.js';
 import { createLogger } from '../../shared/logger.js';
 import { explain, ShareCommandError } from '../../shares/errors.js';
 import { namespacePath } from '../../shares/manage.js';
@@ -17,10 +17,7 @@ import type { NodeInfo } from '../../vfs/types.js';
 
 type Args = Record<string, unknown>;
 
-const SOURCE_OPTIONS: Record<string, Options> = {
-  ...(optionsFor('source', 'cache', 'log') as Record<string, Options>),
-  'log-level': { ...OPTIONS['log-level'], default: 'warn' },
-};
+const SOURCE_OPTIONS = yargsOptionsFor('views');
 const JSON_OPTION: Options = { type: 'boolean', default: false, describe: 'Print JSON (for scripts)' };
 const COMMON = { ...SOURCE_OPTIONS, json: JSON_OPTION };
 
