@@ -12,7 +12,6 @@ import type { Vfs } from '../vfs/types.js';
 import { type AuthConfig, createAuthenticator } from './basic-auth.js';
 import { DavStore } from './dav-store.js';
 import { davMethod, type DavServices } from './dav-method.js';
-import { registerDavErrors } from './error-map.js';
 import { createFrontDoor } from './front-door.js';
 import { LockTable } from './lock-table.js';
 import { copy, move } from './methods/copy-move.js';
@@ -54,7 +53,6 @@ const AUTHENTICATED: dav.HTTPAuthentication = {
 const STRIPPED_HEADERS = ['Access-Control-Allow-Origin', 'Access-Control-Allow-Credentials', 'Access-Control-Expose-Headers', 'Server'];
 
 export async function createWebDavServer(opts: WebDavServerOptions): Promise<WebDavServer> {
-  registerDavErrors();
   const host = opts.host ?? '127.0.0.1';
   const readOnly = opts.readOnly ?? false;
   const auth = createAuthenticator(opts.auth);

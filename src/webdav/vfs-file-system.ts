@@ -69,16 +69,18 @@ export class VfsFileSystem extends dav.FileSystem {
 
   // ---- webdav-server hooks ----
 
-  protected override _fastExistCheck(_ctx: dav.RequestContext, path: dav.Path, callback: (exists: boolean) => void): void {
-    this.resources.stat(path.toString()).then(
+  // Both hooks answer from one stat per request and path (DavResources.statEarly): webdav-server
+  // checks existence, then asks the type of every requested path for its Allow header.
+  protected override _fastExistCheck(ctx: dav.RequestContext, path: dav.Path, callback: (exists: boolean) => void): void {
+    this.resources.statEarly(ctx, path.toString()).then(
       (r) => callback(r !== undefined),
       () => callback(false),
     );
   }
 
-  protected override _type(path: dav.Path, _info: dav.TypeInfo, callback: Callback<dav.ResourceType>): void {
+  protected override _type(path: dav.Path, info: dav.TypeInfo, callback: Callback<dav.ResourceType>): void {
     answer(callback, async () => {
-      const r = await this.resources.stat(path.toString());
+      const r = await this.resources.statEarly(info.context, path.toString());
       if (!r) throw new VfsError('ENOENT', 'not found', path.toString());
       return r.isDir ? dav.ResourceType.Directory : dav.ResourceType.File;
     });

@@ -17,7 +17,7 @@ async function transfer(r: DavRequest, s: DavServices, kind: 'copy' | 'move'): P
   const to = destinationOf(r);
   const overwrite = parseOverwrite(headerOf(r.req, 'overwrite'));
   const depth = headerOf(r.req, 'depth')?.trim().toLowerCase() ?? 'infinity';
-  const src = await s.resources.stat(r.path);
+  const src = await s.resources.requested(r.ctx, r.path);
   if (!src) throw new HttpError(404, 'not found');
   const deep = depth === 'infinity';
   // A collection MOVE is always the whole subtree; COPY takes 0 or infinity; files ignore Depth.
