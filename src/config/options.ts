@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { AppOptions } from '../app-options.js';
 // Tables only (no server code), so that --help and --version stay fast.
 import { NET_PROFILES } from '../emulator/faults.js';
-import { LOG_FORMATS } from '../shared/logger.js';
+import { LOG_FORMATS } from '../shared/log-format.js';
 
 /** The commands that take options of the table; the share subcommands take different ones. */
 export type CommandName = 'serve' | 'mount' | 'emulator' | 'views' | 'login' | 'status' | 'cache' | ShareCommand;

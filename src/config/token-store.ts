@@ -4,7 +4,6 @@
 // mtime is kept fresh, so the lock of a killed process goes stale and is taken over).
 import fs from 'node:fs';
 import path from 'node:path';
-import lockfile from 'proper-lockfile';
 import type { SharedTokenStore, StoredTokens } from '../pds/auth.js';
 import { writeSecretFile } from './config-file.js';
 
@@ -36,6 +35,8 @@ export class FileTokenStore implements SharedTokenStore {
 
   async locked<T>(change: (stored: StoredTokens | undefined) => Promise<{ write?: StoredTokens; result: T }>): Promise<T> {
     fs.mkdirSync(path.dirname(this.file), { recursive: true, mode: 0o700 });
+    // Loaded when a refresh first needs it (it patches fs on load): most runs never refresh.
+    const { default: lockfile } = await import('proper-lockfile');
     const release = await lockfile.lock(this.file, {
       realpath: false,
       stale: STALE_MS,

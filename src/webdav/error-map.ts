@@ -3,7 +3,7 @@
 // as it is); the statuses it has no singleton for (400, 405, 412, 501, 502, 503, 504) get our own
 // singletons with their own table. Only our handlers turn errors into statuses (webdav-server's
 // built-in ones are all replaced), so its table is never patched.
-import { v2 as dav } from 'webdav-server';
+import * as dav from 'webdav-server/lib/index.v2.js';
 import { VfsError, type VfsCode } from '../core/errors.js';
 
 const E = dav.Errors;

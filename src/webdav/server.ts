@@ -7,7 +7,8 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { Logger } from 'pino';
-import { v2 as dav } from 'webdav-server';
+// webdav-server's v2 API only (here and in every file of src/webdav/): the package's index loads v1 too.
+import * as dav from 'webdav-server/lib/index.v2.js';
 import type { Vfs } from '../vfs/types.js';
 import { type AuthConfig, createAuthenticator } from './basic-auth.js';
 import { DavStore } from './dav-store.js';

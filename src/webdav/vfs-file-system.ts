@@ -4,7 +4,7 @@
 // (error-map.ts). webdav-server's own lock and property managers are given empty in-memory
 // instances: locks are per-token in LockTable and dead properties live in DavStore, because the
 // library's per-user lock model cannot tell two clients of one user apart.
-import { v2 as dav } from 'webdav-server';
+import * as dav from 'webdav-server/lib/index.v2.js';
 import { VfsError } from '../core/errors.js';
 import type { Vfs } from '../vfs/types.js';
 import { HttpError } from './http-error.js';

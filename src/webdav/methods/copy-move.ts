@@ -2,7 +2,7 @@
 // Overwrite defaults to T and F onto an existing resource gives 412, COPY honours Depth 0 or
 // infinity, and the work is one server-side vfs.copy / vfs.rename through the single FileSystem,
 // also across drives. Dead properties and Finder files follow; locks stay behind (§7.5).
-import { v2 as dav } from 'webdav-server';
+import * as dav from 'webdav-server/lib/index.v2.js';
 import { assertWritable, type DavHandler, type DavRequest, type DavServices, headerOf } from '../dav-method.js';
 import { HttpError } from '../http-error.js';
 import { isSidecarName } from '../finder-files.js';

@@ -2,7 +2,7 @@
 // MKCOL: 415 with a body, 405 when something exists, 409 without a parent collection.
 // DELETE: always the whole subtree (to the recycle bin unless --delete-permanently); the local
 // dead properties, Finder files and locks below the path go with it.
-import { v2 as dav } from 'webdav-server';
+import * as dav from 'webdav-server/lib/index.v2.js';
 import { assertWritable, type DavHandler, hasBody, headerOf, readBody } from '../dav-method.js';
 import { HttpError } from '../http-error.js';
 import { isSidecarName, isVirtualName } from '../finder-files.js';
