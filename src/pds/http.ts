@@ -163,25 +163,37 @@ export class PdsHttp {
        * whatever the policy says, undefined to let the policy decide.
        */
       recover?: (err: PdsError) => Promise<{ ok: T } | 'again' | 'retry' | undefined>;
+      /** Failures in a row, shared with the caller (a download whose body broke off spends the same budget). */
+      failures?: { count: number };
+      /** A failure that came before the first attempt (that body): handled as if the first attempt failed so. */
+      after?: PdsError;
     },
   ): Promise<T> {
     const startedAt = Date.now();
-    for (let n = 0; ; ) {
-      this.throwIfOffline();
-      const outcome = await attempt();
-      if ('ok' in outcome) return outcome.ok;
-      const err = outcome.failed;
+    const failures = opts.failures ?? { count: 0 };
+    let before = opts.after;
+    for (;;) {
+      let err: PdsError;
+      if (before) {
+        [err, before] = [before, undefined];
+      } else {
+        this.throwIfOffline();
+        const outcome = await attempt();
+        if ('ok' in outcome) return outcome.ok;
+        err = outcome.failed;
+      }
       throwIfAborted(opts.signal);
       const down = await this.transportFailed(err);
       if (down) throw down;
       const recovery = await opts.recover?.(err);
       if (recovery === 'again') continue;
       if (typeof recovery === 'object') return recovery.ok;
+      const n = failures.count;
       const delay = retryDelay(err, n, this.retry);
       if ((recovery === 'retry' || shouldRetry(err, opts.idempotent)) && mayRetryAgain(n, startedAt, delay, this.retry)) {
         this.logger.warn({ ...what, status: err.status, code: err.code, requestId: err.requestId, attempt: n, delay: Math.round(delay) }, 'pds request failed, retrying');
         await sleep(delay, opts.signal);
-        n++;
+        failures.count++;
         continue;
       }
       this.logger.debug({ ...what, status: err.status, code: err.code, requestId: err.requestId }, 'pds request failed');
