@@ -6,6 +6,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { SharedTokenStore, StoredTokens } from '../pds/auth.js';
 import { writeSecretFile } from './config-file.js';
+// Loaded at start, not when first used: its signal-exit re-raises SIGTERM when its own handler is the
+// last one left, which it is if it comes after the daemon's (a drain at shutdown would then be killed).
+import lockfile from 'proper-lockfile';
 
 /** The store of the login kept in `configFile`. */
 export function tokenStoreFile(configFile: string): string {
@@ -35,8 +38,6 @@ export class FileTokenStore implements SharedTokenStore {
 
   async locked<T>(change: (stored: StoredTokens | undefined) => Promise<{ write?: StoredTokens; result: T }>): Promise<T> {
     fs.mkdirSync(path.dirname(this.file), { recursive: true, mode: 0o700 });
-    // Loaded when a refresh first needs it (it patches fs on load): most runs never refresh.
-    const { default: lockfile } = await import('proper-lockfile');
     const release = await lockfile.lock(this.file, {
       realpath: false,
       stale: STALE_MS,
