@@ -52,9 +52,14 @@ export interface VfsContext {
   readonly dirLocks: KeyedLock;
 }
 
-/** The volume of a node that may be changed, or EROFS / EACCES. */
+/**
+ * The volume of a node that may be changed, or EROFS / EACCES. The node is what changes: the folder
+ * for a new entry in it, the entry itself for a change of it. A folder or file the server lets this
+ * user only read (its entry's readOnly) is refused here, before anything is queued.
+ */
 export function writableVolume(ctx: VfsContext, node: VNode): Volume {
   if (!node.volume) throw new VfsError('EACCES', 'drives/ and shares/ hold only drives and share links', node.path);
   if (ctx.opts.readOnly || node.volume.readOnly) throw new VfsError('EROFS', 'read-only', node.path);
+  if (node.entry?.readOnly) throw new VfsError('EROFS', 'read-only: PDS lets you only read this folder or file', node.path);
   return node.volume;
 }
