@@ -6,6 +6,8 @@
 //   - a move or an attribute change of an entry deleted on the server, or a move into a folder
 //     deleted there: lost (logged, kept as a notice in status); the entry stays as the server has it;
 //   - a delete of a file changed on the server since: lost too, the changed file is kept;
+//   - a change PDS refuses (EACCES: the user may only read there now): lost, and the files written
+//     into a folder it refused go to the recovery folder;
 //   - a delete of something already gone: done.
 // A folder made offline gets its PDS id in one transaction everywhere (cache, uploads, changes).
 import { isLocalId, type Op } from '../cache/metadata/ops.js';
@@ -144,6 +146,7 @@ export class Replayer {
     } catch (e) {
       const err = toVfsError(e);
       if (err.code === 'ENOENT') return this.lostFolder(volume, op, 'the folder it was made in was deleted on the server');
+      if (err.code === 'EACCES') return this.lostFolder(volume, op, `PDS refused it (${err.message})`);
       if (err.code !== 'EEXIST') throw err;
       const there = await findChild(volume, parentId, name);
       if (there?.kind === 'dir') {

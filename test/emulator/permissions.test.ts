@@ -3,14 +3,14 @@
 // and changes nothing; file objects carry action_list when `fields` asks for it.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { pds, startEmulator, type StartedEmulator } from '../helpers/emulator.js';
+import { pds, type PdsAnswer, startEmulator, type StartedEmulator } from '../helpers/emulator.js';
 import { uploadFile } from './support.js';
 
 const READ_ONLY = ['FILE.LIST', 'FILE.GET', 'FILE.PREVIEW', 'FILE.DOWNLOAD'];
 
 describe('local server: read-only folders', () => {
   let e: StartedEmulator;
-  let call: (path: string, body: Record<string, unknown>) => ReturnType<typeof pds>;
+  let call: (path: string, body: Record<string, unknown>) => Promise<PdsAnswer>;
   let ro: string;
   let inside: string;
   let sub: string;
