@@ -1,5 +1,6 @@
 // A folder the server lets the user only read, through a real FUSE mount: touch, mkdir, rm, mv and
-// cp under it fail with EROFS ("Read-only file system") and change nothing, here or on the server.
+// cp under it fail with EROFS ("Read-only file system") and change nothing, here or on the server; a
+// permission taken away after the mount learnt the folder comes back from the server as EACCES.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
@@ -60,6 +61,14 @@ describe('FUSE: a read-only folder', { skip }, () => {
     assert.equal(writes(), before, 'nothing was sent');
     const onServer = (await api('file/list', { parent_file_id: roId })).body.items.map((i: { name: string }) => i.name).sort();
     assert.deepEqual(onServer, ['kept.txt', 'sub']);
+  });
+
+  test('a permission revoked after the folder was listed: the server refuses, and the mount answers EACCES', async () => {
+    await fs.mkdir(`${fx.mnt}/rw`);
+    const rwId = (await api('file/list', { parent_file_id: 'root' })).body.items.find((i: { name: string }) => i.name === 'rw').file_id;
+    fx.emu.setPermissions(rwId, READ_ONLY);
+    await assert.rejects(fs.mkdir(`${fx.mnt}/rw/refused`), { code: 'EACCES' });
+    assert.equal((await api('file/list', { parent_file_id: rwId })).body.items.length, 0);
   });
 
   test('the folder shows without write permission bits; elsewhere writes still work', async () => {
