@@ -43,8 +43,6 @@ export class Replayer {
     private readonly ctx: VfsContext,
     /** Called after each change replayed (uploads waiting for it may start). */
     private readonly onReplayed: () => void,
-    /** Changes replayed at once at most. */
-    private readonly parallel = REPLAY_PARALLEL,
   ) {}
 
   /** Replays what waits, unless a replay runs already (it then looks again when done). */
@@ -104,7 +102,7 @@ export class Replayer {
    * WINDOW changes only, so a long queue costs no more per step than a short one.
    */
   private startable(running: ReadonlyMap<number, unknown>): Op[] {
-    const free = this.parallel - running.size;
+    const free = REPLAY_PARALLEL - running.size;
     if (free <= 0) return [];
     const ahead = new ClaimSet();
     const picked: Op[] = [];
