@@ -14,6 +14,7 @@ import type { Namespace } from './namespace.js';
 import type { OpenFiles } from './open-file.js';
 import type { Resolver, VNode } from './resolver.js';
 import type { Volume } from './volume.js';
+import type { ReadOnlyCheck } from './read-only-check.js';
 import type { Writeback } from './writeback.js';
 
 export interface VfsOptions {
@@ -50,6 +51,8 @@ export interface VfsContext {
   readonly logger: Logger;
   /** Per-folder locks (key: the folder's path) serializing namespace changes within a folder. */
   readonly dirLocks: KeyedLock;
+  /** Asks the server again before refusing a change on an entry cached as read-only. */
+  readonly readOnlyCheck: ReadOnlyCheck;
 }
 
 /**
@@ -57,9 +60,11 @@ export interface VfsContext {
  * for a new entry in it, the entry itself for a change of it. A folder or file the server lets this
  * user only read (its entry's readOnly) is refused here, before anything is queued.
  */
-export function writableVolume(ctx: VfsContext, node: VNode): Volume {
+export async function writableVolume(ctx: VfsContext, node: VNode): Promise<Volume> {
   if (!node.volume) throw new VfsError('EACCES', 'drives/ and shares/ hold only drives and share links', node.path);
   if (ctx.opts.readOnly || node.volume.readOnly) throw new VfsError('EROFS', 'read-only', node.path);
-  if (node.entry?.readOnly) throw new VfsError('EROFS', 'read-only: PDS lets you only read this folder or file', node.path);
+  if (node.entry?.readOnly && (await ctx.readOnlyCheck.stillReadOnly(node))) {
+    throw new VfsError('EROFS', 'read-only: PDS lets you only read this folder or file', node.path);
+  }
   return node.volume;
 }

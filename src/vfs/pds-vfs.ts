@@ -16,6 +16,7 @@ import { toVfsError, VfsError } from '../core/errors.js';
 import { VfsFileHandle } from './file-handle.js';
 import { OpenFileOwner } from './open-file-owner.js';
 import { KeyedLock } from './keyed-lock.js';
+import { ReadOnlyCheck } from './read-only-check.js';
 import { LocalChanges } from './local-changes.js';
 import { makeDir, updateEntry } from './namespace-writes.js';
 import { nameKey } from '../shared/name-key.js';
@@ -110,6 +111,7 @@ export class PdsVfs implements Vfs {
       openFiles,
       writeback,
       dirLocks: new KeyedLock(),
+      readOnlyCheck: new ReadOnlyCheck(dirs, reach),
       changes,
       replay: { kick: () => this.replayer.kick() },
       onRekey: (volume, from, to) => this.inodes.alias(`${volume.id}|id|${to}`, `${volume.id}|id|${from}`),
@@ -179,7 +181,7 @@ export class PdsVfs implements Vfs {
       if (!flags.create) throw new VfsError('ENOENT', 'no such file or directory', path);
       node = await this.createFile(path, flags.attrs);
     } else if (flags.write) {
-      writableVolume(this.ctx, node);
+      await writableVolume(this.ctx, node);
     }
     const file = this.files.openFileFor(node);
     file.refs++;
@@ -206,7 +208,7 @@ export class PdsVfs implements Vfs {
   async mkdir(path: string, attrs?: PosixAttrs): Promise<NodeInfo> {
     return this.inFolders([parentOf(path)], async () => {
       const { parent, name } = await this.ctx.resolver.resolveParent(path);
-      const volume = writableVolume(this.ctx, parent);
+      const volume = await writableVolume(this.ctx, parent);
       validateName(name, volume.remote.capabilities.maxNameBytes, path);
       if (await this.ctx.resolver.child(parent, name)) throw new VfsError('EEXIST', 'file exists', path);
       await makeDir(this.ctx, volume, parent.id!, name, attrs ? withPosixMeta(undefined, attrs) : undefined);
@@ -245,7 +247,7 @@ export class PdsVfs implements Vfs {
       if (attrs) throw noPlace();
       return;
     }
-    const volume = writableVolume(this.ctx, node);
+    const volume = await writableVolume(this.ctx, node);
     if (node.row) {
       const holds = new RowHolds(this.ctx);
       try {
@@ -360,7 +362,7 @@ export class PdsVfs implements Vfs {
   private async createFile(path: string, attrs: PosixAttrs | undefined): Promise<VNode> {
     return this.inFolders([parentOf(path)], async () => {
       const { parent, name } = await this.ctx.resolver.resolveParent(path);
-      const volume = writableVolume(this.ctx, parent);
+      const volume = await writableVolume(this.ctx, parent);
       validateName(name, volume.remote.capabilities.maxNameBytes, path);
       const existing = await this.ctx.resolver.child(parent, name);
       if (existing) return existing;

@@ -19,12 +19,15 @@ describe('Vfs: read-only folders from the server’s permission fields', () => {
   const writes = () => ['/v2/file/create', '/v2/file/update', '/v2/file/move', '/v2/file/copy', '/v2/recyclebin/trash', '/v2/file/delete']
     .reduce((n, p) => n + (s.emu.stats.requests[p] ?? 0), 0);
   let roId: string;
+  let laterId: string;
 
   before(async () => {
     s = await startApp({ drive: undefined, writeBackSec: 3600 });
     roId = (await api('file/create', { parent_file_id: 'root', name: 'ro', type: 'folder' })).body.file_id;
     await api('file/create', { parent_file_id: roId, name: 'sub', type: 'folder' });
     await api('file/create', { parent_file_id: 'root', name: 'rw', type: 'folder' });
+    laterId = (await api('file/create', { parent_file_id: 'root', name: 'later', type: 'folder' })).body.file_id;
+    s.emu.setPermissions(laterId, READ_ONLY);
     await uploadFile(s as unknown as StartedEmulator, roId, 'readable.txt', Buffer.from('readable'));
     // Before pdsfs lists anything: the permission reaches it with the listings (no change is logged for it).
     s.emu.setPermissions(roId, READ_ONLY);
@@ -42,6 +45,7 @@ describe('Vfs: read-only folders from the server’s permission fields', () => {
 
   test('every change under it is refused with EROFS, and nothing reaches the server or the queues', async () => {
     const before = writes();
+    const gets = s.emu.stats.requests['/v2/file/get'] ?? 0;
     const ro = `${d()}/ro`;
     const refused: Array<[string, () => Promise<unknown>]> = [
       ['mkdir', () => s.vfs.mkdir(`${ro}/new`)],
@@ -58,6 +62,8 @@ describe('Vfs: read-only folders from the server’s permission fields', () => {
       await assert.rejects(op(), (e: unknown) => VfsError.is(e, 'EROFS'), what);
     }
     assert.equal(writes(), before, 'no write request was sent');
+    // Each entry cached as read-only is asked about again once (ro, ro/sub), not once per refusal.
+    assert.ok((s.emu.stats.requests['/v2/file/get'] ?? 0) - gets <= 2, `file/get: ${(s.emu.stats.requests['/v2/file/get'] ?? 0) - gets}`);
     assert.equal(s.vfs.status().pendingFiles, 0);
     assert.deepEqual((await s.vfs.readdir(ro)).map((n) => n.name).sort(), ['readable.txt', 'sub']);
     assert.ok((await s.vfs.readdir(d())).some((n) => n.name === 'mine.txt'));
@@ -81,6 +87,15 @@ describe('Vfs: read-only folders from the server’s permission fields', () => {
     assert.equal((await fs.readFile(failed[0]!.stagingPath)).toString(), 'late data', 'the content is kept in the recovery folder');
     const listed = (await api('file/list', { parent_file_id: rwId })).body.items;
     assert.equal(listed.length, 0, 'nothing was made on the server');
+  });
+
+  test('a permission given back after the folder was listed: the next change asks the server again and goes through', async () => {
+    assert.equal((await s.vfs.stat(`${d()}/later`)).readOnly, true);
+    s.emu.setPermissions(laterId, null);
+    await s.vfs.mkdir(`${d()}/later/now`);
+    assert.equal((await s.vfs.stat(`${d()}/later`)).readOnly, false);
+    await s.vfs.drain();
+    assert.deepEqual((await api('file/list', { parent_file_id: laterId })).body.items.map((i: { name: string }) => i.name), ['now']);
   });
 
   test('reads under a read-only folder still work', async () => {
