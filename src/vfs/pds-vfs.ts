@@ -17,6 +17,7 @@ import { toVfsError, VfsError } from '../core/errors.js';
 import { VfsFileHandle } from './file-handle.js';
 import { OpenFileOwner } from './open-file-owner.js';
 import { KeyedLock } from './keyed-lock.js';
+import { ReadOnlyCheck } from './read-only-check.js';
 import { LocalChanges } from './local-changes.js';
 import { makeDir, updateEntry } from './namespace-writes.js';
 import { nameKey } from '../shared/name-key.js';
@@ -66,6 +67,7 @@ export class PdsVfs implements Vfs {
       afterFetch: (v, dirId) => changes.reapplyListing(v, dirId),
     });
     const { inodes } = this;
+    const reach = deps.reachability;
     // Built in order, each over what exists: the stores, the write-back over them, the replay over
     // both, and the context the operations use over all three.
     const stores: VfsStores = {
@@ -74,6 +76,7 @@ export class PdsVfs implements Vfs {
       resolver: new Resolver(deps.ns, dirs, deps.journal),
       openFiles: new OpenFiles(),
       dirLocks: new KeyedLock(),
+      readOnlyCheck: new ReadOnlyCheck(dirs, reach),
       changes,
       onRekey: (volume, from, to) => inodes.alias(`${volume.id}|id|${to}`, `${volume.id}|id|${from}`),
     };
@@ -81,7 +84,6 @@ export class PdsVfs implements Vfs {
     this.replayer = new Replayer({ ...stores, writeback }, () => writeback.kick());
     this.ctx = { ...stores, writeback, replay: this.replayer };
     this.files = new OpenFileOwner(this.ctx, inodes);
-    const reach = deps.reachability;
     this.poller = new ChangePoller(deps.ns.volumes, deps.store, dirs, deps.blocks, deps.opts.pollIntervalMs, deps.logger, {
       online: () => reach.online,
       afterApply: () => changes.reapply(),
@@ -129,7 +131,7 @@ export class PdsVfs implements Vfs {
       if (!flags.create) throw new VfsError('ENOENT', 'no such file or directory', path);
       node = await this.createFile(path, flags.attrs);
     } else if (flags.write) {
-      writableVolume(this.ctx, node);
+      await writableVolume(this.ctx, node);
     }
     const file = this.files.openFileFor(node);
     file.refs++;
@@ -156,7 +158,7 @@ export class PdsVfs implements Vfs {
   async mkdir(path: string, attrs?: PosixAttrs): Promise<NodeInfo> {
     return this.inFolders([parentOf(path)], async () => {
       const { parent, name } = await this.ctx.resolver.resolveParent(path);
-      const volume = writableVolume(this.ctx, parent);
+      const volume = await writableVolume(this.ctx, parent);
       validateName(name, volume.remote.capabilities.maxNameBytes, path);
       if (await this.ctx.resolver.child(parent, name)) throw new VfsError('EEXIST', 'file exists', path);
       await makeDir(this.ctx, volume, parent.id!, name, attrs ? withPosixMeta(undefined, attrs) : undefined);
@@ -195,7 +197,7 @@ export class PdsVfs implements Vfs {
       if (attrs) throw noPlace();
       return;
     }
-    const volume = writableVolume(this.ctx, node);
+    const volume = await writableVolume(this.ctx, node);
     if (node.row) {
       const holds = new RowHolds(this.ctx);
       try {
@@ -283,7 +285,7 @@ export class PdsVfs implements Vfs {
   private async createFile(path: string, attrs: PosixAttrs | undefined): Promise<VNode> {
     return this.inFolders([parentOf(path)], async () => {
       const { parent, name } = await this.ctx.resolver.resolveParent(path);
-      const volume = writableVolume(this.ctx, parent);
+      const volume = await writableVolume(this.ctx, parent);
       validateName(name, volume.remote.capabilities.maxNameBytes, path);
       const existing = await this.ctx.resolver.child(parent, name);
       if (existing) return existing;
