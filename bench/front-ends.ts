@@ -1,17 +1,22 @@
-// The front-ends as users run them, for the benchmarks: `pdsfs serve` in a process of its own, its
-// peak memory, and plain file I/O through a path (a mount, or a source file for a client to send).
-import { type ChildProcess, spawn } from 'node:child_process';
+// Front-end processes and file I/O for the benchmarks (listing.ts, million.ts, net.ts, fuse.ts,
+// webdav.ts): `pdsfs serve` in a child process of its own (so its peak RSS is its VmHWM), a timed
+// PROPFIND Depth 1 by curl, plain file I/O through a path (a mount, or a source file for a client
+// to send), and the plumbing around them.
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { createReadStream, createWriteStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import { once } from 'node:events';
 import net from 'node:net';
 import path from 'node:path';
 import readline from 'node:readline';
+import { promisify } from 'node:util';
 
-const REPO = path.resolve(import.meta.dirname, '..');
+const run = promisify(execFile);
 const MiB = 1024 * 1024;
+const REPO = path.resolve(import.meta.dirname, '..');
+const PROPS = '<?xml version="1.0"?><D:propfind xmlns:D="DAV:"><D:prop><D:resourcetype/><D:getcontentlength/><D:getlastmodified/><D:getetag/></D:prop></D:propfind>';
 
-const seconds = (t0: number) => (performance.now() - t0) / 1000;
+export const seconds = (t0: number) => (performance.now() - t0) / 1000;
 
 export async function freePort(): Promise<number> {
   const srv = net.createServer();
@@ -33,6 +38,16 @@ export async function stopChild(child: ChildProcess): Promise<void> {
   const exited = new Promise((r) => child.once('exit', r));
   child.kill('SIGTERM');
   await exited;
+}
+
+/** Timed PROPFIND Depth 1 by curl (its own process, as a real client); checks the entry count. */
+export async function propfind(url: string, entries: number): Promise<number> {
+  const t0 = performance.now();
+  const { stdout } = await run('curl', ['-sS', '-f', '-X', 'PROPFIND', '-H', 'Depth: 1', '-H', 'Content-Type: application/xml', '--data', PROPS, url], { maxBuffer: 1024 * MiB });
+  const s = seconds(t0);
+  const responses = stdout.split(/<[A-Za-z]*:?response>/).length - 1;
+  if (responses !== entries + 1) throw new Error(`PROPFIND ${url}: ${responses} responses, expected ${entries + 1}`);
+  return s;
 }
 
 /** `pdsfs serve` (the compiled command) on one drive of a local PDS server, without a login; `args` add or override options. */

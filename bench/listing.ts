@@ -15,25 +15,12 @@ import { createApp } from '../src/app.js';
 import { defaultAppOptions } from '../test/helpers/app-options.js';
 import { startMount, stopAll } from '../test/fuse/harness.js';
 import { bulkFolder } from '../test/helpers/bulk-entries.js';
-import { freePort, pdsfsServe, peakRssOf, stopChild } from './front-ends.js';
+import { freePort, pdsfsServe, peakRssOf, propfind, seconds, stopChild } from './front-ends.js';
 import { api, printTable, type Row, startBenchEmulator, writeResults } from './lib.js';
 
 const run = promisify(execFile);
 const sizes = (process.env.BENCH_LIST_SIZES ?? '10000,100000').split(',').map(Number);
 const MiB = 1024 * 1024;
-const PROPS = '<?xml version="1.0"?><D:propfind xmlns:D="DAV:"><D:prop><D:resourcetype/><D:getcontentlength/><D:getlastmodified/><D:getetag/></D:prop></D:propfind>';
-
-const seconds = (t0: number) => (performance.now() - t0) / 1000;
-
-/** Timed PROPFIND Depth 1 by curl (its own process, as a real client); checks the entry count. */
-async function propfind(url: string, entries: number): Promise<number> {
-  const t0 = performance.now();
-  const { stdout } = await run('curl', ['-sS', '-f', '-X', 'PROPFIND', '-H', 'Depth: 1', '-H', 'Content-Type: application/xml', '--data', PROPS, url], { maxBuffer: 1024 * MiB });
-  const s = seconds(t0);
-  const responses = stdout.split(/<[A-Za-z]*:?response>/).length - 1;
-  if (responses !== entries + 1) throw new Error(`PROPFIND ${url}: ${responses} responses, expected ${entries + 1}`);
-  return s;
-}
 
 async function lsLong(dir: string, entries: number): Promise<number> {
   const t0 = performance.now();
@@ -105,12 +92,12 @@ async function inProcess(emu: Awaited<ReturnType<typeof startBenchEmulator>>, n:
     rows.push({ metric: `SQLite bytes per node, ${n} nodes`, value: dbBytes / n, unit: 'B' });
 
     // The change feed: one create per entry in a new folder, applied by one poll.
-    await app.vfs.pollNow();
+    await app.admin.pollNow();
     bulkFolder(emu.dataDir, emu.driveId, `${name}-feed`, n, { changes: true });
     const lag = monitorEventLoopDelay({ resolution: 1 });
     lag.enable();
     const c0 = performance.now();
-    await app.vfs.pollNow();
+    await app.admin.pollNow();
     const feedSec = seconds(c0);
     lag.disable();
     rows.push({ metric: `change feed: ${n} creates applied`, value: feedSec, unit: 's' });

@@ -1,6 +1,7 @@
 // The Fuse class pdsfs mounts with: fuse-native's, plus the libfuse options it has no switch for,
 // and its own glue for what the fixed binding (native-binding.ts) carries differently: stat times in
-// nanoseconds, utimens times with UTIME_NOW / UTIME_OMIT, and the uid and gid of each request.
+// nanoseconds, utimens times with UTIME_NOW / UTIME_OMIT, the uid and gid of each request, and
+// readdir by offset.
 import type FuseClass from 'fuse-native';
 import type { FuseOps, FuseStat, FuseTime } from 'fuse-native';
 import type { FuseBinding } from './native-binding.js';
@@ -36,6 +37,24 @@ export function fuseClass(binding: FuseBinding, extraOptions: string, caller: Ca
 
     _op_getattr(signal: (code: number, stat?: Uint32Array) => void, path: string): void {
       this.ops.getattr!(path, (code, stat) => signal(code, statArray(stat, fixed)));
+    }
+
+    /** The fixed binding passes the kernel's offset and takes a resume offset per name (dir-streams.ts). */
+    _op_readdir(signal: (code: number, names?: string[], stats?: Uint32Array[], offsets?: Float64Array) => void, path: string, offLow?: number, offHigh?: number): void {
+      const readdir = this.ops.readdir!;
+      if (offLow !== undefined && offHigh !== undefined) {
+        return readdir(path, offLow + offHigh * Number(TWO_32), (code, page) => signal(code, page?.names ?? [], [], new Float64Array(page?.offsets ?? [])));
+      }
+      // The shipped binary takes the whole folder in one answer.
+      const names: string[] = [];
+      const from = (offset: number): void =>
+        readdir(path, offset, (code, page) => {
+          if (code < 0) return signal(code);
+          if (!page || page.names.length === 0) return signal(0, names, []);
+          names.push(...page.names);
+          from(page.offsets[page.offsets.length - 1]!);
+        });
+      from(0);
     }
 
     _op_utimens(signal: (code: number) => void, path: string, aLow: number, aHigh: number, mLow: number, mHigh: number): void {

@@ -20,7 +20,11 @@ declare module 'fuse-native' {
 
   export interface FuseOps {
     getattr(path: string, cb: ValueCb<FuseStat>): void;
-    readdir(path: string, cb: ValueCb<string[]>): void;
+    /**
+     * pdsfs's own shape (fuse-class.ts calls it): the names from the kernel's offset on (0: the start),
+     * each with the offset to resume after it; no names at the end.
+     */
+    readdir(path: string, offset: number, cb: ValueCb<{ names: string[]; offsets: number[] }>): void;
     access(path: string, mode: number, cb: Cb): void;
     statfs(path: string, cb: ValueCb<FuseStatfs>): void;
     open(path: string, flags: number, cb: ValueCb<number>): void;

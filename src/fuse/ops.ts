@@ -10,6 +10,7 @@ import type { Logger } from '../shared/logger.js';
 import { chmodAttrs, chownAttrs, newNodeAttrs, utimensAttrs } from './attr-changes.js';
 import { attrsOf, decodeOpenFlags, NAME_MAX, toStat, toStatfs, type Ownership } from './attrs.js';
 import type { Caller } from './fuse-class.js';
+import { DirStreams } from './dir-streams.js';
 import { LocalTimes } from './local-times.js';
 import { ERRNO, ErrnoMapper, LOCAL_ERRNO } from './errno-map.js';
 import { HandleTable, isHiddenName, type OpenEntry } from './handle-table.js';
@@ -70,6 +71,11 @@ export function createOps(vfs: Vfs, handles: HandleTable, opts: OpsOptions): Fus
   const metaAccess = metaAccessOf(vfs);
   const posix = opts.posix && opts.fixedBinding;
   const localTimes = new LocalTimes();
+  const listings = new DirStreams({
+    pages: (p) => vfs.readdirPages(p),
+    listable: (name) => Buffer.byteLength(name) <= MAX_LISTED_NAME_BYTES,
+    onSkipped: (p, skipped) => opts.logger.warn({ path: p, skipped }, 'names over 1023 bytes cannot be listed through FUSE'),
+  });
   let warnedMtime = false;
 
   /** Answers once: the value, the mapped error, or ETIMEDOUT at the time limit (onLate then gets a late value). */
@@ -151,20 +157,11 @@ export function createOps(vfs: Vfs, handles: HandleTable, opts: OpsOptions): Fus
         return localTimes.apply(p, toStat(node, opts.own, posix));
       }),
 
-    readdir: (p, cb) =>
+    readdir: (p, offset, cb) =>
       reply('readdir', p, cb, async () => {
-        // libfuse 2's high-level API takes a whole directory per opendir; only the names are kept,
-        // the listing itself is read from the cache a page at a time.
-        const names = ['.', '..'];
-        let skipped = 0;
-        for await (const page of vfs.readdirPages(p)) {
-          for (const n of page) {
-            if (Buffer.byteLength(n.name) <= MAX_LISTED_NAME_BYTES) names.push(n.name);
-            else skipped++;
-          }
-        }
-        if (skipped > 0) opts.logger.warn({ path: p, skipped }, 'names over 1023 bytes cannot be listed through FUSE');
-        return names;
+        const page = await listings.read(p, offset);
+        opts.logger.debug({ path: p, offset, names: page.names.length, restarts: listings.counts.restarts }, 'readdir page');
+        return page;
       }),
 
     // Plain mode only: with POSIX attributes the kernel checks access itself (default_permissions).
