@@ -1,12 +1,15 @@
 // How many transfers to run at once when each connection is capped. Start with one; a probe adds
-// one, and keeps it when that round (as many transfers as are allowed) moved more than 10% more
-// bytes per ms than the round before it, at the count before; then it probes again at once. A probe
-// that does not pay steps back, and the next probe waits rounds at the count it stepped back to,
-// twice as many after each probe that did not pay. Where more connections do not help (loopback,
-// a slow reader, a busy CPU) a long transfer runs a round with one more now and then, and stays
-// where it was. One slow transfer (a shared machine, a slow server) does not fix the count for the
-// rest of a long transfer, as a rule that settled for good would: the count is tried again later.
-// Each round is compared with the one just before it, as the load on a shared machine drifts.
+// one, and keeps it when that round (as many transfers as are allowed) moved at least half of what
+// one more capped connection would add (from n to n + 1 at once: 1/2n more bytes per ms than the
+// round before it, at n); then it probes again at once. A probe that does not pay steps back, and
+// the next probe waits rounds at the count it stepped back to, twice as many after each probe that
+// did not pay. Where more connections do not help (loopback, a slow reader, a busy CPU) their gain
+// is noise of a few percent, so the count stays where it is but for a probe now and then; with a
+// fixed 10% bar, noise let every lucky round add a stream, and a loopback read ended at 8 streams
+// with more memory and fewer blocks kept on disk. One slow transfer (a shared machine, a slow
+// server) does not fix the count for the rest of a long transfer, as a rule that settled for good
+// would: the count is tried again later. Each round is compared with the one just before it, as
+// the load on a shared machine drifts.
 
 /** Rounds the first probe after a probe that did not pay waits; doubled after each such probe. */
 const FIRST_WAIT = 2;
@@ -20,9 +23,11 @@ export class AdaptiveCount {
   private roundStart: number;
   /** Bytes per ms of the last round before a probe, at the count the probe started from. */
   private baseline = 0;
-  private probing = true;
+  /** The round running is a probe (the count was just raised). */
+  private probing = false;
   private wait = FIRST_WAIT;
-  private untilProbe = 0;
+  /** Rounds at this count before the next probe; the first round measures one transfer alone. */
+  private untilProbe = 1;
 
   /** `now` is the clock rounds are timed by (milliseconds). */
   constructor(private readonly max: number, private readonly now: () => number = Date.now) {
@@ -40,7 +45,7 @@ export class AdaptiveCount {
     if (!this.probing) {
       this.baseline = rate;
       if (--this.untilProbe <= 0) this.probe();
-    } else if (rate > this.baseline * 1.1) {
+    } else if (rate > this.baseline * (1 + 0.5 / (this.current - 1))) {
       this.wait = FIRST_WAIT;
       this.baseline = rate;
       this.probe();

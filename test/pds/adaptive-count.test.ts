@@ -1,7 +1,8 @@
 // The rule that sets how many transfers run at once, on a clock the test moves: the count grows
-// while each full round moves more than 10% more bytes per ms than the round before, never past its
-// bound; a round that does not pay steps back, and the count is tried again later, after twice as
-// many rounds each time it did not pay.
+// while each full round at n + 1 moves at least 1/2n more bytes per ms than the round before at n
+// (half of what one more capped connection adds), never past its bound; a round that does not pay
+// steps back, and the count is tried again later, after twice as many rounds each time it did not
+// pay.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { AdaptiveCount } from '../../src/pds/adaptive-count.js';
@@ -31,7 +32,7 @@ test('steps back when a round does not pay, and tries again later, waiting longe
   round(count, clock, 1000, 100); // 10 bytes/ms with 1
   round(count, clock, 1000, 100); // 20 with 2
   assert.equal(count.current, 3);
-  round(count, clock, 1000, 140); // 21.4 with 3: not 10% better than 20
+  round(count, clock, 1000, 140); // 21.4 with 3: not 25% better than 20
   assert.equal(count.current, 2);
   // Where more streams never pay (each round takes as long per byte), the count stays at 2 but for
   // a probe at 3 now and then: after 2 rounds, then 4, then 8.
@@ -60,4 +61,16 @@ test('a bound of one never grows', () => {
   const count = new AdaptiveCount(1, () => clock.t);
   for (let i = 0; i < 3; i++) round(count, clock, 1000, 100 / (i + 1));
   assert.equal(count.current, 1);
+});
+
+test('gains of a few percent (noise where more connections do not help) never add a stream', () => {
+  const clock = { t: 0 };
+  const count = new AdaptiveCount(8, () => clock.t);
+  // Each round 20% faster than the one before, whatever the count: well past a fixed 10% bar.
+  let ms = 100_000;
+  for (let i = 0; i < 40; i++) {
+    round(count, clock, 1000, ms * count.current);
+    ms /= 1.2;
+  }
+  assert.ok(count.current <= 2, `streams: ${count.current}`);
 });
