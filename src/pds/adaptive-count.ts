@@ -29,8 +29,16 @@ export class AdaptiveCount {
   /** Rounds at this count before the next probe; the first round measures one transfer alone. */
   private untilProbe = 1;
 
-  /** `now` is the clock rounds are timed by (milliseconds). */
-  constructor(private readonly max: number, private readonly now: () => number = Date.now) {
+  /**
+   * `now` is the clock rounds are timed by (milliseconds). `minGain(n)` is the share a round at n + 1
+   * must be faster than the round before at n: by default half of what one more capped connection
+   * adds, 1/2n. Uploads, whose extra parts cost little where they do not help, pass a flat 10%.
+   */
+  constructor(
+    private readonly max: number,
+    private readonly now: () => number = Date.now,
+    private readonly minGain: (n: number) => number = (n) => 0.5 / n,
+  ) {
     this.roundStart = now();
   }
 
@@ -45,7 +53,7 @@ export class AdaptiveCount {
     if (!this.probing) {
       this.baseline = rate;
       if (--this.untilProbe <= 0) this.probe();
-    } else if (rate > this.baseline * (1 + 0.5 / (this.current - 1))) {
+    } else if (rate > this.baseline * (1 + this.minGain(this.current - 1))) {
       this.wait = FIRST_WAIT;
       this.baseline = rate;
       this.probe();

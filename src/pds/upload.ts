@@ -100,7 +100,9 @@ export class Uploader {
 
   /** Sends `parts` several at once; after a failure no new part starts, and the first error is thrown. */
   private async sendParallel(job: UploadJob, parts: number[]): Promise<void> {
-    const count = new AdaptiveCount(this.opts.maxParallelParts ?? DEFAULT_PARALLEL_PARTS);
+    // A flat 10% bar: a part more costs a little CPU where it does not help (it streams from the
+    // staged file), and a bar of half a capped connection's gain lost too much upload speed to noise.
+    const count = new AdaptiveCount(this.opts.maxParallelParts ?? DEFAULT_PARALLEL_PARTS, Date.now, () => 0.1);
     const queue = [...parts];
     const running = new Set<Promise<void>>();
     let failure: { err: unknown } | undefined;

@@ -74,3 +74,11 @@ test('gains of a few percent (noise where more connections do not help) never ad
   }
   assert.ok(count.current <= 2, `streams: ${count.current}`);
 });
+
+test('a flat bar (uploads) grows on any gain past it', () => {
+  const clock = { t: 0 };
+  const count = new AdaptiveCount(8, () => clock.t, () => 0.1);
+  round(count, clock, 1000, 100); // 10 bytes/ms with 1
+  round(count, clock, 1000, 80); // 25 with 2: past 10%, though short of the default bar of 50%
+  assert.equal(count.current, 3);
+});
