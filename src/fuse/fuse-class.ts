@@ -5,10 +5,11 @@ import type FuseClass from 'fuse-native';
 import type { FuseOps, FuseStat, FuseTime } from 'fuse-native';
 import type { FuseBinding } from './native-binding.js';
 
-/** Who made the request being dispatched; valid until the op's first await. */
+/** Who made the request being dispatched, and the binding's handle for it; valid until the op's first await. */
 export interface Caller {
   uid: number;
   gid: number;
+  native?: unknown;
 }
 
 type Handler = (nativeHandler: unknown, opCode: number, ...args: unknown[]) => unknown;
@@ -30,12 +31,21 @@ export function fuseClass(binding: FuseBinding, extraOptions: string, caller: Ca
       if (!callerOf) return handlers;
       return handlers.map((h) => h && ((nativeHandler: unknown, opCode: number, ...args: unknown[]) => {
         Object.assign(caller, callerOf(nativeHandler));
+        caller.native = nativeHandler;
         return h(nativeHandler, opCode, ...args);
       }));
     }
 
     _op_getattr(signal: (code: number, stat?: Uint32Array) => void, path: string): void {
       this.ops.getattr!(path, (code, stat) => signal(code, statArray(stat, fixed)));
+    }
+
+    /** Names with the attributes getattr would answer for each (the fixed binding keeps them for the lookups that follow). */
+    _op_readdir(signal: (code: number, names?: string[], stats?: Uint32Array[]) => void, path: string): void {
+      this.ops.readdir!(path, (code, names, stats) => {
+        if (code < 0) return signal(code);
+        signal(0, names ?? [], stats ? stats.map((s) => statArray(s, fixed)) : []);
+      });
     }
 
     _op_utimens(signal: (code: number) => void, path: string, aLow: number, aHigh: number, mLow: number, mHigh: number): void {
@@ -57,7 +67,7 @@ function timeArg(low: number, high: number): FuseTime {
 }
 
 /** struct stat as the binding reads it: 18 uint32s, 64-bit values low word first. */
-function statArray(stat: FuseStat | undefined, nsTimes: boolean): Uint32Array {
+export function statArray(stat: FuseStat | undefined, nsTimes: boolean): Uint32Array {
   const ints = new Uint32Array(18);
   if (!stat) return ints;
   const set64 = (i: number, v: bigint) => {

@@ -20,7 +20,8 @@ declare module 'fuse-native' {
 
   export interface FuseOps {
     getattr(path: string, cb: ValueCb<FuseStat>): void;
-    readdir(path: string, cb: ValueCb<string[]>): void;
+    /** stats, when given, line up with names ('.' and '..' included). */
+    readdir(path: string, cb: (code: number, names?: string[], stats?: FuseStat[]) => void): void;
     access(path: string, mode: number, cb: Cb): void;
     statfs(path: string, cb: ValueCb<FuseStatfs>): void;
     open(path: string, flags: number, cb: ValueCb<number>): void;

@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { Logger } from '../shared/logger.js';
 import type { Vfs } from '../vfs/types.js';
 import type { Ownership } from './attrs.js';
-import { fuseClass, type Caller } from './fuse-class.js';
+import { fuseClass, statArray, type Caller } from './fuse-class.js';
 import { isMounted, isStaleMount, unmountPath } from './fusermount.js';
 import { HandleTable } from './handle-table.js';
 import { loadFuse } from './native-binding.js';
@@ -33,6 +33,13 @@ export interface Mounted {
   /** Resolves when the mount disappears without unmount() (fusermount -u, umount). */
   readonly unmountedElsewhere: Promise<void>;
   unmount(): Promise<void>;
+  /** FUSE requests answered so far: by JS (per op), and getattrs the binding answered itself. */
+  requestCounts(): FuseRequestCounts;
+}
+
+export interface FuseRequestCounts {
+  byJs: Record<string, number>;
+  getattrInBinding: number;
 }
 
 /**
@@ -88,7 +95,17 @@ export async function mount(vfs: Vfs, mnt: string, opts: MountOptions): Promise<
   const PdsFuse = fuseClass(binding, opts.readOnly ? `${EXTRA_LIBFUSE_OPTIONS},ro` : EXTRA_LIBFUSE_OPTIONS, caller);
   const posix = (opts.posix ?? true) && binding.fixed;
   if ((opts.posix ?? true) && !binding.fixed) logger.warn('POSIX attributes are off: the fixed fuse-native binding is not available');
-  const ops = createOps(vfs, new HandleTable(), { own: opts, logger, fixedBinding: binding.fixed, posix, caller });
+  const requests = new Map<string, number>();
+  const { primeAttrs, attrHits } = binding;
+  const ops = createOps(vfs, new HandleTable(), {
+    own: opts,
+    logger,
+    fixedBinding: binding.fixed,
+    posix,
+    caller,
+    requests,
+    ...(primeAttrs ? { primeAttrs: (native, slot, stat) => primeAttrs(native, slot, statArray(stat, true)) } : {}),
+  });
   const fuse = new PdsFuse(mnt, ops, {
     allowOther: opts.allowOther,
     defaultPermissions: posix,
@@ -120,6 +137,7 @@ export async function mount(vfs: Vfs, mnt: string, opts: MountOptions): Promise<
   return {
     mountpoint: mnt,
     unmountedElsewhere,
+    requestCounts: () => ({ byJs: Object.fromEntries(requests), getattrInBinding: attrHits?.() ?? 0 }),
     async unmount() {
       unmounting = true;
       clearInterval(watch);
