@@ -183,7 +183,8 @@ export function createOps(vfs: Vfs, handles: HandleTable, opts: OpsOptions): Fus
         // the listing itself is read from the cache a page at a time. Each name comes with what
         // getattr answers for it: the binding answers the lookups that follow (ls -l) in C.
         const names = ['.', '..'];
-        const stats = [await statAnswer(p), await statAnswer(path.posix.dirname(p))];
+        const self = await statAnswer(p);
+        const stats = [self, await statAnswer(path.posix.dirname(p)).catch(() => self)];
         let skipped = 0;
         for await (const page of vfs.readdirPages(p)) {
           for (const n of page) {
