@@ -118,7 +118,9 @@ NAPI_METHOD(fuse_native_mount) {`,
   { find: '  blk\\\n  uv_async_send(&(l->async));\\', replace: '  blk\\\n  attr_cache_op_started(l);\\\n  uv_async_send(&(l->async));\\' },
   { find: '    l->res = res;\\\n    uv_sem_post(&(l->sem));\\', replace: '    l->res = res;\\\n    attr_cache_op_done(l);\\\n    uv_sem_post(&(l->sem));\\' },
   { find: GETATTR_METHOD, replace: `${GETATTR_METHOD}\n  if (attr_cache_answer(path, stat)) return 0;` },
-  { find: '      populate_stat(stats_array, &st);\n', replace: '      populate_stat(stats_array, &st);\n      attr_cache_listed(l, name, &st);\n' },
+  // glibc's readdir skips an entry whose d_ino is 0 (a virtual node's ino): list it as libfuse lists
+  // a name without attributes (FUSE_UNKNOWN_INO), after keeping its attributes as getattr answers them.
+  { find: '      populate_stat(stats_array, &st);\n', replace: '      populate_stat(stats_array, &st);\n      attr_cache_listed(l, name, &st);\n      if (st.st_ino == 0) st.st_ino = 0xffffffff;\n' },
   {
     find: '  NAPI_EXPORT_FUNCTION(fuse_native_unmount)',
     replace: '  NAPI_EXPORT_FUNCTION(fuse_native_unmount)\n  NAPI_EXPORT_FUNCTION(fuse_native_attr_prime)\n  NAPI_EXPORT_FUNCTION(fuse_native_attr_hits)',
