@@ -7,55 +7,20 @@
 // the test-only fast path in bulk-entries.ts.
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import readline from 'node:readline';
 import { promisify } from 'node:util';
 import { createApp } from '../src/app.js';
 import { defaultAppOptions } from '../test/helpers/app-options.js';
 import { startMount, stopAll } from '../test/fuse/harness.js';
 import { bulkFolder } from '../test/helpers/bulk-entries.js';
+import { freePort, pdsfsServe, peakRssOf, propfind, seconds, stopChild } from './front-ends.js';
 import { api, printTable, type Row, startBenchEmulator, writeResults } from './lib.js';
 
 const run = promisify(execFile);
 const sizes = (process.env.BENCH_LIST_SIZES ?? '10000,100000').split(',').map(Number);
 const MiB = 1024 * 1024;
-const REPO = path.resolve(import.meta.dirname, '..');
-const PROPS = '<?xml version="1.0"?><D:propfind xmlns:D="DAV:"><D:prop><D:resourcetype/><D:getcontentlength/><D:getlastmodified/><D:getetag/></D:prop></D:propfind>';
-
-const seconds = (t0: number) => (performance.now() - t0) / 1000;
-
-async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const { port } = srv.address() as net.AddressInfo;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
-
-async function peakRssOf(pid: number | undefined): Promise<number> {
-  const status = await fs.readFile(`/proc/${pid}/status`, 'utf8');
-  return Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? NaN) / 1024;
-}
-
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  await exited;
-}
-
-/** Timed PROPFIND Depth 1 by curl (its own process, as a real client); checks the entry count. */
-async function propfind(url: string, entries: number): Promise<number> {
-  const t0 = performance.now();
-  const { stdout } = await run('curl', ['-sS', '-f', '-X', 'PROPFIND', '-H', 'Depth: 1', '-H', 'Content-Type: application/xml', '--data', PROPS, url], { maxBuffer: 1024 * MiB });
-  const s = seconds(t0);
-  const responses = stdout.split(/<[A-Za-z]*:?response>/).length - 1;
-  if (responses !== entries + 1) throw new Error(`PROPFIND ${url}: ${responses} responses, expected ${entries + 1}`);
-  return s;
-}
 
 async function lsLong(dir: string, entries: number): Promise<number> {
   const t0 = performance.now();
@@ -64,20 +29,6 @@ async function lsLong(dir: string, entries: number): Promise<number> {
   const files = stdout.split('\n').filter((l) => l.startsWith('-')).length;
   if (files !== entries) throw new Error(`ls -l ${dir}: ${files} files, expected ${entries}`);
   return s;
-}
-
-async function pdsfsServe(emu: { endpoint: string; token: string; driveId: string }, cacheDir: string): Promise<{ url: string; child: ChildProcess }> {
-  const port = await freePort();
-  const child = spawn(process.execPath, [path.join(REPO, 'bin/pdsfs'), 'serve', '--endpoint', emu.endpoint, '--cache-dir', cacheDir, '--drive', emu.driveId, '--port', String(port), '--no-auth', '--poll-interval', '3600', '--log-level', 'warn'], {
-    stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, PDSFS_ACCESS_TOKEN: emu.token },
-  });
-  const line = await new Promise<string>((resolve, reject) => {
-    readline.createInterface({ input: child.stdout! }).once('line', resolve);
-    child.once('exit', (code) => reject(new Error(`pdsfs serve exited (${code})`)));
-  });
-  const url = /(http:\S+)/.exec(line)?.[1];
-  if (!url) throw new Error(`pdsfs serve said: ${line}`);
-  return { url, child };
 }
 
 async function rcloneServe(dir: string): Promise<{ url: string; child: ChildProcess }> {
@@ -141,12 +92,12 @@ async function inProcess(emu: Awaited<ReturnType<typeof startBenchEmulator>>, n:
     rows.push({ metric: `SQLite bytes per node, ${n} nodes`, value: dbBytes / n, unit: 'B' });
 
     // The change feed: one create per entry in a new folder, applied by one poll.
-    await app.vfs.pollNow();
+    await app.admin.pollNow();
     bulkFolder(emu.dataDir, emu.driveId, `${name}-feed`, n, { changes: true });
     const lag = monitorEventLoopDelay({ resolution: 1 });
     lag.enable();
     const c0 = performance.now();
-    await app.vfs.pollNow();
+    await app.admin.pollNow();
     const feedSec = seconds(c0);
     lag.disable();
     rows.push({ metric: `change feed: ${n} creates applied`, value: feedSec, unit: 's' });

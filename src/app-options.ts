@@ -27,9 +27,12 @@ export interface AppOptions {
   /** Share links "ID" or "ID:PASSWORD". */
   shares?: string[];
   readOnly: boolean;
-  pollIntervalSec: number;
-  dirCacheTimeSec: number;
-  writeBackSec: number;
+  /** Between change-feed polls. */
+  pollIntervalMs: number;
+  /** How long a listing is trusted without a change feed. */
+  dirCacheTimeMs: number;
+  /** Wait after close before uploading. */
+  writeBackMs: number;
   deletePermanently: boolean;
   /** Most ranged GETs one sequential read runs at once; default 8. */
   downloadStreams?: number;

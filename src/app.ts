@@ -22,11 +22,17 @@ import { toVfsError, VfsError } from './core/errors.js';
 import { Reachability } from './core/reachability.js';
 import { Namespace } from './vfs/namespace.js';
 import { PdsVfs } from './vfs/pds-vfs.js';
-import { type MainVfs, ViewsVfs } from './vfs/views/views-vfs.js';
+import { ViewsVfs } from './vfs/views/views-vfs.js';
+import type { VfsAdmin } from './vfs/admin.js';
+import type { Vfs } from './vfs/types.js';
 import { uniqueDirNames, type Volume } from './vfs/volume.js';
+import type { MetaAccess } from './core/view-remote.js';
 
 export interface App {
-  readonly vfs: MainVfs & Pick<ViewsVfs, 'meta' | 'setMeta' | 'restore'>;
+  /** What the front-ends and the view commands call; every method throws VfsError. */
+  readonly vfs: Vfs & MetaAccess & Pick<ViewsVfs, 'restore'>;
+  /** Status, queues, the change feed on demand and path lookup: for control, status and the share commands. */
+  readonly admin: VfsAdmin;
   /** PDS endpoint in use (the embedded server's when none was configured). */
   readonly endpoint: string;
   readonly logger: Logger;
@@ -81,19 +87,21 @@ export async function createApp(opts: AppOptions, deps: { logger?: Logger } = {}
       opts: {
         readOnly: opts.readOnly,
         deletePermanently: opts.deletePermanently,
-        writeBackMs: opts.writeBackSec * 1000,
-        dirCacheTtlMs: opts.dirCacheTimeSec * 1000,
+        writeBackMs: opts.writeBackMs,
+        dirCacheTtlMs: opts.dirCacheTimeMs,
         ...(opts.listPrefetch !== undefined ? { listPrefetch: opts.listPrefetch } : {}),
-        pollIntervalMs: opts.pollIntervalSec * 1000,
+        pollIntervalMs: opts.pollIntervalMs,
         maxDirtyBytes: opts.maxDirtyBytes ?? Math.max(opts.cacheMaxSize, 1024 ** 3),
       },
     });
     // Without --drive, or with --show-views: trash/, versions/, search/, starred/ and photos/ at the root.
     // Front-ends see only VfsErrors, whatever fails below, views included (withVfsErrors).
-    const vfs = withVfsErrors(new ViewsVfs(main, served, blocks, { single, show: !single || opts.showViews === true }));
+    const views = new ViewsVfs(main, main.admin, served, blocks, { single, show: !single || opts.showViews === true });
+    const vfs = withVfsErrors(views);
     logger.info({ endpoint: embedded ? 'embedded local PDS server' : opts.endpoint, volumes: served.map((v) => v.dirName) }, 'ready');
     return {
       vfs,
+      admin: views.admin,
       endpoint: embedded?.endpoint ?? opts.endpoint!,
       logger,
       cacheDir,

@@ -78,8 +78,8 @@ export async function runUntilStopped(daemon: Daemon, frontEnd: FrontEnd, contro
   await attempt('stopping the front-end', frontEnd.stopAccepting);
   if (!app.reachability.online && !(await app.reachability.check())) {
     // Nothing can be uploaded now; all of it is in the journal for the next start.
-    const { pendingFiles } = app.vfs.status();
-    logger.warn({ uploads: pendingFiles, changes: app.vfs.offline().changes.pending }, 'PDS is unreachable: what waits is kept and sent at the next start');
+    const { pendingFiles } = app.admin.status();
+    logger.warn({ uploads: pendingFiles, changes: app.admin.offline().changes.pending }, 'PDS is unreachable: what waits is kept and sent at the next start');
     await attempt('stopping the front-end', frontEnd.stop);
     await attempt('closing the control socket', () => control.close());
     await attempt('closing the cache', () => app.close());
@@ -101,7 +101,7 @@ export async function runUntilStopped(daemon: Daemon, frontEnd: FrontEnd, contro
     logger.warn('stopped before all uploads finished: they resume at the next start');
     return 1;
   }
-  const { failedFiles } = app.vfs.status();
+  const { failedFiles } = app.admin.status();
   if (failedFiles > 0) logger.error({ failedFiles }, 'some uploads failed for good: their content is kept in the recovery folder of the cache');
   await attempt('closing the cache', () => app.close());
   return code;

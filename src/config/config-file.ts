@@ -6,7 +6,8 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import { OPTIONS, SECRET_OPTIONS, type OptionSpec } from './options.js';
+import { valueOf } from './option-values.js';
+import { CONFIG_KEYS, type OptionKind, SECRET_OPTIONS, specOf, type OptionSpec } from './options.js';
 
 export const JWT_KEYS = ['client-id', 'private-key-path', 'user-id', 'domain-id'] as const;
 export type JwtConfig = Record<(typeof JWT_KEYS)[number], string>;
@@ -66,7 +67,7 @@ function parseContents(raw: unknown, file: string): ConfigFileContents {
       contents.jwt = parseJwt(value, file);
       continue;
     }
-    const spec = (OPTIONS as Record<string, OptionSpec>)[key];
+    const spec = CONFIG_KEYS.has(key) ? specOf(key) : undefined;
     if (!spec) {
       throw new ConfigFileError(`config file ${file}: unknown key "${key}" (keys are option names as in \`pdsfs <command> --help\`, without dashes in front, plus "jwt")`);
     }
@@ -75,12 +76,24 @@ function parseContents(raw: unknown, file: string): ConfigFileContents {
   return contents;
 }
 
+/** What a config file may hold for a kind: what yargs would give for it from a flag. */
+const JSON_TYPES: Record<OptionKind, readonly string[]> = {
+  text: ['string'], path: ['string'], url: ['string'], choice: ['string'], octal: ['string'],
+  list: ['array'], flag: ['boolean'], count: ['number'], number: ['number'],
+  size: ['string', 'number'], duration: ['string', 'number'],
+};
+
 function checkType(key: string, spec: OptionSpec, value: unknown, file: string): OptionValue {
-  const ok =
-    spec.type === 'array' ? Array.isArray(value) && value.every((v) => typeof v === 'string') : typeof value === spec.type;
-  if (!ok) {
-    const expected = spec.type === 'array' ? 'an array of strings' : `a ${spec.type}`;
+  const allowed = JSON_TYPES[spec.kind];
+  const type = Array.isArray(value) ? (value.every((v) => typeof v === 'string') ? 'array' : 'mixed array') : typeof value;
+  if (!allowed.includes(type)) {
+    const expected = allowed.map((t) => (t === 'array' ? 'an array of strings' : `a ${t}`)).join(' or ');
     throw new ConfigFileError(`config file ${file}: "${key}" must be ${expected}, not ${JSON.stringify(value)}`);
+  }
+  try {
+    valueOf(spec, value);
+  } catch (err) {
+    throw new ConfigFileError(`config file ${file}: "${key}": ${(err as Error).message}`);
   }
   return value as OptionValue;
 }

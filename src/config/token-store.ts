@@ -4,9 +4,11 @@
 // mtime is kept fresh, so the lock of a killed process goes stale and is taken over).
 import fs from 'node:fs';
 import path from 'node:path';
-import lockfile from 'proper-lockfile';
 import type { SharedTokenStore, StoredTokens } from '../pds/auth.js';
 import { writeSecretFile } from './config-file.js';
+// Loaded at start, not when first used: its signal-exit re-raises SIGTERM when its own handler is the
+// last one left, which it is if it comes after the daemon's (a drain at shutdown would then be killed).
+import lockfile from 'proper-lockfile';
 
 /** The store of the login kept in `configFile`. */
 export function tokenStoreFile(configFile: string): string {

@@ -1,8 +1,8 @@
 // Progress of long CLI operations (draining uploads at shutdown, `share save` of a folder): a
 // cli-progress bar on a terminal, plain lines elsewhere (logs, systemd journal, pipes) at most once
 // a second and only on change, so a log file does not fill with redraws.
+import { createRequire } from 'node:module';
 import type { Writable } from 'node:stream';
-import cliProgress from 'cli-progress';
 import { formatBytes } from './format.js';
 
 export interface ProgressInfo {
@@ -42,6 +42,8 @@ type Describe = (done: number, total: number | undefined, text: string | undefin
 function barReporter(label: string, total: number | undefined, out: Writable, describe: Describe): ProgressReporter {
   let text: string | undefined;
   let known = total;
+  // Loaded when a bar is first drawn (on a terminal, at the end of a run), not by every daemon.
+  const cliProgress = createRequire(import.meta.url)('cli-progress') as typeof import('cli-progress');
   const bar = new cliProgress.SingleBar({
     stream: out,
     hideCursor: true,

@@ -9,7 +9,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { Logger } from '../shared/logger.js';
-import type { PdsVfs } from '../vfs/pds-vfs.js';
+import type { VfsAdmin } from '../vfs/admin.js';
 import type { Volume } from '../vfs/volume.js';
 import { recentLogEvents } from './log-events.js';
 import { MAX_SOCKET_PATH_BYTES } from './socket-path.js';
@@ -42,31 +42,31 @@ const MAX_BODY_BYTES = 4096;
 
 /** What the control server reads and does of the running daemon. */
 export interface ControlledApp {
-  vfs: StatusSources['vfs'] & Pick<PdsVfs, 'clearBlockCache'>;
+  admin: StatusSources['admin'] & Pick<VfsAdmin, 'clearBlockCache'>;
   volumes: readonly Volume[];
 }
 
 export async function startControl(app: ControlledApp, opts: ControlOptions): Promise<ControlServer> {
-  const vfs = app.vfs;
+  const { admin } = app;
   if (Buffer.byteLength(opts.socketPath) > MAX_SOCKET_PATH_BYTES) {
     throw new Error(`control socket path too long for a Unix socket (${MAX_SOCKET_PATH_BYTES} bytes at most): ${opts.socketPath}; choose a shorter --cache-dir`);
   }
   const events = recentLogEvents(opts.logger);
   const sampler = new ThroughputSampler(() => {
-    const { blocks, sentBytes } = vfs.status();
+    const { blocks, sentBytes } = admin.status();
     return { downloadedBytes: blocks.fetchedBytes, uploadedBytes: sentBytes };
   }, opts.sampleIntervalMs);
   const startedAt = Date.now();
   const status = () =>
-    buildStatus({ vfs, volumes: app.volumes, role: opts.role ?? 'pdsfs', startedAt, recentErrors: () => events.list(), throughput: () => sampler.snapshot(), ...(opts.fuse ? { fuse: opts.fuse } : {}) });
+    buildStatus({ admin, volumes: app.volumes, role: opts.role ?? 'pdsfs', startedAt, recentErrors: () => events.list(), throughput: () => sampler.snapshot(), ...(opts.fuse ? { fuse: opts.fuse } : {}) });
 
   const clearCache = async (force: boolean) => {
-    const { pendingFiles } = vfs.status();
+    const { pendingFiles } = admin.status();
     if (pendingFiles > 0 && !force) {
       throw new ClearRefused(`${pendingFiles} upload${pendingFiles === 1 ? ' is' : 's are'} pending: the cache stays until they finish (--force clears the block cache anyway; pending uploads are never touched)`);
     }
-    const before = vfs.status().blocks;
-    await vfs.clearBlockCache();
+    const before = admin.status().blocks;
+    await admin.clearBlockCache();
     opts.logger.info({ memBytes: before.memBytes, diskBytes: before.diskBytes }, 'block cache cleared');
     return { cleared: true, freedBytes: before.memBytes + before.diskBytes };
   };

@@ -2,7 +2,7 @@
 // status page read this shape; it holds names and figures, never paths of the cache or tokens.
 import type { JournalRow } from '../cache/metadata/journal.js';
 import type { Op } from '../cache/metadata/ops.js';
-import type { PdsVfs } from '../vfs/pds-vfs.js';
+import type { VfsAdmin } from '../vfs/admin.js';
 import type { Volume } from '../vfs/volume.js';
 import type { LogEvent } from './log-events.js';
 import type { Throughput } from './throughput.js';
@@ -84,7 +84,7 @@ export interface FuseRequests {
 }
 
 export interface StatusSources {
-  vfs: Pick<PdsVfs, 'status' | 'uploads' | 'offline' | 'namespaceChanges'>;
+  admin: Pick<VfsAdmin, 'status' | 'uploads' | 'offline' | 'namespaceChanges'>;
   volumes: readonly Volume[];
   role: string;
   startedAt: number;
@@ -94,8 +94,8 @@ export interface StatusSources {
 }
 
 export function buildStatus(src: StatusSources): DaemonStatus {
-  const { pendingFiles, pendingBytes, failedFiles, sentBytes, listCalls, blocks } = src.vfs.status();
-  const uploads = src.vfs.uploads();
+  const { pendingFiles, pendingBytes, failedFiles, sentBytes, listCalls, blocks } = src.admin.status();
+  const uploads = src.admin.uploads();
   const dirName = (id: string) => src.volumes.find((v) => v.id === id)?.dirName ?? id;
   const item = (row: JournalRow): UploadItem => {
     const sent = uploads.inFlight.get(row.id);
@@ -112,8 +112,8 @@ export function buildStatus(src: StatusSources): DaemonStatus {
   // Uploads in flight first: they are what a person watches.
   const pending = [...uploads.pending].sort((a, b) => Number(b.state === 'uploading') - Number(a.state === 'uploading'));
   const lookups = blocks.hits + blocks.misses;
-  const offline = src.vfs.offline();
-  const changes = src.vfs.namespaceChanges(LISTED_UPLOADS);
+  const offline = src.admin.offline();
+  const changes = src.admin.namespaceChanges(LISTED_UPLOADS);
   const change = (op: Op): ChangeItem => ({
     kind: op.kind,
     name: [op.entry?.name, op.name].filter((n, i, all) => n && all.indexOf(n) === i).join(' → ') || op.nodeId,

@@ -21,6 +21,12 @@ export interface RemoteEntry {
   contentHash?: string;
   /** Free-form metadata string kept with the file (PDS user_meta); POSIX attributes live in it (posix-attrs.ts). */
   userMeta?: string;
+  /**
+   * The server lets this user only read it (and, for a folder, what is in it): nothing may be
+   * created, changed, moved or deleted here. From the file's permission fields where the service
+   * sends them (PDS action_list); absent means writable as far as is known.
+   */
+  readOnly?: boolean;
 }
 
 export interface RemoteCapabilities {

@@ -7,6 +7,7 @@ import type { AccountStore, UserRow } from './store/accounts.js';
 import type { BlobStore } from './store/blobs.js';
 import type { ChangeLog } from './store/changes.js';
 import type { FileStore } from './store/files.js';
+import type { PermissionStore } from './store/permissions.js';
 import type { RevisionStore } from './store/revisions.js';
 import type { SeedAccount } from './store/seed.js';
 import type { ShareRow, ShareStore } from './store/share-links.js';
@@ -46,6 +47,8 @@ export interface EmulatorContext {
   readonly sql: Sql;
   readonly accounts: AccountStore;
   readonly files: FileStore;
+  /** What each user may do where (action_list). */
+  readonly permissions: PermissionStore;
   readonly revisions: RevisionStore;
   readonly uploads: UploadStore;
   readonly changes: ChangeLog;

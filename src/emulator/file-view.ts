@@ -20,6 +20,8 @@ export interface ViewOptions {
   share?: ShareRow;
   /** Adds signed download_url/url to available files (lifetime in seconds). */
   urlExpireSec?: number;
+  /** The bearer's user: adds action_list, what that user may do with the file. */
+  userId?: string;
 }
 
 export function fileView(ctx: EmulatorContext, row: FileRow, opts: ViewOptions = {}): PdsFile {
@@ -62,6 +64,7 @@ function fullView(ctx: EmulatorContext, row: FileRow, opts: ViewOptions): PdsFil
   if (row.trashed_at) f.trashed_at = row.trashed_at;
   if (row.upload_id) f.upload_id = row.upload_id;
   if (share) f.share_id = share.share_id;
+  if (opts.userId) f.action_list = [...ctx.permissions.actionsOf(opts.userId, row.file_id)];
   if (row.type === 'file') {
     f.size = row.size;
     f.category = fileCategory(row.name);

@@ -1,7 +1,6 @@
 // image_media_metadata of uploaded images, as the service fills it in: width, height, capture time
 // and GPS location read from the EXIF of JPEG and HEIC content (exifr, a maintained EXIF reader).
 // Kept per blob, so every file and revision with that content shows it.
-import exifr from 'exifr';
 import type { PdsImageMedia } from '../pds/wire-types.js';
 
 interface ExifTags {
@@ -24,6 +23,8 @@ const IMAGE_NAME = /\.(jpe?g|heic|heif)$/i;
 export async function imageMedia(blobPath: string, name: string): Promise<PdsImageMedia | undefined> {
   if (!IMAGE_NAME.test(name)) return undefined;
   // Unreadable or absent EXIF is normal for images: no metadata then, never a failed upload.
+  // Loaded on the first image: a server that never sees one does not carry the EXIF reader.
+  const { default: exifr } = await import('exifr');
   const tags = (await exifr.parse(blobPath, { tiff: true, exif: true, gps: true, reviveValues: false }).catch(() => undefined)) as ExifTags | undefined;
   if (!tags) return undefined;
   const media: PdsImageMedia = {};

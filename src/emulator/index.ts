@@ -15,6 +15,7 @@ import { BlobStore } from './store/blobs.js';
 import { ChangeLog } from './store/changes.js';
 import { openDb, type Db } from './store/db.js';
 import { FileStore } from './store/files.js';
+import { PermissionStore, type FileAction } from './store/permissions.js';
 import { RevisionStore } from './store/revisions.js';
 import { lockDataDir } from './store/lock.js';
 import { ensureSeed } from './store/seed.js';
@@ -123,9 +124,10 @@ export class Emulator {
     let endpoint = '';
     const faults = new Faults(opts.faults);
     const stats: EmulatorStats = { requests: {}, bytesUploaded: 0, bytesDownloaded: 0, connections: 0, inFlight: {}, inFlightPeak: {}, asyncTasks: 0 };
+    const files = new FileStore(sql);
     const ctx: EmulatorContext = {
-      config, seed, sql, accounts, blobs,
-      files: new FileStore(sql),
+      config, seed, sql, accounts, blobs, files,
+      permissions: new PermissionStore(sql, files),
       revisions: new RevisionStore(sql),
       uploads: new UploadStore(sql),
       changes: new ChangeLog(sql),
@@ -169,6 +171,11 @@ export class Emulator {
 
   setFaults(f: FaultPatch): void {
     this.faults.set(f);
+  }
+
+  /** What a user (default: the development user) may do in a subtree, as /admin/permissions sets it; null clears it. */
+  setPermissions(fileId: string, actionList: readonly FileAction[] | null, userId = this.ctx.seed.userId): void {
+    this.ctx.permissions.set(fileId, userId, actionList);
   }
 
   get stats(): EmulatorStats {

@@ -5,6 +5,7 @@ import { forbidden, invalidParam, missingParam, notFound, PdsHttpError } from '.
 import { optString, reqString } from './params.js';
 import type { DriveRow, UserRow } from './store/accounts.js';
 import type { FileRow } from './store/files.js';
+import type { FileAction } from './store/permissions.js';
 import { sharedIds, type ShareRow } from './store/share-links.js';
 
 export interface Scope {
@@ -74,4 +75,22 @@ export function findParentFolder(call: Call, scope: Scope, parentId: string, fie
     }
   }
   return row.file_id;
+}
+
+/**
+ * 403 ForbiddenNoPermission.File unless the bearer's user may do `action` on the file (its
+ * action_list). A drive's root has no file object and drives document no permission field: there
+ * the drive's membership (usableDrive) is all that counts.
+ */
+export function requireAction(call: Call, fileId: string, action: FileAction): void {
+  if (!call.user || fileId === 'root') return;
+  if (!call.ctx.permissions.actionsOf(call.user.user_id, fileId).includes(action)) {
+    throw forbidden('File', `No Permission to access resource File ${fileId}: ${action} is not allowed.`);
+  }
+}
+
+/** Whose view a file answer is: the share link's, or the bearer's user's (with their action_list). */
+export function viewer(call: Call, scope: Scope): { share: ShareRow } | { userId: string } | Record<string, never> {
+  if (scope.share) return { share: scope.share };
+  return call.user ? { userId: call.user.user_id } : {};
 }

@@ -1,6 +1,7 @@
 // The Fuse class pdsfs mounts with: fuse-native's, plus the libfuse options it has no switch for,
 // and its own glue for what the fixed binding (native-binding.ts) carries differently: stat times in
-// nanoseconds, utimens times with UTIME_NOW / UTIME_OMIT, and the uid and gid of each request.
+// nanoseconds, utimens times with UTIME_NOW / UTIME_OMIT, the uid and gid of each request, and
+// readdir by offset.
 import type FuseClass from 'fuse-native';
 import type { FuseOps, FuseStat, FuseTime } from 'fuse-native';
 import type { FuseBinding } from './native-binding.js';
@@ -40,12 +41,25 @@ export function fuseClass(binding: FuseBinding, extraOptions: string, caller: Ca
       this.ops.getattr!(path, (code, stat) => signal(code, statArray(stat, fixed)));
     }
 
-    /** Names with the attributes getattr would answer for each (the fixed binding keeps them for the lookups that follow). */
-    _op_readdir(signal: (code: number, names?: string[], stats?: Uint32Array[]) => void, path: string): void {
-      this.ops.readdir!(path, (code, names, stats) => {
-        if (code < 0) return signal(code);
-        signal(0, names ?? [], stats ? stats.map((s) => statArray(s, fixed)) : []);
-      });
+    /**
+     * The fixed binding passes the kernel's offset and takes a resume offset per name (dir-streams.ts),
+     * and the attributes of each name, which it keeps for the lookups that follow.
+     */
+    _op_readdir(signal: (code: number, names?: string[], stats?: Uint32Array[], offsets?: Float64Array) => void, path: string, offLow?: number, offHigh?: number): void {
+      const readdir = this.ops.readdir!;
+      if (offLow !== undefined && offHigh !== undefined) {
+        return readdir(path, offLow + offHigh * Number(TWO_32), (code, page) => signal(code, page?.names ?? [], page?.stats.map((s) => statArray(s, fixed)) ?? [], new Float64Array(page?.offsets ?? [])));
+      }
+      // The shipped binary takes the whole folder in one answer, names only (it would list a d_ino of 0).
+      const names: string[] = [];
+      const from = (offset: number): void =>
+        readdir(path, offset, (code, page) => {
+          if (code < 0) return signal(code);
+          if (!page || page.names.length === 0) return signal(0, names, []);
+          names.push(...page.names);
+          from(page.offsets[page.offsets.length - 1]!);
+        });
+      from(0);
     }
 
     _op_utimens(signal: (code: number) => void, path: string, aLow: number, aHigh: number, mLow: number, mHigh: number): void {

@@ -8,10 +8,12 @@
 // UTIME_OMIT, takes stat times in nanoseconds, and answers fuse_native_caller(handler) with the uid
 // and gid of the request being served. It also answers getxattr outside the user.* namespace (the
 // security.selinux and system.posix_acl_* that ls -l asks for on every entry) with ENODATA in C,
-// without a round trip through JavaScript: pdsfs keeps its own attributes under user.*. And it keeps
-// the attributes JS hands over with its answers, so that the getattr libfuse 2 sends after most ops
-// is answered in C (the attribute cache below). Without a compiler we fall back to the shipped
-// binary: then mtimes cannot be set, POSIX attributes are off and every getattr reaches JS.
+// without a round trip through JavaScript: pdsfs keeps its own attributes under user.*. It lists
+// folders by offset, a kernel buffer at a time, where the shipped one has libfuse hold the whole
+// folder (see the readdir entries below). And it keeps the attributes JS hands over with its
+// answers, so that the getattr libfuse 2 sends after most ops is answered in C (the attribute cache
+// below). Without a compiler we fall back to the shipped binary: then mtimes cannot be set, POSIX
+// attributes are off, each readdir takes the whole folder at once and every getattr reaches JS.
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
@@ -25,6 +27,12 @@ import { ATTR_CACHE_C } from './attr-cache-c.js';
 const run = promisify(execFile);
 const GETXATTR_LINUX = 'FUSE_METHOD(getxattr, 4, 1, (const char *path, const char *name, char *value, size_t size), {';
 const GETATTR_METHOD = 'FUSE_METHOD(getattr, 1, 1, (const char *path, struct stat *stat), {';
+const READDIR_METHOD = 'FUSE_METHOD(readdir, 1, 2, (const char *path, void *buf, fuse_fill_dir_t filler, off_t offset, struct fuse_file_info *info), {';
+const READDIR_PATH_ARG = '  napi_create_string_utf8(env, l->path, NAPI_AUTO_LENGTH, &(argv[2]));';
+const READDIR_ARGS = `${READDIR_PATH_ARG}\n}, {\n  uint32_t stats_length;`;
+const READDIR_NEXT_OFFSET = '(i < next_offsets_count ? (off_t) next_offsets[i] : 0)';
+const READDIR_FILL_NAME = 'int err = l->readdir_filler((char *) l->buf, name, NULL, 0);';
+const READDIR_FILL_STAT = 'int err = l->readdir_filler((char *) l->buf, name, (struct stat *) &st, 0);';
 
 /** Each `find` must occur exactly once in the source; otherwise it is not the source these fixes are for. */
 const PATCHES: readonly { find: string; replace: string }[] = [
@@ -125,6 +133,26 @@ NAPI_METHOD(fuse_native_mount) {`,
     find: '  NAPI_EXPORT_FUNCTION(fuse_native_unmount)',
     replace: '  NAPI_EXPORT_FUNCTION(fuse_native_unmount)\n  NAPI_EXPORT_FUNCTION(fuse_native_attr_prime)\n  NAPI_EXPORT_FUNCTION(fuse_native_attr_hits)',
   },
+  // Readdir by offset (the next four): libfuse2 keeps a whole folder in memory when the filler gets
+  // offset 0 for every entry, as fuse-native's does. With an offset per entry it hands the kernel one
+  // buffer at a time: JS gets the kernel's offset (after the path), answers one page of names with the
+  // offset to resume after each (a Float64Array after the stats), and the filler stops at the first
+  // name that does not fit; the kernel then asks again from the last one it took (fuse/dir-streams.ts).
+  { find: READDIR_METHOD, replace: READDIR_METHOD.replace('(readdir, 1, 2,', '(readdir, 3, 3,') },
+  {
+    find: READDIR_ARGS,
+    replace: `${READDIR_PATH_ARG}
+  FUSE_UINT64_TO_INTS_ARGV(l->offset, 3)
+}, {
+  double *next_offsets = NULL;
+  size_t next_offsets_count = 0;
+  napi_typedarray_type next_offsets_type;
+  if (napi_get_typedarray_info(env, argv[4], &next_offsets_type, &next_offsets_count, (void **) &next_offsets, NULL, NULL) != napi_ok
+      || next_offsets_type != napi_float64_array) next_offsets_count = 0;
+  uint32_t stats_length;`,
+  },
+  { find: READDIR_FILL_NAME, replace: READDIR_FILL_NAME.replace('NULL, 0)', `NULL, ${READDIR_NEXT_OFFSET})`) },
+  { find: READDIR_FILL_STAT, replace: READDIR_FILL_STAT.replace('&st, 0)', `&st, ${READDIR_NEXT_OFFSET})`) },
 ];
 
 /** Which of an op's paths handed-over attributes are for: its path, its dest, and their folders. */

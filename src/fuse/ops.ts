@@ -10,6 +10,7 @@ import type { Logger } from '../shared/logger.js';
 import { chmodAttrs, chownAttrs, newNodeAttrs, utimensAttrs } from './attr-changes.js';
 import { attrsOf, decodeOpenFlags, NAME_MAX, toStat, toStatfs, type Ownership } from './attrs.js';
 import type { Caller } from './fuse-class.js';
+import { DirStreams } from './dir-streams.js';
 import { LocalTimes } from './local-times.js';
 import { ATTR_SLOT, type AttrSlot } from './native-binding.js';
 import { ERRNO, ErrnoMapper, LOCAL_ERRNO } from './errno-map.js';
@@ -75,6 +76,11 @@ export function createOps(vfs: Vfs, handles: HandleTable, opts: OpsOptions): Fus
   const metaAccess = metaAccessOf(vfs);
   const posix = opts.posix && opts.fixedBinding;
   const localTimes = new LocalTimes();
+  const listings = new DirStreams({
+    pages: (p) => vfs.readdirPages(p),
+    listable: (name) => Buffer.byteLength(name) <= MAX_LISTED_NAME_BYTES,
+    onSkipped: (p, skipped) => opts.logger.warn({ path: p, skipped }, 'names over 1023 bytes cannot be listed through FUSE'),
+  });
   let warnedMtime = false;
 
   /** Answers once: the value, the mapped error, or ETIMEDOUT at the time limit (onLate then gets a late value). */
@@ -177,28 +183,21 @@ export function createOps(vfs: Vfs, handles: HandleTable, opts: OpsOptions): Fus
   return {
     getattr: (p, cb) => reply('getattr', p, cb, () => statAnswer(p)),
 
-    readdir: (p, cb) =>
-      reply('readdir', p, (code, listed) => cb(code, listed?.names, listed?.stats), async () => {
-        // libfuse 2's high-level API takes a whole directory per opendir; only the names are kept,
-        // the listing itself is read from the cache a page at a time. Each name comes with what
-        // getattr answers for it: the binding answers the lookups that follow (ls -l) in C.
-        const names = ['.', '..'];
-        const self = await statAnswer(p);
-        const stats = [self, await statAnswer(path.posix.dirname(p)).catch(() => self)];
-        let skipped = 0;
-        for await (const page of vfs.readdirPages(p)) {
-          for (const n of page) {
-            if (Buffer.byteLength(n.name) > MAX_LISTED_NAME_BYTES) {
-              skipped++;
-              continue;
-            }
-            const at = path.posix.join(p, n.name);
-            names.push(n.name);
-            stats.push(localTimes.apply(at, toStat(n, opts.own, posix)));
-          }
+    // Each name comes with what getattr answers for it: the binding answers the lookups that
+    // follow (ls -l) in C (native-binding.ts).
+    readdir: (p, offset, cb) =>
+      reply('readdir', p, cb, async () => {
+        const page = await listings.read(p, offset);
+        opts.logger.debug({ path: p, offset, names: page.names.length, restarts: listings.counts.restarts }, 'readdir page');
+        let self: FuseStat | undefined;
+        const stats: FuseStat[] = [];
+        for (const [i, name] of page.names.entries()) {
+          const node = page.nodes[i];
+          if (node) stats.push(localTimes.apply(path.posix.join(p, name), toStat(node, opts.own, posix)));
+          else if (name === '.') stats.push((self ??= await statAnswer(p)));
+          else stats.push(await statAnswer(path.posix.dirname(p)).catch(async () => (self ??= await statAnswer(p))));
         }
-        if (skipped > 0) opts.logger.warn({ path: p, skipped }, 'names over 1023 bytes cannot be listed through FUSE');
-        return { names, stats };
+        return { names: page.names, offsets: page.offsets, stats };
       }),
 
     // Plain mode only: with POSIX attributes the kernel checks access itself (default_permissions).

@@ -8,7 +8,7 @@ import { LRUCache } from 'lru-cache';
 import type { PdsHttp } from './http.js';
 import type { FilesApi, Scope } from './api-files.js';
 import { PdsError, pdsErrorFromNetwork, pdsErrorFromResponse } from './errors.js';
-import { retryDelay, sleep, throwIfAborted } from './retry.js';
+import { throwIfAborted } from './retry.js';
 import { ByteBudget, parallelRange } from './parallel-range.js';
 
 export interface DownloadTarget {
@@ -127,14 +127,9 @@ export class Downloader {
           throw new PdsError({ status: 0, code: 'ECONNRESET', message: 'download ended early' });
         } catch (e) {
           body.stream.destroy();
-          const err = pdsErrorFromNetwork(e);
           throwIfAborted(signal);
-          const down = await this.http.transportFailed(err);
-          if (down) throw down;
-          if (!err.retryable || failures.count + 1 >= this.http.retry.maxAttempts) throw err;
-          this.http.logger.warn({ code: err.code, fileId: target.fileId, pos, attempt: failures.count }, 'download dropped, resuming');
-          await sleep(retryDelay(err, failures.count++, this.http.retry), signal);
-          body = await this.request(target, pos, end, signal, failures);
+          // Resumed from `pos` by a new request, after the backoff this failure calls for.
+          body = await this.request(target, pos, end, signal, failures, pdsErrorFromNetwork(e));
         }
       }
     } finally {
@@ -142,47 +137,54 @@ export class Downloader {
     }
   }
 
-  /** One ranged GET, retried on transient failures (counted in `failures`); a 403 renews the URL once. */
-  private async request(target: DownloadTarget, pos: number, end: number, signal?: AbortSignal, failures = { count: 0 }): Promise<OpenedBody> {
+  /**
+   * One ranged GET, through the transport retries of every request (http.ts): failures counted in
+   * `failures`, `after` the failure of the body it resumes; a 403 renews the URL once.
+   */
+  private request(target: DownloadTarget, pos: number, end: number, signal?: AbortSignal, failures = { count: 0 }, after?: PdsError): Promise<OpenedBody> {
     let renewed = false;
-    for (;;) {
-      throwIfAborted(signal);
-      this.http.throwIfOffline();
-      const signed = await this.signedUrl(target, signal);
-      let err: PdsError;
-      // Bounds the wait for the answer's headers only; the body has its own idle timer.
-      const headersTimeout = new AbortController();
-      const timer = setTimeout(() => headersTimeout.abort(), this.idleTimeoutMs);
-      try {
-        const res = await this.http.axios.get<StreamBody>(signed.url, {
-          headers: { range: `bytes=${pos}-${end}`, 'accept-encoding': 'identity' },
-          responseType: 'stream',
-          decompress: false,
-          // -1: the raw response stream. With a limit, axios wraps it in an async generator that
-          // cannot be destroyed while it waits for the server, so a stalled body was never timed out.
-          maxContentLength: -1,
-          signal: signal ? AbortSignal.any([signal, headersTimeout.signal]) : headersTimeout.signal,
-        });
-        clearTimeout(timer);
-        this.http.answered();
-        if (res.status === 206) return { stream: res.data, offset: contentRangeStart(res.headers['content-range']) ?? pos };
-        if (res.status === 200) return { stream: res.data, offset: 0 };
-        err = pdsErrorFromResponse(res.status, res.headers as Record<string, unknown>, await readSmall(res.data));
-      } catch (e) {
-        clearTimeout(timer);
-        err = headersTimeout.signal.aborted ? new PdsError({ status: 0, code: 'ETIMEDOUT', message: 'no answer from download URL' }) : pdsErrorFromNetwork(e);
-      }
-      throwIfAborted(signal);
-      const down = err.status === 0 ? await this.http.transportFailed(err) : undefined;
-      if (down) throw down;
-      if (err.status === 403 && !renewed) {
-        renewed = true;
-        this.urls.delete(urlKey(target));
-        continue;
-      }
-      if (!err.retryable || failures.count + 1 >= this.http.retry.maxAttempts) throw err;
-      await sleep(retryDelay(err, failures.count++, this.http.retry), signal);
-    }
+    return this.http.retrying<OpenedBody>(
+      { fileId: target.fileId, pos },
+      async () => {
+        throwIfAborted(signal);
+        const signed = await this.signedUrl(target, signal);
+        // Bounds the wait for the answer's headers only; the body has its own idle timer.
+        const headersTimeout = new AbortController();
+        const timer = setTimeout(() => headersTimeout.abort(), this.idleTimeoutMs);
+        try {
+          const res = await this.http.axios.get<StreamBody>(signed.url, {
+            headers: { range: `bytes=${pos}-${end}`, 'accept-encoding': 'identity' },
+            responseType: 'stream',
+            decompress: false,
+            // -1: the raw response stream. With a limit, axios wraps it in an async generator that
+            // cannot be destroyed while it waits for the server, so a stalled body was never timed out.
+            maxContentLength: -1,
+            signal: signal ? AbortSignal.any([signal, headersTimeout.signal]) : headersTimeout.signal,
+          });
+          clearTimeout(timer);
+          this.http.answered();
+          if (res.status === 206) return { ok: { stream: res.data, offset: contentRangeStart(res.headers['content-range']) ?? pos } };
+          if (res.status === 200) return { ok: { stream: res.data, offset: 0 } };
+          return { failed: pdsErrorFromResponse(res.status, res.headers as Record<string, unknown>, await readSmall(res.data)) };
+        } catch (e) {
+          clearTimeout(timer);
+          return { failed: headersTimeout.signal.aborted ? new PdsError({ status: 0, code: 'ETIMEDOUT', message: 'no answer from download URL' }) : pdsErrorFromNetwork(e) };
+        }
+      },
+      {
+        idempotent: true,
+        failures,
+        ...(signal ? { signal } : {}),
+        ...(after ? { after } : {}),
+        recover: async (err) => {
+          if (err.status !== 403 || renewed) return undefined;
+          // The signed URL expired: a new one, at once.
+          renewed = true;
+          this.urls.delete(urlKey(target));
+          return 'again';
+        },
+      },
+    );
   }
 
   private withIdleTimeout(stream: StreamBody): AsyncIterable<unknown> {

@@ -23,8 +23,16 @@ export function toRemoteEntry(f: PdsFile): RemoteEntry {
   const sha1 = isDir ? undefined : sha1Of(f);
   if (sha1) entry.contentHash = sha1;
   if (f.user_meta) entry.userMeta = f.user_meta;
+  if (f.action_list && !f.action_list.some((a) => WRITE_ACTIONS.has(a))) entry.readOnly = true;
   return entry;
 }
+
+/**
+ * The actions of a file's action_list that change something (names from the PDS documentation's
+ * scopes). A list with none of them is read-only; a list with some (an editor who may not delete) is
+ * left to the server, which refuses the rest with ForbiddenNoPermission (EACCES).
+ */
+const WRITE_ACTIONS = new Set(['FILE.CREATE', 'FILE.UPDATE', 'FILE.MOVE', 'FILE.DELETE']);
 
 /** Roots are not file objects in PDS ("root" is only a parent id), so they are synthesized. */
 export function rootEntry(rootId: string): RemoteEntry {

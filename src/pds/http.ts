@@ -1,13 +1,13 @@
 // The one request pipeline for PDS /v2 calls: auth headers, request-id capture, token refresh on
 // 401, retries with backoff, logging without secrets. Signed-URL traffic (upload/download) reuses
-// the same axios instance and keep-alive agents but runs its own loops.
+// the same axios instance, keep-alive agents and transport retry loop (retrying).
 import http from 'node:http';
 import https from 'node:https';
 import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
 import type { Reachability } from '../core/reachability.js';
 import { silentLogger, type Logger } from '../shared/logger.js';
 import { PdsError, pdsErrorFromNetwork, pdsErrorFromResponse } from './errors.js';
-import { DEFAULT_RETRY, mayRetryAgain, retryDelay, shouldRetry, sleep, type RetryOptions } from './retry.js';
+import { DEFAULT_RETRY, mayRetryAgain, retryDelay, shouldRetry, sleep, throwIfAborted, type RetryOptions } from './retry.js';
 
 /** Supplies bearer tokens (auth.ts). */
 export interface AccessTokenProvider {
@@ -101,52 +101,111 @@ export class PdsHttp {
     const wantsBearer = auth === 'bearer' || (typeof auth === 'object' && auth.bearer === true);
     let renewedBearer = false;
     let renewedShare = false;
+    let bearer: string | undefined;
+    let shareToken: string | undefined;
+    const res = await this.retrying<AxiosResponse<string>>(
+      { path },
+      async () => {
+        const headers: Record<string, string> = {};
+        if (wantsBearer) {
+          if (!this.tokens) throw new PdsError({ status: 401, code: 'AccessTokenInvalid', message: 'no credentials configured', sent: false });
+          bearer = await this.tokens.getToken(opts.signal);
+          headers.authorization = `Bearer ${bearer}`;
+        }
+        if (shareId !== undefined) {
+          if (!this.shareTokens) throw new Error('share token provider missing');
+          shareToken = await this.shareTokens.get(shareId, opts.signal);
+          headers['x-share-token'] = shareToken;
+        }
+        try {
+          return this.answer(await this.send(path, body, headers, opts));
+        } catch (e) {
+          return { failed: pdsErrorFromNetwork(e, Boolean((e as { request?: { reusedSocket?: boolean } }).request?.reusedSocket)) };
+        }
+      },
+      {
+        idempotent: opts.idempotent ?? false,
+        ...(opts.signal ? { signal: opts.signal } : {}),
+        recover: async (err) => {
+          if (err.status === 401 && bearer !== undefined && TOKEN_REJECTED.has(err.code) && !renewedBearer && this.tokens) {
+            renewedBearer = true;
+            if ((await this.tokens.renew(bearer, opts.signal)) !== undefined) return 'again';
+          }
+          if (err.status === 401 && shareToken !== undefined && shareId !== undefined && err.code === 'ShareLinkTokenInvalid' && !renewedShare) {
+            renewedShare = true;
+            await this.shareTokens?.renew(shareId, shareToken, opts.signal);
+            return 'again';
+          }
+          return undefined;
+        },
+      },
+    );
+    return parseBody<T>(res);
+  }
+
+  /**
+   * The one transport retry loop, for API calls and signed-URL transfers alike: while offline it
+   * fails at once; a request that got no answer is told to reachability; a failure is retried with
+   * backoff (the server's Retry-After first) within maxAttempts and the total deadline, when the
+   * policy allows (shouldRetry: throttling and unsent requests always, lost answers only when
+   * idempotent). `attempt` returns the answer or the failure of one request; what it throws
+   * (a token that cannot be had, an abort) is not retried here.
+   */
+  async retrying<T>(
+    what: Record<string, unknown>,
+    attempt: () => Promise<{ ok: T } | { failed: PdsError }>,
+    opts: {
+      idempotent: boolean;
+      signal?: AbortSignal;
+      /**
+       * Sees each failure first: { ok } to resolve with (the server already has it), 'again' to
+       * repeat at once without spending an attempt (a token or URL renewed), 'retry' to retry
+       * whatever the policy says, undefined to let the policy decide.
+       */
+      recover?: (err: PdsError) => Promise<{ ok: T } | 'again' | 'retry' | undefined>;
+      /** Failures in a row, shared with the caller (a download whose body broke off spends the same budget). */
+      failures?: { count: number };
+      /** A failure that came before the first attempt (that body): handled as if the first attempt failed so. */
+      after?: PdsError;
+    },
+  ): Promise<T> {
     const startedAt = Date.now();
-    for (let attempt = 0; ; ) {
-      this.throwIfOffline();
-      const headers: Record<string, string> = {};
-      let bearer: string | undefined;
-      let shareToken: string | undefined;
-      if (wantsBearer) {
-        if (!this.tokens) throw new PdsError({ status: 401, code: 'AccessTokenInvalid', message: 'no credentials configured', sent: false });
-        bearer = await this.tokens.getToken(opts.signal);
-        headers.authorization = `Bearer ${bearer}`;
-      }
-      if (shareId !== undefined) {
-        if (!this.shareTokens) throw new Error('share token provider missing');
-        shareToken = await this.shareTokens.get(shareId, opts.signal);
-        headers['x-share-token'] = shareToken;
-      }
+    const failures = opts.failures ?? { count: 0 };
+    let before = opts.after;
+    for (;;) {
       let err: PdsError;
-      try {
-        const res = await this.send(path, body, headers, opts);
-        this.answered();
-        if (res.status >= 200 && res.status < 300) return parseBody<T>(res);
-        err = pdsErrorFromResponse(res.status, res.headers as Record<string, unknown>, res.data);
-      } catch (e) {
-        err = pdsErrorFromNetwork(e, Boolean((e as { request?: { reusedSocket?: boolean } }).request?.reusedSocket));
-        const down = await this.transportFailed(err);
-        if (down) throw down;
+      if (before) {
+        [err, before] = [before, undefined];
+      } else {
+        this.throwIfOffline();
+        const outcome = await attempt();
+        if ('ok' in outcome) return outcome.ok;
+        err = outcome.failed;
       }
-      if (err.status === 401 && bearer !== undefined && TOKEN_REJECTED.has(err.code) && !renewedBearer && this.tokens) {
-        renewedBearer = true;
-        if ((await this.tokens.renew(bearer, opts.signal)) !== undefined) continue;
-      }
-      if (err.status === 401 && shareToken !== undefined && shareId !== undefined && err.code === 'ShareLinkTokenInvalid' && !renewedShare) {
-        renewedShare = true;
-        await this.shareTokens?.renew(shareId, shareToken, opts.signal);
-        continue;
-      }
-      const delay = retryDelay(err, attempt, this.retry);
-      if (shouldRetry(err, opts.idempotent ?? false) && mayRetryAgain(attempt, startedAt, delay, this.retry)) {
-        this.logger.warn({ path, status: err.status, code: err.code, requestId: err.requestId, attempt, delay: Math.round(delay) }, 'pds call failed, retrying');
+      throwIfAborted(opts.signal);
+      const down = await this.transportFailed(err);
+      if (down) throw down;
+      const recovery = await opts.recover?.(err);
+      if (recovery === 'again') continue;
+      if (typeof recovery === 'object') return recovery.ok;
+      const n = failures.count;
+      const delay = retryDelay(err, n, this.retry);
+      if ((recovery === 'retry' || shouldRetry(err, opts.idempotent)) && mayRetryAgain(n, startedAt, delay, this.retry)) {
+        this.logger.warn({ ...what, status: err.status, code: err.code, requestId: err.requestId, attempt: n, delay: Math.round(delay) }, 'pds request failed, retrying');
         await sleep(delay, opts.signal);
-        attempt++;
+        failures.count++;
         continue;
       }
-      this.logger.debug({ path, status: err.status, code: err.code, requestId: err.requestId }, 'pds call failed');
+      this.logger.debug({ ...what, status: err.status, code: err.code, requestId: err.requestId }, 'pds request failed');
       throw err;
     }
+  }
+
+  /** An HTTP answer: the server is reachable; a 2xx is the answer, anything else the failure it says. */
+  answer<T>(res: AxiosResponse<T>): { ok: AxiosResponse<T> } | { failed: PdsError } {
+    this.answered();
+    if (res.status >= 200 && res.status < 300) return { ok: res };
+    return { failed: pdsErrorFromResponse(res.status, res.headers as Record<string, unknown>, res.data) };
   }
 
   private async send(path: string, body: object, headers: Record<string, string>, opts: CallOptions): Promise<AxiosResponse<string>> {

@@ -1,8 +1,9 @@
-// Backoff policy shared by the API pipeline (http.ts) and the signed-URL transfers (upload-part.ts,
-// download.ts): exponential with jitter, honouring the server's retry hint, within a total deadline.
-// Each failure is retried by one layer: http.ts for API calls (throttling, requests that never
-// arrived, and lost answers of idempotent calls), ambiguous-retry.ts for the lost answers of the few
-// mutations that can tell afterwards whether they were applied, and the write-back for whole jobs.
+// Backoff policy of the one transport retry loop (PdsHttp.retrying in http.ts, used by API calls and
+// the signed-URL transfers of upload-part.ts and download.ts alike): exponential with jitter,
+// honouring the server's retry hint, within a total deadline. Each failure is retried by one layer:
+// http.ts for requests (throttling, requests that never arrived, lost answers of idempotent ones),
+// ambiguous-retry.ts for the lost answers of the few mutations that can tell afterwards whether they
+// were applied, and the write-back for whole jobs.
 import { PdsError } from './errors.js';
 
 export interface RetryOptions {

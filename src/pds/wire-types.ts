@@ -58,6 +58,8 @@ export interface PdsFile {
   download_url?: string;
   url?: string;
   share_id?: string;
+  /** What the caller may do with the file (FILE.CREATE, FILE.DELETE, …): returned when `fields` asks for it ('*'). */
+  action_list?: string[];
   creator_id?: string;
   last_modifier_id?: string;
 }

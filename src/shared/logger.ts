@@ -5,6 +5,7 @@
 import { createRequire } from 'node:module';
 import { type DestinationStream, pino, type Logger } from 'pino';
 import type PinoPretty from 'pino-pretty';
+import type { LogFormat } from './log-format.js';
 
 export type { Logger } from 'pino';
 
@@ -13,10 +14,7 @@ const SECRET_KEYS = [
   'accessToken', 'refreshToken', 'shareToken', 'sharePwd', 'clientSecret', 'x-share-token', 'assertion',
 ];
 
-export const LOG_FORMATS = ['auto', 'pretty', 'json'] as const;
-
-/** auto: readable lines when logging to a terminal, JSON otherwise (and always in a file). */
-export type LogFormat = (typeof LOG_FORMATS)[number];
+export { LOG_FORMATS, type LogFormat } from './log-format.js';
 
 export interface LoggerOptions {
   level?: string;

@@ -19,10 +19,16 @@ export function readLimitedBody(req: IncomingMessage, limit: number, tooLarge: (
     };
     const onEnd = (): void => {
       req.off('error', reject);
+      req.off('close', onGone);
       resolve(Buffer.concat(chunks));
     };
+    // A client gone before its body was read (killed while the server was busy elsewhere): no 'end'
+    // will come, so the request would wait forever (and hold up a server's close).
+    const onGone = (): void => reject(new Error('the client went away before its request body was read'));
+    if (req.destroyed && !req.readableEnded) return onGone();
     req.on('data', onData);
     req.once('end', onEnd);
     req.once('error', reject);
+    req.once('close', onGone);
   });
 }

@@ -4,7 +4,7 @@ import { DriveRemote } from '../pds/drive-remote.js';
 import type { CreateShareLinkRequest } from '../pds/api-shares.js';
 import type { PdsClient } from '../pds/client.js';
 import type { PdsShareAnonymous, PdsShareLink } from '../pds/wire-types.js';
-import type { PdsVfs } from '../vfs/pds-vfs.js';
+import type { VfsAdmin } from '../vfs/admin.js';
 import type { Vfs } from '../vfs/types.js';
 import { parseShareSpec } from './volumes.js';
 import { ShareCommandError } from './errors.js';
@@ -12,7 +12,8 @@ import { parseExpire } from './expiry.js';
 
 /** What the share commands use of the running app: the VFS to find paths, the client for the links. */
 export interface ShareCommandContext {
-  vfs: Pick<Vfs, 'stat'> & Pick<PdsVfs, 'locate'>;
+  vfs: Pick<Vfs, 'stat'>;
+  admin: Pick<VfsAdmin, 'locate'>;
   client: PdsClient;
 }
 
@@ -52,7 +53,7 @@ export function namespacePath(p: string): string {
 
 /** A drive folder or file at a namespace path, with the drive it is in. */
 export async function locateInDrive(app: ShareCommandContext, path: string): Promise<{ drive: DriveRemote; driveName: string; id: string; kind: 'file' | 'dir' }> {
-  const at = await app.vfs.locate(namespacePath(path));
+  const at = await app.admin.locate(namespacePath(path));
   if (!(at.volume.remote instanceof DriveRemote)) throw new ShareCommandError(`${path}: not in a drive (paths look like "drives/<drive>/<folder>")`);
   if (at.pending) throw new ShareCommandError(`${path}: not uploaded yet`);
   return { drive: at.volume.remote, driveName: at.volume.dirName, id: at.id, kind: at.kind };

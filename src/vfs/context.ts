@@ -14,6 +14,7 @@ import type { Namespace } from './namespace.js';
 import type { OpenFiles } from './open-file.js';
 import type { Resolver, VNode } from './resolver.js';
 import type { Volume } from './volume.js';
+import type { ReadOnlyCheck } from './read-only-check.js';
 import type { Writeback } from './writeback.js';
 
 export interface VfsOptions {
@@ -27,7 +28,11 @@ export interface VfsOptions {
   maxDirtyBytes: number;
 }
 
-export interface VfsContext {
+/**
+ * The context without the queues that act on it (write-back, replay): what their callbacks close
+ * over, so it exists before they are built.
+ */
+export interface VfsStores {
   readonly opts: VfsOptions;
   readonly ns: Namespace;
   readonly store: MetadataStore;
@@ -36,8 +41,6 @@ export interface VfsContext {
   readonly ops: OpLog;
   /** Those changes as the local tree shows them. */
   readonly changes: LocalChanges;
-  /** Replays them; kick() after adding one. */
-  readonly replay: { kick(): void };
   readonly reachability: Reachability;
   /** A folder made offline got its PDS id (the inode it had stays). */
   readonly onRekey: (volume: Volume, from: string, to: string) => void;
@@ -46,15 +49,29 @@ export interface VfsContext {
   readonly dirs: DirCache;
   readonly resolver: Resolver;
   readonly openFiles: OpenFiles;
-  readonly writeback: Writeback;
   readonly logger: Logger;
   /** Per-folder locks (key: the folder's path) serializing namespace changes within a folder. */
   readonly dirLocks: KeyedLock;
+  /** Asks the server again before refusing a change on an entry cached as read-only. */
+  readonly readOnlyCheck: ReadOnlyCheck;
 }
 
-/** The volume of a node that may be changed, or EROFS / EACCES. */
-export function writableVolume(ctx: VfsContext, node: VNode): Volume {
+export interface VfsContext extends VfsStores {
+  readonly writeback: Writeback;
+  /** Replays the namespace changes made offline; kick() after adding one. */
+  readonly replay: { kick(): void };
+}
+
+/**
+ * The volume of a node that may be changed, or EROFS / EACCES. The node is what changes: the folder
+ * for a new entry in it, the entry itself for a change of it. A folder or file the server lets this
+ * user only read (its entry's readOnly) is refused here, before anything is queued.
+ */
+export async function writableVolume(ctx: VfsStores, node: VNode): Promise<Volume> {
   if (!node.volume) throw new VfsError('EACCES', 'drives/ and shares/ hold only drives and share links', node.path);
   if (ctx.opts.readOnly || node.volume.readOnly) throw new VfsError('EROFS', 'read-only', node.path);
+  if (node.entry?.readOnly && (await ctx.readOnlyCheck.stillReadOnly(node))) {
+    throw new VfsError('EROFS', 'read-only: PDS lets you only read this folder or file', node.path);
+  }
   return node.volume;
 }

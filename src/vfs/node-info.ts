@@ -42,7 +42,7 @@ export function nodeInfo(node: VNode, inodes: InodeTable, open: OpenFile | undef
     kind: node.kind,
     ino: inodes.of(identity),
     // Namespace directories take no files.
-    readOnly: readOnly || (node.volume ? node.volume.readOnly : true),
+    readOnly: readOnly || (node.volume ? node.volume.readOnly : true) || !!node.entry?.readOnly,
   };
   if (node.row) {
     const size = open?.size ?? node.row.size;

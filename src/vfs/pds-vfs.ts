@@ -10,12 +10,14 @@ import { isLocalId, type Op, type OpCounts, type OpLog } from '../cache/metadata
 import type { Reachability } from '../core/reachability.js';
 import type { StagingFiles } from '../cache/staging/staging-files.js';
 import { ChangePoller } from './change-poller.js';
-import { type VfsContext, type VfsOptions, writableVolume } from './context.js';
+import { vfsAdmin, type VfsAdmin } from './admin.js';
+import { type VfsContext, type VfsOptions, type VfsStores, writableVolume } from './context.js';
 import { DirCache } from './dir-cache.js';
 import { toVfsError, VfsError } from '../core/errors.js';
 import { VfsFileHandle } from './file-handle.js';
 import { OpenFileOwner } from './open-file-owner.js';
 import { KeyedLock } from './keyed-lock.js';
+import { ReadOnlyCheck } from './read-only-check.js';
 import { LocalChanges } from './local-changes.js';
 import { makeDir, updateEntry } from './namespace-writes.js';
 import { nameKey } from '../shared/name-key.js';
@@ -45,17 +47,6 @@ export interface PdsVfsDeps {
   opts: VfsOptions;
 }
 
-/** Whether PDS answers, and what waits for it (status). */
-export interface OfflineStatus {
-  online: boolean;
-  /** Epoch ms of the last change between online and offline. */
-  since: number;
-  /** Namespace changes waiting, lost ones and conflicts kept (notices). */
-  changes: OpCounts;
-  /** Namespace changes replayed since start. */
-  replayed: number;
-}
-
 export class PdsVfs implements Vfs {
   private readonly ctx: VfsContext;
   private readonly inodes = new InodeTable();
@@ -63,6 +54,8 @@ export class PdsVfs implements Vfs {
   private readonly replayer: Replayer;
   /** Stage, commit and close of open files (what their handles call). */
   private readonly files: OpenFileOwner;
+  /** Status, queues and the change feed on demand, for the control server and the share commands. */
+  readonly admin: VfsAdmin;
   private readonly lastSpace = new Map<string, SpaceInfo>();
   private readonly statfsCache = new Map<string, { at: number; space: Promise<SpaceInfo> }>();
 
@@ -73,58 +66,35 @@ export class PdsVfs implements Vfs {
       ...(deps.opts.listPrefetch !== undefined ? { listPrefetch: deps.opts.listPrefetch } : {}),
       afterFetch: (v, dirId) => changes.reapplyListing(v, dirId),
     });
-    const openFiles = new OpenFiles();
+    const { inodes } = this;
     const reach = deps.reachability;
-    const writeback = new Writeback({
-      journal: deps.journal,
-      ops: deps.ops,
-      online: () => reach.online,
-      whileOffline: () => void reach.check(),
-      onConflict: (row, message) => deps.ops.notice(row.volume, String(row.id), row.name, message),
-      staging: deps.staging,
-      volume: (id) => deps.ns.volumes.find((v) => v.id === id),
-      logger: deps.logger,
-      hasWriters: (rowId) => openFiles.hasWriters(rowId),
-      complete: (rowId, signal) => completeStaged(this.ctx, rowId, signal),
-      onUploaded: (row, entry) => {
-        const volume = deps.ns.volumes.find((v) => v.id === row.volume);
-        if (volume) dirs.put(volume, entry);
-        deps.blocks.forget(row.volume, entry.id);
-        const open = openFiles.byRow(row.id);
-        if (open) {
-          // Still open for reading: it keeps its staging copy until closed, then reads the remote.
-          open.entry = entry;
-        } else {
-          void deps.staging.remove(row.stagingPath).catch(() => undefined);
-        }
-      },
-      onFailed: (row) => {
-        const open = openFiles.byRow(row.id);
-        if (open) open.failure = row.lastError ?? 'upload failed';
-      },
-    });
-    this.ctx = {
+    // Built in order, each over what exists: the stores, the write-back over them, the replay over
+    // both, and the context the operations use over all three.
+    const stores: VfsStores = {
       ...deps,
       dirs,
       resolver: new Resolver(deps.ns, dirs, deps.journal),
-      openFiles,
-      writeback,
+      openFiles: new OpenFiles(),
       dirLocks: new KeyedLock(),
+      readOnlyCheck: new ReadOnlyCheck(dirs, reach),
       changes,
-      replay: { kick: () => this.replayer.kick() },
-      onRekey: (volume, from, to) => this.inodes.alias(`${volume.id}|id|${to}`, `${volume.id}|id|${from}`),
+      onRekey: (volume, from, to) => inodes.alias(`${volume.id}|id|${to}`, `${volume.id}|id|${from}`),
     };
-    this.files = new OpenFileOwner(this.ctx, this.inodes);
-    this.replayer = new Replayer(this.ctx, () => writeback.kick());
+    const writeback = newWriteback(stores);
+    this.replayer = new Replayer({ ...stores, writeback }, () => writeback.kick());
+    this.ctx = { ...stores, writeback, replay: this.replayer };
+    this.files = new OpenFileOwner(this.ctx, inodes);
     this.poller = new ChangePoller(deps.ns.volumes, deps.store, dirs, deps.blocks, deps.opts.pollIntervalMs, deps.logger, {
       online: () => reach.online,
       afterApply: () => changes.reapply(),
     });
+    const { replayer, poller } = this;
+    this.admin = vfsAdmin(this.ctx, poller, () => replayer.replayed);
     reach.onChange((online) => {
       if (!online) return;
-      this.replayer.kick();
+      replayer.kick();
       writeback.kick();
-      void this.poller.pollAll();
+      void poller.pollAll();
     });
   }
 
@@ -134,24 +104,6 @@ export class PdsVfs implements Vfs {
     await vfs.poller.start();
     vfs.replayer.kick();
     return vfs;
-  }
-
-  /** Remote list calls so far (status, tests). */
-  get listCalls(): number {
-    return this.ctx.dirs.listCalls;
-  }
-
-  /** The volume and remote id behind a path (share management and server-side saves need them). */
-  async locate(path: string): Promise<{ volume: Volume; id: string; kind: 'file' | 'dir'; pending: boolean }> {
-    const node = await this.ctx.resolver.resolve(path);
-    if (!node.volume || !node.id) throw new VfsError(node.row ? 'EAGAIN' : 'EINVAL', node.row ? 'file is not uploaded yet' : 'not inside a drive or share', path);
-    if (isLocalId(node.id)) throw new VfsError('EAGAIN', 'the folder was made offline and is not on PDS yet', path);
-    return { volume: node.volume, id: node.id, kind: node.kind, pending: !!node.row };
-  }
-
-  /** Applies the change feed now instead of at the next poll. */
-  pollNow(): Promise<void> {
-    return this.poller.pollAll();
   }
 
   async stat(path: string): Promise<NodeInfo> {
@@ -179,7 +131,7 @@ export class PdsVfs implements Vfs {
       if (!flags.create) throw new VfsError('ENOENT', 'no such file or directory', path);
       node = await this.createFile(path, flags.attrs);
     } else if (flags.write) {
-      writableVolume(this.ctx, node);
+      await writableVolume(this.ctx, node);
     }
     const file = this.files.openFileFor(node);
     file.refs++;
@@ -206,7 +158,7 @@ export class PdsVfs implements Vfs {
   async mkdir(path: string, attrs?: PosixAttrs): Promise<NodeInfo> {
     return this.inFolders([parentOf(path)], async () => {
       const { parent, name } = await this.ctx.resolver.resolveParent(path);
-      const volume = writableVolume(this.ctx, parent);
+      const volume = await writableVolume(this.ctx, parent);
       validateName(name, volume.remote.capabilities.maxNameBytes, path);
       if (await this.ctx.resolver.child(parent, name)) throw new VfsError('EEXIST', 'file exists', path);
       await makeDir(this.ctx, volume, parent.id!, name, attrs ? withPosixMeta(undefined, attrs) : undefined);
@@ -245,7 +197,7 @@ export class PdsVfs implements Vfs {
       if (attrs) throw noPlace();
       return;
     }
-    const volume = writableVolume(this.ctx, node);
+    const volume = await writableVolume(this.ctx, node);
     if (node.row) {
       const holds = new RowHolds(this.ctx);
       try {
@@ -309,33 +261,6 @@ export class PdsVfs implements Vfs {
     }
   }
 
-  /** Online or offline since when, and the namespace changes waiting (status). */
-  offline(): OfflineStatus {
-    const r = this.ctx.reachability;
-    return { online: r.online, since: r.since, changes: this.ctx.ops.counts(), replayed: this.replayer.replayed };
-  }
-
-  /** Namespace changes waiting for replay, and the notices of lost changes and conflicts, newest first (status). */
-  namespaceChanges(limit: number): { pending: Op[]; notices: Op[] } {
-    return { pending: this.ctx.ops.pending().slice(0, limit), notices: this.ctx.ops.notices(limit) };
-  }
-
-  /** Pending/failed uploads, bytes uploaded since start and cache figures (status). */
-  status(): { pendingFiles: number; pendingBytes: number; failedFiles: number; sentBytes: number; listCalls: number; blocks: ReturnType<BlockCache['stats']>; metadata: ReturnType<MetadataMeter['snapshot']> } {
-    return { ...this.ctx.journal.stats(), sentBytes: this.ctx.writeback.sentBytes, listCalls: this.ctx.dirs.listCalls, blocks: this.ctx.blocks.stats(), metadata: this.ctx.store.meter.snapshot() };
-  }
-
-  /** Upload rows waiting or failed, and bytes sent of those in flight by row id (status). */
-  uploads(): { pending: JournalRow[]; failed: JournalRow[]; inFlight: ReadonlyMap<number, { done: number; total: number }> } {
-    const { journal, writeback } = this.ctx;
-    return { pending: journal.pending(), failed: journal.failed(), inFlight: writeback.progress };
-  }
-
-  /** Empties the block cache, memory and disk; the journal and staged writes are untouched. */
-  clearBlockCache(): Promise<void> {
-    return this.ctx.blocks.clear();
-  }
-
   async close(): Promise<void> {
     this.poller.stop();
     // Offline, what waits stays in the journal and the op log for the next start.
@@ -360,7 +285,7 @@ export class PdsVfs implements Vfs {
   private async createFile(path: string, attrs: PosixAttrs | undefined): Promise<VNode> {
     return this.inFolders([parentOf(path)], async () => {
       const { parent, name } = await this.ctx.resolver.resolveParent(path);
-      const volume = writableVolume(this.ctx, parent);
+      const volume = await writableVolume(this.ctx, parent);
       validateName(name, volume.remote.capabilities.maxNameBytes, path);
       const existing = await this.ctx.resolver.child(parent, name);
       if (existing) return existing;
@@ -382,4 +307,37 @@ function folderKey(path: string): string {
 
 function parentOf(path: string): string {
   return folderKey(posix.dirname(posix.normalize(path)));
+}
+
+/** Write-back over the stores: what an upload does to the cache, the open file and the op log. */
+function newWriteback(ctx: VfsStores): Writeback {
+  const { ns, openFiles, dirs, blocks, staging, reachability: reach, ops } = ctx;
+  return new Writeback({
+    journal: ctx.journal,
+    ops,
+    online: () => reach.online,
+    whileOffline: () => void reach.check(),
+    onConflict: (row, message) => ops.notice(row.volume, String(row.id), row.name, message),
+    staging,
+    volume: (id) => ns.volumes.find((v) => v.id === id),
+    logger: ctx.logger,
+    hasWriters: (rowId) => openFiles.hasWriters(rowId),
+    complete: (rowId, signal) => completeStaged(ctx, rowId, signal),
+    onUploaded: (row, entry) => {
+      const volume = ns.volumes.find((v) => v.id === row.volume);
+      if (volume) dirs.put(volume, entry);
+      blocks.forget(row.volume, entry.id);
+      const open = openFiles.byRow(row.id);
+      if (open) {
+        // Still open for reading: it keeps its staging copy until closed, then reads the remote.
+        open.entry = entry;
+      } else {
+        void staging.remove(row.stagingPath).catch(() => undefined);
+      }
+    },
+    onFailed: (row) => {
+      const open = openFiles.byRow(row.id);
+      if (open) open.failure = row.lastError ?? 'upload failed';
+    },
+  });
 }

@@ -1,11 +1,15 @@
-// Replays the namespace changes made offline against PDS, oldest first, one at a time (each may
-// depend on the one before: a folder before what goes into it, a rename before the upload that
-// follows it). Conflicts are resolved the way a sync client does, never losing data:
+// Replays the namespace changes made offline against PDS, oldest first, a few at once: a change
+// starts when no earlier one it depends on still waits or runs (replay-order.ts: a folder before what
+// goes into it, two changes of one entry or one name in order); uploads wait for every change made
+// before them (JournalRow.waitOp). Each change leaves the op log once applied, so after kill -9 the
+// ones left are replayed, in the same order, and their checks find what was done already. Conflicts are resolved the way a sync client does, never losing data:
 //   - a folder whose name is taken by a folder there: the two are merged;
 //   - a name taken by something else (a new folder, a move): ours gets "name (conflict <date>)";
 //   - a move or an attribute change of an entry deleted on the server, or a move into a folder
 //     deleted there: lost (logged, kept as a notice in status); the entry stays as the server has it;
 //   - a delete of a file changed on the server since: lost too, the changed file is kept;
+//   - a change PDS refuses (EACCES: the user may only read there now): lost, and the files written
+//     into a folder it refused go to the recovery folder;
 //   - a delete of something already gone: done.
 // A folder made offline gets its PDS id in one transaction everywhere (cache, uploads, changes).
 import { isLocalId, type Op } from '../cache/metadata/ops.js';
@@ -13,12 +17,18 @@ import { toVfsError, VfsError } from '../core/errors.js';
 import type { RemoteEntry } from '../core/remote.js';
 import { nameKey } from '../shared/name-key.js';
 import { conflictName } from './conflict-name.js';
-import type { VfsContext } from './context.js';
+import type { VfsStores } from './context.js';
+import { claimsOf, ClaimSet } from './replay-order.js';
+import type { Writeback } from './writeback.js';
 import type { Volume } from './volume.js';
 
-/** Failures that pass: the change stays first in the queue and is tried again. */
+/** Failures that pass: the change stays in the queue, in its place, and is tried again. */
 const PASSING = new Set(['EHOSTDOWN', 'EIO', 'ETIMEDOUT', 'EAGAIN', 'EBUSY']);
 const RETRY_MS = 2000;
+/** Changes replayed at once: a few requests in flight, as the uploads have, not a flood. */
+const REPLAY_PARALLEL = 4;
+/** Waiting changes looked at for one that may start. */
+const WINDOW = 256;
 
 type Outcome = { kind: 'done' } | { kind: 'lost' | 'conflict'; message: string };
 
@@ -31,7 +41,7 @@ export class Replayer {
   replayed = 0;
 
   constructor(
-    private readonly ctx: VfsContext,
+    private readonly ctx: VfsStores & { readonly writeback: Writeback },
     /** Called after each change replayed (uploads waiting for it may start). */
     private readonly onReplayed: () => void,
   ) {}
@@ -67,42 +77,79 @@ export class Replayer {
     const total = ctx.ops.counts().pending;
     if (total === 0 || !ctx.reachability.online) return;
     ctx.logger.info({ changes: total }, 'replaying the namespace changes made offline');
+    const running = new Map<number, Promise<void>>();
+    // A passing failure stops new starts; what runs finishes, and the whole run is tried again later.
+    let halted = false;
     let n = 0;
-    for (let op = ctx.ops.first(); op && !this.closed && ctx.reachability.online; op = ctx.ops.first()) {
-      let outcome: Outcome;
-      const touched = new Set([op.nodeId, this.real(op.nodeId)]);
-      try {
-        outcome = await this.replay(op);
-      } catch (e) {
-        const err = toVfsError(e);
-        if (PASSING.has(err.code)) {
-          if (err.code !== 'EHOSTDOWN') {
-            ctx.ops.failedAttempt(op.id, `${err.code}: ${err.message}`);
-            clearTimeout(this.timer);
-            this.timer = setTimeout(() => this.kick(), RETRY_MS).unref();
-          }
-          ctx.logger.warn({ change: describe(op), err: err.message }, 'replay of an offline change failed; it is tried again');
-          return;
+    for (;;) {
+      if (!halted && !this.closed && ctx.reachability.online) {
+        for (const op of this.startable(running)) {
+          const done = this.replayOne(op).then((ok) => {
+            if (!ok) halted = true;
+            else if (++n % 50 === 0) ctx.logger.info({ done: n, left: ctx.ops.counts().pending }, 'replaying offline changes');
+          });
+          running.set(op.id, done.finally(() => running.delete(op.id)));
         }
-        outcome = { kind: 'lost', message: `${err.code}: ${err.message}` };
       }
-      if (outcome.kind === 'done') {
-        ctx.ops.done(op.id);
-      } else {
-        ctx.ops.settle(op.id, outcome.kind, outcome.message);
-        const log = { change: describe(op), what: outcome.message };
-        if (outcome.kind === 'lost') ctx.logger.error(log, 'an offline change could not be applied on PDS; see pdsfs status');
-        else ctx.logger.warn(log, 'an offline change met a change on the server; both were kept');
-      }
-      this.replayed++;
-      n++;
-      // The server's view of this entry just came in: the changes of it still waiting go back on top.
-      for (const id of [...touched]) touched.add(this.real(id));
-      ctx.changes.reapply((o) => o.volume === op.volume && touched.has(o.nodeId));
-      this.onReplayed();
-      if (n % 50 === 0) ctx.logger.info({ done: n, left: ctx.ops.counts().pending }, 'replaying offline changes');
+      if (running.size === 0) break;
+      await Promise.race(running.values());
     }
     if (n > 0) ctx.logger.info({ done: n, left: ctx.ops.counts().pending }, 'offline changes replayed');
+  }
+
+  /**
+   * The waiting changes that may start now, oldest first, up to the free places: those no earlier
+   * change still waiting or running must go before (replay-order.ts). Looks at the oldest
+   * WINDOW changes only, so a long queue costs no more per step than a short one.
+   */
+  private startable(running: ReadonlyMap<number, unknown>): Op[] {
+    const free = REPLAY_PARALLEL - running.size;
+    if (free <= 0) return [];
+    const ahead = new ClaimSet();
+    const picked: Op[] = [];
+    for (const op of this.ctx.ops.pendingFirst(WINDOW)) {
+      const claims = claimsOf(op, this.ctx.store, (id) => this.real(id));
+      if (!running.has(op.id) && !ahead.blocks(claims)) picked.push(op);
+      ahead.add(claims);
+      if (picked.length === free) break;
+    }
+    return picked;
+  }
+
+  /** Replays one change and settles it; false when it failed for a passing reason (it stays queued). */
+  private async replayOne(op: Op): Promise<boolean> {
+    const { ctx } = this;
+    let outcome: Outcome;
+    const touched = new Set([op.nodeId, this.real(op.nodeId)]);
+    try {
+      outcome = await this.replay(op);
+    } catch (e) {
+      const err = toVfsError(e);
+      if (PASSING.has(err.code)) {
+        if (err.code !== 'EHOSTDOWN') {
+          ctx.ops.failedAttempt(op.id, `${err.code}: ${err.message}`);
+          clearTimeout(this.timer);
+          this.timer = setTimeout(() => this.kick(), RETRY_MS).unref();
+        }
+        ctx.logger.warn({ change: describe(op), err: err.message }, 'replay of an offline change failed; it is tried again');
+        return false;
+      }
+      outcome = { kind: 'lost', message: `${err.code}: ${err.message}` };
+    }
+    if (outcome.kind === 'done') {
+      ctx.ops.done(op.id);
+    } else {
+      ctx.ops.settle(op.id, outcome.kind, outcome.message);
+      const log = { change: describe(op), what: outcome.message };
+      if (outcome.kind === 'lost') ctx.logger.error(log, 'an offline change could not be applied on PDS; see pdsfs status');
+      else ctx.logger.warn(log, 'an offline change met a change on the server; both were kept');
+    }
+    this.replayed++;
+    // The server's view of this entry just came in: the changes of it still waiting go back on top.
+    for (const id of [...touched]) touched.add(this.real(id));
+    ctx.changes.reapply((o) => o.volume === op.volume && touched.has(o.nodeId));
+    this.onReplayed();
+    return true;
   }
 
   private async replay(op: Op): Promise<Outcome> {
@@ -144,6 +191,7 @@ export class Replayer {
     } catch (e) {
       const err = toVfsError(e);
       if (err.code === 'ENOENT') return this.lostFolder(volume, op, 'the folder it was made in was deleted on the server');
+      if (err.code === 'EACCES') return this.lostFolder(volume, op, `PDS refused it (${err.message})`);
       if (err.code !== 'EEXIST') throw err;
       const there = await findChild(volume, parentId, name);
       if (there?.kind === 'dir') {

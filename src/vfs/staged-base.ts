@@ -2,7 +2,7 @@
 // cache wherever it holds no bytes of its own yet. completeStaged fills the rest in, for an upload
 // (which needs every byte) or before the base goes away; privateCopy makes a whole copy the same way.
 import type { JournalRow } from '../cache/metadata/journal.js';
-import type { VfsContext } from './context.js';
+import type { VfsStores } from './context.js';
 import { VfsError } from '../core/errors.js';
 import type { RemoteEntry } from '../core/remote.js';
 import { newerVersion } from './server-version.js';
@@ -21,7 +21,7 @@ export function baseOf(volume: Volume, entry: RemoteEntry): StagedBase {
  * A complete private copy of a remote file, in a staging file of its own (for a handle that keeps
  * reading a file being deleted). Nothing is left behind when the content cannot be had.
  */
-export async function privateCopy(ctx: VfsContext, volume: Volume, entry: RemoteEntry): Promise<StagedFile> {
+export async function privateCopy(ctx: VfsStores, volume: Volume, entry: RemoteEntry): Promise<StagedFile> {
   const path = await ctx.staging.create(entry.size);
   const staged = await StagedFile.open(path, baseSource(ctx, baseOf(volume, entry))).catch(async (err: unknown) => {
     await ctx.staging.remove(path);
@@ -37,7 +37,7 @@ export async function privateCopy(ctx: VfsContext, volume: Volume, entry: Remote
   }
 }
 
-function baseSource(ctx: VfsContext, base: StagedBase): BaseSource {
+function baseSource(ctx: VfsStores, base: StagedBase): BaseSource {
   const file = { volume: base.volume, fileId: base.fileId, revision: base.revision, size: base.size };
   const readerId = `base-${++nextReader}`;
   return {
@@ -62,7 +62,7 @@ function baseSource(ctx: VfsContext, base: StagedBase): BaseSource {
  * Opens a row's staging copy. The journal's copy of the row is the one to trust: its base lists every
  * range written and committed (a stale one would have the base fill over them).
  */
-export function openStaged(ctx: VfsContext, row: JournalRow): Promise<StagedFile> {
+export function openStaged(ctx: VfsStores, row: JournalRow): Promise<StagedFile> {
   const current = ctx.journal.get(row.id) ?? row;
   return StagedFile.open(current.stagingPath, current.base ? baseSource(ctx, current.base) : undefined);
 }
@@ -72,7 +72,7 @@ export function openStaged(ctx: VfsContext, row: JournalRow): Promise<StagedFile
  * (undefined when it is gone). An open file's copy is filled through its own StagedFile, which knows
  * of writes not yet committed.
  */
-export async function completeStaged(ctx: VfsContext, rowId: number, signal?: AbortSignal): Promise<JournalRow | undefined> {
+export async function completeStaged(ctx: VfsStores, rowId: number, signal?: AbortSignal): Promise<JournalRow | undefined> {
   const row = ctx.journal.get(rowId);
   if (!row?.base) return row;
   const open = ctx.openFiles.byRow(rowId)?.staged;
@@ -93,7 +93,7 @@ export async function completeStaged(ctx: VfsContext, rowId: number, signal?: Ab
  * bytes cannot be had any more): say so, as ENOENT, rather than leave a transient-looking error to
  * be retried for minutes. Any other failure is passed on as it is.
  */
-async function explainFailedFill(ctx: VfsContext, base: StagedBase, err: unknown): Promise<unknown> {
+async function explainFailedFill(ctx: VfsStores, base: StagedBase, err: unknown): Promise<unknown> {
   const now = await newerVersion(ctx.ns.volumes.find((v) => v.id === base.volume), base.fileId, base.revision);
   if (now === undefined) return err;
   const what = now === null ? 'was deleted' : 'changed';

@@ -60,7 +60,7 @@ interface Target {
 
 async function resolveTarget(ctx: VfsContext, holds: RowHolds, src: VNode, to: string, overwrite: boolean, forCopy: boolean): Promise<Target> {
   const { parent, name } = await ctx.resolver.resolveParent(to);
-  const volume = writableVolume(ctx, parent);
+  const volume = await writableVolume(ctx, parent);
   validateName(name, volume.remote.capabilities.maxNameBytes, to);
   if (src.kind === 'dir' && (parent.path + '/').startsWith(src.path === '/' ? '/' : src.path + '/')) {
     throw new VfsError('EINVAL', 'cannot move or copy a directory into itself', to);
@@ -87,7 +87,7 @@ function isSameNode(a: VNode, b: VNode): boolean {
   return a.id !== undefined && a.id === b.id;
 }
 
-function sourceOf(ctx: VfsContext, src: VNode): Volume {
+function sourceOf(ctx: VfsContext, src: VNode): Promise<Volume> {
   if (!src.volume || src.parentId === undefined) throw new VfsError('EACCES', 'drives, share links and the root cannot be moved or removed', src.path);
   return writableVolume(ctx, src);
 }
@@ -125,7 +125,7 @@ export function renameNode(ctx: VfsContext, from: string, to: string, overwrite:
 
 async function rename(ctx: VfsContext, holds: RowHolds, from: string, to: string, overwrite: boolean): Promise<void> {
   const src = await holds.settle(() => ctx.resolver.resolve(from));
-  const srcVolume = sourceOf(ctx, src);
+  const srcVolume = await sourceOf(ctx, src);
   const t = await resolveTarget(ctx, holds, src, to, overwrite, false);
   if (!t.existing && src.parentId === t.parent.id && src.volume === t.volume && src.name === t.name) return;
 
@@ -219,7 +219,7 @@ export function removeNode(ctx: VfsContext, path: string, opts: { recursive: boo
 
 async function remove(ctx: VfsContext, holds: RowHolds, path: string, opts: { recursive: boolean; permanent: boolean }): Promise<void> {
   const node = await holds.settle(() => ctx.resolver.resolve(path));
-  const volume = sourceOf(ctx, node);
+  const volume = await sourceOf(ctx, node);
   if (node.kind === 'file') {
     const open = ctx.openFiles.get(OpenFiles.keyOf(volume.id, node.entry?.id, node.row?.id));
     if (open && !open.staged) {

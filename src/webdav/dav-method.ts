@@ -4,7 +4,7 @@
 // singleton for everything else (mapped through error-map.ts). A thrown error never escapes.
 import { type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:http';
 import type { Logger } from 'pino';
-import { v2 as dav } from 'webdav-server';
+import * as dav from 'webdav-server/lib/index.v2.js';
 import { readLimitedBody } from '../shared/read-body.js';
 import { VfsError } from '../core/errors.js';
 import type { Vfs } from '../vfs/types.js';

@@ -1,8 +1,9 @@
 // Table 3 of the error model: VfsCode → webdav-server singleton error → HTTP status. webdav-server v2
-// maps errors to statuses by object identity (HTTPRequestContext.defaultErrorStatusCodes), so the
-// statuses it has no singleton for (400, 405, 412, 501, 502, 503, 504) get our own singletons,
-// registered once in that table.
-import { v2 as dav } from 'webdav-server';
+// maps its errors to statuses by object identity (HTTPRequestContext.defaultStatusCode, read here
+// as it is); the statuses it has no singleton for (400, 405, 412, 501, 502, 503, 504) get our own
+// singletons with their own table. Only our handlers turn errors into statuses (webdav-server's
+// built-in ones are all replaced), so its table is never patched.
+import * as dav from 'webdav-server/lib/index.v2.js';
 import { VfsError, type VfsCode } from '../core/errors.js';
 
 const E = dav.Errors;
@@ -20,7 +21,7 @@ export const DavErrors = {
   Internal: new Error('Internal error.'),
 } as const;
 
-const OWN_STATUSES: ReadonlyArray<[Error, number]> = [
+const OWN_STATUSES: ReadonlyMap<Error, number> = new Map([
   [DavErrors.BadRequest, 400],
   [DavErrors.IsCollection, 405],
   [DavErrors.NotEmpty, 409],
@@ -30,7 +31,7 @@ const OWN_STATUSES: ReadonlyArray<[Error, number]> = [
   [DavErrors.Unavailable, 503],
   [DavErrors.GatewayTimeout, 504],
   [DavErrors.Internal, 500],
-];
+]);
 
 /** Every VfsCode, explicitly (a unit test checks completeness against VFS_CODES). */
 export const VFS_TO_DAV: Readonly<Record<VfsCode, Error>> = {
@@ -55,20 +56,6 @@ export const VFS_TO_DAV: Readonly<Record<VfsCode, Error>> = {
   EHOSTDOWN: DavErrors.Unavailable, // 503: PDS is unreachable; retry later
 };
 
-// The identity table is declared protected in the typings, but registering entries in it is its
-// documented extension point.
-const identityTable = (dav.HTTPRequestContext as unknown as { defaultErrorStatusCodes: { error: Error; code: number }[] })
-  .defaultErrorStatusCodes;
-
-let registered = false;
-
-/** Adds our singletons to webdav-server's identity table (idempotent). */
-export function registerDavErrors(): void {
-  if (registered) return;
-  registered = true;
-  for (const [error, code] of OWN_STATUSES) identityTable.push({ error, code });
-}
-
 export interface ErrorContext {
   /** The request creates something: a missing parent is a conflict (409), not a 404. */
   creating?: boolean;
@@ -86,8 +73,7 @@ export function toDavError(err: unknown, context: ErrorContext = {}): Error {
 
 /** Status of a webdav-server singleton (ours included), or undefined for any other error. */
 export function statusOfDavError(err: Error): number | undefined {
-  registerDavErrors();
-  return dav.HTTPRequestContext.defaultStatusCode(err) ?? undefined;
+  return OWN_STATUSES.get(err) ?? dav.HTTPRequestContext.defaultStatusCode(err) ?? undefined;
 }
 
 /** Any error → HTTP status, through the one table above. */

@@ -5,7 +5,7 @@
 // credentials are checked before the client is told to send its body.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
-import type { v2 as dav } from 'webdav-server';
+import type * as dav from 'webdav-server/lib/index.v2.js';
 import { AUTH_CHALLENGE, type Authenticator } from './basic-auth.js';
 import { rememberTarget } from './dav-method.js';
 import { BadPathError, parseRequestTarget } from './request-path.js';

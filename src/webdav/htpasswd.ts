@@ -2,7 +2,10 @@
 // Plain-text and DES-crypt lines are refused at load time rather than silently never matching.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import bcrypt from 'bcryptjs';
+import { createRequire } from 'node:module';
+
+/** bcryptjs, loaded with the first bcrypt entry checked: most servers have no htpasswd file. */
+const bcrypt = (): typeof import('bcryptjs') => createRequire(import.meta.url)('bcryptjs') as typeof import('bcryptjs');
 
 export type HtpasswdEntries = ReadonlyMap<string, string>;
 
@@ -28,7 +31,7 @@ function isSupportedHash(hash: string): boolean {
 
 /** Checks a password against one htpasswd hash; comparisons are constant-time. */
 export function verifyHtpasswdHash(password: string, hash: string): boolean {
-  if (hash.startsWith('$2')) return bcrypt.compareSync(password, hash);
+  if (hash.startsWith('$2')) return bcrypt().compareSync(password, hash);
   if (hash.startsWith('$apr1$')) {
     const salt = hash.slice(6).split('$')[0] ?? '';
     return safeEqual(apr1(password, salt), hash);

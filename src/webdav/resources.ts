@@ -34,6 +34,13 @@ export function isStagingName(name: string): boolean {
 }
 
 export class DavResources {
+  /**
+   * What webdav-server found at the requested path before our handler ran (it checks existence,
+   * then asks the type, for its Allow header), per request context: the handler's first look takes
+   * it instead of a third stat. Dropped once taken, so nothing later in the request reads it.
+   */
+  private readonly early = new WeakMap<object, { path: string; resource: Promise<DavResource | undefined>; taken: boolean }>();
+
   constructor(
     private readonly vfs: Vfs,
     private readonly store: DavStore,
@@ -55,6 +62,23 @@ export class DavResources {
       const lock = this.locks.placeholderAt(path);
       return lock ? placeholder(path, lock.createdAt) : undefined;
     }
+  }
+
+  /** stat, shared by webdav-server's looks at `path` made for request `ctx` before its handler runs. */
+  statEarly(ctx: object, path: string): Promise<DavResource | undefined> {
+    const seen = this.early.get(ctx);
+    if (seen?.taken) return this.stat(path);
+    if (seen?.path === path) return seen.resource;
+    const resource = this.stat(path);
+    this.early.set(ctx, { path, resource, taken: false });
+    return resource;
+  }
+
+  /** The handler's first look at its own path: what webdav-server found (a failed look is made again). */
+  requested(ctx: object, path: string): Promise<DavResource | undefined> {
+    const seen = this.early.get(ctx);
+    this.early.set(ctx, { path, resource: Promise.resolve(undefined), taken: true });
+    return seen && !seen.taken && seen.path === path ? seen.resource.catch(() => this.stat(path)) : this.stat(path);
   }
 
   /** Children of a collection, all at once (small folders: the HTML listing). See listPages. */

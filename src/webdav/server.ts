@@ -7,12 +7,12 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { Logger } from 'pino';
-import { v2 as dav } from 'webdav-server';
+// webdav-server's v2 API only (here and in every file of src/webdav/): the package's index loads v1 too.
+import * as dav from 'webdav-server/lib/index.v2.js';
 import type { Vfs } from '../vfs/types.js';
 import { type AuthConfig, createAuthenticator } from './basic-auth.js';
 import { DavStore } from './dav-store.js';
 import { davMethod, type DavServices } from './dav-method.js';
-import { registerDavErrors } from './error-map.js';
 import { createFrontDoor } from './front-door.js';
 import { LockTable } from './lock-table.js';
 import { copy, move } from './methods/copy-move.js';
@@ -54,7 +54,6 @@ const AUTHENTICATED: dav.HTTPAuthentication = {
 const STRIPPED_HEADERS = ['Access-Control-Allow-Origin', 'Access-Control-Allow-Credentials', 'Access-Control-Expose-Headers', 'Server'];
 
 export async function createWebDavServer(opts: WebDavServerOptions): Promise<WebDavServer> {
-  registerDavErrors();
   const host = opts.host ?? '127.0.0.1';
   const readOnly = opts.readOnly ?? false;
   const auth = createAuthenticator(opts.auth);

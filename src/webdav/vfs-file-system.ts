@@ -4,7 +4,7 @@
 // (error-map.ts). webdav-server's own lock and property managers are given empty in-memory
 // instances: locks are per-token in LockTable and dead properties live in DavStore, because the
 // library's per-user lock model cannot tell two clients of one user apart.
-import { v2 as dav } from 'webdav-server';
+import * as dav from 'webdav-server/lib/index.v2.js';
 import { VfsError } from '../core/errors.js';
 import type { Vfs } from '../vfs/types.js';
 import { HttpError } from './http-error.js';
@@ -69,16 +69,18 @@ export class VfsFileSystem extends dav.FileSystem {
 
   // ---- webdav-server hooks ----
 
-  protected override _fastExistCheck(_ctx: dav.RequestContext, path: dav.Path, callback: (exists: boolean) => void): void {
-    this.resources.stat(path.toString()).then(
+  // Both hooks answer from one stat per request and path (DavResources.statEarly): webdav-server
+  // checks existence, then asks the type of every requested path for its Allow header.
+  protected override _fastExistCheck(ctx: dav.RequestContext, path: dav.Path, callback: (exists: boolean) => void): void {
+    this.resources.statEarly(ctx, path.toString()).then(
       (r) => callback(r !== undefined),
       () => callback(false),
     );
   }
 
-  protected override _type(path: dav.Path, _info: dav.TypeInfo, callback: Callback<dav.ResourceType>): void {
+  protected override _type(path: dav.Path, info: dav.TypeInfo, callback: Callback<dav.ResourceType>): void {
     answer(callback, async () => {
-      const r = await this.resources.stat(path.toString());
+      const r = await this.resources.statEarly(info.context, path.toString());
       if (!r) throw new VfsError('ENOENT', 'not found', path.toString());
       return r.isDir ? dav.ResourceType.Directory : dav.ResourceType.File;
     });

@@ -274,7 +274,19 @@ test('a version 3 cache keeps its nodes, their POSIX attributes and its listings
   assert.deepEqual(store.lookup(VOL, 'root', 'Caf\u00e9').map((e) => e.id), ['F1']);
   assert.equal(store.lookup(VOL, 'root', 'pipe')[0]!.userMeta, fifoMeta, 'read by the keyset lookup too');
   assert.deepEqual([...store.childPages(VOL, 'root', 100)].flat().map((e) => e.userMeta), [fileMeta, fifoMeta, undefined]);
-  assert.deepEqual(store.listingState(VOL, 'root'), { fetchedAt: 7, complete: true });
+  // Migration 6 (read_only) marks every listing to be fetched again: the rows stay.
+  assert.deepEqual(store.listingState(VOL, 'root'), { fetchedAt: 0, complete: true });
+  assert.equal(f1.readOnly, undefined);
+});
+
+test('readOnly (the server lets the user only read an entry) is kept by upsert, listings and lookups', (t) => {
+  const { store } = openStore(t);
+  store.replaceListing(VOL, 'root', [entry('ro', 'root', 'ro', { kind: 'dir', readOnly: true }), entry('rw', 'root', 'rw')], 1);
+  assert.equal(store.get(VOL, 'ro')!.readOnly, true);
+  assert.equal(store.lookup(VOL, 'root', 'ro')[0]!.readOnly, true);
+  assert.deepEqual([...store.childPages(VOL, 'root', 10)].flat().map((e) => e.readOnly), [true, undefined]);
+  store.upsert(VOL, entry('ro', 'root', 'ro', { kind: 'dir' }));
+  assert.equal(store.get(VOL, 'ro')!.readOnly, undefined, 'a later answer without the flag clears it');
 });
 
 test('user_meta is written and read back by upsert, listing pages and lookups', (t) => {

@@ -19,7 +19,7 @@ describe('control server', () => {
 
   before(async () => {
     // An hour of write-back: what is written stays pending until drain() or close().
-    s = await startControlledApp({ writeBackSec: 3600 });
+    s = await startControlledApp({ writeBackMs: 3_600_000 });
     const { app, drive } = s;
     await writeFile(app.vfs, `${drive}/read-me.bin`, readBack);
     // An upload that can never succeed: its folder is deleted on the server before it runs.

@@ -71,7 +71,7 @@ describe('a dead login in a running daemon', () => {
     }, 'status shows the dead login');
     assert.equal(waiting.uploads.failedFiles, 0);
     assert.equal(waiting.uploads.pending.find((u) => u.name === 'after.txt')!.attempts, 0, 'waiting for a login uses up no attempts');
-    for (let i = 0; i < 3; i++) await s.app.vfs.pollNow();
+    for (let i = 0; i < 3; i++) await s.app.admin.pollNow();
     const cli = await pdsfs(['status', '--cache-dir', s.cacheDir]);
     assert.match(cli.stdout, /login expired: run pdsfs login/);
     const said = (await s.status()).recentErrors.filter((e) => e.msg.includes(LOGIN_EXPIRED));

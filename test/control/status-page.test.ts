@@ -34,7 +34,7 @@ describe('status page', { skip: fs.existsSync(CHROMIUM) ? false : 'chromium is n
   let browser: Browser;
   before(async () => {
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
-    s = await startControlledApp({ writeBackSec: 0 }, true);
+    s = await startControlledApp({ writeBackMs: 0 }, true);
     url = s.control.statusPageUrl!;
     const data = bytes(3 * 1024 * 1024, 3);
     await writeFile(s.app.vfs, `${s.drive}/downloaded.bin`, data);

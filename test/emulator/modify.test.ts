@@ -109,7 +109,7 @@ describe('changes and removal', () => {
     const dir = await mkdir(e, 'root', 'cp');
     const f = await uploadFile(e, dir, 'f.txt', Buffer.from('copy'));
     const c = await call('file/copy', { file_id: f.file_id, to_parent_file_id: dir, auto_rename: true });
-    assert.equal(c.status, 200);
+    assert.equal(c.status, 201);
     assert.equal(c.body.async_task_id, undefined);
     assert.notEqual(c.body.file_id, f.file_id);
     assert.ok((await readFile(e, c.body.file_id)).equals(Buffer.from('copy')));
@@ -122,6 +122,7 @@ describe('changes and removal', () => {
     await uploadFile(e, sub, 'deep.txt', Buffer.from('deep'));
     await uploadFile(e, tree, 'top.txt', Buffer.from('top'));
     const fc = await call('file/copy', { file_id: tree, to_parent_file_id: dir });
+    assert.equal(fc.status, 202);
     assert.ok(fc.body.async_task_id);
     const task = await waitTask(fc.body.async_task_id);
     assert.equal(task.state, 'Succeed');

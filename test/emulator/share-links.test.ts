@@ -80,7 +80,7 @@ describe('share links', () => {
 
     const target = await mkdir(e, 'root', 'saved');
     const copied = await curl(api('file/copy'), { share_id: shareId, file_id: fileId, to_drive_id: e.account.drive_id, to_parent_file_id: target }, { ...st, ...bearer });
-    assert.equal(copied.status, 200);
+    assert.equal(copied.status, 201);
     assert.equal(copied.body.drive_id, e.account.drive_id);
     const folderCopy = await curl(api('file/copy'), { share_id: shareId, file_id: folderId, to_drive_id: e.account.drive_id, to_parent_file_id: target }, { ...st, ...bearer });
     assert.ok(folderCopy.body.async_task_id);

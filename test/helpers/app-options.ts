@@ -14,9 +14,9 @@ export function defaultAppOptions(endpoint: string, accessToken: string, cacheDi
     cacheMaxSize: 256 * 1024 * 1024,
     blockSize: 1024 * 1024,
     readOnly: false,
-    pollIntervalSec: 3600,
-    dirCacheTimeSec: 60,
-    writeBackSec: 0,
+    pollIntervalMs: 3_600_000,
+    dirCacheTimeMs: 60_000,
+    writeBackMs: 0,
     deletePermanently: false,
   };
 }

@@ -13,6 +13,7 @@ import { startEmulator } from './emulator.js';
 export interface StartedApp {
   app: App;
   vfs: App['vfs'];
+  admin: App['admin'];
   emu: Emulator;
   account: DevAccount;
   endpoint: string;
@@ -30,6 +31,7 @@ export async function startApp(overrides: Partial<AppOptions> = {}, emulator: Pa
   const result: StartedApp = {
     app,
     vfs: app.vfs,
+    admin: app.admin,
     emu: started.emu,
     account: started.account,
     endpoint: started.endpoint,
@@ -39,6 +41,7 @@ export async function startApp(overrides: Partial<AppOptions> = {}, emulator: Pa
       app = await createApp(options(o), deps);
       result.app = app;
       result.vfs = app.vfs;
+      result.admin = app.admin;
       return app;
     },
     close: async () => {

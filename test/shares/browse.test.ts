@@ -109,7 +109,7 @@ test('a share token that expires in the middle of a listing is fetched again and
   const { client } = s.app;
   const remote = s.app.volumes.find((v) => v.id === `share:${shareId}`)?.remote;
   assert.ok(remote instanceof ShareRemote);
-  const manyId = (await s.vfs.locate(`${SHARE_DIR}/many`)).id;
+  const manyId = (await s.admin.locate(`${SHARE_DIR}/many`)).id;
   // The first token lives one second but is believed for an hour, so only the server's refusal renews it.
   const issued: ShareTokenResponse[] = [];
   const tokens = new ShareTokenCache(async (id, pwd) => {

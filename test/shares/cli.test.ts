@@ -113,7 +113,7 @@ test('share save: server-side, no download, identical content, progress for fold
   const entries = ALBUM_FILES + 2; // the photos, sub and sub/deep.txt
   assert.match(r.stderr, new RegExp(`copying album \\(entries\\): ${entries} of ${entries}`));
 
-  await s.vfs.pollNow();
+  await s.admin.pollNow();
   const describe = async (p: string) => (await s.vfs.readdir(p)).map((n) => [n.name, n.kind, n.size, n.contentHash]).sort();
   assert.deepEqual(await describe(`${MY_DRIVE}/saved/album`), await describe(`${MY_DRIVE}/album`));
   assert.deepEqual(await describe(`${MY_DRIVE}/saved/album/sub`), await describe(`${MY_DRIVE}/album/sub`));

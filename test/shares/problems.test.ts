@@ -40,11 +40,11 @@ before(async () => {
 });
 
 /** An app of its own (own cache) on the test server with these shares, logging into `lines`. */
-async function appWith(shares: string[], dirCacheTimeSec = 60) {
+async function appWith(shares: string[], dirCacheTimeMs = 60_000) {
   const { logger, lines } = capturingLogger();
   const cacheDir = await fs.mkdtemp(path.join(os.tmpdir(), 'pdsfs-share-cache-'));
   cacheDirs.push(cacheDir);
-  const app = await createApp({ ...defaultAppOptions(s.endpoint, s.account.access_token, cacheDir), shares, dirCacheTimeSec }, { logger });
+  const app = await createApp({ ...defaultAppOptions(s.endpoint, s.account.access_token, cacheDir), shares, dirCacheTimeMs }, { logger });
   apps.push(app);
   return { app, lines, messages: () => lines.map((l) => String(l.msg)) };
 }

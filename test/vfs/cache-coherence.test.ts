@@ -25,7 +25,7 @@ describe('Vfs metadata and block caches', () => {
   const listCount = () => s.emu.stats.requests['/v2/file/list'] ?? 0;
 
   before(async () => {
-    s = await startApp({ drive: undefined, pollIntervalSec: 1 });
+    s = await startApp({ drive: undefined, pollIntervalMs: 1_000 });
   });
   after(() => s.close());
   const d = () => `/drives/${s.app.volumes[0]!.dirName}`;
@@ -64,7 +64,7 @@ describe('Vfs metadata and block caches', () => {
       const r = await api('/v2/file/create', { drive_id: s.account.drive_id, parent_file_id: dirId, name: 'twin', type: 'folder', check_name_mode: 'ignore' });
       assert.equal(r.status, 201);
     }
-    await s.vfs.pollNow();
+    await s.admin.pollNow();
     const names = (await s.vfs.readdir(`${d()}/dups`)).map((n) => n.name).sort();
     assert.equal(names.length, 2);
     assert.equal(names[0], 'twin');
@@ -106,7 +106,7 @@ describe('Vfs metadata and block caches', () => {
     await s.vfs.drain();
     assert.equal((await readFile(s.vfs, p)).toString(), 'first');
     await replaceOnServer(s, 'changing.txt', Buffer.from('second version'));
-    await s.vfs.pollNow();
+    await s.admin.pollNow();
     assert.equal((await readFile(s.vfs, p)).toString(), 'second version');
   });
 
@@ -143,7 +143,7 @@ describe('Vfs metadata and block caches', () => {
 describe('a file changed on the server before the change feed says so', () => {
   let s: StartedApp;
   before(async () => {
-    s = await startApp({ drive: undefined, pollIntervalSec: 3600 });
+    s = await startApp({ drive: undefined, pollIntervalMs: 3_600_000 });
   });
   after(() => s.close());
 
@@ -151,7 +151,7 @@ describe('a file changed on the server before the change feed says so', () => {
     const p = `/drives/${s.app.volumes[0]!.dirName}/moving.txt`;
     await writeFile(s.vfs, p, Buffer.from('first version'));
     await s.vfs.drain();
-    await s.vfs.clearBlockCache();
+    await s.admin.clearBlockCache();
     await replaceOnServer(s, 'moving.txt', Buffer.from('the second, longer version'));
     const h = await s.vfs.open(p, { read: true, write: false });
     try {

@@ -14,7 +14,7 @@ describe('change feed cursor expiry', () => {
 
   before(async () => {
     // Every cursor is expired by its next use; listings stay fresh for an hour unless invalidated.
-    s = await startApp({ drive: undefined, pollIntervalSec: 3600, dirCacheTimeSec: 3600 }, { cursorTtlSec: 0 }, { logger });
+    s = await startApp({ drive: undefined, pollIntervalMs: 3_600_000, dirCacheTimeMs: 3_600_000 }, { cursorTtlSec: 0 }, { logger });
   });
   after(() => s.close());
 
@@ -28,7 +28,7 @@ describe('change feed cursor expiry', () => {
     // Still the cached listing: nothing has told the cache yet.
     assert.deepEqual(await s.vfs.readdir(`${d}/watched`), []);
     const before = events().length;
-    await s.vfs.pollNow();
+    await s.admin.pollNow();
     assert.deepEqual((await s.vfs.readdir(`${d}/watched`)).map((e) => e.name), ['from-elsewhere']);
     const said = events().slice(before);
     const volumes = s.app.volumes.filter((v) => v.remote.capabilities.changeFeed).length;

@@ -70,7 +70,7 @@ describe('Vfs under faults and failures', () => {
     await pds(s.endpoint, s.account.access_token, '/v2/file/delete', { drive_id: s.account.drive_id, file_id: dir.body.file_id });
     await h.release();
     await s.vfs.drain();
-    assert.equal(s.vfs.status().failedFiles, 1);
+    assert.equal(s.admin.status().failedFiles, 1);
     const recovery = (await fs.readdir(s.cacheDir, { recursive: true })).filter((f) => f.includes('recovery') && f.endsWith('orphan.txt'));
     assert.equal(recovery.length, 1);
     assert.equal(await fs.readFile(path.join(s.cacheDir, recovery[0]!), 'utf8'), 'precious');

@@ -29,11 +29,11 @@ after(async () => {
   await fs.rm(dataDir, { recursive: true, force: true });
 });
 
-const meter = () => s.vfs.status().metadata;
+const meter = () => s.admin.status().metadata;
 
 test('the first listing of a 20,000-entry folder is stored a server page at a time and read back a page at a time', async () => {
   await s.vfs.stat('/big'); // lists the drive's root
-  const listCalls = s.vfs.status().listCalls;
+  const listCalls = s.admin.status().listCalls;
   const storedBefore = meter().storedPages;
   let count = 0;
   let largestPage = 0;
@@ -43,7 +43,7 @@ test('the first listing of a 20,000-entry folder is stored a server page at a ti
     assert.ok(meter().rowsHeld <= LISTING_PAGE, `rows held while a page is out: ${meter().rowsHeld}`);
   }
   assert.equal(count, ENTRIES);
-  assert.equal(s.vfs.status().listCalls, listCalls + 1);
+  assert.equal(s.admin.status().listCalls, listCalls + 1);
   assert.equal(meter().storedPages - storedBefore, ENTRIES / LISTING_PAGE, 'one transaction per server page');
   assert.ok(largestPage <= LISTING_PAGE);
   assert.ok(meter().peakRowsHeld <= LISTING_PAGE, `peak rows held: ${meter().peakRowsHeld}`);
@@ -94,17 +94,17 @@ test('after a restart on the warm cache the folder is listed with no list call',
   let count = 0;
   for await (const page of s.vfs.readdirPages('/big')) count += page.length;
   assert.equal(count, ENTRIES);
-  assert.equal(s.vfs.status().listCalls, 0);
+  assert.equal(s.admin.status().listCalls, 0);
 });
 
 test('the change feed applies its changes a page per transaction', async () => {
   const created = 1_000;
   bulkFolder(dataDir, s.account.drive_id, 'fed', created, { changes: true });
   const before = meter().batches;
-  await s.vfs.pollNow();
+  await s.admin.pollNow();
   // One change for the folder and one per entry; list_delta pages hold 100.
   assert.equal(meter().batches - before, Math.ceil((created + 1) / 100));
-  const listCalls = s.vfs.status().listCalls;
+  const listCalls = s.admin.status().listCalls;
   assert.equal((await s.vfs.stat('/fed')).kind, 'dir', 'the folder came from the feed, not from a listing');
-  assert.equal(s.vfs.status().listCalls, listCalls);
+  assert.equal(s.admin.status().listCalls, listCalls);
 });

@@ -35,7 +35,7 @@ async function setUp(): Promise<{ server: StoppableServer; app: App; root: strin
 /** What `pdsfs status` prints for this app, and the status JSON. */
 function statusOf(app: App): { text: string; json: ReturnType<typeof buildStatus> } {
   const json = buildStatus({
-    vfs: app.vfs, volumes: app.volumes, role: 'test', startedAt: Date.now(), recentErrors: () => [],
+    admin: app.admin, volumes: app.volumes, role: 'test', startedAt: Date.now(), recentErrors: () => [],
     throughput: () => ({ intervalMs: 1000, samples: [] }),
   });
   return { text: formatStatus(json), json };
@@ -165,7 +165,7 @@ test('offline: a scripted sequence of every namespace operation gives the same t
   assert.equal((await vfs.stat(`${root}/a2/r1.txt`)).attrs?.mode, 0o100640);
   const expected = sorted(await localTree(reference));
   assert.equal(app.reachability.online, false);
-  const offline = app.vfs.offline();
+  const offline = app.admin.offline();
   assert.ok(offline.changes.pending > 0, 'changes wait');
 
   // The local tree shows every change at once.
@@ -181,9 +181,9 @@ test('offline: a scripted sequence of every namespace operation gives the same t
 
   await server.start();
   await app.vfs.drain();
-  assert.equal(app.vfs.offline().changes.pending, 0);
-  assert.equal(app.vfs.offline().changes.lost, 0, 'nothing lost');
-  assert.equal(app.vfs.offline().changes.conflicts, 0, 'no conflicts');
+  assert.equal(app.admin.offline().changes.pending, 0);
+  assert.equal(app.admin.offline().changes.lost, 0, 'nothing lost');
+  assert.equal(app.admin.offline().changes.conflicts, 0, 'no conflicts');
   assert.deepEqual(sorted(await serverTree(server.endpoint, server.token, server.driveId)), expected);
   const get = async (id: string) => (await pds(server.endpoint, server.token, 'file/get', { drive_id: server.driveId, file_id: id })).body;
   assert.equal(Date.parse((await get(ids['d1/in.txt']!)).local_modified_at), mtime, 'the mtime set offline reached the server');
@@ -210,7 +210,7 @@ test('offline: conflicts on replay keep both sides or are reported lost, never l
   await writeFile(app.vfs, p('dirM/sub/s.txt'), Buffer.from('s mine'));
   await app.vfs.rename(p('c5.txt'), p('dirT/c5.txt'));
   await app.vfs.setMtime(p('c6.txt'), Date.UTC(2020, 0, 1));
-  assert.equal(app.vfs.offline().changes.pending, 6, 'a mkdir, three moves, a delete and an mtime wait');
+  assert.equal(app.admin.offline().changes.pending, 6, 'a mkdir, three moves, a delete and an mtime wait');
 
   // Meanwhile someone else changes the server.
   await server.elsewhere(async (at) => {
@@ -244,7 +244,7 @@ test('offline: conflicts on replay keep both sides or are reported lost, never l
   assert.equal(tree['/c2-renamed.txt'], undefined);
   assert.equal(tree['/c3.txt'], sha1('c3 theirs'));
   assert.equal(tree['/c5.txt'], sha1('c5 before'));
-  const counts = app.vfs.offline().changes;
+  const counts = app.admin.offline().changes;
   assert.deepEqual(counts, { pending: 0, lost: 4, conflicts: 3 });
   const { json, text } = statusOf(app);
   assert.equal(json.changes.notices.length, 7);
@@ -284,8 +284,8 @@ test('offline: changes survive kill -9, a restart while still offline, and are a
   assert.deepEqual(await names(root), ['k']);
   assert.deepEqual(await names(`${root}/k`), ['f.txt', 'r1.txt', 'sub']);
   assert.equal(again.reachability.online, false);
-  assert.equal(again.vfs.offline().changes.pending, 4, 'two folders, a move and a delete wait');
-  assert.equal(again.vfs.status().pendingFiles, 1);
+  assert.equal(again.admin.offline().changes.pending, 4, 'two folders, a move and a delete wait');
+  assert.equal(again.admin.status().pendingFiles, 1);
 
   await server.start();
   await again.vfs.drain();
@@ -297,5 +297,5 @@ test('offline: changes survive kill -9, a restart while still offline, and are a
   assert.equal(requests['/v2/file/create'], 3, JSON.stringify(requests));
   assert.equal(requests['/v2/file/move'], 1, JSON.stringify(requests));
   assert.equal((requests['/v2/recyclebin/trash'] ?? 0) + (requests['/v2/file/delete'] ?? 0), 1, JSON.stringify(requests));
-  assert.deepEqual(again.vfs.offline().changes, { pending: 0, lost: 0, conflicts: 0 });
+  assert.deepEqual(again.admin.offline().changes, { pending: 0, lost: 0, conflicts: 0 });
 });

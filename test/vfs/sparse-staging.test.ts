@@ -16,7 +16,7 @@ describe('sparse staging of existing files', () => {
   let s: StartedApp;
   before(async () => {
     // Pending until drain(), so what a write downloads is told apart from what the upload needs.
-    s = await startApp({ drive: undefined, writeBackSec: 3600 });
+    s = await startApp({ drive: undefined, writeBackMs: 3_600_000 });
   });
   after(() => s.close());
   const drives = () => s.app.volumes.filter((v) => v.kind === 'drive').map((v) => `/drives/${v.dirName}`);
@@ -25,12 +25,12 @@ describe('sparse staging of existing files', () => {
   async function uploaded(p: string, data: Buffer): Promise<void> {
     await writeFile(s.vfs, p, data);
     await s.vfs.drain();
-    await s.vfs.clearBlockCache();
+    await s.admin.clearBlockCache();
     s.emu.resetStats();
   }
 
   async function remoteHash(p: string): Promise<string> {
-    await s.vfs.clearBlockCache();
+    await s.admin.clearBlockCache();
     return sha1(await readFile(s.vfs, p));
   }
 
@@ -47,7 +47,7 @@ describe('sparse staging of existing files', () => {
     assert.equal((await s.vfs.stat(p)).size, expected.length);
     assert.equal(sha1(await readFile(s.vfs, p)), sha1(expected), 'read before the upload: original and append merged');
     await s.vfs.drain();
-    assert.equal(s.vfs.status().failedFiles, 0);
+    assert.equal(s.admin.status().failedFiles, 0);
     assert.equal(await remoteHash(p), sha1(expected));
   });
 
@@ -107,7 +107,7 @@ describe('sparse staging of existing files', () => {
     await s.vfs.copy(p, `${a}/copied.bin`);
     await s.vfs.rename(p, `${b}/moved.bin`);
     await s.vfs.drain();
-    assert.equal(s.vfs.status().failedFiles, 0);
+    assert.equal(s.admin.status().failedFiles, 0);
     assert.equal(await remoteHash(`${a}/copied.bin`), sha1(expected));
     assert.equal(await remoteHash(`${b}/moved.bin`), sha1(expected));
   });
@@ -124,11 +124,11 @@ describe('sparse staging of existing files', () => {
     const api = (path: string, body: object) => pds(s.endpoint, s.account.access_token, path, { drive_id: s.account.drive_id, ...body });
     const original = await api('/v2/file/get_by_path', { file_path: '/vanish.bin' });
     assert.equal((await api('/v2/file/delete', { file_id: original.body.file_id })).status < 300, true);
-    await s.vfs.clearBlockCache();
-    const failedBefore = s.vfs.status().failedFiles;
+    await s.admin.clearBlockCache();
+    const failedBefore = s.admin.status().failedFiles;
     await s.vfs.drain();
-    assert.equal(s.vfs.status().failedFiles, failedBefore + 1);
-    const failed = s.vfs.uploads().failed.find((r) => r.name === 'vanish.bin');
+    assert.equal(s.admin.status().failedFiles, failedBefore + 1);
+    const failed = s.admin.uploads().failed.find((r) => r.name === 'vanish.bin');
     assert.match(failed?.lastError ?? '', /ENOENT: the original was deleted on the server/);
     const kept = await fs.readFile(failed!.stagingPath);
     assert.equal(kept.length, 3 * MiB);

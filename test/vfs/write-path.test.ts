@@ -16,7 +16,7 @@ describe('Vfs write path', () => {
 
   before(async () => {
     // A long write-back delay keeps files pending until drain(), so pending behaviour is observable.
-    s = await startApp({ drive: undefined, writeBackSec: 3600 });
+    s = await startApp({ drive: undefined, writeBackMs: 3_600_000 });
   });
   after(() => s.close());
   const d = () => `/drives/${s.app.volumes[0]!.dirName}`;
@@ -68,7 +68,7 @@ describe('Vfs write path', () => {
     const expected = Buffer.from(original);
     for (let i = 0; i < 8; i++) patch.copy(expected, i * 100_000);
     assert.ok((await readFile(s.vfs, p)).equals(expected));
-    assert.equal(s.vfs.status().pendingFiles, 1);
+    assert.equal(s.admin.status().pendingFiles, 1);
     await s.vfs.drain();
     assert.equal((await remoteList()).filter((f) => f.name === 'parallel.bin').length, 1);
     assert.ok((await readFile(s.vfs, p)).equals(expected));
@@ -126,7 +126,7 @@ describe('Vfs write path', () => {
       s.emu.setFaults({ latencyMs: 0 });
     }
     await draining;
-    assert.equal(s.vfs.status().failedFiles, 0);
+    assert.equal(s.admin.status().failedFiles, 0);
     const remote = (await remoteList()).filter((f) => f.name === 'interrupted.txt');
     assert.equal(remote.length, 1);
     assert.equal(remote[0]!.size, 13);

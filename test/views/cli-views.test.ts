@@ -57,7 +57,7 @@ test('trash list shows deleted files (table and --json); restore puts one back, 
   assert.deepEqual(asJson.map((e) => e.name).sort(), ['gone.txt', 'purge.txt']);
 
   assert.match((await ok(['trash', 'restore', 'My Drive/gone.txt'])).stdout, /restored My Drive\/gone.txt/);
-  await s.vfs.pollNow();
+  await s.admin.pollNow();
   assert.equal((await readFile(s.vfs, `${DRIVE}/gone.txt`)).toString(), 'deleted content\n');
   await ok(['trash', 'purge', 'My Drive/purge.txt']);
   assert.deepEqual(JSON.parse((await ok(['trash', 'list', '--json'])).stdout), []);
@@ -83,7 +83,7 @@ test('versions list, get (byte-exact) and restore', async () => {
   assert.equal((await ok(['versions', 'get', 'drives/My Drive/doc.txt', first])).stdout, texts[0]);
 
   await ok(['versions', 'restore', 'drives/My Drive/doc.txt', first]);
-  await s.vfs.pollNow();
+  await s.admin.pollNow();
   assert.equal((await readFile(s.vfs, `${DRIVE}/doc.txt`)).toString(), texts[0]);
   assert.equal(JSON.parse((await ok(['versions', 'list', 'drives/My Drive/doc.txt', '--json'])).stdout).length, 4);
 

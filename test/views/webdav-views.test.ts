@@ -6,7 +6,7 @@ import { after, test } from 'node:test';
 import { jpegWithExif } from '../helpers/exif-images.js';
 import { serve } from '../webdav/harness.js';
 
-const s = await serve({ writeBackSec: 0 });
+const s = await serve({ writeBackMs: 0 });
 after(() => s.close());
 
 const P = (p: string) => s.href(p);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { v2 as dav } from 'webdav-server';
+import * as dav from 'webdav-server/lib/index.v2.js';
 import { VFS_CODES, VfsError } from '../../src/core/errors.js';
 import { statusOf, toDavError, VFS_TO_DAV } from '../../src/webdav/error-map.js';
 

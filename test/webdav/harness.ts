@@ -37,7 +37,7 @@ export interface Served {
 
 export async function serve(app: Partial<AppOptions> = {}, server: Partial<WebDavServerOptions> = {}, emulator: Partial<EmulatorOptions> = {}): Promise<Served> {
   // The production write-back delay: uploads start after a quiet period, as they do for real clients.
-  const started = await startApp({ writeBackSec: 2, ...app }, emulator);
+  const started = await startApp({ writeBackMs: 2_000, ...app }, emulator);
   let srv: WebDavServer;
   try {
     srv = await createWebDavServer({

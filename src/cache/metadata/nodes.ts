@@ -76,10 +76,11 @@ interface NodeRow {
   revision: string;
   content_hash: string | null;
   user_meta: string | null;
+  read_only: number;
 }
 
-const NODE_COLUMNS = 'volume, id, parent_id, name_nfc, name, kind, size, mtime, ctime, revision, content_hash, user_meta';
-const CHILD_COLUMNS = 'id, name_nfc, name, kind, size, mtime, ctime, revision, content_hash, user_meta';
+const NODE_COLUMNS = 'volume, id, parent_id, name_nfc, name, kind, size, mtime, ctime, revision, content_hash, user_meta, read_only';
+const CHILD_COLUMNS = 'id, name_nfc, name, kind, size, mtime, ctime, revision, content_hash, user_meta, read_only';
 
 function toEntry(row: NodeRow, volume: string, parentId: string): CachedEntry {
   const entry: CachedEntry = {
@@ -95,6 +96,7 @@ function toEntry(row: NodeRow, volume: string, parentId: string): CachedEntry {
   };
   if (row.content_hash !== null) entry.contentHash = row.content_hash;
   if (row.user_meta !== null) entry.userMeta = row.user_meta;
+  if (row.read_only) entry.readOnly = true;
   return entry;
 }
 
@@ -132,7 +134,7 @@ export class MetadataStore {
       lookup: db.prepare(`${children} AND name_nfc = ? ORDER BY id`),
       upsert: db.prepare(
         `INSERT OR REPLACE INTO nodes (${NODE_COLUMNS}, listed_at)
-         VALUES (@volume, @id, @parentId, @nameNfc, @name, @kind, @size, @mtime, @ctime, @revision, @contentHash, @userMeta, @listedAt)`,
+         VALUES (@volume, @id, @parentId, @nameNfc, @name, @kind, @size, @mtime, @ctime, @revision, @contentHash, @userMeta, @readOnly, @listedAt)`,
       ),
       subtree: db.prepare(
         `WITH RECURSIVE sub(id) AS (
@@ -364,6 +366,7 @@ export class MetadataStore {
       revision: e.revision,
       contentHash: e.contentHash ?? null,
       userMeta: e.userMeta ?? null,
+      readOnly: e.readOnly ? 1 : 0,
       listedAt,
     });
   }

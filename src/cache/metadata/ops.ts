@@ -1,5 +1,5 @@
 // Namespace changes (mkdir, move, remove, attributes) made while PDS could not be reached, waiting
-// to be replayed in id order. Like the write journal, every change is committed before the method
+// to be replayed in id order (independent ones at once: vfs/replay-order.ts). Like the write journal, every change is committed before the method
 // returns, so a returned call survives kill -9. A change the server no longer allowed stays as a
 // notice (state lost), and so do conflicts resolved by keeping both sides.
 import type { Statement } from 'better-sqlite3';
@@ -83,7 +83,7 @@ export interface OpCounts {
 
 export class OpLog {
   private readonly q: Record<
-    'insert' | 'get' | 'remove' | 'pending' | 'first' | 'firstOf' | 'lastOf' | 'setState' | 'retry' | 'counts' | 'notices' | 'trim'
+    'insert' | 'get' | 'remove' | 'pending' | 'pendingFirst' | 'firstOf' | 'lastOf' | 'setState' | 'retry' | 'counts' | 'notices' | 'trim'
     | 'rekeyNode' | 'rekeyParent' | 'mapLocal' | 'realId',
     Statement
   >;
@@ -99,7 +99,7 @@ export class OpLog {
       get: db.prepare('SELECT * FROM ops WHERE id = ?'),
       remove: db.prepare('DELETE FROM ops WHERE id = ?'),
       pending: db.prepare("SELECT * FROM ops INDEXED BY ops_by_state WHERE state = 'pending' ORDER BY id"),
-      first: db.prepare("SELECT * FROM ops INDEXED BY ops_by_state WHERE state = 'pending' ORDER BY id LIMIT 1"),
+      pendingFirst: db.prepare("SELECT * FROM ops INDEXED BY ops_by_state WHERE state = 'pending' ORDER BY id LIMIT ?"),
       firstOf: db.prepare("SELECT MIN(id) FROM ops WHERE state = 'pending'").pluck(),
       lastOf: db.prepare("SELECT MAX(id) FROM ops WHERE state = 'pending'").pluck(),
       setState: db.prepare('UPDATE ops SET state = ?, last_error = ?, updated_at = ? WHERE id = ?'),
@@ -139,10 +139,9 @@ export class OpLog {
     return (this.q.pending.all() as DbOp[]).map(fromDb);
   }
 
-  /** The oldest pending change: the next to replay. */
-  first(): Op | undefined {
-    const r = this.q.first.get() as DbOp | undefined;
-    return r && fromDb(r);
+  /** The oldest `limit` pending changes, oldest first (what replay looks at at once). */
+  pendingFirst(limit: number): Op[] {
+    return (this.q.pendingFirst.all(limit) as DbOp[]).map(fromDb);
   }
 
   /** Id of the oldest pending change, 0 when none: uploads that must wait for one compare against it. */

@@ -151,6 +151,13 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE journal ADD COLUMN wait_op INTEGER NOT NULL DEFAULT 0;
   ALTER TABLE journal ADD COLUMN expect_revision TEXT;
   `,
+  // 6: entries the server lets this user only read (RemoteEntry.readOnly, from PDS action_list).
+  // Entries cached before did not keep it: every listing is fetched again when next used (the
+  // rows stay, so pending offline changes and uploads keep their places).
+  `
+  ALTER TABLE nodes ADD COLUMN read_only INTEGER NOT NULL DEFAULT 0;
+  UPDATE listings SET fetched_at = 0;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

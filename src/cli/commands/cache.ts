@@ -3,7 +3,7 @@
 // Refused while uploads are pending unless --force; pending uploads themselves are never touched.
 import path from 'node:path';
 import type { Argv, CommandModule, Options } from 'yargs';
-import { OPTIONS } from '../../config/options.js';
+import { yargsOptionsFor } from '../../config/option-values.js';
 import { controlRequest, runningDaemons } from '../../control/client.js';
 import { formatBytes } from '../../control/format.js';
 
@@ -12,7 +12,7 @@ const clearCommand: CommandModule = {
   describe: 'Empty the block cache (refused while uploads are pending, unless --force)',
   builder: (y) =>
     y.options({
-      'cache-dir': OPTIONS['cache-dir'] as Options,
+      ...yargsOptionsFor('cache'),
       force: { type: 'boolean', default: false, describe: 'Clear even while uploads are pending (they are kept and still upload)' },
     }),
   handler: async (argv) => {

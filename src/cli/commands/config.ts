@@ -4,7 +4,8 @@ import fs from 'node:fs';
 import type { Argv, CommandModule } from 'yargs';
 import { sharePassword, type JwtConfig, type OptionValue } from '../../config/config-file.js';
 import { configFileOf, loadConfigFile } from '../../config/load-config.js';
-import { OPTIONS, SECRET_OPTIONS } from '../../config/options.js';
+import { yargsConfigOptions } from '../../config/option-values.js';
+import { CONFIG_KEYS, SECRET_OPTIONS } from '../../config/options.js';
 
 const REDACTED = '[redacted]';
 
@@ -29,7 +30,7 @@ interface EffectiveConfig {
 function effectiveConfig(argv: Record<string, unknown>): EffectiveConfig {
   const file = configFileOf(argv);
   const options: Record<string, OptionValue> = {};
-  for (const name of Object.keys(OPTIONS)) {
+  for (const name of CONFIG_KEYS) {
     if (argv[name] !== undefined) options[name] = redact(name, argv[name]);
   }
   const { jwt } = loadConfigFile(file);
@@ -48,8 +49,8 @@ function asText(config: EffectiveConfig): string {
 const showCommand: CommandModule = {
   command: 'show',
   describe: 'Print the effective configuration, secrets redacted',
-  // Every option is accepted here, so `config show --port 1` previews what a flag would do.
-  builder: (y) => y.options(OPTIONS).option('json', { type: 'boolean', default: false, describe: 'Print one JSON object' }),
+  // Every config key is accepted here, so `config show --port 1` previews what a flag would do.
+  builder: (y) => y.options(yargsConfigOptions()).option('json', { type: 'boolean', default: false, describe: 'Print one JSON object' }),
   handler: (argv) => {
     const config = effectiveConfig(argv);
     process.stdout.write(`${argv.json ? JSON.stringify(config) : asText(config)}\n`);

@@ -7,7 +7,7 @@ import { withCredentials, type LoginCredentials } from '../../config/credentials
 import { configFileOf } from '../../config/load-config.js';
 import { FileTokenStore, tokenStoreFile } from '../../config/token-store.js';
 import { loginId } from '../../pds/auth.js';
-import { OPTIONS } from '../../config/options.js';
+import { yargsOptionsFor } from '../../config/option-values.js';
 import type { VerifiedAccount } from '../../config/verify-credentials.js';
 
 type Argv = Record<string, unknown>;
@@ -53,10 +53,7 @@ export const loginCommand: CommandModule = {
   builder: (y) =>
     y
       .options({
-        endpoint: OPTIONS.endpoint,
-        'refresh-token': OPTIONS['refresh-token'],
-        'client-id': OPTIONS['client-id'],
-        'client-secret': OPTIONS['client-secret'],
+        ...yargsOptionsFor('login'),
         'private-key': { type: 'string', describe: 'JWT application: PEM file of the RSA private key (its path is stored, not the key)' },
         'user-id': { type: 'string', describe: 'JWT application: the user to act as' },
         'domain-id': { type: 'string', describe: 'JWT application: the PDS domain' },

@@ -4,8 +4,9 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { CommandModule, Options } from 'yargs';
-import { DEFAULT_CONFIG_FILE, optionsFor } from '../../config/options.js';
+import type { CommandModule } from 'yargs';
+import { readOption, yargsOptionsFor } from '../../config/option-values.js';
+import { DEFAULT_CONFIG_FILE } from '../../config/options.js';
 import type { ControlServer } from '../../control/server.js';
 import type { AuthConfig } from '../../webdav/basic-auth.js';
 import { loadOrCreateCredentials } from '../../webdav/credentials-file.js';
@@ -13,19 +14,10 @@ import type { WebDavServer } from '../../webdav/server.js';
 
 export const CREDENTIALS_FILE = path.join(path.dirname(DEFAULT_CONFIG_FILE), 'webdav-credentials.json');
 
-const SERVE_OPTIONS: Record<string, Options> = {
-  user: { type: 'string', group: 'serve', describe: 'Basic auth user name (with --password)' },
-  password: { type: 'string', group: 'serve', describe: 'Basic auth password (or PDSFS_PASSWORD)' },
-  htpasswd: { type: 'string', group: 'serve', describe: 'Apache htpasswd file with the allowed users (bcrypt, MD5 or SHA entries)' },
-  auth: { type: 'boolean', default: true, group: 'serve', describe: 'Require a login (--no-auth serves without one)' },
-  'tls-cert': { type: 'string', group: 'serve', describe: 'PEM certificate: serve HTTPS (with --tls-key)' },
-  'tls-key': { type: 'string', group: 'serve', describe: 'PEM private key for --tls-cert' },
-};
-
 export const serveCommand: CommandModule = {
   command: 'serve',
   describe: 'Serve PDS drives and share links over WebDAV (Finder, Explorer, Office, rclone, browsers)',
-  builder: (y) => y.options({ ...(optionsFor('source', 'cache', 'vfs', 'serve', 'log', 'daemon') as Record<string, Options>), ...SERVE_OPTIONS }),
+  builder: (y) => y.options(yargsOptionsFor('serve')),
   handler: async (argv) => {
     // Loaded when the command runs, so that --help and --version start fast.
     const [{ daemonLogger, openDaemon, runUntilStopped, startDaemonControl }, { createWebDavServer }] = await Promise.all([import('../daemon.js'), import('../../webdav/server.js')]);
@@ -41,8 +33,8 @@ export const serveCommand: CommandModule = {
     try {
       server = await createWebDavServer({
         vfs: daemon.app.vfs,
-        host: String(argv.host),
-        port: Number(argv.port),
+        host: readOption(argv, 'host')!,
+        port: readOption(argv, 'port')!,
         auth,
         ...(tls ? { tls } : {}),
         readOnly: daemon.opts.readOnly,

@@ -3,27 +3,13 @@
 // --data-dir). Tables for people, --json for scripts; a failure names the problem and exits 1.
 import type { Argv, CommandModule, Options } from 'yargs';
 import type { App } from '../../app.js';
-import { OPTIONS, optionsFor } from '../../config/options.js';
+import { yargsOptionsFor } from '../../config/option-values.js';
 import type { ProgressReporter } from '../../control/progress.js';
 import type { ShareSettings } from '../../shares/manage.js';
 
 type Args = Record<string, unknown>;
 
-// A one-shot command: only warnings and errors are logged unless asked (its answer is the output).
-const SOURCE_OPTIONS: Record<string, Options> = {
-  ...(optionsFor('source', 'cache', 'log') as Record<string, Options>),
-  'log-level': { ...OPTIONS['log-level'], default: 'warn' },
-};
-
 const JSON_OPTION: Options = { type: 'boolean', default: false, group: 'share', describe: 'Print JSON (for scripts)' };
-
-const SETTING_OPTIONS: Record<string, Options> = {
-  password: { type: 'string', group: 'share', describe: 'Share password (visible ASCII, up to 64 characters; "" removes it)' },
-  expire: { type: 'string', group: 'share', describe: 'Expiration: a duration (7d, 12h, 1w2d), an RFC 3339 time, or never' },
-  name: { type: 'string', group: 'share', describe: 'Share name (default: the first shared item\'s name)' },
-  description: { type: 'string', group: 'share', describe: 'Description' },
-  creatable: { type: 'boolean', group: 'share', describe: 'Let recipients upload into the shared folders' },
-};
 
 /**
  * Settings given on the command line. The password must be typed there: PDSFS_PASSWORD and a config
@@ -85,7 +71,7 @@ const idOf = (argv: Args) => String(argv.id);
 const createCommand: CommandModule = {
   command: 'create <paths..>',
   describe: 'Share files or folders of one drive, e.g. "drives/My Drive/photos"',
-  builder: (y) => y.positional('paths', { type: 'string', array: true, describe: 'Namespace paths (drives/<drive>/...)' }).options({ ...SOURCE_OPTIONS, ...SETTING_OPTIONS, json: JSON_OPTION }),
+  builder: (y) => y.positional('paths', { type: 'string', array: true, describe: 'Namespace paths (drives/<drive>/...)' }).options({ ...yargsOptionsFor('share create'), json: JSON_OPTION }),
   handler: (argv) =>
     withApp(argv, 'create', async (app, { createShare, shareLinkView, shareLinkDetails }) => {
       const view = shareLinkView(await createShare(app, (argv.paths as unknown[]).map(String), settingsOf(argv)));
@@ -96,7 +82,7 @@ const createCommand: CommandModule = {
 const listCommand: CommandModule = {
   command: 'list',
   describe: 'List your share links',
-  builder: (y) => y.options({ ...SOURCE_OPTIONS, all: { type: 'boolean', default: false, group: 'share', describe: 'Include cancelled links' }, json: JSON_OPTION }),
+  builder: (y) => y.options({ ...yargsOptionsFor('share list'), all: { type: 'boolean', default: false, group: 'share', describe: 'Include cancelled links' }, json: JSON_OPTION }),
   handler: (argv) =>
     withApp(argv, 'list', async (app, { listShares, shareLinkView, shareLinksTable }) => {
       const views = (await listShares(app, argv.all === true)).map(shareLinkView);
@@ -107,7 +93,7 @@ const listCommand: CommandModule = {
 const infoCommand: CommandModule = {
   command: 'info <id>',
   describe: 'What anyone with the link sees (ID:PASSWORD also checks the password)',
-  builder: (y) => y.positional('id', { type: 'string', describe: 'Share id, or ID:PASSWORD' }).options({ ...SOURCE_OPTIONS, json: JSON_OPTION }),
+  builder: (y) => y.positional('id', { type: 'string', describe: 'Share id, or ID:PASSWORD' }).options({ ...yargsOptionsFor('share info'), json: JSON_OPTION }),
   handler: (argv) =>
     withApp(argv, `info ${idOf(argv).split(':')[0]}`, async (app, { shareInfo, anonymousDetails }) => {
       const info = await shareInfo(app, idOf(argv));
@@ -121,7 +107,7 @@ const updateCommand: CommandModule = {
   builder: (y) =>
     y
       .positional('id', { type: 'string', describe: 'Share id' })
-      .options({ ...SOURCE_OPTIONS, ...SETTING_OPTIONS, name: { ...SETTING_OPTIONS.name, describe: 'Share name' }, json: JSON_OPTION }),
+      .options({ ...yargsOptionsFor('share update'), json: JSON_OPTION }),
   handler: (argv) =>
     withApp(argv, `update ${idOf(argv)}`, async (app, { updateShare, shareLinkView, shareLinkDetails }) => {
       const view = shareLinkView(await updateShare(app, idOf(argv), settingsOf(argv)));
@@ -132,7 +118,7 @@ const updateCommand: CommandModule = {
 const cancelCommand: CommandModule = {
   command: 'cancel <id>',
   describe: 'Cancel a share link (it stops working at once)',
-  builder: (y) => y.positional('id', { type: 'string', describe: 'Share id' }).options({ ...SOURCE_OPTIONS, json: JSON_OPTION }),
+  builder: (y) => y.positional('id', { type: 'string', describe: 'Share id' }).options({ ...yargsOptionsFor('share cancel'), json: JSON_OPTION }),
   handler: (argv) =>
     withApp(argv, `cancel ${idOf(argv)}`, async (app, { cancelShare }) => {
       await cancelShare(app, idOf(argv));
@@ -148,7 +134,7 @@ const saveCommand: CommandModule = {
       .positional('share', { type: 'string', describe: 'Share id, or ID:PASSWORD' })
       .positional('src', { type: 'string', describe: 'Path inside the share: / or folder/file' })
       .positional('dest', { type: 'string', describe: 'Drive folder, e.g. "drives/My Drive/saved"' })
-      .options({ ...SOURCE_OPTIONS, json: JSON_OPTION }),
+      .options({ ...yargsOptionsFor('share save'), json: JSON_OPTION }),
   handler: (argv) =>
     withApp(argv, 'save', async (app, { saveFromShare, progressReporter }) => {
       // One bar (or plain lines off a terminal) per folder copy the server runs.

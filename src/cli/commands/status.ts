@@ -2,7 +2,7 @@
 // (volumes, cache, uploads with progress, last errors), asked over their control sockets.
 import path from 'node:path';
 import type { CommandModule, Options } from 'yargs';
-import { OPTIONS } from '../../config/options.js';
+import { yargsOptionsFor } from '../../config/option-values.js';
 import { runningDaemons } from '../../control/client.js';
 import { formatStatus } from '../../control/format.js';
 import { controlSocketDir } from '../../control/socket-path.js';
@@ -12,7 +12,7 @@ export const statusCommand: CommandModule = {
   describe: 'Show what a running serve or mount is doing: volumes, cache, uploads, last errors',
   builder: (y) =>
     y.options({
-      'cache-dir': OPTIONS['cache-dir'] as Options,
+      ...yargsOptionsFor('status'),
       json: { type: 'boolean', default: false, describe: 'Print one JSON object: {"daemons": [{socket, status}]}' },
     }),
   handler: async (argv) => {

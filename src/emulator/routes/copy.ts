@@ -2,13 +2,13 @@
 // and the rest of its subtree by an async task. The source may be a share link (share_id +
 // x-share-token) when a bearer token names the caller's own target drive.
 import type { AsyncResult } from '../../pds/wire-types.js';
-import type { Call, EmulatorContext, RouteTable } from '../context.js';
+import { Reply, type Call, type EmulatorContext, type RouteTable } from '../context.js';
 import { forbidden, invalidParam, missingParam, quotaExhausted } from '../errors.js';
 import { newRevisionId } from '../ids.js';
 import { newRow, recordChange, resolveName } from '../mutations.js';
 import { validateName } from '../names.js';
 import { optBool, optString, reqString } from '../params.js';
-import { fileScope, findFile, findParentFolder, requireUser, usableDrive } from '../scope.js';
+import { fileScope, findFile, findParentFolder, requireAction, requireUser, usableDrive } from '../scope.js';
 import type { FileRow } from '../store/files.js';
 
 function copyable(r: FileRow): boolean {
@@ -48,7 +48,8 @@ function copyDescendants(ctx: EmulatorContext, srcRootId: string, topCopy: FileR
   });
 }
 
-function copy(call: Call): AsyncResult {
+/** 201 with the copy when done at once (a file), 202 naming the task that copies a folder's contents: the tea spec's statuses. */
+function copy(call: Call): Reply {
   const { body, ctx } = call;
   const user = requireUser(call);
   const scope = fileScope(call, 'read');
@@ -58,6 +59,7 @@ function copy(call: Call): AsyncResult {
   if (!toDriveId) throw missingParam('to_drive_id');
   usableDrive(call, toDriveId);
   const toParent = findParentFolder(call, { driveId: toDriveId }, reqString(body, 'to_parent_file_id'), 'to_parent_file_id');
+  requireAction(call, toParent, 'FILE.CREATE');
   if (src.type === 'folder' && toParent !== 'root' && ctx.files.isWithin(toParent, src.file_id)) {
     throw invalidParam('to_parent_file_id', 'A folder cannot be copied into itself or its own subtree.');
   }
@@ -74,10 +76,9 @@ function copy(call: Call): AsyncResult {
   });
   if (scope.share) ctx.shares.count(scope.share.share_id, 'save_count');
   const result: AsyncResult = { domain_id: ctx.seed.domainId, drive_id: toDriveId, file_id: top.file_id };
-  if (src.type === 'folder') {
-    result.async_task_id = ctx.tasks.start(user.user_id, tree.length - 1, (progress) => copyDescendants(ctx, src.file_id, top, user.user_id, progress));
-  }
-  return result;
+  if (src.type === 'file') return new Reply(201, result);
+  result.async_task_id = ctx.tasks.start(user.user_id, tree.length - 1, (progress) => copyDescendants(ctx, src.file_id, top, user.user_id, progress));
+  return new Reply(202, result);
 }
 
 export const copyRoutes: RouteTable = {

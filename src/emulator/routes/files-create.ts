@@ -7,7 +7,7 @@ import { newRevisionId, newUploadId } from '../ids.js';
 import { collectBlobs, newRow, recordChange, resolveName } from '../mutations.js';
 import { validateName } from '../names.js';
 import { optBool, optEnum, optInt, optString, optStringArray, optTime, reqString, type Body } from '../params.js';
-import { fileScope, findParentFolder, type Scope } from '../scope.js';
+import { fileScope, findParentFolder, requireAction, type Scope } from '../scope.js';
 import type { FileRow } from '../store/files.js';
 
 export const MAX_PARTS = 10_000;
@@ -59,9 +59,11 @@ function create(call: Call): CreateFileResponse {
   const overwriteId = optString(body, 'file_id');
   if (overwriteId) {
     if (type !== 'file') throw invalidParam('type', 'Only files can be overwritten.');
+    requireAction(call, overwriteId, 'FILE.UPDATE');
     return overwrite(call, scope, overwriteId);
   }
   const parentId = findParentFolder(call, scope, reqString(body, 'parent_file_id'));
+  requireAction(call, parentId, 'FILE.CREATE');
   const wanted = validateName(reqString(body, 'name', 8192));
   const creatorId = call.user?.user_id ?? scope.share?.creator ?? '';
   const meta = {

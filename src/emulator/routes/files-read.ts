@@ -5,7 +5,7 @@ import type { Call, RouteTable } from '../context.js';
 import { forbidden, invalidParam, notFound, PdsHttpError } from '../errors.js';
 import { downloadUrl, fileView, LIST_DEFAULT_FIELDS } from '../file-view.js';
 import { limitParam, optBool, optEnum, optInt, optString, optStringArray, reqString } from '../params.js';
-import { driveScope, fileScope, findFile, usableDrive } from '../scope.js';
+import { driveScope, fileScope, findFile, usableDrive, viewer } from '../scope.js';
 import { compileQuery } from '../search-query.js';
 import type { FileRow } from '../store/files.js';
 import { decodeMarker, pageRows } from '../store/paging.js';
@@ -56,7 +56,7 @@ function list(call: Call): Paged<PdsFile> {
     marker: optString(body, 'marker'),
     tag: JSON.stringify([scope.share?.share_id ?? scope.driveId, parentId, orderBy, direction, type, category, status, starred]),
   });
-  const opts = { fields, urlExpireSec: urlExpireSec(call), ...(scope.share ? { share: scope.share } : {}) };
+  const opts = { fields, urlExpireSec: urlExpireSec(call), ...viewer(call, scope) };
   return { items: rows.map((r) => fileView(ctx, r, opts)), next_marker: nextMarker };
 }
 
@@ -65,7 +65,7 @@ function get(call: Call): PdsFile {
   const row = findFile(call, scope, reqString(call.body, 'file_id'));
   const revision = optString(call.body, 'revision_id');
   if (revision && revision !== row.revision_id) throw new PdsHttpError(404, 'NotFound.Revision', `The revision ${revision} cannot be found.`);
-  return fileView(call.ctx, row, { fields: optString(call.body, 'fields') || '*', urlExpireSec: urlExpireSec(call), ...(scope.share ? { share: scope.share } : {}) });
+  return fileView(call.ctx, row, { fields: optString(call.body, 'fields') || '*', urlExpireSec: urlExpireSec(call), ...viewer(call, scope) });
 }
 
 function getByPath(call: Call): PdsFile {
@@ -80,7 +80,7 @@ function getByPath(call: Call): PdsFile {
     parent = row.file_id;
   }
   if (!row) throw new PdsHttpError(404, 'NotFound.File', `The resource file cannot be found. file_path: ${filePath}`);
-  return fileView(call.ctx, row, { fields: optString(call.body, 'fields') || '*', urlExpireSec: urlExpireSec(call) });
+  return fileView(call.ctx, row, { fields: optString(call.body, 'fields') || '*', urlExpireSec: urlExpireSec(call), ...viewer(call, scope) });
 }
 
 function search(call: Call): Paged<PdsFile> & { total_count?: number } {

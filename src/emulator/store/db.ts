@@ -78,6 +78,9 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX files_by_created ON files (drive_id, parent_file_id, created_at, seq);
   CREATE INDEX files_by_name ON files (drive_id, parent_file_id, name, seq);
   `,
+  // 5: what a user may do in a subtree (the file's action_list), set through /admin/permissions; a
+  // file without a row of its own takes its nearest ancestor's, and a subtree without any allows all.
+  `CREATE TABLE file_permissions (file_id TEXT NOT NULL, user_id TEXT NOT NULL, action_list TEXT NOT NULL, PRIMARY KEY (file_id, user_id));`,
 ];
 
 export function openDb(dataDir: string): Db {

@@ -28,7 +28,7 @@ function fileRevisions(ctx: ViewContext, drive: ViewDrive, segments: string[], i
     mtime: info.mtime,
     ctime: info.ctime,
     list: async () => {
-      const at = await ctx.inner.locate(ctx.drivePath(drive.volume, segments)).catch((err: unknown) => {
+      const at = await ctx.locate(ctx.drivePath(drive.volume, segments)).catch((err: unknown) => {
         // Not uploaded yet: no revision on the server.
         if (VfsError.is(err, 'EAGAIN')) return undefined;
         throw err;

@@ -3,6 +3,7 @@
 import type { BlockCache } from '../../cache/blocks/block-cache.js';
 import { displayNames } from '../names.js';
 import type { RemoteEntry } from '../../core/remote.js';
+import type { VfsAdmin } from '../admin.js';
 import type { Vfs } from '../types.js';
 import type { Volume } from '../volume.js';
 import { entryNode, type ViewNode } from './view-node.js';
@@ -16,7 +17,8 @@ export interface ViewDrive {
 export interface ViewContext {
   drives: readonly ViewDrive[];
   blocks: BlockCache;
-  inner: Vfs & { locate(path: string): Promise<{ volume: Volume; id: string; kind: 'file' | 'dir'; pending: boolean }> };
+  inner: Vfs;
+  locate: VfsAdmin['locate'];
   /** The main namespace path of a path inside a drive (segments below the drive's root). */
   drivePath(volume: Volume, segments: readonly string[]): string;
 }

@@ -4,7 +4,7 @@
 import type { BlockCache } from '../../cache/blocks/block-cache.js';
 import { VfsError } from '../../core/errors.js';
 import { joinPath, splitPath } from '../names.js';
-import type { PdsVfs } from '../pds-vfs.js';
+import type { VfsAdmin } from '../admin.js';
 import type { SpaceInfo } from '../../core/remote.js';
 import type { FileHandle, NodeInfo, OpenFlags, Vfs } from '../types.js';
 import type { PosixAttrs } from '../posix-attrs.js';
@@ -15,9 +15,7 @@ import { trashView } from './trash-view.js';
 import { versionsView } from './versions-view.js';
 import type { ViewContext } from './view-context.js';
 import { erofs, ViewFileHandle, type ViewNode } from './view-node.js';
-import { type FileMeta, type MetaChange, viewRemoteOf } from '../../core/view-remote.js';
-
-export type MainVfs = Vfs & Pick<PdsVfs, 'status' | 'pollNow' | 'listCalls' | 'locate' | 'uploads' | 'clearBlockCache' | 'offline' | 'namespaceChanges'>;
+import { type FileMeta, type MetaAccess, type MetaChange, viewRemoteOf } from '../../core/view-remote.js';
 
 /** Listings of views are reused this long (and dropped on any change made through pdsfs). */
 const LISTING_TTL_MS = 5000;
@@ -29,15 +27,19 @@ export interface ViewsOptions {
   show: boolean;
 }
 
-export class ViewsVfs implements MainVfs {
+export class ViewsVfs implements Vfs, MetaAccess {
   private readonly roots: Map<string, ViewNode>;
   private readonly listings = new Map<string, { at: number; nodes: Promise<ViewNode[]> }>();
   private readonly inos = new Map<string, number>();
   // Far above the main VFS's inode numbers, so a view node never shares one with a drive node.
   private nextIno = 2 ** 40;
 
+  /** The main VFS's, seeing the views: a poll drops their listings, a path in a view is on no drive. */
+  readonly admin: VfsAdmin;
+
   constructor(
-    private readonly inner: MainVfs,
+    private readonly inner: Vfs,
+    private readonly innerAdmin: VfsAdmin,
     volumes: readonly Volume[],
     private readonly blocks: BlockCache,
     private readonly opts: ViewsOptions,
@@ -49,43 +51,18 @@ export class ViewsVfs implements MainVfs {
       }),
       blocks,
       inner,
+      locate: (path) => innerAdmin.locate(path),
       drivePath: (volume, segments) => (opts.single ? '/' : `/drives/${volume.dirName}/`) + segments.join('/'),
     };
     this.roots = new Map([trashView(ctx), versionsView(ctx), searchView(ctx), starredView(ctx), photosView(ctx)].map((n) => [n.name, n]));
-  }
-
-  get listCalls(): number {
-    return this.inner.listCalls;
-  }
-
-  status(): ReturnType<MainVfs['status']> {
-    return this.inner.status();
-  }
-
-  uploads(): ReturnType<MainVfs['uploads']> {
-    return this.inner.uploads();
-  }
-
-  offline(): ReturnType<MainVfs['offline']> {
-    return this.inner.offline();
-  }
-
-  namespaceChanges(limit: number): ReturnType<MainVfs['namespaceChanges']> {
-    return this.inner.namespaceChanges(limit);
-  }
-
-  pollNow(): Promise<void> {
-    this.listings.clear();
-    return this.inner.pollNow();
-  }
-
-  clearBlockCache(): Promise<void> {
-    return this.inner.clearBlockCache();
-  }
-
-  locate(path: string): ReturnType<MainVfs['locate']> {
-    if (this.viewOf(path)) return Promise.reject(new VfsError('EINVAL', 'not inside a drive or share', path));
-    return this.inner.locate(path);
+    this.admin = {
+      ...innerAdmin,
+      pollNow: () => {
+        this.listings.clear();
+        return innerAdmin.pollNow();
+      },
+      locate: (path) => (this.viewOf(path) ? Promise.reject(new VfsError('EINVAL', 'not inside a drive or share', path)) : innerAdmin.locate(path)),
+    };
   }
 
   async stat(path: string): Promise<NodeInfo> {
@@ -166,7 +143,7 @@ export class ViewsVfs implements MainVfs {
       if (!node.movable || !node.target) throw erofs(path);
       // Deleting inside trash/ purges for good.
       await node.target.volume.remote.delete(node.target.id);
-      await this.inner.pollNow();
+      await this.admin.pollNow();
     });
   }
 
@@ -200,7 +177,7 @@ export class ViewsVfs implements MainVfs {
       const node = view ? await this.resolve(view) : undefined;
       if (!node?.restore) throw new VfsError('EINVAL', 'only entries of trash/ and files of versions/ can be restored', path);
       await node.restore();
-      await this.inner.pollNow();
+      await this.admin.pollNow();
     });
   }
 
@@ -280,7 +257,7 @@ export class ViewsVfs implements MainVfs {
       const t = (await this.resolve(view)).target;
       return t ? { remote: viewRemoteOf(t.volume.remote)!, id: t.id } : undefined;
     }
-    const at = await this.inner.locate(path).catch(() => undefined);
+    const at = await this.innerAdmin.locate(path).catch(() => undefined);
     const remote = at && at.volume.kind === 'drive' && at.id !== at.volume.remote.rootId ? viewRemoteOf(at.volume.remote) : undefined;
     return remote && at ? { remote, id: at.id } : undefined;
   }
@@ -291,14 +268,14 @@ export class ViewsVfs implements MainVfs {
     const cut = to.lastIndexOf('/');
     const parentPath = cut <= 0 ? '/' : to.slice(0, cut);
     const name = to.slice(cut + 1);
-    const parent = await this.inner.locate(parentPath);
+    const parent = await this.innerAdmin.locate(parentPath);
     if (parent.kind !== 'dir') throw new VfsError('ENOTDIR', 'not a directory', parentPath);
     if (parent.volume.id !== target.volume.id) throw new VfsError('EXDEV', 'an entry of trash/ can only be restored into its own drive', to);
     if (await this.inner.stat(to).catch(() => undefined)) throw new VfsError('EEXIST', 'the destination exists: move it away first', to);
     this.changed();
     await target.remote.restore(target.id);
     await target.volume.remote.move(target.id, parent.id, name);
-    await this.inner.pollNow();
+    await this.admin.pollNow();
   }
 
   /** Copies a view file's bytes to a new file of the main VFS (how an old version comes back). */

@@ -2,7 +2,7 @@
 // Overwrite defaults to T and F onto an existing resource gives 412, COPY honours Depth 0 or
 // infinity, and the work is one server-side vfs.copy / vfs.rename through the single FileSystem,
 // also across drives. Dead properties and Finder files follow; locks stay behind (§7.5).
-import { v2 as dav } from 'webdav-server';
+import * as dav from 'webdav-server/lib/index.v2.js';
 import { assertWritable, type DavHandler, type DavRequest, type DavServices, headerOf } from '../dav-method.js';
 import { HttpError } from '../http-error.js';
 import { isSidecarName } from '../finder-files.js';
@@ -17,7 +17,7 @@ async function transfer(r: DavRequest, s: DavServices, kind: 'copy' | 'move'): P
   const to = destinationOf(r);
   const overwrite = parseOverwrite(headerOf(r.req, 'overwrite'));
   const depth = headerOf(r.req, 'depth')?.trim().toLowerCase() ?? 'infinity';
-  const src = await s.resources.stat(r.path);
+  const src = await s.resources.requested(r.ctx, r.path);
   if (!src) throw new HttpError(404, 'not found');
   const deep = depth === 'infinity';
   // A collection MOVE is always the whole subtree; COPY takes 0 or infinity; files ignore Depth.

@@ -18,7 +18,7 @@ export const get: DavHandler = (r, s) => serve(r, s, true);
 export const head: DavHandler = (r, s) => serve(r, s, false);
 
 async function serve(r: DavRequest, s: DavServices, withBody: boolean): Promise<void> {
-  const resource = await s.resources.stat(r.path);
+  const resource = await s.resources.requested(r.ctx, r.path);
   if (!resource) throw new HttpError(404, 'not found');
   if (resource.isDir) return listing(r, s, withBody);
 

@@ -19,7 +19,7 @@ export const lock: DavHandler = async (r, s) => {
 
   const info = parseLockInfo(body);
   const depth = parseLockDepth(headerOf(r.req, 'depth'));
-  const existing = await s.resources.stat(r.path);
+  const existing = await s.resources.requested(r.ctx, r.path);
   // Clients take a granted lock to mean "you may edit": refuse it where nothing can be changed.
   if (existing?.readOnly) throw new HttpError(403, 'read-only: a share link or namespace folder cannot be locked');
   if (!existing) {

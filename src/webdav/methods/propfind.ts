@@ -23,7 +23,7 @@ type PropfindRequest = { mode: 'prop'; props: PropName[] } | { mode: 'allprop'; 
 export const propfind: DavHandler = async (r, s) => {
   const depth = parseDepth(r.req.headers.depth);
   const request = parsePropfindBody((await readBody(r.req, MAX_XML_BODY)).toString('utf8'));
-  const self = await s.resources.stat(r.path);
+  const self = await s.resources.requested(r.ctx, r.path);
   if (!self) throw new HttpError(404, 'not found');
   const listing = depth === 1 && self.isDir;
   const quota = wantsQuota(request) ? await s.vfs.statfs(r.path).catch(() => undefined) : undefined;

@@ -36,7 +36,7 @@ function parseMtime(text: string): number {
 export const proppatch: DavHandler = async (r, s) => {
   assertWritable(s);
   const instructions = parsePropertyUpdate((await readBody(r.req, MAX_XML_BODY)).toString('utf8'));
-  const resource = await s.resources.stat(r.path);
+  const resource = await s.resources.requested(r.ctx, r.path);
   if (!resource) throw new HttpError(404, 'not found');
   await checkPreconditions(r, s, { resources: [{ path: r.path, deep: false }] });
 

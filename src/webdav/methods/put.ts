@@ -25,7 +25,7 @@ export const put: DavHandler = async (r, s) => {
   if (headerOf(r.req, 'content-range') !== undefined) throw new HttpError(400, 'partial PUT (Content-Range) is not supported');
   const name = baseName(r.path);
   if (isVirtualName(name) || r.path === '/') throw new HttpError(403, 'this name is reserved');
-  const existing = await s.resources.stat(r.path);
+  const existing = await s.resources.requested(r.ctx, r.path);
   if (existing?.isDir) throw DavErrors.IsCollection;
   if (evaluateConditionals(r.req, existing, false) === 412) throw new HttpError(412, 'precondition failed');
   const creating = !existing || existing.source === 'placeholder';

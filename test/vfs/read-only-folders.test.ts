@@ -1,0 +1,105 @@
+// A folder the server lets the user only read (its action_list, through the PDS client into the
+// metadata cache) is refused by the VFS with EROFS before anything is queued or sent; a permission
+// revoked after the cache learnt it surfaces as EACCES from the server, and a pending upload into it
+// fails at once (not retried) with its content kept in the recovery folder.
+import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
+import { after, before, describe, test } from 'node:test';
+import { pds, type StartedEmulator } from '../helpers/emulator.js';
+import { uploadFile } from '../emulator/support.js';
+import { readFile, type StartedApp, startApp, writeFile } from '../helpers/app.js';
+import { VfsError } from '../../src/core/errors.js';
+
+const READ_ONLY = ['FILE.LIST', 'FILE.GET', 'FILE.PREVIEW', 'FILE.DOWNLOAD'] as const;
+
+describe('Vfs: read-only folders from the server’s permission fields', () => {
+  let s: StartedApp;
+  const api = (path: string, body: object) => pds<any>(s.endpoint, s.account.access_token, path, { drive_id: s.account.drive_id, ...body });
+  const d = () => `/drives/${s.app.volumes[0]!.dirName}`;
+  const writes = () => ['/v2/file/create', '/v2/file/update', '/v2/file/move', '/v2/file/copy', '/v2/recyclebin/trash', '/v2/file/delete']
+    .reduce((n, p) => n + (s.emu.stats.requests[p] ?? 0), 0);
+  let roId: string;
+  let laterId: string;
+
+  before(async () => {
+    s = await startApp({ drive: undefined, writeBackMs: 3_600_000 });
+    roId = (await api('file/create', { parent_file_id: 'root', name: 'ro', type: 'folder' })).body.file_id;
+    await api('file/create', { parent_file_id: roId, name: 'sub', type: 'folder' });
+    await api('file/create', { parent_file_id: 'root', name: 'rw', type: 'folder' });
+    laterId = (await api('file/create', { parent_file_id: 'root', name: 'later', type: 'folder' })).body.file_id;
+    s.emu.setPermissions(laterId, READ_ONLY);
+    await uploadFile(s as unknown as StartedEmulator, roId, 'readable.txt', Buffer.from('readable'));
+    // Before pdsfs lists anything: the permission reaches it with the listings (no change is logged for it).
+    s.emu.setPermissions(roId, READ_ONLY);
+    await writeFile(s.vfs, `${d()}/mine.txt`, Buffer.from('mine'));
+    await s.vfs.drain();
+  });
+  after(() => s.close());
+
+  test('stat shows the folder and what is in it read-only; the rest stays writable', async () => {
+    assert.equal((await s.vfs.stat(`${d()}/ro`)).readOnly, true);
+    assert.equal((await s.vfs.stat(`${d()}/ro/sub`)).readOnly, true);
+    assert.equal((await s.vfs.stat(`${d()}/rw`)).readOnly, false);
+    assert.equal((await s.vfs.stat(`${d()}/mine.txt`)).readOnly, false);
+  });
+
+  test('every change under it is refused with EROFS, and nothing reaches the server or the queues', async () => {
+    const before = writes();
+    const gets = s.emu.stats.requests['/v2/file/get'] ?? 0;
+    const ro = `${d()}/ro`;
+    const refused: Array<[string, () => Promise<unknown>]> = [
+      ['mkdir', () => s.vfs.mkdir(`${ro}/new`)],
+      ['mkdir in a subfolder', () => s.vfs.mkdir(`${ro}/sub/new`)],
+      ['create', () => s.vfs.open(`${ro}/new.txt`, { read: false, write: true, create: true })],
+      ['rename out', () => s.vfs.rename(`${ro}/sub`, `${d()}/sub-out`)],
+      ['move in', () => s.vfs.rename(`${d()}/mine.txt`, `${ro}/mine.txt`)],
+      ['copy in', () => s.vfs.copy(`${d()}/mine.txt`, `${ro}/sub/mine.txt`)],
+      ['rmdir', () => s.vfs.remove(`${ro}/sub`)],
+      ['rm -r of the folder', () => s.vfs.remove(ro, { recursive: true })],
+      ['touch', () => s.vfs.setMtime(`${ro}/sub`, Date.now())],
+    ];
+    for (const [what, op] of refused) {
+      await assert.rejects(op(), (e: unknown) => VfsError.is(e, 'EROFS'), what);
+    }
+    assert.equal(writes(), before, 'no write request was sent');
+    // Each entry cached as read-only is asked about again once (ro, ro/sub), not once per refusal.
+    assert.ok((s.emu.stats.requests['/v2/file/get'] ?? 0) - gets <= 2, `file/get: ${(s.emu.stats.requests['/v2/file/get'] ?? 0) - gets}`);
+    assert.equal(s.admin.status().pendingFiles, 0);
+    assert.deepEqual((await s.vfs.readdir(ro)).map((n) => n.name).sort(), ['readable.txt', 'sub']);
+    assert.ok((await s.vfs.readdir(d())).some((n) => n.name === 'mine.txt'));
+  });
+
+  test('a permission revoked after the cache learnt the folder: EACCES from the server; a pending upload fails once, kept in the recovery folder', async () => {
+    const rw = `${d()}/rw`;
+    await s.vfs.readdir(rw);
+    await writeFile(s.vfs, `${rw}/late.txt`, Buffer.from('late data'));
+    assert.equal(s.admin.status().pendingFiles, 1);
+    const rwId = (await api('file/list', { parent_file_id: 'root' })).body.items.find((i: { name: string }) => i.name === 'rw').file_id as string;
+    s.emu.setPermissions(rwId, READ_ONLY);
+
+    await assert.rejects(s.vfs.mkdir(`${rw}/refused`), (e: unknown) => VfsError.is(e, 'EACCES'));
+    const creates = s.emu.stats.requests['/v2/file/create'] ?? 0;
+    await s.vfs.drain();
+    assert.equal((s.emu.stats.requests['/v2/file/create'] ?? 0) - creates, 1, 'tried once, not retried');
+    const { failed } = s.admin.uploads();
+    assert.equal(failed.length, 1);
+    assert.match(failed[0]!.lastError ?? '', /^EACCES/);
+    assert.equal((await fs.readFile(failed[0]!.stagingPath)).toString(), 'late data', 'the content is kept in the recovery folder');
+    const listed = (await api('file/list', { parent_file_id: rwId })).body.items;
+    assert.equal(listed.length, 0, 'nothing was made on the server');
+  });
+
+  test('a permission given back after the folder was listed: the next change asks the server again and goes through', async () => {
+    assert.equal((await s.vfs.stat(`${d()}/later`)).readOnly, true);
+    s.emu.setPermissions(laterId, null);
+    await s.vfs.mkdir(`${d()}/later/now`);
+    assert.equal((await s.vfs.stat(`${d()}/later`)).readOnly, false);
+    await s.vfs.drain();
+    assert.deepEqual((await api('file/list', { parent_file_id: laterId })).body.items.map((i: { name: string }) => i.name), ['now']);
+  });
+
+  test('reads under a read-only folder still work', async () => {
+    assert.equal((await s.vfs.stat(`${d()}/ro/readable.txt`)).readOnly, true);
+    assert.equal((await readFile(s.vfs, `${d()}/ro/readable.txt`)).toString(), 'readable');
+  });
+});
