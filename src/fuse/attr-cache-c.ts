@@ -2,7 +2,7 @@
 // an entry may be served). Inserted into fuse-native.c after its helpers, so it sees the opcodes,
 // fuse_thread_locals_t and populate_stat.
 
-/** How long a handed-over attribute set may answer a getattr (ns): on top of the kernel's own window. */
+/** How long handed-over attributes may answer a getattr, in seconds: on top of the kernel's own window. */
 export const ATTR_CACHE_TTL_SEC = 2;
 
 export const ATTR_CACHE_C = String.raw`

@@ -107,13 +107,15 @@ NAPI_METHOD(fuse_native_mount) {`,
   // getattr would answer right then (fuse_native_attr_prime; for readdir, the stats beside the
   // names), and those getattrs are answered here without a round trip through the event loop.
   // Never stale through the mount: every op that can change a node bumps a generation for each path
-  // it touches (its folders too when it adds or removes an entry) when it starts and when it ends;
+  // it touches (its folders too when it adds or removes an entry) when it starts and when it ends
+  // (release only when it ends: the kernel sends it after close(2) has returned);
   // an op's own attributes are kept only when nothing else touched those paths in between, and an
   // entry is served only while no later op touched its path. A rename moves whole subtrees, so it
   // retires every entry. Generations live in a table of buckets by path hash (a collision only
   // costs a miss), entries in a bounded table, and each lasts ATTR_CACHE_TTL_NS at most: a change
   // made elsewhere (the change feed, an upload landing) shows at most that much later than it
   // would through the kernel's own attribute cache (KERNEL_CACHE_SEC, mount.ts).
+  // Per-request state: the generation the op started at and what JS handed over for it.
   { find: '  // Internal bookkeeping\n', replace: `  // Attribute cache: the generation when this op started, and the attributes JS handed over for
   // its path, dest, path's folder and dest's folder (bit i of attr_primed says slot i is set).
   uint64_t attr_started_gen;
@@ -121,14 +123,19 @@ NAPI_METHOD(fuse_native_mount) {`,
   struct stat attr_prime[4];
 
   // Internal bookkeeping\n` },
+  // The cache itself (attr-cache-c.ts), after the helpers it uses.
   { find: '// Methods\n', replace: `${ATTR_CACHE_C}
 // Methods\n` },
+  // Every op, as it leaves for JS: the paths it may change are touched.
   { find: '  blk\\\n  uv_async_send(&(l->async));\\', replace: '  blk\\\n  attr_cache_op_started(l);\\\n  uv_async_send(&(l->async));\\' },
+  // Every answer, before its libfuse thread goes on: touched again, and what JS handed over is kept.
   { find: '    l->res = res;\\\n    uv_sem_post(&(l->sem));\\', replace: '    l->res = res;\\\n    attr_cache_op_done(l);\\\n    uv_sem_post(&(l->sem));\\' },
+  // getattr: answered here when the cache holds the path.
   { find: GETATTR_METHOD, replace: `${GETATTR_METHOD}\n  if (attr_cache_answer(path, stat)) return 0;` },
   // glibc's readdir skips an entry whose d_ino is 0 (a virtual node's ino): list it as libfuse lists
   // a name without attributes (FUSE_UNKNOWN_INO), after keeping its attributes as getattr answers them.
   { find: '      populate_stat(stats_array, &st);\n', replace: '      populate_stat(stats_array, &st);\n      attr_cache_listed(l, name, &st);\n      if (st.st_ino == 0) st.st_ino = 0xffffffff;\n' },
+  // What JS calls: hand attributes over, and count the getattrs answered here.
   {
     find: '  NAPI_EXPORT_FUNCTION(fuse_native_unmount)',
     replace: '  NAPI_EXPORT_FUNCTION(fuse_native_unmount)\n  NAPI_EXPORT_FUNCTION(fuse_native_attr_prime)\n  NAPI_EXPORT_FUNCTION(fuse_native_attr_hits)',
