@@ -8,6 +8,7 @@ import { LOCAL_ID_PREFIX, type NewOp } from '../cache/metadata/ops.js';
 import { toVfsError, VfsError } from '../core/errors.js';
 import type { RemoteEntry } from '../core/remote.js';
 import type { VfsContext } from './context.js';
+import { seenBelow } from './folder-delete.js';
 import type { Volume } from './volume.js';
 
 /** Whether changes go to the op log now: PDS is unreachable, or earlier changes still wait. */
@@ -90,7 +91,8 @@ export function discardEntry(ctx: VfsContext, volume: Volume, entry: RemoteEntry
       ctx.blocks.forget(volume.id, entry.id);
     },
     // The cached blocks stay: a delete the server refuses at replay (the file changed there) shows it again.
-    () => record(ctx, { volume: volume.id, kind: 'remove', nodeId: entry.id, permanent, entry }),
+    // A folder's seen subtree: replay removes only that, and keeps what the server gained meanwhile.
+    () => record(ctx, { volume: volume.id, kind: 'remove', nodeId: entry.id, permanent, entry, ...(entry.kind === 'dir' ? { seen: seenBelow(ctx.store, volume.id, entry.id) } : {}) }),
   );
 }
 
