@@ -262,13 +262,18 @@ export class Replayer {
       this.ctx.dirs.put(volume, now);
       return { kind: 'lost', message: `the delete of "${now.name}" was lost: the file changed on the server since, and is kept` };
     }
-    const plan = now.kind === 'dir' && op.seen ? await planFolderDelete(volume.remote, id, op.seen) : undefined;
+    // Folders made offline inside it were given their PDS ids since (they replayed first).
+    const seen = op.seen && {
+      entries: Object.fromEntries(Object.entries(op.seen.entries).map(([e, revision]) => [this.real(e), revision])),
+      listed: op.seen.listed.map((e) => this.real(e)),
+    };
+    const plan = now.kind === 'dir' && seen ? await planFolderDelete(volume.remote, id, seen) : undefined;
     if (plan && !plan.whole) {
       for (const e of plan.remove) await this.discard(volume, op, e.id);
       // The folder stays, with what the server gained; the listings of it and the folders below
       // (dropped from the cache with the remove) are fetched again when used.
       this.ctx.dirs.put(volume, now);
-      this.ctx.dirs.forget(volume.id, ...op.seen!.listed);
+      this.ctx.dirs.forget(volume.id, ...seen!.listed);
       const shown = plan.kept.slice(0, 5).join(', ') + (plan.kept.length > 5 ? ', …' : '');
       return {
         kind: 'conflict',

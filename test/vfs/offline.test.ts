@@ -277,6 +277,10 @@ test('offline: a folder deleted offline keeps what the server gained meanwhile, 
   const p = (rel: string) => `${root}/${rel}`;
   // dirA and dirB as a WebDAV DELETE does it (one recursive remove), dirC as rm -r does (files, then rmdir).
   await app.vfs.remove(p('dirA'), { recursive: true });
+  // A folder made offline in it (made on PDS first at replay) was seen too.
+  await app.vfs.mkdir(p('dirB/made'));
+  await writeFile(app.vfs, p('dirB/made/m.txt'), Buffer.from('m'));
+  await app.vfs.mkdir(p('dirB/made/deeper'));
   await app.vfs.remove(p('dirB'), { recursive: true });
   await app.vfs.remove(p('dirC/c.txt'));
   await app.vfs.remove(p('dirC'));
