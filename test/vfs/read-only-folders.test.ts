@@ -21,6 +21,7 @@ describe('Vfs: read-only folders from the server’s permission fields', () => {
   let roId: string;
   let laterId: string;
   let revokedId: string;
+  let targetId: string;
 
   before(async () => {
     s = await startApp({ drive: undefined, writeBackMs: 3_600_000 });
@@ -31,6 +32,7 @@ describe('Vfs: read-only folders from the server’s permission fields', () => {
     s.emu.setPermissions(laterId, READ_ONLY);
     revokedId = (await api('file/create', { parent_file_id: 'root', name: 'revoked', type: 'folder' })).body.file_id;
     await uploadFile(s as unknown as StartedEmulator, revokedId, 'f.txt', Buffer.from('f'));
+    targetId = (await api('file/create', { parent_file_id: 'root', name: 'target', type: 'folder' })).body.file_id;
     await uploadFile(s as unknown as StartedEmulator, roId, 'readable.txt', Buffer.from('readable'));
     // Before pdsfs lists anything: the permission reaches it with the listings (no change is logged for it).
     s.emu.setPermissions(roId, READ_ONLY);
@@ -117,6 +119,18 @@ describe('Vfs: read-only folders from the server’s permission fields', () => {
     assert.equal((await s.vfs.stat(`${dir}/f.txt`)).readOnly, true);
     await assert.rejects(s.vfs.setMtime(`${dir}/f.txt`, Date.UTC(2022, 0, 1)), (e: unknown) => VfsError.is(e, 'EROFS'));
     assert.equal(requests() - before, 1, 'only the first change reached PDS');
+  });
+
+  test('a move PDS refuses for permission: the server says which of the two is read-only, and only that one is marked', async () => {
+    await s.vfs.readdir(`${d()}/target`);
+    assert.equal((await s.vfs.stat(`${d()}/target`)).readOnly, false);
+    s.emu.setPermissions(targetId, READ_ONLY);
+    await assert.rejects(s.vfs.rename(`${d()}/mine.txt`, `${d()}/target/mine.txt`), (e: unknown) => VfsError.is(e, 'EACCES'));
+    assert.equal((await s.vfs.stat(`${d()}/target`)).readOnly, true, 'the folder it was to go to');
+    assert.equal((await s.vfs.stat(`${d()}/mine.txt`)).readOnly, false, 'the file moved stays writable');
+    const before = writes();
+    await assert.rejects(s.vfs.rename(`${d()}/mine.txt`, `${d()}/target/mine.txt`), (e: unknown) => VfsError.is(e, 'EROFS'));
+    assert.equal(writes(), before, 'the second move was refused here');
   });
 
   test('a permission given back after the folder was listed: the next change asks the server again and goes through', async () => {
