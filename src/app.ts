@@ -63,9 +63,10 @@ export async function createApp(opts: AppOptions, deps: { logger?: Logger } = {}
     cleanup.unshift(() => db.close());
 
     const client = connectToSource(opts, embedded, logger, reachability);
-    const volumes = await driveVolumes(client, opts, new Settings(db), logger);
+    const settings = new Settings(db);
+    const volumes = await driveVolumes(client, opts, settings, logger);
     const single = opts.drive !== undefined;
-    const served = single ? [pickDrive(volumes, opts.drive!)] : [...volumes, ...(await shareVolumes(client, opts.shares ?? [], opts.readOnly, logger))];
+    const served = single ? [pickDrive(volumes, opts.drive!)] : [...volumes, ...(await shareVolumes(client, opts.shares ?? [], opts.readOnly, logger, settings))];
     const volumeById = (id: string) => served.find((v) => v.id === id);
     // One view of the cache disk's free space for staged writes and cached blocks.
     const space = new DiskReserve(cacheDir);

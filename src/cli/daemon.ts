@@ -6,7 +6,7 @@ import { type App, createApp } from '../app.js';
 import { appOptionsFromArgv, loggerOptionsFromArgv } from '../config/app-options-from-argv.js';
 import { createRecordingLogger } from '../control/log-events.js';
 import { drainProgress } from '../control/progress.js';
-import { type ControlServer, startControl } from '../control/server.js';
+import { type ControlOptions, type ControlServer, startControl } from '../control/server.js';
 import { controlSocketPath } from '../control/socket-path.js';
 import type { AppOptions } from '../app-options.js';
 import type { Logger } from '../shared/logger.js';
@@ -28,12 +28,13 @@ export async function openDaemon(argv: Arguments, logger: Logger): Promise<Daemo
 }
 
 /** Starts the control socket, and the status page when --status-port is given; prints its URL. */
-export async function startDaemonControl(daemon: Daemon, argv: Arguments, role: string): Promise<ControlServer> {
+export async function startDaemonControl(daemon: Daemon, argv: Arguments, role: string, extra: Pick<ControlOptions, 'fuse'> = {}): Promise<ControlServer> {
   const port = typeof argv['status-port'] === 'number' ? argv['status-port'] : undefined;
   const control = await startControl(daemon.app, {
     socketPath: controlSocketPath(daemon.opts.cacheDir),
     logger: daemon.logger,
     role,
+    ...extra,
     ...(port !== undefined ? { statusPage: { host: '127.0.0.1' as const, port } } : {}),
   });
   if (control.statusPageUrl) process.stdout.write(`status page: ${control.statusPageUrl}\n`);

@@ -26,6 +26,8 @@ export interface ControlOptions {
   role?: string;
   /** Throughput sampling interval; default 10 s. */
   sampleIntervalMs?: number;
+  /** A FUSE mount's request counts, for the status. */
+  fuse?: StatusSources['fuse'];
 }
 
 export interface ControlServer {
@@ -56,7 +58,7 @@ export async function startControl(app: ControlledApp, opts: ControlOptions): Pr
   }, opts.sampleIntervalMs);
   const startedAt = Date.now();
   const status = () =>
-    buildStatus({ admin, volumes: app.volumes, role: opts.role ?? 'pdsfs', startedAt, recentErrors: () => events.list(), throughput: () => sampler.snapshot() });
+    buildStatus({ admin, volumes: app.volumes, role: opts.role ?? 'pdsfs', startedAt, recentErrors: () => events.list(), throughput: () => sampler.snapshot(), ...(opts.fuse ? { fuse: opts.fuse } : {}) });
 
   const clearCache = async (force: boolean) => {
     const { pendingFiles } = admin.status();

@@ -74,6 +74,13 @@ export interface DaemonStatus {
   login: string | null;
   recentErrors: LogEvent[];
   throughput: Throughput;
+  /** A FUSE mount's requests: answered by JS per op, and getattrs the binding answered from attributes JS handed over. */
+  fuse?: FuseRequests;
+}
+
+export interface FuseRequests {
+  byJs: Record<string, number>;
+  getattrInBinding: number;
 }
 
 export interface StatusSources {
@@ -83,6 +90,7 @@ export interface StatusSources {
   startedAt: number;
   recentErrors: () => LogEvent[];
   throughput: () => Throughput;
+  fuse?: () => FuseRequests;
 }
 
 export function buildStatus(src: StatusSources): DaemonStatus {
@@ -148,5 +156,6 @@ export function buildStatus(src: StatusSources): DaemonStatus {
     login: src.volumes.map((v) => v.remote.loginProblem?.()).find((p) => p !== undefined) ?? null,
     recentErrors: src.recentErrors(),
     throughput: src.throughput(),
+    ...(src.fuse ? { fuse: src.fuse() } : {}),
   };
 }

@@ -34,6 +34,13 @@ export class VfsError extends Error {
 export abstract class TranslatableError extends Error {
   /** The VfsError this error stands for; it keeps this one as its cause. */
   abstract toVfsError(path?: string): VfsError;
+  /** The server refused because the user may not change that entry (not a login problem). */
+  abstract readonly refusesPermission: boolean;
+}
+
+/** Whether an error is the server saying the user may only read the entry changed (see TranslatableError). */
+export function refusesPermission(err: VfsError): boolean {
+  return err.code === 'EACCES' && err.cause instanceof TranslatableError && err.cause.refusesPermission;
 }
 
 // Local errors that mean the cache disk is full (SQLite says so in its own words).

@@ -28,6 +28,8 @@ export class Reachability {
   private readonly now: () => number;
   /** Times the state changed (status, tests). */
   transitions = 0;
+  /** Probes sent (tests). */
+  probes = 0;
 
   constructor(private readonly o: ReachabilityOptions = {}) {
     this.now = o.now ?? Date.now;
@@ -90,7 +92,10 @@ export class Reachability {
    */
   check(): Promise<boolean> {
     if (!this.probe) return Promise.resolve(this.online);
-    if (!this.probing) this.lastProbeAt = this.now();
+    if (!this.probing) {
+      this.lastProbeAt = this.now();
+      this.probes++;
+    }
     this.probing ??= this.probe()
       .then(
         () => (this.reachable(), true),
@@ -105,14 +110,27 @@ export class Reachability {
    * a user's next action after the network returns finds it, not the next scheduled probe.
    */
   nudge(): void {
-    if (this.online || this.probing || this.now() - this.lastProbeAt < (this.o.probeMinMs ?? 1000)) return;
-    void this.check();
+    if (!this.online && !this.probedLately()) void this.check();
+  }
+
+  /**
+   * A request has waited longer than an answer takes: probe now (its short timeout decides), so a
+   * network that drops packets without a refusal is found in seconds, not at the request's timeout.
+   * A slow server still answers the probe, and its slow requests go on.
+   */
+  suspect(): void {
+    if (this.online && !this.probedLately()) void this.check();
   }
 
   close(): void {
     this.closed = true;
     clearTimeout(this.timer);
     this.listeners.clear();
+  }
+
+  /** A probe runs, or ran within the first pause. */
+  private probedLately(): boolean {
+    return !!this.probing || this.now() - this.lastProbeAt < (this.o.probeMinMs ?? 1000);
   }
 
   private schedule(): void {

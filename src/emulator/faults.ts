@@ -1,7 +1,8 @@
 // Fault injection and network shaping for tests: added latency, a bandwidth cap per TCP connection,
 // random 5xx, 429 with a retry hint, connections dropped mid-body on data transfers, and downloads
-// that stall mid-body (a peer gone silent), and moves, trashes, deletes and restores answered as async
-// tasks that finish a little later. Applied to /v2 calls and data URLs, never to /admin.
+// that stall mid-body (a peer gone silent), a network that silently drops every packet, and moves,
+// trashes, deletes and restores answered as async tasks that finish a little later. Applied to /v2
+// calls and data URLs (silence: to every path), never to /admin.
 import { ConnectionThrottle } from './throttle.js';
 
 export interface FaultSettings {
@@ -19,9 +20,14 @@ export interface FaultSettings {
   asyncRate: number;
   /** How long such a task stays Running before its change is applied. */
   asyncDelayMs: number;
+  /**
+   * 1: no request gets an answer, nor a refusal, while it stays 1 (packets dropped without a word);
+   * each waits and is served once it is set back to 0. /admin still answers, to lift it.
+   */
+  silent: number;
 }
 
-export const DEFAULT_FAULTS: FaultSettings = { rate5xx: 0, rate429: 0, latencyMs: 0, netRatePerConnection: 0, dropRate: 0, stallRate: 0, retryAfterMs: 1000, asyncRate: 0, asyncDelayMs: 200 };
+export const DEFAULT_FAULTS: FaultSettings = { rate5xx: 0, rate429: 0, latencyMs: 0, netRatePerConnection: 0, dropRate: 0, stallRate: 0, retryAfterMs: 1000, asyncRate: 0, asyncDelayMs: 200, silent: 0 };
 
 /**
  * Named network profiles. wan: a distant region behind a per-connection cap, the conditions under
@@ -38,7 +44,7 @@ export type NetProfile = keyof typeof NET_PROFILES;
 export type FaultPatch = Partial<FaultSettings> & { netProfile?: NetProfile };
 
 /** Keys that are shares of requests (0..1). */
-const SHARES = new Set<keyof FaultSettings>(['rate5xx', 'rate429', 'dropRate', 'stallRate', 'asyncRate']);
+const SHARES = new Set<keyof FaultSettings>(['rate5xx', 'rate429', 'dropRate', 'stallRate', 'asyncRate', 'silent']);
 
 /** An injected failure answer. */
 export interface InjectedError {
@@ -52,6 +58,9 @@ export class Faults {
   private current: FaultSettings = { ...DEFAULT_FAULTS };
   /** Paces bodies at netRatePerConnection. */
   readonly throttle = new ConnectionThrottle(() => this.current.netRatePerConnection);
+  /** Requests held by the silence: since start, and held now (a test checks its fault fired). */
+  readonly silenced = { total: 0, now: 0 };
+  private lifted: { promise: Promise<void>; resolve: () => void } | undefined;
 
   constructor(initial: FaultPatch = {}) {
     this.set(initial);
@@ -78,6 +87,28 @@ export class Faults {
       next[key] = value;
     }
     this.current = next;
+    if (next.silent > 0) {
+      if (!this.lifted) {
+        let resolve = () => {};
+        const promise = new Promise<void>((r) => (resolve = r));
+        this.lifted = { promise, resolve };
+      }
+    } else {
+      this.lifted?.resolve();
+      this.lifted = undefined;
+    }
+  }
+
+  /** Waits while the network is silent (every path but /admin). */
+  async silence(): Promise<void> {
+    if (!this.lifted) return;
+    this.silenced.total++;
+    this.silenced.now++;
+    try {
+      await this.lifted.promise;
+    } finally {
+      this.silenced.now--;
+    }
   }
 
   /** Waits the configured latency, then maybe picks an error to answer with instead of the real one. */

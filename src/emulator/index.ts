@@ -173,6 +173,11 @@ export class Emulator {
     this.faults.set(f);
   }
 
+  /** Requests the silent fault held: since start, and held now. */
+  get silenced(): { readonly total: number; readonly now: number } {
+    return { ...this.faults.silenced };
+  }
+
   /** What a user (default: the development user) may do in a subtree, as /admin/permissions sets it; null clears it. */
   setPermissions(fileId: string, actionList: readonly FileAction[] | null, userId = this.ctx.seed.userId): void {
     this.ctx.permissions.set(fileId, userId, actionList);
@@ -189,6 +194,8 @@ export class Emulator {
   /** Closes the server (and open sockets), waits for running tasks, closes SQLite. */
   async close(): Promise<void> {
     this.stopMaintenance();
+    // Requests held by a silence are let go (into destroyed sockets), so closing does not wait for them.
+    this.faults.set({ silent: 0 });
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     for (const s of this.sockets) s.destroy();
     await closed;

@@ -52,7 +52,10 @@ async function serve(deps: ServerDeps, req: IncomingMessage, res: ServerResponse
     if (!deps.adminApi) throw new PdsHttpError(404, 'NotFound', `No such path: ${url.pathname}`);
     return handleAdmin(deps, req, res, url.pathname);
   }
-  if (kind === 'other') throw new PdsHttpError(404, 'NotFound', `No such path: ${url.pathname}`);
+  if (kind === 'other') {
+    await deps.faults.silence();
+    throw new PdsHttpError(404, 'NotFound', `No such path: ${url.pathname}`);
+  }
 
   const key = kind === 'api' ? url.pathname : dataKey(req.method, url.pathname);
   count(deps.ctx, key);
@@ -60,6 +63,8 @@ async function serve(deps: ServerDeps, req: IncomingMessage, res: ServerResponse
   inFlight[key] = (inFlight[key] ?? 0) + 1;
   inFlightPeak[key] = Math.max(inFlightPeak[key] ?? 0, inFlight[key]);
   try {
+    // Held in flight (stats.inFlight shows it) while the network is silent.
+    await deps.faults.silence();
     await respond(deps, req, res, url, kind, requestId);
   } finally {
     inFlight[key]--;

@@ -27,6 +27,14 @@ export interface ListedPage {
   names: string[];
   /** offsets[i]: where to resume after names[i]. */
   offsets: number[];
+  /** nodes[i]: what the listing said of names[i] (undefined for '.' and '..'). */
+  nodes: (NodeInfo | undefined)[];
+}
+
+/** A name handed out, with its node ('.' and '..' have none). */
+interface Listed {
+  name: string;
+  node?: NodeInfo;
 }
 
 export interface DirStreamsOptions {
@@ -44,7 +52,7 @@ interface Stream {
   readonly path: string;
   readonly pages: AsyncIterator<NodeInfo[]>;
   /** Handed out last and maybe not taken yet; window[0] is at position `start`. */
-  window: string[];
+  window: Listed[];
   start: number;
   /** Names to hand next time, and how many were handed last time. */
   perCall: number;
@@ -79,7 +87,7 @@ export class DirStreams {
       // by position, which is right unless the folder changed meanwhile.
       if (offset !== 0) this.counts.restarts++;
       stream = this.open(path);
-      stream.window = ['.', '..'];
+      stream.window = [{ name: '.' }, { name: '..' }];
       stream.start = 1;
       return this.serialized(stream, async () => {
         await this.skipTo(stream!, position);
@@ -142,7 +150,8 @@ export class DirStreams {
 
   private async hand(stream: Stream): Promise<ListedPage> {
     while (stream.window.length < stream.perCall && !stream.done) await this.readPage(stream);
-    const names = stream.window.slice(0, stream.perCall);
+    const handed = stream.window.slice(0, stream.perCall);
+    const names = handed.map((e) => e.name);
     stream.handed = names.length;
     if (names.length === 0) {
       // The end: libfuse asks no more until the folder is read again from offset 0.
@@ -151,7 +160,7 @@ export class DirStreams {
     this.counts.calls++;
     this.counts.names += names.length;
     const base = stream.id * POSITION_BITS + stream.start;
-    return { names, offsets: names.map((_, i) => base + i) };
+    return { names, offsets: names.map((_, i) => base + i), nodes: handed.map((e) => e.node) };
   }
 
   private async readPage(stream: Stream): Promise<void> {
@@ -162,7 +171,7 @@ export class DirStreams {
       return;
     }
     for (const node of next.value) {
-      if (this.opts.listable(node.name)) stream.window.push(node.name);
+      if (this.opts.listable(node.name)) stream.window.push({ name: node.name, node });
       else stream.skipped++;
     }
   }

@@ -6,10 +6,11 @@ import type FuseClass from 'fuse-native';
 import type { FuseOps, FuseStat, FuseTime } from 'fuse-native';
 import type { FuseBinding } from './native-binding.js';
 
-/** Who made the request being dispatched; valid until the op's first await. */
+/** Who made the request being dispatched, and the binding's handle for it; valid until the op's first await. */
 export interface Caller {
   uid: number;
   gid: number;
+  native?: unknown;
 }
 
 type Handler = (nativeHandler: unknown, opCode: number, ...args: unknown[]) => unknown;
@@ -31,6 +32,7 @@ export function fuseClass(binding: FuseBinding, extraOptions: string, caller: Ca
       if (!callerOf) return handlers;
       return handlers.map((h) => h && ((nativeHandler: unknown, opCode: number, ...args: unknown[]) => {
         Object.assign(caller, callerOf(nativeHandler));
+        caller.native = nativeHandler;
         return h(nativeHandler, opCode, ...args);
       }));
     }
@@ -39,13 +41,16 @@ export function fuseClass(binding: FuseBinding, extraOptions: string, caller: Ca
       this.ops.getattr!(path, (code, stat) => signal(code, statArray(stat, fixed)));
     }
 
-    /** The fixed binding passes the kernel's offset and takes a resume offset per name (dir-streams.ts). */
+    /**
+     * The fixed binding passes the kernel's offset and takes a resume offset per name (dir-streams.ts),
+     * and the attributes of each name, which it keeps for the lookups that follow.
+     */
     _op_readdir(signal: (code: number, names?: string[], stats?: Uint32Array[], offsets?: Float64Array) => void, path: string, offLow?: number, offHigh?: number): void {
       const readdir = this.ops.readdir!;
       if (offLow !== undefined && offHigh !== undefined) {
-        return readdir(path, offLow + offHigh * Number(TWO_32), (code, page) => signal(code, page?.names ?? [], [], new Float64Array(page?.offsets ?? [])));
+        return readdir(path, offLow + offHigh * Number(TWO_32), (code, page) => signal(code, page?.names ?? [], page?.stats.map((s) => statArray(s, fixed)) ?? [], new Float64Array(page?.offsets ?? [])));
       }
-      // The shipped binary takes the whole folder in one answer.
+      // The shipped binary takes the whole folder in one answer, names only (it would list a d_ino of 0).
       const names: string[] = [];
       const from = (offset: number): void =>
         readdir(path, offset, (code, page) => {
@@ -76,7 +81,7 @@ function timeArg(low: number, high: number): FuseTime {
 }
 
 /** struct stat as the binding reads it: 18 uint32s, 64-bit values low word first. */
-function statArray(stat: FuseStat | undefined, nsTimes: boolean): Uint32Array {
+export function statArray(stat: FuseStat | undefined, nsTimes: boolean): Uint32Array {
   const ints = new Uint32Array(18);
   if (!stat) return ints;
   const set64 = (i: number, v: bigint) => {

@@ -22,9 +22,9 @@ declare module 'fuse-native' {
     getattr(path: string, cb: ValueCb<FuseStat>): void;
     /**
      * pdsfs's own shape (fuse-class.ts calls it): the names from the kernel's offset on (0: the start),
-     * each with the offset to resume after it; no names at the end.
+     * each with the offset to resume after it and the attributes getattr answers for it; no names at the end.
      */
-    readdir(path: string, offset: number, cb: ValueCb<{ names: string[]; offsets: number[] }>): void;
+    readdir(path: string, offset: number, cb: ValueCb<{ names: string[]; offsets: number[]; stats: FuseStat[] }>): void;
     access(path: string, mode: number, cb: Cb): void;
     statfs(path: string, cb: ValueCb<FuseStatfs>): void;
     open(path: string, flags: number, cb: ValueCb<number>): void;

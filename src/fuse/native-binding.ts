@@ -8,10 +8,12 @@
 // UTIME_OMIT, takes stat times in nanoseconds, and answers fuse_native_caller(handler) with the uid
 // and gid of the request being served. It also answers getxattr outside the user.* namespace (the
 // security.selinux and system.posix_acl_* that ls -l asks for on every entry) with ENODATA in C,
-// without a round trip through JavaScript: pdsfs keeps its own attributes under user.*. And it lists
+// without a round trip through JavaScript: pdsfs keeps its own attributes under user.*. It lists
 // folders by offset, a kernel buffer at a time, where the shipped one has libfuse hold the whole
-// folder (see the readdir entries below). Without a compiler we fall back to the shipped binary: then
-// mtimes cannot be set, POSIX attributes are off and each readdir takes the whole folder at once.
+// folder (see the readdir entries below). And it keeps the attributes JS hands over with its
+// answers, so that the getattr libfuse 2 sends after most ops is answered in C (the attribute cache
+// below). Without a compiler we fall back to the shipped binary: then mtimes cannot be set, POSIX
+// attributes are off, each readdir takes the whole folder at once and every getattr reaches JS.
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
@@ -20,9 +22,11 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import type FuseClass from 'fuse-native';
 import type { Logger } from '../shared/logger.js';
+import { ATTR_CACHE_C } from './attr-cache-c.js';
 
 const run = promisify(execFile);
 const GETXATTR_LINUX = 'FUSE_METHOD(getxattr, 4, 1, (const char *path, const char *name, char *value, size_t size), {';
+const GETATTR_METHOD = 'FUSE_METHOD(getattr, 1, 1, (const char *path, struct stat *stat), {';
 const READDIR_METHOD = 'FUSE_METHOD(readdir, 1, 2, (const char *path, void *buf, fuse_fill_dir_t filler, off_t offset, struct fuse_file_info *info), {';
 const READDIR_PATH_ARG = '  napi_create_string_utf8(env, l->path, NAPI_AUTO_LENGTH, &(argv[2]));';
 const READDIR_ARGS = `${READDIR_PATH_ARG}\n}, {\n  uint32_t stats_length;`;
@@ -96,6 +100,46 @@ NAPI_METHOD(fuse_native_mount) {`,
   },
   { find: '#include <string.h>', replace: '#include <string.h>\n#include <errno.h>' },
   { find: GETXATTR_LINUX, replace: `${GETXATTR_LINUX}\n  if (strncmp(name, "user.", 5) != 0) return -ENODATA;` },
+  // Attribute cache (the next seven entries): libfuse 2's path API follows every create, mknod,
+  // mkdir, setattr (chmod, chown, utimens, truncate) and open with a getattr, the kernel asks for the
+  // folder's attributes again after each entry added to it, and every lookup after a readdir is a
+  // getattr too (libfuse 2 has no readdirplus). JS hands over, with its reply, the attributes its
+  // getattr would answer right then (fuse_native_attr_prime; for readdir, the stats beside the
+  // names), and those getattrs are answered here without a round trip through the event loop.
+  // Never stale through the mount: every op that can change a node bumps a generation for each path
+  // it touches (its folders too when it adds or removes an entry) when it starts and when it ends
+  // (release only when it ends: the kernel sends it after close(2) has returned);
+  // an op's own attributes are kept only when nothing else touched those paths in between, and an
+  // entry is served only while no later op touched its path. A rename moves whole subtrees, so it
+  // retires every entry. Generations live in a table of buckets by path hash (a collision only
+  // costs a miss), entries in a bounded table, and each lasts ATTR_CACHE_TTL_NS at most: a change
+  // made elsewhere (the change feed, an upload landing) shows at most that much later than it
+  // would through the kernel's own attribute cache (KERNEL_CACHE_SEC, mount.ts).
+  // Per-request state: the generation the op started at and what JS handed over for it.
+  { find: '  // Internal bookkeeping\n', replace: `  // Attribute cache: the generation when this op started, and the attributes JS handed over for
+  // its path, dest, path's folder and dest's folder (bit i of attr_primed says slot i is set).
+  uint64_t attr_started_gen;
+  uint32_t attr_primed;
+  struct stat attr_prime[4];
+
+  // Internal bookkeeping\n` },
+  // The cache itself (attr-cache-c.ts), after the helpers it uses.
+  { find: '// Methods\n', replace: `${ATTR_CACHE_C}
+// Methods\n` },
+  // Every op, as it leaves for JS: the paths it may change are touched.
+  { find: '  blk\\\n  uv_async_send(&(l->async));\\', replace: '  blk\\\n  attr_cache_op_started(l);\\\n  uv_async_send(&(l->async));\\' },
+  // Every answer, before its libfuse thread goes on: touched again, and what JS handed over is kept.
+  { find: '    l->res = res;\\\n    uv_sem_post(&(l->sem));\\', replace: '    l->res = res;\\\n    attr_cache_op_done(l);\\\n    uv_sem_post(&(l->sem));\\' },
+  // getattr: answered here when the cache holds the path.
+  { find: GETATTR_METHOD, replace: `${GETATTR_METHOD}\n  if (attr_cache_answer(path, stat)) return 0;` },
+  // glibc's readdir skips an entry whose d_ino is 0 (a virtual node's ino): list it as libfuse lists
+  // a name without attributes (FUSE_UNKNOWN_INO), after keeping its attributes as getattr answers them.
+  { find: '      populate_stat(stats_array, &st);\n', replace: '      populate_stat(stats_array, &st);\n      attr_cache_listed(l, name, &st);\n      if (st.st_ino == 0) st.st_ino = 0xffffffff;\n' },
+  // What JS calls: hand attributes over, and count the getattrs answered here.
+  {
+    find: '  NAPI_EXPORT_FUNCTION(fuse_native_unmount)',
+    replace: '  NAPI_EXPORT_FUNCTION(fuse_native_unmount)\n  NAPI_EXPORT_FUNCTION(fuse_native_attr_prime)\n  NAPI_EXPORT_FUNCTION(fuse_native_attr_hits)',
+  },
   // Readdir by offset (the next four): libfuse2 keeps a whole folder in memory when the filler gets
   // offset 0 for every entry, as fuse-native's does. With an offset per entry it hands the kernel one
   // buffer at a time: JS gets the kernel's offset (after the path), answers one page of names with the
@@ -118,12 +162,23 @@ NAPI_METHOD(fuse_native_mount) {`,
   { find: READDIR_FILL_STAT, replace: READDIR_FILL_STAT.replace('&st, 0)', `&st, ${READDIR_NEXT_OFFSET})`) },
 ];
 
+/** Which of an op's paths handed-over attributes are for: its path, its dest, and their folders. */
+export const ATTR_SLOT = { path: 0, dest: 1, folder: 2, destFolder: 3 } as const;
+export type AttrSlot = (typeof ATTR_SLOT)[keyof typeof ATTR_SLOT];
+
 export interface FuseBinding {
   Fuse: typeof FuseClass;
   /** The fixed binding is loaded: nanosecond times, UTIME_NOW/OMIT and the caller's ids (false with the shipped binary). */
   fixed: boolean;
   /** The uid and gid of the request whose handler is given (fixed binding only). */
   callerOf?: (nativeHandler: unknown) => { uid: number; gid: number };
+  /**
+   * Hands the binding what getattr would answer now for one of the paths of the request whose
+   * handler is given, before that request is answered (fixed binding only; stat as fuse-class.ts encodes it).
+   */
+  primeAttrs?: (nativeHandler: unknown, slot: AttrSlot, stat: Uint32Array) => void;
+  /** getattrs the binding answered from the attribute cache so far, without JS. */
+  attrHits?: () => number;
 }
 
 /** Builds (or reuses) the fixed binding under buildRoot, then loads fuse-native. Call before any other import of it. */
@@ -150,14 +205,27 @@ export async function loadFuse(buildRoot: string, logger: Logger): Promise<FuseB
     native.fuse_native_caller(handler, ids);
     return { uid: ids[0]!, gid: ids[1]! };
   };
-  return { Fuse, fixed, callerOf };
+  return {
+    Fuse,
+    fixed,
+    callerOf,
+    primeAttrs: (handler, slot, stat) => native.fuse_native_attr_prime(handler, slot, stat),
+    attrHits: () => native.fuse_native_attr_hits(),
+  };
+}
+
+/** What the fixed binding adds to fuse-native's exports. */
+interface FixedExports {
+  fuse_native_caller(handler: unknown, out: Uint32Array): void;
+  fuse_native_attr_prime(handler: unknown, slot: number, stat: Uint32Array): void;
+  fuse_native_attr_hits(): number;
 }
 
 /** The binding fuse-native loaded (node-gyp-build caches it, so this is the same instance). */
-function nativeModule(): { fuse_native_caller(handler: unknown, out: Uint32Array): void } {
+function nativeModule(): FixedExports {
   const fromHere = createRequire(import.meta.url);
   const pkgDir = path.dirname(fromHere.resolve('fuse-native/package.json'));
-  const load = createRequire(path.join(pkgDir, 'package.json'))('node-gyp-build') as (dir: string) => { fuse_native_caller(handler: unknown, out: Uint32Array): void };
+  const load = createRequire(path.join(pkgDir, 'package.json'))('node-gyp-build') as (dir: string) => FixedExports;
   return load(pkgDir);
 }
 

@@ -2,7 +2,7 @@
 // failure through the one errno table. Data ops go through the handle table (fd → FileHandle).
 import path from 'node:path';
 import { constants as fsc } from 'node:fs';
-import type { FuseOps, FuseTime } from 'fuse-native';
+import type { FuseOps, FuseStat, FuseTime } from 'fuse-native';
 import { VfsError } from '../core/errors.js';
 import { msFromNs, type PosixAttrs } from '../vfs/posix-attrs.js';
 import type { NodeInfo, OpenFlags, Vfs } from '../vfs/types.js';
@@ -12,6 +12,7 @@ import { attrsOf, decodeOpenFlags, NAME_MAX, toStat, toStatfs, type Ownership } 
 import type { Caller } from './fuse-class.js';
 import { DirStreams } from './dir-streams.js';
 import { LocalTimes } from './local-times.js';
+import { ATTR_SLOT, type AttrSlot } from './native-binding.js';
 import { ERRNO, ErrnoMapper, LOCAL_ERRNO } from './errno-map.js';
 import { HandleTable, isHiddenName, type OpenEntry } from './handle-table.js';
 import { isMetaXattr, isSettableXattr, metaChange, XATTR_NAMESPACE, xattrNames, xattrValue } from './xattrs.js';
@@ -29,6 +30,10 @@ export interface OpsOptions {
   posix: boolean;
   /** Who made the request being served (set by fuse-class.ts before each op). */
   caller: Caller;
+  /** Hands the binding what getattr answers for one of the request's paths (fixed binding only; native-binding.ts). */
+  primeAttrs?: (native: unknown, slot: AttrSlot, stat: FuseStat) => void;
+  /** Counts the requests that reach JS, by op. */
+  requests?: Map<string, number>;
 }
 
 /** File types stored as zero-byte PDS files, marked in their attributes; the kernel does their I/O. */
@@ -79,7 +84,8 @@ export function createOps(vfs: Vfs, handles: HandleTable, opts: OpsOptions): Fus
   let warnedMtime = false;
 
   /** Answers once: the value, the mapped error, or ETIMEDOUT at the time limit (onLate then gets a late value). */
-  function reply<T>(op: string, p: string, cb: (code: number, value?: T) => void, work: () => Promise<T>, onLate?: (value: T) => void): void {
+  function reply<T>(op: string, p: string, cb: (code: number, value?: T) => void, work: (unanswered: () => boolean) => Promise<T>, onLate?: (value: T) => void): void {
+    opts.requests?.set(op, (opts.requests.get(op) ?? 0) + 1);
     let answered = false;
     const timer = setTimeout(() => {
       answered = true;
@@ -95,7 +101,27 @@ export function createOps(vfs: Vfs, handles: HandleTable, opts: OpsOptions): Fus
       clearTimeout(timer);
       cb(code, value);
     };
-    run(work).then((value) => settle(0, value), (err: unknown) => settle(errors.errno(err, op, p)));
+    run(() => work(() => !answered)).then((value) => settle(0, value), (err: unknown) => settle(errors.errno(err, op, p)));
+  }
+  /**
+   * reply(), and once the work succeeded, hands the binding what getattr answers now for the given
+   * paths of the request (its slots), so that the getattr libfuse sends right after the op is
+   * answered in C. The request's handle is read at once: call before the op's first await.
+   */
+  function replyWithAttrs<T>(op: string, p: string, cb: (code: number, value?: T) => void, slots: readonly (readonly [AttrSlot, string])[], work: () => Promise<T>, onLate?: (value: T) => void): void {
+    const native = opts.caller.native;
+    const prime = opts.primeAttrs;
+    reply(op, p, cb, async (unanswered) => {
+      const value = await work();
+      if (prime) {
+        for (const [slot, at] of slots) {
+          const stat = await statAnswer(at).catch(() => undefined);
+          // Once answered (timed out), the handle may serve another request already.
+          if (stat && unanswered()) prime(native, slot, stat);
+        }
+      }
+      return value;
+    }, onLate);
   }
   /** read and write answer with a byte count or a negative errno in the same argument. */
   function count(op: string, p: string, cb: (n: number) => void, work: () => Promise<number>): void {
@@ -117,6 +143,10 @@ export function createOps(vfs: Vfs, handles: HandleTable, opts: OpsOptions): Fus
   async function statOf(p: string): Promise<NodeInfo> {
     const open = handles.at(p)[0];
     return open?.unlinked ? open.handle.stat() : vfs.stat(p);
+  }
+  /** What getattr answers for p. */
+  async function statAnswer(p: string): Promise<FuseStat> {
+    return localTimes.apply(p, toStat(await statOf(p), opts.own, posix));
   }
   async function attrsAt(p: string): Promise<PosixAttrs> {
     return attrsOf(await statOf(p), opts.own, posix);
@@ -151,17 +181,23 @@ export function createOps(vfs: Vfs, handles: HandleTable, opts: OpsOptions): Fus
   }
 
   return {
-    getattr: (p, cb) =>
-      reply('getattr', p, cb, async () => {
-        const node = await statOf(p);
-        return localTimes.apply(p, toStat(node, opts.own, posix));
-      }),
+    getattr: (p, cb) => reply('getattr', p, cb, () => statAnswer(p)),
 
+    // Each name comes with what getattr answers for it: the binding answers the lookups that
+    // follow (ls -l) in C (native-binding.ts).
     readdir: (p, offset, cb) =>
       reply('readdir', p, cb, async () => {
         const page = await listings.read(p, offset);
         opts.logger.debug({ path: p, offset, names: page.names.length, restarts: listings.counts.restarts }, 'readdir page');
-        return page;
+        let self: FuseStat | undefined;
+        const stats: FuseStat[] = [];
+        for (const [i, name] of page.names.entries()) {
+          const node = page.nodes[i];
+          if (node) stats.push(localTimes.apply(path.posix.join(p, name), toStat(node, opts.own, posix)));
+          else if (name === '.') stats.push((self ??= await statAnswer(p)));
+          else stats.push(await statAnswer(path.posix.dirname(p)).catch(async () => (self ??= await statAnswer(p))));
+        }
+        return { names: page.names, offsets: page.offsets, stats };
       }),
 
     // Plain mode only: with POSIX attributes the kernel checks access itself (default_permissions).
@@ -174,15 +210,16 @@ export function createOps(vfs: Vfs, handles: HandleTable, opts: OpsOptions): Fus
 
     statfs: (p, cb) => reply('statfs', p, cb, async () => toStatfs(await vfs.statfs(p))),
 
+    // libfuse follows an open with a getattr (auto_cache compares size and mtime).
     open: (p, flags, cb) =>
-      reply('open', p, cb, async () => {
+      replyWithAttrs('open', p, cb, [[ATTR_SLOT.path, p]], async () => {
         const decoded = decodeOpenFlags(flags);
         return handles.add(await vfs.open(p, decoded), decoded, p).fd;
       }, releaseLate),
 
     create: (p, mode, cb) => {
       const attrs = creating(p, fsc.S_IFREG | (mode & 0o7777));
-      reply('create', p, cb, async () => {
+      replyWithAttrs('create', p, cb, [[ATTR_SLOT.path, p], [ATTR_SLOT.folder, path.posix.dirname(p)]], async () => {
         checkNewName(p);
         const flags = posix ? { ...CREATE_FLAGS, attrs: await attrs() } : CREATE_FLAGS;
         const fd = handles.add(await vfs.open(p, flags), flags, p).fd;
@@ -217,7 +254,7 @@ export function createOps(vfs: Vfs, handles: HandleTable, opts: OpsOptions): Fus
       }),
 
     truncate: (p, size, cb) =>
-      reply('truncate', p, cb, async () => {
+      replyWithAttrs('truncate', p, cb, [[ATTR_SLOT.path, p]], async () => {
         const writer = handles.at(p).find((e) => e.flags.write);
         if (writer) return writer.handle.truncate(size);
         const handle = await vfs.open(p, { read: false, write: true, truncate: size === 0 });
@@ -228,26 +265,27 @@ export function createOps(vfs: Vfs, handles: HandleTable, opts: OpsOptions): Fus
         }
       }),
 
-    ftruncate: (p, fd, size, cb) => reply('ftruncate', p, cb, () => entry(fd, p).handle.truncate(size)),
+    ftruncate: (p, fd, size, cb) => replyWithAttrs('ftruncate', p, cb, [[ATTR_SLOT.path, p]], () => entry(fd, p).handle.truncate(size)),
 
-    flush: (p, fd, cb) => reply('flush', p, cb, () => entry(fd, p).handle.flush()),
+    flush: (p, fd, cb) => replyWithAttrs('flush', p, cb, [[ATTR_SLOT.path, p]], () => entry(fd, p).handle.flush()),
 
     fsync: (p, _datasync, fd, cb) => reply('fsync', p, cb, () => entry(fd, p).handle.sync()),
 
+    // The kernel asks for a written file's attributes again after it is closed.
     release: (p, fd, cb) =>
-      reply('release', p, cb, async () => {
+      replyWithAttrs('release', p, cb, [[ATTR_SLOT.path, p]], async () => {
         await handles.remove(fd)?.handle.release();
       }),
 
     unlink: (p, cb) =>
-      reply('unlink', p, cb, async () => {
+      replyWithAttrs('unlink', p, cb, [[ATTR_SLOT.folder, path.posix.dirname(p)]], async () => {
         if (handles.takeHidden(p)) return;
         await vfs.remove(p, { recursive: false });
         entriesChanged(p);
       }),
 
     rename: (from, to, cb) =>
-      reply('rename', from, cb, async () => {
+      replyWithAttrs('rename', from, cb, [[ATTR_SLOT.dest, to], [ATTR_SLOT.folder, path.posix.dirname(from)], [ATTR_SLOT.destFolder, path.posix.dirname(to)]], async () => {
         if (isHiddenName(path.posix.basename(to)) && handles.at(from).length > 0) {
           // libfuse hides a file that is unlinked while open: remove it now, keep its handles.
           await vfs.remove(from, { recursive: false });
@@ -263,7 +301,7 @@ export function createOps(vfs: Vfs, handles: HandleTable, opts: OpsOptions): Fus
 
     mkdir: (p, mode, cb) => {
       const attrs = creating(p, fsc.S_IFDIR | (mode & 0o7777));
-      reply('mkdir', p, cb, async () => {
+      replyWithAttrs('mkdir', p, cb, [[ATTR_SLOT.path, p], [ATTR_SLOT.folder, path.posix.dirname(p)]], async () => {
         checkNewName(p);
         await vfs.mkdir(p, posix ? await attrs() : undefined);
         entriesChanged(p);
@@ -271,13 +309,13 @@ export function createOps(vfs: Vfs, handles: HandleTable, opts: OpsOptions): Fus
     },
 
     rmdir: (p, cb) =>
-      reply('rmdir', p, cb, async () => {
+      replyWithAttrs('rmdir', p, cb, [[ATTR_SLOT.folder, path.posix.dirname(p)]], async () => {
         await vfs.remove(p, { recursive: false });
         entriesChanged(p);
       }),
 
     utimens: (p, atime, mtime, cb) =>
-      reply('utimens', p, cb, async () => {
+      replyWithAttrs('utimens', p, cb, [[ATTR_SLOT.path, p]], async () => {
         if (!opts.fixedBinding) {
           if (!warnedMtime) opts.logger.warn('mtime changes are ignored: fuse-native binding without the utimens fix');
           warnedMtime = true;
@@ -291,15 +329,16 @@ export function createOps(vfs: Vfs, handles: HandleTable, opts: OpsOptions): Fus
     // Plain mode accepts them (so that cp -p, rsync -a and editors work) and keeps nothing, except
     // on read-only volumes, which refuse every change.
     chmod: (p, mode, cb) =>
-      reply('chmod', p, cb, () => (posix ? changeAttrs(p, (cur) => chmodAttrs(cur, mode)) : refuseIfReadOnly(p))),
+      replyWithAttrs('chmod', p, cb, [[ATTR_SLOT.path, p]], () => (posix ? changeAttrs(p, (cur) => chmodAttrs(cur, mode)) : refuseIfReadOnly(p))),
     chown: (p, uid, gid, cb) =>
-      reply('chown', p, cb, () => (posix ? changeAttrs(p, (cur) => chownAttrs(cur, uid, gid)) : refuseIfReadOnly(p))),
+      replyWithAttrs('chown', p, cb, [[ATTR_SLOT.path, p]], () => (posix ? changeAttrs(p, (cur) => chownAttrs(cur, uid, gid)) : refuseIfReadOnly(p))),
 
     // A symlink is a small PDS file holding the target, marked S_IFLNK in its attributes.
     symlink: (target, p, cb) => {
       if (!posix) return cb(LOCAL_ERRNO.EPERM);
       const attrs = creating(p, fsc.S_IFLNK | 0o777);
-      reply('symlink', p, cb, async () => createSpecial(p, await attrs(), Buffer.from(target)));
+      // The binding has the link's path as the request's dest (its path is the target).
+      replyWithAttrs('symlink', p, cb, [[ATTR_SLOT.dest, p], [ATTR_SLOT.destFolder, path.posix.dirname(p)]], async () => createSpecial(p, await attrs(), Buffer.from(target)));
     },
     readlink: (p, cb) =>
       reply('readlink', p, cb, async () => {
@@ -319,7 +358,7 @@ export function createOps(vfs: Vfs, handles: HandleTable, opts: OpsOptions): Fus
     mknod: (p, mode, dev, cb) => {
       const type = mode & fsc.S_IFMT;
       const attrs = creating(p, mode, type === fsc.S_IFCHR || type === fsc.S_IFBLK ? dev : 0);
-      reply('mknod', p, cb, async () => {
+      replyWithAttrs('mknod', p, cb, [[ATTR_SLOT.path, p], [ATTR_SLOT.folder, path.posix.dirname(p)]], async () => {
         if (type !== fsc.S_IFREG && !(posix && SPECIAL_TYPES.has(type))) throw new VfsError('EPERM', 'only regular files', p);
         if (!posix) {
           checkNewName(p);

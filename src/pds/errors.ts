@@ -56,6 +56,11 @@ export class PdsError extends TranslatableError {
     return this.status === 0 && UNSENT_CODES.has(this.code);
   }
 
+  /** ForbiddenNoPermission(.File): this user may not change that entry (its action_list says so too). */
+  get refusesPermission(): boolean {
+    return this.code === 'ForbiddenNoPermission' || this.code.startsWith('ForbiddenNoPermission.');
+  }
+
   get isTimeout(): boolean {
     return TIMEOUT_CODES.has(this.code) || this.code === 'D504TO' || this.status === 504;
   }

@@ -53,6 +53,10 @@ export interface PdsHttpOptions {
 }
 
 const TOKEN_REJECTED = new Set(['AccessTokenInvalid', 'AccessTokenExpired', 'TokenExpired']);
+/** An API call without an answer this long has a probe check that the server is still there. */
+const SLOW_ANSWER_MS = 2000;
+/** The probe: any HTTP answer within this counts (it is one small request, answered at once by a live endpoint). */
+const PROBE_TIMEOUT_MS = 3000;
 
 export class PdsHttp {
   readonly axios: AxiosInstance;
@@ -212,15 +216,55 @@ export class PdsHttp {
     const started = Date.now();
     const data = opts.form ? new URLSearchParams(stringFields(body)).toString() : JSON.stringify(body);
     headers['content-type'] = opts.form ? 'application/x-www-form-urlencoded' : 'application/json; charset=utf-8';
-    const res = await this.axios.post<string>(`${this.endpoint}${path}`, data, {
-      headers,
-      signal: opts.signal,
-      timeout: opts.timeoutMs ?? this.timeoutMs,
-      responseType: 'text',
-      transformResponse: (x: unknown) => x,
+    const watch = this.watchAnswer(opts.signal);
+    try {
+      const res = await this.axios.post<string>(`${this.endpoint}${path}`, data, {
+        headers,
+        signal: watch.signal,
+        timeout: opts.timeoutMs ?? this.timeoutMs,
+        responseType: 'text',
+        transformResponse: (x: unknown) => x,
+      });
+      this.logger.debug({ path, status: res.status, requestId: res.headers['x-ca-request-id'], ms: Date.now() - started }, 'pds call');
+      return res;
+    } catch (e) {
+      if (watch.abandoned) throw this.hostDown(e);
+      throw e;
+    } finally {
+      watch.stop();
+    }
+  }
+
+  /**
+   * Watches an API call for a network gone silent: without an answer after SLOW_ANSWER_MS, a probe
+   * asks whether the server is there at all; once PDS is found unreachable (by that probe or any
+   * other request), the call is abandoned at once and fails with HostDown instead of waiting for
+   * its own timeout. Transfers (downloads, part uploads) are not watched: one that is slow but
+   * moving is alive, and keeps going.
+   */
+  private watchAnswer(signal: AbortSignal | undefined): { signal: AbortSignal | undefined; abandoned: boolean; stop: () => void } {
+    const r = this.reachability;
+    if (!r) return { signal, abandoned: false, stop: () => undefined };
+    const ac = new AbortController();
+    const onAbort = () => ac.abort(signal!.reason);
+    if (signal?.aborted) ac.abort(signal.reason);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const timer = setTimeout(() => r.suspect(), SLOW_ANSWER_MS).unref();
+    const watch = {
+      signal: ac.signal,
+      abandoned: false,
+      stop: () => {
+        clearTimeout(timer);
+        unsubscribe();
+        signal?.removeEventListener('abort', onAbort);
+      },
+    };
+    const unsubscribe = r.onChange((online) => {
+      if (online) return;
+      watch.abandoned = true;
+      ac.abort();
     });
-    this.logger.debug({ path, status: res.status, requestId: res.headers['x-ca-request-id'], ms: Date.now() - started }, 'pds call');
-    return res;
+    return watch;
   }
 
   /** The server answered something: it is reachable. */
@@ -258,7 +302,7 @@ export class PdsHttp {
 
   /** Any HTTP answer from the endpoint (whatever its status) means the server is reachable. */
   private async probe(): Promise<void> {
-    await this.axios.get(`${this.endpoint}/`, { timeout: 5000, responseType: 'text', transformResponse: (x: unknown) => x });
+    await this.axios.get(`${this.endpoint}/`, { timeout: PROBE_TIMEOUT_MS, responseType: 'text', transformResponse: (x: unknown) => x });
   }
 
   /** Closes the keep-alive sockets. */

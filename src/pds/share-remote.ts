@@ -81,7 +81,7 @@ export class ShareRemote extends ScopedRemote implements Remote {
    * Checks the link before use: its public info (name, whether it takes uploads) and a share token,
    * so a wrong password shows now. Does not log: the caller reports `problem` in its own words.
    */
-  async probe(signal?: AbortSignal): Promise<{ info?: PdsShareAnonymous; problem?: string }> {
+  async probe(signal?: AbortSignal): Promise<{ info?: PdsShareAnonymous; problem?: string; unreachable?: boolean }> {
     let info: PdsShareAnonymous | undefined;
     try {
       info = await this.client.shareLinks.getByAnonymous(this.shareId, signal);
@@ -90,6 +90,8 @@ export class ShareRemote extends ScopedRemote implements Remote {
       this.problem = undefined;
       return { info };
     } catch (err) {
+      // PDS cannot be reached: nothing is known of the link yet, and nothing is wrong with it either.
+      if (pdsErrorIn(err)?.code === 'HostDown') return { problem: shareProblem(err), unreachable: true };
       this.problem = shareProblem(err);
       return { ...(info ? { info } : {}), problem: this.problem };
     }

@@ -103,7 +103,7 @@ export class DirCache {
     this.fetchedAt.set(key(volume.id, dirId), at);
   }
 
-  /** A folder made offline got its PDS id (the cache rows moved in MetadataStore.rekey). */
+  /** Folders whose cached listing changed hands or went (a folder made offline got its PDS id, a removed subtree came back): looked up in the store again. */
   forget(volumeId: string, ...dirIds: string[]): void {
     for (const id of dirIds) this.fetchedAt.delete(key(volumeId, id));
   }

@@ -5,9 +5,10 @@
 // order the user made them in is the order PDS sees.
 import { randomUUID } from 'node:crypto';
 import { LOCAL_ID_PREFIX, type NewOp } from '../cache/metadata/ops.js';
-import { toVfsError, VfsError } from '../core/errors.js';
+import { refusesPermission, toVfsError, VfsError } from '../core/errors.js';
 import type { RemoteEntry } from '../core/remote.js';
 import type { VfsContext } from './context.js';
+import { seenBelow } from './folder-delete.js';
 import type { Volume } from './volume.js';
 
 /** Whether changes go to the op log now: PDS is unreachable, or earlier changes still wait. */
@@ -21,12 +22,19 @@ export function needsServer(ctx: VfsContext, what: string, path: string): void {
   if (ctx.changes.pending) throw new VfsError('EAGAIN', `${what} needs PDS; retry once the changes made offline are replayed`, path);
 }
 
-async function sendOrQueue<T>(ctx: VfsContext, send: () => Promise<T>, queue: () => T): Promise<T> {
+/**
+ * Sends a change of the entries `changed` (ids: the folder a new entry goes in, or the entry changed
+ * and, for a move, the folder it goes to), or queues it. A refusal for permission marks them
+ * read-only in the cache, so the next change there is refused without asking PDS.
+ */
+async function sendOrQueue<T>(ctx: VfsContext, volume: Volume, changed: readonly string[], send: () => Promise<T>, queue: () => T): Promise<T> {
   if (!mustQueue(ctx)) {
     try {
       return await send();
     } catch (err) {
-      if (!VfsError.is(toVfsError(err), 'EHOSTDOWN')) throw err;
+      const e = toVfsError(err);
+      if (refusesPermission(e)) await ctx.readOnlyCheck.refused(volume, changed);
+      if (!VfsError.is(e, 'EHOSTDOWN')) throw err;
     }
   }
   return queue();
@@ -41,6 +49,8 @@ function record(ctx: VfsContext, op: NewOp): void {
 export function makeDir(ctx: VfsContext, volume: Volume, parentId: string, name: string, userMeta: string | undefined): Promise<RemoteEntry> {
   return sendOrQueue(
     ctx,
+    volume,
+    [parentId],
     async () => {
       const entry = await volume.remote.createDir(parentId, name, userMeta !== undefined ? { userMeta } : {});
       ctx.dirs.put(volume, entry);
@@ -59,6 +69,8 @@ export function makeDir(ctx: VfsContext, volume: Volume, parentId: string, name:
 export function moveEntry(ctx: VfsContext, volume: Volume, entry: RemoteEntry, parentId: string, name: string): Promise<RemoteEntry> {
   return sendOrQueue(
     ctx,
+    volume,
+    parentId === entry.parentId ? [entry.id] : [entry.id, parentId],
     () => volume.remote.move(entry.id, parentId, name),
     () => {
       record(ctx, { volume: volume.id, kind: 'move', nodeId: entry.id, parentId, name, entry });
@@ -71,6 +83,8 @@ export function moveEntry(ctx: VfsContext, volume: Volume, entry: RemoteEntry, p
 export function renameEntry(ctx: VfsContext, volume: Volume, entry: RemoteEntry, name: string): Promise<RemoteEntry> {
   return sendOrQueue(
     ctx,
+    volume,
+    [entry.id],
     () => volume.remote.update(entry.id, { name }),
     () => {
       record(ctx, { volume: volume.id, kind: 'move', nodeId: entry.id, parentId: entry.parentId, name, entry });
@@ -83,6 +97,8 @@ export function renameEntry(ctx: VfsContext, volume: Volume, entry: RemoteEntry,
 export function discardEntry(ctx: VfsContext, volume: Volume, entry: RemoteEntry, permanent: boolean): Promise<void> {
   return sendOrQueue(
     ctx,
+    volume,
+    [entry.id],
     async () => {
       if (permanent) await volume.remote.delete(entry.id);
       else await volume.remote.trash(entry.id);
@@ -90,7 +106,8 @@ export function discardEntry(ctx: VfsContext, volume: Volume, entry: RemoteEntry
       ctx.blocks.forget(volume.id, entry.id);
     },
     // The cached blocks stay: a delete the server refuses at replay (the file changed there) shows it again.
-    () => record(ctx, { volume: volume.id, kind: 'remove', nodeId: entry.id, permanent, entry }),
+    // A folder's seen subtree: replay removes only that, and keeps what the server gained meanwhile.
+    () => record(ctx, { volume: volume.id, kind: 'remove', nodeId: entry.id, permanent, entry, ...(entry.kind === 'dir' ? { seen: seenBelow(ctx.store, volume.id, entry.id) } : {}) }),
   );
 }
 
@@ -98,6 +115,8 @@ export function discardEntry(ctx: VfsContext, volume: Volume, entry: RemoteEntry
 export function updateEntry(ctx: VfsContext, volume: Volume, entry: RemoteEntry, changes: { mtime: number; userMeta?: string }): Promise<RemoteEntry> {
   return sendOrQueue(
     ctx,
+    volume,
+    [entry.id],
     async () => {
       const updated = await volume.remote.update(entry.id, changes);
       ctx.dirs.put(volume, updated);

@@ -13,7 +13,7 @@ import { ChangePoller } from './change-poller.js';
 import { vfsAdmin, type VfsAdmin } from './admin.js';
 import { type VfsContext, type VfsOptions, type VfsStores, writableVolume } from './context.js';
 import { DirCache } from './dir-cache.js';
-import { toVfsError, VfsError } from '../core/errors.js';
+import { refusesPermission, toVfsError, VfsError } from '../core/errors.js';
 import { VfsFileHandle } from './file-handle.js';
 import { OpenFileOwner } from './open-file-owner.js';
 import { KeyedLock } from './keyed-lock.js';
@@ -335,9 +335,12 @@ function newWriteback(ctx: VfsStores): Writeback {
         void staging.remove(row.stagingPath).catch(() => undefined);
       }
     },
-    onFailed: (row) => {
+    onFailed: (row, err) => {
       const open = openFiles.byRow(row.id);
       if (open) open.failure = row.lastError ?? 'upload failed';
+      // Refused for permission: the file replaced, or the folder it was to go in, is read-only now.
+      const volume = ns.volumes.find((v) => v.id === row.volume);
+      if (volume && refusesPermission(err)) void ctx.readOnlyCheck.refused(volume, [row.replaceId ?? row.parentId]);
     },
   });
 }

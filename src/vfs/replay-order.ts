@@ -3,7 +3,8 @@
 // ancestors, as the cached tree has them) shared. A change starts only when no earlier change still
 // waiting or running claims the same things in a way that excludes it, so:
 //   - a folder is made before anything goes into it (the child holds the new folder shared, the
-//     mkdir holds it exclusively), and removed or moved only after what was done inside it;
+//     mkdir holds it exclusively), and removed or moved only after what was done inside it (a
+//     folder removed offline also holds every folder of its subtree the cache had);
 //   - two changes of one entry, or of one name in one folder, keep their order;
 //   - changes in different folders, or of different names in one folder, run together.
 // The order only ever follows the op log's ids, so a restart after kill -9 finds the same order.
@@ -46,6 +47,9 @@ export function claimsOf(op: Op, store: MetadataStore, real: (id: string) => str
         folders.push(oldParent);
         name(oldParent, op.entry?.name);
       }
+      // The folders of a removed subtree are gone from the cached tree, so a change inside them
+      // names none of them as ancestors: the remove claims them itself, and goes after those changes.
+      for (const f of op.seen?.listed ?? []) exclusive.push(`${v}:${real(f)}`);
       break;
     case 'meta':
     case 'upload':

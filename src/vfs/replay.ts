@@ -8,6 +8,8 @@
 //   - a move or an attribute change of an entry deleted on the server, or a move into a folder
 //     deleted there: lost (logged, kept as a notice in status); the entry stays as the server has it;
 //   - a delete of a file changed on the server since: lost too, the changed file is kept;
+//   - a delete of a folder that gained entries on the server since (added, or files changed): the
+//     folder stays with just those, the rest is deleted (folder-delete.ts);
 //   - a change PDS refuses (EACCES: the user may only read there now): lost, and the files written
 //     into a folder it refused go to the recovery folder;
 //   - a delete of something already gone: done.
@@ -17,6 +19,7 @@ import { toVfsError, VfsError } from '../core/errors.js';
 import type { RemoteEntry } from '../core/remote.js';
 import { nameKey } from '../shared/name-key.js';
 import { conflictName } from './conflict-name.js';
+import { planFolderDelete } from './folder-delete.js';
 import type { VfsStores } from './context.js';
 import { claimsOf, ClaimSet } from './replay-order.js';
 import type { Writeback } from './writeback.js';
@@ -259,15 +262,38 @@ export class Replayer {
       this.ctx.dirs.put(volume, now);
       return { kind: 'lost', message: `the delete of "${now.name}" was lost: the file changed on the server since, and is kept` };
     }
+    // Folders made offline inside it were given their PDS ids since (they replayed first).
+    const seen = op.seen && {
+      entries: Object.fromEntries(Object.entries(op.seen.entries).map(([e, revision]) => [this.real(e), revision])),
+      listed: op.seen.listed.map((e) => this.real(e)),
+    };
+    const plan = now.kind === 'dir' && seen ? await planFolderDelete(volume.remote, id, seen) : undefined;
+    if (plan && !plan.whole) {
+      for (const e of plan.remove) await this.discard(volume, op, e.id);
+      // The folder stays, with what the server gained; the listings of it and the folders below
+      // (dropped from the cache with the remove) are fetched again when used.
+      this.ctx.dirs.put(volume, now);
+      this.ctx.dirs.forget(volume.id, ...seen!.listed);
+      const shown = plan.kept.slice(0, 5).join(', ') + (plan.kept.length > 5 ? ', …' : '');
+      return {
+        kind: 'conflict',
+        message: `the folder "${now.name}" deleted offline was kept with ${plan.kept.length} entr${plan.kept.length === 1 ? 'y' : 'ies'} added or changed on the server since (${shown}); the rest was deleted`,
+      };
+    }
+    await this.discard(volume, op, id);
+    this.ctx.dirs.remove(volume, id);
+    return { kind: 'done' };
+  }
+
+  /** Trashes (or deletes, as the change asked) one entry on PDS; already gone is fine. */
+  private async discard(volume: Volume, op: Op, id: string): Promise<void> {
     try {
       if (op.permanent) await volume.remote.delete(id);
       else await volume.remote.trash(id);
     } catch (e) {
       if (!VfsError.is(toVfsError(e), 'ENOENT')) throw e;
     }
-    this.ctx.dirs.remove(volume, id);
     this.ctx.blocks.forget(volume.id, id);
-    return { kind: 'done' };
   }
 
   private async meta(volume: Volume, op: Op, id: string): Promise<Outcome> {

@@ -21,8 +21,8 @@ export interface WritebackOptions {
   complete: (rowId: number, signal: AbortSignal) => Promise<JournalRow | undefined>;
   /** Called after a successful upload, before the row is removed. */
   onUploaded: (row: JournalRow, entry: RemoteEntry) => Promise<void> | void;
-  /** Called when a row failed for good. */
-  onFailed?: (row: JournalRow) => void;
+  /** Called when a row failed for good, with why. */
+  onFailed?: (row: JournalRow, err: VfsError) => void;
   /** Namespace changes made offline: a row waits for those made before it (JournalRow.waitOp) and for its folder's PDS id. */
   ops?: OpLog;
   /** An upload written offline met a newer file on the server and was kept beside it under another name. */
@@ -366,7 +366,7 @@ export class Writeback {
     const kept = await this.o.staging.recover(row.stagingPath, row.name).catch(() => row.stagingPath);
     this.o.logger.error({ name: row.name, err: err.message, code: err.code, kept, ...partialNote(row) }, 'upload failed for good; the data is kept in the recovery folder');
     const failed = this.o.journal.update(row.id, { state: 'failed', attempts: row.attempts, lastError: `${err.code}: ${err.message}`, stagingPath: kept });
-    this.o.onFailed?.(failed);
+    this.o.onFailed?.(failed, err);
   }
 }
 

@@ -140,7 +140,7 @@ describe('faults', () => {
     assert.equal((await list()).status, 429);
     const read = await admin('GET', 'faults');
     assert.equal(read.status, 200, 'admin is exempt from faults');
-    assert.deepEqual(await read.json(), { rate5xx: 0, rate429: 1, latencyMs: 0, netRatePerConnection: 0, dropRate: 0, stallRate: 0, retryAfterMs: 1500, asyncRate: 0, asyncDelayMs: 200 });
+    assert.deepEqual(await read.json(), { rate5xx: 0, rate429: 1, latencyMs: 0, netRatePerConnection: 0, dropRate: 0, stallRate: 0, retryAfterMs: 1500, asyncRate: 0, asyncDelayMs: 200, silent: 0 });
     assert.equal((await admin('POST', 'faults', { rate429: 2 })).status, 400);
     await admin('POST', 'faults', { rate429: 0 });
     assert.equal((await list()).status, 200);

@@ -1,9 +1,11 @@
-// The kernel caches entries, attributes and missing names for KERNEL_CACHE_SEC: a change made on the
-// server (not through the mount) still shows within the poll interval plus that window, including a
-// name the kernel had just been told does not exist.
+// The kernel caches entries, attributes and missing names for KERNEL_CACHE_SEC, the binding the
+// attributes JS handed over for ATTR_CACHE_TTL_SEC: a change made on the server (not through the
+// mount) still shows within the poll interval plus those windows, including a name the kernel had
+// just been told does not exist.
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import { after, before, describe, test } from 'node:test';
+import { ATTR_CACHE_TTL_SEC } from '../../src/fuse/attr-cache-c.js';
 import { KERNEL_CACHE_SEC } from '../../src/fuse/mount.js';
 import { pds } from '../helpers/emulator.js';
 import { type FuseFixture, startFixture } from './fixture.js';
@@ -27,7 +29,7 @@ describe('FUSE kernel caching', { skip: fuseUnavailable() }, () => {
     assert.equal(made.status, 201);
     let looks = 0;
     // Slack for a loaded machine on top of the documented window; the count shows it was waited for.
-    await eventually(async () => (looks++, (await fs.stat(`${fx.mnt}/${name}`)).isDirectory()), 'the server-side folder', (POLL_SEC + KERNEL_CACHE_SEC + 20) * 1000);
+    await eventually(async () => (looks++, (await fs.stat(`${fx.mnt}/${name}`)).isDirectory()), 'the server-side folder', (POLL_SEC + KERNEL_CACHE_SEC + ATTR_CACHE_TTL_SEC + 20) * 1000);
     assert.ok(looks >= 1);
   });
 

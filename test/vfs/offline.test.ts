@@ -256,6 +256,69 @@ test('offline: conflicts on replay keep both sides or are reported lost, never l
   assert.deepEqual((await app.vfs.readdir(root)).map((n) => n.name).filter((n) => !n.includes('conflict')).sort(), ['c3.txt', 'c4.txt', 'c5.txt', 'dirM', 'new.txt', 'taken.txt']);
 });
 
+test('offline: a folder deleted offline keeps what the server gained meanwhile, and only that', async () => {
+  const { server, app, root } = await setUp();
+  const put = (parent: string, name: string, content?: string, fileId?: string, at = server.endpoint) => serverPut(at, server.token, server.driveId, parent, name, content, fileId);
+  const ids: Record<string, string> = {};
+  ids.dirA = await put('root', 'dirA');
+  ids.a = await put(ids.dirA, 'a.txt', 'a before');
+  ids.a2 = await put(ids.dirA, 'a2.txt', 'a2 before');
+  ids.sub = await put(ids.dirA, 'sub');
+  ids.s = await put(ids.sub, 's.txt', 's before');
+  ids.unlisted = await put(ids.dirA, 'unlisted');
+  await put(ids.unlisted, 'u.txt', 'u before');
+  ids.dirB = await put('root', 'dirB');
+  await put(ids.dirB, 'b.txt', 'b before');
+  ids.dirC = await put('root', 'dirC');
+  await put(ids.dirC, 'c.txt', 'c before');
+  for (const d of ['', '/dirA', '/dirA/sub', '/dirB', '/dirC']) await app.vfs.readdir(`${root}${d}`);
+
+  await server.stop();
+  const p = (rel: string) => `${root}/${rel}`;
+  // dirA and dirB as a WebDAV DELETE does it (one recursive remove), dirC as rm -r does (files, then rmdir).
+  await app.vfs.remove(p('dirA'), { recursive: true });
+  // A folder made offline in it (made on PDS first at replay) was seen too.
+  await app.vfs.mkdir(p('dirB/made'));
+  await writeFile(app.vfs, p('dirB/made/m.txt'), Buffer.from('m'));
+  await app.vfs.mkdir(p('dirB/made/deeper'));
+  await app.vfs.remove(p('dirB'), { recursive: true });
+  await app.vfs.remove(p('dirC/c.txt'));
+  await app.vfs.remove(p('dirC'));
+  assert.deepEqual((await app.vfs.readdir(root)).map((n) => n.name), [], 'the local tree shows the deletes at once');
+
+  // Meanwhile someone else adds to dirA (and to a folder in it), changes a file in it, and adds to dirC.
+  await server.elsewhere(async (at) => {
+    await put(ids.dirA!, 'new.txt', 'new theirs', undefined, at);
+    await put(ids.sub!, 'new2.txt', 'new2 theirs', undefined, at);
+    await put(ids.dirA!, 'a2.txt', 'a2 theirs', ids.a2, at);
+    await put(ids.dirC!, 'late.txt', 'late theirs', undefined, at);
+  });
+
+  await server.start();
+  await app.vfs.drain();
+  const tree = sorted(await serverTree(server.endpoint, server.token, server.driveId));
+  // What the deletes saw is gone (a never-listed folder in it as a whole); what they never saw stays.
+  assert.deepEqual(tree, {
+    '/dirA': 'dir',
+    '/dirA/a2.txt': sha1('a2 theirs'),
+    '/dirA/new.txt': sha1('new theirs'),
+    '/dirA/sub': 'dir',
+    '/dirA/sub/new2.txt': sha1('new2 theirs'),
+    '/dirC': 'dir',
+    '/dirC/late.txt': sha1('late theirs'),
+  });
+  // Recorded as conflicts (both sides kept), in status.
+  assert.deepEqual(app.admin.offline().changes, { pending: 0, lost: 0, conflicts: 2 });
+  const { text } = statusOf(app);
+  assert.match(text, /remove dirA .*: conflict, both kept\n.*the folder "dirA" deleted offline was kept with 3 entries added or changed on the server since \(a2.txt, new.txt, sub\/new2.txt\); the rest was deleted/);
+  assert.match(text, /remove dirC .*: conflict, both kept\n.*kept with 1 entry .*\(late.txt\)/);
+  // The local tree agrees with the server.
+  assert.deepEqual((await app.vfs.readdir(root)).map((n) => n.name).sort(), ['dirA', 'dirC']);
+  assert.deepEqual((await app.vfs.readdir(p('dirA'))).map((n) => n.name).sort(), ['a2.txt', 'new.txt', 'sub']);
+  assert.deepEqual((await app.vfs.readdir(p('dirA/sub'))).map((n) => n.name), ['new2.txt']);
+  assert.equal((await readFile(app.vfs, p('dirA/new.txt'))).toString(), 'new theirs');
+});
+
 test('offline: changes survive kill -9, a restart while still offline, and are applied exactly once when PDS is back', async () => {
   const { server, app, root, cacheDir, open } = await setUp();
   await serverPut(server.endpoint, server.token, server.driveId, 'root', 'r1.txt', 'r1');

@@ -20,6 +20,8 @@ describe('Vfs: read-only folders from the server’s permission fields', () => {
     .reduce((n, p) => n + (s.emu.stats.requests[p] ?? 0), 0);
   let roId: string;
   let laterId: string;
+  let revokedId: string;
+  let targetId: string;
 
   before(async () => {
     s = await startApp({ drive: undefined, writeBackMs: 3_600_000 });
@@ -28,6 +30,9 @@ describe('Vfs: read-only folders from the server’s permission fields', () => {
     await api('file/create', { parent_file_id: 'root', name: 'rw', type: 'folder' });
     laterId = (await api('file/create', { parent_file_id: 'root', name: 'later', type: 'folder' })).body.file_id;
     s.emu.setPermissions(laterId, READ_ONLY);
+    revokedId = (await api('file/create', { parent_file_id: 'root', name: 'revoked', type: 'folder' })).body.file_id;
+    await uploadFile(s as unknown as StartedEmulator, revokedId, 'f.txt', Buffer.from('f'));
+    targetId = (await api('file/create', { parent_file_id: 'root', name: 'target', type: 'folder' })).body.file_id;
     await uploadFile(s as unknown as StartedEmulator, roId, 'readable.txt', Buffer.from('readable'));
     // Before pdsfs lists anything: the permission reaches it with the listings (no change is logged for it).
     s.emu.setPermissions(roId, READ_ONLY);
@@ -87,6 +92,45 @@ describe('Vfs: read-only folders from the server’s permission fields', () => {
     assert.equal((await fs.readFile(failed[0]!.stagingPath)).toString(), 'late data', 'the content is kept in the recovery folder');
     const listed = (await api('file/list', { parent_file_id: rwId })).body.items;
     assert.equal(listed.length, 0, 'nothing was made on the server');
+  });
+
+  test('a refusal for permission marks the entry read-only in the cache: the next change there is refused here (EROFS), with no request', async () => {
+    const dir = `${d()}/revoked`;
+    await s.vfs.readdir(dir);
+    assert.equal((await s.vfs.stat(dir)).readOnly, false);
+    assert.equal((await s.vfs.stat(`${dir}/f.txt`)).readOnly, false);
+    s.emu.setPermissions(revokedId, READ_ONLY);
+    const requests = () => writes() + (s.emu.stats.requests['/v2/file/get'] ?? 0);
+
+    // A new entry in the folder: the folder is refused, and marked.
+    let before = requests();
+    await assert.rejects(s.vfs.mkdir(`${dir}/one`), (e: unknown) => VfsError.is(e, 'EACCES'));
+    assert.equal(requests() - before, 1, 'one request, refused by the server');
+    assert.equal((await s.vfs.stat(dir)).readOnly, true);
+    before = requests();
+    await assert.rejects(s.vfs.mkdir(`${dir}/two`), (e: unknown) => VfsError.is(e, 'EROFS'));
+    await assert.rejects(s.vfs.open(`${dir}/new.txt`, { read: false, write: true, create: true }), (e: unknown) => VfsError.is(e, 'EROFS'));
+    assert.equal(requests(), before, 'refused here, without asking PDS');
+
+    // A change of the entry itself (the file is not read-only in the cache yet): it is marked.
+    await s.vfs.stat(`${dir}/f.txt`);
+    before = requests();
+    await assert.rejects(s.vfs.setMtime(`${dir}/f.txt`, Date.UTC(2021, 0, 1)), (e: unknown) => VfsError.is(e, 'EACCES'));
+    assert.equal((await s.vfs.stat(`${dir}/f.txt`)).readOnly, true);
+    await assert.rejects(s.vfs.setMtime(`${dir}/f.txt`, Date.UTC(2022, 0, 1)), (e: unknown) => VfsError.is(e, 'EROFS'));
+    assert.equal(requests() - before, 1, 'only the first change reached PDS');
+  });
+
+  test('a move PDS refuses for permission: the server says which of the two is read-only, and only that one is marked', async () => {
+    await s.vfs.readdir(`${d()}/target`);
+    assert.equal((await s.vfs.stat(`${d()}/target`)).readOnly, false);
+    s.emu.setPermissions(targetId, READ_ONLY);
+    await assert.rejects(s.vfs.rename(`${d()}/mine.txt`, `${d()}/target/mine.txt`), (e: unknown) => VfsError.is(e, 'EACCES'));
+    assert.equal((await s.vfs.stat(`${d()}/target`)).readOnly, true, 'the folder it was to go to');
+    assert.equal((await s.vfs.stat(`${d()}/mine.txt`)).readOnly, false, 'the file moved stays writable');
+    const before = writes();
+    await assert.rejects(s.vfs.rename(`${d()}/mine.txt`, `${d()}/target/mine.txt`), (e: unknown) => VfsError.is(e, 'EROFS'));
+    assert.equal(writes(), before, 'the second move was refused here');
   });
 
   test('a permission given back after the folder was listed: the next change asks the server again and goes through', async () => {

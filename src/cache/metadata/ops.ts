@@ -35,6 +35,8 @@ export interface Op {
   userMeta: string | null;
   /** remove: delete rather than move to the recycle bin. */
   permanent: boolean;
+  /** remove of a folder: what the local side knew of the folder's subtree when it was removed. */
+  seen: SeenTree | null;
   /** The entry as the change saw it (for the local tree, and to tell whether the server changed it since). */
   entry: RemoteEntry | null;
   state: OpState;
@@ -44,7 +46,18 @@ export interface Op {
   updatedAt: number;
 }
 
-export type NewOp = Pick<Op, 'volume' | 'kind' | 'nodeId'> & Partial<Pick<Op, 'parentId' | 'name' | 'mtime' | 'userMeta' | 'permanent' | 'entry'>>;
+/**
+ * A folder's subtree as the cache knew it when the folder was removed offline: replay removes only
+ * this and keeps what the server gained meanwhile (vfs/folder-delete.ts).
+ */
+export interface SeenTree {
+  /** Id → revision ('' for folders) of every cached entry below the folder. */
+  entries: Record<string, string>;
+  /** The folder and the folders below it whose whole listing was cached: an entry there not in `entries` was never seen. */
+  listed: string[];
+}
+
+export type NewOp = Pick<Op, 'volume' | 'kind' | 'nodeId'> & Partial<Pick<Op, 'parentId' | 'name' | 'mtime' | 'userMeta' | 'permanent' | 'entry' | 'seen'>>;
 
 interface DbOp {
   id: number;
@@ -57,6 +70,7 @@ interface DbOp {
   user_meta: string | null;
   permanent: number;
   entry: string | null;
+  seen: string | null;
   state: OpState;
   attempts: number;
   last_error: string | null;
@@ -68,6 +82,7 @@ function fromDb(r: DbOp): Op {
   return {
     id: r.id, volume: r.volume, kind: r.kind, nodeId: r.node_id, parentId: r.parent_id, name: r.name,
     mtime: r.mtime, userMeta: r.user_meta, permanent: r.permanent === 1, entry: r.entry === null ? null : (JSON.parse(r.entry) as RemoteEntry),
+    seen: r.seen === null ? null : (JSON.parse(r.seen) as SeenTree),
     state: r.state, attempts: r.attempts, lastError: r.last_error, createdAt: r.created_at, updatedAt: r.updated_at,
   };
 }
@@ -93,8 +108,8 @@ export class OpLog {
     const db = cache.db;
     this.q = {
       insert: db.prepare(
-        `INSERT INTO ops (volume, kind, node_id, parent_id, name, mtime, user_meta, permanent, entry, state, attempts, last_error, created_at, updated_at)
-         VALUES (@volume, @kind, @nodeId, @parentId, @name, @mtime, @userMeta, @permanent, @entry, @state, 0, @lastError, @at, @at)`,
+        `INSERT INTO ops (volume, kind, node_id, parent_id, name, mtime, user_meta, permanent, entry, seen, state, attempts, last_error, created_at, updated_at)
+         VALUES (@volume, @kind, @nodeId, @parentId, @name, @mtime, @userMeta, @permanent, @entry, @seen, @state, 0, @lastError, @at, @at)`,
       ),
       get: db.prepare('SELECT * FROM ops WHERE id = ?'),
       remove: db.prepare('DELETE FROM ops WHERE id = ?'),
@@ -122,7 +137,7 @@ export class OpLog {
     const row = {
       volume: op.volume, kind: op.kind, nodeId: op.nodeId, parentId: op.parentId ?? null, name: op.name ?? null,
       mtime: op.mtime ?? null, userMeta: op.userMeta ?? null, permanent: op.permanent ? 1 : 0, entry: op.entry ? JSON.stringify(op.entry) : null,
-      state: 'pending', lastError: null, at,
+      seen: op.seen ? JSON.stringify(op.seen) : null, state: 'pending', lastError: null, at,
     };
     this.countsMemo = undefined;
     const id = Number(this.q.insert.run(row).lastInsertRowid);

@@ -158,6 +158,11 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE nodes ADD COLUMN read_only INTEGER NOT NULL DEFAULT 0;
   UPDATE listings SET fetched_at = 0;
   `,
+  // 7: a folder removed offline keeps what the local side knew of its subtree (Op.seen), so replay
+  // removes only that and keeps what was added on the server meanwhile.
+  `
+  ALTER TABLE ops ADD COLUMN seen TEXT;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -41,7 +41,7 @@ export const mountCommand: CommandModule = {
       throw err;
     }
     try {
-      control = await startDaemonControl(daemon, argv, `mount ${mounted.mountpoint}`);
+      control = await startDaemonControl(daemon, argv, `mount ${mounted.mountpoint}`, { fuse: () => mounted.requestCounts() });
     } catch (err) {
       await mounted.unmount();
       await daemon.app.close();

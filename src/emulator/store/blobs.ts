@@ -1,7 +1,7 @@
 // Content-addressed file content: blobs/<2 hex>/<SHA1> under the data dir. Parts of open upload
 // sessions live in uploads/<upload_id>/<part_number>. Everything is streamed, never buffered whole.
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 
@@ -12,6 +12,8 @@ export interface PendingBlob {
   preSha1: string;
   size: number;
 }
+
+const INGEST_CHUNK_BYTES = 1 << 20;
 
 /** SHA-1 of the first 1024 bytes: the pre_hash probe of rapid upload. */
 export const PRE_HASH_BYTES = 1024;
@@ -64,13 +66,22 @@ export class BlobStore {
     const single = sources.length === 1 ? sources[0] : undefined;
     const tmp = single ?? path.join(this.tmpDir, randomBytes(8).toString('hex'));
     const out = single ? undefined : await fs.open(tmp, 'w');
+    // One buffer for the whole ingest: a stream would allocate a fresh chunk per read, and those
+    // outlive their use until the worker's next GC (tens of MiB of a daemon's RSS per large upload).
+    const chunk = Buffer.allocUnsafe(INGEST_CHUNK_BYTES);
     try {
       for (const src of sources) {
-        for await (const chunk of createReadStream(src, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
-          hash.update(chunk);
-          if (size < PRE_HASH_BYTES) pre.update(chunk.subarray(0, PRE_HASH_BYTES - size));
-          size += chunk.length;
-          if (out) await out.write(chunk);
+        const input = await fs.open(src, 'r');
+        try {
+          for (let n; (n = (await input.read(chunk, 0, chunk.length, null)).bytesRead) > 0; ) {
+            const data = chunk.subarray(0, n);
+            hash.update(data);
+            if (size < PRE_HASH_BYTES) pre.update(data.subarray(0, PRE_HASH_BYTES - size));
+            size += n;
+            if (out) await out.write(data);
+          }
+        } finally {
+          await input.close();
         }
       }
       await out?.close();

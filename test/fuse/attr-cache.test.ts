@@ -1,0 +1,104 @@
+// The binding's attribute cache (native-binding.ts): the getattr libfuse 2 sends after an op, and the
+// lookups after a readdir, are answered in C from attributes JS handed over, and what they answer is
+// never older than a change made through the mount. Counted through the status the daemon reports
+// (getattrs reaching JS, getattrs the binding answered), never timed.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import fs from 'node:fs/promises';
+import { after, before, describe, test } from 'node:test';
+import { promisify } from 'node:util';
+import { controlRequest } from '../../src/control/client.js';
+import type { DaemonStatus, FuseRequests } from '../../src/control/status-report.js';
+import { controlSocketPath } from '../../src/control/socket-path.js';
+import { type FuseFixture, startFixture } from './fixture.js';
+import { fuseUnavailable } from './harness.js';
+
+const run = promisify(execFile);
+const FILES = 20;
+
+describe('FUSE attribute cache in the binding', { skip: fuseUnavailable() }, () => {
+  let fx: FuseFixture;
+  before(async () => {
+    fx = await startFixture();
+  });
+  after(() => fx?.close());
+
+  async function counts(): Promise<{ js: number; binding: number }> {
+    const socket = controlSocketPath(fx.source.cacheDir, fx.mount.child.pid);
+    const { body } = await controlRequest<DaemonStatus>(socket, 'GET', '/status');
+    const fuse = body.fuse as FuseRequests;
+    return { js: fuse.byJs.getattr ?? 0, binding: fuse.getattrInBinding };
+  }
+
+  test('the getattr after create, write, chmod, utimens, mkdir and rename does not reach JS', async () => {
+    const before = await counts();
+    // A shell of its own: the local server answers from this process, which must not block.
+    const script = `
+      set -e
+      mkdir "$1/made"
+      chmod 0750 "$1/made"
+      for i in $(seq 1 ${FILES}); do
+        printf 'content %s' "$i" > "$1/made/f$i"
+        chmod 0640 "$1/made/f$i"
+        touch -m -d @1700000000 "$1/made/f$i"
+        mv "$1/made/f$i" "$1/made/g$i"
+      done`;
+    await run('sh', ['-c', script, 'sh', fx.mnt]);
+    const now = await counts();
+    const js = now.js - before.js;
+    const inBinding = now.binding - before.binding;
+    // Per file, six getattrs follow create, the close after writing (file and folder), chmod,
+    // utimens and rename (the folder); only the lookups of names that do not exist yet need JS:
+    // printf's, and mv's two (the kernel asks again for a rename target it was told is missing).
+    assert.ok(inBinding >= 5 * FILES, `getattrs answered in the binding: ${inBinding}`);
+    assert.ok(js <= 3 * FILES + 5, `getattrs that reached JS: ${js}`);
+
+    const st = await fs.stat(`${fx.mnt}/made/g${FILES}`);
+    assert.equal(st.mode & 0o777, 0o640);
+    assert.equal(st.mtimeMs, 1_700_000_000_000);
+    assert.equal(st.size, `content ${FILES}`.length);
+    assert.equal((await fs.stat(`${fx.mnt}/made`)).mode & 0o777, 0o750);
+  });
+
+  test('what it answers follows every change made through the mount', async () => {
+    const f = `${fx.mnt}/changing.txt`;
+    await run('sh', ['-c', `
+      set -e
+      printf 'one' > "$1"
+      stat -c %s "$1"
+      printf 'three' >> "$1"
+      stat -c %s "$1"
+      chmod 0600 "$1"
+      stat -c %a "$1"
+      truncate -s 2 "$1"
+      stat -c %s "$1"
+      exec 3>>"$1"
+      printf 'abc' >&3
+      stat -c %s "$1"
+      exec 3>&-
+      touch -m -d @1600000000 "$1"
+      stat -c %Y "$1"
+      mkdir "$1.d" "$1.d/inner"
+      printf 'x' > "$1.d/inner/leaf"
+      mv "$1.d" "$1.moved"
+      stat -c %s "$1.moved/inner/leaf"
+      ! stat "$1.d/inner/leaf" 2>/dev/null
+      mkdir "$1.d"
+      ! stat "$1.d/inner" 2>/dev/null
+      echo ok`, 'sh', f]).then(({ stdout }) => assert.deepEqual(stdout.trim().split('\n'), ['3', '8', '600', '2', '5', '1600000000', '1', 'ok']));
+  });
+
+  test('the lookups ls -l makes after a readdir are answered from what the readdir handed over', async () => {
+    await run('sh', ['-c', `mkdir "$1/listed" && for i in $(seq 1 50); do printf 'x%s' "$i" > "$1/listed/e$i"; done`, 'sh', fx.mnt]);
+    // A new mount process: the kernel has forgotten every entry.
+    await fx.remount();
+    await run('ls', ['-l', fx.mnt]);
+    const before = await counts();
+    const { stdout } = await run('ls', ['-ln', `${fx.mnt}/listed`]);
+    const now = await counts();
+    assert.equal(stdout.trim().split('\n').length, 51); // "total" and 50 entries
+    assert.match(stdout, /-rw-r--r-- +1 +\d+ +\d+ +3 .* e10\n/);
+    assert.ok(now.binding - before.binding >= 50, `lookups answered in the binding: ${now.binding - before.binding}`);
+    assert.ok(now.js - before.js <= 3, `getattrs that reached JS: ${now.js - before.js}`);
+  });
+});
