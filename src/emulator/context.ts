@@ -31,6 +31,8 @@ export interface EmulatorConfig {
 export interface EmulatorStats {
   requests: Record<string, number>;
   bytesUploaded: number;
+  /** Bytes of stored parts read again at file/complete to hash them (a whole file sent in one part is hashed as it arrives instead). */
+  bytesReadBack: number;
   bytesDownloaded: number;
   /** TCP connections accepted. */
   connections: number;

@@ -119,11 +119,11 @@ export class Emulator {
     const seed = ensureSeed(db, config.driveQuotaBytes);
     const sql = new Sql(db);
     const accounts = new AccountStore(sql);
-    const blobs = new BlobStore(opts.dataDir);
+    const stats: EmulatorStats = { requests: {}, bytesUploaded: 0, bytesReadBack: 0, bytesDownloaded: 0, connections: 0, inFlight: {}, inFlightPeak: {}, asyncTasks: 0 };
+    const blobs = new BlobStore(opts.dataDir, (n) => (stats.bytesReadBack += n));
     await blobs.init();
     let endpoint = '';
     const faults = new Faults(opts.faults);
-    const stats: EmulatorStats = { requests: {}, bytesUploaded: 0, bytesDownloaded: 0, connections: 0, inFlight: {}, inFlightPeak: {}, asyncTasks: 0 };
     const files = new FileStore(sql);
     const ctx: EmulatorContext = {
       config, seed, sql, accounts, blobs, files,

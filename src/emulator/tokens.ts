@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import type { PdsToken, ShareTokenResponse } from '../pds/wire-types.js';
 import { accessTokenInvalid, invalidParam, shareTokenInvalid } from './errors.js';
 import { randomSecret } from './ids.js';
-import { signHs256, verifyHs256 } from './jwt.js';
+import { signHs256, verifyHs256, type JwtClaims } from './jwt.js';
 import type { AccountStore, UserRow } from './store/accounts.js';
 import type { Sql } from './store/sql.js';
 
@@ -15,7 +15,13 @@ function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
 }
 
+/** Verified access tokens kept (their signatures, not their validity, which is checked each time). */
+const VERIFIED_TOKENS_KEPT = 256;
+
 export class TokenService {
+  /** Claims of access tokens whose signature was checked: every request carries the same few tokens. */
+  private readonly verified = new Map<string, JwtClaims>();
+
   constructor(
     private readonly sql: Sql,
     private readonly accounts: AccountStore,
@@ -68,13 +74,21 @@ export class TokenService {
 
   /** The user of a bearer access token; 401 AccessTokenInvalid otherwise. */
   verifyAccess(token: string): UserRow {
-    const claims = verifyHs256(token, this.secret);
+    const claims = this.verified.get(token) ?? this.checkSignature(token);
     if (!claims || claims.typ !== 'access' || typeof claims.sub !== 'string') throw accessTokenInvalid('malformed or not issued here');
     if (typeof claims.exp !== 'number' || Date.now() >= claims.exp * 1000) throw accessTokenInvalid('expired');
     if (typeof claims.rt !== 'string' || !this.sql.get('SELECT 1 FROM refresh_tokens WHERE token_hash = ?', claims.rt)) throw accessTokenInvalid('replaced by a refresh');
     const user = this.accounts.user(claims.sub);
     if (!user || user.status !== 'enabled') throw accessTokenInvalid('unknown user');
     return user;
+  }
+
+  private checkSignature(token: string): JwtClaims | undefined {
+    const claims = verifyHs256(token, this.secret);
+    if (!claims) return undefined;
+    if (this.verified.size >= VERIFIED_TOKENS_KEPT) this.verified.clear();
+    this.verified.set(token, claims);
+    return claims;
   }
 
   issueShareToken(shareId: string, expireSec: number): ShareTokenResponse {

@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { pds, startEmulator, type PdsAnswer, type StartedEmulator } from '../helpers/emulator.js';
-import { readFile, uploadFile } from './support.js';
+import { readFile, sha1Hex, uploadFile } from './support.js';
 
 describe('downloads', () => {
   let e: StartedEmulator;
@@ -132,8 +132,12 @@ describe('restart', () => {
         assert.ok((await readFile(second, f.file_id)).equals(data));
         const parts = await pds(second.endpoint, second.account.access_token, 'file/list_uploaded_parts', { drive_id: first.account.drive_id, file_id: pending.body.file_id, upload_id: pending.body.upload_id });
         assert.deepEqual(parts.body.uploaded_parts.map((p: any) => p.part_number), [1], 'an open upload resumes after a restart');
+        // Hashes taken while a part arrived live in memory only: after a restart complete reads the part.
+        const done = await pds(second.endpoint, second.account.access_token, 'file/complete', { drive_id: first.account.drive_id, file_id: pending.body.file_id, upload_id: pending.body.upload_id });
+        assert.equal(done.body.content_hash, sha1Hex(Buffer.from('half')));
+        assert.equal(second.emu.stats.bytesReadBack, 4);
         const drive = await pds(second.endpoint, second.account.access_token, 'drive/get', { drive_id: first.account.drive_id });
-        assert.equal(drive.body.used_size, 5000);
+        assert.equal(drive.body.used_size, 5004);
       } finally {
         await second.close();
       }

@@ -46,6 +46,23 @@ describe('uploads', () => {
     assert.equal(done.body.content_hash, 'DA39A3EE5E6B4B0D3255BFEF95601890AFD80709');
   });
 
+  it('hashes a whole file sent in one part as it arrives: complete reads no part back', async () => {
+    const before = e.emu.stats.bytesReadBack;
+    const one = randomBytes(40 * 1024);
+    const f = await uploadFile(e, dir, 'hashed-on-arrival', one);
+    assert.equal(f.content_hash, sha1Hex(one));
+    assert.equal(e.emu.stats.bytesReadBack, before, 'the one part was not read again');
+    assert.ok((await readFile(e, f.file_id)).equals(one));
+    // A file in several parts is still hashed by reading them back in order at complete.
+    const many = randomBytes(30 * 1024 + 5);
+    const g = await uploadFile(e, dir, 'hashed-at-complete', many, { partSize: 10 * 1024 });
+    assert.equal(g.content_hash, sha1Hex(many));
+    assert.equal(e.emu.stats.bytesReadBack, before + many.length);
+    // The pre_hash of a one-part upload (its first KiB, kept per blob) still matches.
+    const probe = await call('file/create', { parent_file_id: dir, name: 'probe', type: 'file', size: one.length, pre_hash: sha1Hex(one.subarray(0, 1024)) });
+    assert.equal(probe.body.code, 'PreHashMatched');
+  });
+
   it('refuses parts out of order unless parallel_upload, and a second PUT of a stored part', async () => {
     const data = randomBytes(300);
     const seq = await session('seq', 300, 3);

@@ -9,6 +9,7 @@ import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { EmulatorContext } from '../context.js';
 import { OssError } from '../errors.js';
+import { PRE_HASH_BYTES } from '../store/blobs.js';
 
 const MAX_PART = 10_000;
 
@@ -35,6 +36,10 @@ export async function handlePartPut(ctx: EmulatorContext, req: IncomingMessage, 
   if (Number(req.headers['content-length'] ?? 0) > room) throw tooLarge(session.size);
   const tmp = await ctx.blobs.partTempPath(uploadId);
   const md5 = createHash('md5');
+  // A whole file in one part is SHA-1 hashed as it arrives, so file/complete need not read it back.
+  const whole = partNumber === 1 && Number(req.headers['content-length'] ?? -1) === session.size;
+  const sha1 = whole ? createHash('sha1') : undefined;
+  const pre = whole ? createHash('sha1') : undefined;
   let size = 0;
   const meter = new Transform({
     transform(chunk: Buffer, _enc, done) {
@@ -42,6 +47,9 @@ export async function handlePartPut(ctx: EmulatorContext, req: IncomingMessage, 
       ctx.stats.bytesUploaded += chunk.length;
       if (size > room) return done(tooLarge(session.size));
       md5.update(chunk);
+      sha1?.update(chunk);
+      const preRoom = PRE_HASH_BYTES - (size - chunk.length);
+      if (pre && preRoom > 0) pre.update(chunk.subarray(0, preRoom));
       done(null, chunk);
     },
   });
@@ -59,6 +67,9 @@ export async function handlePartPut(ctx: EmulatorContext, req: IncomingMessage, 
     if (ctx.uploads.part(uploadId, partNumber)) return 'exists';
     renameSync(tmp, ctx.blobs.partPath(uploadId, partNumber));
     ctx.uploads.addPart({ upload_id: uploadId, part_number: partNumber, size, etag });
+    if (sha1 && pre && size === session.size) {
+      ctx.blobs.rememberPartHashes(uploadId, partNumber, { sha1: sha1.digest('hex').toUpperCase(), preSha1: pre.digest('hex').toUpperCase(), size });
+    }
     return 'ok';
   });
   if (stored !== 'ok') {

@@ -1,6 +1,7 @@
 // The rest of an upload session: file/get_upload_url (fresh part URLs), file/list_uploaded_parts
-// (resume), and file/complete, which streams the parts into a content-addressed blob, checks the
-// declared size (and content_hash, when one was declared), and makes the content visible.
+// (resume), and file/complete, which streams the parts into a content-addressed blob (a whole file
+// sent in one part was hashed as it arrived and is only renamed), checks the declared size (and
+// content_hash, when one was declared), and makes the content visible.
 import type { GetUploadUrlResponse, ListUploadedPartsResponse, PdsFile } from '../../pds/wire-types.js';
 import type { Call, RouteTable } from '../context.js';
 import { invalidParam, notFound } from '../errors.js';

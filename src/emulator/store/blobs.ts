@@ -5,6 +5,13 @@ import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 
+/** SHA-1s of content already read once (a whole file sent as one part, hashed while it arrived). */
+export interface ContentHashes {
+  sha1: string;
+  preSha1: string;
+  size: number;
+}
+
 export interface PendingBlob {
   file: string;
   isPart: boolean;
@@ -22,8 +29,13 @@ export class BlobStore {
   private readonly blobDir: string;
   private readonly uploadDir: string;
   private readonly tmpDir: string;
+  /** Hashes of whole-file parts by part path, so completing them reads nothing back (memory only: after a restart the part is read). */
+  private readonly partHashes = new Map<string, ContentHashes>();
+  /** Blob prefix dirs known to exist (they are never removed while the server runs). */
+  private readonly blobDirsMade = new Set<string>();
 
-  constructor(dataDir: string) {
+  /** `onReadBack` counts the bytes of stored parts read again to hash them at complete. */
+  constructor(dataDir: string, private readonly onReadBack: (bytes: number) => void = () => undefined) {
     this.blobDir = path.join(dataDir, 'blobs');
     this.uploadDir = path.join(dataDir, 'uploads');
     this.tmpDir = path.join(dataDir, 'tmp');
@@ -50,8 +62,20 @@ export class BlobStore {
     return path.join(this.uploadDir, uploadId, `.tmp-${randomBytes(8).toString('hex')}`);
   }
 
+  /** Records the hashes of a stored part that holds a whole file (taken while it was received). */
+  rememberPartHashes(uploadId: string, partNumber: number, hashes: ContentHashes): void {
+    this.partHashes.set(this.partPath(uploadId, partNumber), hashes);
+  }
+
   async removeUpload(uploadId: string): Promise<void> {
-    await fs.rm(path.join(this.uploadDir, uploadId), { recursive: true, force: true });
+    this.partHashes.delete(this.partPath(uploadId, 1));
+    const dir = path.join(this.uploadDir, uploadId);
+    // A completed one-part upload leaves an empty dir (its part became the blob): one rmdir, no walk.
+    const left = await fs.rmdir(dir).then(
+      () => false,
+      (err: NodeJS.ErrnoException) => err.code !== 'ENOENT',
+    );
+    if (left) await fs.rm(dir, { recursive: true, force: true });
   }
 
   /**
@@ -64,6 +88,8 @@ export class BlobStore {
     const pre = createHash('sha1');
     let size = 0;
     const single = sources.length === 1 ? sources[0] : undefined;
+    const known = single && this.partHashes.get(single);
+    if (known) return { file: single, isPart: true, ...known };
     const tmp = single ?? path.join(this.tmpDir, randomBytes(8).toString('hex'));
     const out = single ? undefined : await fs.open(tmp, 'w');
     // One buffer for the whole ingest: a stream would allocate a fresh chunk per read, and those
@@ -78,6 +104,7 @@ export class BlobStore {
             hash.update(data);
             if (size < PRE_HASH_BYTES) pre.update(data.subarray(0, PRE_HASH_BYTES - size));
             size += n;
+            this.onReadBack(n);
             if (out) await out.write(data);
           }
         } finally {
@@ -101,7 +128,11 @@ export class BlobStore {
       if (!p.isPart) rmSync(p.file, { force: true });
       return;
     }
-    mkdirSync(path.dirname(dest), { recursive: true });
+    const dir = path.dirname(dest);
+    if (!this.blobDirsMade.has(dir)) {
+      mkdirSync(dir, { recursive: true });
+      this.blobDirsMade.add(dir);
+    }
     renameSync(p.file, dest);
   }
 

@@ -7,7 +7,12 @@ type Params = unknown[];
 export class Sql {
   private readonly statements = new Map<string, Database.Statement>();
 
-  constructor(readonly db: Db) {}
+  /** One transaction wrapper for every tx(): better-sqlite3 builds a new one per db.transaction() call. */
+  private readonly inTx: (fn: () => unknown) => unknown;
+
+  constructor(readonly db: Db) {
+    this.inTx = db.transaction((fn: () => unknown) => fn());
+  }
 
   private stmt(sql: string): Database.Statement {
     let s = this.statements.get(sql);
@@ -32,6 +37,6 @@ export class Sql {
 
   /** Runs fn in one transaction (nested calls become savepoints). */
   tx<T>(fn: () => T): T {
-    return this.db.transaction(fn)();
+    return this.inTx(fn) as T;
   }
 }
