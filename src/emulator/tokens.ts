@@ -4,6 +4,7 @@
 // both the old access token and the old refresh token invalid. An access token therefore names the
 // refresh token issued with it ("rt"), and is valid only while that refresh token is unused.
 import { createHash } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import type { PdsToken, ShareTokenResponse } from '../pds/wire-types.js';
 import { accessTokenInvalid, invalidParam, shareTokenInvalid } from './errors.js';
 import { randomSecret } from './ids.js';
@@ -15,12 +16,12 @@ function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
 }
 
-/** Verified access tokens kept (their signatures, not their validity, which is checked each time). */
-const VERIFIED_TOKENS_KEPT = 256;
-
 export class TokenService {
-  /** Claims of access tokens whose signature was checked: every request carries the same few tokens. */
-  private readonly verified = new Map<string, JwtClaims>();
+  /**
+   * Claims of access tokens whose signature was checked (not their validity, which is checked each
+   * time): every request carries the same few tokens.
+   */
+  private readonly verified = new LRUCache<string, JwtClaims>({ max: 256 });
 
   constructor(
     private readonly sql: Sql,
@@ -86,7 +87,6 @@ export class TokenService {
   private checkSignature(token: string): JwtClaims | undefined {
     const claims = verifyHs256(token, this.secret);
     if (!claims) return undefined;
-    if (this.verified.size >= VERIFIED_TOKENS_KEPT) this.verified.clear();
     this.verified.set(token, claims);
     return claims;
   }

@@ -68,8 +68,8 @@ export class DirStreams {
   private readonly streams = new Map<number, Stream>();
   private nextId = 1;
   private readonly now: () => number;
-  /** Calls answered and names handed out (status and tests). */
-  readonly counts = { calls: 0, names: 0, restarts: 0 };
+  /** Offsets whose listing was dropped, so that it was read again from the start (logged per readdir). */
+  readonly counts = { restarts: 0 };
 
   constructor(private readonly opts: DirStreamsOptions) {
     this.now = opts.now ?? Date.now;
@@ -82,29 +82,23 @@ export class DirStreams {
     const position = offset % POSITION_BITS;
     let stream = offset === 0 ? undefined : this.streams.get(id);
     if (stream && (stream.path !== path || position < stream.start - 1)) stream = undefined;
-    if (!stream) {
+    if (stream) {
+      // Most recently read last: the oldest is the one dropped when too many are open.
+      this.streams.delete(stream.id);
+      this.streams.set(stream.id, stream);
+    } else {
       // An offset from a listing dropped since (idle, or one too many open): start over and skip
       // by position, which is right unless the folder changed meanwhile.
       if (offset !== 0) this.counts.restarts++;
       stream = this.open(path);
       stream.window = [{ name: '.' }, { name: '..' }];
       stream.start = 1;
-      return this.serialized(stream, async () => {
-        await this.skipTo(stream!, position);
-        return this.hand(stream!);
-      });
     }
-    this.streams.delete(stream.id);
-    this.streams.set(stream.id, stream);
-    return this.serialized(stream, async () => {
-      await this.skipTo(stream!, position);
-      return this.hand(stream!);
+    const s = stream;
+    return this.serialized(s, async () => {
+      await this.skipTo(s, position);
+      return this.hand(s);
     });
-  }
-
-  /** Drops every open listing (unmount). */
-  closeAll(): void {
-    for (const s of [...this.streams.values()]) this.close(s);
   }
 
   private open(path: string): Stream {
@@ -157,8 +151,6 @@ export class DirStreams {
       // The end: libfuse asks no more until the folder is read again from offset 0.
       this.close(stream);
     }
-    this.counts.calls++;
-    this.counts.names += names.length;
     const base = stream.id * POSITION_BITS + stream.start;
     return { names, offsets: names.map((_, i) => base + i), nodes: handed.map((e) => e.node) };
   }

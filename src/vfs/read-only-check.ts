@@ -5,6 +5,7 @@
 // The other way round, a permission taken away after the folder was listed shows first as a refusal
 // from PDS (ForbiddenNoPermission): the entry is then marked read-only in the cache, so the changes
 // after it are refused here (EROFS) until the recheck finds it writable again.
+import { LRUCache } from 'lru-cache';
 import type { DirCache } from './dir-cache.js';
 import type { VNode } from './resolver.js';
 import type { Volume } from './volume.js';
@@ -12,16 +13,14 @@ import type { Reachability } from '../core/reachability.js';
 import type { RemoteEntry } from '../core/remote.js';
 
 const RECHECK_MS = 30_000;
-/** Entries remembered at most (a bound on memory; the oldest is forgotten). */
-const MAX_KEPT = 10_000;
 
 export class ReadOnlyCheck {
-  private readonly askedAt = new Map<string, number>();
+  /** Entries whose answer from the server is fresh (bounded: the least recently asked is forgotten). */
+  private readonly asked = new LRUCache<string, true>({ max: 10_000, ttl: RECHECK_MS });
 
   constructor(
     private readonly dirs: DirCache,
     private readonly reachability: Reachability,
-    private readonly now: () => number = Date.now,
   ) {}
 
   /**
@@ -42,7 +41,7 @@ export class ReadOnlyCheck {
         }
       }
       this.dirs.put(volume, now);
-      if (now.readOnly) this.asked(`${volume.id}|${id}`);
+      if (now.readOnly) this.asked.set(`${volume.id}|${id}`, true);
     }
   }
 
@@ -51,9 +50,8 @@ export class ReadOnlyCheck {
     const { volume, entry } = node;
     if (!volume || !entry?.readOnly) return false;
     const key = `${volume.id}|${entry.id}`;
-    const last = this.askedAt.get(key);
-    if (!this.reachability.online || (last !== undefined && this.now() - last < RECHECK_MS)) return true;
-    this.asked(key);
+    if (!this.reachability.online || this.asked.has(key)) return true;
+    this.asked.set(key, true);
     try {
       const fresh = await volume.remote.get(entry.id);
       this.dirs.put(volume, fresh);
@@ -63,12 +61,5 @@ export class ReadOnlyCheck {
       // Gone or unreachable: the change fails as read-only; the next listing says what is there.
       return true;
     }
-  }
-
-  /** The server's answer about this entry is fresh now. */
-  private asked(key: string): void {
-    this.askedAt.delete(key);
-    this.askedAt.set(key, this.now());
-    if (this.askedAt.size > MAX_KEPT) this.askedAt.delete(this.askedAt.keys().next().value!);
   }
 }

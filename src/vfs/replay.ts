@@ -2,7 +2,8 @@
 // starts when no earlier one it depends on still waits or runs (replay-order.ts: a folder before what
 // goes into it, two changes of one entry or one name in order); uploads wait for every change made
 // before them (JournalRow.waitOp). Each change leaves the op log once applied, so after kill -9 the
-// ones left are replayed, in the same order, and their checks find what was done already. Conflicts are resolved the way a sync client does, never losing data:
+// ones left are replayed, in the same order, and their checks find what was done already.
+// Conflicts are resolved the way a sync client does, never losing data:
 //   - a folder whose name is taken by a folder there: the two are merged;
 //   - a name taken by something else (a new folder, a move): ours gets "name (conflict <date>)";
 //   - a move or an attribute change of an entry deleted on the server, or a move into a folder
