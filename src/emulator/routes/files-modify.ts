@@ -22,7 +22,7 @@ function update(call: Call): PdsFile {
   const user = requireUser(call);
   const scope = driveScope(call);
   const row = findFile(call, scope, reqString(body, 'file_id'));
-  requireAction(call, row.file_id, 'FILE.UPDATE');
+  requireAction(call, scope.driveId, row.file_id, 'FILE.UPDATE');
   const patch: Partial<NewFileRow> = {};
   const name = optString(body, 'name', 8192);
   const description = optString(body, 'description', 1024);
@@ -62,8 +62,8 @@ function move(call: Call): Promise<Reply> | (AsyncResult & { exist: true }) {
   const toDriveId = optString(body, 'to_drive_id') || scope.driveId;
   if (toDriveId !== scope.driveId) usableDrive(call, toDriveId);
   const toParent = findParentFolder(call, { driveId: toDriveId }, reqString(body, 'to_parent_file_id'), 'to_parent_file_id');
-  requireAction(call, row.file_id, 'FILE.MOVE');
-  requireAction(call, toParent, 'FILE.CREATE');
+  requireAction(call, scope.driveId, row.file_id, 'FILE.MOVE');
+  requireAction(call, toDriveId, toParent, 'FILE.CREATE');
   if (toParent !== 'root' && ctx.files.isWithin(toParent, row.file_id)) {
     throw invalidParam('to_parent_file_id', 'A folder cannot be moved into itself or its own subtree.');
   }
