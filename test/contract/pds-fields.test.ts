@@ -1,8 +1,9 @@
 // The contract of the PDS calls pdsfs makes, for the endpoints in the spec extract: the request
-// fields pdsfs sends and the response fields it reads, each checked three ways. Against the official
-// names (pds-spec-extract.ts); against what pdsfs really sends (its calls pass through a recording
-// proxy in front of the local server); and against the local server's answers (every field pdsfs
-// reads is there, and the server answers no field the spec does not name).
+// fields pdsfs sends and the response fields it reads (for a listing, also those of each item), each
+// checked three ways. Against the official names (pds-spec-extract.ts); against what pdsfs really
+// sends (its calls pass through a recording proxy in front of the local server); and against the
+// local server's answers (every field pdsfs reads is there, and the server answers no field the spec
+// does not name).
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -22,25 +23,44 @@ const LOCAL_FILE_EXTRAS = ['creator_id', 'last_modifier_id', 'trashed'];
 interface Contract {
   sends: readonly string[];
   reads: readonly string[];
+  /** Read from each entry of the answer's `items`. */
+  itemReads?: readonly string[];
   /** Read defensively though no official source names it in this answer: must stay absent from the extract. */
   tolerated?: readonly string[];
 }
 
-/** What pdsfs sends and reads (src/pds/drive-remote.ts, api-files.ts, entry.ts). */
+/**
+ * What pdsfs reads of a file object (src/pds/entry.ts, content-hash.ts, remote-base.ts): action_list
+ * says whether the caller may only read it; download_url (or url) saves a get_download_url call.
+ */
+const FILE_READS = [
+  'file_id', 'parent_file_id', 'name', 'type', 'size', 'local_modified_at', 'updated_at', 'created_at', 'content_hash', 'content_hash_name',
+  'revision_id', 'user_meta', 'action_list', 'download_url', 'url',
+];
+
+/** Fields pdsfs reads that a local server's answer may leave out: an update carries no download URL, a file's copy no task. */
+const MAY_BE_ABSENT: Record<string, readonly string[]> = {
+  '/v2/file/update': ['download_url', 'url'],
+  '/v2/file/copy': ['async_task_id'],
+};
+
+/** What pdsfs sends and reads (src/pds/drive-remote.ts, remote-base.ts, api-files.ts, entry.ts). */
 const TABLE: Record<string, Contract> = {
+  '/v2/file/list': { sends: ['drive_id', 'parent_file_id', 'limit', 'marker', 'fields', 'url_expire_sec'], reads: ['items', 'next_marker'], itemReads: FILE_READS },
+  '/v2/file/get': { sends: ['drive_id', 'file_id', 'url_expire_sec'], reads: FILE_READS },
   '/v2/file/move': { sends: ['drive_id', 'file_id', 'to_parent_file_id', 'new_name', 'check_name_mode'], reads: ['async_task_id', 'exist'] },
   '/v2/file/copy': { sends: ['drive_id', 'file_id', 'to_parent_file_id', 'to_drive_id', 'new_name', 'auto_rename'], reads: ['file_id', 'async_task_id'], tolerated: ['exist'] },
   '/v2/file/update': {
     sends: ['drive_id', 'file_id', 'name', 'check_name_mode', 'local_modified_at'],
-    reads: ['file_id', 'parent_file_id', 'name', 'type', 'size', 'local_modified_at', 'updated_at', 'created_at', 'content_hash', 'content_hash_name', 'revision_id'],
+    reads: FILE_READS,
     tolerated: ['exist'],
   },
 };
 
-describe('PDS field contract (move, copy, update)', () => {
+describe('PDS field contract (list, get, move, copy, update)', () => {
   let e: StartedEmulator;
   let proxy: http.Server;
-  const seen = new Map<string, { sent: Set<string>; answered: Set<string> }>();
+  const seen = new Map<string, { sent: Set<string>; answered: Set<string>; answeredItems: Set<string> }>();
 
   before(async () => {
     e = await startEmulator();
@@ -58,9 +78,11 @@ describe('PDS field contract (move, copy, update)', () => {
             const text = Buffer.concat(back);
             const path = (req.url ?? '').split('?')[0]!;
             if (path in TABLE && (answer.statusCode ?? 0) < 300) {
-              const entry = seen.get(path) ?? { sent: new Set(), answered: new Set() };
+              const entry = seen.get(path) ?? { sent: new Set(), answered: new Set(), answeredItems: new Set() };
+              const answer = JSON.parse(text.toString() || '{}') as Record<string, unknown>;
               for (const k of Object.keys(JSON.parse(body.toString() || '{}'))) entry.sent.add(k);
-              for (const k of Object.keys(JSON.parse(text.toString() || '{}'))) entry.answered.add(k);
+              for (const k of Object.keys(answer)) entry.answered.add(k);
+              for (const item of Array.isArray(answer.items) ? answer.items : []) for (const k of Object.keys(item as object)) entry.answeredItems.add(k);
               seen.set(path, entry);
             }
             res.writeHead(answer.statusCode ?? 502, answer.headers);
@@ -74,12 +96,14 @@ describe('PDS field contract (move, copy, update)', () => {
     const client = connectPds({ endpoint: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`, accessToken: e.account.access_token });
     const drive = new DriveRemote(client, e.account.drive_id);
     const team = new DriveRemote(client, e.account.team_drive_id);
-    // The calls pdsfs makes for rename, move, copy and touch.
+    // The calls pdsfs makes for a listing, a lookup, rename, move, copy and touch.
     const a = await drive.createDir('root', 'a');
     const b = await drive.createDir('root', 'b');
     const data = Buffer.from('contract');
-    const f = await drive.uploadStream(a.id, 'f.txt', Readable.from([data]), data.length, {});
+    const f = await drive.uploadStream(a.id, 'f.txt', Readable.from([data]), data.length, { userMeta: '{"mode":420}' });
     await drive.update(f.id, { name: 'g.txt', mtime: Date.parse('2020-01-02T03:04:05.000Z') });
+    for await (const listed of drive.list(a.id)) void listed;
+    await drive.get(f.id);
     await drive.move(f.id, b.id, 'h.txt');
     await drive.copy(f.id, a.id, 'copy.txt');
     await drive.copy(f.id, 'root', 'to-team.txt', team);
@@ -96,6 +120,7 @@ describe('PDS field contract (move, copy, update)', () => {
       const official = new Set([...spec.request.tea, ...spec.request.ref]);
       assert.deepEqual(c.sends.filter((f) => !official.has(f)), [], 'sent fields no official source names');
       assert.deepEqual(c.reads.filter((f) => !spec.response.includes(f)), [], 'read fields no official source names');
+      assert.deepEqual((c.itemReads ?? []).filter((f) => !spec.items?.includes(f)), [], 'item fields read that no official source names');
       assert.deepEqual((c.tolerated ?? []).filter((f) => spec.response.includes(f)), [], 'a tolerated field the spec names belongs in reads');
     });
 
@@ -103,9 +128,19 @@ describe('PDS field contract (move, copy, update)', () => {
       const got = seen.get(path);
       assert.ok(got, `pdsfs made no ${path} call`);
       assert.deepEqual([...got.sent].filter((f) => !c.sends.includes(f)), [], 'pdsfs sent fields missing from the table');
-      assert.deepEqual(c.reads.filter((f) => !got.answered.has(f) && f !== 'async_task_id' && f !== 'exist'), [], 'fields pdsfs reads that the local server never answered');
-      const allowed = new Set([...SPEC[path]!.response, ...(c.tolerated ?? []), ...(path === '/v2/file/update' ? LOCAL_FILE_EXTRAS : [])]);
+      const absent = MAY_BE_ABSENT[path] ?? [];
+      assert.deepEqual(c.reads.filter((f) => !got.answered.has(f) && !absent.includes(f)), [], 'fields pdsfs reads that the local server never answered');
+      assert.deepEqual((c.itemReads ?? []).filter((f) => !got.answeredItems.has(f)), [], 'item fields pdsfs reads that the local server never answered');
+      const fileAnswer = SPEC[path]!.response.includes('file_id') && path !== '/v2/file/move' && path !== '/v2/file/copy';
+      const allowed = new Set([...SPEC[path]!.response, ...(c.tolerated ?? []), ...(fileAnswer ? LOCAL_FILE_EXTRAS : [])]);
       assert.deepEqual([...got.answered].filter((f) => !allowed.has(f)), [], 'the local server answered fields the spec does not name');
+      const allowedItems = new Set([...(SPEC[path]!.items ?? []), ...LOCAL_FILE_EXTRAS]);
+      assert.deepEqual([...got.answeredItems].filter((f) => !allowedItems.has(f)), [], 'the local server answered item fields the spec does not name');
     });
   }
+
+  it('file/list asks for every field (fields: "*"), so that action_list comes back', () => {
+    assert.ok(seen.get('/v2/file/list')?.sent.has('fields'));
+    assert.ok(seen.get('/v2/file/list')?.answeredItems.has('action_list'));
+  });
 });

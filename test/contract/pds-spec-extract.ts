@@ -3,15 +3,21 @@
 //
 // Sources (public):
 // - tea: the official SDK spec, repository aliyun/alibabacloud-pds-sdk, file pds/main.tea — request
-//   models MoveFileRequest, CopyFileRequest, UpdateFileMetaRequest and the file model
-//   BaseCCPFileResponse (as generated from it in pds/csharp/core/Models/*.cs of the same repository).
-// - ref: the PDS API reference (pds-2022-03-01) pages MoveFile, CopyFile and UpdateFile on
-//   alibabacloud.com/help/en/pds/drive-and-photo-service-dev/developer-reference/ (api-pds-2022-03-01-movefile,
-//   -copyfile, -updatefile), and its File structure (api-pds-2022-03-01-struct-file).
+//   models ListFileRequest, GetFileRequest, MoveFileRequest, CopyFileRequest, UpdateFileMetaRequest
+//   and the file model BaseCCPFileResponse (as generated from it in pds/csharp/core/Models/*.cs of
+//   the same repository).
+// - ref: the PDS API reference (pds-2022-03-01) pages ListFile, GetFile, MoveFile, CopyFile and
+//   UpdateFile on alibabacloud.com/help/en/pds/drive-and-photo-service-dev/developer-reference/
+//   (api-pds-2022-03-01-listfile, -getfile, -movefile, -copyfile, -updatefile), and its File
+//   structure (api-pds-2022-03-01-struct-file); the same names as the models generated from it in
+//   repository aliyun/alibabacloud-python-sdk, folder pds-20220301/alibabacloud_pds20220301/models
+//   (_list_file_request.py, _list_file_response_body.py, _get_file_request.py, _file.py).
 
 export interface SpecFields {
   request: Record<'tea' | 'ref', readonly string[]>;
   response: readonly string[];
+  /** The fields of each entry of the answer's `items`, for a listing. */
+  items?: readonly string[];
 }
 
 /** The file object: the tea model's fields, and the reference's File structure's. */
@@ -21,11 +27,33 @@ const FILE_STRUCT = [
   'domain_id', 'download_url', 'drive_id', 'encrypt_mode', 'file_extension', 'file_id', 'hidden', 'image_media_metadata', 'labels',
   'meta', 'name', 'parent_file_id', 'punish_flag', 'share_id', 'size', 'starred', 'status', 'streams_info', 'thumbnail', 'trashed_at',
   'type', 'updated_at', 'upload_id', 'url', 'user_meta', 'video_media_metadata', 'video_preview_metadata',
-  // ref File structure
-  'mime_type', 'mime_extension', 'local_created_at', 'local_modified_at', 'revision_id',
+  // ref File structure: action_list is "the permissions" of the caller on the file
+  'mime_type', 'mime_extension', 'local_created_at', 'local_modified_at', 'revision_id', 'action_list',
 ] as const;
 
 export const SPEC: Record<string, SpecFields> = {
+  '/v2/file/list': {
+    request: {
+      tea: [
+        'addition_data', 'all', 'category', 'drive_id', 'fields', 'image_cropping_aspect_ratios', 'image_thumbnail_process', 'image_url_process',
+        'limit', 'location', 'marker', 'order_by', 'order_direction', 'parent_file_id', 'parent_file_id_path', 'referer', 'share_id', 'sign_token',
+        'starred', 'status', 'type', 'url_expire_sec', 'video_thumbnail_process',
+      ],
+      ref: ['category', 'drive_id', 'fields', 'limit', 'marker', 'order_by', 'order_direction', 'parent_file_id', 'share_id', 'status', 'thumbnail_processes', 'type'],
+    },
+    response: ['items', 'next_marker'],
+    items: FILE_STRUCT,
+  },
+  '/v2/file/get': {
+    request: {
+      tea: [
+        'addition_data', 'drive_id', 'fields', 'file_id', 'file_id_path', 'image_cropping_aspect_ratios', 'image_thumbnail_process', 'image_url_process',
+        'location', 'referer', 'share_id', 'sign_token', 'url_expire_sec', 'video_thumbnail_process',
+      ],
+      ref: ['drive_id', 'fields', 'file_id', 'share_id', 'thumbnail_processes', 'url_expire_sec'],
+    },
+    response: FILE_STRUCT,
+  },
   '/v2/file/move': {
     request: {
       tea: ['auto_rename', 'category_list', 'drive_id', 'file_id', 'file_id_path', 'new_name', 'share_id', 'to_drive_id', 'to_parent_file_id', 'to_share_id'],
