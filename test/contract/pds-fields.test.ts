@@ -38,16 +38,37 @@ const FILE_READS = [
   'revision_id', 'user_meta', 'action_list', 'download_url', 'url',
 ];
 
-/** Fields pdsfs reads that a local server's answer may leave out: an update carries no download URL, a file's copy no task. */
+/**
+ * Fields pdsfs reads that a local server's answer may leave out: an update or complete carries no
+ * download URL, a file's copy no task, a create no part URLs for a folder (nor exist unless taken),
+ * a trash or delete done at once no body at all.
+ */
 const MAY_BE_ABSENT: Record<string, readonly string[]> = {
+  '/v2/recyclebin/trash': ['async_task_id'],
+  '/v2/file/delete': ['async_task_id'],
   '/v2/file/update': ['download_url', 'url'],
+  '/v2/file/complete': ['download_url', 'url'],
   '/v2/file/copy': ['async_task_id'],
+  '/v2/file/create': ['exist', 'rapid_upload'],
 };
 
 /** What pdsfs sends and reads (src/pds/drive-remote.ts, remote-base.ts, api-files.ts, entry.ts). */
 const TABLE: Record<string, Contract> = {
   '/v2/file/list': { sends: ['drive_id', 'parent_file_id', 'limit', 'marker', 'fields', 'url_expire_sec'], reads: ['items', 'next_marker'], itemReads: FILE_READS },
   '/v2/file/get': { sends: ['drive_id', 'file_id', 'url_expire_sec'], reads: FILE_READS },
+  '/v2/file/create': {
+    sends: [
+      'drive_id', 'parent_file_id', 'name', 'type', 'size', 'part_info_list', 'file_id', 'check_name_mode', 'content_hash', 'content_hash_name', 'pre_hash',
+      'parallel_upload', 'local_modified_at', 'user_meta',
+    ],
+    reads: ['file_id', 'upload_id', 'part_info_list', 'rapid_upload', 'exist'],
+  },
+  '/v2/file/complete': { sends: ['drive_id', 'file_id', 'upload_id', 'part_info_list'], reads: FILE_READS },
+  '/v2/recyclebin/trash': { sends: ['drive_id', 'file_id'], reads: ['async_task_id'] },
+  '/v2/file/delete': { sends: ['drive_id', 'file_id'], reads: ['async_task_id'] },
+  '/v2/async_task/get': { sends: ['async_task_id'], reads: ['async_task_id', 'state', 'status', 'error_code', 'error_message'] },
+  '/v2/file/get_last_cursor': { sends: ['drive_id'], reads: ['cursor'] },
+  '/v2/file/list_delta': { sends: ['drive_id', 'cursor', 'limit'], reads: ['items', 'cursor', 'has_more'], itemReads: ['op', 'file_id', 'file'] },
   '/v2/file/move': { sends: ['drive_id', 'file_id', 'to_parent_file_id', 'new_name', 'check_name_mode'], reads: ['async_task_id', 'exist'] },
   '/v2/file/copy': { sends: ['drive_id', 'file_id', 'to_parent_file_id', 'to_drive_id', 'new_name', 'auto_rename'], reads: ['file_id', 'async_task_id'], tolerated: ['exist'] },
   '/v2/file/update': {
@@ -57,7 +78,7 @@ const TABLE: Record<string, Contract> = {
   },
 };
 
-describe('PDS field contract (list, get, move, copy, update)', () => {
+describe('PDS field contract (list, get, create, complete, move, copy, update, trash, delete, async tasks, change feed)', () => {
   let e: StartedEmulator;
   let proxy: http.Server;
   const seen = new Map<string, { sent: Set<string>; answered: Set<string>; answeredItems: Set<string> }>();
@@ -100,13 +121,24 @@ describe('PDS field contract (list, get, move, copy, update)', () => {
     const a = await drive.createDir('root', 'a');
     const b = await drive.createDir('root', 'b');
     const data = Buffer.from('contract');
-    const f = await drive.uploadStream(a.id, 'f.txt', Readable.from([data]), data.length, { userMeta: '{"mode":420}' });
+    const f = await drive.uploadStream(a.id, 'f.txt', Readable.from([data]), data.length, { userMeta: '{"mode":420}', mtime: Date.parse('2020-01-01T00:00:00.000Z') });
     await drive.update(f.id, { name: 'g.txt', mtime: Date.parse('2020-01-02T03:04:05.000Z') });
     for await (const listed of drive.list(a.id)) void listed;
     await drive.get(f.id);
+    const cursor = await drive.latestCursor();
     await drive.move(f.id, b.id, 'h.txt');
     await drive.copy(f.id, a.id, 'copy.txt');
     await drive.copy(f.id, 'root', 'to-team.txt', team);
+    // Trash and delete once done at once (204, no body) and once as a task (202, async_task/get).
+    const gone = await drive.createDir('root', 'gone');
+    await drive.trash(gone.id);
+    await drive.delete(gone.id);
+    e.emu.setFaults({ asyncRate: 1, asyncDelayMs: 10 });
+    const later = await drive.createDir('root', 'later');
+    await drive.trash(later.id);
+    await drive.delete(later.id);
+    e.emu.setFaults({ asyncRate: 0 });
+    await drive.changes(cursor);
     client.close();
   });
   after(async () => {

@@ -3,15 +3,18 @@
 //
 // Sources (public):
 // - tea: the official SDK spec, repository aliyun/alibabacloud-pds-sdk, file pds/main.tea — request
-//   models ListFileRequest, GetFileRequest, MoveFileRequest, CopyFileRequest, UpdateFileMetaRequest
-//   and the file model BaseCCPFileResponse (as generated from it in pds/csharp/core/Models/*.cs of
-//   the same repository).
-// - ref: the PDS API reference (pds-2022-03-01) pages ListFile, GetFile, MoveFile, CopyFile and
-//   UpdateFile on alibabacloud.com/help/en/pds/drive-and-photo-service-dev/developer-reference/
-//   (api-pds-2022-03-01-listfile, -getfile, -movefile, -copyfile, -updatefile), and its File
-//   structure (api-pds-2022-03-01-struct-file); the same names as the models generated from it in
-//   repository aliyun/alibabacloud-python-sdk, folder pds-20220301/alibabacloud_pds20220301/models
-//   (_list_file_request.py, _list_file_response_body.py, _get_file_request.py, _file.py).
+//   models ListFileRequest, GetFileRequest, CreateFileRequest, CompleteFileRequest, MoveFileRequest,
+//   CopyFileRequest, UpdateFileMetaRequest, DeleteFileRequest, the answer CreateFileResponse and the
+//   file model BaseCCPFileResponse (as generated from it in pds/csharp/core/Models/*.cs of the same
+//   repository). For trash, async tasks and the change feed the extract takes the reference's names
+//   only (tea: none listed).
+// - ref: the PDS API reference (pds-2022-03-01) pages ListFile, GetFile, CreateFile, CompleteFile,
+//   MoveFile, CopyFile, UpdateFile, TrashFile, DeleteFile, GetAsyncTask, GetLastCursor and ListDelta
+//   on alibabacloud.com/help/en/pds/drive-and-photo-service-dev/developer-reference/
+//   (api-pds-2022-03-01-listfile, -getfile, ...), and its File structure
+//   (api-pds-2022-03-01-struct-file); the same names as the models generated from it in repository
+//   aliyun/alibabacloud-python-sdk, folder pds-20220301/alibabacloud_pds20220301/models (e.g.
+//   _list_file_request.py, _create_file_response_body.py, _list_delta_response_body.py, _file.py).
 
 export interface SpecFields {
   request: Record<'tea' | 'ref', readonly string[]>;
@@ -53,6 +56,54 @@ export const SPEC: Record<string, SpecFields> = {
       ref: ['drive_id', 'fields', 'file_id', 'share_id', 'thumbnail_processes', 'url_expire_sec'],
     },
     response: FILE_STRUCT,
+  },
+  '/v2/file/create': {
+    request: {
+      tea: [
+        'addition_data', 'auto_rename', 'check_name_mode', 'content_hash', 'content_hash_name', 'content_md5', 'content_type', 'description', 'drive_id',
+        'encrypt_mode', 'file_id', 'hidden', 'image_media_metadata', 'labels', 'last_updated_at', 'meta', 'name', 'parent_file_id', 'part_info_list',
+        'pre_hash', 'size', 'streams_info', 'type', 'user_meta', 'video_media_metadata',
+      ],
+      ref: [
+        'check_name_mode', 'content_hash', 'content_hash_name', 'content_type', 'description', 'drive_id', 'file_id', 'hidden', 'local_created_at',
+        'local_modified_at', 'name', 'parallel_upload', 'parent_file_id', 'part_info_list', 'pre_hash', 'share_id', 'size', 'type', 'user_tags',
+      ],
+    },
+    response: [
+      'domain_id', 'drive_id', 'encrypt_mode', 'exist', 'file_id', 'file_name', 'location', 'parent_file_id', 'part_info_list', 'rapid_upload', 'status',
+      'streams_upload_info', 'type', 'upload_id',
+    ],
+  },
+  '/v2/file/complete': {
+    request: {
+      tea: ['addition_data', 'drive_id', 'file_id', 'part_info_list', 'share_id', 'upload_id'],
+      ref: ['crc64_hash', 'drive_id', 'file_id', 'upload_id'],
+    },
+    response: FILE_STRUCT,
+  },
+  '/v2/recyclebin/trash': {
+    request: { tea: [], ref: ['drive_id', 'file_id'] },
+    response: ['async_task_id', 'domain_id', 'drive_id', 'file_id'],
+  },
+  '/v2/file/delete': {
+    request: { tea: ['drive_id', 'file_id', 'permanently'], ref: ['drive_id', 'file_id'] },
+    response: ['async_task_id', 'domain_id', 'drive_id', 'file_id'],
+  },
+  '/v2/async_task/get': {
+    request: { tea: [], ref: ['async_task_id'] },
+    response: [
+      'async_task_id', 'category', 'consumed_process', 'created_at', 'err_code', 'error_code', 'error_message', 'failed_process', 'finished_at', 'message',
+      'skipped_process', 'started_at', 'state', 'status', 'task_type', 'total_process', 'uncompress_file_list', 'url',
+    ],
+  },
+  '/v2/file/get_last_cursor': {
+    request: { tea: [], ref: ['drive_id', 'sync_root_id'] },
+    response: ['cursor'],
+  },
+  '/v2/file/list_delta': {
+    request: { tea: [], ref: ['cursor', 'drive_id', 'limit', 'sync_root_id'] },
+    response: ['cursor', 'has_more', 'items'],
+    items: ['file', 'file_id', 'op'],
   },
   '/v2/file/move': {
     request: {
