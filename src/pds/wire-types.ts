@@ -77,7 +77,6 @@ export interface PdsDrive {
   /** -1 means unlimited. */
   total_size: number;
   created_at: string;
-  updated_at?: string;
   creator: string;
 }
 

@@ -6,13 +6,14 @@
 //   models ListFileRequest, GetFileRequest, CreateFileRequest, CompleteFileRequest, MoveFileRequest,
 //   CopyFileRequest, UpdateFileMetaRequest, DeleteFileRequest, the answer CreateFileResponse and the
 //   file model BaseCCPFileResponse (as generated from it in pds/csharp/core/Models/*.cs of the same
-//   repository). For trash, async tasks and the change feed the extract takes the reference's names
-//   only (tea: none listed).
-// - ref: the PDS API reference (pds-2022-03-01) pages ListFile, GetFile, CreateFile, CompleteFile,
-//   MoveFile, CopyFile, UpdateFile, TrashFile, DeleteFile, GetAsyncTask, GetLastCursor and ListDelta
+//   repository), and the drive model BaseDriveResponse. For drive lists, trash, async tasks and the
+//   change feed the extract takes the reference's request names only (tea: none listed).
+// - ref: the PDS API reference (pds-2022-03-01) pages ListMyDrives, ListMyGroupDrive, GetDrive,
+//   ListFile, GetFile, CreateFile, CompleteFile, MoveFile, CopyFile, UpdateFile, TrashFile,
+//   DeleteFile, GetAsyncTask, GetLastCursor and ListDelta
 //   on alibabacloud.com/help/en/pds/drive-and-photo-service-dev/developer-reference/
-//   (api-pds-2022-03-01-listfile, -getfile, ...), and its File structure
-//   (api-pds-2022-03-01-struct-file); the same names as the models generated from it in repository
+//   (api-pds-2022-03-01-listfile, -getfile, ...), and its File and Drive structures
+//   (api-pds-2022-03-01-struct-file, -struct-drive); the same names as the models generated from it in repository
 //   aliyun/alibabacloud-python-sdk, folder pds-20220301/alibabacloud_pds20220301/models (e.g.
 //   _list_file_request.py, _create_file_response_body.py, _list_delta_response_body.py, _file.py).
 
@@ -34,7 +35,30 @@ const FILE_STRUCT = [
   'mime_type', 'mime_extension', 'local_created_at', 'local_modified_at', 'revision_id', 'action_list',
 ] as const;
 
+/** The drive object: the tea model's fields, and the reference's Drive structure's. */
+const DRIVE_STRUCT = [
+  // tea BaseDriveResponse
+  'creator', 'description', 'domain_id', 'drive_id', 'drive_name', 'drive_type', 'encrypt_data_access', 'encrypt_mode', 'owner', 'relative_path',
+  'status', 'store_id', 'total_size', 'used_size',
+  // ref Drive structure
+  'created_at', 'owner_type',
+] as const;
+
 export const SPEC: Record<string, SpecFields> = {
+  '/v2/drive/list_my_drives': {
+    request: { tea: [], ref: ['limit', 'marker'] },
+    response: ['items', 'next_marker'],
+    items: DRIVE_STRUCT,
+  },
+  '/v2/drive/list_my_group_drive': {
+    request: { tea: [], ref: ['drive_name', 'limit', 'marker'] },
+    response: ['items', 'next_marker', 'root_group_drive'],
+    items: DRIVE_STRUCT,
+  },
+  '/v2/drive/get': {
+    request: { tea: [], ref: ['drive_id'] },
+    response: DRIVE_STRUCT,
+  },
   '/v2/file/list': {
     request: {
       tea: [
