@@ -217,7 +217,6 @@ export interface DownloadUrlResponse {
   content_hash?: string;
   content_hash_name?: string;
   crc64_hash?: string;
-  revision_id?: string;
 }
 
 /** Answer of move/copy/trash/delete/restore: async_task_id empty or absent means done. */

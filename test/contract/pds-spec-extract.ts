@@ -16,9 +16,12 @@
 //   (api-pds-2022-03-01-struct-file, -struct-drive); the same names as the models generated from it in repository
 //   aliyun/alibabacloud-python-sdk, folder pds-20220301/alibabacloud_pds20220301/models (e.g.
 //   _list_file_request.py, _create_file_response_body.py, _list_delta_response_body.py, _file.py).
+// - js: the official JS SDK, repository aliyun/aliyun-pds-js-sdk, lib/client/api_file.ts
+//   (IGetFileDownloadUrlReq names revision_id, "the version to download").
 
 export interface SpecFields {
-  request: Record<'tea' | 'ref', readonly string[]>;
+  /** Request names by source; `js` where only the official JS SDK names one. */
+  request: Record<'tea' | 'ref', readonly string[]> & { js?: readonly string[] };
   response: readonly string[];
   /** The fields of each entry of the answer's `items`, for a listing. */
   items?: readonly string[];
@@ -128,6 +131,15 @@ export const SPEC: Record<string, SpecFields> = {
     request: { tea: [], ref: ['cursor', 'drive_id', 'limit', 'sync_root_id'] },
     response: ['cursor', 'has_more', 'items'],
     items: ['file', 'file_id', 'op'],
+  },
+  '/v2/file/get_download_url': {
+    request: {
+      tea: ['addition_data', 'drive_id', 'expire_sec', 'file_id', 'file_id_path', 'file_name', 'location', 'referer', 'share_id', 'sign_token'],
+      ref: ['drive_id', 'expire_sec', 'file_id', 'file_name', 'response_content_type', 'share_id'],
+      js: ['drive_id', 'share_id', 'file_id', 'file_name', 'expire_sec', 'revision_id'],
+    },
+    // ref GetDownloadUrlResponseBody, then tea GetDownloadUrlResponse's own
+    response: ['cdn_url', 'content_hash', 'content_hash_name', 'crc64_hash', 'expiration', 'internal_url', 'size', 'url', 'method', 'ratelimit', 'streams_url'],
   },
   '/v2/file/move': {
     request: {
