@@ -276,7 +276,6 @@ export interface PdsShareLink {
   /** Takes uploads: "creatable" in the tea spec, "enable_upload" in the JS SDK and the SDK guide. */
   creatable?: boolean;
   enable_upload?: boolean;
-  creatable_file_id_list?: string[];
   access_count?: number;
   preview_count?: number;
   save_count?: number;
@@ -287,13 +286,12 @@ export interface PdsShareLink {
 }
 
 /** get_by_anonymous: the public view of a share link. */
+/** The public view of a link: it names neither the link's id nor its files (SDK guide, API reference). */
 export interface PdsShareAnonymous {
-  share_id: string;
   share_name: string;
   creator_id: string;
   creator_name?: string;
   expiration: string;
-  file_count: number;
   has_pwd: boolean;
   updated_at: string;
   disable_download?: boolean;

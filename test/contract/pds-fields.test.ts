@@ -11,6 +11,7 @@ import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { connectPds } from '../../src/pds/connect.js';
 import { DriveRemote } from '../../src/pds/drive-remote.js';
+import { ShareRemote } from '../../src/pds/share-remote.js';
 import { startEmulator, type StartedEmulator } from '../helpers/emulator.js';
 import { SPEC } from './pds-spec-extract.js';
 
@@ -50,6 +51,7 @@ const MAY_BE_ABSENT: Record<string, readonly string[]> = {
   '/v2/file/complete': ['download_url', 'url'],
   '/v2/file/copy': ['async_task_id'],
   '/v2/file/create': ['exist', 'rapid_upload'],
+  '/v2/share_link/create': ['share_url', 'access_count', 'save_count', 'download_count'],
 };
 
 /** What pdsfs sends and reads (src/pds/drive-remote.ts, remote-base.ts, api-*.ts, upload.ts, entry.ts, app.ts). */
@@ -73,6 +75,21 @@ const TABLE: Record<string, Contract> = {
   '/v2/async_task/get': { sends: ['async_task_id'], reads: ['async_task_id', 'state', 'status', 'error_code', 'error_message'] },
   '/v2/file/get_last_cursor': { sends: ['drive_id'], reads: ['cursor'] },
   '/v2/file/list_delta': { sends: ['drive_id', 'cursor', 'limit'], reads: ['items', 'cursor', 'has_more'], itemReads: ['op', 'file_id', 'file'] },
+  '/v2/share_link/create': {
+    sends: ['drive_id', 'file_id_list', 'share_pwd', 'expiration', 'share_name', 'description', 'creatable'],
+    reads: [
+      'share_id', 'share_name', 'description', 'drive_id', 'file_id_list', 'share_pwd', 'expiration', 'status', 'expired', 'created_at', 'share_url',
+      'access_count', 'save_count', 'download_count',
+    ],
+    // The upload flag of the owner's view: no source of the extract names it in this answer.
+    tolerated: ['creatable', 'enable_upload'],
+  },
+  '/v2/share_link/get_by_anonymous': {
+    sends: ['share_id'],
+    reads: ['share_name', 'creator_id', 'creator_name', 'has_pwd', 'expiration', 'disable_download', 'enable_upload'],
+    tolerated: ['creatable'],
+  },
+  '/v2/share_link/get_share_token': { sends: ['share_id', 'share_pwd', 'expire_sec'], reads: ['share_token', 'expire_time', 'expires_in'] },
   '/v2/file/move': { sends: ['drive_id', 'file_id', 'to_parent_file_id', 'new_name', 'check_name_mode'], reads: ['async_task_id', 'exist'] },
   '/v2/file/copy': { sends: ['drive_id', 'file_id', 'to_parent_file_id', 'to_drive_id', 'new_name', 'auto_rename'], reads: ['file_id', 'async_task_id'], tolerated: ['exist'] },
   '/v2/file/update': {
@@ -145,6 +162,11 @@ describe('PDS field contract (list, get, create, complete, move, copy, update, t
     await drive.delete(later.id);
     e.emu.setFaults({ asyncRate: 0 });
     await drive.changes(cursor);
+    // A share link as pdsfs makes one, then opened as a share volume (public view, share token).
+    const link = await client.shareLinks.create({
+      drive_id: e.account.drive_id, file_id_list: [a.id], share_pwd: 'pw', expiration: '', share_name: 'contract', description: 'd', creatable: true,
+    });
+    assert.equal((await new ShareRemote(client, link.share_id, { password: 'pw' }).probe()).problem, undefined);
     // A read with no download URL remembered from a listing (a client of its own) asks for one.
     const reader = connectPds({ endpoint: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`, accessToken: e.account.access_token });
     const moved = await drive.get(f.id);

@@ -16,8 +16,12 @@
 //   (api-pds-2022-03-01-struct-file, -struct-drive); the same names as the models generated from it in repository
 //   aliyun/alibabacloud-python-sdk, folder pds-20220301/alibabacloud_pds20220301/models (e.g.
 //   _list_file_request.py, _create_file_response_body.py, _list_delta_response_body.py, _file.py).
-// - js: the official JS SDK, repository aliyun/aliyun-pds-js-sdk, lib/client/api_file.ts
-//   (IGetFileDownloadUrlReq names revision_id, "the version to download").
+// - js: the official JS SDK, repository aliyun/aliyun-pds-js-sdk: lib/client/api_file.ts
+//   (IGetFileDownloadUrlReq names revision_id), lib/client/api_sharelink.ts (IGetShareTokenReq, and
+//   IAnonymousShareLinkItem, the public view the SDK guide documents with enable_upload).
+// - Share links: tea CreateShareLinkRequest, BaseShareLinkResponse, GetShareLinkByAnonymousResponse,
+//   GetShareLinkTokenResponse; ref CreateShareLink, GetShareLinkByAnonymous, GetShareLinkToken and
+//   the ShareLink structure (_create_share_link_request.py, _share_link.py, ...).
 
 export interface SpecFields {
   /** Request names by source; `js` where only the official JS SDK names one. */
@@ -140,6 +144,38 @@ export const SPEC: Record<string, SpecFields> = {
     },
     // ref GetDownloadUrlResponseBody, then tea GetDownloadUrlResponse's own
     response: ['cdn_url', 'content_hash', 'content_hash_name', 'crc64_hash', 'expiration', 'internal_url', 'size', 'url', 'method', 'ratelimit', 'streams_url'],
+  },
+  '/v2/share_link/create': {
+    request: {
+      tea: ['addition_data', 'description', 'drive_id', 'expiration', 'file_id', 'file_id_list', 'file_path_list', 'referer', 'share_name', 'share_pwd'],
+      ref: [
+        'creatable', 'creatable_file_id_list', 'description', 'disable_download', 'disable_preview', 'disable_save', 'download_limit', 'drive_id',
+        'expiration', 'file_id_list', 'office_editable', 'preview_limit', 'require_login', 'save_limit', 'share_all_files', 'share_name', 'share_pwd', 'user_id',
+      ],
+    },
+    response: [
+      // tea BaseShareLinkResponse
+      'created_at', 'creator', 'description', 'download_count', 'drive_id', 'expiration', 'expired', 'file_id', 'file_id_list', 'file_path_list',
+      'preview_count', 'save_count', 'share_id', 'share_msg', 'share_name', 'share_policy', 'share_pwd', 'share_url', 'status', 'updated_at',
+      // ref ShareLink structure
+      'access_count', 'disable_download', 'disable_preview', 'disable_save', 'download_limit', 'office_editable', 'preview_limit', 'report_count',
+      'save_download_limit', 'save_limit', 'share_all_files', 'video_preview_count',
+    ],
+  },
+  '/v2/share_link/get_by_anonymous': {
+    request: { tea: [], ref: ['share_id'] },
+    response: [
+      // tea and ref
+      'access_count', 'avatar', 'creator_id', 'creator_name', 'creator_phone', 'disable_download', 'disable_preview', 'disable_save', 'download_count',
+      'download_limit', 'expiration', 'has_pwd', 'preview_count', 'preview_limit', 'report_count', 'save_count', 'save_download_limit', 'save_limit',
+      'share_name', 'updated_at', 'video_preview_count',
+      // js IAnonymousShareLinkItem (SDK guide)
+      'enable_upload', 'require_login',
+    ],
+  },
+  '/v2/share_link/get_share_token': {
+    request: { tea: [], ref: ['expire_sec', 'share_id', 'share_pwd'], js: ['share_id', 'share_pwd', 'expire_sec', 'check_share_pwd'] },
+    response: ['expire_time', 'expires_in', 'share_token'],
   },
   '/v2/file/move': {
     request: {
