@@ -10,7 +10,7 @@
 //   change feed the extract takes the reference's request names only (tea: none listed).
 // - ref: the PDS API reference (pds-2022-03-01) pages ListMyDrives, ListMyGroupDrive, GetDrive,
 //   ListFile, GetFile, CreateFile, CompleteFile, MoveFile, CopyFile, UpdateFile, TrashFile,
-//   DeleteFile, GetAsyncTask, GetLastCursor and ListDelta
+//   DeleteFile, ListRecyclebin, RestoreFile, SearchFile, GetAsyncTask, GetLastCursor and ListDelta
 //   on alibabacloud.com/help/en/pds/drive-and-photo-service-dev/developer-reference/
 //   (api-pds-2022-03-01-listfile, -getfile, ...), and its File and Drive structures
 //   (api-pds-2022-03-01-struct-file, -struct-drive); the same names as the models generated from it in repository
@@ -119,6 +119,20 @@ export const SPEC: Record<string, SpecFields> = {
   '/v2/file/delete': {
     request: { tea: ['drive_id', 'file_id', 'permanently'], ref: ['drive_id', 'file_id'] },
     response: ['async_task_id', 'domain_id', 'drive_id', 'file_id'],
+  },
+  '/v2/recyclebin/list': {
+    request: { tea: [], ref: ['drive_id', 'fields', 'limit', 'marker', 'thumbnail_processes'] },
+    response: ['items', 'next_marker'],
+    items: FILE_STRUCT,
+  },
+  '/v2/recyclebin/restore': {
+    request: { tea: [], ref: ['drive_id', 'file_id'] },
+    response: ['async_task_id', 'domain_id', 'drive_id', 'file_id'],
+  },
+  '/v2/file/search': {
+    request: { tea: [], ref: ['drive_id', 'fields', 'limit', 'marker', 'order_by', 'query', 'recursive', 'return_total_count', 'thumbnail_processes'] },
+    response: ['items', 'next_marker', 'total_count'],
+    items: FILE_STRUCT,
   },
   '/v2/async_task/get': {
     request: { tea: [], ref: ['async_task_id'] },
