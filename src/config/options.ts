@@ -60,7 +60,7 @@ const SETTINGS = ['share create', 'share update'] as const;
 export const OPTIONS = {
   // Where the data lives. Without --endpoint, serve and mount run an embedded local PDS server on --data-dir.
   endpoint: { kind: 'url', group: 'source', commands: [...APP, 'login'], app: 'endpoint', describe: 'PDS API endpoint, e.g. https://<domain_id>.api.aliyunpds.com (default: embedded local PDS server)' },
-  'refresh-token': { kind: 'text', group: 'source', commands: [...APP, 'login'], secret: true, app: 'refreshToken', describe: 'OAuth refresh token (rotated tokens are saved to the config file)' },
+  'refresh-token': { kind: 'text', group: 'source', commands: [...APP, 'login'], secret: true, app: 'refreshToken', describe: 'OAuth refresh token (given here: kept in memory; stored by pdsfs login: shared with every process of that login)' },
   'client-id': { kind: 'text', group: 'source', commands: [...APP, 'login'], app: 'clientId', describe: 'PDS application (client) id' },
   'client-secret': { kind: 'text', group: 'source', commands: [...APP, 'login'], secret: true, app: 'clientSecret', describe: 'PDS application secret (confidential apps)' },
   'access-token': { kind: 'text', group: 'source', commands: APP, secret: true, app: 'accessToken', describe: 'A ready access token (no refresh)' },

@@ -64,7 +64,7 @@ function fullView(ctx: EmulatorContext, row: FileRow, opts: ViewOptions): PdsFil
   if (row.trashed_at) f.trashed_at = row.trashed_at;
   if (row.upload_id) f.upload_id = row.upload_id;
   if (share) f.share_id = share.share_id;
-  if (opts.userId) f.action_list = [...ctx.permissions.actionsOf(opts.userId, row.file_id)];
+  if (opts.userId) f.action_list = [...ctx.permissions.actionsOf(opts.userId, row.drive_id, row.file_id)];
   if (row.type === 'file') {
     f.size = row.size;
     f.category = fileCategory(row.name);

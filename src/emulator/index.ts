@@ -4,6 +4,7 @@ import fs from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Logger } from '../shared/logger.js';
+import { grantPermissions } from './admin.js';
 import { type EmulatorContext, type EmulatorStats, resetStats } from './context.js';
 import { Faults, type FaultPatch } from './faults.js';
 import { fileCategory, fileExtension, mimeType } from './file-kinds.js';
@@ -178,9 +179,12 @@ export class Emulator {
     return { ...this.faults.silenced };
   }
 
-  /** What a user (default: the development user) may do in a subtree, as /admin/permissions sets it; null clears it. */
-  setPermissions(fileId: string, actionList: readonly FileAction[] | null, userId = this.ctx.seed.userId): void {
-    this.ctx.permissions.set(fileId, userId, actionList);
+  /**
+   * What a user (default: the development user) may do in a subtree, or with 'root' in the whole
+   * team drive `driveId`, as /admin/permissions sets it; null clears it.
+   */
+  setPermissions(fileId: string, actionList: readonly FileAction[] | null, opts: { driveId?: string; userId?: string } = {}): void {
+    grantPermissions(this.ctx, { fileId, actions: actionList, userId: opts.userId ?? this.ctx.seed.userId, ...(opts.driveId ? { driveId: opts.driveId } : {}) });
   }
 
   get stats(): EmulatorStats {

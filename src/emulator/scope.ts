@@ -78,13 +78,12 @@ export function findParentFolder(call: Call, scope: Scope, parentId: string, fie
 }
 
 /**
- * 403 ForbiddenNoPermission.File unless the bearer's user may do `action` on the file (its
- * action_list). A drive's root has no file object and drives document no permission field: there
- * the drive's membership (usableDrive) is all that counts.
+ * 403 ForbiddenNoPermission.File unless the bearer's user may do `action` on the file of the drive
+ * (its action_list; for 'root', what the user was granted on the whole drive).
  */
-export function requireAction(call: Call, fileId: string, action: FileAction): void {
-  if (!call.user || fileId === 'root') return;
-  if (!call.ctx.permissions.actionsOf(call.user.user_id, fileId).includes(action)) {
+export function requireAction(call: Call, driveId: string, fileId: string, action: FileAction): void {
+  if (!call.user) return;
+  if (!call.ctx.permissions.actionsOf(call.user.user_id, driveId, fileId).includes(action)) {
     throw forbidden('File', `No Permission to access resource File ${fileId}: ${action} is not allowed.`);
   }
 }

@@ -77,7 +77,6 @@ export interface PdsDrive {
   /** -1 means unlimited. */
   total_size: number;
   created_at: string;
-  updated_at?: string;
   creator: string;
 }
 
@@ -218,7 +217,6 @@ export interface DownloadUrlResponse {
   content_hash?: string;
   content_hash_name?: string;
   crc64_hash?: string;
-  revision_id?: string;
 }
 
 /** Answer of move/copy/trash/delete/restore: async_task_id empty or absent means done. */
@@ -278,7 +276,6 @@ export interface PdsShareLink {
   /** Takes uploads: "creatable" in the tea spec, "enable_upload" in the JS SDK and the SDK guide. */
   creatable?: boolean;
   enable_upload?: boolean;
-  creatable_file_id_list?: string[];
   access_count?: number;
   preview_count?: number;
   save_count?: number;
@@ -289,13 +286,12 @@ export interface PdsShareLink {
 }
 
 /** get_by_anonymous: the public view of a share link. */
+/** The public view of a link: it names neither the link's id nor its files (SDK guide, API reference). */
 export interface PdsShareAnonymous {
-  share_id: string;
   share_name: string;
   creator_id: string;
   creator_name?: string;
   expiration: string;
-  file_count: number;
   has_pwd: boolean;
   updated_at: string;
   disable_download?: boolean;

@@ -81,12 +81,12 @@ export async function listShares(app: ShareCommandContext, includeCancelled: boo
   return links;
 }
 
-/** The anonymous view; with "ID:PASSWORD" the password is checked too (a wrong one fails). */
-export async function shareInfo(app: ShareCommandContext, spec: string): Promise<PdsShareAnonymous> {
+/** The anonymous view, with the id it was asked for; with "ID:PASSWORD" the password is checked too (a wrong one fails). */
+export async function shareInfo(app: ShareCommandContext, spec: string): Promise<PdsShareAnonymous & { share_id: string }> {
   const { shareId, password } = parseShareSpec(spec);
   const info = await app.client.shareLinks.getByAnonymous(shareId);
   if (password !== undefined) await app.client.shareLinks.getShareToken({ share_id: shareId, share_pwd: password });
-  return info;
+  return { share_id: shareId, ...info };
 }
 
 export async function updateShare(app: ShareCommandContext, shareId: string, settings: ShareSettings, now = Date.now()): Promise<PdsShareLink> {

@@ -58,13 +58,12 @@ export function shareLinkDetails(link: ShareLinkView): string {
   return keyValues(pairs);
 }
 
-/** The anonymous view (what anyone with the link sees). */
-export function anonymousDetails(info: PdsShareAnonymous): string {
+/** The anonymous view (what anyone with the link sees), of the link `shareId`. */
+export function anonymousDetails(shareId: string, info: PdsShareAnonymous): string {
   return keyValues([
-    ['id', info.share_id],
+    ['id', shareId],
     ['name', info.share_name],
     ['creator', info.creator_name || info.creator_id],
-    ['files', String(info.file_count)],
     ['password', info.has_pwd ? 'required' : 'none'],
     ['expires', formatExpiration(info.expiration)],
     ['downloads', info.disable_download ? 'disabled' : 'allowed'],

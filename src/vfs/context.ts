@@ -65,7 +65,8 @@ export interface VfsContext extends VfsStores {
 /**
  * The volume of a node that may be changed, or EROFS / EACCES. The node is what changes: the folder
  * for a new entry in it, the entry itself for a change of it. A folder or file the server lets this
- * user only read (its entry's readOnly) is refused here, before anything is queued.
+ * user only read (its entry's readOnly), or a drive root it refused a change in, is refused here,
+ * before anything is queued.
  */
 export async function writableVolume(ctx: VfsStores, node: VNode): Promise<Volume> {
   if (!node.volume) throw new VfsError('EACCES', 'drives/ and shares/ hold only drives and share links', node.path);
@@ -73,5 +74,6 @@ export async function writableVolume(ctx: VfsStores, node: VNode): Promise<Volum
   if (node.entry?.readOnly && (await ctx.readOnlyCheck.stillReadOnly(node))) {
     throw new VfsError('EROFS', 'read-only: PDS lets you only read this folder or file', node.path);
   }
+  if (ctx.readOnlyCheck.rootReadOnly(node)) throw new VfsError('EROFS', 'read-only: PDS lets you only read this drive', node.path);
   return node.volume;
 }

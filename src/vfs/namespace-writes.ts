@@ -24,17 +24,25 @@ export function needsServer(ctx: VfsContext, what: string, path: string): void {
 
 /**
  * Sends a change of the entries `changed` (ids: the folder a new entry goes in, or the entry changed
- * and, for a move, the folder it goes to), or queues it. A refusal for permission marks them
- * read-only in the cache, so the next change there is refused without asking PDS.
+ * and, for a move, the folder it goes to). A refusal for permission marks them read-only in the
+ * cache, so the next change there is refused without asking PDS.
  */
+export async function sendChange<T>(ctx: VfsContext, volume: Volume, changed: readonly string[], send: () => Promise<T>): Promise<T> {
+  try {
+    return await send();
+  } catch (err) {
+    if (refusesPermission(toVfsError(err))) await ctx.readOnlyCheck.refused(volume, changed);
+    throw err;
+  }
+}
+
+/** sendChange, or, while PDS is unreachable or earlier changes wait, the change queued. */
 async function sendOrQueue<T>(ctx: VfsContext, volume: Volume, changed: readonly string[], send: () => Promise<T>, queue: () => T): Promise<T> {
   if (!mustQueue(ctx)) {
     try {
-      return await send();
+      return await sendChange(ctx, volume, changed, send);
     } catch (err) {
-      const e = toVfsError(err);
-      if (refusesPermission(e)) await ctx.readOnlyCheck.refused(volume, changed);
-      if (!VfsError.is(e, 'EHOSTDOWN')) throw err;
+      if (!VfsError.is(toVfsError(err), 'EHOSTDOWN')) throw err;
     }
   }
   return queue();

@@ -172,7 +172,7 @@ export class OpenFileOwner implements FileOwner {
 
   /** A node's attributes, with what its open file holds (size and times of unsaved writes). */
   describe(node: VNode): NodeInfo {
-    return nodeInfo(node, this.inodes, this.openFileOf(node), this.ctx.opts.readOnly);
+    return nodeInfo(node, this.inodes, this.openFileOf(node), this.ctx.opts.readOnly || this.ctx.readOnlyCheck.rootReadOnly(node));
   }
 
   /** The node's open file: the one already open, or a new one (every handle of a file shares it). */

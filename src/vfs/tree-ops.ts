@@ -11,7 +11,7 @@ import { validateName } from './names.js';
 import { OpenFiles } from './open-file.js';
 import type { RemoteEntry } from '../core/remote.js';
 import { isLocalId } from '../cache/metadata/ops.js';
-import { discardEntry, moveEntry, mustQueue, needsServer, renameEntry } from './namespace-writes.js';
+import { discardEntry, moveEntry, mustQueue, needsServer, renameEntry, sendChange } from './namespace-writes.js';
 import type { VNode } from './resolver.js';
 import { completeStaged, openStaged, privateCopy } from './staged-base.js';
 import { StagedFile } from './staged-file.js';
@@ -156,7 +156,7 @@ async function rename(ctx: VfsContext, holds: RowHolds, from: string, to: string
     // Across volumes the server copies: not while changes wait (mv falls back to copying the bytes).
     if (mustQueue(ctx)) throw new VfsError('EXDEV', 'moving between drives needs PDS, which is unreachable or still replaying offline changes', to);
     if (src.kind === 'dir') await refuseIfPendingInside(ctx, srcVolume, entry.id, from);
-    moved = await placeOver(ctx, t, (name) => srcVolume.remote.copy(entry.id, t.parent.id!, name, t.volume.remote));
+    moved = await placeOver(ctx, t, (name) => copyOnServer(ctx, srcVolume, entry, t, name));
     await discardEntry(ctx, srcVolume, entry, false);
   }
   ctx.dirs.put(t.volume, moved);
@@ -185,7 +185,7 @@ async function copy(ctx: VfsContext, holds: RowHolds, from: string, to: string, 
   // copy what the server has, then add the pending ones to the copy.
   const pending = src.kind === 'dir' ? pendingUnder(ctx, srcVolume, entry.id) : [];
   for (const p of pending) await holds.holdRow(src, p.row);
-  const copied = await placeOver(ctx, t, (name) => srcVolume.remote.copy(entry.id, t.parent.id!, name, t.volume.remote));
+  const copied = await placeOver(ctx, t, (name) => copyOnServer(ctx, srcVolume, entry, t, name));
   ctx.dirs.put(t.volume, copied);
   for (const p of pending) {
     const row = ctx.journal.get(p.row.id);
@@ -195,6 +195,14 @@ async function copy(ctx: VfsContext, holds: RowHolds, from: string, to: string, 
     await copyPendingRow(ctx, srcVolume, undefined, row, { volume: t.volume, parent, name: row.name, existing });
   }
   if (pending.length > 0) ctx.writeback.kick();
+}
+
+/**
+ * A server-side copy into the target folder. A refusal for permission marks that folder read-only
+ * (the local server checks FILE.CREATE there; the recheck corrects the mark if PDS meant the source).
+ */
+function copyOnServer(ctx: VfsContext, srcVolume: Volume, entry: RemoteEntry, t: Target, name: string): Promise<RemoteEntry> {
+  return sendChange(ctx, t.volume, [t.parent.id!], () => srcVolume.remote.copy(entry.id, t.parent.id!, name, t.volume.remote));
 }
 
 /** Adds a pending upload at the target with a private copy of a pending row's staged content. */

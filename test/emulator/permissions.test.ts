@@ -1,6 +1,7 @@
 // The local server's permission model: a folder the development user may only read (action_list set
 // through /admin/permissions) refuses every change in its subtree with 403 ForbiddenNoPermission.File
-// and changes nothing; file objects carry action_list when `fields` asks for it.
+// and changes nothing; file objects carry action_list when `fields` asks for it. A grant on a team
+// drive's `root` holds for the whole drive, as FileAddPermission documents it (team drives only).
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { pds, type PdsAnswer, startEmulator, type StartedEmulator } from '../helpers/emulator.js';
@@ -78,5 +79,36 @@ describe('local server: read-only folders', () => {
     const folder = await call('file/copy', { file_id: sub, to_parent_file_id: 'root', auto_rename: true });
     assert.equal(folder.status, 202);
     assert.ok(folder.body.async_task_id);
+  });
+
+  test("a read-only grant on a team drive's root: every change in the drive is refused, the user's own drive is not", async () => {
+    const team = e.account.team_drive_id;
+    const inTeam = (p: string, body: Record<string, unknown>) => call(p, { ...body, drive_id: team });
+    const folder = (await inTeam('file/create', { parent_file_id: 'root', name: 'team-folder', type: 'folder' })).body.file_id as string;
+    const grant = (body: object) => fetch(`${e.endpoint}/admin/permissions`, { method: 'POST', body: JSON.stringify(body) });
+    assert.equal((await grant({ file_id: 'root', action_list: READ_ONLY })).status, 400, 'root needs drive_id');
+    const own = await grant({ file_id: 'root', drive_id: e.account.drive_id, action_list: READ_ONLY });
+    assert.equal(own.status, 403, 'not on a personal drive');
+    assert.equal((await grant({ file_id: 'root', drive_id: team, action_list: READ_ONLY })).status, 200);
+
+    for (const [p, body] of [
+      ['file/create', { parent_file_id: 'root', name: 'new', type: 'folder' }],
+      ['file/create', { parent_file_id: folder, name: 'deeper', type: 'folder' }],
+      ['file/update', { file_id: folder, name: 'renamed' }],
+      ['recyclebin/trash', { file_id: folder }],
+    ] as const) {
+      const r = await inTeam(p, body);
+      assert.equal(r.status, 403, `${p} ${JSON.stringify(body)}`);
+      assert.equal(r.body.code, 'ForbiddenNoPermission.File');
+    }
+    const copyIn = await call('file/copy', { file_id: outside, to_drive_id: team, to_parent_file_id: 'root' });
+    assert.equal(copyIn.status, 403, 'a copy into the drive from elsewhere');
+    const listed = await inTeam('file/list', { parent_file_id: 'root', fields: '*' });
+    assert.deepEqual(listed.body.items.map((i: { name: string }) => i.name), ['team-folder']);
+    assert.deepEqual(listed.body.items[0].action_list, READ_ONLY, 'what is in the drive carries the grant');
+    assert.equal((await call('file/create', { parent_file_id: 'root', name: 'still-mine', type: 'folder' })).status, 201);
+
+    assert.equal((await grant({ file_id: 'root', drive_id: team, action_list: null })).status, 200);
+    assert.equal((await inTeam('file/create', { parent_file_id: 'root', name: 'new', type: 'folder' })).status, 201);
   });
 });

@@ -50,7 +50,8 @@ describe('share links', () => {
     assert.equal(anon.status, 200);
     assert.equal(anon.body.share_name, 'Seed share');
     assert.equal(anon.body.has_pwd, true);
-    assert.equal(anon.body.file_count, 2);
+    assert.equal(anon.body.file_count, undefined, 'the public view names neither the files nor the id');
+    assert.equal(anon.body.share_id, undefined);
     assert.equal(anon.body.creator_id, e.account.user_id);
     assert.equal(anon.body.share_pwd, undefined);
 

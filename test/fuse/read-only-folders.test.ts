@@ -1,6 +1,7 @@
 // A folder the server lets the user only read, through a real FUSE mount: touch, mkdir, rm, mv and
 // cp under it fail with EROFS ("Read-only file system") and change nothing, here or on the server; a
-// permission taken away after the mount learnt the folder comes back from the server as EACCES.
+// permission taken away after the mount learnt the folder comes back from the server as EACCES. A
+// team drive granted read-only on its root: its first refusal marks it, then the same EROFS.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
@@ -76,5 +77,36 @@ describe('FUSE: a read-only folder', { skip }, () => {
     assert.equal(st.mode & 0o222, 0, `mode ${st.mode.toString(8)}`);
     await fs.writeFile(`${fx.mnt}/elsewhere.txt`, 'ok');
     assert.equal(await fs.readFile(`${fx.mnt}/elsewhere.txt`, 'utf8'), 'ok');
+  });
+});
+
+describe('FUSE: a team drive the user may only read (a read-only grant on its root)', { skip }, () => {
+  let fx: FuseFixture;
+  let team: string;
+  const writes = () => ['/v2/file/create', '/v2/file/update', '/v2/file/move', '/v2/file/copy', '/v2/recyclebin/trash', '/v2/file/delete']
+    .reduce((n, p) => n + (fx.emu.stats.requests[p] ?? 0), 0);
+
+  before(async () => {
+    fx = await startFixture();
+    const drive = (await pds<any>(fx.source.endpoint, fx.source.accessToken, 'drive/list_my_group_drive', {})).body.items[0];
+    await fx.remount({ wholeNamespace: true });
+    team = `${fx.mnt}/drives/${drive.drive_name}`;
+    await fs.writeFile(`${fx.mnt}/drives/${(await fs.readdir(`${fx.mnt}/drives`)).find((n) => n !== drive.drive_name)}/mine.txt`, 'mine');
+    fx.emu.setPermissions('root', READ_ONLY, { driveId: drive.drive_id });
+  });
+  after(() => fx?.close());
+
+  test('the first change in it comes back from PDS as EACCES; after it mkdir, touch and cp fail with EROFS, and nothing is sent', async () => {
+    await assert.rejects(fs.mkdir(`${team}/first`), { code: 'EACCES' });
+    const before = writes();
+    const own = (await fs.readdir(`${fx.mnt}/drives`)).map((n) => `${fx.mnt}/drives/${n}`).find((p) => p !== team)!;
+    for (const [tool, args] of [['mkdir', [`${team}/newdir`]], ['touch', [`${team}/new.txt`]], ['cp', [`${own}/mine.txt`, `${team}/mine.txt`]]] as const) {
+      const failed = await run(tool, [...args]).then(() => undefined, (e: { stderr: string }) => e);
+      assert.ok(failed, `${tool} ${args.join(' ')} succeeded`);
+      assert.match(failed.stderr, /Read-only file system/, `${tool}: ${failed.stderr}`);
+    }
+    assert.equal(writes(), before, 'nothing was sent');
+    assert.deepEqual(await fs.readdir(team), []);
+    await fs.writeFile(`${own}/elsewhere.txt`, 'ok');
   });
 });

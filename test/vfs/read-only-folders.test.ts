@@ -22,6 +22,7 @@ describe('Vfs: read-only folders from the server’s permission fields', () => {
   let laterId: string;
   let revokedId: string;
   let targetId: string;
+  let copyToId: string;
 
   before(async () => {
     s = await startApp({ drive: undefined, writeBackMs: 3_600_000 });
@@ -33,6 +34,7 @@ describe('Vfs: read-only folders from the server’s permission fields', () => {
     revokedId = (await api('file/create', { parent_file_id: 'root', name: 'revoked', type: 'folder' })).body.file_id;
     await uploadFile(s as unknown as StartedEmulator, revokedId, 'f.txt', Buffer.from('f'));
     targetId = (await api('file/create', { parent_file_id: 'root', name: 'target', type: 'folder' })).body.file_id;
+    copyToId = (await api('file/create', { parent_file_id: 'root', name: 'copy-to', type: 'folder' })).body.file_id;
     await uploadFile(s as unknown as StartedEmulator, roId, 'readable.txt', Buffer.from('readable'));
     // Before pdsfs lists anything: the permission reaches it with the listings (no change is logged for it).
     s.emu.setPermissions(roId, READ_ONLY);
@@ -133,6 +135,21 @@ describe('Vfs: read-only folders from the server’s permission fields', () => {
     assert.equal(writes(), before, 'the second move was refused here');
   });
 
+  test('a server-side copy PDS refuses for permission marks the folder it was to go in, like any other refusal', async () => {
+    const dir = `${d()}/copy-to`;
+    await s.vfs.readdir(dir);
+    assert.equal((await s.vfs.stat(dir)).readOnly, false);
+    s.emu.setPermissions(copyToId, READ_ONLY);
+    const copies = () => s.emu.stats.requests['/v2/file/copy'] ?? 0;
+    let before = copies();
+    await assert.rejects(s.vfs.copy(`${d()}/mine.txt`, `${dir}/mine.txt`), (e: unknown) => VfsError.is(e, 'EACCES'));
+    assert.equal(copies() - before, 1, 'refused by the server');
+    assert.equal((await s.vfs.stat(dir)).readOnly, true, 'marked read-only in the cache');
+    before = writes();
+    await assert.rejects(s.vfs.copy(`${d()}/mine.txt`, `${dir}/again.txt`), (e: unknown) => VfsError.is(e, 'EROFS'));
+    assert.equal(writes(), before, 'the second copy was refused here');
+  });
+
   test('a permission given back after the folder was listed: the next change asks the server again and goes through', async () => {
     assert.equal((await s.vfs.stat(`${d()}/later`)).readOnly, true);
     s.emu.setPermissions(laterId, null);
@@ -145,5 +162,51 @@ describe('Vfs: read-only folders from the server’s permission fields', () => {
   test('reads under a read-only folder still work', async () => {
     assert.equal((await s.vfs.stat(`${d()}/ro/readable.txt`)).readOnly, true);
     assert.equal((await readFile(s.vfs, `${d()}/ro/readable.txt`)).toString(), 'readable');
+  });
+});
+
+describe('Vfs: a team drive the user may only read (a read-only grant on its root)', () => {
+  let s: StartedApp;
+  let team: string;
+  let d: string;
+  const writes = () => ['/v2/file/create', '/v2/file/update', '/v2/file/move', '/v2/file/copy', '/v2/recyclebin/trash', '/v2/file/delete']
+    .reduce((n, p) => n + (s.emu.stats.requests[p] ?? 0), 0);
+
+  before(async () => {
+    s = await startApp({ drive: undefined, writeBackMs: 3_600_000 });
+    team = s.account.team_drive_id;
+    d = `/drives/${s.app.volumes.find((v) => v.id.endsWith(`:${team}`))!.dirName}`;
+    await s.vfs.mkdir(`${d}/before`);
+    await writeFile(s.vfs, `/drives/${s.app.volumes[0]!.dirName}/own.txt`, Buffer.from('own'));
+    await s.vfs.drain();
+    s.emu.setPermissions('root', READ_ONLY, { driveId: team });
+  });
+  after(() => s.close());
+
+  test('no documented field tells beforehand: the first change in the root is refused by PDS (EACCES), and marks the drive read-only', async () => {
+    assert.equal((await s.vfs.stat(d)).readOnly, false);
+    let before = writes();
+    await assert.rejects(s.vfs.mkdir(`${d}/refused`), (e: unknown) => VfsError.is(e, 'EACCES'));
+    assert.equal(writes() - before, 1, 'one request, refused by the server');
+    assert.equal((await s.vfs.stat(d)).readOnly, true, 'the drive root shows read-only');
+
+    before = writes();
+    const own = `/drives/${s.app.volumes[0]!.dirName}/own.txt`;
+    const refused: Array<[string, () => Promise<unknown>]> = [
+      ['mkdir', () => s.vfs.mkdir(`${d}/two`)],
+      ['create', () => s.vfs.open(`${d}/new.txt`, { read: false, write: true, create: true })],
+      ['copy in', () => s.vfs.copy(own, `${d}/own.txt`)],
+      ['move in from another drive', () => s.vfs.rename(own, `${d}/own.txt`)],
+    ];
+    for (const [what, op] of refused) await assert.rejects(op(), (e: unknown) => VfsError.is(e, 'EROFS'), what);
+    assert.equal(writes(), before, 'refused here, with no request');
+    assert.equal(s.admin.status().pendingFiles, 0);
+    assert.deepEqual((await s.vfs.readdir(d)).map((n) => n.name), ['before']);
+  });
+
+  test('the user’s own drive stays writable', async () => {
+    const own = `/drives/${s.app.volumes[0]!.dirName}`;
+    assert.equal((await s.vfs.stat(own)).readOnly, false);
+    await s.vfs.mkdir(`${own}/still-mine`);
   });
 });

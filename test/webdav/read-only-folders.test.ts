@@ -1,5 +1,6 @@
 // A folder the server lets the user only read, over WebDAV: PUT, MKCOL, DELETE, MOVE and COPY into or
-// out of it answer 403 and change nothing; GET and PROPFIND still work.
+// out of it answer 403 and change nothing; GET and PROPFIND still work. So does a team drive granted
+// read-only on its root, once its first refusal has marked it.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { pds } from '../helpers/emulator.js';
@@ -51,5 +52,34 @@ describe('WebDAV: a read-only folder', () => {
     const r = await s.request('MKCOL', `${rw}/refused`);
     assert.equal(r.status, 403, r.text);
     assert.equal((await api('file/list', { parent_file_id: rwId })).body.items.length, 0);
+  });
+});
+
+describe('WebDAV: a team drive the user may only read (a read-only grant on its root)', () => {
+  let s: Served;
+
+  before(async () => {
+    s = await serve();
+    assert.equal((await s.request('PUT', `${s.href(s.drivePath)}/mine.txt`, { body: 'mine' })).status, 201);
+    s.started.emu.setPermissions('root', READ_ONLY, { driveId: s.started.account.team_drive_id });
+  });
+  after(() => s?.close());
+
+  test('PUT, MKCOL and COPY into it answer 403 (the first refused by PDS, the rest here) and change nothing', async () => {
+    const name = (await pds<any>(s.started.endpoint, s.started.account.access_token, 'drive/get', { drive_id: s.started.account.team_drive_id })).body.drive_name;
+    const team = s.href(`/drives/${name}`);
+    const dest = (p: string) => ({ destination: s.url.replace(/\/$/, '') + p });
+    for (const [method, path, opts] of [
+      ['MKCOL', `${team}/first`, {}],
+      ['PUT', `${team}/new.txt`, { body: 'x' }],
+      ['MKCOL', `${team}/newdir`, {}],
+      ['COPY', `${s.href(s.drivePath)}/mine.txt`, { headers: dest(`${team}/mine.txt`) }],
+    ] as const) {
+      const r = await s.request(method, path, opts);
+      assert.equal(r.status, 403, `${method} ${path}: ${r.status} ${r.text}`);
+    }
+    const listed = await pds<any>(s.started.endpoint, s.started.account.access_token, 'file/list', { drive_id: s.started.account.team_drive_id, parent_file_id: 'root' });
+    assert.deepEqual(listed.body.items, []);
+    assert.equal((await s.request('PROPFIND', `${team}/`, { headers: { depth: '1' } })).status, 207);
   });
 });

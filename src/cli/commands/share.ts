@@ -97,7 +97,7 @@ const infoCommand: CommandModule = {
   handler: (argv) =>
     withApp(argv, `info ${idOf(argv).split(':')[0]}`, async (app, { shareInfo, anonymousDetails }) => {
       const info = await shareInfo(app, idOf(argv));
-      return argv.json ? json(info) : anonymousDetails(info);
+      return argv.json ? json(info) : anonymousDetails(info.share_id, info);
     }),
 };
 

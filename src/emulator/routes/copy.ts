@@ -59,7 +59,7 @@ function copy(call: Call): Reply {
   if (!toDriveId) throw missingParam('to_drive_id');
   usableDrive(call, toDriveId);
   const toParent = findParentFolder(call, { driveId: toDriveId }, reqString(body, 'to_parent_file_id'), 'to_parent_file_id');
-  requireAction(call, toParent, 'FILE.CREATE');
+  requireAction(call, toDriveId, toParent, 'FILE.CREATE');
   if (src.type === 'folder' && toParent !== 'root' && ctx.files.isWithin(toParent, src.file_id)) {
     throw invalidParam('to_parent_file_id', 'A folder cannot be copied into itself or its own subtree.');
   }

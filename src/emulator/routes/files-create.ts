@@ -59,11 +59,11 @@ function create(call: Call): CreateFileResponse {
   const overwriteId = optString(body, 'file_id');
   if (overwriteId) {
     if (type !== 'file') throw invalidParam('type', 'Only files can be overwritten.');
-    requireAction(call, overwriteId, 'FILE.UPDATE');
+    requireAction(call, scope.driveId, overwriteId, 'FILE.UPDATE');
     return overwrite(call, scope, overwriteId);
   }
   const parentId = findParentFolder(call, scope, reqString(body, 'parent_file_id'));
-  requireAction(call, parentId, 'FILE.CREATE');
+  requireAction(call, scope.driveId, parentId, 'FILE.CREATE');
   const wanted = validateName(reqString(body, 'name', 8192));
   const creatorId = call.user?.user_id ?? scope.share?.creator ?? '';
   const meta = {

@@ -8,7 +8,7 @@ import { fileView } from '../file-view.js';
 import { recordChange, resolveName } from '../mutations.js';
 import { validateName } from '../names.js';
 import { optBool, optEnum, optString, optStringArray, optTime, reqString } from '../params.js';
-import { driveScope, findFile, findParentFolder, requireAction, requireUser, usableDrive } from '../scope.js';
+import { driveScope, findFile, findParentFolder, requireAction, requireUser, usableDrive, viewer } from '../scope.js';
 import type { NewFileRow } from '../store/files.js';
 
 const MODES = ['ignore', 'auto_rename', 'refuse'] as const;
@@ -22,7 +22,7 @@ function update(call: Call): PdsFile {
   const user = requireUser(call);
   const scope = driveScope(call);
   const row = findFile(call, scope, reqString(body, 'file_id'));
-  requireAction(call, row.file_id, 'FILE.UPDATE');
+  requireAction(call, scope.driveId, row.file_id, 'FILE.UPDATE');
   const patch: Partial<NewFileRow> = {};
   const name = optString(body, 'name', 8192);
   const description = optString(body, 'description', 1024);
@@ -45,12 +45,14 @@ function update(call: Call): PdsFile {
       if (resolved.existing) throw new PdsHttpError(409, 'AlreadyExist.File', `A file named "${name}" already exists in this folder.`);
       patch.name = resolved.name;
     }
-    if (Object.keys(patch).length === 0) return fileView(ctx, row);
+    // The answer is the File a get answers, the caller's action_list included.
+    const view = viewer(call, scope);
+    if (Object.keys(patch).length === 0) return fileView(ctx, row, view);
     Object.assign(patch, { updated_at: new Date().toISOString(), last_modifier_id: user.user_id });
     ctx.files.update(row.file_id, patch);
     const updated = { ...row, ...patch };
     recordChange(ctx, patch.name !== undefined ? 'rename' : 'update', updated);
-    return fileView(ctx, updated);
+    return fileView(ctx, updated, view);
   });
 }
 
@@ -62,8 +64,8 @@ function move(call: Call): Promise<Reply> | (AsyncResult & { exist: true }) {
   const toDriveId = optString(body, 'to_drive_id') || scope.driveId;
   if (toDriveId !== scope.driveId) usableDrive(call, toDriveId);
   const toParent = findParentFolder(call, { driveId: toDriveId }, reqString(body, 'to_parent_file_id'), 'to_parent_file_id');
-  requireAction(call, row.file_id, 'FILE.MOVE');
-  requireAction(call, toParent, 'FILE.CREATE');
+  requireAction(call, scope.driveId, row.file_id, 'FILE.MOVE');
+  requireAction(call, toDriveId, toParent, 'FILE.CREATE');
   if (toParent !== 'root' && ctx.files.isWithin(toParent, row.file_id)) {
     throw invalidParam('to_parent_file_id', 'A folder cannot be moved into itself or its own subtree.');
   }

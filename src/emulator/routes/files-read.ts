@@ -140,7 +140,7 @@ function getDownloadUrl(call: Call): DownloadUrlResponse {
   if (!row.blob_sha1) throw notFound('File', row.file_id);
   // revision_id picks an earlier content of the file (file/revision/list).
   const revisionId = optString(body, 'revision_id');
-  const content = revisionId ? { ...row, ...revisionBlob(ctx, row, revisionId), revision_id: revisionId } : row;
+  const content = revisionId ? { ...row, ...revisionBlob(ctx, row, revisionId) } : row;
   const signed = downloadUrl(ctx, content, ttl, fileName || undefined);
   if (scope.share) ctx.shares.count(scope.share.share_id, 'download_count');
   return {
@@ -151,7 +151,6 @@ function getDownloadUrl(call: Call): DownloadUrlResponse {
     size: content.size,
     content_hash: content.blob_sha1 ?? '',
     content_hash_name: 'sha1',
-    ...(content.revision_id ? { revision_id: content.revision_id } : {}),
   };
 }
 

@@ -21,7 +21,7 @@ function trash(call: Call): Promise<Reply> {
   const { ctx } = call;
   const scope = driveScope(call);
   const row = findFile(call, scope, reqString(call.body, 'file_id'));
-  requireAction(call, row.file_id, 'FILE.DELETE');
+  requireAction(call, scope.driveId, row.file_id, 'FILE.DELETE');
   return applyOrDefer(call, done(call, row), REMOVAL, () => {
     const current = ctx.files.get(row.file_id);
     if (!current || current.trashed_by) throw notFound('File', row.file_id);
@@ -50,7 +50,7 @@ function restore(call: Call): Promise<Reply> {
   const fileId = reqString(call.body, 'file_id');
   const found = ctx.files.get(fileId);
   if (!found || found.drive_id !== scope.driveId || found.trashed_by !== fileId) throw notFound('File', fileId);
-  requireAction(call, fileId, 'FILE.RESTORE');
+  requireAction(call, scope.driveId, fileId, 'FILE.RESTORE');
   return applyOrDefer(call, done(call, found), REMOVAL, () => ctx.sql.tx(() => {
     const row = ctx.files.get(fileId);
     if (!row || row.trashed_by !== fileId) throw notFound('File', fileId);
@@ -82,7 +82,7 @@ function remove(call: Call): Promise<Reply> {
   const fileId = reqString(call.body, 'file_id');
   const found = ctx.files.get(fileId);
   if (!found || found.drive_id !== scope.driveId) throw notFound('File', fileId);
-  requireAction(call, fileId, 'FILE.DELETE');
+  requireAction(call, scope.driveId, fileId, 'FILE.DELETE');
   return applyOrDefer(call, done(call, found), REMOVAL, () => {
     const row = ctx.files.get(fileId);
     if (!row) throw notFound('File', fileId);

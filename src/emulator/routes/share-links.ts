@@ -16,7 +16,7 @@ function shareView(row: ShareRow): PdsShareLink {
     drive_id: row.drive_id, file_id_list: sharedIds(row), expiration: row.expiration, expired: isExpired(row),
     status: row.cancelled ? 'disabled' : row.status, creator: row.creator, created_at: row.created_at, updated_at: row.updated_at,
     disable_preview: !!row.disable_preview, disable_save: !!row.disable_save, disable_download: !!row.disable_download,
-    creatable: !!row.creatable, creatable_file_id_list: JSON.parse(row.creatable_file_id_list) as string[],
+    creatable: !!row.creatable,
     access_count: row.access_count, preview_count: row.preview_count, save_count: row.save_count, download_count: row.download_count,
   };
 }
@@ -124,8 +124,8 @@ function creatorName(ctx: EmulatorContext, userId: string): string {
 function getByAnonymous(call: Call): PdsShareAnonymous {
   const share = usableShare(call.ctx, reqString(call.body, 'share_id'));
   return {
-    share_id: share.share_id, share_name: share.share_name, creator_id: share.creator, creator_name: creatorName(call.ctx, share.creator),
-    expiration: share.expiration, file_count: sharedIds(share).length, has_pwd: share.share_pwd !== '', updated_at: share.updated_at,
+    share_name: share.share_name, creator_id: share.creator, creator_name: creatorName(call.ctx, share.creator),
+    expiration: share.expiration, has_pwd: share.share_pwd !== '', updated_at: share.updated_at,
     // The SDK guide's anonymous share item names the upload flag enable_upload.
     disable_download: !!share.disable_download, enable_upload: !!share.creatable,
   };

@@ -10,12 +10,13 @@ import { newRevisionId } from '../ids.js';
 import { imageMedia } from '../image-media.js';
 import { collectBlobs, recordChange } from '../mutations.js';
 import { optInt, optString, reqString } from '../params.js';
-import { fileScope, inShare } from '../scope.js';
+import { fileScope, inShare, type Scope, viewer } from '../scope.js';
 import type { FileRow } from '../store/files.js';
 import type { PartRow, UploadRow } from '../store/uploads.js';
 import { partInfo, partNumbers } from './files-create.js';
 
 interface Session {
+  scope: Scope;
   upload: UploadRow;
   file: FileRow;
 }
@@ -30,7 +31,7 @@ function openSession(call: Call): Session {
   }
   const upload = call.ctx.uploads.get(uploadId);
   if (!upload || upload.file_id !== fileId) throw notFound('UploadId', uploadId);
-  return { upload, file };
+  return { scope, upload, file };
 }
 
 function getUploadUrl(call: Call): GetUploadUrlResponse {
@@ -82,7 +83,7 @@ function checkParts(call: Call, parts: PartRow[], upload: UploadRow): void {
 
 async function complete(call: Call): Promise<PdsFile> {
   const { ctx } = call;
-  const { upload, file } = openSession(call);
+  const { scope, upload, file } = openSession(call);
   const parts = ctx.uploads.parts(upload.upload_id);
   checkParts(call, parts, upload);
   const pending = await ctx.blobs.ingest(parts.map((p) => ctx.blobs.partPath(upload.upload_id, p.part_number))).catch((err: unknown) => {
@@ -122,7 +123,8 @@ async function complete(call: Call): Promise<PdsFile> {
     throw notFound('UploadId', upload.upload_id);
   }
   await ctx.blobs.removeUpload(upload.upload_id);
-  return fileView(ctx, done, { fields: optString(call.body, 'fields') || '*' });
+  // The File a get answers, the caller's action_list included.
+  return fileView(ctx, done, { fields: optString(call.body, 'fields') || '*', ...viewer(call, scope) });
 }
 
 export const uploadSessionRoutes: RouteTable = {

@@ -107,7 +107,6 @@ export function driveView(domainId: string, d: DriveRow): PdsDrive {
     used_size: d.used_size,
     total_size: d.total_size,
     created_at: d.created_at,
-    updated_at: d.updated_at,
     creator: d.creator,
   };
 }

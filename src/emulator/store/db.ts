@@ -81,6 +81,16 @@ export const MIGRATIONS: readonly string[] = [
   // 5: what a user may do in a subtree (the file's action_list), set through /admin/permissions; a
   // file without a row of its own takes its nearest ancestor's, and a subtree without any allows all.
   `CREATE TABLE file_permissions (file_id TEXT NOT NULL, user_id TEXT NOT NULL, action_list TEXT NOT NULL, PRIMARY KEY (file_id, user_id));`,
+  // 6: permissions keyed by drive as well, so that a team drive's \`root\` (which every drive has) can
+  // hold one: the service grants access to a whole team drive on its root (FileAddPermission).
+  `
+  CREATE TABLE drive_file_permissions (
+    drive_id TEXT NOT NULL, file_id TEXT NOT NULL, user_id TEXT NOT NULL, action_list TEXT NOT NULL,
+    PRIMARY KEY (drive_id, file_id, user_id));
+  INSERT INTO drive_file_permissions SELECT f.drive_id, p.file_id, p.user_id, p.action_list FROM file_permissions p JOIN files f USING (file_id);
+  DROP TABLE file_permissions;
+  ALTER TABLE drive_file_permissions RENAME TO file_permissions;
+  `,
 ];
 
 export function openDb(dataDir: string): Db {
