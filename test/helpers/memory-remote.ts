@@ -56,13 +56,20 @@ export class MemoryPds {
   private readonly nodes = new Map<string, Node>();
   private readonly drives = new Map<string, Drive>();
   /** Calls per Remote method, all drives together (what a test counts instead of timing). */
-  readonly calls: Record<string, number> = {};
+  calls: Record<string, number> = {};
+  /** Bytes streamed by openRange: what the server would have sent. */
+  bytesRead = 0;
 
   /** A new drive of `total` bytes (100 GiB, the local server's default quota). */
   addDrive(total = 100 * 1024 ** 3): MemoryRemote {
     const drive: Drive = { id: String(this.drives.size + 1), total, log: [] };
     this.drives.set(drive.id, drive);
     return new MemoryRemote(this, drive.id);
+  }
+
+  resetCounts(): void {
+    this.calls = {};
+    this.bytesRead = 0;
   }
 
   count(method: string): void {
@@ -189,7 +196,9 @@ export class MemoryRemote implements Remote {
     if (/^[0-9a-f]{40}$/i.test(entry.revision) && entry.revision.toUpperCase() !== node.sha1) {
       throw new VfsError('EIO', `file ${entry.id} changed remotely (now ${node.sha1})`);
     }
-    return Readable.from([node.data.subarray(start, Math.min(endInclusive, entry.size - 1) + 1)]);
+    const bytes = node.data.subarray(start, Math.min(endInclusive, entry.size - 1) + 1);
+    this.pds.bytesRead += bytes.length;
+    return Readable.from([bytes]);
   }
 
   async createDir(parentId: string, name: string, opts: { userMeta?: string } = {}): Promise<RemoteEntry> {
