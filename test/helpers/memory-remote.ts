@@ -1,7 +1,10 @@
 // An in-process Remote with no HTTP and no SQLite: drives kept in memory, for VFS tests where the wire
 // adds nothing. It answers as DriveRemote over the local PDS server does (test/contract/remote-contract.ts
 // runs the same cases on both): names are checked by the server's own rules, refusals are the server's
-// PDS errors put through the client's one error table, and listings keep creation order.
+// PDS errors put through the client's one error table, and listings keep creation order. Left out, so
+// tests of them stay on the local server: the views' ViewRemote (trash, revisions, search, media),
+// multipart sessions (an upload is one step: no onSession, no resume), per-file permissions, faults
+// and latency, names taken twice except by copy.
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import { Readable } from 'node:stream';
