@@ -67,42 +67,11 @@ export async function createApp(opts: AppOptions, deps: { logger?: Logger } = {}
     const volumes = await driveVolumes(client, opts, settings, logger);
     const single = opts.drive !== undefined;
     const served = single ? [pickDrive(volumes, opts.drive!)] : [...volumes, ...(await shareVolumes(client, opts.shares ?? [], opts.readOnly, logger, settings))];
-    const volumeById = (id: string) => served.find((v) => v.id === id);
-    // One view of the cache disk's free space for staged writes and cached blocks.
-    const space = new DiskReserve(cacheDir);
-    const blocks = new BlockCache(db, path.join(cacheDir, 'blocks'), new RemoteBlockSource(volumeById), {
-      blockSize: opts.blockSize,
-      memBytes: opts.cacheMem,
-      diskBytes: opts.cacheMaxSize,
-      space,
-    });
-    const main = await PdsVfs.open({
-      ns: new Namespace(served, single),
-      store: new MetadataStore(db),
-      journal: new Journal(db),
-      ops: new OpLog(db),
-      reachability,
-      staging: new StagingFiles(path.join(cacheDir, 'staging'), space),
-      blocks,
-      logger,
-      opts: {
-        readOnly: opts.readOnly,
-        deletePermanently: opts.deletePermanently,
-        writeBackMs: opts.writeBackMs,
-        dirCacheTtlMs: opts.dirCacheTimeMs,
-        ...(opts.listPrefetch !== undefined ? { listPrefetch: opts.listPrefetch } : {}),
-        pollIntervalMs: opts.pollIntervalMs,
-        maxDirtyBytes: opts.maxDirtyBytes ?? Math.max(opts.cacheMaxSize, 1024 ** 3),
-      },
-    });
-    // Without --drive, or with --show-views: trash/, versions/, search/, starred/ and photos/ at the root.
-    // Front-ends see only VfsErrors, whatever fails below, views included (withVfsErrors).
-    const views = new ViewsVfs(main, main.admin, served, blocks, { single, show: !single || opts.showViews === true });
-    const vfs = withVfsErrors(views);
+    const { vfs, admin } = await openVfs({ served, single, cacheDir, db, opts, logger, reachability });
     logger.info({ endpoint: embedded ? 'embedded local PDS server' : opts.endpoint, volumes: served.map((v) => v.dirName) }, 'ready');
     return {
       vfs,
-      admin: views.admin,
+      admin,
       endpoint: embedded?.endpoint ?? opts.endpoint!,
       logger,
       cacheDir,
@@ -118,6 +87,55 @@ export async function createApp(opts: AppOptions, deps: { logger?: Logger } = {}
     for (const c of cleanup) await c();
     throw e;
   }
+}
+
+/** What the caches and the Vfs are built over: the served volumes and this data source's cache. */
+export interface VfsSources {
+  served: Volume[];
+  /** One volume at the root (--drive) instead of drives/ and shares/. */
+  single: boolean;
+  cacheDir: string;
+  db: CacheDb;
+  opts: AppOptions;
+  logger: Logger;
+  reachability: Reachability;
+}
+
+/** The block cache, the metadata cache and the Vfs over the volumes (the app's, or a test's memory drives). */
+export async function openVfs({ served, single, cacheDir, db, opts, logger, reachability }: VfsSources): Promise<Pick<App, 'vfs' | 'admin'>> {
+  const volumeById = (id: string) => served.find((v) => v.id === id);
+  // One view of the cache disk's free space for staged writes and cached blocks.
+  const space = new DiskReserve(cacheDir);
+  const blocks = new BlockCache(db, path.join(cacheDir, 'blocks'), new RemoteBlockSource(volumeById), {
+    blockSize: opts.blockSize,
+    memBytes: opts.cacheMem,
+    diskBytes: opts.cacheMaxSize,
+    space,
+  });
+  const main = await PdsVfs.open({
+    ns: new Namespace(served, single),
+    store: new MetadataStore(db),
+    journal: new Journal(db),
+    ops: new OpLog(db),
+    reachability,
+    staging: new StagingFiles(path.join(cacheDir, 'staging'), space),
+    blocks,
+    logger,
+    opts: {
+      readOnly: opts.readOnly,
+      deletePermanently: opts.deletePermanently,
+      writeBackMs: opts.writeBackMs,
+      dirCacheTtlMs: opts.dirCacheTimeMs,
+      ...(opts.listPrefetch !== undefined ? { listPrefetch: opts.listPrefetch } : {}),
+      pollIntervalMs: opts.pollIntervalMs,
+      maxDirtyBytes: opts.maxDirtyBytes ?? Math.max(opts.cacheMaxSize, 1024 ** 3),
+    },
+  });
+  // Without --drive, or with --show-views: trash/, versions/, search/, starred/ and photos/ at the root.
+  // Front-ends see only VfsErrors, whatever fails below, views included (withVfsErrors).
+  const views = new ViewsVfs(main, main.admin, served, blocks, { single, show: !single || opts.showViews === true });
+  const vfs = withVfsErrors(views);
+  return { vfs, admin: views.admin };
 }
 
 function connectToSource(opts: AppOptions, embedded: EmbeddedServer | undefined, logger: Logger, reachability: Reachability): PdsClient {

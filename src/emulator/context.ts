@@ -18,10 +18,10 @@ import type { UrlSigner } from './signing.js';
 import type { TokenService } from './tokens.js';
 
 export interface EmulatorConfig {
-  tokenTtlSec: number;
-  refreshTokenTtlSec: number;
+  tokenTtlMs: number;
+  refreshTokenTtlMs: number;
   /** How long a change-feed cursor stays usable after it was handed out. */
-  cursorTtlSec: number;
+  cursorTtlMs: number;
   uploadUrlTtlSec: number;
   downloadUrlTtlSec: number;
   driveQuotaBytes: number;

@@ -31,6 +31,8 @@ export type { FaultPatch, FaultSettings, NetProfile } from './faults.js';
 export { NET_PROFILES } from './faults.js';
 export type { EmulatorStats } from './context.js';
 
+const HOUR_MS = 3_600_000;
+
 export interface EmulatorOptions {
   /** SQLite (WAL) metadata + content-addressed sha1 blobs on disk. */
   dataDir: string;
@@ -38,12 +40,12 @@ export interface EmulatorOptions {
   host?: string;
   /** Default 8090; 0 = ephemeral. */
   port?: number;
-  /** Access-token lifetime, default 7200 (2 hours, as the PDS token guide says). */
-  tokenTtlSec?: number;
-  /** Refresh-token lifetime, default 604800 (7 days, as the PDS token guide says). */
-  refreshTokenTtlSec?: number;
-  /** Change-feed cursor lifetime since it was handed out; default 604800 (7 days; the docs give none). */
-  cursorTtlSec?: number;
+  /** Access-token lifetime in ms (as every duration of the option table), default 2 hours, as the PDS token guide says. */
+  tokenTtlMs?: number;
+  /** Refresh-token lifetime in ms, default 7 days, as the PDS token guide says. */
+  refreshTokenTtlMs?: number;
+  /** Change-feed cursor lifetime in ms since it was handed out; default 7 days (the docs give none). */
+  cursorTtlMs?: number;
   /** Enables the jwt-bearer grant for the dev app's client_id. */
   jwtPublicKeyPem?: string;
   /** Faults and network shaping from the start (a netProfile, then single settings). */
@@ -109,9 +111,9 @@ export class Emulator {
     db.function('pds_extension', { deterministic: true }, (name: unknown, type: unknown) => (type === 'file' ? fileExtension(String(name)) : ''));
     db.function('pds_mime', { deterministic: true }, (name: unknown, type: unknown) => (type === 'file' ? mimeType(String(name)) : ''));
     const config = {
-      tokenTtlSec: opts.tokenTtlSec ?? 7200,
-      refreshTokenTtlSec: opts.refreshTokenTtlSec ?? 7 * 24 * 3600,
-      cursorTtlSec: opts.cursorTtlSec ?? 7 * 24 * 3600,
+      tokenTtlMs: opts.tokenTtlMs ?? 2 * HOUR_MS,
+      refreshTokenTtlMs: opts.refreshTokenTtlMs ?? 7 * 24 * HOUR_MS,
+      cursorTtlMs: opts.cursorTtlMs ?? 7 * 24 * HOUR_MS,
       uploadUrlTtlSec: opts.uploadUrlTtlSec ?? 900,
       downloadUrlTtlSec: opts.downloadUrlTtlSec ?? 900,
       driveQuotaBytes: opts.driveQuotaBytes ?? 100 * 1024 ** 3,
@@ -136,7 +138,7 @@ export class Emulator {
       tasks: new TaskRunner(sql, () => stats.asyncTasks++),
       faults,
       signer: new UrlSigner(seed.secret, () => endpoint),
-      tokens: new TokenService(sql, accounts, seed.secret, seed.domainId, config.tokenTtlSec, config.refreshTokenTtlSec),
+      tokens: new TokenService(sql, accounts, seed.secret, seed.domainId, config.tokenTtlMs, config.refreshTokenTtlMs),
       stats,
       ...(opts.logger ? { log: opts.logger } : {}),
     };

@@ -28,14 +28,14 @@ export class TokenService {
     private readonly accounts: AccountStore,
     private readonly secret: Buffer,
     private readonly domainId: string,
-    private readonly ttlSec: number,
-    private readonly refreshTtlSec: number,
+    private readonly ttlMs: number,
+    private readonly refreshTtlMs: number,
   ) {}
 
   /** A new access + refresh token pair for the user. */
   issue(user: UserRow, clientId: string): PdsToken {
     const nowMs = Date.now();
-    const exp = Math.ceil((nowMs + this.ttlSec * 1000) / 1000);
+    const exp = Math.ceil((nowMs + this.ttlMs) / 1000);
     const refresh = randomSecret();
     const rt = hashToken(refresh);
     const access = signHs256({ typ: 'access', sub: user.user_id, aud: this.domainId, client_id: clientId, rt, iat: Math.floor(nowMs / 1000), exp, jti: randomSecret().slice(0, 16) }, this.secret);
@@ -43,7 +43,7 @@ export class TokenService {
     return {
       access_token: access,
       refresh_token: refresh,
-      expires_in: this.ttlSec,
+      expires_in: Math.ceil(this.ttlMs / 1000),
       expire_time: new Date(exp * 1000).toISOString(),
       token_type: 'Bearer',
       user_id: user.user_id,
@@ -61,7 +61,7 @@ export class TokenService {
       const hash = hashToken(refreshToken);
       const row = this.sql.get<{ user_id: string; client_id: string; created_at: number }>('SELECT user_id, client_id, created_at FROM refresh_tokens WHERE token_hash = ?', hash);
       const user = row && row.client_id === clientId ? this.accounts.user(row.user_id) : undefined;
-      const expired = row !== undefined && Date.now() >= row.created_at + this.refreshTtlSec * 1000;
+      const expired = row !== undefined && Date.now() >= row.created_at + this.refreshTtlMs;
       if (!row || !user || user.status !== 'enabled' || expired) throw invalidParam('refresh_token', 'The refresh token is invalid or has expired.');
       this.sql.run('DELETE FROM refresh_tokens WHERE token_hash = ?', hash);
       return this.issue(user, clientId);
@@ -70,7 +70,7 @@ export class TokenService {
 
   /** Drops refresh tokens past their lifetime whose access token has expired too (maintenance). */
   sweepExpired(): number {
-    return this.sql.run('DELETE FROM refresh_tokens WHERE created_at <= ?', Date.now() - (this.refreshTtlSec + this.ttlSec) * 1000).changes;
+    return this.sql.run('DELETE FROM refresh_tokens WHERE created_at <= ?', Date.now() - (this.refreshTtlMs + this.ttlMs)).changes;
   }
 
   /** The user of a bearer access token; 401 AccessTokenInvalid otherwise. */

@@ -54,7 +54,7 @@ describe('auth and conventions', () => {
   });
 
   it('a refresh token past its lifetime is refused; its access token lives on until its own expiry', async () => {
-    const short = await startEmulator({ refreshTokenTtlSec: 0 });
+    const short = await startEmulator({ refreshTokenTtlMs: 0 });
     try {
       const { client_id, refresh_token, access_token } = short.account;
       const dead = await tokenRequest(short.endpoint, { grant_type: 'refresh_token', client_id, refresh_token });
@@ -154,7 +154,7 @@ describe('auth and conventions', () => {
 describe('token lifetime', () => {
   let e: StartedEmulator;
   before(async () => {
-    e = await startEmulator({ tokenTtlSec: 1 });
+    e = await startEmulator({ tokenTtlMs: 1000 });
   });
   after(() => e.close());
 

@@ -44,7 +44,7 @@ describe('pdsfs emulator', () => {
   it('prints exactly one JSON line with the account and serves it until SIGTERM', async () => {
     const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'pdsfs-emu-cli-'));
     dirs.push(dataDir);
-    const run = await launch(['--port', '0', '--json', '--data-dir', dataDir, '--fault-admin', '--drive-quota', '1M']);
+    const run = await launch(['--port', '0', '--json', '--data-dir', dataDir, '--fault-admin', '--drive-quota', '1M', '--token-ttl', '90s']);
     children.push(run.child);
     const account = JSON.parse(run.firstLine) as Record<string, string>;
     for (const key of ['endpoint', 'domain_id', 'user_id', 'drive_id', 'client_id', 'access_token', 'refresh_token']) {
@@ -55,6 +55,8 @@ describe('pdsfs emulator', () => {
     const drive = await pds(account.endpoint as string, account.access_token as string, 'drive/get', { drive_id: account.drive_id });
     assert.equal(drive.status, 200);
     assert.equal(drive.body.total_size, 1024 * 1024);
+    const claims = JSON.parse(Buffer.from((account.access_token as string).split('.')[1]!, 'base64url').toString()) as { iat: number; exp: number };
+    assert.ok(claims.exp - claims.iat >= 90 && claims.exp - claims.iat <= 91, `--token-ttl 90s: the token lives ${claims.exp - claims.iat} s`);
     assert.equal((await fetch(`${account.endpoint}/admin/faults`)).status, 200);
 
     run.child.kill('SIGTERM');

@@ -210,7 +210,7 @@ describe('changes and removal', () => {
   });
 
   it('a cursor unused for longer than the retention has expired', async () => {
-    const short = await startEmulator({ cursorTtlSec: 0 });
+    const short = await startEmulator({ cursorTtlMs: 0 });
     try {
       const cursor = (await pds(short.endpoint, short.account.access_token, 'file/get_last_cursor', { drive_id: short.account.drive_id })).body.cursor;
       const expired = await pds(short.endpoint, short.account.access_token, 'file/list_delta', { drive_id: short.account.drive_id, cursor });

@@ -23,7 +23,7 @@ export const MiB = 1024 * 1024;
 
 /** The faults of the whole suite (retryAfterMs short, so 429s cost little time). */
 export const FAULTS = { rate5xx: 0.05, rate429: 0.02, latencyMs: 20, dropRate: 0.02, retryAfterMs: 200 };
-export const TOKEN_TTL_SEC = 60;
+export const TOKEN_TTL_MS = 60_000;
 /** Size of the big file per front-end; FAULTS_BIG_MIB overrides (2 GiB by default; not PDSFS_*, which the CLI would take for an option). */
 export const BIG_BYTES = Number(process.env.FAULTS_BIG_MIB ?? 2048) * MiB;
 export const TREE_FILES = 2000;
@@ -41,7 +41,7 @@ export interface FaultyServer {
 }
 
 export async function startFaultyServer(): Promise<FaultyServer> {
-  const emu = await startEmulator({ tokenTtlSec: TOKEN_TTL_SEC, faults: FAULTS });
+  const emu = await startEmulator({ tokenTtlMs: TOKEN_TTL_MS, faults: FAULTS });
   const own = emu.emu.devAccount();
   const api = connectPds({ endpoint: emu.endpoint, refreshToken: own.refresh_token, clientId: own.client_id, clientSecret: own.client_secret });
   return {

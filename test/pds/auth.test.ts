@@ -12,7 +12,7 @@ import { startPds } from './fixture.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const appKey = generateKeyPairSync('rsa', { modulusLength: 2048, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } });
-const pds = await startPds({ tokenTtlSec: 1, jwtPublicKeyPem: appKey.publicKey });
+const pds = await startPds({ tokenTtlMs: 1000, jwtPublicKeyPem: appKey.publicKey });
 
 
 function refreshing(tokenStore?: SharedTokenStore) {

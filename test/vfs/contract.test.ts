@@ -1,10 +1,12 @@
-// The scenario table run directly against the Vfs, on the real local PDS server.
+// The scenario table run directly against the Vfs, over memory drives (the wire adds nothing here:
+// the same table runs over FUSE and WebDAV on the local PDS server).
 import { VfsError } from '../../src/core/errors.js';
 import { defineScenarioTests } from '../contract/vfs-scenarios.js';
-import { readFile, startApp, writeFile } from '../helpers/app.js';
+import { readFile, writeFile } from '../helpers/app.js';
+import { startMemoryApp } from '../helpers/memory-app.js';
 
 defineScenarioTests('the Vfs directly', async () => {
-  const s = await startApp({ drive: undefined });
+  const s = await startMemoryApp();
   const vfs = s.vfs;
   return {
     close: s.close,

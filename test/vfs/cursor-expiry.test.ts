@@ -14,7 +14,7 @@ describe('change feed cursor expiry', () => {
 
   before(async () => {
     // Every cursor is expired by its next use; listings stay fresh for an hour unless invalidated.
-    s = await startApp({ drive: undefined, pollIntervalMs: 3_600_000, dirCacheTimeMs: 3_600_000 }, { cursorTtlSec: 0 }, { logger });
+    s = await startApp({ drive: undefined, pollIntervalMs: 3_600_000, dirCacheTimeMs: 3_600_000 }, { cursorTtlMs: 0 }, { logger });
   });
   after(() => s.close());
 

@@ -27,11 +27,10 @@ export const emulatorCommand: CommandModule = {
       import('../../config/app-options-from-argv.js'),
     ]);
     const log = createLogger(loggerOptionsFromArgv(argv));
-    const seconds = (ms: number | undefined) => (ms === undefined ? undefined : ms / 1000);
     const [latencyMs, asyncDelayMs, netRatePerConnection, netProfile] = [
       readOption(argv, 'fault-latency-ms'), readOption(argv, 'fault-async-delay-ms'), readOption(argv, 'net-rate-per-connection'), readOption(argv, 'net-profile') as NetProfile | undefined,
     ];
-    const [tokenTtlSec, refreshTokenTtlSec, cursorTtlSec] = [seconds(readOption(argv, 'token-ttl')), seconds(readOption(argv, 'refresh-token-ttl')), seconds(readOption(argv, 'cursor-ttl'))];
+    const [tokenTtlMs, refreshTokenTtlMs, cursorTtlMs] = [readOption(argv, 'token-ttl'), readOption(argv, 'refresh-token-ttl'), readOption(argv, 'cursor-ttl')];
     const jwtPublicKey = readOption(argv, 'jwt-public-key');
     const driveQuotaBytes = readOption(argv, 'drive-quota');
     const dataDir = readOption(argv, 'data-dir')!;
@@ -49,9 +48,9 @@ export const emulatorCommand: CommandModule = {
         ...(latencyMs !== undefined ? { latencyMs } : {}),
         ...(netRatePerConnection !== undefined ? { netRatePerConnection } : {}),
       },
-      ...(tokenTtlSec !== undefined ? { tokenTtlSec } : {}),
-      ...(refreshTokenTtlSec !== undefined ? { refreshTokenTtlSec } : {}),
-      ...(cursorTtlSec !== undefined ? { cursorTtlSec } : {}),
+      ...(tokenTtlMs !== undefined ? { tokenTtlMs } : {}),
+      ...(refreshTokenTtlMs !== undefined ? { refreshTokenTtlMs } : {}),
+      ...(cursorTtlMs !== undefined ? { cursorTtlMs } : {}),
       ...(jwtPublicKey ? { jwtPublicKeyPem: fs.readFileSync(jwtPublicKey, 'utf8') } : {}),
       ...(driveQuotaBytes ? { driveQuotaBytes } : {}),
     });

@@ -1,6 +1,6 @@
 // The change feed: file/get_last_cursor and file/list_delta. Cursors are opaque to clients; they
 // name the drive, the last change served and when the cursor was handed out. A cursor not used for
-// longer than the retention (cursorTtlSec) has expired: 400 InvalidParameter.Cursor, as for any
+// longer than the retention (cursorTtlMs) has expired: 400 InvalidParameter.Cursor, as for any
 // cursor the server cannot continue from; the client starts over from get_last_cursor.
 import type { DeltaItem, DeltaResponse, PdsFile } from '../../pds/wire-types.js';
 import type { Call, RouteTable } from '../context.js';
@@ -16,7 +16,7 @@ function decodeCursor(call: Call, cursor: string, driveId: string): number {
   // Cursors of stores written before cursors carried their time have no third part: never expired.
   const m = /^(\d+):(\d+)(?::(\d+))?$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
   if (!m || m[1] !== driveId) throw invalidParam('cursor', 'The cursor is not valid for this drive.');
-  if (m[3] !== undefined && Date.now() - Number(m[3]) >= call.ctx.config.cursorTtlSec * 1000) throw invalidParam('cursor', 'The cursor has expired.');
+  if (m[3] !== undefined && Date.now() - Number(m[3]) >= call.ctx.config.cursorTtlMs) throw invalidParam('cursor', 'The cursor has expired.');
   return Number(m[2]);
 }
 
