@@ -28,6 +28,12 @@ interface Contract {
 
 /** What pdsfs sends and reads (src/pds/drive-remote.ts, api-files.ts, entry.ts). */
 const TABLE: Record<string, Contract> = {
+  '/v2/file/get_by_path': {
+    sends: ['drive_id', 'file_path', 'url_expire_sec'],
+    reads: ['file_id', 'parent_file_id', 'name', 'type', 'size', 'updated_at', 'created_at', 'content_hash', 'content_hash_name', 'revision_id', 'user_meta', 'action_list', 'download_url', 'url'],
+    // entry.ts takes the modification time from it where a file object has it (the reference's File does).
+    tolerated: ['local_modified_at'],
+  },
   '/v2/file/move': { sends: ['drive_id', 'file_id', 'to_parent_file_id', 'new_name', 'check_name_mode'], reads: ['async_task_id', 'exist'] },
   '/v2/file/copy': { sends: ['drive_id', 'file_id', 'to_parent_file_id', 'to_drive_id', 'new_name', 'auto_rename'], reads: ['file_id', 'async_task_id'], tolerated: ['exist'] },
   '/v2/file/update': {
@@ -37,7 +43,7 @@ const TABLE: Record<string, Contract> = {
   },
 };
 
-describe('PDS field contract (move, copy, update)', () => {
+describe('PDS field contract (get_by_path, move, copy, update)', () => {
   let e: StartedEmulator;
   let proxy: http.Server;
   const seen = new Map<string, { sent: Set<string>; answered: Set<string> }>();
@@ -83,6 +89,10 @@ describe('PDS field contract (move, copy, update)', () => {
     await drive.move(f.id, b.id, 'h.txt');
     await drive.copy(f.id, a.id, 'copy.txt');
     await drive.copy(f.id, 'root', 'to-team.txt', team);
+    // A file (its download URL) and a folder with user_meta: between them every field pdsfs reads.
+    await drive.getByPath(['b', 'h.txt']);
+    await drive.createDir('root', 'meta', { userMeta: '{"mode":448}' });
+    await drive.getByPath(['meta']);
     client.close();
   });
   after(async () => {
