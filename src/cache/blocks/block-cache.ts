@@ -11,7 +11,7 @@
 // write, the spare kept for reuse) counts against one budget, memBytes; the memory tier gives up
 // blocks to stay within it. Read-ahead claims stop at a budget of blocks in flight. Every fetched
 // block is written to the disk tier: the buffers no eviction can free (being filled or waiting for
-// their disk write) are capped at half of memBytes, and a run starts filling its next block only
+// their disk write) are capped at a quarter of memBytes, and a run starts filling its next block only
 // when there is room, so a disk slower than the network holds the GET back (and its readers with
 // it) instead of a block skipping the disk tier, which a warm read would then fetch again.
 import type { Logger } from '../../shared/logger.js';
@@ -105,7 +105,7 @@ export class BlockCache implements RunHost {
     const halfMem = Math.max(1, Math.floor(opts.memBytes / opts.blockSize / 2));
     this.readAhead = new ReadAhead(Math.min(opts.maxReadAhead ?? 8, halfMem));
     this.aheadBudget = halfMem;
-    this.pinnedCap = halfMem * opts.blockSize;
+    this.pinnedCap = Math.max(1, Math.floor(opts.memBytes / opts.blockSize / 4)) * opts.blockSize;
     this.runs = new Runs(this, source, {
       idleMs: opts.runIdleMs ?? 5000,
       onStart: (done) => {
