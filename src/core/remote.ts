@@ -96,6 +96,11 @@ export interface Remote {
 
   list(dirId: string, signal?: AbortSignal): AsyncIterable<RemoteEntry>;
   get(id: string, signal?: AbortSignal): Promise<RemoteEntry>;
+  /**
+   * The entry at a path of stored names below the root, in one round trip; undefined when the
+   * server has none there. Only where the service resolves paths (PDS drives: file/get_by_path).
+   */
+  getByPath?(names: readonly string[], signal?: AbortSignal): Promise<RemoteEntry | undefined>;
   /** Bytes [start, endInclusive] of the given revision (revisionId: an earlier one of the server's), streamed. */
   openRange(entry: Pick<RemoteEntry, 'id' | 'revision' | 'size'> & { revisionId?: string }, start: number, endInclusive: number, signal?: AbortSignal): Promise<Readable>;
   /** EEXIST when the name is taken. */

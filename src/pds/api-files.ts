@@ -27,10 +27,11 @@ export type ListFileRequest = Scope & {
 
 export type GetFileRequest = Scope & { file_id: string; fields?: string; url_expire_sec?: number; revision_id?: string };
 
+/** file/get_by_path: drive_id and a path of names from the drive's root ("/a/b/c"). */
 export interface GetFileByPathRequest {
   drive_id: string;
   file_path: string;
-  fields?: string;
+  url_expire_sec?: number;
 }
 
 export interface SearchFileRequest {

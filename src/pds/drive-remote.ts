@@ -24,6 +24,20 @@ export class DriveRemote extends ScopedRemote implements Remote, ViewRemote {
     this.volumeId = opts.volumeId ?? `drive:${driveId}`;
   }
 
+  getByPath(names: readonly string[], signal?: AbortSignal): Promise<RemoteEntry | undefined> {
+    const ttl = this.client.downloader.urlExpireSec;
+    return this.guard(async () => {
+      try {
+        const f = await this.client.files.getByPath({ drive_id: this.driveId, file_path: `/${names.join('/')}`, url_expire_sec: ttl }, signal);
+        return this.withUrl(toRemoteEntry(f), f, ttl);
+      } catch (err) {
+        // Nothing at that path; a missing drive (NotFound.Drive) stays an error.
+        if (err instanceof PdsError && (err.code === 'NotFound.File' || err.code === 'NotFound')) return undefined;
+        throw err;
+      }
+    });
+  }
+
   createDir(parentId: string, name: string, opts: { userMeta?: string } = {}): Promise<RemoteEntry> {
     return this.guard(() => this.makeFolder(parentId, name, opts.userMeta));
   }

@@ -44,7 +44,7 @@ export abstract class ScopedRemote {
    * read. Drives only: a share link's reads go through get_download_url, which checks that the link
    * is still valid and counts downloads against its limits.
    */
-  private withUrl(entry: RemoteEntry, f: PdsFile, ttlSec: number): RemoteEntry {
+  protected withUrl(entry: RemoteEntry, f: PdsFile, ttlSec: number): RemoteEntry {
     const url = f.download_url ?? f.url;
     if (entry.kind === 'file' && url && this.scope.share_id === undefined) {
       this.client.downloader.remember({ scope: this.scope, fileId: entry.id, revision: entry.revision }, url, ttlSec);

@@ -87,6 +87,17 @@ export class DirCache {
     return this.store.get(volume.id, id);
   }
 
+  /**
+   * The entry at `names` (stored names from the volume's root), in one round trip where the remote
+   * resolves paths; undefined when the server has nothing there. It is stored as own writes are:
+   * the change feed keeps it current, and the first listing of its folder confirms or drops it.
+   */
+  async entryAt(volume: Volume, names: readonly string[]): Promise<RemoteEntry | undefined> {
+    const entry = await volume.remote.getByPath!(names);
+    if (entry) this.store.upsert(volume.id, entry);
+    return entry;
+  }
+
   /** Own writes: visible at once, no refetch. */
   put(volume: Volume, entry: RemoteEntry): void {
     this.store.upsert(volume.id, entry);
@@ -118,7 +129,8 @@ export class DirCache {
     for (const k of this.fetchedAt.keys()) if (k.startsWith(`${volumeId}\u0000`)) this.fetchedAt.set(k, 0);
   }
 
-  private isFresh(volume: Volume, dirId: string): boolean {
+  /** Whether dirId's cached listing can be used as it is (no list call needed). */
+  isFresh(volume: Volume, dirId: string): boolean {
     if (isLocalId(dirId)) return true;
     const k = key(volume.id, dirId);
     let at = this.fetchedAt.get(k);

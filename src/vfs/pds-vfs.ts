@@ -73,7 +73,7 @@ export class PdsVfs implements Vfs {
     const stores: VfsStores = {
       ...deps,
       dirs,
-      resolver: new Resolver(deps.ns, dirs, deps.journal),
+      resolver: new Resolver(deps.ns, dirs, deps.journal, changes),
       openFiles: new OpenFiles(),
       dirLocks: new KeyedLock(),
       readOnlyCheck: new ReadOnlyCheck(dirs, reach),

@@ -1,7 +1,10 @@
 // Path → node resolution over cached listings, with pending (not yet uploaded) files from the
-// journal laid over the remote entries, so own writes show at once.
+// journal laid over the remote entries, so own writes show at once. A path two or more folders
+// deep below a folder not listed yet is asked of the server in one round trip where it resolves
+// paths (file/get_by_path), rather than one listing per folder on the way.
 import type { Journal, JournalRow } from '../cache/metadata/journal.js';
 import type { DirCache } from './dir-cache.js';
+import type { LocalChanges } from './local-changes.js';
 import { VfsError } from '../core/errors.js';
 import { nameKey } from '../shared/name-key.js';
 import { displayNames, joinPath, parseDupName, pickByDisplayName, splitPath } from './names.js';
@@ -41,6 +44,7 @@ export class Resolver {
     private readonly ns: Namespace,
     private readonly dirs: DirCache,
     private readonly journal: Journal,
+    private readonly changes: Pick<LocalChanges, 'pending'>,
   ) {}
 
   async resolve(path: string): Promise<VNode> {
@@ -55,16 +59,56 @@ export class Resolver {
       this.foldersGeneration = generation;
     }
     let key = loc.volume.id;
-    for (const seg of loc.segments) {
+    /** The stored names of the folders resolved so far. */
+    const names: string[] = [];
+    let walking = false;
+    for (const [i, seg] of loc.segments.entries()) {
       if (node.kind !== 'dir') throw new VfsError('ENOTDIR', 'not a directory', path);
       key += `/${seg}`;
       const kept = keep ? this.folders.get(key) : undefined;
+      const rest = loc.segments.slice(i);
+      if (!kept && !walking && this.byPathPays(node, rest)) {
+        const found = await this.byPath(node, names, rest, path);
+        if (found) return found;
+        walking = true; // the server could not answer for this path: no second try below
+      }
       const next = kept ?? (await this.child(node, seg));
       if (!next) throw new VfsError('ENOENT', 'no such file or directory', path);
       if (keep && !kept && next.kind === 'dir' && !next.row && this.dirs.generation === generation) this.folders.set(key, next);
+      names.push(next.entry?.name ?? seg);
       node = next;
     }
     return node;
+  }
+
+  /**
+   * Whether to ask the server for the rest of the path at once: two names or more below a folder
+   * not listed yet (one name costs one listing either way, and the listing serves its siblings
+   * too), no display name with a duplicate's suffix (the server knows stored names only), and
+   * nothing waiting to be uploaded or replayed (the server's tree is not the local one then).
+   */
+  private byPathPays(dir: VNode, rest: readonly string[]): boolean {
+    const volume = dir.volume;
+    if (!volume?.remote.getByPath || dir.id === undefined || rest.length < 2) return false;
+    if (this.dirs.isFresh(volume, dir.id) || this.journal.hasRows() || this.changes.pending) return false;
+    return rest.every((name) => parseDupName(name) === undefined);
+  }
+
+  /**
+   * The node at `rest` below `dir` (whose path from the volume's root is `names`), by one request;
+   * undefined when the walk must decide: the server failed, or has nothing there where a name
+   * could be stored in another Unicode spelling (matched here as the same name).
+   */
+  private async byPath(dir: VNode, names: readonly string[], rest: readonly string[], path: string): Promise<VNode | undefined> {
+    const volume = dir.volume!;
+    const entry = await this.dirs.entryAt(volume, [...names, ...rest]).catch(() => 'failed' as const);
+    if (entry === 'failed') return undefined;
+    if (!entry) {
+      if (rest.every(isAscii)) throw new VfsError('ENOENT', 'no such file or directory', path);
+      return undefined;
+    }
+    const name = rest.at(-1)!;
+    return { path: joinPath(dir.path, rest.join('/')), name, kind: entry.kind, volume, id: entry.id, parentId: entry.parentId, entry };
   }
 
   /** Parent directory node and leaf name of a path that may not exist yet. */
@@ -155,6 +199,11 @@ export class Resolver {
   private remoteNode(volume: Volume, dirPath: string, dirId: string, e: RemoteEntry, name: string, row: JournalRow | undefined): VNode {
     return { path: joinPath(dirPath, name), name, kind: e.kind, volume, id: e.id, parentId: dirId, entry: e, ...(row ? { row } : {}) };
   }
+}
+
+/** Printable ASCII only: a name with one spelling (NFC and NFD are the same). */
+function isAscii(name: string): boolean {
+  return /^[\x20-\x7e]*$/.test(name);
 }
 
 function canonical(segments: readonly string[]): string {

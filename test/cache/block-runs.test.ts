@@ -117,6 +117,26 @@ test('concurrent sequential readers get the right bytes with every buffer within
   assert.ok(cache.stats().memBytes <= memBytes);
 });
 
+test('a source faster than the disk is held back: every block reaches the disk tier, within the memory budget', async (t) => {
+  const blocks = 40;
+  const memBytes = 4 * BS;
+  // The whole file arrives as one chunk: every block lands before any disk write can finish.
+  const { cache, file, data, source } = setup(t, blocks * BS, { memBytes, diskBytes: 64 * BS, maxReadAhead: 8 }, blocks * BS);
+  let worst = 0;
+  for (let pos = 0; pos < data.length; pos += BS) {
+    assert.deepEqual(await readRange(cache, file, pos, BS, 'seq'), data.subarray(pos, pos + BS));
+    worst = Math.max(worst, cache.heldBytes);
+  }
+  await cache.idle();
+  assert.ok(cache.stats().diskWaits > 0, 'read-ahead waited for the disk');
+  assert.ok(worst <= memBytes, `held ${worst} bytes of block buffers, budget ${memBytes}`);
+  assert.equal(cache.stats().diskBytes, blocks * BS, 'every block is on disk');
+  const fetches = source.calls.length;
+  for (let pos = 0; pos < data.length; pos += BS) assert.deepEqual(await readRange(cache, file, pos, BS, 'again'), data.subarray(pos, pos + BS));
+  assert.equal(source.calls.length, fetches, 'the second read fetches nothing');
+  assert.equal(cache.stats().fetchedBytes, blocks * BS);
+});
+
 test('disk hits read just the bytes asked for, right at block edges and EOF', async (t) => {
   const size = 3 * BS + 100;
   const { cache, file, data, source, root } = setup(t, size, { memBytes: 0, diskBytes: 8 * BS });

@@ -103,6 +103,12 @@ const TABLE: Record<string, Contract> = {
     tolerated: ['creatable'],
   },
   '/v2/share_link/get_share_token': { sends: ['share_id', 'share_pwd', 'expire_sec'], reads: ['share_token', 'expire_time', 'expires_in'] },
+  '/v2/file/get_by_path': {
+    sends: ['drive_id', 'file_path', 'url_expire_sec'],
+    reads: ['file_id', 'parent_file_id', 'name', 'type', 'size', 'updated_at', 'created_at', 'content_hash', 'content_hash_name', 'revision_id', 'user_meta', 'action_list', 'download_url', 'url'],
+    // entry.ts takes the modification time from it where a file object has it (the reference's File does).
+    tolerated: ['local_modified_at'],
+  },
   '/v2/file/move': { sends: ['drive_id', 'file_id', 'to_parent_file_id', 'new_name', 'check_name_mode'], reads: ['async_task_id', 'exist'] },
   '/v2/file/copy': { sends: ['drive_id', 'file_id', 'to_parent_file_id', 'to_drive_id', 'new_name', 'auto_rename'], reads: ['file_id', 'async_task_id'], tolerated: ['exist'] },
   '/v2/file/update': {
@@ -112,7 +118,7 @@ const TABLE: Record<string, Contract> = {
   },
 };
 
-describe('PDS field contract (drives, files, uploads, recycle bin, search, tasks, change feed, share links)', () => {
+describe('PDS field contract (drives, files, get_by_path, uploads, recycle bin, search, tasks, change feed, share links)', () => {
   let e: StartedEmulator;
   let proxy: http.Server;
   const seen = new Map<string, { sent: Set<string>; answered: Set<string>; answeredItems: Set<string> }>();
@@ -190,6 +196,10 @@ describe('PDS field contract (drives, files, uploads, recycle bin, search, tasks
     const moved = await drive.get(f.id);
     for await (const chunk of await new DriveRemote(reader, e.account.drive_id).openRange(moved, 0, 3)) void chunk;
     reader.close();
+    // A file (its download URL) and a folder with user_meta: between them every field pdsfs reads.
+    await drive.getByPath(['b', 'h.txt']);
+    await drive.createDir('root', 'meta', { userMeta: '{"mode":448}' });
+    await drive.getByPath(['meta']);
     client.close();
   });
   after(async () => {

@@ -6,7 +6,8 @@
 //   models ListFileRequest, GetFileRequest, CreateFileRequest, CompleteFileRequest, MoveFileRequest,
 //   CopyFileRequest, UpdateFileMetaRequest, DeleteFileRequest, the answer CreateFileResponse and the
 //   file model BaseCCPFileResponse (as generated from it in pds/csharp/core/Models/*.cs of the same
-//   repository), and the drive model BaseDriveResponse. For drive lists, trash, async tasks and the
+//   repository), the drive model BaseDriveResponse, and GetFileByPathRequest and GetFileByPathResponse
+//   (the reference has no page for file/get_by_path). For drive lists, trash, async tasks and the
 //   change feed the extract takes the reference's request names only (tea: none listed).
 // - ref: the PDS API reference (pds-2022-03-01) pages ListMyDrives, ListMyGroupDrive, GetDrive,
 //   ListFile, GetFile, CreateFile, CompleteFile, MoveFile, CopyFile, UpdateFile, TrashFile,
@@ -204,6 +205,20 @@ export const SPEC: Record<string, SpecFields> = {
       ref: ['drive_id', 'file_id', 'to_parent_file_id', 'to_drive_id', 'auto_rename'],
     },
     response: ['domain_id', 'drive_id', 'file_id', 'async_task_id'],
+  },
+  '/v2/file/get_by_path': {
+    request: {
+      tea: ['addition_data', 'drive_id', 'file_path', 'image_cropping_aspect_ratios', 'image_thumbnail_process', 'image_url_process', 'office_thumbnail_process', 'referer', 'sign_token', 'url_expire_sec', 'video_thumbnail_process'],
+      ref: [],
+    },
+    response: [
+      'action_list', 'auto_delete_left_sec', 'category', 'characteristic_hash', 'content_hash', 'content_hash_name', 'content_type', 'crc64_hash', 'created_at',
+      'creator_id', 'creator_name', 'creator_type', 'custom_field_1', 'custom_field_2', 'custom_type', 'description', 'domain_id', 'download_url', 'drive_id',
+      'encrypt_mode', 'ex_fields_info', 'file_extension', 'file_id', 'file_path_type', 'hidden', 'image_media_metadata', 'labels', 'last_modifier_id',
+      'last_modifier_name', 'last_modifier_type', 'local_created_at', 'meta', 'mime_extension', 'mime_type', 'name', 'parent_file_id', 'punish_flag',
+      'revision_id', 'share_id', 'size', 'starred', 'status', 'streams_info', 'thumbnail', 'trashed', 'trashed_at', 'type', 'updated_at', 'upload_id', 'url',
+      'user_meta', 'user_tags', 'video_media_metadata', 'video_preview_metadata',
+    ],
   },
   '/v2/file/update': {
     request: {

@@ -147,6 +147,26 @@ describe('folders, names and lookup', () => {
     assert.deepEqual(uploading.body.items.map((i: any) => i.name), ['pending.bin']);
   });
 
+  it('get_by_path answers with the errors the spec lists for it', async () => {
+    const dir = await mkdir(e, 'root', 'gbp');
+    const f = await uploadFile(e, dir, 'f.txt', Buffer.from('f'));
+    const byPath = (body: Record<string, unknown>) => pds(e.endpoint, e.account.access_token, 'file/get_by_path', body);
+    const found = await byPath({ drive_id: drive, file_path: '/gbp/f.txt', url_expire_sec: 60 });
+    assert.equal(found.status, 200);
+    assert.equal(found.body.file_id, f.file_id);
+    const missing = await byPath({ file_path: '/gbp/f.txt' });
+    assert.deepEqual([missing.status, missing.body.code], [400, 'InvalidParameter.DriveId']);
+    const noDrive = await byPath({ drive_id: '999', file_path: '/gbp/f.txt' });
+    assert.deepEqual([noDrive.status, noDrive.body.code], [404, 'NotFound.Drive']);
+    const badTtl = await byPath({ drive_id: drive, file_path: '/gbp/f.txt', url_expire_sec: 5 });
+    assert.deepEqual([badTtl.status, badTtl.body.code], [400, 'InvalidParameter.UrlExpireSec']);
+    const throughFile = await byPath({ drive_id: drive, file_path: '/gbp/f.txt/x' });
+    assert.deepEqual([throughFile.status, throughFile.body.code], [404, 'NotFound.File']);
+    assert.equal((await call('recyclebin/trash', { file_id: f.file_id })).status < 300, true);
+    const trashed = await byPath({ drive_id: drive, file_path: '/gbp/f.txt' });
+    assert.deepEqual([trashed.status, trashed.body.code], [404, 'NotFound.File']);
+  });
+
   it('searches with the query language', async () => {
     const root = await mkdir(e, 'root', 'search-here');
     const sub = await mkdir(e, root, 'Quarterlies');

@@ -9,8 +9,11 @@
 //
 // Memory: every block buffer the cache holds (memory tier, being filled, waiting for its disk
 // write, the spare kept for reuse) counts against one budget, memBytes; the memory tier gives up
-// blocks to stay within it. Read-ahead claims stop at a budget of blocks in flight; a block landing
-// while the pending disk writes are at their cap skips the disk tier instead of queueing.
+// blocks to stay within it. Read-ahead claims stop at a budget of blocks in flight. Every fetched
+// block is written to the disk tier: the buffers no eviction can free (being filled or waiting for
+// their disk write) are capped at a quarter of memBytes, and a run starts filling its next block only
+// when there is room, so a disk slower than the network holds the GET back (and its readers with
+// it) instead of a block skipping the disk tier, which a warm read would then fetch again.
 import type { Logger } from '../../shared/logger.js';
 import { VfsError } from '../../core/errors.js';
 import type { CacheDb } from '../metadata/db.js';
@@ -53,8 +56,8 @@ export interface BlockCacheStats {
   /** GETs started. */
   fetches: number;
   fetchedBytes: number;
-  /** Blocks not written to the disk tier because its writes were behind. */
-  diskSkips: number;
+  /** Blocks whose filling waited for disk writes to finish (the disk was the bottleneck). */
+  diskWaits: number;
 }
 
 /** A block loading: readers leave a copy step, run the moment it lands, and wait for `done`. */
@@ -79,15 +82,17 @@ export class BlockCache implements RunHost {
   private readonly readAhead: ReadAhead;
   /** Blocks loading at once; past it, read-ahead claims wait. */
   private readonly aheadBudget: number;
-  /** Bytes of pending disk writes; past this, landing blocks skip the disk tier. */
-  private readonly diskWriteCap: number;
+  /** Most bytes of buffers being filled or waiting for their disk write. */
+  private readonly pinnedCap: number;
   private readonly loads = new Map<string, Pending>();
   private readonly runs: Runs;
   private readonly background = new Set<Promise<void>>();
   /** Bytes of buffers being filled (not held by the buffers' holders yet). */
   private fillingBytes = 0;
   private diskWriteBytes = 0;
-  private readonly counters = { hits: 0, misses: 0, fetches: 0, fetchedBytes: 0, diskSkips: 0 };
+  /** Runs waiting for room under pinnedCap to fill their next block. */
+  private roomWaiters: (() => void)[] = [];
+  private readonly counters = { hits: 0, misses: 0, fetches: 0, fetchedBytes: 0, diskWaits: 0 };
 
   constructor(db: CacheDb, dir: string, source: BlockSource, private readonly opts: BlockCacheOptions) {
     if (!(opts.blockSize > 0)) throw new RangeError('blockSize must be positive');
@@ -100,7 +105,7 @@ export class BlockCache implements RunHost {
     const halfMem = Math.max(1, Math.floor(opts.memBytes / opts.blockSize / 2));
     this.readAhead = new ReadAhead(Math.min(opts.maxReadAhead ?? 8, halfMem));
     this.aheadBudget = halfMem;
-    this.diskWriteCap = Math.max(2 * opts.blockSize, Math.floor(opts.memBytes / 4));
+    this.pinnedCap = Math.max(1, Math.floor(opts.memBytes / opts.blockSize / 4)) * opts.blockSize;
     this.runs = new Runs(this, source, {
       idleMs: opts.runIdleMs ?? 5000,
       onStart: (done) => {
@@ -188,7 +193,12 @@ export class BlockCache implements RunHost {
     return 'claimed';
   }
 
-  allocate(size: number): Buffer {
+  async allocate(size: number): Promise<Buffer> {
+    if (!this.roomFor(size)) {
+      if (this.diskWriteBytes > 0) this.counters.diskWaits++;
+      do await new Promise<void>((resolve) => this.roomWaiters.push(resolve));
+      while (!this.roomFor(size));
+    }
     this.fillingBytes += size;
     this.fitBudget(size);
     return this.buffers.take(size);
@@ -197,6 +207,7 @@ export class BlockCache implements RunHost {
   giveBack(buf: Buffer): void {
     this.fillingBytes -= buf.length;
     this.buffers.release(buf);
+    this.wakeRoomWaiters();
   }
 
   land(file: CachedFile, index: number, data: Buffer): void {
@@ -213,6 +224,7 @@ export class BlockCache implements RunHost {
     this.fitBudget();
     pending?.resolve();
     this.runs.resume();
+    this.wakeRoomWaiters();
   }
 
   fail(file: CachedFile, index: number, err: VfsError): void {
@@ -276,13 +288,9 @@ export class BlockCache implements RunHost {
     for (let i = from; i <= to; i++) if (this.isMissing(file, i)) return this.runs.streamFrom(file, i, to, this.lastBlock(file));
   }
 
-  /** Skipped when the pending writes are at their cap: the block stays a memory-only hit. */
+  /** Every block the disk tier can hold; the buffer stays pinned until written. */
   private writeToDisk(key: string, data: Buffer): void {
     if (this.disk.maxBytes < data.length) return;
-    if (this.diskWriteBytes + data.length > this.diskWriteCap) {
-      this.counters.diskSkips++;
-      return;
-    }
     this.diskWriteBytes += data.length;
     this.buffers.retain(data);
     const write = this.disk
@@ -294,7 +302,7 @@ export class BlockCache implements RunHost {
       .finally(() => {
         this.diskWriteBytes -= data.length;
         this.buffers.release(data);
-        this.runs.resume();
+        this.wakeRoomWaiters();
       });
     this.track(write);
   }
@@ -305,6 +313,21 @@ export class BlockCache implements RunHost {
    */
   private fitBudget(takeSize = 0): void {
     while (this.buffers.bytes + this.fillingBytes - this.buffers.reusable(takeSize) > this.mem.maxBytes && (this.buffers.dropSpare(takeSize) || this.mem.evictOldest()));
+  }
+
+  /**
+   * Whether a run may start filling a buffer of `size` bytes: the pinned buffers (being filled or
+   * waiting for their disk write, which no eviction frees) stay within pinnedCap, one at least.
+   */
+  private roomFor(size: number): boolean {
+    const pinned = this.fillingBytes + this.diskWriteBytes;
+    return pinned === 0 || pinned + size <= this.pinnedCap;
+  }
+
+  private wakeRoomWaiters(): void {
+    const waiters = this.roomWaiters;
+    this.roomWaiters = [];
+    for (const wake of waiters) wake();
   }
 
   private isMissing(file: CachedFile, index: number): boolean {

@@ -17,8 +17,11 @@ export type ClaimResult = 'claimed' | 'held' | 'over-budget';
 export interface RunHost {
   readonly blockSize: number;
   claim(file: CachedFile, index: number, forced: boolean): ClaimResult;
-  /** A buffer for one block, charged to the memory budget until landed or given back. */
-  allocate(size: number): Buffer;
+  /**
+   * A buffer for one block, charged to the memory budget until landed or given back; resolves once
+   * there is room (blocks waiting for their disk write hold the run back).
+   */
+  allocate(size: number): Promise<Buffer>;
   /** A buffer from allocate that will not land. */
   giveBack(buf: Buffer): void;
   /** A claimed block is complete; its buffer passes to the cache. */
@@ -117,7 +120,7 @@ export class BlockRun {
           if (!buf) {
             if (this.filling > this.last) throw new VfsError('EIO', 'source sent more bytes than asked for');
             if (!(await this.allowance())) return;
-            buf = this.host.allocate(Math.min(bs, this.file.size - this.filling * bs));
+            buf = await this.host.allocate(Math.min(bs, this.file.size - this.filling * bs));
             at = 0;
           }
           const n = chunk.copy(buf, at, off, Math.min(chunk.length, off + buf.length - at));
