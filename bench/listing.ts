@@ -9,7 +9,6 @@ import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { promisify } from 'node:util';
 import { createApp } from '../src/app.js';
 import { defaultAppOptions } from '../test/helpers/app-options.js';
@@ -17,6 +16,7 @@ import { startMount, stopAll } from '../test/fuse/harness.js';
 import { bulkFolder } from '../test/helpers/bulk-entries.js';
 import { freePort, pdsfsServe, peakRssOf, propfind, seconds, stopChild } from './front-ends.js';
 import { api, printTable, type Row, startBenchEmulator, writeResults } from './lib.js';
+import { stallRows, watchStalls } from './stalls.js';
 
 const run = promisify(execFile);
 const sizes = (process.env.BENCH_LIST_SIZES ?? '10000,100000').split(',').map(Number);
@@ -94,14 +94,12 @@ async function inProcess(emu: Awaited<ReturnType<typeof startBenchEmulator>>, n:
     // The change feed: one create per entry in a new folder, applied by one poll.
     await app.admin.pollNow();
     bulkFolder(emu.dataDir, emu.driveId, `${name}-feed`, n, { changes: true });
-    const lag = monitorEventLoopDelay({ resolution: 1 });
-    lag.enable();
+    const stalls = watchStalls();
     const c0 = performance.now();
     await app.admin.pollNow();
     const feedSec = seconds(c0);
-    lag.disable();
     rows.push({ metric: `change feed: ${n} creates applied`, value: feedSec, unit: 's' });
-    rows.push({ metric: 'longest event-loop stall while applying', value: lag.max / 1e6, unit: 'ms' });
+    rows.push(...stallRows('applying', stalls.stop()));
   } finally {
     await app.close();
   }

@@ -1,5 +1,6 @@
 // Keeps the metadata cache current with changes made by other clients: every poll interval it
 // reads each drive's change feed (list_delta) from the cursor kept in SQLite and applies it.
+import { setImmediate } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { BlockCache } from '../cache/blocks/block-cache.js';
 import type { MetadataStore } from '../cache/metadata/nodes.js';
@@ -74,7 +75,10 @@ export class ChangePoller {
     }
     // Each page of changes is applied with its cursor in one transaction (a few ms for the PDS
     // maximum of 100), and the next page is requested before it: a feed of 100,000 changes is a
-    // thousand short transactions with requests served between them, never one long one.
+    // thousand short transactions with requests served between them, never one long one. A page
+    // that arrived meanwhile would be applied at once (its promise resolves without a turn of the
+    // event loop), so each page waits for one turn: requests that came in are answered first. It
+    // also waits while a WAL checkpoint is due, which can only complete between writes.
     let next: Promise<ChangePage> | undefined = remote.changes!(cursor);
     while (next) {
       const page: ChangePage = await next;
@@ -95,6 +99,10 @@ export class ChangePoller {
       } catch (err) {
         next?.catch(() => undefined);
         throw err;
+      }
+      if (next) {
+        await setImmediate();
+        await this.store.roomForWrites();
       }
     }
   }

@@ -160,7 +160,10 @@ export class DirCache {
         for await (const e of volume.remote.list(dirId)) {
           batch.push(e);
           this.store.meter.hold(1);
-          if (batch.length >= LISTING_PAGE) store();
+          if (batch.length >= LISTING_PAGE) {
+            store();
+            await this.store.roomForWrites();
+          }
         }
         if (batch.length > 0) store();
       } catch (err) {

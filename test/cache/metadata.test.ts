@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import { CacheDb } from '../../src/cache/metadata/db.js';
@@ -44,17 +44,48 @@ test('CacheDb.durable: concurrent calls share fsyncs (group commit), and a call 
   assert.equal(db.walSyncs - before, shared + 1);
 });
 
-test('CacheDb: one process owns the file; a second opener is refused at once with a readable error, the owner keeps working', async (t) => {
+test('CacheDb: one process owns the file; a second opener, in another process or this one, is refused at once with a readable error, the owner keeps working', async (t) => {
   const file = path.join(tempDir(t), 'metadata.sqlite');
   const owner = CacheDb.open(file);
   t.after(() => owner.close());
   owner.db.exec('CREATE TABLE t (x)');
-  const script = `const D = require('better-sqlite3'); const d = new D(${JSON.stringify(file)}); try { d.prepare('SELECT count(*) FROM t').get(); console.log('read'); } catch (e) { console.log(e.code); }`;
-  const { stdout } = await promisify(execFile)(process.execPath, ['-e', script], { cwd: path.dirname(fileURLToPath(import.meta.url)) });
-  assert.equal(stdout.trim(), 'SQLITE_BUSY');
+  const db = new URL('../../src/cache/metadata/db.ts', import.meta.url).href;
+  const script = `import(${JSON.stringify(db)}).then(({ CacheDb }) => { try { CacheDb.open(${JSON.stringify(file)}).close(); console.log('opened'); } catch (e) { console.log(e.message); } })`;
+  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', '-e', script]);
+  assert.match(stdout.trim(), /in use by another pdsfs process/);
   assert.throws(() => CacheDb.open(file), /in use by another pdsfs process/);
   owner.db.prepare('INSERT INTO t VALUES (1)').run();
   assert.equal(owner.db.prepare('SELECT count(*) FROM t').pluck().get(), 1);
+  owner.close();
+  const next = CacheDb.open(file);
+  assert.equal(next.db.prepare('SELECT count(*) FROM t').pluck().get(), 1, 'the next owner gets the file once the first closed');
+  next.close();
+});
+
+test('CacheDb: commits never checkpoint the WAL; once it is due a worker thread checkpoints and restarts it, and close leaves no WAL', async (t) => {
+  const file = path.join(tempDir(t), 'metadata.sqlite');
+  const dueBytes = 256 * 1024;
+  const db = CacheDb.open(file, { dueBytes, intervalMs: 60_000 });
+  t.after(() => db.close());
+  assert.equal(db.db.pragma('wal_autocheckpoint', { simple: true }), 0, 'no checkpoint inside a commit');
+  db.db.exec('CREATE TABLE t (x)');
+  const insert = db.db.prepare('INSERT INTO t VALUES (?)');
+  const walBytes = () => fs.statSync(`${file}-wal`).size;
+  await db.checkpointer.roomForWrites();
+  assert.deepEqual(db.checkpointer.counts, { checkpoints: 0, restarts: 0 }, 'nothing due yet');
+  let rows = 0;
+  for (; walBytes() < dueBytes; rows++) insert.run(Buffer.alloc(1024, rows));
+  const grown = walBytes();
+  await db.checkpointer.roomForWrites();
+  assert.deepEqual(db.checkpointer.counts, { checkpoints: 1, restarts: 1 });
+  assert.ok(walBytes() < grown / 10, `the restart cut the WAL back: ${walBytes()} of ${grown} bytes`);
+  assert.ok(db.db.pragma('user_version', { simple: true }) !== 0, 'the restart was the worker\'s write');
+  insert.run(Buffer.alloc(1024));
+  db.close();
+  assert.equal(fs.existsSync(`${file}-wal`), false, 'the request connection closed last and removed the WAL');
+  const again = CacheDb.open(file);
+  assert.equal(again.db.prepare('SELECT count(*) FROM t').pluck().get(), rows + 1);
+  again.close();
 });
 
 test('CacheDb refuses a file written by a newer schema', (t) => {

@@ -2,10 +2,14 @@
 // WAL with synchronous=NORMAL, like a local filesystem without fsync: a returned commit is in the WAL
 // file (the kernel's page cache), so it survives kill -9 of pdsfs; durable() makes every commit so far
 // survive power loss too (fsync, FUSE's fsync), with concurrent callers sharing one fsync.
+// Checkpoints run on a connection of their own in a worker thread (checkpointer.ts), never inside a
+// request's commit; one process owns the file (owner-lock.ts).
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { CHECKPOINTER_DEFAULTS, type CheckpointerOptions, WalCheckpointer } from './checkpointer.js';
+import { takeOwnership } from './owner-lock.js';
 import { MIGRATIONS, SCHEMA_VERSION } from './schema.js';
 
 export class CacheDb {
@@ -16,25 +20,40 @@ export class CacheDb {
   /** fsyncs of the WAL so far (tests count them). */
   walSyncs = 0;
 
-  private constructor(readonly db: Database.Database, readonly file: string) {}
+  private constructor(
+    readonly db: Database.Database,
+    readonly file: string,
+    private readonly release: () => void,
+    readonly checkpointer: WalCheckpointer,
+  ) {}
 
-  /** Opens (creating if needed) and migrates the schema. Throws when the file was written by a newer pdsfs. */
-  static open(file: string): CacheDb {
+  /**
+   * Opens (creating if needed) and migrates the schema. Throws when another opener owns the file, or
+   * when it was written by a newer pdsfs.
+   */
+  static open(file: string, checkpoints: CheckpointerOptions = CHECKPOINTER_DEFAULTS): CacheDb {
     fs.mkdirSync(path.dirname(file), { recursive: true });
-    const db = new Database(file);
+    const release = takeOwnership(file);
+    let db: Database.Database | undefined;
     try {
-      // One process owns the cache: the lock is taken once and kept, instead of two fcntl calls around
-      // every statement (with WAL, also no shared-memory index), which cost more than the lookups.
-      db.pragma('locking_mode = EXCLUSIVE');
+      db = new Database(file);
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = NORMAL');
+      db.pragma('wal_autocheckpoint = 0');
+      // Should this connection restart the WAL (checkpointer.ts), the file is cut back too.
+      db.pragma('journal_size_limit = 0');
       migrate(db, file);
     } catch (err) {
-      db.close();
-      if ((err as { code?: string }).code === 'SQLITE_BUSY') throw new Error(`${file} is in use by another pdsfs process; each running pdsfs needs its own --cache-dir`);
+      db?.close();
+      release();
       throw err;
     }
-    return new CacheDb(db, file);
+    const opened = db;
+    // Should the worker fail, SQLite's checkpoint on commit (its default size) takes over again.
+    const checkpointer = new WalCheckpointer(file, checkpoints, () => {
+      if (opened.open) opened.pragma('wal_autocheckpoint = 1000');
+    });
+    return new CacheDb(opened, file, release, checkpointer);
   }
 
   /** Schema version of the open file. */
@@ -83,7 +102,10 @@ export class CacheDb {
   close(): void {
     if (!this.db.open) return;
     for (const flush of this.closing.splice(0)) flush();
+    // The worker's connection goes first: the last connection to close checkpoints and removes the WAL.
+    this.checkpointer.close();
     this.db.close();
+    this.release();
   }
 }
 

@@ -161,6 +161,16 @@ export class MetadataStore {
     };
   }
 
+  /** WAL checkpoints and restarts so far, all off the request thread (checkpointer.ts). */
+  get checkpoints(): { checkpoints: number; restarts: number } {
+    return this.cache.checkpointer.counts;
+  }
+
+  /** Long runs of writes await this between transactions: it waits while a checkpoint is due (checkpointer.ts). */
+  roomForWrites(): Promise<void> {
+    return this.cache.checkpointer.roomForWrites();
+  }
+
   get(volume: string, id: string): CachedEntry | undefined {
     const row = this.q.get.get(volume, id) as (NodeRow & { parent_id: string }) | undefined;
     return row && toEntry(row, volume, row.parent_id);

@@ -1,0 +1,54 @@
+// Event-loop stalls, split by cause. A 1 ms timer times the gaps between its turns; the main
+// thread's scheduler statistics (Linux /proc/<pid>/task/<pid>/schedstat: time on a CPU, time waiting
+// in the run queue) split each gap into this thread's own work, waiting for a CPU (other processes on
+// a loaded machine), and the rest: blocked in a system call (an fsync, a lock). Only the first and
+// the last are pdsfs's doing, so "the longest stall less CPU wait" is what a change should move.
+import { readFileSync } from 'node:fs';
+import type { Row } from './lib.js';
+
+export interface Stall {
+  /** Between two turns of the timer, ms. */
+  wall: number;
+  /** Of which the main thread ran on a CPU. */
+  onCpu: number;
+  /** Of which it was ready but waited for a CPU. */
+  queued: number;
+}
+
+const schedstat = `/proc/${process.pid}/task/${process.pid}/schedstat`;
+
+function sample(): { at: number; onCpu: number; queued: number } {
+  const [onCpu = 0, queued = 0] = readFileSync(schedstat, 'utf8').split(' ').map(Number);
+  return { at: performance.now(), onCpu: onCpu / 1e6, queued: queued / 1e6 };
+}
+
+/** Starts timing; stop() returns the longest gap, and the longest once the CPU wait is taken out. */
+export function watchStalls(): { stop(): { longest: Stall; longestLessCpuWait: Stall } } {
+  let last = sample();
+  let longest: Stall = { wall: 0, onCpu: 0, queued: 0 };
+  let longestLessCpuWait = longest;
+  const timer = setInterval(() => {
+    const now = sample();
+    const gap = { wall: now.at - last.at, onCpu: now.onCpu - last.onCpu, queued: now.queued - last.queued };
+    if (gap.wall > longest.wall) longest = gap;
+    if (gap.wall - gap.queued > longestLessCpuWait.wall - longestLessCpuWait.queued) longestLessCpuWait = gap;
+    last = now;
+  }, 1);
+  return {
+    stop() {
+      clearInterval(timer);
+      return { longest, longestLessCpuWait };
+    },
+  };
+}
+
+/** Result rows for the stalls seen while `what` ran. */
+export function stallRows(what: string, seen: { longest: Stall; longestLessCpuWait: Stall }): Row[] {
+  const { longest, longestLessCpuWait: own } = seen;
+  return [
+    { metric: `longest event-loop stall while ${what}`, value: longest.wall, unit: 'ms' },
+    { metric: '  of which waiting for a CPU (other processes)', value: longest.queued, unit: 'ms' },
+    { metric: `longest stall less CPU wait while ${what}`, value: own.wall - own.queued, unit: 'ms', target: 'a few ms' },
+    { metric: '  of which blocked in a system call (not on a CPU)', value: own.wall - own.queued - own.onCpu, unit: 'ms' },
+  ];
+}
