@@ -138,9 +138,15 @@ static int attr_is_ascii (const char *s, size_t len) {
   return 1;
 }
 
+// Where the listing of the folder with path hash h goes: the low bits, which every byte of the
+// path moves (FNV-1a's upper bits barely depend on the last few, so sibling folders would share).
+static attr_listing_t *attr_listing_slot (uint64_t h) {
+  return &attr_listings[h & (ATTR_LISTING_SLOTS - 1)];
+}
+
 // The listing held for the folder at path, if any (lock held).
 static attr_listing_t *attr_listing_of (const char *path, size_t len, uint64_t h) {
-  attr_listing_t *d = &attr_listings[(h >> 16) & (ATTR_LISTING_SLOTS - 1)];
+  attr_listing_t *d = attr_listing_slot(h);
   return d->path != NULL && strlen(d->path) == len && memcmp(d->path, path, len) == 0 ? d : NULL;
 }
 
@@ -193,7 +199,7 @@ static int attr_listing_change (attr_listing_t *d, const char *child, size_t chi
 
 // A folder the op made: empty, complete as of gen (lock held).
 static void attr_listing_new (const char *path, size_t len, uint64_t h, uint64_t gen, uint64_t now) {
-  attr_listing_t *d = &attr_listings[(h >> 16) & (ATTR_LISTING_SLOTS - 1)];
+  attr_listing_t *d = attr_listing_slot(h);
   attr_listing_drop(d);
   d->path = malloc(len + 1);
   if (d->path == NULL) return;
