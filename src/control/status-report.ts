@@ -74,13 +74,17 @@ export interface DaemonStatus {
   login: string | null;
   recentErrors: LogEvent[];
   throughput: Throughput;
-  /** A FUSE mount's requests: answered by JS per op, and getattrs the binding answered from attributes JS handed over. */
+  /**
+   * A FUSE mount's requests: answered by JS per op, getattrs the binding answered from attributes JS
+   * handed over, and those it answered ENOENT from the names of a folder made through the mount.
+   */
   fuse?: FuseRequests;
 }
 
 export interface FuseRequests {
   byJs: Record<string, number>;
   getattrInBinding: number;
+  enoentInBinding: number;
 }
 
 export interface StatusSources {

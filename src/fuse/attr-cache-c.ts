@@ -5,6 +5,14 @@
 /** How long handed-over attributes may answer a getattr, in seconds: on top of the kernel's own window. */
 export const ATTR_CACHE_TTL_SEC = 2;
 
+/**
+ * How long after a folder was made through the mount the binding answers "no such file" for names
+ * it lacks, in seconds: the kernel's own window for a name it was told is missing (negative_timeout,
+ * KERNEL_CACHE_SEC in mount.ts). Long enough for rsync, whose generator makes a level's folders
+ * before it sends their files.
+ */
+export const LISTING_TTL_SEC = 10;
+
 export const ATTR_CACHE_C = String.raw`
 // pdsfs: attribute cache (see src/fuse/native-binding.ts in pdsfs).
 #include <time.h>
@@ -12,6 +20,9 @@ export const ATTR_CACHE_C = String.raw`
 #define ATTR_CACHE_SLOTS 16384
 #define ATTR_TOUCH_BUCKETS 65536
 #define ATTR_CACHE_TTL_NS (${ATTR_CACHE_TTL_SEC}ULL * 1000000000ULL)
+#define ATTR_LISTING_TTL_NS (${LISTING_TTL_SEC}ULL * 1000000000ULL)
+#define ATTR_LISTING_SLOTS 256
+#define ATTR_LISTING_MAX_NAMES 1024
 
 typedef struct {
   char *path;
@@ -19,6 +30,24 @@ typedef struct {
   uint64_t expires;  // CLOCK_MONOTONIC ns
   struct stat st;
 } attr_entry_t;
+
+// The complete set of names of a folder made through the mount (mkdir), kept up to date by the ops
+// that add or remove its entries, so that a lookup of a name it lacks (rsync's temporary name, then
+// its final one; cp's target) is answered ENOENT here. Valid on the same terms as an entry: no op
+// touched the folder since gen except the ones applied to it, no rename of a folder retired it, and
+// within its lifetime, which counts from the mkdir and is never extended (a name made elsewhere, by
+// the change feed, a conflict copy or a share saved into it, reads as missing for at most
+// ATTR_LISTING_TTL_NS after the mkdir). Only ASCII names (pdsfs matches names by their NFC spelling,
+// which two different ASCII spellings never share) and at most ATTR_LISTING_MAX_NAMES; past either
+// the folder is no longer held.
+typedef struct {
+  char *path;
+  uint64_t gen;
+  uint64_t expires;
+  uint32_t count;
+  uint32_t cap;
+  uint64_t *names;   // hashes of the names: a collision only sends a lookup to JS
+} attr_listing_t;
 
 static pthread_mutex_t attr_lock = PTHREAD_MUTEX_INITIALIZER;
 static attr_entry_t attr_entries[ATTR_CACHE_SLOTS];
@@ -28,6 +57,8 @@ static uint64_t attr_gen = 0;
 // Entries from before this generation are retired (a rename moves whole subtrees).
 static uint64_t attr_floor = 0;
 static double attr_hit_count = 0;
+static attr_listing_t attr_listings[ATTR_LISTING_SLOTS];
+static double attr_missing_count = 0;
 
 static uint64_t attr_hash (const char *path, size_t len) {
   uint64_t h = 1469598103934665603ULL;
@@ -102,9 +133,132 @@ static void attr_store (const char *path, size_t len, const struct stat *st, uin
   e->expires = now + ATTR_CACHE_TTL_NS;
 }
 
+static int attr_is_ascii (const char *s, size_t len) {
+  for (size_t i = 0; i < len; i++) if ((unsigned char) s[i] >= 0x80) return 0;
+  return 1;
+}
+
+// Where the listing of the folder with path hash h goes: the low bits, which every byte of the
+// path moves (FNV-1a's upper bits barely depend on the last few, so sibling folders would share).
+static attr_listing_t *attr_listing_slot (uint64_t h) {
+  return &attr_listings[h & (ATTR_LISTING_SLOTS - 1)];
+}
+
+// The listing held for the folder at path, if any (lock held).
+static attr_listing_t *attr_listing_of (const char *path, size_t len, uint64_t h) {
+  attr_listing_t *d = attr_listing_slot(h);
+  return d->path != NULL && strlen(d->path) == len && memcmp(d->path, path, len) == 0 ? d : NULL;
+}
+
+static void attr_listing_drop (attr_listing_t *d) {
+  free(d->path);
+  free(d->names);
+  memset(d, 0, sizeof(*d));
+}
+
+static int attr_listing_valid (const attr_listing_t *d, uint64_t h, uint64_t now) {
+  return d->gen >= attr_floor && d->gen >= *attr_bucket(h) && now < d->expires;
+}
+
+static int attr_listing_has (const attr_listing_t *d, uint64_t name_hash) {
+  for (uint32_t i = 0; i < d->count; i++) if (d->names[i] == name_hash) return 1;
+  return 0;
+}
+
+// The name part of path ("/a/b" -> "b").
+static const char *attr_base (const char *path, size_t len, size_t *base_len) {
+  size_t start = len;
+  while (start > 0 && path[start - 1] != '/') start--;
+  *base_len = len - start;
+  return path + start;
+}
+
+// Adds or removes the last name of child in d; 0 when d can no longer be held.
+static int attr_listing_change (attr_listing_t *d, const char *child, size_t child_len, int add) {
+  size_t n;
+  const char *name = attr_base(child, child_len, &n);
+  if (!attr_is_ascii(name, n)) return 0;
+  uint64_t nh = attr_hash(name, n);
+  for (uint32_t i = 0; i < d->count; i++) {
+    if (d->names[i] != nh) continue;
+    if (!add) d->names[i] = d->names[--d->count];
+    return 1;
+  }
+  if (!add) return 1;
+  if (d->count == d->cap) {
+    if (d->cap >= ATTR_LISTING_MAX_NAMES) return 0;
+    uint32_t cap = d->cap ? d->cap * 2 : 16;
+    uint64_t *names = realloc(d->names, cap * sizeof(uint64_t));
+    if (names == NULL) return 0;
+    d->names = names;
+    d->cap = cap;
+  }
+  d->names[d->count++] = nh;
+  return 1;
+}
+
+// A folder the op made: empty, complete as of gen (lock held).
+static void attr_listing_new (const char *path, size_t len, uint64_t h, uint64_t gen, uint64_t now) {
+  attr_listing_t *d = attr_listing_slot(h);
+  attr_listing_drop(d);
+  d->path = malloc(len + 1);
+  if (d->path == NULL) return;
+  memcpy(d->path, path, len);
+  d->path[len] = 0;
+  d->gen = gen;
+  d->expires = now + ATTR_LISTING_TTL_NS;
+}
+
+// After an op that touched the paths p (lock held; untouched[i]: no other op touched p[i] since
+// this one started): the listings it kept up to date become valid as of gen; the others go.
+// Slots as in attr_op_paths: 0 the op's path, 1 its dest, 2 and 3 their folders.
+static void attr_listings_after (fuse_thread_locals_t *l, const char **p, const size_t *n, const uint64_t *h, const int *untouched, uint64_t gen, uint64_t now) {
+  int ok = l->res >= 0;
+  for (int i = 0; i < 4; i++) {
+    if (!n[i]) continue;
+    if (i == 0 && l->op == op_mkdir && ok && untouched[0]) {
+      attr_listing_new(p[0], n[0], h[0], gen, now);
+      continue;
+    }
+    attr_listing_t *d = attr_listing_of(p[i], n[i], h[i]);
+    if (d == NULL) continue;
+    int keep = ok && untouched[i] && (l->listing_held & (1u << i));
+    // The folder itself removed or replaced.
+    if ((i == 0 && (l->op == op_rmdir || l->op == op_unlink || l->op == op_rename)) || i == 1) keep = 0;
+    // A name of the folder added or removed (symlink's and link's first path is not one they add).
+    if (keep && i == 2 && (l->op == op_create || l->op == op_mknod || l->op == op_mkdir)) keep = attr_listing_change(d, p[0], n[0], 1);
+    if (keep && i == 2 && (l->op == op_unlink || l->op == op_rmdir || l->op == op_rename)) keep = attr_listing_change(d, p[0], n[0], 0);
+    if (keep && i == 3) keep = attr_listing_change(d, p[1], n[1], 1);
+    if (keep) d->gen = gen;
+    else attr_listing_drop(d);
+  }
+}
+
+// getattr: a name the folder's listing lacks does not exist.
+static int attr_cache_missing (const char *path) {
+  size_t len = strlen(path);
+  size_t folder_len = attr_parent_len(path, len);
+  size_t name_len;
+  const char *name = attr_base(path, len, &name_len);
+  if (folder_len == 0 || name_len == 0 || !attr_is_ascii(name, name_len)) return 0;
+  uint64_t fh = attr_hash(path, folder_len);
+  uint64_t nh = attr_hash(name, name_len);
+  uint64_t now = attr_now_ns();
+  int missing = 0;
+  pthread_mutex_lock(&attr_lock);
+  attr_listing_t *d = attr_listing_of(path, folder_len, fh);
+  if (d != NULL && attr_listing_valid(d, fh, now) && !attr_listing_has(d, nh)) {
+    attr_missing_count++;
+    missing = 1;
+  }
+  pthread_mutex_unlock(&attr_lock);
+  return missing;
+}
+
 // Called on the libfuse thread before the op goes to JS.
 static void attr_cache_op_started (fuse_thread_locals_t *l) {
   l->attr_primed = 0;
+  l->listing_held = 0;
   pthread_mutex_lock(&attr_lock);
   // release comes after close(2) returned (the kernel sends it by itself): what getattr answers
   // meanwhile is concurrent with it, so only its end counts (the getattr the kernel sends after a
@@ -113,9 +267,18 @@ static void attr_cache_op_started (fuse_thread_locals_t *l) {
     const char *p[4];
     size_t n[4];
     attr_op_paths(l, p, n);
+    uint64_t now = attr_now_ns();
+    uint64_t h[4];
+    for (int i = 0; i < 4; i++) {
+      if (!n[i]) continue;
+      h[i] = attr_hash(p[i], n[i]);
+      // Which listings this op may keep up to date: those valid as it starts (a rename within one
+      // folder has it twice, so all are looked at before any is touched).
+      attr_listing_t *d = attr_listing_of(p[i], n[i], h[i]);
+      if (d != NULL && attr_listing_valid(d, h[i], now)) l->listing_held |= 1u << i;
+    }
     uint64_t gen = ++attr_gen;
-    for (int i = 0; i < 4; i++) if (n[i]) *attr_bucket(attr_hash(p[i], n[i])) = gen;
-    if (l->op == op_rename) attr_floor = gen;
+    for (int i = 0; i < 4; i++) if (n[i]) *attr_bucket(h[i]) = gen;
     l->attr_started_gen = gen;
   } else {
     l->attr_started_gen = attr_gen;
@@ -130,6 +293,7 @@ static void attr_cache_op_done (fuse_thread_locals_t *l) {
   size_t n[4];
   uint64_t h[4];
   int keep[4];
+  int untouched[4];
   attr_op_paths(l, p, n);
   uint64_t now = attr_now_ns();
   pthread_mutex_lock(&attr_lock);
@@ -137,12 +301,17 @@ static void attr_cache_op_done (fuse_thread_locals_t *l) {
   // Kept only when no other op touched the path since this one started: JS read them after its own change.
   for (int i = 0; i < 4; i++) {
     h[i] = n[i] ? attr_hash(p[i], n[i]) : 0;
-    keep[i] = ok && n[i] && (l->attr_primed & (1u << i)) && *attr_bucket(h[i]) <= l->attr_started_gen;
+    untouched[i] = n[i] && *attr_bucket(h[i]) <= l->attr_started_gen;
+    keep[i] = ok && untouched[i] && (l->attr_primed & (1u << i));
   }
   uint64_t gen = ++attr_gen;
   for (int i = 0; i < 4; i++) if (n[i]) *attr_bucket(h[i]) = gen;
-  if (l->op == op_rename) attr_floor = gen;
+  // A rename moves a whole subtree: every entry and listing below its paths is retired, unless what
+  // moved is a plain file (then only its paths and folders changed, and those were touched above).
+  int moved_file = l->res >= 0 && (l->attr_primed & 2u) && S_ISREG(l->attr_prime[1].st_mode);
+  if (l->op == op_rename && !moved_file) attr_floor = gen;
   for (int i = 0; i < 4; i++) if (keep[i]) attr_store(p[i], n[i], &l->attr_prime[i], gen, now);
+  attr_listings_after(l, p, n, h, untouched, gen, now);
   pthread_mutex_unlock(&attr_lock);
   l->attr_primed = 0;
 }
@@ -191,10 +360,12 @@ NAPI_METHOD(fuse_native_attr_prime) {
   return NULL;
 }
 
-// How many getattrs were answered here, without JS.
+// How many getattrs were answered here, without JS: with attributes, and ENOENT from a listing.
 NAPI_METHOD(fuse_native_attr_hits) {
+  NAPI_ARGV(1)
+  NAPI_ARGV_UINT32(missing, 0);
   pthread_mutex_lock(&attr_lock);
-  double hits = attr_hit_count;
+  double hits = missing ? attr_missing_count : attr_hit_count;
   pthread_mutex_unlock(&attr_lock);
   napi_value out;
   napi_create_double(env, hits, &out);

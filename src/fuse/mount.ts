@@ -40,6 +40,8 @@ export interface Mounted {
 export interface FuseRequestCounts {
   byJs: Record<string, number>;
   getattrInBinding: number;
+  /** getattrs of names a folder made through the mount does not hold, answered ENOENT by the binding. */
+  enoentInBinding: number;
 }
 
 /**
@@ -47,7 +49,8 @@ export interface FuseRequestCounts {
  * through the mount update the kernel's copy at once; a change made elsewhere (seen by the change
  * feed) shows in the mount after at most this much more, plus ATTR_CACHE_TTL_SEC for attributes the
  * binding answered from its own cache (native-binding.ts), as libfuse2's path-based API cannot tell
- * the kernel to forget an entry. Without it, ls -l, find, du and rsync's stat storm ask pdsfs twice
+ * the kernel to forget an entry; a name made elsewhere in a folder made through the mount less than
+ * LISTING_TTL_SEC ago may read as missing until then, and the kernel may keep that answer this long. Without it, ls -l, find, du and rsync's stat storm ask pdsfs twice
  * per entry and run.
  */
 export const KERNEL_CACHE_SEC = 10;
@@ -144,7 +147,10 @@ export async function mount(vfs: Vfs, mnt: string, opts: MountOptions): Promise<
   return {
     mountpoint: mnt,
     unmountedElsewhere,
-    requestCounts: () => ({ byJs: Object.fromEntries(requests), getattrInBinding: attrHits?.() ?? 0 }),
+    requestCounts: () => {
+      const hits = attrHits?.();
+      return { byJs: Object.fromEntries(requests), getattrInBinding: hits?.attrs ?? 0, enoentInBinding: hits?.missing ?? 0 };
+    },
     async unmount() {
       unmounting = true;
       clearInterval(watch);

@@ -110,16 +110,22 @@ NAPI_METHOD(fuse_native_mount) {`,
   // it touches (its folders too when it adds or removes an entry) when it starts and when it ends
   // (release only when it ends: the kernel sends it after close(2) has returned);
   // an op's own attributes are kept only when nothing else touched those paths in between, and an
-  // entry is served only while no later op touched its path. A rename moves whole subtrees, so it
-  // retires every entry. Generations live in a table of buckets by path hash (a collision only
-  // costs a miss), entries in a bounded table, and each lasts ATTR_CACHE_TTL_NS at most: a change
-  // made elsewhere (the change feed, an upload landing) shows at most that much later than it
-  // would through the kernel's own attribute cache (KERNEL_CACHE_SEC, mount.ts).
+  // entry is served only while no later op touched its path. A rename of anything but a plain file
+  // moves a whole subtree, so it retires every entry (a file's rename changes only its two paths
+  // and their folders, which it touches). Generations live in a table of buckets by path hash (a
+  // collision only costs a miss), entries in a bounded table, and each lasts ATTR_CACHE_TTL_NS at
+  // most: a change made elsewhere (the change feed, an upload landing) shows at most that much later
+  // than it would through the kernel's own attribute cache (KERNEL_CACHE_SEC, mount.ts). The same
+  // generations keep the names of folders made through the mount, so that the lookup of a name
+  // such a folder lacks is answered ENOENT here (attr-cache-c.ts): rsync's temporary and final
+  // names, cp's targets.
   // Per-request state: the generation the op started at and what JS handed over for it.
   { find: '  // Internal bookkeeping\n', replace: `  // Attribute cache: the generation when this op started, and the attributes JS handed over for
   // its path, dest, path's folder and dest's folder (bit i of attr_primed says slot i is set).
   uint64_t attr_started_gen;
   uint32_t attr_primed;
+  // Bit i: the listing of the op's path in slot i was valid when the op started (attr-cache-c.ts).
+  uint32_t listing_held;
   struct stat attr_prime[4];
 
   // Internal bookkeeping\n` },
@@ -130,8 +136,8 @@ NAPI_METHOD(fuse_native_mount) {`,
   { find: '  blk\\\n  uv_async_send(&(l->async));\\', replace: '  blk\\\n  attr_cache_op_started(l);\\\n  uv_async_send(&(l->async));\\' },
   // Every answer, before its libfuse thread goes on: touched again, and what JS handed over is kept.
   { find: '    l->res = res;\\\n    uv_sem_post(&(l->sem));\\', replace: '    l->res = res;\\\n    attr_cache_op_done(l);\\\n    uv_sem_post(&(l->sem));\\' },
-  // getattr: answered here when the cache holds the path.
-  { find: GETATTR_METHOD, replace: `${GETATTR_METHOD}\n  if (attr_cache_answer(path, stat)) return 0;` },
+  // getattr: answered here when the cache holds the path, or the listing of its folder lacks its name.
+  { find: GETATTR_METHOD, replace: `${GETATTR_METHOD}\n  if (attr_cache_answer(path, stat)) return 0;\n  if (attr_cache_missing(path)) return -ENOENT;` },
   // glibc's readdir skips an entry whose d_ino is 0 (a virtual node's ino): list it as libfuse lists
   // a name without attributes (FUSE_UNKNOWN_INO), after keeping its attributes as getattr answers them.
   { find: '      populate_stat(stats_array, &st);\n', replace: '      populate_stat(stats_array, &st);\n      attr_cache_listed(l, name, &st);\n      if (st.st_ino == 0) st.st_ino = 0xffffffff;\n' },
@@ -177,8 +183,8 @@ export interface FuseBinding {
    * handler is given, before that request is answered (fixed binding only; stat as fuse-class.ts encodes it).
    */
   primeAttrs?: (nativeHandler: unknown, slot: AttrSlot, stat: Uint32Array) => void;
-  /** getattrs the binding answered from the attribute cache so far, without JS. */
-  attrHits?: () => number;
+  /** getattrs the binding answered so far without JS: from the attribute cache, and ENOENT from a folder's names. */
+  attrHits?: () => { attrs: number; missing: number };
 }
 
 /** Builds (or reuses) the fixed binding under buildRoot, then loads fuse-native. Call before any other import of it. */
@@ -210,7 +216,7 @@ export async function loadFuse(buildRoot: string, logger: Logger): Promise<FuseB
     fixed,
     callerOf,
     primeAttrs: (handler, slot, stat) => native.fuse_native_attr_prime(handler, slot, stat),
-    attrHits: () => native.fuse_native_attr_hits(),
+    attrHits: () => ({ attrs: native.fuse_native_attr_hits(0), missing: native.fuse_native_attr_hits(1) }),
   };
 }
 
@@ -218,7 +224,7 @@ export async function loadFuse(buildRoot: string, logger: Logger): Promise<FuseB
 interface FixedExports {
   fuse_native_caller(handler: unknown, out: Uint32Array): void;
   fuse_native_attr_prime(handler: unknown, slot: number, stat: Uint32Array): void;
-  fuse_native_attr_hits(): number;
+  fuse_native_attr_hits(missing: 0 | 1): number;
 }
 
 /** The binding fuse-native loaded (node-gyp-build caches it, so this is the same instance). */

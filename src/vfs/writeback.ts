@@ -19,8 +19,8 @@ export interface WritebackOptions {
   hasWriters: (rowId: number) => boolean;
   /** Fills a staging copy still partly in its remote base; the row as it is then, undefined if gone. */
   complete: (rowId: number, signal: AbortSignal) => Promise<JournalRow | undefined>;
-  /** Called after a successful upload, before the row is removed. */
-  onUploaded: (row: JournalRow, entry: RemoteEntry) => Promise<void> | void;
+  /** Called after a successful upload: what it records commits together with the row's removal. */
+  onUploaded: (row: JournalRow, entry: RemoteEntry) => void;
   /** Called when a row failed for good, with why. */
   onFailed?: (row: JournalRow, err: VfsError) => void;
   /** Namespace changes made offline: a row waits for those made before it (JournalRow.waitOp) and for its folder's PDS id. */
@@ -260,15 +260,22 @@ export class Writeback {
         mtime: row.mtime,
         ...(row.userMeta !== null ? { userMeta: row.userMeta } : {}),
         signal,
-        onSession: (session) => this.o.journal.update(rowId, { session }),
+        // Kept for resuming after a crash. A one-part session is not worth a commit per file: resuming it
+        // saves nothing, and the upload then simply starts again (a lost session is harmless, upload.ts).
+        onSession: (session) => {
+          if (session.partCount > 1) this.o.journal.update(rowId, { session });
+        },
         onProgress: (done, total) => {
           this.sent += Math.max(0, done - (this.progress.get(rowId)?.done ?? 0));
           this.progress.set(rowId, { done, total });
         },
       });
       // Recorded where it landed, even if the row was cancelled too late: its holder looks again.
-      await this.o.onUploaded(started, entry);
-      this.o.journal.remove(rowId);
+      // One commit for both (a crash between them would only upload the file again).
+      this.o.journal.batch(() => {
+        this.o.onUploaded(started, entry);
+        this.o.journal.remove(rowId);
+      });
       this.o.logger.info({ name: started.name, size: started.size }, 'uploaded');
     } catch (e) {
       row = this.o.journal.get(rowId);

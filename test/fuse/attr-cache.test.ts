@@ -23,11 +23,11 @@ describe('FUSE attribute cache in the binding', { skip: fuseUnavailable() }, () 
   });
   after(() => fx?.close());
 
-  async function counts(): Promise<{ js: number; binding: number }> {
+  async function counts(): Promise<{ js: number; binding: number; enoent: number }> {
     const socket = controlSocketPath(fx.source.cacheDir, fx.mount.child.pid);
     const { body } = await controlRequest<DaemonStatus>(socket, 'GET', '/status');
     const fuse = body.fuse as FuseRequests;
-    return { js: fuse.byJs.getattr ?? 0, binding: fuse.getattrInBinding };
+    return { js: fuse.byJs.getattr ?? 0, binding: fuse.getattrInBinding, enoent: fuse.enoentInBinding };
   }
 
   test('the getattr after create, write, chmod, utimens, mkdir and rename does not reach JS', async () => {
@@ -86,6 +86,45 @@ describe('FUSE attribute cache in the binding', { skip: fuseUnavailable() }, () 
       mkdir "$1.d"
       ! stat "$1.d/inner" 2>/dev/null
       echo ok`, 'sh', f]).then(({ stdout }) => assert.deepEqual(stdout.trim().split('\n'), ['3', '8', '600', '2', '5', '1600000000', '1', 'ok']));
+  });
+
+  test('a folder made through the mount answers the lookups of names it lacks in the binding, and shows every name made in it', async () => {
+    const before = await counts();
+    // Names the folder gains through the mount: create, rename within and into it, mkdir, symlink,
+    // a name removed and made again, a folder moved over an empty one it held, and names that match
+    // another spelling (NFD of an NFC name; the Kelvin sign, whose NFC form is K), which it must
+    // leave to JS. Then the kernel forgets its entries (drop_caches 2: dentries and inodes only), so
+    // every name is looked up again while the binding still holds the folder's names.
+    const script = `
+      set -e
+      d="$1/fresh"
+      mkdir "$d" "$d/other"
+      for i in $(seq 1 ${FILES}); do ! stat "$d/missing$i" 2>/dev/null; done
+      printf 'a' > "$d/made"
+      mv "$d/made" "$d/renamed"
+      printf 'bb' > "$d/other/away"
+      mv "$d/other/away" "$d/arrived"
+      mkdir "$d/sub"
+      ln -s renamed "$d/link"
+      rm "$d/renamed"
+      printf 'ccc' > "$d/renamed"
+      mkdir "$d/A" "$d/B"
+      printf 'dddd' > "$d/B/x"
+      mv -T "$d/B" "$d/A"
+      mkdir "$d/nfc" "$d/kelvin"
+      printf 'eeeee' > "$d/nfc/$(printf 'caf\\303\\251')"
+      printf 'ffffff' > "$d/kelvin/$(printf '\\342\\204\\252')"
+      echo 2 > /proc/sys/vm/drop_caches
+      stat -c %s "$d/arrived" "$d/renamed" "$d/A/x" "$d/nfc/$(printf 'cafe\\314\\201')" "$d/kelvin/K"
+      stat -c %F "$d/sub" "$d/link"
+      ! stat "$d/made" 2>/dev/null
+      ! stat "$d/other/away" 2>/dev/null
+      ! stat "$d/B" 2>/dev/null
+      echo ok`;
+    const { stdout } = await run('sh', ['-c', script, 'sh', fx.mnt]);
+    assert.deepEqual(stdout.trim().split('\n'), ['2', '3', '4', '5', '6', 'directory', 'symbolic link', 'ok']);
+    const now = await counts();
+    assert.ok(now.enoent - before.enoent >= FILES, `lookups answered ENOENT in the binding: ${now.enoent - before.enoent}`);
   });
 
   test('the lookups ls -l makes after a readdir are answered from what the readdir handed over', async () => {

@@ -107,11 +107,12 @@ function toParams(r: Omit<JournalRow, 'id'>): Record<string, unknown> {
   };
 }
 
-const COLUMNS = `volume = @volume, parent_id = @parentId, name = @name, name_nfc = @nameNfc,
-  staging_path = @stagingPath, size = @size, mtime = @mtime, sha1 = @sha1, state = @state,
-  replace_id = @replaceId, base = @base, session = @session, user_meta = @userMeta, attempts = @attempts,
-  last_error = @lastError, not_before = @notBefore, wait_op = @waitOp, expect_revision = @expectRevision,
-  created_at = @createdAt, updated_at = @updatedAt`;
+/** Journal columns by JournalRow field (name_nfc follows name). */
+const COLUMN_OF: Readonly<Record<keyof Omit<JournalRow, 'id'>, string>> = {
+  volume: 'volume', parentId: 'parent_id', name: 'name', stagingPath: 'staging_path', size: 'size', mtime: 'mtime', sha1: 'sha1',
+  state: 'state', replaceId: 'replace_id', base: 'base', session: 'session', userMeta: 'user_meta', attempts: 'attempts',
+  lastError: 'last_error', notBefore: 'not_before', waitOp: 'wait_op', expectRevision: 'expect_revision', createdAt: 'created_at', updatedAt: 'updated_at',
+};
 
 const PENDING = "state IN ('dirty', 'uploading')";
 
@@ -122,7 +123,7 @@ export interface JournalStats {
 }
 
 export class Journal {
-  private readonly q: Record<'insert' | 'get' | 'update' | 'remove' | 'rekeyParent' | 'inDir' | 'find' | 'any' | 'pending' | 'dirtyByDue' | 'makeDue' | 'failed' | 'open' | 'stats', Statement>;
+  private readonly q: Record<'insert' | 'get' | 'remove' | 'rekeyParent' | 'inDir' | 'find' | 'any' | 'pending' | 'dirtyByDue' | 'makeDue' | 'failed' | 'open' | 'stats', Statement>;
   /**
    * stats() as of the last change: writers ask before every write (the dirty-bytes bound), and the
    * query sums the whole journal. Every change goes through this class; add, update and remove drop
@@ -131,6 +132,8 @@ export class Journal {
   private statsMemo: JournalStats | undefined;
   /** Whether any row is not done, as of the last change (same rule as statsMemo). */
   private anyMemo: boolean | undefined;
+  /** UPDATE statements by the fields they set (a handful of shapes: commit, upload state, attributes, rename). */
+  private readonly updates = new Map<string, Statement>();
 
   /** `now` is the clock for createdAt/updatedAt (epoch ms). */
   constructor(private readonly cache: CacheDb, private readonly now: () => number = Date.now) {
@@ -144,7 +147,6 @@ export class Journal {
            @base, @session, @userMeta, @attempts, @lastError, @notBefore, @waitOp, @expectRevision, @createdAt, @updatedAt)`,
       ),
       get: db.prepare('SELECT * FROM journal WHERE id = ?'),
-      update: db.prepare(`UPDATE journal SET ${COLUMNS} WHERE id = @id`),
       remove: db.prepare('DELETE FROM journal WHERE id = ?'),
       rekeyParent: db.prepare('UPDATE journal SET parent_id = ? WHERE volume = ? AND parent_id = ?'),
       inDir: db.prepare("SELECT * FROM journal INDEXED BY journal_by_dir WHERE volume = ? AND parent_id = ? AND state != 'done' ORDER BY id"),
@@ -182,18 +184,38 @@ export class Journal {
     return row && fromDb(row);
   }
 
-  /** Applies `changes` and commits; updatedAt defaults to now. Throws ENOENT for an unknown id. */
+  /**
+   * Applies `changes` and commits; updatedAt defaults to now. Throws ENOENT for an unknown id. Only
+   * the columns changed are written: an index whose columns are not set is left alone, so a commit
+   * dirties fewer pages (fewer WAL frames, rarer checkpoints). The read and the write run with no
+   * await between them, so nothing else changes the row meanwhile; the UPDATE commits on its own.
+   */
   update(id: number, changes: Partial<Omit<JournalRow, 'id'>>): JournalRow {
-    return this.cache.db.transaction(() => {
-      const current = this.get(id);
-      if (!current) throw new VfsError('ENOENT', `journal row ${id} does not exist`);
-      // Keys present but undefined keep their value (null is how a column is cleared).
-      const defined = Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined));
-      const next: JournalRow = { ...current, ...defined, id, updatedAt: changes.updatedAt ?? this.now() };
-      this.forgetMemos();
-      this.q.update.run({ ...toParams(next), id });
-      return next;
-    })();
+    const current = this.get(id);
+    if (!current) throw new VfsError('ENOENT', `journal row ${id} does not exist`);
+    const next: JournalRow = { ...current, updatedAt: changes.updatedAt ?? this.now() };
+    const params: Record<string, unknown> = { id, updatedAt: next.updatedAt };
+    // Keys present but undefined keep their value (null is how a column is cleared).
+    for (const [key, value] of Object.entries(changes) as [keyof Omit<JournalRow, 'id'>, unknown][]) {
+      if (value === undefined || key === 'updatedAt' || !(key in COLUMN_OF)) continue;
+      (next as unknown as Record<string, unknown>)[key] = value;
+      params[key] = key === 'session' || key === 'base' ? (value === null ? null : JSON.stringify(value)) : value;
+    }
+    if ('name' in params) params.nameNfc = nameKey(next.name);
+    this.forgetMemos();
+    this.updateStatement(Object.keys(params)).run(params);
+    return next;
+  }
+
+  private updateStatement(keys: string[]): Statement {
+    const shape = keys.join(',');
+    let stmt = this.updates.get(shape);
+    if (!stmt) {
+      const set = keys.filter((k) => k !== 'id').map((k) => `${k === 'nameNfc' ? 'name_nfc' : COLUMN_OF[k as keyof typeof COLUMN_OF]} = @${k}`);
+      stmt = this.cache.db.prepare(`UPDATE journal SET ${set.join(', ')} WHERE id = @id`);
+      this.updates.set(shape, stmt);
+    }
+    return stmt;
   }
 
   remove(id: number): void {
@@ -252,6 +274,11 @@ export class Journal {
   /** Rows whose content was never committed (a writer had them open). */
   openRows(): JournalRow[] {
     return (this.q.open.all() as DbRow[]).map(fromDb);
+  }
+
+  /** Runs `fn` (changes to the journal and the rest of the cache) as one transaction. */
+  batch<T>(fn: () => T): T {
+    return this.cache.batch(fn);
   }
 
   /** Resolves once every change so far survives power loss (one fsync shared by concurrent callers). */

@@ -287,10 +287,10 @@ export class MetadataStore {
   /** Inserts or replaces one entry (own writes show at once); the name is no longer "missing". */
   upsert(volume: string, entry: RemoteEntry): void {
     if (entry.kind === 'dir') this.generation++;
-    this.cache.db.transaction(() => {
+    this.cache.batch(() => {
       this.write(volume, entry);
       this.q.deleteMissing.run(volume, entry.parentId, nameKey(entry.name));
-    })();
+    });
   }
 
   /** Removes the entry and its cached subtree (nodes, listings and negative entries below it). */
