@@ -6,7 +6,8 @@ import type { TestContext } from 'node:test';
 
 export function makeTempDir(prefix = 'pdsfs-cache-'): { dir: string; remove: () => void } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-  return { dir, remove: () => fs.rmSync(dir, { recursive: true, force: true }) };
+  // Retried: a block write still landing can refill a folder between its listing and its rmdir (ENOTEMPTY).
+  return { dir, remove: () => fs.rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 20 }) };
 }
 
 // Removed again at exit: a late background block write may recreate a dir after its test ended.
