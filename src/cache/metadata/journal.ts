@@ -193,15 +193,13 @@ export class Journal {
   update(id: number, changes: Partial<Omit<JournalRow, 'id'>>): JournalRow {
     const current = this.get(id);
     if (!current) throw new VfsError('ENOENT', `journal row ${id} does not exist`);
-    const next: JournalRow = { ...current, updatedAt: changes.updatedAt ?? this.now() };
-    const params: Record<string, unknown> = { id, updatedAt: next.updatedAt };
     // Keys present but undefined keep their value (null is how a column is cleared).
-    for (const [key, value] of Object.entries(changes) as [keyof Omit<JournalRow, 'id'>, unknown][]) {
-      if (value === undefined || key === 'updatedAt' || !(key in COLUMN_OF)) continue;
-      (next as unknown as Record<string, unknown>)[key] = value;
-      params[key] = key === 'session' || key === 'base' ? (value === null ? null : JSON.stringify(value)) : value;
-    }
-    if ('name' in params) params.nameNfc = nameKey(next.name);
+    const set = Object.keys(changes).filter((k) => k in COLUMN_OF && k !== 'updatedAt' && changes[k as keyof typeof changes] !== undefined);
+    const next: JournalRow = { ...current, ...Object.fromEntries(set.map((k) => [k, changes[k as keyof typeof changes]])), id, updatedAt: changes.updatedAt ?? this.now() };
+    const all = toParams(next);
+    const params: Record<string, unknown> = { id, updatedAt: next.updatedAt };
+    for (const key of set) params[key] = all[key];
+    if (set.includes('name')) params.nameNfc = all.nameNfc;
     this.forgetMemos();
     this.updateStatement(Object.keys(params)).run(params);
     return next;
