@@ -285,8 +285,7 @@ export interface PdsShareLink {
   download_limit?: number;
 }
 
-/** get_by_anonymous: the public view of a share link. */
-/** The public view of a link: it names neither the link's id nor its files (SDK guide, API reference). */
+/** get_by_anonymous: the public view of a share link. It names neither the link's id nor its files (SDK guide, API reference). */
 export interface PdsShareAnonymous {
   share_name: string;
   creator_id: string;

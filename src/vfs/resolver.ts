@@ -66,9 +66,8 @@ export class Resolver {
       if (node.kind !== 'dir') throw new VfsError('ENOTDIR', 'not a directory', path);
       key += `/${seg}`;
       const kept = keep ? this.folders.get(key) : undefined;
-      const rest = loc.segments.slice(i);
-      if (!kept && !walking && this.byPathPays(node, rest)) {
-        const found = await this.byPath(node, names, rest, path);
+      if (!kept && !walking && this.byPathPays(node, loc.segments, i)) {
+        const found = await this.byPath(node, names, loc.segments.slice(i), path);
         if (found) return found;
         walking = true; // the server could not answer for this path: no second try below
       }
@@ -82,16 +81,17 @@ export class Resolver {
   }
 
   /**
-   * Whether to ask the server for the rest of the path at once: two names or more below a folder
+   * Whether to ask the server for the rest of the path (segments from `from` on) at once: two names or more below a folder
    * not listed yet (one name costs one listing either way, and the listing serves its siblings
    * too), no display name with a duplicate's suffix (the server knows stored names only), and
    * nothing waiting to be uploaded or replayed (the server's tree is not the local one then).
    */
-  private byPathPays(dir: VNode, rest: readonly string[]): boolean {
+  private byPathPays(dir: VNode, segments: readonly string[], from: number): boolean {
     const volume = dir.volume;
-    if (!volume?.remote.getByPath || dir.id === undefined || rest.length < 2) return false;
+    if (!volume?.remote.getByPath || dir.id === undefined || segments.length - from < 2) return false;
     if (this.dirs.isFresh(volume, dir.id) || this.journal.hasRows() || this.changes.pending) return false;
-    return rest.every((name) => parseDupName(name) === undefined);
+    for (let i = from; i < segments.length; i++) if (parseDupName(segments[i]!) !== undefined) return false;
+    return true;
   }
 
   /**
