@@ -50,8 +50,8 @@ export interface FuseRequestCounts {
  * feed) shows in the mount after at most this much more, plus ATTR_CACHE_TTL_SEC for attributes the
  * binding answered from its own cache (native-binding.ts), as libfuse2's path-based API cannot tell
  * the kernel to forget an entry; a name made elsewhere in a folder made through the mount less than
- * LISTING_TTL_SEC ago may read as missing until then, and the kernel may keep that answer this long. Without it, ls -l, find, du and rsync's stat storm ask pdsfs twice
- * per entry and run.
+ * LISTING_TTL_SEC ago may read as missing until then, and the kernel may keep that answer this long.
+ * Without it, ls -l, find, du and rsync's stat storm ask pdsfs twice per entry and run.
  */
 export const KERNEL_CACHE_SEC = 10;
 
