@@ -39,6 +39,8 @@ export interface EmulatorStats {
   /** Requests being served now, and the most served at once, by the same keys as `requests`. */
   inFlight: Record<string, number>;
   inFlightPeak: Record<string, number>;
+  /** API requests whose work is done, by path; their answers may still be on their way (a slow link). */
+  handled: Record<string, number>;
   /** Async tasks started (folder copies, recycle-bin clears, and mutations the asyncRate switch deferred). */
   asyncTasks: number;
 }
@@ -51,6 +53,7 @@ export function resetStats(s: EmulatorStats): void {
   s.connections = 0;
   s.asyncTasks = 0;
   s.inFlightPeak = { ...s.inFlight };
+  s.handled = {};
 }
 
 export interface EmulatorContext {

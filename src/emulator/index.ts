@@ -122,7 +122,7 @@ export class Emulator {
     const seed = ensureSeed(db, config.driveQuotaBytes);
     const sql = new Sql(db);
     const accounts = new AccountStore(sql);
-    const stats: EmulatorStats = { requests: {}, bytesUploaded: 0, bytesReadBack: 0, bytesDownloaded: 0, connections: 0, inFlight: {}, inFlightPeak: {}, asyncTasks: 0 };
+    const stats: EmulatorStats = { requests: {}, bytesUploaded: 0, bytesReadBack: 0, bytesDownloaded: 0, connections: 0, inFlight: {}, inFlightPeak: {}, handled: {}, asyncTasks: 0 };
     const blobs = new BlobStore(opts.dataDir, (n) => (stats.bytesReadBack += n));
     await blobs.init();
     let endpoint = '';

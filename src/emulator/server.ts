@@ -87,6 +87,7 @@ async function respond(deps: ServerDeps, req: IncomingMessage, res: ServerRespon
   const body = route.form ? parseFormBody(raw, req.headers['content-type']) : parseJsonBody(raw);
   const call = authenticate(deps.ctx, route, { path: url.pathname, body, headers: req.headers, requestId });
   const result = await route.handle(call);
+  deps.ctx.stats.handled[url.pathname] = (deps.ctx.stats.handled[url.pathname] ?? 0) + 1;
   const reply = result instanceof Reply ? result : new Reply(route.status ?? 200, result ?? {});
   if (reply.body === undefined) {
     res.writeHead(reply.status);

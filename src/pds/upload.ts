@@ -64,7 +64,7 @@ export class Uploader {
   async upload(req: UploadRequest): Promise<PdsFile> {
     const job = (req.resume && (await this.resume(req, req.resume))) || (await this.start(req));
     const file = 'file_id' in job ? job : await this.transfer(job);
-    return this.withMtime(req, file);
+    return this.withMtime(pastCommit(req), file);
   }
 
   /** Sends the missing parts and completes. */
@@ -152,15 +152,15 @@ export class Uploader {
     }
     let created: CreateAnswer;
     try {
-      created = await this.createWithParallelFallback(req, plan, parallel, hashes);
+      created = await this.createWithParallelFallback(hashes.content_hash ? commit(req) : req, plan, parallel, hashes);
     } catch (err) {
       if (!PdsError.is(err, 'PreHashMatched')) throw err;
       // The first KiB matches content the service has: the whole SHA-1 may make this a rapid upload.
       req = { ...req, sha1: await sourceSha1(req.source, req.source.size, req.signal) };
-      created = await this.createWithParallelFallback(req, plan, parallel, { content_hash: req.sha1! });
+      created = await this.createWithParallelFallback(commit(req), plan, parallel, { content_hash: req.sha1! });
     }
     if (created.exist) throw new PdsError({ status: 409, code: 'AlreadyExist.File', message: `${req.name} already exists` });
-    if (created.rapid_upload) return this.files.get({ ...req.scope, file_id: created.file_id }, req.signal);
+    if (created.rapid_upload) return this.files.get({ ...req.scope, file_id: created.file_id });
     if (!created.upload_id) throw new PdsError({ status: 200, code: 'InvalidResponse', message: 'file/create returned no upload_id' });
     const session = { fileId: created.file_id, uploadId: created.upload_id, partSize: plan.partSize, partCount: plan.partCount, ...(created.parallel ? { parallel: true } : {}) };
     const urls = new PartUrls(this.uploads, req.scope, session, req.signal);
@@ -239,14 +239,33 @@ export class Uploader {
 
   /** file/complete; a NotFound (a repeat after a lost answer) is fine when our file is there, complete. */
   private async complete(job: UploadJob): Promise<PdsFile> {
-    const { req, session } = job;
+    const { session } = job;
+    const req = commit(job.req);
     const part_info_list = [...job.etags].sort((a, b) => a[0] - b[0]).map(([part_number, etag]) => ({ part_number, etag }));
     try {
-      return await this.uploads.complete({ ...req.scope, file_id: session.fileId, upload_id: session.uploadId, part_info_list }, req.signal);
+      return await this.uploads.complete({ ...req.scope, file_id: session.fileId, upload_id: session.uploadId, part_info_list });
     } catch (err) {
       const done = PdsError.is(err, 'NotFound') ? await this.finishedEarlier(req, session.fileId) : undefined;
       if (done) return done;
       throw err;
     }
   }
+}
+
+/**
+ * The request that may make the file on the server (file/complete, or a file/create that can be a
+ * rapid upload) and what follows it ignore the caller's abort: the server makes the file whether or
+ * not we still listen, so the answer is awaited and the file reported, and whoever cancelled finds it
+ * recorded (a rename over it or a delete of it then sees it, instead of the server keeping a file
+ * pdsfs forgot). Still bounded: a server gone silent fails the call (http.ts watches every answer).
+ */
+function commit(req: UploadRequest): UploadRequest {
+  throwIfAborted(req.signal);
+  return pastCommit(req);
+}
+
+/** The request without its abort: the file is made, only the answer and the touch-ups remain. */
+function pastCommit(req: UploadRequest): UploadRequest {
+  const { signal: _signal, ...rest } = req;
+  return rest;
 }
