@@ -204,10 +204,15 @@ describe('async switch', () => {
       assert.equal((await finished(r.body.async_task_id)).state, 'Succeed', p);
       assert.deepEqual(await names(dir), expect, p);
     }
-    // A task whose target vanished before it ran fails with the service's error code.
+    // A task whose target vanished before it ran fails with the service's error code. The second
+    // delete must arrive while the first is pending: with 50 ms a loaded machine (load 13) was
+    // once slower, and the second found no file (404, no task).
     const g = await uploadFile(e, 'root', 'g.txt', Buffer.from('g'));
+    e.emu.setFaults({ asyncDelayMs: 2000 });
     const first = await call('file/delete', { file_id: g.file_id });
     const second = await call('file/delete', { file_id: g.file_id });
+    e.emu.setFaults({ asyncDelayMs: 50 });
+    assert.ok(first.body.async_task_id && second.body.async_task_id, 'both deletes were deferred');
     assert.equal((await finished(first.body.async_task_id)).state, 'Succeed');
     const failed = await finished(second.body.async_task_id);
     assert.deepEqual([failed.state, failed.error_code], ['Failed', 'NotFound.File']);
