@@ -60,6 +60,8 @@ export class Faults {
   readonly throttle = new ConnectionThrottle(() => this.current.netRatePerConnection);
   /** Requests held by the silence: since start, and held now (a test checks its fault fired). */
   readonly silenced = { total: 0, now: 0 };
+  /** Faults injected since start, by kind (a test checks its faults fired). */
+  readonly fired = { http429: 0, http5xx: 0, drops: 0, stalls: 0 };
   private lifted: { promise: Promise<void>; resolve: () => void } | undefined;
 
   constructor(initial: FaultPatch = {}) {
@@ -116,6 +118,7 @@ export class Faults {
     const f = this.current;
     if (f.latencyMs > 0) await new Promise((r) => setTimeout(r, f.latencyMs));
     if (f.rate429 > 0 && Math.random() < f.rate429) {
+      this.fired.http429++;
       return {
         status: 429,
         code: 'TooManyRequests',
@@ -124,6 +127,7 @@ export class Faults {
       };
     }
     if (f.rate5xx > 0 && Math.random() < f.rate5xx) {
+      this.fired.http5xx++;
       return Math.random() < 0.5
         ? { status: 500, code: 'InternalError', message: 'Internal server error (injected).', headers: {} }
         : { status: 503, code: 'ServiceUnavailable', message: 'Service unavailable (injected).', headers: {} };
@@ -133,7 +137,9 @@ export class Faults {
 
   /** Should this data transfer be cut mid-body? */
   drop(): boolean {
-    return this.current.dropRate > 0 && Math.random() < this.current.dropRate;
+    const cut = this.current.dropRate > 0 && Math.random() < this.current.dropRate;
+    if (cut) this.fired.drops++;
+    return cut;
   }
 
   /** The delay of the async task this mutation should become, or undefined to do it at once. */
@@ -144,6 +150,8 @@ export class Faults {
 
   /** Should this download go silent mid-body? */
   stall(): boolean {
-    return this.current.stallRate > 0 && Math.random() < this.current.stallRate;
+    const cut = this.current.stallRate > 0 && Math.random() < this.current.stallRate;
+    if (cut) this.fired.stalls++;
+    return cut;
   }
 }

@@ -181,6 +181,11 @@ export class Emulator {
     return { ...this.faults.silenced };
   }
 
+  /** Faults injected since start, by kind: 429 and 5xx answers, transfers dropped and stalled. */
+  get faultsFired(): Faults['fired'] {
+    return { ...this.faults.fired };
+  }
+
   /**
    * What a user (default: the development user) may do in a subtree, or with 'root' in the whole
    * team drive `driveId`, as /admin/permissions sets it; null clears it.

@@ -18,8 +18,8 @@ export interface VfsStatus {
   /** Remote list calls so far. */
   listCalls: number;
   blocks: ReturnType<BlockCache['stats']>;
-  /** The metadata cache's counters, and the WAL checkpoints and restarts its worker thread ran. */
-  metadata: ReturnType<MetadataMeter['snapshot']> & { checkpoints: number; walRestarts: number };
+  /** The metadata cache's counters, the WAL checkpoints and restarts its worker thread ran, and 1 once that worker failed and SQLite checkpoints inside commits again. */
+  metadata: ReturnType<MetadataMeter['snapshot']> & { checkpoints: number; walRestarts: number; checkpointFallbacks: number };
 }
 
 /** Upload rows waiting or failed, and bytes sent of those in flight by row id. */
@@ -66,7 +66,7 @@ export interface VfsAdmin {
 /** The admin side of a PdsVfs: its context, the change feed's poll and the replayer's count. */
 export function vfsAdmin(ctx: VfsContext, feed: { pollAll(): Promise<void> }, replayed: () => number): VfsAdmin {
   return {
-    status: () => ({ ...ctx.journal.stats(), sentBytes: ctx.writeback.sentBytes, listCalls: ctx.dirs.listCalls, blocks: ctx.blocks.stats(), metadata: { ...ctx.store.meter.snapshot(), checkpoints: ctx.store.checkpoints.checkpoints, walRestarts: ctx.store.checkpoints.restarts } }),
+    status: () => ({ ...ctx.journal.stats(), sentBytes: ctx.writeback.sentBytes, listCalls: ctx.dirs.listCalls, blocks: ctx.blocks.stats(), metadata: { ...ctx.store.meter.snapshot(), checkpoints: ctx.store.checkpoints.checkpoints, walRestarts: ctx.store.checkpoints.restarts, checkpointFallbacks: ctx.store.checkpoints.fallbacks } }),
     uploads: () => ({ pending: ctx.journal.pending(), failed: ctx.journal.failed(), inFlight: ctx.writeback.progress }),
     offline: () => ({ online: ctx.reachability.online, since: ctx.reachability.since, changes: ctx.ops.counts(), replayed: replayed() }),
     namespaceChanges: (limit) => ({ pending: ctx.ops.pending().slice(0, limit), notices: ctx.ops.notices(limit) }),

@@ -72,12 +72,12 @@ test('CacheDb: commits never checkpoint the WAL; once it is due a worker thread 
   const insert = db.db.prepare('INSERT INTO t VALUES (?)');
   const walBytes = () => fs.statSync(`${file}-wal`).size;
   await db.checkpointer.roomForWrites();
-  assert.deepEqual(db.checkpointer.counts, { checkpoints: 0, restarts: 0 }, 'nothing due yet');
+  assert.deepEqual(db.checkpointer.counts, { checkpoints: 0, restarts: 0, fallbacks: 0 }, 'nothing due yet');
   let rows = 0;
   for (; walBytes() < dueBytes; rows++) insert.run(Buffer.alloc(1024, rows));
   const grown = walBytes();
   await db.checkpointer.roomForWrites();
-  assert.deepEqual(db.checkpointer.counts, { checkpoints: 1, restarts: 1 });
+  assert.deepEqual(db.checkpointer.counts, { checkpoints: 1, restarts: 1, fallbacks: 0 });
   assert.ok(walBytes() < grown / 10, `the restart cut the WAL back: ${walBytes()} of ${grown} bytes`);
   assert.ok(db.db.pragma('user_version', { simple: true }) !== 0, 'the restart was the worker\'s write');
   insert.run(Buffer.alloc(1024));
@@ -85,6 +85,44 @@ test('CacheDb: commits never checkpoint the WAL; once it is due a worker thread 
   assert.equal(fs.existsSync(`${file}-wal`), false, 'the request connection closed last and removed the WAL');
   const again = CacheDb.open(file);
   assert.equal(again.db.prepare('SELECT count(*) FROM t').pluck().get(), rows + 1);
+  again.close();
+});
+
+test('CacheDb: when the checkpoint worker fails, SQLite checkpoints on commit again: writes go on and the WAL stays bounded', async (t) => {
+  const dir = tempDir(t);
+  const file = path.join(dir, 'metadata.sqlite');
+  const dueBytes = 256 * 1024;
+  const db = CacheDb.open(file, { dueBytes, intervalMs: 60_000 });
+  t.after(() => db.close());
+  db.db.exec('CREATE TABLE t (x)');
+  const insert = db.db.prepare('INSERT INTO t VALUES (?)');
+  const walBytes = () => fs.statSync(`${file}-wal`).size;
+  let rows = 0;
+  for (; walBytes() < dueBytes; rows++) insert.run(Buffer.alloc(1024, rows));
+  // The worker starts now and opens the file by its path, which is gone (this connection keeps its
+  // open descriptors): its open throws, a real failure of the thread.
+  fs.renameSync(file, `${file}-away`);
+  await db.checkpointer.roomForWrites();
+  fs.renameSync(`${file}-away`, file);
+  assert.deepEqual(db.checkpointer.counts, { checkpoints: 0, restarts: 0, fallbacks: 1 }, 'the worker failed before any checkpoint, and that is counted');
+  assert.equal(db.db.pragma('wal_autocheckpoint', { simple: true }), 1000, "SQLite's own checkpoint is back on");
+
+  // 24 MiB of rows, six times SQLite's checkpoint size (1000 pages): without the fallback the WAL
+  // would hold all of them. A WAL frame is a page and its 24-byte header.
+  const checkpointBytes = 1000 * ((db.db.pragma('page_size', { simple: true }) as number) + 24);
+  const written = 24 * 1024 * 1024;
+  let peak = 0;
+  for (let batch = 0; batch < written / (64 * 1024); batch++) {
+    db.batch(() => {
+      for (let i = 0; i < 64; i++, rows++) insert.run(Buffer.alloc(1024, rows));
+    });
+    peak = Math.max(peak, walBytes());
+    await db.checkpointer.roomForWrites();
+  }
+  assert.ok(peak < 2 * checkpointBytes, `the WAL stayed under twice SQLite's checkpoint size: peak ${peak} bytes after ${written} written`);
+  db.close();
+  const again = CacheDb.open(file);
+  assert.equal(again.db.prepare('SELECT count(*) FROM t').pluck().get(), rows, 'every row written before and after the failure is there');
   again.close();
 });
 

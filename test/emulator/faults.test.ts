@@ -35,7 +35,8 @@ describe('faults', () => {
 
   const list = () => pds(e.endpoint, e.account.access_token, 'file/list', { drive_id: e.account.drive_id, parent_file_id: 'root' });
 
-  it('answers 500/503 at rate 1 on /v2 and data URLs', async () => {
+  it('answers 500/503 at rate 1 on /v2 and data URLs, and counts each', async () => {
+    const before = e.emu.faultsFired;
     e.emu.setFaults({ rate5xx: 1 });
     try {
       const seen = new Set<number>();
@@ -54,9 +55,11 @@ describe('faults', () => {
       e.emu.setFaults({ rate5xx: 0 });
     }
     assert.equal((await list()).status, 200);
+    assert.deepEqual(e.emu.faultsFired, { ...before, http5xx: before.http5xx + 21 }, '20 listings and a download');
   });
 
-  it('answers 429 with Retry-After and x-retry-after at rate 1', async () => {
+  it('answers 429 with Retry-After and x-retry-after at rate 1, and counts each', async () => {
+    const before = e.emu.faultsFired;
     e.emu.setFaults({ rate429: 1, retryAfterMs: 1500 });
     try {
       const r = await list();
@@ -68,6 +71,7 @@ describe('faults', () => {
     } finally {
       e.emu.setFaults({ rate429: 0 });
     }
+    assert.deepEqual(e.emu.faultsFired, { ...before, http429: before.http429 + 2 });
   });
 
   it('adds latency', async () => {
@@ -81,7 +85,8 @@ describe('faults', () => {
     }
   });
 
-  it('drops downloads mid-body and part uploads before the part is stored', async () => {
+  it('drops downloads mid-body and part uploads before the part is stored, and counts each', async () => {
+    const before = e.emu.faultsFired;
     e.emu.setFaults({ dropRate: 1 });
     let session: any;
     try {
@@ -100,9 +105,11 @@ describe('faults', () => {
     assert.deepEqual(parts.body.uploaded_parts, []);
     const full = await rawGet(url);
     assert.equal(full.received, data.length);
+    assert.deepEqual(e.emu.faultsFired, { ...before, drops: before.drops + 2 }, 'a download and a part upload');
   });
 
   it('stalls downloads mid-body: half the bytes, then silence on an open connection', async () => {
+    const stalls = e.emu.faultsFired.stalls;
     e.emu.setFaults({ stallRate: 1 });
     let got: Buffer[] = [];
     let received = 0;
@@ -122,6 +129,7 @@ describe('faults', () => {
       assert.ok(Buffer.concat(got).equals(data.subarray(0, data.length / 2)));
       assert.equal(res.complete, false);
       assert.equal(req.destroyed, false, 'the connection is still open');
+      assert.equal(e.emu.faultsFired.stalls, stalls + 1, 'the stall is counted');
       req.destroy();
       await ended;
     } finally {
@@ -204,10 +212,15 @@ describe('async switch', () => {
       assert.equal((await finished(r.body.async_task_id)).state, 'Succeed', p);
       assert.deepEqual(await names(dir), expect, p);
     }
-    // A task whose target vanished before it ran fails with the service's error code.
+    // A task whose target vanished before it ran fails with the service's error code. The second
+    // delete must arrive while the first is pending: with 50 ms a loaded machine (load 13) was
+    // once slower, and the second found no file (404, no task).
     const g = await uploadFile(e, 'root', 'g.txt', Buffer.from('g'));
+    e.emu.setFaults({ asyncDelayMs: 2000 });
     const first = await call('file/delete', { file_id: g.file_id });
     const second = await call('file/delete', { file_id: g.file_id });
+    e.emu.setFaults({ asyncDelayMs: 50 });
+    assert.ok(first.body.async_task_id && second.body.async_task_id, 'both deletes were deferred');
     assert.equal((await finished(first.body.async_task_id)).state, 'Succeed');
     const failed = await finished(second.body.async_task_id);
     assert.deepEqual([failed.state, failed.error_code], ['Failed', 'NotFound.File']);

@@ -30,8 +30,24 @@ function grants(t: TestContext, env: FaultEnv, before: number): void {
   t.diagnostic(`token grants (daemon starts, renewals, the test's own client): ${env.server.tokenGrants() - before}`);
 }
 
+/**
+ * Counts the faults the server injects from now on; the returned check asserts some fired, so a
+ * round trip that passed proves it got through faults (a smaller run sends fewer requests).
+ */
+function faultsFrom(t: TestContext, env: FaultEnv): () => void {
+  const before = env.server.emu.emu.faultsFired;
+  return () => {
+    const now = env.server.emu.emu.faultsFired;
+    const fired = Object.entries(now).map(([kind, n]) => `${kind} ${n - before[kind as keyof typeof now]}`);
+    t.diagnostic(`faults fired: ${fired.join(', ')}`);
+    const total = Object.entries(now).reduce((sum, [kind, n]) => sum + n - before[kind as keyof typeof now], 0);
+    assert.ok(total > 0, 'faults fired during the round trip');
+  };
+}
+
 export async function treeRoundTrip(t: TestContext, env: FaultEnv, fe: FrontEnd, seed: number): Promise<void> {
   const granted = env.server.tokenGrants();
+  const faultsFired = faultsFrom(t, env);
   const src = path.join(env.work, 'tree-in');
   const out = path.join(env.work, 'tree-out');
   const files = await makeTree(src, TREE_FILES, seed);
@@ -64,12 +80,14 @@ export async function treeRoundTrip(t: TestContext, env: FaultEnv, fe: FrontEnd,
   figure(t, `${fe.name} tree in (until uploaded)`, files.length, uploadSecs, 'files/s');
   figure(t, `${fe.name} tree out (fresh cache)`, files.length, outSecs, 'files/s');
   grants(t, env, granted);
+  faultsFired();
   await fs.rm(src, { recursive: true, force: true });
   await fs.rm(out, { recursive: true, force: true });
 }
 
 export async function bigRoundTrip(t: TestContext, env: FaultEnv, fe: FrontEnd, seed: number): Promise<void> {
   const granted = env.server.tokenGrants();
+  const faultsFired = faultsFrom(t, env);
   const big = path.join(env.work, 'big.bin');
   const sha1 = await makeBigFile(big, BIG_BYTES, seed);
   const mib = BIG_BYTES / MiB;
@@ -97,4 +115,5 @@ export async function bigRoundTrip(t: TestContext, env: FaultEnv, fe: FrontEnd, 
   figure(t, `${fe.name} ${mib} MiB in (until uploaded)`, mib, uploadSecs, 'MiB/s');
   figure(t, `${fe.name} ${mib} MiB out (fresh cache)`, mib, outSecs, 'MiB/s');
   grants(t, env, granted);
+  faultsFired();
 }

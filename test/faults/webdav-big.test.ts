@@ -1,6 +1,7 @@
 // Under server faults (5% 5xx, 2% 429, 20 ms latency, dropped transfers, 60 s access tokens), a
-// 2 GiB file (FAULTS_BIG_MIB) goes into `pdsfs serve` with one curl PUT, reaches PDS, and comes back
-// out byte-identical with a GET through a fresh cache, streamed into sha1sum (round-trip.ts).
+// big file (512 MiB; 2 GiB in .ci/run, support.ts) goes into `pdsfs serve` with one curl PUT,
+// reaches PDS, and comes back out byte-identical with a GET through a fresh cache, streamed into
+// sha1sum (round-trip.ts).
 import { test } from 'node:test';
 import { useFaultEnv, webdav } from './front-ends.js';
 import { bigRoundTrip, ROUND_TRIP_LIMIT_MS } from './round-trip.js';

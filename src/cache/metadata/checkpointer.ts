@@ -70,6 +70,8 @@ export class WalCheckpointer {
   private worker: Worker | undefined;
   /** Closed, or the worker failed: checkpoints are SQLite's own again (or over). */
   private off = false;
+  /** Whether the worker failed and checkpoints went back to SQLite (status shows it: they stall commits again). */
+  private failed = false;
   /** The checkpoint asked for and not answered yet; callers share it. */
   private pending: Promise<void> | undefined;
   private answered: (() => void) | undefined;
@@ -80,9 +82,9 @@ export class WalCheckpointer {
     this.watch = setInterval(() => void this.roomForWrites(), opts.intervalMs).unref();
   }
 
-  /** Checkpoints and restarts run by the worker so far (tests and status count them). */
-  get counts(): { checkpoints: number; restarts: number } {
-    return { checkpoints: Atomics.load(this.state, CHECKPOINTS), restarts: Atomics.load(this.state, RESTARTS) };
+  /** Checkpoints and restarts run by the worker so far, and whether it failed (tests and status count them). */
+  get counts(): { checkpoints: number; restarts: number; fallbacks: number } {
+    return { checkpoints: Atomics.load(this.state, CHECKPOINTS), restarts: Atomics.load(this.state, RESTARTS), fallbacks: this.failed ? 1 : 0 };
   }
 
   /**
@@ -107,6 +109,7 @@ export class WalCheckpointer {
     worker.on('message', () => this.answer());
     worker.once('error', (err) => {
       this.off = true;
+      this.failed = true;
       this.worker = undefined;
       this.answer();
       this.onFailure(err);

@@ -161,8 +161,8 @@ export class MetadataStore {
     };
   }
 
-  /** WAL checkpoints and restarts so far, all off the request thread (checkpointer.ts). */
-  get checkpoints(): { checkpoints: number; restarts: number } {
+  /** WAL checkpoints and restarts so far, all off the request thread, and fallbacks to SQLite's own (checkpointer.ts). */
+  get checkpoints(): CacheDb['checkpointer']['counts'] {
     return this.cache.checkpointer.counts;
   }
 
