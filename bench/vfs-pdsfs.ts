@@ -48,11 +48,19 @@ export interface VfsBenchResult {
   /** Write until uploaded (write, release, drain), one pass. */
   uploadSeconds: number;
   /** Cold walk: folders and entries seen, seconds. */
-  walk: { folders: number; entries: number; seconds: number };
+  walk: Walk;
   /** The same walk again, from the cache: what the walk costs without a round trip. */
-  walkWarm: { folders: number; entries: number; seconds: number };
+  walkWarm: Walk;
   /** Peak RSS of the process that ran the phase. */
   peakRssMiB: number;
+}
+
+export interface Walk {
+  folders: number;
+  entries: number;
+  seconds: number;
+  /** CPU seconds (user + system) of the process during the walk: on a shared machine steadier than the time. */
+  cpu: number;
 }
 
 const MiB = 1024 * 1024;
@@ -99,7 +107,7 @@ async function uploadedBytes(): Promise<number> {
 }
 
 /** Depth first, one folder after another, a stat of every entry: what ls -lR does. */
-async function walk(vfs: Vfs, root: string): Promise<{ folders: number; entries: number; seconds: number }> {
+async function walk(vfs: Vfs, root: string): Promise<Walk> {
   let folders = 0;
   let entries = 0;
   const visit = async (p: string): Promise<void> => {
@@ -110,9 +118,11 @@ async function walk(vfs: Vfs, root: string): Promise<{ folders: number; entries:
       if (n.kind === 'dir') await visit(`${p}/${n.name}`);
     }
   };
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
   await visit(root);
-  return { folders, entries, seconds: (performance.now() - t0) / 1000 };
+  const c = process.cpuUsage(c0);
+  return { folders, entries, seconds: (performance.now() - t0) / 1000, cpu: (c.user + c.system) / 1e6 };
 }
 
 /** What each phase measures, on one app (as one daemon would run), in its own process. */

@@ -134,7 +134,7 @@ export class MetadataStore {
       lookup: db.prepare(`${children} AND name_nfc = ? ORDER BY id`),
       upsert: db.prepare(
         `INSERT OR REPLACE INTO nodes (${NODE_COLUMNS}, listed_at)
-         VALUES (@volume, @id, @parentId, @nameNfc, @name, @kind, @size, @mtime, @ctime, @revision, @contentHash, @userMeta, @readOnly, @listedAt)`,
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
       subtree: db.prepare(
         `WITH RECURSIVE sub(id) AS (
@@ -363,22 +363,8 @@ export class MetadataStore {
   /** `listedAt`: the listing that stored the row, or now for any other write. */
   private write(volume: string, e: RemoteEntry, listedAt = Date.now()): void {
     const key = nameKey(e.name);
-    this.q.upsert.run({
-      volume,
-      id: e.id,
-      parentId: e.parentId,
-      nameNfc: key,
-      name: key === e.name ? null : e.name,
-      kind: e.kind,
-      size: e.size,
-      mtime: e.mtime,
-      ctime: e.ctime,
-      revision: e.revision,
-      contentHash: e.contentHash ?? null,
-      userMeta: e.userMeta ?? null,
-      readOnly: e.readOnly ? 1 : 0,
-      listedAt,
-    });
+    // Positional (in NODE_COLUMNS order, then listed_at): binding by name costs a property lookup per column.
+    this.q.upsert.run(volume, e.id, e.parentId, key, key === e.name ? null : e.name, e.kind, e.size, e.mtime, e.ctime, e.revision, e.contentHash ?? null, e.userMeta ?? null, e.readOnly ? 1 : 0, listedAt);
   }
 
   private removeSubtree(volume: string, id: string): void {
