@@ -9,7 +9,7 @@ import { BlockCache, type CachedFile } from '../../src/cache/blocks/block-cache.
 import { CacheDb } from '../../src/cache/metadata/db.js';
 import { VfsError } from '../../src/core/errors.js';
 import { BS, blockFiles, GatedSource, readRange, setup, until } from './fixtures/block-sources.js';
-import { tempDir } from './temp-dir.js';
+import { makeTempDir } from './temp-dir.js';
 
 test('a sequential reader is served by one streamed GET, cut into the right blocks', async (t) => {
   const size = 40 * BS + 123;
@@ -46,13 +46,15 @@ test('a GET left waiting by its reader ends after the idle time', async (t) => {
 });
 
 test('readers of a block wake as soon as it is complete, before the GET ends', async (t) => {
-  const root = tempDir(t);
+  const { dir: root, remove } = makeTempDir();
   const db = CacheDb.open(path.join(root, 'metadata.sqlite'));
   const source = new GatedSource();
   const cache = new BlockCache(db, path.join(root, 'blocks'), source, { blockSize: BS, memBytes: 8 * BS, diskBytes: 8 * BS });
+  // One hook, in this order (hooks run in the order added): block writes end before the dir goes.
   t.after(async () => {
     await cache.idle();
     db.close();
+    remove();
   });
   const data = Buffer.alloc(3 * BS, 7).fill(1, BS).fill(2, 2 * BS);
   const file: CachedFile = { volume: 'v', fileId: 'f', revision: 'r', size: data.length };
