@@ -7,7 +7,8 @@ import { Emulator } from './index.js';
 const port = parentPort!;
 const { dataDir } = workerData as { dataDir: string };
 try {
-  const emulator = await Emulator.start({ dataDir, port: 0 });
+  // The data dir is this worker's alone (the pid lock refuses a second server): exclusive store.
+  const emulator = await Emulator.start({ dataDir, port: 0, exclusiveStore: true });
   port.once('message', () => {
     void emulator.close().finally(() => port.close());
   });

@@ -38,6 +38,8 @@ export interface EmulatorOptions {
   dataDir: string;
   /** Default 127.0.0.1. */
   host?: string;
+  /** Nothing else opens the store while the server runs: SQLite's exclusive locking (store/db.ts). */
+  exclusiveStore?: boolean;
   /** Default 8090; 0 = ephemeral. */
   port?: number;
   /** Access-token lifetime in ms (as every duration of the option table), default 2 hours, as the PDS token guide says. */
@@ -97,7 +99,7 @@ export class Emulator {
     const unlock = lockDataDir(opts.dataDir);
     let db: Db | undefined;
     try {
-      db = openDb(opts.dataDir);
+      db = openDb(opts.dataDir, { exclusive: opts.exclusiveStore ?? false });
       return await Emulator.listen(opts, db, unlock);
     } catch (err) {
       db?.close();

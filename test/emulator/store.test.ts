@@ -35,3 +35,24 @@ test('a version 3 store (user_meta, revisions) keeps its files and their user_me
   assert.match(plan('name'), /USING INDEX files_by_name/);
   assert.doesNotMatch(plan('name'), /TEMP B-TREE/, 'no sort of the folder');
 });
+
+test('an exclusive store keeps its lock and its WAL index to itself; a shared one lets a second connection in', (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pdsfs-emu-store-'));
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const shared = openDb(dir);
+  shared.prepare("INSERT INTO meta (key, value) VALUES ('k', 'shared')").run();
+  const other = new Database(path.join(dir, 'pds.sqlite'), { timeout: 0 });
+  assert.equal((other.prepare("SELECT value FROM meta WHERE key = 'k'").get() as { value: string }).value, 'shared');
+  other.close();
+  shared.close();
+
+  const db = openDb(dir, { exclusive: true });
+  t.after(() => db.close());
+  db.prepare("UPDATE meta SET value = 'exclusive' WHERE key = 'k'").run();
+  assert.equal(db.pragma('locking_mode', { simple: true }), 'exclusive');
+  // No shared-memory WAL index: statements take no fcntl lock on a -shm file.
+  assert.equal(fs.existsSync(path.join(dir, 'pds.sqlite-shm')), false);
+  const intruder = new Database(path.join(dir, 'pds.sqlite'), { timeout: 0 });
+  t.after(() => intruder.close());
+  assert.throws(() => intruder.prepare("SELECT value FROM meta WHERE key = 'k'").get(), { code: 'SQLITE_BUSY' });
+});

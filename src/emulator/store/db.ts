@@ -93,8 +93,17 @@ export const MIGRATIONS: readonly string[] = [
   `,
 ];
 
-export function openDb(dataDir: string): Db {
+/**
+ * `exclusive`: no other connection will open the store while this one is open (the embedded
+ * server's store, which only its worker uses). SQLite then takes its file lock once and keeps the
+ * WAL index in this process's memory, instead of an fcntl lock and unlock on the -shm file around
+ * every statement and transaction. Tests that write into a running server's store (test/helpers)
+ * open it shared.
+ */
+export function openDb(dataDir: string, opts: { exclusive?: boolean } = {}): Db {
   const db = new Database(path.join(dataDir, 'pds.sqlite'));
+  // Before WAL mode is entered, so that the WAL index is never put in shared memory.
+  if (opts.exclusive) db.pragma('locking_mode = EXCLUSIVE');
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.pragma('busy_timeout = 5000');
