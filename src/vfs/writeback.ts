@@ -111,9 +111,11 @@ export class Writeback {
     this.timer = undefined;
     // Offline: rows wait as they are; the return of PDS kicks again.
     if (this.o.online && !this.o.online()) return this.notify();
+    let slots = (this.o.concurrency ?? 8) - this.running.size;
+    // Every upload slot busy: nothing can start, and each upload that ends looks again.
+    if (slots <= 0) return;
     const now = this.now();
     let next = Infinity;
-    let slots = (this.o.concurrency ?? 8) - this.running.size;
     const due: JournalRow[] = [];
     const firstOp = this.o.ops?.firstPendingId() ?? 0;
     const stale: JournalRow[] = [];
