@@ -169,7 +169,11 @@ export class Writeback {
       const n = (this.held.get(rowId) ?? 1) - 1;
       if (n > 0) this.held.set(rowId, n);
       else this.held.delete(rowId);
-      this.kick();
+      // A row still waiting for its write-back delay starts from the timer of the last look at the
+      // queue (set for the soonest row, held or not): a look now would find nothing to start. That
+      // spares one per chmod, utimens and rename of a file that was just written.
+      const row = this.o.journal.get(rowId);
+      if (!row || row.state !== 'dirty' || row.notBefore <= this.now() || this.timer === undefined) this.kick();
     };
   }
 
