@@ -53,7 +53,7 @@ export async function propfind(url: string, entries: number): Promise<number> {
 /** `pdsfs serve` (the compiled command) on one drive of a local PDS server, without a login; `args` add or override options. */
 export async function pdsfsServe(emu: { endpoint: string; token: string; driveId: string }, cacheDir: string, args: string[] = []): Promise<{ url: string; child: ChildProcess }> {
   const port = await freePort();
-  const child = spawn(process.execPath, [path.join(REPO, 'bin/pdsfs'), 'serve', '--endpoint', emu.endpoint, '--cache-dir', cacheDir, '--drive', emu.driveId, '--port', String(port), '--no-auth', '--poll-interval', '3600', '--log-level', 'warn', ...args], {
+  const child = spawn(path.join(REPO, 'bin/pdsfs'), ['serve', '--endpoint', emu.endpoint, '--cache-dir', cacheDir, '--drive', emu.driveId, '--port', String(port), '--no-auth', '--poll-interval', '3600', '--log-level', 'warn', ...args], {
     stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, PDSFS_ACCESS_TOKEN: emu.token },
   });
   const line = await new Promise<string>((resolve, reject) => {

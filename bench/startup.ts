@@ -30,7 +30,7 @@ function median(xs: number[]): number {
 /** RSS of an idle `pdsfs serve` once it has answered its URL and sat still for IDLE_MS. */
 async function idleServeRssMiB(extra: string[]): Promise<number> {
   const home = await fs.mkdtemp(path.join(os.tmpdir(), 'pdsfs-bench-serve-'));
-  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--data-dir', path.join(home, 'data'), '--cache-dir', path.join(home, 'cache'), ...extra], {
+  const child = spawn(BIN, ['serve', '--port', '0', '--data-dir', path.join(home, 'data'), '--cache-dir', path.join(home, 'cache'), ...extra], {
     env: { PATH: process.env.PATH, HOME: home },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

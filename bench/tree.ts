@@ -153,7 +153,7 @@ async function pdsfsTarget(work: string): Promise<Target> {
   const start = async () => {
     // Defaults, as a new user runs it: the embedded local server in --data-dir.
     m = new MountChild(
-      spawn(process.execPath, [path.join(root, 'bin', 'pdsfs'), 'mount', mnt, '--data-dir', dataDir, '--cache-dir', path.join(work, `pdsfs-cache-${caches}`), '--log-level', 'warn'], {
+      spawn(path.join(root, 'bin', 'pdsfs'), ['mount', mnt, '--data-dir', dataDir, '--cache-dir', path.join(work, `pdsfs-cache-${caches}`), '--log-level', 'warn'], {
         stdio: ['ignore', 'pipe', 'pipe'],
       }),
     );

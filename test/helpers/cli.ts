@@ -15,10 +15,13 @@ const SRC = path.join(REPO, 'src');
 const CACHE = path.join(REPO, 'node_modules', '.cache', 'pdsfs-test-cli');
 const STALE_MS = 3600_000;
 
-/** Node arguments that run `pdsfs ARGS…` (use with process.execPath; any cwd works). */
+/** Node arguments that run `pdsfs ARGS…` (use with process.execPath; any cwd works), with the node flags of bin/pdsfs's shebang. */
 export function pdsfsArgs(...args: string[]): string[] {
-  return [path.join(compiledSrc(), 'cli', 'main.js'), ...args];
+  return [...BIN_NODE_FLAGS, path.join(compiledSrc(), 'cli', 'main.js'), ...args];
 }
+
+/** What `#!/usr/bin/env -S node FLAGS…` gives node, so that children run as the installed command does. */
+const BIN_NODE_FLAGS = (/^#!.*\bnode((?: --\S+)*)\s*$/m.exec(fs.readFileSync(path.join(REPO, 'bin', 'pdsfs'), 'utf8').split('\n')[0]!)?.[1] ?? '').split(' ').filter(Boolean);
 
 let compiled: string | undefined;
 
