@@ -13,6 +13,10 @@ type ChangePage = Awaited<ReturnType<NonNullable<Remote['changes']>>>;
 export class ChangePoller {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
+  /** The pass queued behind the running one. */
+  private next: Promise<void> | undefined;
+  /** No pass starts after stop (a queued one included): the caches may be closing. */
+  private stopped = false;
   /** Per volume, the failure last logged: a lasting failure (a dead login) is logged once, not every poll. */
   private readonly failing = new Map<string, string>();
 
@@ -38,13 +42,23 @@ export class ChangePoller {
   }
 
   stop(): void {
+    this.stopped = true;
     clearInterval(this.timer);
   }
 
-  /** One pass over every volume with a change feed; concurrent callers share the pass. */
+  /**
+   * One pass over every volume with a change feed. A pass already running may have read the feed
+   * before the caller's change: one more pass follows it, shared by all who ask meanwhile.
+   */
   pollAll(): Promise<void> {
-    if (!this.hooks.online()) return Promise.resolve();
-    this.running ??= (async () => {
+    if (this.stopped || !this.hooks.online()) return Promise.resolve();
+    if (this.running) {
+      return (this.next ??= this.running.then(() => {
+        this.next = undefined;
+        return this.pollAll();
+      }));
+    }
+    this.running = (async () => {
       for (const v of this.volumes) {
         if (!v.remote.capabilities.changeFeed) continue;
         await this.poll(v).then(
