@@ -54,3 +54,22 @@ export async function pds<T = any>(endpoint: string, token: string, apiPath: str
   if ((res.headers.get('content-type') ?? '').includes('json') && text !== '') parsed = JSON.parse(text);
   return { status: res.status, body: parsed as T, headers: res.headers };
 }
+
+/**
+ * Runs `act` while the server's answers crawl (`bytesPerSec` per connection) and returns once the
+ * server has done one more `apiPath` request: its work is done and its answer is still on its way
+ * (its pace is fixed when it starts), while the crawl is lifted for everything after it. So a test
+ * can act in the moment a client has not heard the answer. `act` starts work and keeps its promise.
+ */
+export async function whileAnswerOnItsWay(emu: Emulator, apiPath: string, act: () => void, bytesPerSec: number): Promise<void> {
+  const handled = () => emu.stats.handled[apiPath] ?? 0;
+  const before = handled();
+  emu.setFaults({ netRatePerConnection: bytesPerSec });
+  try {
+    act();
+    while (handled() === before) await new Promise((r) => setTimeout(r, 5));
+  } finally {
+    emu.setFaults({ netRatePerConnection: 0 });
+  }
+  if (emu.stats.inFlight[apiPath] !== 1) throw new Error(`the answer to ${apiPath} arrived before the test could act`);
+}

@@ -9,28 +9,23 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { createApp } from '../../src/app.js';
 import { defaultAppOptions } from '../helpers/app-options.js';
-import { pds } from '../helpers/emulator.js';
+import { pds, whileAnswerOnItsWay } from '../helpers/emulator.js';
 import { readFile, type StartedApp, startApp, writeFile } from '../helpers/app.js';
 
-// Answers crawl (512 bytes/s per connection) while a file/complete is being answered: the server has
-// made the file, its answer takes seconds (its pace is fixed when it starts), and that is when the
-// rename or delete comes. The crawl is lifted at once, so that only this answer is slow.
-const SLOW_ANSWERS = { netRatePerConnection: 512 };
 let s: StartedApp;
 before(async () => {
   s = await startApp({ drive: '1' });
 });
 after(() => s?.close());
 
-/** Writes `name` and returns once the server has made it, while its file/complete answer is on its way. */
+/**
+ * Writes `name` and returns once the server has made it, while its file/complete answer is still on
+ * its way (answers crawl at 512 B/s until then): that is when the rename or delete comes.
+ */
 async function uploadUntilCompleted(name: string, data: Buffer): Promise<void> {
-  const completed = () => s.emu.stats.handled['/v2/file/complete'] ?? 0;
-  const before = completed();
-  s.emu.setFaults(SLOW_ANSWERS);
-  await writeFile(s.vfs, name, data);
-  while (completed() === before) await new Promise((r) => setTimeout(r, 5));
-  s.emu.setFaults({ netRatePerConnection: 0 });
-  assert.equal(s.emu.stats.inFlight['/v2/file/complete'], 1, 'the answer is still on its way');
+  let written!: Promise<void>;
+  await whileAnswerOnItsWay(s.emu, '/v2/file/complete', () => (written = writeFile(s.vfs, name, data)), 512);
+  await written;
 }
 
 /** Names in the drive's recycle bin: where the file made by the cancelled upload went. */

@@ -4,7 +4,7 @@
 // before the changes were made.)
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { pds } from '../helpers/emulator.js';
+import { pds, whileAnswerOnItsWay } from '../helpers/emulator.js';
 import { type StartedApp, startApp } from '../helpers/app.js';
 
 let s: StartedApp;
@@ -23,11 +23,8 @@ test('a poll asked for during a running pass sees changes made after that pass r
   // The running pass: the server has read the feed for it, and its answer crawls (256 B/s).
   const deltas = () => s.emu.stats.handled['/v2/file/list_delta'] ?? 0;
   const before = deltas();
-  s.emu.setFaults({ netRatePerConnection: 256 });
-  const running = s.admin.pollNow();
-  while (deltas() === before) await new Promise((r) => setTimeout(r, 5));
-  s.emu.setFaults({ netRatePerConnection: 0 });
-  assert.equal(s.emu.stats.inFlight['/v2/file/list_delta'], 1, 'the running pass still waits for its answer');
+  let running!: Promise<void>;
+  await whileAnswerOnItsWay(s.emu, '/v2/file/list_delta', () => (running = s.admin.pollNow()), 256);
 
   const created = await api('file/create', { parent_file_id: dirId, name: 'made-meanwhile', type: 'folder', check_name_mode: 'refuse' });
   assert.equal(created.status, 201);
