@@ -7,8 +7,11 @@
 // binding passes times as nanoseconds (with markers for UTIME_NOW and UTIME_OMIT), asks libfuse for
 // UTIME_OMIT, takes stat times in nanoseconds, and answers fuse_native_caller(handler) with the uid
 // and gid of the request being served. It also answers getxattr outside the user.* namespace (the
-// security.selinux and system.posix_acl_* that ls -l asks for on every entry) with ENODATA in C,
-// without a round trip through JavaScript: pdsfs keeps its own attributes under user.*. It lists
+// security.selinux and system.posix_acl_* that ls -l asks for) in C, without a round trip through
+// JavaScript: pdsfs keeps its own attributes under user.* and supports no other namespace, so the
+// answer is EOPNOTSUPP, as from a filesystem mounted without ACLs or labels. GNU ls then stops
+// asking for the rest of the filesystem (ENODATA made ls ask twice for every entry, each a round
+// trip to the daemon that the kernel never caches); setxattr there is refused the same way. It lists
 // folders by offset, a kernel buffer at a time, where the shipped one has libfuse hold the whole
 // folder (see the readdir entries below). And it keeps the attributes JS hands over with its
 // answers, so that the getattr libfuse 2 sends after most ops is answered in C (the attribute cache
@@ -99,7 +102,7 @@ NAPI_METHOD(fuse_native_mount) {`,
     replace: '  NAPI_EXPORT_FUNCTION(fuse_native_mount)\n  NAPI_EXPORT_FUNCTION(fuse_native_caller)',
   },
   { find: '#include <string.h>', replace: '#include <string.h>\n#include <errno.h>' },
-  { find: GETXATTR_LINUX, replace: `${GETXATTR_LINUX}\n  if (strncmp(name, "user.", 5) != 0) return -ENODATA;` },
+  { find: GETXATTR_LINUX, replace: `${GETXATTR_LINUX}\n  if (strncmp(name, "user.", 5) != 0) return -EOPNOTSUPP;` },
   // Attribute cache (the next seven entries): libfuse 2's path API follows every create, mknod,
   // mkdir, setattr (chmod, chown, utimens, truncate) and open with a getattr, the kernel asks for the
   // folder's attributes again after each entry added to it, and every lookup after a readdir is a

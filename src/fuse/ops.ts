@@ -370,7 +370,9 @@ export function createOps(vfs: Vfs, handles: HandleTable, opts: OpsOptions): Fus
     },
 
     getxattr: (p, name, _position, cb) => {
-      // The kernel asks for security.capability before writes: answer without touching the VFS.
+      // Answered without touching the VFS (the kernel asks for security.capability before writes), as
+      // the fixed binding does in C: no namespace but user.* is supported; other user.* names are unset.
+      if (!name.startsWith('user.')) return cb(LOCAL_ERRNO.ENOTSUP);
       if (!name.startsWith(XATTR_NAMESPACE)) return cb(0, null);
       reply('getxattr', p, cb, async () => xattrValue(await statOf(p), name, isMetaXattr(name) ? await metaAccess?.meta(p) : undefined));
     },

@@ -179,6 +179,23 @@ describe('POSIX semantics on a FUSE mount', { skip: fuseUnavailable() }, () => {
       /Operation not supported/,
     );
   });
+
+  test('xattrs outside user.* are not supported, so ls -l asks for them once, not for every entry', async () => {
+    await fs.mkdir(`${m}/labels`);
+    for (let i = 0; i < 20; i++) await fs.writeFile(`${m}/labels/f${i}`, 'x');
+    for (const name of ['security.selinux', 'system.posix_acl_access']) {
+      await assert.rejects(
+        run('python3', ['-c', 'import os,sys; os.getxattr(sys.argv[1], sys.argv[2])', `${m}/labels/f0`, name]),
+        /Operation not supported/,
+        name,
+      );
+    }
+    assert.match(await getXattr(`${m}/labels/f0`, 'user.pds.pending'), /^[01]$/, 'user.* is still answered');
+    // ls keeps "not supported" for the rest of the filesystem (ENODATA made it ask twice per entry).
+    const { stderr } = await run('strace', ['-e', 'trace=getxattr,lgetxattr', 'ls', '-l', `${m}/labels`]);
+    const asked = stderr.split('\n').filter((l) => /getxattr\(/.test(l));
+    assert.ok(asked.length > 0 && asked.length <= 3, `ls -l of 20 files asked for ${asked.length} xattrs:\n${asked.join('\n')}`);
+  });
 });
 
 function sha1(b: Buffer): string {
