@@ -245,7 +245,7 @@ export class MetadataStore {
     this.generation++;
     this.meter.storedPages++;
     this.cache.batch(() => {
-      for (const entry of entries) this.write(volume, { ...entry, parentId: dirId }, at);
+      for (const entry of entries) this.write(volume, entry, at, dirId);
     });
   }
 
@@ -360,11 +360,11 @@ export class MetadataStore {
     this.q.setCursor.run(volume, cursor);
   }
 
-  /** `listedAt`: the listing that stored the row, or now for any other write. */
-  private write(volume: string, e: RemoteEntry, listedAt = Date.now()): void {
+  /** `listedAt`: the listing that stored the row, or now for any other write; `parentId`: the listed folder (not a copy of each entry). */
+  private write(volume: string, e: RemoteEntry, listedAt = Date.now(), parentId = e.parentId): void {
     const key = nameKey(e.name);
     // Positional (in NODE_COLUMNS order, then listed_at): binding by name costs a property lookup per column.
-    this.q.upsert.run(volume, e.id, e.parentId, key, key === e.name ? null : e.name, e.kind, e.size, e.mtime, e.ctime, e.revision, e.contentHash ?? null, e.userMeta ?? null, e.readOnly ? 1 : 0, listedAt);
+    this.q.upsert.run(volume, e.id, parentId, key, key === e.name ? null : e.name, e.kind, e.size, e.mtime, e.ctime, e.revision, e.contentHash ?? null, e.userMeta ?? null, e.readOnly ? 1 : 0, listedAt);
   }
 
   private removeSubtree(volume: string, id: string): void {
