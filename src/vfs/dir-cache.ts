@@ -9,7 +9,7 @@ import type { CachedEntry, MetadataStore } from '../cache/metadata/nodes.js';
 import { isLocalId } from '../cache/metadata/ops.js';
 import { toVfsError, VfsError } from '../core/errors.js';
 import { SingleFlight } from './keyed-lock.js';
-import type { RemoteEntry } from '../core/remote.js';
+import type { Remote, RemoteEntry } from '../core/remote.js';
 import { ListingPrefetch, MAX_PREFETCH_PER_LISTING } from './listing-prefetch.js';
 import type { Volume } from './volume.js';
 
@@ -150,28 +150,23 @@ export class DirCache {
       const started = this.now();
       this.listCalls++;
       // The Remote fetches the next page while this one is stored (see pds/paging.ts).
-      let batch: RemoteEntry[] = [];
-      const store = () => {
-        this.store.storeListingPage(volume.id, dirId, batch, started);
-        this.store.meter.release(batch.length);
-        batch = [];
-      };
       try {
-        for await (const e of volume.remote.list(dirId)) {
-          batch.push(e);
-          this.store.meter.hold(1);
-          if (batch.length >= LISTING_PAGE) {
-            store();
-            await this.store.roomForWrites();
+        let first = true;
+        for await (const page of listingPages(volume.remote, dirId)) {
+          // Between pages of a long listing, a checkpoint that is due goes first (checkpointer.ts).
+          if (!first) await this.store.roomForWrites();
+          first = false;
+          this.store.meter.hold(page.length);
+          try {
+            this.store.storeListingPage(volume.id, dirId, page, started);
+          } finally {
+            this.store.meter.release(page.length);
           }
         }
-        if (batch.length > 0) store();
       } catch (err) {
         // Offline: what we have, however old, rather than nothing.
         if (VfsError.is(toVfsError(err), 'EHOSTDOWN') && this.store.listingState(volume.id, dirId)) return;
         throw err;
-      } finally {
-        this.store.meter.release(batch.length);
       }
       this.store.finishListing(volume.id, dirId, started);
       this.fetchedAt.set(key(volume.id, dirId), started);
@@ -179,6 +174,23 @@ export class DirCache {
       this.opts.afterFetch?.(volume.id, dirId);
     });
   }
+}
+
+/** A remote's listing a page at a time: the server's pages where it has them, else its entries LISTING_PAGE at a time. */
+async function* listingPages(remote: Remote, dirId: string): AsyncIterable<RemoteEntry[]> {
+  if (remote.listPages) {
+    yield* remote.listPages(dirId);
+    return;
+  }
+  let batch: RemoteEntry[] = [];
+  for await (const e of remote.list(dirId)) {
+    batch.push(e);
+    if (batch.length >= LISTING_PAGE) {
+      yield batch;
+      batch = [];
+    }
+  }
+  if (batch.length > 0) yield batch;
 }
 
 function key(volumeId: string, dirId: string): string {
