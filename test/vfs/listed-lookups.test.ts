@@ -4,8 +4,8 @@
 // Counted in store lookups, never timed.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { MetadataStore } from '../../src/cache/metadata/nodes.js';
 import { startApp, type StartedApp, writeFile } from '../helpers/app.js';
+import { storeLookupsDuring } from '../helpers/store-lookups.js';
 
 const FILES = 20;
 let s: StartedApp;
@@ -16,22 +16,6 @@ before(async () => {
 after(() => s?.close());
 const dir = () => `/drives/${s.app.volumes[0]!.dirName}/listed`;
 
-/** Store lookups (one SQLite query each) made while `work` runs. */
-async function lookupsDuring(work: () => Promise<void>): Promise<number> {
-  let lookups = 0;
-  const lookup = MetadataStore.prototype.lookup;
-  MetadataStore.prototype.lookup = function (this: MetadataStore, ...args: Parameters<MetadataStore['lookup']>) {
-    lookups++;
-    return lookup.apply(this, args);
-  };
-  try {
-    await work();
-  } finally {
-    MetadataStore.prototype.lookup = lookup;
-  }
-  return lookups;
-}
-
 test('stats of the names just listed make no lookup until the store changes, then each makes one and sees the change', async () => {
   await s.vfs.mkdir(dir());
   for (let i = 0; i < FILES; i++) await writeFile(s.vfs, `${dir()}/f${i}.txt`, Buffer.from(`file ${i}`));
@@ -41,13 +25,13 @@ test('stats of the names just listed make no lookup until the store changes, the
   const names = (await s.vfs.readdir(dir())).map((n) => n.name);
   assert.equal(names.length, FILES);
   const sizes: number[] = [];
-  assert.equal(await lookupsDuring(async () => {
+  assert.equal(await storeLookupsDuring(async () => {
     for (const n of names) sizes.push((await s.vfs.stat(`${dir()}/${n}`)).size);
   }), 0);
   assert.deepEqual(sizes.sort(), names.map((n) => `file ${n.slice(1, -4)}`.length).sort());
 
   await s.vfs.rename(`${dir()}/f0.txt`, `${dir()}/renamed.txt`);
-  const after = await lookupsDuring(async () => {
+  const after = await storeLookupsDuring(async () => {
     await assert.rejects(s.vfs.stat(`${dir()}/f0.txt`), { code: 'ENOENT' });
     assert.equal((await s.vfs.stat(`${dir()}/renamed.txt`)).size, 'file 0'.length);
     for (let i = 1; i < FILES; i++) await s.vfs.stat(`${dir()}/f${i}.txt`);
