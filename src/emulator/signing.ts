@@ -1,6 +1,6 @@
 // Signed, expiring data URLs in the style of OSS: the query carries x-oss-expires (epoch seconds)
 // and x-oss-signature, an HMAC over the method, path, expiry and the other query parameters.
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, createSecretKey, type KeyObject, timingSafeEqual } from 'node:crypto';
 import { OssError } from './errors.js';
 
 const EXPIRES = 'x-oss-expires';
@@ -13,10 +13,15 @@ export interface SignedUrl {
 }
 
 export class UrlSigner {
+  /** Imported once: a listing signs a URL per file, and an HMAC from a raw key imports it each time. */
+  private readonly key: KeyObject;
+
   constructor(
-    private readonly secret: Buffer,
+    secret: Buffer,
     private readonly endpoint: () => string,
-  ) {}
+  ) {
+    this.key = createSecretKey(secret);
+  }
 
   sign(method: 'GET' | 'PUT', pathname: string, ttlSec: number, extra: Record<string, string> = {}): SignedUrl {
     const expires = Math.floor((Date.now() + ttlSec * 1000) / 1000);
@@ -45,7 +50,7 @@ export class UrlSigner {
 
   /** `query`: the sorted query without the signature, as URLSearchParams renders it. */
   private mac(method: string, pathname: string, query: string): string {
-    return createHmac('sha256', this.secret).update(`${method}\n${pathname}\n${query}`).digest('base64url');
+    return createHmac('sha256', this.key).update(`${method}\n${pathname}\n${query}`).digest('base64url');
   }
 }
 
