@@ -6,7 +6,8 @@
 // curl and a PROPFIND walker, and `pdsfs mount` driven by reads, writes and `ls -lR`. Setup runs
 // unshaped (through /admin/faults), the measurements shaped. The server counts the list calls of
 // each walk and how many it served at once. BENCH_SIZE_MB (1024) sets the file size, BENCH_WALK
-// (100) the tree: that many folders of that many files.
+// (100) the tree: that many folders of that many files; BENCH_NET_PARTS (read,upload,walk) picks
+// some of the three parts.
 import { execFile, execFileSync } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -19,6 +20,7 @@ import { api, type BenchEmulator, chunkFactory, runVfsPhase, printTable, rawUplo
 const run = promisify(execFile);
 const sizeMiB = Number(process.env.BENCH_SIZE_MB ?? 1024);
 const walkSize = Number(process.env.BENCH_WALK ?? 100);
+const parts = new Set((process.env.BENCH_NET_PARTS ?? 'read,upload,walk').split(','));
 const MiB = 1024 * 1024;
 
 async function shape(emu: BenchEmulator, profile: 'wan' | 'none'): Promise<{ latencyMs: number; netRatePerConnection: number }> {
@@ -127,88 +129,94 @@ async function main(): Promise<void> {
   const mnt = path.join(work, 'mnt');
   const mount = () => startMount({ endpoint: emu.endpoint, accessToken: emu.token, cacheDir: cacheDir() }, mnt, ['--drive', emu.driveId]);
   try {
-    const raw = await rawUpload(emu, 'raw.bin', sizeMiB, chunkFactory(1));
-    await makeTree(emu);
+    const raw = parts.has('read') ? await rawUpload(emu, 'raw.bin', sizeMiB, chunkFactory(1)) : undefined;
+    if (parts.has('walk')) await makeTree(emu);
     const source = path.join(work, 'source.bin');
-    await writeThrough(source, sizeMiB, chunkFactory(5));
+    if (parts.has('upload')) await writeThrough(source, sizeMiB, chunkFactory(5));
     profile = await shape(emu, 'wan');
     const base = { endpoint: emu.endpoint, token: emu.token, driveId: emu.driveId, sizeMiB, readPath: '/raw.bin', listPath: '/tree', walkPath: '/tree' };
-
-    // Cold reads: a fresh cache each.
-    const rawGet = await curlGet(emu, raw.fileId);
-    const cold = await runVfsPhase({ ...base, phase: 'cold-read' });
-    rss['VFS cold read'] = cold.peakRssMiB!;
-    const reader = await serve();
-    const davGet = await curl(`${reader.url}raw.bin`, []);
-    rss['serve GET'] = await peakRssOf(reader.child.pid);
-    await stopChild(reader.child);
-    let m = await mount();
-    const mountRead = await readThrough(`${mnt}/raw.bin`);
-    rss['mount read'] = await peakRssOf(m.child.pid);
-    await m.stop();
-
-    // Uploads, until stored on the server.
-    const rawPut = (await rawUpload(emu, 'raw-up.bin', sizeMiB, chunkFactory(4))).seconds;
-    const upload = await runVfsPhase({ ...base, phase: 'upload' });
-    rss['VFS upload'] = upload.peakRssMiB!;
-    const writer = await serve();
-    const p0 = performance.now();
-    await curl(`${writer.url}put.bin`, ['-T', source]);
-    await waitUntilStored(emu, '/put.bin', sizeMiB * MiB);
-    const davPut = (performance.now() - p0) / 1000;
-    rss['serve PUT'] = await peakRssOf(writer.child.pid);
-    await stopChild(writer.child);
-    m = await mount();
-    const w0 = performance.now();
-    await writeThrough(`${mnt}/written.bin`, sizeMiB, chunkFactory(6));
-    await waitUntilStored(emu, '/written.bin', sizeMiB * MiB);
-    const mountWrite = (performance.now() - w0) / 1000;
-    rss['mount write'] = await peakRssOf(m.child.pid);
-    await m.stop();
-
-    // Cold walks of the tree, in list round trips.
-    const rtt = await listRoundTrip(emu);
-    // The VFS times its walk itself, leaving out the start of its process.
-    // Each walk runs again at once, warm (from the cache, no list call): what it costs without round trips.
-    const vfsWalk = async (phase: 'walk' | 'walk-serial') => {
-      const r = await runVfsPhase({ ...base, phase });
-      rss[`VFS ${phase}`] = r.peakRssMiB!;
-      if (phase === 'walk') warm['VFS'] = r.walkWarm!.seconds;
-      return r.walk!;
-    };
-    walks['VFS readdir + stat'] = await countedWalk(emu, () => vfsWalk('walk'));
-    walks['VFS, --list-prefetch 0'] = await countedWalk(emu, () => vfsWalk('walk-serial'));
-    const lister = await serve();
-    walks['WebDAV PROPFIND Depth 1 per folder'] = await countedWalk(emu, () => davWalk(`${lister.url}tree/`));
-    warm['WebDAV'] = (await countedWalk(emu, () => davWalk(`${lister.url}tree/`))).seconds;
-    rss['serve walk'] = await peakRssOf(lister.child.pid);
-    await stopChild(lister.child);
-    m = await mount();
-    walks['mount ls -lR'] = await countedWalk(emu, () => lsWalk(`${mnt}/tree`));
-    warm['mount'] = (await countedWalk(emu, () => lsWalk(`${mnt}/tree`))).seconds;
-    rss['mount walk'] = await peakRssOf(m.child.pid);
-    await m.stop();
-
     const rate = (seconds: number) => sizeMiB / seconds;
-    const readRow = (how: string, seconds: number): Row => ({ metric: `cold read ${sizeMiB} MiB (${how}) vs curl GET, one stream`, value: rate(seconds), unit: 'MiB/s', reference: rate(rawGet), ratio: rawGet / seconds, target: '>= 3' });
-    const uploadRow = (how: string, seconds: number): Row => ({ metric: `upload ${sizeMiB} MiB until stored (${how}) vs part PUTs one at a time`, value: rate(seconds), unit: 'MiB/s', reference: rate(rawPut), ratio: rawPut / seconds, target: '>= 3' });
-    rows.push(readRow('VFS', cold.cold!.seconds), readRow('WebDAV GET', davGet.seconds), readRow('mount', mountRead));
-    rows.push(uploadRow('VFS', upload.uploadSeconds!), uploadRow('WebDAV PUT', davPut), uploadRow('mount', mountWrite));
-    for (const [how, w] of Object.entries(walks)) {
-      const cpu = w.cpu === undefined ? '' : `, ${w.cpu.toFixed(2)} CPU-s`;
-      rows.push({ metric: `cold walk, ${how}: ${w.folders - 1} folders, ${w.entries} entries; ${w.lists} list calls, ${w.listsAtOnce} at once${cpu}`, value: w.seconds, unit: 's', reference: rtt, ratio: w.seconds / rtt, target: how.includes('prefetch 0') ? '' : '<= 25 round trips' });
+
+    if (raw) {
+      // Cold reads: a fresh cache each.
+      const rawGet = await curlGet(emu, raw.fileId);
+      const cold = await runVfsPhase({ ...base, phase: 'cold-read' });
+      rss['VFS cold read'] = cold.peakRssMiB!;
+      const reader = await serve();
+      const davGet = await curl(`${reader.url}raw.bin`, []);
+      rss['serve GET'] = await peakRssOf(reader.child.pid);
+      await stopChild(reader.child);
+      const m = await mount();
+      const mountRead = await readThrough(`${mnt}/raw.bin`);
+      rss['mount read'] = await peakRssOf(m.child.pid);
+      await m.stop();
+      const readRow = (how: string, seconds: number): Row => ({ metric: `cold read ${sizeMiB} MiB (${how}) vs curl GET, one stream`, value: rate(seconds), unit: 'MiB/s', reference: rate(rawGet), ratio: rawGet / seconds, target: '>= 3' });
+      rows.push(readRow('VFS', cold.cold!.seconds), readRow('WebDAV GET', davGet.seconds), readRow('mount', mountRead));
     }
-    for (const [how, seconds] of Object.entries(warm)) rows.push({ metric: `the same walk warm (no list call), ${how}`, value: seconds, unit: 's', reference: rtt, ratio: seconds / rtt });
+
+    if (parts.has('upload')) {
+      // Uploads, until stored on the server.
+      const rawPut = (await rawUpload(emu, 'raw-up.bin', sizeMiB, chunkFactory(4))).seconds;
+      const upload = await runVfsPhase({ ...base, phase: 'upload' });
+      rss['VFS upload'] = upload.peakRssMiB!;
+      const writer = await serve();
+      const p0 = performance.now();
+      await curl(`${writer.url}put.bin`, ['-T', source]);
+      await waitUntilStored(emu, '/put.bin', sizeMiB * MiB);
+      const davPut = (performance.now() - p0) / 1000;
+      rss['serve PUT'] = await peakRssOf(writer.child.pid);
+      await stopChild(writer.child);
+      const m = await mount();
+      const w0 = performance.now();
+      await writeThrough(`${mnt}/written.bin`, sizeMiB, chunkFactory(6));
+      await waitUntilStored(emu, '/written.bin', sizeMiB * MiB);
+      const mountWrite = (performance.now() - w0) / 1000;
+      rss['mount write'] = await peakRssOf(m.child.pid);
+      await m.stop();
+      const uploadRow = (how: string, seconds: number): Row => ({ metric: `upload ${sizeMiB} MiB until stored (${how}) vs part PUTs one at a time`, value: rate(seconds), unit: 'MiB/s', reference: rate(rawPut), ratio: rawPut / seconds, target: '>= 3' });
+      rows.push(uploadRow('VFS', upload.uploadSeconds!), uploadRow('WebDAV PUT', davPut), uploadRow('mount', mountWrite));
+    }
+
+    if (parts.has('walk')) {
+      // Cold walks of the tree, in list round trips.
+      const rtt = await listRoundTrip(emu);
+      // The VFS times its walk itself, leaving out the start of its process.
+      // Each walk runs again at once, warm (from the cache, no list call): what it costs without round trips.
+      const vfsWalk = async (phase: 'walk' | 'walk-serial') => {
+        const r = await runVfsPhase({ ...base, phase });
+        rss[`VFS ${phase}`] = r.peakRssMiB!;
+        if (phase === 'walk') warm['VFS'] = r.walkWarm!.seconds;
+        return r.walk!;
+      };
+      walks['VFS readdir + stat'] = await countedWalk(emu, () => vfsWalk('walk'));
+      walks['VFS, --list-prefetch 0'] = await countedWalk(emu, () => vfsWalk('walk-serial'));
+      const lister = await serve();
+      walks['WebDAV PROPFIND Depth 1 per folder'] = await countedWalk(emu, () => davWalk(`${lister.url}tree/`));
+      warm['WebDAV'] = (await countedWalk(emu, () => davWalk(`${lister.url}tree/`))).seconds;
+      rss['serve walk'] = await peakRssOf(lister.child.pid);
+      await stopChild(lister.child);
+      const m = await mount();
+      walks['mount ls -lR'] = await countedWalk(emu, () => lsWalk(`${mnt}/tree`));
+      warm['mount'] = (await countedWalk(emu, () => lsWalk(`${mnt}/tree`))).seconds;
+      rss['mount walk'] = await peakRssOf(m.child.pid);
+      await m.stop();
+      for (const [how, w] of Object.entries(walks)) {
+        const cpu = w.cpu === undefined ? '' : `, ${w.cpu.toFixed(2)} CPU-s`;
+        rows.push({ metric: `cold walk, ${how}: ${w.folders - 1} folders, ${w.entries} entries; ${w.lists} list calls, ${w.listsAtOnce} at once${cpu}`, value: w.seconds, unit: 's', reference: rtt, ratio: w.seconds / rtt, target: how.includes('prefetch 0') ? '' : '<= 25 round trips' });
+      }
+      for (const [how, seconds] of Object.entries(warm)) rows.push({ metric: `the same walk warm (no list call), ${how}`, value: seconds, unit: 's', reference: rtt, ratio: seconds / rtt });
+      console.log(`list round trip ${(rtt * 1000).toFixed(0)} ms`);
+    }
     // 300 MB (the target) is 286 MiB.
     rows.push({ metric: 'peak RSS of pdsfs, the most of all the processes above', value: Math.max(...Object.values(rss)), unit: 'MiB', target: '< 286' });
-    console.log('peak RSS (MiB):', Object.fromEntries(Object.entries(rss).map(([k, v]) => [k, Math.round(v)])), `list round trip ${(rtt * 1000).toFixed(0)} ms`);
+    console.log('peak RSS (MiB):', Object.fromEntries(Object.entries(rss).map(([k, v]) => [k, Math.round(v)])));
   } finally {
     await stopAll();
     await emu.close();
     await fs.rm(work, { recursive: true, force: true });
   }
   printTable(`Over a WAN-like network (${profile?.latencyMs} ms per request, ${(profile?.netRatePerConnection ?? 0) / MiB} MiB/s per connection), ${sizeMiB} MiB file`, rows);
-  console.log('results:', await writeResults('net-wan', { sizeMiB, walkSize, profile, rows, walks, warm, rss }));
+  console.log('results:', await writeResults(parts.size === 3 ? 'net-wan' : `net-wan-${[...parts].join('-')}`, { sizeMiB, walkSize, profile, rows, walks, warm, rss }));
 }
 
 await main();

@@ -95,6 +95,12 @@ export interface Remote {
   readonly capabilities: RemoteCapabilities;
 
   list(dirId: string, signal?: AbortSignal): AsyncIterable<RemoteEntry>;
+  /**
+   * The same entries, a page of the server's (one list call) at a time, where the remote has pages:
+   * a listing stores a page per transaction, and taking its entries one by one cost more than their
+   * own work.
+   */
+  listPages?(dirId: string, signal?: AbortSignal): AsyncIterable<RemoteEntry[]>;
   get(id: string, signal?: AbortSignal): Promise<RemoteEntry>;
   /**
    * The entry at a path of stored names below the root, in one round trip; undefined when the

@@ -24,9 +24,14 @@ export interface ViewOptions {
   userId?: string;
 }
 
+/** The field names of a `fields` parameter; a listing reads it once, not per file. */
+export function fieldList(fields: string | readonly string[] | undefined): readonly string[] | undefined {
+  return typeof fields === 'string' ? fields.split(',').map((f) => f.trim()).filter(Boolean) : fields;
+}
+
 export function fileView(ctx: EmulatorContext, row: FileRow, opts: ViewOptions = {}): PdsFile {
   const full = fullView(ctx, row, opts);
-  const wanted = typeof opts.fields === 'string' ? opts.fields.split(',').map((f) => f.trim()).filter(Boolean) : opts.fields;
+  const wanted = fieldList(opts.fields);
   if (wanted?.includes('dir_size') && row.type === 'folder') full.size = ctx.files.visibleTreeSize(row.file_id);
   if (!wanted || wanted.includes('*')) return full;
   const out: Record<string, unknown> = {};

@@ -32,9 +32,17 @@ export function parseFormBody(raw: Buffer, contentType: string | undefined): Rec
 }
 
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { ...headers, 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
-  res.end(text);
+  sendJsonBytes(res, status, jsonBytes(body), headers);
+}
+
+/** A JSON answer rendered once, so what paces it (throttle.ts) and what sends it share the bytes. */
+export function jsonBytes(body: unknown): Buffer {
+  return Buffer.from(JSON.stringify(body));
+}
+
+export function sendJsonBytes(res: ServerResponse, status: number, bytes: Buffer, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { ...headers, 'content-type': 'application/json; charset=utf-8', 'content-length': bytes.length });
+  res.end(bytes);
 }
 
 export function sendOssXml(res: ServerResponse, status: number, code: string, message: string, requestId: string, headers: Record<string, string> = {}): void {

@@ -6,7 +6,7 @@ import { authenticate } from './authenticate.js';
 import { Reply, type EmulatorContext, type RouteTable } from './context.js';
 import { OssError, PdsHttpError } from './errors.js';
 import type { Faults } from './faults.js';
-import { drain, parseFormBody, parseJsonBody, readBody, sendJson, sendOssXml } from './http-io.js';
+import { drain, jsonBytes, parseFormBody, parseJsonBody, readBody, sendJson, sendJsonBytes, sendOssXml } from './http-io.js';
 import { newRequestId } from './ids.js';
 import { handleBlobRead } from './routes/download-data.js';
 import { handlePartPut } from './routes/upload-data.js';
@@ -94,8 +94,9 @@ async function respond(deps: ServerDeps, req: IncomingMessage, res: ServerRespon
     res.end();
     return;
   }
-  if (deps.faults.throttle.active) await deps.faults.throttle.pass(req.socket, Buffer.byteLength(JSON.stringify(reply.body)));
-  sendJson(res, reply.status, reply.body);
+  const bytes = jsonBytes(reply.body);
+  if (deps.faults.throttle.active) await deps.faults.throttle.pass(req.socket, bytes.length);
+  sendJsonBytes(res, reply.status, bytes);
 }
 
 function serveData(deps: ServerDeps, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {

@@ -2,7 +2,7 @@
 // Requests carry drive_id, or share_id for share-link access (then x-share-token is sent).
 import type { AsyncResult, CheckNameMode, DownloadUrlResponse, FileStatus, FileType, Paged, PdsFile } from './wire-types.js';
 import type { CallAuth, PdsHttp } from './http.js';
-import { paginate } from './paging.js';
+import { paginate, paginatePages } from './paging.js';
 import { removeOnce, retryAmbiguous } from './ambiguous-retry.js';
 
 /** Which volume a request addresses: a drive (bearer) or a share link (x-share-token). */
@@ -94,9 +94,14 @@ export class FilesApi {
     return this.http.call('/v2/file/list', req, { auth: scopeAuth(req), idempotent: true, signal });
   }
 
-  /** Every entry of a folder, page by page. */
+  /** Every entry of a folder, one at a time. */
   iterate(req: Omit<ListFileRequest, 'marker'>, signal?: AbortSignal): AsyncGenerator<PdsFile> {
     return paginate((marker) => this.list({ ...req, marker } as ListFileRequest, signal), signal);
+  }
+
+  /** Every entry of a folder, a page (one list call) at a time. */
+  iteratePages(req: Omit<ListFileRequest, 'marker'>, signal?: AbortSignal): AsyncGenerator<PdsFile[]> {
+    return paginatePages((marker) => this.list({ ...req, marker } as ListFileRequest, signal), signal);
   }
 
   get(req: GetFileRequest, signal?: AbortSignal): Promise<PdsFile> {

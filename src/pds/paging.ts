@@ -8,11 +8,11 @@ export interface Page<T> {
 }
 
 /**
- * Yields every item of every page; `fetchPage('')` is the first page. The next page is requested
- * as soon as its marker is known, before this page's items are handed out, so the consumer's work
+ * Yields every page's items, page by page; `fetchPage('')` is the first page. The next page is
+ * requested as soon as its marker is known, before this page is handed out, so the consumer's work
  * on a page (storing it) overlaps the server's work on the next.
  */
-export async function* paginate<T>(fetchPage: (marker: string) => Promise<Page<T>>, signal?: AbortSignal): AsyncGenerator<T> {
+export async function* paginatePages<T>(fetchPage: (marker: string) => Promise<Page<T>>, signal?: AbortSignal): AsyncGenerator<T[]> {
   throwIfAborted(signal);
   let pending: Promise<Page<T>> | undefined = fetchPage('');
   try {
@@ -24,12 +24,17 @@ export async function* paginate<T>(fetchPage: (marker: string) => Promise<Page<T
         throwIfAborted(signal);
         pending = fetchPage(marker);
       }
-      yield* page.items ?? [];
+      yield page.items ?? [];
     }
   } finally {
     // The consumer stopped early: the page fetched ahead is not wanted (nor its failure).
     pending?.catch(() => undefined);
   }
+}
+
+/** Every item of every page (paginatePages), one at a time. */
+export async function* paginate<T>(fetchPage: (marker: string) => Promise<Page<T>>, signal?: AbortSignal): AsyncGenerator<T> {
+  for await (const items of paginatePages(fetchPage, signal)) yield* items;
 }
 
 /** Drains an async iterable into an array (small listings, tests). */

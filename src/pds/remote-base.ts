@@ -16,10 +16,14 @@ export abstract class ScopedRemote {
   constructor(readonly client: PdsClient, protected readonly scope: Scope) {}
 
   async *list(dirId: string, signal?: AbortSignal): AsyncIterable<RemoteEntry> {
+    for await (const page of this.listPages(dirId, signal)) yield* page;
+  }
+
+  async *listPages(dirId: string, signal?: AbortSignal): AsyncIterable<RemoteEntry[]> {
     try {
       const ttl = this.client.downloader.urlExpireSec;
-      for await (const f of this.client.files.iterate({ ...this.scope, parent_file_id: dirId, limit: LIST_PAGE_SIZE, fields: '*', url_expire_sec: ttl }, signal)) {
-        yield this.withUrl(toRemoteEntry(f), f, ttl);
+      for await (const files of this.client.files.iteratePages({ ...this.scope, parent_file_id: dirId, limit: LIST_PAGE_SIZE, fields: '*', url_expire_sec: ttl }, signal)) {
+        yield files.map((f) => this.withUrl(toRemoteEntry(f), f, ttl));
       }
     } catch (err) {
       throw toVfsError(err);

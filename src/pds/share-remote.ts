@@ -97,9 +97,9 @@ export class ShareRemote extends ScopedRemote implements Remote {
     }
   }
 
-  override async *list(dirId: string, signal?: AbortSignal): AsyncIterable<RemoteEntry> {
+  override async *listPages(dirId: string, signal?: AbortSignal): AsyncIterable<RemoteEntry[]> {
     try {
-      yield* super.list(dirId, signal);
+      yield* super.listPages(dirId, signal);
       this.problem = undefined;
     } catch (err) {
       throw this.refusal(err) ?? err;

@@ -9,12 +9,24 @@ import type { CachedEntry, MetadataStore } from '../cache/metadata/nodes.js';
 import { isLocalId } from '../cache/metadata/ops.js';
 import { toVfsError, VfsError } from '../core/errors.js';
 import { SingleFlight } from './keyed-lock.js';
-import type { RemoteEntry } from '../core/remote.js';
+import type { Remote, RemoteEntry } from '../core/remote.js';
 import { ListingPrefetch, MAX_PREFETCH_PER_LISTING } from './listing-prefetch.js';
 import type { Volume } from './volume.js';
+import { nameKey } from '../shared/name-key.js';
 
 /** Rows per page, stored and read: the PDS list maximum, so one server page is one transaction. */
 export const LISTING_PAGE = 100;
+
+/** Folders whose children a walker read are kept by name for the lookups that follow (see lookup), this many. */
+const RECENT_FOLDERS = 4;
+/** Names kept per folder at most: past this a folder's later pages are looked up in SQLite. */
+const RECENT_NAMES = 1_000;
+
+/** A folder's children as a walker read them, by name key, valid while the store's `writes` is `writes`. */
+interface ReadChildren {
+  writes: number;
+  byName: Map<string, CachedEntry[]>;
+}
 
 export interface DirCacheOptions {
   /** Listing lifetime for volumes without a change feed. */
@@ -37,6 +49,13 @@ export class DirCache {
   private readonly prefetched = new Set<string>();
   /** Remote list calls made (for status and tests). */
   listCalls = 0;
+  /**
+   * The children of the last folders a walker read. A walker stats what it listed (ls -l, a VFS
+   * walk, a WebDAV client asking for each child): each name would be one SQLite query, and a query
+   * outside a transaction costs 10–20 µs in WAL mode, mostly its read transaction, several times
+   * what answering it from the page just read does.
+   */
+  private readonly recent = new Map<string, ReadChildren>();
 
   /** The metadata store's generation: resolver.ts keeps resolved folders while it stays the same. */
   get generation(): number {
@@ -63,9 +82,25 @@ export class DirCache {
     // The siblings go ahead together with this folder's own listing, not a round trip after it.
     if (walking) this.prefetchChildren(volume, parentId);
     await this.ensureFresh(volume, dirId);
-    this.read.add(key(volume.id, dirId));
+    const k = key(volume.id, dirId);
+    this.read.add(k);
     if (walking) this.prefetchChildren(volume, dirId);
-    yield* this.store.childPages(volume.id, dirId, pageSize);
+    const read: ReadChildren = { writes: this.store.writes, byName: new Map() };
+    this.recent.delete(k);
+    this.recent.set(k, read);
+    if (this.recent.size > RECENT_FOLDERS) this.recent.delete(this.recent.keys().next().value!);
+    for (const page of this.store.childPages(volume.id, dirId, pageSize)) {
+      // A page holds every child of the names it has (childPage never splits them), so a name found here is complete.
+      if (read.byName.size < RECENT_NAMES) {
+        for (const e of page) {
+          const name = nameKey(e.name);
+          const same = read.byName.get(name);
+          if (same) same.push(e);
+          else read.byName.set(name, [e]);
+        }
+      }
+      yield page;
+    }
   }
 
   private prefetchChildren(volume: Volume, dirId: string): void {
@@ -77,10 +112,12 @@ export class DirCache {
     this.prefetch.add(volume, folders.filter((id) => !this.isFresh(volume, id)));
   }
 
-  /** Children whose name matches (NFC) `name`. */
-  async lookup(volume: Volume, dirId: string, name: string): Promise<CachedEntry[]> {
+  /** Children whose name matches (NFC) `name`: from the children a walker just read while nothing changed since, else one query. */
+  async lookup(volume: Volume, dirId: string, name: string): Promise<readonly CachedEntry[]> {
     await this.ensureFresh(volume, dirId);
-    return this.store.lookup(volume.id, dirId, name);
+    const read = this.recent.get(key(volume.id, dirId));
+    const hit = read?.writes === this.store.writes ? read.byName.get(nameKey(name)) : undefined;
+    return hit ?? this.store.lookup(volume.id, dirId, name);
   }
 
   get(volume: Volume, id: string): CachedEntry | undefined {
@@ -150,28 +187,23 @@ export class DirCache {
       const started = this.now();
       this.listCalls++;
       // The Remote fetches the next page while this one is stored (see pds/paging.ts).
-      let batch: RemoteEntry[] = [];
-      const store = () => {
-        this.store.storeListingPage(volume.id, dirId, batch, started);
-        this.store.meter.release(batch.length);
-        batch = [];
-      };
       try {
-        for await (const e of volume.remote.list(dirId)) {
-          batch.push(e);
-          this.store.meter.hold(1);
-          if (batch.length >= LISTING_PAGE) {
-            store();
-            await this.store.roomForWrites();
+        let first = true;
+        for await (const page of listingPages(volume.remote, dirId)) {
+          // Between pages of a long listing, a checkpoint that is due goes first (checkpointer.ts).
+          if (!first) await this.store.roomForWrites();
+          first = false;
+          this.store.meter.hold(page.length);
+          try {
+            this.store.storeListingPage(volume.id, dirId, page, started);
+          } finally {
+            this.store.meter.release(page.length);
           }
         }
-        if (batch.length > 0) store();
       } catch (err) {
         // Offline: what we have, however old, rather than nothing.
         if (VfsError.is(toVfsError(err), 'EHOSTDOWN') && this.store.listingState(volume.id, dirId)) return;
         throw err;
-      } finally {
-        this.store.meter.release(batch.length);
       }
       this.store.finishListing(volume.id, dirId, started);
       this.fetchedAt.set(key(volume.id, dirId), started);
@@ -179,6 +211,23 @@ export class DirCache {
       this.opts.afterFetch?.(volume.id, dirId);
     });
   }
+}
+
+/** A remote's listing a page at a time: the server's pages where it has them, else its entries LISTING_PAGE at a time. */
+async function* listingPages(remote: Remote, dirId: string): AsyncIterable<RemoteEntry[]> {
+  if (remote.listPages) {
+    yield* remote.listPages(dirId);
+    return;
+  }
+  let batch: RemoteEntry[] = [];
+  for await (const e of remote.list(dirId)) {
+    batch.push(e);
+    if (batch.length >= LISTING_PAGE) {
+      yield batch;
+      batch = [];
+    }
+  }
+  if (batch.length > 0) yield batch;
 }
 
 function key(volumeId: string, dirId: string): string {

@@ -5,7 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import { bytes } from '../contract/vfs-scenarios.js';
 import { pds } from '../helpers/emulator.js';
 import { readFile, type StartedApp, startApp, writeFile } from '../helpers/app.js';
-import { MetadataStore } from '../../src/cache/metadata/nodes.js';
+import { storeLookupsDuring } from '../helpers/store-lookups.js';
 
 /** Another client uploads a new version of a file at the drive's root, through the PDS API. */
 async function replaceOnServer(s: StartedApp, name: string, content: Buffer): Promise<void> {
@@ -117,17 +117,9 @@ describe('Vfs metadata and block caches', () => {
     await writeFile(s.vfs, `${d()}/deep/b/c/f.txt`, Buffer.from('f'));
     const path = `${d()}/deep/b/c/f.txt`;
     await s.vfs.stat(path);
-    let lookups = 0;
-    const lookup = MetadataStore.prototype.lookup;
-    MetadataStore.prototype.lookup = function (this: MetadataStore, ...args: Parameters<MetadataStore['lookup']>) {
-      lookups++;
-      return lookup.apply(this, args);
-    };
-    try {
+    const lookups = await storeLookupsDuring(async () => {
       for (let i = 0; i < 10; i++) await s.vfs.stat(path);
-    } finally {
-      MetadataStore.prototype.lookup = lookup;
-    }
+    });
     // The pending file is found in the journal; its three folders come from the resolved-folder memo.
     assert.equal(lookups, 0);
     await s.vfs.rename(`${d()}/deep/b`, `${d()}/deep/b2`);

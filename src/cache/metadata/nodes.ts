@@ -117,6 +117,9 @@ export class MetadataStore {
    */
   generation = 0;
 
+  /** Bumped by every row written or removed: rows read from the store are current while it stays the same. */
+  writes = 0;
+
   constructor(private readonly cache: CacheDb) {
     const db = cache.db;
     // The table's key is (volume, parent_id, name_nfc, id): children, a page of them and a name are
@@ -245,7 +248,7 @@ export class MetadataStore {
     this.generation++;
     this.meter.storedPages++;
     this.cache.batch(() => {
-      for (const entry of entries) this.write(volume, { ...entry, parentId: dirId }, at);
+      for (const entry of entries) this.write(volume, entry, at, dirId);
     });
   }
 
@@ -341,6 +344,7 @@ export class MetadataStore {
    */
   rekey(volume: string, from: string, to: string, merged: boolean): void {
     this.generation++;
+    this.writes++;
     this.cache.db.transaction(() => {
       this.q.deleteNode.run(volume, to);
       this.q.deleteListing.run(volume, to);
@@ -360,14 +364,16 @@ export class MetadataStore {
     this.q.setCursor.run(volume, cursor);
   }
 
-  /** `listedAt`: the listing that stored the row, or now for any other write. */
-  private write(volume: string, e: RemoteEntry, listedAt = Date.now()): void {
+  /** `listedAt`: the listing that stored the row, or now for any other write; `parentId`: the listed folder (not a copy of each entry). */
+  private write(volume: string, e: RemoteEntry, listedAt = Date.now(), parentId = e.parentId): void {
+    this.writes++;
     const key = nameKey(e.name);
     // Positional (in NODE_COLUMNS order, then listed_at): binding by name costs a property lookup per column.
-    this.q.upsert.run(volume, e.id, e.parentId, key, key === e.name ? null : e.name, e.kind, e.size, e.mtime, e.ctime, e.revision, e.contentHash ?? null, e.userMeta ?? null, e.readOnly ? 1 : 0, listedAt);
+    this.q.upsert.run(volume, e.id, parentId, key, key === e.name ? null : e.name, e.kind, e.size, e.mtime, e.ctime, e.revision, e.contentHash ?? null, e.userMeta ?? null, e.readOnly ? 1 : 0, listedAt);
   }
 
   private removeSubtree(volume: string, id: string): void {
+    this.writes++;
     for (const sub of this.q.subtree.all(id, volume) as string[]) {
       this.q.deleteNode.run(volume, sub);
       this.q.deleteListing.run(volume, sub);

@@ -3,7 +3,7 @@
 import type { DownloadUrlResponse, Paged, PdsFile } from '../../pds/wire-types.js';
 import type { Call, RouteTable } from '../context.js';
 import { forbidden, invalidParam, notFound, PdsHttpError } from '../errors.js';
-import { downloadUrl, fileView, LIST_DEFAULT_FIELDS } from '../file-view.js';
+import { downloadUrl, fieldList, fileView, LIST_DEFAULT_FIELDS } from '../file-view.js';
 import { limitParam, optBool, optEnum, optInt, optString, optStringArray, reqString } from '../params.js';
 import { driveScope, fileScope, findFile, usableDrive, viewer } from '../scope.js';
 import { compileQuery } from '../search-query.js';
@@ -56,7 +56,7 @@ function list(call: Call): Paged<PdsFile> {
     marker: optString(body, 'marker'),
     tag: JSON.stringify([scope.share?.share_id ?? scope.driveId, parentId, orderBy, direction, type, category, status, starred]),
   });
-  const opts = { fields, urlExpireSec: urlExpireSec(call), ...viewer(call, scope) };
+  const opts = { fields: fieldList(fields), urlExpireSec: urlExpireSec(call), ...viewer(call, scope) };
   return { items: rows.map((r) => fileView(ctx, r, opts)), next_marker: nextMarker };
 }
 

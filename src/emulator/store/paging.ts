@@ -52,7 +52,7 @@ export function pageRows<T extends Record<string, unknown>>(sql: Sql, q: PageQue
     where = `(${where}) AND (${q.orderColumn}, ${seq}) ${cmp} (?, ?)`;
     params.push(m.v, m.s);
   }
-  const rows = sql.all<T>(
+  const rows = sql.allRows<T>(
     `SELECT * FROM ${q.from} WHERE ${where} ORDER BY ${q.orderColumn} ${q.direction}, ${seq} ${q.direction} LIMIT ?`,
     ...params, q.limit + 1,
   );
