@@ -1,14 +1,12 @@
 // The one request pipeline for PDS /v2 calls: auth headers, request-id capture, token refresh on
-// 401, retries with backoff, logging without secrets. API calls go out through post-text.ts,
-// signed-URL traffic (upload/download) through axios; both share the keep-alive agents and the
-// transport retry loop (retrying).
+// 401, retries with backoff, logging without secrets. Signed-URL traffic (upload/download) reuses
+// the same axios instance, keep-alive agents and transport retry loop (retrying).
 import http from 'node:http';
 import https from 'node:https';
-import axios, { type AxiosInstance } from 'axios';
+import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
 import type { Reachability } from '../core/reachability.js';
 import { silentLogger, type Logger } from '../shared/logger.js';
 import { PdsError, pdsErrorFromNetwork, pdsErrorFromResponse } from './errors.js';
-import { postText, type TextAnswer } from './post-text.js';
 import { DEFAULT_RETRY, mayRetryAgain, retryDelay, shouldRetry, sleep, throwIfAborted, type RetryOptions } from './retry.js';
 
 /** Supplies bearer tokens (auth.ts). */
@@ -109,7 +107,7 @@ export class PdsHttp {
     let renewedShare = false;
     let bearer: string | undefined;
     let shareToken: string | undefined;
-    const res = await this.retrying<TextAnswer>(
+    const res = await this.retrying<AxiosResponse<string>>(
       { path },
       async () => {
         const headers: Record<string, string> = {};
@@ -208,19 +206,25 @@ export class PdsHttp {
   }
 
   /** An HTTP answer: the server is reachable; a 2xx is the answer, anything else the failure it says. */
-  answer<T extends { status: number; headers: object; data: unknown }>(res: T): { ok: T } | { failed: PdsError } {
+  answer<T>(res: AxiosResponse<T>): { ok: AxiosResponse<T> } | { failed: PdsError } {
     this.answered();
     if (res.status >= 200 && res.status < 300) return { ok: res };
     return { failed: pdsErrorFromResponse(res.status, res.headers as Record<string, unknown>, res.data) };
   }
 
-  private async send(path: string, body: object, headers: Record<string, string>, opts: CallOptions): Promise<TextAnswer> {
+  private async send(path: string, body: object, headers: Record<string, string>, opts: CallOptions): Promise<AxiosResponse<string>> {
     const started = Date.now();
     const data = opts.form ? new URLSearchParams(stringFields(body)).toString() : JSON.stringify(body);
     headers['content-type'] = opts.form ? 'application/x-www-form-urlencoded' : 'application/json; charset=utf-8';
     const watch = this.watchAnswer(opts.signal);
     try {
-      const res = await postText(`${this.endpoint}${path}`, data, headers, { agents: this.agents, signal: watch.signal, timeoutMs: opts.timeoutMs ?? this.timeoutMs });
+      const res = await this.axios.post<string>(`${this.endpoint}${path}`, data, {
+        headers,
+        signal: watch.signal,
+        timeout: opts.timeoutMs ?? this.timeoutMs,
+        responseType: 'text',
+        transformResponse: (x: unknown) => x,
+      });
       this.logger.debug({ path, status: res.status, requestId: res.headers['x-ca-request-id'], ms: Date.now() - started }, 'pds call');
       return res;
     } catch (e) {
@@ -314,8 +318,8 @@ function stringFields(body: object): Record<string, string> {
   return out;
 }
 
-function parseBody<T>(res: TextAnswer): T {
-  const text = res.data;
+function parseBody<T>(res: AxiosResponse<string>): T {
+  const text = typeof res.data === 'string' ? res.data : '';
   if (res.status === 204 || text.trim() === '') return {} as T;
   try {
     return JSON.parse(text) as T;
