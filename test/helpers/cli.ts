@@ -20,6 +20,11 @@ export function pdsfsArgs(...args: string[]): string[] {
   return [...BIN_NODE_FLAGS, path.join(compiledSrc(), 'cli', 'main.js'), ...args];
 }
 
+/** Node arguments that let a child process run TypeScript (a test fixture, `-e` importing a source module) through the tests' loader. */
+export function tsNodeArgs(...args: string[]): string[] {
+  return ['--import', path.join(REPO, 'test', 'loader', 'register.mjs'), ...args];
+}
+
 /** What `#!/usr/bin/env -S node FLAGS…` gives node, so that children run as the installed command does. */
 const BIN_NODE_FLAGS = (/^#!.*\bnode((?: --\S+)*)\s*$/m.exec(fs.readFileSync(path.join(REPO, 'bin', 'pdsfs'), 'utf8').split('\n')[0]!)?.[1] ?? '').split(' ').filter(Boolean);
 
