@@ -31,7 +31,7 @@ export async function load(url, context, nextLoad) {
 }
 
 /** The file's JavaScript, from the cache or made now (and cached, written aside and renamed into place). */
-function transpiled(file, source) {
+export function transpiled(file, source) {
   const cached = path.join(CACHE, `${createHash('sha256').update(HOOKS).update('\0').update(file).update('\0').update(source).digest('hex').slice(0, 32)}.js`);
   try {
     return fs.readFileSync(cached, 'utf8');
