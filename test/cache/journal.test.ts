@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { CacheDb } from '../../src/cache/metadata/db.js';
 import { Journal, type NewJournalRow } from '../../src/cache/metadata/journal.js';
 import { VfsError } from '../../src/core/errors.js';
+import { tsNodeArgs } from '../helpers/cli.js';
 import { tempDir } from './temp-dir.js';
 
 const VOL = 'drive:1';
@@ -114,7 +115,7 @@ test('rows survive reopen', (t) => {
 test('committed rows survive kill -9 of the writing process', async (t) => {
   const file = path.join(tempDir(t), 'metadata.sqlite');
   const script = fileURLToPath(new URL('./fixtures/journal-writer.ts', import.meta.url));
-  const child = spawn(process.execPath, ['--import', 'tsx', script, file], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, tsNodeArgs(script, file), { stdio: ['ignore', 'pipe', 'inherit'] });
   t.after(() => child.kill('SIGKILL'));
   let out = '';
   child.stdout.setEncoding('utf8');

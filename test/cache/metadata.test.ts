@@ -10,6 +10,7 @@ import { MetadataStore } from '../../src/cache/metadata/nodes.js';
 import { Journal } from '../../src/cache/metadata/journal.js';
 import { MIGRATIONS, SCHEMA_VERSION } from '../../src/cache/metadata/schema.js';
 import type { RemoteEntry } from '../../src/core/remote.js';
+import { tsNodeArgs } from '../helpers/cli.js';
 import { tempDir } from './temp-dir.js';
 
 const VOL = 'drive:1';
@@ -51,7 +52,7 @@ test('CacheDb: one process owns the file; a second opener, in another process or
   owner.db.exec('CREATE TABLE t (x)');
   const db = new URL('../../src/cache/metadata/db.ts', import.meta.url).href;
   const script = `import(${JSON.stringify(db)}).then(({ CacheDb }) => { try { CacheDb.open(${JSON.stringify(file)}).close(); console.log('opened'); } catch (e) { console.log(e.message); } })`;
-  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', '-e', script]);
+  const { stdout } = await promisify(execFile)(process.execPath, tsNodeArgs('-e', script));
   assert.match(stdout.trim(), /in use by another pdsfs process/);
   assert.throws(() => CacheDb.open(file), /in use by another pdsfs process/);
   owner.db.prepare('INSERT INTO t VALUES (1)').run();

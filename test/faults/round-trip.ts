@@ -7,7 +7,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { TestContext } from 'node:test';
 import type { FaultEnv, FrontEnd } from './front-ends.js';
-import { BIG_BYTES, hashTree, makeBigFile, makeTree, MiB, serverTree, TREE_FILES, type TreeFile, treeDiff, waitUploaded } from './support.js';
+import { BIG_BYTES, BIG_CACHE_ARGS, hashTree, makeBigFile, makeTree, MiB, serverTree, TREE_FILES, type TreeFile, treeDiff, waitUploaded } from './support.js';
 
 /** Per test; each round trip takes 1–2 minutes on a 2-CPU machine. */
 export const ROUND_TRIP_LIMIT_MS = 600_000;
@@ -92,7 +92,7 @@ export async function bigRoundTrip(t: TestContext, env: FaultEnv, fe: FrontEnd, 
   const sha1 = await makeBigFile(big, BIG_BYTES, seed);
   const mib = BIG_BYTES / MiB;
 
-  const a = await fe.start('cache-big-in');
+  const a = await fe.start('cache-big-in', BIG_CACHE_ARGS);
   t.after(() => a.crash());
   const t0 = performance.now();
   await fe.fileIn(big, 'big.bin');
@@ -104,7 +104,7 @@ export async function bigRoundTrip(t: TestContext, env: FaultEnv, fe: FrontEnd, 
   await assertOnServer(env, '', [{ rel: 'big.bin', size: BIG_BYTES, sha1 }]);
   assert.equal(await a.stop(), 0, `the daemon exits 0:\n${a.output()}`);
 
-  const b = await fe.start('cache-big-out');
+  const b = await fe.start('cache-big-out', BIG_CACHE_ARGS);
   t.after(() => b.crash());
   const t1 = performance.now();
   assert.equal(await fe.fileSha1('big.bin'), sha1, 'what comes out is what went in');

@@ -1,13 +1,12 @@
 // The pdsfs command as src/ is now (never a stale dist/), for child processes. src/ is transpiled
-// to JavaScript once per content (TypeScript's transpileModule: no type check, `npm test` runs tsc
-// first) into node_modules/.cache, so that each child starts without tsx's loader: 0.7 s of CPU
-// and 2 s of wall time less per process on a loaded 2-CPU machine. The compiled bin itself is
-// tested by test/cli/package.test.ts.
+// to a folder of JavaScript once per content of src/ (by the tests' loader, test/loader: no type
+// check, `npm test` runs tsc beside), under node_modules/.cache, so that each child starts without
+// a loader: 0.7 s of CPU and 2 s of wall time less per process than tsx on a loaded 2-CPU machine.
+// The compiled bin itself is tested by test/cli/package.test.ts.
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
-import type * as TypeScript from 'typescript';
+import { transpiled } from '../loader/transpile-hooks.mjs';
 
 export const REPO = path.resolve(import.meta.dirname, '../..');
 const SRC = path.join(REPO, 'src');
@@ -20,6 +19,11 @@ export function pdsfsArgs(...args: string[]): string[] {
   return [...BIN_NODE_FLAGS, path.join(compiledSrc(), 'cli', 'main.js'), ...args];
 }
 
+/** Node arguments that let a child process run TypeScript (a test fixture, `-e` importing a source module) through the tests' loader. */
+export function tsNodeArgs(...args: string[]): string[] {
+  return ['--import', path.join(REPO, 'test', 'loader', 'register.mjs'), ...args];
+}
+
 /** What `#!/usr/bin/env -S node FLAGS…` gives node, so that children run as the installed command does. */
 const BIN_NODE_FLAGS = (/^#!.*\bnode((?: --\S+)*)\s*$/m.exec(fs.readFileSync(path.join(REPO, 'bin', 'pdsfs'), 'utf8').split('\n')[0]!)?.[1] ?? '').split(' ').filter(Boolean);
 
@@ -30,22 +34,17 @@ function compiledSrc(): string {
   if (compiled) return compiled;
   const files = (fs.readdirSync(SRC, { recursive: true }) as string[]).filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts')).sort();
   const sources = files.map((f) => fs.readFileSync(path.join(SRC, f), 'utf8'));
-  const hash = createHash('sha256').update(fs.readFileSync(import.meta.filename)); // this file: how it compiles
+  const hash = createHash('sha256').update(fs.readFileSync(import.meta.filename)).update(fs.readFileSync(new URL('../loader/transpile-hooks.mjs', import.meta.url))); // how it compiles
   files.forEach((f, i) => hash.update(`\0${f}\0${sources[i]}`));
   const dir = path.join(CACHE, hash.digest('hex').slice(0, 16));
   if (!fs.existsSync(dir)) {
-    const ts = createRequire(import.meta.url)('typescript') as typeof TypeScript;
     // Built aside and renamed into place, so that test files starting together never see half of it.
     const tmp = `${dir}.${process.pid}.tmp`;
     fs.rmSync(tmp, { recursive: true, force: true });
     files.forEach((f, i) => {
-      const out = ts.transpileModule(sources[i]!, {
-        fileName: path.join(SRC, f),
-        compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, isolatedModules: true },
-      });
       const file = path.join(tmp, f.replace(/\.ts$/, '.js'));
       fs.mkdirSync(path.dirname(file), { recursive: true });
-      fs.writeFileSync(file, out.outputText);
+      fs.writeFileSync(file, transpiled(path.join(SRC, f), sources[i]!));
     });
     try {
       fs.renameSync(tmp, dir);

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { after, test } from 'node:test';
 import { createApp } from '../../src/app.js';
 import { defaultAppOptions } from '../helpers/app-options.js';
+import { tsNodeArgs } from '../helpers/cli.js';
 import { pds, startEmulator } from '../helpers/emulator.js';
 
 type Started = Awaited<ReturnType<typeof startEmulator>>;
@@ -25,7 +26,7 @@ async function setUp(): Promise<{ emu: Started; cacheDir: string }> {
 
 /** Runs a fixture (a pdsfs app writing through its Vfs), kills it with SIGKILL once it has committed. */
 async function killAfterCommit(emu: Started, cacheDir: string, fixture: string, args: string[]): Promise<void> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'fixtures', fixture), emu.endpoint, emu.account.access_token, cacheDir, ...args], {
+  const child = spawn(process.execPath, tsNodeArgs(path.join(import.meta.dirname, 'fixtures', fixture), emu.endpoint, emu.account.access_token, cacheDir, ...args), {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   await new Promise<void>((resolve, reject) => {

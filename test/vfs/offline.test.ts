@@ -13,6 +13,7 @@ import { VfsError } from '../../src/core/errors.js';
 import { nsFromMs, parsePosixMeta, type PosixAttrs } from '../../src/vfs/posix-attrs.js';
 import { defaultAppOptions } from '../helpers/app-options.js';
 import { readFile, writeFile } from '../helpers/app.js';
+import { tsNodeArgs } from '../helpers/cli.js';
 import { pds } from '../helpers/emulator.js';
 import { localTree, serverPut, serverTree, sha1, sorted, stoppableServer, type StoppableServer } from './offline-support.js';
 
@@ -329,7 +330,7 @@ test('offline: changes survive kill -9, a restart while still offline, and are a
   await app.close();
   await server.stop();
 
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'fixtures', 'offline-worker.ts'), server.endpoint, server.token, cacheDir], {
+  const child = spawn(process.execPath, tsNodeArgs(path.join(import.meta.dirname, 'fixtures', 'offline-worker.ts'), server.endpoint, server.token, cacheDir), {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const said = await new Promise<string>((resolve, reject) => {

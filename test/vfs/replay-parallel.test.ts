@@ -10,6 +10,7 @@ import path from 'node:path';
 import { after, test } from 'node:test';
 import { type App, createApp } from '../../src/app.js';
 import { defaultAppOptions } from '../helpers/app-options.js';
+import { tsNodeArgs } from '../helpers/cli.js';
 import { pds } from '../helpers/emulator.js';
 import { serverPut, serverTree, sha1, sorted, stoppableServer, type StoppableServer } from './offline-support.js';
 import { expectedTree, makeChanges, SIDE_BY_SIDE } from './replay-changes.js';
@@ -100,7 +101,7 @@ test('replay: a kill -9 in the middle of a parallel replay, then a restart: ever
   await server.stop();
 
   const worker = (mode: 'offline' | 'replay') => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'fixtures', 'replay-worker.ts'), mode, server.endpoint, server.token, cacheDir], {
+    const child = spawn(process.execPath, tsNodeArgs(path.join(import.meta.dirname, 'fixtures', 'replay-worker.ts'), mode, server.endpoint, server.token, cacheDir), {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     const said = new Promise<string>((resolve, reject) => {
