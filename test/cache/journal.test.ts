@@ -96,6 +96,51 @@ test('stats follow every change, and a rolled-back change is not counted', (t) =
   assert.deepEqual(journal.stats(), { pendingFiles: 0, pendingBytes: 0, failedFiles: 1 });
 });
 
+test('find and get answer what the table holds after every change, a rolled-back batch and a caller changing its copy', (t) => {
+  const { journal, db } = openJournal(t);
+  // A journal with nothing kept: what the table holds now.
+  const table = () => new Journal(db);
+  const same = (id: number, parentId = 'root', name = 'a') => {
+    assert.deepEqual(journal.get(id), table().get(id));
+    assert.deepEqual(journal.find(VOL, parentId, name), table().find(VOL, parentId, name));
+  };
+  const a = journal.add(newRow('a'));
+  journal.add(newRow('b'));
+  same(a.id);
+
+  const copy = journal.find(VOL, 'root', 'a')!;
+  copy.size = 999;
+  journal.get(a.id)!.name = 'changed';
+  same(a.id);
+
+  journal.update(a.id, { state: 'dirty', size: 7, notBefore: 5000 });
+  same(a.id);
+
+  assert.throws(() =>
+    journal.batch(() => {
+      journal.update(a.id, { size: 8 });
+      assert.equal(journal.find(VOL, 'root', 'a')!.size, 8);
+      assert.equal(journal.get(a.id)!.size, 8);
+      throw new Error('roll back');
+    }),
+  );
+  same(a.id);
+  assert.equal(journal.get(a.id)!.size, 7);
+
+  journal.makeDue(2000);
+  same(a.id);
+  assert.equal(journal.get(a.id)!.notBefore, 0);
+
+  journal.rekeyParent(VOL, 'root', 'folder');
+  same(a.id);
+  same(a.id, 'folder');
+  assert.equal(journal.find(VOL, 'folder', 'a')!.id, a.id);
+
+  journal.remove(a.id);
+  same(a.id, 'folder');
+  assert.equal(journal.get(a.id), undefined);
+});
+
 test('stats of an empty journal are zero', (t) => {
   const { journal } = openJournal(t);
   assert.deepEqual(journal.stats(), { pendingFiles: 0, pendingBytes: 0, failedFiles: 0 });

@@ -114,6 +114,9 @@ const COLUMN_OF: Readonly<Record<keyof Omit<JournalRow, 'id'>, string>> = {
   lastError: 'last_error', notBefore: 'not_before', waitOp: 'wait_op', expectRevision: 'expect_revision', createdAt: 'created_at', updatedAt: 'updated_at',
 };
 
+/** Rows find and get keep between changes: far more than the names a burst of ops looks up. */
+const MEMO_ROWS = 1024;
+
 const PENDING = "state IN ('dirty', 'uploading')";
 
 export interface JournalStats {
@@ -132,6 +135,13 @@ export class Journal {
   private statsMemo: JournalStats | undefined;
   /** Whether any row is not done, as of the last change (same rule as statsMemo). */
   private anyMemo: boolean | undefined;
+  /**
+   * What find and get answered since the last change (same rule as statsMemo), null for no row:
+   * a FUSE op resolves its path several times (an rsync'd file ~33 times over its 12 ops), and each
+   * resolve looks the name up here. At most MEMO_ROWS; callers get copies.
+   */
+  private readonly foundMemo = new Map<string, JournalRow | null>();
+  private readonly byIdMemo = new Map<number, JournalRow | null>();
   /** UPDATE statements by the fields they set (a handful of shapes: commit, upload state, attributes, rename). */
   private readonly updates = new Map<string, Statement>();
 
@@ -180,8 +190,7 @@ export class Journal {
   }
 
   get(id: number): JournalRow | undefined {
-    const row = this.q.get.get(id) as DbRow | undefined;
-    return row && fromDb(row);
+    return this.memo(this.byIdMemo, id, () => this.q.get.get(id) as DbRow | undefined);
   }
 
   /**
@@ -223,6 +232,7 @@ export class Journal {
 
   /** A folder made offline got its PDS id: rows waiting to go into it now name that id. */
   rekeyParent(volume: string, from: string, to: string): void {
+    this.forgetMemos();
     this.q.rekeyParent.run(to, volume, from);
   }
 
@@ -243,8 +253,24 @@ export class Journal {
 
   /** The newest row that is not done for this name (NFC match). */
   find(volume: string, parentId: string, name: string): JournalRow | undefined {
-    const row = this.q.find.get(volume, parentId, nameKey(name)) as DbRow | undefined;
-    return row && fromDb(row);
+    const key = nameKey(name);
+    return this.memo(this.foundMemo, `${volume}\0${parentId}\0${key}`, () => this.q.find.get(volume, parentId, key) as DbRow | undefined);
+  }
+
+  private memo<K>(memo: Map<K, JournalRow | null>, key: K, read: () => DbRow | undefined): JournalRow | undefined {
+    // Inside a transaction the answer could still be rolled back: not kept.
+    if (this.cache.db.inTransaction) {
+      const row = read();
+      return row && fromDb(row);
+    }
+    let row = memo.get(key);
+    if (row === undefined) {
+      const found = read();
+      row = found ? fromDb(found) : null;
+      if (memo.size >= MEMO_ROWS) memo.clear();
+      memo.set(key, row);
+    }
+    return row ? { ...row } : undefined;
   }
 
   /** Rows to (re)upload: state dirty/uploading, ordered by notBefore. */
@@ -262,6 +288,7 @@ export class Journal {
 
   /** Makes every row still waiting for its write-back delay (not for a retry) due now. */
   makeDue(now: number): void {
+    this.forgetRows();
     this.q.makeDue.run(now);
   }
 
@@ -287,6 +314,12 @@ export class Journal {
   private forgetMemos(): void {
     this.statsMemo = undefined;
     this.anyMemo = undefined;
+    this.forgetRows();
+  }
+
+  private forgetRows(): void {
+    this.foundMemo.clear();
+    this.byIdMemo.clear();
   }
 
   /** Pending means dirty or uploading; rows still `open` are not counted. */
