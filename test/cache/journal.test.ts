@@ -96,13 +96,14 @@ test('stats follow every change, and a rolled-back change is not counted', (t) =
   assert.deepEqual(journal.stats(), { pendingFiles: 0, pendingBytes: 0, failedFiles: 1 });
 });
 
-test('find and get answer what the table holds after every change, a rolled-back batch and a caller changing its copy', (t) => {
+test('find, get and stats answer what the table holds after every change, a rolled-back batch and a caller changing its copy', (t) => {
   const { journal, db } = openJournal(t);
   // A journal with nothing kept: what the table holds now.
   const table = () => new Journal(db);
   const same = (id: number, parentId = 'root', name = 'a') => {
     assert.deepEqual(journal.get(id), table().get(id));
     assert.deepEqual(journal.find(VOL, parentId, name), table().find(VOL, parentId, name));
+    assert.deepEqual(journal.stats(), table().stats());
   };
   const a = journal.add(newRow('a'));
   journal.add(newRow('b'));
@@ -114,6 +115,15 @@ test('find and get answer what the table holds after every change, a rolled-back
   same(a.id);
 
   journal.update(a.id, { state: 'dirty', size: 7, notBefore: 5000 });
+  same(a.id);
+  const b = journal.add(newRow('b2', { state: 'dirty', size: 3 }));
+  journal.update(b.id, { state: 'uploading' });
+  same(b.id, 'root', 'b2');
+  journal.update(b.id, { state: 'failed', size: 4 });
+  same(b.id, 'root', 'b2');
+  journal.remove(b.id);
+  same(b.id, 'root', 'b2');
+  assert.throws(() => journal.update(b.id, { size: 1 }));
   same(a.id);
 
   assert.throws(() =>

@@ -129,8 +129,8 @@ export class Journal {
   private readonly q: Record<'insert' | 'get' | 'remove' | 'rekeyParent' | 'inDir' | 'find' | 'any' | 'pending' | 'dirtyByDue' | 'makeDue' | 'failed' | 'open' | 'stats', Statement>;
   /**
    * stats() as of the last change: writers ask before every write (the dirty-bytes bound), and the
-   * query sums the whole journal. Every change goes through this class; add, update and remove drop
-   * the copy (makeDue moves only due times, which the stats do not count).
+   * query sums the whole journal. Every change goes through this class; add, update and remove
+   * carry the copy over (statsAfter) or drop it (makeDue moves only due times, which the stats do not count).
    */
   private statsMemo: JournalStats | undefined;
   /** Whether any row is not done, as of the last change (same rule as statsMemo). */
@@ -184,8 +184,10 @@ export class Journal {
       ...row, session: row.session ?? null, base: row.base ?? null, userMeta: row.userMeta ?? null, waitOp: row.waitOp ?? 0,
       expectRevision: row.expectRevision ?? null, attempts: 0, lastError: null, createdAt: at, updatedAt: at,
     };
+    const stats = this.statsAfter(undefined, full);
     this.forgetMemos();
     const id = Number(this.q.insert.run(toParams(full)).lastInsertRowid);
+    this.statsMemo = stats;
     return { id, ...full };
   }
 
@@ -209,8 +211,10 @@ export class Journal {
     const params: Record<string, unknown> = { id, updatedAt: next.updatedAt };
     for (const key of set) params[key] = all[key];
     if (set.includes('name')) params.nameNfc = all.nameNfc;
+    const stats = this.statsAfter(current, next);
     this.forgetMemos();
     this.updateStatement(Object.keys(params)).run(params);
+    this.statsMemo = stats;
     return next;
   }
 
@@ -226,8 +230,10 @@ export class Journal {
   }
 
   remove(id: number): void {
+    const stats = this.statsMemo && this.statsAfter(this.get(id), undefined);
     this.forgetMemos();
     this.q.remove.run(id);
+    this.statsMemo = stats;
   }
 
   /** A folder made offline got its PDS id: rows waiting to go into it now name that id. */
@@ -309,6 +315,27 @@ export class Journal {
   /** Resolves once every change so far survives power loss (one fsync shared by concurrent callers). */
   durable(): Promise<void> {
     return this.cache.durable();
+  }
+
+  /**
+   * The stats once a change of one row from `prev` to `next` (undefined: no row) has committed, when
+   * they are kept and the change commits on its own; undefined otherwise (inside a transaction it
+   * could still be rolled back). Writers ask before every write, and the query sums the whole
+   * journal, which grows while uploads lag behind an rsync.
+   */
+  private statsAfter(prev: Pick<JournalRow, 'state' | 'size'> | undefined, next: Pick<JournalRow, 'state' | 'size'> | undefined): JournalStats | undefined {
+    if (!this.statsMemo || this.cache.db.inTransaction) return undefined;
+    const stats = { ...this.statsMemo };
+    for (const [row, sign] of [[prev, -1], [next, 1]] as const) {
+      if (!row) continue;
+      // As PENDING counts them.
+      if (row.state === 'dirty' || row.state === 'uploading') {
+        stats.pendingFiles += sign;
+        stats.pendingBytes += sign * row.size;
+      }
+      if (row.state === 'failed') stats.failedFiles += sign;
+    }
+    return stats;
   }
 
   private forgetMemos(): void {
