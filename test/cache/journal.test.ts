@@ -137,6 +137,23 @@ test('find, get and stats answer what the table holds after every change, a roll
   same(a.id);
   assert.equal(journal.get(a.id)!.size, 7);
 
+  // A batch carries the stats it changes once it commits; one rolled back leaves them to the table.
+  const c = journal.add(newRow('c', { state: 'dirty', size: 5 }));
+  same(c.id, 'root', 'c');
+  journal.batch(() => {
+    journal.update(c.id, { state: 'uploading' });
+    journal.add(newRow('d', { state: 'failed', size: 2 }));
+    journal.remove(c.id);
+  });
+  same(c.id, 'root', 'c');
+  assert.throws(() =>
+    journal.batch(() => {
+      journal.add(newRow('e', { state: 'dirty', size: 11 }));
+      throw new Error('roll back');
+    }),
+  );
+  same(a.id);
+
   journal.makeDue(2000);
   same(a.id);
   assert.equal(journal.get(a.id)!.notBefore, 0);

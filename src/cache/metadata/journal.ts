@@ -142,6 +142,9 @@ export class Journal {
    */
   private readonly foundMemo = new Map<string, JournalRow | null>();
   private readonly byIdMemo = new Map<number, JournalRow | null>();
+  /** Inside batch(): the stats its changes lead to (undefined once they cannot be followed). */
+  private batchStats: JournalStats | undefined;
+  private batching = false;
   /** UPDATE statements by the fields they set (a handful of shapes: commit, upload state, attributes, rename). */
   private readonly updates = new Map<string, Statement>();
 
@@ -230,7 +233,7 @@ export class Journal {
   }
 
   remove(id: number): void {
-    const stats = this.statsMemo && this.statsAfter(this.get(id), undefined);
+    const stats = this.keptStats() && this.statsAfter(this.get(id), undefined);
     this.forgetMemos();
     this.q.remove.run(id);
     this.statsMemo = stats;
@@ -307,9 +310,24 @@ export class Journal {
     return (this.q.open.all() as DbRow[]).map(fromDb);
   }
 
-  /** Runs `fn` (changes to the journal and the rest of the cache) as one transaction. */
+  /**
+   * Runs `fn` (changes to the journal and the rest of the cache) as one transaction. The stats kept
+   * follow the changes made in it and stand once it commits (every upload ends with one); a change
+   * rolled back in a savepoint inside while the batch commits would be miscounted, and nothing in a
+   * batch catches one.
+   */
   batch<T>(fn: () => T): T {
-    return this.cache.batch(fn);
+    if (this.cache.db.inTransaction) return this.cache.batch(fn);
+    this.batchStats = this.statsMemo;
+    this.batching = true;
+    try {
+      const result = this.cache.batch(fn);
+      this.statsMemo = this.batchStats;
+      return result;
+    } finally {
+      this.batching = false;
+      this.batchStats = undefined;
+    }
   }
 
   /** Resolves once every change so far survives power loss (one fsync shared by concurrent callers). */
@@ -324,8 +342,12 @@ export class Journal {
    * journal, which grows while uploads lag behind an rsync.
    */
   private statsAfter(prev: Pick<JournalRow, 'state' | 'size'> | undefined, next: Pick<JournalRow, 'state' | 'size'> | undefined): JournalStats | undefined {
-    if (!this.statsMemo || this.cache.db.inTransaction) return undefined;
-    const stats = { ...this.statsMemo };
+    const kept = this.keptStats();
+    if (!kept) {
+      this.batchStats = undefined;
+      return undefined;
+    }
+    const stats = { ...kept };
     for (const [row, sign] of [[prev, -1], [next, 1]] as const) {
       if (!row) continue;
       // As PENDING counts them.
@@ -335,7 +357,15 @@ export class Journal {
       }
       if (row.state === 'failed') stats.failedFiles += sign;
     }
-    return stats;
+    if (!this.cache.db.inTransaction) return stats;
+    this.batchStats = stats;
+    return undefined;
+  }
+
+  /** The stats a change starts from: those kept, or inside a batch those its changes so far lead to. */
+  private keptStats(): JournalStats | undefined {
+    if (!this.cache.db.inTransaction) return this.statsMemo;
+    return this.batching ? this.batchStats : undefined;
   }
 
   private forgetMemos(): void {
