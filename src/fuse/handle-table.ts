@@ -14,7 +14,13 @@ export interface OpenEntry {
 }
 
 const HIDDEN_NAME = /^\.fuse_hidden[0-9a-f]{16}$/;
-const MAX_FD = 0x7fffffff;
+/**
+ * Set in the fd of every handle that cannot write: its flush has nothing to commit, so the binding
+ * answers it without JS (native-binding.ts). The rest of the fd counts; fh travels as a signed
+ * 32-bit number and 0 means "no handle" to fuse-native.
+ */
+export const READ_ONLY_FD_BIT = 0x4000_0000;
+const MAX_FD_COUNT = READ_ONLY_FD_BIT - 1;
 
 export function isHiddenName(name: string): boolean {
   return HIDDEN_NAME.test(name);
@@ -32,10 +38,10 @@ export class HandleTable {
   }
 
   add(handle: FileHandle, flags: OpenFlags, path: string): OpenEntry {
-    // fd 0 means "no handle" to fuse-native, and fh travels as a signed 32-bit number.
-    while (this.byFd.has(this.nextFd)) this.nextFd = this.nextFd >= MAX_FD ? 1 : this.nextFd + 1;
-    const entry: OpenEntry = { fd: this.nextFd, handle, flags, path, unlinked: false };
-    this.nextFd = this.nextFd >= MAX_FD ? 1 : this.nextFd + 1;
+    const mark = flags.write ? 0 : READ_ONLY_FD_BIT;
+    while (this.byFd.has(this.nextFd | mark)) this.nextFd = this.nextFd >= MAX_FD_COUNT ? 1 : this.nextFd + 1;
+    const entry: OpenEntry = { fd: this.nextFd | mark, handle, flags, path, unlinked: false };
+    this.nextFd = this.nextFd >= MAX_FD_COUNT ? 1 : this.nextFd + 1;
     this.byFd.set(entry.fd, entry);
     this.index(entry);
     return entry;

@@ -26,10 +26,12 @@ import { promisify } from 'node:util';
 import type FuseClass from 'fuse-native';
 import type { Logger } from '../shared/logger.js';
 import { ATTR_CACHE_C } from './attr-cache-c.js';
+import { READ_ONLY_FD_BIT } from './handle-table.js';
 
 const run = promisify(execFile);
 const GETXATTR_LINUX = 'FUSE_METHOD(getxattr, 4, 1, (const char *path, const char *name, char *value, size_t size), {';
 const GETATTR_METHOD = 'FUSE_METHOD(getattr, 1, 1, (const char *path, struct stat *stat), {';
+const FLUSH_METHOD = 'FUSE_METHOD_VOID(flush, 2, 0, (const char *path, struct fuse_file_info *info), {';
 const READDIR_METHOD = 'FUSE_METHOD(readdir, 1, 2, (const char *path, void *buf, fuse_fill_dir_t filler, off_t offset, struct fuse_file_info *info), {';
 const READDIR_PATH_ARG = '  napi_create_string_utf8(env, l->path, NAPI_AUTO_LENGTH, &(argv[2]));';
 const READDIR_ARGS = `${READDIR_PATH_ARG}\n}, {\n  uint32_t stats_length;`;
@@ -103,6 +105,10 @@ NAPI_METHOD(fuse_native_mount) {`,
   },
   { find: '#include <string.h>', replace: '#include <string.h>\n#include <errno.h>' },
   { find: GETXATTR_LINUX, replace: `${GETXATTR_LINUX}\n  if (strncmp(name, "user.", 5) != 0) return -EOPNOTSUPP;` },
+  // The flush of a handle that cannot write (its fd carries READ_ONLY_FD_BIT, handle-table.ts) has
+  // nothing to commit: answered here, it spares a trip through the event loop on every close of a
+  // reader (rsync opens each file it sends read-only once more, for its fchmod).
+  { find: FLUSH_METHOD, replace: `${FLUSH_METHOD}\n  if (info != NULL && (info->fh & ${READ_ONLY_FD_BIT}ULL)) return 0;` },
   // Attribute cache (the next seven entries): libfuse 2's path API follows every create, mknod,
   // mkdir, setattr (chmod, chown, utimens, truncate) and open with a getattr, the kernel asks for the
   // folder's attributes again after each entry added to it, and every lookup after a readdir is a

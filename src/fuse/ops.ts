@@ -267,6 +267,7 @@ export function createOps(vfs: Vfs, handles: HandleTable, opts: OpsOptions): Fus
 
     ftruncate: (p, fd, size, cb) => replyWithAttrs('ftruncate', p, cb, [[ATTR_SLOT.path, p]], () => entry(fd, p).handle.truncate(size)),
 
+    // A read-only handle's flush reaches JS only with the shipped binary (the fixed one answers it, handle-table.ts).
     flush: (p, fd, cb) => replyWithAttrs('flush', p, cb, [[ATTR_SLOT.path, p]], () => entry(fd, p).handle.flush()),
 
     fsync: (p, _datasync, fd, cb) => reply('fsync', p, cb, () => entry(fd, p).handle.sync()),

@@ -59,7 +59,8 @@ export class OpenFileOwner implements FileOwner {
   private async makeStaged(file: OpenFile, empty: boolean): Promise<StagedFile> {
     const { journal, staging } = this.ctx;
     if (file.row) {
-      file.staged = await openStaged(this.ctx, file.row);
+      file.staged = file.created ?? (await openStaged(this.ctx, file.row));
+      file.created = undefined;
       return file.staged;
     }
     const entry = file.entry!;
@@ -148,8 +149,7 @@ export class OpenFileOwner implements FileOwner {
     }
     this.ctx.openFiles.delete(OpenFiles.keyOf(file.volume.id, file.entry?.id, file.row?.id));
     const stagedPath = file.staged?.path;
-    await file.staged?.close();
-    file.staged = undefined;
+    await this.closeStaged(file);
     const row = file.row && this.ctx.journal.get(file.row.id);
     // Deleted while open, or uploaded meanwhile (the row is gone): the staging copy is ours to drop.
     const orphan = file.detached ? stagedPath : file.row && !row ? file.row.stagingPath : undefined;
@@ -188,10 +188,16 @@ export class OpenFileOwner implements FileOwner {
   async forgetUploadedRow(file: OpenFile): Promise<void> {
     const row = file.row!;
     this.ctx.openFiles.rekey(OpenFiles.keyOf(file.volume.id, undefined, row.id), OpenFiles.keyOf(file.volume.id, file.entry?.id, undefined));
-    await file.staged?.close();
-    file.staged = undefined;
+    await this.closeStaged(file);
     file.row = undefined;
     await this.ctx.staging.remove(row.stagingPath).catch(() => undefined);
+  }
+
+  private async closeStaged(file: OpenFile): Promise<void> {
+    await file.created?.close();
+    file.created = undefined;
+    await file.staged?.close();
+    file.staged = undefined;
   }
 
   /** The revision of the server file a pending row replaces, as this pdsfs last saw it ('' for a new name). */

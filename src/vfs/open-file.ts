@@ -11,6 +11,12 @@ export class OpenFile {
   staged: StagedFile | undefined;
   /** The staging copy being made (single flight). */
   staging: Promise<StagedFile> | undefined;
+  /**
+   * The staging file made with a new file, still open: the first write takes it as `staged` instead
+   * of opening it again (two trips to the thread pool fewer per small file). Until then the file
+   * has no staged copy, as one that is never written.
+   */
+  created: StagedFile | undefined;
   /** Last write not yet committed to the journal (epoch ms). */
   modifiedAt: number | undefined;
   /** Deleted while open: the handles read a private staging copy, dropped at the last close. */

@@ -30,6 +30,7 @@ import type { SpaceInfo } from '../core/remote.js';
 import { Replayer } from './replay.js';
 import { Resolver, type VNode } from './resolver.js';
 import { completeStaged } from './staged-base.js';
+import { StagedFile } from './staged-file.js';
 import { copyNode, removeNode, renameNode, RowHolds } from './tree-ops.js';
 import type { FileHandle, NodeInfo, OpenFlags, Vfs } from './types.js';
 import type { Volume } from './volume.js';
@@ -127,13 +128,16 @@ export class PdsVfs implements Vfs {
     let node = await resolver.resolve(path).catch((e) => (VfsError.is(e, 'ENOENT') ? undefined : Promise.reject(e)));
     if (node?.kind === 'dir') throw new VfsError('EISDIR', 'is a directory', path);
     if (node && flags.create && flags.exclusive) throw new VfsError('EEXIST', 'file exists', path);
+    let created: StagedFile | undefined;
     if (!node) {
       if (!flags.create) throw new VfsError('ENOENT', 'no such file or directory', path);
-      node = await this.createFile(path, flags.attrs);
+      ({ node, created } = await this.createFile(path, flags.attrs));
     } else if (flags.write) {
       await writableVolume(this.ctx, node);
     }
     const file = this.files.openFileFor(node);
+    // A new row's open file is new too: nothing else has staged it.
+    if (created) file.created = created;
     file.refs++;
     if (flags.write) {
       file.writers++;
@@ -282,20 +286,28 @@ export class PdsVfs implements Vfs {
     return this.ctx.dirLocks.runAll(folders, fn);
   }
 
-  private async createFile(path: string, attrs: PosixAttrs | undefined): Promise<VNode> {
+  /** The node at path, made with its staging file (left open for the first write) unless another op made it meanwhile. */
+  private async createFile(path: string, attrs: PosixAttrs | undefined): Promise<{ node: VNode; created?: StagedFile }> {
     return this.inFolders([parentOf(path)], async () => {
       const { parent, name } = await this.ctx.resolver.resolveParent(path);
       const volume = await writableVolume(this.ctx, parent);
       validateName(name, volume.remote.capabilities.maxNameBytes, path);
       const existing = await this.ctx.resolver.child(parent, name);
-      if (existing) return existing;
-      const stagingPath = await this.ctx.staging.create();
+      if (existing) return { node: existing };
+      const { path: stagingPath, handle } = await this.ctx.staging.createOpen();
       const now = attrs ? msFromNs(attrs.mtime) : Date.now();
-      const row = this.ctx.journal.add({
-        volume: volume.id, parentId: parent.id!, name, stagingPath, size: 0, mtime: now, sha1: null,
-        state: 'open', replaceId: null, notBefore: 0, userMeta: attrs ? withPosixMeta(undefined, attrs) : null,
-      });
-      return { path: `${parent.path === '/' ? '' : parent.path}/${name}`, name, kind: 'file', volume, parentId: parent.id!, row };
+      let row: JournalRow;
+      try {
+        row = this.ctx.journal.add({
+          volume: volume.id, parentId: parent.id!, name, stagingPath, size: 0, mtime: now, sha1: null,
+          state: 'open', replaceId: null, notBefore: 0, userMeta: attrs ? withPosixMeta(undefined, attrs) : null,
+        });
+      } catch (err) {
+        await handle.close();
+        throw err;
+      }
+      const node: VNode = { path: `${parent.path === '/' ? '' : parent.path}/${name}`, name, kind: 'file', volume, parentId: parent.id!, row };
+      return { node, created: StagedFile.created(stagingPath, handle) };
     });
   }
 }

@@ -51,6 +51,11 @@ export class StagedFile {
     if (base) this.base = { source: base, limit: base.state.limit, local: new ByteRanges(base.state.local), fills: new Map() };
   }
 
+  /** A staging file just made, empty, with its open handle (StagingFiles.createOpen). */
+  static created(path: string, fd: fs.FileHandle): StagedFile {
+    return new StagedFile(path, fd, 0, undefined);
+  }
+
   static async open(path: string, base?: BaseSource): Promise<StagedFile> {
     const fd = await fs.open(path, 'r+');
     try {

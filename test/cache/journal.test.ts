@@ -97,6 +97,78 @@ test('stats follow every change, and a rolled-back change is not counted', (t) =
   assert.deepEqual(journal.stats(), { pendingFiles: 0, pendingBytes: 0, failedFiles: 1 });
 });
 
+test('find, get and stats answer what the table holds after every change, a rolled-back batch and a caller changing its copy', (t) => {
+  const { journal, db } = openJournal(t);
+  // A journal with nothing kept: what the table holds now.
+  const table = () => new Journal(db);
+  const same = (id: number, parentId = 'root', name = 'a') => {
+    assert.deepEqual(journal.get(id), table().get(id));
+    assert.deepEqual(journal.find(VOL, parentId, name), table().find(VOL, parentId, name));
+    assert.deepEqual(journal.stats(), table().stats());
+  };
+  const a = journal.add(newRow('a'));
+  journal.add(newRow('b'));
+  same(a.id);
+
+  const copy = journal.find(VOL, 'root', 'a')!;
+  copy.size = 999;
+  journal.get(a.id)!.name = 'changed';
+  same(a.id);
+
+  journal.update(a.id, { state: 'dirty', size: 7, notBefore: 5000 });
+  same(a.id);
+  const b = journal.add(newRow('b2', { state: 'dirty', size: 3 }));
+  journal.update(b.id, { state: 'uploading' });
+  same(b.id, 'root', 'b2');
+  journal.update(b.id, { state: 'failed', size: 4 });
+  same(b.id, 'root', 'b2');
+  journal.remove(b.id);
+  same(b.id, 'root', 'b2');
+  assert.throws(() => journal.update(b.id, { size: 1 }));
+  same(a.id);
+
+  assert.throws(() =>
+    journal.batch(() => {
+      journal.update(a.id, { size: 8 });
+      assert.equal(journal.find(VOL, 'root', 'a')!.size, 8);
+      assert.equal(journal.get(a.id)!.size, 8);
+      throw new Error('roll back');
+    }),
+  );
+  same(a.id);
+  assert.equal(journal.get(a.id)!.size, 7);
+
+  // A batch carries the stats it changes once it commits; one rolled back leaves them to the table.
+  const c = journal.add(newRow('c', { state: 'dirty', size: 5 }));
+  same(c.id, 'root', 'c');
+  journal.batch(() => {
+    journal.update(c.id, { state: 'uploading' });
+    journal.add(newRow('d', { state: 'failed', size: 2 }));
+    journal.remove(c.id);
+  });
+  same(c.id, 'root', 'c');
+  assert.throws(() =>
+    journal.batch(() => {
+      journal.add(newRow('e', { state: 'dirty', size: 11 }));
+      throw new Error('roll back');
+    }),
+  );
+  same(a.id);
+
+  journal.makeDue(2000);
+  same(a.id);
+  assert.equal(journal.get(a.id)!.notBefore, 0);
+
+  journal.rekeyParent(VOL, 'root', 'folder');
+  same(a.id);
+  same(a.id, 'folder');
+  assert.equal(journal.find(VOL, 'folder', 'a')!.id, a.id);
+
+  journal.remove(a.id);
+  same(a.id, 'folder');
+  assert.equal(journal.get(a.id), undefined);
+});
+
 test('stats of an empty journal are zero', (t) => {
   const { journal } = openJournal(t);
   assert.deepEqual(journal.stats(), { pendingFiles: 0, pendingBytes: 0, failedFiles: 0 });

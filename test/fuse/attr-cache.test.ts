@@ -127,6 +127,17 @@ describe('FUSE attribute cache in the binding', { skip: fuseUnavailable() }, () 
     assert.ok(now.enoent - before.enoent >= FILES, `lookups answered ENOENT in the binding: ${now.enoent - before.enoent}`);
   });
 
+  test('the folders of a tree made through the mount all keep their names', async () => {
+    // As rsync does: every folder first (within the names' lifetime in the binding, LISTING_TTL_SEC),
+    // then the names each lacks (its temporary and final names). With fewer slots than folders'
+    // names kept, some folders lose theirs to another and their lookups go to JS.
+    await run('sh', ['-c', 'mkdir -p $(for t in $(seq 0 9); do for s in $(seq 0 9); do echo "$1/tree/top-$t/sub-$s"; done; done)', 'sh', fx.mnt]);
+    const before = await counts();
+    await run('sh', ['-c', 'for t in $(seq 0 9); do for s in $(seq 0 9); do ! stat "$1/tree/top-$t/sub-$s/file" 2>/dev/null; done; done', 'sh', fx.mnt]);
+    const now = await counts();
+    assert.equal(now.enoent - before.enoent, 100, 'lookups answered ENOENT in the binding');
+  });
+
   test('the lookups ls -l makes after a readdir are answered from what the readdir handed over', async () => {
     await run('sh', ['-c', `mkdir "$1/listed" && for i in $(seq 1 50); do printf 'x%s' "$i" > "$1/listed/e$i"; done`, 'sh', fx.mnt]);
     // A new mount process: the kernel has forgotten every entry.

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { HandleTable, isHiddenName } from '../../src/fuse/handle-table.js';
+import { HandleTable, isHiddenName, READ_ONLY_FD_BIT } from '../../src/fuse/handle-table.js';
 import type { FileHandle } from '../../src/vfs/types.js';
 
 // The table only stores handles; these never get called.
@@ -22,6 +22,19 @@ test('fds are positive, distinct, and released ones are gone', () => {
   t.remove(b.fd);
   assert.equal(t.size, 0);
   assert.deepEqual(t.at('/a'), []);
+});
+
+test('the fd of a handle that cannot write carries READ_ONLY_FD_BIT, the others never do', () => {
+  const t = new HandleTable();
+  for (let i = 0; i < 3; i++) {
+    const r = t.add(handle('/r'), R, '/r');
+    const w = t.add(handle('/w'), W, '/w');
+    const wo = t.add(handle('/w'), { read: false, write: true }, '/w');
+    assert.equal(r.fd & READ_ONLY_FD_BIT, READ_ONLY_FD_BIT);
+    assert.equal(w.fd & READ_ONLY_FD_BIT, 0);
+    assert.equal(wo.fd & READ_ONLY_FD_BIT, 0);
+    assert.ok(r.fd > 0 && r.fd <= 0x7fffffff);
+  }
 });
 
 test('renaming a directory moves the open entries below it, not its namesakes', () => {

@@ -114,6 +114,9 @@ const COLUMN_OF: Readonly<Record<keyof Omit<JournalRow, 'id'>, string>> = {
   lastError: 'last_error', notBefore: 'not_before', waitOp: 'wait_op', expectRevision: 'expect_revision', createdAt: 'created_at', updatedAt: 'updated_at',
 };
 
+/** Rows find and get keep between changes: far more than the names a burst of ops looks up. */
+const MEMO_ROWS = 1024;
+
 const PENDING = "state IN ('dirty', 'uploading')";
 
 export interface JournalStats {
@@ -126,12 +129,22 @@ export class Journal {
   private readonly q: Record<'insert' | 'get' | 'remove' | 'rekeyParent' | 'inDir' | 'find' | 'any' | 'pending' | 'dirtyByDue' | 'makeDue' | 'failed' | 'open' | 'stats', Statement>;
   /**
    * stats() as of the last change: writers ask before every write (the dirty-bytes bound), and the
-   * query sums the whole journal. Every change goes through this class; add, update and remove drop
-   * the copy (makeDue moves only due times, which the stats do not count).
+   * query sums the whole journal. Every change goes through this class; add, update and remove
+   * carry the copy over (statsAfter) or drop it (makeDue moves only due times, which the stats do not count).
    */
   private statsMemo: JournalStats | undefined;
   /** Whether any row is not done, as of the last change (same rule as statsMemo). */
   private anyMemo: boolean | undefined;
+  /**
+   * What find and get answered since the last change (same rule as statsMemo), null for no row:
+   * a FUSE op resolves its path several times (an rsync'd file ~33 times over its 12 ops), and each
+   * resolve looks the name up here. At most MEMO_ROWS; callers get copies.
+   */
+  private readonly foundMemo = new Map<string, JournalRow | null>();
+  private readonly byIdMemo = new Map<number, JournalRow | null>();
+  /** Inside batch(): the stats its changes lead to (undefined once they cannot be followed). */
+  private batchStats: JournalStats | undefined;
+  private batching = false;
   /** UPDATE statements by the fields they set (a handful of shapes: commit, upload state, attributes, rename). */
   private readonly updates = new Map<string, Statement>();
 
@@ -174,14 +187,15 @@ export class Journal {
       ...row, session: row.session ?? null, base: row.base ?? null, userMeta: row.userMeta ?? null, waitOp: row.waitOp ?? 0,
       expectRevision: row.expectRevision ?? null, attempts: 0, lastError: null, createdAt: at, updatedAt: at,
     };
+    const stats = this.statsAfter(undefined, full);
     this.forgetMemos();
     const id = Number(this.q.insert.run(toParams(full)).lastInsertRowid);
+    this.statsMemo = stats;
     return { id, ...full };
   }
 
   get(id: number): JournalRow | undefined {
-    const row = this.q.get.get(id) as DbRow | undefined;
-    return row && fromDb(row);
+    return this.memo(this.byIdMemo, id, () => this.q.get.get(id) as DbRow | undefined);
   }
 
   /**
@@ -200,8 +214,10 @@ export class Journal {
     const params: Record<string, unknown> = { id, updatedAt: next.updatedAt };
     for (const key of set) params[key] = all[key];
     if (set.includes('name')) params.nameNfc = all.nameNfc;
+    const stats = this.statsAfter(current, next);
     this.forgetMemos();
     this.updateStatement(Object.keys(params)).run(params);
+    this.statsMemo = stats;
     return next;
   }
 
@@ -217,12 +233,15 @@ export class Journal {
   }
 
   remove(id: number): void {
+    const stats = this.keptStats() && this.statsAfter(this.get(id), undefined);
     this.forgetMemos();
     this.q.remove.run(id);
+    this.statsMemo = stats;
   }
 
   /** A folder made offline got its PDS id: rows waiting to go into it now name that id. */
   rekeyParent(volume: string, from: string, to: string): void {
+    this.forgetMemos();
     this.q.rekeyParent.run(to, volume, from);
   }
 
@@ -243,8 +262,24 @@ export class Journal {
 
   /** The newest row that is not done for this name (NFC match). */
   find(volume: string, parentId: string, name: string): JournalRow | undefined {
-    const row = this.q.find.get(volume, parentId, nameKey(name)) as DbRow | undefined;
-    return row && fromDb(row);
+    const key = nameKey(name);
+    return this.memo(this.foundMemo, `${volume}\0${parentId}\0${key}`, () => this.q.find.get(volume, parentId, key) as DbRow | undefined);
+  }
+
+  private memo<K>(memo: Map<K, JournalRow | null>, key: K, read: () => DbRow | undefined): JournalRow | undefined {
+    // Inside a transaction the answer could still be rolled back: not kept.
+    if (this.cache.db.inTransaction) {
+      const row = read();
+      return row && fromDb(row);
+    }
+    let row = memo.get(key);
+    if (row === undefined) {
+      const found = read();
+      row = found ? fromDb(found) : null;
+      if (memo.size >= MEMO_ROWS) memo.clear();
+      memo.set(key, row);
+    }
+    return row ? { ...row } : undefined;
   }
 
   /** Rows to (re)upload: state dirty/uploading, ordered by notBefore. */
@@ -262,6 +297,7 @@ export class Journal {
 
   /** Makes every row still waiting for its write-back delay (not for a retry) due now. */
   makeDue(now: number): void {
+    this.forgetRows();
     this.q.makeDue.run(now);
   }
 
@@ -274,9 +310,24 @@ export class Journal {
     return (this.q.open.all() as DbRow[]).map(fromDb);
   }
 
-  /** Runs `fn` (changes to the journal and the rest of the cache) as one transaction. */
+  /**
+   * Runs `fn` (changes to the journal and the rest of the cache) as one transaction. The stats kept
+   * follow the changes made in it and stand once it commits (every upload ends with one); a change
+   * rolled back in a savepoint inside while the batch commits would be miscounted, and nothing in a
+   * batch catches one.
+   */
   batch<T>(fn: () => T): T {
-    return this.cache.batch(fn);
+    if (this.cache.db.inTransaction) return this.cache.batch(fn);
+    this.batchStats = this.statsMemo;
+    this.batching = true;
+    try {
+      const result = this.cache.batch(fn);
+      this.statsMemo = this.batchStats;
+      return result;
+    } finally {
+      this.batching = false;
+      this.batchStats = undefined;
+    }
   }
 
   /** Resolves once every change so far survives power loss (one fsync shared by concurrent callers). */
@@ -284,9 +335,48 @@ export class Journal {
     return this.cache.durable();
   }
 
+  /**
+   * The stats once a change of one row from `prev` to `next` (undefined: no row) has committed, when
+   * they are kept and the change commits on its own; undefined otherwise (inside a transaction it
+   * could still be rolled back). Writers ask before every write, and the query sums the whole
+   * journal, which grows while uploads lag behind an rsync.
+   */
+  private statsAfter(prev: Pick<JournalRow, 'state' | 'size'> | undefined, next: Pick<JournalRow, 'state' | 'size'> | undefined): JournalStats | undefined {
+    const kept = this.keptStats();
+    if (!kept) {
+      this.batchStats = undefined;
+      return undefined;
+    }
+    const stats = { ...kept };
+    for (const [row, sign] of [[prev, -1], [next, 1]] as const) {
+      if (!row) continue;
+      // As PENDING counts them.
+      if (row.state === 'dirty' || row.state === 'uploading') {
+        stats.pendingFiles += sign;
+        stats.pendingBytes += sign * row.size;
+      }
+      if (row.state === 'failed') stats.failedFiles += sign;
+    }
+    if (!this.cache.db.inTransaction) return stats;
+    this.batchStats = stats;
+    return undefined;
+  }
+
+  /** The stats a change starts from: those kept, or inside a batch those its changes so far lead to. */
+  private keptStats(): JournalStats | undefined {
+    if (!this.cache.db.inTransaction) return this.statsMemo;
+    return this.batching ? this.batchStats : undefined;
+  }
+
   private forgetMemos(): void {
     this.statsMemo = undefined;
     this.anyMemo = undefined;
+    this.forgetRows();
+  }
+
+  private forgetRows(): void {
+    this.foundMemo.clear();
+    this.byIdMemo.clear();
   }
 
   /** Pending means dirty or uploading; rows still `open` are not counted. */

@@ -32,19 +32,24 @@ export class StagingFiles {
 
   /** A new file with a unique name: empty, or sparse (a hole of `size` bytes, no disk used). */
   async create(size = 0): Promise<string> {
-    // Made once: an rsync creates thousands of files, each of which paid for this call.
-    await (this.made ??= fsp.mkdir(this.dir, { recursive: true }).catch((err: unknown) => {
-      this.made = undefined;
-      throw err;
-    }));
-    const file = path.join(this.dir, randomUUID());
-    const handle = await fsp.open(file, 'wx');
+    const { path: file, handle } = await this.createOpen();
     try {
       if (size > 0) await handle.truncate(size);
     } finally {
       await handle.close();
     }
     return file;
+  }
+
+  /** A new empty file with a unique name, open for reading and writing (the caller closes it). */
+  async createOpen(): Promise<{ path: string; handle: fsp.FileHandle }> {
+    // Made once: an rsync creates thousands of files, each of which paid for this call.
+    await (this.made ??= fsp.mkdir(this.dir, { recursive: true }).catch((err: unknown) => {
+      this.made = undefined;
+      throw err;
+    }));
+    const file = path.join(this.dir, randomUUID());
+    return { path: file, handle: await fsp.open(file, 'wx+') };
   }
 
   /** Makes the names of the staging files so far survive power loss (their content needs sync). */
