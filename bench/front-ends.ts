@@ -50,11 +50,12 @@ export async function propfind(url: string, entries: number): Promise<number> {
   return s;
 }
 
-/** `pdsfs serve` (the compiled command) on one drive of a local PDS server, without a login; `args` add or override options. */
-export async function pdsfsServe(emu: { endpoint: string; token: string; driveId: string }, cacheDir: string, args: string[] = []): Promise<{ url: string; child: ChildProcess }> {
+/** `pdsfs serve` (the compiled command) on one drive of a local PDS server, without a login; `args` add or override options, `env` adds to its environment. */
+export async function pdsfsServe(emu: { endpoint: string; token: string; driveId: string }, cacheDir: string, args: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<{ url: string; child: ChildProcess }> {
   const port = await freePort();
-  const child = spawn(path.join(REPO, 'bin/pdsfs'), ['serve', '--endpoint', emu.endpoint, '--cache-dir', cacheDir, '--drive', emu.driveId, '--port', String(port), '--no-auth', '--poll-interval', '3600', '--log-level', 'warn', ...args], {
-    stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, PDSFS_ACCESS_TOKEN: emu.token },
+  const defaults = [['--poll-interval', '3600'], ['--log-level', 'warn']].filter(([option]) => !args.includes(option!)).flat();
+  const child = spawn(path.join(REPO, 'bin/pdsfs'), ['serve', '--endpoint', emu.endpoint, '--cache-dir', cacheDir, '--drive', emu.driveId, '--port', String(port), '--no-auth', ...defaults, ...args], {
+    stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, PDSFS_ACCESS_TOKEN: emu.token, ...env },
   });
   const line = await new Promise<string>((resolve, reject) => {
     readline.createInterface({ input: child.stdout! }).once('line', resolve);

@@ -2,8 +2,8 @@
 // `pdsfs serve` (PROPFIND Depth 1) and `pdsfs mount` (ls -l), cold (first listing from the local
 // PDS server) and warm, beside `rclone serve webdav` and `rclone mount` over a local folder of the
 // same shape, each front-end in its own process (peak RSS is its VmHWM). In this process: a page of
-// 100 from the local server alone, stat of one name from the cache, SQLite bytes per node, and the
-// change feed applying one create per entry. Entries are written into the local server's store by
+// 100 from the local server alone, stat of one name from the cache, SQLite bytes per node. Then
+// `pdsfs serve` applies a change feed of one create per entry while it answers (listing-feed.ts). Entries are written into the local server's store by
 // the test-only fast path in bulk-entries.ts.
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
@@ -16,7 +16,7 @@ import { startMount, stopAll } from '../test/fuse/harness.js';
 import { bulkFolder } from '../test/helpers/bulk-entries.js';
 import { freePort, pdsfsServe, peakRssOf, propfind, seconds, stopChild } from './front-ends.js';
 import { api, printTable, type Row, startBenchEmulator, writeResults } from './lib.js';
-import { stallRows, watchStalls } from './stalls.js';
+import { feedInDaemon } from './listing-feed.js';
 
 const run = promisify(execFile);
 const sizes = (process.env.BENCH_LIST_SIZES ?? '10000,100000').split(',').map(Number);
@@ -73,15 +73,17 @@ async function serverPages(emu: { endpoint: string; token: string; driveId: stri
   return { perPageMs: (performance.now() - t0) / pages, pages };
 }
 
-/** In this process: stat of names from a warm cache, bytes per node, change feed over `n` creates. */
+/** In this process: stat of names from a warm cache, bytes per node. */
 async function inProcess(emu: Awaited<ReturnType<typeof startBenchEmulator>>, n: number, name: string, work: string): Promise<Row[]> {
   const cacheDir = path.join(work, `vfs-${n}`);
   const app = await createApp({ ...defaultAppOptions(emu.endpoint, emu.token, cacheDir), drive: emu.driveId });
   const rows: Row[] = [];
   try {
     const dir = `/${name}`;
-    const first = await app.vfs.stat(`${dir}/entry-0`);
-    if (first.kind !== 'file') throw new Error('unexpected kind');
+    // Listed first: a name in a folder never listed is asked of the server (file/get_by_path).
+    let listed = 0;
+    for await (const page of app.vfs.readdirPages(dir)) listed += page.length;
+    if (listed !== n) throw new Error(`${dir}: ${listed} entries`);
     const tries = 2000;
     const t0 = performance.now();
     for (let i = 0; i < tries; i++) await app.vfs.stat(`${dir}/entry-${(i * 7919) % n}`);
@@ -90,16 +92,6 @@ async function inProcess(emu: Awaited<ReturnType<typeof startBenchEmulator>>, n:
     let dbBytes = 0;
     for (const f of ['metadata.sqlite', 'metadata.sqlite-wal']) dbBytes += (await fs.stat(path.join(app.cacheDir, f)).catch(() => ({ size: 0 }))).size;
     rows.push({ metric: `SQLite bytes per node, ${n} nodes`, value: dbBytes / n, unit: 'B' });
-
-    // The change feed: one create per entry in a new folder, applied by one poll.
-    await app.admin.pollNow();
-    bulkFolder(emu.dataDir, emu.driveId, `${name}-feed`, n, { changes: true });
-    const stalls = watchStalls();
-    const c0 = performance.now();
-    await app.admin.pollNow();
-    const feedSec = seconds(c0);
-    rows.push({ metric: `change feed: ${n} creates applied`, value: feedSec, unit: 's' });
-    rows.push(...stallRows('applying', stalls.stop()));
   } finally {
     await app.close();
   }
@@ -160,6 +152,7 @@ async function main(): Promise<void> {
 
       const inproc = await inProcess(emu, n, name, work);
       rows.push(...inproc);
+      rows.push(...(await feedInDaemon(emu, path.join(work, `serve-${n}`), `${name}-feed`, n, `${name}/entry-1`)));
       Object.assign(point, {
         serverPageMs: page.perPageMs,
         propfindColdUsPerEntry: (davCold / n) * 1e6, propfindWarmUsPerEntry: (davWarm / n) * 1e6,

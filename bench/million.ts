@@ -4,19 +4,17 @@
 // time) and is measured when a tenth of them and when all of them are in its metadata cache:
 // SQLite bytes per node; a warm restart (open, then the first stat and the first page of a folder,
 // with the list calls and SQLite pages it took); peak RSS of `pdsfs serve` on that cache answering a
-// PROPFIND Depth 1 of a folder (its own process). With everything cached: the change feed applying
-// 100,000 creates, with the longest event-loop stall (split by cause, stalls.ts) and the longest a
-// stat waited meanwhile.
+// PROPFIND Depth 1 of a folder (its own process). With everything cached: `pdsfs serve` applying a
+// change feed of 100,000 creates while it answers, with its event-loop stalls (listing-feed.ts).
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createApp } from '../src/app.js';
 import { defaultAppOptions } from '../test/helpers/app-options.js';
 import { bulkFolder } from '../test/helpers/bulk-entries.js';
 import { pdsfsServe, peakRssOf, propfind, seconds, stopChild } from './front-ends.js';
 import { printTable, type Row, startBenchEmulator, writeResults } from './lib.js';
-import { stallRows, watchStalls } from './stalls.js';
+import { feedInDaemon } from './listing-feed.js';
 
 const FOLDERS = Number(process.env.BENCH_MILLION_FOLDERS ?? 1000);
 const FILES = 1000;
@@ -93,48 +91,6 @@ async function serveRss(emu: Emu, cacheDir: string, folders: number): Promise<nu
   }
 }
 
-/** FEED_CHANGES creates in a new folder, applied by one poll while a stat runs every millisecond. */
-async function changeFeed(emu: Emu, cacheDir: string): Promise<Row[]> {
-  const app = await openApp(emu, cacheDir);
-  try {
-    await app.admin.pollNow();
-    bulkFolder(emu.dataDir, emu.driveId, 'feed', FEED_CHANGES, { changes: true });
-    const lag = monitorEventLoopDelay({ resolution: 1 });
-    const before = app.admin.status().metadata;
-    let longestStat = 0;
-    let polling = true;
-    const stats = (async () => {
-      while (polling) {
-        const t = performance.now();
-        await app.vfs.stat('/d0/entry-1');
-        longestStat = Math.max(longestStat, performance.now() - t);
-        await new Promise((r) => setTimeout(r, 1));
-      }
-    })();
-    lag.enable();
-    const stalls = watchStalls();
-    const t0 = performance.now();
-    await app.admin.pollNow();
-    const applied = seconds(t0);
-    const seen = stalls.stop();
-    lag.disable();
-    polling = false;
-    await stats;
-    const after = app.admin.status().metadata;
-    return [
-      { metric: `change feed: ${FEED_CHANGES} creates applied`, value: applied, unit: 's' },
-      ...stallRows('applying', seen),
-      { metric: 'event-loop stall while applying, 99th percentile', value: lag.percentile(99) / 1e6, unit: 'ms' },
-      { metric: 'longest stat while applying', value: longestStat, unit: 'ms' },
-      { metric: 'WAL checkpoints by the worker thread while applying', value: after.checkpoints - before.checkpoints, unit: '' },
-      { metric: 'WAL restarts by the worker thread while applying', value: after.walRestarts - before.walRestarts, unit: '' },
-      { metric: 'WAL file after applying', value: (await fs.stat(path.join(app.cacheDir, 'metadata.sqlite-wal')).catch(() => ({ size: 0 }))).size / 2 ** 20, unit: 'MiB' },
-    ];
-  } finally {
-    await app.close();
-  }
-}
-
 async function main(): Promise<void> {
   const emu = await startBenchEmulator();
   const work = await fs.mkdtemp(path.join(os.tmpdir(), 'pdsfs-bench-million-'));
@@ -155,7 +111,7 @@ async function main(): Promise<void> {
       rows.push(...(await warmRestart(emu, cacheDir, folders)).map((r) => ({ ...r, metric: `${nodes} nodes: ${r.metric}` })));
       rows.push({ metric: `${nodes} nodes: peak RSS of pdsfs serve, PROPFIND of one folder`, value: await serveRss(emu, cacheDir, folders), unit: 'MiB', target: 'flat' });
     }
-    rows.push(...(await changeFeed(emu, cacheDir)));
+    rows.push(...(await feedInDaemon(emu, cacheDir, 'feed', FEED_CHANGES, 'd0/entry-1')));
   } finally {
     await emu.close();
     await fs.rm(work, { recursive: true, force: true });

@@ -33,7 +33,7 @@ export function watchStalls(): { stop(): { longest: Stall; longestLessCpuWait: S
     if (gap.wall > longest.wall) longest = gap;
     if (gap.wall - gap.queued > longestLessCpuWait.wall - longestLessCpuWait.queued) longestLessCpuWait = gap;
     last = now;
-  }, 1);
+  }, 1).unref();
   return {
     stop() {
       clearInterval(timer);

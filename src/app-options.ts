@@ -42,6 +42,8 @@ export interface AppOptions {
   listPrefetch?: number;
   /** Bound of staged-but-not-uploaded bytes; writers wait beyond it. */
   maxDirtyBytes?: number;
+  /** Number nodes for st_ino (FUSE); WebDAV shows none and turns it off (src/vfs/node-info.ts). Default true. */
+  inodeNumbers?: boolean;
   /** Where the refresh-token pair of the stored login is shared with the other pdsfs processes. */
   tokenStore?: SharedTokenStore;
 }

@@ -129,6 +129,7 @@ export async function openVfs({ served, single, cacheDir, db, opts, logger, reac
       ...(opts.listPrefetch !== undefined ? { listPrefetch: opts.listPrefetch } : {}),
       pollIntervalMs: opts.pollIntervalMs,
       maxDirtyBytes: opts.maxDirtyBytes ?? Math.max(opts.cacheMaxSize, 1024 ** 3),
+      ...(opts.inodeNumbers !== undefined ? { inodeNumbers: opts.inodeNumbers } : {}),
     },
   });
   // Without --drive, or with --show-views: trash/, versions/, search/, starred/ and photos/ at the root.

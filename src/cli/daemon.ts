@@ -22,8 +22,9 @@ export function daemonLogger(argv: Arguments): Logger {
   return createRecordingLogger(loggerOptionsFromArgv(argv));
 }
 
-export async function openDaemon(argv: Arguments, logger: Logger): Promise<Daemon> {
-  const opts = appOptionsFromArgv(argv);
+/** `frontEnd`: what the front-end asks of the app beyond the command line (serve: no inode numbers). */
+export async function openDaemon(argv: Arguments, logger: Logger, frontEnd: Pick<AppOptions, 'inodeNumbers'> = {}): Promise<Daemon> {
+  const opts = { ...appOptionsFromArgv(argv), ...frontEnd };
   limitOldGenerationGrowth();
   const app = await createApp(opts, { logger });
   return { app, opts, logger };

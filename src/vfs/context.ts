@@ -26,6 +26,8 @@ export interface VfsOptions {
   listPrefetch?: number;
   pollIntervalMs: number;
   maxDirtyBytes: number;
+  /** NodeInfo.ino numbered (FUSE's st_ino); false: all 0 (InodeTable). Default true. */
+  inodeNumbers?: boolean;
 }
 
 /**

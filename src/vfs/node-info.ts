@@ -4,10 +4,16 @@ import { currentAttrs, parsePosixMeta } from './posix-attrs.js';
 import type { VNode } from './resolver.js';
 import type { NodeInfo } from './types.js';
 
-/** Stable inode numbers within one process, by node identity. */
+/**
+ * Stable inode numbers within one process, by node identity. The table keeps every node ever
+ * described (about 160 bytes each), so a front-end that shows no inode numbers (WebDAV) turns it
+ * off: every node is then inode 0, and memory does not grow with the nodes listed.
+ */
 export class InodeTable {
   private readonly inos = new Map<string, number>([['virtual:/', 1]]);
   private next = 2;
+
+  constructor(private readonly numbered = true) {}
 
   /** `identity` from now on has the inode `old` had (a folder made offline got its PDS id). */
   alias(identity: string, old: string): void {
@@ -16,6 +22,7 @@ export class InodeTable {
   }
 
   of(identity: string): number {
+    if (!this.numbered) return 0;
     let ino = this.inos.get(identity);
     if (ino === undefined) {
       ino = this.next++;

@@ -50,7 +50,7 @@ export interface PdsVfsDeps {
 
 export class PdsVfs implements Vfs {
   private readonly ctx: VfsContext;
-  private readonly inodes = new InodeTable();
+  private readonly inodes: InodeTable;
   private readonly poller: ChangePoller;
   private readonly replayer: Replayer;
   /** Stage, commit and close of open files (what their handles call). */
@@ -61,6 +61,7 @@ export class PdsVfs implements Vfs {
   private readonly statfsCache = new Map<string, { at: number; space: Promise<SpaceInfo> }>();
 
   private constructor(deps: PdsVfsDeps) {
+    this.inodes = new InodeTable(deps.opts.inodeNumbers ?? true);
     const changes = new LocalChanges(deps.store, deps.ops);
     const dirs = new DirCache(deps.store, {
       dirCacheTtlMs: deps.opts.dirCacheTtlMs,

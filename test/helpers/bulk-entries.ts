@@ -14,6 +14,26 @@ export interface BulkFolder {
 
 /** Creates folder `name` under root of `driveId` holding `count` empty files entry-0 … entry-(count-1). */
 export function bulkFolder(dataDir: string, driveId: string, name: string, count: number, opts: { changes?: boolean } = {}): BulkFolder {
+  return inStore(dataDir, driveId, opts, (add) => {
+    const base = Date.now() - count;
+    const folderId = add('root', name, 'folder', base - 1);
+    for (let i = 0; i < count; i++) add(folderId, `entry-${i}`, 'file', base + i);
+    return { folderId };
+  });
+}
+
+/** Adds `count` empty files entry-0 … entry-(count-1) to the existing folder `folderId`. */
+export function bulkEntries(dataDir: string, driveId: string, folderId: string, count: number, opts: { changes?: boolean } = {}): void {
+  inStore(dataDir, driveId, opts, (add) => {
+    const base = Date.now() - count;
+    for (let i = 0; i < count; i++) add(folderId, `entry-${i}`, 'file', base + i);
+  });
+}
+
+type AddRow = (parentId: string, entryName: string, type: 'file' | 'folder', at: number) => string;
+
+/** Runs `fill` in one transaction of the store, with `add` writing one row (and its change). */
+function inStore<T>(dataDir: string, driveId: string, opts: { changes?: boolean }, fill: (add: AddRow) => T): T {
   const db = new Database(path.join(dataDir, 'pds.sqlite'));
   db.pragma('busy_timeout = 5000');
   try {
@@ -23,8 +43,7 @@ export function bulkFolder(dataDir: string, driveId: string, name: string, count
        VALUES (@file_id, @drive_id, @parent_file_id, @name, @type, @status, @size, @created_at, @updated_at, @creator_id, @last_modifier_id)`,
     );
     const change = db.prepare('INSERT INTO changes (drive_id, file_id, op, file_json, created_at) VALUES (?, ?, ?, ?, ?)');
-    const base = Date.now() - count;
-    const add = (parentId: string, entryName: string, type: 'file' | 'folder', at: number) => {
+    const add: AddRow = (parentId, entryName, type, at) => {
       const iso = new Date(at).toISOString();
       const row = newRow({ driveId, parentId, name: entryName, type, creatorId: seed.userId }, { file_id: newFileId(), created_at: iso, updated_at: iso });
       insert.run(row);
@@ -34,12 +53,7 @@ export function bulkFolder(dataDir: string, driveId: string, name: string, count
       }
       return row.file_id;
     };
-    let folderId = '';
-    db.transaction(() => {
-      folderId = add('root', name, 'folder', base - 1);
-      for (let i = 0; i < count; i++) add(folderId, `entry-${i}`, 'file', base + i);
-    })();
-    return { folderId };
+    return db.transaction(() => fill(add))();
   } finally {
     db.close();
   }

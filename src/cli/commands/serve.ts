@@ -27,7 +27,8 @@ export const serveCommand: CommandModule = {
     if (auth === 'none' && !['127.0.0.1', '::1', 'localhost'].includes(String(argv.host))) {
       logger.warn({ host: argv.host }, '--no-auth on an address other hosts can reach: anyone there can read and change the drives');
     }
-    const daemon = await openDaemon(argv, logger);
+    // WebDAV shows no inode numbers: the table of them would grow with every node listed.
+    const daemon = await openDaemon(argv, logger, { inodeNumbers: false });
     let server: WebDavServer;
     let control: ControlServer;
     try {
