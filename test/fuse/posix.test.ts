@@ -1,7 +1,7 @@
 // POSIX semantics tools rely on, through a real mount: rename over a file, unlink while open, two
 // handles on one file, random writes, O_TRUNC, append, refused hard links, statfs, xattrs, chmod.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import { promisify } from 'node:util';
@@ -180,7 +180,7 @@ describe('POSIX semantics on a FUSE mount', { skip: fuseUnavailable() }, () => {
     );
   });
 
-  test('xattrs outside user.* are not supported, so ls -l asks for them once, not for every entry', async () => {
+  test('xattrs outside user.* are not supported, so ls -l asks for them once, not for every entry', async (t) => {
     await fs.mkdir(`${m}/labels`);
     for (let i = 0; i < 20; i++) await fs.writeFile(`${m}/labels/f${i}`, 'x');
     for (const name of ['security.selinux', 'system.posix_acl_access']) {
@@ -192,6 +192,7 @@ describe('POSIX semantics on a FUSE mount', { skip: fuseUnavailable() }, () => {
     }
     assert.match(await getXattr(`${m}/labels/f0`, 'user.pds.pending'), /^[01]$/, 'user.* is still answered');
     // ls keeps "not supported" for the rest of the filesystem (ENODATA made it ask twice per entry).
+    if (spawnSync('strace', ['-V']).status !== 0) return t.skip('strace is not installed: what ls -l asks for is not counted');
     const { stderr } = await run('strace', ['-e', 'trace=getxattr,lgetxattr', 'ls', '-l', `${m}/labels`]);
     const asked = stderr.split('\n').filter((l) => /getxattr\(/.test(l));
     assert.ok(asked.length > 0 && asked.length <= 3, `ls -l of 20 files asked for ${asked.length} xattrs:\n${asked.join('\n')}`);
