@@ -193,7 +193,7 @@ export class Writeback {
       const { pendingFiles, pendingBytes } = this.o.journal.stats();
       onProgress?.(pendingFiles, pendingBytes);
       if (pendingFiles === 0) return;
-      if (this.o.journal.pending().every((row) => this.o.volume(row.volume)?.remote.loginProblem?.())) {
+      if (this.allWaitForLogin()) {
         this.o.logger.warn({ pendingFiles }, 'uploads left waiting for a new login; they go up at the next start after pdsfs login');
         return;
       }
@@ -209,6 +209,16 @@ export class Writeback {
         });
       });
     }
+  }
+
+  /**
+   * Whether every pending row waits for a new login. Read lazily: drain asks after every upload that
+   * ends, and the first row whose login is fine answers it (reading the whole queue each time made
+   * draining n files cost n² rows read).
+   */
+  private allWaitForLogin(): boolean {
+    for (const row of this.o.journal.pendingRows()) if (!this.o.volume(row.volume)?.remote.loginProblem?.()) return false;
+    return true;
   }
 
   /** Bytes sent by uploads since start (throughput figures); a re-sent part counts again. */

@@ -284,7 +284,12 @@ export class Journal {
 
   /** Rows to (re)upload: state dirty/uploading, ordered by notBefore. */
   pending(): JournalRow[] {
-    return (this.q.pending.all() as DbRow[]).map(fromDb);
+    return [...this.pendingRows()];
+  }
+
+  /** The same rows read lazily, for a caller that may stop early. Run no other statement on this database until the loop ends. */
+  *pendingRows(): IterableIterator<JournalRow> {
+    for (const r of this.q.pending.iterate()) yield fromDb(r as DbRow);
   }
 
   /**
