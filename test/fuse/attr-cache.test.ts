@@ -7,10 +7,7 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
-import { controlRequest } from '../../src/control/client.js';
-import type { DaemonStatus, FuseRequests } from '../../src/control/status-report.js';
-import { controlSocketPath } from '../../src/control/socket-path.js';
-import { type FuseFixture, startFixture } from './fixture.js';
+import { type FuseFixture, fuseRequests, startFixture } from './fixture.js';
 import { fuseUnavailable } from './harness.js';
 
 const run = promisify(execFile);
@@ -24,9 +21,7 @@ describe('FUSE attribute cache in the binding', { skip: fuseUnavailable() }, () 
   after(() => fx?.close());
 
   async function counts(): Promise<{ js: number; binding: number; enoent: number }> {
-    const socket = controlSocketPath(fx.source.cacheDir, fx.mount.child.pid);
-    const { body } = await controlRequest<DaemonStatus>(socket, 'GET', '/status');
-    const fuse = body.fuse as FuseRequests;
+    const fuse = await fuseRequests(fx);
     return { js: fuse.byJs.getattr ?? 0, binding: fuse.getattrInBinding, enoent: fuse.enoentInBinding };
   }
 

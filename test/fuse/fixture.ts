@@ -4,6 +4,9 @@
 import fs from 'node:fs/promises';
 import type { ScenarioOps } from '../contract/vfs-scenarios.js';
 import path from 'node:path';
+import { controlRequest } from '../../src/control/client.js';
+import { controlSocketPath } from '../../src/control/socket-path.js';
+import type { DaemonStatus, FuseRequests } from '../../src/control/status-report.js';
 import type { Emulator, EmulatorOptions } from '../../src/emulator/index.js';
 import { startEmulator } from '../helpers/emulator.js';
 import { type MountProcess, type MountSource, startMount, stopAll, tempDir } from './harness.js';
@@ -18,6 +21,12 @@ export interface FuseFixture {
   /** Stops the current mount (draining uploads) and starts another: extra args, and the whole namespace unless drive. */
   remount(opts?: { freshCache?: boolean; args?: string[]; wholeNamespace?: boolean }): Promise<MountProcess>;
   close(): Promise<void>;
+}
+
+/** The FUSE requests the current mount counted (reaching JS, answered in the binding), from its status. */
+export async function fuseRequests(fx: FuseFixture): Promise<FuseRequests> {
+  const { body } = await controlRequest<DaemonStatus>(controlSocketPath(fx.source.cacheDir, fx.mount.child.pid), 'GET', '/status');
+  return body.fuse as FuseRequests;
 }
 
 export async function startFixture(args: string[] = [], emulator: Partial<EmulatorOptions> = {}): Promise<FuseFixture> {

@@ -4,10 +4,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import { after, before, describe, test } from 'node:test';
-import { controlRequest } from '../../src/control/client.js';
-import type { DaemonStatus, FuseRequests } from '../../src/control/status-report.js';
-import { controlSocketPath } from '../../src/control/socket-path.js';
-import { type FuseFixture, startFixture } from './fixture.js';
+import { type FuseFixture, fuseRequests, startFixture } from './fixture.js';
 import { fuseUnavailable } from './harness.js';
 
 const READS = 5;
@@ -20,9 +17,7 @@ describe('flush of read-only handles', { skip: fuseUnavailable() }, () => {
   after(() => fx?.close());
 
   async function reachedJs(): Promise<Record<string, number>> {
-    const socket = controlSocketPath(fx.source.cacheDir, fx.mount.child.pid);
-    const { body } = await controlRequest<DaemonStatus>(socket, 'GET', '/status');
-    return (body.fuse as FuseRequests).byJs;
+    return (await fuseRequests(fx)).byJs;
   }
   const delta = (a: Record<string, number>, b: Record<string, number>, op: string) => (b[op] ?? 0) - (a[op] ?? 0);
 
