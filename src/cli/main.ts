@@ -19,6 +19,7 @@ await yargs(hideBin(process.argv))
   .env('PDSFS')
   .option('config', configFileOption)
   .middleware(dropSettingsOfOtherCommands, true)
+  .middleware(skipHelpCache, true)
   .command(serveCommand)
   .command(mountCommand)
   .command(unmountCommand)
@@ -39,6 +40,23 @@ await yargs(hideBin(process.argv))
   .strict()
   .help()
   .parseAsync();
+
+/**
+ * yargs renders a command's whole help text right after starting its handler, in case a later
+ * failure wants to show it (command.js, cacheHelpMessage). .fail above never shows help, and the
+ * render (cliui, wrap-ansi, string-width over every option) cost each command ~0.1–0.3 CPU-s of
+ * its start, on the event loop of a daemon that has begun serving. The Angular CLI turns the cache
+ * off alike (angular/angular-cli#34087). `--help` still renders, on request.
+ */
+function skipHelpCache(_argv: unknown, cli?: unknown): void {
+  const usage = (cli as YargsInternals | undefined)?.getInternalMethods?.().getUsageInstance();
+  if (usage) usage.cacheHelpMessage = () => {};
+}
+
+/** The part of yargs' instance that skipHelpCache reaches (not in its type declarations). */
+interface YargsInternals {
+  getInternalMethods?(): { getUsageInstance(): { cacheHelpMessage: () => void } };
+}
 
 /** --log-level debug (or PDSFS_LOG_LEVEL=debug); not any argument that happens to be "debug". */
 function wantsStack(argv: string[]): boolean {
