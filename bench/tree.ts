@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { MOUNTED_MESSAGE } from '../src/fuse/mount.js';
-import { chunkFactory, printTable, type Row, settle, writeResults } from './lib.js';
+import { chunkFactory, printTable, processCpuSeconds, type Row, settle, writeResults } from './lib.js';
 
 const run = promisify(execFile);
 const treeFiles = Number(process.env.BENCH_TREE_FILES ?? 2000);
@@ -77,11 +77,8 @@ class MountChild {
       // already gone
     }
   }
-  async cpuSeconds(): Promise<number | undefined> {
-    const stat = await fs.readFile(`/proc/${this.child.pid}/stat`, 'utf8').catch(() => '');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    // utime and stime, fields 14 and 15 of /proc/PID/stat, in clock ticks (100 a second on Linux).
-    return fields.length > 13 ? (Number(fields[11]) + Number(fields[12])) / 100 : undefined;
+  cpuSeconds(): Promise<number | undefined> {
+    return processCpuSeconds(this.child.pid!).catch(() => undefined);
   }
   async peakRssMiB(): Promise<number | undefined> {
     const status = await fs.readFile(`/proc/${this.child.pid}/status`, 'utf8').catch(() => '');
