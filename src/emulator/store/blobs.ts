@@ -90,7 +90,7 @@ export class BlobStore {
     this.partHashes.set(this.partPath(uploadId, partNumber), hashes);
   }
 
-  /** Removes the part files of an ended session (a completed one-part upload's part became its blob). */
+  /** Removes the part files of an ended session (the caller leaves out a part that became its blob). */
   async removeUpload({ uploadId, parts }: EndedUpload): Promise<void> {
     await Promise.all(parts.map((n) => {
       const part = this.partPath(uploadId, n);
