@@ -16,14 +16,20 @@ export interface BenchEmulator {
   token: string;
   driveId: string;
   dataDir: string;
+  /** The server's process, for its CPU seconds (processCpuSeconds). */
+  pid: number;
   close(): Promise<void>;
 }
 
 const root = path.resolve(import.meta.dirname, '..');
 
-export async function startBenchEmulator(): Promise<BenchEmulator> {
+/**
+ * `nodeArgs` go to node before bin/pdsfs (whose own line of node options `node bin/pdsfs` skips);
+ * `bin` runs another build's bin/pdsfs (an A/B comparison).
+ */
+export async function startBenchEmulator(opts: { nodeArgs?: string[]; bin?: string } = {}): Promise<BenchEmulator> {
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'pdsfs-bench-data-'));
-  const child: ChildProcess = spawn(process.execPath, [path.join(root, 'bin/pdsfs'), 'emulator', '--port', '0', '--json', '--data-dir', dataDir, '--token-ttl', '86400', '--fault-admin'], {
+  const child: ChildProcess = spawn(process.execPath, [...(opts.nodeArgs ?? []), opts.bin ?? path.join(root, 'bin/pdsfs'), 'emulator', '--port', '0', '--json', '--data-dir', dataDir, '--token-ttl', '86400', '--fault-admin'], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const line = await new Promise<string>((resolve, reject) => {
@@ -36,6 +42,7 @@ export async function startBenchEmulator(): Promise<BenchEmulator> {
     token: info.access_token,
     driveId: info.drive_id,
     dataDir,
+    pid: child.pid!,
     close: async () => {
       child.kill('SIGTERM');
       await new Promise((r) => child.once('exit', r));
@@ -219,6 +226,14 @@ export async function writeResults(name: string, data: object): Promise<string> 
   const file = path.join(dir, `${name}.json`);
   await fs.writeFile(file, JSON.stringify({ date: new Date().toISOString(), node: process.version, cpus: os.cpus().length, ...data }, null, 2) + '\n');
   return file;
+}
+
+/** CPU seconds (user + system) a process, or with `tid` one of its threads, used so far; a figure the machine's load barely moves. */
+export async function processCpuSeconds(pid: number, tid?: number): Promise<number> {
+  const stat = await fs.readFile(tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // utime and stime, fields 14 and 15 of /proc/PID/stat, in clock ticks (100 a second on Linux).
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 export function peakRssMiB(): number {

@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 
-const all = process.env.BENCH_NET === 'wan' ? ['net'] : ['startup', 'vfs', 'webdav', 'webdav-requests', 'fuse', 'tree', 'listing'];
+const all = process.env.BENCH_NET === 'wan' ? ['net'] : ['startup', 'vfs', 'webdav', 'webdav-requests', 'fuse', 'tree', 'listing', 'emulator-upload'];
 const only = process.env.BENCH_ONLY?.split(',') ?? all;
 let failed = 0;
 for (const name of only) {

@@ -9,14 +9,17 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { EMBEDDED_THREAD_NAME } from '../src/emulator/embedded.js';
 import { MOUNTED_MESSAGE } from '../src/fuse/mount.js';
-import { chunkFactory, printTable, type Row, settle, writeResults } from './lib.js';
+import { chunkFactory, printTable, processCpuSeconds, type Row, settle, writeResults } from './lib.js';
 
 const run = promisify(execFile);
 const treeFiles = Number(process.env.BENCH_TREE_FILES ?? 2000);
 const bigMiB = Number(process.env.BENCH_TREE_BIG_MB ?? 64);
 const MiB = 1024 * 1024;
 const root = path.resolve(import.meta.dirname, '..');
+/** BENCH_PDSFS_BIN runs another build's bin/pdsfs (an A/B comparison in the same window of load). */
+const pdsfsBin = process.env.BENCH_PDSFS_BIN ?? path.join(root, 'bin', 'pdsfs');
 
 const seconds = (t0: number) => (performance.now() - t0) / 1000;
 
@@ -46,6 +49,8 @@ interface Target {
   peakRssMiB(): Promise<number | undefined>;
   /** CPU seconds (user + system) the target's process used so far; a figure the machine's load barely moves. */
   cpuSeconds(): Promise<number | undefined>;
+  /** Of those, the embedded local server's thread's (pdsfs only). */
+  serverCpuSeconds(): Promise<number | undefined>;
   stop(): Promise<void>;
 }
 
@@ -77,11 +82,17 @@ class MountChild {
       // already gone
     }
   }
-  async cpuSeconds(): Promise<number | undefined> {
-    const stat = await fs.readFile(`/proc/${this.child.pid}/stat`, 'utf8').catch(() => '');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    // utime and stime, fields 14 and 15 of /proc/PID/stat, in clock ticks (100 a second on Linux).
-    return fields.length > 13 ? (Number(fields[11]) + Number(fields[12])) / 100 : undefined;
+  cpuSeconds(): Promise<number | undefined> {
+    return processCpuSeconds(this.child.pid!).catch(() => undefined);
+  }
+  /** CPU seconds of the process's thread called `name`. */
+  async threadCpuSeconds(name: string): Promise<number | undefined> {
+    const pid = this.child.pid!;
+    for (const tid of await fs.readdir(`/proc/${pid}/task`).catch(() => [])) {
+      const comm = await fs.readFile(`/proc/${pid}/task/${tid}/comm`, 'utf8').catch(() => '');
+      if (comm.trim() === name) return processCpuSeconds(pid, Number(tid)).catch(() => undefined);
+    }
+    return undefined;
   }
   async peakRssMiB(): Promise<number | undefined> {
     const status = await fs.readFile(`/proc/${this.child.pid}/status`, 'utf8').catch(() => '');
@@ -103,6 +114,7 @@ function localTarget(work: string): Target {
     cold: async () => undefined,
     peakRssMiB: async () => undefined,
     cpuSeconds: async () => undefined,
+    serverCpuSeconds: async () => undefined,
     stop: async () => undefined,
   };
 }
@@ -141,6 +153,7 @@ async function rcloneTarget(work: string, tree: string): Promise<Target | string
     },
     peakRssMiB: () => m.peakRssMiB(),
     cpuSeconds: () => m.cpuSeconds(),
+    serverCpuSeconds: async () => undefined,
     stop: () => m.stop(mnt),
   };
 }
@@ -153,7 +166,7 @@ async function pdsfsTarget(work: string): Promise<Target> {
   const start = async () => {
     // Defaults, as a new user runs it: the embedded local server in --data-dir.
     m = new MountChild(
-      spawn(path.join(root, 'bin', 'pdsfs'), ['mount', mnt, '--data-dir', dataDir, '--cache-dir', path.join(work, `pdsfs-cache-${caches}`), '--log-level', 'warn'], {
+      spawn(pdsfsBin, ['mount', mnt, '--data-dir', dataDir, '--cache-dir', path.join(work, `pdsfs-cache-${caches}`), '--log-level', 'warn'], {
         stdio: ['ignore', 'pipe', 'pipe'],
       }),
     );
@@ -178,6 +191,7 @@ async function pdsfsTarget(work: string): Promise<Target> {
     },
     peakRssMiB: () => m.peakRssMiB(),
     cpuSeconds: () => m.cpuSeconds(),
+    serverCpuSeconds: () => m.threadCpuSeconds(EMBEDDED_THREAD_NAME),
     stop: () => m.stop(mnt),
   };
 }
@@ -216,17 +230,21 @@ interface Figures {
   rss?: number;
   /** CPU seconds of the mount process from the start of the rsync until uploaded. */
   cpu?: number;
+  /** Of those, the embedded local server's thread's. */
+  serverCpu?: number;
 }
 
 async function measure(t: Target, tree: string): Promise<Figures> {
   settle();
   const cpu0 = await t.cpuSeconds();
+  const server0 = await t.serverCpuSeconds();
   const r0 = performance.now();
   await run('rsync', ['-a', `${tree}/`, `${t.dir}/tree/`]);
   const rsync = seconds(r0);
   await t.uploaded();
   const rsyncUploaded = seconds(r0);
   const cpu1 = await t.cpuSeconds();
+  const server1 = await t.serverCpuSeconds();
   const rss = await t.peakRssMiB();
   const a0 = performance.now();
   const again = await run('rsync', ['-a', '-i', `${tree}/`, `${t.dir}/tree/`]);
@@ -238,7 +256,7 @@ async function measure(t: Target, tree: string): Promise<Figures> {
   const du = await timed(() => sh(`du -s '${t.dir}/tree' > /dev/null`));
   settle();
   const cp = await timed(() => sh(`cp -r '${tree}' '${t.dir}/copy'`));
-  return { rsync, rsyncUploaded, rsyncAgain, itemized: again.stdout.trim().split('\n').filter(Boolean).length + ' changes', lsCold, lsWarm, cp, find, du, ...(rss !== undefined ? { rss } : {}), ...(cpu0 !== undefined && cpu1 !== undefined ? { cpu: cpu1 - cpu0 } : {}) };
+  return { rsync, rsyncUploaded, rsyncAgain, itemized: again.stdout.trim().split('\n').filter(Boolean).length + ' changes', lsCold, lsWarm, cp, find, du, ...(rss !== undefined ? { rss } : {}), ...(cpu0 !== undefined && cpu1 !== undefined ? { cpu: cpu1 - cpu0 } : {}), ...(server0 !== undefined && server1 !== undefined ? { serverCpu: server1 - server0 } : {}) };
 }
 
 function sleep(ms: number): Promise<void> {
@@ -295,6 +313,7 @@ async function main(): Promise<void> {
     row('find | wc -l', 'find');
     row('du -s', 'du');
     if (pdsfs.cpu !== undefined) rows.push({ metric: 'CPU seconds of the mount process, rsync until uploaded: pdsfs', value: pdsfs.cpu, unit: 's', ...(rclone?.cpu !== undefined ? { reference: rclone.cpu, ratio: pdsfs.cpu / rclone.cpu } : {}), target: 'reference: rclone mount' });
+    if (pdsfs.serverCpu !== undefined) rows.push({ metric: "  of which the embedded local server's thread", value: pdsfs.serverCpu, unit: 's' });
     if (pdsfs.rss !== undefined) rows.push({ metric: 'peak RSS of the pdsfs mount (rsync)', value: pdsfs.rss, unit: 'MiB', ...(rclone?.rss ? { reference: rclone.rss } : {}), target: '< 200' });
   }
   printTable(`Tree of ${treeFiles} small files + 3 × ${bigMiB} MiB; ratio = seconds / local disk's (shared machine: compare within a run)`, rows);

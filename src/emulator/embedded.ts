@@ -12,6 +12,9 @@ export interface EmbeddedServer {
   close(): Promise<void>;
 }
 
+/** The worker's thread name, as ps -L and top -H show it. */
+export const EMBEDDED_THREAD_NAME = 'pdsfs-server';
+
 /** What the worker posts: its account once listening, or why it could not start. */
 export type EmbeddedReady = { account: DevAccount } | { error: string };
 

@@ -30,12 +30,13 @@ export async function sweepUploads(ctx: EmulatorContext, maxAgeMs = UPLOAD_MAX_A
   const cutoff = new Date(Date.now() - maxAgeMs).toISOString();
   const stale = ctx.sql.all<{ upload_id: string; file_id: string }>('SELECT upload_id, file_id FROM uploads WHERE created_at < ?', cutoff);
   for (const u of stale) {
-    ctx.sql.tx(() => {
-      ctx.uploads.end(u.upload_id);
+    const ended = ctx.sql.tx(() => {
+      const parts = ctx.uploads.end(u.upload_id);
       const file = ctx.files.get(u.file_id);
       if (file?.status === 'uploading' && ctx.uploads.ofFile(u.file_id).length === 0) ctx.files.deleteRows([u.file_id]);
+      return parts;
     });
-    await ctx.blobs.removeUpload(u.upload_id);
+    await ctx.blobs.removeUpload(ended);
   }
   return stale.length;
 }

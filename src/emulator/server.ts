@@ -101,10 +101,9 @@ async function respond(deps: ServerDeps, req: IncomingMessage, res: ServerRespon
 
 function serveData(deps: ServerDeps, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
   const drop = deps.faults.drop();
-  const pace = deps.faults.throttle.stream(req.socket);
-  if (req.method === 'PUT' && url.pathname.startsWith('/data/upload/')) return handlePartPut(deps.ctx, req, res, url, pace, drop);
+  if (req.method === 'PUT' && url.pathname.startsWith('/data/upload/')) return handlePartPut(deps.ctx, req, res, url, deps.faults.throttle, drop);
   if ((req.method === 'GET' || req.method === 'HEAD') && url.pathname.startsWith('/data/blob/')) {
-    return handleBlobRead(deps.ctx, req, res, url, pace, drop ? 'drop' : deps.faults.stall() ? 'stall' : undefined);
+    return handleBlobRead(deps.ctx, req, res, url, deps.faults.throttle.stream(req.socket), drop ? 'drop' : deps.faults.stall() ? 'stall' : undefined);
   }
   throw new OssError(405, 'MethodNotAllowed', 'The specified method is not allowed against this resource.');
 }

@@ -12,6 +12,7 @@ import { limitParam, optString, reqString } from '../params.js';
 import { driveScope, findFile, requireAction, requireUser } from '../scope.js';
 import type { FileRow } from '../store/files.js';
 import { pageRows } from '../store/paging.js';
+import type { EndedUpload } from '../store/uploads.js';
 
 function done(call: Call, row: FileRow): AsyncResult {
   return { domain_id: call.ctx.seed.domainId, drive_id: row.drive_id, file_id: row.file_id, async_task_id: '' };
@@ -63,11 +64,10 @@ function restore(call: Call): Promise<Reply> {
 }
 
 /** Removes a row and its subtree for good: usage, upload sessions and unreferenced blobs go too. */
-export function deleteTree(ctx: EmulatorContext, row: FileRow): string[] {
+export function deleteTree(ctx: EmulatorContext, row: FileRow): EndedUpload[] {
   const rows = ctx.files.subtree(row.file_id);
   const bytes = rows.reduce((s, r) => s + (r.type === 'file' && r.status === 'available' ? r.size : 0), 0);
-  const uploads = rows.flatMap((r) => ctx.uploads.ofFile(r.file_id).map((u) => u.upload_id));
-  for (const id of uploads) ctx.uploads.end(id);
+  const uploads = rows.flatMap((r) => ctx.uploads.ofFile(r.file_id).map((u) => ctx.uploads.end(u.upload_id)));
   ctx.files.deleteRows(rows.map((r) => r.file_id));
   const earlier = ctx.revisions.deleteOfFiles(rows.map((r) => r.file_id));
   ctx.accounts.addUsed(row.drive_id, -bytes);
@@ -87,7 +87,7 @@ function remove(call: Call): Promise<Reply> {
     const row = ctx.files.get(fileId);
     if (!row) throw notFound('File', fileId);
     const uploads = ctx.sql.tx(() => deleteTree(ctx, row));
-    return Promise.all(uploads.map((id) => ctx.blobs.removeUpload(id))).then(() => undefined);
+    return Promise.all(uploads.map((u) => ctx.blobs.removeUpload(u))).then(() => undefined);
   });
 }
 
@@ -102,7 +102,7 @@ function clear(call: Call): Reply {
       progress(i + 1);
       return current && current.trashed_by === current.file_id ? deleteTree(ctx, current) : [];
     }));
-    for (const id of uploads) void ctx.blobs.removeUpload(id);
+    for (const u of uploads) void ctx.blobs.removeUpload(u);
   });
   return new Reply(202, { domain_id: ctx.seed.domainId, drive_id: scope.driveId, file_id: '', async_task_id: taskId });
 }

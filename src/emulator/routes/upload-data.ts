@@ -1,20 +1,36 @@
-// PUT <upload_url>: stores one part of an upload session, streamed to disk (never held in memory).
+// PUT <upload_url>: stores one part of an upload session. A small part (a small file's whole
+// content, the common case) is read into memory and written in one synchronous step with its row;
+// a larger one is streamed to disk (never held in memory) and renamed into place.
 // OSS rules: parts arrive in order unless the session is parallel; a part already stored answers
 // 409; a Content-Type that was not signed answers 403 SignatureDoesNotMatch.
 import { createHash } from 'node:crypto';
-import { createWriteStream, renameSync } from 'node:fs';
+import { createWriteStream, renameSync, writeFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { readLimitedBody } from '../../shared/read-body.js';
 import type { EmulatorContext } from '../context.js';
 import { OssError } from '../errors.js';
-import { PRE_HASH_BYTES } from '../store/blobs.js';
+import type { ConnectionThrottle } from '../throttle.js';
+import { PRE_HASH_BYTES, type ContentHashes } from '../store/blobs.js';
 
 const MAX_PART = 10_000;
+/**
+ * Parts up to this size are held in memory while they arrive: writing one with a single
+ * synchronous call costs a fraction of a file stream's asynchronous open, writes, close and rename.
+ */
+const SMALL_PART_BYTES = 256 * 1024;
 
-/** `pace` passes the body at the connection's bandwidth (a plain pass-through when unshaped). */
-export async function handlePartPut(ctx: EmulatorContext, req: IncomingMessage, res: ServerResponse, url: URL, pace: Transform, drop: boolean): Promise<void> {
+interface ReceivedPart {
+  size: number;
+  etag: string;
+  /** Set when the part holds the whole file (complete then reads nothing back). */
+  hashes: ContentHashes | undefined;
+}
+
+/** `throttle` paces the body at the connection's bandwidth when one is set. */
+export async function handlePartPut(ctx: EmulatorContext, req: IncomingMessage, res: ServerResponse, url: URL, throttle: ConnectionThrottle, drop: boolean): Promise<void> {
   ctx.signer.verify('PUT', url);
   const m = /^\/data\/upload\/([0-9A-F]{32})\/(\d{1,5})$/.exec(url.pathname);
   const partNumber = Number(m?.[2]);
@@ -27,17 +43,56 @@ export async function handlePartPut(ctx: EmulatorContext, req: IncomingMessage, 
     throw new OssError(403, 'SignatureDoesNotMatch', `The request signature we calculated does not match the signature you provided. Content-Type "${contentType}" was not signed; send no Content-Type.`);
   }
   if (ctx.uploads.part(uploadId, partNumber)) throw partExists(partNumber);
-  if (!session.parallel && ctx.uploads.countBelow(uploadId, partNumber) !== partNumber - 1) {
+  if (!session.parallel && partNumber > 1 && ctx.uploads.countBelow(uploadId, partNumber) !== partNumber - 1) {
     throw new OssError(400, 'PartNotSequential', `Part ${partNumber} arrived before the parts preceding it; this upload is sequential.`);
   }
   if (drop) return cutBody(req);
 
   const room = session.size - ctx.uploads.storedBytes(uploadId);
-  if (Number(req.headers['content-length'] ?? 0) > room) throw tooLarge(session.size);
-  const tmp = await ctx.blobs.partTempPath(uploadId);
-  const md5 = createHash('md5');
+  const length = Number(req.headers['content-length'] ?? -1);
+  if (length > room) throw tooLarge(session.size);
   // A whole file in one part is SHA-1 hashed as it arrives, so file/complete need not read it back.
-  const whole = partNumber === 1 && Number(req.headers['content-length'] ?? -1) === session.size;
+  const whole = partNumber === 1 && length === session.size;
+  const dest = ctx.blobs.partPath(uploadId, partNumber);
+  let stored: 'ok' | 'gone' | 'exists';
+  let etag: string;
+  if (length >= 0 && length <= SMALL_PART_BYTES && !throttle.active) {
+    const body = await readLimitedBody(req, room, () => tooLarge(session.size));
+    ctx.stats.bytesUploaded += body.length;
+    const part = { size: body.length, etag: md5Hex(body), hashes: whole ? wholeHashes(body) : undefined };
+    etag = part.etag;
+    stored = commitPart(ctx, uploadId, partNumber, part, () => writeFileSync(dest, body));
+  } else {
+    const tmp = ctx.blobs.partTempPath();
+    const part = await streamPart(ctx, req, throttle, tmp, room, session.size, whole);
+    etag = part.etag;
+    stored = commitPart(ctx, uploadId, partNumber, part, () => renameSync(tmp, dest));
+    if (stored !== 'ok') await fs.rm(tmp, { force: true });
+  }
+  if (stored === 'gone') throw new OssError(404, 'NoSuchUpload', 'The specified upload does not exist.');
+  if (stored === 'exists') throw partExists(partNumber);
+  res.writeHead(200, { etag: `"${etag}"`, 'content-length': 0, 'x-oss-request-id': String(res.getHeader('x-ca-request-id')) });
+  res.end();
+}
+
+/**
+ * Stores a received part: the session may have ended, or a concurrent PUT may have stored this
+ * part, while it arrived; the check, the file's move into place (`place`) and the row happen together.
+ */
+function commitPart(ctx: EmulatorContext, uploadId: string, partNumber: number, part: ReceivedPart, place: () => void): 'ok' | 'gone' | 'exists' {
+  return ctx.sql.tx(() => {
+    if (!ctx.uploads.get(uploadId)) return 'gone';
+    if (ctx.uploads.part(uploadId, partNumber)) return 'exists';
+    place();
+    ctx.uploads.addPart({ upload_id: uploadId, part_number: partNumber, size: part.size, etag: part.etag });
+    if (part.hashes) ctx.blobs.rememberPartHashes(uploadId, partNumber, part.hashes);
+    return 'ok';
+  });
+}
+
+/** Streams the body to `tmp`, hashing it on the way. */
+async function streamPart(ctx: EmulatorContext, req: IncomingMessage, throttle: ConnectionThrottle, tmp: string, room: number, declared: number, whole: boolean): Promise<ReceivedPart> {
+  const md5 = createHash('md5');
   const sha1 = whole ? createHash('sha1') : undefined;
   const pre = whole ? createHash('sha1') : undefined;
   let size = 0;
@@ -45,7 +100,7 @@ export async function handlePartPut(ctx: EmulatorContext, req: IncomingMessage, 
     transform(chunk: Buffer, _enc, done) {
       size += chunk.length;
       ctx.stats.bytesUploaded += chunk.length;
-      if (size > room) return done(tooLarge(session.size));
+      if (size > room) return done(tooLarge(declared));
       md5.update(chunk);
       sha1?.update(chunk);
       const preRoom = PRE_HASH_BYTES - (size - chunk.length);
@@ -54,31 +109,22 @@ export async function handlePartPut(ctx: EmulatorContext, req: IncomingMessage, 
     },
   });
   try {
-    await pipeline(req, pace, meter, createWriteStream(tmp));
+    await pipeline(req, throttle.stream(req.socket), meter, createWriteStream(tmp));
   } catch (err) {
     await fs.rm(tmp, { force: true });
     throw err;
   }
-  const etag = md5.digest('hex').toUpperCase();
-  // The session may have ended, or a concurrent PUT may have stored this part, while we streamed;
-  // the check, the rename and the row happen together.
-  const stored = ctx.sql.tx(() => {
-    if (!ctx.uploads.get(uploadId)) return 'gone';
-    if (ctx.uploads.part(uploadId, partNumber)) return 'exists';
-    renameSync(tmp, ctx.blobs.partPath(uploadId, partNumber));
-    ctx.uploads.addPart({ upload_id: uploadId, part_number: partNumber, size, etag });
-    if (sha1 && pre && size === session.size) {
-      ctx.blobs.rememberPartHashes(uploadId, partNumber, { sha1: sha1.digest('hex').toUpperCase(), preSha1: pre.digest('hex').toUpperCase(), size });
-    }
-    return 'ok';
-  });
-  if (stored !== 'ok') {
-    await fs.rm(tmp, { force: true });
-    if (stored === 'gone') throw new OssError(404, 'NoSuchUpload', 'The specified upload does not exist.');
-    throw partExists(partNumber);
-  }
-  res.writeHead(200, { etag: `"${etag}"`, 'content-length': 0, 'x-oss-request-id': String(res.getHeader('x-ca-request-id')) });
-  res.end();
+  const hashes = sha1 && pre && size === declared ? { sha1: sha1.digest('hex').toUpperCase(), preSha1: pre.digest('hex').toUpperCase(), size } : undefined;
+  return { size, etag: md5.digest('hex').toUpperCase(), hashes };
+}
+
+function md5Hex(data: Buffer): string {
+  return createHash('md5').update(data).digest('hex').toUpperCase();
+}
+
+function wholeHashes(data: Buffer): ContentHashes {
+  const sha1 = (b: Buffer) => createHash('sha1').update(b).digest('hex').toUpperCase();
+  return { sha1: sha1(data), preSha1: sha1(data.subarray(0, PRE_HASH_BYTES)), size: data.length };
 }
 
 function tooLarge(declared: number): OssError {

@@ -98,7 +98,7 @@ async function complete(call: Call): Promise<PdsFile> {
   const done = ctx.sql.tx(() => {
     const current = ctx.files.get(file.file_id);
     if (!ctx.uploads.get(upload.upload_id) || !current) return undefined;
-    ctx.blobs.place(pending);
+    const partMoved = ctx.blobs.place(pending);
     ctx.sql.run(
       `INSERT INTO blobs (sha1, size, pre_sha1, created_at, image_media) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT (sha1) DO UPDATE SET orphaned_at = NULL, image_media = COALESCE(image_media, excluded.image_media)`,
@@ -112,19 +112,19 @@ async function complete(call: Call): Promise<PdsFile> {
     };
     ctx.files.update(current.file_id, patch);
     ctx.accounts.addUsed(current.drive_id, pending.size - (wasAvailable ? current.size : 0));
-    ctx.uploads.end(upload.upload_id);
+    const ended = ctx.uploads.end(upload.upload_id);
     const updated = { ...current, ...patch };
     if (!current.trashed_by) recordChange(ctx, wasAvailable ? 'overwrite' : 'create', updated);
     collectBlobs(ctx, [wasAvailable ? current.blob_sha1 : null]);
-    return updated;
+    return { updated, ended: partMoved ? { ...ended, parts: [] } : ended };
   });
   if (!done) {
     await ctx.blobs.discard(pending);
     throw notFound('UploadId', upload.upload_id);
   }
-  await ctx.blobs.removeUpload(upload.upload_id);
+  await ctx.blobs.removeUpload(done.ended);
   // The File a get answers, the caller's action_list included.
-  return fileView(ctx, done, { fields: optString(call.body, 'fields') || '*', ...viewer(call, scope) });
+  return fileView(ctx, done.updated, { fields: optString(call.body, 'fields') || '*', ...viewer(call, scope) });
 }
 
 export const uploadSessionRoutes: RouteTable = {

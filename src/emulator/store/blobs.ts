@@ -1,9 +1,12 @@
 // Content-addressed file content: blobs/<2 hex>/<SHA1> under the data dir. Parts of open upload
-// sessions live in uploads/<upload_id>/<part_number>. Everything is streamed, never buffered whole.
+// sessions live in uploads/<upload_id>-<part_number>, side by side: a folder per session cost a
+// mkdir and an rmdir per small upload, the costliest steps of it (ext4 allocates directory inodes
+// with care). Large content is streamed, never buffered whole.
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import type { EndedUpload } from './uploads.js';
 
 /** SHA-1s of content already read once (a whole file sent as one part, hashed while it arrived). */
 export interface ContentHashes {
@@ -21,6 +24,7 @@ export interface PendingBlob {
 }
 
 const INGEST_CHUNK_BYTES = 1 << 20;
+const TMP_PREFIX = '.tmp-';
 
 /** SHA-1 of the first 1024 bytes: the pre_hash probe of rapid upload. */
 export const PRE_HASH_BYTES = 1024;
@@ -46,6 +50,26 @@ export class BlobStore {
     await fs.mkdir(this.uploadDir, { recursive: true });
     await fs.rm(this.tmpDir, { recursive: true, force: true });
     await fs.mkdir(this.tmpDir, { recursive: true });
+    await this.tidyUploads();
+  }
+
+  /**
+   * Before any request: removes the temporary files of part PUTs cut short by a crash, and moves
+   * the parts of a store written by an older server (uploads/<upload_id>/<part_number>) to their
+   * place, so its open sessions go on.
+   */
+  private async tidyUploads(): Promise<void> {
+    for (const entry of await fs.readdir(this.uploadDir, { withFileTypes: true })) {
+      const at = path.join(this.uploadDir, entry.name);
+      if (!entry.isDirectory()) {
+        if (entry.name.startsWith(TMP_PREFIX)) await fs.rm(at, { force: true });
+        continue;
+      }
+      for (const part of await fs.readdir(at)) {
+        if (/^\d+$/.test(part)) await fs.rename(path.join(at, part), this.partPath(entry.name, Number(part)));
+      }
+      await fs.rm(at, { recursive: true, force: true });
+    }
   }
 
   blobPath(sha1: string): string {
@@ -53,13 +77,12 @@ export class BlobStore {
   }
 
   partPath(uploadId: string, partNumber: number): string {
-    return path.join(this.uploadDir, uploadId, String(partNumber));
+    return path.join(this.uploadDir, `${uploadId}-${partNumber}`);
   }
 
-  /** A fresh temporary path next to the parts of an upload (same filesystem, so rename works). */
-  async partTempPath(uploadId: string): Promise<string> {
-    await fs.mkdir(path.join(this.uploadDir, uploadId), { recursive: true });
-    return path.join(this.uploadDir, uploadId, `.tmp-${randomBytes(8).toString('hex')}`);
+  /** A fresh temporary path next to the parts (same filesystem, so rename works). */
+  partTempPath(): string {
+    return path.join(this.uploadDir, `${TMP_PREFIX}${randomBytes(8).toString('hex')}`);
   }
 
   /** Records the hashes of a stored part that holds a whole file (taken while it was received). */
@@ -67,15 +90,13 @@ export class BlobStore {
     this.partHashes.set(this.partPath(uploadId, partNumber), hashes);
   }
 
-  async removeUpload(uploadId: string): Promise<void> {
-    this.partHashes.delete(this.partPath(uploadId, 1));
-    const dir = path.join(this.uploadDir, uploadId);
-    // A completed one-part upload leaves an empty dir (its part became the blob): one rmdir, no walk.
-    const left = await fs.rmdir(dir).then(
-      () => false,
-      (err: NodeJS.ErrnoException) => err.code !== 'ENOENT',
-    );
-    if (left) await fs.rm(dir, { recursive: true, force: true });
+  /** Removes the part files of an ended session (the caller leaves out a part that became its blob). */
+  async removeUpload({ uploadId, parts }: EndedUpload): Promise<void> {
+    await Promise.all(parts.map((n) => {
+      const part = this.partPath(uploadId, n);
+      this.partHashes.delete(part);
+      return fs.rm(part, { force: true });
+    }));
   }
 
   /**
@@ -120,13 +141,16 @@ export class BlobStore {
     return { file: tmp, isPart: !!single, sha1: hash.digest('hex').toUpperCase(), preSha1: pre.digest('hex').toUpperCase(), size };
   }
 
-  /** Moves a pending blob to its content address; an existing blob of the same hash wins. */
-  place(p: PendingBlob): void {
+  /**
+   * Moves a pending blob to its content address; an existing blob of the same hash wins. True when
+   * a part was moved (it needs no removal with its session).
+   */
+  place(p: PendingBlob): boolean {
     const dest = this.blobPath(p.sha1);
     if (existsSync(dest)) {
-      // A part stays where it is and goes with its upload dir; a temp file is ours to remove.
+      // A part stays where it is and goes with its session; a temp file is ours to remove.
       if (!p.isPart) rmSync(p.file, { force: true });
-      return;
+      return false;
     }
     const dir = path.dirname(dest);
     if (!this.blobDirsMade.has(dir)) {
@@ -134,6 +158,8 @@ export class BlobStore {
       this.blobDirsMade.add(dir);
     }
     renameSync(p.file, dest);
+    this.partHashes.delete(p.file);
+    return p.isPart;
   }
 
   /** Drops a pending blob that will not be placed. */

@@ -19,6 +19,12 @@ export interface PartRow {
   etag: string;
 }
 
+/** A session ended in the database, and the part numbers it had stored (their files go next). */
+export interface EndedUpload {
+  uploadId: string;
+  parts: number[];
+}
+
 export class UploadStore {
   constructor(private readonly sql: Sql) {}
 
@@ -64,8 +70,10 @@ export class UploadStore {
     this.sql.run('INSERT INTO upload_parts (upload_id, part_number, size, etag) VALUES (?, ?, ?, ?)', part.upload_id, part.part_number, part.size, part.etag);
   }
 
-  end(uploadId: string): void {
-    this.sql.run('DELETE FROM upload_parts WHERE upload_id = ?', uploadId);
+  /** Ends a session; what it had stored is for BlobStore.removeUpload once the change is committed. */
+  end(uploadId: string): EndedUpload {
+    const parts = this.sql.all<{ part_number: number }>('DELETE FROM upload_parts WHERE upload_id = ? RETURNING part_number', uploadId);
     this.sql.run('DELETE FROM uploads WHERE upload_id = ?', uploadId);
+    return { uploadId, parts: parts.map((p) => p.part_number) };
   }
 }
