@@ -52,6 +52,9 @@ export interface PdsHttpOptions {
   reachability?: Reachability;
 }
 
+/** The TCP keep-alive delay axios sets on every request's socket (its http adapter). */
+const AXIOS_KEEPALIVE_MS = 60_000;
+
 const TOKEN_REJECTED = new Set(['AccessTokenInvalid', 'AccessTokenExpired', 'TokenExpired']);
 /** An API call without an answer this long has a probe check that the server is still there. */
 const SLOW_ANSWER_MS = 2000;
@@ -75,7 +78,10 @@ export class PdsHttp {
     this.logger = opts.logger ?? silentLogger();
     this.retry = { ...DEFAULT_RETRY, ...opts.retry };
     this.timeoutMs = opts.timeoutMs ?? 60_000;
-    const agentOpts = { keepAlive: true, maxSockets: opts.maxSockets ?? 16 };
+    // axios sets a keep-alive delay of 60 s on the socket of every request, and the agent its own
+    // each time it pools the socket: the same figure makes both a no-op after the first (different
+    // ones cost four setsockopt calls each, twice a request).
+    const agentOpts = { keepAlive: true, keepAliveMsecs: AXIOS_KEEPALIVE_MS, maxSockets: opts.maxSockets ?? 16 };
     this.agents = { http: new http.Agent(agentOpts), https: new https.Agent(agentOpts) };
     this.axios = axios.create({
       httpAgent: this.agents.http,
@@ -86,6 +92,9 @@ export class PdsHttp {
       maxContentLength: Infinity,
       validateStatus: () => true,
       proxy: false,
+      // Bodies are sent as given (JSON already a string): the default would parse a JSON string
+      // again to check it, on every call.
+      transformRequest: [(data: unknown) => data],
     });
     this.reachability?.useProbe(() => this.probe());
   }

@@ -6,7 +6,7 @@ import type { RemoteEntry } from '../core/remote.js';
 import type { PdsClient } from './client.js';
 import type { Scope } from './api-files.js';
 import { rootEntry, toRemoteEntry } from './entry.js';
-import type { PdsFile } from './wire-types.js';
+import type { CreateFileResponse, PdsFile } from './wire-types.js';
 
 export const LIST_PAGE_SIZE = 100;
 
@@ -76,6 +76,8 @@ export abstract class ScopedRemote {
       ...this.scope, parent_file_id: parentId, name, type: 'folder', check_name_mode: 'refuse', ...(userMeta !== undefined ? { user_meta: userMeta } : {}),
     });
     if (r.exist && !r.adopted) throw new VfsError('EEXIST', `${name} already exists`);
+    if (!r.exist) return newFolderEntry(r, parentId, name, userMeta);
+    // Perhaps made by an attempt of ours whose answer was lost: only a folder will do.
     const entry = await this.get(r.file_id);
     if (entry.kind !== 'dir') throw new VfsError('EEXIST', `${name} already exists`);
     return entry;
@@ -88,4 +90,17 @@ export abstract class ScopedRemote {
       throw toVfsError(err);
     }
   }
+}
+
+/**
+ * The folder a create just made, from its answer (no file/get: one round trip less per mkdir). The
+ * answer carries no times: the client's clock stands in for the server's until the folder is listed
+ * or changed again.
+ */
+function newFolderEntry(r: CreateFileResponse, parentId: string, name: string, userMeta: string | undefined): RemoteEntry {
+  const now = Date.now();
+  return {
+    id: r.file_id, parentId: r.parent_file_id || parentId, name: r.file_name || name, kind: 'dir', size: 0, mtime: now, ctime: now, revision: '',
+    ...(userMeta !== undefined && userMeta !== '' ? { userMeta } : {}),
+  };
 }

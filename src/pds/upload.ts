@@ -12,7 +12,7 @@
 // finds worth it. A service that refuses parallel upload gets parts in order from then on.
 // Retries stay where they are for a single part (PartSender) and for the API calls (http.ts):
 // running parts side by side adds none.
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import { AdaptiveCount } from './adaptive-count.js';
 import type { PdsFile } from './wire-types.js';
 import type { UploadSession } from '../core/remote.js';
@@ -165,7 +165,7 @@ export class Uploader {
     const session = { fileId: created.file_id, uploadId: created.upload_id, partSize: plan.partSize, partCount: plan.partCount, ...(created.parallel ? { parallel: true } : {}) };
     const urls = new PartUrls(this.uploads, req.scope, session, req.signal);
     urls.add(created.part_info_list ?? []);
-    return { req, session, urls, etags: new Map(), hash: createHash('sha1'), bytesDone: 0, bytesSending: 0 };
+    return { req, session, urls, etags: new Map(), hash: hashOfSent(req), bytesDone: 0, bytesSending: 0 };
   }
 
   /**
@@ -222,7 +222,7 @@ export class Uploader {
       return this.finishedEarlier(req, session.fileId);
     }
     const urls = new PartUrls(this.uploads, req.scope, session, req.signal);
-    return { req, session, urls, etags, hash: etags.size === 0 ? createHash('sha1') : undefined, bytesDone, bytesSending: 0 };
+    return { req, session, urls, etags, hash: etags.size === 0 ? hashOfSent(req) : undefined, bytesDone, bytesSending: 0 };
   }
 
   /** The session is gone: it was completed (our file is there) or it expired (start over). */
@@ -250,6 +250,15 @@ export class Uploader {
       throw err;
     }
   }
+}
+
+/**
+ * A running SHA-1 of the bytes sent, checked against what the server stored: only when the caller
+ * does not know it already (the server's hash is then checked against the caller's, which covers
+ * the same bytes: hashing them again cost the main thread a SHA-1 of every small file uploaded).
+ */
+function hashOfSent(req: UploadRequest): Hash | undefined {
+  return req.sha1 ? undefined : createHash('sha1');
 }
 
 /**

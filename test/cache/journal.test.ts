@@ -167,6 +167,37 @@ test('find, get and stats answer what the table holds after every change, a roll
   journal.remove(a.id);
   same(a.id, 'folder');
   assert.equal(journal.get(a.id), undefined);
+
+  // Two rows of one name: find answers the newer, through changes of either and renames.
+  const x1 = journal.add(newRow('x'));
+  same(x1.id, 'root', 'x');
+  const x2 = journal.add(newRow('x'));
+  same(x2.id, 'root', 'x');
+  journal.update(x1.id, { size: 2 });
+  same(x1.id, 'root', 'x');
+  journal.update(x2.id, { name: 'y' });
+  same(x2.id, 'root', 'x');
+  same(x2.id, 'root', 'y');
+  journal.update(x2.id, { name: 'x', parentId: 'folder' });
+  same(x2.id, 'root', 'x');
+  same(x2.id, 'folder', 'x');
+  journal.update(x1.id, { state: 'done' });
+  same(x1.id, 'root', 'x');
+});
+
+test('a change of one row keeps what was looked up of the others in memory', (t) => {
+  const { journal, db } = openJournal(t);
+  const a = journal.add(newRow('a'));
+  const b = journal.add(newRow('b'));
+  assert.equal(journal.get(b.id)!.name, 'b');
+  assert.equal(journal.find(VOL, 'root', 'b')!.id, b.id);
+  journal.update(a.id, { state: 'dirty', size: 1 });
+  journal.batch(() => journal.update(a.id, { size: 2 }));
+  // Gone behind the journal's back: only an answer from memory still shows it.
+  db.db.prepare('DELETE FROM journal WHERE id = ?').run(b.id);
+  assert.equal(journal.get(b.id)!.name, 'b');
+  assert.equal(journal.find(VOL, 'root', 'b')!.id, b.id);
+  assert.equal(journal.get(a.id)!.size, 2);
 });
 
 test('stats of an empty journal are zero', (t) => {

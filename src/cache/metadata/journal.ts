@@ -98,6 +98,11 @@ function fromDb(r: DbRow): JournalRow {
   };
 }
 
+/** The key of find's memo. */
+function findKey(volume: string, parentId: string, name: string): string {
+  return `${volume}\0${parentId}\0${nameKey(name)}`;
+}
+
 function toParams(r: Omit<JournalRow, 'id'>): Record<string, unknown> {
   return {
     ...r,
@@ -126,7 +131,7 @@ export interface JournalStats {
 }
 
 export class Journal {
-  private readonly q: Record<'insert' | 'get' | 'remove' | 'rekeyParent' | 'inDir' | 'find' | 'any' | 'pending' | 'dirtyByDue' | 'makeDue' | 'failed' | 'open' | 'stats', Statement>;
+  private readonly q: Record<'insert' | 'get' | 'remove' | 'rekeyParent' | 'inDir' | 'find' | 'any' | 'pending' | 'pendingVolumes' | 'dirtyByDue' | 'makeDue' | 'failed' | 'open' | 'stats', Statement>;
   /**
    * stats() as of the last change: writers ask before every write (the dirty-bytes bound), and the
    * query sums the whole journal. Every change goes through this class; add, update and remove
@@ -168,6 +173,8 @@ export class Journal {
       ),
       any: db.prepare("SELECT EXISTS (SELECT 1 FROM journal WHERE state != 'done')").pluck(),
       pending: db.prepare(`SELECT * FROM journal WHERE ${PENDING} ORDER BY not_before, id`),
+      // In index order, unsorted: the first row comes without reading (and sorting) the rest.
+      pendingVolumes: db.prepare(`SELECT volume FROM journal INDEXED BY journal_by_state WHERE ${PENDING}`).pluck(),
       dirtyByDue: db.prepare("SELECT * FROM journal INDEXED BY journal_by_state WHERE state = 'dirty' ORDER BY not_before, id"),
       makeDue: db.prepare("UPDATE journal SET not_before = 0 WHERE state = 'dirty' AND not_before > ? AND attempts = 0"),
       failed: db.prepare("SELECT * FROM journal WHERE state = 'failed' ORDER BY id"),
@@ -188,8 +195,9 @@ export class Journal {
       expectRevision: row.expectRevision ?? null, attempts: 0, lastError: null, createdAt: at, updatedAt: at,
     };
     const stats = this.statsAfter(undefined, full);
-    this.forgetMemos();
+    this.statsMemo = undefined;
     const id = Number(this.q.insert.run(toParams(full)).lastInsertRowid);
+    this.changed(id, undefined, full);
     this.statsMemo = stats;
     return { id, ...full };
   }
@@ -215,7 +223,8 @@ export class Journal {
     for (const key of set) params[key] = all[key];
     if (set.includes('name')) params.nameNfc = all.nameNfc;
     const stats = this.statsAfter(current, next);
-    this.forgetMemos();
+    this.statsMemo = undefined;
+    this.changed(id, current, next);
     this.updateStatement(Object.keys(params)).run(params);
     this.statsMemo = stats;
     return next;
@@ -233,15 +242,19 @@ export class Journal {
   }
 
   remove(id: number): void {
-    const stats = this.keptStats() && this.statsAfter(this.get(id), undefined);
-    this.forgetMemos();
+    const row = this.get(id);
+    const stats = this.keptStats() && this.statsAfter(row, undefined);
+    this.statsMemo = undefined;
+    this.changed(id, row, undefined);
     this.q.remove.run(id);
     this.statsMemo = stats;
   }
 
   /** A folder made offline got its PDS id: rows waiting to go into it now name that id. */
   rekeyParent(volume: string, from: string, to: string): void {
-    this.forgetMemos();
+    this.statsMemo = undefined;
+    this.anyMemo = undefined;
+    this.forgetRows();
     this.q.rekeyParent.run(to, volume, from);
   }
 
@@ -262,20 +275,17 @@ export class Journal {
 
   /** The newest row that is not done for this name (NFC match). */
   find(volume: string, parentId: string, name: string): JournalRow | undefined {
-    const key = nameKey(name);
-    return this.memo(this.foundMemo, `${volume}\0${parentId}\0${key}`, () => this.q.find.get(volume, parentId, key) as DbRow | undefined);
+    return this.memo(this.foundMemo, findKey(volume, parentId, name), () => this.q.find.get(volume, parentId, nameKey(name)) as DbRow | undefined);
   }
 
   private memo<K>(memo: Map<K, JournalRow | null>, key: K, read: () => DbRow | undefined): JournalRow | undefined {
-    // Inside a transaction the answer could still be rolled back: not kept.
-    if (this.cache.db.inTransaction) {
-      const row = read();
-      return row && fromDb(row);
-    }
     let row = memo.get(key);
     if (row === undefined) {
       const found = read();
       row = found ? fromDb(found) : null;
+      // Inside a transaction the answer could still be rolled back: not kept. What was kept before
+      // still holds there: the transaction's own changes forgot what they touched (changed()).
+      if (this.cache.db.inTransaction) return row ?? undefined;
       if (memo.size >= MEMO_ROWS) memo.clear();
       memo.set(key, row);
     }
@@ -284,12 +294,16 @@ export class Journal {
 
   /** Rows to (re)upload: state dirty/uploading, ordered by notBefore. */
   pending(): JournalRow[] {
-    return [...this.pendingRows()];
+    return (this.q.pending.all() as DbRow[]).map(fromDb);
   }
 
-  /** The same rows read lazily, for a caller that may stop early. Run no other statement on this database until the loop ends. */
-  *pendingRows(): IterableIterator<JournalRow> {
-    for (const r of this.q.pending.iterate()) yield fromDb(r as DbRow);
+  /**
+   * The volume of each row to (re)upload, in no order, read lazily for a caller that may stop early
+   * (an ordered read sorts every pending row before the first comes). Run no other statement on this
+   * database until the loop ends.
+   */
+  *pendingVolumes(): IterableIterator<string> {
+    for (const v of this.q.pendingVolumes.iterate()) yield v as string;
   }
 
   /**
@@ -373,10 +387,32 @@ export class Journal {
     return this.batching ? this.batchStats : undefined;
   }
 
-  private forgetMemos(): void {
-    this.statsMemo = undefined;
-    this.anyMemo = undefined;
-    this.forgetRows();
+  /**
+   * Brings the memos up to date with one row changing from `prev` to `next` (undefined: no row),
+   * touching nothing else: the uploads finishing beside an rsync change a row each, and forgetting
+   * every memo then made the rsync's own lookups read the journal again. Inside a transaction what
+   * changed is only forgotten (it could still be rolled back).
+   */
+  private changed(id: number, prev: JournalRow | Omit<JournalRow, 'id'> | undefined, next: Omit<JournalRow, 'id'> | undefined): void {
+    const kept = !this.cache.db.inTransaction;
+    const live = next && next.state !== 'done' ? { ...next, id } : undefined;
+    this.anyMemo = live && kept ? true : undefined;
+    if (live && kept) this.remember(this.byIdMemo, id, live);
+    else this.byIdMemo.delete(id);
+    const before = prev && findKey(prev.volume, prev.parentId, prev.name);
+    const after = next && findKey(next.volume, next.parentId, next.name);
+    if (before !== undefined && before !== after) this.foundMemo.delete(before);
+    if (after === undefined) return;
+    // The newest row of its name stays so after a change (rows only get higher ids): a new row is, an
+    // updated one is when find said so.
+    const newest = prev === undefined || this.foundMemo.get(after)?.id === id;
+    if (live && kept && newest) this.remember(this.foundMemo, after, live);
+    else this.foundMemo.delete(after);
+  }
+
+  private remember<K>(memo: Map<K, JournalRow | null>, key: K, row: JournalRow): void {
+    if (memo.size >= MEMO_ROWS && !memo.has(key)) memo.clear();
+    memo.set(key, { ...row });
   }
 
   private forgetRows(): void {
