@@ -22,8 +22,8 @@ export function limitOldGenerationGrowth(): void {
  * A scavenge (young-generation collection) stops the main thread until it is done, and by default
  * V8 shares it with helper threads that the main thread then waits for. On a loaded machine a helper
  * waits for a CPU, and so does every request. Applying the change feed on a 2-CPU machine at load
- * 7-22 (docs/benchmarks.md, "A million-node drive"): scavenges took 2.2 ms (median) on the main thread
- * alone against 9.7 ms shared; in pdsfs serve, 0.56 s in all against 1.17 s, the longest 42 ms
+ * 7-22 (docs/benchmarks.md, "A million-node drive"): scavenges took 2.2 ms (median) without GC helper
+ * threads against 9.7 ms with them; in pdsfs serve, 0.56 s in all against 1.17 s, the longest 42 ms
  * against 105 ms. A young generation of 4 MiB (bin/pdsfs) is small enough for one thread. Read at
  * every scavenge, so it takes effect when set at run time.
  */
