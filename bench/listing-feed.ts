@@ -9,17 +9,17 @@ import ts from 'typescript';
 import { bulkEntries, bulkFolder } from '../test/helpers/bulk-entries.js';
 import { pdsfsServe, propfind, seconds, stopChild } from './front-ends.js';
 import type { Row } from './lib.js';
-import { stallRows, type Stall } from './stalls.js';
+import { stallRows, type Stalls } from './stalls.js';
 
 const PROBE_SOURCES = ['loop-probe.ts', 'stalls.ts'];
 const DEPTH0 = { method: 'PROPFIND', headers: { Depth: '0' } };
 
-interface LoopReport {
-  longest: Stall;
-  longestLessCpuWait: Stall;
+interface LoopReport extends Stalls {
   p99: number;
   max: number;
-  gc: { longest: number; total: number };
+  gc: { longest: number; total: number; byKind: Record<string, { count: number; longest: number; total: number }> };
+  gcInLongestOnCpu: { ms: number; kinds: string };
+  cpuMs: number;
 }
 
 type Emu = { endpoint: string; token: string; driveId: string; dataDir: string };
@@ -114,10 +114,13 @@ export async function feedInDaemon(emu: Emu, cacheDir: string, folder: string, c
       { metric: `  answers to PROPFIND Depth 0 meanwhile`, value: answers, unit: '' },
       { metric: `  longest of those answers`, value: longestAnswer, unit: 'ms', target: 'a few ms' },
       ...stallRows('applying (in pdsfs serve)', loop),
+      { metric: `  of which garbage collection (${loop.gcInLongestOnCpu.kinds || 'none'})`, value: loop.gcInLongestOnCpu.ms, unit: 'ms' },
       { metric: '  event-loop delay, 99th percentile (perf_hooks)', value: loop.p99, unit: 'ms' },
       { metric: '  event-loop delay, max (perf_hooks)', value: loop.max, unit: 'ms' },
       { metric: '  longest garbage-collection pause', value: loop.gc.longest, unit: 'ms' },
       { metric: '  garbage collection in all', value: loop.gc.total / 1000, unit: 's' },
+      ...Object.entries(loop.gc.byKind).map(([kind, p]) => ({ metric: `    ${kind}: ${p.count} pauses, longest (ms) / all (s)`, value: p.longest, unit: 'ms', reference: p.total / 1000 })),
+      { metric: '  CPU of pdsfs serve (all threads) while applying', value: loop.cpuMs / 1000, unit: 's' },
     ];
   } finally {
     await stopChild(serve.child);

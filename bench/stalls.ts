@@ -13,6 +13,8 @@ export interface Stall {
   onCpu: number;
   /** Of which it was ready but waited for a CPU. */
   queued: number;
+  /** When it ended (performance.now()). */
+  at: number;
 }
 
 const schedstat = `/proc/${process.pid}/task/${process.pid}/schedstat`;
@@ -22,33 +24,43 @@ function sample(): { at: number; onCpu: number; queued: number } {
   return { at: performance.now(), onCpu: onCpu / 1e6, queued: queued / 1e6 };
 }
 
-/** Starts timing; stop() returns the longest gap, and the longest once the CPU wait is taken out. */
-export function watchStalls(): { stop(): { longest: Stall; longestLessCpuWait: Stall } } {
+export interface Stalls {
+  longest: Stall;
+  longestLessCpuWait: Stall;
+  /** The gap with the most time on a CPU: the longest the thread worked without a turn, whatever the load. */
+  longestOnCpu: Stall;
+}
+
+/** Starts timing; stop() returns the longest gap, the longest once the CPU wait is taken out, and the one longest on a CPU. */
+export function watchStalls(): { stop(): Stalls } {
   let last = sample();
-  let longest: Stall = { wall: 0, onCpu: 0, queued: 0 };
+  let longest: Stall = { wall: 0, onCpu: 0, queued: 0, at: 0 };
   let longestLessCpuWait = longest;
+  let longestOnCpu = longest;
   const timer = setInterval(() => {
     const now = sample();
-    const gap = { wall: now.at - last.at, onCpu: now.onCpu - last.onCpu, queued: now.queued - last.queued };
+    const gap = { wall: now.at - last.at, onCpu: now.onCpu - last.onCpu, queued: now.queued - last.queued, at: now.at };
     if (gap.wall > longest.wall) longest = gap;
     if (gap.wall - gap.queued > longestLessCpuWait.wall - longestLessCpuWait.queued) longestLessCpuWait = gap;
+    if (gap.onCpu > longestOnCpu.onCpu) longestOnCpu = gap;
     last = now;
   }, 1).unref();
   return {
     stop() {
       clearInterval(timer);
-      return { longest, longestLessCpuWait };
+      return { longest, longestLessCpuWait, longestOnCpu };
     },
   };
 }
 
 /** Result rows for the stalls seen while `what` ran. */
-export function stallRows(what: string, seen: { longest: Stall; longestLessCpuWait: Stall }): Row[] {
-  const { longest, longestLessCpuWait: own } = seen;
+export function stallRows(what: string, seen: Stalls): Row[] {
+  const { longest, longestLessCpuWait: own, longestOnCpu } = seen;
   return [
     { metric: `longest event-loop stall while ${what}`, value: longest.wall, unit: 'ms' },
     { metric: '  of which waiting for a CPU (other processes)', value: longest.queued, unit: 'ms' },
     { metric: `longest stall less CPU wait while ${what}`, value: own.wall - own.queued, unit: 'ms', target: 'a few ms' },
     { metric: '  of which blocked in a system call (not on a CPU)', value: own.wall - own.queued - own.onCpu, unit: 'ms' },
+    { metric: `longest time on a CPU without a turn of the event loop while ${what}`, value: longestOnCpu.onCpu, unit: 'ms', target: 'a few ms' },
   ];
 }

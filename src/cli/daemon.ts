@@ -10,7 +10,7 @@ import { type ControlOptions, type ControlServer, startControl } from '../contro
 import { controlSocketPath } from '../control/socket-path.js';
 import type { AppOptions } from '../app-options.js';
 import type { Logger } from '../shared/logger.js';
-import { limitOldGenerationGrowth } from './heap-growth.js';
+import { limitOldGenerationGrowth, scavengeOnMainThread } from './heap-growth.js';
 
 export interface Daemon {
   app: App;
@@ -26,6 +26,7 @@ export function daemonLogger(argv: Arguments): Logger {
 export async function openDaemon(argv: Arguments, logger: Logger, frontEnd: Pick<AppOptions, 'inodeNumbers'> = {}): Promise<Daemon> {
   const opts = { ...appOptionsFromArgv(argv), ...frontEnd };
   limitOldGenerationGrowth();
+  scavengeOnMainThread();
   const app = await createApp(opts, { logger });
   return { app, opts, logger };
 }

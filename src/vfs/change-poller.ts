@@ -122,15 +122,15 @@ export class ChangePoller {
   }
 
   private apply(v: Volume, change: RemoteChange): void {
-    const old = this.store.get(v.id, change.id);
+    const cached = this.store.revision(v.id, change.id);
     const gone = change.op === 'delete' || change.op === 'trash' || !change.entry;
     if (gone) {
-      if (old) this.dirs.remove(v, change.id);
+      if (cached !== undefined) this.dirs.remove(v, change.id);
       this.blocks.forget(v.id, change.id);
       return;
     }
     const entry = change.entry!;
-    if (old && old.revision !== entry.revision) this.blocks.forget(v.id, entry.id);
+    if (cached !== undefined && cached !== entry.revision) this.blocks.forget(v.id, entry.id);
     this.dirs.put(v, entry);
   }
 }

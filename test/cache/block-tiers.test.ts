@@ -12,6 +12,8 @@ import { CacheDb } from '../../src/cache/metadata/db.js';
 import { tempDir } from './temp-dir.js';
 
 const block = (fill: number, size = 1000) => Buffer.alloc(size, fill);
+/** The key of block `index` of file `fileId` (volume v, revision r). */
+const key = (fileId: string, index = 0) => blockKeyString({ volume: 'v', fileId, revision: 'r', index });
 
 /** A whole block from the disk tier, or undefined when it has none. */
 async function readBlock(disk: DiskBlocks, key: string, size = 1000): Promise<Buffer | undefined> {
@@ -51,8 +53,6 @@ test('memory tier stays within its byte bound and evicts least recently used', (
   assert.deepEqual(mem.keys().sort(), ['k0', ...Array.from({ length: 9 }, (_, i) => `k${91 + i}`)].sort());
   mem.set('huge', block(1, 20_000));
   assert.equal(mem.get('huge'), undefined, 'a block larger than the bound is not stored');
-  mem.deletePrefix('k9');
-  assert.deepEqual(mem.keys(), ['k0']);
   mem.clear();
   assert.equal(mem.bytes, 0);
 });
@@ -134,21 +134,53 @@ test('a missing or truncated block file is a miss, not bad data', async (t) => {
   assert.equal(disk.bytes, 0);
 });
 
-test('deletePrefix and clear remove files and index rows', async (t) => {
+test('deleteFile and clear remove files and index rows', async (t) => {
   const root = tempDir(t);
   const db = CacheDb.open(path.join(root, 'metadata.sqlite'));
   t.after(() => db.close());
   const dir = path.join(root, 'blocks');
   const disk = new DiskBlocks(db, dir, 100_000);
-  for (let i = 0; i < 4; i++) await disk.put(`x/${i}`, block(i));
-  await disk.put('y/0', block(9));
-  await disk.deletePrefix('x/');
-  assert.deepEqual(disk.keys(), ['y/0']);
+  for (let i = 0; i < 4; i++) await disk.put(key('x', i), block(i));
+  await disk.put(key('y'), block(9));
+  assert.equal(disk.holdsFile(blockFilePrefix('v', 'x')), true);
+  await disk.deleteFile(blockFilePrefix('v', 'x'));
+  assert.deepEqual(disk.keys(), [key('y')]);
+  assert.equal(disk.holdsFile(blockFilePrefix('v', 'x')), false);
   assert.equal(diskFiles(dir).count, 1);
   await disk.clear();
   assert.equal(disk.bytes, 0);
   assert.equal(diskFiles(dir).count, 0);
   assert.equal(db.db.prepare('SELECT COUNT(*) FROM blocks').pluck().get(), 0);
+});
+
+test("a file's blocks are found by file in both tiers, through eviction, replacement and a reopen", async (t) => {
+  const mem = new MemoryBlocks(3000);
+  mem.set(key('a', 0), block(1));
+  mem.set(key('a', 1), block(2));
+  mem.set(key('b', 0), block(3));
+  mem.set(key('a', 0), block(4)); // replaced under its key: still a block of a
+  mem.set(key('c', 0), block(5)); // evicts a/1, the least recently used
+  mem.deleteFile(blockFilePrefix('v', 'a'));
+  assert.deepEqual(mem.keys().sort(), [key('b'), key('c')].sort());
+  mem.deleteFile(blockFilePrefix('v', 'a')); // nothing left of it: a no-op
+  mem.deleteFile(blockFilePrefix('v', 'b'));
+  assert.deepEqual(mem.keys(), [key('c')]);
+
+  const root = tempDir(t);
+  const file = path.join(root, 'metadata.sqlite');
+  const dir = path.join(root, 'blocks');
+  const first = CacheDb.open(file);
+  const a = new DiskBlocks(first, dir, 3_000);
+  for (const k of [key('a', 0), key('a', 1), key('b', 0), key('c', 0)]) await a.put(k, block(1)); // a/0 is evicted
+  first.close();
+  const second = CacheDb.open(file);
+  t.after(() => second.close());
+  const b = new DiskBlocks(second, dir, 3_000);
+  assert.equal(b.holdsFile(blockFilePrefix('v', 'a')), true, 'the index read back at open is kept by file too');
+  await b.deleteFile(blockFilePrefix('v', 'a'));
+  assert.deepEqual(b.keys(), [key('b'), key('c')]);
+  assert.equal(b.holdsFile(blockFilePrefix('v', 'a')), false);
+  assert.equal(diskFiles(dir).count, 2);
 });
 
 test('disk reads copy just the range asked for, into the place asked for', async (t) => {
@@ -174,12 +206,12 @@ test('disk reads copy just the range asked for, into the place asked for', async
 test('the memory tier reports every block that leaves it', () => {
   const dropped: number[] = [];
   const mem = new MemoryBlocks(3000, { onDrop: (b) => dropped.push(b[0]!) });
-  for (let i = 0; i < 4; i++) mem.set(`k${i}`, block(i));
+  for (let i = 0; i < 4; i++) mem.set(key(`k${i}`), block(i));
   assert.deepEqual(dropped, [0], 'evicted by the bound');
   assert.equal(mem.evictOldest(), true);
   assert.deepEqual(dropped, [0, 1]);
-  mem.set('k3', block(9));
-  mem.deletePrefix('k2');
+  mem.set(key('k3'), block(9));
+  mem.deleteFile(blockFilePrefix('v', 'k2'));
   mem.clear();
   assert.deepEqual(dropped, [0, 1, 3, 2, 9]);
   assert.equal(mem.evictOldest(), false);

@@ -138,12 +138,15 @@ export class BlockCache implements RunHost {
     return end - position;
   }
 
-  /** Drop blocks of a file (all revisions), e.g. after it was overwritten. Loads in flight still land. */
+  /**
+   * Drop blocks of a file (all revisions), e.g. after it was overwritten. Loads in flight still land.
+   * Costs the file's own blocks, whatever the cache holds (the change feed calls it per deleted file).
+   */
   forget(volume: string, fileId: string): void {
     this.runs.closeFile(volume, fileId);
     const prefix = blockFilePrefix(volume, fileId);
-    this.mem.deletePrefix(prefix);
-    this.track(this.disk.deletePrefix(prefix).catch((err) => this.opts.logger?.warn({ err }, 'block cache: forgetting disk blocks failed')));
+    this.mem.deleteFile(prefix);
+    if (this.disk.holdsFile(prefix)) this.track(this.disk.deleteFile(prefix).catch((err) => this.opts.logger?.warn({ err }, 'block cache: forgetting disk blocks failed')));
   }
 
   /** Stop tracking a reader's access pattern (its handle was closed). */

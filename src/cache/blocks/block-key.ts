@@ -19,3 +19,8 @@ export function blockKeyString(k: BlockKey): string {
 export function blockFilePrefix(volume: string, fileId: string): string {
   return `${enc(volume)}/${enc(fileId)}/`;
 }
+
+/** The file prefix (blockFilePrefix) a block key starts with: up to its second '/'. */
+export function filePrefixOf(key: string): string {
+  return key.slice(0, key.indexOf('/', key.indexOf('/') + 1) + 1);
+}

@@ -2,7 +2,8 @@
 // eviction. On a cache disk shared with staged writes (DiskReserve) it is bounded by the free space
 // too: it evicts rather than fill the headroom above the reserve, and gives room back (reclaim)
 // when a staged write needs it, since its blocks can be fetched again. The index lives in the
-// CacheDb (table `blocks`) and is mirrored in memory, where a Map's insertion order is the LRU order.
+// CacheDb (table `blocks`) and is mirrored in memory, where a Map's insertion order is the LRU order,
+// and by file, so forgetting a file's blocks looks at that file's blocks only.
 //
 // Crash consistency: a row is inserted before its file is written and deleted after its file is
 // unlinked, so after kill -9 the index covers every file (no orphans); a row whose file is missing
@@ -22,6 +23,7 @@ import type { CacheDb } from '../metadata/db.js';
 import { writeAt } from '../../shared/write-at.js';
 import type { DiskReserve } from '../disk-reserve.js';
 import { BlockFds } from './block-fds.js';
+import { filePrefixOf } from './block-key.js';
 
 interface IndexEntry {
   key: string;
@@ -38,6 +40,8 @@ const MAX_OPEN_FILES = 64;
 
 export class DiskBlocks {
   private readonly index = new Map<string, IndexEntry>();
+  /** The index's entries of each file, by file prefix (blockFilePrefix). */
+  private readonly byFile = new Map<string, Set<IndexEntry>>();
   /** Blocks whose put is in progress: readable from here, their bytes reserved. */
   private readonly writing = new Map<string, Buffer>();
   private readonly inFlight = new Set<Promise<void>>();
@@ -62,8 +66,7 @@ export class DiskBlocks {
     };
     const rows = db.prepare('SELECT key, file, size, last_used AS lastUsed FROM blocks ORDER BY last_used').all() as IndexEntry[];
     for (const row of rows) {
-      this.index.set(row.key, row);
-      this.stored += row.size;
+      this.attach(row);
       this.tick = Math.max(this.tick, row.lastUsed);
     }
     cache.beforeClose(() => {
@@ -166,10 +169,15 @@ export class DiskBlocks {
     return freed;
   }
 
-  /** Drops every block whose key starts with `prefix`. */
-  async deletePrefix(prefix: string): Promise<void> {
-    const doomed = [...this.index.values()].filter((e) => e.key.startsWith(prefix));
-    await Promise.all(doomed.map((e) => this.drop(e)));
+  /** Whether any block of the file of prefix `file` (blockFilePrefix) is stored. */
+  holdsFile(file: string): boolean {
+    return this.byFile.has(file);
+  }
+
+  /** Drops the stored blocks of the file of prefix `file` (blockFilePrefix), all revisions. */
+  async deleteFile(file: string): Promise<void> {
+    const doomed = this.byFile.get(file);
+    if (doomed) await Promise.all([...doomed].map((e) => this.drop(e)));
   }
 
   /** Closes the block files kept open for reading (they reopen on the next read). */
@@ -182,6 +190,7 @@ export class DiskBlocks {
     await Promise.allSettled([...this.inFlight]);
     this.fds.closeAll();
     this.index.clear();
+    this.byFile.clear();
     this.touched.clear();
     this.madeDirs.clear();
     this.stored = 0;
@@ -206,8 +215,7 @@ export class DiskBlocks {
       await this.unlink(entry);
       throw err;
     }
-    this.index.set(key, entry);
-    this.stored += entry.size;
+    this.attach(entry);
   }
 
   /**
@@ -229,8 +237,20 @@ export class DiskBlocks {
     return oldest.value;
   }
 
+  private attach(entry: IndexEntry): void {
+    this.index.set(entry.key, entry);
+    const file = filePrefixOf(entry.key);
+    let entries = this.byFile.get(file);
+    if (!entries) this.byFile.set(file, (entries = new Set()));
+    entries.add(entry);
+    this.stored += entry.size;
+  }
+
   private detach(entry: IndexEntry): void {
     this.index.delete(entry.key);
+    const file = filePrefixOf(entry.key);
+    const entries = this.byFile.get(file);
+    if (entries?.delete(entry) && entries.size === 0) this.byFile.delete(file);
     this.touched.delete(entry);
     this.stored -= entry.size;
   }

@@ -4,7 +4,10 @@
 // page cache keeps those hot anyway, outside this process, so holding many of them here would only
 // double their memory. The block cache may evict further (evictOldest) to leave room for buffers it
 // holds elsewhere, and learns of every block leaving the tier (onDrop) so its buffer can be reused.
+// The keys are block keys (block-key.ts), also kept by file, so forgetting a file's blocks looks at
+// that file's keys only, not at the whole tier.
 import { LRUCache } from 'lru-cache';
+import { filePrefixOf } from './block-key.js';
 
 export interface MemoryBlocksOptions {
   /** Most bytes of backed blocks kept; default all of maxBytes. */
@@ -19,6 +22,8 @@ export class MemoryBlocks {
   private readonly backed = new Map<string, number>();
   private backedBytes = 0;
   private readonly maxBackedBytes: number;
+  /** The keys of each file's blocks, by file prefix. */
+  private readonly byFile = new Map<string, Set<string>>();
 
   constructor(readonly maxBytes: number, opts: MemoryBlocksOptions = {}) {
     this.maxBackedBytes = opts.maxBackedBytes ?? maxBytes;
@@ -29,6 +34,7 @@ export class MemoryBlocks {
         sizeCalculation: (b) => Math.max(1, b.length),
         dispose: (data, key) => {
           this.unback(key);
+          this.unfile(key);
           opts.onDrop?.(data);
         },
       });
@@ -53,7 +59,12 @@ export class MemoryBlocks {
   /** Stores a block (evicting least recently used ones); false when it was not stored. */
   set(key: string, data: Buffer): boolean {
     if (!this.lru || data.length > this.maxBytes) return false;
+    // A block replaced under its key was disposed of (unfiled) inside set: the key is filed after it.
     this.lru.set(key, data);
+    const file = filePrefixOf(key);
+    let keys = this.byFile.get(file);
+    if (!keys) this.byFile.set(file, (keys = new Set()));
+    keys.add(key);
     return true;
   }
 
@@ -70,10 +81,11 @@ export class MemoryBlocks {
     return this.lru?.pop() !== undefined;
   }
 
-  /** Drops every key starting with `prefix`. */
-  deletePrefix(prefix: string): void {
-    if (!this.lru) return;
-    for (const key of [...this.lru.keys()]) if (key.startsWith(prefix)) this.lru.delete(key);
+  /** Drops the blocks of the file of prefix `file` (blockFilePrefix), all revisions. */
+  deleteFile(file: string): void {
+    const keys = this.byFile.get(file);
+    if (!keys) return;
+    for (const key of [...keys]) this.lru!.delete(key);
   }
 
   /** Keys from most to least recently used. */
@@ -87,6 +99,12 @@ export class MemoryBlocks {
 
   clear(): void {
     this.lru?.clear();
+  }
+
+  private unfile(key: string): void {
+    const file = filePrefixOf(key);
+    const keys = this.byFile.get(file);
+    if (keys?.delete(key) && keys.size === 0) this.byFile.delete(file);
   }
 
   private unback(key: string): void {

@@ -103,7 +103,7 @@ function toEntry(row: NodeRow, volume: string, parentId: string): CachedEntry {
 export class MetadataStore {
   readonly meter = new MetadataMeter();
   private readonly q: Record<
-    | 'get' | 'children' | 'page' | 'restOfName' | 'childFolders' | 'unlisted' | 'lookup' | 'upsert' | 'subtree' | 'deleteNode' | 'deleteListing'
+    | 'get' | 'revision' | 'children' | 'page' | 'restOfName' | 'childFolders' | 'unlisted' | 'lookup' | 'upsert' | 'subtree' | 'deleteNode' | 'deleteListing'
     | 'deleteMissingUnder' | 'getListing' | 'setListing' | 'staleListing' | 'staleVolume'
     | 'deleteMissingVolume' | 'recordMissing' | 'getMissing' | 'deleteMissing' | 'getCursor' | 'setCursor'
     | 'rekeyNode' | 'rekeyChildren' | 'rekeyListing' | 'addEmptyListing',
@@ -128,6 +128,7 @@ export class MetadataStore {
     const children = `SELECT ${CHILD_COLUMNS} FROM nodes NOT INDEXED WHERE volume = ? AND parent_id = ?`;
     this.q = {
       get: db.prepare(`SELECT ${NODE_COLUMNS} FROM nodes INDEXED BY nodes_by_id WHERE volume = ? AND id = ?`),
+      revision: db.prepare('SELECT revision FROM nodes INDEXED BY nodes_by_id WHERE volume = ? AND id = ?').pluck(),
       children: db.prepare(`${children} ORDER BY name_nfc, id`),
       // Keyset paging: (name_nfc, id) > (?, ?) starts the range where the last page ended.
       page: db.prepare(`${children} AND (name_nfc, id) > (?, ?) ORDER BY name_nfc, id LIMIT ?`),
@@ -177,6 +178,11 @@ export class MetadataStore {
   get(volume: string, id: string): CachedEntry | undefined {
     const row = this.q.get.get(volume, id) as (NodeRow & { parent_id: string }) | undefined;
     return row && toEntry(row, volume, row.parent_id);
+  }
+
+  /** The cached revision of a node, undefined when it is not cached: one string, no entry built (the change feed asks it per change). */
+  revision(volume: string, id: string): string | undefined {
+    return this.q.revision.get(volume, id) as string | undefined;
   }
 
   /**
@@ -299,7 +305,8 @@ export class MetadataStore {
   /** Removes the entry and its cached subtree (nodes, listings and negative entries below it). */
   remove(volume: string, id: string): void {
     this.generation++;
-    this.cache.db.transaction(() => this.removeSubtree(volume, id))();
+    // batch joins the change feed's transaction (a nested transaction would be a savepoint per change).
+    this.cache.batch(() => this.removeSubtree(volume, id));
   }
 
   /** Keeps the entries but marks the listing stale (fetchedAt 0); forgets negative lookups in the dir. */
