@@ -2,7 +2,6 @@
 // flag, the environment or the config file, read by its kind; every command's --help lists each of
 // its options once.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,7 +11,7 @@ import { appOptionsFromArgv } from '../../src/config/app-options-from-argv.js';
 import { configFileOption } from '../../src/config/load-config.js';
 import { yargsOptionsFor } from '../../src/config/option-values.js';
 import { type CommandName, OPTIONS, type OptionSpec } from '../../src/config/options.js';
-import { pdsfsArgs } from '../helpers/cli.js';
+import { pdsfsProgram } from '../../src/cli/program.js';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'pdsfs-option-table-'));
 after(() => fs.rmSync(root, { recursive: true, force: true }));
@@ -104,13 +103,18 @@ const INVOCATIONS: Record<CommandName, string[]> = {
   'share save': ['share', 'save', 'x', 'y', 'z'],
 };
 
+/**
+ * The help text the program prints for `pdsfs WORDS… --help`, asked in this process: a process per
+ * command cost half a CPU-second each (test/cli/package.test.ts runs the installed command's --help).
+ */
 function help(words: string[]): Promise<string> {
+  const args = [...words, '--help'];
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, pdsfsArgs(...words, '--help'), { env: { PATH: process.env.PATH ?? '', HOME: root }, timeout: 60_000 }, (err, stdout) => (err ? reject(err) : resolve(stdout)));
+    void pdsfsProgram(args).parse(args, {}, (err, _argv, output) => (err ? reject(err) : resolve(output)));
   });
 }
 
-describe('--help', { concurrency: 2 }, () => {
+describe('--help', () => {
   for (const [command, words] of Object.entries(INVOCATIONS) as [CommandName, string[]][]) {
     it(`pdsfs ${words[0]}${command.startsWith('share') ? ` ${words[1]}` : ''} lists each of its options once`, async () => {
       const text = await help(words);

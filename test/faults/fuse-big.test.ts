@@ -1,5 +1,5 @@
 // Under server faults (5% 5xx, 2% 429, 20 ms latency, dropped transfers, 60 s access tokens), a
-// big file (256 MiB; 2 GiB in .ci/run, support.ts) goes into `pdsfs mount` with cp, reaches PDS,
+// big file (192 MiB; 2 GiB in .ci/run, support.ts) goes into `pdsfs mount` with cp, reaches PDS,
 // and reads back byte-identical (sha1sum on the mount) through a fresh cache (round-trip.ts).
 import { test } from 'node:test';
 import { fuseUnavailable } from '../fuse/harness.js';

@@ -1,5 +1,5 @@
 // Under server faults (5% 5xx, 2% 429, 20 ms latency, dropped transfers, 60 s access tokens), a
-// big file (256 MiB; 2 GiB in .ci/run, support.ts) goes into `pdsfs serve` with one curl PUT,
+// big file (192 MiB; 2 GiB in .ci/run, support.ts) goes into `pdsfs serve` with one curl PUT,
 // reaches PDS, and comes back out byte-identical with a GET through a fresh cache, streamed into
 // sha1sum (round-trip.ts).
 import { test } from 'node:test';

@@ -1,5 +1,5 @@
 // Under server faults (5% 5xx, 2% 429, 20 ms latency, dropped transfers, 60 s access tokens), a
-// tree of 600 files (2,000 in .ci/run, support.ts) goes into `pdsfs serve` with MKCOL and parallel
+// tree of 300 files (2,000 in .ci/run, support.ts) goes into `pdsfs serve` with MKCOL and parallel
 // PUTs (curl), reaches PDS, and comes back out byte-identical with parallel GETs through a fresh
 // cache (round-trip.ts).
 import { test } from 'node:test';
