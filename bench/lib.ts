@@ -16,6 +16,8 @@ export interface BenchEmulator {
   token: string;
   driveId: string;
   dataDir: string;
+  /** The server's process (its CPU time is read from /proc). */
+  pid: number;
   close(): Promise<void>;
 }
 
@@ -36,6 +38,7 @@ export async function startBenchEmulator(): Promise<BenchEmulator> {
     token: info.access_token,
     driveId: info.drive_id,
     dataDir,
+    pid: child.pid!,
     close: async () => {
       child.kill('SIGTERM');
       await new Promise((r) => child.once('exit', r));
