@@ -122,8 +122,14 @@ export class DirCache {
     let batch: PrefetchBatch | undefined;
     return (page) => {
       this.prefetched.add(key(volume.id, dirId));
-      const folders: string[] = [];
-      for (const e of page) if (left > 0 && e.kind === 'dir' && !this.isFresh(volume, e.id)) (folders.push(e.id), left--);
+      // In the order the walker reads them (by name, as childPages): the server's is its own (by creation, say).
+      const folders = page
+        .filter((e) => e.kind === 'dir' && !this.isFresh(volume, e.id))
+        .map((e) => ({ id: e.id, name: nameKey(e.name) }))
+        .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+        .slice(0, left)
+        .map((f) => f.id);
+      left -= folders.length;
       if (folders.length > 0) batch = this.prefetch.add(volume, folders, batch);
     };
   }

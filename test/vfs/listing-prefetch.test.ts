@@ -17,6 +17,8 @@ import type { Volume } from '../../src/vfs/volume.js';
 const FOLDERS = 24;
 /** Files in the folder listed in pages (three pages of 100). */
 const PAGED = 250;
+/** Child folders the server lists in the reverse of a walker's order (more than the 8 listed at once). */
+const REVERSED = 12;
 let s: StartedApp;
 let root: string;
 let dataDir: string;
@@ -40,6 +42,9 @@ before(async () => {
   await mkdir(e, paged, 'sub');
   await sleep(PAGED + 50);
   bulkEntries(dataDir, s.account.drive_id, paged, PAGED);
+  // Made from the last name to the first: the server lists them in that order, a walker reads them by name.
+  const reversed = await mkdir(e, await mkdir(e, 'root', 'solo2'), 'reversed');
+  for (let i = REVERSED - 1; i >= 0; i--) await mkdir(e, reversed, `k${String(i).padStart(2, '0')}`);
   root = `/drives/${s.app.volumes[0]!.dirName}`;
 });
 after(async () => {
@@ -97,6 +102,15 @@ test('a walker listing a folder of several pages sends the child folders of its 
   await s.vfs.readdir(`${root}/solo/paged/sub`); // listed ahead: joins the listing in flight or finds it done
   assert.equal(s.emu.stats.requests['/v2/file/list'], 3 + 1, 'three pages and sub');
   assert.equal(s.emu.stats.inFlightPeak['/v2/file/list'], 2, 'sub was listed while a later page of its folder was');
+});
+
+test('child folders go ahead in the order the walker reads them (by name), not the server\'s', async () => {
+  await s.vfs.readdir(`${root}/solo2`);
+  s.emu.resetStats();
+  await s.vfs.readdir(`${root}/solo2/reversed`);
+  // k00 is the last the server named: listed ahead only if the queue follows the walker's order.
+  await s.vfs.readdir(`${root}/solo2/reversed/k00`);
+  assert.equal(s.emu.stats.inFlightPeak['/v2/file/list'], 8, 'the walker found k00 listed ahead, not a ninth listing of its own');
 });
 
 test('the prefetch queue lists the folders named last first, each batch in its order, a bounded number at a time', async () => {
