@@ -14,7 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { startMount, stopAll } from '../test/fuse/harness.js';
-import { pdsfsServe, peakRssOf, readThrough, stopChild, writeThrough } from './front-ends.js';
+import { cpuSecondsOf, pdsfsServe, peakRssOf, readThrough, stopChild, writeThrough } from './front-ends.js';
 import { api, type BenchEmulator, chunkFactory, runVfsPhase, printTable, rawUpload, type Row, startBenchEmulator, takeServerStats, waitUntilStored, writeResults } from './lib.js';
 
 const run = promisify(execFile);
@@ -92,18 +92,27 @@ interface Walked {
   /** List calls the server answered, and the most at once. */
   lists: number;
   listsAtOnce: number;
-  /** CPU seconds pdsfs spent on the walk, where the walk runs in a process of its own (the VFS). */
+  /** CPU seconds pdsfs spent on the walk (the VFS measures its own; serve and mount are read from /proc). */
   cpu?: number;
+  /** CPU seconds the local server spent answering the walk. */
+  serverCpu: number;
 }
 
-/** Times a walk (or takes the time it measured itself), with the list calls the server counted during it. */
-async function countedWalk(emu: BenchEmulator, walk: () => Promise<{ folders: number; entries: number; seconds?: number; cpu?: number }>): Promise<Walked> {
+/**
+ * Times a walk (or takes the time it measured itself), with the list calls the server counted during
+ * it and the CPU seconds of the server and of `pdsfs` (the process walked through, when given).
+ */
+async function countedWalk(emu: BenchEmulator, walk: () => Promise<{ folders: number; entries: number; seconds?: number; cpu?: number }>, pdsfs?: number): Promise<Walked> {
   await takeServerStats(emu);
+  const server0 = await cpuSecondsOf(emu.pid);
+  const pdsfs0 = pdsfs === undefined ? 0 : await cpuSecondsOf(pdsfs);
   const t0 = performance.now();
   const seen = await walk();
   const seconds = seen.seconds ?? (performance.now() - t0) / 1000;
+  const cpu = pdsfs === undefined ? seen.cpu : (await cpuSecondsOf(pdsfs)) - pdsfs0;
+  const serverCpu = (await cpuSecondsOf(emu.pid)) - server0;
   const stats = await takeServerStats(emu);
-  return { ...seen, seconds, lists: stats.requests['/v2/file/list'] ?? 0, listsAtOnce: stats.inFlightPeak['/v2/file/list'] ?? 0 };
+  return { ...seen, seconds, ...(cpu === undefined ? {} : { cpu }), serverCpu, lists: stats.requests['/v2/file/list'] ?? 0, listsAtOnce: stats.inFlightPeak['/v2/file/list'] ?? 0 };
 }
 
 /** `ls -lR` of a folder of the mount: folders and entries it printed. */
@@ -191,17 +200,19 @@ async function main(): Promise<void> {
       walks['VFS readdir + stat'] = await countedWalk(emu, () => vfsWalk('walk'));
       walks['VFS, --list-prefetch 0'] = await countedWalk(emu, () => vfsWalk('walk-serial'));
       const lister = await serve();
-      walks['WebDAV PROPFIND Depth 1 per folder'] = await countedWalk(emu, () => davWalk(`${lister.url}tree/`));
+      walks['WebDAV PROPFIND Depth 1 per folder'] = await countedWalk(emu, () => davWalk(`${lister.url}tree/`), lister.child.pid);
       warm['WebDAV'] = (await countedWalk(emu, () => davWalk(`${lister.url}tree/`))).seconds;
       rss['serve walk'] = await peakRssOf(lister.child.pid);
       await stopChild(lister.child);
       const m = await mount();
-      walks['mount ls -lR'] = await countedWalk(emu, () => lsWalk(`${mnt}/tree`));
+      walks['mount ls -lR'] = await countedWalk(emu, () => lsWalk(`${mnt}/tree`), m.child.pid);
       warm['mount'] = (await countedWalk(emu, () => lsWalk(`${mnt}/tree`))).seconds;
       rss['mount walk'] = await peakRssOf(m.child.pid);
       await m.stop();
       for (const [how, w] of Object.entries(walks)) {
-        const cpu = w.cpu === undefined ? '' : `, ${w.cpu.toFixed(2)} CPU-s`;
+        // CPU per listed entry: what each walk costs pdsfs and the server beyond the round trips.
+        const perEntry = (seconds: number) => `${((seconds * 1e6) / w.entries).toFixed(0)} µs/entry`;
+        const cpu = `${w.cpu === undefined ? '' : `, pdsfs ${w.cpu.toFixed(2)} CPU-s (${perEntry(w.cpu)})`}, server ${w.serverCpu.toFixed(2)} CPU-s (${perEntry(w.serverCpu)})`;
         rows.push({ metric: `cold walk, ${how}: ${w.folders - 1} folders, ${w.entries} entries; ${w.lists} list calls, ${w.listsAtOnce} at once${cpu}`, value: w.seconds, unit: 's', reference: rtt, ratio: w.seconds / rtt, target: how.includes('prefetch 0') ? '' : '<= 25 round trips' });
       }
       for (const [how, seconds] of Object.entries(warm)) rows.push({ metric: `the same walk warm (no list call), ${how}`, value: seconds, unit: 's', reference: rtt, ratio: seconds / rtt });

@@ -10,7 +10,7 @@ import { isLocalId } from '../cache/metadata/ops.js';
 import { toVfsError, VfsError } from '../core/errors.js';
 import { SingleFlight } from './keyed-lock.js';
 import type { Remote, RemoteEntry } from '../core/remote.js';
-import { ListingPrefetch, MAX_PREFETCH_PER_LISTING } from './listing-prefetch.js';
+import { ListingPrefetch, MAX_PREFETCH_PER_LISTING, type PrefetchBatch } from './listing-prefetch.js';
 import type { Volume } from './volume.js';
 import { nameKey } from '../shared/name-key.js';
 
@@ -79,9 +79,12 @@ export class DirCache {
   async *pages(volume: Volume, dirId: string, pageSize = LISTING_PAGE): AsyncGenerator<CachedEntry[]> {
     const parentId = this.store.get(volume.id, dirId)?.parentId;
     const walking = parentId !== undefined && this.read.has(key(volume.id, parentId));
+    // A walker's own listing sends the child folders of each page ahead as the page is stored, not
+    // once the last page is in (a folder of n pages would hold them back n round trips).
+    const own = this.ensureFresh(volume, dirId, walking ? this.childrenAhead(volume, dirId) : undefined);
     // The siblings go ahead together with this folder's own listing, not a round trip after it.
-    if (walking) this.prefetchChildren(volume, parentId);
-    await this.ensureFresh(volume, dirId);
+    if (walking) this.prefetchChildren(volume, parentId, dirId);
+    await own;
     const k = key(volume.id, dirId);
     this.read.add(k);
     if (walking) this.prefetchChildren(volume, dirId);
@@ -103,13 +106,32 @@ export class DirCache {
     }
   }
 
-  private prefetchChildren(volume: Volume, dirId: string): void {
+  /** `except`: a child the walker lists itself. */
+  private prefetchChildren(volume: Volume, dirId: string, except?: string): void {
     const k = key(volume.id, dirId);
     if (this.prefetched.has(k)) return;
     this.prefetched.add(k);
     // Only the first child folders' ids are read, however large the folder.
     const folders = this.store.childFolderIds(volume.id, dirId, MAX_PREFETCH_PER_LISTING);
-    this.prefetch.add(volume, folders.filter((id) => !this.isFresh(volume, id)));
+    this.prefetch.add(volume, folders.filter((id) => id !== except && !this.isFresh(volume, id)));
+  }
+
+  /** What a walker's own listing of dirId does with each page it stores: its child folders go ahead (the first ones, as prefetchChildren). */
+  private childrenAhead(volume: Volume, dirId: string): (page: readonly RemoteEntry[]) => void {
+    let left = MAX_PREFETCH_PER_LISTING;
+    let batch: PrefetchBatch | undefined;
+    return (page) => {
+      this.prefetched.add(key(volume.id, dirId));
+      // In the order the walker reads them (by name, as childPages): the server's is its own (by creation, say).
+      const folders = page
+        .filter((e) => e.kind === 'dir' && !this.isFresh(volume, e.id))
+        .map((e) => ({ id: e.id, name: nameKey(e.name) }))
+        .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+        .slice(0, left)
+        .map((f) => f.id);
+      left -= folders.length;
+      if (folders.length > 0) batch = this.prefetch.add(volume, folders, batch);
+    };
   }
 
   /** Children whose name matches (NFC) `name`: from the children a walker just read while nothing changed since, else one query. */
@@ -181,11 +203,14 @@ export class DirCache {
     return this.now() - at < this.opts.dirCacheTtlMs;
   }
 
-  private async ensureFresh(volume: Volume, dirId: string): Promise<void> {
+  /** `onPage`: told of each page once stored, when this call starts the listing (not when it joins one in flight). */
+  private async ensureFresh(volume: Volume, dirId: string, onPage?: (page: readonly RemoteEntry[]) => void): Promise<void> {
     if (this.isFresh(volume, dirId)) return;
     await this.flights.run(key(volume.id, dirId), async () => {
       const started = this.now();
       this.listCalls++;
+      // Its child folders are prefetched again once a walker reads the new listing (or as it arrives).
+      this.prefetched.delete(key(volume.id, dirId));
       // The Remote fetches the next page while this one is stored (see pds/paging.ts).
       try {
         let first = true;
@@ -199,6 +224,7 @@ export class DirCache {
           } finally {
             this.store.meter.release(page.length);
           }
+          onPage?.(page);
         }
       } catch (err) {
         // Offline: what we have, however old, rather than nothing.
@@ -207,7 +233,6 @@ export class DirCache {
       }
       this.store.finishListing(volume.id, dirId, started);
       this.fetchedAt.set(key(volume.id, dirId), started);
-      this.prefetched.delete(key(volume.id, dirId));
       this.opts.afterFetch?.(volume.id, dirId);
     });
   }

@@ -14,8 +14,12 @@ interface Job {
   dirId: string;
 }
 
+/** Folders named together (one listing's), listed in their order. */
+export type PrefetchBatch = Job[];
+
 export class ListingPrefetch {
-  private readonly queue: Job[] = [];
+  /** Newest batch first. */
+  private readonly batches: PrefetchBatch[] = [];
   private running = 0;
 
   constructor(
@@ -24,16 +28,24 @@ export class ListingPrefetch {
     private readonly concurrency: number,
   ) {}
 
-  /** Lists these child folders in the background. */
-  add(volume: Volume, dirIds: readonly string[]): void {
-    if (this.concurrency <= 0) return;
-    for (const dirId of dirIds.slice(0, MAX_PREFETCH_PER_LISTING)) this.queue.push({ volume, dirId });
+  /**
+   * Lists these child folders in the background, in their order, before the batches added earlier:
+   * a walker goes depth first, so the folders it just named are the ones it reads next (the children
+   * of the folder it went into come before that folder's remaining siblings). `into`: a batch this
+   * listing added before (a page earlier), which these join at its end while it still waits.
+   */
+  add(volume: Volume, dirIds: readonly string[], into?: PrefetchBatch): PrefetchBatch {
+    if (this.concurrency <= 0) return [];
+    const batch = into && this.batches.includes(into) ? into : [];
+    if (batch !== into) this.batches.unshift(batch);
+    for (const dirId of dirIds.slice(0, MAX_PREFETCH_PER_LISTING)) batch.push({ volume, dirId });
     this.pump();
+    return batch;
   }
 
   private pump(): void {
     while (this.running < this.concurrency) {
-      const job = this.queue.shift();
+      const job = this.next();
       if (!job) return;
       this.running++;
       // A failed prefetch costs nothing: the walker lists the folder itself and sees the error.
@@ -44,5 +56,14 @@ export class ListingPrefetch {
           this.pump();
         });
     }
+  }
+
+  private next(): Job | undefined {
+    while (this.batches.length > 0) {
+      const job = this.batches[0]!.shift();
+      if (job) return job;
+      this.batches.shift();
+    }
+    return undefined;
   }
 }

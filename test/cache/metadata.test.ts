@@ -300,6 +300,17 @@ test('children pages: keyset order by name, siblings sharing a name never split 
   assert.equal(store.meter.peakRowsHeld, 5);
 });
 
+test('children pages: a folder of up to a page is read in one page query, a longer one cut at the page size', (t) => {
+  const { store } = openStore(t);
+  store.replaceListing(VOL, 'full', ['a', 'b', 'c'].map((n, i) => entry(`f${i}`, 'full', n)), 1);
+  store.replaceListing(VOL, 'more', ['a', 'b', 'c', 'd'].map((n, i) => entry(`m${i}`, 'more', n)), 1);
+  const before = store.meter.pages;
+  assert.deepEqual([...store.childPages(VOL, 'full', 3)].map((p) => p.map((e) => e.name)), [['a', 'b', 'c']]);
+  assert.equal(store.meter.pages - before, 1, 'no second query finding nothing');
+  assert.deepEqual([...store.childPages(VOL, 'more', 3)].map((p) => p.map((e) => e.name)), [['a', 'b', 'c'], ['d']]);
+  assert.equal(store.meter.pages - before, 3);
+});
+
 test('a listing stored page by page drops what it did not see, but keeps what was written since it began', (t) => {
   const { store } = openStore(t);
   store.replaceListing(VOL, 'root', [entry('old', 'root', 'old'), entry('kept', 'root', 'kept')], 1);

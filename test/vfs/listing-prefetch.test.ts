@@ -3,17 +3,30 @@
 // served at once, never time.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { startApp, type StartedApp } from '../helpers/app.js';
+import { bulkEntries } from '../helpers/bulk-entries.js';
 import { mkdir, uploadFile } from '../emulator/support.js';
 import type { StartedEmulator } from '../helpers/emulator.js';
+import { ListingPrefetch } from '../../src/vfs/listing-prefetch.js';
+import type { Volume } from '../../src/vfs/volume.js';
 
 const FOLDERS = 24;
+/** Files in the folder listed in pages (three pages of 100). */
+const PAGED = 250;
+/** Child folders the server lists in the reverse of a walker's order (more than the 8 listed at once). */
+const REVERSED = 12;
 let s: StartedApp;
 let root: string;
+let dataDir: string;
 
 before(async () => {
+  dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'pdsfs-prefetch-'));
   // Some latency, so listings in flight overlap whatever the machine's load.
-  s = await startApp({}, { faults: { latencyMs: 30 } });
+  s = await startApp({}, { faults: { latencyMs: 30 }, dataDir });
   const e = { emu: s.emu, account: s.account, endpoint: s.endpoint } as StartedEmulator;
   const top = await mkdir(e, 'root', 'walk');
   for (let i = 0; i < FOLDERS; i++) {
@@ -24,9 +37,20 @@ before(async () => {
   await mkdir(e, await mkdir(e, await mkdir(e, await mkdir(e, 'root', 'tree'), 'x'), 'y'), 'z');
   const pair = await mkdir(e, 'root', 'pair');
   for (const name of ['p0', 'p1']) await mkdir(e, pair, name);
+  // The folder comes first in the server's order (by creation), the files after it.
+  const paged = await mkdir(e, await mkdir(e, 'root', 'solo'), 'paged');
+  await mkdir(e, paged, 'sub');
+  await sleep(PAGED + 50);
+  bulkEntries(dataDir, s.account.drive_id, paged, PAGED);
+  // Made from the last name to the first: the server lists them in that order, a walker reads them by name.
+  const reversed = await mkdir(e, await mkdir(e, 'root', 'solo2'), 'reversed');
+  for (let i = REVERSED - 1; i >= 0; i--) await mkdir(e, reversed, `k${String(i).padStart(2, '0')}`);
   root = `/drives/${s.app.volumes[0]!.dirName}`;
 });
-after(() => s.close());
+after(async () => {
+  await s.close();
+  await fs.rm(dataDir, { recursive: true, force: true });
+});
 
 /** Depth-first, one folder after another, as ls -lR and find do. */
 async function walk(path: string): Promise<number> {
@@ -67,4 +91,51 @@ test('going down, the siblings are listed together with the folder gone into, no
   assert.equal(s.admin.status().listCalls - before, 2);
   assert.equal(s.emu.stats.requests['/v2/file/list'], 2);
   assert.equal(s.emu.stats.inFlightPeak['/v2/file/list'], 2, 'p0 and p1 were listed at once');
+});
+
+test('a walker listing a folder of several pages sends the child folders of its first page ahead before the last page is in', async () => {
+  // solo holds paged alone, so going into paged lists no sibling ahead.
+  await s.vfs.readdir(`${root}/solo`);
+  s.emu.resetStats();
+  const names = await s.vfs.readdir(`${root}/solo/paged`);
+  assert.equal(names.length, PAGED + 1);
+  await s.vfs.readdir(`${root}/solo/paged/sub`); // listed ahead: joins the listing in flight or finds it done
+  assert.equal(s.emu.stats.requests['/v2/file/list'], 3 + 1, 'three pages and sub');
+  assert.equal(s.emu.stats.inFlightPeak['/v2/file/list'], 2, 'sub was listed while a later page of its folder was');
+});
+
+test('child folders go ahead in the order the walker reads them (by name), not the server\'s', async () => {
+  await s.vfs.readdir(`${root}/solo2`);
+  s.emu.resetStats();
+  await s.vfs.readdir(`${root}/solo2/reversed`);
+  // k00 is the last the server named: listed ahead only if the queue follows the walker's order.
+  await s.vfs.readdir(`${root}/solo2/reversed/k00`);
+  assert.equal(s.emu.stats.inFlightPeak['/v2/file/list'], 8, 'the walker found k00 listed ahead, not a ninth listing of its own');
+});
+
+test('the prefetch queue lists the folders named last first, each batch in its order, a bounded number at a time', async () => {
+  const started: string[] = [];
+  const finish = new Map<string, () => void>();
+  const queue = new ListingPrefetch((_, dirId) => {
+    started.push(dirId);
+    return new Promise<void>((resolve) => finish.set(dirId, resolve));
+  }, 2);
+  const volume = {} as Volume;
+  const done = async (dirId: string) => {
+    finish.get(dirId)!();
+    await sleep(0);
+  };
+  const siblings = queue.add(volume, ['s1', 's2', 's3', 's4']);
+  assert.deepEqual(started, ['s1', 's2']);
+  // The walker went into s1: its children go before s3 and s4, and a later page of them joins their batch.
+  const children = queue.add(volume, ['c1', 'c2']);
+  queue.add(volume, ['c3'], children);
+  queue.add(volume, ['s5'], siblings);
+  await done('s1');
+  await done('s2');
+  await done('c1');
+  await done('c2');
+  await done('c3');
+  await done('s3');
+  assert.deepEqual(started, ['s1', 's2', 'c1', 'c2', 'c3', 's3', 's4', 's5']);
 });

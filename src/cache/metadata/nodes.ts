@@ -63,40 +63,45 @@ export interface Listing {
   complete: boolean;
 }
 
-/** A row as the children queries read it: volume and parent are the query's own. */
-interface NodeRow {
-  id: string;
-  name_nfc: string;
+/**
+ * A row as the node queries read it, in CHILD_COLUMNS order (raw arrays: better-sqlite3 makes an
+ * object with named keys per row otherwise, which costs about as much as the query itself).
+ * `get` adds the parent's id after them; the children queries have it as their own parameter.
+ */
+type NodeRow = [
+  id: string,
+  nameNfc: string,
   /** NULL when the name is its own NFC key. */
-  name: string | null;
-  kind: 'file' | 'dir';
-  size: number;
-  mtime: number;
-  ctime: number;
-  revision: string;
-  content_hash: string | null;
-  user_meta: string | null;
-  read_only: number;
-}
+  name: string | null,
+  kind: 'file' | 'dir',
+  size: number,
+  mtime: number,
+  ctime: number,
+  revision: string,
+  contentHash: string | null,
+  userMeta: string | null,
+  readOnly: number,
+  parentId?: string,
+];
 
-const NODE_COLUMNS = 'volume, id, parent_id, name_nfc, name, kind, size, mtime, ctime, revision, content_hash, user_meta, read_only';
 const CHILD_COLUMNS = 'id, name_nfc, name, kind, size, mtime, ctime, revision, content_hash, user_meta, read_only';
+const NODE_COLUMNS = 'volume, id, parent_id, name_nfc, name, kind, size, mtime, ctime, revision, content_hash, user_meta, read_only';
 
 function toEntry(row: NodeRow, volume: string, parentId: string): CachedEntry {
   const entry: CachedEntry = {
     volume,
-    id: row.id,
+    id: row[0],
     parentId,
-    name: row.name ?? row.name_nfc,
-    kind: row.kind,
-    size: row.size,
-    mtime: row.mtime,
-    ctime: row.ctime,
-    revision: row.revision,
+    name: row[2] ?? row[1],
+    kind: row[3],
+    size: row[4],
+    mtime: row[5],
+    ctime: row[6],
+    revision: row[7],
   };
-  if (row.content_hash !== null) entry.contentHash = row.content_hash;
-  if (row.user_meta !== null) entry.userMeta = row.user_meta;
-  if (row.read_only) entry.readOnly = true;
+  if (row[8] !== null) entry.contentHash = row[8];
+  if (row[9] !== null) entry.userMeta = row[9];
+  if (row[10]) entry.readOnly = true;
   return entry;
 }
 
@@ -127,15 +132,15 @@ export class MetadataStore {
     // it may without ANALYZE statistics). Nodes by id go through nodes_by_id.
     const children = `SELECT ${CHILD_COLUMNS} FROM nodes NOT INDEXED WHERE volume = ? AND parent_id = ?`;
     this.q = {
-      get: db.prepare(`SELECT ${NODE_COLUMNS} FROM nodes INDEXED BY nodes_by_id WHERE volume = ? AND id = ?`),
+      get: db.prepare(`SELECT ${CHILD_COLUMNS}, parent_id FROM nodes INDEXED BY nodes_by_id WHERE volume = ? AND id = ?`).raw(),
       revision: db.prepare('SELECT revision FROM nodes INDEXED BY nodes_by_id WHERE volume = ? AND id = ?').pluck(),
-      children: db.prepare(`${children} ORDER BY name_nfc, id`),
+      children: db.prepare(`${children} ORDER BY name_nfc, id`).raw(),
       // Keyset paging: (name_nfc, id) > (?, ?) starts the range where the last page ended.
-      page: db.prepare(`${children} AND (name_nfc, id) > (?, ?) ORDER BY name_nfc, id LIMIT ?`),
-      restOfName: db.prepare(`${children} AND name_nfc = ? AND id > ? ORDER BY id`),
+      page: db.prepare(`${children} AND (name_nfc, id) > (?, ?) ORDER BY name_nfc, id LIMIT ?`).raw(),
+      restOfName: db.prepare(`${children} AND name_nfc = ? AND id > ? ORDER BY id`).raw(),
       childFolders: db.prepare("SELECT id FROM nodes NOT INDEXED WHERE volume = ? AND parent_id = ? AND kind = 'dir' ORDER BY name_nfc, id LIMIT ?").pluck(),
       unlisted: db.prepare('SELECT id FROM nodes NOT INDEXED WHERE volume = ? AND parent_id = ? AND listed_at < ?').pluck(),
-      lookup: db.prepare(`${children} AND name_nfc = ? ORDER BY id`),
+      lookup: db.prepare(`${children} AND name_nfc = ? ORDER BY id`).raw(),
       upsert: db.prepare(
         `INSERT OR REPLACE INTO nodes (${NODE_COLUMNS}, listed_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -176,8 +181,8 @@ export class MetadataStore {
   }
 
   get(volume: string, id: string): CachedEntry | undefined {
-    const row = this.q.get.get(volume, id) as (NodeRow & { parent_id: string }) | undefined;
-    return row && toEntry(row, volume, row.parent_id);
+    const row = this.q.get.get(volume, id) as NodeRow | undefined;
+    return row && toEntry(row, volume, row[11]!);
   }
 
   /** The cached revision of a node, undefined when it is not cached: one string, no entry built (the change feed asks it per change). */
@@ -202,17 +207,19 @@ export class MetadataStore {
 
   /**
    * About `limit` children of dirId in name order, after `after`. Siblings sharing a name are never
-   * split across pages (their display names are decided together), so a page may run longer.
+   * split across pages (their display names are decided together), so a page may run longer. One
+   * row past the limit says whether another page follows, so the last page (a whole folder of up to
+   * `limit` children) is one query, without a second one that finds nothing.
    */
   childPage(volume: string, dirId: string, after: PageKey | undefined, limit: number): ChildPage {
     this.meter.pages++;
-    const rows = this.q.page.all(volume, dirId, after?.nameKey ?? '', after?.id ?? '', limit) as NodeRow[];
-    const entries = (list: NodeRow[]) => list.map((r) => toEntry(r, volume, dirId));
-    if (rows.length < limit) return { entries: entries(rows) };
+    const rows = this.q.page.all(volume, dirId, after?.nameKey ?? '', after?.id ?? '', limit + 1) as NodeRow[];
+    if (rows.length <= limit) return { entries: rows.map((r) => toEntry(r, volume, dirId)) };
+    const over = rows.pop()!;
     const last = rows[rows.length - 1]!;
-    rows.push(...(this.q.restOfName.all(volume, dirId, last.name_nfc, last.id) as NodeRow[]));
+    if (over[1] === last[1]) rows.push(...(this.q.restOfName.all(volume, dirId, last[1], last[0]) as NodeRow[]));
     const end = rows[rows.length - 1]!;
-    return { entries: entries(rows), next: { nameKey: end.name_nfc, id: end.id } };
+    return { entries: rows.map((r) => toEntry(r, volume, dirId)), next: { nameKey: end[1], id: end[0] } };
   }
 
   /** The ids of dirId's first `limit` child folders in name order (their files are skipped, not held). */
