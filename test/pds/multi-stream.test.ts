@@ -38,6 +38,9 @@ test('a long range runs several GETs at once, no more than the budget allows (8 
   // after the client had the last byte and asked for the next segment: one more at most.
   const atOnce = stats.inFlightPeak['GET data'] ?? 0;
   assert.ok(atOnce >= 2 && atOnce <= 5, `GETs at once: ${atOnce}`);
+  // Each segment's body is read to its end, so its keep-alive connection serves a later segment:
+  // about one connection per stream, not one per GET (the API call for the URL may add one).
+  assert.ok(stats.connections <= 6, `connections opened for 25 GETs: ${stats.connections}`);
   assert.equal(pds.client.downloader.aheadBytesInUse, 0, 'the budget is given back');
 });
 
