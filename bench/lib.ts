@@ -1,7 +1,7 @@
 // Shared benchmark plumbing: a local PDS server in a child process (so this process's RSS is
 // pdsfs's own), raw HTTP references, deterministic data, and result tables.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import http from 'node:http';
 import { once } from 'node:events';
@@ -11,11 +11,17 @@ import readline from 'node:readline';
 import { writeAt } from '../src/shared/write-at.js';
 import type { VfsBenchResult, VfsBenchTask } from './vfs-pdsfs.js';
 
-export interface BenchEmulator {
+/** What a client needs to reach the local server's drive. */
+export interface ServerAccess {
   endpoint: string;
   token: string;
   driveId: string;
+}
+
+export interface BenchEmulator extends ServerAccess {
   dataDir: string;
+  /** The server's process, whose CPU time cpuSecondsOf reads. */
+  pid: number;
   close(): Promise<void>;
 }
 
@@ -36,6 +42,7 @@ export async function startBenchEmulator(): Promise<BenchEmulator> {
     token: info.access_token,
     driveId: info.drive_id,
     dataDir,
+    pid: child.pid!,
     close: async () => {
       child.kill('SIGTERM');
       await new Promise((r) => child.once('exit', r));
@@ -44,7 +51,7 @@ export async function startBenchEmulator(): Promise<BenchEmulator> {
   };
 }
 
-export async function api<T>(emu: BenchEmulator, p: string, body: object): Promise<T> {
+export async function api<T>(emu: ServerAccess, p: string, body: object): Promise<T> {
   const r = await fetch(emu.endpoint + p, {
     method: 'POST',
     headers: { authorization: `Bearer ${emu.token}`, 'content-type': 'application/json' },
@@ -153,9 +160,10 @@ export async function rawDownload(emu: BenchEmulator, fileId: string, saveTo?: s
 /**
  * Reference: the least a read-through cache must do with a GET — copy the bytes into 4 MiB blocks,
  * write each block to a file of its own (512 KiB write calls), and copy them out to a reader's
- * 1 MiB buffer — with pooled buffers and nothing else. The files are removed after.
+ * 1 MiB buffer — with pooled buffers and nothing else. The files are removed after. `cpu` is the
+ * CPU seconds of this process meanwhile. bench/minimal-loop.ts runs it in a process of its own.
  */
-export async function minimalCacheLoop(emu: BenchEmulator, fileId: string, dir: string): Promise<{ seconds: number; bytes: number }> {
+export async function minimalCacheLoop(emu: ServerAccess, fileId: string, dir: string): Promise<{ seconds: number; bytes: number; cpu: number }> {
   const block = 4 * 1024 * 1024;
   const reader = Buffer.alloc(1024 * 1024);
   const pool: Buffer[] = Array.from({ length: 12 }, () => Buffer.allocUnsafeSlow(block));
@@ -163,6 +171,7 @@ export async function minimalCacheLoop(emu: BenchEmulator, fileId: string, dir: 
   const t0 = performance.now();
   const { url } = await api<{ url: string }>(emu, '/v2/file/get_download_url', { drive_id: emu.driveId, file_id: fileId });
   const res = await new Promise<http.IncomingMessage>((resolve, reject) => http.get(url, resolve).once('error', reject));
+  const c0 = process.cpuUsage();
   let buf = pool.pop()!;
   let at = 0;
   let bytes = 0;
@@ -194,9 +203,10 @@ export async function minimalCacheLoop(emu: BenchEmulator, fileId: string, dir: 
   if (at > 0) await complete(buf, at);
   await Promise.all(writes);
   const seconds = (performance.now() - t0) / 1000;
+  const c = process.cpuUsage(c0);
   await fs.rm(dir, { recursive: true, force: true });
   await fs.mkdir(dir, { recursive: true });
-  return { seconds, bytes };
+  return { seconds, bytes, cpu: (c.user + c.system) / 1e6 };
 }
 
 export interface Row {
@@ -221,6 +231,17 @@ export async function writeResults(name: string, data: object): Promise<string> 
   return file;
 }
 
+/** CPU seconds (user + system, all threads) a process has spent so far, from /proc (Linux). */
+export function cpuSecondsOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name (which may hold spaces) start at state; utime and stime are fields 14 and 15.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+}
+
+/** USER_HZ: clock ticks per second of /proc times (100 on Linux). */
+const CLOCK_TICKS = 100;
+
 export function peakRssMiB(): number {
   return process.resourceUsage().maxRSS / 1024;
 }
@@ -238,14 +259,28 @@ export function settle(): void {
 }
 
 /** Runs one phase of bench/vfs-pdsfs.ts in a process of its own (its RSS is pdsfs's alone) and returns its figures. */
-export async function runVfsPhase(task: VfsBenchTask): Promise<Partial<VfsBenchResult>> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'vfs-pdsfs.ts')], {
+export function runVfsPhase(task: VfsBenchTask): Promise<Partial<VfsBenchResult>> {
+  return runBenchChild<Partial<VfsBenchResult>>('vfs-pdsfs.ts', task);
+}
+
+/**
+ * The minimal cache loop in a fresh process, as each pdsfs phase runs: a process that already moved
+ * gigabytes (this one, after the upload) has its heap grown and its allocator warm, and took a
+ * fifth of the page faults per GiB a fresh one did.
+ */
+export function runMinimalLoop(emu: ServerAccess, fileId: string): Promise<{ seconds: number; bytes: number; cpu: number }> {
+  return runBenchChild('minimal-loop.ts', { endpoint: emu.endpoint, token: emu.token, driveId: emu.driveId, fileId });
+}
+
+/** Runs bench/<script> with `task` in BENCH_TASK (JSON) and returns the last line it printed, parsed. */
+async function runBenchChild<T>(script: string, task: object): Promise<T> {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, script)], {
     env: { ...process.env, BENCH_TASK: JSON.stringify(task) },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   const [code] = (await once(child, 'exit')) as [number | null];
-  if (code !== 0) throw new Error(`bench/vfs-pdsfs.ts exited with ${code}`);
-  return JSON.parse(out.trim().split('\n').pop()!) as Partial<VfsBenchResult>;
+  if (code !== 0) throw new Error(`bench/${script} exited with ${code}`);
+  return JSON.parse(out.trim().split('\n').pop()!) as T;
 }
