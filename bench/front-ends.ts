@@ -32,17 +32,6 @@ export async function peakRssOf(pid: number | undefined): Promise<number> {
   return Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? NaN) / 1024;
 }
 
-/** CPU seconds (user + system, all threads) a running process has used so far. */
-export async function cpuSecondsOf(pid: number | undefined): Promise<number> {
-  const stat = await fs.readFile(`/proc/${pid}/stat`, 'utf8');
-  // The fields after the command name (which may hold spaces): utime and stime are the 12th and 13th, in clock ticks.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
-}
-
-/** sysconf(_SC_CLK_TCK) on Linux. */
-const CLOCK_TICKS = 100;
-
 /** SIGTERM, and waits for the exit (pdsfs drains its uploads first). */
 export async function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;

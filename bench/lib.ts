@@ -11,10 +11,14 @@ import readline from 'node:readline';
 import { writeAt } from '../src/shared/write-at.js';
 import type { VfsBenchResult, VfsBenchTask } from './vfs-pdsfs.js';
 
-export interface BenchEmulator {
+/** What a client needs to reach the local server's drive. */
+export interface ServerAccess {
   endpoint: string;
   token: string;
   driveId: string;
+}
+
+export interface BenchEmulator extends ServerAccess {
   dataDir: string;
   /** The server's process, for its CPU seconds (processCpuSeconds). */
   pid: number;
@@ -51,7 +55,7 @@ export async function startBenchEmulator(opts: { nodeArgs?: string[]; bin?: stri
   };
 }
 
-export async function api<T>(emu: BenchEmulator, p: string, body: object): Promise<T> {
+export async function api<T>(emu: ServerAccess, p: string, body: object): Promise<T> {
   const r = await fetch(emu.endpoint + p, {
     method: 'POST',
     headers: { authorization: `Bearer ${emu.token}`, 'content-type': 'application/json' },
@@ -160,9 +164,10 @@ export async function rawDownload(emu: BenchEmulator, fileId: string, saveTo?: s
 /**
  * Reference: the least a read-through cache must do with a GET — copy the bytes into 4 MiB blocks,
  * write each block to a file of its own (512 KiB write calls), and copy them out to a reader's
- * 1 MiB buffer — with pooled buffers and nothing else. The files are removed after.
+ * 1 MiB buffer — with pooled buffers and nothing else. The files are removed after. `cpu` is the
+ * CPU seconds of this process meanwhile. bench/minimal-loop.ts runs it in a process of its own.
  */
-export async function minimalCacheLoop(emu: BenchEmulator, fileId: string, dir: string): Promise<{ seconds: number; bytes: number }> {
+export async function minimalCacheLoop(emu: ServerAccess, fileId: string, dir: string): Promise<{ seconds: number; bytes: number; cpu: number }> {
   const block = 4 * 1024 * 1024;
   const reader = Buffer.alloc(1024 * 1024);
   const pool: Buffer[] = Array.from({ length: 12 }, () => Buffer.allocUnsafeSlow(block));
@@ -170,6 +175,7 @@ export async function minimalCacheLoop(emu: BenchEmulator, fileId: string, dir: 
   const t0 = performance.now();
   const { url } = await api<{ url: string }>(emu, '/v2/file/get_download_url', { drive_id: emu.driveId, file_id: fileId });
   const res = await new Promise<http.IncomingMessage>((resolve, reject) => http.get(url, resolve).once('error', reject));
+  const c0 = process.cpuUsage();
   let buf = pool.pop()!;
   let at = 0;
   let bytes = 0;
@@ -201,9 +207,10 @@ export async function minimalCacheLoop(emu: BenchEmulator, fileId: string, dir: 
   if (at > 0) await complete(buf, at);
   await Promise.all(writes);
   const seconds = (performance.now() - t0) / 1000;
+  const c = process.cpuUsage(c0);
   await fs.rm(dir, { recursive: true, force: true });
   await fs.mkdir(dir, { recursive: true });
-  return { seconds, bytes };
+  return { seconds, bytes, cpu: (c.user + c.system) / 1e6 };
 }
 
 export interface Row {
@@ -253,14 +260,28 @@ export function settle(): void {
 }
 
 /** Runs one phase of bench/vfs-pdsfs.ts in a process of its own (its RSS is pdsfs's alone) and returns its figures. */
-export async function runVfsPhase(task: VfsBenchTask): Promise<Partial<VfsBenchResult>> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'vfs-pdsfs.ts')], {
+export function runVfsPhase(task: VfsBenchTask): Promise<Partial<VfsBenchResult>> {
+  return runBenchChild<Partial<VfsBenchResult>>('vfs-pdsfs.ts', task);
+}
+
+/**
+ * The minimal cache loop in a fresh process, as each pdsfs phase runs: a process that already moved
+ * gigabytes (this one, after the upload) has its heap grown and its allocator warm, and took a
+ * fifth of the page faults per GiB a fresh one did.
+ */
+export function runMinimalLoop(emu: ServerAccess, fileId: string): Promise<{ seconds: number; bytes: number; cpu: number }> {
+  return runBenchChild('minimal-loop.ts', { endpoint: emu.endpoint, token: emu.token, driveId: emu.driveId, fileId });
+}
+
+/** Runs bench/<script> with `task` in BENCH_TASK (JSON) and returns the last line it printed, parsed. */
+async function runBenchChild<T>(script: string, task: object): Promise<T> {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, script)], {
     env: { ...process.env, BENCH_TASK: JSON.stringify(task) },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   const [code] = (await once(child, 'exit')) as [number | null];
-  if (code !== 0) throw new Error(`bench/vfs-pdsfs.ts exited with ${code}`);
-  return JSON.parse(out.trim().split('\n').pop()!) as Partial<VfsBenchResult>;
+  if (code !== 0) throw new Error(`bench/${script} exited with ${code}`);
+  return JSON.parse(out.trim().split('\n').pop()!) as T;
 }

@@ -14,8 +14,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { startMount, stopAll } from '../test/fuse/harness.js';
-import { cpuSecondsOf, pdsfsServe, peakRssOf, readThrough, stopChild, writeThrough } from './front-ends.js';
-import { api, type BenchEmulator, chunkFactory, runVfsPhase, printTable, rawUpload, type Row, startBenchEmulator, takeServerStats, waitUntilStored, writeResults } from './lib.js';
+import { pdsfsServe, peakRssOf, readThrough, stopChild, writeThrough } from './front-ends.js';
+import { api, type BenchEmulator, chunkFactory, runVfsPhase, printTable, processCpuSeconds, rawUpload, type Row, startBenchEmulator, takeServerStats, waitUntilStored, writeResults } from './lib.js';
 
 const run = promisify(execFile);
 const sizeMiB = Number(process.env.BENCH_SIZE_MB ?? 1024);
@@ -104,13 +104,13 @@ interface Walked {
  */
 async function countedWalk(emu: BenchEmulator, walk: () => Promise<{ folders: number; entries: number; seconds?: number; cpu?: number }>, pdsfs?: number): Promise<Walked> {
   await takeServerStats(emu);
-  const server0 = await cpuSecondsOf(emu.pid);
-  const pdsfs0 = pdsfs === undefined ? 0 : await cpuSecondsOf(pdsfs);
+  const server0 = await processCpuSeconds(emu.pid);
+  const pdsfs0 = pdsfs === undefined ? 0 : await processCpuSeconds(pdsfs);
   const t0 = performance.now();
   const seen = await walk();
   const seconds = seen.seconds ?? (performance.now() - t0) / 1000;
-  const cpu = pdsfs === undefined ? seen.cpu : (await cpuSecondsOf(pdsfs)) - pdsfs0;
-  const serverCpu = (await cpuSecondsOf(emu.pid)) - server0;
+  const cpu = pdsfs === undefined ? seen.cpu : (await processCpuSeconds(pdsfs)) - pdsfs0;
+  const serverCpu = (await processCpuSeconds(emu.pid)) - server0;
   const stats = await takeServerStats(emu);
   return { ...seen, seconds, ...(cpu === undefined ? {} : { cpu }), serverCpu, lists: stats.requests['/v2/file/list'] ?? 0, listsAtOnce: stats.inFlightPeak['/v2/file/list'] ?? 0 };
 }

@@ -9,7 +9,10 @@
 // with more memory and fewer blocks kept on disk. One slow transfer (a shared machine, a slow
 // server) does not fix the count for the rest of a long transfer, as a rule that settled for good
 // would: the count is tried again later. Each round is compared with the one just before it, as
-// the load on a shared machine drifts.
+// the load on a shared machine drifts. A round also lasts at least minRoundMs, as many transfers as
+// that takes: on a fast link (loopback: a 4 MiB segment in 20 ms) one transfer's time is mostly
+// scheduling and GC noise, enough to clear even the bar of 50% now and then, and the count grew to
+// 4-8 streams that cost the server CPU for no gain.
 
 /** Rounds the first probe after a probe that did not pay waits; doubled after each such probe. */
 const FIRST_WAIT = 2;
@@ -33,11 +36,13 @@ export class AdaptiveCount {
    * `now` is the clock rounds are timed by (milliseconds). `minGain(n)` is the share a round at n + 1
    * must be faster than the round before at n: by default half of what one more capped connection
    * adds, 1/2n. Uploads, whose extra parts cost little where they do not help, pass a flat 10%.
+   * A round ends once `current` transfers finished and at least `minRoundMs` passed.
    */
   constructor(
     private readonly max: number,
     private readonly now: () => number = Date.now,
     private readonly minGain: (n: number) => number = (n) => 0.5 / n,
+    private readonly minRoundMs = 0,
   ) {
     this.roundStart = now();
   }
@@ -45,8 +50,9 @@ export class AdaptiveCount {
   /** A transfer of `bytes` finished. */
   finished(bytes: number): void {
     this.roundBytes += bytes;
-    if (++this.roundDone < this.current) return;
-    const rate = this.roundBytes / Math.max(1, this.now() - this.roundStart);
+    const elapsed = this.now() - this.roundStart;
+    if (++this.roundDone < this.current || elapsed < this.minRoundMs) return;
+    const rate = this.roundBytes / Math.max(1, elapsed);
     this.roundDone = 0;
     this.roundBytes = 0;
     this.roundStart = this.now();

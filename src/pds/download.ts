@@ -43,7 +43,8 @@ interface SignedUrl {
   renewAt: number;
 }
 
-type StreamBody = Readable & { destroy(err?: Error): void };
+/** The response body (an http.IncomingMessage): `complete` once its last byte arrived. */
+type StreamBody = Readable & { destroy(err?: Error): void; complete?: boolean };
 
 interface OpenedBody {
   stream: StreamBody;
@@ -122,8 +123,11 @@ export class Downloader {
             pos += chunk.length;
             failures.count = 0;
             yield chunk;
-            if (pos > end) return;
+            // A body read to its end leaves its keep-alive connection to the next GET; one cut short
+            // (destroyed in finally) takes the connection with it, and every segment paid a new one.
+            if (pos > end && !body.stream.complete) return;
           }
+          if (pos > end) return;
           throw new PdsError({ status: 0, code: 'ECONNRESET', message: 'download ended early' });
         } catch (e) {
           body.stream.destroy();

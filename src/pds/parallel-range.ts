@@ -11,6 +11,12 @@
 // added (the one being read always goes on), so memory stays bounded whatever the number of readers.
 import { AdaptiveCount } from './adaptive-count.js';
 
+/**
+ * Shortest round the stream count is judged on: about one segment's time under a per-connection cap
+ * of 16 MiB/s (so a capped link ramps up as fast as before), a dozen segments' on loopback.
+ */
+const MIN_ROUND_MS = 250;
+
 /** Opens one segment: resolves when its answer arrived; the iterable then yields its bytes in order. */
 export type SegmentOpener = (start: number, endInclusive: number, signal: AbortSignal) => Promise<AsyncIterable<Buffer>>;
 
@@ -111,7 +117,7 @@ async function* deliver(
   abort: AbortController,
   signal: AbortSignal,
 ): AsyncGenerator<Buffer> {
-  const streams = new AdaptiveCount(opts.maxStreams);
+  const streams = new AdaptiveCount(opts.maxStreams, Date.now, undefined, MIN_ROUND_MS);
   const queue: Segment[] = [first];
   let next = from;
   /** Adds segments while the stream count and the budget allow; the head needs no budget. */

@@ -82,3 +82,30 @@ test('a flat bar (uploads) grows on any gain past it', () => {
   round(count, clock, 1000, 80); // 25 with 2: past 10%, though short of the default bar of 50%
   assert.equal(count.current, 3);
 });
+
+test('a minimum round time pools short transfers: their noise adds no stream where more do not help', () => {
+  // Throughput is the same at any count (a CPU-bound loopback), each transfer 8-32 ms (20 ± 60%), at random.
+  const run = (minRoundMs: number): number[] => {
+    let x = 42;
+    const random = () => {
+      x ^= x << 13;
+      x ^= x >>> 17;
+      x ^= x << 5;
+      return (x >>> 0) / 2 ** 32;
+    };
+    const clock = { t: 0 };
+    const count = new AdaptiveCount(8, () => clock.t, undefined, minRoundMs);
+    const seen: number[] = [];
+    for (let i = 0; i < 400; i++) {
+      clock.t += 20 * (0.4 + 1.2 * random());
+      count.finished(1000);
+      seen.push(count.current);
+    }
+    return seen;
+  };
+  // Judged a transfer or two at a time, lucky ones clear even the bar of 50% and add streams.
+  assert.ok(Math.max(...run(0)) >= 3, 'without a minimum round, noise adds streams');
+  const pooled = run(250);
+  assert.ok(Math.max(...pooled) <= 2, `streams: ${Math.max(...pooled)}`);
+  assert.ok(pooled.filter((n) => n === 1).length >= 0.8 * pooled.length, 'one stream but for a probe now and then');
+});
