@@ -126,7 +126,8 @@ export class Emulator {
     const accounts = new AccountStore(sql);
     const stats: EmulatorStats = { requests: {}, bytesUploaded: 0, bytesReadBack: 0, bytesDownloaded: 0, connections: 0, inFlight: {}, inFlightPeak: {}, handled: {}, asyncTasks: 0 };
     const blobs = new BlobStore(opts.dataDir, (n) => (stats.bytesReadBack += n));
-    await blobs.init();
+    const uploads = new UploadStore(sql);
+    await blobs.init((uploadId) => uploads.get(uploadId) !== undefined);
     let endpoint = '';
     const faults = new Faults(opts.faults);
     const files = new FileStore(sql);
@@ -134,7 +135,7 @@ export class Emulator {
       config, seed, sql, accounts, blobs, files,
       permissions: new PermissionStore(sql, files),
       revisions: new RevisionStore(sql),
-      uploads: new UploadStore(sql),
+      uploads,
       changes: new ChangeLog(sql),
       shares: new ShareStore(sql),
       tasks: new TaskRunner(sql, () => stats.asyncTasks++),

@@ -1,6 +1,6 @@
 // Where the local server keeps the parts of open upload sessions: one file per part, side by side in
 // uploads/, gone once the session ends (completed or its file deleted); a store that kept a folder
-// per session is moved over at start, and its open sessions go on.
+// per session is moved over at start, and its open sessions go on; what a crash left is removed.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
@@ -51,7 +51,7 @@ test('parts lie side by side in uploads/ and go with their session: completed, o
   assert.deepEqual(await uploadsOf(dataDir), [], 'a deleted file takes its session\'s parts along');
 });
 
-test('a store with a folder per session is moved over at start: its open session completes', async (t) => {
+test('a store with a folder per session is moved over at start: its open session completes; what a crash left goes', async (t) => {
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'pdsfs-emu-parts-'));
   t.after(() => fs.rm(dataDir, { recursive: true, force: true }));
   const data = randomBytes(5000);
@@ -65,6 +65,10 @@ test('a store with a folder per session is moved over at start: its open session
   await fs.rename(path.join(uploads, `${s.upload_id}-1`), path.join(uploads, s.upload_id, '1'));
   await fs.writeFile(path.join(uploads, s.upload_id, '.tmp-0123456789abcdef'), 'cut');
   await fs.writeFile(path.join(uploads, '.tmp-fedcba9876543210'), 'cut');
+  // A part written just before a crash, of a session whose row never was, and an ended session's folder.
+  await fs.writeFile(path.join(uploads, `${'A'.repeat(32)}-1`), 'stray');
+  await fs.mkdir(path.join(uploads, 'B'.repeat(32)));
+  await fs.writeFile(path.join(uploads, 'B'.repeat(32), '1'), 'ended');
 
   const second = await startEmulator({ dataDir });
   t.after(() => second.close());

@@ -45,30 +45,31 @@ export class BlobStore {
     this.tmpDir = path.join(dataDir, 'tmp');
   }
 
-  async init(): Promise<void> {
+  /** `isOpen` says whether an upload session is still open (its parts are kept). */
+  async init(isOpen: (uploadId: string) => boolean): Promise<void> {
     await fs.mkdir(this.blobDir, { recursive: true });
     await fs.mkdir(this.uploadDir, { recursive: true });
     await fs.rm(this.tmpDir, { recursive: true, force: true });
     await fs.mkdir(this.tmpDir, { recursive: true });
-    await this.tidyUploads();
+    await this.tidyUploads(isOpen);
   }
 
   /**
-   * Before any request: removes the temporary files of part PUTs cut short by a crash, and moves
-   * the parts of a store written by an older server (uploads/<upload_id>/<part_number>) to their
-   * place, so its open sessions go on.
+   * Before any request: removes what a crash left in uploads/ (temporary files of cut part PUTs, a
+   * part written just before its session's row would have been), and moves the parts of a store
+   * written by an older server (uploads/<upload_id>/<part_number>) to their place, so its open
+   * sessions go on.
    */
-  private async tidyUploads(): Promise<void> {
+  private async tidyUploads(isOpen: (uploadId: string) => boolean): Promise<void> {
     for (const entry of await fs.readdir(this.uploadDir, { withFileTypes: true })) {
       const at = path.join(this.uploadDir, entry.name);
-      if (!entry.isDirectory()) {
-        if (entry.name.startsWith(TMP_PREFIX)) await fs.rm(at, { force: true });
-        continue;
+      if (entry.isDirectory() && isOpen(entry.name)) {
+        for (const part of await fs.readdir(at)) {
+          if (/^\d+$/.test(part)) await fs.rename(path.join(at, part), this.partPath(entry.name, Number(part)));
+        }
       }
-      for (const part of await fs.readdir(at)) {
-        if (/^\d+$/.test(part)) await fs.rename(path.join(at, part), this.partPath(entry.name, Number(part)));
-      }
-      await fs.rm(at, { recursive: true, force: true });
+      const part = /^([0-9A-F]{32})-\d+$/.exec(entry.name);
+      if (!part || !isOpen(part[1]!)) await fs.rm(at, { recursive: true, force: true });
     }
   }
 
