@@ -51,7 +51,7 @@ export class ErrnoMapper {
     if (err instanceof VfsError) {
       const errno = ERRNO[err.code];
       if (errno !== undefined) {
-        this.logger.debug({ op, path, code: err.code }, 'fuse op failed');
+        this.logger.debug({ op, path, code: err.code, error: err.message, ...(err.cause instanceof Error ? { cause: err.cause.stack } : {}) }, 'fuse op failed');
         return errno;
       }
     }

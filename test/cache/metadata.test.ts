@@ -34,6 +34,28 @@ test('CacheDb creates a versioned WAL database with synchronous=NORMAL (commits 
   assert.throws(() => db.batch(() => { throw new Error('inside'); }), /inside/);
 });
 
+test('CacheDb.batch holds the write lock from its start: a second connection writing between its read and its write (the checkpointer restarting the WAL) waits, and the batch commits', (t) => {
+  const { db, store, file } = openStore(t);
+  store.upsert(VOL, entry('f1', 'root', 'a.txt'));
+  // The checkpointer's connection, as checkpointer.ts opens it (no busy wait: a locked write is skipped).
+  const other = new Database(file, { fileMustExist: true, timeout: 0 });
+  t.after(() => other.close());
+  let otherWrote = true;
+  db.batch(() => {
+    assert.equal(store.revision(VOL, 'f1'), 'rev-f1'); // a read first: the batch's snapshot
+    try {
+      other.pragma('user_version = 7');
+    } catch (err) {
+      assert.equal((err as { code?: string }).code, 'SQLITE_BUSY');
+      otherWrote = false;
+    }
+    // Had the other write gone in, this write would fail at once with SQLITE_BUSY (a stale snapshot).
+    store.remove(VOL, 'f1');
+  });
+  assert.equal(otherWrote, false, 'the other connection had to wait for the batch');
+  assert.equal(store.revision(VOL, 'f1'), undefined);
+});
+
 test('CacheDb.durable: concurrent calls share fsyncs (group commit), and a call after an fsync gets its own', async (t) => {
   const { db } = openStore(t);
   db.db.exec('CREATE TABLE t (x)');

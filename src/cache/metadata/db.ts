@@ -61,9 +61,15 @@ export class CacheDb {
     return readVersion(this.db);
   }
 
-  /** Runs `fn` in one transaction (joining an outer one): one commit for many rows. */
+  /**
+   * Runs `fn` in one transaction (joining an outer one): one commit for many rows. It takes the
+   * write lock as it begins (BEGIN IMMEDIATE), waiting out the checkpointer's brief write if need
+   * be: a transaction that read first and then wrote would fail at once with SQLITE_BUSY had that
+   * write come in between (its snapshot is then stale, and SQLite cannot wait for that), which an
+   * unlink in a large folder met about once in ten runs as EIO.
+   */
   batch<T>(fn: () => T): T {
-    return this.db.inTransaction ? fn() : this.db.transaction(fn)();
+    return this.db.inTransaction ? fn() : this.db.transaction(fn).immediate();
   }
 
   /**

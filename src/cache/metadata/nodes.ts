@@ -319,19 +319,19 @@ export class MetadataStore {
   /** Keeps the entries but marks the listing stale (fetchedAt 0); forgets negative lookups in the dir. */
   invalidateListing(volume: string, dirId: string): void {
     this.generation++;
-    this.cache.db.transaction(() => {
+    this.cache.batch(() => {
       this.q.staleListing.run(volume, dirId);
       this.q.deleteMissingUnder.run(volume, dirId);
-    })();
+        });
   }
 
   /** Marks every listing of the volume stale and forgets its negative lookups (e.g. the change feed was lost). */
   invalidateVolume(volume: string): void {
     this.generation++;
-    this.cache.db.transaction(() => {
+    this.cache.batch(() => {
       this.q.staleVolume.run(volume);
       this.q.deleteMissingVolume.run(volume);
-    })();
+        });
   }
 
   /** Negative lookup cache: `name` (NFC key) was not found under parentId at `at`. */
@@ -359,7 +359,7 @@ export class MetadataStore {
   rekey(volume: string, from: string, to: string, merged: boolean): void {
     this.generation++;
     this.writes++;
-    this.cache.db.transaction(() => {
+    this.cache.batch(() => {
       this.q.deleteNode.run(volume, to);
       this.q.deleteListing.run(volume, to);
       this.q.deleteMissingUnder.run(volume, from);
@@ -367,7 +367,7 @@ export class MetadataStore {
       this.q.rekeyChildren.run(to, volume, from);
       this.q.rekeyListing.run(to, volume, from);
       if (merged) this.q.staleListing.run(volume, to);
-    })();
+    });
   }
 
   getCursor(volume: string): string | undefined {

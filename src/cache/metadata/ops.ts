@@ -192,10 +192,10 @@ export class OpLog {
   /** The server no longer allowed it, or it was replayed with both sides kept: a notice from now on. */
   settle(id: number, state: 'lost' | 'conflict', message: string): void {
     this.countsMemo = undefined;
-    this.cache.db.transaction(() => {
+    this.cache.batch(() => {
       this.q.setState.run(state, message, this.now(), id);
       this.q.trim.run();
-    })();
+    });
   }
 
   /** A conflict met elsewhere (an upload kept beside a newer server file), as a notice. */
@@ -217,7 +217,7 @@ export class OpLog {
 
   /** Runs fn in one transaction (the caches of one database change together). */
   atomically<T>(fn: () => T): T {
-    return this.cache.db.inTransaction ? fn() : this.cache.db.transaction(fn)();
+    return this.cache.batch(fn);
   }
 
   /** A folder made offline got its PDS id: pending changes naming it name that id from now on. */
