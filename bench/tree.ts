@@ -12,6 +12,7 @@ import { promisify } from 'node:util';
 import { runningDaemons } from '../src/control/client.js';
 import { EMBEDDED_THREAD_NAME } from '../src/emulator/embedded.js';
 import { MOUNTED_MESSAGE } from '../src/fuse/mount.js';
+import { peakRssOf } from './front-ends.js';
 import { chunkFactory, printTable, processCpuSeconds, type Row, settle, writeResults } from './lib.js';
 
 const run = promisify(execFile);
@@ -95,10 +96,8 @@ class MountChild {
     }
     return undefined;
   }
-  async peakRssMiB(): Promise<number | undefined> {
-    const status = await fs.readFile(`/proc/${this.child.pid}/status`, 'utf8').catch(() => '');
-    const kb = /VmHWM:\s+(\d+)/.exec(status)?.[1];
-    return kb ? Number(kb) / 1024 : undefined;
+  peakRssMiB(): Promise<number | undefined> {
+    return peakRssOf(this.child.pid).catch(() => undefined);
   }
 }
 
