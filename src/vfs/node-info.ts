@@ -1,19 +1,25 @@
 // NodeInfo as front-ends see it, from a resolved node plus any open (unflushed) state.
+import { LRUCache } from 'lru-cache';
 import type { OpenFile } from './open-file.js';
 import { currentAttrs, parsePosixMeta } from './posix-attrs.js';
 import type { VNode } from './resolver.js';
 import type { NodeInfo } from './types.js';
 
 /**
- * Stable inode numbers within one process, by node identity. The table keeps every node ever
- * described (about 160 bytes each), so a front-end that shows no inode numbers (WebDAV) turns it
- * off: every node is then inode 0, and memory does not grow with the nodes listed.
+ * Inode numbers by node identity, for FUSE's st_ino. The kernel keys its inodes by libfuse's node
+ * ids, not by these; tools compare them between a stat and the next (find's loop check, rsync -H).
+ * So a number stays while its node is among the last `max` described, and the table forgets the
+ * least recently described beyond that (about 160 bytes each, so a mount that lists a million nodes
+ * does not keep them all): a node described again after that gets a new number, never a reused one.
+ * A front-end that shows no inode numbers (WebDAV) turns numbering off: every node is inode 0.
  */
 export class InodeTable {
-  private readonly inos = new Map<string, number>([['virtual:/', 1]]);
+  private readonly inos: LRUCache<string, number>;
   private next = 2;
 
-  constructor(private readonly numbered = true) {}
+  constructor(private readonly numbered = true, max = INODES_KEPT) {
+    this.inos = new LRUCache({ max });
+  }
 
   /** `identity` from now on has the inode `old` had (a folder made offline got its PDS id). */
   alias(identity: string, old: string): void {
@@ -23,6 +29,7 @@ export class InodeTable {
 
   of(identity: string): number {
     if (!this.numbered) return 0;
+    if (identity === ROOT_IDENTITY) return 1;
     let ino = this.inos.get(identity);
     if (ino === undefined) {
       ino = this.next++;
@@ -30,7 +37,15 @@ export class InodeTable {
     }
     return ino;
   }
+
+  get size(): number {
+    return this.inos.size;
+  }
 }
+
+/** More than a 100,000-entry folder and what a walk holds around it; at most about 21 MiB. */
+const INODES_KEPT = 131_072;
+const ROOT_IDENTITY = 'virtual:/';
 
 // Namespace folders and volume roots have no times of their own: show when pdsfs started (not 1970).
 const STARTED = Date.now();
