@@ -27,7 +27,7 @@ const TABLE_STAMP = path.join(
   'pdsfs-posix-table',
   createHash('sha256')
     .update(fs.readFileSync(new URL('./posix-cases.ts', import.meta.url)))
-    .update(fs.readFileSync(new URL(import.meta.url)))
+    .update(fs.readFileSync(new URL('./posix-conformance.test.ts', import.meta.url))) // by name: npm test runs it compiled
     .digest('hex')
     .slice(0, 16),
 );
