@@ -17,10 +17,12 @@ after(() => fsp.rm(work, { recursive: true, force: true }));
 
 // npm's own settings of an enclosing `npm test` (prefix, script shell, …) must not leak into these runs.
 const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.toLowerCase().startsWith('npm_')));
-const { version } = JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8')) as { version: string };
+// The repository itself, also when npm test runs this file from its compiled tree of links (test/loader/compile-tree.mjs): npm packs no links.
+const repo = path.dirname(fs.realpathSync(path.join(REPO, 'package.json')));
+const { version } = JSON.parse(fs.readFileSync(path.join(repo, 'package.json'), 'utf8')) as { version: string };
 
 test('npm pack, install the tarball into an empty prefix, run pdsfs --help', { timeout: 600_000 }, async () => {
-  const packed = await run('npm', ['pack', '--json', '--pack-destination', work], { cwd: REPO, env, maxBuffer: 64 * 1024 * 1024 });
+  const packed = await run('npm', ['pack', '--json', '--pack-destination', work], { cwd: repo, env, maxBuffer: 64 * 1024 * 1024 });
   const [info] = JSON.parse(packed.stdout.slice(packed.stdout.indexOf('['))) as { filename: string; files: { path: string }[] }[];
   const files = info!.files.map((f) => f.path);
   assert.ok(files.includes('bin/pdsfs') && files.includes('dist/cli/main.js') && files.includes('dist/app.js'), 'the compiled program is in the package');
@@ -43,6 +45,6 @@ test('npm pack, install the tarball into an empty prefix, run pdsfs --help', { t
 
   // npm pack built dist/ (prepare): the compiled program starts the embedded local server in its
   // worker thread without tsx (this repository's native add-ons are built, unlike the install above).
-  const listed = await run(process.execPath, [path.join(REPO, 'bin', 'pdsfs'), 'share', 'list', '--data-dir', path.join(work, 'data')], { env: { PATH: process.env.PATH ?? '', HOME: work } });
+  const listed = await run(process.execPath, [path.join(repo, 'bin', 'pdsfs'), 'share', 'list', '--data-dir', path.join(work, 'data')], { env: { PATH: process.env.PATH ?? '', HOME: work } });
   assert.match(listed.stdout, /no share links/i);
 });

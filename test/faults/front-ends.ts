@@ -8,6 +8,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { after, before } from 'node:test';
 import { startMount, stopAll, tempDir } from '../fuse/harness.js';
+import { bashScript } from '../helpers/bash.js';
 import {
   curlGetSha1, curlMany, curlPutFile, dav, type FaultyServer, sha1sum, startFaultyServer, startServe, type TreeFile, treeDirs, urlPath,
 } from './support.js';
@@ -130,9 +131,9 @@ export function fuse(env: FaultEnv): FrontEnd {
     },
     async treeOut(from, _files, out) {
       // 8 cp processes at a time; folders are made first so that they never race.
-      const { stdout } = await run('bash', ['-c', 'cd "$1" && find . -type d', 'dirs', `${mnt()}/${from}`], { maxBuffer: 1 << 20 });
+      const { stdout } = await run('bash', bashScript('cd "$1" && find . -type d', 'dirs', `${mnt()}/${from}`), { maxBuffer: 1 << 20 });
       for (const d of stdout.split('\n').filter(Boolean)) await fs.mkdir(path.join(out, d), { recursive: true });
-      await run('bash', ['-c', 'set -o pipefail; cd "$1" && find . -type f -print0 | xargs -0 -P 8 -n 25 cp --parents -t "$2"', 'copy-out', `${mnt()}/${from}`, out]);
+      await run('bash', bashScript('set -o pipefail; cd "$1" && find . -type f -print0 | xargs -0 -P 8 -n 25 cp --parents -t "$2"', 'copy-out', `${mnt()}/${from}`, out));
     },
     async mkdir(folder) {
       await run('mkdir', [`${mnt()}/${folder}`]);

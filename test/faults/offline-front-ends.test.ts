@@ -11,6 +11,7 @@ import { promisify } from 'node:util';
 import { after, test } from 'node:test';
 import type { DaemonStatus } from '../../src/control/status-report.js';
 import { fuseUnavailable, startMount, stopAll, tempDir } from '../fuse/harness.js';
+import { bashScript } from '../helpers/bash.js';
 import { pdsfsArgs } from '../helpers/cli.js';
 import { localTree, serverPut, serverTree, sha1, sorted, stoppableServer, type StoppableServer } from '../vfs/offline-support.js';
 import { DAV_PASSWORD, DAV_USER, daemonStatus, type FaultyServer, startServe, urlPath } from './support.js';
@@ -96,12 +97,12 @@ test('offline through the mount: shell commands answer at once, the tree replays
     s[0] === 'mkdir' ? `mkdir ${q(s[1])}` : s[0] === 'write' ? `printf %s ${q(s[2])} > ${q(s[1])}` : s[0] === 'mv' ? `mv -T ${q(s[1])} ${q(s[2])}` : `rm -r ${q(s[1])}`,
   ).join('\n');
   const started = Date.now();
-  await run('bash', ['-c', `set -e\ncd "$1"\n${script}`, 'steps', mnt]);
+  await run('bash', bashScript(`set -e\ncd "$1"\n${script}`, 'steps', mnt));
   const stepsMs = Date.now() - started;
   assert.ok(stepsMs < OP_LIMIT_MS, `every step answered before the ${OP_LIMIT_MS} ms op limit (all ${STEPS.length} took ${stepsMs} ms)`);
   t.diagnostic(`offline: ${STEPS.length} shell steps on the mount took ${stepsMs} ms in all`);
   // The mount shows the new tree at once.
-  const { stdout: listed } = await run('bash', ['-c', 'cd "$1" && find . | sort', 'list', mnt]);
+  const { stdout: listed } = await run('bash', bashScript('cd "$1" && find . | sort', 'list', mnt));
   const expected = sorted(await localTree(reference));
   assert.deepEqual(listed.split('\n').filter((l) => l && l !== '.').map((l) => l.slice(1)), Object.keys(expected));
   // What needs the server fails fast: a file never read.

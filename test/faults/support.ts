@@ -14,6 +14,7 @@ import type { DaemonStatus } from '../../src/control/status-report.js';
 import type { PdsClient } from '../../src/pds/client.js';
 import { connectPds } from '../../src/pds/connect.js';
 import { sleep } from '../fuse/harness.js';
+import { bashScript } from '../helpers/bash.js';
 import { pdsfsArgs } from '../helpers/cli.js';
 import { type StartedEmulator, startEmulator } from '../helpers/emulator.js';
 
@@ -364,7 +365,7 @@ export async function curlPutFile(url: string, file: string): Promise<number> {
 
 export async function curlGetSha1(url: string): Promise<{ status: number; sha1: string }> {
   const script = 'set -o pipefail; curl -sS -u "$1" -o - -w "%{stderr}%{http_code}" "$2" | sha1sum -b';
-  const { stdout, stderr } = await run('bash', ['-c', script, 'curl-get', `${DAV_USER}:${DAV_PASSWORD}`, url], { maxBuffer: 1 << 20 });
+  const { stdout, stderr } = await run('bash', bashScript(script, 'curl-get', `${DAV_USER}:${DAV_PASSWORD}`, url), { maxBuffer: 1 << 20 });
   return { status: Number(stderr.trim().slice(-3)), sha1: stdout.slice(0, 40) };
 }
 

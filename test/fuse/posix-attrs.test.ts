@@ -6,6 +6,7 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
+import { bashScript } from '../helpers/bash.js';
 import { pds } from '../helpers/emulator.js';
 import { type FuseFixture, startFixture } from './fixture.js';
 import { fuseUnavailable, startMount, tempDir } from './harness.js';
@@ -13,7 +14,7 @@ import { fuseUnavailable, startMount, tempDir } from './harness.js';
 const run = promisify(execFile);
 
 async function sh(script: string): Promise<string> {
-  return (await run('bash', ['-c', script])).stdout;
+  return (await run('bash', bashScript(script))).stdout;
 }
 
 /** Type, mode, owners, size and the three times of every node below dir, folders without times (not stored). */

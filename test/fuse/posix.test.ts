@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
 import { bytes } from '../contract/vfs-scenarios.js';
 import { type FuseFixture, startFixture } from './fixture.js';
-import { eventually, fuseUnavailable, getXattr } from './harness.js';
+import { eventually, fuseUnavailable, getXattr, python3 } from './harness.js';
 
 const run = promisify(execFile);
 const MiB = 1024 * 1024;
@@ -175,7 +175,7 @@ describe('POSIX semantics on a FUSE mount', { skip: fuseUnavailable() }, () => {
     await eventually(async () => (await getXattr(`${m}/hashed`, 'user.pds.pending')) === '0', 'upload of hashed');
     assert.equal(await getXattr(`${m}/hashed`, 'user.pds.content_hash'), sha1(data).toUpperCase());
     await assert.rejects(
-      run('python3', ['-c', 'import os,sys; os.setxattr(sys.argv[1], "user.x", b"1")', `${m}/hashed`]),
+      run(await python3(), ['-c', 'import os,sys; os.setxattr(sys.argv[1], "user.x", b"1")', `${m}/hashed`]),
       /Operation not supported/,
     );
   });
@@ -185,7 +185,7 @@ describe('POSIX semantics on a FUSE mount', { skip: fuseUnavailable() }, () => {
     for (let i = 0; i < 20; i++) await fs.writeFile(`${m}/labels/f${i}`, 'x');
     for (const name of ['security.selinux', 'system.posix_acl_access']) {
       await assert.rejects(
-        run('python3', ['-c', 'import os,sys; os.getxattr(sys.argv[1], sys.argv[2])', `${m}/labels/f0`, name]),
+        run(await python3(), ['-c', 'import os,sys; os.getxattr(sys.argv[1], sys.argv[2])', `${m}/labels/f0`, name]),
         /Operation not supported/,
         name,
       );

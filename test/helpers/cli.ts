@@ -31,6 +31,7 @@ let compiled: string | undefined;
 
 /** The folder holding src/ compiled, made now unless this content was compiled before. */
 function compiledSrc(): string {
+  if (import.meta.url.endsWith('.js')) return SRC; // run compiled (test/loader/compile-tree.mjs): src/ beside is JavaScript already
   if (compiled) return compiled;
   const files = (fs.readdirSync(SRC, { recursive: true }) as string[]).filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts')).sort();
   const sources = files.map((f) => fs.readFileSync(path.join(SRC, f), 'utf8'));

@@ -8,7 +8,7 @@ import fs from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
 import { type FuseFixture, startFixture } from '../fuse/fixture.js';
-import { eventually, fuseUnavailable, getXattr } from '../fuse/harness.js';
+import { eventually, fuseUnavailable, getXattr, python3 } from '../fuse/harness.js';
 import { jpegWithExif } from '../helpers/exif-images.js';
 
 const run = promisify(execFile);
@@ -16,7 +16,7 @@ const code = (err: unknown) => (err as NodeJS.ErrnoException).code;
 const sha1 = (text: string) => createHash('sha1').update(text).digest('hex').toUpperCase();
 
 async function setXattr(file: string, name: string, value: string): Promise<void> {
-  await run('python3', ['-c', 'import os,sys; os.setxattr(sys.argv[1], sys.argv[2], sys.argv[3].encode())', file, name, value]);
+  await run(await python3(), ['-c', 'import os,sys; os.setxattr(sys.argv[1], sys.argv[2], sys.argv[3].encode())', file, name, value]);
 }
 
 describe('views on a FUSE mount', { skip: fuseUnavailable() }, () => {
