@@ -203,7 +203,8 @@ const ops: FuseOps = {
   release(p, fd, cb) {
     count('release');
     handles.delete(fd);
-    prime([[ATTR_SLOT.path, p]]);
+    // As ops.ts: only a writer's close makes the kernel ask for the file's attributes again.
+    if (!(fd & READ_ONLY_FD_BIT)) prime([[ATTR_SLOT.path, p]]);
     cb(0);
   },
   unlink(p, cb) {
