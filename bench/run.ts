@@ -6,11 +6,12 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 
-const all = process.env.BENCH_NET === 'wan' ? ['net'] : ['startup', 'vfs', 'webdav', 'webdav-requests', 'fuse', 'tree', 'listing', 'emulator-upload'];
+const all = process.env.BENCH_NET === 'wan' ? ['net'] : ['startup', 'vfs', 'webdav', 'webdav-requests', 'fuse', 'tree', 'floor', 'listing', 'emulator-upload'];
 const only = process.env.BENCH_ONLY?.split(',') ?? all;
 let failed = 0;
 for (const name of only) {
-  const file = path.join(import.meta.dirname, `${name}.ts`);
+  // `floor` is bench/fuse-floor.ts (the floor of a JS FUSE filesystem, beside bench/tree.ts's tools).
+  const file = path.join(import.meta.dirname, `${name === 'floor' ? 'fuse-floor' : name}.ts`);
   if (!fs.existsSync(file)) continue;
   console.log(`\n=== ${name} ===`);
   const r = spawnSync(process.execPath, ['--import', 'tsx', file], { stdio: 'inherit', env: process.env });

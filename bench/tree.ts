@@ -8,8 +8,10 @@ import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_pro
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { runningDaemons } from '../src/control/client.js';
+import type { DaemonStatus, FuseRequests } from '../src/control/status-report.js';
 import { EMBEDDED_THREAD_NAME } from '../src/emulator/embedded.js';
 import { MOUNTED_MESSAGE } from '../src/fuse/mount.js';
 import { peakRssOf } from './front-ends.js';
@@ -23,10 +25,10 @@ const root = path.resolve(import.meta.dirname, '..');
 /** BENCH_PDSFS_BIN runs another build's bin/pdsfs (an A/B comparison in the same window of load). */
 const pdsfsBin = process.env.BENCH_PDSFS_BIN ?? path.join(root, 'bin', 'pdsfs');
 
-const seconds = (t0: number) => (performance.now() - t0) / 1000;
+export const seconds = (t0: number) => (performance.now() - t0) / 1000;
 
 /** 10 top folders of 10 subfolders; files of 1–64 KiB spread over the 100 leaves; three big files at the top. */
-async function makeTree(dir: string): Promise<void> {
+export async function makeTree(dir: string): Promise<void> {
   const data = Buffer.concat(Array.from({ length: bigMiB }, (_, i) => chunkFactory(11)(i)));
   for (let i = 0; i < treeFiles; i++) {
     const leaf = path.join(dir, `top-${i % 10}`, `sub-${Math.floor(i / 10) % 10}`);
@@ -40,7 +42,7 @@ async function makeTree(dir: string): Promise<void> {
   }
 }
 
-interface Target {
+export interface Target {
   name: string;
   /** Where the tools write and read. */
   dir: string;
@@ -53,10 +55,12 @@ interface Target {
   cpuSeconds(): Promise<number | undefined>;
   /** Of those, the embedded local server's thread's (pdsfs only). */
   serverCpuSeconds(): Promise<number | undefined>;
+  /** The FUSE requests that reached the mount's JavaScript so far, and those its binding answered (JS mounts only). */
+  fuseRequests?(): Promise<FuseRequests>;
   stop(): Promise<void>;
 }
 
-class MountChild {
+export class MountChild {
   private out = '';
   readonly exited: Promise<void>;
   constructor(readonly child: ChildProcess) {
@@ -101,11 +105,11 @@ class MountChild {
   }
 }
 
-async function isMounted(mnt: string): Promise<boolean> {
+export async function isMounted(mnt: string): Promise<boolean> {
   return (await fs.readFile('/proc/self/mountinfo', 'utf8')).split('\n').some((l) => l.split(' ')[4] === mnt);
 }
 
-function localTarget(work: string): Target {
+export function localTarget(work: string): Target {
   const dir = path.join(work, 'local');
   return {
     name: 'local disk',
@@ -119,7 +123,7 @@ function localTarget(work: string): Target {
   };
 }
 
-async function rcloneTarget(work: string, tree: string): Promise<Target | string> {
+export async function rcloneTarget(work: string, tree: string): Promise<Target | string> {
   try {
     execFileSync('rclone', ['version'], { stdio: 'ignore' });
   } catch {
@@ -158,15 +162,17 @@ async function rcloneTarget(work: string, tree: string): Promise<Target | string
   };
 }
 
-async function pdsfsTarget(work: string): Promise<Target> {
-  const mnt = path.join(work, 'pdsfs-mnt');
-  const dataDir = path.join(work, 'pdsfs-data');
+/** `pdsfs mount` with the embedded server; `args` add options (each set gets folders of its own under `label`). */
+export async function pdsfsTarget(work: string, args: string[] = [], label = 'pdsfs'): Promise<Target> {
+  const mnt = path.join(work, `${label}-mnt`);
+  const dataDir = path.join(work, `${label}-data`);
+  const cacheDir = () => path.join(work, `${label}-cache-${caches}`);
   let caches = 0;
   let m: MountChild;
   const start = async () => {
     // Defaults, as a new user runs it: the embedded local server in --data-dir.
     m = new MountChild(
-      spawn(pdsfsBin, ['mount', mnt, '--data-dir', dataDir, '--cache-dir', path.join(work, `pdsfs-cache-${caches}`), '--log-level', 'warn'], {
+      spawn(pdsfsBin, ['mount', mnt, '--data-dir', dataDir, '--cache-dir', cacheDir(), '--log-level', 'warn', ...args], {
         stdio: ['ignore', 'pipe', 'pipe'],
       }),
     );
@@ -178,12 +184,12 @@ async function pdsfsTarget(work: string): Promise<Target> {
   if (!drive) throw new Error('the pdsfs mount shows no drive');
   const dir = path.join(mnt, 'drives', drive);
   return {
-    name: 'pdsfs mount',
+    name: args.length ? `pdsfs mount ${args.join(' ')}` : 'pdsfs mount',
     dir,
     // Asked of the daemon's control socket, one small request a poll: walking the tree for each
     // file's user.pds.pending (as before) cost the mount ~0.6 CPU-s a walk, counted as its own CPU.
     uploaded: async () => {
-      while ((await pendingUploads(path.join(work, `pdsfs-cache-${caches}`))) > 0) await sleep(100);
+      while ((await daemonStatus(cacheDir())).uploads.pendingFiles > 0) await sleep(100);
     },
     // A fresh cache folder: listings come from the server again.
     cold: async () => {
@@ -194,15 +200,16 @@ async function pdsfsTarget(work: string): Promise<Target> {
     peakRssMiB: () => m.peakRssMiB(),
     cpuSeconds: () => m.cpuSeconds(),
     serverCpuSeconds: () => m.threadCpuSeconds(EMBEDDED_THREAD_NAME),
+    fuseRequests: async () => (await daemonStatus(cacheDir())).fuse!,
     stop: () => m.stop(mnt),
   };
 }
 
-/** Files the mount on this cache dir has not uploaded yet, by its status. */
-async function pendingUploads(cacheDir: string): Promise<number> {
+/** The status of the mount on this cache dir. */
+async function daemonStatus(cacheDir: string): Promise<DaemonStatus> {
   const [daemon] = await runningDaemons(cacheDir);
   if (!daemon) throw new Error(`no pdsfs daemon answers on ${cacheDir}`);
-  return daemon.status.uploads.pendingFiles;
+  return daemon.status;
 }
 
 /** Bytes of the regular files under dir. */
@@ -211,13 +218,13 @@ async function fileBytes(dir: string): Promise<number> {
   return stdout.split('\n').reduce((sum, n) => sum + Number(n || 0), 0);
 }
 
-async function timed(fn: () => Promise<unknown>): Promise<number> {
+export async function timed(fn: () => Promise<unknown>): Promise<number> {
   const t0 = performance.now();
   await fn();
   return seconds(t0);
 }
 
-const sh = (cmd: string, cwd?: string) => run('sh', ['-c', cmd], { maxBuffer: 256 * MiB, ...(cwd ? { cwd } : {}) });
+export const sh = (cmd: string, cwd?: string) => run('sh', ['-c', cmd], { maxBuffer: 256 * MiB, ...(cwd ? { cwd } : {}) });
 
 interface Figures {
   rsync: number;
@@ -261,7 +268,7 @@ async function measure(t: Target, tree: string): Promise<Figures> {
   return { rsync, rsyncUploaded, rsyncAgain, itemized: again.stdout.trim().split('\n').filter(Boolean).length + ' changes', lsCold, lsWarm, cp, find, du, ...(rss !== undefined ? { rss } : {}), ...(cpu0 !== undefined && cpu1 !== undefined ? { cpu: cpu1 - cpu0 } : {}), ...(server0 !== undefined && server1 !== undefined ? { serverCpu: server1 - server0 } : {}) };
 }
 
-function sleep(ms: number): Promise<void> {
+export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
@@ -322,4 +329,5 @@ async function main(): Promise<void> {
   console.log('results:', await writeResults('tree', { treeFiles, bigMiB, results, rows }));
 }
 
-await main();
+// Run as a benchmark, not when bench/fuse-floor.ts imports the helpers above.
+if (process.argv[1] === fileURLToPath(import.meta.url)) await main();

@@ -1,6 +1,7 @@
 // Mounts a Vfs with fuse-native: cleans up a stale mount left by a crash, loads the binding with the
 // utimens fix, passes the libfuse options the ops rely on, and watches for an unmount from outside.
 import fs from 'node:fs/promises';
+import type { FuseOptions } from 'fuse-native';
 import path from 'node:path';
 import type { Logger } from '../shared/logger.js';
 import type { Vfs } from '../vfs/types.js';
@@ -68,11 +69,24 @@ export const KERNEL_CACHE_SEC = 10;
  * back with O_DIRECT, 2026-12-04, shared machine: writes 0.5–2.4 s with or without; reads took
  * 0.20–0.34 CPU seconds with splice against 0.19–0.20 without; no gain beyond the noise).
  */
-const EXTRA_LIBFUSE_OPTIONS = [
+export const EXTRA_LIBFUSE_OPTIONS = [
   'big_writes', 'use_ino', 'atomic_o_trunc',
   `entry_timeout=${KERNEL_CACHE_SEC}`, `attr_timeout=${KERNEL_CACHE_SEC}`, `negative_timeout=${KERNEL_CACHE_SEC}`,
 ].join(',');
 const WATCH_INTERVAL_MS = 2000;
+
+/** fuse-native's options for a mount (bench/fuse-floor.ts mounts its floor filesystem with the same). */
+export function fuseOptions(o: Pick<FuseOptions, 'allowOther' | 'defaultPermissions' | 'debug'>): FuseOptions {
+  return {
+    ...o,
+    fsname: 'pdsfs',
+    subtype: 'pdsfs',
+    // Keep cached pages across opens while size and mtime are unchanged.
+    autoCache: true,
+    // ops.ts enforces its own time limits, which can also undo an open that completes too late.
+    timeout: false,
+  };
+}
 
 /** What `pdsfs mount` prints on stdout once the mount is up; tests and scripts wait for it. */
 export const MOUNTED_MESSAGE = 'pdsfs: mounted at';
@@ -116,17 +130,7 @@ export async function mount(vfs: Vfs, mnt: string, opts: MountOptions): Promise<
     requests,
     ...(primeAttrs ? { primeAttrs: (native, slot, stat) => primeAttrs(native, slot, statArray(stat, true)) } : {}),
   });
-  const fuse = new PdsFuse(mnt, ops, {
-    allowOther: opts.allowOther,
-    defaultPermissions: posix,
-    debug: opts.debug,
-    fsname: 'pdsfs',
-    subtype: 'pdsfs',
-    // Keep cached pages across opens while size and mtime are unchanged.
-    autoCache: true,
-    // ops.ts enforces its own time limits, which can also undo an open that completes too late.
-    timeout: false,
-  });
+  const fuse = new PdsFuse(mnt, ops, fuseOptions({ allowOther: opts.allowOther, defaultPermissions: posix, debug: opts.debug }));
   await new Promise<void>((resolve, reject) => fuse.mount((err) => (err ? reject(explainMountError(err, mnt)) : resolve())));
   logger.info({ mountpoint: mnt }, 'mounted');
 

@@ -114,8 +114,11 @@ export function createOps(vfs: Vfs, handles: HandleTable, opts: OpsOptions): Fus
     reply(op, p, cb, async (unanswered) => {
       const value = await work();
       if (prime) {
+        // A rename within one folder has it in two slots: one stat serves both.
+        const stats = new Map<string, FuseStat | undefined>();
         for (const [slot, at] of slots) {
-          const stat = await statAnswer(at).catch(() => undefined);
+          if (!stats.has(at)) stats.set(at, await statAnswer(at).catch(() => undefined));
+          const stat = stats.get(at);
           // Once answered (timed out), the handle may serve another request already.
           if (stat && unanswered()) prime(native, slot, stat);
         }
@@ -272,9 +275,10 @@ export function createOps(vfs: Vfs, handles: HandleTable, opts: OpsOptions): Fus
 
     fsync: (p, _datasync, fd, cb) => reply('fsync', p, cb, () => entry(fd, p).handle.sync()),
 
-    // The kernel asks for a written file's attributes again after it is closed.
+    // The kernel asks for a written file's attributes again after it is closed; a reader's close
+    // changes nothing it holds, so nothing is handed over (a stat saved per close of a reader).
     release: (p, fd, cb) =>
-      replyWithAttrs('release', p, cb, [[ATTR_SLOT.path, p]], async () => {
+      replyWithAttrs('release', p, cb, handles.get(fd)?.flags.write ? [[ATTR_SLOT.path, p]] : [], async () => {
         await handles.remove(fd)?.handle.release();
       }),
 
