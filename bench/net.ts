@@ -5,7 +5,8 @@
 // processes of its own (peak RSS is its own): the VFS (bench/vfs-pdsfs.ts), `pdsfs serve` driven by
 // curl and a PROPFIND walker, and `pdsfs mount` driven by reads, writes and `ls -lR`. Setup runs
 // unshaped (through /admin/faults), the measurements shaped. The server counts the list calls of
-// each walk and how many it served at once. BENCH_SIZE_MB (1024) sets the file size, BENCH_WALK
+// each walk and how many it served at once; serve and mount also walk the tree cold in a daemon that
+// already walked another cold tree (a running daemon, past its first walk). BENCH_SIZE_MB (1024) sets the file size, BENCH_WALK
 // (100) the tree: that many folders of that many files; BENCH_NET_PARTS (read,upload,walk) picks
 // some of the three parts.
 import { execFile, execFileSync } from 'node:child_process';
@@ -29,11 +30,9 @@ async function shape(emu: BenchEmulator, profile: 'wan' | 'none'): Promise<{ lat
   return (await r.json()) as { latencyMs: number; netRatePerConnection: number };
 }
 
-/** walkSize folders of walkSize small files each, made by rapid upload of one small blob. */
-async function makeTree(emu: BenchEmulator): Promise<void> {
-  const top = await api<{ file_id: string }>(emu, '/v2/file/create', { drive_id: emu.driveId, parent_file_id: 'root', name: 'tree', type: 'folder', check_name_mode: 'refuse' });
-  const seed = await rawUpload(emu, 'seed.bin', 1, chunkFactory(9));
-  const { content_hash } = await api<{ content_hash: string }>(emu, '/v2/file/get', { drive_id: emu.driveId, file_id: seed.fileId });
+/** `/name`: walkSize folders of walkSize small files each, made by rapid upload of one small blob. */
+async function makeTree(emu: BenchEmulator, name: string, content_hash: string): Promise<void> {
+  const top = await api<{ file_id: string }>(emu, '/v2/file/create', { drive_id: emu.driveId, parent_file_id: 'root', name, type: 'folder', check_name_mode: 'refuse' });
   for (let d = 0; d < walkSize; d++) {
     const dir = await api<{ file_id: string }>(emu, '/v2/file/create', { drive_id: emu.driveId, parent_file_id: top.file_id, name: `d${d}`, type: 'folder', check_name_mode: 'refuse' });
     await Promise.all(Array.from({ length: walkSize }, (_, f) => api(emu, '/v2/file/create', {
@@ -139,7 +138,12 @@ async function main(): Promise<void> {
   const mount = () => startMount({ endpoint: emu.endpoint, accessToken: emu.token, cacheDir: cacheDir() }, mnt, ['--drive', emu.driveId]);
   try {
     const raw = parts.has('read') ? await rawUpload(emu, 'raw.bin', sizeMiB, chunkFactory(1)) : undefined;
-    if (parts.has('walk')) await makeTree(emu);
+    if (parts.has('walk')) {
+      const seed = await rawUpload(emu, 'seed.bin', 1, chunkFactory(9));
+      const { content_hash } = await api<{ content_hash: string }>(emu, '/v2/file/get', { drive_id: emu.driveId, file_id: seed.fileId });
+      // /tree is walked; /tree-before, as cold, first, by the daemons that walk /tree once already running.
+      for (const name of ['tree', 'tree-before']) await makeTree(emu, name, content_hash);
+    }
     const source = path.join(work, 'source.bin');
     if (parts.has('upload')) await writeThrough(source, sizeMiB, chunkFactory(5));
     profile = await shape(emu, 'wan');
@@ -209,6 +213,17 @@ async function main(): Promise<void> {
       warm['mount'] = (await countedWalk(emu, () => lsWalk(`${mnt}/tree`))).seconds;
       rss['mount walk'] = await peakRssOf(m.child.pid);
       await m.stop();
+      // The same cold walks in daemons that already walked another cold tree: what a walk costs a
+      // daemon that has been running, without the first walk's one-off CPU (V8 compiling the listing
+      // path, the heap growing, the API connections opening).
+      const running = await serve();
+      await davWalk(`${running.url}tree-before/`);
+      walks['WebDAV PROPFIND Depth 1 per folder, in a running daemon'] = await countedWalk(emu, () => davWalk(`${running.url}tree/`), running.child.pid);
+      await stopChild(running.child);
+      const m2 = await mount();
+      await lsWalk(`${mnt}/tree-before`);
+      walks['mount ls -lR, in a running daemon'] = await countedWalk(emu, () => lsWalk(`${mnt}/tree`), m2.child.pid);
+      await m2.stop();
       for (const [how, w] of Object.entries(walks)) {
         // CPU per listed entry: what each walk costs pdsfs and the server beyond the round trips.
         const perEntry = (seconds: number) => `${((seconds * 1e6) / w.entries).toFixed(0)} µs/entry`;
