@@ -38,10 +38,10 @@ export function scavengeOnMainThread(): void {
  * while the change feed applied 100,000 creates in pdsfs serve, the stall longest once the CPU wait
  * is taken out was such a wait (up to 129 ms blocked; docs/benchmarks.md, the change feed). With
  * these off, the main thread marks in small incremental steps between tasks (0.6–3 ms at most in
- * those runs), and sweeps and compacts itself, never joining a helper. Idle memory is
- * the same (median RSS of an idle serve 93.9 against 94.0 MiB). Read at the start of each cycle, so
- * they take effect when set at run time; `--single-threaded-gc` and `--no-parallel-marking` cannot
- * be (V8 aborts on a marking job started under the old setting).
+ * those runs) and sweeps and compacts itself; only the final pause's marking still shares helpers
+ * (`--no-parallel-marking`, like `--single-threaded-gc`, cannot be set at run time: V8 aborts on a
+ * marking job started under the old setting). Idle memory is the same (median RSS of an idle serve
+ * 93.9 against 94.0 MiB). Read at the start of each cycle, so they take effect when set at run time.
  */
 export function collectWithoutHelpers(): void {
   v8.setFlagsFromString('--no-concurrent-marking --no-concurrent-sweeping --no-concurrent-array-buffer-sweeping --no-parallel-compaction --no-parallel-pointer-update');
