@@ -10,7 +10,7 @@ import { type ControlOptions, type ControlServer, startControl } from '../contro
 import { controlSocketPath } from '../control/socket-path.js';
 import type { AppOptions } from '../app-options.js';
 import type { Logger } from '../shared/logger.js';
-import { collectWithoutHelpers, limitOldGenerationGrowth, scavengeOnMainThread } from './heap-growth.js';
+import { limitOldGenerationGrowth, scavengeOnMainThread } from './heap-growth.js';
 
 export interface Daemon {
   app: App;
@@ -27,7 +27,6 @@ export async function openDaemon(argv: Arguments, logger: Logger, frontEnd: Pick
   const opts = { ...appOptionsFromArgv(argv), ...frontEnd };
   limitOldGenerationGrowth();
   scavengeOnMainThread();
-  collectWithoutHelpers();
   const app = await createApp(opts, { logger });
   return { app, opts, logger };
 }

@@ -1,5 +1,5 @@
 // How V8 collects garbage in a long-running daemon: how far the old generation grows between full
-// collections, and collections that never wait for V8's helper threads.
+// collections, and young-generation collections on the main thread alone.
 import v8 from 'node:v8';
 
 /**
@@ -29,20 +29,4 @@ export function limitOldGenerationGrowth(): void {
  */
 export function scavengeOnMainThread(): void {
   v8.setFlagsFromString('--no-parallel-scavenge');
-}
-
-/**
- * By default V8 marks and sweeps the old generation on helper threads, and a scavenge or the final
- * pause of a full collection first stops those helpers, or waits for them to finish. On a loaded
- * 2-CPU machine a helper waits for a CPU, and the main thread waits with it, blocked in a futex:
- * while the change feed applied 100,000 creates in pdsfs serve, the stall longest once the CPU wait
- * is taken out was such a wait (up to 129 ms blocked; docs/benchmarks.md, the change feed). With
- * these off, the main thread marks in small incremental steps between tasks (0.6–3 ms at most in
- * those runs) and sweeps and compacts itself; only the final pause's marking still shares helpers
- * (`--no-parallel-marking`, like `--single-threaded-gc`, cannot be set at run time: V8 aborts on a
- * marking job started under the old setting). Idle memory is the same (median RSS of an idle serve
- * 93.9 against 94.0 MiB). Read at the start of each cycle, so they take effect when set at run time.
- */
-export function collectWithoutHelpers(): void {
-  v8.setFlagsFromString('--no-concurrent-marking --no-concurrent-sweeping --no-concurrent-array-buffer-sweeping --no-parallel-compaction --no-parallel-pointer-update');
 }
