@@ -3,6 +3,7 @@
 // event loop is timed from inside by loop-probe.ts (preloaded): the longest gap split by cause, and
 // perf_hooks' delay histogram. The creates go into a folder the daemon has listed already (while
 // empty), so each answer comes from the cache, and the last name showing up marks the feed applied.
+// The same client asking for a few seconds before the feed starts gives the figures without it.
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import ts from 'typescript';
@@ -13,6 +14,8 @@ import { stallRows, type Stalls } from './stalls.js';
 
 const PROBE_SOURCES = ['loop-probe.ts', 'stalls.ts'];
 const DEPTH0 = { method: 'PROPFIND', headers: { Depth: '0' } };
+/** How long the client asks before the feed starts, for the figures without it. */
+const IDLE_CLIENT_MS = 5000;
 
 interface LoopReport extends Stalls {
   p99: number;
@@ -88,7 +91,14 @@ export async function feedInDaemon(emu: Emu, cacheDir: string, folder: string, c
     }
     await propfind(`${serve.url}${folder}/`, 0);
     if ((await ask(`${serve.url}${warmFile}`)).status !== 207) throw new Error(`${warmFile}: not found`);
+    // The same client for a while without the feed: what the answers alone cost the event loop.
     await loopReport(pid, loopFile);
+    let idleAnswers = 0;
+    let idleLongest = 0;
+    for (const until = performance.now() + IDLE_CLIENT_MS; performance.now() < until; idleAnswers++) {
+      idleLongest = Math.max(idleLongest, (await ask(`${serve.url}${warmFile}`)).ms);
+    }
+    const idle = await loopReport(pid, loopFile);
 
     const t0 = performance.now();
     bulkEntries(emu.dataDir, emu.driveId, folderId, changes, { changes: true });
@@ -121,6 +131,11 @@ export async function feedInDaemon(emu: Emu, cacheDir: string, folder: string, c
       { metric: '  garbage collection in all', value: loop.gc.total / 1000, unit: 's' },
       ...Object.entries(loop.gc.byKind).map(([kind, p]) => ({ metric: `    ${kind}: ${p.count} pauses, longest (ms) / all (s)`, value: p.longest, unit: 'ms', reference: p.total / 1000 })),
       { metric: '  CPU of pdsfs serve (all threads) while applying', value: loop.cpuMs / 1000, unit: 's' },
+      { metric: `the same client without the feed, ${IDLE_CLIENT_MS / 1000} s: answers`, value: idleAnswers, unit: '' },
+      { metric: '  longest of those answers', value: idleLongest, unit: 'ms' },
+      ...stallRows('answering alone', idle),
+      { metric: '  longest garbage-collection pause', value: idle.gc.longest, unit: 'ms' },
+      ...Object.entries(idle.gc.byKind).map(([kind, p]) => ({ metric: `    ${kind}: ${p.count} pauses, longest (ms) / all (s)`, value: p.longest, unit: 'ms', reference: p.total / 1000 })),
     ];
   } finally {
     await stopChild(serve.child);
