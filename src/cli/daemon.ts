@@ -10,6 +10,7 @@ import { type ControlOptions, type ControlServer, startControl } from '../contro
 import { controlSocketPath } from '../control/socket-path.js';
 import type { AppOptions } from '../app-options.js';
 import type { Logger } from '../shared/logger.js';
+import { startOptimizing } from './compilers.js';
 import { limitOldGenerationGrowth, scavengeOnMainThread } from './heap-growth.js';
 
 export interface Daemon {
@@ -60,6 +61,8 @@ export interface FrontEnd {
  */
 export async function runUntilStopped(daemon: Daemon, frontEnd: FrontEnd, control: ControlServer): Promise<number> {
   const { app, logger } = daemon;
+  // Started and serving: from here on the code that runs is the code that runs often.
+  startOptimizing();
   const reason = await new Promise<string>((resolve) => {
     process.once('SIGINT', () => resolve('SIGINT'));
     process.once('SIGTERM', () => resolve('SIGTERM'));

@@ -13,6 +13,10 @@ import { shareCommand } from './commands/share.js';
 import { statusCommand } from './commands/status.js';
 import { unmountCommand } from './commands/unmount.js';
 import { viewCommands } from './commands/views.js';
+import { startOptimizing } from './compilers.js';
+
+/** The long-running commands, which turn V8's compilers on themselves once started (compilers.ts). */
+const OPTIMIZE_WHEN_READY = new Set(['serve', 'mount', 'emulator']);
 
 /** The program over `args` (the arguments after `pdsfs`), not parsed yet. */
 export function pdsfsProgram(args: string[]): Argv {
@@ -22,6 +26,9 @@ export function pdsfsProgram(args: string[]): Argv {
     .option('config', configFileOption)
     .middleware(dropSettingsOfOtherCommands, true)
     .middleware(skipHelpCache, true)
+    .middleware((argv) => {
+      if (!OPTIMIZE_WHEN_READY.has(String(argv._[0]))) startOptimizing();
+    })
     .command(serveCommand)
     .command(mountCommand)
     .command(unmountCommand)

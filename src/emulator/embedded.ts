@@ -2,6 +2,7 @@
 // request handling, hashing and SQLite work never block the daemon's event loop, so FUSE and WebDAV
 // requests are answered while uploads land. A worker (not a child process) dies with the daemon, so
 // a kill -9 leaves nothing behind holding the data dir.
+import v8 from 'node:v8';
 import { Worker, type WorkerOptions } from 'node:worker_threads';
 import type { DevAccount } from './index.js';
 
@@ -21,11 +22,14 @@ export type EmbeddedReady = { account: DevAccount } | { error: string };
 /**
  * The worker's young generation, in MiB (V8's default is 32 MiB, all of it resident after a burst of
  * uploads). Requests allocate little that outlives them, so a small one costs a few more scavenges
- * and keeps the daemon's peak RSS lower.
+ * and keeps the daemon's RSS lower: 3 MiB is V8's two 1 MiB semi-spaces and room for large objects.
  */
-const WORKER_YOUNG_GENERATION_MB = 4;
+const WORKER_YOUNG_GENERATION_MB = 3;
 
 export async function startEmbedded(dataDir: string): Promise<EmbeddedServer> {
+  // A --max-semi-space-size on Node's command line (bin/pdsfs's) sizes every isolate V8 creates and
+  // overrides resourceLimits. The main isolate has its size already, so it is cleared for the worker.
+  v8.setFlagsFromString('--max-semi-space-size=0');
   const options = { workerData: { dataDir }, resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB } };
   const worker = import.meta.url.endsWith('.ts') ? fromSource(options) : new Worker(new URL('./embedded-worker.js', import.meta.url), options);
   const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));

@@ -3,7 +3,8 @@
 // the same axios instance, keep-alive agents and transport retry loop (retrying).
 import http from 'node:http';
 import https from 'node:https';
-import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
+import type { AxiosInstance, AxiosResponse } from 'axios';
+import axios from './axios.js';
 import type { Reachability } from '../core/reachability.js';
 import { silentLogger, type Logger } from '../shared/logger.js';
 import { PdsError, pdsErrorFromNetwork, pdsErrorFromResponse } from './errors.js';

@@ -5,6 +5,7 @@ import type { CommandModule } from 'yargs';
 import { readOption, yargsOptionsFor } from '../../config/option-values.js';
 import type { DevAccount } from '../../emulator/index.js';
 import type { NetProfile } from '../../emulator/faults.js';
+import { startOptimizing } from '../compilers.js';
 
 function describeAccount(a: DevAccount): string {
   const rows: [string, string][] = [
@@ -57,6 +58,7 @@ export const emulatorCommand: CommandModule = {
     const account = emu.devAccount();
     process.stdout.write(argv.json ? `${JSON.stringify(account)}\n` : describeAccount(account));
     log.info({ endpoint: emu.endpoint, dataDir }, 'local PDS server listening');
+    startOptimizing();
     const signal = await new Promise<NodeJS.Signals>((resolve) => {
       process.once('SIGINT', resolve);
       process.once('SIGTERM', resolve);
