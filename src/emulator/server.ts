@@ -103,7 +103,7 @@ function serveData(deps: ServerDeps, req: IncomingMessage, res: ServerResponse, 
   const drop = deps.faults.drop();
   if (req.method === 'PUT' && url.pathname.startsWith('/data/upload/')) return handlePartPut(deps.ctx, req, res, url, deps.faults.throttle, drop);
   if ((req.method === 'GET' || req.method === 'HEAD') && url.pathname.startsWith('/data/blob/')) {
-    return handleBlobRead(deps.ctx, req, res, url, deps.faults.throttle.stream(req.socket), drop ? 'drop' : deps.faults.stall() ? 'stall' : undefined);
+    return handleBlobRead(deps.ctx, req, res, url, deps.faults.throttle, drop ? 'drop' : deps.faults.stall() ? 'stall' : undefined);
   }
   throw new OssError(405, 'MethodNotAllowed', 'The specified method is not allowed against this resource.');
 }

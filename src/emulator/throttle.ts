@@ -28,6 +28,14 @@ export class ConnectionThrottle {
     if (done - now >= 1) await new Promise((resolve) => setTimeout(resolve, done - now));
   }
 
+  /** `data` in the slices pass() paces one by one: itself when there is no limit. */
+  slices(data: Buffer): Buffer[] {
+    if (!this.active || data.length <= SLICE) return [data];
+    const out: Buffer[] = [];
+    for (let off = 0; off < data.length; off += SLICE) out.push(data.subarray(off, off + SLICE));
+    return out;
+  }
+
   /** A pass-through stream that paces the bytes of a transfer on `socket`. */
   stream(socket: Socket): Transform {
     const pass = (n: number) => this.pass(socket, n);

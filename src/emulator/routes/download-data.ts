@@ -1,12 +1,13 @@
 // GET/HEAD <download_url>: serves a blob with a single byte range (206), 416 when the range is
-// unsatisfiable, Accept-Ranges, exact Content-Length and an ETag. Streams from disk.
-import { createReadStream } from 'node:fs';
+// unsatisfiable, Accept-Ranges, exact Content-Length and an ETag. Streams from disk into a few
+// pooled buffers, each reused once the socket took its bytes: a read stream allocated a fresh 1 MiB
+// buffer per read, and a GET of 4 MiB cost the server 3-4 times the page faults per byte of a long
+// one (fresh pages after the allocator gave the last ones back), half again its CPU.
 import fs from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import type { EmulatorContext } from '../context.js';
 import { OssError } from '../errors.js';
+import type { ConnectionThrottle } from '../throttle.js';
 
 type Range = { start: number; end: number } | 'unsatisfiable' | undefined;
 
@@ -33,8 +34,14 @@ export type TransferCut = 'drop' | 'stall' | undefined;
 /** A stalled transfer is closed after this long if the client never gives up. */
 const STALL_MAX_MS = 10 * 60_000;
 
-/** `pace` passes the body at the connection's bandwidth (a plain pass-through when unshaped). */
-export async function handleBlobRead(ctx: EmulatorContext, req: IncomingMessage, res: ServerResponse, url: URL, pace: Transform, cut: TransferCut): Promise<void> {
+/** Size of the reads from a blob, and of the buffers they go into. */
+const READ_BYTES = 1024 * 1024;
+/** Read buffers kept for reuse, all transfers together. */
+const MAX_SPARE = 8;
+const spare: Buffer[] = [];
+
+/** `throttle` paces the body at the connection's bandwidth (when it has a limit). */
+export async function handleBlobRead(ctx: EmulatorContext, req: IncomingMessage, res: ServerResponse, url: URL, throttle: ConnectionThrottle, cut: TransferCut): Promise<void> {
   ctx.signer.verify('GET', url);
   const m = /^\/data\/blob\/([0-9A-F]{40})$/.exec(url.pathname);
   const noSuchKey = new OssError(404, 'NoSuchKey', 'The specified key does not exist.');
@@ -70,13 +77,8 @@ export async function handleBlobRead(ctx: EmulatorContext, req: IncomingMessage,
   }
   // A cut transfer sends half of the bytes it promised, then the connection dies or goes silent.
   const last = cut ? start + Math.floor(length / 2) - 1 : end;
-  if (last >= start) {
-    const source = createReadStream(file, { start, end: last, highWaterMark: 1024 * 1024 });
-    source.on('data', (chunk) => (ctx.stats.bytesDownloaded += chunk.length));
-    // A client that goes away ends the transfer; that is not a server error.
-    const completed = await pipeline(source, pace, res, { end: false }).then(() => true, () => false);
-    if (!completed || res.destroyed) return;
-  }
+  // A client that goes away ends the transfer; that is not a server error.
+  if (last >= start && !(await sendBytes(ctx, file, start, last, req, res, throttle))) return;
   if (cut) {
     // Let the bytes already written reach the client, so it sees a body cut short.
     await new Promise<void>((resolve) => res.write(Buffer.alloc(0), () => resolve()));
@@ -90,4 +92,45 @@ export async function handleBlobRead(ctx: EmulatorContext, req: IncomingMessage,
   } else {
     res.end();
   }
+}
+
+/** Writes bytes [start, last] of `file` to `res`, paced by `throttle`; false when the client went away first. */
+async function sendBytes(ctx: EmulatorContext, file: string, start: number, last: number, req: IncomingMessage, res: ServerResponse, throttle: ConnectionThrottle): Promise<boolean> {
+  const fh = await fs.open(file, 'r');
+  try {
+    for (let pos = start; pos <= last; ) {
+      const buf = spare.pop() ?? Buffer.allocUnsafeSlow(READ_BYTES);
+      const { bytesRead } = await fh.read(buf, 0, Math.min(READ_BYTES, last - pos + 1), pos);
+      if (bytesRead === 0) throw new Error(`blob ${file} ends at ${pos}, before ${last + 1}`);
+      pos += bytesRead;
+      ctx.stats.bytesDownloaded += bytesRead;
+      const slices = throttle.slices(buf.subarray(0, bytesRead));
+      for (let i = 0; i < slices.length; i++) {
+        await throttle.pass(req.socket, slices[i]!.length);
+        if (res.destroyed) return false;
+        // The buffer is read into again only once the socket took its last slice.
+        const written = res.write(slices[i], i === slices.length - 1 ? () => spare.length < MAX_SPARE && spare.push(buf) : undefined);
+        if (!written && !(await drained(res))) return false;
+      }
+    }
+    return true;
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Resolves true once `res` can take more, false if it closed first. */
+function drained(res: ServerResponse): Promise<boolean> {
+  if (res.destroyed) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const done = (ok: boolean) => () => {
+      res.off('drain', onDrain);
+      res.off('close', onClose);
+      resolve(ok);
+    };
+    const onDrain = done(true);
+    const onClose = done(false);
+    res.once('drain', onDrain);
+    res.once('close', onClose);
+  });
 }
