@@ -14,7 +14,7 @@ import { stallRows, type Stalls } from './stalls.js';
 const PROBE_SOURCES = ['loop-probe.ts', 'stalls.ts'];
 const DEPTH0 = { method: 'PROPFIND', headers: { Depth: '0' } };
 
-interface LoopReport extends Stalls {
+export interface LoopReport extends Stalls {
   p99: number;
   max: number;
   gc: { longest: number; total: number; byKind: Record<string, { count: number; longest: number; total: number }> };
@@ -28,7 +28,7 @@ type Emu = { endpoint: string; token: string; driveId: string; dataDir: string }
  * loop-probe.ts and what it imports, compiled to plain ES modules in `dir`: a loader hook (tsx) in
  * the daemon would also load its worker threads' modules, and deadlocked it.
  */
-async function compiledProbe(dir: string): Promise<string> {
+export async function compiledProbe(dir: string): Promise<string> {
   await fs.mkdir(dir, { recursive: true });
   await fs.writeFile(path.join(dir, 'package.json'), '{"type":"module"}');
   for (const name of PROBE_SOURCES) {
@@ -40,7 +40,7 @@ async function compiledProbe(dir: string): Promise<string> {
 }
 
 /** What the probe saw since it last reported (it starts over). */
-async function loopReport(pid: number, file: string): Promise<LoopReport> {
+export async function loopReport(pid: number, file: string): Promise<LoopReport> {
   await fs.rm(file, { force: true });
   process.kill(pid, 'SIGUSR2');
   for (let i = 0; i < 500; i++) {

@@ -13,6 +13,7 @@ import { runningDaemons } from '../src/control/client.js';
 import { EMBEDDED_THREAD_NAME } from '../src/emulator/embedded.js';
 import { MOUNTED_MESSAGE } from '../src/fuse/mount.js';
 import { peakRssOf } from './front-ends.js';
+import { compiledProbe, loopReport, type LoopReport } from './listing-feed.js';
 import { chunkFactory, printTable, processCpuSeconds, type Row, settle, writeResults } from './lib.js';
 
 const run = promisify(execFile);
@@ -22,6 +23,10 @@ const MiB = 1024 * 1024;
 const root = path.resolve(import.meta.dirname, '..');
 /** BENCH_PDSFS_BIN runs another build's bin/pdsfs (an A/B comparison in the same window of load). */
 const pdsfsBin = process.env.BENCH_PDSFS_BIN ?? path.join(root, 'bin', 'pdsfs');
+/** BENCH_TREE_PARTS=rsync stops after the first rsync (until close, until uploaded, CPU, peak RSS): an A/B of the copy alone. */
+const rsyncOnly = process.env.BENCH_TREE_PARTS === 'rsync';
+/** BENCH_TREE_LOOP=1 times the pdsfs mount's event loop during the first rsync (loop-probe.ts): how long a FUSE request can wait for its turn. */
+const timeLoop = process.env.BENCH_TREE_LOOP === '1';
 
 const seconds = (t0: number) => (performance.now() - t0) / 1000;
 
@@ -53,6 +58,8 @@ interface Target {
   cpuSeconds(): Promise<number | undefined>;
   /** Of those, the embedded local server's thread's (pdsfs only). */
   serverCpuSeconds(): Promise<number | undefined>;
+  /** What the event-loop probe saw since it last reported (pdsfs with BENCH_TREE_LOOP only). */
+  loop?(): Promise<LoopReport>;
   stop(): Promise<void>;
 }
 
@@ -163,11 +170,14 @@ async function pdsfsTarget(work: string): Promise<Target> {
   const dataDir = path.join(work, 'pdsfs-data');
   let caches = 0;
   let m: MountChild;
+  const loopFile = path.join(work, 'loop.json');
+  const probe = timeLoop ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import ${await compiledProbe(path.join(work, 'loop-probe'))}`, PDSFS_BENCH_LOOP_FILE: loopFile } : {};
   const start = async () => {
     // Defaults, as a new user runs it: the embedded local server in --data-dir.
     m = new MountChild(
       spawn(pdsfsBin, ['mount', mnt, '--data-dir', dataDir, '--cache-dir', path.join(work, `pdsfs-cache-${caches}`), '--log-level', 'warn'], {
         stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, ...probe },
       }),
     );
     await m.waitFor((out) => out.includes(MOUNTED_MESSAGE), 'pdsfs mount');
@@ -194,6 +204,7 @@ async function pdsfsTarget(work: string): Promise<Target> {
     peakRssMiB: () => m.peakRssMiB(),
     cpuSeconds: () => m.cpuSeconds(),
     serverCpuSeconds: () => m.threadCpuSeconds(EMBEDDED_THREAD_NAME),
+    ...(timeLoop ? { loop: () => loopReport(m.child.pid!, loopFile) } : {}),
     stop: () => m.stop(mnt),
   };
 }
@@ -234,20 +245,27 @@ interface Figures {
   cpu?: number;
   /** Of those, the embedded local server's thread's. */
   serverCpu?: number;
+  /** The mount's event loop during the first rsync, until close (BENCH_TREE_LOOP). */
+  loop?: { p99: number; max: number; longestLessCpuWait: number };
 }
 
 async function measure(t: Target, tree: string): Promise<Figures> {
   settle();
   const cpu0 = await t.cpuSeconds();
   const server0 = await t.serverCpuSeconds();
+  await t.loop?.();
   const r0 = performance.now();
   await run('rsync', ['-a', `${tree}/`, `${t.dir}/tree/`]);
   const rsync = seconds(r0);
+  const seen = await t.loop?.();
+  const loop = seen && { p99: seen.p99, max: seen.max, longestLessCpuWait: seen.longestLessCpuWait.wall - seen.longestLessCpuWait.queued };
   await t.uploaded();
   const rsyncUploaded = seconds(r0);
   const cpu1 = await t.cpuSeconds();
   const server1 = await t.serverCpuSeconds();
   const rss = await t.peakRssMiB();
+  const cpuFigures = { ...(loop ? { loop } : {}), ...(rss !== undefined ? { rss } : {}), ...(cpu0 !== undefined && cpu1 !== undefined ? { cpu: cpu1 - cpu0 } : {}), ...(server0 !== undefined && server1 !== undefined ? { serverCpu: server1 - server0 } : {}) };
+  if (rsyncOnly) return { rsync, rsyncUploaded, rsyncAgain: NaN, itemized: '', lsCold: NaN, lsWarm: NaN, cp: NaN, find: NaN, du: NaN, ...cpuFigures };
   const a0 = performance.now();
   const again = await run('rsync', ['-a', '-i', `${tree}/`, `${t.dir}/tree/`]);
   const rsyncAgain = seconds(a0);
@@ -258,7 +276,7 @@ async function measure(t: Target, tree: string): Promise<Figures> {
   const du = await timed(() => sh(`du -s '${t.dir}/tree' > /dev/null`));
   settle();
   const cp = await timed(() => sh(`cp -r '${tree}' '${t.dir}/copy'`));
-  return { rsync, rsyncUploaded, rsyncAgain, itemized: again.stdout.trim().split('\n').filter(Boolean).length + ' changes', lsCold, lsWarm, cp, find, du, ...(rss !== undefined ? { rss } : {}), ...(cpu0 !== undefined && cpu1 !== undefined ? { cpu: cpu1 - cpu0 } : {}), ...(server0 !== undefined && server1 !== undefined ? { serverCpu: server1 - server0 } : {}) };
+  return { rsync, rsyncUploaded, rsyncAgain, itemized: again.stdout.trim().split('\n').filter(Boolean).length + ' changes', lsCold, lsWarm, cp, find, du, ...cpuFigures };
 }
 
 function sleep(ms: number): Promise<void> {
@@ -316,6 +334,11 @@ async function main(): Promise<void> {
     row('du -s', 'du');
     if (pdsfs.cpu !== undefined) rows.push({ metric: 'CPU seconds of the mount process, rsync until uploaded: pdsfs', value: pdsfs.cpu, unit: 's', ...(rclone?.cpu !== undefined ? { reference: rclone.cpu, ratio: pdsfs.cpu / rclone.cpu } : {}), target: 'reference: rclone mount' });
     if (pdsfs.serverCpu !== undefined) rows.push({ metric: "  of which the embedded local server's thread", value: pdsfs.serverCpu, unit: 's' });
+    if (pdsfs.loop) {
+      rows.push({ metric: "the mount's event-loop delay during the rsync, p99", value: pdsfs.loop.p99, unit: 'ms' });
+      rows.push({ metric: '  longest', value: pdsfs.loop.max, unit: 'ms' });
+      rows.push({ metric: '  longest gap less CPU wait', value: pdsfs.loop.longestLessCpuWait, unit: 'ms' });
+    }
     if (pdsfs.rss !== undefined) rows.push({ metric: 'peak RSS of the pdsfs mount (rsync)', value: pdsfs.rss, unit: 'MiB', ...(rclone?.rss ? { reference: rclone.rss } : {}), target: '< 200' });
   }
   printTable(`Tree of ${treeFiles} small files + 3 × ${bigMiB} MiB; ratio = seconds / local disk's (shared machine: compare within a run)`, rows);
