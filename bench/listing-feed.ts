@@ -17,7 +17,7 @@ const DEPTH0 = { method: 'PROPFIND', headers: { Depth: '0' } };
 /** How long the client asks before the feed starts, for the figures without it. */
 const IDLE_CLIENT_MS = 5000;
 
-interface LoopReport extends Stalls {
+export interface LoopReport extends Stalls {
   p99: number;
   max: number;
   gc: { longest: number; total: number; byKind: Record<string, { count: number; longest: number; total: number }> };
@@ -31,7 +31,7 @@ type Emu = { endpoint: string; token: string; driveId: string; dataDir: string }
  * loop-probe.ts and what it imports, compiled to plain ES modules in `dir`: a loader hook (tsx) in
  * the daemon would also load its worker threads' modules, and deadlocked it.
  */
-async function compiledProbe(dir: string): Promise<string> {
+export async function compiledProbe(dir: string): Promise<string> {
   await fs.mkdir(dir, { recursive: true });
   await fs.writeFile(path.join(dir, 'package.json'), '{"type":"module"}');
   for (const name of PROBE_SOURCES) {
@@ -43,7 +43,7 @@ async function compiledProbe(dir: string): Promise<string> {
 }
 
 /** What the probe saw since it last reported (it starts over). */
-async function loopReport(pid: number, file: string): Promise<LoopReport> {
+export async function loopReport(pid: number, file: string): Promise<LoopReport> {
   await fs.rm(file, { force: true });
   process.kill(pid, 'SIGUSR2');
   for (let i = 0; i < 500; i++) {

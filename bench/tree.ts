@@ -15,6 +15,7 @@ import type { DaemonStatus, FuseRequests } from '../src/control/status-report.js
 import { EMBEDDED_THREAD_NAME } from '../src/emulator/embedded.js';
 import { MOUNTED_MESSAGE } from '../src/fuse/mount.js';
 import { peakRssOf } from './front-ends.js';
+import { compiledProbe, loopReport, type LoopReport } from './listing-feed.js';
 import { chunkFactory, printTable, processCpuSeconds, type Row, settle, writeResults } from './lib.js';
 
 const run = promisify(execFile);
@@ -24,6 +25,10 @@ const MiB = 1024 * 1024;
 const root = path.resolve(import.meta.dirname, '..');
 /** BENCH_PDSFS_BIN runs another build's bin/pdsfs (an A/B comparison in the same window of load). */
 const pdsfsBin = process.env.BENCH_PDSFS_BIN ?? path.join(root, 'bin', 'pdsfs');
+/** BENCH_TREE_PARTS=rsync stops after the first rsync (until close, until uploaded, CPU, peak RSS): an A/B of the copy alone. */
+const rsyncOnly = process.env.BENCH_TREE_PARTS === 'rsync';
+/** BENCH_TREE_LOOP=1 times the pdsfs mount's event loop during the first rsync (loop-probe.ts): how long a FUSE request can wait for its turn. */
+const timeLoop = process.env.BENCH_TREE_LOOP === '1';
 
 export const seconds = (t0: number) => (performance.now() - t0) / 1000;
 
@@ -57,6 +62,8 @@ export interface Target {
   serverCpuSeconds(): Promise<number | undefined>;
   /** The FUSE requests that reached the mount's JavaScript so far, and those its binding answered (JS mounts only). */
   fuseRequests?(): Promise<FuseRequests>;
+  /** What the event-loop probe saw since it last reported (pdsfs with BENCH_TREE_LOOP only). */
+  loop?(): Promise<LoopReport>;
   stop(): Promise<void>;
 }
 
@@ -169,11 +176,14 @@ export async function pdsfsTarget(work: string, args: string[] = [], label = 'pd
   const cacheDir = () => path.join(work, `${label}-cache-${caches}`);
   let caches = 0;
   let m: MountChild;
+  const loopFile = path.join(work, 'loop.json');
+  const probe = timeLoop ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import ${await mainThreadProbe(path.join(work, 'loop-probe'))}`, PDSFS_BENCH_LOOP_FILE: loopFile } : {};
   const start = async () => {
     // Defaults, as a new user runs it: the embedded local server in --data-dir.
     m = new MountChild(
       spawn(pdsfsBin, ['mount', mnt, '--data-dir', dataDir, '--cache-dir', cacheDir(), '--log-level', 'warn', ...args], {
         stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, ...probe },
       }),
     );
     await m.waitFor((out) => out.includes(MOUNTED_MESSAGE), 'pdsfs mount');
@@ -201,8 +211,20 @@ export async function pdsfsTarget(work: string, args: string[] = [], label = 'pd
     cpuSeconds: () => m.cpuSeconds(),
     serverCpuSeconds: () => m.threadCpuSeconds(EMBEDDED_THREAD_NAME),
     fuseRequests: async () => (await daemonStatus(cacheDir())).fuse!,
+    ...(timeLoop ? { loop: () => loopReport(m.child.pid!, loopFile) } : {}),
     stop: () => m.stop(mnt),
   };
+}
+
+/**
+ * The loop probe, loaded in the daemon's main thread only: NODE_OPTIONS' --import also runs in the
+ * embedded server's worker, where the probe's 1 ms timers added about 4 CPU-s to an rsync.
+ */
+async function mainThreadProbe(dir: string): Promise<string> {
+  const probe = await compiledProbe(dir);
+  const wrapper = path.join(dir, 'main-thread-probe.js');
+  await fs.writeFile(wrapper, `import { isMainThread } from 'node:worker_threads';\nif (isMainThread) await import(${JSON.stringify(probe)});\n`);
+  return wrapper;
 }
 
 /** The status of the mount on this cache dir. */
@@ -241,20 +263,27 @@ interface Figures {
   cpu?: number;
   /** Of those, the embedded local server's thread's. */
   serverCpu?: number;
+  /** The mount's event loop during the first rsync, until close (BENCH_TREE_LOOP). */
+  loop?: { p99: number; max: number; longestLessCpuWait: number };
 }
 
 async function measure(t: Target, tree: string): Promise<Figures> {
   settle();
   const cpu0 = await t.cpuSeconds();
   const server0 = await t.serverCpuSeconds();
+  await t.loop?.();
   const r0 = performance.now();
   await run('rsync', ['-a', `${tree}/`, `${t.dir}/tree/`]);
   const rsync = seconds(r0);
+  const seen = await t.loop?.();
+  const loop = seen && { p99: seen.p99, max: seen.max, longestLessCpuWait: seen.longestLessCpuWait.wall - seen.longestLessCpuWait.queued };
   await t.uploaded();
   const rsyncUploaded = seconds(r0);
   const cpu1 = await t.cpuSeconds();
   const server1 = await t.serverCpuSeconds();
   const rss = await t.peakRssMiB();
+  const cpuFigures = { ...(loop ? { loop } : {}), ...(rss !== undefined ? { rss } : {}), ...(cpu0 !== undefined && cpu1 !== undefined ? { cpu: cpu1 - cpu0 } : {}), ...(server0 !== undefined && server1 !== undefined ? { serverCpu: server1 - server0 } : {}) };
+  if (rsyncOnly) return { rsync, rsyncUploaded, rsyncAgain: NaN, itemized: '', lsCold: NaN, lsWarm: NaN, cp: NaN, find: NaN, du: NaN, ...cpuFigures };
   const a0 = performance.now();
   const again = await run('rsync', ['-a', '-i', `${tree}/`, `${t.dir}/tree/`]);
   const rsyncAgain = seconds(a0);
@@ -265,7 +294,7 @@ async function measure(t: Target, tree: string): Promise<Figures> {
   const du = await timed(() => sh(`du -s '${t.dir}/tree' > /dev/null`));
   settle();
   const cp = await timed(() => sh(`cp -r '${tree}' '${t.dir}/copy'`));
-  return { rsync, rsyncUploaded, rsyncAgain, itemized: again.stdout.trim().split('\n').filter(Boolean).length + ' changes', lsCold, lsWarm, cp, find, du, ...(rss !== undefined ? { rss } : {}), ...(cpu0 !== undefined && cpu1 !== undefined ? { cpu: cpu1 - cpu0 } : {}), ...(server0 !== undefined && server1 !== undefined ? { serverCpu: server1 - server0 } : {}) };
+  return { rsync, rsyncUploaded, rsyncAgain, itemized: again.stdout.trim().split('\n').filter(Boolean).length + ' changes', lsCold, lsWarm, cp, find, du, ...cpuFigures };
 }
 
 export function sleep(ms: number): Promise<void> {
@@ -323,6 +352,11 @@ async function main(): Promise<void> {
     row('du -s', 'du');
     if (pdsfs.cpu !== undefined) rows.push({ metric: 'CPU seconds of the mount process, rsync until uploaded: pdsfs', value: pdsfs.cpu, unit: 's', ...(rclone?.cpu !== undefined ? { reference: rclone.cpu, ratio: pdsfs.cpu / rclone.cpu } : {}), target: 'reference: rclone mount' });
     if (pdsfs.serverCpu !== undefined) rows.push({ metric: "  of which the embedded local server's thread", value: pdsfs.serverCpu, unit: 's' });
+    if (pdsfs.loop) {
+      rows.push({ metric: "the mount's event-loop delay during the rsync, p99", value: pdsfs.loop.p99, unit: 'ms' });
+      rows.push({ metric: '  longest', value: pdsfs.loop.max, unit: 'ms' });
+      rows.push({ metric: '  longest gap less CPU wait', value: pdsfs.loop.longestLessCpuWait, unit: 'ms' });
+    }
     if (pdsfs.rss !== undefined) rows.push({ metric: 'peak RSS of the pdsfs mount (rsync)', value: pdsfs.rss, unit: 'MiB', ...(rclone?.rss ? { reference: rclone.rss } : {}), target: '< 200' });
   }
   printTable(`Tree of ${treeFiles} small files + 3 × ${bigMiB} MiB; ratio = seconds / local disk's (shared machine: compare within a run)`, rows);

@@ -18,6 +18,7 @@ import { shareVolumes } from './shares/volumes.js';
 import { type Logger, silentLogger } from './shared/logger.js';
 import { RemoteBlockSource } from './vfs/block-source.js';
 import { withVfsErrors } from './vfs/error-boundary.js';
+import type { ForegroundActivity } from './vfs/foreground.js';
 import { toVfsError, VfsError } from './core/errors.js';
 import { Reachability } from './core/reachability.js';
 import { Namespace } from './vfs/namespace.js';
@@ -46,7 +47,7 @@ export interface App {
   close(): Promise<void>;
 }
 
-export async function createApp(opts: AppOptions, deps: { logger?: Logger } = {}): Promise<App> {
+export async function createApp(opts: AppOptions, deps: { logger?: Logger; foreground?: ForegroundActivity } = {}): Promise<App> {
   const logger = deps.logger ?? silentLogger();
   // Loaded only when used: a daemon pointed at a real PDS domain does not carry the local server.
   const embedded = opts.endpoint ? undefined : await (await import('./emulator/embedded.js')).startEmbedded(opts.dataDir);
@@ -67,7 +68,7 @@ export async function createApp(opts: AppOptions, deps: { logger?: Logger } = {}
     const volumes = await driveVolumes(client, opts, settings, logger);
     const single = opts.drive !== undefined;
     const served = single ? [pickDrive(volumes, opts.drive!)] : [...volumes, ...(await shareVolumes(client, opts.shares ?? [], opts.readOnly, logger, settings))];
-    const { vfs, admin } = await openVfs({ served, single, cacheDir, db, opts, logger, reachability });
+    const { vfs, admin } = await openVfs({ served, single, cacheDir, db, opts, logger, reachability, ...(deps.foreground ? { foreground: deps.foreground } : {}) });
     logger.info({ endpoint: embedded ? 'embedded local PDS server' : opts.endpoint, volumes: served.map((v) => v.dirName) }, 'ready');
     return {
       vfs,
@@ -99,10 +100,11 @@ export interface VfsSources {
   opts: AppOptions;
   logger: Logger;
   reachability: Reachability;
+  foreground?: ForegroundActivity;
 }
 
 /** The block cache, the metadata cache and the Vfs over the volumes (the app's, or a test's memory drives). */
-export async function openVfs({ served, single, cacheDir, db, opts, logger, reachability }: VfsSources): Promise<Pick<App, 'vfs' | 'admin'>> {
+export async function openVfs({ served, single, cacheDir, db, opts, logger, reachability, foreground }: VfsSources): Promise<Pick<App, 'vfs' | 'admin'>> {
   const volumeById = (id: string) => served.find((v) => v.id === id);
   // One view of the cache disk's free space for staged writes and cached blocks.
   const space = new DiskReserve(cacheDir);
@@ -121,6 +123,7 @@ export async function openVfs({ served, single, cacheDir, db, opts, logger, reac
     staging: new StagingFiles(path.join(cacheDir, 'staging'), space),
     blocks,
     logger,
+    ...(foreground ? { foreground } : {}),
     opts: {
       readOnly: opts.readOnly,
       deletePermanently: opts.deletePermanently,
@@ -133,9 +136,10 @@ export async function openVfs({ served, single, cacheDir, db, opts, logger, reac
     },
   });
   // Without --drive, or with --show-views: trash/, versions/, search/, starred/ and photos/ at the root.
-  // Front-ends see only VfsErrors, whatever fails below, views included (withVfsErrors).
+  // Front-ends see only VfsErrors, whatever fails below, views included (withVfsErrors); their
+  // requests, counted there, make the uploads yield.
   const views = new ViewsVfs(main, main.admin, served, blocks, { single, show: !single || opts.showViews === true });
-  const vfs = withVfsErrors(views);
+  const vfs = withVfsErrors(views, main.foreground);
   return { vfs, admin: views.admin };
 }
 

@@ -1,18 +1,25 @@
 // The error contract of the seam above the VFS, enforced in one place: whatever a Vfs method or a
 // FileHandle it opened throws (SQLite and fs errors included) reaches the front-ends as a VfsError,
-// through core's one toVfsError. The front-ends then need one table each and no fallbacks.
+// through core's one toVfsError. The front-ends then need one table each and no fallbacks. Every
+// front-end request passes here, so here the foreground's activity is told too.
 import { toVfsError } from '../core/errors.js';
+import type { ForegroundActivity } from './foreground.js';
 import type { FileHandle, Vfs } from './types.js';
+
+/** Calls that wait for the background rather than being foreground work themselves. */
+const NOT_FOREGROUND = new Set<string | symbol>(['drain', 'close']);
 
 /**
  * The same object, its methods' errors (thrown, rejected or raised while iterating, as readdirPages
- * does) converted; open() hands out guarded handles.
+ * does) converted; open() hands out guarded handles. Each call (but drain and close) touches
+ * `foreground`, when given.
  */
-export function withVfsErrors<T extends Vfs>(vfs: T): T {
-  return guard(vfs, (method, result) => (method === 'open' ? guard(result as FileHandle, (_, r) => r) : result));
+export function withVfsErrors<T extends Vfs>(vfs: T, foreground?: Pick<ForegroundActivity, 'touch'>): T {
+  const onCall = foreground ? (method: string | symbol) => NOT_FOREGROUND.has(method) || foreground.touch() : () => undefined;
+  return guard(vfs, onCall, (method, result) => (method === 'open' ? guard(result as FileHandle, onCall, (_, r) => r) : result));
 }
 
-function guard<T extends object>(target: T, wrapResult: (method: string | symbol, result: unknown) => unknown): T {
+function guard<T extends object>(target: T, onCall: (method: string | symbol) => unknown, wrapResult: (method: string | symbol, result: unknown) => unknown): T {
   const wrapped = new Map<string | symbol, (...args: unknown[]) => unknown>();
   return new Proxy(target, {
     get(obj, prop) {
@@ -26,6 +33,7 @@ function guard<T extends object>(target: T, wrapResult: (method: string | symbol
           const fail = (err: unknown): never => {
             throw toVfsError(err, path);
           };
+          onCall(prop);
           try {
             const result: unknown = Reflect.apply(value, obj, args);
             if (result instanceof Promise) return result.then((r: unknown) => wrapResult(prop, r), fail);

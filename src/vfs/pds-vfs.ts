@@ -13,6 +13,7 @@ import { ChangePoller } from './change-poller.js';
 import { vfsAdmin, type VfsAdmin } from './admin.js';
 import { type VfsContext, type VfsOptions, type VfsStores, writableVolume } from './context.js';
 import { DirCache } from './dir-cache.js';
+import { ForegroundActivity } from './foreground.js';
 import { refusesPermission, toVfsError, VfsError } from '../core/errors.js';
 import { VfsFileHandle } from './file-handle.js';
 import { OpenFileOwner } from './open-file-owner.js';
@@ -46,6 +47,8 @@ export interface PdsVfsDeps {
   blocks: BlockCache;
   logger: Logger;
   opts: VfsOptions;
+  /** The front-ends' requests (a test's, with its own clock); by default a new one. */
+  foreground?: ForegroundActivity;
 }
 
 export class PdsVfs implements Vfs {
@@ -57,10 +60,13 @@ export class PdsVfs implements Vfs {
   private readonly files: OpenFileOwner;
   /** Status, queues and the change feed on demand, for the control server and the share commands. */
   readonly admin: VfsAdmin;
+  /** The front-ends' requests, told by the seam above the VFS (withVfsErrors): uploads yield to them. */
+  readonly foreground: ForegroundActivity;
   private readonly lastSpace = new Map<string, SpaceInfo>();
   private readonly statfsCache = new Map<string, { at: number; space: Promise<SpaceInfo> }>();
 
   private constructor(deps: PdsVfsDeps) {
+    this.foreground = deps.foreground ?? new ForegroundActivity();
     this.inodes = new InodeTable(deps.opts.inodeNumbers ?? true);
     const changes = new LocalChanges(deps.store, deps.ops);
     const dirs = new DirCache(deps.store, {
@@ -82,7 +88,7 @@ export class PdsVfs implements Vfs {
       changes,
       onRekey: (volume, from, to) => inodes.alias(`${volume.id}|id|${to}`, `${volume.id}|id|${from}`),
     };
-    const writeback = newWriteback(stores);
+    const writeback = newWriteback(stores, this.foreground);
     this.replayer = new Replayer({ ...stores, writeback }, () => writeback.kick());
     this.ctx = { ...stores, writeback, replay: this.replayer };
     this.files = new OpenFileOwner(this.ctx, inodes);
@@ -323,10 +329,11 @@ function parentOf(path: string): string {
 }
 
 /** Write-back over the stores: what an upload does to the cache, the open file and the op log. */
-function newWriteback(ctx: VfsStores): Writeback {
+function newWriteback(ctx: VfsStores, foreground: ForegroundActivity): Writeback {
   const { ns, openFiles, dirs, blocks, staging, reachability: reach, ops } = ctx;
   return new Writeback({
     journal: ctx.journal,
+    foreground,
     ops,
     online: () => reach.online,
     whileOffline: () => void reach.check(),

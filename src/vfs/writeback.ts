@@ -8,6 +8,7 @@ import type { StagingFiles } from '../cache/staging/staging-files.js';
 import { VfsError, toVfsError } from '../core/errors.js';
 import type { RemoteEntry } from '../core/remote.js';
 import { conflictName } from './conflict-name.js';
+import type { ForegroundActivity } from './foreground.js';
 import type { Volume } from './volume.js';
 
 export interface WritebackOptions {
@@ -33,6 +34,8 @@ export interface WritebackOptions {
   whileOffline?: () => void;
   /** Uploads at once; default 8 (many small files are bound by round trips, not bandwidth). */
   concurrency?: number;
+  /** The front-ends' requests: while they arrive, uploads run BUSY_CONCURRENCY at once (unless a drain waits for them). */
+  foreground?: Pick<ForegroundActivity, 'quietIn'>;
   maxAttempts?: number;
   now?: () => number;
 }
@@ -47,6 +50,12 @@ const LOGIN_WAIT_MS = 5000;
 // be given room by the user; only after the last attempt does the content go to recovery.
 const RETRYABLE = new Set(['EAGAIN', 'EIO', 'ETIMEDOUT', 'EBUSY', 'ENOSPC']);
 
+/**
+ * Uploads at once while the foreground is busy: one keeps the queue moving (a writer that never stops
+ * still sees its files go up) while most of the uploads' CPU waits for the foreground to go quiet.
+ */
+const BUSY_CONCURRENCY = 1;
+
 export class Writeback {
   private readonly running = new Map<number, { ctrl: AbortController; done: Promise<void> }>();
   /** Rows that must not start uploading (someone is changing them), with a hold count. */
@@ -59,6 +68,8 @@ export class Writeback {
   /** Bytes of the uploads in flight, for progress. */
   readonly progress = new Map<number, { done: number; total: number }>();
   private sent = 0;
+  /** drain() calls waiting: someone waits for the uploads, so they go at full width. */
+  private draining = 0;
 
   constructor(private readonly o: WritebackOptions) {
     this.now = o.now ?? Date.now;
@@ -111,11 +122,14 @@ export class Writeback {
     this.timer = undefined;
     // Offline: rows wait as they are; the return of PDS kicks again.
     if (this.o.online && !this.o.online()) return this.notify();
-    let slots = (this.o.concurrency ?? 8) - this.running.size;
-    // Every upload slot busy: nothing can start, and each upload that ends looks again.
-    if (slots <= 0) return;
+    // While the foreground is busy, a look again once it is quiet widens the uploads without waiting
+    // for one to end (a big file's can take seconds).
+    const quietIn = this.draining > 0 ? 0 : (this.o.foreground?.quietIn() ?? 0);
     const now = this.now();
-    let next = Infinity;
+    let next = quietIn > 0 ? now + quietIn : Infinity;
+    let slots = (quietIn > 0 ? Math.min(BUSY_CONCURRENCY, this.o.concurrency ?? 8) : (this.o.concurrency ?? 8)) - this.running.size;
+    // Every upload slot busy: nothing can start, and each upload that ends looks again.
+    if (slots <= 0) return this.lookAgainAt(next, now);
     const due: JournalRow[] = [];
     const firstOp = this.o.ops?.firstPendingId() ?? 0;
     const stale: JournalRow[] = [];
@@ -123,7 +137,7 @@ export class Writeback {
     // queue is not read whole on every commit (a finishing upload kicks again).
     for (const row of this.o.journal.dirtyByDue()) {
       if (row.notBefore > now) {
-        next = row.notBefore;
+        next = Math.min(next, row.notBefore);
         break;
       }
       if (slots <= 0) break;
@@ -144,7 +158,11 @@ export class Writeback {
     }
     if (renamed) setImmediate(() => this.kick());
     for (const row of due) this.launch(row);
-    if (next < Infinity) this.timer = setTimeout(() => this.kick(), Math.max(10, next - now)).unref();
+    this.lookAgainAt(next, now);
+  }
+
+  private lookAgainAt(at: number, now: number): void {
+    if (at < Infinity) this.timer = setTimeout(() => this.kick(), Math.max(10, at - now)).unref();
   }
 
   /** Stops an in-flight upload of a row (before it is renamed, rewritten or deleted) and waits for it. */
@@ -189,6 +207,15 @@ export class Writeback {
    * for a new login: it stays in the journal and goes up after a restart with a live login.
    */
   async drain(onProgress?: (files: number, bytes: number) => void): Promise<void> {
+    this.draining++;
+    try {
+      await this.drainAll(onProgress);
+    } finally {
+      this.draining--;
+    }
+  }
+
+  private async drainAll(onProgress?: (files: number, bytes: number) => void): Promise<void> {
     for (;;) {
       const { pendingFiles, pendingBytes } = this.o.journal.stats();
       onProgress?.(pendingFiles, pendingBytes);

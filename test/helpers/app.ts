@@ -6,6 +6,7 @@ import type { AppOptions } from '../../src/app-options.js';
 import { type App, createApp } from '../../src/app.js';
 import type { DevAccount, Emulator, EmulatorOptions } from '../../src/emulator/index.js';
 import type { Logger } from '../../src/shared/logger.js';
+import type { ForegroundActivity } from '../../src/vfs/foreground.js';
 import type { Vfs } from '../../src/vfs/types.js';
 import { defaultAppOptions } from './app-options.js';
 import { startEmulator } from './emulator.js';
@@ -23,7 +24,7 @@ export interface StartedApp {
   close(): Promise<void>;
 }
 
-export async function startApp(overrides: Partial<AppOptions> = {}, emulator: Partial<EmulatorOptions> = {}, deps: { logger?: Logger } = {}): Promise<StartedApp> {
+export async function startApp(overrides: Partial<AppOptions> = {}, emulator: Partial<EmulatorOptions> = {}, deps: { logger?: Logger; foreground?: ForegroundActivity } = {}): Promise<StartedApp> {
   const started = await startEmulator(emulator);
   const cacheDir = await fs.mkdtemp(path.join(os.tmpdir(), 'pdsfs-cache-'));
   const options = (o: Partial<AppOptions>) => ({ ...defaultAppOptions(started.endpoint, started.account.access_token, cacheDir), ...overrides, ...o });
