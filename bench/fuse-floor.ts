@@ -14,7 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { FuseRequests } from '../src/control/status-report.js';
 import { printTable, type Row, settle, writeResults } from './lib.js';
-import { isMounted, localTarget, makeTree, MountChild, pdsfsTarget, rcloneTarget, sh, type Target, timed } from './tree.js';
+import { isMounted, localTarget, makeTree, MountChild, pdsfsTarget, rcloneTarget, sh, startedTargets, type Target, timed } from './tree.js';
 
 const treeFiles = Number(process.env.BENCH_TREE_FILES ?? 2000);
 const bigMiB = Number(process.env.BENCH_TREE_BIG_MB ?? 64);
@@ -120,16 +120,8 @@ async function main(): Promise<void> {
   let current: Target | undefined;
   try {
     await makeTree(tree);
-    for (const [name, make] of makers) {
-      if (only && !only.some((o) => name.startsWith(o))) continue;
-      const t = await make();
-      if (typeof t === 'string') {
-        results[name] = `skipped: ${t}`;
-        console.log(`${name}: skipped (${t})`);
-        continue;
-      }
+    for await (const [, t] of startedTargets(makers, only, results)) {
       current = t;
-      await fs.mkdir(t.dir, { recursive: true });
       results[t.name] = await measure(t, tree);
       await t.stop();
       current = undefined;

@@ -297,6 +297,24 @@ async function measure(t: Target, tree: string): Promise<Figures> {
   return { rsync, rsyncUploaded, rsyncAgain, itemized: again.stdout.trim().split('\n').filter(Boolean).length + ' changes', lsCold, lsWarm, cp, find, du, ...cpuFigures };
 }
 
+/**
+ * Starts the targets `only` names (by prefix; all without it) one after another, each once the
+ * caller is done with the one before; a target that cannot run here is noted in `results` as skipped.
+ */
+export async function* startedTargets(makers: [string, () => Promise<Target | string>][], only: string[] | undefined, results: Record<string, unknown>): AsyncGenerator<[string, Target]> {
+  for (const [name, make] of makers) {
+    if (only && !only.some((o) => name.startsWith(o))) continue;
+    const t = await make();
+    if (typeof t === 'string') {
+      results[name] = `skipped: ${t}`;
+      console.log(`${name}: skipped (${t})`);
+      continue;
+    }
+    await fs.mkdir(t.dir, { recursive: true });
+    yield [name, t];
+  }
+}
+
 export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
@@ -314,16 +332,8 @@ async function main(): Promise<void> {
       ['rclone mount', () => rcloneTarget(work, tree)],
       ['pdsfs mount', () => pdsfsTarget(work)],
     ];
-    for (const [name, make] of makers) {
-      if (only && !only.some((o) => name.startsWith(o))) continue;
-      const t = await make();
-      if (typeof t === 'string') {
-        results[name] = `skipped: ${t}`;
-        console.log(`${name}: skipped (${t})`);
-        continue;
-      }
+    for await (const [name, t] of startedTargets(makers, only, results)) {
       targets.push(t);
-      await fs.mkdir(t.dir, { recursive: true });
       results[name] = await measure(t, tree);
       await t.stop();
       console.log(name, results[name]);
