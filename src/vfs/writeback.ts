@@ -56,6 +56,13 @@ const RETRYABLE = new Set(['EAGAIN', 'EIO', 'ETIMEDOUT', 'EBUSY', 'ENOSPC']);
  */
 const BUSY_CONCURRENCY = 1;
 
+/**
+ * Due uploads waiting for a slot beyond which the uploads are falling behind a busy writer (the
+ * round trips of a real network are their limit, not the CPU they share with it): full width then.
+ * On loopback one upload at a time keeps pace with an rsync, and the backlog stays short.
+ */
+const BEHIND_DUE_ROWS = 32;
+
 export class Writeback {
   private readonly running = new Map<number, { ctrl: AbortController; done: Promise<void> }>();
   /** Rows that must not start uploading (someone is changing them), with a hold count. */
@@ -125,31 +132,40 @@ export class Writeback {
     // While the foreground is busy, a look again once it is quiet widens the uploads without waiting
     // for one to end (a big file's can take seconds).
     const quietIn = this.draining > 0 ? 0 : (this.o.foreground?.quietIn() ?? 0);
+    const busy = quietIn > 0;
     const now = this.now();
-    let next = quietIn > 0 ? now + quietIn : Infinity;
-    let slots = (quietIn > 0 ? Math.min(BUSY_CONCURRENCY, this.o.concurrency ?? 8) : (this.o.concurrency ?? 8)) - this.running.size;
+    let next = busy ? now + quietIn : Infinity;
+    const width = this.o.concurrency ?? 8;
+    let slots = (busy ? Math.min(BUSY_CONCURRENCY, width) : width) - this.running.size;
     // Every upload slot busy: nothing can start, and each upload that ends looks again.
-    if (slots <= 0) return this.lookAgainAt(next, now);
+    if (slots <= 0 && (!busy || this.running.size >= width)) return this.lookAgainAt(next, now);
     const due: JournalRow[] = [];
+    /** Due rows that found no slot while busy, up to BEHIND_DUE_ROWS. */
+    const waiting: JournalRow[] = [];
     const firstOp = this.o.ops?.firstPendingId() ?? 0;
     const stale: JournalRow[] = [];
-    // Soonest first, stopping at the first row not due yet or when no upload slot is left: a long
-    // queue is not read whole on every commit (a finishing upload kicks again).
+    // Soonest first, stopping at the first row not due yet or when no upload slot is left (while
+    // busy, once the backlog is known to be short or long): a long queue is not read whole on every
+    // commit (a finishing upload kicks again).
     for (const row of this.o.journal.dirtyByDue()) {
       if (row.notBefore > now) {
         next = Math.min(next, row.notBefore);
         break;
       }
-      if (slots <= 0) break;
+      if (slots <= 0 && (!busy || waiting.length >= BEHIND_DUE_ROWS)) break;
       if (this.running.has(row.id) || this.held.has(row.id) || this.o.hasWriters(row.id)) continue;
       if (firstOp > 0 && row.waitOp >= firstOp) continue;
       if (isLocalId(row.parentId)) {
         stale.push(row);
         continue;
       }
-      due.push(row);
-      slots--;
+      if (slots > 0) {
+        due.push(row);
+        slots--;
+      } else waiting.push(row);
     }
+    // Falling behind the writer (round trips, not CPU, are the limit: a real network): full width.
+    if (waiting.length >= BEHIND_DUE_ROWS) due.push(...waiting.slice(0, Math.max(0, width - this.running.size - due.length)));
     // A folder given its PDS id after the row named it (rows named then are moved with it).
     let renamed = false;
     for (const row of stale) {

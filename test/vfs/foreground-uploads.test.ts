@@ -1,6 +1,7 @@
 // Uploads yield to the foreground: while the front-ends' requests keep arriving, one upload runs at
 // a time and the queue still moves; once they stop, the rest go up several at once without a drain
-// asking; a drain asked while the foreground is busy gets them all at full width. Counted at the
+// asking; a drain asked while the foreground is busy gets them all at full width, and so does a
+// backlog of due uploads too long for one at a time (a writer faster than the round trips). Counted at the
 // local server (file/create requests in flight at once, with added latency so that uploads started
 // together overlap there); the foreground's clock is the test's, so "busy" and "quiet" are not timing.
 import assert from 'node:assert/strict';
@@ -49,4 +50,13 @@ test('a drain asked while the foreground is busy runs the uploads at full width'
   await s.vfs.drain();
   assert.equal(pending(s), 0);
   assert.ok((s.emu.stats.inFlightPeak[CREATE] ?? 0) >= 4, `uploads at once while draining: ${s.emu.stats.inFlightPeak[CREATE]}`);
+});
+
+test('a backlog of due uploads too long for one at a time goes at full width while the foreground stays busy', async () => {
+  const { s, dir } = await setUp();
+  // 40 due at once: more than BEHIND_DUE_ROWS (32) wait for the one slot.
+  for (let i = 0; i < 40; i++) await writeFile(s.vfs, `${dir}/behind-${i}.txt`, Buffer.from(`file ${i}`));
+  await untilPendingAtMost(s, 0);
+  assert.ok((s.emu.stats.inFlightPeak[CREATE] ?? 0) >= 4, `uploads at once with a long backlog: ${s.emu.stats.inFlightPeak[CREATE]}`);
+  assert.equal(s.emu.stats.requests[CREATE], 40, 'each file created once');
 });
