@@ -84,7 +84,9 @@ export class MountChild {
   }
   async stop(mnt: string): Promise<void> {
     this.child.kill('SIGTERM');
-    const done = await Promise.race([this.exited.then(() => true), sleep(120_000).then(() => false)]);
+    // Unref'd: once the child has exited, the 2-minute limit must not keep the benchmark alive.
+    const limit = new Promise<false>((resolve) => setTimeout(resolve, 120_000, false).unref());
+    const done = await Promise.race([this.exited.then(() => true), limit]);
     if (!done) {
       this.child.kill('SIGKILL');
       await this.exited;
