@@ -5,6 +5,7 @@
 // one (fresh pages after the allocator gave the last ones back), half again its CPU.
 import fs from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { writeChunk } from '../../shared/backpressure.js';
 import type { EmulatorContext } from '../context.js';
 import { OssError } from '../errors.js';
 import type { ConnectionThrottle } from '../throttle.js';
@@ -109,8 +110,7 @@ async function sendBytes(ctx: EmulatorContext, file: string, start: number, last
         await throttle.pass(req.socket, slices[i]!.length);
         if (res.destroyed) return false;
         // The buffer is read into again only once the socket took its last slice.
-        const written = res.write(slices[i], i === slices.length - 1 ? () => spare.length < MAX_SPARE && spare.push(buf) : undefined);
-        if (!written && !(await drained(res))) return false;
+        if (!(await writeChunk(res, slices[i]!, i === slices.length - 1 ? () => spare.length < MAX_SPARE && spare.push(buf) : undefined))) return false;
       }
     }
     return true;
@@ -119,18 +119,3 @@ async function sendBytes(ctx: EmulatorContext, file: string, start: number, last
   }
 }
 
-/** Resolves true once `res` can take more, false if it closed first. */
-function drained(res: ServerResponse): Promise<boolean> {
-  if (res.destroyed) return Promise.resolve(false);
-  return new Promise((resolve) => {
-    const done = (ok: boolean) => () => {
-      res.off('drain', onDrain);
-      res.off('close', onClose);
-      resolve(ok);
-    };
-    const onDrain = done(true);
-    const onClose = done(false);
-    res.once('drain', onDrain);
-    res.once('close', onClose);
-  });
-}

@@ -3,7 +3,7 @@
 // and a body streamed in block-sized reads with backpressure that stops when the client leaves.
 // Collections: the HTML listing for browsers (no redirect for a missing trailing slash).
 import type { ServerResponse } from 'node:http';
-import { writeChunk } from '../backpressure.js';
+import { writeChunk } from '../../shared/backpressure.js';
 import { evaluateConditionals, ifRangeAllows, parseRange } from '../conditional.js';
 import { type DavHandler, type DavRequest, type DavServices, headerOf } from '../dav-method.js';
 import { HttpError } from '../http-error.js';

@@ -3,7 +3,7 @@
 // piece with a Content-Length.
 import type { ServerResponse } from 'node:http';
 import { STATUS_CODES } from 'node:http';
-import { writeChunk } from '../backpressure.js';
+import { writeChunk } from '../../shared/backpressure.js';
 import { DAV_NS, XML_DECL, element, escapeText, rootNamespaces } from './xml-writer.js';
 
 const FLUSH_AT = 64 * 1024;
