@@ -38,13 +38,12 @@ export class ConnectionThrottle {
 
   /** A pass-through stream that paces the bytes of a transfer on `socket`. */
   stream(socket: Socket): Transform {
-    const pass = (n: number) => this.pass(socket, n);
+    const throttle = this;
     return new Transform({
       transform(chunk: Buffer, _enc, done) {
         void (async () => {
-          for (let off = 0; off < chunk.length; off += SLICE) {
-            const slice = chunk.subarray(off, off + SLICE);
-            await pass(slice.length);
+          for (const slice of throttle.slices(chunk)) {
+            await throttle.pass(socket, slice.length);
             this.push(slice);
           }
         })().then(() => done(), done);
