@@ -322,7 +322,7 @@ export class MetadataStore {
     this.cache.batch(() => {
       this.q.staleListing.run(volume, dirId);
       this.q.deleteMissingUnder.run(volume, dirId);
-        });
+    });
   }
 
   /** Marks every listing of the volume stale and forgets its negative lookups (e.g. the change feed was lost). */
@@ -331,7 +331,7 @@ export class MetadataStore {
     this.cache.batch(() => {
       this.q.staleVolume.run(volume);
       this.q.deleteMissingVolume.run(volume);
-        });
+    });
   }
 
   /** Negative lookup cache: `name` (NFC key) was not found under parentId at `at`. */
