@@ -25,6 +25,11 @@ export interface LoopReport extends Stalls {
   cpuMs: number;
 }
 
+/** One row per kind of collection the probe saw: how many pauses, the longest, all together. */
+function gcKindRows(report: LoopReport): Row[] {
+  return Object.entries(report.gc.byKind).map(([kind, p]) => ({ metric: `    ${kind}: ${p.count} pauses, longest (ms) / all (s)`, value: p.longest, unit: 'ms', reference: p.total / 1000 }));
+}
+
 type Emu = { endpoint: string; token: string; driveId: string; dataDir: string };
 
 /**
@@ -129,13 +134,13 @@ export async function feedInDaemon(emu: Emu, cacheDir: string, folder: string, c
       { metric: '  event-loop delay, max (perf_hooks)', value: loop.max, unit: 'ms' },
       { metric: '  longest garbage-collection pause', value: loop.gc.longest, unit: 'ms' },
       { metric: '  garbage collection in all', value: loop.gc.total / 1000, unit: 's' },
-      ...Object.entries(loop.gc.byKind).map(([kind, p]) => ({ metric: `    ${kind}: ${p.count} pauses, longest (ms) / all (s)`, value: p.longest, unit: 'ms', reference: p.total / 1000 })),
+      ...gcKindRows(loop),
       { metric: '  CPU of pdsfs serve (all threads) while applying', value: loop.cpuMs / 1000, unit: 's' },
       { metric: `the same client without the feed, ${IDLE_CLIENT_MS / 1000} s: answers`, value: idleAnswers, unit: '' },
       { metric: '  longest of those answers', value: idleLongest, unit: 'ms' },
       ...stallRows('answering alone', idle),
       { metric: '  longest garbage-collection pause', value: idle.gc.longest, unit: 'ms' },
-      ...Object.entries(idle.gc.byKind).map(([kind, p]) => ({ metric: `    ${kind}: ${p.count} pauses, longest (ms) / all (s)`, value: p.longest, unit: 'ms', reference: p.total / 1000 })),
+      ...gcKindRows(idle),
     ];
   } finally {
     await stopChild(serve.child);
