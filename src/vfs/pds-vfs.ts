@@ -334,6 +334,7 @@ function newWriteback(ctx: VfsStores, foreground: ForegroundActivity): Writeback
   return new Writeback({
     journal: ctx.journal,
     foreground,
+    maxDirtyBytes: ctx.opts.maxDirtyBytes,
     ops,
     online: () => reach.online,
     whileOffline: () => void reach.check(),

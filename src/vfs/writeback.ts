@@ -34,8 +34,13 @@ export interface WritebackOptions {
   whileOffline?: () => void;
   /** Uploads at once; default 8 (many small files are bound by round trips, not bandwidth). */
   concurrency?: number;
-  /** The front-ends' requests: while they arrive, uploads run BUSY_CONCURRENCY at once (unless a drain waits for them). */
-  foreground?: Pick<ForegroundActivity, 'quietIn'>;
+  /**
+   * The front-ends' requests: while they arrive, uploads wait for BUSY_HOLD_MS, then run
+   * BUSY_CONCURRENCY at once (unless a drain waits for them, or the dirty bytes near their bound).
+   */
+  foreground?: Pick<ForegroundActivity, 'quietIn' | 'busyFor'>;
+  /** The dirty-bytes bound writers wait at; past half of it, uploads are not held for the foreground. */
+  maxDirtyBytes?: number;
   maxAttempts?: number;
   now?: () => number;
 }
@@ -51,7 +56,14 @@ const LOGIN_WAIT_MS = 5000;
 const RETRYABLE = new Set(['EAGAIN', 'EIO', 'ETIMEDOUT', 'EBUSY', 'ENOSPC']);
 
 /**
- * Uploads at once while the foreground is busy: one keeps the queue moving (a writer that never stops
+ * How long a busy foreground holds every upload back: a copy shorter than this gets the CPU to
+ * itself and its uploads all go at full width once it ends (a local disk's write-back waits 30 s
+ * too, Linux's dirty_expire_centisecs); a longer one sees its files go up from then on.
+ */
+const BUSY_HOLD_MS = 30_000;
+
+/**
+ * Uploads at once while the foreground has been busy longer than BUSY_HOLD_MS: one keeps the queue moving (a writer that never stops
  * still sees its files go up) while most of the uploads' CPU waits for the foreground to go quiet.
  */
 const BUSY_CONCURRENCY = 1;
@@ -134,6 +146,8 @@ export class Writeback {
     const quietIn = this.draining > 0 ? 0 : (this.o.foreground?.quietIn() ?? 0);
     const busy = quietIn > 0;
     const now = this.now();
+    const holdLeft = busy ? BUSY_HOLD_MS - (this.o.foreground?.busyFor() ?? BUSY_HOLD_MS) : 0;
+    if (holdLeft > 0 && !this.nearDirtyBound()) return this.lookAgainAt(now + Math.min(quietIn, holdLeft), now);
     let next = busy ? now + quietIn : Infinity;
     const width = this.o.concurrency ?? 8;
     let slots = (busy ? Math.min(BUSY_CONCURRENCY, width) : width) - this.running.size;
@@ -175,6 +189,11 @@ export class Writeback {
     if (renamed) setImmediate(() => this.kick());
     for (const row of due) this.launch(row);
     this.lookAgainAt(next, now);
+  }
+
+  /** Writers would soon wait for uploads (past half the dirty-bytes bound): holding them back would stall the writers. */
+  private nearDirtyBound(): boolean {
+    return this.o.maxDirtyBytes !== undefined && this.o.journal.stats().pendingBytes > this.o.maxDirtyBytes / 2;
   }
 
   private lookAgainAt(at: number, now: number): void {

@@ -1,62 +1,101 @@
-// Uploads yield to the foreground: while the front-ends' requests keep arriving, one upload runs at
-// a time and the queue still moves; once they stop, the rest go up several at once without a drain
-// asking; a drain asked while the foreground is busy gets them all at full width, and so does a
-// backlog of due uploads too long for one at a time (a writer faster than the round trips). Counted at the
-// local server (file/create requests in flight at once, with added latency so that uploads started
+// Uploads yield to the foreground: while the front-ends' requests keep arriving, the first 30 s of
+// the busy stretch start no upload at all, and after that one at a time (the queue still moves);
+// once the requests stop, the uploads go several at once without a drain asking. A drain asked while
+// the foreground is busy, a backlog too long for one at a time (a writer faster than the round
+// trips), and dirty bytes near their bound all get full width. Counted at the local server
+// (file/create requests made, and in flight at once, with added latency so that uploads started
 // together overlap there); the foreground's clock is the test's, so "busy" and "quiet" are not timing.
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { AppOptions } from '../../src/app-options.js';
 import { ForegroundActivity } from '../../src/vfs/foreground.js';
 import { type StartedApp, startApp, writeFile } from '../helpers/app.js';
 
 const CREATE = '/v2/file/create';
 
-async function setUp(): Promise<{ s: StartedApp; dir: string; quiet: () => void }> {
-  // The clock stands still: every request counts as just made until quiet() moves it on.
+interface Busy {
+  s: StartedApp;
+  dir: string;
+  /** Keeps the foreground busy, without a quiet gap, for `ms` more of its clock. */
+  stayBusy: (ms: number) => void;
+  quiet: () => void;
+}
+
+async function setUp(overrides: Partial<AppOptions> = {}): Promise<Busy> {
+  // The clock stands still unless the test moves it: every request counts as just made.
   let clock = 0;
   const foreground = new ForegroundActivity(() => clock);
-  const s = await startApp({ writeBackMs: 0 }, {}, { foreground });
+  const s = await startApp({ writeBackMs: 0, ...overrides }, {}, { foreground });
   after(() => s.close());
   s.emu.setFaults({ latencyMs: 30 });
-  return { s, dir: `/drives/${s.app.volumes[0]!.dirName}`, quiet: () => (clock += 60_000) };
+  return {
+    s,
+    dir: `/drives/${s.app.volumes[0]!.dirName}`,
+    stayBusy: (ms) => {
+      for (const end = clock + ms; clock < end; clock += 100) foreground.touch();
+      foreground.touch();
+    },
+    quiet: () => (clock += 60_000),
+  };
 }
 
 const pending = (s: StartedApp) => s.admin.status().pendingFiles;
+const created = (s: StartedApp) => s.emu.stats.requests[CREATE] ?? 0;
 
 async function untilPendingAtMost(s: StartedApp, n: number): Promise<void> {
   while (pending(s) > n) await sleep(10);
 }
 
-test('uploads run one at a time while the foreground is busy, and all at once when it is quiet', async () => {
+test('uploads wait while the foreground is busy, and go several at once when it is quiet', async () => {
   const { s, dir, quiet } = await setUp();
   for (let i = 0; i < 24; i++) await writeFile(s.vfs, `${dir}/busy-${i}.txt`, Buffer.from(`file ${i}`));
-  // Still busy (the clock has not moved since the last write): the queue moves, one upload at a time.
-  await untilPendingAtMost(s, 20);
-  assert.equal(s.emu.stats.inFlightPeak[CREATE], 1, 'one upload at a time while busy');
+  // Due at once (no write-back delay), but the foreground is busy: several looks at the queue
+  // (each commit kicks one, and one follows every 200 ms) start nothing.
+  await sleep(500);
+  assert.equal(created(s), 0, 'no upload while the foreground is busy');
+  assert.equal(pending(s), 24);
 
-  const createdWhileBusy = s.emu.stats.requests[CREATE]!;
-  s.emu.resetStats();
   quiet();
   await untilPendingAtMost(s, 0);
   assert.ok((s.emu.stats.inFlightPeak[CREATE] ?? 0) >= 4, `uploads at once when quiet: ${s.emu.stats.inFlightPeak[CREATE]}`);
-  assert.equal(createdWhileBusy + s.emu.stats.requests[CREATE]!, 24, 'each file created once');
+  assert.equal(created(s), 24, 'each file created once');
+});
+
+test('a foreground busy for longer than the hold sees its uploads go one at a time', async () => {
+  const { s, dir, stayBusy, quiet } = await setUp();
+  for (let i = 0; i < 24; i++) await writeFile(s.vfs, `${dir}/long-${i}.txt`, Buffer.from(`file ${i}`));
+  stayBusy(31_000);
+  // Still busy (the clock stands after the last touch): the queue moves, one upload at a time.
+  await untilPendingAtMost(s, 20);
+  assert.equal(s.emu.stats.inFlightPeak[CREATE], 1, 'one upload at a time after the hold');
+  quiet();
+  await untilPendingAtMost(s, 0);
+  assert.equal(created(s), 24, 'each file created once');
 });
 
 test('a drain asked while the foreground is busy runs the uploads at full width', async () => {
   const { s, dir } = await setUp();
   for (let i = 0; i < 16; i++) await writeFile(s.vfs, `${dir}/drained-${i}.txt`, Buffer.from(`file ${i}`));
-  s.emu.resetStats();
   await s.vfs.drain();
   assert.equal(pending(s), 0);
   assert.ok((s.emu.stats.inFlightPeak[CREATE] ?? 0) >= 4, `uploads at once while draining: ${s.emu.stats.inFlightPeak[CREATE]}`);
 });
 
 test('a backlog of due uploads too long for one at a time goes at full width while the foreground stays busy', async () => {
-  const { s, dir } = await setUp();
+  const { s, dir, stayBusy } = await setUp();
   // 40 due at once: more than BEHIND_DUE_ROWS (32) wait for the one slot.
   for (let i = 0; i < 40; i++) await writeFile(s.vfs, `${dir}/behind-${i}.txt`, Buffer.from(`file ${i}`));
+  stayBusy(31_000);
   await untilPendingAtMost(s, 0);
   assert.ok((s.emu.stats.inFlightPeak[CREATE] ?? 0) >= 4, `uploads at once with a long backlog: ${s.emu.stats.inFlightPeak[CREATE]}`);
-  assert.equal(s.emu.stats.requests[CREATE], 40, 'each file created once');
+  assert.equal(created(s), 40, 'each file created once');
+});
+
+test('dirty bytes past half their bound are not held for a busy foreground', async () => {
+  // 8 files of 4 KiB against a bound of 16 KiB: past half of it after the third.
+  const { s, dir } = await setUp({ maxDirtyBytes: 16 * 1024 });
+  for (let i = 0; i < 8; i++) await writeFile(s.vfs, `${dir}/full-${i}.bin`, Buffer.alloc(4096, i));
+  await untilPendingAtMost(s, 2);
+  assert.ok(created(s) >= 6, `uploads while busy near the dirty bound: ${created(s)}`);
 });
