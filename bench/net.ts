@@ -95,6 +95,14 @@ interface Walked {
   cpu?: number;
   /** CPU seconds the local server spent answering the walk. */
   serverCpu: number;
+  /** pdsfs's main thread (serve and mount): seconds it ran, and seconds it was ready to run but waited for a CPU. */
+  mainThread?: { cpu: number; waited: number };
+}
+
+/** Seconds the process's main thread ran and waited in the run queue so far (/proc schedstat, in ns). */
+async function mainThreadSchedule(pid: number): Promise<{ cpu: number; waited: number }> {
+  const [ran, waited] = (await fs.readFile(`/proc/${pid}/task/${pid}/schedstat`, 'utf8')).split(' ').map(Number);
+  return { cpu: ran! / 1e9, waited: waited! / 1e9 };
 }
 
 /**
@@ -105,13 +113,16 @@ async function countedWalk(emu: BenchEmulator, walk: () => Promise<{ folders: nu
   await takeServerStats(emu);
   const server0 = await processCpuSeconds(emu.pid);
   const pdsfs0 = pdsfs === undefined ? 0 : await processCpuSeconds(pdsfs);
+  const main0 = pdsfs === undefined ? undefined : await mainThreadSchedule(pdsfs);
   const t0 = performance.now();
   const seen = await walk();
   const seconds = seen.seconds ?? (performance.now() - t0) / 1000;
+  const main1 = pdsfs === undefined ? undefined : await mainThreadSchedule(pdsfs);
+  const mainThread = main0 && main1 ? { cpu: main1.cpu - main0.cpu, waited: main1.waited - main0.waited } : undefined;
   const cpu = pdsfs === undefined ? seen.cpu : (await processCpuSeconds(pdsfs)) - pdsfs0;
   const serverCpu = (await processCpuSeconds(emu.pid)) - server0;
   const stats = await takeServerStats(emu);
-  return { ...seen, seconds, ...(cpu === undefined ? {} : { cpu }), serverCpu, lists: stats.requests['/v2/file/list'] ?? 0, listsAtOnce: stats.inFlightPeak['/v2/file/list'] ?? 0 };
+  return { ...seen, seconds, ...(cpu === undefined ? {} : { cpu }), ...(mainThread ? { mainThread } : {}), serverCpu, lists: stats.requests['/v2/file/list'] ?? 0, listsAtOnce: stats.inFlightPeak['/v2/file/list'] ?? 0 };
 }
 
 /** `ls -lR` of a folder of the mount: folders and entries it printed. */
@@ -227,7 +238,9 @@ async function main(): Promise<void> {
       for (const [how, w] of Object.entries(walks)) {
         // CPU per listed entry: what each walk costs pdsfs and the server beyond the round trips.
         const perEntry = (seconds: number) => `${((seconds * 1e6) / w.entries).toFixed(0)} µs/entry`;
-        const cpu = `${w.cpu === undefined ? '' : `, pdsfs ${w.cpu.toFixed(2)} CPU-s (${perEntry(w.cpu)})`}, server ${w.serverCpu.toFixed(2)} CPU-s (${perEntry(w.serverCpu)})`;
+        // Its main thread: where a walk through a front-end waits (every request passes through it), and how long it waited for a CPU on this shared machine.
+        const main = w.mainThread ? ` (main thread ${w.mainThread.cpu.toFixed(2)}, waited ${w.mainThread.waited.toFixed(2)} s for a CPU)` : '';
+        const cpu = `${w.cpu === undefined ? '' : `, pdsfs ${w.cpu.toFixed(2)} CPU-s (${perEntry(w.cpu)})${main}`}, server ${w.serverCpu.toFixed(2)} CPU-s (${perEntry(w.serverCpu)})`;
         rows.push({ metric: `cold walk, ${how}: ${w.folders - 1} folders, ${w.entries} entries; ${w.lists} list calls, ${w.listsAtOnce} at once${cpu}`, value: w.seconds, unit: 's', reference: rtt, ratio: w.seconds / rtt, target: how.includes('prefetch 0') ? '' : '<= 25 round trips' });
       }
       for (const [how, seconds] of Object.entries(warm)) rows.push({ metric: `the same walk warm (no list call), ${how}`, value: seconds, unit: 's', reference: rtt, ratio: seconds / rtt });
