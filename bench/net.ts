@@ -16,7 +16,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { startMount, stopAll } from '../test/fuse/harness.js';
 import { pdsfsServe, peakRssOf, readThrough, stopChild, writeThrough } from './front-ends.js';
-import { api, type BenchEmulator, chunkFactory, runVfsPhase, printTable, processCpuSeconds, rawUpload, type Row, startBenchEmulator, takeServerStats, waitUntilStored, writeResults } from './lib.js';
+import { api, type BenchEmulator, chunkFactory, makeRemoteTree, runVfsPhase, printTable, processCpuSeconds, rawUpload, type Row, startBenchEmulator, takeServerStats, waitUntilStored, writeResults } from './lib.js';
 
 const run = promisify(execFile);
 const sizeMiB = Number(process.env.BENCH_SIZE_MB ?? 1024);
@@ -28,17 +28,6 @@ async function shape(emu: BenchEmulator, profile: 'wan' | 'none'): Promise<{ lat
   const r = await fetch(`${emu.endpoint}/admin/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ netProfile: profile }) });
   if (!r.ok) throw new Error(`admin/faults: ${r.status}`);
   return (await r.json()) as { latencyMs: number; netRatePerConnection: number };
-}
-
-/** `/name`: walkSize folders of walkSize small files each, made by rapid upload of one small blob. */
-async function makeTree(emu: BenchEmulator, name: string, content_hash: string): Promise<void> {
-  const top = await api<{ file_id: string }>(emu, '/v2/file/create', { drive_id: emu.driveId, parent_file_id: 'root', name, type: 'folder', check_name_mode: 'refuse' });
-  for (let d = 0; d < walkSize; d++) {
-    const dir = await api<{ file_id: string }>(emu, '/v2/file/create', { drive_id: emu.driveId, parent_file_id: top.file_id, name: `d${d}`, type: 'folder', check_name_mode: 'refuse' });
-    await Promise.all(Array.from({ length: walkSize }, (_, f) => api(emu, '/v2/file/create', {
-      drive_id: emu.driveId, parent_file_id: dir.file_id, name: `f${f}.bin`, type: 'file', size: MiB, content_hash, content_hash_name: 'sha1', check_name_mode: 'refuse',
-    })));
-  }
 }
 
 /** curl, one stream, the whole file from its download URL (URL call included). */
@@ -153,7 +142,7 @@ async function main(): Promise<void> {
       const seed = await rawUpload(emu, 'seed.bin', 1, chunkFactory(9));
       const { content_hash } = await api<{ content_hash: string }>(emu, '/v2/file/get', { drive_id: emu.driveId, file_id: seed.fileId });
       // /tree is walked; /tree-before, as cold, first, by the daemons that walk /tree once already running.
-      for (const name of ['tree', 'tree-before']) await makeTree(emu, name, content_hash);
+      for (const name of ['tree', 'tree-before']) await makeRemoteTree(emu, name, walkSize, content_hash);
     }
     const source = path.join(work, 'source.bin');
     if (parts.has('upload')) await writeThrough(source, sizeMiB, chunkFactory(5));
