@@ -65,6 +65,20 @@ export async function api<T>(emu: ServerAccess, p: string, body: object): Promis
   return (await r.json()) as T;
 }
 
+/**
+ * `/name` on the server: `size` folders of `size` files each, made by rapid upload of one stored blob
+ * (`contentHash`, its SHA-1), so a tree of 10,000 files takes seconds and no data.
+ */
+export async function makeRemoteTree(emu: ServerAccess, name: string, size: number, contentHash: string): Promise<void> {
+  const top = await api<{ file_id: string }>(emu, '/v2/file/create', { drive_id: emu.driveId, parent_file_id: 'root', name, type: 'folder', check_name_mode: 'refuse' });
+  for (let d = 0; d < size; d++) {
+    const dir = await api<{ file_id: string }>(emu, '/v2/file/create', { drive_id: emu.driveId, parent_file_id: top.file_id, name: `d${d}`, type: 'folder', check_name_mode: 'refuse' });
+    await Promise.all(Array.from({ length: size }, (_, f) => api(emu, '/v2/file/create', {
+      drive_id: emu.driveId, parent_file_id: dir.file_id, name: `f${f}.bin`, type: 'file', size: 1024 * 1024, content_hash: contentHash, content_hash_name: 'sha1', check_name_mode: 'refuse',
+    })));
+  }
+}
+
 /** 1 MiB chunks of pseudo-random data; chunk i always has the same bytes for the same seed. */
 export function chunkFactory(seed: number): (i: number) => Buffer {
   const base = Buffer.alloc(1024 * 1024);

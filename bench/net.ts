@@ -16,7 +16,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { startMount, stopAll } from '../test/fuse/harness.js';
 import { pdsfsServe, peakRssOf, readThrough, stopChild, writeThrough } from './front-ends.js';
-import { api, type BenchEmulator, chunkFactory, runVfsPhase, printTable, processCpuSeconds, rawUpload, type Row, startBenchEmulator, takeServerStats, waitUntilStored, writeResults } from './lib.js';
+import { api, type BenchEmulator, chunkFactory, makeRemoteTree, runVfsPhase, printTable, processCpuSeconds, rawUpload, type Row, startBenchEmulator, takeServerStats, waitUntilStored, writeResults } from './lib.js';
 
 const run = promisify(execFile);
 const sizeMiB = Number(process.env.BENCH_SIZE_MB ?? 1024);
@@ -28,17 +28,6 @@ async function shape(emu: BenchEmulator, profile: 'wan' | 'none'): Promise<{ lat
   const r = await fetch(`${emu.endpoint}/admin/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ netProfile: profile }) });
   if (!r.ok) throw new Error(`admin/faults: ${r.status}`);
   return (await r.json()) as { latencyMs: number; netRatePerConnection: number };
-}
-
-/** `/name`: walkSize folders of walkSize small files each, made by rapid upload of one small blob. */
-async function makeTree(emu: BenchEmulator, name: string, content_hash: string): Promise<void> {
-  const top = await api<{ file_id: string }>(emu, '/v2/file/create', { drive_id: emu.driveId, parent_file_id: 'root', name, type: 'folder', check_name_mode: 'refuse' });
-  for (let d = 0; d < walkSize; d++) {
-    const dir = await api<{ file_id: string }>(emu, '/v2/file/create', { drive_id: emu.driveId, parent_file_id: top.file_id, name: `d${d}`, type: 'folder', check_name_mode: 'refuse' });
-    await Promise.all(Array.from({ length: walkSize }, (_, f) => api(emu, '/v2/file/create', {
-      drive_id: emu.driveId, parent_file_id: dir.file_id, name: `f${f}.bin`, type: 'file', size: MiB, content_hash, content_hash_name: 'sha1', check_name_mode: 'refuse',
-    })));
-  }
 }
 
 /** curl, one stream, the whole file from its download URL (URL call included). */
@@ -95,6 +84,14 @@ interface Walked {
   cpu?: number;
   /** CPU seconds the local server spent answering the walk. */
   serverCpu: number;
+  /** pdsfs's main thread (serve and mount): seconds it ran, and seconds it was ready to run but waited for a CPU. */
+  mainThread?: { cpu: number; waited: number };
+}
+
+/** Seconds the process's main thread ran and waited in the run queue so far (/proc schedstat, in ns). */
+async function mainThreadSchedule(pid: number): Promise<{ cpu: number; waited: number }> {
+  const [ran, waited] = (await fs.readFile(`/proc/${pid}/task/${pid}/schedstat`, 'utf8')).split(' ').map(Number);
+  return { cpu: ran! / 1e9, waited: waited! / 1e9 };
 }
 
 /**
@@ -105,13 +102,16 @@ async function countedWalk(emu: BenchEmulator, walk: () => Promise<{ folders: nu
   await takeServerStats(emu);
   const server0 = await processCpuSeconds(emu.pid);
   const pdsfs0 = pdsfs === undefined ? 0 : await processCpuSeconds(pdsfs);
+  const main0 = pdsfs === undefined ? undefined : await mainThreadSchedule(pdsfs);
   const t0 = performance.now();
   const seen = await walk();
   const seconds = seen.seconds ?? (performance.now() - t0) / 1000;
+  const main1 = pdsfs === undefined ? undefined : await mainThreadSchedule(pdsfs);
+  const mainThread = main0 && main1 ? { cpu: main1.cpu - main0.cpu, waited: main1.waited - main0.waited } : undefined;
   const cpu = pdsfs === undefined ? seen.cpu : (await processCpuSeconds(pdsfs)) - pdsfs0;
   const serverCpu = (await processCpuSeconds(emu.pid)) - server0;
   const stats = await takeServerStats(emu);
-  return { ...seen, seconds, ...(cpu === undefined ? {} : { cpu }), serverCpu, lists: stats.requests['/v2/file/list'] ?? 0, listsAtOnce: stats.inFlightPeak['/v2/file/list'] ?? 0 };
+  return { ...seen, seconds, ...(cpu === undefined ? {} : { cpu }), ...(mainThread ? { mainThread } : {}), serverCpu, lists: stats.requests['/v2/file/list'] ?? 0, listsAtOnce: stats.inFlightPeak['/v2/file/list'] ?? 0 };
 }
 
 /** `ls -lR` of a folder of the mount: folders and entries it printed. */
@@ -142,7 +142,7 @@ async function main(): Promise<void> {
       const seed = await rawUpload(emu, 'seed.bin', 1, chunkFactory(9));
       const { content_hash } = await api<{ content_hash: string }>(emu, '/v2/file/get', { drive_id: emu.driveId, file_id: seed.fileId });
       // /tree is walked; /tree-before, as cold, first, by the daemons that walk /tree once already running.
-      for (const name of ['tree', 'tree-before']) await makeTree(emu, name, content_hash);
+      for (const name of ['tree', 'tree-before']) await makeRemoteTree(emu, name, walkSize, content_hash);
     }
     const source = path.join(work, 'source.bin');
     if (parts.has('upload')) await writeThrough(source, sizeMiB, chunkFactory(5));
@@ -227,7 +227,9 @@ async function main(): Promise<void> {
       for (const [how, w] of Object.entries(walks)) {
         // CPU per listed entry: what each walk costs pdsfs and the server beyond the round trips.
         const perEntry = (seconds: number) => `${((seconds * 1e6) / w.entries).toFixed(0)} µs/entry`;
-        const cpu = `${w.cpu === undefined ? '' : `, pdsfs ${w.cpu.toFixed(2)} CPU-s (${perEntry(w.cpu)})`}, server ${w.serverCpu.toFixed(2)} CPU-s (${perEntry(w.serverCpu)})`;
+        // Its main thread: where a walk through a front-end waits (every request passes through it), and how long it waited for a CPU on this shared machine.
+        const main = w.mainThread ? ` (main thread ${w.mainThread.cpu.toFixed(2)}, waited ${w.mainThread.waited.toFixed(2)} s for a CPU)` : '';
+        const cpu = `${w.cpu === undefined ? '' : `, pdsfs ${w.cpu.toFixed(2)} CPU-s (${perEntry(w.cpu)})${main}`}, server ${w.serverCpu.toFixed(2)} CPU-s (${perEntry(w.serverCpu)})`;
         rows.push({ metric: `cold walk, ${how}: ${w.folders - 1} folders, ${w.entries} entries; ${w.lists} list calls, ${w.listsAtOnce} at once${cpu}`, value: w.seconds, unit: 's', reference: rtt, ratio: w.seconds / rtt, target: how.includes('prefetch 0') ? '' : '<= 25 round trips' });
       }
       for (const [how, seconds] of Object.entries(warm)) rows.push({ metric: `the same walk warm (no list call), ${how}`, value: seconds, unit: 's', reference: rtt, ratio: seconds / rtt });

@@ -1,0 +1,110 @@
+// The mount's first cold walk under the WAN profile (bench/net.ts's `ls -lR` of 100 × 100), again
+// and again, builds or settings alternating in the same minutes: a wall-clock figure on a shared
+// machine swings by a third between runs, so a change is judged against the code before it run
+// after run. Each round mounts a fresh process on a fresh cache and prints one JSON line: the
+// walk's seconds and round trips, pdsfs's CPU seconds (all threads, and its main thread with the
+// time that thread waited for a CPU), the server's, and the list calls it answered.
+//
+// `WALK_AB=a,b` names the variants (default one, `cur`); for each, `WALK_AB_DIST_a` is a compiled
+// build to mount with (a copy of dist/ kept inside the repository, so its packages resolve; default
+// dist/), `WALK_AB_ARGS_a` extra `pdsfs mount` options, `WALK_AB_NODE_a` extra Node options.
+// `WALK_AB_ROUNDS` (3) rounds, BENCH_WALK (100) the tree's size.
+//   cp -a dist .dist-before && <change, npm run build> &&
+//   WALK_AB=before,after WALK_AB_DIST_before=.dist-before node --import tsx bench/walk-ab.ts
+import { execFile, spawn } from 'node:child_process';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { MOUNTED_MESSAGE } from '../src/fuse/mount.js';
+import { api, chunkFactory, makeRemoteTree, processCpuSeconds, rawUpload, startBenchEmulator, takeServerStats } from './lib.js';
+
+const run = promisify(execFile);
+const walkSize = Number(process.env.BENCH_WALK ?? 100);
+const rounds = Number(process.env.WALK_AB_ROUNDS ?? 3);
+const variants = (process.env.WALK_AB ?? 'cur').split(',');
+const repo = path.resolve(import.meta.dirname, '..');
+/** bin/pdsfs's Node options (its first line), as the installed command runs. */
+const BIN_NODE_FLAGS = ['--max-semi-space-size=2', '--no-sparkplug', '--no-turbofan'];
+
+const option = (name: string, variant: string) => process.env[`WALK_AB_${name}_${variant}`]?.split(' ').filter(Boolean) ?? [];
+
+/** Seconds the thread ran and waited in the run queue so far (/proc schedstat, in ns). */
+async function schedule(pid: number): Promise<{ ran: number; waited: number }> {
+  const [ran, waited] = (await fs.readFile(`/proc/${pid}/task/${pid}/schedstat`, 'utf8')).split(' ').map(Number);
+  return { ran: ran! / 1e9, waited: waited! / 1e9 };
+}
+
+async function mount(variant: string, mnt: string, cacheDir: string, emu: { endpoint: string; token: string; driveId: string }) {
+  const main = path.resolve(repo, process.env[`WALK_AB_DIST_${variant}`] ?? 'dist', 'cli', 'main.js');
+  const args = [...BIN_NODE_FLAGS, ...option('NODE', variant), main, 'mount', mnt, '--endpoint', emu.endpoint, '--cache-dir', cacheDir,
+    '--drive', emu.driveId, '--write-back', '0', '--poll-interval', '3600', '--log-level', 'warn', ...option('ARGS', variant)];
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, MALLOC_ARENA_MAX: '2', PDSFS_ACCESS_TOKEN: emu.token } });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+  while (!out.includes(MOUNTED_MESSAGE)) {
+    if (child.exitCode !== null) throw new Error(`mount exited:\n${out}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return {
+    pid: child.pid!,
+    stop: async () => {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  const emu = await startBenchEmulator();
+  const work = await fs.mkdtemp(path.join(os.tmpdir(), 'pdsfs-walk-ab-'));
+  let mounted: { stop: () => Promise<void> } | undefined;
+  try {
+    const seed = await rawUpload(emu, 'seed.bin', 1, chunkFactory(9));
+    const { content_hash } = await api<{ content_hash: string }>(emu, '/v2/file/get', { drive_id: emu.driveId, file_id: seed.fileId });
+    await makeRemoteTree(emu, 'tree', walkSize, content_hash);
+    const shaped = await fetch(`${emu.endpoint}/admin/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ netProfile: 'wan' }) });
+    if (!shaped.ok) throw new Error(`admin/faults: ${shaped.status}`);
+    // The unit of the target: one list call's round trip under the profile (median of 5).
+    const trips: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const t0 = performance.now();
+      await api(emu, '/v2/file/list', { drive_id: emu.driveId, parent_file_id: 'root', limit: 100 });
+      trips.push(performance.now() - t0);
+    }
+    const rtt = trips.sort((a, b) => a - b)[2]! / 1000;
+    let n = 0;
+    for (let r = 0; r < rounds; r++) {
+      for (const v of variants) {
+        const mnt = path.join(work, `mnt-${n}`);
+        await fs.mkdir(mnt);
+        const m = (mounted = await mount(v, mnt, path.join(work, `cache-${n++}`), emu));
+        await takeServerStats(emu);
+        const [cpu0, main0, server0] = [await processCpuSeconds(m.pid), await schedule(m.pid), await processCpuSeconds(emu.pid)];
+        const t0 = performance.now();
+        const { stdout } = await run('ls', ['-lR', `${mnt}/tree`], { maxBuffer: 256 * 1024 * 1024 });
+        const seconds = (performance.now() - t0) / 1000;
+        const [cpu1, main1, server1] = [await processCpuSeconds(m.pid), await schedule(m.pid), await processCpuSeconds(emu.pid)];
+        const stats = await takeServerStats(emu);
+        await m.stop();
+        mounted = undefined;
+        const load = Number((await fs.readFile('/proc/loadavg', 'utf8')).split(' ')[0]);
+        const fixed = (x: number, digits = 2) => Number(x.toFixed(digits));
+        console.log(JSON.stringify({
+          variant: v, round: r, seconds: fixed(seconds, 3), roundTrips: fixed(seconds / rtt, 1), entries: stdout.split('\n').filter((l) => /^[-d]/.test(l)).length,
+          pdsfsCpu: fixed(cpu1 - cpu0), mainRan: fixed(main1.ran - main0.ran), mainWaited: fixed(main1.waited - main0.waited), serverCpu: fixed(server1 - server0),
+          lists: stats.requests['/v2/file/list'] ?? 0, listsAtOnce: stats.inFlightPeak['/v2/file/list'] ?? 0, load,
+        }));
+      }
+    }
+    console.log(`list round trip ${(rtt * 1000).toFixed(0)} ms`);
+  } finally {
+    await mounted?.stop();
+    await emu.close();
+    await fs.rm(work, { recursive: true, force: true });
+  }
+}
+
+await main();
