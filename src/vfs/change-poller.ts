@@ -11,7 +11,7 @@ import type { Volume } from './volume.js';
 type ChangePage = Awaited<ReturnType<NonNullable<Remote['changes']>>>;
 
 /** Changes applied per transaction and turn of the event loop (a page of the PDS maximum holds 100). */
-export const FEED_ROWS_PER_TURN = 25;
+export const FEED_ROWS_PER_TURN = 20;
 
 export class ChangePoller {
   private timer: NodeJS.Timeout | undefined;
@@ -90,13 +90,15 @@ export class ChangePoller {
       this.store.setCursor(v.id, latest);
       return;
     }
-    // The next page is requested before one is applied: a feed of 100,000 changes is fetched while
-    // it is applied. Each page is applied FEED_ROWS_PER_TURN changes at a time, one transaction per
-    // turn of the event loop (its cursor goes with the last), so requests that came in are answered
-    // between them: a page of the PDS maximum of 100 in one turn held the main thread about 3 ms.
-    // Between pages it also waits while a WAL checkpoint is due, which can only complete between writes.
+    // The next page is asked for before one is applied, so a feed of 100,000 changes is fetched
+    // while it is applied. The turn of the event loop that brought a page (its answer parsed) carries
+    // nothing more of it: the next request, then each FEED_ROWS_PER_TURN of its changes (one
+    // transaction; the cursor goes with the last), run in turns of their own, and requests that came
+    // in are answered between them (a page of the PDS maximum of 100 in one turn held the main thread
+    // about 3 ms). Between pages it also waits while a WAL checkpoint is due, which can only complete
+    // between writes.
     let next: Promise<ChangePage> | undefined = remote.changes!(cursor);
-    while (next) {
+    while (next && !this.stopped) {
       const page: ChangePage = await next;
       if (page.expired) {
         // Changes since the cursor are lost: every cached listing may be stale. Start over from now.
@@ -105,18 +107,18 @@ export class ChangePoller {
         this.dirs.invalidateVolume(v.id);
         return;
       }
+      await setImmediate();
       next = page.hasMore ? remote.changes!(page.cursor) : undefined;
       try {
         await this.applyPage(v, page);
+        if (next) await this.store.roomForWrites();
       } catch (err) {
         next?.catch(() => undefined);
         throw err;
       }
-      if (next) {
-        await setImmediate();
-        await this.store.roomForWrites();
-      }
     }
+    // Stopped: the caches may be closing, and what was not applied comes again at the next start.
+    next?.catch(() => undefined);
   }
 
   /**
@@ -128,6 +130,8 @@ export class ChangePoller {
   private async applyPage(v: Volume, page: Exclude<ChangePage, { expired: true }>): Promise<void> {
     const { items } = page;
     for (let from = 0; ; from += FEED_ROWS_PER_TURN) {
+      await setImmediate();
+      if (this.stopped) return;
       const to = Math.min(from + FEED_ROWS_PER_TURN, items.length);
       this.store.batch(() => {
         for (let i = from; i < to; i++) this.apply(v, items[i]!);
@@ -135,9 +139,6 @@ export class ChangePoller {
       });
       if (to > from) this.hooks.afterApply();
       if (to === items.length) return;
-      await setImmediate();
-      // The caches may be closing: the rest of the page comes again with the next start's first poll.
-      if (this.stopped) return;
     }
   }
 
