@@ -95,8 +95,8 @@ export class ChangePoller {
     // nothing more of it: the next request, then each FEED_ROWS_PER_TURN of its changes (one
     // transaction; the cursor goes with the last), run in turns of their own, and requests that came
     // in are answered between them (a page of the PDS maximum of 100 in one turn held the main thread
-    // about 3 ms). Between pages it also waits while a WAL checkpoint is due, which can only complete
-    // between writes.
+    // about 3 ms). Each transaction also waits while a WAL checkpoint is due or under way: one can
+    // only complete between writes, and its restart write would make a write meeting it sleep.
     let next: Promise<ChangePage> | undefined = remote.changes!(cursor);
     while (next && !this.stopped) {
       const page: ChangePage = await next;
@@ -111,7 +111,6 @@ export class ChangePoller {
       next = page.hasMore ? remote.changes!(page.cursor) : undefined;
       try {
         await this.applyPage(v, page);
-        if (next) await this.store.roomForWrites();
       } catch (err) {
         next?.catch(() => undefined);
         throw err;
@@ -131,6 +130,7 @@ export class ChangePoller {
     const { items } = page;
     for (let from = 0; ; from += FEED_ROWS_PER_TURN) {
       await setImmediate();
+      await this.store.roomForWrites();
       if (this.stopped) return;
       const to = Math.min(from + FEED_ROWS_PER_TURN, items.length);
       this.store.batch(() => {

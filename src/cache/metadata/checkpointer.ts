@@ -116,8 +116,11 @@ export class WalCheckpointer {
    * complete a checkpoint and restart the WAL, which it cannot while every moment brings new frames.
    */
   roomForWrites(): Promise<void> {
+    // A checkpoint under way (asked for by the interval's look, say) is waited for too: its restart
+    // write takes the write lock, and a write meeting it would sleep in SQLite's busy handler.
+    if (this.pending) return this.pending;
     if (this.off || (fs.statSync(`${this.file}-wal`, { throwIfNoEntry: false })?.size ?? 0) < this.opts.dueBytes) return Promise.resolve();
-    this.pending ??= new Promise<void>((resolve) => {
+    this.pending = new Promise<void>((resolve) => {
       this.answered = resolve;
       this.started().postMessage('checkpoint');
     }).finally(() => (this.pending = undefined));
