@@ -76,7 +76,10 @@ process.on('SIGUSR2', () => {
     ms: inGap.reduce((sum, p) => sum + Math.min(p.end, gap.at) - Math.max(p.start, gap.at - gap.wall), 0),
     kinds: [...new Set(inGap.map((p) => p.kind))].join(', '),
   };
-  writeFileSync(file, JSON.stringify({ ...seen, p99: delay.percentile(99) / 1e6, max: delay.max / 1e6, gc: gcTotals, gcInLongestOnCpu, cpuMs }));
+  // How many of the gaps over 4 ms on a CPU had a collection in them.
+  const { over4, ...rest } = seen;
+  const over4WithGc = over4.filter((g) => pauses.some((p) => p.end > g.at - g.wall && p.start < g.at)).length;
+  writeFileSync(file, JSON.stringify({ ...rest, over4: over4.length, over4WithGc, p99: delay.percentile(99) / 1e6, max: delay.max / 1e6, gc: gcTotals, gcInLongestOnCpu, cpuMs }));
   gc = noGc();
   cpu = process.cpuUsage();
   stalls = watchStalls();

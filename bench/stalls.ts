@@ -31,7 +31,11 @@ export interface Stalls {
   longestOnCpu: Stall;
   /** Gaps with more than 2, 4 and 8 ms on a CPU, per second watched: how often, not only the worst one. */
   onCpuOver: Record<(typeof ON_CPU_STEPS)[number], number>;
+  /** The gaps with more than 4 ms on a CPU themselves (the first MAX_KEPT), to be matched with GC pauses. */
+  over4: Stall[];
 }
+
+const MAX_KEPT = 10_000;
 
 /** Thresholds (ms on a CPU between two turns) whose gaps are counted. */
 const ON_CPU_STEPS = [2, 4, 8] as const;
@@ -44,6 +48,7 @@ export function watchStalls(): { stop(): Stalls } {
   let longestOnCpu = longest;
   const started = last.at;
   const over = [0, 0, 0];
+  const over4: Stall[] = [];
   const timer = setInterval(() => {
     const now = sample();
     const gap = { wall: now.at - last.at, onCpu: now.onCpu - last.onCpu, queued: now.queued - last.queued, at: now.at };
@@ -51,6 +56,7 @@ export function watchStalls(): { stop(): Stalls } {
     if (gap.wall - gap.queued > longestLessCpuWait.wall - longestLessCpuWait.queued) longestLessCpuWait = gap;
     if (gap.onCpu > longestOnCpu.onCpu) longestOnCpu = gap;
     ON_CPU_STEPS.forEach((ms, i) => gap.onCpu > ms && over[i]!++);
+    if (gap.onCpu > 4 && over4.length < MAX_KEPT) over4.push(gap);
     last = now;
   }, 1).unref();
   return {
@@ -58,13 +64,13 @@ export function watchStalls(): { stop(): Stalls } {
       clearInterval(timer);
       const perSecond = 1000 / (performance.now() - started);
       const onCpuOver = { 2: over[0]! * perSecond, 4: over[1]! * perSecond, 8: over[2]! * perSecond };
-      return { longest, longestLessCpuWait, longestOnCpu, onCpuOver };
+      return { longest, longestLessCpuWait, longestOnCpu, onCpuOver, over4 };
     },
   };
 }
 
 /** Result rows for the stalls seen while `what` ran. */
-export function stallRows(what: string, seen: Stalls): Row[] {
+export function stallRows(what: string, seen: Omit<Stalls, 'over4'>): Row[] {
   const { longest, longestLessCpuWait: own, longestOnCpu } = seen;
   return [
     { metric: `longest event-loop stall while ${what}`, value: longest.wall, unit: 'ms' },
