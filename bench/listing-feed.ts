@@ -17,12 +17,20 @@ const DEPTH0 = { method: 'PROPFIND', headers: { Depth: '0' } };
 /** How long the client asks before the feed starts, for the figures without it. */
 const IDLE_CLIENT_MS = 5000;
 
-export interface LoopReport extends Stalls {
+export interface LoopReport extends Omit<Stalls, 'over4'> {
+  /** Gaps with more than 4 ms on a CPU, and how many of them had a garbage collection in them. */
+  over4: number;
+  over4WithGc: number;
   p99: number;
   max: number;
   gc: { longest: number; total: number; byKind: Record<string, { count: number; longest: number; total: number }> };
   gcInLongestOnCpu: { ms: number; kinds: string };
   cpuMs: number;
+}
+
+/** The share of the turns over 4 ms on a CPU that had a garbage collection in them. */
+function over4Row(report: LoopReport): Row {
+  return { metric: '  of the turns over 4 ms, with a garbage collection in them', value: report.over4 ? (100 * report.over4WithGc) / report.over4 : 0, unit: '%', reference: report.over4 };
 }
 
 /** One row per kind of collection the probe saw: how many pauses, the longest, all together. */
@@ -129,6 +137,7 @@ export async function feedInDaemon(emu: Emu, cacheDir: string, folder: string, c
       { metric: `  answers to PROPFIND Depth 0 meanwhile`, value: answers, unit: '' },
       { metric: `  longest of those answers`, value: longestAnswer, unit: 'ms', target: 'a few ms' },
       ...stallRows('applying (in pdsfs serve)', loop),
+      over4Row(loop),
       { metric: `  of which garbage collection (${loop.gcInLongestOnCpu.kinds || 'none'})`, value: loop.gcInLongestOnCpu.ms, unit: 'ms' },
       { metric: '  event-loop delay, 99th percentile (perf_hooks)', value: loop.p99, unit: 'ms' },
       { metric: '  event-loop delay, max (perf_hooks)', value: loop.max, unit: 'ms' },
@@ -139,6 +148,7 @@ export async function feedInDaemon(emu: Emu, cacheDir: string, folder: string, c
       { metric: `the same client without the feed, ${IDLE_CLIENT_MS / 1000} s: answers`, value: idleAnswers, unit: '' },
       { metric: '  longest of those answers', value: idleLongest, unit: 'ms' },
       ...stallRows('answering alone', idle),
+      over4Row(idle),
       { metric: '  longest garbage-collection pause', value: idle.gc.longest, unit: 'ms' },
       ...gcKindRows(idle),
     ];

@@ -46,7 +46,8 @@ new PerformanceObserver((list) => {
 }).observe({ entryTypes: ['gc'] });
 
 // With PDSFS_BENCH_CPU_PROFILE, the time between two reports is also CPU-profiled (sampled every
-// 200 µs) into that file, for finding what ran in the long stretches without a turn.
+// 200 µs) into that file with the number of the report that ends it appended (`<file>.2`: from the
+// first report to the second), for finding what ran in the long stretches without a turn.
 const profileFile = process.env.PDSFS_BENCH_CPU_PROFILE;
 const inspector = profileFile ? new Session() : undefined;
 if (inspector) {
@@ -55,11 +56,13 @@ if (inspector) {
   inspector.post('Profiler.setSamplingInterval', { interval: 200 });
 }
 let profiling = false;
+let reports = 0;
 
 process.on('SIGUSR2', () => {
-  if (inspector && profiling) inspector.post('Profiler.stop', (err, r) => !err && writeFileSync(profileFile!, JSON.stringify(r.profile)));
-  if (inspector && !profiling) inspector.post('Profiler.start');
-  profiling = !profiling;
+  const report = ++reports;
+  if (inspector && profiling) inspector.post('Profiler.stop', (err, r) => !err && writeFileSync(`${profileFile!}.${report}`, JSON.stringify(r.profile)));
+  if (inspector) inspector.post('Profiler.start');
+  profiling = Boolean(inspector);
   const seen = stalls.stop();
   delay.disable();
   const used = process.cpuUsage(cpu);
@@ -73,7 +76,10 @@ process.on('SIGUSR2', () => {
     ms: inGap.reduce((sum, p) => sum + Math.min(p.end, gap.at) - Math.max(p.start, gap.at - gap.wall), 0),
     kinds: [...new Set(inGap.map((p) => p.kind))].join(', '),
   };
-  writeFileSync(file, JSON.stringify({ ...seen, p99: delay.percentile(99) / 1e6, max: delay.max / 1e6, gc: gcTotals, gcInLongestOnCpu, cpuMs }));
+  // How many of the gaps over 4 ms on a CPU had a collection in them.
+  const { over4, ...rest } = seen;
+  const over4WithGc = over4.filter((g) => pauses.some((p) => p.end > g.at - g.wall && p.start < g.at)).length;
+  writeFileSync(file, JSON.stringify({ ...rest, over4: over4.length, over4WithGc, p99: delay.percentile(99) / 1e6, max: delay.max / 1e6, gc: gcTotals, gcInLongestOnCpu, cpuMs }));
   gc = noGc();
   cpu = process.cpuUsage();
   stalls = watchStalls();

@@ -10,6 +10,9 @@ import type { Volume } from './volume.js';
 
 type ChangePage = Awaited<ReturnType<NonNullable<Remote['changes']>>>;
 
+/** Changes applied per transaction and turn of the event loop (a page of the PDS maximum holds 100). */
+export const FEED_ROWS_PER_TURN = 20;
+
 export class ChangePoller {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
@@ -87,14 +90,15 @@ export class ChangePoller {
       this.store.setCursor(v.id, latest);
       return;
     }
-    // Each page of changes is applied with its cursor in one transaction (a few ms for the PDS
-    // maximum of 100), and the next page is requested before it: a feed of 100,000 changes is a
-    // thousand short transactions with requests served between them, never one long one. A page
-    // that arrived meanwhile would be applied at once (its promise resolves without a turn of the
-    // event loop), so each page waits for one turn: requests that came in are answered first. It
-    // also waits while a WAL checkpoint is due, which can only complete between writes.
+    // The next page is asked for before one is applied, so a feed of 100,000 changes is fetched
+    // while it is applied. The turn of the event loop that brought a page (its answer parsed) carries
+    // nothing more of it: the next request, then each FEED_ROWS_PER_TURN of its changes (one
+    // transaction; the cursor goes with the last), run in turns of their own, and requests that came
+    // in are answered between them (a page of the PDS maximum of 100 in one turn held the main thread
+    // about 3 ms). Each transaction also waits while a WAL checkpoint is due or under way: one can
+    // only complete between writes, and its restart write would make a write meeting it sleep.
     let next: Promise<ChangePage> | undefined = remote.changes!(cursor);
-    while (next) {
+    while (next && !this.stopped) {
       const page: ChangePage = await next;
       if (page.expired) {
         // Changes since the cursor are lost: every cached listing may be stale. Start over from now.
@@ -103,21 +107,38 @@ export class ChangePoller {
         this.dirs.invalidateVolume(v.id);
         return;
       }
+      await setImmediate();
       next = page.hasMore ? remote.changes!(page.cursor) : undefined;
       try {
-        this.store.batch(() => {
-          for (const change of page.items) this.apply(v, change);
-          this.store.setCursor(v.id, page.cursor);
-        });
-        if (page.items.length > 0) this.hooks.afterApply();
+        await this.applyPage(v, page);
       } catch (err) {
         next?.catch(() => undefined);
         throw err;
       }
-      if (next) {
-        await setImmediate();
-        await this.store.roomForWrites();
-      }
+    }
+    // Stopped: the caches may be closing, and what was not applied comes again at the next start.
+    next?.catch(() => undefined);
+  }
+
+  /**
+   * A page's changes, FEED_ROWS_PER_TURN per transaction and turn; the cursor is stored with the last
+   * of them, so a page cut short by a stop or a crash is applied again whole (its changes are states
+   * of nodes: applying one twice leaves the same rows). The changes not replayed yet go back on top
+   * after each transaction, before any request can read it.
+   */
+  private async applyPage(v: Volume, page: Exclude<ChangePage, { expired: true }>): Promise<void> {
+    const { items } = page;
+    for (let from = 0; ; from += FEED_ROWS_PER_TURN) {
+      await setImmediate();
+      await this.store.roomForWrites();
+      if (this.stopped) return;
+      const to = Math.min(from + FEED_ROWS_PER_TURN, items.length);
+      this.store.batch(() => {
+        for (let i = from; i < to; i++) this.apply(v, items[i]!);
+        if (to === items.length) this.store.setCursor(v.id, page.cursor);
+      });
+      if (to > from) this.hooks.afterApply();
+      if (to === items.length) return;
     }
   }
 

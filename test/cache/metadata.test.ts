@@ -111,6 +111,59 @@ test('CacheDb: commits never checkpoint the WAL; once it is due a worker thread 
   again.close();
 });
 
+test('CacheDb: a WAL restarted by the request connection (a write between a checkpoint and the worker\'s restart) keeps its size; the worker\'s next restart cuts it', async (t) => {
+  const file = path.join(tempDir(t), 'metadata.sqlite');
+  const dueBytes = 256 * 1024;
+  const db = CacheDb.open(file, { dueBytes, intervalMs: 60_000 });
+  t.after(() => db.close());
+  db.db.exec('CREATE TABLE t (x)');
+  const insert = db.db.prepare('INSERT INTO t VALUES (?)');
+  const walBytes = () => fs.statSync(`${file}-wal`).size;
+  for (let rows = 0; walBytes() < dueBytes; rows++) insert.run(Buffer.alloc(1024, rows));
+  const grown = walBytes();
+  // A checkpoint complete, without the worker's restart after it (as the checkpointer's connection would run it).
+  const other = new Database(file, { fileMustExist: true, timeout: 0 });
+  t.after(() => other.close());
+  const [copied] = other.pragma('wal_checkpoint(PASSIVE)') as { log: number; checkpointed: number }[];
+  assert.equal(copied!.checkpointed, copied!.log);
+  insert.run(Buffer.alloc(1024));
+  const [after] = other.pragma('wal_checkpoint(PASSIVE)') as { log: number }[];
+  assert.ok(after!.log < 5, `the request's write restarted the WAL: ${after!.log} frames in it`);
+  assert.equal(walBytes(), grown, 'and left the file as large as it was (no truncate on the request thread)');
+  await db.checkpointer.roomForWrites();
+  assert.equal(db.checkpointer.counts.restarts, 1);
+  assert.ok(walBytes() < grown / 10, `the worker's restart cut the WAL back: ${walBytes()} of ${grown} bytes`);
+});
+
+test('CacheDb: a restart that meets a request\'s write lock is tried again once the lock is free, after another checkpoint', async (t) => {
+  const file = path.join(tempDir(t), 'metadata.sqlite');
+  const dueBytes = 256 * 1024;
+  const db = CacheDb.open(file, { dueBytes, intervalMs: 60_000 });
+  t.after(() => db.close());
+  db.db.exec('CREATE TABLE t (x)');
+  const insert = db.db.prepare('INSERT INTO t VALUES (?)');
+  const walBytes = () => fs.statSync(`${file}-wal`).size;
+  for (let rows = 0; walBytes() < dueBytes; rows++) insert.run(Buffer.alloc(1024, rows));
+  const grown = walBytes();
+  // The write lock held while the worker checkpoints: its first restart write is refused (SQLITE_BUSY).
+  db.db.exec('BEGIN IMMEDIATE');
+  insert.run(Buffer.alloc(1024));
+  const done = db.checkpointer.roomForWrites();
+  const counts = new Int32Array(new SharedArrayBuffer(4));
+  // A second checkpoint while the lock is still held: the restart after the first was refused.
+  for (let waited = 0; db.checkpointer.counts.checkpoints < 2; waited++) {
+    if (waited === 10_000) db.db.exec('COMMIT');
+    assert.ok(waited < 10_000, 'the worker checkpointed twice while the lock was held');
+    Atomics.wait(counts, 0, 0, 1);
+  }
+  db.db.exec('COMMIT');
+  await done;
+  const { checkpoints, restarts } = db.checkpointer.counts;
+  assert.ok(checkpoints >= 2, `checkpointed again after the refused restart: ${checkpoints}`);
+  assert.equal(restarts, 1);
+  assert.ok(walBytes() < grown / 10, `restarted and cut back: ${walBytes()} of ${grown} bytes`);
+});
+
 test('CacheDb: when the checkpoint worker fails, SQLite checkpoints on commit again: writes go on and the WAL stays bounded', async (t) => {
   const dir = tempDir(t);
   const file = path.join(dir, 'metadata.sqlite');

@@ -9,7 +9,11 @@
 // replay an old transaction). So after a complete checkpoint the worker makes that write itself (it
 // bumps PRAGMA user_version, which pdsfs never reads), and the fsync happens on its thread too. A
 // request that writes at that very moment waits for it; reads never wait. With journal_size_limit 0
-// the restart also cuts the WAL file back, so its size tells how much is waiting to be copied.
+// the restart also cuts the WAL file back, so its size tells how much is waiting to be copied. A
+// request's write that comes between a checkpoint and the worker's write restarts the WAL itself
+// (its fsync is on the request thread then), but its connection leaves the file's size alone: a
+// truncate waits for the disk (a discard, on a file system mounted so), and the worker's next
+// restart, which the large file soon asks for, cuts it.
 //
 // Durability is SQLite's: the worker's connection runs with synchronous = NORMAL, so a checkpoint
 // fsyncs the WAL before copying and the database file before the WAL may be reused.
@@ -21,18 +25,42 @@ import { Worker } from 'node:worker_threads';
 const CHECKPOINTS = 0;
 const RESTARTS = 1;
 const CLOSED = 2;
+/** Restart writes tried per checkpoint asked for, while requests' writes come in between. */
+const RESTART_TRIES = 10;
 
 // Plain JavaScript run as the worker (no loader needed, from the sources or the build). Each
 // message asks for one checkpoint, PASSIVE: it copies what no reader still needs and never waits
 // for, or blocks, the writer. Complete, it is followed by the restart; the reply says it is done.
+// A request's write holding the write lock just then (SQLITE_BUSY: this connection never waits in
+// SQLite's busy handler), or committed between the checkpoint and the restart write (which then only
+// adds a frame: a restart cuts the file, so its size tells), adds frames of its own: the worker
+// checkpoints again and retries, 1 ms apart, rather than leave the restart to a request's write.
 const WORKER_SOURCE = `
+const fs = require('node:fs');
 const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.sqlite);
 const state = new Int32Array(workerData.state);
+const pause = new Int32Array(new SharedArrayBuffer(4));
 const db = new Database(workerData.file, { fileMustExist: true, timeout: 0 });
 db.pragma('synchronous = NORMAL');
 db.pragma('journal_size_limit = 0');
+const walBytes = () => fs.statSync(workerData.file + '-wal').size;
 const busy = (err) => { if (err.code !== 'SQLITE_BUSY') throw err; };
+function checkpointAndRestart() {
+  for (let tries = 1; tries <= ${RESTART_TRIES}; tries++) {
+    const [{ log, checkpointed }] = db.pragma('wal_checkpoint(PASSIVE)');
+    Atomics.add(state, ${CHECKPOINTS}, 1);
+    if (log === 0 || checkpointed !== log) return;
+    const before = walBytes();
+    try {
+      db.pragma('user_version = ' + ((db.pragma('user_version', { simple: true }) + 1) % 0x7fffffff));
+      if (walBytes() < before) return void Atomics.add(state, ${RESTARTS}, 1);
+    } catch (err) {
+      busy(err);
+    }
+    Atomics.wait(pause, 0, 0, 1);
+  }
+}
 parentPort.on('message', (message) => {
   if (message === 'close') {
     db.close();
@@ -42,12 +70,7 @@ parentPort.on('message', (message) => {
     return;
   }
   try {
-    const [{ log, checkpointed }] = db.pragma('wal_checkpoint(PASSIVE)');
-    Atomics.add(state, ${CHECKPOINTS}, 1);
-    if (log > 0 && checkpointed === log) {
-      db.pragma('user_version = ' + ((db.pragma('user_version', { simple: true }) + 1) % 0x7fffffff));
-      Atomics.add(state, ${RESTARTS}, 1);
-    }
+    checkpointAndRestart();
   } catch (err) {
     busy(err);
   }
@@ -93,8 +116,11 @@ export class WalCheckpointer {
    * complete a checkpoint and restart the WAL, which it cannot while every moment brings new frames.
    */
   roomForWrites(): Promise<void> {
+    // A checkpoint under way (asked for by the interval's look, say) is waited for too: its restart
+    // write takes the write lock, and a write meeting it would sleep in SQLite's busy handler.
+    if (this.pending) return this.pending;
     if (this.off || (fs.statSync(`${this.file}-wal`, { throwIfNoEntry: false })?.size ?? 0) < this.opts.dueBytes) return Promise.resolve();
-    this.pending ??= new Promise<void>((resolve) => {
+    this.pending = new Promise<void>((resolve) => {
       this.answered = resolve;
       this.started().postMessage('checkpoint');
     }).finally(() => (this.pending = undefined));

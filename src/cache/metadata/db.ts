@@ -40,8 +40,6 @@ export class CacheDb {
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = NORMAL');
       db.pragma('wal_autocheckpoint = 0');
-      // Should this connection restart the WAL (checkpointer.ts), the file is cut back too.
-      db.pragma('journal_size_limit = 0');
       migrate(db, file);
     } catch (err) {
       db?.close();
@@ -49,9 +47,12 @@ export class CacheDb {
       throw err;
     }
     const opened = db;
-    // Should the worker fail, SQLite's checkpoint on commit (its default size) takes over again.
+    // Should the worker fail, SQLite's checkpoint on commit (its default size) takes over again,
+    // and this connection's restarts cut the file back (the worker's did until then).
     const checkpointer = new WalCheckpointer(file, checkpoints, () => {
-      if (opened.open) opened.pragma('wal_autocheckpoint = 1000');
+      if (!opened.open) return;
+      opened.pragma('wal_autocheckpoint = 1000');
+      opened.pragma('journal_size_limit = 0');
     });
     return new CacheDb(opened, file, release, checkpointer);
   }
