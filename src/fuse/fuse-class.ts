@@ -16,6 +16,7 @@ export interface Caller {
 type Handler = (nativeHandler: unknown, opCode: number, ...args: unknown[]) => unknown;
 
 const TWO_32 = 0x1_0000_0000n;
+const TWO_32_NUMBER = 0x1_0000_0000;
 const U64_MAX = (1n << 64n) - 1n;
 const NS_PER_MS = 1_000_000n;
 
@@ -84,24 +85,30 @@ function timeArg(low: number, high: number): FuseTime {
 export function statArray(stat: FuseStat | undefined, nsTimes: boolean): Uint32Array {
   const ints = new Uint32Array(18);
   if (!stat) return ints;
-  const set64 = (i: number, v: bigint) => {
-    const u = BigInt.asUintN(64, v);
-    ints[i] = Number(u % TWO_32);
-    ints[i + 1] = Number(u / TWO_32);
-  };
-  const time = (ns: bigint) => (nsTimes ? ns : ns / NS_PER_MS);
   ints[0] = stat.mode;
   ints[1] = stat.uid;
   ints[2] = stat.gid;
-  set64(3, BigInt(stat.size));
+  setUint64(ints, 3, stat.size);
   ints[5] = 0;
   ints[6] = stat.nlink;
   ints[7] = stat.ino;
   ints[8] = stat.rdev;
   ints[9] = stat.blksize;
-  set64(10, BigInt(stat.blocks));
-  set64(12, time(stat.atime));
-  set64(14, time(stat.mtime));
-  set64(16, time(stat.ctime));
+  setUint64(ints, 10, stat.blocks);
+  setTime64(ints, 12, nsTimes ? stat.atime : stat.atime / NS_PER_MS);
+  setTime64(ints, 14, nsTimes ? stat.mtime : stat.mtime / NS_PER_MS);
+  setTime64(ints, 16, nsTimes ? stat.ctime : stat.ctime / NS_PER_MS);
   return ints;
+}
+
+/** A count (size, blocks: whole numbers from 0 to 2^53) as two words, without BigInt: this runs for every listed name. */
+function setUint64(ints: Uint32Array, i: number, v: number): void {
+  ints[i] = v % TWO_32_NUMBER;
+  ints[i + 1] = Math.floor(v / TWO_32_NUMBER);
+}
+
+/** A time as two words of its 64-bit two's complement (before 1970 is negative). */
+function setTime64(ints: Uint32Array, i: number, v: bigint): void {
+  ints[i] = Number(BigInt.asUintN(32, v));
+  ints[i + 1] = Number(BigInt.asUintN(32, v >> 32n));
 }
