@@ -49,7 +49,7 @@ export function fuseClass(binding: FuseBinding, extraOptions: string, caller: Ca
     _op_readdir(signal: (code: number, names?: string[], stats?: Uint32Array[], offsets?: Float64Array) => void, path: string, offLow?: number, offHigh?: number): void {
       const readdir = this.ops.readdir!;
       if (offLow !== undefined && offHigh !== undefined) {
-        return readdir(path, offLow + offHigh * Number(TWO_32), (code, page) => signal(code, page?.names ?? [], page?.stats.map((s) => statArray(s, fixed)) ?? [], new Float64Array(page?.offsets ?? [])));
+        return readdir(path, offLow + offHigh * Number(TWO_32), (code, page) => signal(code, page?.names ?? [], statArrays(page?.stats ?? [], fixed), new Float64Array(page?.offsets ?? [])));
       }
       // The shipped binary takes the whole folder in one answer, names only (it would list a d_ino of 0).
       const names: string[] = [];
@@ -81,24 +81,42 @@ function timeArg(low: number, high: number): FuseTime {
   return BigInt.asIntN(64, v);
 }
 
+/** uint32s in a struct stat as the binding reads it. */
+const STAT_INTS = 18;
+
 /** struct stat as the binding reads it: 18 uint32s, 64-bit values low word first. */
 export function statArray(stat: FuseStat | undefined, nsTimes: boolean): Uint32Array {
-  const ints = new Uint32Array(18);
-  if (!stat) return ints;
-  ints[0] = stat.mode;
-  ints[1] = stat.uid;
-  ints[2] = stat.gid;
-  setUint64(ints, 3, stat.size);
-  ints[5] = 0;
-  ints[6] = stat.nlink;
-  ints[7] = stat.ino;
-  ints[8] = stat.rdev;
-  ints[9] = stat.blksize;
-  setUint64(ints, 10, stat.blocks);
-  setTime64(ints, 12, nsTimes ? stat.atime : stat.atime / NS_PER_MS);
-  setTime64(ints, 14, nsTimes ? stat.mtime : stat.mtime / NS_PER_MS);
-  setTime64(ints, 16, nsTimes ? stat.ctime : stat.ctime / NS_PER_MS);
+  const ints = new Uint32Array(STAT_INTS);
+  if (stat) writeStat(ints, 0, stat, nsTimes);
   return ints;
+}
+
+/**
+ * A listing's stats for the binding: views of one buffer, not a buffer each (an ArrayBuffer of its
+ * own per listed name made the collector's young-generation passes sweep one per name).
+ */
+export function statArrays(stats: readonly FuseStat[], nsTimes: boolean): Uint32Array[] {
+  const all = new Uint32Array(STAT_INTS * stats.length);
+  return stats.map((stat, i) => {
+    writeStat(all, i * STAT_INTS, stat, nsTimes);
+    return all.subarray(i * STAT_INTS, (i + 1) * STAT_INTS);
+  });
+}
+
+function writeStat(ints: Uint32Array, at: number, stat: FuseStat, nsTimes: boolean): void {
+  ints[at] = stat.mode;
+  ints[at + 1] = stat.uid;
+  ints[at + 2] = stat.gid;
+  setUint64(ints, at + 3, stat.size);
+  ints[at + 5] = 0;
+  ints[at + 6] = stat.nlink;
+  ints[at + 7] = stat.ino;
+  ints[at + 8] = stat.rdev;
+  ints[at + 9] = stat.blksize;
+  setUint64(ints, at + 10, stat.blocks);
+  setTime64(ints, at + 12, nsTimes ? stat.atime : stat.atime / NS_PER_MS);
+  setTime64(ints, at + 14, nsTimes ? stat.mtime : stat.mtime / NS_PER_MS);
+  setTime64(ints, at + 16, nsTimes ? stat.ctime : stat.ctime / NS_PER_MS);
 }
 
 /** A count (size, blocks: whole numbers from 0 to 2^53) as two words, without BigInt: this runs for every listed name. */
