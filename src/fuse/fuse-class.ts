@@ -49,7 +49,7 @@ export function fuseClass(binding: FuseBinding, extraOptions: string, caller: Ca
     _op_readdir(signal: (code: number, names?: string[], stats?: Uint32Array[], offsets?: Float64Array) => void, path: string, offLow?: number, offHigh?: number): void {
       const readdir = this.ops.readdir!;
       if (offLow !== undefined && offHigh !== undefined) {
-        return readdir(path, offLow + offHigh * Number(TWO_32), (code, page) => signal(code, page?.names ?? [], statArrays(page?.stats ?? [], fixed), new Float64Array(page?.offsets ?? [])));
+        return readdir(path, offLow + offHigh * Number(TWO_32), (code, page) => signal(code, page?.names ?? [], statArrays(page?.stats ?? [], fixed), readdirOffsets(page)));
       }
       // The shipped binary takes the whole folder in one answer, names only (it would list a d_ino of 0).
       const names: string[] = [];
@@ -58,6 +58,7 @@ export function fuseClass(binding: FuseBinding, extraOptions: string, caller: Ca
           if (code < 0) return signal(code);
           if (!page || page.names.length === 0) return signal(0, names, []);
           names.push(...page.names);
+          if (page.end) return signal(0, names, []);
           from(page.offsets[page.offsets.length - 1]!);
         });
       from(0);
@@ -72,6 +73,15 @@ export function fuseClass(binding: FuseBinding, extraOptions: string, caller: Ca
       this.ops.utimens!(path, timeArg(aLow, aHigh), timeArg(mLow, mHigh), signal);
     }
   };
+}
+
+/** Where to resume after each name; one more, -1, when the page ends its listing (the binding then answers the next readdir itself). */
+function readdirOffsets(page: { offsets: number[]; end?: boolean } | undefined): Float64Array {
+  if (!page) return new Float64Array(0);
+  const out = new Float64Array(page.offsets.length + (page.end ? 1 : 0));
+  out.set(page.offsets);
+  if (page.end) out[page.offsets.length] = -1;
+  return out;
 }
 
 function timeArg(low: number, high: number): FuseTime {

@@ -200,7 +200,7 @@ export function createOps(vfs: Vfs, handles: HandleTable, opts: OpsOptions): Fus
           else if (name === '.') stats.push((self ??= await statAnswer(p)));
           else stats.push(await statAnswer(path.posix.dirname(p)).catch(async () => (self ??= await statAnswer(p))));
         }
-        return { names: page.names, offsets: page.offsets, stats };
+        return { names: page.names, offsets: page.offsets, stats, end: page.end };
       }),
 
     // Plain mode only: with POSIX attributes the kernel checks access itself (default_permissions).
