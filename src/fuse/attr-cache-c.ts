@@ -348,6 +348,45 @@ static int attr_cache_answer (const char *path, struct stat *st) {
   return hit;
 }
 
+// Listings JS answered whole: the offset after their last name, by folder path (a slot each, the
+// newest wins; a mark is used once). A mark names one stream of one folder (offsets carry the
+// stream's number), so it never ends another listing; JS closed that stream already.
+#define READDIR_END_SLOTS 256
+
+typedef struct {
+  char *path;
+  off_t offset;
+} readdir_end_t;
+
+static readdir_end_t readdir_ends[READDIR_END_SLOTS];
+
+static void readdir_end_mark (const char *path, off_t offset) {
+  size_t len = strlen(path);
+  readdir_end_t *e = &readdir_ends[attr_hash(path, len) & (READDIR_END_SLOTS - 1)];
+  char *copy = malloc(len + 1);
+  if (copy == NULL) return;
+  memcpy(copy, path, len + 1);
+  pthread_mutex_lock(&attr_lock);
+  free(e->path);
+  e->path = copy;
+  e->offset = offset;
+  pthread_mutex_unlock(&attr_lock);
+}
+
+// The kernel asks for names after the end of a listing JS answered whole: there are none.
+static int readdir_end_take (const char *path, off_t offset) {
+  readdir_end_t *e = &readdir_ends[attr_hash(path, strlen(path)) & (READDIR_END_SLOTS - 1)];
+  int end = 0;
+  pthread_mutex_lock(&attr_lock);
+  if (e->path != NULL && e->offset == offset && strcmp(e->path, path) == 0) {
+    free(e->path);
+    e->path = NULL;
+    end = 1;
+  }
+  pthread_mutex_unlock(&attr_lock);
+  return end;
+}
+
 // JS hands over what its getattr would answer for one of the op's paths (slot as in attr_op_paths).
 NAPI_METHOD(fuse_native_attr_prime) {
   NAPI_ARGV(3)

@@ -20,6 +20,9 @@ const MAX_STREAMS = 64;
 /** A listing not read for this long is dropped (its reader closed the folder without reading to the end). */
 const IDLE_MS = 60_000;
 const POSITION_BITS = 2 ** 32;
+/** The smallest buffer the kernel reads a folder into (a page), and what each name takes of it: a fuse_dirent, 8-byte aligned. */
+const KERNEL_READDIR_BYTES = 4096;
+const direntBytes = (name: string) => (24 + Buffer.byteLength(name) + 7) & ~7;
 /** Stream numbers stay below 2^20, so offsets stay below 2^52: exact in a double. */
 const STREAM_IDS = 2 ** 20;
 
@@ -29,6 +32,12 @@ export interface ListedPage {
   offsets: number[];
   /** nodes[i]: what the listing said of names[i] (undefined for '.' and '..'). */
   nodes: (NodeInfo | undefined)[];
+  /**
+   * These are all the names from offset 0, and they fit in any readdir buffer of the kernel: its
+   * stream is closed already, and the binding answers the kernel's next readdir, from the last
+   * offset, with no names itself (native-binding.ts).
+   */
+  end: boolean;
 }
 
 /** A name handed out, with its node ('.' and '..' have none). */
@@ -97,7 +106,12 @@ export class DirStreams {
     const s = stream;
     return this.serialized(s, async () => {
       await this.skipTo(s, position);
-      return this.hand(s);
+      const page = await this.hand(s);
+      if (offset === 0 && s.done && page.names.length === s.window.length && fitsOneBuffer(page.names)) {
+        this.close(s);
+        page.end = true;
+      }
+      return page;
     });
   }
 
@@ -152,7 +166,7 @@ export class DirStreams {
       this.close(stream);
     }
     const base = stream.id * POSITION_BITS + stream.start;
-    return { names, offsets: names.map((_, i) => base + i), nodes: handed.map((e) => e.node) };
+    return { names, offsets: names.map((_, i) => base + i), nodes: handed.map((e) => e.node), end: false };
   }
 
   private async readPage(stream: Stream): Promise<void> {
@@ -178,4 +192,10 @@ export class DirStreams {
     this.streams.delete(stream.id);
     void stream.pages.return?.(undefined)?.catch(() => undefined);
   }
+}
+
+function fitsOneBuffer(names: readonly string[]): boolean {
+  let bytes = 0;
+  for (const name of names) if ((bytes += direntBytes(name)) > KERNEL_READDIR_BYTES) return false;
+  return true;
 }

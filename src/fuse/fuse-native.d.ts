@@ -24,7 +24,7 @@ declare module 'fuse-native' {
      * pdsfs's own shape (fuse-class.ts calls it): the names from the kernel's offset on (0: the start),
      * each with the offset to resume after it and the attributes getattr answers for it; no names at the end.
      */
-    readdir(path: string, offset: number, cb: ValueCb<{ names: string[]; offsets: number[]; stats: FuseStat[] }>): void;
+    readdir(path: string, offset: number, cb: ValueCb<{ names: string[]; offsets: number[]; stats: FuseStat[]; end?: boolean }>): void;
     access(path: string, mode: number, cb: Cb): void;
     statfs(path: string, cb: ValueCb<FuseStatfs>): void;
     open(path: string, flags: number, cb: ValueCb<number>): void;

@@ -29,6 +29,12 @@ export class LocalTimes {
     this.changed.delete(path);
   }
 
+  /** apply() for the entry `name` of the folder `dir` (a listing's names): its path is made only while some time is kept. */
+  applyInFolder<T extends Pick<PosixAttrs, 'mtime' | 'ctime'>>(dir: string, name: string, times: T): T {
+    if (this.changed.size === 0) return times;
+    return this.apply(dir === '/' ? `/${name}` : `${dir}/${name}`, times);
+  }
+
   apply<T extends Pick<PosixAttrs, 'mtime' | 'ctime'>>(path: string, times: T): T {
     const c = this.changed.get(path);
     if (!c) return times;

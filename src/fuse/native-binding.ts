@@ -38,6 +38,7 @@ const READDIR_ARGS = `${READDIR_PATH_ARG}\n}, {\n  uint32_t stats_length;`;
 const READDIR_NEXT_OFFSET = '(i < next_offsets_count ? (off_t) next_offsets[i] : 0)';
 const READDIR_FILL_NAME = 'int err = l->readdir_filler((char *) l->buf, name, NULL, 0);';
 const READDIR_FILL_STAT = 'int err = l->readdir_filler((char *) l->buf, name, (struct stat *) &st, 0);';
+const READDIR_SIGNAL_END = '  }\n})\n\n#ifdef __APPLE__';
 
 /** Each `find` must occur exactly once in the source; otherwise it is not the source these fixes are for. */
 const PATCHES: readonly { find: string; replace: string }[] = [
@@ -160,7 +161,10 @@ NAPI_METHOD(fuse_native_mount) {`,
   // buffer at a time: JS gets the kernel's offset (after the path), answers one page of names with the
   // offset to resume after each (a Float64Array after the stats), and the filler stops at the first
   // name that does not fit; the kernel then asks again from the last one it took (fuse/dir-streams.ts).
-  { find: READDIR_METHOD, replace: READDIR_METHOD.replace('(readdir, 1, 2,', '(readdir, 3, 3,') },
+  // A listing JS answered whole (all of it fitted one kernel buffer) ends there: the kernel's next
+  // readdir, from its last name's offset, is answered "no more names" here, not by a round trip
+  // through JS for an empty page (ls -lR, find, du: one readdir reaching JS per small folder, not two).
+  { find: READDIR_METHOD, replace: `${READDIR_METHOD.replace('(readdir, 1, 2,', '(readdir, 3, 3,')}\n  if (offset != 0 && readdir_end_take(path, offset)) return 0;` },
   {
     find: READDIR_ARGS,
     replace: `${READDIR_PATH_ARG}
@@ -171,10 +175,22 @@ NAPI_METHOD(fuse_native_mount) {`,
   napi_typedarray_type next_offsets_type;
   if (napi_get_typedarray_info(env, argv[4], &next_offsets_type, &next_offsets_count, (void **) &next_offsets, NULL, NULL) != napi_ok
       || next_offsets_type != napi_float64_array) next_offsets_count = 0;
-  uint32_t stats_length;`,
+  uint32_t stats_length;
+  uint32_t filled = 0;`,
   },
-  { find: READDIR_FILL_NAME, replace: READDIR_FILL_NAME.replace('NULL, 0)', `NULL, ${READDIR_NEXT_OFFSET})`) },
-  { find: READDIR_FILL_STAT, replace: READDIR_FILL_STAT.replace('&st, 0)', `&st, ${READDIR_NEXT_OFFSET})`) },
+  { find: READDIR_FILL_NAME, replace: `${READDIR_FILL_NAME.replace('NULL, 0)', `NULL, ${READDIR_NEXT_OFFSET})`)}\n      if (err != 1) filled++;` },
+  { find: READDIR_FILL_STAT, replace: `${READDIR_FILL_STAT.replace('&st, 0)', `&st, ${READDIR_NEXT_OFFSET})`)}\n      if (err != 1) filled++;` },
+  // JS marks a whole listing with one offset more than names, negative; kept only if every name went in.
+  {
+    find: READDIR_SIGNAL_END,
+    replace: `  }
+  if (res >= 0 && names_length > 0 && filled == names_length && next_offsets_count == names_length + 1 && next_offsets[names_length] < 0) {
+    readdir_end_mark(l->path, (off_t) next_offsets[names_length - 1]);
+  }
+})
+
+#ifdef __APPLE__`,
+  },
 ];
 
 /** Which of an op's paths handed-over attributes are for: its path, its dest, and their folders. */

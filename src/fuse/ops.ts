@@ -196,11 +196,11 @@ export function createOps(vfs: Vfs, handles: HandleTable, opts: OpsOptions): Fus
         const stats: FuseStat[] = [];
         for (const [i, name] of page.names.entries()) {
           const node = page.nodes[i];
-          if (node) stats.push(localTimes.apply(path.posix.join(p, name), toStat(node, opts.own, posix)));
+          if (node) stats.push(localTimes.applyInFolder(p, name, toStat(node, opts.own, posix)));
           else if (name === '.') stats.push((self ??= await statAnswer(p)));
           else stats.push(await statAnswer(path.posix.dirname(p)).catch(async () => (self ??= await statAnswer(p))));
         }
-        return { names: page.names, offsets: page.offsets, stats };
+        return { names: page.names, offsets: page.offsets, stats, end: page.end };
       }),
 
     // Plain mode only: with POSIX attributes the kernel checks access itself (default_permissions).

@@ -17,15 +17,26 @@ import { nameKey } from '../shared/name-key.js';
 /** Rows per page, stored and read: the PDS list maximum, so one server page is one transaction. */
 export const LISTING_PAGE = 100;
 
-/** Folders whose children a walker read are kept by name for the lookups that follow (see lookup), this many. */
-const RECENT_FOLDERS = 4;
-/** Names kept per folder at most: past this a folder's later pages are looked up in SQLite. */
-const RECENT_NAMES = 1_000;
+/**
+ * Children kept of the folders a walker read last, in all (a few hundred bytes each: 16,384 are
+ * about 8 MiB): a folder read again while the store is unchanged (ls -lR, find or du run twice; the
+ * kernel asks for every folder's names each time) is answered from them, and so are the lookups of
+ * its names (see lookup).
+ */
+const KEPT_ENTRIES = 16_384;
+/** Children kept per folder at most: a larger folder keeps its first pages, for lookups only, and is read from SQLite again. */
+const KEPT_PER_FOLDER = 1_000;
 
-/** A folder's children as a walker read them, by name key, valid while the store's `writes` is `writes`. */
+/** A folder's children as a walker read them, in its pages; valid while the store's writes stay `keptWrites`. */
 interface ReadChildren {
-  writes: number;
-  byName: Map<string, CachedEntry[]>;
+  parentId: string | undefined;
+  pageSize: number;
+  pages: CachedEntry[][];
+  entries: number;
+  /** All of the listing is in pages (else its first pages only). */
+  complete: boolean;
+  /** By name key, made at the first lookup. */
+  byName?: Map<string, CachedEntry[]>;
 }
 
 export interface DirCacheOptions {
@@ -50,12 +61,15 @@ export class DirCache {
   /** Remote list calls made (for status and tests). */
   listCalls = 0;
   /**
-   * The children of the last folders a walker read. A walker stats what it listed (ls -l, a VFS
-   * walk, a WebDAV client asking for each child): each name would be one SQLite query, and a query
-   * outside a transaction costs 10–20 µs in WAL mode, mostly its read transaction, several times
-   * what answering it from the page just read does.
+   * The children of the last folders a walker read, least recently read first. A walker stats what
+   * it listed (ls -l, a VFS walk, a WebDAV client asking for each child): each name would be one
+   * SQLite query, and a query outside a transaction costs 10–20 µs in WAL mode, mostly its read
+   * transaction, several times what answering it from the page just read does. Reading a folder's
+   * page again costs about 2 µs a row in SQLite (a string per column).
    */
   private readonly recent = new Map<string, ReadChildren>();
+  private keptWrites = -1;
+  private keptEntries = 0;
 
   /** The metadata store's generation: resolver.ts keeps resolved folders while it stays the same. */
   get generation(): number {
@@ -77,7 +91,8 @@ export class DirCache {
    * a file manager's view) lists nothing ahead.
    */
   async *pages(volume: Volume, dirId: string, pageSize = LISTING_PAGE): AsyncGenerator<CachedEntry[]> {
-    const parentId = this.store.get(volume.id, dirId)?.parentId;
+    const k = key(volume.id, dirId);
+    const parentId = this.kept(k) ? this.recent.get(k)!.parentId : this.store.get(volume.id, dirId)?.parentId;
     const walking = parentId !== undefined && this.read.has(key(volume.id, parentId));
     // A walker's own listing sends the child folders of each page ahead as the page is stored, not
     // once the last page is in (a folder of n pages would hold them back n round trips).
@@ -85,24 +100,61 @@ export class DirCache {
     // The siblings go ahead together with this folder's own listing, not a round trip after it.
     if (walking) this.prefetchChildren(volume, parentId, dirId);
     await own;
-    const k = key(volume.id, dirId);
     this.read.add(k);
     if (walking) this.prefetchChildren(volume, dirId);
-    const read: ReadChildren = { writes: this.store.writes, byName: new Map() };
-    this.recent.delete(k);
-    this.recent.set(k, read);
-    if (this.recent.size > RECENT_FOLDERS) this.recent.delete(this.recent.keys().next().value!);
+    const kept = this.kept(k);
+    if (kept?.complete && kept.pageSize === pageSize) {
+      this.recent.delete(k);
+      this.recent.set(k, kept);
+      yield* kept.pages;
+      return;
+    }
+    const read = this.keep(k, { parentId, pageSize, pages: [], entries: 0, complete: false });
+    let whole = true;
     for (const page of this.store.childPages(volume.id, dirId, pageSize)) {
       // A page holds every child of the names it has (childPage never splits them), so a name found here is complete.
-      if (read.byName.size < RECENT_NAMES) {
-        for (const e of page) {
-          const name = nameKey(e.name);
-          const same = read.byName.get(name);
-          if (same) same.push(e);
-          else read.byName.set(name, [e]);
-        }
+      if (whole && this.kept(k) === read && read.entries + page.length <= KEPT_PER_FOLDER) {
+        read.pages.push(page);
+        read.entries += page.length;
+        read.byName = undefined;
+        this.keptEntries += page.length;
+        this.evictBeyond(k);
+      } else {
+        whole = false;
       }
       yield page;
+    }
+    if (whole && this.kept(k) === read) read.complete = true;
+  }
+
+  /** What is kept of the folder at k, while the store has not changed since it was read (else nothing is kept any more). */
+  private kept(k: string): ReadChildren | undefined {
+    if (this.keptWrites !== this.store.writes) {
+      this.recent.clear();
+      this.keptEntries = 0;
+      this.keptWrites = this.store.writes;
+    }
+    return this.recent.get(k);
+  }
+
+  /** Starts keeping a folder's children as they are read, in place of what was kept of it. */
+  private keep(k: string, read: ReadChildren): ReadChildren {
+    const old = this.kept(k);
+    if (old) {
+      this.keptEntries -= old.entries;
+      this.recent.delete(k);
+    }
+    this.recent.set(k, read);
+    return read;
+  }
+
+  /** Drops the least recently read folders (other than k) while more than KEPT_ENTRIES children are kept. */
+  private evictBeyond(k: string): void {
+    for (const [other, read] of this.recent) {
+      if (this.keptEntries <= KEPT_ENTRIES) return;
+      if (other === k) continue;
+      this.recent.delete(other);
+      this.keptEntries -= read.entries;
     }
   }
 
@@ -137,8 +189,8 @@ export class DirCache {
   /** Children whose name matches (NFC) `name`: from the children a walker just read while nothing changed since, else one query. */
   async lookup(volume: Volume, dirId: string, name: string): Promise<readonly CachedEntry[]> {
     await this.ensureFresh(volume, dirId);
-    const read = this.recent.get(key(volume.id, dirId));
-    const hit = read?.writes === this.store.writes ? read.byName.get(nameKey(name)) : undefined;
+    const read = this.kept(key(volume.id, dirId));
+    const hit = read && byName(read).get(nameKey(name));
     return hit ?? this.store.lookup(volume.id, dirId, name);
   }
 
@@ -253,6 +305,21 @@ async function* listingPages(remote: Remote, dirId: string): AsyncIterable<Remot
     }
   }
   if (batch.length > 0) yield batch;
+}
+
+function byName(read: ReadChildren): Map<string, CachedEntry[]> {
+  if (read.byName) return read.byName;
+  const names = new Map<string, CachedEntry[]>();
+  for (const page of read.pages) {
+    for (const e of page) {
+      const name = nameKey(e.name);
+      const same = names.get(name);
+      if (same) same.push(e);
+      else names.set(name, [e]);
+    }
+  }
+  read.byName = names;
+  return names;
 }
 
 function key(volumeId: string, dirId: string): string {

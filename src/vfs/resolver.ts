@@ -175,7 +175,7 @@ export class Resolver {
     const pages = this.dirs.pages(volume, dirId, pageSize);
     // The listing is made fresh before the journal is read, as when the whole folder was read at once.
     const first = await pages.next();
-    const rows = this.journal.inDir(volume.id, dirId);
+    const rows = this.journal.hasRows() ? this.journal.inDir(volume.id, dirId) : [];
     const replacing = new Map(rows.filter((r) => r.replaceId).map((r) => [r.replaceId!, r]));
     const fresh = rows.filter((r) => !r.replaceId || this.dirs.get(volume, r.replaceId)?.parentId !== dirId);
     // A new local file takes its name over from a remote one: the upload will replace it.

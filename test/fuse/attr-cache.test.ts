@@ -147,4 +147,16 @@ describe('FUSE attribute cache in the binding', { skip: fuseUnavailable() }, () 
     assert.ok(now.binding - before.binding >= 50, `lookups answered in the binding: ${now.binding - before.binding}`);
     assert.ok(now.js - before.js <= 3, `getattrs that reached JS: ${now.js - before.js}`);
   });
+
+  test('a folder whose names fit one kernel buffer is one readdir in JS: the binding answers the end of its listing', async () => {
+    // tree/ holds 10 folders of 10 (the test above): 111 folders with ls -R, each listed whole at once.
+    const readdirs = async () => (await fuseRequests(fx)).byJs.readdir ?? 0;
+    const before = await readdirs();
+    const { stdout } = await run('ls', ['-R', `${fx.mnt}/tree`]);
+    assert.equal((await readdirs()) - before, 111, 'one readdir reaching JS per folder (two without the binding\'s end of listing)');
+    assert.equal(stdout.split('\n').filter((l) => l.startsWith('sub-')).length, 100, 'every name listed');
+    // The same again: a listing that ended in the binding starts over from offset 0 in JS.
+    await run('ls', ['-R', `${fx.mnt}/tree`]);
+    assert.equal((await readdirs()) - before, 222);
+  });
 });

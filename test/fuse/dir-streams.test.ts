@@ -29,7 +29,10 @@ function streamsOver(pages: (path: string) => AsyncIterable<NodeInfo[]>, now = (
   return new DirStreams({ pages, listable: (n) => n.length < 10, onSkipped: () => undefined, now });
 }
 
-/** Reads the whole listing as a kernel with room for `room` names per call would. */
+/**
+ * Reads the whole listing as a kernel with room for `room` names per call would, through the
+ * binding: after a page that ends its listing and was taken whole, the binding answers "no more".
+ */
 async function kernelReads(streams: DirStreams, room: number): Promise<{ names: string[]; calls: ListedPage[] }> {
   const names: string[] = [];
   const calls: ListedPage[] = [];
@@ -40,6 +43,7 @@ async function kernelReads(streams: DirStreams, room: number): Promise<{ names: 
     if (page.names.length === 0) return { names, calls };
     const taken = Math.min(room, page.names.length);
     names.push(...page.names.slice(0, taken));
+    if (page.end && taken === page.names.length) return { names, calls };
     offset = page.offsets[taken - 1]!;
   }
 }
@@ -86,4 +90,21 @@ test('names the kernel cannot take are left out of the listing and reported once
   const { names } = await kernelReads(streams, 100);
   assert.deepEqual(names, ['.', '..', 'f000000', 'f000001', 'f000003', 'f000004']);
   assert.deepEqual(skipped, [1]);
+});
+
+test('a folder whose names fit one kernel buffer is one call that ends the listing and closes its reader; a kernel taking fewer still gets every name once', async () => {
+  const f = folder(20);
+  const whole = await kernelReads(streamsOver(f.pages), 100);
+  assert.deepEqual(whole.names, ['.', '..', ...f.names]);
+  assert.equal(whole.calls.length, 1);
+  assert.equal(whole.calls[0]!.end, true);
+  assert.equal(f.state.open, 0, 'no reader left open');
+
+  const part = await kernelReads(streamsOver(f.pages), 8);
+  assert.deepEqual(part.names, ['.', '..', ...f.names]);
+  assert.equal(f.state.open, 0);
+
+  const big = folder(500);
+  const { calls } = await kernelReads(streamsOver(big.pages), 100);
+  assert.ok(calls.every((c) => !c.end), 'names beyond one buffer: the listing ends with an empty page, as before');
 });
