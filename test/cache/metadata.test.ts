@@ -275,9 +275,7 @@ test('replacing a listing drops vanished children with their subtrees', (t) => {
 test('upsert shows at once; remove drops the subtree', (t) => {
   const { store } = openStore(t);
   store.replaceListing(VOL, 'root', [], 1);
-  store.recordMissing(VOL, 'root', 'new', 10);
   store.upsert(VOL, entry('n', 'root', 'new', { kind: 'dir' }));
-  assert.equal(store.isMissing(VOL, 'root', 'new', 0), false, 'creating a name clears its negative entry');
   assert.equal(store.listing(VOL, 'root')!.entries[0]!.id, 'n');
   store.replaceListing(VOL, 'n', [entry('c', 'n', 'child')], 2);
   store.remove(VOL, 'n');
@@ -294,19 +292,6 @@ test('upsert moves an entry to its new parent', (t) => {
   store.upsert(VOL, entry('f', 'd', 'g'));
   assert.deepEqual(store.listing(VOL, 'root')!.entries.map((e) => e.id), ['d']);
   assert.deepEqual(store.lookup(VOL, 'd', 'g').map((e) => e.id), ['f']);
-});
-
-test('negative lookups: NFC keyed, bounded by notBefore, cleared by a new listing', (t) => {
-  const { store } = openStore(t);
-  store.recordMissing(VOL, 'root', 'Cafe\u0301', 100);
-  assert.equal(store.isMissing(VOL, 'root', 'Caf\u00e9', 100), true);
-  assert.equal(store.isMissing(VOL, 'root', 'Caf\u00e9', 101), false, 'older than notBefore');
-  assert.equal(store.isMissing(VOL, 'other', 'Caf\u00e9', 0), false);
-  store.replaceListing(VOL, 'root', [], 200);
-  assert.equal(store.isMissing(VOL, 'root', 'Caf\u00e9', 0), false);
-  store.recordMissing(VOL, 'root', 'x', 300);
-  store.invalidateListing(VOL, 'root');
-  assert.equal(store.isMissing(VOL, 'root', 'x', 0), false);
 });
 
 test('invalidateListing and invalidateVolume keep entries but mark listings stale', (t) => {
@@ -333,13 +318,12 @@ test('cursor per volume', (t) => {
   assert.equal(store.getCursor('drive:2'), 'other');
 });
 
-test('listings, negatives and cursors persist across reopen', (t) => {
+test('listings and cursors persist across reopen', (t) => {
   const dir = tempDir(t);
   const file = path.join(dir, 'metadata.sqlite');
   const first = CacheDb.open(file);
   const a = new MetadataStore(first);
   a.replaceListing(VOL, 'root', [entry('a', 'root', 'a.txt', { contentHash: 'H' })], 1234);
-  a.recordMissing(VOL, 'root', 'gone', 1234);
   a.setCursor(VOL, 'cur');
   first.close();
 
@@ -349,7 +333,6 @@ test('listings, negatives and cursors persist across reopen', (t) => {
   const listing = b.listing(VOL, 'root')!;
   assert.equal(listing.fetchedAt, 1234);
   assert.deepEqual(listing.entries, [{ volume: VOL, id: 'a', parentId: 'root', name: 'a.txt', kind: 'file', size: 3, mtime: 1000, ctime: 900, revision: 'rev-a', contentHash: 'H' }]);
-  assert.equal(b.isMissing(VOL, 'root', 'gone', 1234), true);
   assert.equal(b.getCursor(VOL), 'cur');
 });
 

@@ -1,5 +1,4 @@
-// The metadata cache of remote entries: nodes, directory listings, negative lookups and
-// change-feed cursors, all per volume, all in the CacheDb so a warm tree survives a restart.
+// The metadata cache of remote entries: nodes, directory listings and change-feed cursors, all per volume, all in the CacheDb so a warm tree survives a restart.
 import type { Statement } from 'better-sqlite3';
 import type { RemoteEntry } from '../../core/remote.js';
 import { nameKey } from '../../shared/name-key.js';
@@ -109,8 +108,7 @@ export class MetadataStore {
   readonly meter = new MetadataMeter();
   private readonly q: Record<
     | 'get' | 'revision' | 'children' | 'page' | 'restOfName' | 'childFolders' | 'unlisted' | 'lookup' | 'upsert' | 'subtree' | 'deleteNode' | 'deleteListing'
-    | 'deleteMissingUnder' | 'getListing' | 'setListing' | 'staleListing' | 'staleVolume'
-    | 'deleteMissingVolume' | 'recordMissing' | 'getMissing' | 'deleteMissing' | 'getCursor' | 'setCursor'
+    | 'getListing' | 'setListing' | 'staleListing' | 'staleVolume' | 'getCursor' | 'setCursor'
     | 'rekeyNode' | 'rekeyChildren' | 'rekeyListing' | 'addEmptyListing',
     Statement
   >;
@@ -152,15 +150,10 @@ export class MetadataStore {
       ).pluck(),
       deleteNode: db.prepare('DELETE FROM nodes WHERE volume = ? AND id = ?'),
       deleteListing: db.prepare('DELETE FROM listings WHERE volume = ? AND dir_id = ?'),
-      deleteMissingUnder: db.prepare('DELETE FROM missing WHERE volume = ? AND parent_id = ?'),
       getListing: db.prepare('SELECT fetched_at, complete FROM listings WHERE volume = ? AND dir_id = ?'),
       setListing: db.prepare('INSERT OR REPLACE INTO listings (volume, dir_id, fetched_at, complete) VALUES (?, ?, ?, 1)'),
       staleListing: db.prepare('UPDATE listings SET fetched_at = 0 WHERE volume = ? AND dir_id = ?'),
       staleVolume: db.prepare('UPDATE listings SET fetched_at = 0 WHERE volume = ?'),
-      deleteMissingVolume: db.prepare('DELETE FROM missing WHERE volume = ?'),
-      recordMissing: db.prepare('INSERT OR REPLACE INTO missing (volume, parent_id, name_nfc, at) VALUES (?, ?, ?, ?)'),
-      getMissing: db.prepare('SELECT at FROM missing WHERE volume = ? AND parent_id = ? AND name_nfc = ?').pluck(),
-      deleteMissing: db.prepare('DELETE FROM missing WHERE volume = ? AND parent_id = ? AND name_nfc = ?'),
       getCursor: db.prepare('SELECT cursor FROM cursors WHERE volume = ?').pluck(),
       setCursor: db.prepare('INSERT OR REPLACE INTO cursors (volume, cursor) VALUES (?, ?)'),
       rekeyNode: db.prepare('UPDATE nodes SET id = ? WHERE volume = ? AND id = ?'),
@@ -267,7 +260,7 @@ export class MetadataStore {
 
   /**
    * Ends a listing of dirId begun at `at`: children that neither it nor a write since it began
-   * stored lose their cached subtree; the listing is complete at `at`; negative entries of the dir go.
+   * stored lose their cached subtree; the listing is complete at `at`.
    */
   finishListing(volume: string, dirId: string, at: number): void {
     this.generation++;
@@ -275,7 +268,6 @@ export class MetadataStore {
       // Folders made offline are not on the server yet: a listing does not drop them.
       for (const id of this.q.unlisted.all(volume, dirId, at) as string[]) if (!isLocalId(id)) this.removeSubtree(volume, id);
       this.q.setListing.run(volume, dirId, at);
-      this.q.deleteMissingUnder.run(volume, dirId);
     });
   }
 
@@ -300,49 +292,29 @@ export class MetadataStore {
     return this.cache.batch(fn);
   }
 
-  /** Inserts or replaces one entry (own writes show at once); the name is no longer "missing". */
+  /** Inserts or replaces one entry (own writes show at once). */
   upsert(volume: string, entry: RemoteEntry): void {
     if (entry.kind === 'dir') this.generation++;
-    this.cache.batch(() => {
-      this.write(volume, entry);
-      this.q.deleteMissing.run(volume, entry.parentId, nameKey(entry.name));
-    });
+    this.write(volume, entry);
   }
 
-  /** Removes the entry and its cached subtree (nodes, listings and negative entries below it). */
+  /** Removes the entry and its cached subtree (nodes and listings below it). */
   remove(volume: string, id: string): void {
     this.generation++;
     // batch joins the change feed's transaction (a nested transaction would be a savepoint per change).
     this.cache.batch(() => this.removeSubtree(volume, id));
   }
 
-  /** Keeps the entries but marks the listing stale (fetchedAt 0); forgets negative lookups in the dir. */
+  /** Keeps the entries but marks the listing stale (fetchedAt 0). */
   invalidateListing(volume: string, dirId: string): void {
     this.generation++;
-    this.cache.batch(() => {
-      this.q.staleListing.run(volume, dirId);
-      this.q.deleteMissingUnder.run(volume, dirId);
-    });
+    this.q.staleListing.run(volume, dirId);
   }
 
-  /** Marks every listing of the volume stale and forgets its negative lookups (e.g. the change feed was lost). */
+  /** Marks every listing of the volume stale (e.g. the change feed was lost). */
   invalidateVolume(volume: string): void {
     this.generation++;
-    this.cache.batch(() => {
-      this.q.staleVolume.run(volume);
-      this.q.deleteMissingVolume.run(volume);
-    });
-  }
-
-  /** Negative lookup cache: `name` (NFC key) was not found under parentId at `at`. */
-  recordMissing(volume: string, parentId: string, name: string, at: number): void {
-    this.q.recordMissing.run(volume, parentId, nameKey(name), at);
-  }
-
-  /** True when `name` was recorded missing under parentId at or after `notBefore`. */
-  isMissing(volume: string, parentId: string, name: string, notBefore: number): boolean {
-    const at = this.q.getMissing.get(volume, parentId, nameKey(name)) as number | undefined;
-    return at !== undefined && at >= notBefore;
+    this.q.staleVolume.run(volume);
   }
 
   /** A folder made here (known to be empty then) gets a listing unless it has one. */
@@ -362,7 +334,6 @@ export class MetadataStore {
     this.cache.batch(() => {
       this.q.deleteNode.run(volume, to);
       this.q.deleteListing.run(volume, to);
-      this.q.deleteMissingUnder.run(volume, from);
       this.q.rekeyNode.run(to, volume, from);
       this.q.rekeyChildren.run(to, volume, from);
       this.q.rekeyListing.run(to, volume, from);
@@ -391,7 +362,6 @@ export class MetadataStore {
     for (const sub of this.q.subtree.all(id, volume) as string[]) {
       this.q.deleteNode.run(volume, sub);
       this.q.deleteListing.run(volume, sub);
-      this.q.deleteMissingUnder.run(volume, sub);
     }
   }
 }

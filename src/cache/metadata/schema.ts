@@ -163,6 +163,11 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE ops ADD COLUMN seen TEXT;
   `,
+  // 8: the negative-lookup table was never written (names not found are cached by the kernel and the
+  // FUSE binding instead), yet every stored entry deleted from it.
+  `
+  DROP TABLE missing;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
