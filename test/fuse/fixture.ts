@@ -29,6 +29,15 @@ export async function fuseRequests(fx: FuseFixture): Promise<FuseRequests> {
   return body.fuse as FuseRequests;
 }
 
+/** Resolves once the current mount has nothing left to upload (asked over its control socket, which is no FUSE request). */
+export async function uploaded(fx: FuseFixture): Promise<void> {
+  for (;;) {
+    const { body } = await controlRequest<DaemonStatus>(controlSocketPath(fx.source.cacheDir, fx.mount.child.pid), 'GET', '/status');
+    if (body.uploads.pendingFiles === 0) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 export async function startFixture(args: string[] = [], emulator: Partial<EmulatorOptions> = {}): Promise<FuseFixture> {
   const started = await startEmulator(emulator);
   const dir = await tempDir('fuse');

@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
 import { bashScript } from '../helpers/bash.js';
 import { pds } from '../helpers/emulator.js';
-import { type FuseFixture, startFixture } from './fixture.js';
+import { type FuseFixture, startFixture, uploaded } from './fixture.js';
 import { fuseUnavailable, startMount, tempDir } from './harness.js';
 
 const run = promisify(execFile);
@@ -34,6 +34,8 @@ describe('POSIX attributes stored in PDS', { skip: process.getuid?.() !== 0 ? 'n
       touch -d '2001-02-03 04:05:06.123456789' share/note && ln -s note share/link && mkfifo -m 0620 fifo &&
       setpriv --reuid=1000 --regid=1000 --clear-groups touch share/by-1000 && mknod blk b 7 3`);
     before1 = await listing(fx.mnt);
+    // The tests below read what reached the server.
+    await uploaded(fx);
   });
   after(() => fx?.close());
 

@@ -1,4 +1,5 @@
-// Uploads yield to the foreground: while the front-ends' requests keep arriving, the first 30 s of
+// Uploads yield to the foreground: while the front-ends' requests keep arriving (100 a second or
+// more; a script asking now and then whether its file is uploaded does not count), the first 30 s of
 // the busy stretch start no upload at all, and after that one at a time (the queue still moves);
 // once the requests stop, the uploads go several at once without a drain asking. A drain asked while
 // the foreground is busy, a backlog too long for one at a time (a writer faster than the round
@@ -19,6 +20,8 @@ interface Busy {
   dir: string;
   /** Keeps the foreground busy, without a quiet gap, for `ms` more of its clock. */
   stayBusy: (ms: number) => void;
+  /** Moves the foreground's clock on. */
+  advance: (ms: number) => void;
   quiet: () => void;
 }
 
@@ -29,13 +32,20 @@ async function setUp(overrides: Partial<AppOptions> = {}): Promise<Busy> {
   const s = await startApp({ writeBackMs: 0, ...overrides }, {}, { foreground });
   after(() => s.close());
   s.emu.setFaults({ latencyMs: 30 });
+  // 20 requests every 100 ms: 200 a second, over the busy rate (100).
+  const burst = () => {
+    for (let i = 0; i < 20; i++) foreground.touch();
+  };
+  // Busy from the start: the first requests of a burst do not make a rate yet.
+  burst();
   return {
     s,
     dir: `/drives/${s.app.volumes[0]!.dirName}`,
     stayBusy: (ms) => {
-      for (const end = clock + ms; clock < end; clock += 100) foreground.touch();
-      foreground.touch();
+      for (const end = clock + ms; clock < end; clock += 100) burst();
+      burst();
     },
+    advance: (ms) => (clock += ms),
     quiet: () => (clock += 60_000),
   };
 }
@@ -60,6 +70,21 @@ test('uploads wait while the foreground is busy, and go several at once when it 
   await untilPendingAtMost(s, 0);
   assert.ok((s.emu.stats.inFlightPeak[CREATE] ?? 0) >= 4, `uploads at once when quiet: ${s.emu.stats.inFlightPeak[CREATE]}`);
   assert.equal(created(s), 24, 'each file created once');
+});
+
+test('a few requests now and then do not hold the uploads back', async () => {
+  const { s, dir, quiet, advance } = await setUp();
+  for (let i = 0; i < 8; i++) await writeFile(s.vfs, `${dir}/polled-${i}.txt`, Buffer.from(`file ${i}`));
+  quiet();
+  // What a script waiting for its uploads does: a stat every 100 ms (of the test's clock).
+  let clockSteps = 0;
+  while (pending(s) > 0) {
+    advance(100);
+    await s.vfs.stat(`${dir}/polled-0.txt`);
+    if (++clockSteps > 500) assert.fail(`still ${pending(s)} pending after 500 polls`);
+    await sleep(10);
+  }
+  assert.equal(created(s), 8, 'each file created once');
 });
 
 test('a foreground busy for longer than the hold sees its uploads go one at a time', async () => {
