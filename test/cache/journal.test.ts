@@ -200,6 +200,46 @@ test('a change of one row keeps what was looked up of the others in memory', (t)
   assert.equal(journal.get(a.id)!.size, 2);
 });
 
+test('attributes of a row still open wait in memory for the commit that closes it, which writes them; once committed they are written at once', (t) => {
+  const { journal, db } = openJournal(t);
+  const changes = db.db.prepare('SELECT total_changes()').pluck();
+  const table = () => new Journal(db);
+  const a = journal.add(newRow('a', { userMeta: '{"m":1}' }));
+  journal.find(VOL, 'root', 'a');
+  const before = changes.get() as number;
+  // rsync's fchmod of its new temporary file, and a utimens: nothing written, every read sees them.
+  journal.update(a.id, { userMeta: '{"m":2}' });
+  journal.update(a.id, { mtime: 7 });
+  assert.equal(changes.get(), before, 'no row written');
+  assert.equal(table().get(a.id)!.userMeta, '{"m":1}', 'the table holds the attributes of the add');
+  for (const row of [journal.get(a.id), journal.find(VOL, 'root', 'a'), journal.inDir(VOL, 'root')[0], journal.openRows()[0]]) {
+    assert.equal(row!.userMeta, '{"m":2}');
+    assert.equal(row!.mtime, 7);
+  }
+  // What a fresh read of the table returns carries them too (the memo forgotten).
+  journal.makeDue(0);
+  assert.equal(journal.get(a.id)!.userMeta, '{"m":2}');
+
+  // The close: one write, with the attributes kept back.
+  journal.update(a.id, { state: 'dirty', size: 3 });
+  assert.equal(changes.get(), before + 1, 'one row written');
+  assert.deepEqual(table().get(a.id), journal.get(a.id));
+  assert.equal(table().get(a.id)!.userMeta, '{"m":2}');
+  assert.equal(table().get(a.id)!.mtime, 7);
+
+  // Committed: a chmod is written before update returns (it survives kill -9).
+  journal.update(a.id, { userMeta: '{"m":3}' });
+  assert.equal(changes.get(), before + 2);
+  assert.equal(table().get(a.id)!.userMeta, '{"m":3}');
+
+  // A row removed while open leaves nothing kept behind.
+  const b = journal.add(newRow('b'));
+  journal.update(b.id, { mtime: 9 });
+  journal.remove(b.id);
+  assert.equal(journal.get(b.id), undefined);
+  assert.equal(journal.find(VOL, 'root', 'b'), undefined);
+});
+
 test('stats of an empty journal are zero', (t) => {
   const { journal } = openJournal(t);
   assert.deepEqual(journal.stats(), { pendingFiles: 0, pendingBytes: 0, failedFiles: 0 });

@@ -119,6 +119,10 @@ const COLUMN_OF: Readonly<Record<keyof Omit<JournalRow, 'id'>, string>> = {
   lastError: 'last_error', notBefore: 'not_before', waitOp: 'wait_op', expectRevision: 'expect_revision', createdAt: 'created_at', updatedAt: 'updated_at',
 };
 
+/** What update() may keep back from a row still `open`: its attributes, which no query selects by. */
+type Deferrable = 'mtime' | 'userMeta';
+const DEFERRABLE: ReadonlySet<string> = new Set<Deferrable>(['mtime', 'userMeta']);
+
 /** Rows find and get keep between changes: far more than the names a burst of ops looks up. */
 const MEMO_ROWS = 1024;
 
@@ -150,6 +154,12 @@ export class Journal {
   /** Inside batch(): the stats its changes lead to (undefined once they cannot be followed). */
   private batchStats: JournalStats | undefined;
   private batching = false;
+  /**
+   * Attribute changes of rows still `open` that are not written yet (see update()), by row id. An
+   * open row never outlives a restart as a file (start-up moves its content to the recovery folder),
+   * so until its commit what it holds beyond its name and staging path is only read here.
+   */
+  private readonly unwritten = new Map<number, Pick<Partial<JournalRow>, Deferrable>>();
   /** UPDATE statements by the fields they set (a handful of shapes: commit, upload state, attributes, rename). */
   private readonly updates = new Map<string, Statement>();
 
@@ -211,13 +221,26 @@ export class Journal {
    * the columns changed are written: an index whose columns are not set is left alone, so a commit
    * dirties fewer pages (fewer WAL frames, rarer checkpoints). The read and the write run with no
    * await between them, so nothing else changes the row meanwhile; the UPDATE commits on its own.
+   * Attributes alone (mtime, userMeta) of a row still `open` are kept in memory instead and written
+   * by its next write (the commit of its close): reads here see them, and a restart loses nothing
+   * by their absence, since it keeps no open row as a file.
    */
   update(id: number, changes: Partial<Omit<JournalRow, 'id'>>): JournalRow {
     const current = this.get(id);
     if (!current) throw new VfsError('ENOENT', `journal row ${id} does not exist`);
     // Keys present but undefined keep their value (null is how a column is cleared).
-    const set = Object.keys(changes).filter((k) => k in COLUMN_OF && k !== 'updatedAt' && changes[k as keyof typeof changes] !== undefined);
-    const next: JournalRow = { ...current, ...Object.fromEntries(set.map((k) => [k, changes[k as keyof typeof changes]])), id, updatedAt: changes.updatedAt ?? this.now() };
+    const given = Object.keys(changes).filter((k) => k in COLUMN_OF && k !== 'updatedAt' && changes[k as keyof typeof changes] !== undefined);
+    const next: JournalRow = { ...current, ...Object.fromEntries(given.map((k) => [k, changes[k as keyof typeof changes]])), id, updatedAt: changes.updatedAt ?? this.now() };
+    if (current.state === 'open' && !this.cache.db.inTransaction && given.every((k) => DEFERRABLE.has(k))) {
+      // A chmod or utimens of a file still being written (rsync's fchmod of its new temporary
+      // file): kept until the commit that closes it, which writes it with the rest (a commit fewer).
+      this.unwritten.set(id, { ...this.unwritten.get(id), ...Object.fromEntries(given.map((k) => [k, next[k as Deferrable]])) });
+      this.changed(id, current, next);
+      return next;
+    }
+    // What was kept back goes with this write (current has it already).
+    const kept = this.unwritten.get(id);
+    const set = kept ? [...new Set([...Object.keys(kept), ...given])] : given;
     const all = toParams(next);
     const params: Record<string, unknown> = { id, updatedAt: next.updatedAt };
     for (const key of set) params[key] = all[key];
@@ -226,6 +249,7 @@ export class Journal {
     this.statsMemo = undefined;
     this.changed(id, current, next);
     this.updateStatement(Object.keys(params)).run(params);
+    this.unwritten.delete(id);
     this.statsMemo = stats;
     return next;
   }
@@ -243,6 +267,7 @@ export class Journal {
 
   remove(id: number): void {
     const row = this.get(id);
+    this.unwritten.delete(id);
     const stats = this.keptStats() && this.statsAfter(row, undefined);
     this.statsMemo = undefined;
     this.changed(id, row, undefined);
@@ -270,7 +295,7 @@ export class Journal {
 
   /** Rows of a directory that are not done (overlay for readdir/stat). */
   inDir(volume: string, parentId: string): JournalRow[] {
-    return (this.q.inDir.all(volume, parentId) as DbRow[]).map(fromDb);
+    return (this.q.inDir.all(volume, parentId) as DbRow[]).map((r) => this.fromDb(r));
   }
 
   /** The newest row that is not done for this name (NFC match). */
@@ -278,11 +303,18 @@ export class Journal {
     return this.memo(this.foundMemo, findKey(volume, parentId, name), () => this.q.find.get(volume, parentId, nameKey(name)) as DbRow | undefined);
   }
 
+  /** A row as read, with the attributes kept back from it (update()). */
+  private fromDb(r: DbRow): JournalRow {
+    const row = fromDb(r);
+    const kept = this.unwritten.size > 0 ? this.unwritten.get(row.id) : undefined;
+    return kept ? { ...row, ...kept } : row;
+  }
+
   private memo<K>(memo: Map<K, JournalRow | null>, key: K, read: () => DbRow | undefined): JournalRow | undefined {
     let row = memo.get(key);
     if (row === undefined) {
       const found = read();
-      row = found ? fromDb(found) : null;
+      row = found ? this.fromDb(found) : null;
       // Inside a transaction the answer could still be rolled back: not kept. What was kept before
       // still holds there: the transaction's own changes forgot what they touched (changed()).
       if (this.cache.db.inTransaction) return row ?? undefined;
@@ -294,7 +326,7 @@ export class Journal {
 
   /** Rows to (re)upload: state dirty/uploading, ordered by notBefore. */
   pending(): JournalRow[] {
-    return (this.q.pending.all() as DbRow[]).map(fromDb);
+    return (this.q.pending.all() as DbRow[]).map((r) => this.fromDb(r));
   }
 
   /**
@@ -311,7 +343,7 @@ export class Journal {
    * load the whole queue. Run no other statement on this database until the loop ends.
    */
   *dirtyByDue(): IterableIterator<JournalRow> {
-    for (const r of this.q.dirtyByDue.iterate()) yield fromDb(r as DbRow);
+    for (const r of this.q.dirtyByDue.iterate()) yield this.fromDb(r as DbRow);
   }
 
   /** Makes every row still waiting for its write-back delay (not for a retry) due now. */
@@ -321,12 +353,12 @@ export class Journal {
   }
 
   failed(): JournalRow[] {
-    return (this.q.failed.all() as DbRow[]).map(fromDb);
+    return (this.q.failed.all() as DbRow[]).map((r) => this.fromDb(r));
   }
 
   /** Rows whose content was never committed (a writer had them open). */
   openRows(): JournalRow[] {
-    return (this.q.open.all() as DbRow[]).map(fromDb);
+    return (this.q.open.all() as DbRow[]).map((r) => this.fromDb(r));
   }
 
   /**
