@@ -240,6 +240,48 @@ test('attributes of a row still open wait in memory for the commit that closes i
   assert.equal(journal.find(VOL, 'root', 'b'), undefined);
 });
 
+test('find answers a name no row has without a query, and finds every name a row takes, through renames, removes and batches', (t) => {
+  const { journal, db } = openJournal(t);
+  const behindTheBack = (name: string) =>
+    db.db
+      .prepare("INSERT INTO journal (volume, parent_id, name, name_nfc, staging_path, size, mtime, state, attempts, not_before, created_at, updated_at) VALUES (?, 'root', ?, ?, '/s/x', 0, 1, 'dirty', 0, 0, 1, 1)")
+      .run(VOL, name, name);
+  const a = journal.add(newRow('a'));
+  assert.equal(journal.find(VOL, 'root', 'nope'), undefined);
+  // A row the journal did not write: a name it knows no row of is answered without asking the table.
+  behindTheBack('ghost');
+  assert.equal(journal.find(VOL, 'root', 'ghost'), undefined, 'answered from the keys kept');
+  assert.equal(new Journal(db).find(VOL, 'root', 'ghost')?.name, 'ghost', 'a journal reading the table sees it');
+
+  // Every name a row takes is found: added, renamed into, in another folder, NFD spelling.
+  const b = journal.add(newRow('Cafe\u0301'));
+  assert.equal(journal.find(VOL, 'root', 'Caf\u00e9')!.id, b.id);
+  journal.update(a.id, { name: 'renamed', parentId: 'dir' });
+  assert.equal(journal.find(VOL, 'dir', 'renamed')!.id, a.id);
+  assert.equal(journal.find(VOL, 'root', 'a'), undefined);
+  // A rolled-back batch gives nothing up; a committed one gives up what it removed.
+  assert.throws(() =>
+    journal.batch(() => {
+      journal.remove(a.id);
+      throw new Error('roll back');
+    }),
+  );
+  assert.equal(journal.find(VOL, 'dir', 'renamed')!.id, a.id);
+  journal.batch(() => journal.remove(a.id));
+  assert.equal(journal.find(VOL, 'dir', 'renamed'), undefined);
+  // Two rows of one name: the name stays found until both are gone.
+  const c1 = journal.add(newRow('twin'));
+  const c2 = journal.add(newRow('twin'));
+  journal.remove(c2.id);
+  assert.equal(journal.find(VOL, 'root', 'twin')!.id, c1.id);
+  journal.remove(c1.id);
+  assert.equal(journal.find(VOL, 'root', 'twin'), undefined);
+  // A change inside another store's transaction drops the keys: they are read again after it.
+  db.batch(() => journal.remove(b.id));
+  behindTheBack('late');
+  assert.equal(journal.find(VOL, 'root', 'late')?.name, 'late', 'read from the table again');
+});
+
 test('stats of an empty journal are zero', (t) => {
   const { journal } = openJournal(t);
   assert.deepEqual(journal.stats(), { pendingFiles: 0, pendingBytes: 0, failedFiles: 0 });

@@ -135,7 +135,7 @@ export interface JournalStats {
 }
 
 export class Journal {
-  private readonly q: Record<'insert' | 'get' | 'remove' | 'rekeyParent' | 'inDir' | 'find' | 'any' | 'pending' | 'pendingVolumes' | 'dirtyByDue' | 'makeDue' | 'failed' | 'open' | 'stats', Statement>;
+  private readonly q: Record<'insert' | 'get' | 'remove' | 'rekeyParent' | 'inDir' | 'find' | 'names' | 'any' | 'pending' | 'pendingVolumes' | 'dirtyByDue' | 'makeDue' | 'failed' | 'open' | 'stats', Statement>;
   /**
    * stats() as of the last change: writers ask before every write (the dirty-bytes bound), and the
    * query sums the whole journal. Every change goes through this class; add, update and remove
@@ -160,6 +160,17 @@ export class Journal {
    * so until its commit what it holds beyond its name and staging path is only read here.
    */
   private readonly unwritten = new Map<number, Pick<Partial<JournalRow>, Deferrable>>();
+  /**
+   * The name keys (findKey) of the rows not done, with how many rows have each, or more (never
+   * fewer): find answers a name no row has without a query, and an rsync'd file asks for two (its
+   * temporary name when it is created, its final one when it is renamed). Read whole when first
+   * needed outside a transaction; then a row taking a key counts it at once, and one giving it up
+   * uncounts it once that is committed (a batch's at its commit; inside another store's transaction
+   * the keys are dropped, to be read again).
+   */
+  private names: Map<string, number> | undefined;
+  /** Keys the rows changed in the batch under way gave up: uncounted when it commits. */
+  private uncounted: string[] = [];
   /** UPDATE statements by the fields they set (a handful of shapes: commit, upload state, attributes, rename). */
   private readonly updates = new Map<string, Statement>();
 
@@ -181,6 +192,7 @@ export class Journal {
       find: db.prepare(
         "SELECT * FROM journal INDEXED BY journal_by_dir WHERE volume = ? AND parent_id = ? AND name_nfc = ? AND state != 'done' ORDER BY id DESC LIMIT 1",
       ),
+      names: db.prepare("SELECT volume, parent_id, name_nfc FROM journal WHERE state != 'done'").raw(),
       any: db.prepare("SELECT EXISTS (SELECT 1 FROM journal WHERE state != 'done')").pluck(),
       pending: db.prepare(`SELECT * FROM journal WHERE ${PENDING} ORDER BY not_before, id`),
       // In index order, unsorted: the first row comes without reading (and sorting) the rest.
@@ -208,6 +220,7 @@ export class Journal {
     this.statsMemo = undefined;
     const id = Number(this.q.insert.run(toParams(full)).lastInsertRowid);
     this.changed(id, undefined, full);
+    this.count(undefined, full);
     this.statsMemo = stats;
     return { id, ...full };
   }
@@ -250,6 +263,7 @@ export class Journal {
     this.changed(id, current, next);
     this.updateStatement(Object.keys(params)).run(params);
     this.unwritten.delete(id);
+    this.count(current, next);
     this.statsMemo = stats;
     return next;
   }
@@ -272,6 +286,7 @@ export class Journal {
     this.statsMemo = undefined;
     this.changed(id, row, undefined);
     this.q.remove.run(id);
+    this.count(row, undefined);
     this.statsMemo = stats;
   }
 
@@ -280,6 +295,7 @@ export class Journal {
     this.statsMemo = undefined;
     this.anyMemo = undefined;
     this.forgetRows();
+    this.names = undefined;
     this.q.rekeyParent.run(to, volume, from);
   }
 
@@ -300,7 +316,8 @@ export class Journal {
 
   /** The newest row that is not done for this name (NFC match). */
   find(volume: string, parentId: string, name: string): JournalRow | undefined {
-    return this.memo(this.foundMemo, findKey(volume, parentId, name), () => this.q.find.get(volume, parentId, nameKey(name)) as DbRow | undefined);
+    const key = findKey(volume, parentId, name);
+    return this.memo(this.foundMemo, key, () => (this.mayHave(key) ? (this.q.find.get(volume, parentId, nameKey(name)) as DbRow | undefined) : undefined));
   }
 
   /** A row as read, with the attributes kept back from it (update()). */
@@ -374,10 +391,12 @@ export class Journal {
     try {
       const result = this.cache.batch(fn);
       this.statsMemo = this.batchStats;
+      for (const key of this.uncounted) this.uncount(key);
       return result;
     } finally {
       this.batching = false;
       this.batchStats = undefined;
+      this.uncounted = [];
     }
   }
 
@@ -445,6 +464,42 @@ export class Journal {
   private remember<K>(memo: Map<K, JournalRow | null>, key: K, row: JournalRow): void {
     if (memo.size >= MEMO_ROWS && !memo.has(key)) memo.clear();
     memo.set(key, { ...row });
+  }
+
+  /** Whether a row not done may have this name key (false: none has). */
+  private mayHave(key: string): boolean {
+    if (!this.names) {
+      // Inside a transaction the rows read could still be rolled back: not kept.
+      if (this.cache.db.inTransaction) return true;
+      const names = new Map<string, number>();
+      for (const [volume, parentId, nfc] of this.q.names.iterate() as IterableIterator<[string, string, string]>) {
+        const k = `${volume}\0${parentId}\0${nfc}`;
+        names.set(k, (names.get(k) ?? 0) + 1);
+      }
+      this.names = names;
+    }
+    return this.names.has(key);
+  }
+
+  /** Brings the name keys up to date with a row changed from `prev` to `next` (undefined: no row), once written. */
+  private count(prev: Omit<JournalRow, 'id'> | undefined, next: Omit<JournalRow, 'id'> | undefined): void {
+    const names = this.names;
+    if (!names) return;
+    const before = prev && prev.state !== 'done' ? findKey(prev.volume, prev.parentId, prev.name) : undefined;
+    const after = next && next.state !== 'done' ? findKey(next.volume, next.parentId, next.name) : undefined;
+    if (before === after) return;
+    if (after !== undefined) names.set(after, (names.get(after) ?? 0) + 1);
+    if (before === undefined) return;
+    if (!this.cache.db.inTransaction) this.uncount(before);
+    else if (this.batching) this.uncounted.push(before);
+    else this.names = undefined;
+  }
+
+  private uncount(key: string): void {
+    const n = this.names?.get(key);
+    if (n === undefined) return;
+    if (n > 1) this.names!.set(key, n - 1);
+    else this.names!.delete(key);
   }
 
   private forgetRows(): void {
