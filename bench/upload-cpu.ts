@@ -1,8 +1,10 @@
 // The client's CPU per uploaded small file and per folder: an rsync-shaped copy of BENCH_UPLOAD_FILES
-// (500) files of 1–64 KiB into folders of ten, through the VFS, against the local PDS server in a
+// (500) files of 1–64 KiB into folders of ten, through the VFS (per file what rsync asks: create,
+// fchmod of the new file, write, close, utimens, chmod, rename), against the local PDS server in a
 // child process (its CPU is not counted). The copy runs with uploads held back; then the drain
 // uploads them all. For each phase: this process's CPU-ms (all threads, and its main thread alone), server requests and SQLite statements,
-// per file and per folder. BENCH_UPLOAD_PROFILE=x.cpuprofile writes the drain's CPU profile.
+// per file and per folder. BENCH_UPLOAD_PROFILE=x.cpuprofile writes the drain's CPU profile
+// (BENCH_UPLOAD_PROFILE_PHASE=copy: the copy's).
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -102,7 +104,8 @@ async function profiled(out: string | undefined, work: () => Promise<void>): Pro
 try {
   await vfs.mkdir('/tree');
   const t = Date.now() - 86_400_000;
-  await phase('copy (mkdir, create, write, close, chmod, utimens, rename; folder chmod + utimens)', { file: files, folder: folders }, async () => {
+  const profileOf = (name: string) => ((process.env.BENCH_UPLOAD_PROFILE_PHASE ?? 'drain') === name ? process.env.BENCH_UPLOAD_PROFILE : undefined);
+  await phase('copy (mkdir, create, fchmod, write, close, utimens, chmod, rename; folder chmod + utimens)', { file: files, folder: folders }, () => profiled(profileOf('copy'), async () => {
     for (let d = 0; d < folders; d++) {
       const dir = `/tree/d${d}`;
       await vfs.mkdir(dir, attrs(0o40700, t));
@@ -110,16 +113,18 @@ try {
         const size = 1024 + ((i * 7919) % (63 * 1024));
         const tmp = `${dir}/.f${i}.XXXX`;
         const h = await vfs.open(tmp, { read: false, write: true, create: true, truncate: false, attrs: attrs(0o100600, t) });
+        await vfs.setAttrs(tmp, attrs(0o100600, t));
         await h.write(data, 0, size);
         await h.release();
+        await vfs.setMtime(tmp, t);
         await vfs.setAttrs(tmp, attrs(0o100644, t));
         await vfs.rename(tmp, `${dir}/f${i}`);
       }
       await vfs.setAttrs(dir, attrs(0o40755, t));
       await vfs.setMtime(dir, t);
     }
-  });
-  await phase('drain (upload every file)', { file: files }, () => profiled(process.env.BENCH_UPLOAD_PROFILE, () => vfs.drain()));
+  }));
+  await phase('drain (upload every file)', { file: files }, () => profiled(profileOf('drain'), () => vfs.drain()));
 } finally {
   await app.close();
   await emu.close();

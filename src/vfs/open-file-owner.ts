@@ -143,8 +143,11 @@ export class OpenFileOwner implements FileOwner {
     if (handle.readerId) this.ctx.blocks.forgetReader(handle.readerId);
     file.refs--;
     if (handle.writer) file.writers--;
+    // Only a writer's close lets an upload start (the write-back waits for none but writers): a
+    // reader's (rsync opens each file it wrote again, to chmod it) needs no look at the queue.
+    const lastWriter = handle.writer && file.writers === 0;
     if (file.refs > 0) {
-      if (file.writers === 0) this.ctx.writeback.kick();
+      if (lastWriter) this.ctx.writeback.kick();
       return;
     }
     this.ctx.openFiles.delete(OpenFiles.keyOf(file.volume.id, file.entry?.id, file.row?.id));
@@ -154,7 +157,7 @@ export class OpenFileOwner implements FileOwner {
     // Deleted while open, or uploaded meanwhile (the row is gone): the staging copy is ours to drop.
     const orphan = file.detached ? stagedPath : file.row && !row ? file.row.stagingPath : undefined;
     if (orphan) await this.ctx.staging.remove(orphan).catch(() => undefined);
-    this.ctx.writeback.kick();
+    if (lastWriter) this.ctx.writeback.kick();
   }
 
   async info(file: OpenFile, path: string): Promise<NodeInfo> {

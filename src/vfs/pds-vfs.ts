@@ -212,7 +212,7 @@ export class PdsVfs implements Vfs {
     if (node.row) {
       const holds = new RowHolds(this.ctx);
       try {
-        const settled = await holds.settle(() => this.ctx.resolver.resolve(path));
+        const settled = await holds.settle(() => this.ctx.resolver.resolve(path), node);
         if (settled.row) {
           const open = this.ctx.openFiles.byRow(settled.row.id);
           if (open) open.modifiedAt = undefined;

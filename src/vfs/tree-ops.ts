@@ -22,12 +22,19 @@ export class RowHolds {
   private readonly releases = new Map<number, () => void>();
   constructor(private readonly ctx: VfsContext) {}
 
-  /** Resolves a node with any upload of its pending content stopped, looking again after each stop. */
-  async settle<T extends VNode | undefined>(resolve: () => Promise<T>): Promise<T> {
+  /**
+   * Resolves a node (`first`: already resolved) with any upload of its pending content stopped.
+   * After a stop the row is read again; only when the upload ended first (the row is gone, the name
+   * is the remote file's now) is the node resolved again.
+   */
+  async settle<T extends VNode | undefined>(resolve: () => Promise<T>, first?: T): Promise<T> {
+    let node = first ?? (await resolve());
     for (;;) {
-      const node = await resolve();
       if (!node?.row || this.releases.has(node.row.id)) return node;
-      this.releases.set(node.row.id, await this.ctx.writeback.hold(node.row.id));
+      const id = node.row.id;
+      this.releases.set(id, await this.ctx.writeback.hold(id));
+      const row = this.ctx.journal.get(id);
+      node = row ? { ...node, row } : await resolve();
     }
   }
 

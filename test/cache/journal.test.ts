@@ -200,6 +200,88 @@ test('a change of one row keeps what was looked up of the others in memory', (t)
   assert.equal(journal.get(a.id)!.size, 2);
 });
 
+test('attributes of a row still open wait in memory for the commit that closes it, which writes them; once committed they are written at once', (t) => {
+  const { journal, db } = openJournal(t);
+  const changes = db.db.prepare('SELECT total_changes()').pluck();
+  const table = () => new Journal(db);
+  const a = journal.add(newRow('a', { userMeta: '{"m":1}' }));
+  journal.find(VOL, 'root', 'a');
+  const before = changes.get() as number;
+  // rsync's fchmod of its new temporary file, and a utimens: nothing written, every read sees them.
+  journal.update(a.id, { userMeta: '{"m":2}' });
+  journal.update(a.id, { mtime: 7 });
+  assert.equal(changes.get(), before, 'no row written');
+  assert.equal(table().get(a.id)!.userMeta, '{"m":1}', 'the table holds the attributes of the add');
+  for (const row of [journal.get(a.id), journal.find(VOL, 'root', 'a'), journal.inDir(VOL, 'root')[0], journal.openRows()[0]]) {
+    assert.equal(row!.userMeta, '{"m":2}');
+    assert.equal(row!.mtime, 7);
+  }
+  // What a fresh read of the table returns carries them too (the memo forgotten).
+  journal.makeDue(0);
+  assert.equal(journal.get(a.id)!.userMeta, '{"m":2}');
+
+  // The close: one write, with the attributes kept back.
+  journal.update(a.id, { state: 'dirty', size: 3 });
+  assert.equal(changes.get(), before + 1, 'one row written');
+  assert.deepEqual(table().get(a.id), journal.get(a.id));
+  assert.equal(table().get(a.id)!.userMeta, '{"m":2}');
+  assert.equal(table().get(a.id)!.mtime, 7);
+
+  // Committed: a chmod is written before update returns (it survives kill -9).
+  journal.update(a.id, { userMeta: '{"m":3}' });
+  assert.equal(changes.get(), before + 2);
+  assert.equal(table().get(a.id)!.userMeta, '{"m":3}');
+
+  // A row removed while open leaves nothing kept behind.
+  const b = journal.add(newRow('b'));
+  journal.update(b.id, { mtime: 9 });
+  journal.remove(b.id);
+  assert.equal(journal.get(b.id), undefined);
+  assert.equal(journal.find(VOL, 'root', 'b'), undefined);
+});
+
+test('find answers a name no row has without a query, and finds every name a row takes, through renames, removes and batches', (t) => {
+  const { journal, db } = openJournal(t);
+  const behindTheBack = (name: string) =>
+    db.db
+      .prepare("INSERT INTO journal (volume, parent_id, name, name_nfc, staging_path, size, mtime, state, attempts, not_before, created_at, updated_at) VALUES (?, 'root', ?, ?, '/s/x', 0, 1, 'dirty', 0, 0, 1, 1)")
+      .run(VOL, name, name);
+  const a = journal.add(newRow('a'));
+  assert.equal(journal.find(VOL, 'root', 'nope'), undefined);
+  // A row the journal did not write: a name it knows no row of is answered without asking the table.
+  behindTheBack('ghost');
+  assert.equal(journal.find(VOL, 'root', 'ghost'), undefined, 'answered from the keys kept');
+  assert.equal(new Journal(db).find(VOL, 'root', 'ghost')?.name, 'ghost', 'a journal reading the table sees it');
+
+  // Every name a row takes is found: added, renamed into, in another folder, NFD spelling.
+  const b = journal.add(newRow('Cafe\u0301'));
+  assert.equal(journal.find(VOL, 'root', 'Caf\u00e9')!.id, b.id);
+  journal.update(a.id, { name: 'renamed', parentId: 'dir' });
+  assert.equal(journal.find(VOL, 'dir', 'renamed')!.id, a.id);
+  assert.equal(journal.find(VOL, 'root', 'a'), undefined);
+  // A rolled-back batch gives nothing up; a committed one gives up what it removed.
+  assert.throws(() =>
+    journal.batch(() => {
+      journal.remove(a.id);
+      throw new Error('roll back');
+    }),
+  );
+  assert.equal(journal.find(VOL, 'dir', 'renamed')!.id, a.id);
+  journal.batch(() => journal.remove(a.id));
+  assert.equal(journal.find(VOL, 'dir', 'renamed'), undefined);
+  // Two rows of one name: the name stays found until both are gone.
+  const c1 = journal.add(newRow('twin'));
+  const c2 = journal.add(newRow('twin'));
+  journal.remove(c2.id);
+  assert.equal(journal.find(VOL, 'root', 'twin')!.id, c1.id);
+  journal.remove(c1.id);
+  assert.equal(journal.find(VOL, 'root', 'twin'), undefined);
+  // A change inside another store's transaction drops the keys: they are read again after it.
+  db.batch(() => journal.remove(b.id));
+  behindTheBack('late');
+  assert.equal(journal.find(VOL, 'root', 'late')?.name, 'late', 'read from the table again');
+});
+
 test('stats of an empty journal are zero', (t) => {
   const { journal } = openJournal(t);
   assert.deepEqual(journal.stats(), { pendingFiles: 0, pendingBytes: 0, failedFiles: 0 });

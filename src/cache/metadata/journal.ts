@@ -119,6 +119,10 @@ const COLUMN_OF: Readonly<Record<keyof Omit<JournalRow, 'id'>, string>> = {
   lastError: 'last_error', notBefore: 'not_before', waitOp: 'wait_op', expectRevision: 'expect_revision', createdAt: 'created_at', updatedAt: 'updated_at',
 };
 
+/** What update() may keep back from a row still `open`: its attributes, which no query selects by. */
+type Deferrable = 'mtime' | 'userMeta';
+const DEFERRABLE: ReadonlySet<string> = new Set<Deferrable>(['mtime', 'userMeta']);
+
 /** Rows find and get keep between changes: far more than the names a burst of ops looks up. */
 const MEMO_ROWS = 1024;
 
@@ -131,7 +135,7 @@ export interface JournalStats {
 }
 
 export class Journal {
-  private readonly q: Record<'insert' | 'get' | 'remove' | 'rekeyParent' | 'inDir' | 'find' | 'any' | 'pending' | 'pendingVolumes' | 'dirtyByDue' | 'makeDue' | 'failed' | 'open' | 'stats', Statement>;
+  private readonly q: Record<'insert' | 'get' | 'remove' | 'rekeyParent' | 'inDir' | 'find' | 'names' | 'any' | 'pending' | 'pendingVolumes' | 'dirtyByDue' | 'makeDue' | 'failed' | 'open' | 'stats', Statement>;
   /**
    * stats() as of the last change: writers ask before every write (the dirty-bytes bound), and the
    * query sums the whole journal. Every change goes through this class; add, update and remove
@@ -150,6 +154,23 @@ export class Journal {
   /** Inside batch(): the stats its changes lead to (undefined once they cannot be followed). */
   private batchStats: JournalStats | undefined;
   private batching = false;
+  /**
+   * Attribute changes of rows still `open` that are not written yet (see update()), by row id. An
+   * open row never outlives a restart as a file (start-up moves its content to the recovery folder),
+   * so until its commit what it holds beyond its name and staging path is only read here.
+   */
+  private readonly unwritten = new Map<number, Pick<Partial<JournalRow>, Deferrable>>();
+  /**
+   * The name keys (findKey) of the rows not done, with how many rows have each, or more (never
+   * fewer): find answers a name no row has without a query, and an rsync'd file asks for two (its
+   * temporary name when it is created, its final one when it is renamed). Read whole when first
+   * needed outside a transaction; then a row taking a key counts it at once, and one giving it up
+   * uncounts it once that is committed (a batch's at its commit; inside another store's transaction
+   * the keys are dropped, to be read again).
+   */
+  private names: Map<string, number> | undefined;
+  /** Keys the rows changed in the batch under way gave up: uncounted when it commits. */
+  private uncounted: string[] = [];
   /** UPDATE statements by the fields they set (a handful of shapes: commit, upload state, attributes, rename). */
   private readonly updates = new Map<string, Statement>();
 
@@ -171,6 +192,7 @@ export class Journal {
       find: db.prepare(
         "SELECT * FROM journal INDEXED BY journal_by_dir WHERE volume = ? AND parent_id = ? AND name_nfc = ? AND state != 'done' ORDER BY id DESC LIMIT 1",
       ),
+      names: db.prepare("SELECT volume, parent_id, name_nfc FROM journal WHERE state != 'done'").raw(),
       any: db.prepare("SELECT EXISTS (SELECT 1 FROM journal WHERE state != 'done')").pluck(),
       pending: db.prepare(`SELECT * FROM journal WHERE ${PENDING} ORDER BY not_before, id`),
       // In index order, unsorted: the first row comes without reading (and sorting) the rest.
@@ -198,6 +220,7 @@ export class Journal {
     this.statsMemo = undefined;
     const id = Number(this.q.insert.run(toParams(full)).lastInsertRowid);
     this.changed(id, undefined, full);
+    this.count(undefined, full);
     this.statsMemo = stats;
     return { id, ...full };
   }
@@ -211,13 +234,26 @@ export class Journal {
    * the columns changed are written: an index whose columns are not set is left alone, so a commit
    * dirties fewer pages (fewer WAL frames, rarer checkpoints). The read and the write run with no
    * await between them, so nothing else changes the row meanwhile; the UPDATE commits on its own.
+   * Attributes alone (mtime, userMeta) of a row still `open` are kept in memory instead and written
+   * by its next write (the commit of its close): reads here see them, and a restart loses nothing
+   * by their absence, since it keeps no open row as a file.
    */
   update(id: number, changes: Partial<Omit<JournalRow, 'id'>>): JournalRow {
     const current = this.get(id);
     if (!current) throw new VfsError('ENOENT', `journal row ${id} does not exist`);
     // Keys present but undefined keep their value (null is how a column is cleared).
-    const set = Object.keys(changes).filter((k) => k in COLUMN_OF && k !== 'updatedAt' && changes[k as keyof typeof changes] !== undefined);
-    const next: JournalRow = { ...current, ...Object.fromEntries(set.map((k) => [k, changes[k as keyof typeof changes]])), id, updatedAt: changes.updatedAt ?? this.now() };
+    const given = Object.keys(changes).filter((k) => k in COLUMN_OF && k !== 'updatedAt' && changes[k as keyof typeof changes] !== undefined);
+    const next: JournalRow = { ...current, ...Object.fromEntries(given.map((k) => [k, changes[k as keyof typeof changes]])), id, updatedAt: changes.updatedAt ?? this.now() };
+    if (current.state === 'open' && !this.cache.db.inTransaction && given.every((k) => DEFERRABLE.has(k))) {
+      // A chmod or utimens of a file still being written (rsync's fchmod of its new temporary
+      // file): kept until the commit that closes it, which writes it with the rest (a commit fewer).
+      this.unwritten.set(id, { ...this.unwritten.get(id), ...Object.fromEntries(given.map((k) => [k, next[k as Deferrable]])) });
+      this.changed(id, current, next);
+      return next;
+    }
+    // What was kept back goes with this write (current has it already).
+    const kept = this.unwritten.get(id);
+    const set = kept ? [...new Set([...Object.keys(kept), ...given])] : given;
     const all = toParams(next);
     const params: Record<string, unknown> = { id, updatedAt: next.updatedAt };
     for (const key of set) params[key] = all[key];
@@ -226,6 +262,8 @@ export class Journal {
     this.statsMemo = undefined;
     this.changed(id, current, next);
     this.updateStatement(Object.keys(params)).run(params);
+    this.unwritten.delete(id);
+    this.count(current, next);
     this.statsMemo = stats;
     return next;
   }
@@ -243,10 +281,12 @@ export class Journal {
 
   remove(id: number): void {
     const row = this.get(id);
+    this.unwritten.delete(id);
     const stats = this.keptStats() && this.statsAfter(row, undefined);
     this.statsMemo = undefined;
     this.changed(id, row, undefined);
     this.q.remove.run(id);
+    this.count(row, undefined);
     this.statsMemo = stats;
   }
 
@@ -255,6 +295,7 @@ export class Journal {
     this.statsMemo = undefined;
     this.anyMemo = undefined;
     this.forgetRows();
+    this.names = undefined;
     this.q.rekeyParent.run(to, volume, from);
   }
 
@@ -270,19 +311,27 @@ export class Journal {
 
   /** Rows of a directory that are not done (overlay for readdir/stat). */
   inDir(volume: string, parentId: string): JournalRow[] {
-    return (this.q.inDir.all(volume, parentId) as DbRow[]).map(fromDb);
+    return (this.q.inDir.all(volume, parentId) as DbRow[]).map((r) => this.fromDb(r));
   }
 
   /** The newest row that is not done for this name (NFC match). */
   find(volume: string, parentId: string, name: string): JournalRow | undefined {
-    return this.memo(this.foundMemo, findKey(volume, parentId, name), () => this.q.find.get(volume, parentId, nameKey(name)) as DbRow | undefined);
+    const key = findKey(volume, parentId, name);
+    return this.memo(this.foundMemo, key, () => (this.mayHave(key) ? (this.q.find.get(volume, parentId, nameKey(name)) as DbRow | undefined) : undefined));
+  }
+
+  /** A row as read, with the attributes kept back from it (update()). */
+  private fromDb(r: DbRow): JournalRow {
+    const row = fromDb(r);
+    const kept = this.unwritten.size > 0 ? this.unwritten.get(row.id) : undefined;
+    return kept ? { ...row, ...kept } : row;
   }
 
   private memo<K>(memo: Map<K, JournalRow | null>, key: K, read: () => DbRow | undefined): JournalRow | undefined {
     let row = memo.get(key);
     if (row === undefined) {
       const found = read();
-      row = found ? fromDb(found) : null;
+      row = found ? this.fromDb(found) : null;
       // Inside a transaction the answer could still be rolled back: not kept. What was kept before
       // still holds there: the transaction's own changes forgot what they touched (changed()).
       if (this.cache.db.inTransaction) return row ?? undefined;
@@ -294,7 +343,7 @@ export class Journal {
 
   /** Rows to (re)upload: state dirty/uploading, ordered by notBefore. */
   pending(): JournalRow[] {
-    return (this.q.pending.all() as DbRow[]).map(fromDb);
+    return (this.q.pending.all() as DbRow[]).map((r) => this.fromDb(r));
   }
 
   /**
@@ -311,7 +360,7 @@ export class Journal {
    * load the whole queue. Run no other statement on this database until the loop ends.
    */
   *dirtyByDue(): IterableIterator<JournalRow> {
-    for (const r of this.q.dirtyByDue.iterate()) yield fromDb(r as DbRow);
+    for (const r of this.q.dirtyByDue.iterate()) yield this.fromDb(r as DbRow);
   }
 
   /** Makes every row still waiting for its write-back delay (not for a retry) due now. */
@@ -321,12 +370,12 @@ export class Journal {
   }
 
   failed(): JournalRow[] {
-    return (this.q.failed.all() as DbRow[]).map(fromDb);
+    return (this.q.failed.all() as DbRow[]).map((r) => this.fromDb(r));
   }
 
   /** Rows whose content was never committed (a writer had them open). */
   openRows(): JournalRow[] {
-    return (this.q.open.all() as DbRow[]).map(fromDb);
+    return (this.q.open.all() as DbRow[]).map((r) => this.fromDb(r));
   }
 
   /**
@@ -342,10 +391,12 @@ export class Journal {
     try {
       const result = this.cache.batch(fn);
       this.statsMemo = this.batchStats;
+      for (const key of this.uncounted) this.uncount(key);
       return result;
     } finally {
       this.batching = false;
       this.batchStats = undefined;
+      this.uncounted = [];
     }
   }
 
@@ -413,6 +464,42 @@ export class Journal {
   private remember<K>(memo: Map<K, JournalRow | null>, key: K, row: JournalRow): void {
     if (memo.size >= MEMO_ROWS && !memo.has(key)) memo.clear();
     memo.set(key, { ...row });
+  }
+
+  /** Whether a row not done may have this name key (false: none has). */
+  private mayHave(key: string): boolean {
+    if (!this.names) {
+      // Inside a transaction the rows read could still be rolled back: not kept.
+      if (this.cache.db.inTransaction) return true;
+      const names = new Map<string, number>();
+      for (const [volume, parentId, nfc] of this.q.names.iterate() as IterableIterator<[string, string, string]>) {
+        const k = `${volume}\0${parentId}\0${nfc}`;
+        names.set(k, (names.get(k) ?? 0) + 1);
+      }
+      this.names = names;
+    }
+    return this.names.has(key);
+  }
+
+  /** Brings the name keys up to date with a row changed from `prev` to `next` (undefined: no row), once written. */
+  private count(prev: Omit<JournalRow, 'id'> | undefined, next: Omit<JournalRow, 'id'> | undefined): void {
+    const names = this.names;
+    if (!names) return;
+    const before = prev && prev.state !== 'done' ? findKey(prev.volume, prev.parentId, prev.name) : undefined;
+    const after = next && next.state !== 'done' ? findKey(next.volume, next.parentId, next.name) : undefined;
+    if (before === after) return;
+    if (after !== undefined) names.set(after, (names.get(after) ?? 0) + 1);
+    if (before === undefined) return;
+    if (!this.cache.db.inTransaction) this.uncount(before);
+    else if (this.batching) this.uncounted.push(before);
+    else this.names = undefined;
+  }
+
+  private uncount(key: string): void {
+    const n = this.names?.get(key);
+    if (n === undefined) return;
+    if (n > 1) this.names!.set(key, n - 1);
+    else this.names!.delete(key);
   }
 
   private forgetRows(): void {
