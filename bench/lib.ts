@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import { writeAt } from '../src/shared/write-at.js';
-import type { VfsBenchResult, VfsBenchTask } from './vfs-pdsfs.js';
+import type { Timed, VfsBenchResult, VfsBenchTask } from './vfs-pdsfs.js';
 
 /** What a client needs to reach the local server's drive. */
 export interface ServerAccess {
@@ -179,9 +179,9 @@ export async function rawDownload(emu: BenchEmulator, fileId: string, saveTo?: s
  * Reference: the least a read-through cache must do with a GET — copy the bytes into 4 MiB blocks,
  * write each block to a file of its own (512 KiB write calls), and copy them out to a reader's
  * 1 MiB buffer — with pooled buffers and nothing else. The files are removed after. `cpu` is the
- * CPU seconds of this process meanwhile. bench/minimal-loop.ts runs it in a process of its own.
+ * CPU seconds of this process meanwhile (with its user and system parts, and the page faults). bench/minimal-loop.ts runs it in a process of its own.
  */
-export async function minimalCacheLoop(emu: ServerAccess, fileId: string, dir: string): Promise<{ seconds: number; bytes: number; cpu: number }> {
+export async function minimalCacheLoop(emu: ServerAccess, fileId: string, dir: string): Promise<Timed> {
   const block = 4 * 1024 * 1024;
   const reader = Buffer.alloc(1024 * 1024);
   const pool: Buffer[] = Array.from({ length: 12 }, () => Buffer.allocUnsafeSlow(block));
@@ -189,7 +189,7 @@ export async function minimalCacheLoop(emu: ServerAccess, fileId: string, dir: s
   const t0 = performance.now();
   const { url } = await api<{ url: string }>(emu, '/v2/file/get_download_url', { drive_id: emu.driveId, file_id: fileId });
   const res = await new Promise<http.IncomingMessage>((resolve, reject) => http.get(url, resolve).once('error', reject));
-  const c0 = process.cpuUsage();
+  const r0 = process.resourceUsage();
   let buf = pool.pop()!;
   let at = 0;
   let bytes = 0;
@@ -221,10 +221,12 @@ export async function minimalCacheLoop(emu: ServerAccess, fileId: string, dir: s
   if (at > 0) await complete(buf, at);
   await Promise.all(writes);
   const seconds = (performance.now() - t0) / 1000;
-  const c = process.cpuUsage(c0);
+  const r = process.resourceUsage();
   await fs.rm(dir, { recursive: true, force: true });
   await fs.mkdir(dir, { recursive: true });
-  return { seconds, bytes, cpu: (c.user + c.system) / 1e6 };
+  const user = (r.userCPUTime - r0.userCPUTime) / 1e6;
+  const system = (r.systemCPUTime - r0.systemCPUTime) / 1e6;
+  return { seconds, bytes, cpu: user + system, user, system, faults: r.minorPageFault - r0.minorPageFault };
 }
 
 export interface Row {
@@ -283,7 +285,7 @@ export function runVfsPhase(task: VfsBenchTask): Promise<Partial<VfsBenchResult>
  * gigabytes (this one, after the upload) has its heap grown and its allocator warm, and took a
  * fifth of the page faults per GiB a fresh one did.
  */
-export function runMinimalLoop(emu: ServerAccess, fileId: string): Promise<{ seconds: number; bytes: number; cpu: number }> {
+export function runMinimalLoop(emu: ServerAccess, fileId: string): Promise<Timed> {
   return runBenchChild('minimal-loop.ts', { endpoint: emu.endpoint, token: emu.token, driveId: emu.driveId, fileId });
 }
 

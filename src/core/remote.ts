@@ -1,6 +1,5 @@
 // The seam below the VFS: one Remote per drive or share link. pds/ implements it; the VFS and the
 // caches see nothing else of PDS. Every method throws VfsError.
-import type { Readable } from 'node:stream';
 
 export type EntryKind = 'file' | 'dir';
 
@@ -107,8 +106,11 @@ export interface Remote {
    * server has none there. Only where the service resolves paths (PDS drives: file/get_by_path).
    */
   getByPath?(names: readonly string[], signal?: AbortSignal): Promise<RemoteEntry | undefined>;
-  /** Bytes [start, endInclusive] of the given revision (revisionId: an earlier one of the server's), streamed. */
-  openRange(entry: Pick<RemoteEntry, 'id' | 'revision' | 'size'> & { revisionId?: string }, start: number, endInclusive: number, signal?: AbortSignal): Promise<Readable>;
+  /**
+   * Bytes [start, endInclusive] of the given revision (revisionId: an earlier one of the server's),
+   * chunk by chunk as they arrive; ending the iteration early ends the transfer.
+   */
+  openRange(entry: Pick<RemoteEntry, 'id' | 'revision' | 'size'> & { revisionId?: string }, start: number, endInclusive: number, signal?: AbortSignal): Promise<AsyncIterable<Buffer>>;
   /** EEXIST when the name is taken. */
   createDir(parentId: string, name: string, opts?: { userMeta?: string }): Promise<RemoteEntry>;
   /** Uploads a local file. EEXIST when the name is taken and replaceId is not given. */

@@ -3,7 +3,7 @@
 // 403 (expired); URLs that listings carry seed the cache, so opening a listed file costs no extra
 // call. A dropped connection resumes from the bytes already delivered, so the consumer sees exactly
 // bytes [start, end] once, in order. A long range runs as several GETs at once (parallel-range.ts).
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { LRUCache } from 'lru-cache';
 import type { PdsHttp } from './http.js';
 import type { FilesApi, Scope } from './api-files.js';
@@ -46,10 +46,44 @@ interface SignedUrl {
 /** The response body (an http.IncomingMessage): `complete` once its last byte arrived. */
 type StreamBody = Readable & { destroy(err?: Error): void; complete?: boolean };
 
-interface OpenedBody {
-  stream: StreamBody;
-  /** Offset of the first byte the stream will deliver. */
-  offset: number;
+/**
+ * An answer's body, read chunk by chunk. A stalled body (no byte for idleMs) is destroyed, which
+ * fails the wait. The timer counts only while we wait for the server, not while the consumer holds
+ * a chunk; one timer per body, re-armed per chunk (refresh) instead of a new one per 64 KiB chunk.
+ */
+class OpenedBody {
+  private readonly it: AsyncIterator<Buffer>;
+  private waiting = false;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(
+    readonly stream: StreamBody,
+    /** Offset of the first byte the stream will deliver. */
+    readonly offset: number,
+    idleMs: number,
+  ) {
+    this.it = stream[Symbol.asyncIterator]();
+    this.timer = setTimeout(() => {
+      if (this.waiting) stream.destroy(new PdsError({ status: 0, code: 'ETIMEDOUT', message: 'download stalled' }));
+    }, idleMs);
+  }
+
+  /** The next chunk, undefined at the end. */
+  async next(): Promise<Buffer | undefined> {
+    this.waiting = true;
+    this.timer.refresh();
+    try {
+      const step = await this.it.next();
+      return step.done ? undefined : step.value;
+    } finally {
+      this.waiting = false;
+    }
+  }
+
+  destroy(): void {
+    clearTimeout(this.timer);
+    this.stream.destroy();
+  }
 }
 
 export class Downloader {
@@ -86,18 +120,19 @@ export class Downloader {
   }
 
   /**
-   * Bytes [start, endInclusive] as a stream. Resolves once the first answer arrived, so missing
-   * files and denied access reject here; later failures (after retries) are stream errors.
+   * Bytes [start, endInclusive], chunk by chunk, in order. Resolves once the first answer arrived, so
+   * missing files and denied access reject here; later failures (after retries) are thrown by the
+   * iteration. Ending it early (return(), or leaving a for-await loop) ends every GET. No stream
+   * sits between the socket and the consumer: each chunk is the HTTP body's own.
    */
-  async openRange(target: DownloadTarget, start: number, endInclusive: number, signal?: AbortSignal): Promise<Readable> {
-    if (endInclusive < start) return Readable.from([]);
+  async openRange(target: DownloadTarget, start: number, endInclusive: number, signal?: AbortSignal): Promise<AsyncGenerator<Buffer>> {
+    if (endInclusive < start) return nothing();
     if (this.maxStreams > 1 && endInclusive - start + 1 > this.segmentBytes) {
       const opts = { segmentBytes: this.segmentBytes, maxStreams: this.maxStreams, budget: this.ahead };
       const open = async (s: number, e: number, sig: AbortSignal) => this.deliver(target, await this.request(target, s, e, sig), s, e, sig);
-      return Readable.from(await parallelRange(open, start, endInclusive, opts, signal), { objectMode: false });
+      return parallelRange(open, start, endInclusive, opts, signal);
     }
-    const first = await this.request(target, start, endInclusive, signal);
-    return Readable.from(this.deliver(target, first, start, endInclusive, signal), { objectMode: false });
+    return this.deliver(target, await this.request(target, start, endInclusive, signal), start, endInclusive, signal);
   }
 
   private async *deliver(target: DownloadTarget, first: OpenedBody, start: number, end: number, signal?: AbortSignal): AsyncGenerator<Buffer> {
@@ -111,8 +146,8 @@ export class Downloader {
         try {
           let skip = pos - body.offset;
           if (skip < 0) throw new PdsError({ status: 206, code: 'InvalidResponse', message: `asked for byte ${pos}, got ${body.offset}` });
-          for await (const raw of this.withIdleTimeout(body.stream)) {
-            let chunk = raw as Buffer;
+          for (let raw = await body.next(); raw; raw = await body.next()) {
+            let chunk = raw;
             if (skip > 0) {
               const n = Math.min(skip, chunk.length);
               chunk = chunk.subarray(n);
@@ -130,14 +165,14 @@ export class Downloader {
           if (pos > end) return;
           throw new PdsError({ status: 0, code: 'ECONNRESET', message: 'download ended early' });
         } catch (e) {
-          body.stream.destroy();
+          body.destroy();
           throwIfAborted(signal);
           // Resumed from `pos` by a new request, after the backoff this failure calls for.
           body = await this.request(target, pos, end, signal, failures, pdsErrorFromNetwork(e));
         }
       }
     } finally {
-      body.stream.destroy();
+      body.destroy();
     }
   }
 
@@ -167,8 +202,8 @@ export class Downloader {
           });
           clearTimeout(timer);
           this.http.answered();
-          if (res.status === 206) return { ok: { stream: res.data, offset: contentRangeStart(res.headers['content-range']) ?? pos } };
-          if (res.status === 200) return { ok: { stream: res.data, offset: 0 } };
+          if (res.status === 206) return { ok: new OpenedBody(res.data, contentRangeStart(res.headers['content-range']) ?? pos, this.idleTimeoutMs) };
+          if (res.status === 200) return { ok: new OpenedBody(res.data, 0, this.idleTimeoutMs) };
           return { failed: pdsErrorFromResponse(res.status, res.headers as Record<string, unknown>, await readSmall(res.data)) };
         } catch (e) {
           clearTimeout(timer);
@@ -189,33 +224,6 @@ export class Downloader {
         },
       },
     );
-  }
-
-  private withIdleTimeout(stream: StreamBody): AsyncIterable<unknown> {
-    const idleMs = this.idleTimeoutMs;
-    return {
-      async *[Symbol.asyncIterator]() {
-        const it = stream[Symbol.asyncIterator]();
-        // The timer counts only while we wait for the server, not while the consumer holds a chunk.
-        // One timer, re-armed per chunk (refresh), instead of a new one per 64 KiB chunk.
-        let waiting = false;
-        const timer = setTimeout(() => {
-          if (waiting) stream.destroy(new PdsError({ status: 0, code: 'ETIMEDOUT', message: 'download stalled' }));
-        }, idleMs);
-        try {
-          for (;;) {
-            waiting = true;
-            timer.refresh();
-            const step = await it.next();
-            waiting = false;
-            if (step.done) return;
-            yield step.value;
-          }
-        } finally {
-          clearTimeout(timer);
-        }
-      },
-    };
   }
 
   private async signedUrl(target: DownloadTarget, signal?: AbortSignal): Promise<SignedUrl> {
@@ -240,6 +248,9 @@ export class Downloader {
     return renewal(r.url, Date.parse(r.expiration) || Date.now());
   }
 }
+
+/** An empty range. */
+async function* nothing(): AsyncGenerator<Buffer> {}
 
 /** Renewed a minute (at most a fifth of its lifetime) before it expires. */
 function renewal(url: string, expiresAt: number): SignedUrl {

@@ -1,6 +1,5 @@
 // What DriveRemote and ShareRemote share: reads over one scope (drive or share link) and the
 // conversion of every PDS failure into a VfsError at this boundary.
-import { PassThrough, pipeline, type Readable } from 'node:stream';
 import { toVfsError, VfsError } from '../core/errors.js';
 import type { RemoteEntry } from '../core/remote.js';
 import type { PdsClient } from './client.js';
@@ -56,17 +55,12 @@ export abstract class ScopedRemote {
     return entry;
   }
 
-  /** Bytes [start, endInclusive] (clipped to the size); stream errors are VfsErrors too. */
-  openRange(entry: Pick<RemoteEntry, 'id' | 'revision' | 'size'> & { revisionId?: string }, start: number, endInclusive: number, signal?: AbortSignal): Promise<Readable> {
+  /** Bytes [start, endInclusive] (clipped to the size); errors while streaming are VfsErrors too. */
+  openRange(entry: Pick<RemoteEntry, 'id' | 'revision' | 'size'> & { revisionId?: string }, start: number, endInclusive: number, signal?: AbortSignal): Promise<AsyncIterable<Buffer>> {
     return this.guard(async () => {
       const end = Math.min(endInclusive, entry.size - 1);
       const target = { scope: this.scope, fileId: entry.id, revision: entry.revision, ...(entry.revisionId ? { revisionId: entry.revisionId } : {}) };
-      const source = await this.client.downloader.openRange(target, start, end, signal);
-      const out = new PassThrough();
-      pipeline(source, out, (err) => {
-        if (err) out.destroy(toVfsError(err));
-      });
-      return out;
+      return vfsErrors(await this.client.downloader.openRange(target, start, end, signal));
     });
   }
 
@@ -103,4 +97,13 @@ function newFolderEntry(r: CreateFileResponse, parentId: string, name: string, u
     id: r.file_id, parentId: r.parent_file_id || parentId, name: r.file_name || name, kind: 'dir', size: 0, mtime: now, ctime: now, revision: '',
     ...(userMeta !== undefined && userMeta !== '' ? { userMeta } : {}),
   };
+}
+
+/** The chunks of `chunks`, its failures as VfsErrors; ending early ends it. */
+async function* vfsErrors(chunks: AsyncGenerator<Buffer>): AsyncGenerator<Buffer> {
+  try {
+    yield* chunks;
+  } catch (err) {
+    throw toVfsError(err);
+  }
 }

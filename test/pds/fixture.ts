@@ -6,7 +6,6 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after } from 'node:test';
-import type { Readable } from 'node:stream';
 import { startEmulator } from '../helpers/emulator.js';
 import { connectPds, type ConnectOptions } from '../../src/pds/connect.js';
 import type { PdsClient } from '../../src/pds/client.js';
@@ -63,18 +62,18 @@ export async function randomFile(dir: string, size: number, name = `f-${randomBy
 }
 
 /** SHA-1 and length of everything a stream yields. */
-export async function digest(stream: Readable): Promise<{ sha1: string; size: number }> {
+export async function digest(stream: AsyncIterable<Buffer>): Promise<{ sha1: string; size: number }> {
   const hash = createHash('sha1');
   let size = 0;
   for await (const chunk of stream) {
-    hash.update(chunk as Buffer);
-    size += (chunk as Buffer).length;
+    hash.update(chunk);
+    size += chunk.length;
   }
   return { sha1: hash.digest('hex').toUpperCase(), size };
 }
 
-export async function readAll(stream: Readable): Promise<Buffer> {
+export async function readAll(stream: AsyncIterable<Buffer>): Promise<Buffer> {
   const chunks: Buffer[] = [];
-  for await (const c of stream) chunks.push(c as Buffer);
+  for await (const c of stream) chunks.push(c);
   return Buffer.concat(chunks);
 }

@@ -6,7 +6,6 @@
 // TCP backpressure holds the server back, and the same GET goes on when the limit moves. It ends at
 // the end of its range, at a block already held elsewhere, when closed (after filling what it
 // claimed), or when left waiting at its limit for idleMs.
-import type { Readable } from 'node:stream';
 import { toVfsError, VfsError } from '../../core/errors.js';
 import type { BlockSource, CachedFile } from './block-source.js';
 
@@ -107,14 +106,14 @@ export class BlockRun {
   }
 
   private async pump(): Promise<void> {
-    let body: Readable | undefined;
     let buf: Buffer | undefined;
     let at = 0;
     try {
       if (!(await this.allowance())) return;
       const bs = this.host.blockSize;
-      body = await this.source.open(this.file, this.first * bs, Math.min(this.file.size, (this.last + 1) * bs) - 1, this.abort.signal);
-      for await (const chunk of body as AsyncIterable<Buffer>) {
+      const body = await this.source.open(this.file, this.first * bs, Math.min(this.file.size, (this.last + 1) * bs) - 1, this.abort.signal);
+      // Leaving the loop early (return, throw) ends the source's iteration, and with it the GET.
+      for await (const chunk of body) {
         this.host.received(chunk.length);
         for (let off = 0; off < chunk.length; ) {
           if (!buf) {
@@ -141,7 +140,6 @@ export class BlockRun {
       this.closed = true;
       if (buf) this.host.giveBack(buf);
       this.abort.abort();
-      body?.destroy();
     }
   }
 

@@ -1,6 +1,5 @@
 // What the block cache reads from: one file revision's bytes as a stream, so a single ranged GET can
 // feed many blocks.
-import type { Readable } from 'node:stream';
 
 export interface CachedFile {
   volume: string;
@@ -13,9 +12,9 @@ export interface CachedFile {
 
 export interface BlockSource {
   /**
-   * Bytes [start, endInclusive] of the file, streamed in order. Resolves once the transfer started;
-   * the cache pauses reading when it is ahead of its readers (backpressure) and destroys the
-   * stream, or aborts `signal`, when it stops early.
+   * Bytes [start, endInclusive] of the file, chunk by chunk in order (a Readable will do). Resolves
+   * once the transfer started; the cache pauses reading when it is ahead of its readers
+   * (backpressure), and ends the iteration early, and aborts `signal`, when it stops early.
    */
-  open(file: CachedFile, start: number, endInclusive: number, signal?: AbortSignal): Promise<Readable>;
+  open(file: CachedFile, start: number, endInclusive: number, signal?: AbortSignal): Promise<AsyncIterable<Buffer>>;
 }
