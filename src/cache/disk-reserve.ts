@@ -54,6 +54,11 @@ export class DiskReserve {
     return true;
   }
 
+  /** Bytes that can still be claimed above the reserve, as of the last look at the disk (claims since counted). */
+  roomLeft(): number {
+    return Math.max(0, this.free - this.reserveBytes);
+  }
+
   private async look(): Promise<void> {
     const st = await fsp.statfs(this.dir).catch(() => undefined);
     this.free = st ? st.bavail * st.bsize : Infinity;

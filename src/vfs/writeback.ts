@@ -39,7 +39,7 @@ export interface WritebackOptions {
    * BUSY_CONCURRENCY at once (unless a drain waits for them, or the dirty bytes near their bound).
    */
   foreground?: Pick<ForegroundActivity, 'quietIn' | 'busyFor'>;
-  /** The dirty-bytes bound writers wait at; past half of it, uploads are not held for the foreground. */
+  /** The dirty-bytes bound writers wait at; past half of it (or of the cache disk's room), uploads are not held for the foreground. */
   maxDirtyBytes?: number;
   maxAttempts?: number;
   now?: () => number;
@@ -191,9 +191,16 @@ export class Writeback {
     this.lookAgainAt(next, now);
   }
 
-  /** Writers would soon wait for uploads (past half the dirty-bytes bound): holding them back would stall the writers. */
+  /**
+   * Writers would soon wait for uploads: the bytes waiting for upload are past half of what they may
+   * take, the dirty-bytes bound or, when the cache disk is the smaller, what it has room for (the
+   * waiting bytes plus its free room above the reserve). Holding uploads back then would stall the
+   * writers, or fill the disk.
+   */
   private nearDirtyBound(): boolean {
-    return this.o.maxDirtyBytes !== undefined && this.o.journal.stats().pendingBytes > this.o.maxDirtyBytes / 2;
+    const { pendingBytes } = this.o.journal.stats();
+    const bound = Math.min(this.o.maxDirtyBytes ?? Infinity, pendingBytes + this.o.staging.space.roomLeft());
+    return pendingBytes > bound / 2;
   }
 
   private lookAgainAt(at: number, now: number): void {
