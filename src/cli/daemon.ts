@@ -11,7 +11,7 @@ import { controlSocketPath } from '../control/socket-path.js';
 import type { AppOptions } from '../app-options.js';
 import type { Logger } from '../shared/logger.js';
 import { startOptimizing } from './compilers.js';
-import { limitOldGenerationGrowth, scavengeOnMainThread } from './heap-growth.js';
+import { growHeapWhileDownloading, limitOldGenerationGrowth, scavengeOnMainThread } from './heap-growth.js';
 
 export interface Daemon {
   app: App;
@@ -29,6 +29,7 @@ export async function openDaemon(argv: Arguments, logger: Logger, frontEnd: Pick
   limitOldGenerationGrowth();
   scavengeOnMainThread();
   const app = await createApp(opts, { logger });
+  growHeapWhileDownloading(() => app.admin.status().blocks.fetchedBytes);
   return { app, opts, logger };
 }
 

@@ -19,6 +19,39 @@ export function limitOldGenerationGrowth(): void {
 }
 
 /**
+ * While downloads stream, the old generation may grow further between full collections. A cold
+ * read allocates two buffers outside the heap per 64 KiB that arrives (the socket's and the HTTP
+ * parser's), which V8 counts towards its next full collection: with 20% it ran 127 of them for a
+ * 1 GiB read (docs/benchmarks.md, session 9 of the cold read). A 512 MiB cold GET through `pdsfs
+ * serve` cost the daemon 4.5–5.0 CPU-s at 20%, 4.0 at 100% and 3.1 at 400%, with peak RSS
+ * 208–216 / 215 / 242 MB. 100% keeps most of the saving; the daemon goes back to 20% once a
+ * second passes with less than DOWNLOAD_BYTES_PER_SECOND fetched.
+ */
+export const DOWNLOAD_GROWTH_PERCENT = 100;
+
+/** Bytes fetched in a second above which downloads count as streaming (a few blocks of a listing or a small file do not). */
+const DOWNLOAD_BYTES_PER_SECOND = 8 * 1024 * 1024;
+
+/**
+ * Looks every `intervalMs` at the bytes fetched so far and sets the growth for what it sees. Returns
+ * the stop. `setFlags` is V8's, or a test's.
+ */
+export function growHeapWhileDownloading(fetchedBytes: () => number, setFlags: (flags: string) => void = v8.setFlagsFromString, intervalMs = 1000): () => void {
+  let last = fetchedBytes();
+  let streaming = false;
+  const timer = setInterval(() => {
+    const now = fetchedBytes();
+    const moving = now - last >= (DOWNLOAD_BYTES_PER_SECOND * intervalMs) / 1000;
+    last = now;
+    if (moving === streaming) return;
+    streaming = moving;
+    setFlags(`--heap-growing-percent=${moving ? DOWNLOAD_GROWTH_PERCENT : OLD_GENERATION_GROWTH_PERCENT}`);
+  }, intervalMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
+/**
  * A scavenge (young-generation collection) stops the main thread until it is done, and by default
  * V8 shares it with helper threads that the main thread then waits for. On a loaded machine a helper
  * waits for a CPU, and so does every request. Applying the change feed on a 2-CPU machine at load
