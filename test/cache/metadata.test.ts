@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { test } from 'node:test';
+import { type TestContext, test } from 'node:test';
 import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import { CacheDb } from '../../src/cache/metadata/db.js';
@@ -111,7 +111,8 @@ test('CacheDb: commits never checkpoint the WAL; once it is due a worker thread 
   again.close();
 });
 
-test('CacheDb: a WAL restarted by the request connection (a write between a checkpoint and the worker\'s restart) keeps its size; the worker\'s next restart cuts it', async (t) => {
+/** A cache database whose WAL has just grown past its checkpoint size (the interval's look far off). */
+function walDue(t: TestContext) {
   const file = path.join(tempDir(t), 'metadata.sqlite');
   const dueBytes = 256 * 1024;
   const db = CacheDb.open(file, { dueBytes, intervalMs: 60_000 });
@@ -119,8 +120,13 @@ test('CacheDb: a WAL restarted by the request connection (a write between a chec
   db.db.exec('CREATE TABLE t (x)');
   const insert = db.db.prepare('INSERT INTO t VALUES (?)');
   const walBytes = () => fs.statSync(`${file}-wal`).size;
-  for (let rows = 0; walBytes() < dueBytes; rows++) insert.run(Buffer.alloc(1024, rows));
-  const grown = walBytes();
+  let rows = 0;
+  for (; walBytes() < dueBytes; rows++) insert.run(Buffer.alloc(1024, rows));
+  return { file, db, insert, walBytes, rows, grown: walBytes() };
+}
+
+test('CacheDb: a WAL restarted by the request connection (a write between a checkpoint and the worker\'s restart) keeps its size; the worker\'s next restart cuts it', async (t) => {
+  const { file, db, insert, walBytes, grown } = walDue(t);
   // A checkpoint complete, without the worker's restart after it (as the checkpointer's connection would run it).
   const other = new Database(file, { fileMustExist: true, timeout: 0 });
   t.after(() => other.close());
@@ -136,15 +142,7 @@ test('CacheDb: a WAL restarted by the request connection (a write between a chec
 });
 
 test('CacheDb: a restart that meets a request\'s write lock is tried again once the lock is free, after another checkpoint', async (t) => {
-  const file = path.join(tempDir(t), 'metadata.sqlite');
-  const dueBytes = 256 * 1024;
-  const db = CacheDb.open(file, { dueBytes, intervalMs: 60_000 });
-  t.after(() => db.close());
-  db.db.exec('CREATE TABLE t (x)');
-  const insert = db.db.prepare('INSERT INTO t VALUES (?)');
-  const walBytes = () => fs.statSync(`${file}-wal`).size;
-  for (let rows = 0; walBytes() < dueBytes; rows++) insert.run(Buffer.alloc(1024, rows));
-  const grown = walBytes();
+  const { file, db, insert, walBytes, grown } = walDue(t);
   // The write lock held while the worker checkpoints: its first restart write is refused (SQLITE_BUSY).
   db.db.exec('BEGIN IMMEDIATE');
   insert.run(Buffer.alloc(1024));
@@ -165,16 +163,9 @@ test('CacheDb: a restart that meets a request\'s write lock is tried again once 
 });
 
 test('CacheDb: when the checkpoint worker fails, SQLite checkpoints on commit again: writes go on and the WAL stays bounded', async (t) => {
-  const dir = tempDir(t);
-  const file = path.join(dir, 'metadata.sqlite');
-  const dueBytes = 256 * 1024;
-  const db = CacheDb.open(file, { dueBytes, intervalMs: 60_000 });
-  t.after(() => db.close());
-  db.db.exec('CREATE TABLE t (x)');
-  const insert = db.db.prepare('INSERT INTO t VALUES (?)');
-  const walBytes = () => fs.statSync(`${file}-wal`).size;
-  let rows = 0;
-  for (; walBytes() < dueBytes; rows++) insert.run(Buffer.alloc(1024, rows));
+  const due = walDue(t);
+  const { file, db, insert, walBytes } = due;
+  let rows = due.rows;
   // The worker starts now and opens the file by its path, which is gone (this connection keeps its
   // open descriptors): its open throws, a real failure of the thread.
   fs.renameSync(file, `${file}-away`);
