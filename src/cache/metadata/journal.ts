@@ -2,122 +2,12 @@
 // before the method returns, in SQLite's WAL (CacheDb), so a returned call survives kill -9; CacheDb.durable() adds power loss.
 import type { Statement } from 'better-sqlite3';
 import { VfsError } from '../../core/errors.js';
-import type { UploadSession } from '../../core/remote.js';
-import type { StagedBase } from '../../core/staged-base.js';
 import type { CacheDb } from './db.js';
 import { nameKey } from '../../shared/name-key.js';
+import { JournalNameKeys } from './journal-names.js';
+import { COLUMN_OF, type DbRow, findKey, fromDb, type JournalRow, type NewJournalRow, toParams } from './journal-rows.js';
 
-export type JournalState = 'open' | 'dirty' | 'uploading' | 'failed' | 'done';
-
-export interface JournalRow {
-  id: number;
-  volume: string;
-  parentId: string;
-  name: string;
-  stagingPath: string;
-  size: number;
-  mtime: number;
-  sha1: string | null;
-  state: JournalState;
-  /** Existing remote file id being overwritten (atomic replace), if any. */
-  replaceId: string | null;
-  /** The remote file the staging copy still reads from where it holds no bytes yet; null once complete. */
-  base: StagedBase | null;
-  /** Multipart upload in progress, for resume after a crash. */
-  session: UploadSession | null;
-  /** The file's user_meta (POSIX attributes) to store with the upload; null for none. */
-  userMeta: string | null;
-  attempts: number;
-  lastError: string | null;
-  /** Epoch ms before which the row is not uploaded: write-back delay or retry backoff. */
-  notBefore: number;
-  /** The last namespace change (ops.ts) made before this content: uploaded only once it is replayed; 0 for none. */
-  waitOp: number;
-  /**
-   * Set when the content was written while PDS was unreachable: the revision of the server file it
-   * replaces ('' for a new name). A different one at upload time is a conflict: both are kept.
-   */
-  expectRevision: string | null;
-  createdAt: number;
-  updatedAt: number;
-}
-
-export type NewJournalRow = Omit<JournalRow, 'id' | 'attempts' | 'lastError' | 'createdAt' | 'updatedAt' | 'session' | 'base' | 'userMeta' | 'waitOp' | 'expectRevision'> & {
-  waitOp?: number;
-  expectRevision?: string | null;
-  session?: UploadSession | null;
-  base?: StagedBase | null;
-  userMeta?: string | null;
-};
-
-interface DbRow {
-  id: number;
-  volume: string;
-  parent_id: string;
-  name: string;
-  staging_path: string;
-  size: number;
-  mtime: number;
-  sha1: string | null;
-  state: JournalState;
-  replace_id: string | null;
-  base: string | null;
-  session: string | null;
-  user_meta: string | null;
-  attempts: number;
-  last_error: string | null;
-  not_before: number;
-  wait_op: number;
-  expect_revision: string | null;
-  created_at: number;
-  updated_at: number;
-}
-
-function fromDb(r: DbRow): JournalRow {
-  return {
-    id: r.id,
-    volume: r.volume,
-    parentId: r.parent_id,
-    name: r.name,
-    stagingPath: r.staging_path,
-    size: r.size,
-    mtime: r.mtime,
-    sha1: r.sha1,
-    state: r.state,
-    replaceId: r.replace_id,
-    base: r.base === null ? null : (JSON.parse(r.base) as StagedBase),
-    session: r.session === null ? null : (JSON.parse(r.session) as UploadSession),
-    userMeta: r.user_meta,
-    attempts: r.attempts,
-    lastError: r.last_error,
-    notBefore: r.not_before,
-    waitOp: r.wait_op,
-    expectRevision: r.expect_revision,
-    createdAt: r.created_at,
-    updatedAt: r.updated_at,
-  };
-}
-
-/** The key of find's memo. */
-function findKey(volume: string, parentId: string, name: string): string {
-  return `${volume}\0${parentId}\0${nameKey(name)}`;
-}
-
-function toParams(r: Omit<JournalRow, 'id'>): Record<string, unknown> {
-  return {
-    ...r,
-    nameNfc: nameKey(r.name),
-    session: r.session === null ? null : JSON.stringify(r.session),
-    base: r.base === null ? null : JSON.stringify(r.base),
-  };
-}
-
-/** Journal columns by JournalRow field (name_nfc follows name). */
-const COLUMN_OF: Readonly<Record<keyof Omit<JournalRow, 'id'>, string>> = {
-  volume: 'volume', parentId: 'parent_id', name: 'name', stagingPath: 'staging_path', size: 'size', mtime: 'mtime', sha1: 'sha1',
-  state: 'state', replaceId: 'replace_id', base: 'base', session: 'session', userMeta: 'user_meta', attempts: 'attempts',
-  lastError: 'last_error', notBefore: 'not_before', waitOp: 'wait_op', expectRevision: 'expect_revision', createdAt: 'created_at', updatedAt: 'updated_at',
-};
+export type { JournalRow, JournalState, NewJournalRow } from './journal-rows.js';
 
 /** What update() may keep back from a row still `open`: its attributes, which no query selects by. */
 type Deferrable = 'mtime' | 'userMeta';
@@ -135,7 +25,7 @@ export interface JournalStats {
 }
 
 export class Journal {
-  private readonly q: Record<'insert' | 'get' | 'remove' | 'rekeyParent' | 'inDir' | 'find' | 'names' | 'any' | 'pending' | 'pendingVolumes' | 'dirtyByDue' | 'makeDue' | 'failed' | 'open' | 'stats', Statement>;
+  private readonly q: Record<'insert' | 'get' | 'remove' | 'rekeyParent' | 'inDir' | 'find' | 'any' | 'pending' | 'pendingVolumes' | 'dirtyByDue' | 'makeDue' | 'failed' | 'open' | 'stats', Statement>;
   /**
    * stats() as of the last change: writers ask before every write (the dirty-bytes bound), and the
    * query sums the whole journal. Every change goes through this class; add, update and remove
@@ -160,17 +50,8 @@ export class Journal {
    * so until its commit what it holds beyond its name and staging path is only read here.
    */
   private readonly unwritten = new Map<number, Pick<Partial<JournalRow>, Deferrable>>();
-  /**
-   * The name keys (findKey) of the rows not done, with how many rows have each, or more (never
-   * fewer): find answers a name no row has without a query, and an rsync'd file asks for two (its
-   * temporary name when it is created, its final one when it is renamed). Read whole when first
-   * needed outside a transaction; then a row taking a key counts it at once, and one giving it up
-   * uncounts it once that is committed (a batch's at its commit; inside another store's transaction
-   * the keys are dropped, to be read again).
-   */
-  private names: Map<string, number> | undefined;
-  /** Keys the rows changed in the batch under way gave up: uncounted when it commits. */
-  private uncounted: string[] = [];
+  /** The name keys of the rows not done: find answers a name no row has without a query. */
+  private readonly names: JournalNameKeys;
   /** UPDATE statements by the fields they set (a handful of shapes: commit, upload state, attributes, rename). */
   private readonly updates = new Map<string, Statement>();
 
@@ -192,7 +73,6 @@ export class Journal {
       find: db.prepare(
         "SELECT * FROM journal INDEXED BY journal_by_dir WHERE volume = ? AND parent_id = ? AND name_nfc = ? AND state != 'done' ORDER BY id DESC LIMIT 1",
       ),
-      names: db.prepare("SELECT volume, parent_id, name_nfc FROM journal WHERE state != 'done'").raw(),
       any: db.prepare("SELECT EXISTS (SELECT 1 FROM journal WHERE state != 'done')").pluck(),
       pending: db.prepare(`SELECT * FROM journal WHERE ${PENDING} ORDER BY not_before, id`),
       // In index order, unsorted: the first row comes without reading (and sorting) the rest.
@@ -208,6 +88,7 @@ export class Journal {
          FROM journal`,
       ),
     };
+    this.names = new JournalNameKeys(cache);
   }
 
   add(row: NewJournalRow): JournalRow {
@@ -220,7 +101,7 @@ export class Journal {
     this.statsMemo = undefined;
     const id = Number(this.q.insert.run(toParams(full)).lastInsertRowid);
     this.changed(id, undefined, full);
-    this.count(undefined, full);
+    this.names.changed(undefined, full, this.batching);
     this.statsMemo = stats;
     return { id, ...full };
   }
@@ -263,7 +144,7 @@ export class Journal {
     this.changed(id, current, next);
     this.updateStatement(Object.keys(params)).run(params);
     this.unwritten.delete(id);
-    this.count(current, next);
+    this.names.changed(current, next, this.batching);
     this.statsMemo = stats;
     return next;
   }
@@ -286,7 +167,7 @@ export class Journal {
     this.statsMemo = undefined;
     this.changed(id, row, undefined);
     this.q.remove.run(id);
-    this.count(row, undefined);
+    this.names.changed(row, undefined, this.batching);
     this.statsMemo = stats;
   }
 
@@ -295,7 +176,7 @@ export class Journal {
     this.statsMemo = undefined;
     this.anyMemo = undefined;
     this.forgetRows();
-    this.names = undefined;
+    this.names.forget();
     this.q.rekeyParent.run(to, volume, from);
   }
 
@@ -317,7 +198,7 @@ export class Journal {
   /** The newest row that is not done for this name (NFC match). */
   find(volume: string, parentId: string, name: string): JournalRow | undefined {
     const key = findKey(volume, parentId, name);
-    return this.memo(this.foundMemo, key, () => (this.mayHave(key) ? (this.q.find.get(volume, parentId, nameKey(name)) as DbRow | undefined) : undefined));
+    return this.memo(this.foundMemo, key, () => (this.names.mayHave(key) ? (this.q.find.get(volume, parentId, nameKey(name)) as DbRow | undefined) : undefined));
   }
 
   /** A row as read, with the attributes kept back from it (update()). */
@@ -391,12 +272,12 @@ export class Journal {
     try {
       const result = this.cache.batch(fn);
       this.statsMemo = this.batchStats;
-      for (const key of this.uncounted) this.uncount(key);
+      this.names.committed();
       return result;
     } finally {
       this.batching = false;
       this.batchStats = undefined;
-      this.uncounted = [];
+      this.names.batchEnded();
     }
   }
 
@@ -464,42 +345,6 @@ export class Journal {
   private remember<K>(memo: Map<K, JournalRow | null>, key: K, row: JournalRow): void {
     if (memo.size >= MEMO_ROWS && !memo.has(key)) memo.clear();
     memo.set(key, { ...row });
-  }
-
-  /** Whether a row not done may have this name key (false: none has). */
-  private mayHave(key: string): boolean {
-    if (!this.names) {
-      // Inside a transaction the rows read could still be rolled back: not kept.
-      if (this.cache.db.inTransaction) return true;
-      const names = new Map<string, number>();
-      for (const [volume, parentId, nfc] of this.q.names.iterate() as IterableIterator<[string, string, string]>) {
-        const k = `${volume}\0${parentId}\0${nfc}`;
-        names.set(k, (names.get(k) ?? 0) + 1);
-      }
-      this.names = names;
-    }
-    return this.names.has(key);
-  }
-
-  /** Brings the name keys up to date with a row changed from `prev` to `next` (undefined: no row), once written. */
-  private count(prev: Omit<JournalRow, 'id'> | undefined, next: Omit<JournalRow, 'id'> | undefined): void {
-    const names = this.names;
-    if (!names) return;
-    const before = prev && prev.state !== 'done' ? findKey(prev.volume, prev.parentId, prev.name) : undefined;
-    const after = next && next.state !== 'done' ? findKey(next.volume, next.parentId, next.name) : undefined;
-    if (before === after) return;
-    if (after !== undefined) names.set(after, (names.get(after) ?? 0) + 1);
-    if (before === undefined) return;
-    if (!this.cache.db.inTransaction) this.uncount(before);
-    else if (this.batching) this.uncounted.push(before);
-    else this.names = undefined;
-  }
-
-  private uncount(key: string): void {
-    const n = this.names?.get(key);
-    if (n === undefined) return;
-    if (n > 1) this.names!.set(key, n - 1);
-    else this.names!.delete(key);
   }
 
   private forgetRows(): void {
