@@ -1,33 +1,22 @@
 // Write-back: uploads committed staging files (journal rows in state dirty) after a delay, with
 // retries and backoff, resuming interrupted multipart sessions. After a crash, start() re-queues
 // every committed row. Nothing is dropped: a permanent failure keeps the data in the recovery folder.
-import type { Logger } from 'pino';
-import type { Journal, JournalRow } from '../cache/metadata/journal.js';
+import type { JournalRow } from '../cache/metadata/journal.js';
 import { isLocalId, type OpLog } from '../cache/metadata/ops.js';
-import type { StagingFiles } from '../cache/staging/staging-files.js';
 import { VfsError, toVfsError } from '../core/errors.js';
 import type { RemoteEntry } from '../core/remote.js';
-import { conflictName } from './conflict-name.js';
 import type { ForegroundActivity } from './foreground.js';
-import type { Volume } from './volume.js';
+import { partialNote, type UploadFailureOptions, UploadFailures } from './upload-failures.js';
 
-export interface WritebackOptions {
-  journal: Journal;
-  staging: StagingFiles;
-  volume: (id: string) => Volume | undefined;
-  logger: Logger;
+export interface WritebackOptions extends UploadFailureOptions {
   /** Whether a row still has writers (it is not uploaded while it does). */
   hasWriters: (rowId: number) => boolean;
   /** Fills a staging copy still partly in its remote base; the row as it is then, undefined if gone. */
   complete: (rowId: number, signal: AbortSignal) => Promise<JournalRow | undefined>;
   /** Called after a successful upload: what it records commits together with the row's removal. */
   onUploaded: (row: JournalRow, entry: RemoteEntry) => void;
-  /** Called when a row failed for good, with why. */
-  onFailed?: (row: JournalRow, err: VfsError) => void;
   /** Namespace changes made offline: a row waits for those made before it (JournalRow.waitOp) and for its folder's PDS id. */
   ops?: OpLog;
-  /** An upload written offline met a newer file on the server and was kept beside it under another name. */
-  onConflict?: (row: JournalRow, message: string) => void;
   /** Whether PDS is reachable: nothing starts while it is not (no attempt is spent on an outage). */
   online?: () => boolean;
   /** Called while drain waits on an unreachable PDS (a probe, so a drain notices its return). */
@@ -41,19 +30,11 @@ export interface WritebackOptions {
   foreground?: Pick<ForegroundActivity, 'quietIn' | 'busyFor'>;
   /** The dirty-bytes bound writers wait at; past half of it (or of the cache disk's room), uploads are not held for the foreground. */
   maxDirtyBytes?: number;
-  maxAttempts?: number;
   now?: () => number;
 }
 
 /** Delay before retrying after a local failure (a crashed upload, a journal that cannot be written). */
 const CRASH_RETRY_MS = 1000;
-
-/** How often an upload waiting for a new login looks again (cheap: the token store is read locally). */
-const LOGIN_WAIT_MS = 5000;
-
-// ENOSPC too: a full drive or cache disk (the staging copy is completed just before the upload) may
-// be given room by the user; only after the last attempt does the content go to recovery.
-const RETRYABLE = new Set(['EAGAIN', 'EIO', 'ETIMEDOUT', 'EBUSY', 'ENOSPC']);
 
 /**
  * How long a busy foreground holds every upload back: a copy shorter than this gets the CPU to
@@ -90,8 +71,11 @@ export class Writeback {
   /** drain() calls waiting: someone waits for the uploads, so they go at full width. */
   private draining = 0;
 
+  private readonly failures: UploadFailures;
+
   constructor(private readonly o: WritebackOptions) {
     this.now = o.now ?? Date.now;
+    this.failures = new UploadFailures(o, this.now);
   }
 
   /**
@@ -241,7 +225,7 @@ export class Writeback {
   async giveUp(rowId: number, err: VfsError): Promise<void> {
     await this.cancel(rowId);
     const row = this.o.journal.get(rowId);
-    if (row) await this.fail(row, err);
+    if (row) await this.failures.fail(row, err);
   }
 
   /**
@@ -331,12 +315,12 @@ export class Writeback {
     let row = this.o.journal.get(rowId);
     if (!row) return;
     const volume = this.o.volume(row.volume);
-    if (!volume) return this.fail(row, new VfsError('ENOENT', `volume ${row.volume} is not configured`));
+    if (!volume) return this.failures.fail(row, new VfsError('ENOENT', `volume ${row.volume} is not configured`));
     try {
       // The upload reads the staging copy whole: bytes still only in the remote original come first.
       if (row.base) row = await this.o.complete(rowId, signal);
       if (!row) return;
-      if (row.expectRevision !== null && row.replaceId) row = await this.keepNewerOnServer(row, volume);
+      if (row.expectRevision !== null && row.replaceId) row = await this.failures.keepNewerOnServer(row, volume);
       const started = row;
       const entry = await volume.remote.upload(row.parentId, row.name, row.stagingPath, row.size, {
         ...(row.replaceId ? { replaceId: row.replaceId } : {}),
@@ -370,99 +354,7 @@ export class Writeback {
         if (row.state === 'uploading') this.o.journal.update(rowId, { state: 'dirty' });
         return;
       }
-      await this.retryOrFail(row, toVfsError(e));
+      await this.failures.retryOrFail(row, toVfsError(e));
     }
   }
-
-  private async retryOrFail(row: JournalRow, err: VfsError): Promise<void> {
-    // An outage is not the upload's fault: no attempt counted, the row waits for PDS to come back.
-    if (err.code === 'EHOSTDOWN') {
-      this.o.journal.update(row.id, { state: 'dirty', notBefore: 0 });
-      return;
-    }
-    // A dead login is no fault of the file: it waits, not counting attempts, for a new login
-    // (the token source said so in the log once).
-    const loginProblem = this.o.volume(row.volume)?.remote.loginProblem?.();
-    if (loginProblem) {
-      this.o.journal.update(row.id, { state: 'dirty', lastError: loginProblem, notBefore: this.now() + LOGIN_WAIT_MS });
-      return;
-    }
-    // Conditions fixed by changing the request rather than by waiting.
-    if (err.code === 'ENOENT' && row.session) {
-      this.o.journal.update(row.id, { state: 'dirty', session: null, notBefore: 0 });
-      return;
-    }
-    if (err.code === 'ENOENT' && row.replaceId) {
-      this.o.journal.update(row.id, { state: 'dirty', replaceId: null, notBefore: 0 });
-      return;
-    }
-    if (err.code === 'EEXIST' && !row.replaceId) {
-      const existing = await this.findExisting(row).catch(() => undefined);
-      // Written offline, the name taken meanwhile by other content: both kept. The same content is
-      // our own upload whose answer was lost.
-      if (existing && row.expectRevision !== null && !(row.sha1 && existing.contentHash?.toUpperCase() === row.sha1.toUpperCase())) {
-        this.asConflict(row, 'a file of that name was made on the server meanwhile');
-        this.o.journal.update(row.id, { state: 'dirty', notBefore: 0 });
-        return;
-      }
-      if (existing) {
-        this.o.journal.update(row.id, { state: 'dirty', replaceId: existing.id, notBefore: 0 });
-        return;
-      }
-    }
-    const attempts = row.attempts + 1;
-    if (RETRYABLE.has(err.code) && attempts < (this.o.maxAttempts ?? 10)) {
-      const backoff = Math.min(60_000, 500 * 2 ** attempts) * (0.75 + Math.random() / 2);
-      this.o.logger.warn({ name: row.name, attempt: attempts, err: err.message }, 'upload failed; retrying');
-      this.o.journal.update(row.id, { state: 'dirty', attempts, lastError: err.message, notBefore: this.now() + backoff });
-      return;
-    }
-    await this.fail({ ...row, attempts }, err);
-  }
-
-  /**
-   * Content written offline over a file that changed on the server since: the server's version stays,
-   * this one goes beside it under a conflict name.
-   */
-  private async keepNewerOnServer(row: JournalRow, volume: Volume): Promise<JournalRow> {
-    const now = await volume.remote.get(row.replaceId!).catch((e: unknown) => {
-      if (VfsError.is(toVfsError(e), 'ENOENT')) return undefined;
-      throw e;
-    });
-    if (!now) return this.o.journal.update(row.id, { replaceId: null });
-    if (now.revision === row.expectRevision) return row;
-    return this.asConflict(row, 'the file changed on the server meanwhile');
-  }
-
-  private asConflict(row: JournalRow, why: string): JournalRow {
-    const name = conflictName(row.name, row.updatedAt);
-    const renamed = this.o.journal.update(row.id, { name, replaceId: null, expectRevision: null, session: null });
-    const message = `${why}: "${row.name}" as written offline is uploaded as "${name}"`;
-    this.o.logger.warn({ name: row.name, keptAs: name }, 'upload conflict: both versions kept');
-    this.o.onConflict?.(renamed, message);
-    return renamed;
-  }
-
-  /** Last writer wins: a name taken meanwhile on the server is replaced, as a local rename would. */
-  private async findExisting(row: JournalRow): Promise<RemoteEntry | undefined> {
-    const volume = this.o.volume(row.volume);
-    if (!volume) return undefined;
-    const key = row.name.normalize('NFC');
-    for await (const e of volume.remote.list(row.parentId)) {
-      if (e.kind === 'file' && e.name.normalize('NFC') === key) return e;
-    }
-    return undefined;
-  }
-
-  private async fail(row: JournalRow, err: VfsError): Promise<void> {
-    const kept = await this.o.staging.recover(row.stagingPath, row.name).catch(() => row.stagingPath);
-    this.o.logger.error({ name: row.name, err: err.message, code: err.code, kept, ...partialNote(row) }, 'upload failed for good; the data is kept in the recovery folder');
-    const failed = this.o.journal.update(row.id, { state: 'failed', attempts: row.attempts, lastError: `${err.code}: ${err.message}`, stagingPath: kept });
-    this.o.onFailed?.(failed, err);
-  }
-}
-
-/** A staging copy never completed from its remote original holds only the bytes written locally. */
-function partialNote(row: JournalRow): { partial?: string } {
-  return row.base ? { partial: `only the parts written here are in it; the rest of the original (file ${row.base.fileId}) reads as zeros` } : {};
 }
