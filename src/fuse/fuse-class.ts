@@ -49,7 +49,7 @@ export function fuseClass(binding: FuseBinding, extraOptions: string, caller: Ca
     _op_readdir(signal: (code: number, names?: string[], stats?: Uint32Array[], offsets?: Float64Array) => void, path: string, offLow?: number, offHigh?: number): void {
       const readdir = this.ops.readdir!;
       if (offLow !== undefined && offHigh !== undefined) {
-        return readdir(path, offLow + offHigh * Number(TWO_32), (code, page) => signal(code, page?.names ?? [], statArrays(page?.stats ?? [], fixed), readdirOffsets(page)));
+        return readdir(path, offLow + offHigh * TWO_32_NUMBER, (code, page) => signal(code, page?.names ?? [], statArrays(page?.stats ?? [], fixed), readdirOffsets(page)));
       }
       // The shipped binary takes the whole folder in one answer, names only (it would list a d_ino of 0).
       const names: string[] = [];
