@@ -39,7 +39,7 @@ export interface VfsStores {
   readonly ns: Namespace;
   readonly store: MetadataStore;
   readonly journal: Journal;
-  /** Namespace changes made offline, waiting for replay. */
+  /** Namespace changes waiting for replay (made offline, or queued behind an attribute change). */
   readonly ops: OpLog;
   /** Those changes as the local tree shows them. */
   readonly changes: LocalChanges;
@@ -60,8 +60,8 @@ export interface VfsStores {
 
 export interface VfsContext extends VfsStores {
   readonly writeback: Writeback;
-  /** Replays the namespace changes made offline; kick() after adding one. */
-  readonly replay: { kick(): void };
+  /** Replays the waiting namespace changes; kick() after adding one. */
+  readonly replay: { kick(): void; idle(): Promise<void> };
 }
 
 /**

@@ -1,8 +1,9 @@
-// The namespace changes of the tree operations (make a folder, move, remove, set attributes): sent to
-// PDS at once while it is reachable and nothing waits before them; otherwise, or when PDS turns out
-// to be unreachable on the way, recorded in the op log, shown in the local tree at once, and replayed
-// later in order (replay.ts). A change queued behind others waits for them even when online, so the
-// order the user made them in is the order PDS sees.
+// The namespace changes of the tree operations (make a folder, move, remove, set attributes). Attribute
+// changes always go to the op log. The others are sent to PDS at once while it is reachable and
+// nothing waits before them; otherwise, or when PDS turns out to be unreachable on the way, recorded
+// in the op log. What the op log holds shows in the local tree at once and is replayed in order
+// (replay.ts): a change queued behind others waits for them even when online, so the order the user
+// made them in is the order PDS sees.
 import { randomUUID } from 'node:crypto';
 import { LOCAL_ID_PREFIX, type NewOp } from '../cache/metadata/ops.js';
 import { refusesPermission, toVfsError, VfsError } from '../core/errors.js';
@@ -16,10 +17,18 @@ export function mustQueue(ctx: VfsContext): boolean {
   return !ctx.reachability.online || ctx.changes.pending;
 }
 
+/**
+ * Before an operation that needs the server's own tree (a server-side copy): while PDS is reachable,
+ * lets the waiting changes (often just attribute changes) reach it first.
+ */
+export async function replayedFirst(ctx: VfsContext): Promise<void> {
+  if (ctx.reachability.online && ctx.changes.pending) await ctx.replay.idle();
+}
+
 /** Refuses an operation that needs PDS itself (a server-side copy) while changes are queued. */
 export function needsServer(ctx: VfsContext, what: string, path: string): void {
   if (!ctx.reachability.online) throw new VfsError('EHOSTDOWN', `${what} needs PDS, which is unreachable`, path);
-  if (ctx.changes.pending) throw new VfsError('EAGAIN', `${what} needs PDS; retry once the changes made offline are replayed`, path);
+  if (ctx.changes.pending) throw new VfsError('EAGAIN', `${what} needs PDS; retry once the waiting changes are replayed`, path);
 }
 
 /**
@@ -119,20 +128,12 @@ export function discardEntry(ctx: VfsContext, volume: Volume, entry: RemoteEntry
   );
 }
 
-/** Sets mtime and/or user_meta of an entry. */
-export function updateEntry(ctx: VfsContext, volume: Volume, entry: RemoteEntry, changes: { mtime: number; userMeta?: string }): Promise<RemoteEntry> {
-  return sendOrQueue(
-    ctx,
-    volume,
-    [entry.id],
-    async () => {
-      const updated = await volume.remote.update(entry.id, changes);
-      ctx.dirs.put(volume, updated);
-      return updated;
-    },
-    () => {
-      record(ctx, { volume: volume.id, kind: 'meta', nodeId: entry.id, mtime: changes.mtime, ...(changes.userMeta !== undefined ? { userMeta: changes.userMeta } : {}), entry });
-      return ctx.store.get(volume.id, entry.id) ?? entry;
-    },
-  );
+/**
+ * Sets mtime and/or user_meta of an entry: recorded in the op log and shown at once, sent to PDS
+ * in the background in order with the other changes (a touch, chmod or chown answers with no round
+ * trip, as a local disk does; rsync sets them on every folder it makes).
+ */
+export function updateEntry(ctx: VfsContext, volume: Volume, entry: RemoteEntry, changes: { mtime: number; userMeta?: string }): RemoteEntry {
+  record(ctx, { volume: volume.id, kind: 'meta', nodeId: entry.id, mtime: changes.mtime, ...(changes.userMeta !== undefined ? { userMeta: changes.userMeta } : {}), entry });
+  return ctx.store.get(volume.id, entry.id) ?? entry;
 }

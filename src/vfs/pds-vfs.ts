@@ -228,7 +228,7 @@ export class PdsVfs implements Vfs {
       if (attrs) throw noPlace();
       return;
     }
-    await updateEntry(this.ctx, volume, node.entry, { mtime, ...(attrs ? { userMeta: withPosixMeta(node.entry.userMeta, attrs) } : {}) });
+    updateEntry(this.ctx, volume, node.entry, { mtime, ...(attrs ? { userMeta: withPosixMeta(node.entry.userMeta, attrs) } : {}) });
   }
 
   async statfs(path: string): Promise<SpaceInfo> {

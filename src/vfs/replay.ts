@@ -1,4 +1,5 @@
-// Replays the namespace changes made offline against PDS, oldest first, a few at once: a change
+// Replays the namespace changes waiting in the op log (made offline, or attribute changes and what
+// followed them) against PDS, oldest first, a few at once: a change
 // starts when no earlier one it depends on still waits or runs (replay-order.ts: a folder before what
 // goes into it, two changes of one entry or one name in order); uploads wait for every change made
 // before them (JournalRow.waitOp). Each change leaves the op log once applied, so after kill -9 the
@@ -33,6 +34,8 @@ const RETRY_MS = 2000;
 const REPLAY_PARALLEL = 4;
 /** Waiting changes looked at for one that may start. */
 const WINDOW = 256;
+/** Waiting changes that make a replay worth an info line (fewer are the attribute changes of everyday work). */
+const BACKLOG = 20;
 
 type Outcome = { kind: 'done' } | { kind: 'lost' | 'conflict'; message: string };
 
@@ -80,7 +83,9 @@ export class Replayer {
     const { ctx } = this;
     const total = ctx.ops.counts().pending;
     if (total === 0 || !ctx.reachability.online) return;
-    ctx.logger.info({ changes: total }, 'replaying the namespace changes made offline');
+    // Attribute changes go this way while online too: only a backlog (made offline) is worth a line.
+    const log = total >= BACKLOG ? ctx.logger.info.bind(ctx.logger) : ctx.logger.debug.bind(ctx.logger);
+    log({ changes: total }, 'replaying the waiting namespace changes');
     const running = new Map<number, Promise<void>>();
     // A passing failure stops new starts; what runs finishes, and the whole run is tried again later.
     let halted = false;
@@ -90,7 +95,7 @@ export class Replayer {
         for (const op of this.startable(running)) {
           const done = this.replayOne(op).then((ok) => {
             if (!ok) halted = true;
-            else if (++n % 50 === 0) ctx.logger.info({ done: n, left: ctx.ops.counts().pending }, 'replaying offline changes');
+            else if (++n % 50 === 0) ctx.logger.info({ done: n, left: ctx.ops.counts().pending }, 'replaying namespace changes');
           });
           running.set(op.id, done.finally(() => running.delete(op.id)));
         }
@@ -98,7 +103,7 @@ export class Replayer {
       if (running.size === 0) break;
       await Promise.race(running.values());
     }
-    if (n > 0) ctx.logger.info({ done: n, left: ctx.ops.counts().pending }, 'offline changes replayed');
+    if (n > 0) log({ done: n, left: ctx.ops.counts().pending }, 'namespace changes replayed');
   }
 
   /**
@@ -135,7 +140,7 @@ export class Replayer {
           clearTimeout(this.timer);
           this.timer = setTimeout(() => this.kick(), RETRY_MS).unref();
         }
-        ctx.logger.warn({ change: describe(op), err: err.message }, 'replay of an offline change failed; it is tried again');
+        ctx.logger.warn({ change: describe(op), err: err.message }, 'replay of a namespace change failed; it is tried again');
         return false;
       }
       outcome = { kind: 'lost', message: `${err.code}: ${err.message}` };
@@ -145,8 +150,8 @@ export class Replayer {
     } else {
       ctx.ops.settle(op.id, outcome.kind, outcome.message);
       const log = { change: describe(op), what: outcome.message };
-      if (outcome.kind === 'lost') ctx.logger.error(log, 'an offline change could not be applied on PDS; see pdsfs status');
-      else ctx.logger.warn(log, 'an offline change met a change on the server; both were kept');
+      if (outcome.kind === 'lost') ctx.logger.error(log, 'a namespace change could not be applied on PDS; see pdsfs status');
+      else ctx.logger.warn(log, 'a namespace change met a change on the server; both were kept');
     }
     this.replayed++;
     // The server's view of this entry just came in: the changes of it still waiting go back on top.
@@ -303,7 +308,15 @@ export class Replayer {
       this.ctx.dirs.put(volume, updated);
       return { kind: 'done' };
     } catch (e) {
-      if (!VfsError.is(toVfsError(e), 'ENOENT')) throw e;
+      const err = toVfsError(e);
+      // Refused for permission: lost, so the cache shows the entry as the server has it again,
+      // read-only, and the next change of it is refused at once.
+      if (err.code === 'EACCES') {
+        const now = await getOrGone(volume, id).catch(() => undefined);
+        if (now) this.ctx.dirs.put(volume, now);
+        await this.ctx.readOnlyCheck.refused(volume, [id]);
+      }
+      if (!VfsError.is(err, 'ENOENT')) throw e;
       this.ctx.dirs.remove(volume, id);
       return { kind: 'lost', message: `the attribute change of "${op.entry?.name ?? id}" was lost: it was deleted on the server` };
     }

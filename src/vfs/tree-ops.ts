@@ -7,11 +7,11 @@ import fs from 'node:fs';
 import type { JournalRow } from '../cache/metadata/journal.js';
 import { type VfsContext, writableVolume } from './context.js';
 import { VfsError } from '../core/errors.js';
-import { validateName } from './names.js';
+import { splitPath, validateName } from './names.js';
 import { OpenFiles } from './open-file.js';
 import type { RemoteEntry } from '../core/remote.js';
 import { isLocalId } from '../cache/metadata/ops.js';
-import { discardEntry, moveEntry, mustQueue, needsServer, renameEntry, sendChange } from './namespace-writes.js';
+import { discardEntry, moveEntry, mustQueue, needsServer, renameEntry, replayedFirst, sendChange } from './namespace-writes.js';
 import type { VNode } from './resolver.js';
 import { completeStaged, openStaged, privateCopy } from './staged-base.js';
 import { StagedFile } from './staged-file.js';
@@ -126,11 +126,23 @@ async function placeOver(ctx: VfsContext, t: Target, place: (name: string) => Pr
   return renameEntry(ctx, t.volume, placed, t.name);
 }
 
+/** The volume a path is in (undefined for the namespace folders above the volumes, or none). */
+function volumeAt(ctx: VfsContext, path: string): Volume | undefined {
+  try {
+    const loc = ctx.ns.locate(splitPath(path), path);
+    return loc.kind === 'volume' ? loc.volume : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export function renameNode(ctx: VfsContext, from: string, to: string, overwrite: boolean): Promise<void> {
   return withHolds(ctx, (holds) => rename(ctx, holds, from, to, overwrite));
 }
 
 async function rename(ctx: VfsContext, holds: RowHolds, from: string, to: string, overwrite: boolean): Promise<void> {
+  // Across volumes the server copies (below): the changes waiting before it go first.
+  if (volumeAt(ctx, from) !== volumeAt(ctx, to)) await replayedFirst(ctx);
   const src = await holds.settle(() => ctx.resolver.resolve(from));
   const srcVolume = await sourceOf(ctx, src);
   const t = await resolveTarget(ctx, holds, src, to, overwrite, false);
@@ -161,7 +173,7 @@ async function rename(ctx: VfsContext, holds: RowHolds, from: string, to: string
     moved = await placeOver(ctx, t, (name) => moveEntry(ctx, srcVolume, entry, t.parent.id!, name));
   } else {
     // Across volumes the server copies: not while changes wait (mv falls back to copying the bytes).
-    if (mustQueue(ctx)) throw new VfsError('EXDEV', 'moving between drives needs PDS, which is unreachable or still replaying offline changes', to);
+    if (mustQueue(ctx)) throw new VfsError('EXDEV', 'moving between drives needs PDS, which is unreachable or still replaying waiting changes', to);
     if (src.kind === 'dir') await refuseIfPendingInside(ctx, srcVolume, entry.id, from);
     moved = await placeOver(ctx, t, (name) => copyOnServer(ctx, srcVolume, entry, t, name));
     await discardEntry(ctx, srcVolume, entry, false);
@@ -175,6 +187,7 @@ export function copyNode(ctx: VfsContext, from: string, to: string, overwrite: b
 }
 
 async function copy(ctx: VfsContext, holds: RowHolds, from: string, to: string, overwrite: boolean): Promise<void> {
+  await replayedFirst(ctx);
   const src = await ctx.resolver.resolve(from);
   if (src.virtual || !src.volume || src.parentId === undefined) throw new VfsError('EACCES', 'drives, share links and the root cannot be copied', from);
   const t = await resolveTarget(ctx, holds, src, to, overwrite, true);

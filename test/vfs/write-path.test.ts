@@ -205,6 +205,8 @@ describe('Vfs write path', () => {
     assert.equal((await s.vfs.stat(p)).mtime, t1);
     const t2 = Date.UTC(2021, 5, 6, 7, 8, 9);
     await s.vfs.setMtime(p, t2);
+    assert.equal((await s.vfs.stat(p)).mtime, t2, 'shown at once');
+    await s.vfs.drain();
     const remote = (await remoteList()).find((f) => f.name === 'mtime.txt') as unknown as { local_modified_at: string };
     assert.equal(Date.parse(remote.local_modified_at), t2);
   });

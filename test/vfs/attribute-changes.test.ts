@@ -1,0 +1,55 @@
+// Attribute changes (touch, chmod, chown) answer from the cache with no round trip, as a local disk
+// does, and reach PDS in the background in the order they were made, with what followed them. The
+// local server's latency fault keeps each update in flight long enough to see that nothing waited.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { pds } from '../helpers/emulator.js';
+import { type StartedApp, startApp, writeFile } from '../helpers/app.js';
+
+let s: StartedApp;
+before(async () => {
+  s = await startApp({ drive: '1' });
+});
+after(() => s?.close());
+
+const handled = (p: string) => s.emu.stats.handled[p] ?? 0;
+
+type Item = { name: string; file_id: string; local_modified_at?: string };
+async function serverList(parent: string): Promise<Item[]> {
+  return ((await pds(s.endpoint, s.account.access_token, '/v2/file/list', { drive_id: s.account.drive_id, parent_file_id: parent, limit: 100 })).body as { items: Item[] }).items;
+}
+
+test('touch of a folder and of an uploaded file answers before PDS has the change; PDS gets it in the background', async () => {
+  const { vfs } = s;
+  await vfs.mkdir('/dir');
+  await writeFile(vfs, '/dir/up.txt', Buffer.from('uploaded'));
+  await vfs.drain();
+  const t1 = Date.UTC(2020, 1, 2, 3, 4, 5);
+  const t2 = Date.UTC(2021, 1, 2, 3, 4, 5);
+  s.emu.setFaults({ latencyMs: 1000 });
+  try {
+    const updates = handled('/v2/file/update');
+    await vfs.setMtime('/dir/up.txt', t1);
+    await vfs.setMtime('/dir', t2);
+    assert.equal(handled('/v2/file/update'), updates, 'no update was answered before the changes returned');
+    assert.equal((await vfs.stat('/dir/up.txt')).mtime, t1, 'the file shows its new time at once');
+    assert.equal((await vfs.stat('/dir')).mtime, t2, 'the folder shows its new time at once');
+    // A folder made while those wait goes after them (their order is the order PDS sees).
+    const creates = handled('/v2/file/create');
+    await vfs.mkdir('/dir/after');
+    assert.equal(handled('/v2/file/create'), creates, 'the mkdir queued behind them did not wait either');
+    await vfs.drain();
+    assert.equal(handled('/v2/file/update'), updates + 2, 'both changes reached PDS');
+    assert.equal(handled('/v2/file/create'), creates + 1, 'and the folder made after them');
+  } finally {
+    s.emu.setFaults({ latencyMs: 0 });
+  }
+  const dir = (await serverList('root')).find((i) => i.name === 'dir')!;
+  assert.equal(Date.parse(dir.local_modified_at!), t2, 'PDS has the folder\'s time');
+  const inDir = await serverList(dir.file_id);
+  assert.equal(Date.parse(inDir.find((i) => i.name === 'up.txt')!.local_modified_at!), t1, 'PDS has the file\'s time');
+  assert.deepEqual(inDir.map((i) => i.name).sort(), ['after', 'up.txt'], 'PDS has the folder made after them');
+  assert.equal((await vfs.stat('/dir/up.txt')).mtime, t1);
+  assert.equal((await vfs.stat('/dir')).mtime, t2);
+  assert.equal(s.admin.offline().changes.pending, 0);
+});
