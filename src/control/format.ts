@@ -66,7 +66,7 @@ export function formatStatus(s: DaemonStatus, now = Date.now()): string {
   ];
   const ch = s.changes;
   if (ch.pending + ch.lost + ch.conflicts > 0) {
-    lines.push(`  offline changes: ${ch.pending} waiting, ${ch.lost} lost, ${ch.conflicts} conflicts kept; ${ch.replayed} replayed since start`);
+    lines.push(`  namespace changes: ${ch.pending} waiting, ${ch.lost} lost, ${ch.conflicts} conflicts kept; ${ch.replayed} replayed since start`);
     lines.push(...ch.waiting.slice(0, 10).map(changeLine), ...(ch.pending > 10 ? [`    … and ${ch.pending - 10} more waiting`] : []));
     lines.push(...ch.notices.slice(0, 10).map(changeLine));
   }

@@ -22,7 +22,7 @@ export interface UploadItem {
   sentBytes?: number;
 }
 
-/** A namespace change made offline: waiting for replay, or a notice (lost, or replayed keeping both sides). */
+/** A namespace change in the op log (made offline, or an attribute change): waiting for replay, or a notice (lost, or replayed keeping both sides). */
 export interface ChangeItem {
   kind: Op['kind'];
   /** The entry's name (and the new name of a move). */
@@ -59,7 +59,7 @@ export interface DaemonStatus {
     /** Namespace changes and uploads waiting for PDS. */
     changesWaiting: number;
   };
-  /** Namespace changes made offline: waiting, and notices of lost ones and conflicts. */
+  /** Namespace changes in the op log: waiting, and notices of lost ones and conflicts. */
   changes: {
     pending: number;
     lost: number;

@@ -250,7 +250,7 @@ test('offline: conflicts on replay keep both sides or are reported lost, never l
   const { json, text } = statusOf(app);
   assert.equal(json.changes.notices.length, 7);
   assert.deepEqual(json.changes.notices.map((n) => n.state).sort(), ['conflict', 'conflict', 'conflict', 'lost', 'lost', 'lost', 'lost']);
-  assert.match(text, /offline changes: 0 waiting, 4 lost, 3 conflicts kept/);
+  assert.match(text, /namespace changes: 0 waiting, 4 lost, 3 conflicts kept/);
   assert.match(text, /move c2.txt → c2-renamed.txt .*: LOST\n.*the rename to "c2-renamed.txt" was lost: the entry was deleted on the server/);
   assert.match(text, /remove c3.txt .*: LOST\n.*changed on the server since, and is kept/);
   // The local tree agrees with the server again.
