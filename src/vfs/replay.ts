@@ -302,10 +302,35 @@ export class Replayer {
     this.ctx.blocks.forget(volume.id, id);
   }
 
+  /** The attribute changes of entry `id` waiting next after `op`, up to any other change of that entry. */
+  private metasBehind(op: Op, id: string): Op[] {
+    const behind: Op[] = [];
+    for (const o of this.ctx.ops.pendingFirst(WINDOW)) {
+      if (o.id <= op.id || o.volume !== op.volume || this.real(o.nodeId) !== id) continue;
+      if (o.kind !== 'meta') break;
+      behind.push(o);
+    }
+    return behind;
+  }
+
+  /**
+   * Sends an attribute change together with the ones of the same entry queued right behind it (rsync
+   * sets a folder's mode, then its times): the last mtime and the last user_meta, which holds the
+   * earlier ones. Those behind cannot be running: changes of one entry replay in order.
+   */
   private async meta(volume: Volume, op: Op, id: string): Promise<Outcome> {
+    const along = this.metasBehind(op, id);
+    let mtime = op.mtime;
+    let userMeta = op.userMeta;
+    for (const o of along) {
+      mtime = o.mtime ?? mtime;
+      userMeta = o.userMeta ?? userMeta;
+    }
     try {
-      const updated = await volume.remote.update(id, { ...(op.mtime !== null ? { mtime: op.mtime } : {}), ...(op.userMeta !== null ? { userMeta: op.userMeta } : {}) });
+      const updated = await volume.remote.update(id, { ...(mtime !== null ? { mtime } : {}), ...(userMeta !== null ? { userMeta } : {}) });
       this.ctx.dirs.put(volume, updated);
+      for (const o of along) this.ctx.ops.done(o.id);
+      this.replayed += along.length;
       return { kind: 'done' };
     } catch (e) {
       const err = toVfsError(e);

@@ -53,3 +53,22 @@ test('touch of a folder and of an uploaded file answers before PDS has the chang
   assert.equal((await vfs.stat('/dir')).mtime, t2);
   assert.equal(s.admin.offline().changes.pending, 0);
 });
+
+test('changes of one entry waiting behind each other reach PDS in one update, the last of each kind winning', async () => {
+  const { vfs } = s;
+  await vfs.mkdir('/many');
+  await vfs.drain();
+  const times = [1, 2, 3].map((y) => Date.UTC(2010 + y, 0, 1));
+  s.emu.setFaults({ latencyMs: 500 });
+  try {
+    const updates = handled('/v2/file/update');
+    for (const t of times) await vfs.setMtime('/many', t);
+    await vfs.drain();
+    assert.equal(handled('/v2/file/update'), updates + 2, 'the first went at once; the two behind it in one update');
+  } finally {
+    s.emu.setFaults({ latencyMs: 0 });
+  }
+  const many = (await serverList('root')).find((i) => i.name === 'many')!;
+  assert.equal(Date.parse(many.local_modified_at!), times[2], 'PDS has the last time');
+  assert.equal(s.admin.offline().changes.pending, 0);
+});
