@@ -15,6 +15,7 @@ import path from 'node:path';
 import { runningDaemons } from '../src/control/client.js';
 import { MOUNTED_MESSAGE } from '../src/fuse/mount.js';
 import { EMBEDDED_THREAD_NAME } from '../src/emulator/embedded.js';
+import { writeResults } from './lib.js';
 import { makeTree, MountChild, rcloneTarget, sh, timed } from './tree.js';
 
 const rounds = Number(process.env.COLD_AB_ROUNDS ?? 5);
@@ -44,6 +45,7 @@ async function main(): Promise<void> {
   const data = path.join(work, 'data');
   const mnt = path.join(work, 'mnt');
   let caches = 0;
+  const walks: object[] = [];
   const mount = async (variant: string, cacheDir = path.join(work, `cache-${process.pid}-${caches++}`)) => {
     const main = path.resolve(repo, process.env[`COLD_AB_DIST_${variant}`] ?? 'dist', 'cli', 'main.js');
     const child = spawn(process.execPath, [...BIN_NODE_FLAGS, main, 'mount', mnt, '--data-dir', data, '--cache-dir', cacheDir, '--log-level', 'warn'],
@@ -73,7 +75,8 @@ async function main(): Promise<void> {
     const js = Object.fromEntries(Object.entries(s1.fuse!.byJs).map(([op, n]) => [op, n - (s0.fuse!.byJs[op] ?? 0)]).filter(([, n]) => n !== 0));
     const volumeDir = (await fs.readdir(cacheDir)).find((d) => d !== 'control')!;
     const walBytes = (await fs.stat(path.join(cacheDir, volumeDir, 'metadata.sqlite-wal')).catch(() => ({ size: NaN }))).size;
-    console.log(JSON.stringify({ round, variant: label, seconds, cpu, listCalls: s1.listCalls - s0.listCalls, js, walKiB: Math.round(walBytes / 1024), load: os.loadavg()[0] }));
+    walks.push({ round, variant: label, seconds, cpu, listCalls: s1.listCalls - s0.listCalls, js, walKiB: Math.round(walBytes / 1024), load: os.loadavg()[0] });
+    console.log(JSON.stringify(walks[walks.length - 1]));
     await m.stop(mnt);
   };
   const rclone = await rcloneTarget(work, tree);
@@ -86,7 +89,8 @@ async function main(): Promise<void> {
       await rclone.cold();
       const c0 = (await rclone.cpuSeconds()) ?? NaN;
       const seconds = await timed(() => sh(`ls -lR '${rclone.dir}/tree' > /dev/null`));
-      console.log(JSON.stringify({ round: r, variant: 'rclone', seconds, cpu: ((await rclone.cpuSeconds()) ?? NaN) - c0, load: os.loadavg()[0] }));
+      walks.push({ round: r, variant: 'rclone', seconds, cpu: ((await rclone.cpuSeconds()) ?? NaN) - c0, load: os.loadavg()[0] });
+      console.log(JSON.stringify(walks[walks.length - 1]));
     }
     for (const v of variants) {
       const cacheDir = path.join(work, `cache-${process.pid}-${caches++}`);
@@ -97,6 +101,8 @@ async function main(): Promise<void> {
     }
   }
   if (typeof rclone !== 'string') await rclone.stop();
+  else console.log(`rclone mount skipped: ${rclone}`);
+  console.log('results:', await writeResults('cold-ls-ab', { rounds, variants, kept, walks }));
 }
 
 await main();
