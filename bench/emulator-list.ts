@@ -65,7 +65,7 @@ async function lists(endpoint: string, token: string, serverPid: number, body: o
 }
 
 async function measure(bin: string | undefined): Promise<{ emulator: Measured; reference: Measured }> {
-  const prof = process.env.BENCH_LIST_PROFILE_DIR ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_LIST_PROFILE_DIR] : [];
+  const prof = process.env.BENCH_LIST_PROFILE_DIR ? ['--cpu-prof', '--cpu-prof-interval', '500', '--cpu-prof-dir', process.env.BENCH_LIST_PROFILE_DIR] : [];
   const emu = await startBenchEmulator({ nodeArgs: [...NODE_ARGS, ...prof], ...(bin ? { bin } : {}) });
   try {
     const call = async (p: string, body: object) => {
