@@ -263,19 +263,30 @@ export class DirCache {
       this.listCalls++;
       // Its child folders are prefetched again once a walker reads the new listing (or as it arrives).
       this.prefetched.delete(key(volume.id, dirId));
-      // The Remote fetches the next page while this one is stored (see pds/paging.ts).
+      // The Remote fetches the next page while this one is stored (see pds/paging.ts). Each page is
+      // stored at the end of the event loop's turn it arrived in, with the other listings' pages
+      // that arrived in it (MetadataStore.afterTurn), and a one-page listing's end goes with its page.
+      const stored: Promise<void>[] = [];
+      let failure: { err: unknown } | undefined;
+      const storing = (write: () => void, rows = 0) => {
+        this.store.meter.hold(rows);
+        stored.push(this.store.afterTurn(write).then(
+          () => this.store.meter.release(rows),
+          (err: unknown) => {
+            this.store.meter.release(rows);
+            failure ??= { err };
+          },
+        ));
+      };
       try {
-        let first = true;
         for await (const page of listingPages(volume.remote, dirId)) {
-          // Between pages of a long listing, a checkpoint that is due goes first (checkpointer.ts).
-          if (!first) await this.store.roomForWrites();
-          first = false;
-          this.store.meter.hold(page.length);
-          try {
-            this.store.storeListingPage(volume.id, dirId, page, started);
-          } finally {
-            this.store.meter.release(page.length);
+          // A long listing holds one page at a time: the next waits for the last one's commit, and
+          // for a checkpoint that is due (checkpointer.ts).
+          if (stored.length > 0) {
+            await stored[stored.length - 1];
+            await this.store.roomForWrites();
           }
+          storing(() => this.store.storeListingPage(volume.id, dirId, page, started), page.length);
           onPage?.(page);
         }
       } catch (err) {
@@ -283,7 +294,10 @@ export class DirCache {
         if (VfsError.is(toVfsError(err), 'EHOSTDOWN') && this.store.listingState(volume.id, dirId)) return;
         throw err;
       }
-      this.store.finishListing(volume.id, dirId, started);
+      // Not complete if a page was not stored (its commit, a turn before, failed).
+      storing(() => failure === undefined && this.store.finishListing(volume.id, dirId, started));
+      await Promise.all(stored);
+      if (failure) throw failure.err;
       this.fetchedAt.set(key(volume.id, dirId), started);
       this.opts.afterFetch?.(volume.id, dirId);
     });

@@ -373,6 +373,40 @@ test('a listing stored page by page drops what it did not see, but keeps what wa
   assert.equal(store.listingState(VOL, 'root')!.fetchedAt, began);
 });
 
+test('listing writes queued in one turn of the event loop commit together at its end; any other write commits them first', async (t) => {
+  const { store } = openStore(t);
+  const commits = store.meter.turnCommits;
+  const at = Date.now();
+  // Three one-page listings arriving in the same turn, each with its end.
+  const stored = ['a', 'b', 'c'].map((dir) => {
+    store.afterTurn(() => store.storeListingPage(VOL, dir, [entry(`${dir}1`, dir, 'x'), entry(`${dir}2`, dir, 'y')], at));
+    return store.afterTurn(() => store.finishListing(VOL, dir, at));
+  });
+  assert.equal(store.listingState(VOL, 'a'), undefined, 'nothing committed before the turn ends');
+  await Promise.all(stored);
+  assert.equal(store.meter.turnCommits - commits, 1, 'one transaction for the three listings');
+  for (const dir of ['a', 'b', 'c']) {
+    assert.deepEqual(store.listing(VOL, dir)!.entries.map((e) => e.id), [`${dir}1`, `${dir}2`]);
+    assert.equal(store.listingState(VOL, dir)!.complete, true);
+  }
+
+  // An own write made while a page waits lands after it, not under it.
+  const page = store.afterTurn(() => store.storeListingPage(VOL, 'a', [entry('a1', 'a', 'x', { size: 1 })], at));
+  store.upsert(VOL, entry('a1', 'a', 'renamed', { size: 2 }));
+  await page;
+  assert.deepEqual(store.listing(VOL, 'a')!.entries.map((e) => [e.name, e.size]), [['renamed', 2], ['y', 3]]);
+  assert.equal(store.meter.turnCommits - commits, 2);
+
+  // A failed commit is told to every write of its turn.
+  const failing = store.afterTurn(() => store.storeListingPage(VOL, 'd', [entry('d1', 'd', 'x')], at));
+  const alongside = store.afterTurn(() => {
+    throw new Error('disk full');
+  });
+  await assert.rejects(failing, /disk full/);
+  await assert.rejects(alongside, /disk full/);
+  assert.equal(store.get(VOL, 'd1'), undefined, 'rolled back together');
+});
+
 test('a version 3 cache keeps its nodes, their POSIX attributes and its listings through the migration to listing order', (t) => {
   const file = path.join(tempDir(t), 'metadata.sqlite');
   const raw = new Database(file);

@@ -59,13 +59,17 @@ async function walk(path: string): Promise<number> {
   return folders;
 }
 
-test('a cold walk lists child folders several at once (bounded), each folder once', async () => {
+test('a cold walk lists child folders several at once (bounded), each folder once, and stores each listing in one transaction at most', async () => {
   s.emu.resetStats();
   const before = s.admin.status().listCalls;
+  const commits = s.admin.status().metadata.turnCommits;
   const folders = await walk(`${root}/walk`);
   assert.equal(folders, FOLDERS + 1 + 3);
   // The drive root, walk, d00..d23, a, b and c.
   assert.equal(s.admin.status().listCalls - before, FOLDERS + 5, 'no folder listed twice');
+  // A one-page listing's page and end commit together, with the other listings that came in the same turn.
+  const stored = s.admin.status().metadata.turnCommits - commits;
+  assert.ok(stored >= 1 && stored <= FOLDERS + 5, `transactions storing ${FOLDERS + 5} listings: ${stored}`);
   assert.equal(s.emu.stats.requests['/v2/file/list'], FOLDERS + 5);
   const atOnce = s.emu.stats.inFlightPeak['/v2/file/list'] ?? 0;
   assert.ok(atOnce >= 2, `listings at once: ${atOnce}`);
