@@ -1,12 +1,13 @@
 // Shared benchmark plumbing: a local PDS server in a child process (so this process's RSS is
 // pdsfs's own), raw HTTP references, deterministic data, and result tables.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import http from 'node:http';
 import { once } from 'node:events';
 import os from 'node:os';
 import path from 'node:path';
+import { constants as perfConstants, PerformanceObserver } from 'node:perf_hooks';
 import readline from 'node:readline';
 import { writeAt } from '../src/shared/write-at.js';
 import type { Timed, VfsBenchResult, VfsBenchTask } from './vfs-pdsfs.js';
@@ -178,10 +179,10 @@ export async function rawDownload(emu: BenchEmulator, fileId: string, saveTo?: s
 /**
  * Reference: the least a read-through cache must do with a GET — copy the bytes into 4 MiB blocks,
  * write each block to a file of its own (512 KiB write calls), and copy them out to a reader's
- * 1 MiB buffer — with pooled buffers and nothing else. The files are removed after. `cpu` is the
- * CPU seconds of this process meanwhile (with its user and system parts, and the page faults). bench/minimal-loop.ts runs it in a process of its own.
+ * 1 MiB buffer — with pooled buffers and nothing else. The files are removed after. The CPU, page
+ * faults and collections (measure) are from the answer's arrival on; `fetched` counts the bytes received. bench/minimal-loop.ts runs it in a process of its own.
  */
-export async function minimalCacheLoop(emu: ServerAccess, fileId: string, dir: string): Promise<Timed> {
+export async function minimalCacheLoop(emu: ServerAccess, fileId: string, dir: string, fetched = { bytes: 0 }): Promise<Timed> {
   const block = 4 * 1024 * 1024;
   const reader = Buffer.alloc(1024 * 1024);
   const pool: Buffer[] = Array.from({ length: 12 }, () => Buffer.allocUnsafeSlow(block));
@@ -189,7 +190,7 @@ export async function minimalCacheLoop(emu: ServerAccess, fileId: string, dir: s
   const t0 = performance.now();
   const { url } = await api<{ url: string }>(emu, '/v2/file/get_download_url', { drive_id: emu.driveId, file_id: fileId });
   const res = await new Promise<http.IncomingMessage>((resolve, reject) => http.get(url, resolve).once('error', reject));
-  const r0 = process.resourceUsage();
+  const measured = measure(t0);
   let buf = pool.pop()!;
   let at = 0;
   let bytes = 0;
@@ -211,6 +212,7 @@ export async function minimalCacheLoop(emu: ServerAccess, fileId: string, dir: s
       at += n;
       off += n;
       bytes += n;
+      fetched.bytes += n;
       if (at === block) {
         await complete(buf, at);
         buf = pool.pop()!;
@@ -220,13 +222,38 @@ export async function minimalCacheLoop(emu: ServerAccess, fileId: string, dir: s
   }
   if (at > 0) await complete(buf, at);
   await Promise.all(writes);
-  const seconds = (performance.now() - t0) / 1000;
-  const r = process.resourceUsage();
+  const timed = measured(bytes);
   await fs.rm(dir, { recursive: true, force: true });
   await fs.mkdir(dir, { recursive: true });
-  const user = (r.userCPUTime - r0.userCPUTime) / 1e6;
-  const system = (r.systemCPUTime - r0.systemCPUTime) / 1e6;
-  return { seconds, bytes, cpu: user + system, user, system, faults: r.minorPageFault - r0.minorPageFault };
+  return timed;
+}
+
+/**
+ * Starts measuring this process (the time from `t0`): the result, given the bytes moved, gives the
+ * time, the CPU seconds with their user and system parts, the minor page faults and the garbage
+ * collections since.
+ */
+export function measure(t0 = performance.now()): (bytes: number) => Timed {
+  const collections = { scavenges: 0, markCompacts: 0 };
+  const count = (entries: PerformanceEntry[]) => {
+    for (const e of entries) {
+      const kind = (e as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind;
+      if (kind === perfConstants.NODE_PERFORMANCE_GC_MINOR) collections.scavenges++;
+      else if (kind === perfConstants.NODE_PERFORMANCE_GC_MAJOR) collections.markCompacts++;
+    }
+  };
+  const observer = new PerformanceObserver((list) => count(list.getEntries()));
+  observer.observe({ entryTypes: ['gc'] });
+  const r0 = process.resourceUsage();
+  return (bytes) => {
+    const r = process.resourceUsage();
+    const seconds = (performance.now() - t0) / 1000;
+    count(observer.takeRecords());
+    observer.disconnect();
+    const user = (r.userCPUTime - r0.userCPUTime) / 1e6;
+    const system = (r.systemCPUTime - r0.systemCPUTime) / 1e6;
+    return { seconds, bytes, cpu: user + system, user, system, faults: r.minorPageFault - r0.minorPageFault, ...collections };
+  };
 }
 
 export interface Row {
@@ -289,10 +316,26 @@ export function runMinimalLoop(emu: ServerAccess, fileId: string): Promise<Timed
   return runBenchChild('minimal-loop.ts', { endpoint: emu.endpoint, token: emu.token, driveId: emu.driveId, fileId });
 }
 
-/** Runs bench/<script> with `task` in BENCH_TASK (JSON) and returns the last line it printed, parsed. */
+/**
+ * What `#!/usr/bin/env -S NAME=VALUE… node FLAGS…` (bin/pdsfs's first line) gives node: the
+ * environment and the node flags the installed command runs with.
+ */
+function binCommandLine(): { env: Record<string, string>; nodeFlags: string[] } {
+  const words = readFileSync(path.join(root, 'bin', 'pdsfs'), 'utf8').split('\n')[0]!.split(/\s+/);
+  const node = words.indexOf('node');
+  if (!words[0]!.startsWith('#!') || node < 0) throw new Error('bin/pdsfs: no node on its first line');
+  const env = Object.fromEntries(words.slice(1, node).filter((w) => /^[A-Z_]+=/.test(w)).map((w) => [w.slice(0, w.indexOf('=')), w.slice(w.indexOf('=') + 1)]));
+  return { env, nodeFlags: words.slice(node + 1).filter(Boolean) };
+}
+
+/**
+ * Runs bench/<script> with `task` in BENCH_TASK (JSON) and returns the last line it printed, parsed.
+ * The process runs with bin/pdsfs's environment and node flags, as `pdsfs serve` or `pdsfs mount` would.
+ */
 async function runBenchChild<T>(script: string, task: object): Promise<T> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, script)], {
-    env: { ...process.env, BENCH_TASK: JSON.stringify(task) },
+  const bin = binCommandLine();
+  const child = spawn(process.execPath, [...bin.nodeFlags, '--import', 'tsx', path.join(import.meta.dirname, script)], {
+    env: { ...process.env, ...bin.env, BENCH_TASK: JSON.stringify(task) },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let out = '';

@@ -1,14 +1,17 @@
 // The pdsfs half of the VFS benchmark: bench/vfs.ts runs each phase in its own process, one app as
-// one daemon would, so that the peak RSS is pdsfs's alone (the raw references and the listing setup
-// run in the parent). Reads its task from BENCH_TASK (JSON), prints one JSON line of measurements.
+// one daemon would (bin/pdsfs's node flags, the daemon's V8 settings), so that the peak RSS is
+// pdsfs's alone (the raw references and the listing setup run in the parent). Reads its task from
+// BENCH_TASK (JSON), prints one JSON line of measurements.
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { type App, createApp } from '../src/app.js';
+import { startOptimizing } from '../src/cli/compilers.js';
+import { collectAsDaemon } from '../src/cli/heap-growth.js';
 import { OPTIONS, parseSize } from '../src/config/options.js';
 import type { Vfs } from '../src/vfs/types.js';
 import { defaultAppOptions } from '../test/helpers/app-options.js';
-import { chunkFactory, peakRssMiB, settle } from './lib.js';
+import { chunkFactory, measure, peakRssMiB, settle } from './lib.js';
 
 export type VfsBenchPhase = 'write' | 'read' | 'read-memory-only' | 'list' | 'cold-read' | 'upload' | 'walk' | 'walk-serial';
 
@@ -35,6 +38,9 @@ export interface Timed {
   user: number;
   system: number;
   faults: number;
+  /** Garbage collections meanwhile: young generation, and full (mark-compact). */
+  scavenges: number;
+  markCompacts: number;
 }
 
 export interface VfsBenchResult {
@@ -72,13 +78,8 @@ const task = JSON.parse(process.env.BENCH_TASK ?? '') as VfsBenchTask;
 
 async function timed(work: () => Promise<number>): Promise<Timed> {
   settle();
-  const r0 = process.resourceUsage();
-  const t0 = performance.now();
-  const bytes = await work();
-  const r = process.resourceUsage();
-  const user = (r.userCPUTime - r0.userCPUTime) / 1e6;
-  const system = (r.systemCPUTime - r0.systemCPUTime) / 1e6;
-  return { seconds: (performance.now() - t0) / 1000, bytes, cpu: user + system, user, system, faults: r.minorPageFault - r0.minorPageFault };
+  const measured = measure();
+  return measured(await work());
 }
 
 function readAll(vfs: Vfs, p: string): Promise<Timed> {
@@ -170,7 +171,10 @@ const phases: Record<VfsBenchPhase, (vfs: App['vfs']) => Promise<Partial<VfsBenc
 async function main(): Promise<Partial<VfsBenchResult>> {
   const cacheRoot = await fs.mkdtemp(path.join(os.tmpdir(), 'pdsfs-bench-cache-'));
   // The defaults a user gets, with a disk tier large enough for the file (or none, for that phase).
-  const app = await createApp({
+  // V8 set as in `pdsfs serve` and `pdsfs mount` (bench/lib.ts gives the process bin/pdsfs's node flags).
+  let app: App | undefined;
+  const stopCollecting = collectAsDaemon(() => app?.admin.status().blocks.fetchedBytes ?? 0);
+  app = await createApp({
     ...defaultAppOptions(task.endpoint, task.token, cacheRoot),
     drive: task.driveId,
     cacheMem: parseSize(OPTIONS['cache-mem'].default),
@@ -178,9 +182,12 @@ async function main(): Promise<Partial<VfsBenchResult>> {
     blockSize: parseSize(OPTIONS['block-size'].default),
     ...(task.phase === 'walk-serial' ? { listPrefetch: 0 } : {}),
   });
+  // Started: from here on the code that runs is the code that runs often (runUntilStopped in src/cli/daemon.ts).
+  startOptimizing();
   try {
     return { ...(await phases[task.phase](app.vfs)), peakRssMiB: peakRssMiB() };
   } finally {
+    stopCollecting();
     await app.close();
     await fs.rm(cacheRoot, { recursive: true, force: true });
   }

@@ -88,7 +88,7 @@ async function main(): Promise<void> {
     if (r.listEntries !== listEntries) throw new Error(`listing has ${r.listEntries} entries, not ${listEntries}`);
     const rawGetRate = sizeMiB / rawGet;
     const read = (metric: string, t: Timed, target?: string): Row => ({ metric, value: t.bytes / MiB / t.seconds, unit: 'MiB/s', reference: rawGetRate, ratio: rawGet / t.seconds, target });
-    const perGiB = (metric: string, runs: Measured[], of: 'cpu' | 'user' | 'faults' | 'serverCpu'): Row => ({ metric, value: median(runs.map((m) => (m[of] * 1024 * MiB) / m.bytes)), unit: 's' });
+    const perGiB = (metric: string, runs: Measured[], of: 'cpu' | 'user' | 'faults' | 'markCompacts' | 'serverCpu'): Row => ({ metric, value: median(runs.map((m) => (m[of] * 1024 * MiB) / m.bytes)), unit: 's' });
     rows.push({ metric: `write ${sizeMiB} MiB`, value: sizeMiB / r.writeSeconds, unit: 'MiB/s', reference: sizeMiB / rawUp.seconds, ratio: rawUp.seconds / r.writeSeconds });
     rows.push({ metric: 'identical re-upload: part bytes sent', value: r.rewritePartBytes, unit: 'bytes', target: '0' });
     rows.push({ metric: 'identical re-upload time', value: r.rewriteSeconds, unit: 's' });
@@ -102,6 +102,8 @@ async function main(): Promise<void> {
     rows.push(perGiB('user CPU per GiB, cold read (pdsfs)', colds, 'user'));
     rows.push({ ...perGiB('page faults per GiB, minimal cache loop', loops, 'faults'), unit: 'faults' });
     rows.push({ ...perGiB('page faults per GiB, cold read (pdsfs)', colds, 'faults'), unit: 'faults' });
+    rows.push({ ...perGiB('full collections per GiB, minimal cache loop', loops, 'markCompacts'), unit: 'mark-compacts' });
+    rows.push({ ...perGiB('full collections per GiB, cold read (pdsfs)', colds, 'markCompacts'), unit: 'mark-compacts' });
     rows.push(perGiB('server CPU per GiB, minimal cache loop (one GET)', loops, 'serverCpu'));
     rows.push(perGiB('server CPU per GiB, cold read', colds, 'serverCpu'));
     rows.push({ metric: `GETs of a cold read, and connections it opened (median of ${ROUNDS})`, value: getsPerColdRead, unit: 'GETs', reference: median(connections) });

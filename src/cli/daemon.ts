@@ -11,7 +11,7 @@ import { controlSocketPath } from '../control/socket-path.js';
 import type { AppOptions } from '../app-options.js';
 import type { Logger } from '../shared/logger.js';
 import { startOptimizing } from './compilers.js';
-import { growHeapWhileDownloading, limitOldGenerationGrowth, scavengeOnMainThread } from './heap-growth.js';
+import { collectAsDaemon } from './heap-growth.js';
 
 export interface Daemon {
   app: App;
@@ -26,10 +26,9 @@ export function daemonLogger(argv: Arguments): Logger {
 /** `frontEnd`: what the front-end asks of the app beyond the command line (serve: no inode numbers). */
 export async function openDaemon(argv: Arguments, logger: Logger, frontEnd: Pick<AppOptions, 'inodeNumbers'> = {}): Promise<Daemon> {
   const opts = { ...appOptionsFromArgv(argv), ...frontEnd };
-  limitOldGenerationGrowth();
-  scavengeOnMainThread();
-  const app = await createApp(opts, { logger });
-  growHeapWhileDownloading(() => app.admin.status().blocks.fetchedBytes);
+  let app: App | undefined;
+  collectAsDaemon(() => app?.admin.status().blocks.fetchedBytes ?? 0);
+  app = await createApp(opts, { logger });
   return { app, opts, logger };
 }
 

@@ -77,6 +77,7 @@ export class PdsClient {
 
   /** Closes keep-alive sockets. */
   close(): void {
+    this.downloader.close();
     this.http.close();
   }
 }

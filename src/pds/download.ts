@@ -10,6 +10,8 @@ import type { FilesApi, Scope } from './api-files.js';
 import { PdsError, pdsErrorFromNetwork, pdsErrorFromResponse } from './errors.js';
 import { throwIfAborted } from './retry.js';
 import { ByteBudget, parallelRange } from './parallel-range.js';
+import { bodyReceived } from './body-garbage.js';
+import { PooledReadAgent } from './pooled-read-agent.js';
 
 export interface DownloadTarget {
   scope: Scope;
@@ -74,7 +76,9 @@ class OpenedBody {
     this.timer.refresh();
     try {
       const step = await this.it.next();
-      return step.done ? undefined : step.value;
+      if (step.done) return undefined;
+      bodyReceived(step.value.length);
+      return step.value;
     } finally {
       this.waiting = false;
     }
@@ -93,6 +97,11 @@ export class Downloader {
   private readonly segmentBytes: number;
   private readonly maxStreams: number;
   private readonly ahead: ByteBudget;
+  /**
+   * Plain-HTTP downloads (a local server) go through sockets that reuse their read buffer; HTTPS
+   * ones through the client's agent. Keep-alive as the client's (PdsHttp): 60 s, as axios sets it.
+   */
+  private readonly httpAgent = new PooledReadAgent({ keepAlive: true, keepAliveMsecs: 60_000, maxSockets: 16 });
 
   constructor(private readonly http: PdsHttp, private readonly files: FilesApi, private readonly opts: DownloaderOptions = {}) {
     this.urls = new LRUCache({ max: opts.maxCachedUrls ?? 1000 });
@@ -100,6 +109,11 @@ export class Downloader {
     this.segmentBytes = opts.segmentBytes ?? DEFAULT_SEGMENT_BYTES;
     this.maxStreams = Math.max(1, opts.maxStreams ?? DEFAULT_MAX_STREAMS);
     this.ahead = new ByteBudget(opts.aheadBytes ?? 32 * 1024 * 1024);
+  }
+
+  /** Closes the keep-alive sockets of plain-HTTP downloads. */
+  close(): void {
+    this.httpAgent.destroy();
   }
 
   /** Lifetime asked for new URLs, in seconds (listings ask for the same). */
@@ -198,6 +212,7 @@ export class Downloader {
             // -1: the raw response stream. With a limit, axios wraps it in an async generator that
             // cannot be destroyed while it waits for the server, so a stalled body was never timed out.
             maxContentLength: -1,
+            httpAgent: this.httpAgent,
             signal: signal ? AbortSignal.any([signal, headersTimeout.signal]) : headersTimeout.signal,
           });
           clearTimeout(timer);

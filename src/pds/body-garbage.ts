@@ -1,0 +1,38 @@
+// Young-generation collections paced by the bytes downloaded. Each chunk of a response body is a
+// buffer outside V8's heap (Node's HTTP parser copies it out of the socket's read), dead once the
+// block cache copied it into a block. V8 counts those bytes against the old generation's limit
+// until a collection frees them; yet a download allocates little on the heap, so the young
+// generation rarely fills and no scavenge comes: the limit is reached first, and a full collection
+// (marking the whole heap, on helper threads too) ran every 10–20 MB of a cold read. A scavenge
+// frees the same dead buffers for a fraction of that, so one runs for every SCAVENGE_EVERY_BYTES
+// of body received (docs/benchmarks.md, session 10 of the cold read).
+import v8 from 'node:v8';
+import { runInNewContext } from 'node:vm';
+
+const SCAVENGE_EVERY_BYTES = 4 * 1024 * 1024;
+
+type Gc = (options: { type: 'minor' }) => void;
+
+let gc: Gc | undefined;
+let sinceScavenge = 0;
+
+/** Counts `bytes` of body received; every SCAVENGE_EVERY_BYTES, a scavenge frees the chunks already consumed. */
+export function bodyReceived(bytes: number): void {
+  sinceScavenge += bytes;
+  if (sinceScavenge < SCAVENGE_EVERY_BYTES) return;
+  sinceScavenge = 0;
+  (gc ??= v8Gc())({ type: 'minor' });
+}
+
+/** V8's gc(): the global one when node runs with --expose-gc, else one made for this module alone. */
+function v8Gc(): Gc {
+  const global = (globalThis as { gc?: Gc }).gc;
+  if (global) return global;
+  // V8 installs gc() in contexts created while the flag is on; none made after sees it.
+  v8.setFlagsFromString('--expose-gc');
+  try {
+    return runInNewContext('gc') as Gc;
+  } finally {
+    v8.setFlagsFromString('--no-expose-gc');
+  }
+}
