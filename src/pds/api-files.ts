@@ -2,7 +2,8 @@
 // Requests carry drive_id, or share_id for share-link access (then x-share-token is sent).
 import type { AsyncResult, CheckNameMode, DownloadUrlResponse, FileStatus, FileType, Paged, PdsFile } from './wire-types.js';
 import type { CallAuth, PdsHttp } from './http.js';
-import { paginate, paginatePages } from './paging.js';
+import { paginate, paginatePages, pagesOf } from './paging.js';
+import type { EntryPage } from './answer-shapes.js';
 import { removeOnce, retryAmbiguous } from './ambiguous-retry.js';
 
 /** Which volume a request addresses: a drive (bearer) or a share link (x-share-token). */
@@ -102,6 +103,16 @@ export class FilesApi {
   /** Every entry of a folder, a page (one list call) at a time. */
   iteratePages(req: Omit<ListFileRequest, 'marker'>, signal?: AbortSignal): AsyncGenerator<PdsFile[]> {
     return paginatePages((marker) => this.list({ ...req, marker } as ListFileRequest, signal), signal);
+  }
+
+  /** A page of a folder as the VFS's entries, parsed off the main thread when the answer worker is up. */
+  listEntries(req: ListFileRequest, signal?: AbortSignal): Promise<EntryPage> {
+    return this.http.callShaped('/v2/file/list', req, 'entries', { auth: scopeAuth(req), idempotent: true, signal });
+  }
+
+  /** Every page of a folder as entries (listEntries), one list call at a time. */
+  iterateEntryPages(req: Omit<ListFileRequest, 'marker'>, signal?: AbortSignal): AsyncGenerator<EntryPage> {
+    return pagesOf((marker) => this.listEntries({ ...req, marker } as ListFileRequest, signal), signal);
   }
 
   get(req: GetFileRequest, signal?: AbortSignal): Promise<PdsFile> {
