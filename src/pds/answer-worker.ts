@@ -99,10 +99,24 @@ export class AnswerWorker {
     });
   }
 
-  /** Ends the worker (its sockets closed); calls still in flight fail as if the connection broke. */
+  /** Ends the worker for good (close of the client). */
   close(): void {
     this.closed = true;
-    this.stop();
+    this.end();
+  }
+
+  /**
+   * Ends the worker now (its sockets closed), as an idle spell does; calls still in flight fail as
+   * if their connection broke, and the next call starts another.
+   */
+  end(): void {
+    clearTimeout(this.idleTimer);
+    const worker = this.worker;
+    if (!worker) return;
+    this.gone(worker);
+    worker.postMessage({ close: true } satisfies ToAnswerWorker);
+    // Sockets closed, its port closed: it ends by itself; terminate in case it does not.
+    setTimeout(() => void worker.terminate(), 1000).unref();
   }
 
   private start(): void {
@@ -139,18 +153,8 @@ export class AnswerWorker {
   private armIdle(): void {
     clearTimeout(this.idleTimer);
     this.idleTimer = setTimeout(() => {
-      if (this.pending.size === 0) this.stop();
+      if (this.pending.size === 0) this.end();
     }, this.idleMs).unref();
-  }
-
-  private stop(): void {
-    clearTimeout(this.idleTimer);
-    const worker = this.worker;
-    if (!worker) return;
-    this.gone(worker);
-    worker.postMessage({ close: true } satisfies ToAnswerWorker);
-    // Sockets closed, its port closed: it ends by itself; terminate in case it does not.
-    setTimeout(() => void worker.terminate(), 1000).unref();
   }
 
   /** `worker` is no more: what it had in flight fails as a broken connection (retried when idempotent). */
