@@ -29,11 +29,11 @@ export type AnswerReply =
   | { network: { name: string; code: string | undefined; message: string; reusedSocket: boolean } };
 
 export interface AnswerWorkerOptions {
-  /** The worker ends after this long without a request; default 10 s. */
+  /** The worker ends after this long without a request; default 30 s (a start costs 0.2–0.4 CPU-s). */
   idleMs?: number;
 }
 
-const DEFAULT_IDLE_MS = 10_000;
+const DEFAULT_IDLE_MS = 30_000;
 /**
  * The worker's young generation, in MiB: a page's answer (about 120 KB of text), its 100 parsed
  * objects and their entries die young; 8 MiB holds a few pages in flight without promoting them.
@@ -124,6 +124,8 @@ export class AnswerWorker {
     // and overrides resourceLimits; the main isolate has its size already.
     v8.setFlagsFromString('--max-semi-space-size=0');
     const worker = moduleWorker(import.meta.url, 'answer-worker-thread', {
+      // Not the process's --import hooks (a loader, a profiler): the worker needs none of them.
+      execArgv: [],
       workerData: { maxSockets: this.maxSockets },
       resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
     });
