@@ -105,12 +105,12 @@ export class PdsHttp {
   }
 
   /**
-   * `call` for a large answer: parsed into `shape`, off the main thread when the answer worker is up
-   * (and started when not). `offThread: false` keeps it on this thread: an answer that is usually
-   * small, which should not start a worker.
+   * `call` for a large answer, parsed into `shape`. With `offThread`, by the answer worker when it is
+   * up (and started when not); without, on this thread (an answer usually small, or one of many small
+   * ones, which should not start a worker).
    */
-  callShaped<S extends AnswerShape>(path: string, body: object, shape: S, opts: CallOptions & { offThread?: boolean } = {}): Promise<Shaped<S>> {
-    return this.request<Shaped<S>>(path, body, opts, shape, opts.offThread ?? true);
+  callShaped<S extends AnswerShape>(path: string, body: object, shape: S, opts: CallOptions & { offThread: boolean }): Promise<Shaped<S>> {
+    return this.request<Shaped<S>>(path, body, opts, shape, opts.offThread);
   }
 
   private async request<T>(path: string, body: object, opts: CallOptions, shape: AnswerShape | undefined, offThread = false): Promise<T> {
