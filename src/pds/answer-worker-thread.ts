@@ -40,7 +40,7 @@ async function exchange(req: AnswerRequest): Promise<AnswerReply> {
     } catch {
       return { invalid: { status: res.status, requestId } };
     }
-    return { ok: shapeAnswer(req.shape, json), status: res.status, requestId };
+    return { ok: JSON.stringify(shapeAnswer(req.shape, json)), status: res.status, requestId };
   } catch (e) {
     const err = e as { name?: string; code?: string; message?: string; request?: { reusedSocket?: boolean } };
     return { network: { name: String(err?.name ?? 'Error'), code: err?.code, message: String(err?.message ?? e), reusedSocket: Boolean(err?.request?.reusedSocket) } };

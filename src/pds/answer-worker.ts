@@ -1,8 +1,9 @@
 // The answer worker: a worker thread that makes the API calls of long runs of large answers (the
 // pages after a folder's first, the change feed's pages after one that said has_more) and parses
 // and shapes them (answer-shapes.ts), so that the main thread, which serves WebDAV and FUSE,
-// receives ready entries (a structured clone) instead of running axios, JSON.parse and the mapping
-// of 100 file objects of 30 fields and collecting their garbage: about a fifth of its CPU per page.
+// receives ready entries (as compact JSON, see AnswerReply) instead of running axios, JSON.parse of
+// 100 file objects of 30 fields and their mapping, and collecting the garbage: about a fifth of its
+// CPU per page.
 // The process pays more CPU in all (a start of 0.2–0.4 CPU-s, the copy of each page), which is why
 // single pages (a walk of many small folders, a poll of the feed) stay on the main thread.
 // It holds no credentials: each request carries the headers the main thread chose. It is started on
@@ -24,9 +25,13 @@ export interface AnswerRequest {
 
 export type ToAnswerWorker = AnswerRequest | { cancel: number } | { close: true };
 
-/** What became of one request: its shaped answer, a refusal (non-2xx), an answer that is not JSON, or no answer. */
+/**
+ * What became of one request: its shaped answer, a refusal (non-2xx), an answer that is not JSON, or
+ * no answer. The shaped answer travels as JSON: its JSON.parse costs the main thread half what the
+ * structured clone's deserializing does (a page of 100 entries and URLs: 69 against 136 µs).
+ */
 export type AnswerReply =
-  | { ok: unknown; status: number; requestId: string }
+  | { ok: string; status: number; requestId: string }
   | { refused: { status: number; headers: Record<string, unknown>; body: string } }
   | { invalid: { status: number; requestId: string } }
   | { network: { name: string; code: string | undefined; message: string; reusedSocket: boolean } };

@@ -275,7 +275,7 @@ export class PdsHttp {
     const requestId = 'ok' in reply ? reply.requestId : 'refused' in reply ? reply.refused.headers['x-ca-request-id'] : reply.invalid.requestId;
     this.logger.debug({ path, status, requestId, ms: Date.now() - started, offThread: true }, 'pds call');
     this.answered();
-    if ('ok' in reply) return { ok: reply.ok as T };
+    if ('ok' in reply) return { ok: JSON.parse(reply.ok) as T };
     if ('refused' in reply) return { failed: pdsErrorFromResponse(status, reply.refused.headers, reply.refused.body) };
     throw new PdsError({ status, code: 'InvalidResponse', message: 'answer is not JSON', requestId: reply.invalid.requestId });
   }
