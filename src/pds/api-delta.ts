@@ -1,6 +1,7 @@
 // file/get_last_cursor and file/list_delta: the change feed (docs/pds-wire-protocol.md, Change feed).
 import type { DeltaResponse } from './wire-types.js';
 import type { PdsHttp } from './http.js';
+import type { ChangesPage } from './answer-shapes.js';
 
 export interface ListDeltaRequest {
   drive_id: string;
@@ -21,6 +22,14 @@ export class DeltaApi {
 
   list(req: ListDeltaRequest, signal?: AbortSignal): Promise<DeltaResponse> {
     return this.http.call('/v2/file/list_delta', req, { idempotent: true, signal });
+  }
+
+  /**
+   * A page of the feed as the VFS's changes; `offThread`: parsed by the answer worker (started if
+   * need be), for the pages after one that said has_more. A poll's first page, mostly empty, is not.
+   */
+  listChanges(req: ListDeltaRequest, offThread: boolean, signal?: AbortSignal): Promise<ChangesPage> {
+    return this.http.callShaped('/v2/file/list_delta', req, 'changes', { idempotent: true, signal, offThread });
   }
 
   /** Pages after `cursor` until has_more is false; each page carries the cursor to persist. */

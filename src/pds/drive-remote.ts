@@ -1,6 +1,6 @@
 // DriveRemote: the VFS's Remote (src/vfs/remote.ts) for one PDS drive.
 import type { Readable } from 'node:stream';
-import type { ChangePage, Remote, RemoteCapabilities, RemoteChange, RemoteChanges, RemoteEntry, SpaceInfo, UploadOptions } from '../core/remote.js';
+import type { ChangePage, Remote, RemoteCapabilities, RemoteChanges, RemoteEntry, SpaceInfo, UploadOptions } from '../core/remote.js';
 import { VfsError } from '../core/errors.js';
 import type { FileMeta, FileRevision, MediaEntry, MetaChange, TrashedEntry, ViewRemote } from '../core/view-remote.js';
 import type { PdsClient } from './client.js';
@@ -18,6 +18,8 @@ export interface DriveRemoteOptions {
 export class DriveRemote extends ScopedRemote implements Remote, ViewRemote {
   readonly volumeId: string;
   readonly capabilities: RemoteCapabilities = { readOnly: false, serverSideCopy: true, maxNameBytes: 1024, changeFeed: true };
+  /** Cursors of feed pages that said has_more: the next page's request (see changes). */
+  private readonly feedMoreAfter = new Set<string>();
 
   constructor(client: PdsClient, readonly driveId: string, opts: DriveRemoteOptions = {}) {
     super(client, { drive_id: driveId });
@@ -127,19 +129,17 @@ export class DriveRemote extends ScopedRemote implements Remote, ViewRemote {
     return this.guard(async () => {
       let page;
       try {
-        page = await this.client.delta.list({ drive_id: this.driveId, cursor, limit: LIST_PAGE_SIZE });
+        // The page after one that said has_more is one of a long feed's: the answer worker's work.
+        page = await this.client.delta.listChanges({ drive_id: this.driveId, cursor, limit: LIST_PAGE_SIZE }, this.feedMoreAfter.has(cursor));
       } catch (err) {
         // The documents name no code for a cursor the server will not continue from (expired, or
         // from another drive); the parameter error on "cursor" is the one that says so.
         if (err instanceof PdsError && err.code.startsWith('InvalidParameter.Cursor')) return { expired: true } as const;
         throw err;
       }
-      const items = page.items.map((it): RemoteChange => {
-        // Delete/trash events may carry a sparse file object: only a complete one becomes an entry.
-        const full = it.file && it.file.name !== undefined && it.file.type !== undefined;
-        return full && it.file ? { op: it.op, id: it.file_id, entry: toRemoteEntry(it.file) } : { op: it.op, id: it.file_id };
-      });
-      return { items, cursor: page.cursor, hasMore: page.has_more };
+      this.feedMoreAfter.delete(cursor);
+      if (page.has_more) this.feedMoreAfter.add(page.cursor);
+      return { items: page.items, cursor: page.cursor, hasMore: page.has_more };
     });
   }
 

@@ -1,10 +1,11 @@
 // The one request pipeline for PDS /v2 calls: auth headers, request-id capture, token refresh on
 // 401, retries with backoff, logging without secrets. Signed-URL traffic (upload/download) reuses
-// the same axios instance, keep-alive agents and transport retry loop (retrying).
-import http from 'node:http';
-import https from 'node:https';
+// the same axios instance, keep-alive agents and transport retry loop (retrying). Calls with large
+// answers (a `shape`) have their exchange and parse made by the answer worker when it is up.
 import type { AxiosInstance, AxiosResponse } from 'axios';
-import axios from './axios.js';
+import { pdsAxios, type PdsAxios } from './axios-instance.js';
+import { shapeAnswer, type AnswerShape, type ChangesPage, type EntryPage } from './answer-shapes.js';
+import { AnswerWorker, type AnswerReply, type AnswerWorkerOptions } from './answer-worker.js';
 import type { Reachability } from '../core/reachability.js';
 import { silentLogger, type Logger } from '../shared/logger.js';
 import { PdsError, pdsErrorFromNetwork, pdsErrorFromResponse } from './errors.js';
@@ -42,6 +43,9 @@ export interface CallOptions {
   timeoutMs?: number;
 }
 
+/** What a call with a large answer receives, by the shape it asked for. */
+export type Shaped<S extends AnswerShape> = S extends 'entries' ? EntryPage : ChangesPage;
+
 export interface PdsHttpOptions {
   endpoint: string;
   logger?: Logger;
@@ -51,10 +55,9 @@ export interface PdsHttpOptions {
   maxSockets?: number;
   /** Told of transport failures and answers; while offline, calls fail at once with HostDown. */
   reachability?: Reachability;
+  /** Settings of the answer worker, or false to parse every answer on the main thread. */
+  answerWorker?: AnswerWorkerOptions | false;
 }
-
-/** The TCP keep-alive delay axios sets on every request's socket (its http adapter). */
-const AXIOS_KEEPALIVE_MS = 60_000;
 
 const TOKEN_REJECTED = new Set(['AccessTokenInvalid', 'AccessTokenExpired', 'TokenExpired']);
 /** An API call without an answer this long has a probe check that the server is still there. */
@@ -67,8 +70,10 @@ export class PdsHttp {
   readonly logger: Logger;
   readonly retry: RetryOptions;
   readonly endpoint: string;
+  /** Where calls with a `shape` go when it is up; undefined when disabled. */
+  readonly answerWorker: AnswerWorker | undefined;
   private readonly timeoutMs: number;
-  private readonly agents: { http: http.Agent; https: https.Agent };
+  private readonly client: PdsAxios;
   private tokens: AccessTokenProvider | undefined;
   private shareTokens: ShareTokenProvider | undefined;
   readonly reachability: Reachability | undefined;
@@ -79,24 +84,10 @@ export class PdsHttp {
     this.logger = opts.logger ?? silentLogger();
     this.retry = { ...DEFAULT_RETRY, ...opts.retry };
     this.timeoutMs = opts.timeoutMs ?? 60_000;
-    // axios sets a keep-alive delay of 60 s on the socket of every request, and the agent its own
-    // each time it pools the socket: the same figure makes both a no-op after the first (different
-    // ones cost four setsockopt calls each, twice a request).
-    const agentOpts = { keepAlive: true, keepAliveMsecs: AXIOS_KEEPALIVE_MS, maxSockets: opts.maxSockets ?? 16 };
-    this.agents = { http: new http.Agent(agentOpts), https: new https.Agent(agentOpts) };
-    this.axios = axios.create({
-      httpAgent: this.agents.http,
-      httpsAgent: this.agents.https,
-      // No redirects: follow-redirects would buffer whole request bodies to be able to replay them.
-      maxRedirects: 0,
-      maxBodyLength: Infinity,
-      maxContentLength: Infinity,
-      validateStatus: () => true,
-      proxy: false,
-      // Bodies are sent as given (JSON already a string): the default would parse a JSON string
-      // again to check it, on every call.
-      transformRequest: [(data: unknown) => data],
-    });
+    const maxSockets = opts.maxSockets ?? 16;
+    this.client = pdsAxios(maxSockets);
+    this.axios = this.client.axios;
+    this.answerWorker = opts.answerWorker === false ? undefined : new AnswerWorker(maxSockets, opts.answerWorker);
     this.reachability?.useProbe(() => this.probe());
   }
 
@@ -109,7 +100,20 @@ export class PdsHttp {
   }
 
   /** POST /v2-style `path` with `body`; resolves the parsed JSON answer or throws PdsError. */
-  async call<T>(path: string, body: object, opts: CallOptions = {}): Promise<T> {
+  call<T>(path: string, body: object, opts: CallOptions = {}): Promise<T> {
+    return this.request<T>(path, body, opts, undefined);
+  }
+
+  /**
+   * `call` for a large answer, parsed into `shape`. With `offThread`, by the answer worker when it is
+   * up (and started when not); without, on this thread (an answer usually small, or one of many small
+   * ones, which should not start a worker).
+   */
+  callShaped<S extends AnswerShape>(path: string, body: object, shape: S, opts: CallOptions & { offThread: boolean }): Promise<Shaped<S>> {
+    return this.request<Shaped<S>>(path, body, opts, shape, opts.offThread);
+  }
+
+  private async request<T>(path: string, body: object, opts: CallOptions, shape: AnswerShape | undefined, offThread = false): Promise<T> {
     const auth = opts.auth ?? 'bearer';
     const shareId = typeof auth === 'object' ? auth.shareId : undefined;
     const wantsBearer = auth === 'bearer' || (typeof auth === 'object' && auth.bearer === true);
@@ -117,7 +121,7 @@ export class PdsHttp {
     let renewedShare = false;
     let bearer: string | undefined;
     let shareToken: string | undefined;
-    const res = await this.retrying<AxiosResponse<string>>(
+    return this.retrying<T>(
       { path },
       async () => {
         const headers: Record<string, string> = {};
@@ -132,7 +136,11 @@ export class PdsHttp {
           headers['x-share-token'] = shareToken;
         }
         try {
-          return this.answer(await this.send(path, body, headers, opts));
+          if (shape && offThread && this.answerWorker?.available()) return await this.offThread<T>(path, body, headers, opts, shape);
+          const res = this.answer(await this.send(path, body, headers, opts));
+          if ('failed' in res) return res;
+          const json = parseBody<unknown>(res.ok);
+          return { ok: (shape ? shapeAnswer(shape, json) : json) as T };
         } catch (e) {
           return { failed: pdsErrorFromNetwork(e, Boolean((e as { request?: { reusedSocket?: boolean } }).request?.reusedSocket)) };
         }
@@ -154,7 +162,6 @@ export class PdsHttp {
         },
       },
     );
-    return parseBody<T>(res);
   }
 
   /**
@@ -224,8 +231,7 @@ export class PdsHttp {
 
   private async send(path: string, body: object, headers: Record<string, string>, opts: CallOptions): Promise<AxiosResponse<string>> {
     const started = Date.now();
-    const data = opts.form ? new URLSearchParams(stringFields(body)).toString() : JSON.stringify(body);
-    headers['content-type'] = opts.form ? 'application/x-www-form-urlencoded' : 'application/json; charset=utf-8';
+    const data = requestBody(body, headers, opts);
     const watch = this.watchAnswer(opts.signal);
     try {
       const res = await this.axios.post<string>(`${this.endpoint}${path}`, data, {
@@ -243,6 +249,35 @@ export class PdsHttp {
     } finally {
       watch.stop();
     }
+  }
+
+  /**
+   * One exchange through the answer worker, watched as `send` watches its own; the same outcomes as
+   * `answer` gives, with the answer parsed and shaped there. A failure without an answer is thrown
+   * as the caller's catch expects it (pdsErrorFromNetwork).
+   */
+  private async offThread<T>(path: string, body: object, headers: Record<string, string>, opts: CallOptions, shape: AnswerShape): Promise<{ ok: T } | { failed: PdsError }> {
+    const started = Date.now();
+    const data = requestBody(body, headers, opts);
+    const watch = this.watchAnswer(opts.signal);
+    let reply: AnswerReply;
+    try {
+      reply = await this.answerWorker!.exchange({ url: `${this.endpoint}${path}`, data, headers, timeoutMs: opts.timeoutMs ?? this.timeoutMs, shape }, watch.signal);
+    } finally {
+      watch.stop();
+    }
+    if ('network' in reply) {
+      const { reusedSocket, ...err } = reply.network;
+      if (watch.abandoned) throw this.hostDown(err);
+      throw Object.assign(err, { request: { reusedSocket } });
+    }
+    const status = 'ok' in reply ? reply.status : 'refused' in reply ? reply.refused.status : reply.invalid.status;
+    const requestId = 'ok' in reply ? reply.requestId : 'refused' in reply ? reply.refused.headers['x-ca-request-id'] : reply.invalid.requestId;
+    this.logger.debug({ path, status, requestId, ms: Date.now() - started, offThread: true }, 'pds call');
+    this.answered();
+    if ('ok' in reply) return { ok: JSON.parse(reply.ok) as T };
+    if ('refused' in reply) return { failed: pdsErrorFromResponse(status, reply.refused.headers, reply.refused.body) };
+    throw new PdsError({ status, code: 'InvalidResponse', message: 'answer is not JSON', requestId: reply.invalid.requestId });
   }
 
   /**
@@ -315,11 +350,17 @@ export class PdsHttp {
     await this.axios.get(`${this.endpoint}/`, { timeout: PROBE_TIMEOUT_MS, responseType: 'text', transformResponse: (x: unknown) => x });
   }
 
-  /** Closes the keep-alive sockets. */
+  /** Closes the keep-alive sockets and ends the answer worker. */
   close(): void {
-    this.agents.http.destroy();
-    this.agents.https.destroy();
+    this.client.close();
+    this.answerWorker?.close();
   }
+}
+
+/** The request's body as sent, its content-type set in `headers`. */
+function requestBody(body: object, headers: Record<string, string>, opts: CallOptions): string {
+  headers['content-type'] = opts.form ? 'application/x-www-form-urlencoded' : 'application/json; charset=utf-8';
+  return opts.form ? new URLSearchParams(stringFields(body)).toString() : JSON.stringify(body);
 }
 
 function stringFields(body: object): Record<string, string> {

@@ -8,28 +8,33 @@ export interface Page<T> {
 }
 
 /**
- * Yields every page's items, page by page; `fetchPage('')` is the first page. The next page is
+ * Yields every page, one after another; `fetchPage('')` is the first page. The next page is
  * requested as soon as its marker is known, before this page is handed out, so the consumer's work
  * on a page (storing it) overlaps the server's work on the next.
  */
-export async function* paginatePages<T>(fetchPage: (marker: string) => Promise<Page<T>>, signal?: AbortSignal): AsyncGenerator<T[]> {
+export async function* pagesOf<P extends { next_marker?: string }>(fetchPage: (marker: string) => Promise<P>, signal?: AbortSignal): AsyncGenerator<P> {
   throwIfAborted(signal);
-  let pending: Promise<Page<T>> | undefined = fetchPage('');
+  let pending: Promise<P> | undefined = fetchPage('');
   try {
     while (pending) {
-      const page: Page<T> = await pending;
+      const page: P = await pending;
       const marker = page.next_marker ?? '';
       pending = undefined;
       if (marker !== '') {
         throwIfAborted(signal);
         pending = fetchPage(marker);
       }
-      yield page.items ?? [];
+      yield page;
     }
   } finally {
     // The consumer stopped early: the page fetched ahead is not wanted (nor its failure).
     pending?.catch(() => undefined);
   }
+}
+
+/** Every page's items (pagesOf), page by page. */
+export async function* paginatePages<T>(fetchPage: (marker: string) => Promise<Page<T>>, signal?: AbortSignal): AsyncGenerator<T[]> {
+  for await (const page of pagesOf(fetchPage, signal)) yield page.items ?? [];
 }
 
 /** Every item of every page (paginatePages), one at a time. */

@@ -21,8 +21,9 @@ export abstract class ScopedRemote {
   async *listPages(dirId: string, signal?: AbortSignal): AsyncIterable<RemoteEntry[]> {
     try {
       const ttl = this.client.downloader.urlExpireSec;
-      for await (const files of this.client.files.iteratePages({ ...this.scope, parent_file_id: dirId, limit: LIST_PAGE_SIZE, fields: '*', url_expire_sec: ttl }, signal)) {
-        yield files.map((f) => this.withUrl(toRemoteEntry(f), f, ttl));
+      for await (const page of this.client.files.iterateEntryPages({ ...this.scope, parent_file_id: dirId, limit: LIST_PAGE_SIZE, fields: '*', url_expire_sec: ttl }, signal)) {
+        page.items.forEach((entry, i) => this.rememberUrl(entry, page.urls[i], ttl));
+        yield page.items;
       }
     } catch (err) {
       throw toVfsError(err);
@@ -48,11 +49,14 @@ export abstract class ScopedRemote {
    * is still valid and counts downloads against its limits.
    */
   protected withUrl(entry: RemoteEntry, f: PdsFile, ttlSec: number): RemoteEntry {
-    const url = f.download_url ?? f.url;
+    this.rememberUrl(entry, f.download_url ?? f.url, ttlSec);
+    return entry;
+  }
+
+  private rememberUrl(entry: RemoteEntry, url: string | undefined, ttlSec: number): void {
     if (entry.kind === 'file' && url && this.scope.share_id === undefined) {
       this.client.downloader.remember({ scope: this.scope, fileId: entry.id, revision: entry.revision }, url, ttlSec);
     }
-    return entry;
   }
 
   /** Bytes [start, endInclusive] (clipped to the size); errors while streaming are VfsErrors too. */

@@ -1,0 +1,43 @@
+// The axios instance and keep-alive agents of PDS API calls, made the same way on the main thread
+// (http.ts) and in the answer worker (answer-worker-thread.ts).
+import http from 'node:http';
+import https from 'node:https';
+import type { AxiosInstance } from 'axios';
+import axios from './axios.js';
+
+/** The TCP keep-alive delay axios sets on every request's socket (its http adapter). */
+const AXIOS_KEEPALIVE_MS = 60_000;
+
+export interface PdsAxios {
+  readonly axios: AxiosInstance;
+  /** Closes the keep-alive sockets. */
+  close(): void;
+}
+
+export function pdsAxios(maxSockets: number): PdsAxios {
+  // axios sets a keep-alive delay of 60 s on the socket of every request, and the agent its own
+  // each time it pools the socket: the same figure makes both a no-op after the first (different
+  // ones cost four setsockopt calls each, twice a request).
+  const agentOpts = { keepAlive: true, keepAliveMsecs: AXIOS_KEEPALIVE_MS, maxSockets };
+  const agents = { http: new http.Agent(agentOpts), https: new https.Agent(agentOpts) };
+  const instance = axios.create({
+    httpAgent: agents.http,
+    httpsAgent: agents.https,
+    // No redirects: follow-redirects would buffer whole request bodies to be able to replay them.
+    maxRedirects: 0,
+    maxBodyLength: Infinity,
+    maxContentLength: Infinity,
+    validateStatus: () => true,
+    proxy: false,
+    // Bodies are sent as given (JSON already a string): the default would parse a JSON string
+    // again to check it, on every call.
+    transformRequest: [(data: unknown) => data],
+  });
+  return {
+    axios: instance,
+    close() {
+      agents.http.destroy();
+      agents.https.destroy();
+    },
+  };
+}
