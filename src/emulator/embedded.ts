@@ -3,7 +3,7 @@
 // requests are answered while uploads land. A worker (not a child process) dies with the daemon, so
 // a kill -9 leaves nothing behind holding the data dir.
 import v8 from 'node:v8';
-import { Worker, type WorkerOptions } from 'node:worker_threads';
+import { moduleWorker } from '../shared/module-worker.js';
 import type { DevAccount } from './index.js';
 
 export interface EmbeddedServer {
@@ -31,7 +31,7 @@ export async function startEmbedded(dataDir: string): Promise<EmbeddedServer> {
   // overrides resourceLimits. The main isolate has its size already, so it is cleared for the worker.
   v8.setFlagsFromString('--max-semi-space-size=0');
   const options = { workerData: { dataDir }, resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB } };
-  const worker = import.meta.url.endsWith('.ts') ? fromSource(options) : new Worker(new URL('./embedded-worker.js', import.meta.url), options);
+  const worker = moduleWorker(import.meta.url, 'embedded-worker', options);
   const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
   const ready = await new Promise<EmbeddedReady>((resolve, reject) => {
     worker.once('message', resolve);
@@ -50,12 +50,4 @@ export async function startEmbedded(dataDir: string): Promise<EmbeddedServer> {
       await exited;
     },
   };
-}
-
-/** Run from TypeScript (tests, development), the worker needs tsx's loader, which it does not inherit. */
-function fromSource(options: WorkerOptions): Worker {
-  const tsx = import.meta.resolve('tsx/esm/api');
-  const entry = new URL('./embedded-worker.ts', import.meta.url).href;
-  const boot = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); })`;
-  return new Worker(boot, { ...options, eval: true });
 }
