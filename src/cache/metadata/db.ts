@@ -12,8 +12,17 @@ import { CHECKPOINTER_DEFAULTS, type CheckpointerOptions, WalCheckpointer } from
 import { takeOwnership } from './owner-lock.js';
 import { MIGRATIONS, SCHEMA_VERSION } from './schema.js';
 
+/** Changes a store acknowledged without a SQLite commit of their own (the journal's redo file). */
+export interface HeldWrites {
+  /** Commits them to SQLite (synchronously, in a transaction of its own). */
+  commit(): void;
+  /** Makes what the store keeps outside SQLite survive power loss. */
+  sync(): Promise<void>;
+}
+
 export class CacheDb {
   private readonly closing: (() => void)[] = [];
+  private readonly held: HeldWrites[] = [];
   /** The fsync under way, and the one queued behind it for commits made meanwhile (group commit). */
   private syncing: Promise<void> | undefined;
   private nextSync: Promise<void> | undefined;
@@ -70,15 +79,36 @@ export class CacheDb {
    * unlink in a large folder met about once in ten runs as EIO.
    */
   batch<T>(fn: () => T): T {
-    return this.db.inTransaction ? fn() : this.db.transaction(fn).immediate();
+    if (this.db.inTransaction) return fn();
+    // What a transaction changes is never older than what is held elsewhere (HeldWrites).
+    this.commitHeld();
+    return this.db.transaction(fn).immediate();
   }
 
   /**
-   * Resolves once every commit made before the call survives power loss. In WAL mode commits are
-   * appended to the -wal file and a checkpoint fsyncs what it copies, so an fsync of the -wal file
-   * covers everything. Calls arriving during an fsync share the next one.
+   * Registers changes kept outside SQLite until they are committed in batches: they are committed
+   * before every transaction begins (batch()), in durable() and at close.
+   */
+  beforeWrites(held: HeldWrites): void {
+    this.held.push(held);
+  }
+
+  private commitHeld(): void {
+    for (const h of this.held) h.commit();
+  }
+
+  /**
+   * Resolves once every change made before the call survives power loss. What is held outside
+   * SQLite is committed first. In WAL mode commits are appended to the -wal file and a checkpoint
+   * fsyncs what it copies, so an fsync of the -wal file covers everything. Calls arriving during an
+   * fsync share the next one.
    */
   durable(): Promise<void> {
+    try {
+      this.commitHeld();
+    } catch (err) {
+      return Promise.reject(err);
+    }
     if (!this.syncing) {
       this.syncing = this.fsyncWal().finally(() => (this.syncing = undefined));
       return this.syncing;
@@ -91,6 +121,10 @@ export class CacheDb {
   }
 
   private async fsyncWal(): Promise<void> {
+    await Promise.all([this.fsyncWalFile(), ...this.held.map((h) => h.sync())]);
+  }
+
+  private async fsyncWalFile(): Promise<void> {
     const wal = await fsp.open(`${this.file}-wal`, 'r').catch((err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? undefined : Promise.reject(err)));
     if (!wal) return;
     try {
@@ -108,6 +142,7 @@ export class CacheDb {
 
   close(): void {
     if (!this.db.open) return;
+    this.commitHeld();
     for (const flush of this.closing.splice(0)) flush();
     // The worker's connection goes first: the last connection to close checkpoints and removes the WAL.
     this.checkpointer.close();
