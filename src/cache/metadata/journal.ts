@@ -212,6 +212,7 @@ export class Journal {
   hasRows(): boolean {
     if (this.cache.db.inTransaction) return this.q.any.get() === 1;
     if (this.anyMemo === undefined) {
+      for (const row of this.redo.held.values()) if (row && row.state !== 'done') return (this.anyMemo = true);
       this.redo.commit();
       this.anyMemo = this.q.any.get() === 1;
     }
