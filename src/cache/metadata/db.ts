@@ -12,17 +12,10 @@ import { CHECKPOINTER_DEFAULTS, type CheckpointerOptions, WalCheckpointer } from
 import { takeOwnership } from './owner-lock.js';
 import { MIGRATIONS, SCHEMA_VERSION } from './schema.js';
 
-/** Changes a store acknowledged without a SQLite commit of their own (the journal's redo file). */
-export interface HeldWrites {
-  /** Commits them to SQLite (synchronously, in a transaction of its own). */
-  commit(): void;
-  /** Makes what the store keeps outside SQLite survive power loss. */
-  sync(): Promise<void>;
-}
-
 export class CacheDb {
   private readonly closing: (() => void)[] = [];
-  private readonly held: HeldWrites[] = [];
+  /** Commits of changes a store acknowledged without a SQLite commit of their own (the journal's redo file). */
+  private readonly held: (() => void)[] = [];
   /** The fsync under way, and the one queued behind it for commits made meanwhile (group commit). */
   private syncing: Promise<void> | undefined;
   private nextSync: Promise<void> | undefined;
@@ -80,21 +73,22 @@ export class CacheDb {
    */
   batch<T>(fn: () => T): T {
     if (this.db.inTransaction) return fn();
-    // What a transaction changes is never older than what is held elsewhere (HeldWrites).
+    // What a transaction changes is never older than what is held outside SQLite.
     this.commitHeld();
     return this.db.transaction(fn).immediate();
   }
 
   /**
-   * Registers changes kept outside SQLite until they are committed in batches: they are committed
-   * before every transaction begins (batch()), in durable() and at close.
+   * Registers the commit (synchronous, in a transaction of its own) of changes kept outside SQLite
+   * until they are committed in batches: it runs before every transaction begins (batch()), in
+   * durable() and at close.
    */
-  beforeWrites(held: HeldWrites): void {
-    this.held.push(held);
+  beforeWrites(commit: () => void): void {
+    this.held.push(commit);
   }
 
   private commitHeld(): void {
-    for (const h of this.held) h.commit();
+    for (const commit of this.held) commit();
   }
 
   /**
@@ -121,10 +115,6 @@ export class CacheDb {
   }
 
   private async fsyncWal(): Promise<void> {
-    await Promise.all([this.fsyncWalFile(), ...this.held.map((h) => h.sync())]);
-  }
-
-  private async fsyncWalFile(): Promise<void> {
     const wal = await fsp.open(`${this.file}-wal`, 'r').catch((err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? undefined : Promise.reject(err)));
     if (!wal) return;
     try {

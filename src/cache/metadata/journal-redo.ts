@@ -4,14 +4,16 @@
 // (six fcntl and two pwrite per transaction); one write(2) of the row's after-image survives kill -9
 // just as a WAL frame does (both are in the kernel's page cache once the call returns).
 //
-// A record is one line: JSON of [row id, the row's columns (toParams) or null for "deleted"], so
-// replaying a record twice changes nothing. The file holds only what SQLite may not have yet: it is
-// cut to nothing once its records are committed, and every transaction on the database first
-// commits what is held (CacheDb.beforeWrites), so what a caller's transaction changes is never older
-// than what the file holds. On open, before anything reads the journal, the file is replayed; a last
+// A record is one line: JSON of [sequence number, row id, the row's columns (toParams) or null for
+// "deleted"]. Every transaction on the database first commits what is held (CacheDb.beforeWrites),
+// so what a caller's transaction changes is never older than what is held. A commit of held changes
+// also stores the sequence number of the last (settings table, in the same transaction), and then
+// cuts the file to nothing; replay applies only records numbered above it, so a file whose cut the
+// disk never saw (power loss) cannot bring back changes older than the table's, and a record applied
+// twice changes nothing. On open, before anything reads the journal, the file is replayed; a last
 // line without its newline (kill -9 in the middle of the write) is ignored, and so is everything from
 // a line that does not parse (the unsynced tail of a power loss). Power loss: CacheDb.durable()
-// commits what is held and fsyncs the WAL, and the cut file too.
+// commits what is held and fsyncs the WAL, which then has it all.
 import fs from 'node:fs';
 import type { Statement, Transaction } from 'better-sqlite3';
 import type { CacheDb } from './db.js';
@@ -31,7 +33,10 @@ const PARAMS = [
   'userMeta', 'attempts', 'lastError', 'notBefore', 'waitOp', 'expectRevision', 'createdAt', 'updatedAt',
 ] as const;
 
-type RedoRecord = [id: number, columns: { [k: string]: unknown } | null];
+type RedoRecord = [seq: number, id: number, columns: { [k: string]: unknown } | null];
+
+/** The settings key of the sequence number of the last record committed to the table. */
+const APPLIED_KEY = 'journalRedoApplied';
 
 export class JournalRedo {
   private static readonly byDb = new WeakMap<CacheDb, JournalRedo>();
@@ -60,6 +65,8 @@ export class JournalRedo {
   private readonly remove: Statement;
   private readonly commitAll: Transaction<(records: Iterable<RedoRecord>) => void>;
   private nextId: number;
+  /** The sequence number of the last record appended (or replayed). */
+  private seq: number;
   private timer: NodeJS.Timeout | undefined;
 
   private constructor(private readonly cache: CacheDb) {
@@ -70,12 +77,18 @@ export class JournalRedo {
        ON CONFLICT (id) DO UPDATE SET ${set}`,
     );
     this.remove = db.prepare('DELETE FROM journal WHERE id = ?');
+    const setApplied = db.prepare('INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)');
     this.commitAll = db.transaction((records: Iterable<RedoRecord>) => {
-      for (const [id, columns] of records) {
+      let last = 0;
+      for (const [seq, id, columns] of records) {
         if (columns) this.upsert.run({ ...columns, id });
         else this.remove.run(id);
+        last = Math.max(last, seq);
       }
+      if (last > 0) setApplied.run(APPLIED_KEY, JSON.stringify(last));
     });
+    const applied = db.prepare('SELECT value FROM settings WHERE key = ?').pluck().get(APPLIED_KEY) as string | undefined;
+    this.seq = applied === undefined ? 0 : (JSON.parse(applied) as number);
     this.fd = fs.openSync(`${cache.file}-redo`, fs.constants.O_RDWR | fs.constants.O_CREAT | fs.constants.O_APPEND, 0o600);
     try {
       this.replay();
@@ -85,7 +98,7 @@ export class JournalRedo {
     }
     const seq = db.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'journal'").pluck().get() as number | undefined;
     this.nextId = (seq ?? 0) + 1;
-    cache.beforeWrites({ commit: () => this.commit(), sync: () => this.sync() });
+    cache.beforeWrites(() => this.commit());
     cache.beforeClose(() => {
       this.commit();
       clearTimeout(this.timer);
@@ -103,13 +116,13 @@ export class JournalRedo {
    * change survives kill -9. Never inside a transaction (it could still roll back).
    */
   record(id: number, row: JournalRow | null): void {
-    const line = `${JSON.stringify([id, row && toParams(row)] satisfies RedoRecord)}\n`;
+    const seq = this.seq + 1;
+    const line = `${JSON.stringify([seq, id, row && toParams(row)] satisfies RedoRecord)}\n`;
     const bytes = Buffer.from(line);
     const written = fs.writeSync(this.fd, bytes);
     if (written !== bytes.length) throw new Error(`journal redo: wrote ${written} of ${bytes.length} bytes`);
+    this.seq = seq;
     this.appends++;
-    // Kept in the order of their last change.
-    this.held.delete(id);
     this.held.set(id, row);
     if (this.held.size >= MAX_HELD) this.commit();
     else this.timer ??= setTimeout(() => this.commitLater(), HELD_MS).unref();
@@ -122,7 +135,8 @@ export class JournalRedo {
     if (this.held.size === 0) return;
     // Inside a transaction the held changes could roll back with it, after the file was cut.
     if (this.cache.db.inTransaction) throw new Error('journal redo: held changes cannot be committed inside a transaction');
-    this.commitAll.immediate([...this.held].map(([id, row]) => [id, row && toParams(row)] as RedoRecord));
+    const seq = this.seq;
+    this.commitAll.immediate([...this.held].map(([id, row]) => [seq, id, row && toParams(row)] as RedoRecord));
     this.commits++;
     this.committedRows += this.held.size;
     this.held.clear();
@@ -139,11 +153,6 @@ export class JournalRedo {
     }
   }
 
-  /** Makes the file's content (nothing, once committed) survive power loss: a cut the disk never saw would replay old changes. */
-  private async sync(): Promise<void> {
-    await new Promise<void>((resolve, reject) => fs.fdatasync(this.fd, (err) => (err ? reject(err) : resolve())));
-  }
-
   /** Applies what a run that stopped left in the file, then empties it. */
   private replay(): void {
     const text = fs.readFileSync(this.fd, 'utf8');
@@ -157,9 +166,11 @@ export class JournalRedo {
       } catch {
         break;
       }
-      if (!Array.isArray(record) || typeof record[0] !== 'number') break;
-      records.push(record);
+      if (!Array.isArray(record) || typeof record[0] !== 'number' || typeof record[1] !== 'number') break;
+      // Committed already (the file was not cut yet, or its cut was lost with the power).
+      if (record[0] > this.seq) records.push(record);
     }
+    for (const [seq] of records) this.seq = Math.max(this.seq, seq);
     this.commitAll.immediate(records);
     fs.ftruncateSync(this.fd, 0);
   }
