@@ -118,9 +118,9 @@ export class JournalRedo {
   record(id: number, row: JournalRow | null): void {
     const seq = this.seq + 1;
     const line = `${JSON.stringify([seq, id, row && toParams(row)] satisfies RedoRecord)}\n`;
-    const bytes = Buffer.from(line);
-    const written = fs.writeSync(this.fd, bytes);
-    if (written !== bytes.length) throw new Error(`journal redo: wrote ${written} of ${bytes.length} bytes`);
+    const written = fs.writeSync(this.fd, line);
+    const length = Buffer.byteLength(line);
+    if (written !== length) throw new Error(`journal redo: wrote ${written} of ${length} bytes`);
     this.seq = seq;
     this.appends++;
     this.held.set(id, row);
