@@ -67,6 +67,8 @@ export class JournalRedo {
   private nextId: number;
   /** The sequence number of the last record appended (or replayed). */
   private seq: number;
+  /** The file's length: what the records appended since it was last cut take. */
+  private bytes = 0;
   private timer: NodeJS.Timeout | undefined;
 
   private constructor(private readonly cache: CacheDb) {
@@ -118,9 +120,17 @@ export class JournalRedo {
   record(id: number, row: JournalRow | null): void {
     const seq = this.seq + 1;
     const line = `${JSON.stringify([seq, id, row && toParams(row)] satisfies RedoRecord)}\n`;
-    const written = fs.writeSync(this.fd, line);
     const length = Buffer.byteLength(line);
-    if (written !== length) throw new Error(`journal redo: wrote ${written} of ${length} bytes`);
+    let written = 0;
+    try {
+      written = fs.writeSync(this.fd, line);
+      if (written !== length) throw Object.assign(new Error(`journal redo: wrote ${written} of ${length} bytes`), { code: 'ENOSPC' });
+    } catch (err) {
+      // A piece of a line would hide every record appended after it from replay: cut it off.
+      if (written > 0) fs.ftruncateSync(this.fd, this.bytes);
+      throw err;
+    }
+    this.bytes += length;
     this.seq = seq;
     this.appends++;
     this.held.set(id, row);
@@ -141,6 +151,7 @@ export class JournalRedo {
     this.committedRows += this.held.size;
     this.held.clear();
     fs.ftruncateSync(this.fd, 0);
+    this.bytes = 0;
   }
 
   private commitLater(): void {
