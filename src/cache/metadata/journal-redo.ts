@@ -1,8 +1,8 @@
 // The journal's changes made outside a transaction, each acknowledged by one append to a redo file
 // next to the cache database and written to SQLite later, many in one transaction. A commit of its
-// own per change cost 60–160 µs of the caller's thread, mostly SQLite's locking of the -shm file
-// (six fcntl and two pwrite per transaction); one write(2) of the row's after-image survives kill -9
-// just as a WAL frame does (both are in the kernel's page cache once the call returns).
+// own per change cost 50–160 µs of the caller's thread (more under load), mostly SQLite's locking of
+// the -shm file (six fcntl and two pwrite per transaction); one write(2) of the row's after-image
+// survives kill -9 just as a WAL frame does (both are in the kernel's page cache once it returns).
 //
 // A record is one line: JSON of [sequence number, row id, the row's columns (toParams) or null for
 // "deleted"]. Every transaction on the database first commits what is held (CacheDb.beforeWrites),
@@ -17,21 +17,15 @@
 import fs from 'node:fs';
 import type { Statement, Transaction } from 'better-sqlite3';
 import type { CacheDb } from './db.js';
-import { type JournalRow, toParams } from './journal-rows.js';
+import { COLUMN_OF, type JournalRow, toParams } from './journal-rows.js';
 
 /** Held changes past which they are committed at once (a burst of thousands would otherwise wait for the timer). */
 const MAX_HELD = 512;
 /** How long a change waits in the file before it is committed with the others (an rsync makes a few hundred a second). */
 const HELD_MS = 200;
 
-const COLUMNS = [
-  'volume', 'parent_id', 'name', 'name_nfc', 'staging_path', 'size', 'mtime', 'sha1', 'state', 'replace_id', 'base', 'session',
-  'user_meta', 'attempts', 'last_error', 'not_before', 'wait_op', 'expect_revision', 'created_at', 'updated_at',
-] as const;
-const PARAMS = [
-  'volume', 'parentId', 'name', 'nameNfc', 'stagingPath', 'size', 'mtime', 'sha1', 'state', 'replaceId', 'base', 'session',
-  'userMeta', 'attempts', 'lastError', 'notBefore', 'waitOp', 'expectRevision', 'createdAt', 'updatedAt',
-] as const;
+/** Every column but the id, by its toParams name. */
+const COLUMNS: readonly [param: string, column: string][] = [...Object.entries(COLUMN_OF), ['nameNfc', 'name_nfc']];
 
 type RedoRecord = [seq: number, id: number, columns: { [k: string]: unknown } | null];
 
@@ -73,10 +67,9 @@ export class JournalRedo {
 
   private constructor(private readonly cache: CacheDb) {
     const db = cache.db;
-    const set = COLUMNS.map((c, i) => `${c} = @${PARAMS[i]}`).join(', ');
     this.upsert = db.prepare(
-      `INSERT INTO journal (id, ${COLUMNS.join(', ')}) VALUES (@id, ${PARAMS.map((p) => `@${p}`).join(', ')})
-       ON CONFLICT (id) DO UPDATE SET ${set}`,
+      `INSERT INTO journal (id, ${COLUMNS.map(([, c]) => c).join(', ')}) VALUES (@id, ${COLUMNS.map(([p]) => `@${p}`).join(', ')})
+       ON CONFLICT (id) DO UPDATE SET ${COLUMNS.map(([p, c]) => `${c} = @${p}`).join(', ')}`,
     );
     this.remove = db.prepare('DELETE FROM journal WHERE id = ?');
     const setApplied = db.prepare('INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)');
