@@ -14,6 +14,8 @@ import { MIGRATIONS, SCHEMA_VERSION } from './schema.js';
 
 export class CacheDb {
   private readonly closing: (() => void)[] = [];
+  /** Commits of changes a store acknowledged without a SQLite commit of their own (the journal's redo file). */
+  private readonly held: (() => void)[] = [];
   /** The fsync under way, and the one queued behind it for commits made meanwhile (group commit). */
   private syncing: Promise<void> | undefined;
   private nextSync: Promise<void> | undefined;
@@ -70,15 +72,37 @@ export class CacheDb {
    * unlink in a large folder met about once in ten runs as EIO.
    */
   batch<T>(fn: () => T): T {
-    return this.db.inTransaction ? fn() : this.db.transaction(fn).immediate();
+    if (this.db.inTransaction) return fn();
+    // What a transaction changes is never older than what is held outside SQLite.
+    this.commitHeld();
+    return this.db.transaction(fn).immediate();
   }
 
   /**
-   * Resolves once every commit made before the call survives power loss. In WAL mode commits are
-   * appended to the -wal file and a checkpoint fsyncs what it copies, so an fsync of the -wal file
-   * covers everything. Calls arriving during an fsync share the next one.
+   * Registers the commit (synchronous, in a transaction of its own) of changes kept outside SQLite
+   * until they are committed in batches: it runs before every transaction begins (batch()), in
+   * durable() and at close.
+   */
+  beforeWrites(commit: () => void): void {
+    this.held.push(commit);
+  }
+
+  private commitHeld(): void {
+    for (const commit of this.held) commit();
+  }
+
+  /**
+   * Resolves once every change made before the call survives power loss. What is held outside
+   * SQLite is committed first. In WAL mode commits are appended to the -wal file and a checkpoint
+   * fsyncs what it copies, so an fsync of the -wal file covers everything. Calls arriving during an
+   * fsync share the next one.
    */
   durable(): Promise<void> {
+    try {
+      this.commitHeld();
+    } catch (err) {
+      return Promise.reject(err);
+    }
     if (!this.syncing) {
       this.syncing = this.fsyncWal().finally(() => (this.syncing = undefined));
       return this.syncing;
@@ -108,6 +132,7 @@ export class CacheDb {
 
   close(): void {
     if (!this.db.open) return;
+    this.commitHeld();
     for (const flush of this.closing.splice(0)) flush();
     // The worker's connection goes first: the last connection to close checkpoints and removes the WAL.
     this.checkpointer.close();

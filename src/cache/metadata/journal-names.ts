@@ -16,7 +16,8 @@ export class JournalNameKeys {
   private uncounted: string[] = [];
   private readonly all: Statement;
 
-  constructor(private readonly cache: CacheDb) {
+  /** `commitHeld`: brings the table up to date before it is read whole (the journal's redo). */
+  constructor(private readonly cache: CacheDb, private readonly commitHeld: () => void) {
     this.all = cache.db.prepare("SELECT volume, parent_id, name_nfc FROM journal WHERE state != 'done'").raw();
   }
 
@@ -25,6 +26,7 @@ export class JournalNameKeys {
     if (!this.names) {
       // Inside a transaction the rows read could still be rolled back: not kept.
       if (this.cache.db.inTransaction) return true;
+      this.commitHeld();
       const names = new Map<string, number>();
       for (const [volume, parentId, nfc] of this.all.iterate() as IterableIterator<[string, string, string]>) {
         const k = `${volume}\0${parentId}\0${nfc}`;

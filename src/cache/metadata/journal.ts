@@ -1,10 +1,13 @@
-// Crash-safe record of files being written and waiting for upload. Every change is committed
-// before the method returns, in SQLite's WAL (CacheDb), so a returned call survives kill -9; CacheDb.durable() adds power loss.
+// Crash-safe record of files being written and waiting for upload. Every change survives kill -9
+// once the method returns: made inside a transaction, in SQLite's WAL with it (CacheDb); made alone,
+// by one append to the redo file (journal-redo.ts), committed to SQLite later with others. Reads see
+// both. CacheDb.durable() adds power loss.
 import type { Statement } from 'better-sqlite3';
 import { VfsError } from '../../core/errors.js';
 import type { CacheDb } from './db.js';
 import { nameKey } from '../../shared/name-key.js';
 import { JournalNameKeys } from './journal-names.js';
+import { JournalRedo } from './journal-redo.js';
 import { COLUMN_OF, type DbRow, findKey, fromDb, type JournalRow, type NewJournalRow, toParams } from './journal-rows.js';
 
 export type { JournalRow, JournalState, NewJournalRow } from './journal-rows.js';
@@ -25,7 +28,7 @@ export interface JournalStats {
 }
 
 export class Journal {
-  private readonly q: Record<'insert' | 'get' | 'remove' | 'rekeyParent' | 'inDir' | 'find' | 'any' | 'pending' | 'pendingVolumes' | 'dirtyByDue' | 'makeDue' | 'failed' | 'open' | 'stats', Statement>;
+  private readonly q: Record<'insert' | 'get' | 'remove' | 'rekeyParent' | 'inDir' | 'find' | 'findAll' | 'any' | 'pending' | 'pendingVolumes' | 'dirtyByDue' | 'makeDue' | 'failed' | 'open' | 'stats', Statement>;
   /**
    * stats() as of the last change: writers ask before every write (the dirty-bytes bound), and the
    * query sums the whole journal. Every change goes through this class; add, update and remove
@@ -54,16 +57,20 @@ export class Journal {
   private readonly names: JournalNameKeys;
   /** UPDATE statements by the fields they set (a handful of shapes: commit, upload state, attributes, rename). */
   private readonly updates = new Map<string, Statement>();
+  /** Changes made outside a transaction, held for SQLite (shared by every Journal of this database). */
+  private readonly redo: JournalRedo;
 
   /** `now` is the clock for createdAt/updatedAt (epoch ms). */
   constructor(private readonly cache: CacheDb, private readonly now: () => number = Date.now) {
     const db = cache.db;
+    // Before anything reads the table: what a run that stopped left in the redo file.
+    this.redo = JournalRedo.of(cache);
     // INDEXED BY, as in nodes.ts: the planner would otherwise walk the rowid order of the whole journal.
     this.q = {
       insert: db.prepare(
-        `INSERT INTO journal (volume, parent_id, name, name_nfc, staging_path, size, mtime, sha1, state, replace_id,
+        `INSERT INTO journal (id, volume, parent_id, name, name_nfc, staging_path, size, mtime, sha1, state, replace_id,
            base, session, user_meta, attempts, last_error, not_before, wait_op, expect_revision, created_at, updated_at)
-         VALUES (@volume, @parentId, @name, @nameNfc, @stagingPath, @size, @mtime, @sha1, @state, @replaceId,
+         VALUES (@id, @volume, @parentId, @name, @nameNfc, @stagingPath, @size, @mtime, @sha1, @state, @replaceId,
            @base, @session, @userMeta, @attempts, @lastError, @notBefore, @waitOp, @expectRevision, @createdAt, @updatedAt)`,
       ),
       get: db.prepare('SELECT * FROM journal WHERE id = ?'),
@@ -72,6 +79,9 @@ export class Journal {
       inDir: db.prepare("SELECT * FROM journal INDEXED BY journal_by_dir WHERE volume = ? AND parent_id = ? AND state != 'done' ORDER BY id"),
       find: db.prepare(
         "SELECT * FROM journal INDEXED BY journal_by_dir WHERE volume = ? AND parent_id = ? AND name_nfc = ? AND state != 'done' ORDER BY id DESC LIMIT 1",
+      ),
+      findAll: db.prepare(
+        "SELECT * FROM journal INDEXED BY journal_by_dir WHERE volume = ? AND parent_id = ? AND name_nfc = ? AND state != 'done' ORDER BY id DESC",
       ),
       any: db.prepare("SELECT EXISTS (SELECT 1 FROM journal WHERE state != 'done')").pluck(),
       pending: db.prepare(`SELECT * FROM journal WHERE ${PENDING} ORDER BY not_before, id`),
@@ -88,7 +98,7 @@ export class Journal {
          FROM journal`,
       ),
     };
-    this.names = new JournalNameKeys(cache);
+    this.names = new JournalNameKeys(cache, () => this.redo.commit());
   }
 
   add(row: NewJournalRow): JournalRow {
@@ -99,7 +109,9 @@ export class Journal {
     };
     const stats = this.statsAfter(undefined, full);
     this.statsMemo = undefined;
-    const id = Number(this.q.insert.run(toParams(full)).lastInsertRowid);
+    const id = this.redo.newId();
+    if (this.cache.db.inTransaction) this.q.insert.run({ ...toParams(full), id });
+    else this.redo.record(id, { id, ...full });
     this.changed(id, undefined, full);
     this.names.changed(undefined, full, this.batching);
     this.statsMemo = stats;
@@ -107,14 +119,20 @@ export class Journal {
   }
 
   get(id: number): JournalRow | undefined {
-    return this.memo(this.byIdMemo, id, () => this.q.get.get(id) as DbRow | undefined);
+    return this.memo(this.byIdMemo, id, () => {
+      const held = this.redo.held.get(id);
+      if (held !== undefined) return held ?? undefined;
+      const r = this.q.get.get(id) as DbRow | undefined;
+      return r && fromDb(r);
+    });
   }
 
   /**
-   * Applies `changes` and commits; updatedAt defaults to now. Throws ENOENT for an unknown id. Only
-   * the columns changed are written: an index whose columns are not set is left alone, so a commit
-   * dirties fewer pages (fewer WAL frames, rarer checkpoints). The read and the write run with no
-   * await between them, so nothing else changes the row meanwhile; the UPDATE commits on its own.
+   * Applies `changes`; updatedAt defaults to now. Throws ENOENT for an unknown id. Outside a
+   * transaction the row's new state goes to the redo file. Inside one only the columns changed are
+   * written: an index whose columns are not set is left alone, so a commit dirties fewer pages
+   * (fewer WAL frames, rarer checkpoints). The read and the write run with no await between them,
+   * so nothing else changes the row meanwhile.
    * Attributes alone (mtime, userMeta) of a row still `open` are kept in memory instead and written
    * by its next write (the commit of its close): reads here see them, and a restart loses nothing
    * by their absence, since it keeps no open row as a file.
@@ -132,21 +150,26 @@ export class Journal {
       this.changed(id, current, next);
       return next;
     }
-    // What was kept back goes with this write (current has it already).
+    const stats = this.statsAfter(current, next);
+    this.statsMemo = undefined;
+    this.changed(id, current, next);
+    if (this.cache.db.inTransaction) this.write(id, next, given);
+    else this.redo.record(id, next);
+    this.unwritten.delete(id);
+    this.names.changed(current, next, this.batching);
+    this.statsMemo = stats;
+    return next;
+  }
+
+  /** Writes the fields `given` of a change made inside a transaction, with what was kept back (current has it already). */
+  private write(id: number, next: JournalRow, given: string[]): void {
     const kept = this.unwritten.get(id);
     const set = kept ? [...new Set([...Object.keys(kept), ...given])] : given;
     const all = toParams(next);
     const params: Record<string, unknown> = { id, updatedAt: next.updatedAt };
     for (const key of set) params[key] = all[key];
     if (set.includes('name')) params.nameNfc = all.nameNfc;
-    const stats = this.statsAfter(current, next);
-    this.statsMemo = undefined;
-    this.changed(id, current, next);
     this.updateStatement(Object.keys(params)).run(params);
-    this.unwritten.delete(id);
-    this.names.changed(current, next, this.batching);
-    this.statsMemo = stats;
-    return next;
   }
 
   private updateStatement(keys: string[]): Statement {
@@ -166,7 +189,8 @@ export class Journal {
     const stats = this.keptStats() && this.statsAfter(row, undefined);
     this.statsMemo = undefined;
     this.changed(id, row, undefined);
-    this.q.remove.run(id);
+    if (this.cache.db.inTransaction) this.q.remove.run(id);
+    else this.redo.record(id, null);
     this.names.changed(row, undefined, this.batching);
     this.statsMemo = stats;
   }
@@ -177,6 +201,7 @@ export class Journal {
     this.anyMemo = undefined;
     this.forgetRows();
     this.names.forget();
+    this.redo.commit();
     this.q.rekeyParent.run(to, volume, from);
   }
 
@@ -186,33 +211,65 @@ export class Journal {
    */
   hasRows(): boolean {
     if (this.cache.db.inTransaction) return this.q.any.get() === 1;
-    this.anyMemo ??= this.q.any.get() === 1;
+    if (this.anyMemo === undefined) {
+      for (const row of this.redo.held.values()) if (row && row.state !== 'done') return (this.anyMemo = true);
+      this.redo.commit();
+      this.anyMemo = this.q.any.get() === 1;
+    }
     return this.anyMemo;
   }
 
   /** Rows of a directory that are not done (overlay for readdir/stat). */
   inDir(volume: string, parentId: string): JournalRow[] {
-    return (this.q.inDir.all(volume, parentId) as DbRow[]).map((r) => this.fromDb(r));
+    const { held } = this.redo;
+    const rows = (this.q.inDir.all(volume, parentId) as DbRow[]).filter((r) => !held.has(r.id)).map((r) => this.fromDb(r));
+    if (held.size === 0) return rows;
+    for (const row of held.values()) if (row && row.state !== 'done' && row.volume === volume && row.parentId === parentId) rows.push(this.withKept(row));
+    return rows.sort((a, b) => a.id - b.id);
   }
 
   /** The newest row that is not done for this name (NFC match). */
   find(volume: string, parentId: string, name: string): JournalRow | undefined {
     const key = findKey(volume, parentId, name);
-    return this.memo(this.foundMemo, key, () => (this.names.mayHave(key) ? (this.q.find.get(volume, parentId, nameKey(name)) as DbRow | undefined) : undefined));
+    return this.memo(this.foundMemo, key, () => (this.names.mayHave(key) ? this.newestNamed(volume, parentId, name) : undefined));
+  }
+
+  /** The newest row not done of this name, among those held and the table's (a row held is newer than its copy in the table). */
+  private newestNamed(volume: string, parentId: string, name: string): JournalRow | undefined {
+    const nfc = nameKey(name);
+    const { held } = this.redo;
+    if (held.size === 0) {
+      const r = this.q.find.get(volume, parentId, nfc) as DbRow | undefined;
+      return r && fromDb(r);
+    }
+    let newest: JournalRow | undefined;
+    for (const row of held.values()) {
+      if (row && row.state !== 'done' && row.volume === volume && row.parentId === parentId && (!newest || row.id > newest.id) && nameKey(row.name) === nfc) newest = row;
+    }
+    for (const r of this.q.findAll.iterate(volume, parentId, nfc) as IterableIterator<DbRow>) {
+      if (newest && r.id < newest.id) break;
+      if (held.has(r.id)) continue;
+      newest = fromDb(r);
+      break;
+    }
+    return newest;
   }
 
   /** A row as read, with the attributes kept back from it (update()). */
   private fromDb(r: DbRow): JournalRow {
-    const row = fromDb(r);
-    const kept = this.unwritten.size > 0 ? this.unwritten.get(row.id) : undefined;
-    return kept ? { ...row, ...kept } : row;
+    return this.withKept(fromDb(r));
   }
 
-  private memo<K>(memo: Map<K, JournalRow | null>, key: K, read: () => DbRow | undefined): JournalRow | undefined {
+  private withKept(row: JournalRow): JournalRow {
+    const kept = this.unwritten.size > 0 ? this.unwritten.get(row.id) : undefined;
+    return kept ? { ...row, ...kept } : { ...row };
+  }
+
+  private memo<K>(memo: Map<K, JournalRow | null>, key: K, read: () => JournalRow | undefined): JournalRow | undefined {
     let row = memo.get(key);
     if (row === undefined) {
       const found = read();
-      row = found ? this.fromDb(found) : null;
+      row = found ? this.withKept(found) : null;
       // Inside a transaction the answer could still be rolled back: not kept. What was kept before
       // still holds there: the transaction's own changes forgot what they touched (changed()).
       if (this.cache.db.inTransaction) return row ?? undefined;
@@ -224,6 +281,7 @@ export class Journal {
 
   /** Rows to (re)upload: state dirty/uploading, ordered by notBefore. */
   pending(): JournalRow[] {
+    this.redo.commit();
     return (this.q.pending.all() as DbRow[]).map((r) => this.fromDb(r));
   }
 
@@ -233,6 +291,7 @@ export class Journal {
    * database until the loop ends.
    */
   *pendingVolumes(): IterableIterator<string> {
+    this.redo.commit();
     for (const v of this.q.pendingVolumes.iterate()) yield v as string;
   }
 
@@ -241,21 +300,25 @@ export class Journal {
    * load the whole queue. Run no other statement on this database until the loop ends.
    */
   *dirtyByDue(): IterableIterator<JournalRow> {
+    this.redo.commit();
     for (const r of this.q.dirtyByDue.iterate()) yield this.fromDb(r as DbRow);
   }
 
   /** Makes every row still waiting for its write-back delay (not for a retry) due now. */
   makeDue(now: number): void {
     this.forgetRows();
+    this.redo.commit();
     this.q.makeDue.run(now);
   }
 
   failed(): JournalRow[] {
+    this.redo.commit();
     return (this.q.failed.all() as DbRow[]).map((r) => this.fromDb(r));
   }
 
   /** Rows whose content was never committed (a writer had them open). */
   openRows(): JournalRow[] {
+    this.redo.commit();
     return (this.q.open.all() as DbRow[]).map((r) => this.fromDb(r));
   }
 
@@ -356,7 +419,10 @@ export class Journal {
   stats(): JournalStats {
     // Inside a transaction the answer could still be rolled back: not kept.
     if (this.cache.db.inTransaction) return { ...(this.q.stats.get() as JournalStats) };
-    this.statsMemo ??= this.q.stats.get() as JournalStats;
+    if (!this.statsMemo) {
+      this.redo.commit();
+      this.statsMemo = this.q.stats.get() as JournalStats;
+    }
     return { ...this.statsMemo };
   }
 }
