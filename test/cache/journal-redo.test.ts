@@ -2,17 +2,14 @@
 // reach SQLite in batches; they survive kill -9 before their batch, a torn last record is ignored,
 // replay is idempotent, and reads see what is held as if it were committed.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { CacheDb } from '../../src/cache/metadata/db.js';
 import { Journal, type NewJournalRow } from '../../src/cache/metadata/journal.js';
 import { JournalRedo } from '../../src/cache/metadata/journal-redo.js';
-import { tsNodeArgs } from '../helpers/cli.js';
+import { killAfterReport } from './kill-after-report.js';
 import { tempDir } from './temp-dir.js';
 
 const VOL = 'drive:1';
@@ -49,19 +46,7 @@ function rsyncFile(journal: Journal, i: number): number {
 
 test('changes acknowledged and then killed with SIGKILL before their batch reached SQLite are there after reopen', async (t) => {
   const file = path.join(tempDir(t), 'metadata.sqlite');
-  const script = fileURLToPath(new URL('./fixtures/journal-redo-writer.ts', import.meta.url));
-  const child = spawn(process.execPath, tsNodeArgs(script, file), { stdio: ['ignore', 'pipe', 'inherit'] });
-  t.after(() => child.kill('SIGKILL'));
-  let out = '';
-  child.stdout.setEncoding('utf8');
-  while (!out.includes('\n')) {
-    const [chunk] = (await once(child.stdout, 'data')) as [string];
-    out += chunk;
-  }
-  const { ids, appends, commits } = JSON.parse(out) as { ids: number[]; appends: number; commits: number };
-  child.kill('SIGKILL');
-  const [, signal] = await once(child, 'exit');
-  assert.equal(signal, 'SIGKILL');
+  const { ids, appends, commits } = await killAfterReport<{ ids: number[]; appends: number; commits: number }>(t, 'journal-redo-writer.ts', file);
   assert.equal(commits, 0, 'nothing was committed to SQLite by the writer');
   assert.equal(appends, 20 * 5 + 7, 'one append per change');
   assert.deepEqual(tableRows(file), [], 'the table has none of them');
@@ -168,7 +153,7 @@ test('reads see held changes as the table would once they are committed', (t) =>
   // In the table: a, b, twin (1), c.
   const a = journal.add(newRow('a', { state: 'dirty', size: 1 }));
   const b = journal.add(newRow('b'));
-  const twin = journal.add(newRow('twin'));
+  journal.add(newRow('twin'));
   const c = journal.add(newRow('c'));
   const p1 = journal.add(newRow('pair'));
   const p2 = journal.add(newRow('pair'));

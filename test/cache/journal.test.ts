@@ -1,14 +1,11 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import path from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { CacheDb } from '../../src/cache/metadata/db.js';
 import { Journal, type NewJournalRow } from '../../src/cache/metadata/journal.js';
 import { JournalRedo } from '../../src/cache/metadata/journal-redo.js';
 import { VfsError } from '../../src/core/errors.js';
-import { tsNodeArgs } from '../helpers/cli.js';
+import { killAfterReport } from './kill-after-report.js';
 import { tempDir } from './temp-dir.js';
 
 const VOL = 'drive:1';
@@ -304,19 +301,7 @@ test('rows survive reopen', (t) => {
 
 test('committed rows survive kill -9 of the writing process', async (t) => {
   const file = path.join(tempDir(t), 'metadata.sqlite');
-  const script = fileURLToPath(new URL('./fixtures/journal-writer.ts', import.meta.url));
-  const child = spawn(process.execPath, tsNodeArgs(script, file), { stdio: ['ignore', 'pipe', 'inherit'] });
-  t.after(() => child.kill('SIGKILL'));
-  let out = '';
-  child.stdout.setEncoding('utf8');
-  while (!out.includes('\n')) {
-    const [chunk] = (await once(child.stdout, 'data')) as [string];
-    out += chunk;
-  }
-  const ids = JSON.parse(out) as number[];
-  child.kill('SIGKILL');
-  const [, signal] = await once(child, 'exit');
-  assert.equal(signal, 'SIGKILL');
+  const ids = await killAfterReport<number[]>(t, 'journal-writer.ts', file);
 
   const { journal } = openJournal(t, file);
   assert.equal(ids.length, 20);

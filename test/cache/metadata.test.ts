@@ -142,7 +142,7 @@ test('CacheDb: a WAL restarted by the request connection (a write between a chec
 });
 
 test('CacheDb: a restart that meets a request\'s write lock is tried again once the lock is free, after another checkpoint', async (t) => {
-  const { file, db, insert, walBytes, grown } = walDue(t);
+  const { db, insert, walBytes, grown } = walDue(t);
   // The write lock held while the worker checkpoints: its first restart write is refused (SQLITE_BUSY).
   db.db.exec('BEGIN IMMEDIATE');
   insert.run(Buffer.alloc(1024));
