@@ -3,7 +3,7 @@
 // nanoseconds, utimens times with UTIME_NOW / UTIME_OMIT, the uid and gid of each request, and
 // readdir by offset.
 import type FuseClass from 'fuse-native';
-import type { FuseOps, FuseStat, FuseTime } from 'fuse-native';
+import type { FuseStat, FuseTime } from 'fuse-native';
 import type { FuseBinding } from './native-binding.js';
 
 /** Who made the request being dispatched, and the binding's handle for it; valid until the op's first await. */

@@ -2,7 +2,7 @@
 // failure through the one errno table. Data ops go through the handle table (fd → FileHandle).
 import path from 'node:path';
 import { constants as fsc } from 'node:fs';
-import type { FuseOps, FuseStat, FuseTime } from 'fuse-native';
+import type { FuseOps, FuseStat } from 'fuse-native';
 import { VfsError } from '../core/errors.js';
 import { msFromNs, type PosixAttrs } from '../vfs/posix-attrs.js';
 import type { NodeInfo, OpenFlags, Vfs } from '../vfs/types.js';

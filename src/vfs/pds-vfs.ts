@@ -5,8 +5,8 @@ import { posix } from 'node:path';
 import type { Logger } from 'pino';
 import type { BlockCache } from '../cache/blocks/block-cache.js';
 import type { Journal, JournalRow } from '../cache/metadata/journal.js';
-import type { MetadataMeter, MetadataStore } from '../cache/metadata/nodes.js';
-import { isLocalId, type Op, type OpCounts, type OpLog } from '../cache/metadata/ops.js';
+import type { MetadataStore } from '../cache/metadata/nodes.js';
+import type { OpLog } from '../cache/metadata/ops.js';
 import type { Reachability } from '../core/reachability.js';
 import type { StagingFiles } from '../cache/staging/staging-files.js';
 import { ChangePoller } from './change-poller.js';
@@ -34,7 +34,6 @@ import { completeStaged } from './staged-base.js';
 import { StagedFile } from './staged-file.js';
 import { copyNode, removeNode, renameNode, RowHolds } from './tree-ops.js';
 import type { FileHandle, NodeInfo, OpenFlags, Vfs } from './types.js';
-import type { Volume } from './volume.js';
 import { Writeback } from './writeback.js';
 
 export interface PdsVfsDeps {

@@ -2,7 +2,7 @@
 // control socket of each daemon running on the cache dir; with none running, directly on disk.
 // Refused while uploads are pending unless --force; pending uploads themselves are never touched.
 import path from 'node:path';
-import type { Argv, CommandModule, Options } from 'yargs';
+import type { Argv, CommandModule } from 'yargs';
 import { yargsOptionsFor } from '../../config/option-values.js';
 import { controlRequest, runningDaemons } from '../../control/client.js';
 import { formatBytes } from '../../control/format.js';

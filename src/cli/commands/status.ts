@@ -1,7 +1,7 @@
 // `pdsfs status [--json]`: what the serve and mount processes running on a cache dir are doing
 // (volumes, cache, uploads with progress, last errors), asked over their control sockets.
 import path from 'node:path';
-import type { CommandModule, Options } from 'yargs';
+import type { CommandModule } from 'yargs';
 import { yargsOptionsFor } from '../../config/option-values.js';
 import { runningDaemons } from '../../control/client.js';
 import { formatStatus } from '../../control/format.js';
