@@ -344,3 +344,8 @@ async function runBenchChild<T>(script: string, task: object): Promise<T> {
   if (code !== 0) throw new Error(`bench/${script} exited with ${code}`);
   return JSON.parse(out.trim().split('\n').pop()!) as T;
 }
+
+/** The middle value (the upper of the two middle ones for an even count). */
+export function median(values: readonly number[]): number {
+  return [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+}

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { printTable, type Row, startBenchEmulator, writeResults } from './lib.js';
+import { median, printTable, type Row, startBenchEmulator, writeResults } from './lib.js';
 
 const BIN = path.resolve(import.meta.dirname, '..', 'bin/pdsfs');
 const RUNS = 5;
@@ -20,11 +20,6 @@ function timed(args: string[]): { ms: number; rssMiB: number } {
   const ms = performance.now() - t0;
   if (r.status !== 0) throw new Error(`node ${args.join(' ')} failed: ${r.stderr}`);
   return { ms, rssMiB: Number(r.stderr.trim().split('\n').at(-1)) / 1024 };
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
 }
 
 /** RSS of an idle `pdsfs serve` once it has answered its URL and sat still for IDLE_MS. */

@@ -6,7 +6,7 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { api, type BenchEmulator, chunkFactory, printTable, processCpuSeconds, rawDownload, rawUpload, type Row, runMinimalLoop, runVfsPhase, settle, startBenchEmulator, takeServerStats, writeResults } from './lib.js';
+import { api, type BenchEmulator, chunkFactory, median, printTable, processCpuSeconds, rawDownload, rawUpload, type Row, runMinimalLoop, runVfsPhase, settle, startBenchEmulator, takeServerStats, writeResults } from './lib.js';
 import type { Timed, VfsBenchResult } from './vfs-pdsfs.js';
 
 const sizeMiB = Number(process.env.BENCH_SIZE_MB ?? 1024);
@@ -24,10 +24,6 @@ async function withServerCpu(emu: BenchEmulator, run: () => Promise<Timed>): Pro
   const before = await processCpuSeconds(emu.pid);
   const t = await run();
   return { ...t, serverCpu: (await processCpuSeconds(emu.pid)) - before };
-}
-
-function median(values: number[]): number {
-  return [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 }
 
 async function makeListing(emu: BenchEmulator): Promise<void> {

@@ -18,6 +18,8 @@ import { quotedEtag } from '../resources.js';
 /** Body bytes read and dropped after a failed write before the connection is cut instead. */
 const MAX_DISCARD = 64 * 1024 * 1024;
 const WRITE_BATCH = 1024 * 1024;
+/** Batches written or waiting to be, at most, before the body is paused: one written while the next arrives. */
+const WRITES_QUEUED = 2;
 
 export const put: DavHandler = async (r, s) => {
   assertWritable(s);
@@ -94,10 +96,14 @@ function receive(req: IncomingMessage, handle: FileHandle): Promise<number> {
   let position = 0;
   let batch: Buffer[] = [];
   let batchBytes = 0;
-  const flush = async () => {
+  /** The batch gathered so far, as one buffer. */
+  const take = (): Buffer => {
     const buf = batch.length === 1 ? batch[0]! : Buffer.concat(batch, batchBytes);
     batch = [];
     batchBytes = 0;
+    return buf;
+  };
+  const write = async (buf: Buffer) => {
     for (let off = 0; off < buf.length; ) {
       const n = await handle.write(buf.subarray(off), position, buf.length - off);
       if (n <= 0) throw new Error('write made no progress');
@@ -114,8 +120,10 @@ function receive(req: IncomingMessage, handle: FileHandle): Promise<number> {
       req.resume();
       reject(err);
     };
-    // Writes run one after another; the body is paused while one runs.
+    // Writes run one after another, and the body keeps coming while one runs (the socket's reads
+    // overlap the staging file's writes and their hashing); it pauses once a second batch waits.
     let writing: Promise<void> = Promise.resolve();
+    let queued = 0;
     req.on('data', (chunk: Buffer) => {
       if (failed) {
         dropped += chunk.length;
@@ -125,13 +133,16 @@ function receive(req: IncomingMessage, handle: FileHandle): Promise<number> {
       batch.push(chunk);
       batchBytes += chunk.length;
       if (batchBytes < WRITE_BATCH) return;
-      req.pause();
-      writing = writing.then(flush).then(() => void req.resume());
+      const buf = take();
+      if (++queued >= WRITES_QUEUED) req.pause();
+      writing = writing.then(() => write(buf)).then(() => {
+        if (--queued < WRITES_QUEUED && !failed) req.resume();
+      });
       writing.catch(fail);
     });
     req.once('end', () => {
       if (failed) return;
-      writing = writing.then(() => (batchBytes > 0 ? flush() : undefined));
+      writing = writing.then(() => (batchBytes > 0 ? write(take()) : undefined));
       writing.then(() => resolve(position), fail);
     });
     req.once('error', fail);
