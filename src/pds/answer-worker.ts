@@ -44,9 +44,11 @@ export interface AnswerWorkerOptions {
 const DEFAULT_IDLE_MS = 30_000;
 /**
  * The worker's young generation, in MiB: a page's answer (about 120 KB of text), its 100 parsed
- * objects and their entries die young; 8 MiB holds a few pages in flight without promoting them.
+ * objects and their entries die young, and 3 MiB (as the embedded server's worker has) holds a page
+ * in flight. 8 MiB cost the mount's peak RSS during an rsync about 7 MiB more for the same CPU (the
+ * worker starts for the change feed's pages of the copy's own files; docs/benchmarks.md).
  */
-const WORKER_YOUNG_GENERATION_MB = 8;
+const WORKER_YOUNG_GENERATION_MB = 3;
 
 interface Pending {
   resolve: (reply: AnswerReply) => void;
