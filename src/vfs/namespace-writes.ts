@@ -133,7 +133,6 @@ export function discardEntry(ctx: VfsContext, volume: Volume, entry: RemoteEntry
  * in the background in order with the other changes (a touch, chmod or chown answers with no round
  * trip, as a local disk does; rsync sets them on every folder it makes).
  */
-export function updateEntry(ctx: VfsContext, volume: Volume, entry: RemoteEntry, changes: { mtime: number; userMeta?: string }): RemoteEntry {
+export function updateEntry(ctx: VfsContext, volume: Volume, entry: RemoteEntry, changes: { mtime: number; userMeta?: string }): void {
   record(ctx, { volume: volume.id, kind: 'meta', nodeId: entry.id, mtime: changes.mtime, ...(changes.userMeta !== undefined ? { userMeta: changes.userMeta } : {}), entry });
-  return ctx.store.get(volume.id, entry.id) ?? entry;
 }

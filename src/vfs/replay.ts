@@ -17,7 +17,7 @@
 //   - a delete of something already gone: done.
 // A folder made offline gets its PDS id in one transaction everywhere (cache, uploads, changes).
 import { isLocalId, type Op } from '../cache/metadata/ops.js';
-import { toVfsError, VfsError } from '../core/errors.js';
+import { refusesPermission, toVfsError, VfsError } from '../core/errors.js';
 import type { RemoteEntry } from '../core/remote.js';
 import { nameKey } from '../shared/name-key.js';
 import { conflictName } from './conflict-name.js';
@@ -336,7 +336,7 @@ export class Replayer {
       const err = toVfsError(e);
       // Refused for permission: lost, so the cache shows the entry as the server has it again,
       // read-only, and the next change of it is refused at once.
-      if (err.code === 'EACCES') {
+      if (refusesPermission(err)) {
         const now = await getOrGone(volume, id).catch(() => undefined);
         if (now) this.ctx.dirs.put(volume, now);
         await this.ctx.readOnlyCheck.refused(volume, [id]);
