@@ -2,7 +2,7 @@
 // Requests carry drive_id, or share_id for share-link access (then x-share-token is sent).
 import type { AsyncResult, CheckNameMode, DownloadUrlResponse, FileStatus, FileType, Paged, PdsFile } from './wire-types.js';
 import type { CallAuth, PdsHttp } from './http.js';
-import { paginate, paginatePages, pagesOf } from './paging.js';
+import { paginate, pagesOf } from './paging.js';
 import type { EntryPage } from './answer-shapes.js';
 import { removeOnce, retryAmbiguous } from './ambiguous-retry.js';
 
@@ -98,11 +98,6 @@ export class FilesApi {
   /** Every entry of a folder, one at a time. */
   iterate(req: Omit<ListFileRequest, 'marker'>, signal?: AbortSignal): AsyncGenerator<PdsFile> {
     return paginate((marker) => this.list({ ...req, marker } as ListFileRequest, signal), signal);
-  }
-
-  /** Every entry of a folder, a page (one list call) at a time. */
-  iteratePages(req: Omit<ListFileRequest, 'marker'>, signal?: AbortSignal): AsyncGenerator<PdsFile[]> {
-    return paginatePages((marker) => this.list({ ...req, marker } as ListFileRequest, signal), signal);
   }
 
   /**

@@ -14,11 +14,18 @@ export interface PdsAxios {
   close(): void;
 }
 
+/**
+ * The options of every keep-alive agent PDS traffic goes through (API calls, downloads). axios sets
+ * a keep-alive delay of 60 s on the socket of every request, and the agent its own each time it
+ * pools the socket: the same figure makes both a no-op after the first (different ones cost four
+ * setsockopt calls each, twice a request).
+ */
+export function keepAliveAgentOptions(maxSockets: number): http.AgentOptions {
+  return { keepAlive: true, keepAliveMsecs: AXIOS_KEEPALIVE_MS, maxSockets };
+}
+
 export function pdsAxios(maxSockets: number): PdsAxios {
-  // axios sets a keep-alive delay of 60 s on the socket of every request, and the agent its own
-  // each time it pools the socket: the same figure makes both a no-op after the first (different
-  // ones cost four setsockopt calls each, twice a request).
-  const agentOpts = { keepAlive: true, keepAliveMsecs: AXIOS_KEEPALIVE_MS, maxSockets };
+  const agentOpts = keepAliveAgentOptions(maxSockets);
   const agents = { http: new http.Agent(agentOpts), https: new https.Agent(agentOpts) };
   const instance = axios.create({
     httpAgent: agents.http,

@@ -12,6 +12,7 @@ import { throwIfAborted } from './retry.js';
 import { ByteBudget, parallelRange } from './parallel-range.js';
 import { bodyReceived } from './body-garbage.js';
 import { PooledReadAgent } from './pooled-read-agent.js';
+import { keepAliveAgentOptions } from './axios-instance.js';
 
 export interface DownloadTarget {
   scope: Scope;
@@ -99,11 +100,12 @@ export class Downloader {
   private readonly ahead: ByteBudget;
   /**
    * Plain-HTTP downloads (a local server) go through sockets that reuse their read buffer; HTTPS
-   * ones through the client's agent. Keep-alive as the client's (PdsHttp): 60 s, as axios sets it.
+   * ones through the client's agent. Keep-alive and connections as the client's agents have them.
    */
-  private readonly httpAgent = new PooledReadAgent({ keepAlive: true, keepAliveMsecs: 60_000, maxSockets: 16 });
+  private readonly httpAgent: PooledReadAgent;
 
   constructor(private readonly http: PdsHttp, private readonly files: FilesApi, private readonly opts: DownloaderOptions = {}) {
+    this.httpAgent = new PooledReadAgent(keepAliveAgentOptions(http.maxSockets));
     this.urls = new LRUCache({ max: opts.maxCachedUrls ?? 1000 });
     this.idleTimeoutMs = opts.idleTimeoutMs ?? 60_000;
     this.segmentBytes = opts.segmentBytes ?? DEFAULT_SEGMENT_BYTES;

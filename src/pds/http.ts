@@ -70,6 +70,8 @@ export class PdsHttp {
   readonly logger: Logger;
   readonly retry: RetryOptions;
   readonly endpoint: string;
+  /** Connections at once per host, of each agent (the API's, the answer worker's, downloads'). */
+  readonly maxSockets: number;
   /** Where calls with a `shape` go when it is up; undefined when disabled. */
   readonly answerWorker: AnswerWorker | undefined;
   private readonly timeoutMs: number;
@@ -84,10 +86,10 @@ export class PdsHttp {
     this.logger = opts.logger ?? silentLogger();
     this.retry = { ...DEFAULT_RETRY, ...opts.retry };
     this.timeoutMs = opts.timeoutMs ?? 60_000;
-    const maxSockets = opts.maxSockets ?? 16;
-    this.client = pdsAxios(maxSockets);
+    this.maxSockets = opts.maxSockets ?? 16;
+    this.client = pdsAxios(this.maxSockets);
     this.axios = this.client.axios;
-    this.answerWorker = opts.answerWorker === false ? undefined : new AnswerWorker(maxSockets, opts.answerWorker);
+    this.answerWorker = opts.answerWorker === false ? undefined : new AnswerWorker(this.maxSockets, opts.answerWorker);
     this.reachability?.useProbe(() => this.probe());
   }
 

@@ -32,14 +32,9 @@ export async function* pagesOf<P extends { next_marker?: string }>(fetchPage: (m
   }
 }
 
-/** Every page's items (pagesOf), page by page. */
-export async function* paginatePages<T>(fetchPage: (marker: string) => Promise<Page<T>>, signal?: AbortSignal): AsyncGenerator<T[]> {
-  for await (const page of pagesOf(fetchPage, signal)) yield page.items ?? [];
-}
-
-/** Every item of every page (paginatePages), one at a time. */
+/** Every item of every page (pagesOf), one at a time. */
 export async function* paginate<T>(fetchPage: (marker: string) => Promise<Page<T>>, signal?: AbortSignal): AsyncGenerator<T> {
-  for await (const items of paginatePages(fetchPage, signal)) yield* items;
+  for await (const page of pagesOf(fetchPage, signal)) yield* page.items ?? [];
 }
 
 /** Drains an async iterable into an array (small listings, tests). */
