@@ -224,8 +224,13 @@ export class Journal {
     const { held } = this.redo;
     const rows = (this.q.inDir.all(volume, parentId) as DbRow[]).filter((r) => !held.has(r.id)).map((r) => this.fromDb(r));
     if (held.size === 0) return rows;
-    for (const row of held.values()) if (row && row.state !== 'done' && row.volume === volume && row.parentId === parentId) rows.push(this.withKept(row));
+    for (const row of this.heldIn(volume, parentId)) rows.push(this.withKept(row));
     return rows.sort((a, b) => a.id - b.id);
+  }
+
+  /** The rows held for SQLite (the redo's) that are not done, of one folder. */
+  private *heldIn(volume: string, parentId: string): Generator<JournalRow> {
+    for (const row of this.redo.held.values()) if (row && row.state !== 'done' && row.volume === volume && row.parentId === parentId) yield row;
   }
 
   /** The newest row that is not done for this name (NFC match). */
@@ -243,9 +248,7 @@ export class Journal {
       return r && fromDb(r);
     }
     let newest: JournalRow | undefined;
-    for (const row of held.values()) {
-      if (row && row.state !== 'done' && row.volume === volume && row.parentId === parentId && (!newest || row.id > newest.id) && nameKey(row.name) === nfc) newest = row;
-    }
+    for (const row of this.heldIn(volume, parentId)) if ((!newest || row.id > newest.id) && nameKey(row.name) === nfc) newest = row;
     for (const r of this.q.findAll.iterate(volume, parentId, nfc) as IterableIterator<DbRow>) {
       if (newest && r.id < newest.id) break;
       if (held.has(r.id)) continue;
