@@ -50,8 +50,9 @@ function runSuite(suite: string): Promise<SuiteResult> {
 }
 
 for (const suite of SUITES) {
-  test(`litmus ${suite}`, { skip: fs.existsSync(LITMUS) ? false : 'litmus is not installed' }, async () => {
+  test(`litmus ${suite}`, { skip: fs.existsSync(LITMUS) ? false : 'litmus is not installed' }, async (t) => {
     const result = await runSuite(suite);
+    t.diagnostic(`litmus ${suite}: ${result.passed} of ${result.passed + result.failed} passed`);
     const unexpected = result.failures.filter((f) => !KNOWN_FAILURES.has(f));
     assert.deepEqual(unexpected, [], result.output);
     assert.ok(result.passed > 0, result.output);
