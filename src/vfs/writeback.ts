@@ -88,6 +88,9 @@ export class Writeback {
       this.o.logger.warn({ name: row.name, kept, ...partialNote(row) }, 'a file was being written when pdsfs stopped; its partial content is in the recovery folder');
       this.o.journal.remove(row.id);
     }
+    // A crash between a staging file's creation and its row, or its row's removal and its unlink.
+    const leftOver = await this.o.staging.removeUnreferenced(this.o.journal.stagingPaths());
+    if (leftOver > 0) this.o.logger.info({ files: leftOver }, 'removed staging files no upload refers to');
     for (const row of this.o.journal.pending()) {
       if (row.state === 'uploading') this.o.journal.update(row.id, { state: 'dirty', notBefore: 0 });
       else if (row.notBefore > this.now() + writeBackMs) this.o.journal.update(row.id, { notBefore: this.now() + writeBackMs });

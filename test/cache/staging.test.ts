@@ -49,7 +49,24 @@ test('a failing source leaves no staging file behind', async (t) => {
     },
   });
   await assert.rejects(staging.fromStream(failing), /source broke/);
+  await staging.close();
   assert.deepEqual(fs.readdirSync(staging.dir), []);
+});
+
+test('createOpen hands out files made ahead, and close deletes those left', async (t) => {
+  const staging = new StagingFiles(path.join(tempDir(t), 'staging'));
+  const first = await staging.createOpen();
+  await first.handle.close();
+  // The stock fills beside the caller; wait for it by its files.
+  while (fs.readdirSync(staging.dir).length < 9) await new Promise((r) => setTimeout(r, 5));
+  const before = new Set(fs.readdirSync(staging.dir));
+  const second = await staging.createOpen();
+  assert.ok(before.has(path.basename(second.path)), 'the second file was made before it was asked for');
+  await second.handle.write(Buffer.from('kept'), 0, 4, 0);
+  await second.handle.close();
+  assert.equal(fs.readFileSync(second.path, 'utf8'), 'kept');
+  await staging.close();
+  assert.deepEqual(fs.readdirSync(staging.dir).sort(), [path.basename(first.path), path.basename(second.path)].sort());
 });
 
 test('recover moves the file to recovery/<timestamp>-<name> without overwriting', async (t) => {
@@ -75,4 +92,9 @@ test('removeUnreferenced deletes only orphans', async (t) => {
   assert.equal(await staging.removeUnreferenced([keep]), 1);
   assert.equal(fs.existsSync(keep), true);
   assert.equal(fs.existsSync(orphan), false);
+  // The files made ahead are not orphans: the next creates take them.
+  const next = await staging.createOpen();
+  await next.handle.close();
+  assert.equal(fs.existsSync(next.path), true);
+  await staging.close();
 });

@@ -42,10 +42,15 @@ test('committed writes survive kill -9 and are uploaded after restart', async ()
   const { emu, cacheDir } = await setUp();
   const size = 3 * 1024 * 1024 + 7;
   await killAfterCommit(emu, cacheDir, 'crash-writer.ts', ['3', String(size)]);
+  const stagingDirs = (await fs.readdir(cacheDir)).map((d) => path.join(cacheDir, d, 'staging'));
+  const stagingDir = (await Promise.all(stagingDirs.map((d) => fs.access(d).then(() => d, () => undefined)))).find(Boolean)!;
+  const left = await fs.readdir(stagingDir);
+  assert.ok(left.length > 3, `the killed daemon left staging files made ahead beside the three written (${left.length})`);
 
   const app = await createApp(defaultAppOptions(emu.endpoint, emu.account.access_token, cacheDir));
   await app.vfs.drain();
   await app.close();
+  assert.deepEqual(await fs.readdir(stagingDir), [], 'what no upload referred to was removed at start-up, the rest once uploaded');
   const list = await pds(emu.endpoint, emu.account.access_token, '/v2/file/list', { drive_id: emu.account.drive_id, parent_file_id: 'root', limit: 100, fields: '*' });
   const items = (list.body as { items: { name: string; size: number; content_hash: string }[] }).items;
   for (let i = 0; i < 3; i++) {

@@ -28,7 +28,7 @@ export interface JournalStats {
 }
 
 export class Journal {
-  private readonly q: Record<'insert' | 'get' | 'remove' | 'rekeyParent' | 'inDir' | 'find' | 'findAll' | 'any' | 'pending' | 'pendingVolumes' | 'dirtyByDue' | 'makeDue' | 'failed' | 'open' | 'stats', Statement>;
+  private readonly q: Record<'insert' | 'get' | 'remove' | 'rekeyParent' | 'inDir' | 'find' | 'findAll' | 'any' | 'pending' | 'pendingVolumes' | 'dirtyByDue' | 'makeDue' | 'failed' | 'open' | 'stagingPaths' | 'stats', Statement>;
   /**
    * stats() as of the last change: writers ask before every write (the dirty-bytes bound), and the
    * query sums the whole journal. Every change goes through this class; add, update and remove
@@ -91,6 +91,7 @@ export class Journal {
       makeDue: db.prepare("UPDATE journal SET not_before = 0 WHERE state = 'dirty' AND not_before > ? AND attempts = 0"),
       failed: db.prepare("SELECT * FROM journal WHERE state = 'failed' ORDER BY id"),
       open: db.prepare("SELECT * FROM journal WHERE state = 'open' ORDER BY id"),
+      stagingPaths: db.prepare('SELECT staging_path FROM journal').pluck(),
       stats: db.prepare(
         `SELECT COALESCE(SUM(${PENDING}), 0) AS pendingFiles,
                 COALESCE(SUM(CASE WHEN ${PENDING} THEN size ELSE 0 END), 0) AS pendingBytes,
@@ -323,6 +324,12 @@ export class Journal {
   openRows(): JournalRow[] {
     this.redo.commit();
     return (this.q.open.all() as DbRow[]).map((r) => this.fromDb(r));
+  }
+
+  /** The staging file of every row: at start-up, anything else in the staging folder is left over. */
+  stagingPaths(): string[] {
+    this.redo.commit();
+    return this.q.stagingPaths.all() as string[];
   }
 
   /**
