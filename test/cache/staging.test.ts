@@ -18,6 +18,7 @@ test('create makes unique empty files in the staging dir', async (t) => {
   assert.notEqual(a, b);
   assert.equal(path.dirname(a), staging.dir);
   assert.equal(fs.statSync(a).size, 0);
+  await staging.close();
 });
 
 test('fromStream and receive copy a stream; sha1 matches the content', async (t) => {
@@ -33,11 +34,13 @@ test('fromStream and receive copy a stream; sha1 matches the content', async (t)
   assert.equal(received.size, data.length);
   assert.equal(received.sha1, sha1(data));
   assert.deepEqual(fs.readFileSync(received.path), data);
+  await staging.close();
 });
 
 test('sha1 of an empty file', async (t) => {
   const staging = new StagingFiles(path.join(tempDir(t), 'staging'));
   assert.equal(await StagingFiles.sha1(await staging.create()), 'DA39A3EE5E6B4B0D3255BFEF95601890AFD80709');
+  await staging.close();
 });
 
 test('a failing source leaves no staging file behind', async (t) => {
@@ -83,6 +86,7 @@ test('recover moves the file to recovery/<timestamp>-<name> without overwriting'
   assert.equal(fs.readFileSync(r2, 'utf8'), 'two');
   assert.equal(fs.existsSync(first), false);
   assert.equal(fs.existsSync(second), false);
+  await staging.close();
 });
 
 test('removeUnreferenced deletes only orphans', async (t) => {

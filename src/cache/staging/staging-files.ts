@@ -4,7 +4,6 @@ import { createHash, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import type { Readable } from 'node:stream';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -24,8 +23,6 @@ export interface ReceivedFile {
  * makes one per file. The stock is refilled one file at a time, beside the foreground.
  */
 const STOCK_FILES = 8;
-const openFd = promisify(fs.open);
-const closeFd = promisify(fs.close);
 
 interface OpenStagingFile {
   path: string;
@@ -38,8 +35,8 @@ export class StagingFiles {
   readonly space: DiskReserve;
 
   private made: Promise<unknown> | undefined;
-  /** Paths of empty files made ahead, closed (an open handle would outlive an instance never closed). */
-  private readonly stock: string[] = [];
+  /** Empty files made ahead, open: opening one again would cost a trip through libuv's pool. */
+  private readonly stock: OpenStagingFile[] = [];
   private stocking: Promise<void> | undefined;
   private closed = false;
 
@@ -64,16 +61,22 @@ export class StagingFiles {
   async createOpen(): Promise<OpenStagingFile> {
     const ready = this.stock.pop();
     this.restock();
-    if (ready) return { path: ready, handle: await fsp.open(ready, 'r+') };
-    const file = await this.newPath();
-    return { path: file, handle: await fsp.open(file, 'wx+') };
+    return ready ?? this.make();
   }
 
   /** Deletes the files made ahead (a crash leaves them to removeUnreferenced); no more are made. */
   async close(): Promise<void> {
     this.closed = true;
     await this.stocking;
-    await Promise.all(this.stock.splice(0).map((file) => this.remove(file)));
+    await Promise.all(this.stock.splice(0).map(async (file) => {
+      await file.handle.close();
+      await this.remove(file.path);
+    }));
+  }
+
+  private async make(): Promise<OpenStagingFile> {
+    const file = await this.newPath();
+    return { path: file, handle: await fsp.open(file, 'wx+') };
   }
 
   /** A unique path in the staging folder, made once: an rsync creates thousands of files, each of which paid for the mkdir. */
@@ -89,10 +92,7 @@ export class StagingFiles {
     if (this.stocking || this.closed) return;
     this.stocking = (async () => {
       while (this.stock.length < STOCK_FILES && !this.closed) {
-        const file = await this.newPath();
-        // Plain descriptors: a FileHandle (and writeFile's write) cost the main thread more.
-        await closeFd(await openFd(file, 'wx'));
-        this.stock.push(file);
+        this.stock.push(await this.make());
       }
     })()
       // A full disk or a missing folder: createOpen makes its own file and says why.
@@ -175,7 +175,7 @@ export class StagingFiles {
   /** Deletes staging files not in `keep` (left behind by a crash before their journal row) nor made ahead; returns how many. */
   async removeUnreferenced(keep: Iterable<string>): Promise<number> {
     await this.stocking;
-    const kept = new Set([...keep, ...this.stock].map((p) => path.resolve(p)));
+    const kept = new Set([...keep, ...this.stock.map((f) => f.path)].map((p) => path.resolve(p)));
     let names: string[];
     try {
       names = await fsp.readdir(this.dir);
