@@ -1,10 +1,11 @@
 // PUT <upload_url>: stores one part of an upload session. A small part (a small file's whole
-// content, the common case) is read into memory and written in one synchronous step with its row;
-// a larger one is streamed to disk (never held in memory) and renamed into place.
+// content, the common case) is read into memory and stored in one synchronous step with its row
+// (in SQLite when it is small enough, see BlobStore); a larger one is streamed to disk (never held
+// in memory) and renamed into place.
 // OSS rules: parts arrive in order unless the session is parallel; a part already stored answers
 // 409; a Content-Type that was not signed answers 403 SignatureDoesNotMatch.
 import { createHash } from 'node:crypto';
-import { createWriteStream, renameSync, writeFileSync } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Transform } from 'node:stream';
@@ -53,7 +54,6 @@ export async function handlePartPut(ctx: EmulatorContext, req: IncomingMessage, 
   if (length > room) throw tooLarge(session.size);
   // A whole file in one part is SHA-1 hashed as it arrives, so file/complete need not read it back.
   const whole = partNumber === 1 && length === session.size;
-  const dest = ctx.blobs.partPath(uploadId, partNumber);
   let stored: 'ok' | 'gone' | 'exists';
   let etag: string;
   if (length >= 0 && length <= SMALL_PART_BYTES && !throttle.active) {
@@ -61,12 +61,12 @@ export async function handlePartPut(ctx: EmulatorContext, req: IncomingMessage, 
     ctx.stats.bytesUploaded += body.length;
     const part = { size: body.length, etag: md5Hex(body), hashes: whole ? wholeHashes(body) : undefined };
     etag = part.etag;
-    stored = commitPart(ctx, uploadId, partNumber, part, () => writeFileSync(dest, body));
+    stored = commitPart(ctx, uploadId, partNumber, part, () => ctx.blobs.storePart(uploadId, partNumber, body));
   } else {
     const tmp = ctx.blobs.partTempPath();
     const part = await streamPart(ctx, req, throttle, tmp, room, session.size, whole);
     etag = part.etag;
-    stored = commitPart(ctx, uploadId, partNumber, part, () => renameSync(tmp, dest));
+    stored = commitPart(ctx, uploadId, partNumber, part, () => ctx.blobs.placeStreamedPart(uploadId, partNumber, tmp));
     if (stored !== 'ok') await fs.rm(tmp, { force: true });
   }
   if (stored === 'gone') throw new OssError(404, 'NoSuchUpload', 'The specified upload does not exist.');
@@ -77,15 +77,16 @@ export async function handlePartPut(ctx: EmulatorContext, req: IncomingMessage, 
 
 /**
  * Stores a received part: the session may have ended, or a concurrent PUT may have stored this
- * part, while it arrived; the check, the file's move into place (`place`) and the row happen together.
+ * part, while it arrived; the check, the bytes' storing (`store`: the contents row it made, or null
+ * for a file) and the row happen together.
  */
-function commitPart(ctx: EmulatorContext, uploadId: string, partNumber: number, part: ReceivedPart, place: () => void): 'ok' | 'gone' | 'exists' {
+function commitPart(ctx: EmulatorContext, uploadId: string, partNumber: number, part: ReceivedPart, store: () => number | null): 'ok' | 'gone' | 'exists' {
   return ctx.sql.tx(() => {
     if (!ctx.uploads.get(uploadId)) return 'gone';
     if (ctx.uploads.part(uploadId, partNumber)) return 'exists';
-    place();
-    ctx.uploads.addPart({ upload_id: uploadId, part_number: partNumber, size: part.size, etag: part.etag });
-    if (part.hashes) ctx.blobs.rememberPartHashes(uploadId, partNumber, part.hashes);
+    const contentId = store();
+    ctx.uploads.addPart({ upload_id: uploadId, part_number: partNumber, size: part.size, etag: part.etag, content_id: contentId });
+    if (part.hashes) ctx.blobs.rememberPartHashes(uploadId, part.hashes);
     return 'ok';
   });
 }
