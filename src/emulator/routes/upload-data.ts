@@ -14,7 +14,7 @@ import { readLimitedBody } from '../../shared/read-body.js';
 import type { EmulatorContext } from '../context.js';
 import { OssError } from '../errors.js';
 import type { ConnectionThrottle } from '../throttle.js';
-import { PRE_HASH_BYTES, type ContentHashes } from '../store/blobs.js';
+import { ContentHasher, type ContentHashes } from '../store/blobs.js';
 
 const MAX_PART = 10_000;
 /**
@@ -94,8 +94,7 @@ function commitPart(ctx: EmulatorContext, uploadId: string, partNumber: number, 
 /** Streams the body to `tmp`, hashing it on the way. */
 async function streamPart(ctx: EmulatorContext, req: IncomingMessage, throttle: ConnectionThrottle, tmp: string, room: number, declared: number, whole: boolean): Promise<ReceivedPart> {
   const md5 = createHash('md5');
-  const sha1 = whole ? createHash('sha1') : undefined;
-  const pre = whole ? createHash('sha1') : undefined;
+  const hasher = whole ? new ContentHasher() : undefined;
   let size = 0;
   const meter = new Transform({
     transform(chunk: Buffer, _enc, done) {
@@ -103,9 +102,7 @@ async function streamPart(ctx: EmulatorContext, req: IncomingMessage, throttle: 
       ctx.stats.bytesUploaded += chunk.length;
       if (size > room) return done(tooLarge(declared));
       md5.update(chunk);
-      sha1?.update(chunk);
-      const preRoom = PRE_HASH_BYTES - (size - chunk.length);
-      if (pre && preRoom > 0) pre.update(chunk.subarray(0, preRoom));
+      hasher?.update(chunk);
       done(null, chunk);
     },
   });
@@ -115,7 +112,7 @@ async function streamPart(ctx: EmulatorContext, req: IncomingMessage, throttle: 
     await fs.rm(tmp, { force: true });
     throw err;
   }
-  const hashes = sha1 && pre && size === declared ? { sha1: sha1.digest('hex').toUpperCase(), preSha1: pre.digest('hex').toUpperCase(), size } : undefined;
+  const hashes = hasher && size === declared ? hasher.digest() : undefined;
   return { size, etag: md5.digest('hex').toUpperCase(), hashes };
 }
 
@@ -124,8 +121,9 @@ function md5Hex(data: Buffer): string {
 }
 
 function wholeHashes(data: Buffer): ContentHashes {
-  const sha1 = (b: Buffer) => createHash('sha1').update(b).digest('hex').toUpperCase();
-  return { sha1: sha1(data), preSha1: sha1(data.subarray(0, PRE_HASH_BYTES)), size: data.length };
+  const hasher = new ContentHasher();
+  hasher.update(data);
+  return hasher.digest();
 }
 
 function tooLarge(declared: number): OssError {

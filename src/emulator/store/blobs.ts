@@ -38,10 +38,10 @@ const INGEST_CHUNK_BYTES = 1 << 20;
 const TMP_PREFIX = '.tmp-';
 
 /** SHA-1 of the first 1024 bytes: the pre_hash probe of rapid upload. */
-export const PRE_HASH_BYTES = 1024;
+const PRE_HASH_BYTES = 1024;
 
 /** SHA-1 and pre-hash of content fed in order. */
-class ContentHasher {
+export class ContentHasher {
   private readonly hash = createHash('sha1');
   private readonly pre = createHash('sha1');
   size = 0;
