@@ -19,13 +19,13 @@ interface ExifTags {
 
 const IMAGE_NAME = /\.(jpe?g|heic|heif)$/i;
 
-/** Metadata of the file at `blobPath` named `name`; undefined when it is not an image with EXIF. */
-export async function imageMedia(blobPath: string, name: string): Promise<PdsImageMedia | undefined> {
+/** Metadata of content (a file's path, or its bytes) named `name`; undefined when it is not an image with EXIF. */
+export async function imageMedia(name: string, content: () => string | Buffer): Promise<PdsImageMedia | undefined> {
   if (!IMAGE_NAME.test(name)) return undefined;
   // Unreadable or absent EXIF is normal for images: no metadata then, never a failed upload.
   // Loaded on the first image: a server that never sees one does not carry the EXIF reader.
   const { default: exifr } = await import('exifr');
-  const tags = (await exifr.parse(blobPath, { tiff: true, exif: true, gps: true, reviveValues: false }).catch(() => undefined)) as ExifTags | undefined;
+  const tags = (await exifr.parse(content(), { tiff: true, exif: true, gps: true, reviveValues: false }).catch(() => undefined)) as ExifTags | undefined;
   if (!tags) return undefined;
   const media: PdsImageMedia = {};
   const width = tags.ExifImageWidth ?? tags.ImageWidth;

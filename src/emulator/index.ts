@@ -125,7 +125,7 @@ export class Emulator {
     const sql = new Sql(db);
     const accounts = new AccountStore(sql);
     const stats: EmulatorStats = { requests: {}, bytesUploaded: 0, bytesReadBack: 0, bytesDownloaded: 0, connections: 0, inFlight: {}, inFlightPeak: {}, handled: {}, asyncTasks: 0 };
-    const blobs = new BlobStore(opts.dataDir, (n) => (stats.bytesReadBack += n));
+    const blobs = new BlobStore(opts.dataDir, sql, (n) => (stats.bytesReadBack += n));
     const uploads = new UploadStore(sql);
     await blobs.init((uploadId) => uploads.get(uploadId) !== undefined);
     let endpoint = '';

@@ -18,8 +18,7 @@ export function sweepBlobs(ctx: EmulatorContext, graceMs = BLOB_GRACE_MS): numbe
       ctx.sql.run('UPDATE blobs SET orphaned_at = NULL WHERE sha1 = ?', sha1);
       continue;
     }
-    ctx.sql.run('DELETE FROM blobs WHERE sha1 = ?', sha1);
-    ctx.blobs.removeBlobSync(sha1);
+    ctx.blobs.remove(sha1);
     removed++;
   }
   return removed;

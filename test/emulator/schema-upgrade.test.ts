@@ -1,6 +1,7 @@
 // A store written by an older local PDS server is upgraded in place: every later schema step runs in
 // order on the existing database, and what was stored stays readable and usable.
 import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,8 +17,18 @@ after(async () => {
   for (const d of dirs) await fs.rm(d, { recursive: true, force: true });
 });
 
-/** Rewrites the store as the first schema step left it, keeping each table's rows in that step's columns. */
+/**
+ * Rewrites the store as the first schema step left it, keeping each table's rows in that step's
+ * columns; content the server keeps in SQLite becomes a file, blobs/<2 hex>/<SHA1>, as it was then.
+ */
 function rewriteAsSchema1(dbFile: string): void {
+  const cur = new Database(dbFile, { readonly: true });
+  for (const { sha1, data } of cur.prepare('SELECT sha1, data FROM blobs JOIN contents ON contents.id = blobs.content_id').all() as { sha1: string; data: Buffer }[]) {
+    const file = path.join(path.dirname(dbFile), 'blobs', sha1.slice(0, 2), sha1);
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, data);
+  }
+  cur.close();
   const oldFile = `${dbFile}.v1`;
   const old = new Database(oldFile);
   old.exec(MIGRATIONS[0]!);

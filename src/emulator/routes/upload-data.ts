@@ -1,10 +1,11 @@
 // PUT <upload_url>: stores one part of an upload session. A small part (a small file's whole
-// content, the common case) is read into memory and written in one synchronous step with its row;
-// a larger one is streamed to disk (never held in memory) and renamed into place.
+// content, the common case) is read into memory and stored in one synchronous step with its row
+// (in SQLite when it is small enough, see BlobStore); a larger one is streamed to disk (never held
+// in memory) and renamed into place.
 // OSS rules: parts arrive in order unless the session is parallel; a part already stored answers
 // 409; a Content-Type that was not signed answers 403 SignatureDoesNotMatch.
 import { createHash } from 'node:crypto';
-import { createWriteStream, renameSync, writeFileSync } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Transform } from 'node:stream';
@@ -13,7 +14,7 @@ import { readLimitedBody } from '../../shared/read-body.js';
 import type { EmulatorContext } from '../context.js';
 import { OssError } from '../errors.js';
 import type { ConnectionThrottle } from '../throttle.js';
-import { PRE_HASH_BYTES, type ContentHashes } from '../store/blobs.js';
+import { ContentHasher, type ContentHashes } from '../store/blobs.js';
 
 const MAX_PART = 10_000;
 /**
@@ -53,7 +54,6 @@ export async function handlePartPut(ctx: EmulatorContext, req: IncomingMessage, 
   if (length > room) throw tooLarge(session.size);
   // A whole file in one part is SHA-1 hashed as it arrives, so file/complete need not read it back.
   const whole = partNumber === 1 && length === session.size;
-  const dest = ctx.blobs.partPath(uploadId, partNumber);
   let stored: 'ok' | 'gone' | 'exists';
   let etag: string;
   if (length >= 0 && length <= SMALL_PART_BYTES && !throttle.active) {
@@ -61,12 +61,12 @@ export async function handlePartPut(ctx: EmulatorContext, req: IncomingMessage, 
     ctx.stats.bytesUploaded += body.length;
     const part = { size: body.length, etag: md5Hex(body), hashes: whole ? wholeHashes(body) : undefined };
     etag = part.etag;
-    stored = commitPart(ctx, uploadId, partNumber, part, () => writeFileSync(dest, body));
+    stored = commitPart(ctx, uploadId, partNumber, part, () => ctx.blobs.storePart(uploadId, partNumber, body));
   } else {
     const tmp = ctx.blobs.partTempPath();
     const part = await streamPart(ctx, req, throttle, tmp, room, session.size, whole);
     etag = part.etag;
-    stored = commitPart(ctx, uploadId, partNumber, part, () => renameSync(tmp, dest));
+    stored = commitPart(ctx, uploadId, partNumber, part, () => ctx.blobs.placeStreamedPart(uploadId, partNumber, tmp));
     if (stored !== 'ok') await fs.rm(tmp, { force: true });
   }
   if (stored === 'gone') throw new OssError(404, 'NoSuchUpload', 'The specified upload does not exist.');
@@ -77,15 +77,16 @@ export async function handlePartPut(ctx: EmulatorContext, req: IncomingMessage, 
 
 /**
  * Stores a received part: the session may have ended, or a concurrent PUT may have stored this
- * part, while it arrived; the check, the file's move into place (`place`) and the row happen together.
+ * part, while it arrived; the check, the bytes' storing (`store`: the contents row it made, or null
+ * for a file) and the row happen together.
  */
-function commitPart(ctx: EmulatorContext, uploadId: string, partNumber: number, part: ReceivedPart, place: () => void): 'ok' | 'gone' | 'exists' {
+function commitPart(ctx: EmulatorContext, uploadId: string, partNumber: number, part: ReceivedPart, store: () => number | null): 'ok' | 'gone' | 'exists' {
   return ctx.sql.tx(() => {
     if (!ctx.uploads.get(uploadId)) return 'gone';
     if (ctx.uploads.part(uploadId, partNumber)) return 'exists';
-    place();
-    ctx.uploads.addPart({ upload_id: uploadId, part_number: partNumber, size: part.size, etag: part.etag });
-    if (part.hashes) ctx.blobs.rememberPartHashes(uploadId, partNumber, part.hashes);
+    const contentId = store();
+    ctx.uploads.addPart({ upload_id: uploadId, part_number: partNumber, size: part.size, etag: part.etag, content_id: contentId });
+    if (part.hashes) ctx.blobs.rememberPartHashes(uploadId, part.hashes);
     return 'ok';
   });
 }
@@ -93,8 +94,7 @@ function commitPart(ctx: EmulatorContext, uploadId: string, partNumber: number, 
 /** Streams the body to `tmp`, hashing it on the way. */
 async function streamPart(ctx: EmulatorContext, req: IncomingMessage, throttle: ConnectionThrottle, tmp: string, room: number, declared: number, whole: boolean): Promise<ReceivedPart> {
   const md5 = createHash('md5');
-  const sha1 = whole ? createHash('sha1') : undefined;
-  const pre = whole ? createHash('sha1') : undefined;
+  const hasher = whole ? new ContentHasher() : undefined;
   let size = 0;
   const meter = new Transform({
     transform(chunk: Buffer, _enc, done) {
@@ -102,9 +102,7 @@ async function streamPart(ctx: EmulatorContext, req: IncomingMessage, throttle: 
       ctx.stats.bytesUploaded += chunk.length;
       if (size > room) return done(tooLarge(declared));
       md5.update(chunk);
-      sha1?.update(chunk);
-      const preRoom = PRE_HASH_BYTES - (size - chunk.length);
-      if (pre && preRoom > 0) pre.update(chunk.subarray(0, preRoom));
+      hasher?.update(chunk);
       done(null, chunk);
     },
   });
@@ -114,7 +112,7 @@ async function streamPart(ctx: EmulatorContext, req: IncomingMessage, throttle: 
     await fs.rm(tmp, { force: true });
     throw err;
   }
-  const hashes = sha1 && pre && size === declared ? { sha1: sha1.digest('hex').toUpperCase(), preSha1: pre.digest('hex').toUpperCase(), size } : undefined;
+  const hashes = hasher && size === declared ? hasher.digest() : undefined;
   return { size, etag: md5.digest('hex').toUpperCase(), hashes };
 }
 
@@ -123,8 +121,9 @@ function md5Hex(data: Buffer): string {
 }
 
 function wholeHashes(data: Buffer): ContentHashes {
-  const sha1 = (b: Buffer) => createHash('sha1').update(b).digest('hex').toUpperCase();
-  return { sha1: sha1(data), preSha1: sha1(data.subarray(0, PRE_HASH_BYTES)), size: data.length };
+  const hasher = new ContentHasher();
+  hasher.update(data);
+  return hasher.digest();
 }
 
 function tooLarge(declared: number): OssError {

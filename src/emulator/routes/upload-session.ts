@@ -1,6 +1,6 @@
 // The rest of an upload session: file/get_upload_url (fresh part URLs), file/list_uploaded_parts
-// (resume), and file/complete, which streams the parts into a content-addressed blob (a whole file
-// sent in one part was hashed as it arrived and is only renamed), checks the declared size (and
+// (resume), and file/complete, which joins the parts into a content-addressed blob (a whole file
+// sent in one part was hashed as it arrived and only becomes the blob), checks the declared size (and
 // content_hash, when one was declared), and makes the content visible.
 import type { GetUploadUrlResponse, ListUploadedPartsResponse, PdsFile } from '../../pds/wire-types.js';
 import type { Call, RouteTable } from '../context.js';
@@ -86,7 +86,7 @@ async function complete(call: Call): Promise<PdsFile> {
   const { scope, upload, file } = openSession(call);
   const parts = ctx.uploads.parts(upload.upload_id);
   checkParts(call, parts, upload);
-  const pending = await ctx.blobs.ingest(parts.map((p) => ctx.blobs.partPath(upload.upload_id, p.part_number))).catch((err: unknown) => {
+  const pending = await ctx.blobs.ingest(upload.upload_id, parts).catch((err: unknown) => {
     if (!ctx.uploads.get(upload.upload_id)) throw notFound('UploadId', upload.upload_id);
     throw err;
   });
@@ -94,16 +94,11 @@ async function complete(call: Call): Promise<PdsFile> {
     await ctx.blobs.discard(pending);
     throw invalidParam('content_hash', `The content hash of the uploaded parts is ${pending.sha1}, not the declared ${upload.content_hash}.`);
   }
-  const media = await imageMedia(pending.file, file.name);
+  const media = await imageMedia(file.name, () => ctx.blobs.pendingContent(pending));
   const done = ctx.sql.tx(() => {
     const current = ctx.files.get(file.file_id);
     if (!ctx.uploads.get(upload.upload_id) || !current) return undefined;
-    const partMoved = ctx.blobs.place(pending);
-    ctx.sql.run(
-      `INSERT INTO blobs (sha1, size, pre_sha1, created_at, image_media) VALUES (?, ?, ?, ?, ?)
-       ON CONFLICT (sha1) DO UPDATE SET orphaned_at = NULL, image_media = COALESCE(image_media, excluded.image_media)`,
-      pending.sha1, pending.size, pending.preSha1, new Date().toISOString(), media ? JSON.stringify(media) : null,
-    );
+    const partMoved = ctx.blobs.place(pending, media ? JSON.stringify(media) : null);
     const wasAvailable = current.status === 'available';
     ctx.revisions.keep(current);
     const patch = {
@@ -112,11 +107,12 @@ async function complete(call: Call): Promise<PdsFile> {
     };
     ctx.files.update(current.file_id, patch);
     ctx.accounts.addUsed(current.drive_id, pending.size - (wasAvailable ? current.size : 0));
-    const ended = ctx.uploads.end(upload.upload_id);
+    // A single part that became the blob (1..n checked above) stays.
+    const ended = ctx.uploads.end(upload.upload_id, partMoved ? 1 : undefined);
     const updated = { ...current, ...patch };
     if (!current.trashed_by) recordChange(ctx, wasAvailable ? 'overwrite' : 'create', updated);
     collectBlobs(ctx, [wasAvailable ? current.blob_sha1 : null]);
-    return { updated, ended: partMoved ? { ...ended, parts: [] } : ended };
+    return { updated, ended };
   });
   if (!done) {
     await ctx.blobs.discard(pending);

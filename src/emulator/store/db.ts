@@ -91,6 +91,13 @@ export const MIGRATIONS: readonly string[] = [
   DROP TABLE file_permissions;
   ALTER TABLE drive_file_permissions RENAME TO file_permissions;
   `,
+  // 7: small content in the database (a file per small upload cost an inode each): a part's or a
+  // blob's content_id names its row; null keeps the file, as every earlier blob and part has.
+  `
+  CREATE TABLE contents (id INTEGER PRIMARY KEY, data BLOB NOT NULL);
+  ALTER TABLE upload_parts ADD COLUMN content_id INTEGER;
+  ALTER TABLE blobs ADD COLUMN content_id INTEGER;
+  `,
 ];
 
 /**

@@ -17,9 +17,11 @@ export interface PartRow {
   part_number: number;
   size: number;
   etag: string;
+  /** The contents row holding a small part; null when the part is a file (uploads/<upload_id>-<part_number>). */
+  content_id: number | null;
 }
 
-/** A session ended in the database, and the part numbers it had stored (their files go next). */
+/** A session ended in the database, and the part numbers it had stored as files (they go next). */
 export interface EndedUpload {
   uploadId: string;
   parts: number[];
@@ -67,13 +69,27 @@ export class UploadStore {
   }
 
   addPart(part: PartRow): void {
-    this.sql.run('INSERT INTO upload_parts (upload_id, part_number, size, etag) VALUES (?, ?, ?, ?)', part.upload_id, part.part_number, part.size, part.etag);
+    this.sql.run(
+      'INSERT INTO upload_parts (upload_id, part_number, size, etag, content_id) VALUES (?, ?, ?, ?, ?)',
+      part.upload_id, part.part_number, part.size, part.etag, part.content_id,
+    );
   }
 
-  /** Ends a session; what it had stored is for BlobStore.removeUpload once the change is committed. */
-  end(uploadId: string): EndedUpload {
-    const parts = this.sql.all<{ part_number: number }>('DELETE FROM upload_parts WHERE upload_id = ? RETURNING part_number', uploadId);
+  /**
+   * Ends a session: its parts held in SQLite go with it, save `keptPart` (which became a blob); its
+   * part files are for BlobStore.removeUpload once the change is committed.
+   */
+  end(uploadId: string, keptPart?: number): EndedUpload {
+    const parts = this.sql.all<{ part_number: number; content_id: number | null }>(
+      'DELETE FROM upload_parts WHERE upload_id = ? RETURNING part_number, content_id', uploadId,
+    );
     this.sql.run('DELETE FROM uploads WHERE upload_id = ?', uploadId);
-    return { uploadId, parts: parts.map((p) => p.part_number) };
+    const files: number[] = [];
+    for (const p of parts) {
+      if (p.part_number === keptPart) continue;
+      if (p.content_id === null) files.push(p.part_number);
+      else this.sql.run('DELETE FROM contents WHERE id = ?', p.content_id);
+    }
+    return { uploadId, parts: files };
   }
 }
