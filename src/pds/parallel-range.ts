@@ -4,11 +4,14 @@
 //
 // The range is cut into segments; the first is requested alone (so the first byte costs one request
 // and a missing file fails at once), then several segments are in flight together, as many as
-// AdaptiveCount finds worth it, up to maxStreams.
+// AdaptiveCount finds worth it, up to maxStreams. A lone stream faster than any per-connection cap
+// (loopback, a LAN) gets no company, and its segments grow instead: 256 ranged GETs per GiB over
+// several streams cost the local server twice the CPU of one GET, on the CPUs the reader needs.
 //
-// Memory: a segment holds at most its own bytes until the reader takes them. Segments after the one
-// being read take their size from a budget shared by all downloads; when it is spent, no segment is
-// added (the one being read always goes on), so memory stays bounded whatever the number of readers.
+// Memory: a segment holds at most its own bytes until the reader takes them, and no more than a
+// base-size segment's (a grown one waits for its reader). Segments after the one being read take
+// their size from a budget shared by all downloads; when it is spent, no segment is added (the one
+// being read always goes on), so memory stays bounded whatever the number of readers.
 import { AdaptiveCount } from './adaptive-count.js';
 
 /**
@@ -17,6 +20,9 @@ import { AdaptiveCount } from './adaptive-count.js';
  */
 const MIN_ROUND_MS = 250;
 
+/** A lone uncapped stream's segments grow up to this many times the base size (4 → 64 MiB). */
+const LONE_GROWTH_MAX = 16;
+
 /** Opens one segment: resolves when its answer arrived; the iterable then yields its bytes in order. */
 export type SegmentOpener = (start: number, endInclusive: number, signal: AbortSignal) => Promise<AsyncIterable<Buffer>>;
 
@@ -24,6 +30,13 @@ export interface ParallelRangeOptions {
   segmentBytes: number;
   maxStreams: number;
   budget: ByteBudget;
+  /**
+   * A stream faster than this (bytes per second) is taken as uncapped: while one is, no other is
+   * added, and its segments grow (fewer GETs).
+   */
+  uncappedRate: number;
+  /** The clock rounds are timed by (ms); Date.now unless a test moves its own. */
+  now?: () => number;
 }
 
 /** Bytes that segments fetched ahead of their reader may hold, across all downloads. */
@@ -47,18 +60,22 @@ export class ByteBudget {
   }
 }
 
-/** One segment in flight: its bytes wait here for the reader. */
+/** One segment in flight: its bytes wait here for the reader, at most `holdMax` of them unread. */
 class Segment {
   private readonly chunks: Buffer[] = [];
+  private held = 0;
   private ended = false;
+  private cancelled = false;
   private error: unknown;
   private wake: (() => void) | undefined;
+  private room: (() => void) | undefined;
   readonly pumped: Promise<void>;
 
   constructor(
     readonly length: number,
     /** Bytes taken from the budget (0 for a segment read as it arrives). */
     readonly reserved: number,
+    private readonly holdMax: number,
     body: Promise<AsyncIterable<Buffer>>,
   ) {
     this.pumped = this.pump(body);
@@ -68,7 +85,11 @@ class Segment {
   async next(): Promise<Buffer | undefined> {
     for (;;) {
       const chunk = this.chunks.shift();
-      if (chunk) return chunk;
+      if (chunk) {
+        this.held -= chunk.length;
+        this.room?.();
+        return chunk;
+      }
       if (this.error !== undefined) throw this.error;
       if (this.ended) return undefined;
       await new Promise<void>((resolve) => (this.wake = resolve));
@@ -76,11 +97,22 @@ class Segment {
     }
   }
 
+  /** Stops taking bytes (the reader is gone): a pump waiting for room ends. */
+  cancel(): void {
+    this.cancelled = true;
+    this.room?.();
+  }
+
   private async pump(body: Promise<AsyncIterable<Buffer>>): Promise<void> {
     try {
       for await (const chunk of await body) {
         this.chunks.push(chunk);
+        this.held += chunk.length;
         this.wake?.();
+        // A long segment read by a slower reader waits for it, so its body holds no more than a short one's.
+        while (this.held > this.holdMax && !this.cancelled) await new Promise<void>((resolve) => (this.room = resolve));
+        this.room = undefined;
+        if (this.cancelled) return;
       }
       this.ended = true;
     } catch (err) {
@@ -105,7 +137,7 @@ export async function parallelRange(open: SegmentOpener, start: number, end: num
     abort.abort();
     throw err;
   }
-  return deliver(open, firstEnd + 1, end, opts, new Segment(firstEnd - start + 1, 0, Promise.resolve(first)), abort, scoped);
+  return deliver(open, firstEnd + 1, end, opts, new Segment(firstEnd - start + 1, 0, opts.segmentBytes, Promise.resolve(first)), abort, scoped);
 }
 
 async function* deliver(
@@ -117,17 +149,21 @@ async function* deliver(
   abort: AbortController,
   signal: AbortSignal,
 ): AsyncGenerator<Buffer> {
-  const streams = new AdaptiveCount(opts.maxStreams, Date.now, undefined, MIN_ROUND_MS);
+  const streams = new AdaptiveCount(opts.maxStreams, opts.now ?? Date.now, undefined, MIN_ROUND_MS, opts.uncappedRate / 1000);
   const queue: Segment[] = [first];
   let next = from;
+  let segmentBytes = opts.segmentBytes;
   /** Adds segments while the stream count and the budget allow; the head needs no budget. */
   const fill = () => {
     while (next <= end && queue.length < streams.current) {
-      const last = Math.min(end, next + opts.segmentBytes - 1);
+      // A lone uncapped stream needs few GETs (each costs the server and the reader): its segments
+      // grow, each twice the last, while it stays so. Several streams take the base size.
+      segmentBytes = streams.current === 1 && streams.uncapped ? Math.min(opts.segmentBytes * LONE_GROWTH_MAX, segmentBytes * 2) : opts.segmentBytes;
+      const last = Math.min(end, next + segmentBytes - 1);
       const length = last - next + 1;
       const reserved = queue.length === 0 ? 0 : length;
       if (reserved > 0 && !opts.budget.take(reserved)) return;
-      queue.push(new Segment(length, reserved, open(next, last, signal)));
+      queue.push(new Segment(length, reserved, opts.segmentBytes, open(next, last, signal)));
       next = last + 1;
     }
   };
@@ -143,6 +179,7 @@ async function* deliver(
     }
   } finally {
     abort.abort();
+    for (const s of queue) s.cancel();
     for (const s of queue) opts.budget.give(s.reserved);
     // The pumps end on the abort; wait so no GET outlives the generator.
     await Promise.all(queue.map((s) => s.pumped));

@@ -109,3 +109,21 @@ test('a minimum round time pools short transfers: their noise adds no stream whe
   assert.ok(Math.max(...pooled) <= 2, `streams: ${Math.max(...pooled)}`);
   assert.ok(pooled.filter((n) => n === 1).length >= 0.8 * pooled.length, 'one stream but for a probe now and then');
 });
+
+test('no probe while one transfer moves more than probeBelow; probes resume once it does not', () => {
+  const clock = { t: 0 };
+  // Connections capped at 10 bytes/ms; a probe is made only below 50 bytes/ms per transfer.
+  const count = new AdaptiveCount(8, () => clock.t, undefined, 0, 50);
+  // 100 bytes/ms on one transfer: no cap in sight, so no second stream, round after round.
+  for (let i = 0; i < 10; i++) round(count, clock, 1000, 10);
+  assert.equal(count.current, 1);
+  assert.equal(count.uncapped, true);
+  // Now capped: each transfer 10 bytes/ms, n at once n times faster; the count climbs as it would have.
+  const seen: number[] = [];
+  for (let i = 0; i < 4; i++) {
+    round(count, clock, 1000, 100);
+    seen.push(count.current);
+  }
+  assert.deepEqual(seen, [2, 3, 4, 5]);
+  assert.equal(count.uncapped, false);
+});
