@@ -8,10 +8,11 @@
 // (loopback, a LAN) gets no company, and its segments grow instead: 256 ranged GETs per GiB over
 // several streams cost the local server twice the CPU of one GET, on the CPUs the reader needs.
 //
-// Memory: a segment holds at most its own bytes until the reader takes them, and no more than a
-// base-size segment's (a grown one waits for its reader). Segments after the one being read take
-// their size from a budget shared by all downloads; when it is spent, no segment is added (the one
-// being read always goes on), so memory stays bounded whatever the number of readers.
+// Memory: a segment opened for the reader waiting on it is read as the reader asks, so however long
+// it grows it holds nothing more than its socket. Segments after the one being read hold at most
+// their own bytes until the reader takes them, and take their size from a budget shared by all
+// downloads; when it is spent, no segment is added (the one being read always goes on), so memory
+// stays bounded whatever the number of readers.
 import { AdaptiveCount } from './adaptive-count.js';
 
 /**
@@ -60,61 +61,90 @@ export class ByteBudget {
   }
 }
 
-/** One segment in flight: its bytes wait here for the reader, at most `holdMax` of them unread. */
-class Segment {
-  private readonly chunks: Buffer[] = [];
-  private held = 0;
-  private ended = false;
-  private cancelled = false;
-  private error: unknown;
-  private wake: (() => void) | undefined;
-  private room: (() => void) | undefined;
-  readonly pumped: Promise<void>;
+/** One segment in flight, read chunk by chunk; `ended` settles once its GET is over. */
+interface Segment {
+  readonly length: number;
+  /** Bytes taken from the budget (0 for a segment read as it arrives). */
+  readonly reserved: number;
+  /** The next chunk, undefined at the end; rethrows the segment's failure. */
+  next(): Promise<Buffer | undefined>;
+  /** Ends the GET if it still runs (the reader is gone). */
+  close(): void;
+  readonly ended: Promise<void>;
+}
+
+/**
+ * A segment opened for the reader waiting on it: its body is read as the reader asks, with nothing
+ * in between, so a long one holds no more than its socket does.
+ */
+class ReadSegment implements Segment {
+  readonly reserved = 0;
+  private it: AsyncIterator<Buffer> | undefined;
+  private closing: Promise<void> | undefined;
 
   constructor(
     readonly length: number,
-    /** Bytes taken from the budget (0 for a segment read as it arrives). */
-    readonly reserved: number,
-    private readonly holdMax: number,
-    body: Promise<AsyncIterable<Buffer>>,
+    private readonly body: Promise<AsyncIterable<Buffer>>,
   ) {
-    this.pumped = this.pump(body);
+    // A failed opening is thrown by next(); not also reported as unhandled when it comes first.
+    body.catch(() => {});
   }
 
-  /** The next chunk, undefined at the end; rethrows the segment's failure. */
+  async next(): Promise<Buffer | undefined> {
+    this.it ??= (await this.body)[Symbol.asyncIterator]();
+    const step = await this.it.next();
+    return step.done ? undefined : step.value;
+  }
+
+  close(): void {
+    this.closing ??= this.body.then(
+      async (b) => void (await (this.it ?? b[Symbol.asyncIterator]()).return?.()),
+      () => {},
+    );
+  }
+
+  get ended(): Promise<void> {
+    return this.closing ?? Promise.resolve();
+  }
+}
+
+/** A segment fetched ahead of its reader: its bytes wait here, at most its length of them. */
+class AheadSegment implements Segment {
+  private readonly chunks: Buffer[] = [];
+  private done = false;
+  private error: unknown;
+  private wake: (() => void) | undefined;
+  readonly ended: Promise<void>;
+
+  constructor(
+    readonly length: number,
+    readonly reserved: number,
+    body: Promise<AsyncIterable<Buffer>>,
+  ) {
+    this.ended = this.pump(body);
+  }
+
   async next(): Promise<Buffer | undefined> {
     for (;;) {
       const chunk = this.chunks.shift();
-      if (chunk) {
-        this.held -= chunk.length;
-        this.room?.();
-        return chunk;
-      }
+      if (chunk) return chunk;
       if (this.error !== undefined) throw this.error;
-      if (this.ended) return undefined;
+      if (this.done) return undefined;
       await new Promise<void>((resolve) => (this.wake = resolve));
       this.wake = undefined;
     }
   }
 
-  /** Stops taking bytes (the reader is gone): a pump waiting for room ends. */
-  cancel(): void {
-    this.cancelled = true;
-    this.room?.();
-  }
+  /** The pump ends on the abort of its GET. */
+  close(): void {}
 
   private async pump(body: Promise<AsyncIterable<Buffer>>): Promise<void> {
     try {
       for await (const chunk of await body) {
         this.chunks.push(chunk);
-        this.held += chunk.length;
         this.wake?.();
-        // A long segment read by a slower reader waits for it, so its body holds no more than a short one's.
-        while (this.held > this.holdMax && !this.cancelled) await new Promise<void>((resolve) => (this.room = resolve));
-        this.room = undefined;
-        if (this.cancelled) return;
       }
-      this.ended = true;
+      this.done = true;
     } catch (err) {
       this.error = err;
     }
@@ -137,7 +167,7 @@ export async function parallelRange(open: SegmentOpener, start: number, end: num
     abort.abort();
     throw err;
   }
-  return deliver(open, firstEnd + 1, end, opts, new Segment(firstEnd - start + 1, 0, opts.segmentBytes, Promise.resolve(first)), abort, scoped);
+  return deliver(open, firstEnd + 1, end, opts, new ReadSegment(firstEnd - start + 1, Promise.resolve(first)), abort, scoped);
 }
 
 async function* deliver(
@@ -161,9 +191,9 @@ async function* deliver(
       segmentBytes = streams.current === 1 && streams.uncapped ? Math.min(opts.segmentBytes * LONE_GROWTH_MAX, segmentBytes * 2) : opts.segmentBytes;
       const last = Math.min(end, next + segmentBytes - 1);
       const length = last - next + 1;
-      const reserved = queue.length === 0 ? 0 : length;
-      if (reserved > 0 && !opts.budget.take(reserved)) return;
-      queue.push(new Segment(length, reserved, opts.segmentBytes, open(next, last, signal)));
+      if (queue.length === 0) queue.push(new ReadSegment(length, open(next, last, signal)));
+      else if (opts.budget.take(length)) queue.push(new AheadSegment(length, length, open(next, last, signal)));
+      else return;
       next = last + 1;
     }
   };
@@ -179,9 +209,11 @@ async function* deliver(
     }
   } finally {
     abort.abort();
-    for (const s of queue) s.cancel();
-    for (const s of queue) opts.budget.give(s.reserved);
-    // The pumps end on the abort; wait so no GET outlives the generator.
-    await Promise.all(queue.map((s) => s.pumped));
+    for (const s of queue) {
+      s.close();
+      opts.budget.give(s.reserved);
+    }
+    // Wait so no GET outlives the generator.
+    await Promise.all(queue.map((s) => s.ended));
   }
 }
