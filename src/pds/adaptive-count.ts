@@ -12,7 +12,12 @@
 // the load on a shared machine drifts. A round also lasts at least minRoundMs, as many transfers as
 // that takes: on a fast link (loopback: a 4 MiB segment in 20 ms) one transfer's time is mostly
 // scheduling and GC noise, enough to clear even the bar of 50% now and then, and the count grew to
-// 4-8 streams that cost the server CPU for no gain.
+// 4-8 streams that cost the server CPU for no gain. Where one transfer has moved far more than any
+// per-connection cap would let it (loopback, a fast LAN: `probeBelow`), there is no cap for another
+// connection to get around: the count goes back to one and no probe is made, even when later rounds
+// are slower (a busy CPU, GC), until one transfer moves under a quarter of that (a cap appeared). On a
+// shared machine probes still cleared the bar now and then, above all while a new process warmed
+// up, and each stream kept cost the server CPU the reader was short of.
 
 /** Rounds the first probe after a probe that did not pay waits; doubled after each such probe. */
 const FIRST_WAIT = 2;
@@ -31,18 +36,23 @@ export class AdaptiveCount {
   private wait = FIRST_WAIT;
   /** Rounds at this count before the next probe; the first round measures one transfer alone. */
   private untilProbe = 1;
+  /** One transfer moved more than probeBelow, and none has since moved less than a quarter of it. */
+  private fast = false;
 
   /**
    * `now` is the clock rounds are timed by (milliseconds). `minGain(n)` is the share a round at n + 1
    * must be faster than the round before at n: by default half of what one more capped connection
    * adds, 1/2n. Uploads, whose extra parts cost little where they do not help, pass a flat 10%.
-   * A round ends once `current` transfers finished and at least `minRoundMs` passed.
+   * A round ends once `current` transfers finished and at least `minRoundMs` passed. Once a round
+   * moved more than `probeBelow` bytes per ms per transfer running, the count is one, with no probe,
+   * until a round moves less than a quarter of that per transfer.
    */
   constructor(
     private readonly max: number,
     private readonly now: () => number = Date.now,
     private readonly minGain: (n: number) => number = (n) => 0.5 / n,
     private readonly minRoundMs = 0,
+    private readonly probeBelow = Number.POSITIVE_INFINITY,
   ) {
     this.roundStart = now();
   }
@@ -53,9 +63,19 @@ export class AdaptiveCount {
     const elapsed = this.now() - this.roundStart;
     if (++this.roundDone < this.current || elapsed < this.minRoundMs) return;
     const rate = this.roundBytes / Math.max(1, elapsed);
+    const perTransfer = rate / this.current;
+    if (perTransfer > this.probeBelow) this.fast = true;
+    else if (perTransfer < this.probeBelow / 4) this.fast = false;
     this.roundDone = 0;
     this.roundBytes = 0;
     this.roundStart = this.now();
+    if (this.fast) {
+      // No cap in sight: one transfer does; looked at again after the next round.
+      this.current = 1;
+      this.probing = false;
+      this.untilProbe = 1;
+      return;
+    }
     if (!this.probing) {
       this.baseline = rate;
       if (--this.untilProbe <= 0) this.probe();
@@ -69,6 +89,11 @@ export class AdaptiveCount {
       this.untilProbe = this.wait;
       this.wait = Math.min(MAX_WAIT, this.wait * 2);
     }
+  }
+
+  /** A transfer moved more than `probeBelow` bytes per ms (and none much less since): no cap to get around. */
+  get uncapped(): boolean {
+    return this.fast;
   }
 
   private probe(): void {

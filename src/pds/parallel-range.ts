@@ -4,11 +4,15 @@
 //
 // The range is cut into segments; the first is requested alone (so the first byte costs one request
 // and a missing file fails at once), then several segments are in flight together, as many as
-// AdaptiveCount finds worth it, up to maxStreams.
+// AdaptiveCount finds worth it, up to maxStreams. A lone stream faster than any per-connection cap
+// (loopback, a LAN) gets no company, and its segments grow instead: 256 ranged GETs per GiB over
+// several streams cost the local server twice the CPU of one GET, on the CPUs the reader needs.
 //
-// Memory: a segment holds at most its own bytes until the reader takes them. Segments after the one
-// being read take their size from a budget shared by all downloads; when it is spent, no segment is
-// added (the one being read always goes on), so memory stays bounded whatever the number of readers.
+// Memory: a segment opened for the reader waiting on it is read as the reader asks, so however long
+// it grows it holds nothing more than its socket. Segments after the one being read hold at most
+// their own bytes until the reader takes them, and take their size from a budget shared by all
+// downloads; when it is spent, no segment is added (the one being read always goes on), so memory
+// stays bounded whatever the number of readers.
 import { AdaptiveCount } from './adaptive-count.js';
 
 /**
@@ -17,6 +21,9 @@ import { AdaptiveCount } from './adaptive-count.js';
  */
 const MIN_ROUND_MS = 250;
 
+/** A lone uncapped stream's segments grow up to this many times the base size (4 → 64 MiB). */
+const LONE_GROWTH_MAX = 16;
+
 /** Opens one segment: resolves when its answer arrived; the iterable then yields its bytes in order. */
 export type SegmentOpener = (start: number, endInclusive: number, signal: AbortSignal) => Promise<AsyncIterable<Buffer>>;
 
@@ -24,6 +31,13 @@ export interface ParallelRangeOptions {
   segmentBytes: number;
   maxStreams: number;
   budget: ByteBudget;
+  /**
+   * A stream faster than this (bytes per second) is taken as uncapped: while one is, no other is
+   * added, and its segments grow (fewer GETs).
+   */
+  uncappedRate: number;
+  /** The clock rounds are timed by (ms); Date.now unless a test moves its own. */
+  now?: () => number;
 }
 
 /** Bytes that segments fetched ahead of their reader may hold, across all downloads. */
@@ -47,34 +61,82 @@ export class ByteBudget {
   }
 }
 
-/** One segment in flight: its bytes wait here for the reader. */
-class Segment {
-  private readonly chunks: Buffer[] = [];
-  private ended = false;
-  private error: unknown;
-  private wake: (() => void) | undefined;
-  readonly pumped: Promise<void>;
+/** One segment in flight, read chunk by chunk; `ended` settles once its GET is over. */
+interface Segment {
+  readonly length: number;
+  /** Bytes taken from the budget (0 for a segment read as it arrives). */
+  readonly reserved: number;
+  /** The next chunk, undefined at the end; rethrows the segment's failure. */
+  next(): Promise<Buffer | undefined>;
+  /** Ends the GET if it still runs (the reader is gone). */
+  close(): void;
+  readonly ended: Promise<void>;
+}
+
+/**
+ * A segment opened for the reader waiting on it: its body is read as the reader asks, with nothing
+ * in between, so a long one holds no more than its socket does.
+ */
+class ReadSegment implements Segment {
+  readonly reserved = 0;
+  private it: AsyncIterator<Buffer> | undefined;
+  private closing: Promise<void> | undefined;
 
   constructor(
     readonly length: number,
-    /** Bytes taken from the budget (0 for a segment read as it arrives). */
+    private readonly body: Promise<AsyncIterable<Buffer>>,
+  ) {
+    // A failed opening is thrown by next(); not also reported as unhandled when it comes first.
+    body.catch(() => {});
+  }
+
+  async next(): Promise<Buffer | undefined> {
+    this.it ??= (await this.body)[Symbol.asyncIterator]();
+    const step = await this.it.next();
+    return step.done ? undefined : step.value;
+  }
+
+  close(): void {
+    this.closing ??= this.body.then(
+      async (b) => void (await (this.it ?? b[Symbol.asyncIterator]()).return?.()),
+      () => {},
+    );
+  }
+
+  get ended(): Promise<void> {
+    return this.closing ?? Promise.resolve();
+  }
+}
+
+/** A segment fetched ahead of its reader: its bytes wait here, at most its length of them. */
+class AheadSegment implements Segment {
+  private readonly chunks: Buffer[] = [];
+  private done = false;
+  private error: unknown;
+  private wake: (() => void) | undefined;
+  readonly ended: Promise<void>;
+
+  constructor(
+    readonly length: number,
     readonly reserved: number,
     body: Promise<AsyncIterable<Buffer>>,
   ) {
-    this.pumped = this.pump(body);
+    this.ended = this.pump(body);
   }
 
-  /** The next chunk, undefined at the end; rethrows the segment's failure. */
   async next(): Promise<Buffer | undefined> {
     for (;;) {
       const chunk = this.chunks.shift();
       if (chunk) return chunk;
       if (this.error !== undefined) throw this.error;
-      if (this.ended) return undefined;
+      if (this.done) return undefined;
       await new Promise<void>((resolve) => (this.wake = resolve));
       this.wake = undefined;
     }
   }
+
+  /** The pump ends on the abort of its GET. */
+  close(): void {}
 
   private async pump(body: Promise<AsyncIterable<Buffer>>): Promise<void> {
     try {
@@ -82,7 +144,7 @@ class Segment {
         this.chunks.push(chunk);
         this.wake?.();
       }
-      this.ended = true;
+      this.done = true;
     } catch (err) {
       this.error = err;
     }
@@ -105,7 +167,7 @@ export async function parallelRange(open: SegmentOpener, start: number, end: num
     abort.abort();
     throw err;
   }
-  return deliver(open, firstEnd + 1, end, opts, new Segment(firstEnd - start + 1, 0, Promise.resolve(first)), abort, scoped);
+  return deliver(open, firstEnd + 1, end, opts, new ReadSegment(firstEnd - start + 1, Promise.resolve(first)), abort, scoped);
 }
 
 async function* deliver(
@@ -117,17 +179,21 @@ async function* deliver(
   abort: AbortController,
   signal: AbortSignal,
 ): AsyncGenerator<Buffer> {
-  const streams = new AdaptiveCount(opts.maxStreams, Date.now, undefined, MIN_ROUND_MS);
+  const streams = new AdaptiveCount(opts.maxStreams, opts.now ?? Date.now, undefined, MIN_ROUND_MS, opts.uncappedRate / 1000);
   const queue: Segment[] = [first];
   let next = from;
+  let segmentBytes = opts.segmentBytes;
   /** Adds segments while the stream count and the budget allow; the head needs no budget. */
   const fill = () => {
     while (next <= end && queue.length < streams.current) {
-      const last = Math.min(end, next + opts.segmentBytes - 1);
+      // A lone uncapped stream needs few GETs (each costs the server and the reader): its segments
+      // grow, each twice the last, while it stays so. Several streams take the base size.
+      segmentBytes = streams.current === 1 && streams.uncapped ? Math.min(opts.segmentBytes * LONE_GROWTH_MAX, segmentBytes * 2) : opts.segmentBytes;
+      const last = Math.min(end, next + segmentBytes - 1);
       const length = last - next + 1;
-      const reserved = queue.length === 0 ? 0 : length;
-      if (reserved > 0 && !opts.budget.take(reserved)) return;
-      queue.push(new Segment(length, reserved, open(next, last, signal)));
+      if (queue.length === 0) queue.push(new ReadSegment(length, open(next, last, signal)));
+      else if (opts.budget.take(length)) queue.push(new AheadSegment(length, length, open(next, last, signal)));
+      else return;
       next = last + 1;
     }
   };
@@ -143,8 +209,11 @@ async function* deliver(
     }
   } finally {
     abort.abort();
-    for (const s of queue) opts.budget.give(s.reserved);
-    // The pumps end on the abort; wait so no GET outlives the generator.
-    await Promise.all(queue.map((s) => s.pumped));
+    for (const s of queue) {
+      s.close();
+      opts.budget.give(s.reserved);
+    }
+    // Wait so no GET outlives the generator.
+    await Promise.all(queue.map((s) => s.ended));
   }
 }

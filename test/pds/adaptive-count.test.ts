@@ -109,3 +109,30 @@ test('a minimum round time pools short transfers: their noise adds no stream whe
   assert.ok(Math.max(...pooled) <= 2, `streams: ${Math.max(...pooled)}`);
   assert.ok(pooled.filter((n) => n === 1).length >= 0.8 * pooled.length, 'one stream but for a probe now and then');
 });
+
+test('once one transfer moved more than probeBelow, the count is one, through slower rounds, until a cap shows', () => {
+  const clock = { t: 0 };
+  // A probe is made only below 40 bytes/ms per transfer: capped connections are slower than that.
+  const count = new AdaptiveCount(8, () => clock.t, undefined, 0, 40);
+  // A slow start (a process warming up: 20 bytes/ms, then 1.5 times as fast at each count) grows the count.
+  round(count, clock, 1000, 50);
+  round(count, clock, 1000, 66);
+  assert.equal(count.current, 3);
+  // 50 bytes/ms per transfer: no cap in sight, so back to one.
+  round(count, clock, 1000, 20);
+  assert.equal(count.current, 1);
+  assert.equal(count.uncapped, true);
+  // Rounds at 12-100 bytes/ms (a busy CPU, collections): no probe, one stream throughout.
+  for (const ms of [10, 80, 30, 60, 15]) {
+    round(count, clock, 1000, ms);
+    assert.equal(count.current, 1, `after a round of ${1000 / ms} bytes/ms`);
+  }
+  // Capped now at 5 bytes/ms per connection, under a quarter of 40: probes again, and the count climbs.
+  const seen: number[] = [];
+  for (let i = 0; i < 4; i++) {
+    round(count, clock, 1000, 200);
+    seen.push(count.current);
+  }
+  assert.deepEqual(seen, [2, 3, 4, 5]);
+  assert.equal(count.uncapped, false);
+});

@@ -60,6 +60,24 @@ test('the stream count is bounded by maxStreams when the budget is large', async
   assert.ok(pds.emu.stats.connections <= MAX_STREAMS + 1, `at most ${MAX_STREAMS} GETs at once: ${pds.emu.stats.connections} connections`);
 });
 
+test('a stream above the uncapped rate runs alone, on fewer and longer GETs, byte-identical', async () => {
+  // The same 8 MiB/s per connection, with the uncapped rate set far below it (256 KiB/s), as a
+  // loopback stream at hundreds of MiB/s is far above the default 64 MiB/s: no probe adds a stream.
+  pds.emu.setFaults({ netRatePerConnection: 8 * 1024 * 1024 });
+  try {
+    const fast = pds.connect({ download: { segmentBytes: SEGMENT, maxStreams: 8, aheadBytes: 3 * SEGMENT, uncappedRate: 256 * 1024 } });
+    pds.emu.resetStats();
+    const got = await readAll(await fast.downloader.openRange(target, 0, size - 1));
+    assert.equal(sha1(got), sha1(content));
+    // One connection for the get_download_url call, one for the GETs one after another.
+    assert.ok(pds.emu.stats.connections <= 2, `connections opened: ${pds.emu.stats.connections}`);
+    const gets = pds.emu.stats.requests['GET data'] ?? 0;
+    assert.ok(gets < 25, `GETs for 25 base-size segments: ${gets}`);
+  } finally {
+    pds.emu.setFaults({ netRatePerConnection: 1024 * 1024 });
+  }
+});
+
 test('a reader that stops early ends every GET and gives the budget back', async () => {
   pds.emu.resetStats();
   const stream = await pds.client.downloader.openRange(target, 0, size - 1);
