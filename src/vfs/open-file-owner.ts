@@ -103,6 +103,8 @@ export class OpenFileOwner implements FileOwner {
 
   async commit(file: OpenFile): Promise<void> {
     const staged = file.staged;
+    // The upload reads the staging file by path: every write answered so far must be on it.
+    if (staged) await staged.landed().catch((err: unknown) => this.keepFromUpload(file, err));
     const current = file.row && this.ctx.journal.get(file.row.id);
     if (!current) return; // deleted while open: nothing to upload
     const changed = file.modifiedAt !== undefined || current.state === 'open' || current.state === 'failed';
@@ -201,6 +203,17 @@ export class OpenFileOwner implements FileOwner {
     file.created = undefined;
     await file.staged?.close();
     file.staged = undefined;
+  }
+
+  /**
+   * A write that never reached the staging file: nothing is uploaded from it. The row goes back to
+   * `open` (not uploaded; at the next start its content goes to the recovery folder, as a file being
+   * written when pdsfs stopped) unless a later commit of a fresh copy (truncated, rewritten) replaces it.
+   */
+  private keepFromUpload(file: OpenFile, err: unknown): never {
+    const row = file.row && this.ctx.journal.get(file.row.id);
+    if (row && row.state !== 'open') file.row = this.ctx.journal.update(row.id, { state: 'open' });
+    throw err;
   }
 
   /** The revision of the server file a pending row replaces, as this pdsfs last saw it ('' for a new name). */
