@@ -97,13 +97,9 @@ export class StagedFile {
     this.behind.check();
     const bytes = from.subarray(offset, offset + length);
     if (bytes.length === 0) return 0;
-    this.behind.add(bytes, position);
-    if (this.hasher && position === this.hashedUpTo) {
-      this.hasher.update(bytes);
-      this.hashedUpTo += bytes.length;
-    } else if (position !== this.hashedUpTo) {
-      this.hasher = null;
-    }
+    if (position === this.hashedUpTo) this.hashedUpTo += bytes.length;
+    else this.hasher = null;
+    this.behind.add(bytes, position, this.hasher);
     this.size = Math.max(this.size, position + bytes.length);
     return bytes.length;
   }
@@ -158,9 +154,9 @@ export class StagedFile {
     await this.fd.sync();
   }
 
-  /** Uppercase hex SHA-1 when every byte went through sequential writes; null otherwise. */
+  /** Uppercase hex SHA-1 when every byte went through sequential writes and has landed; null otherwise. */
   sha1(): string | null {
-    if (!this.hasher || this.hashedUpTo !== this.size) return null;
+    if (!this.hasher || this.hashedUpTo !== this.size || this.behind.pending) return null;
     return this.hasher.copy().digest('hex').toUpperCase();
   }
 

@@ -1,9 +1,12 @@
 // A staging file's writes, answered once their bytes are copied out of the caller's buffer (FUSE
 // reuses its buffer once answered) and landing on the file behind: one at a time and in order (two
 // writes in libuv's pool at once may land out of order), contiguous ones gathered into one write.
+// The SHA-1 of sequential writes is brought up to date as they land, in the same order, so the
+// answer does not wait for it either.
 // Whoever reads or closes the file waits for them first (landed(), settled()). A write that fails to
 // land fails every later write and landed() with its errno, as a local filesystem's delayed
 // allocation reports a failed write-back at the next write, fsync or close.
+import type { Hash } from 'node:crypto';
 import { toVfsError, type VfsError } from '../core/errors.js';
 import { WRITE_CHUNK, writeAt } from '../shared/write-at.js';
 
@@ -29,6 +32,8 @@ interface Pending {
   buf: Buffer;
   position: number;
   length: number;
+  /** The hash these bytes continue, if any. */
+  hasher: Hash | null;
 }
 
 export class WriteBehind {
@@ -58,22 +63,27 @@ export class WriteBehind {
     this.check();
   }
 
-  /** Copies the bytes and queues them (synchronous: the caller may reuse `from` at once). */
-  add(from: Buffer, position: number): void {
+  /** Copies the bytes and queues them (synchronous: the caller may reuse `from` at once); `hasher` gets them once they land. */
+  add(from: Buffer, position: number, hasher: Hash | null): void {
     const tail = this.queue.at(-1);
-    if (tail && tail.position + tail.length === position && tail.buf.length - tail.length >= from.length) {
+    if (tail && tail.hasher === hasher && tail.position + tail.length === position && tail.buf.length - tail.length >= from.length) {
       from.copy(tail.buf, tail.length);
       tail.length += from.length;
     } else {
       const buf = takeBuffer(from.length);
       from.copy(buf);
-      this.queue.push({ buf, position, length: from.length });
+      this.queue.push({ buf, position, length: from.length, hasher });
       this.waiting += buf.length;
       allWaiting += buf.length;
     }
     // The first write always goes to the pool (none is added after a failure), so land() never ends
     // before `running` is set.
     this.running ??= this.land();
+  }
+
+  /** Whether writes are still to land. */
+  get pending(): boolean {
+    return this.running !== undefined;
   }
 
   /** Resolves once every write added so far is on the file; throws if one failed. */
@@ -89,11 +99,13 @@ export class WriteBehind {
 
   private async land(): Promise<void> {
     for (let next = this.queue.shift(); next; next = this.queue.shift()) {
+      const bytes = next.buf.subarray(0, next.length);
       try {
-        if (!this.failure) await stagingDisk.writeAt(this.fd, next.buf.subarray(0, next.length), next.position);
+        if (!this.failure) await stagingDisk.writeAt(this.fd, bytes, next.position);
       } catch (err) {
         this.failure = toVfsError(err, this.path);
       }
+      next.hasher?.update(bytes);
       this.waiting -= next.buf.length;
       allWaiting -= next.buf.length;
       giveBack(next.buf);
