@@ -1,7 +1,7 @@
 // A staging file's writes, answered once their bytes are copied out of the caller's buffer (FUSE
 // reuses its buffer once answered) and landing on the file behind: one at a time and in order (two
 // writes in libuv's pool at once may land out of order), contiguous ones gathered into one write.
-// The SHA-1 of sequential writes is brought up to date as they land, in the same order, so the
+// The SHA-1 of sequential writes is brought up to date while they land, in the same order, so the
 // answer does not wait for it either.
 // Whoever reads or closes the file waits for them first (landed(), settled()). A write that fails to
 // land fails every later write and landed() with its errno, as a local filesystem's delayed
@@ -76,8 +76,7 @@ export class WriteBehind {
       this.waiting += buf.length;
       allWaiting += buf.length;
     }
-    // The first write always goes to the pool (none is added after a failure), so land() never ends
-    // before `running` is set.
+    // land() awaits before it can end: `running` is set first.
     this.running ??= this.land();
   }
 
@@ -100,12 +99,17 @@ export class WriteBehind {
   private async land(): Promise<void> {
     for (let next = this.queue.shift(); next; next = this.queue.shift()) {
       const bytes = next.buf.subarray(0, next.length);
-      try {
-        if (!this.failure) await stagingDisk.writeAt(this.fd, bytes, next.position);
-      } catch (err) {
-        this.failure = toVfsError(err, this.path);
+      const landing = this.failure
+        ? undefined
+        : stagingDisk.writeAt(this.fd, bytes, next.position).catch((err: unknown) => {
+            this.failure ??= toVfsError(err, this.path);
+          });
+      if (next.hasher) {
+        // Hashed while the pool writes, once the write that queued it has been answered.
+        await new Promise((resolve) => setImmediate(resolve));
+        next.hasher.update(bytes);
       }
-      next.hasher?.update(bytes);
+      await landing;
       this.waiting -= next.buf.length;
       allWaiting -= next.buf.length;
       giveBack(next.buf);
