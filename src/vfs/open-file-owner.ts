@@ -14,13 +14,17 @@ import type { VNode } from './resolver.js';
 import { newerVersion } from './server-version.js';
 import { baseOf, openStaged } from './staged-base.js';
 import type { StagedFile } from './staged-file.js';
+import { bytesToLand } from './write-behind.js';
 import type { NodeInfo } from './types.js';
 
 export class OpenFileOwner implements FileOwner {
   constructor(
     private readonly ctx: VfsContext,
     private readonly inodes: InodeTable,
-  ) {}
+  ) {
+    // Writes answered before they land hold room on the cache disk that a look at it does not see yet.
+    ctx.staging.space.countUnwritten(bytesToLand);
+  }
 
   async readRemote(file: OpenFile, into: Buffer, position: number, length: number, readerId: string): Promise<number> {
     const e = file.entry;

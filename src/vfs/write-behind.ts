@@ -25,6 +25,13 @@ const POOL_MAX = 8;
 
 const freeSlabs: Buffer[] = [];
 let allWaiting = 0;
+/** Bytes written and not landed yet, every file together (their room on the disk is claimed, not yet used). */
+let allToLand = 0;
+
+/** Bytes answered as written that are not on their staging files yet (DiskReserve.countUnwritten). */
+export function bytesToLand(): number {
+  return allToLand;
+}
 /** Writers waiting for room; each looks again whenever a write lands. */
 const roomWaiters = new Set<() => void>();
 
@@ -65,6 +72,7 @@ export class WriteBehind {
 
   /** Copies the bytes and queues them (synchronous: the caller may reuse `from` at once); `hasher` gets them once they land. */
   add(from: Buffer, position: number, hasher: Hash | null): void {
+    allToLand += from.length;
     const tail = this.queue.at(-1);
     if (tail && tail.hasher === hasher && tail.position + tail.length === position && tail.buf.length - tail.length >= from.length) {
       from.copy(tail.buf, tail.length);
@@ -112,6 +120,7 @@ export class WriteBehind {
       await landing;
       this.waiting -= next.buf.length;
       allWaiting -= next.buf.length;
+      allToLand -= next.length;
       giveBack(next.buf);
       for (const wake of roomWaiters) wake();
       roomWaiters.clear();
