@@ -21,6 +21,7 @@ export class DiskReserve {
   private free = Infinity;
   private checkedAt = -Infinity;
   private reclaim: Reclaim | undefined;
+  private unwritten: () => number = () => 0;
 
   constructor(
     private readonly dir: string,
@@ -54,14 +55,24 @@ export class DiskReserve {
     return true;
   }
 
+  /**
+   * Sets what tells the bytes claimed and not on the disk yet (writes still to land), which a look at
+   * the disk cannot see: without it, each look would give their room away again.
+   */
+  countUnwritten(bytes: () => number): void {
+    this.unwritten = bytes;
+  }
+
   /** Bytes that can still be claimed above the reserve, as of the last look at the disk (claims since counted). */
   roomLeft(): number {
     return Math.max(0, this.free - this.reserveBytes);
   }
 
   private async look(): Promise<void> {
+    // Read first: bytes landing during the statfs are then counted twice, not missed.
+    const unwritten = this.unwritten();
     const st = await fsp.statfs(this.dir).catch(() => undefined);
-    this.free = st ? st.bavail * st.bsize : Infinity;
+    this.free = st ? st.bavail * st.bsize - unwritten : Infinity;
     this.checkedAt = Date.now();
   }
 }

@@ -14,13 +14,17 @@ import type { VNode } from './resolver.js';
 import { newerVersion } from './server-version.js';
 import { baseOf, openStaged } from './staged-base.js';
 import type { StagedFile } from './staged-file.js';
+import { bytesToLand } from './write-behind.js';
 import type { NodeInfo } from './types.js';
 
 export class OpenFileOwner implements FileOwner {
   constructor(
     private readonly ctx: VfsContext,
     private readonly inodes: InodeTable,
-  ) {}
+  ) {
+    // Writes answered before they land hold room on the cache disk that a look at it does not see yet.
+    ctx.staging.space.countUnwritten(bytesToLand);
+  }
 
   async readRemote(file: OpenFile, into: Buffer, position: number, length: number, readerId: string): Promise<number> {
     const e = file.entry;
@@ -103,6 +107,8 @@ export class OpenFileOwner implements FileOwner {
 
   async commit(file: OpenFile): Promise<void> {
     const staged = file.staged;
+    // The upload reads the staging file by path: every write answered so far must be on it.
+    if (staged) await staged.landed().catch((err: unknown) => this.keepFromUpload(file, err));
     const current = file.row && this.ctx.journal.get(file.row.id);
     if (!current) return; // deleted while open: nothing to upload
     const changed = file.modifiedAt !== undefined || current.state === 'open' || current.state === 'failed';
@@ -201,6 +207,17 @@ export class OpenFileOwner implements FileOwner {
     file.created = undefined;
     await file.staged?.close();
     file.staged = undefined;
+  }
+
+  /**
+   * A write that never reached the staging file: nothing is uploaded from it. The row goes back to
+   * `open` (not uploaded; at the next start its content goes to the recovery folder, as a file being
+   * written when pdsfs stopped) unless a later commit of a fresh copy (truncated, rewritten) replaces it.
+   */
+  private keepFromUpload(file: OpenFile, err: unknown): never {
+    const row = file.row && this.ctx.journal.get(file.row.id);
+    if (row && row.state !== 'open') file.row = this.ctx.journal.update(row.id, { state: 'open' });
+    throw err;
   }
 
   /** The revision of the server file a pending row replaces, as this pdsfs last saw it ('' for a new name). */

@@ -1,5 +1,7 @@
 // The local copy of a file being written: positional writes into a staging file, with the SHA-1
 // kept up to date while writes are sequential, so rapid upload needs no second read of the data.
+// A write is answered once its bytes are copied; it lands on the file behind (write-behind.ts), and
+// every reader of the file here, and the commit before anything reads it by path, waits for that.
 //
 // A copy of an existing remote file starts empty (sparse) with that file as its base: bytes not yet
 // written locally are read from the base, and a block is filled from the base only when a write
@@ -11,6 +13,7 @@ import { ByteRanges } from '../shared/byte-ranges.js';
 import { writeAt } from '../shared/write-at.js';
 import { VfsError } from '../core/errors.js';
 import type { StagedBase } from '../core/staged-base.js';
+import { WriteBehind } from './write-behind.js';
 
 export interface BaseSource {
   state: StagedBase;
@@ -39,6 +42,7 @@ export class StagedFile {
   private hasher: Hash | null = createHash('sha1');
   private hashedUpTo = 0;
   private base: OpenBase | undefined;
+  private readonly behind: WriteBehind;
 
   private constructor(
     readonly path: string,
@@ -48,6 +52,7 @@ export class StagedFile {
   ) {
     // Existing content was not hashed here; the hash is recomputed from the file when needed.
     if (size > 0) this.hasher = null;
+    this.behind = new WriteBehind(fd.fd, path);
     if (base) this.base = { source: base, limit: base.state.limit, local: new ByteRanges(base.state.local), fills: new Map() };
   }
 
@@ -69,6 +74,7 @@ export class StagedFile {
 
   async read(into: Buffer, offset: number, length: number, position: number): Promise<number> {
     if (position >= this.size) return 0;
+    await this.behind.landed();
     const end = Math.min(this.size, position + length);
     const base = this.base;
     if (!base) return (await this.fd.read(into, offset, end - position, position)).bytesRead;
@@ -83,22 +89,30 @@ export class StagedFile {
     return end - position;
   }
 
+  /** Answers once the bytes are copied (see write-behind.ts); fails with the errno of an earlier write that could not land. */
   async write(from: Buffer, offset: number, length: number, position: number): Promise<number> {
+    this.behind.check();
     if (this.base) await this.makeLocal(this.base, position, position + length);
-    const { bytesWritten } = await this.fd.write(from, offset, length, position);
-    if (this.hasher && position === this.hashedUpTo) {
-      this.hasher.update(from.subarray(offset, offset + bytesWritten));
-      this.hashedUpTo += bytesWritten;
-    } else if (position < this.hashedUpTo || position > this.hashedUpTo) {
-      this.hasher = null;
-    }
-    this.size = Math.max(this.size, position + bytesWritten);
-    return bytesWritten;
+    if (this.behind.full(length)) await this.behind.roomFor(length);
+    this.behind.check();
+    const bytes = from.subarray(offset, offset + length);
+    if (bytes.length === 0) return 0;
+    if (position === this.hashedUpTo) this.hashedUpTo += bytes.length;
+    else this.hasher = null;
+    this.behind.add(bytes, position, this.hasher);
+    this.size = Math.max(this.size, position + bytes.length);
+    return bytes.length;
+  }
+
+  /** Resolves once every write so far is on the file (for a reader by path); throws if one failed. */
+  landed(): Promise<void> {
+    return this.behind.landed();
   }
 
   async truncate(size: number): Promise<void> {
     // A fill landing after the cut would grow the file again.
     if (this.base) await Promise.all(this.base.fills.values());
+    await this.behind.landed();
     await this.fd.truncate(size);
     if (this.base) this.base.limit = Math.min(this.base.limit, size);
     if (size === 0) {
@@ -136,17 +150,20 @@ export class StagedFile {
 
   /** Durable on disk when this returns. */
   async sync(): Promise<void> {
+    await this.behind.landed();
     await this.fd.sync();
   }
 
-  /** Uppercase hex SHA-1 when every byte went through sequential writes; null otherwise. */
+  /** Uppercase hex SHA-1 when every byte went through sequential writes and has landed; null otherwise. */
   sha1(): string | null {
-    if (!this.hasher || this.hashedUpTo !== this.size) return null;
+    if (!this.hasher || this.hashedUpTo !== this.size || this.behind.pending) return null;
     return this.hasher.copy().digest('hex').toUpperCase();
   }
 
   async close(): Promise<void> {
     this.base?.source.release?.();
+    // A failure was reported to whoever committed the file; the fd must outlive its writes.
+    await this.behind.settled();
     await this.fd.close();
   }
 

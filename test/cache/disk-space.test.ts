@@ -64,3 +64,17 @@ test('cached blocks leave room for staged writes, and give theirs up before a st
   fs.rmSync(staged);
   await space.claim(8 * MiB);
 });
+
+test('a look at the disk does not give away the room of bytes claimed and not written yet', { skip: noTmpfs ?? false }, async () => {
+  const space = new DiskReserve(disk.dir, RESERVE);
+  let unwritten = 0;
+  space.countUnwritten(() => unwritten);
+  const room = freeBytes(disk.dir) - RESERVE;
+  const half = Math.floor(room / 2);
+  // Claimed and answered, still on its way to the disk (write-behind): the disk does not show it yet.
+  await space.claim(half);
+  unwritten = half;
+  // More than is left: the fresh look this makes must still count the claim.
+  await assert.rejects(space.claim(room - half + MiB), (err: NodeJS.ErrnoException) => err.code === 'ENOSPC');
+  await space.claim(room - half - MiB);
+});
