@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { runningDaemons } from '../../src/control/client.js';
 import { MOUNTED_MESSAGE } from '../../src/fuse/mount.js';
 import { pdsfsArgs } from '../helpers/cli.js';
 
@@ -106,9 +107,14 @@ export async function startMount(source: MountSource, mnt: string, args: string[
       const code = await Promise.race([exited, sleep(STOP_LIMIT_MS).then(() => 'timeout' as const)]);
       live.delete(proc);
       if (code === 'timeout') {
+        // Where it hangs: the control socket answers until the drain ends, then closes.
+        const status = await Promise.race([
+          runningDaemons(source.cacheDir).then((d) => (d[0] ? JSON.stringify({ uploads: d[0].status.uploads, pds: d[0].status.pds }) : 'no daemon answers')),
+          sleep(5000).then(() => 'the control socket did not answer in 5 s'),
+        ]).catch((err: Error) => err.message);
         child.kill('SIGKILL');
         forceUnmount(mnt);
-        throw new Error(`mount process did not stop in time:\n${out}`);
+        throw new Error(`mount process did not stop in time (its status then: ${status}):\n${out}`);
       }
       return code;
     },
