@@ -118,10 +118,14 @@ class AheadSegment implements Segment {
 
   constructor(
     readonly length: number,
-    readonly reserved: number,
     body: Promise<AsyncIterable<Buffer>>,
   ) {
     this.ended = this.pump(body);
+  }
+
+  /** Its whole length, taken from the budget when it was added. */
+  get reserved(): number {
+    return this.length;
   }
 
   async next(): Promise<Buffer | undefined> {
@@ -192,7 +196,7 @@ async function* deliver(
       const last = Math.min(end, next + segmentBytes - 1);
       const length = last - next + 1;
       if (queue.length === 0) queue.push(new ReadSegment(length, open(next, last, signal)));
-      else if (opts.budget.take(length)) queue.push(new AheadSegment(length, length, open(next, last, signal)));
+      else if (opts.budget.take(length)) queue.push(new AheadSegment(length, open(next, last, signal)));
       else return;
       next = last + 1;
     }
