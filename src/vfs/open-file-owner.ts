@@ -18,6 +18,9 @@ import { bytesToLand } from './write-behind.js';
 import type { NodeInfo } from './types.js';
 
 export class OpenFileOwner implements FileOwner {
+  /** Staging files still being closed after their last handle's release was answered (closed() waits for them). */
+  private readonly closing = new Set<Promise<void>>();
+
   constructor(
     private readonly ctx: VfsContext,
     private readonly inodes: InodeTable,
@@ -158,7 +161,7 @@ export class OpenFileOwner implements FileOwner {
     }
     this.ctx.openFiles.delete(OpenFiles.keyOf(file.volume.id, file.entry?.id, file.row?.id));
     const stagedPath = file.staged?.path;
-    await this.closeStaged(file);
+    this.closeInBackground(file);
     const row = file.row && this.ctx.journal.get(file.row.id);
     // Deleted while open, or uploaded meanwhile (the row is gone): the staging copy is ours to drop.
     const orphan = file.detached ? stagedPath : file.row && !row ? file.row.stagingPath : undefined;
@@ -200,6 +203,23 @@ export class OpenFileOwner implements FileOwner {
     await this.closeStaged(file);
     file.row = undefined;
     await this.ctx.staging.remove(row.stagingPath).catch(() => undefined);
+  }
+
+  /** Resolves once every staging file whose last handle was released so far is closed. */
+  async closed(): Promise<void> {
+    while (this.closing.size > 0) await Promise.all(this.closing);
+  }
+
+  /**
+   * The last release answers without waiting for the staging file's close: its bytes are on the
+   * file already (close waited for them to land), an upload opens the file by path, and the trip
+   * through libuv's pool cost each rsync'd file about 0.15 ms of waiting.
+   */
+  private closeInBackground(file: OpenFile): void {
+    const done = this.closeStaged(file)
+      .catch((err: unknown) => this.ctx.logger.warn({ err }, 'closing a staging file failed'))
+      .finally(() => this.closing.delete(done));
+    this.closing.add(done);
   }
 
   private async closeStaged(file: OpenFile): Promise<void> {

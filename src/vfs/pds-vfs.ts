@@ -278,6 +278,7 @@ export class PdsVfs implements Vfs {
     else this.ctx.logger.warn({ ...this.ctx.journal.stats(), changes: this.ctx.ops.counts().pending }, 'stopping while PDS is unreachable: the waiting changes are replayed at the next start');
     this.replayer.close();
     await this.ctx.writeback.close();
+    await this.files.closed();
     await this.ctx.staging.close();
     await this.ctx.blocks.idle();
   }
