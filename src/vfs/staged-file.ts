@@ -1,7 +1,8 @@
 // The local copy of a file being written: positional writes into a staging file, with the SHA-1
 // kept up to date while writes are sequential, so rapid upload needs no second read of the data.
-// A write is answered once its bytes are copied; it lands on the file behind (write-behind.ts), and
-// every reader of the file here, and the commit before anything reads it by path, waits for that.
+// A write is answered once its bytes are copied; past the file's first bytes it lands on the file
+// behind (write-behind.ts), and every reader of the file here, and the commit before anything reads
+// it by path, waits for that.
 //
 // A copy of an existing remote file starts empty (sparse) with that file as its base: bytes not yet
 // written locally are read from the base, and a block is filled from the base only when a write
@@ -89,7 +90,7 @@ export class StagedFile {
     return end - position;
   }
 
-  /** Answers once the bytes are copied (see write-behind.ts); fails with the errno of an earlier write that could not land. */
+  /** Answers once the bytes are copied or landed (see write-behind.ts); fails with the errno of an earlier write that could not land, or of its own landing at once. */
   async write(from: Buffer, offset: number, length: number, position: number): Promise<number> {
     this.behind.check();
     if (this.base) await this.makeLocal(this.base, position, position + length);
@@ -97,9 +98,10 @@ export class StagedFile {
     this.behind.check();
     const bytes = from.subarray(offset, offset + length);
     if (bytes.length === 0) return 0;
-    if (position === this.hashedUpTo) this.hashedUpTo += bytes.length;
-    else this.hasher = null;
-    this.behind.add(bytes, position, this.hasher);
+    const sequential = position === this.hashedUpTo;
+    if (!sequential) this.hasher = null;
+    if (!this.behind.landNow(bytes, position, this.hasher)) this.behind.add(bytes, position, this.hasher);
+    if (sequential) this.hashedUpTo += bytes.length;
     this.size = Math.max(this.size, position + bytes.length);
     return bytes.length;
   }

@@ -1,6 +1,8 @@
 // A staging file's writes, answered once their bytes are copied out of the caller's buffer (FUSE
 // reuses its buffer once answered) and landing on the file behind: one at a time and in order (two
 // writes in libuv's pool at once may land out of order), contiguous ones gathered into one write.
+// A file's first bytes, up to one FUSE write, land at once on the caller's thread instead (landNow):
+// a small file's only write then costs no trip through the pool, nor its close a wait for one.
 // The SHA-1 of sequential writes is brought up to date while they land, in the same order, so the
 // answer does not wait for it either.
 // Whoever reads or closes the file waits for them first (landed(), settled()). A write that fails to
@@ -8,13 +10,19 @@
 // allocation reports a failed write-back at the next write, fsync or close.
 import type { Hash } from 'node:crypto';
 import { toVfsError, type VfsError } from '../core/errors.js';
-import { WRITE_CHUNK, writeAt } from '../shared/write-at.js';
+import { WRITE_CHUNK, writeAt, writeAtSync } from '../shared/write-at.js';
 
 /** How the bytes reach the disk: tests hold or fail writes here. */
-export const stagingDisk = { writeAt };
+export const stagingDisk = { writeAt, writeAtSync };
 
 /** The pooled buffers' size: contiguous writes gather into one up to it (FUSE sends 128 KiB at most). */
 const SLAB = WRITE_CHUNK;
+/**
+ * Writes within a file's first bytes land at once when nothing waits before them: one FUSE write
+ * (128 KiB), a copy into the page cache of about 10 µs of a CPU for the 32 KiB of a typical small file,
+ * against ~20 µs of the event loop's and a pool thread's wake-up for a write behind.
+ */
+const LAND_AT_ONCE = 128 * 1024;
 /** Writes below this get a buffer of their own (a small file's one write gathers nothing). */
 const SMALL = 32 * 1024;
 /** Buffer bytes waiting to land, per file and in all: a writer past either waits (not one with nothing waiting). */
@@ -68,6 +76,22 @@ export class WriteBehind {
   async roomFor(length: number): Promise<void> {
     while (this.full(length) && !this.failure) await new Promise<void>((resolve) => roomWaiters.add(resolve));
     this.check();
+  }
+
+  /**
+   * Lands the bytes now, with the hash brought up to date, if they lie within the file's first
+   * LAND_AT_ONCE bytes and nothing waits to land before them; false when they must be queued
+   * (add). A failure is this write's alone: it throws, with the disk's errno, and nothing was acknowledged.
+   */
+  landNow(from: Buffer, position: number, hasher: Hash | null): boolean {
+    if (this.running || this.failure || position + from.length > LAND_AT_ONCE) return false;
+    try {
+      stagingDisk.writeAtSync(this.fd, from, position);
+    } catch (err) {
+      throw toVfsError(err, this.path);
+    }
+    hasher?.update(from);
+    return true;
   }
 
   /** Copies the bytes and queues them (synchronous: the caller may reuse `from` at once); `hasher` gets them once they land. */

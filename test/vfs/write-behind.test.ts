@@ -1,7 +1,9 @@
-// A write is answered once its bytes are copied, and lands on the staging file behind (write-behind.ts):
-// held here at the one place bytes reach the disk, so what waits for them, and what does not, is
+// A write is answered once its bytes are copied, and lands on the staging file behind (write-behind.ts),
+// unless it lies within the file's first 128 KiB with nothing waiting before it: then it lands at once.
+// Held here at the places bytes reach the disk, so what waits for them, and what does not, is
 // counted. Over a real staging file; the VFS part over memory drives.
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,7 +15,10 @@ import { readFile } from '../helpers/app.js';
 import { type MemoryApp, startMemoryApp } from '../helpers/memory-app.js';
 
 const KiB = 1024;
+/** The bytes of a file that land at once (write-behind.ts LAND_AT_ONCE): writes past them go behind. */
+const HEAD = 128 * KiB;
 const realWriteAt = stagingDisk.writeAt;
+const realWriteAtSync = stagingDisk.writeAtSync;
 
 /** Holds every staging write until release(); counts them. */
 function holdWrites() {
@@ -29,9 +34,21 @@ function holdWrites() {
 
 /** Every staging write fails with `code`, as the disk would say it. */
 function failWrites(code: string) {
-  stagingDisk.writeAt = async () => {
+  const fail = () => {
     throw Object.assign(new Error(`${code} from the disk`), { code });
   };
+  stagingDisk.writeAt = async () => fail();
+  stagingDisk.writeAtSync = fail;
+}
+
+/** Counts the writes that land at once. */
+function countWritesAtOnce() {
+  const state = { calls: 0 };
+  stagingDisk.writeAtSync = (fd, data, position) => {
+    state.calls++;
+    realWriteAtSync(fd, data, position);
+  };
+  return state;
 }
 
 /** Lets every callback and timer-free continuation queued so far run. */
@@ -58,6 +75,7 @@ async function releaseUntil(hold: { release(): void }, until: Promise<unknown>):
 
 afterEach(() => {
   stagingDisk.writeAt = realWriteAt;
+  stagingDisk.writeAtSync = realWriteAtSync;
 });
 
 describe('staging writes land behind the answer', () => {
@@ -73,23 +91,57 @@ describe('staging writes land behind the answer', () => {
     return { p, f: await StagedFile.open(p) };
   };
 
-  test('a write is answered before its bytes reach the file; a read and sync wait for them', async () => {
+  test("a write within the file's first bytes lands at once, hashed; one past them lands behind", async () => {
     const { p, f } = await staged();
+    const atOnce = countWritesAtOnce();
     const hold = holdWrites();
     assert.equal(await f.write(Buffer.from('hello'), 0, 5, 0), 5);
+    assert.equal(atOnce.calls, 1);
+    assert.equal(hold.calls, 0, 'no write behind');
+    assert.equal(await fs.readFile(p, 'utf8'), 'hello', 'on the file when answered');
+    assert.equal(f.sha1(), 'AAF4C61DDCC5E8A2DABEDE0F3B482CD9AEA9434D');
+    await f.write(Buffer.alloc(HEAD - 5, 'h'), 0, HEAD - 5, 5);
+    assert.equal(atOnce.calls, 2, 'up to the end of the first bytes');
+    assert.equal(await f.write(Buffer.from('!'), 0, 1, HEAD), 1);
+    assert.equal(atOnce.calls, 2);
+    assert.equal(hold.calls, 1, 'past them: behind');
+    hold.release();
+    await f.landed();
+    assert.equal((await fs.stat(p)).size, HEAD + 1);
+    await f.close();
+  });
+
+  test('a write is answered before its bytes reach the file; a read and sync wait for them', async () => {
+    const { p, f } = await staged();
+    await f.write(Buffer.alloc(HEAD, 'h'), 0, HEAD, 0);
+    const hold = holdWrites();
+    assert.equal(await f.write(Buffer.from('hello'), 0, 5, HEAD), 5);
     assert.equal(hold.calls, 1);
-    assert.equal((await fs.stat(p)).size, 0, 'not on the file yet');
-    assert.equal(f.size, 5);
+    assert.equal((await fs.stat(p)).size, HEAD, 'not on the file yet');
+    assert.equal(f.size, HEAD + 5);
     assert.equal(f.sha1(), null, 'hashed as it lands');
-    const read = tracked(f.read(Buffer.alloc(5), 0, 5, 0));
+    const read = tracked(f.read(Buffer.alloc(5), 0, 5, HEAD));
     const sync = tracked(f.sync());
     await turns();
     assert.equal(read.settled || sync.settled, false, 'both wait for the held write');
     hold.release();
     await sync.value;
     assert.equal(await read.value, 5);
-    assert.equal(await fs.readFile(p, 'utf8'), 'hello');
-    assert.equal(f.sha1(), 'AAF4C61DDCC5E8A2DABEDE0F3B482CD9AEA9434D');
+    assert.equal((await fs.readFile(p)).subarray(HEAD).toString(), 'hello');
+    assert.equal(f.sha1(), createHash('sha1').update(Buffer.alloc(HEAD, 'h')).update('hello').digest('hex').toUpperCase());
+    await f.close();
+  });
+
+  test('a write landing at once that fails fails itself with the errno; the file takes the next write', async () => {
+    const { p, f } = await staged();
+    failWrites('ENOSPC');
+    await assert.rejects(f.write(Buffer.from('lost'), 0, 4, 0), (err) => VfsError.is(err, 'ENOSPC'));
+    assert.equal(f.size, 0, 'nothing was acknowledged');
+    stagingDisk.writeAtSync = realWriteAtSync;
+    assert.equal(await f.write(Buffer.from('kept'), 0, 4, 0), 4);
+    await f.landed();
+    assert.equal(await fs.readFile(p, 'utf8'), 'kept');
+    assert.equal(f.sha1(), createHash('sha1').update('kept').digest('hex').toUpperCase());
     await f.close();
   });
 
@@ -99,16 +151,17 @@ describe('staging writes land behind the answer', () => {
     const piece = (c: string) => Buffer.alloc(128 * KiB, c);
     // The first is in flight (held); the next three gather into one buffer; the last overwrites the
     // first byte, so it must land after the first.
-    for (let i = 0; i < 4; i++) await f.write(piece('abcd'[i]!), 0, 128 * KiB, i * 128 * KiB);
-    await f.write(Buffer.from('z'), 0, 1, 0);
+    // (The first lands at once: it is the file's first 128 KiB.)
+    for (let i = 0; i < 5; i++) await f.write(piece('xabcd'[i]!), 0, 128 * KiB, i * 128 * KiB);
+    await f.write(Buffer.from('z'), 0, 1, 128 * KiB);
     assert.equal(hold.calls, 1, 'one write at a time');
     await releaseUntil(hold, f.landed());
     assert.equal(hold.calls, 3, 'the held write, the three gathered, the overwrite');
     const content = await fs.readFile(p);
-    assert.equal(content.length, 512 * KiB);
-    assert.equal(content.subarray(0, 2).toString(), 'za');
-    assert.equal(content[128 * KiB], 'b'.charCodeAt(0));
-    assert.equal(content[512 * KiB - 1], 'd'.charCodeAt(0));
+    assert.equal(content.length, 640 * KiB);
+    assert.equal(content.subarray(128 * KiB, 128 * KiB + 2).toString(), 'za');
+    assert.equal(content[256 * KiB], 'b'.charCodeAt(0));
+    assert.equal(content[640 * KiB - 1], 'd'.charCodeAt(0));
     await f.close();
   });
 
@@ -134,11 +187,13 @@ describe('staging writes land behind the answer', () => {
   for (const code of ['ENOSPC', 'EIO'] as const) {
     test(`a write that fails to land (${code}) fails landed, sync and the next write with ${code}`, async () => {
       const { f } = await staged();
+      await f.write(Buffer.alloc(HEAD), 0, HEAD, 0);
       failWrites(code);
-      assert.equal(await f.write(Buffer.from('lost'), 0, 4, 0), 4, 'answered before it fails');
+      assert.equal(await f.write(Buffer.from('lost'), 0, 4, HEAD), 4, 'answered before it fails');
       await assert.rejects(f.landed(), (err) => VfsError.is(err, code));
       await assert.rejects(f.sync(), (err) => VfsError.is(err, code));
-      await assert.rejects(f.write(Buffer.from('more'), 0, 4, 4), (err) => VfsError.is(err, code));
+      await assert.rejects(f.write(Buffer.from('more'), 0, 4, HEAD + 4), (err) => VfsError.is(err, code));
+      await assert.rejects(f.write(Buffer.from('head'), 0, 4, 0), (err) => VfsError.is(err, code), 'not even at once');
       await f.close();
     });
   }
@@ -154,9 +209,10 @@ describe('write-behind through the VFS', () => {
 
   test('flush waits for the held staging write; the file is then complete and uploads', async () => {
     const h = await s.vfs.open(`${d}/held.txt`, { read: false, write: true, create: true, truncate: true });
+    await h.write(Buffer.alloc(HEAD, 'h'), 0, HEAD);
     const hold = holdWrites();
-    assert.equal(await h.write(Buffer.from('held bytes'), 0, 10), 10);
-    assert.equal((await s.vfs.stat(`${d}/held.txt`)).size, 10, 'the size shows at once');
+    assert.equal(await h.write(Buffer.from('held bytes'), HEAD, 10), 10);
+    assert.equal((await s.vfs.stat(`${d}/held.txt`)).size, HEAD + 10, 'the size shows at once');
     const flush = tracked(h.flush());
     await turns();
     assert.equal(flush.settled, false, 'flush waits for the write to land');
@@ -166,7 +222,7 @@ describe('write-behind through the VFS', () => {
     assert.equal(hold.calls, 1);
     await s.vfs.drain();
     assert.equal(s.pds.calls.upload, 1);
-    assert.equal((await readFile(s.vfs, `${d}/held.txt`)).toString(), 'held bytes');
+    assert.equal((await readFile(s.vfs, `${d}/held.txt`)).subarray(HEAD).toString(), 'held bytes');
   });
 
   test('a failed staging write fails flush and close with its errno, and nothing is uploaded', async () => {
@@ -177,7 +233,7 @@ describe('write-behind through the VFS', () => {
     await h.write(Buffer.from('first'), 0, 5);
     await h.flush();
     failWrites('EIO');
-    assert.equal(await h.write(Buffer.from('second'), 5, 6), 6);
+    assert.equal(await h.write(Buffer.from('second'), HEAD, 6), 6);
     await assert.rejects(h.flush(), (err) => VfsError.is(err, 'EIO'));
     await assert.rejects(h.sync(), (err) => VfsError.is(err, 'EIO'));
     await assert.rejects(h.release(), (err) => VfsError.is(err, 'EIO'));
