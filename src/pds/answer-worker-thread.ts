@@ -25,18 +25,20 @@ async function exchange(req: AnswerRequest): Promise<AnswerReply> {
   const ac = new AbortController();
   inFlight.set(req.id, ac);
   try {
-    const res: AxiosResponse<string> = await client.axios.post<string>(req.url, req.data, {
+    // The body as its bytes, made a string where it is parsed (as http.ts's send, which says why).
+    const res: AxiosResponse<Buffer> = await client.axios.post<Buffer>(req.url, req.data, {
       headers: req.headers,
       signal: ac.signal,
       timeout: req.timeoutMs,
-      responseType: 'text',
+      responseType: 'arraybuffer',
       transformResponse: (x: unknown) => x,
     });
     const requestId = String(res.headers['x-ca-request-id'] ?? '');
-    if (res.status < 200 || res.status >= 300) return { refused: { status: res.status, headers: { ...res.headers }, body: typeof res.data === 'string' ? res.data : '' } };
+    const text = Buffer.isBuffer(res.data) ? res.data.toString('utf8') : '';
+    if (res.status < 200 || res.status >= 300) return { refused: { status: res.status, headers: { ...res.headers }, body: text } };
     let json: unknown = {};
     try {
-      if (res.status !== 204 && res.data.trim() !== '') json = JSON.parse(res.data);
+      if (res.status !== 204 && text.trim() !== '') json = JSON.parse(text);
     } catch {
       return { invalid: { status: res.status, requestId } };
     }

