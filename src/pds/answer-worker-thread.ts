@@ -4,7 +4,7 @@
 // Retries, token renewal, reachability and logging stay with the main thread (http.ts).
 import { parentPort, workerData } from 'node:worker_threads';
 import type { AxiosResponse } from 'axios';
-import { pdsAxios } from './axios-instance.js';
+import { answerText, pdsAxios } from './axios-instance.js';
 import { shapeAnswer } from './answer-shapes.js';
 import type { AnswerReply, AnswerRequest, ToAnswerWorker } from './answer-worker.js';
 
@@ -25,7 +25,7 @@ async function exchange(req: AnswerRequest): Promise<AnswerReply> {
   const ac = new AbortController();
   inFlight.set(req.id, ac);
   try {
-    // The body as its bytes, made a string where it is parsed (as http.ts's send, which says why).
+    // The body as its bytes, made a string where it is parsed (answerText).
     const res: AxiosResponse<Buffer> = await client.axios.post<Buffer>(req.url, req.data, {
       headers: req.headers,
       signal: ac.signal,
@@ -34,7 +34,7 @@ async function exchange(req: AnswerRequest): Promise<AnswerReply> {
       transformResponse: (x: unknown) => x,
     });
     const requestId = String(res.headers['x-ca-request-id'] ?? '');
-    const text = Buffer.isBuffer(res.data) ? res.data.toString('utf8') : '';
+    const text = answerText(res.data);
     if (res.status < 200 || res.status >= 300) return { refused: { status: res.status, headers: { ...res.headers }, body: text } };
     let json: unknown = {};
     try {

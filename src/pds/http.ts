@@ -3,7 +3,7 @@
 // the same axios instance, keep-alive agents and transport retry loop (retrying). Calls with large
 // answers (a `shape`) have their exchange and parse made by the answer worker when it is up.
 import type { AxiosInstance, AxiosResponse } from 'axios';
-import { pdsAxios, type PdsAxios } from './axios-instance.js';
+import { answerText, pdsAxios, type PdsAxios } from './axios-instance.js';
 import { shapeAnswer, type AnswerShape, type ChangesPage, type EntryPage } from './answer-shapes.js';
 import { AnswerWorker, type AnswerReply, type AnswerWorkerOptions } from './answer-worker.js';
 import type { Reachability } from '../core/reachability.js';
@@ -228,14 +228,10 @@ export class PdsHttp {
   answer<T>(res: AxiosResponse<T>): { ok: AxiosResponse<T> } | { failed: PdsError } {
     this.answered();
     if (res.status >= 200 && res.status < 300) return { ok: res };
-    return { failed: pdsErrorFromResponse(res.status, res.headers as Record<string, unknown>, res.data) };
+    return { failed: pdsErrorFromResponse(res.status, res.headers as Record<string, unknown>, Buffer.isBuffer(res.data) ? answerText(res.data) : res.data) };
   }
 
-  /**
-   * The answer's body comes as its bytes, made a string only where it is parsed: with axios's 'text'
-   * a 120 KB page of file/list cost the main thread about 0.4 ms more per call (the string made at
-   * the end of the body lives through axios's promise hops, and young-generation collections copy it).
-   */
+  /** The answer's body comes as its bytes, made a string where it is parsed (answerText). */
   private async send(path: string, body: object, headers: Record<string, string>, opts: CallOptions): Promise<AxiosResponse<Buffer>> {
     const started = Date.now();
     const data = requestBody(body, headers, opts);
@@ -377,7 +373,7 @@ function stringFields(body: object): Record<string, string> {
 }
 
 function parseBody<T>(res: AxiosResponse<Buffer>): T {
-  const text = Buffer.isBuffer(res.data) ? res.data.toString('utf8') : '';
+  const text = answerText(res.data);
   if (res.status === 204 || text.trim() === '') return {} as T;
   try {
     return JSON.parse(text) as T;
