@@ -6,7 +6,8 @@
 // COLD_AB=a,b names the variants, COLD_AB_DIST_a a compiled build (a copy of dist/ inside the
 // repository, default dist/); COLD_AB_ROUNDS (5) rounds; COLD_AB_KEPT=1 walks each variant again
 // after a restart on the cache its first walk filled. The tree is made once into one data folder
-// (COLD_AB_WORK keeps it between runs), which every variant mounts in turn.
+// (COLD_AB_WORK keeps it between runs), which every variant mounts in turn. COLD_AB_NODE_ARGS adds
+// Node flags to every mount (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`: one profile per thread).
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
@@ -22,7 +23,7 @@ const rounds = Number(process.env.COLD_AB_ROUNDS ?? 5);
 const kept = process.env.COLD_AB_KEPT === '1';
 const variants = (process.env.COLD_AB ?? 'cur').split(',');
 const repo = path.resolve(import.meta.dirname, '..');
-const BIN_NODE_FLAGS = ['--max-semi-space-size=2', '--no-sparkplug', '--no-turbofan'];
+const BIN_NODE_FLAGS = ['--max-semi-space-size=2', '--no-sparkplug', '--no-turbofan', ...(process.env.COLD_AB_NODE_ARGS ?? '').split(' ').filter(Boolean)];
 
 /** CPU seconds of pid's threads: all, main, the embedded server's and the others; and the seconds main waited for a CPU. */
 async function threadCpu(pid: number): Promise<Record<string, number>> {

@@ -4,7 +4,7 @@
 // Retries, token renewal, reachability and logging stay with the main thread (http.ts).
 import { parentPort, workerData } from 'node:worker_threads';
 import type { AxiosResponse } from 'axios';
-import { pdsAxios } from './axios-instance.js';
+import { answerText, pdsAxios } from './axios-instance.js';
 import { shapeAnswer } from './answer-shapes.js';
 import type { AnswerReply, AnswerRequest, ToAnswerWorker } from './answer-worker.js';
 
@@ -25,18 +25,20 @@ async function exchange(req: AnswerRequest): Promise<AnswerReply> {
   const ac = new AbortController();
   inFlight.set(req.id, ac);
   try {
-    const res: AxiosResponse<string> = await client.axios.post<string>(req.url, req.data, {
+    // The body as its bytes, made a string where it is parsed (answerText).
+    const res: AxiosResponse<Buffer> = await client.axios.post<Buffer>(req.url, req.data, {
       headers: req.headers,
       signal: ac.signal,
       timeout: req.timeoutMs,
-      responseType: 'text',
+      responseType: 'arraybuffer',
       transformResponse: (x: unknown) => x,
     });
     const requestId = String(res.headers['x-ca-request-id'] ?? '');
-    if (res.status < 200 || res.status >= 300) return { refused: { status: res.status, headers: { ...res.headers }, body: typeof res.data === 'string' ? res.data : '' } };
+    const text = answerText(res.data);
+    if (res.status < 200 || res.status >= 300) return { refused: { status: res.status, headers: { ...res.headers }, body: text } };
     let json: unknown = {};
     try {
-      if (res.status !== 204 && res.data.trim() !== '') json = JSON.parse(res.data);
+      if (res.status !== 204 && text.trim() !== '') json = JSON.parse(text);
     } catch {
       return { invalid: { status: res.status, requestId } };
     }

@@ -48,3 +48,15 @@ export function pdsAxios(maxSockets: number): PdsAxios {
     },
   };
 }
+
+/**
+ * An answer's body, asked of axios as bytes (responseType 'arraybuffer'), as the text 'text' would
+ * have given: UTF-8, a leading byte-order mark dropped. Decoded where it is parsed: a body made a
+ * string inside axios lives through its promise hops, and the young generation's collections copy
+ * it (a 120 KB page of file/list cost the main thread about 0.6 ms more per call).
+ */
+export function answerText(data: unknown): string {
+  if (!Buffer.isBuffer(data)) return typeof data === 'string' ? data : '';
+  const text = data.toString('utf8');
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}

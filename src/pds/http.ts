@@ -3,7 +3,7 @@
 // the same axios instance, keep-alive agents and transport retry loop (retrying). Calls with large
 // answers (a `shape`) have their exchange and parse made by the answer worker when it is up.
 import type { AxiosInstance, AxiosResponse } from 'axios';
-import { pdsAxios, type PdsAxios } from './axios-instance.js';
+import { answerText, pdsAxios, type PdsAxios } from './axios-instance.js';
 import { shapeAnswer, type AnswerShape, type ChangesPage, type EntryPage } from './answer-shapes.js';
 import { AnswerWorker, type AnswerReply, type AnswerWorkerOptions } from './answer-worker.js';
 import type { Reachability } from '../core/reachability.js';
@@ -228,19 +228,20 @@ export class PdsHttp {
   answer<T>(res: AxiosResponse<T>): { ok: AxiosResponse<T> } | { failed: PdsError } {
     this.answered();
     if (res.status >= 200 && res.status < 300) return { ok: res };
-    return { failed: pdsErrorFromResponse(res.status, res.headers as Record<string, unknown>, res.data) };
+    return { failed: pdsErrorFromResponse(res.status, res.headers as Record<string, unknown>, Buffer.isBuffer(res.data) ? answerText(res.data) : res.data) };
   }
 
-  private async send(path: string, body: object, headers: Record<string, string>, opts: CallOptions): Promise<AxiosResponse<string>> {
+  /** The answer's body comes as its bytes, made a string where it is parsed (answerText). */
+  private async send(path: string, body: object, headers: Record<string, string>, opts: CallOptions): Promise<AxiosResponse<Buffer>> {
     const started = Date.now();
     const data = requestBody(body, headers, opts);
     const watch = this.watchAnswer(opts.signal);
     try {
-      const res = await this.axios.post<string>(`${this.endpoint}${path}`, data, {
+      const res = await this.axios.post<Buffer>(`${this.endpoint}${path}`, data, {
         headers,
         signal: watch.signal,
         timeout: opts.timeoutMs ?? this.timeoutMs,
-        responseType: 'text',
+        responseType: 'arraybuffer',
         transformResponse: (x: unknown) => x,
       });
       this.logger.debug({ path, status: res.status, requestId: res.headers['x-ca-request-id'], ms: Date.now() - started }, 'pds call');
@@ -371,8 +372,8 @@ function stringFields(body: object): Record<string, string> {
   return out;
 }
 
-function parseBody<T>(res: AxiosResponse<string>): T {
-  const text = typeof res.data === 'string' ? res.data : '';
+function parseBody<T>(res: AxiosResponse<Buffer>): T {
+  const text = answerText(res.data);
   if (res.status === 204 || text.trim() === '') return {} as T;
   try {
     return JSON.parse(text) as T;
