@@ -270,8 +270,9 @@ test('full-size block buffers are not charged to V8\'s external memory, which se
   const held = Array.from({ length: 16 }, () => buffers.take(size));
   const grown = process.memoryUsage().external - before;
   assert.ok(grown < size, `external memory grew ${grown} bytes for ${held.length} blocks`);
+  const beforeShort = process.memoryUsage().external;
   const short = buffers.take(size - 1);
-  assert.ok(process.memoryUsage().external - before >= short.length, 'a short block is an ordinary buffer');
+  assert.ok(process.memoryUsage().external - beforeShort > short.length / 2, 'a short block is an ordinary buffer, charged');
 });
 
 test('read-ahead grows while a reader moves on, survives neighbouring reads out of order, and collapses on a jump', () => {
