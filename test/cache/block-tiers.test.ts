@@ -251,6 +251,30 @@ test('block buffers are reused only once nothing holds them', () => {
   assert.equal(buffers.bytes, 0);
 });
 
+test('every full-size buffer let go is kept for reuse until the cache drops it', () => {
+  const buffers = new BlockBuffers(1000);
+  const first = Array.from({ length: 12 }, () => buffers.take(1000));
+  for (const b of first) buffers.release(b);
+  assert.equal(buffers.bytes, 12_000, 'the spares count as held');
+  const again = Array.from({ length: 12 }, () => buffers.take(1000));
+  assert.equal(again.filter((b) => first.includes(b)).length, 12, 'no new buffer');
+  for (const b of again) buffers.release(b);
+  assert.ok(buffers.dropSpare(0));
+  assert.equal(buffers.bytes, 11_000);
+});
+
+test('full-size block buffers are not charged to V8\'s external memory, which sets off its full collections', () => {
+  const size = 1024 * 1024;
+  const buffers = new BlockBuffers(size);
+  const before = process.memoryUsage().external;
+  const held = Array.from({ length: 16 }, () => buffers.take(size));
+  const grown = process.memoryUsage().external - before;
+  assert.ok(grown < size, `external memory grew ${grown} bytes for ${held.length} blocks`);
+  const beforeShort = process.memoryUsage().external;
+  const short = buffers.take(size - 1);
+  assert.ok(process.memoryUsage().external - beforeShort > short.length / 2, 'a short block is an ordinary buffer, charged');
+});
+
 test('read-ahead grows while a reader moves on, survives neighbouring reads out of order, and collapses on a jump', () => {
   const ahead = new ReadAhead(8);
   assert.equal(ahead.next('r', 0, 0), 0, 'a first read gets none');
