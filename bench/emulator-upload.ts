@@ -14,7 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import { pipeline } from 'node:stream/promises';
-import { chunkFactory, printTable, processCpuSeconds, type Row, startBenchEmulator, writeResults } from './lib.js';
+import { chunkFactory, printTable, processCpuSeconds, type Row, type ServerStats, startBenchEmulator, takeServerStats, writeResults } from './lib.js';
 
 const fileCount = Number(process.env.BENCH_UPLOAD_FILES ?? 2000);
 const PARALLEL = 8;
@@ -26,6 +26,8 @@ interface Server {
   token: string;
   driveId: string;
   pid: number;
+  /** The server's group commits since the last call (its /admin/stats), where it counts them. */
+  commits?: () => Promise<number | undefined>;
   close(): Promise<void>;
 }
 
@@ -84,6 +86,8 @@ interface PhaseCpu {
   folders: number;
   files: number;
   updates: number;
+  /** Commits during the uploads, where the server counts them. */
+  fileCommits?: number;
 }
 
 /** The three phases against one server; CPU seconds of its process in each. */
@@ -104,6 +108,7 @@ async function drive(s: Server, plan: Plan): Promise<PhaseCpu> {
   const folders = (await cpu()) - c0;
 
   const fileIds: string[] = [];
+  await s.commits?.();
   c0 = await cpu();
   await parallel(plan.files.map((f, i) => ({ f, i })), async ({ f, i }) => {
     const c = await call<{ file_id: string; upload_id: string; part_info_list: { upload_url: string }[] }>(s, '/v2/file/create', {
@@ -117,18 +122,20 @@ async function drive(s: Server, plan: Plan): Promise<PhaseCpu> {
     fileIds[i] = c.file_id;
   });
   const files = (await cpu()) - c0;
+  const fileCommits = await s.commits?.();
 
   c0 = await cpu();
   await parallel(fileIds.map((id, i) => ({ id, i })), async ({ id, i }) => {
     await call(s, '/v2/file/update', { drive_id: s.driveId, file_id: id, local_modified_at: new Date(1_800_000_000_000 + i * 1000).toISOString() });
   });
   const updates = (await cpu()) - c0;
-  return { folders, files, updates };
+  return { folders, files, updates, ...(fileCommits !== undefined ? { fileCommits } : {}) };
 }
 
 async function startEmulator(bin?: string): Promise<Server> {
   const e = await startBenchEmulator({ nodeArgs: [...NODE_ARGS, ...(process.env.BENCH_UPLOAD_NODE_ARGS?.split(' ').filter(Boolean) ?? [])], ...(bin ? { bin } : {}) });
-  return { endpoint: e.endpoint, token: e.token, driveId: e.driveId, pid: e.pid, close: () => e.close() };
+  const commits = async () => ((await takeServerStats(e)) as ServerStats & { commits?: number }).commits;
+  return { endpoint: e.endpoint, token: e.token, driveId: e.driveId, pid: e.pid, commits, close: () => e.close() };
 }
 
 /** The reference: this file run with --reference-server, in a child process of its own. */
@@ -218,6 +225,10 @@ async function main(): Promise<void> {
       { metric: `${name}: file/update mtime`, value: ms(emu.updates, fileCount), unit: 'CPU-ms', reference: ms(ref.updates, fileCount) },
     ].map((r) => ({ ...r, ratio: r.value / r.reference }));
   });
+  for (const [name] of servers.slice(1)) {
+    const counted = runs[name]!.map((r) => r.fileCommits).filter((n) => n !== undefined);
+    if (counted.length > 0) console.log(`${name}: commits per upload ${counted.map((n) => (n / fileCount).toFixed(2)).join(' / ')}`);
+  }
   printTable(`Local server CPU per request, ${fileCount} files (median of ${runs.reference!.length}; reference: a minimal Node HTTP server writing each part to a file)`, rows);
   console.log(`written ${await writeResults('emulator-upload', { fileCount, folders: plan.folders.length, cpuSeconds: runs, rows })}`);
 }

@@ -35,6 +35,7 @@ export async function handleAdmin(deps: AdminDeps, req: IncomingMessage, res: Se
     const body = parseJsonBody(await readBody(req, 64 * 1024));
     const grant = permissionGrant(body, deps.ctx.seed.userId);
     const driveId = grantPermissions(deps.ctx, grant);
+    await deps.ctx.sql.committed();
     return sendJson(res, 200, { drive_id: driveId, file_id: grant.fileId, user_id: grant.userId, action_list: grant.actions });
   }
   throw new PdsHttpError(404, 'NotFound', `No such admin path: ${req.method ?? ''} ${pathname}`);
@@ -48,7 +49,7 @@ export interface PermissionGrant {
   actions: readonly string[] | null;
 }
 
-type GrantContext = Pick<EmulatorContext, 'permissions' | 'seed' | 'files' | 'accounts'>;
+type GrantContext = Pick<EmulatorContext, 'permissions' | 'seed' | 'files' | 'accounts' | 'sql'>;
 
 /**
  * Sets what the user may do in the file's subtree, or with file_id 'root' in the whole drive; returns

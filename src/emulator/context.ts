@@ -43,6 +43,8 @@ export interface EmulatorStats {
   handled: Record<string, number>;
   /** Async tasks started (folder copies, recycle-bin clears, and mutations the asyncRate switch deferred). */
   asyncTasks: number;
+  /** Group transactions committed (store/sql.ts: the writes of the requests served in one turn share one). */
+  commits: number;
 }
 
 /** Zeroes the counters; the peaks restart from what is in flight now. */
@@ -52,6 +54,7 @@ export function resetStats(s: EmulatorStats): void {
   s.bytesDownloaded = 0;
   s.connections = 0;
   s.asyncTasks = 0;
+  s.commits = 0;
   s.inFlightPeak = { ...s.inFlight };
   s.handled = {};
 }

@@ -122,9 +122,9 @@ export class Emulator {
       ...(opts.jwtPublicKeyPem ? { jwtPublicKeyPem: opts.jwtPublicKeyPem } : {}),
     };
     const seed = ensureSeed(db, config.driveQuotaBytes);
-    const sql = new Sql(db);
+    const stats: EmulatorStats = { requests: {}, bytesUploaded: 0, bytesReadBack: 0, bytesDownloaded: 0, connections: 0, inFlight: {}, inFlightPeak: {}, handled: {}, asyncTasks: 0, commits: 0 };
+    const sql = new Sql(db, () => stats.commits++);
     const accounts = new AccountStore(sql);
-    const stats: EmulatorStats = { requests: {}, bytesUploaded: 0, bytesReadBack: 0, bytesDownloaded: 0, connections: 0, inFlight: {}, inFlightPeak: {}, handled: {}, asyncTasks: 0 };
     const blobs = new BlobStore(opts.dataDir, sql, (n) => (stats.bytesReadBack += n));
     const uploads = new UploadStore(sql);
     await blobs.init((uploadId) => uploads.get(uploadId) !== undefined);
@@ -215,6 +215,7 @@ export class Emulator {
     await closed;
     while (this.inflight.size > 0) await Promise.all([...this.inflight]);
     await this.ctx.tasks.drain();
+    this.ctx.sql.flush();
     this.db.close();
     this.unlock();
   }

@@ -54,6 +54,12 @@ export function startMaintenance(ctx: EmulatorContext): () => void {
       ctx.log?.warn({ err }, 'refresh token sweep failed');
     }
     void sweepUploads(ctx).catch((err: unknown) => ctx.log?.warn({ err }, 'upload sweep failed'));
+    // Committed now rather than at the end of the turn: the store a start returns has been swept.
+    try {
+      ctx.sql.flush();
+    } catch (err) {
+      ctx.log?.warn({ err }, 'committing the sweeps failed');
+    }
   };
   run();
   const timer = setInterval(run, 3600_000);

@@ -89,6 +89,7 @@ async function respond(deps: ServerDeps, req: IncomingMessage, res: ServerRespon
   const result = await route.handle(call);
   deps.ctx.stats.handled[url.pathname] = (deps.ctx.stats.handled[url.pathname] ?? 0) + 1;
   const reply = result instanceof Reply ? result : new Reply(route.status ?? 200, result ?? {});
+  await deps.ctx.sql.committed();
   if (reply.body === undefined) {
     res.writeHead(reply.status);
     res.end();
@@ -123,6 +124,8 @@ async function answerError(deps: ServerDeps, req: IncomingMessage, res: ServerRe
     return;
   }
   await drain(req);
+  // An error may report what other requests of the same group changed (a part that exists, say).
+  await deps.ctx.sql.committed().catch(() => undefined);
   if (res.destroyed) return;
   if (err instanceof OssError) {
     sendOssXml(res, err.status, err.code, err.message, requestId, err.headers);

@@ -204,3 +204,28 @@ test("a transaction, durable() and close commit what is held first", async (t) =
   assert.deepEqual(tableRows(file).map((r) => r.name), ['z']);
   assert.equal(fs.statSync(`${file}-redo`).size, 0);
 });
+
+test('a transaction carries what is held: one commit for both, and held again if it rolls back', (t) => {
+  const file = path.join(tempDir(t), 'metadata.sqlite');
+  const { db, journal, redo } = open(t, file);
+  const row = journal.add(newRow('x', { state: 'dirty', size: 1 }));
+  journal.update(row.id, { state: 'uploading' });
+  assert.throws(() => db.batch(() => {
+    assert.equal(journal.get(row.id)?.state, 'uploading', 'read from the table inside the transaction');
+    journal.remove(row.id);
+    throw new Error('refused');
+  }), /refused/);
+  assert.equal(redo.held.size, 1, 'held again');
+  assert.equal(redo.commits, 0);
+  assert.deepEqual(tableRows(file), [], 'nothing reached the table');
+  assert.ok(fs.statSync(`${file}-redo`).size > 0, 'the file keeps the records');
+  assert.equal(journal.get(row.id)?.state, 'uploading');
+
+  // An upload's end: the held rows and its own change, one transaction.
+  db.batch(() => journal.remove(row.id));
+  assert.equal(redo.commits, 1, 'one commit');
+  assert.equal(redo.held.size, 0);
+  assert.deepEqual(tableRows(file), []);
+  assert.equal(fs.statSync(`${file}-redo`).size, 0);
+  assert.equal(journal.get(row.id), undefined);
+});

@@ -12,10 +12,20 @@ import { CHECKPOINTER_DEFAULTS, type CheckpointerOptions, WalCheckpointer } from
 import { takeOwnership } from './owner-lock.js';
 import { MIGRATIONS, SCHEMA_VERSION } from './schema.js';
 
+/** Changes a store acknowledged without a SQLite commit of their own (the journal's redo file). */
+export interface HeldChanges {
+  /** Commits them in a transaction of their own. */
+  commit(): void;
+  /**
+   * Writes them into the transaction that is beginning (one commit for both); returns what to do
+   * once it committed and once it rolled back, or undefined when nothing was held.
+   */
+  writeInto(): { committed(): void; rolledBack(): void } | undefined;
+}
+
 export class CacheDb {
   private readonly closing: (() => void)[] = [];
-  /** Commits of changes a store acknowledged without a SQLite commit of their own (the journal's redo file). */
-  private readonly held: (() => void)[] = [];
+  private readonly held: HeldChanges[] = [];
   /** The fsync under way, and the one queued behind it for commits made meanwhile (group commit). */
   private syncing: Promise<void> | undefined;
   private nextSync: Promise<void> | undefined;
@@ -73,22 +83,36 @@ export class CacheDb {
    */
   batch<T>(fn: () => T): T {
     if (this.db.inTransaction) return fn();
-    // What a transaction changes is never older than what is held outside SQLite.
-    this.commitHeld();
-    return this.db.transaction(fn).immediate();
+    // What a transaction changes is never older than what is held outside SQLite: that goes first,
+    // in the same transaction (an upload's end was two commits, the held rows' and its own).
+    const written: { committed(): void; rolledBack(): void }[] = [];
+    let result: T;
+    try {
+      result = this.db.transaction(() => {
+        for (const h of this.held) {
+          const w = h.writeInto();
+          if (w) written.push(w);
+        }
+        return fn();
+      }).immediate();
+    } catch (err) {
+      for (const w of written) w.rolledBack();
+      throw err;
+    }
+    for (const w of written) w.committed();
+    return result;
   }
 
   /**
-   * Registers the commit (synchronous, in a transaction of its own) of changes kept outside SQLite
-   * until they are committed in batches: it runs before every transaction begins (batch()), in
-   * durable() and at close.
+   * Registers changes kept outside SQLite until they are committed in batches: written into every
+   * transaction batch() begins, and committed on their own in durable() and at close.
    */
-  beforeWrites(commit: () => void): void {
-    this.held.push(commit);
+  beforeWrites(held: HeldChanges): void {
+    this.held.push(held);
   }
 
   private commitHeld(): void {
-    for (const commit of this.held) commit();
+    for (const h of this.held) h.commit();
   }
 
   /**

@@ -5,7 +5,7 @@
 // survives kill -9 just as a WAL frame does (both are in the kernel's page cache once it returns).
 //
 // A record is one line: JSON of [sequence number, row id, the row's columns (toParams) or null for
-// "deleted"]. Every transaction on the database first commits what is held (CacheDb.beforeWrites),
+// "deleted"]. Every transaction on the database first writes what is held (CacheDb.beforeWrites),
 // so what a caller's transaction changes is never older than what is held. A commit of held changes
 // also stores the sequence number of the last (settings table, in the same transaction), and then
 // cuts the file to nothing; replay applies only records numbered above it, so a file whose cut the
@@ -16,7 +16,7 @@
 // commits what is held and fsyncs the WAL, which then has it all.
 import fs from 'node:fs';
 import type { Statement, Transaction } from 'better-sqlite3';
-import type { CacheDb } from './db.js';
+import type { CacheDb, HeldChanges } from './db.js';
 import { COLUMN_OF, type JournalRow, toParams } from './journal-rows.js';
 
 /** Held changes past which they are committed at once (a burst of thousands would otherwise wait for the timer). */
@@ -32,7 +32,7 @@ type RedoRecord = [seq: number, id: number, columns: { [k: string]: unknown } | 
 /** The settings key of the sequence number of the last record committed to the table. */
 const APPLIED_KEY = 'journalRedoApplied';
 
-export class JournalRedo {
+export class JournalRedo implements HeldChanges {
   private static readonly byDb = new WeakMap<CacheDb, JournalRedo>();
 
   /** The redo of this database's journal, replayed into SQLite when first asked for. */
@@ -57,6 +57,8 @@ export class JournalRedo {
   private readonly fd: number;
   private readonly upsert: Statement;
   private readonly remove: Statement;
+  /** Writes records into the table, and the sequence number of the last (inside a transaction). */
+  private readonly writeAll: (records: Iterable<RedoRecord>) => void;
   private readonly commitAll: Transaction<(records: Iterable<RedoRecord>) => void>;
   private nextId: number;
   /** The sequence number of the last record appended (or replayed). */
@@ -73,7 +75,7 @@ export class JournalRedo {
     );
     this.remove = db.prepare('DELETE FROM journal WHERE id = ?');
     const setApplied = db.prepare('INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)');
-    this.commitAll = db.transaction((records: Iterable<RedoRecord>) => {
+    this.writeAll = (records: Iterable<RedoRecord>) => {
       let last = 0;
       for (const [seq, id, columns] of records) {
         if (columns) this.upsert.run({ ...columns, id });
@@ -81,7 +83,8 @@ export class JournalRedo {
         last = Math.max(last, seq);
       }
       if (last > 0) setApplied.run(APPLIED_KEY, JSON.stringify(last));
-    });
+    };
+    this.commitAll = db.transaction(this.writeAll);
     const applied = db.prepare('SELECT value FROM settings WHERE key = ?').pluck().get(APPLIED_KEY) as string | undefined;
     this.seq = applied === undefined ? 0 : (JSON.parse(applied) as number);
     this.fd = fs.openSync(`${cache.file}-redo`, fs.constants.O_RDWR | fs.constants.O_CREAT | fs.constants.O_APPEND, 0o600);
@@ -93,7 +96,7 @@ export class JournalRedo {
     }
     const seq = db.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'journal'").pluck().get() as number | undefined;
     this.nextId = (seq ?? 0) + 1;
-    cache.beforeWrites(() => this.commit());
+    cache.beforeWrites(this);
     cache.beforeClose(() => {
       this.commit();
       clearTimeout(this.timer);
@@ -138,13 +141,52 @@ export class JournalRedo {
     if (this.held.size === 0) return;
     // Inside a transaction the held changes could roll back with it, after the file was cut.
     if (this.cache.db.inTransaction) throw new Error('journal redo: held changes cannot be committed inside a transaction');
-    const seq = this.seq;
-    this.commitAll.immediate([...this.held].map(([id, row]) => [seq, id, row && toParams(row)] as RedoRecord));
-    this.commits++;
-    this.committedRows += this.held.size;
+    this.commitAll.immediate(this.records());
+    this.committed(this.held.size);
     this.held.clear();
-    fs.ftruncateSync(this.fd, 0);
-    this.bytes = 0;
+  }
+
+  /**
+   * Writes what is held into the transaction beginning (CacheDb.batch): reads inside it find the
+   * rows in the table; once it commits, the file is cut; if it rolls back, the rows are held again.
+   * Nothing is recorded meanwhile (record() is never called inside a transaction).
+   */
+  writeInto(): { committed(): void; rolledBack(): void } | undefined {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.held.size === 0) return undefined;
+    const rows = [...this.held];
+    this.writeAll(this.records());
+    this.held.clear();
+    return {
+      committed: () => this.committed(rows.length),
+      rolledBack: () => {
+        for (const [id, row] of rows) if (!this.held.has(id)) this.held.set(id, row);
+        this.timer ??= setTimeout(() => this.commitLater(), HELD_MS).unref();
+      },
+    };
+  }
+
+  /** The held rows as records, all numbered as the last appended (replay skips them once that is applied). */
+  private records(): RedoRecord[] {
+    const seq = this.seq;
+    return [...this.held].map(([id, row]) => [seq, id, row && toParams(row)] as RedoRecord);
+  }
+
+  /**
+   * `rows` held rows are in the table for good: the file that had them is cut. A cut that fails
+   * leaves records replay skips (numbered no higher than the table's), and must not fail the
+   * caller's transaction, which has committed.
+   */
+  private committed(rows: number): void {
+    this.commits++;
+    this.committedRows += rows;
+    try {
+      fs.ftruncateSync(this.fd, 0);
+      this.bytes = 0;
+    } catch {
+      // Cut at the next commit.
+    }
   }
 
   private commitLater(): void {

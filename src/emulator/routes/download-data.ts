@@ -71,6 +71,8 @@ export async function handleBlobRead(ctx: EmulatorContext, req: IncomingMessage,
   const disposition = url.searchParams.get('response-content-disposition');
   if (disposition) headers['content-disposition'] = disposition;
   if (range) headers['content-range'] = `bytes ${start}-${end}/${size}`;
+  // Nothing is served that a crash could still undo (a blob placed by a request not yet answered).
+  await ctx.sql.committed();
   res.writeHead(range ? 206 : 200, headers);
   if (req.method === 'HEAD' || length === 0) {
     if (cut === 'drop') res.socket?.destroy();

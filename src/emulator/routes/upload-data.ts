@@ -71,6 +71,7 @@ export async function handlePartPut(ctx: EmulatorContext, req: IncomingMessage, 
   }
   if (stored === 'gone') throw new OssError(404, 'NoSuchUpload', 'The specified upload does not exist.');
   if (stored === 'exists') throw partExists(partNumber);
+  await ctx.sql.committed();
   res.writeHead(200, { etag: `"${etag}"`, 'content-length': 0, 'x-oss-request-id': String(res.getHeader('x-ca-request-id')) });
   res.end();
 }

@@ -138,6 +138,8 @@ export class BlobStore {
   /** Removes the part files of an ended session (its rows, and parts held in SQLite, went with the session). */
   async removeUpload({ uploadId, parts }: EndedUpload): Promise<void> {
     this.partHashes.delete(uploadId);
+    // The files go once the rows that named them are gone for good (a crash before would keep the rows).
+    if (parts.length > 0) await this.sql.committed();
     await Promise.all(parts.map((n) => fs.rm(this.partPath(uploadId, n), { force: true })));
   }
 
@@ -282,6 +284,10 @@ export class BlobStore {
       if (row?.content_id != null) this.sql.run('DELETE FROM contents WHERE id = ?', row.content_id);
       return row;
     });
-    if (gone && gone.content_id === null) rmSync(this.blobPath(sha1), { force: true });
+    if (gone && gone.content_id === null) {
+      // Committed first, so that a crash cannot keep the row of a file that went.
+      this.sql.flush();
+      rmSync(this.blobPath(sha1), { force: true });
+    }
   }
 }
