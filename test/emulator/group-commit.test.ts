@@ -2,28 +2,17 @@
 // share one COMMIT, a failing one undoes only its own changes, nothing is visible to another
 // connection (or reported) before that COMMIT, and answered uploads survive kill -9 of the server.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
-import readline from 'node:readline';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
 import { openDb } from '../../src/emulator/store/db.js';
 import { Sql } from '../../src/emulator/store/sql.js';
-import { pdsfsArgs } from '../helpers/cli.js';
-import { pds, startEmulator, type StartedEmulator } from '../helpers/emulator.js';
-import { readFile, uploadFile } from './support.js';
-
-async function tempDir(t: { after: (fn: () => Promise<void>) => void }): Promise<string> {
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'pdsfs-emu-group-'));
-  t.after(() => fs.rm(dir, { recursive: true, force: true }));
-  return dir;
-}
+import { pds, startEmulator } from '../helpers/emulator.js';
+import { emulatorProcess, readFile, tempDir, uploadFile } from './support.js';
 
 test('the transactions of one turn share one commit; a failing one undoes only itself; others see them once committed', async (t) => {
-  const dir = await tempDir(t);
+  const dir = await tempDir(t, 'pdsfs-emu-group-');
   const db = openDb(dir);
   t.after(() => db.close());
   let commits = 0;
@@ -73,18 +62,11 @@ test('a small-file upload takes at most three commits, a file/update one', async
 });
 
 test('uploads answered together survive kill -9 of the server right after the last answer', async (t) => {
-  const dataDir = await tempDir(t);
-  const child = spawn(process.execPath, pdsfsArgs('emulator', '--port', '0', '--json', '--data-dir', dataDir), { stdio: ['ignore', 'pipe', 'ignore'] });
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  t.after(() => {
-    if (child.exitCode === null) child.kill('SIGKILL');
-  });
-  const account = JSON.parse(await new Promise<string>((resolve) => readline.createInterface({ input: child.stdout }).once('line', resolve)));
-  const started = { endpoint: account.endpoint, account } as StartedEmulator;
+  const dataDir = await tempDir(t, 'pdsfs-emu-group-');
+  const server = await emulatorProcess(t, dataDir);
   const data = Array.from({ length: 8 }, (_, i) => randomBytes(1000 + i * 997));
-  const files = await Promise.all(data.map((d, i) => uploadFile(started, 'root', `f${i}.bin`, d)));
-  child.kill('SIGKILL');
-  await exited;
+  const files = await Promise.all(data.map((d, i) => uploadFile(server.started, 'root', `f${i}.bin`, d)));
+  await server.kill9();
   const e = await startEmulator({ dataDir });
   t.after(() => e.close());
   for (const [i, f] of files.entries()) assert.ok((await readFile(e, f.file_id)).equals(data[i]!));

@@ -3,18 +3,14 @@
 // is shared by files of the same content, and goes when nothing refers to it any more. Larger
 // content (and a large file's small last part, once joined) stays a file.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
-import readline from 'node:readline';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
 import { INLINE_MAX_BYTES } from '../../src/emulator/store/blobs.js';
-import { pdsfsArgs } from '../helpers/cli.js';
 import { pds, startEmulator, type StartedEmulator } from '../helpers/emulator.js';
-import { readFile, sha1Hex, uploadFile } from './support.js';
+import { emulatorProcess, readFile, sha1Hex, tempDir, uploadFile } from './support.js';
 
 /** Every file where the server keeps content: blobs/, uploads/ (parts) and tmp/. */
 async function contentFiles(dataDir: string): Promise<string[]> {
@@ -44,14 +40,8 @@ async function download(e: StartedEmulator, fileId: string, range?: string, meth
   return fetch(u.body.url, { method, headers: range ? { range } : {} });
 }
 
-async function tempDir(t: { after: (fn: () => Promise<void>) => void }): Promise<string> {
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'pdsfs-emu-inline-'));
-  t.after(() => fs.rm(dir, { recursive: true, force: true }));
-  return dir;
-}
-
 test('a small upload makes no file: its bytes live in SQLite, served whole and by ranges, shared by equal content, kept over a restart', async (t) => {
-  const dataDir = await tempDir(t);
+  const dataDir = await tempDir(t, 'pdsfs-emu-inline-');
   let e = await startEmulator({ dataDir });
   t.after(() => e.close());
 
@@ -95,7 +85,7 @@ test('a small upload makes no file: its bytes live in SQLite, served whole and b
 });
 
 test('larger content stays a file; a large file\'s small last part is joined into it and its row goes', async (t) => {
-  const dataDir = await tempDir(t);
+  const dataDir = await tempDir(t, 'pdsfs-emu-inline-');
   const e = await startEmulator({ dataDir });
   t.after(() => e.close());
   const one = randomBytes(INLINE_MAX_BYTES + 1);
@@ -110,7 +100,7 @@ test('larger content stays a file; a large file\'s small last part is joined int
 });
 
 test('a small blob goes with its last file: its row is removed by the sweep once orphaned past the grace period', async (t) => {
-  const dataDir = await tempDir(t);
+  const dataDir = await tempDir(t, 'pdsfs-emu-inline-');
   const first = await startEmulator({ dataDir });
   const keep = await uploadFile(first, 'root', 'keep.bin', randomBytes(2000));
   const gone = await uploadFile(first, 'root', 'gone.bin', randomBytes(2000));
@@ -128,17 +118,11 @@ test('a small blob goes with its last file: its row is removed by the sweep once
 });
 
 test('a completed small upload survives kill -9 of the server', async (t) => {
-  const dataDir = await tempDir(t);
-  const child = spawn(process.execPath, pdsfsArgs('emulator', '--port', '0', '--json', '--data-dir', dataDir), { stdio: ['ignore', 'pipe', 'ignore'] });
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  t.after(() => {
-    if (child.exitCode === null) child.kill('SIGKILL');
-  });
-  const account = JSON.parse(await new Promise<string>((resolve) => readline.createInterface({ input: child.stdout }).once('line', resolve)));
+  const dataDir = await tempDir(t, 'pdsfs-emu-inline-');
+  const server = await emulatorProcess(t, dataDir);
   const data = randomBytes(5000);
-  const f = await uploadFile({ endpoint: account.endpoint, account } as StartedEmulator, 'root', 'crash.bin', data);
-  child.kill('SIGKILL');
-  await exited;
+  const f = await uploadFile(server.started, 'root', 'crash.bin', data);
+  await server.kill9();
   const e = await startEmulator({ dataDir });
   t.after(() => e.close());
   assert.ok((await readFile(e, f.file_id)).equals(data));

@@ -1,5 +1,11 @@
-// Shared steps of the emulator tests: whole-file uploads over the real upload protocol.
+// Shared steps of the emulator tests: whole-file uploads over the real upload protocol, a data folder of a test's own, a local server in a process of its own to kill.
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import readline from 'node:readline';
+import { pdsfsArgs } from '../helpers/cli.js';
 import { pds, type StartedEmulator } from '../helpers/emulator.js';
 
 export function sha1Hex(data: Buffer): string {
@@ -55,4 +61,28 @@ export async function readFile(e: StartedEmulator, fileId: string, driveId = e.a
   if (u.status !== 200) throw new Error(`get_download_url failed: ${u.status} ${JSON.stringify(u.body)}`);
   const res = await fetch(u.body.url);
   return Buffer.from(await res.arrayBuffer());
+}
+
+/** A new folder, removed once the test ends. */
+export async function tempDir(t: { after: (fn: () => Promise<void>) => void }, prefix: string): Promise<string> {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), prefix));
+  t.after(() => fs.rm(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** `pdsfs emulator` in a child process on `dataDir`, its account read from its first line; kill9() ends it as a crash would. */
+export async function emulatorProcess(t: { after: (fn: () => void) => void }, dataDir: string): Promise<{ started: StartedEmulator; kill9(): Promise<void> }> {
+  const child = spawn(process.execPath, pdsfsArgs('emulator', '--port', '0', '--json', '--data-dir', dataDir), { stdio: ['ignore', 'pipe', 'ignore'] });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  t.after(() => {
+    if (child.exitCode === null) child.kill('SIGKILL');
+  });
+  const account = JSON.parse(await new Promise<string>((resolve) => readline.createInterface({ input: child.stdout }).once('line', resolve)));
+  return {
+    started: { endpoint: account.endpoint, account } as StartedEmulator,
+    async kill9() {
+      child.kill('SIGKILL');
+      await exited;
+    },
+  };
 }
