@@ -76,6 +76,11 @@ export class DirCache {
     return this.store.generation;
   }
 
+  /** The metadata store's count of rows written or removed: an entry read from here is current while it stays the same. */
+  get writes(): number {
+    return this.store.writes;
+  }
+
   constructor(
     private readonly store: MetadataStore,
     private readonly opts: DirCacheOptions,

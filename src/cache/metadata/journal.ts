@@ -59,6 +59,8 @@ export class Journal {
   private readonly updates = new Map<string, Statement>();
   /** Changes made outside a transaction, held for SQLite (shared by every Journal of this database). */
   private readonly redo: JournalRedo;
+  /** Bumped by every change to any row: a row read from here is current while it stays the same. */
+  version = 0;
 
   /** `now` is the clock for createdAt/updatedAt (epoch ms). */
   constructor(private readonly cache: CacheDb, private readonly now: () => number = Date.now) {
@@ -399,6 +401,7 @@ export class Journal {
    * changed is only forgotten (it could still be rolled back).
    */
   private changed(id: number, prev: JournalRow | Omit<JournalRow, 'id'> | undefined, next: Omit<JournalRow, 'id'> | undefined): void {
+    this.version++;
     const kept = !this.cache.db.inTransaction;
     const live = next && next.state !== 'done' ? { ...next, id } : undefined;
     this.anyMemo = live && kept ? true : undefined;
@@ -421,6 +424,7 @@ export class Journal {
   }
 
   private forgetRows(): void {
+    this.version++;
     this.foundMemo.clear();
     this.byIdMemo.clear();
   }
