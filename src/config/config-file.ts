@@ -134,30 +134,35 @@ export function writeConfigFile(file: string, contents: ConfigFileContents): Pro
 }
 
 /**
- * Replaces the file in one step: a reader sees the old or the new contents, never a mix, and a
- * crash leaves the old file. The temp file is created 0600, so the secrets are never exposed.
+ * Replaces the file in one step: a reader sees the old or the new contents, never a mix. The temp
+ * file is created 0600, so the secrets are never exposed.
+ *
+ * The new contents are in place before the first await (synchronous calls, a few hundred µs): a
+ * refreshed token pair ends the old one at the server, so a process killed between the answer and
+ * this write loses the login, and the asynchronous steps with their fsyncs made that window tens of
+ * milliseconds. Once this resolves the file and its name are fsynced too (power loss).
  */
 export async function writeSecretFile(file: string, text: string): Promise<void> {
   const target = realTarget(file);
   const dir = path.dirname(target);
-  const created = await fsp.mkdir(dir, { recursive: true, mode: 0o700 });
-  if (created !== undefined) await fsp.chmod(dir, 0o700); // mkdir's mode is reduced by the umask
+  const created = fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  if (created !== undefined) fs.chmodSync(dir, 0o700); // mkdir's mode is reduced by the umask
   const tmp = path.join(dir, `.${path.basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   try {
-    const fh = await fsp.open(tmp, 'wx', 0o600);
+    const fd = fs.openSync(tmp, 'wx', 0o600);
     try {
-      await fh.chmod(0o600);
-      await fh.writeFile(text);
-      await fh.sync();
+      fs.fchmodSync(fd, 0o600);
+      fs.writeFileSync(fd, text);
     } finally {
-      await fh.close();
+      fs.closeSync(fd);
     }
-    await fsp.rename(tmp, target);
+    fs.renameSync(tmp, target);
   } catch (err) {
-    await fsp.rm(tmp, { force: true });
+    fs.rmSync(tmp, { force: true });
     throw err;
   }
-  await syncDir(dir);
+  await syncPath(target);
+  await syncPath(dir);
 }
 
 /** Writes through a symlinked config file (dotfile managers) instead of replacing the link. */
@@ -170,8 +175,8 @@ function realTarget(file: string): string {
 }
 
 /** Makes the rename itself durable. */
-async function syncDir(dir: string): Promise<void> {
-  const fh = await fsp.open(dir, 'r');
+async function syncPath(file: string): Promise<void> {
+  const fh = await fsp.open(file, 'r');
   try {
     await fh.sync();
   } finally {

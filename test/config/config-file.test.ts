@@ -25,6 +25,16 @@ describe('writing', () => {
     assert.deepEqual(readConfigFile(file), { ...sample, jwt: { 'client-id': 'j', 'private-key-path': '/k.pem', 'user-id': 'u', 'domain-id': 'd' } });
   });
 
+  it('has the new contents in place before its first await (a refreshed token pair must outlive a kill -9 right after the answer)', async () => {
+    const file = path.join(freshDir(), 'config.json');
+    await writeConfigFile(file, sample);
+    const next: ConfigFileContents = { options: { ...sample.options, 'refresh-token': 'rt-2' } };
+    const writing = writeConfigFile(file, next);
+    assert.deepEqual(readConfigFile(file), next, 'in place when the call returns, before anything awaited');
+    await writing;
+    assert.equal(modeOf(file), 0o600);
+  });
+
   it('keeps 0600 even when the process umask would allow more', async () => {
     const file = path.join(freshDir(), 'config.json');
     const old = process.umask(0);
