@@ -255,6 +255,8 @@ interface Figures {
   rsyncUploaded: number;
   rsyncAgain: number;
   itemized: string;
+  /** What the second rsync itemized (its first lines), when anything: a change must be explainable afterwards. */
+  itemizedLines?: string[];
   lsCold: number;
   lsWarm: number;
   cp: number;
@@ -296,7 +298,11 @@ async function measure(t: Target, tree: string): Promise<Figures> {
   const du = await timed(() => sh(`du -s '${t.dir}/tree' > /dev/null`));
   settle();
   const cp = await timed(() => sh(`cp -r '${tree}' '${t.dir}/copy'`));
-  return { rsync, rsyncUploaded, rsyncAgain, itemized: again.stdout.trim().split('\n').filter(Boolean).length + ' changes', lsCold, lsWarm, cp, find, du, ...cpuFigures };
+  const itemizedLines = again.stdout.trim().split('\n').filter(Boolean);
+  return {
+    rsync, rsyncUploaded, rsyncAgain, itemized: `${itemizedLines.length} changes`, ...(itemizedLines.length ? { itemizedLines: itemizedLines.slice(0, 20) } : {}),
+    lsCold, lsWarm, cp, find, du, ...cpuFigures,
+  };
 }
 
 /**
