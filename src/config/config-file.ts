@@ -174,7 +174,7 @@ function realTarget(file: string): string {
   }
 }
 
-/** Makes the rename itself durable. */
+/** fsync of a file or a folder (a folder: makes the renames in it durable). */
 async function syncPath(file: string): Promise<void> {
   const fh = await fsp.open(file, 'r');
   try {
