@@ -99,7 +99,7 @@ export interface StatusSources {
 
 export function buildStatus(src: StatusSources): DaemonStatus {
   const { pendingFiles, pendingBytes, failedFiles, sentBytes, listCalls, blocks } = src.admin.status();
-  const uploads = src.admin.uploads();
+  const uploads = src.admin.uploads(LISTED_UPLOADS);
   const dirName = (id: string) => src.volumes.find((v) => v.id === id)?.dirName ?? id;
   const item = (row: JournalRow): UploadItem => {
     const sent = uploads.inFlight.get(row.id);
@@ -113,8 +113,6 @@ export function buildStatus(src: StatusSources): DaemonStatus {
       ...(sent ? { sentBytes: sent.done } : {}),
     };
   };
-  // Uploads in flight first: they are what a person watches.
-  const pending = [...uploads.pending].sort((a, b) => Number(b.state === 'uploading') - Number(a.state === 'uploading'));
   const lookups = blocks.hits + blocks.misses;
   const offline = src.admin.offline();
   const changes = src.admin.namespaceChanges(LISTED_UPLOADS);
@@ -144,8 +142,8 @@ export function buildStatus(src: StatusSources): DaemonStatus {
       pendingBytes,
       failedFiles,
       sentBytes,
-      pending: pending.slice(0, LISTED_UPLOADS).map(item),
-      failed: uploads.failed.slice(0, LISTED_UPLOADS).map(item),
+      pending: uploads.pending.map(item),
+      failed: uploads.failed.map(item),
     },
     pds: { online: offline.online, since: offline.since, changesWaiting: offline.changes.pending + pendingFiles },
     changes: {

@@ -22,7 +22,7 @@ export interface VfsStatus {
   metadata: ReturnType<MetadataMeter['snapshot']> & { checkpoints: number; walRestarts: number; checkpointFallbacks: number };
 }
 
-/** Upload rows waiting or failed, and bytes sent of those in flight by row id. */
+/** The first upload rows waiting (in flight first) and failed, and bytes sent of those in flight by row id. */
 export interface UploadQueue {
   pending: JournalRow[];
   failed: JournalRow[];
@@ -51,7 +51,8 @@ export interface Location {
 
 export interface VfsAdmin {
   status(): VfsStatus;
-  uploads(): UploadQueue;
+  /** At most `limit` rows of each kind: the counts are in status(). */
+  uploads(limit: number): UploadQueue;
   offline(): OfflineStatus;
   /** Namespace changes waiting for replay, and the notices of lost changes and conflicts, newest first. */
   namespaceChanges(limit: number): { pending: Op[]; notices: Op[] };
@@ -67,9 +68,9 @@ export interface VfsAdmin {
 export function vfsAdmin(ctx: VfsContext, feed: { pollAll(): Promise<void> }, replayed: () => number): VfsAdmin {
   return {
     status: () => ({ ...ctx.journal.stats(), sentBytes: ctx.writeback.sentBytes, listCalls: ctx.dirs.listCalls, blocks: ctx.blocks.stats(), metadata: { ...ctx.store.meter.snapshot(), checkpoints: ctx.store.checkpoints.checkpoints, walRestarts: ctx.store.checkpoints.restarts, checkpointFallbacks: ctx.store.checkpoints.fallbacks } }),
-    uploads: () => ({ pending: ctx.journal.pending(), failed: ctx.journal.failed(), inFlight: ctx.writeback.progress }),
+    uploads: (limit) => ({ pending: ctx.journal.firstRows('pending', limit), failed: ctx.journal.firstRows('failed', limit), inFlight: ctx.writeback.progress }),
     offline: () => ({ online: ctx.reachability.online, since: ctx.reachability.since, changes: ctx.ops.counts(), replayed: replayed() }),
-    namespaceChanges: (limit) => ({ pending: ctx.ops.pending().slice(0, limit), notices: ctx.ops.notices(limit) }),
+    namespaceChanges: (limit) => ({ pending: ctx.ops.pendingFirst(limit), notices: ctx.ops.notices(limit) }),
     pollNow: () => feed.pollAll(),
     clearBlockCache: () => ctx.blocks.clear(),
     locate: async (path) => {

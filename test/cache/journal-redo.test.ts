@@ -65,6 +65,25 @@ test('changes acknowledged and then killed with SIGKILL before their batch reach
   assert.ok(journal.add(newRow('new')).id > Math.max(...ids));
 });
 
+test('a status reads the first rows waiting, held ones among them, without committing what is held', (t) => {
+  const { db, journal, redo } = open(t, path.join(tempDir(t), 'metadata.sqlite'));
+  // Five rows committed to the table, then five held for the redo file (changes made outside a transaction).
+  db.batch(() => {
+    for (let i = 0; i < 5; i++) journal.add(newRow(`table-${i}`, { state: 'dirty', notBefore: 100 + i * 10 }));
+  });
+  const committed = redo.commits;
+  const held = [0, 1, 2, 3, 4].map((i) => journal.add(newRow(`held-${i}`, { state: 'dirty', notBefore: 105 + i * 10 })));
+  journal.update(held[4]!.id, { state: 'uploading' });
+  journal.add(newRow('held-failed', { state: 'failed' }));
+  assert.equal(redo.held.size, 6, 'the later rows are held, not in the table');
+
+  assert.deepEqual(journal.firstRows('pending', 4).map((r) => r.name), ['held-4', 'table-0', 'held-0', 'table-1'], 'uploading first, then soonest due, held and committed rows merged');
+  assert.deepEqual(journal.firstRows('failed', 4).map((r) => r.name), ['held-failed']);
+  assert.equal(journal.firstRows('pending', 100).length, 10);
+  assert.equal(redo.commits, committed, 'reading them committed nothing');
+  assert.equal(redo.held.size, 6);
+});
+
 /** The redo file of three rsync'd files, written by a journal that never committed them. */
 function recordedRedo(t: import('node:test').TestContext): string {
   const file = path.join(tempDir(t), 'metadata.sqlite');

@@ -88,7 +88,7 @@ describe('Vfs: read-only folders from the server’s permission fields', () => {
     const creates = s.emu.stats.requests['/v2/file/create'] ?? 0;
     await s.vfs.drain();
     assert.equal((s.emu.stats.requests['/v2/file/create'] ?? 0) - creates, 1, 'tried once, not retried');
-    const { failed } = s.admin.uploads();
+    const { failed } = s.admin.uploads(100);
     assert.equal(failed.length, 1);
     assert.match(failed[0]!.lastError ?? '', /^EACCES/);
     assert.equal((await fs.readFile(failed[0]!.stagingPath)).toString(), 'late data', 'the content is kept in the recovery folder');

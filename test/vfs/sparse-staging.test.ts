@@ -131,7 +131,7 @@ describe('sparse staging of existing files', () => {
     const failedBefore = s.admin.status().failedFiles;
     await s.vfs.drain();
     assert.equal(s.admin.status().failedFiles, failedBefore + 1);
-    const failed = s.admin.uploads().failed.find((r) => r.name === 'vanish.bin');
+    const failed = s.admin.uploads(100).failed.find((r) => r.name === 'vanish.bin');
     assert.match(failed?.lastError ?? '', /ENOENT: the original was deleted on the server/);
     const kept = await fs.readFile(failed!.stagingPath);
     assert.equal(kept.length, 3 * MiB);

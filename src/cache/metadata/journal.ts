@@ -28,7 +28,7 @@ export interface JournalStats {
 }
 
 export class Journal {
-  private readonly q: Record<'insert' | 'get' | 'remove' | 'rekeyParent' | 'inDir' | 'find' | 'findAll' | 'any' | 'pending' | 'pendingVolumes' | 'dirtyByDue' | 'makeDue' | 'failed' | 'open' | 'stagingPaths' | 'stats', Statement>;
+  private readonly q: Record<'insert' | 'get' | 'remove' | 'rekeyParent' | 'inDir' | 'find' | 'findAll' | 'any' | 'pending' | 'pendingFirst' | 'failedFirst' | 'pendingVolumes' | 'dirtyByDue' | 'makeDue' | 'open' | 'stagingPaths' | 'stats', Statement>;
   /**
    * stats() as of the last change: writers ask before every write (the dirty-bytes bound), and the
    * query sums the whole journal. Every change goes through this class; add, update and remove
@@ -87,11 +87,12 @@ export class Journal {
       ),
       any: db.prepare("SELECT EXISTS (SELECT 1 FROM journal WHERE state != 'done')").pluck(),
       pending: db.prepare(`SELECT * FROM journal WHERE ${PENDING} ORDER BY not_before, id`),
+      pendingFirst: db.prepare(`SELECT * FROM journal WHERE ${PENDING} ORDER BY state = 'uploading' DESC, not_before, id LIMIT ?`),
+      failedFirst: db.prepare("SELECT * FROM journal WHERE state = 'failed' ORDER BY id LIMIT ?"),
       // In index order, unsorted: the first row comes without reading (and sorting) the rest.
       pendingVolumes: db.prepare(`SELECT volume FROM journal INDEXED BY journal_by_state WHERE ${PENDING}`).pluck(),
       dirtyByDue: db.prepare("SELECT * FROM journal INDEXED BY journal_by_state WHERE state = 'dirty' ORDER BY not_before, id"),
       makeDue: db.prepare("UPDATE journal SET not_before = 0 WHERE state = 'dirty' AND not_before > ? AND attempts = 0"),
-      failed: db.prepare("SELECT * FROM journal WHERE state = 'failed' ORDER BY id"),
       open: db.prepare("SELECT * FROM journal WHERE state = 'open' ORDER BY id"),
       stagingPaths: db.prepare('SELECT staging_path FROM journal').pluck(),
       stats: db.prepare(
@@ -317,9 +318,21 @@ export class Journal {
     this.q.makeDue.run(now);
   }
 
-  failed(): JournalRow[] {
-    this.redo.commit();
-    return (this.q.failed.all() as DbRow[]).map((r) => this.fromDb(r));
+  /**
+   * The first `limit` rows waiting for upload (those uploading first, then soonest due) or failed (in
+   * order made), for a status: the rows held for the redo file are read where they are, not committed
+   * first, so a status polled during an rsync neither forces commits nor reads the whole queue.
+   */
+  firstRows(kind: 'pending' | 'failed', limit: number): JournalRow[] {
+    const { held } = this.redo;
+    const stmt = kind === 'pending' ? this.q.pendingFirst : this.q.failedFirst;
+    const rows = (stmt.all(limit + held.size) as DbRow[]).filter((r) => !held.has(r.id)).map((r) => this.fromDb(r));
+    const wanted = kind === 'pending' ? (row: JournalRow) => row.state === 'dirty' || row.state === 'uploading' : (row: JournalRow) => row.state === 'failed';
+    for (const row of held.values()) if (row && wanted(row)) rows.push(this.withKept(row));
+    const order = kind === 'pending'
+      ? (a: JournalRow, b: JournalRow) => Number(b.state === 'uploading') - Number(a.state === 'uploading') || a.notBefore - b.notBefore || a.id - b.id
+      : (a: JournalRow, b: JournalRow) => a.id - b.id;
+    return rows.sort(order).slice(0, limit);
   }
 
   /** Rows whose content was never committed (a writer had them open). */
