@@ -95,6 +95,15 @@ export function fromDb(r: DbRow): JournalRow {
 }
 
 /** A name's key among the rows: its volume, folder and NFC name (find's memo, JournalNameKeys). */
+/** What a status lists of each kind, and in which order: uploads in flight first, then soonest due; failures in the order made. */
+export const LISTED_FIRST: Readonly<Record<'pending' | 'failed', { has: (row: JournalRow) => boolean; order: (a: JournalRow, b: JournalRow) => number }>> = {
+  pending: {
+    has: (row) => row.state === 'dirty' || row.state === 'uploading',
+    order: (a, b) => Number(b.state === 'uploading') - Number(a.state === 'uploading') || a.notBefore - b.notBefore || a.id - b.id,
+  },
+  failed: { has: (row) => row.state === 'failed', order: (a, b) => a.id - b.id },
+};
+
 export function findKey(volume: string, parentId: string, name: string): string {
   return `${volume}\0${parentId}\0${nameKey(name)}`;
 }

@@ -8,7 +8,7 @@ import type { CacheDb } from './db.js';
 import { nameKey } from '../../shared/name-key.js';
 import { JournalNameKeys } from './journal-names.js';
 import { JournalRedo } from './journal-redo.js';
-import { COLUMN_OF, type DbRow, findKey, fromDb, type JournalRow, type NewJournalRow, toParams } from './journal-rows.js';
+import { COLUMN_OF, type DbRow, findKey, fromDb, type JournalRow, LISTED_FIRST, type NewJournalRow, toParams } from './journal-rows.js';
 
 export type { JournalRow, JournalState, NewJournalRow } from './journal-rows.js';
 
@@ -319,19 +319,14 @@ export class Journal {
   }
 
   /**
-   * The first `limit` rows waiting for upload (those uploading first, then soonest due) or failed (in
-   * order made), for a status: the rows held for the redo file are read where they are, not committed
-   * first, so a status polled during an rsync neither forces commits nor reads the whole queue.
+   * The first `limit` rows waiting for upload or failed (LISTED_FIRST), for a status: held rows are read
+   * where they are, so a status polled during an rsync neither forces commits nor reads the whole queue.
    */
   firstRows(kind: 'pending' | 'failed', limit: number): JournalRow[] {
     const { held } = this.redo;
-    const stmt = kind === 'pending' ? this.q.pendingFirst : this.q.failedFirst;
-    const rows = (stmt.all(limit + held.size) as DbRow[]).filter((r) => !held.has(r.id)).map((r) => this.fromDb(r));
-    const wanted = kind === 'pending' ? (row: JournalRow) => row.state === 'dirty' || row.state === 'uploading' : (row: JournalRow) => row.state === 'failed';
-    for (const row of held.values()) if (row && wanted(row)) rows.push(this.withKept(row));
-    const order = kind === 'pending'
-      ? (a: JournalRow, b: JournalRow) => Number(b.state === 'uploading') - Number(a.state === 'uploading') || a.notBefore - b.notBefore || a.id - b.id
-      : (a: JournalRow, b: JournalRow) => a.id - b.id;
+    const { has, order } = LISTED_FIRST[kind];
+    const rows = (this.q[kind === 'pending' ? 'pendingFirst' : 'failedFirst'].all(limit + held.size) as DbRow[]).filter((r) => !held.has(r.id)).map((r) => this.fromDb(r));
+    for (const row of held.values()) if (row && has(row)) rows.push(this.withKept(row));
     return rows.sort(order).slice(0, limit);
   }
 
