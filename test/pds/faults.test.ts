@@ -22,18 +22,32 @@ async function uploadAndCompare(size: number, name: string): Promise<void> {
   assert.deepEqual(back, { sha1: local.sha1, size });
 }
 
+/**
+ * Runs `round` until the server has injected a fault of `kind` (a few rounds at most): faults at a
+ * random rate may miss a short round trip, and a fault test whose fault never fired tested nothing.
+ */
+async function untilFired(kind: keyof typeof pds.emu.faultsFired, round: (i: number) => Promise<void>): Promise<void> {
+  const before = pds.emu.faultsFired[kind];
+  for (let i = 0; i < 5 && pds.emu.faultsFired[kind] === before; i++) await round(i);
+  assert.ok(pds.emu.faultsFired[kind] > before, `no ${kind} fault fired in five rounds`);
+}
+
 test('5xx on a fraction of requests: reads retry, the round trip is byte-identical', async () => {
   pds.emu.setFaults({ rate5xx: 0.3 });
-  await uploadAndCompare(PART * 6 + 11, 'f5xx.bin');
-  const items = await collect(pds.client.files.iterate({ ...drive, parent_file_id: 'root' }));
-  assert.ok(items.some((f) => f.name === 'f5xx.bin'));
+  await untilFired('http5xx', async (i) => {
+    await uploadAndCompare(PART * 6 + 11, `f5xx-${i}.bin`);
+    const items = await collect(pds.client.files.iterate({ ...drive, parent_file_id: 'root' }));
+    assert.ok(items.some((f) => f.name === `f5xx-${i}.bin`));
+  });
 });
 
 test('429 with a retry hint is honoured and retried, even for mutations', async () => {
   pds.emu.setFaults({ rate429: 0.4, retryAfterMs: 5 });
-  await uploadAndCompare(PART * 3, 'f429.bin');
-  const r = await pds.client.uploads.create({ ...drive, parent_file_id: 'root', name: 'dir429', type: 'folder', check_name_mode: 'refuse' });
-  assert.ok(r.file_id);
+  await untilFired('http429', async (i) => {
+    await uploadAndCompare(PART * 3, `f429-${i}.bin`);
+    const r = await pds.client.uploads.create({ ...drive, parent_file_id: 'root', name: `dir429-${i}`, type: 'folder', check_name_mode: 'refuse' });
+    assert.ok(r.file_id);
+  });
 });
 
 test('under a persistent 429 an upload gives up after one request per attempt of the retry budget', async () => {
@@ -51,7 +65,7 @@ test('under a persistent 429 an upload gives up after one request per attempt of
 
 test('connections dropped mid-body: uploads re-send parts, downloads resume, bytes identical', async () => {
   pds.emu.setFaults({ dropRate: 0.3 });
-  await uploadAndCompare(PART * 8 + 1, 'fdrop.bin');
+  await untilFired('drops', (i) => uploadAndCompare(PART * 8 + 1, `fdrop-${i}.bin`));
 });
 
 /** A file of `size` random bytes on the server, and the download target for it. */

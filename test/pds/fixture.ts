@@ -21,8 +21,12 @@ export interface PdsFixture extends Started {
   connect(opts?: Partial<ConnectOptions>): PdsClient;
 }
 
-/** Fast retries for tests: faults are injected, waiting seconds would only slow the suite. */
-export const FAST_RETRY = { maxAttempts: 8, baseDelayMs: 5, maxDelayMs: 50 };
+/**
+ * Fast retries for tests (faults are injected; waiting seconds would only slow the suite), and
+ * enough of them that faults at random rates of 0.3–0.4 a request almost never exhaust them: 0.4^16
+ * is about 4e-7 a request, where 0.4^8 failed a run now and then.
+ */
+export const FAST_RETRY = { maxAttempts: 16, baseDelayMs: 5, maxDelayMs: 50 };
 
 export async function startPds(emuOpts: EmulatorOpts = {}, clientOpts: Partial<ConnectOptions> = {}): Promise<PdsFixture> {
   const started = await startEmulator(emuOpts);
