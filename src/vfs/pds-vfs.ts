@@ -350,9 +350,12 @@ function newWriteback(ctx: VfsStores, foreground: ForegroundActivity): Writeback
       if (volume) dirs.put(volume, entry);
       blocks.forget(row.volume, entry.id);
       const open = openFiles.byRow(row.id);
-      // Still open for reading: it keeps its staging copy until closed, then reads the remote.
-      if (open) open.entry = entry;
-      return !open;
+      if (open) {
+        // Still open for reading: it keeps its staging copy until closed, then reads the remote.
+        open.entry = entry;
+      } else {
+        void staging.remove(row.stagingPath).catch(() => undefined);
+      }
     },
     onFailed: (row, err) => {
       const open = openFiles.byRow(row.id);

@@ -13,11 +13,8 @@ export interface WritebackOptions extends UploadFailureOptions {
   hasWriters: (rowId: number) => boolean;
   /** Fills a staging copy still partly in its remote base; the row as it is then, undefined if gone. */
   complete: (rowId: number, signal: AbortSignal) => Promise<JournalRow | undefined>;
-  /**
-   * Called after a successful upload: what it records commits together with the row's removal.
-   * True when nothing reads the staging copy any more: it is deleted once that commit is in.
-   */
-  onUploaded: (row: JournalRow, entry: RemoteEntry) => boolean;
+  /** Called after a successful upload: what it records commits together with the row's removal. */
+  onUploaded: (row: JournalRow, entry: RemoteEntry) => void;
   /** Namespace changes made offline: a row waits for those made before it (JournalRow.waitOp) and for its folder's PDS id. */
   ops?: OpLog;
   /** Whether PDS is reachable: nothing starts while it is not (no attempt is spent on an outage). */
@@ -347,13 +344,10 @@ export class Writeback {
       });
       // Recorded where it landed, even if the row was cancelled too late: its holder looks again.
       // One commit for both (a crash between them would only upload the file again).
-      const unused = this.o.journal.batch(() => {
-        const done = this.o.onUploaded(started, entry);
+      this.o.journal.batch(() => {
+        this.o.onUploaded(started, entry);
         this.o.journal.remove(rowId);
-        return done;
       });
-      // Only now: deleted before the commit, a crash in between would leave a row whose copy is gone.
-      if (unused) void this.o.staging.remove(started.stagingPath).catch(() => undefined);
       this.o.logger.info({ name: started.name, size: started.size }, 'uploaded');
     } catch (e) {
       row = this.o.journal.get(rowId);

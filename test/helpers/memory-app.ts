@@ -18,8 +18,6 @@ export interface MemoryApp {
   pds: MemoryPds;
   /** "My Drive" and "Team Drive", as the local server's development account has. */
   drives: MemoryRemote[];
-  /** The metadata cache the VFS runs on. */
-  db: CacheDb;
   close(): Promise<void>;
 }
 
@@ -39,7 +37,6 @@ export async function startMemoryApp(overrides: Partial<AppOptions> = {}): Promi
     admin,
     pds,
     drives,
-    db,
     async close() {
       await vfs.close();
       db.close();
