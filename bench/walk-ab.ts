@@ -23,6 +23,9 @@ const run = promisify(execFile);
 const walkSize = Number(process.env.BENCH_WALK ?? 100);
 const rounds = Number(process.env.WALK_AB_ROUNDS ?? 3);
 const variants = (process.env.WALK_AB ?? 'cur').split(',');
+const running = process.env.WALK_AB_RUNNING === '1';
+const warmToo = process.env.WALK_AB_WARM === '1';
+const countGc = process.env.WALK_AB_GC === '1';
 const repo = path.resolve(import.meta.dirname, '..');
 /** bin/pdsfs's Node options (its first line), as the installed command runs. */
 const BIN_NODE_FLAGS = ['--max-semi-space-size=2', '--no-sparkplug', '--no-turbofan'];
@@ -30,14 +33,41 @@ const BIN_NODE_FLAGS = ['--max-semi-space-size=2', '--no-sparkplug', '--no-turbo
 const option = (name: string, variant: string) => process.env[`WALK_AB_${name}_${variant}`]?.split(' ').filter(Boolean) ?? [];
 
 /** Seconds the thread ran and waited in the run queue so far (/proc schedstat, in ns). */
-async function schedule(pid: number): Promise<{ ran: number; waited: number }> {
-  const [ran, waited] = (await fs.readFile(`/proc/${pid}/task/${pid}/schedstat`, 'utf8')).split(' ').map(Number);
+async function schedule(pid: number, tid = pid): Promise<{ ran: number; waited: number }> {
+  const [ran, waited] = (await fs.readFile(`/proc/${pid}/task/${tid}/schedstat`, 'utf8')).split(' ').map(Number);
   return { ran: ran! / 1e9, waited: waited! / 1e9 };
+}
+
+/** Seconds all CPUs of the machine were idle so far (/proc/stat, in clock ticks of 1/100 s). */
+async function idleSeconds(): Promise<number> {
+  const cpu = (await fs.readFile('/proc/stat', 'utf8')).split('\n')[0]!.trim().split(/\s+/).map(Number);
+  return (cpu[4]! + cpu[5]!) / 100;
+}
+
+/**
+ * Seconds each live thread of pid ran so far, by thread id, with its kind: the main thread, libfuse's
+ * (Node names all its threads "node"; an idle libfuse thread waits in the kernel's FUSE read), or other.
+ */
+async function threads(pid: number): Promise<Map<number, { name: string; ran: number }>> {
+  const out = new Map<number, { name: string; ran: number }>();
+  for (const tid of (await fs.readdir(`/proc/${pid}/task`)).map(Number)) {
+    const waits = await fs.readFile(`/proc/${pid}/task/${tid}/wchan`, 'utf8').catch(() => '');
+    const s = await schedule(pid, tid).catch(() => undefined);
+    if (s) out.set(tid, { name: tid === pid ? 'main' : waits.includes('fuse') ? 'fuse' : 'other', ran: s.ran });
+  }
+  return out;
+}
+
+/** CPU seconds per thread name over a walk (threads that ended during it are in the process's total only). */
+function byThreadName(before: Map<number, { name: string; ran: number }>, after: Map<number, { name: string; ran: number }>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [tid, t] of after) out[t.name] = Number(((out[t.name] ?? 0) + t.ran - (before.get(tid)?.ran ?? 0)).toFixed(3));
+  return out;
 }
 
 async function mount(variant: string, mnt: string, cacheDir: string, emu: { endpoint: string; token: string; driveId: string }) {
   const main = path.resolve(repo, process.env[`WALK_AB_DIST_${variant}`] ?? 'dist', 'cli', 'main.js');
-  const args = [...BIN_NODE_FLAGS, ...option('NODE', variant), main, 'mount', mnt, '--endpoint', emu.endpoint, '--cache-dir', cacheDir,
+  const args = [...BIN_NODE_FLAGS, ...(countGc ? ['--trace-gc'] : []), ...option('NODE', variant), main, 'mount', mnt, '--endpoint', emu.endpoint, '--cache-dir', cacheDir,
     '--drive', emu.driveId, '--write-back', '0', '--poll-interval', '3600', '--log-level', 'warn', ...option('ARGS', variant)];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, MALLOC_ARENA_MAX: '2', PDSFS_ACCESS_TOKEN: emu.token } });
   let out = '';
@@ -49,6 +79,8 @@ async function mount(variant: string, mnt: string, cacheDir: string, emu: { endp
   }
   return {
     pid: child.pid!,
+    /** Collections V8 reported so far (with WALK_AB_GC=1, which runs it with --trace-gc). */
+    collections: () => ({ scavenges: out.split('Scavenge').length - 1, markCompacts: out.split('Mark-Compact').length - 1 }),
     stop: async () => {
       const exited = new Promise((r) => child.once('exit', r));
       child.kill('SIGTERM');
@@ -64,7 +96,7 @@ async function main(): Promise<void> {
   try {
     const seed = await rawUpload(emu, 'seed.bin', 1, chunkFactory(9));
     const { content_hash } = await api<{ content_hash: string }>(emu, '/v2/file/get', { drive_id: emu.driveId, file_id: seed.fileId });
-    await makeRemoteTree(emu, 'tree', walkSize, content_hash);
+    for (const name of running ? ['tree', 'tree-before'] : ['tree']) await makeRemoteTree(emu, name, walkSize, content_hash);
     const shaped = await fetch(`${emu.endpoint}/admin/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ netProfile: 'wan' }) });
     if (!shaped.ok) throw new Error(`admin/faults: ${shaped.status}`);
     // The unit of the target: one list call's round trip under the profile (median of 5).
@@ -81,13 +113,28 @@ async function main(): Promise<void> {
         const mnt = path.join(work, `mnt-${n}`);
         await fs.mkdir(mnt);
         const m = (mounted = await mount(v, mnt, path.join(work, `cache-${n++}`), emu));
+        // A running daemon: one that walked another cold tree of the same shape first (past its first walk's one-off CPU).
+        if (running) await run('ls', ['-lR', `${mnt}/tree-before`], { maxBuffer: 256 * 1024 * 1024 });
         await takeServerStats(emu);
-        const [cpu0, main0, server0] = [await processCpuSeconds(m.pid), await schedule(m.pid), await processCpuSeconds(emu.pid)];
+        const [cpu0, main0, server0, threads0] = [await processCpuSeconds(m.pid), await schedule(m.pid), await processCpuSeconds(emu.pid), await threads(m.pid)];
+        const idle0 = await idleSeconds();
+        const gc0 = m.collections();
+        const lsTimes = path.join(work, `ls-times-${n}`);
         const t0 = performance.now();
-        const { stdout } = await run('ls', ['-lR', `${mnt}/tree`], { maxBuffer: 256 * 1024 * 1024 });
+        const { stdout } = await run('/usr/bin/time', ['-f', '%U %S', '-o', lsTimes, 'ls', '-lR', `${mnt}/tree`], { maxBuffer: 256 * 1024 * 1024 });
         const seconds = (performance.now() - t0) / 1000;
-        const [cpu1, main1, server1] = [await processCpuSeconds(m.pid), await schedule(m.pid), await processCpuSeconds(emu.pid)];
+        const idle = (await idleSeconds()) - idle0;
+        const gc1 = m.collections();
+        const gc = countGc ? { scavenges: gc1.scavenges - gc0.scavenges, markCompacts: gc1.markCompacts - gc0.markCompacts } : {};
+        const [cpu1, main1, server1, threads1] = [await processCpuSeconds(m.pid), await schedule(m.pid), await processCpuSeconds(emu.pid), await threads(m.pid)];
+        const [lsUser, lsSystem] = (await fs.readFile(lsTimes, 'utf8')).trim().split(/\s+/).map(Number);
         const stats = await takeServerStats(emu);
+        // The same walk again at once: no list call, and the kernel still holds every entry's lookup and attributes, so what pdsfs spends is its readdirs.
+        const main2 = await schedule(m.pid);
+        const cpu2 = await processCpuSeconds(m.pid);
+        const t1 = performance.now();
+        if (warmToo) await run('ls', ['-lR', `${mnt}/tree`], { maxBuffer: 256 * 1024 * 1024 });
+        const warm = warmToo ? { warmSeconds: Number(((performance.now() - t1) / 1000).toFixed(3)), warmMainRan: Number(((await schedule(m.pid)).ran - main2.ran).toFixed(3)), warmCpu: Number(((await processCpuSeconds(m.pid)) - cpu2).toFixed(2)) } : {};
         await m.stop();
         mounted = undefined;
         const load = Number((await fs.readFile('/proc/loadavg', 'utf8')).split(' ')[0]);
@@ -95,7 +142,8 @@ async function main(): Promise<void> {
         console.log(JSON.stringify({
           variant: v, round: r, seconds: fixed(seconds, 3), roundTrips: fixed(seconds / rtt, 1), entries: stdout.split('\n').filter((l) => /^[-d]/.test(l)).length,
           pdsfsCpu: fixed(cpu1 - cpu0), mainRan: fixed(main1.ran - main0.ran), mainWaited: fixed(main1.waited - main0.waited), serverCpu: fixed(server1 - server0),
-          lists: stats.requests['/v2/file/list'] ?? 0, listsAtOnce: stats.inFlightPeak['/v2/file/list'] ?? 0, load,
+          lsCpu: fixed(lsUser! + lsSystem!), idleCpu: fixed(idle), ...gc, threads: byThreadName(threads0, threads1),
+          ...warm, lists: stats.requests['/v2/file/list'] ?? 0, listsAtOnce: stats.inFlightPeak['/v2/file/list'] ?? 0, load,
         }));
       }
     }
