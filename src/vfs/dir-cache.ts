@@ -207,6 +207,11 @@ export class DirCache {
     return hit ?? this.store.lookup(volume.id, dirId, name);
   }
 
+  /** Brings dirId's listing into the cache (no list call while it is fresh), without reading it: nothing goes ahead of it. */
+  fetch(volume: Volume, dirId: string): Promise<void> {
+    return this.ensureFresh(volume, dirId);
+  }
+
   get(volume: Volume, id: string): CachedEntry | undefined {
     return this.store.get(volume.id, id);
   }
