@@ -26,8 +26,9 @@ function limitOldGenerationGrowth(): void {
  * 1 GiB read (docs/benchmarks.md, session 9 of the cold read). A 512 MiB cold GET through `pdsfs
  * serve` cost the daemon 4.5–5.0 CPU-s at 20%, 4.0 at 100% and 3.1 at 400%, with peak RSS
  * 208–216 / 215 / 242 MB. 100% keeps most of the saving. A tree walk's listings (eight or nine at
- * once, each page's answer alive until it is stored) outlive the 4 MiB young generation: at 20% the
- * mount's `ls -lR` of 100 × 100 ran five full collections (docs/benchmarks.md, "Over a WAN-like
+ * once, each page's answer alive until it is stored) outlive the 4 MiB young generation: at 20% a
+ * running mount's cold `ls -lR` of 100 × 100 ran 4–5 full collections, at 100% two, and V8's
+ * helpers spent 0.12–0.14 CPU-s on it instead of 0.19–0.32 (docs/benchmarks.md, "Over a WAN-like
  * network", session 13). The daemon goes back to 20% once a second passes with less than
  * DOWNLOAD_BYTES_PER_SECOND fetched and no listing started.
  */
