@@ -38,6 +38,13 @@ async function schedule(pid: number, tid = pid): Promise<{ ran: number; waited: 
   return { ran: ran! / 1e9, waited: waited! / 1e9 };
 }
 
+/** The main thread of pid so far: seconds in the kernel (/proc stime, in clock ticks of 1/100 s) and minor page faults. */
+async function systemSeconds(pid: number): Promise<{ seconds: number; faults: number }> {
+  const stat = await fs.readFile(`/proc/${pid}/task/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return { seconds: Number(fields[12]) / 100, faults: Number(fields[7]) };
+}
+
 /** Seconds all CPUs of the machine were idle so far (/proc/stat, in clock ticks of 1/100 s). */
 async function idleSeconds(): Promise<number> {
   const cpu = (await fs.readFile('/proc/stat', 'utf8')).split('\n')[0]!.trim().split(/\s+/).map(Number);
@@ -116,7 +123,7 @@ async function main(): Promise<void> {
         // A running daemon: one that walked another cold tree of the same shape first (past its first walk's one-off CPU).
         if (running) await run('ls', ['-lR', `${mnt}/tree-before`], { maxBuffer: 256 * 1024 * 1024 });
         await takeServerStats(emu);
-        const [cpu0, main0, server0, threads0] = [await processCpuSeconds(m.pid), await schedule(m.pid), await processCpuSeconds(emu.pid), await threads(m.pid)];
+        const [cpu0, main0, server0, threads0, sys0] = [await processCpuSeconds(m.pid), await schedule(m.pid), await processCpuSeconds(emu.pid), await threads(m.pid), await systemSeconds(m.pid)];
         const idle0 = await idleSeconds();
         const gc0 = m.collections();
         const lsTimes = path.join(work, `ls-times-${n}`);
@@ -126,7 +133,7 @@ async function main(): Promise<void> {
         const idle = (await idleSeconds()) - idle0;
         const gc1 = m.collections();
         const gc = countGc ? { scavenges: gc1.scavenges - gc0.scavenges, markCompacts: gc1.markCompacts - gc0.markCompacts } : {};
-        const [cpu1, main1, server1, threads1] = [await processCpuSeconds(m.pid), await schedule(m.pid), await processCpuSeconds(emu.pid), await threads(m.pid)];
+        const [cpu1, main1, server1, threads1, sys1] = [await processCpuSeconds(m.pid), await schedule(m.pid), await processCpuSeconds(emu.pid), await threads(m.pid), await systemSeconds(m.pid)];
         const [lsUser, lsSystem] = (await fs.readFile(lsTimes, 'utf8')).trim().split(/\s+/).map(Number);
         const stats = await takeServerStats(emu);
         // The same walk again at once: no list call, and the kernel still holds every entry's lookup and attributes, so what pdsfs spends is its readdirs.
@@ -141,7 +148,7 @@ async function main(): Promise<void> {
         const fixed = (x: number, digits = 2) => Number(x.toFixed(digits));
         console.log(JSON.stringify({
           variant: v, round: r, seconds: fixed(seconds, 3), roundTrips: fixed(seconds / rtt, 1), entries: stdout.split('\n').filter((l) => /^[-d]/.test(l)).length,
-          pdsfsCpu: fixed(cpu1 - cpu0), mainRan: fixed(main1.ran - main0.ran), mainWaited: fixed(main1.waited - main0.waited), serverCpu: fixed(server1 - server0),
+          pdsfsCpu: fixed(cpu1 - cpu0), mainRan: fixed(main1.ran - main0.ran), mainWaited: fixed(main1.waited - main0.waited), mainSystem: fixed(sys1.seconds - sys0.seconds), mainFaults: sys1.faults - sys0.faults, serverCpu: fixed(server1 - server0),
           lsCpu: fixed(lsUser! + lsSystem!), idleCpu: fixed(idle), ...gc, threads: byThreadName(threads0, threads1),
           ...warm, lists: stats.requests['/v2/file/list'] ?? 0, listsAtOnce: stats.inFlightPeak['/v2/file/list'] ?? 0, load,
         }));
