@@ -7,7 +7,8 @@
 //
 // `WALK_AB=a,b` names the variants (default one, `cur`); for each, `WALK_AB_DIST_a` is a compiled
 // build to mount with (a copy of dist/ kept inside the repository, so its packages resolve; default
-// dist/), `WALK_AB_ARGS_a` extra `pdsfs mount` options, `WALK_AB_NODE_a` extra Node options.
+// dist/), `WALK_AB_ARGS_a` extra `pdsfs mount` options, `WALK_AB_NODE_a` extra Node options, `WALK_AB_ENV_a` extra
+// environment (NAME=value, space-separated).
 // `WALK_AB_ROUNDS` (3) rounds, BENCH_WALK (100) the tree's size.
 //   cp -a dist .dist-before && <change, npm run build> &&
 //   WALK_AB=before,after WALK_AB_DIST_before=.dist-before node --import tsx bench/walk-ab.ts
@@ -76,7 +77,7 @@ async function mount(variant: string, mnt: string, cacheDir: string, emu: { endp
   const main = path.resolve(repo, process.env[`WALK_AB_DIST_${variant}`] ?? 'dist', 'cli', 'main.js');
   const args = [...BIN_NODE_FLAGS, ...(countGc ? ['--trace-gc'] : []), ...option('NODE', variant), main, 'mount', mnt, '--endpoint', emu.endpoint, '--cache-dir', cacheDir,
     '--drive', emu.driveId, '--write-back', '0', '--poll-interval', '3600', '--log-level', 'warn', ...option('ARGS', variant)];
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, MALLOC_ARENA_MAX: '2', PDSFS_ACCESS_TOKEN: emu.token } });
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, MALLOC_ARENA_MAX: '2', PDSFS_ACCESS_TOKEN: emu.token, ...Object.fromEntries(option('ENV', variant).map((kv) => kv.split('=', 2) as [string, string])) } });
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr.on('data', (d: Buffer) => (out += d.toString()));
