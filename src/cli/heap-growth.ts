@@ -30,37 +30,41 @@ function limitOldGenerationGrowth(): void {
  * running mount's cold `ls -lR` of 100 × 100 ran 4–5 full collections, at 100% two, and V8's
  * helpers spent 0.12–0.14 CPU-s on it instead of 0.19–0.32 (docs/benchmarks.md, "Over a WAN-like
  * network", session 13). The daemon goes back to 20% once a second passes with less than
- * DOWNLOAD_BYTES_PER_SECOND fetched and no listing started.
+ * DOWNLOAD_BYTES_PER_SECOND fetched and fewer than two listings started (one folder read alone,
+ * by `ls` or a file manager, never switches it).
  */
 export const STREAMING_GROWTH_PERCENT = 100;
 
 /** Bytes fetched in a second above which downloads count as streaming (a few blocks of a listing or a small file do not). */
 const DOWNLOAD_BYTES_PER_SECOND = 8 * 1024 * 1024;
 
+/** Listings started within one look (a second) from which a tree walk counts as streaming: one folder read alone does not. */
+const WALK_LISTINGS = 2;
+
 /**
  * Looks every `intervalMs` at the bytes fetched so far (a count from 0) and at the listings started
- * since (LISTING_STARTED), and sets the growth for what it sees; a listing switches it at once, a
- * walk's being over within a second or two. Returns the stop. `setFlags` is V8's, or a test's.
+ * since (LISTING_STARTED), and sets the growth for what it sees. The second listing within a look
+ * switches it at once: a walk lists eight or nine folders at its first step down and is over within
+ * a second or two. Returns the stop. `setFlags` is V8's, or a test's.
  */
 export function growHeapWhileStreaming(fetchedBytes: () => number, setFlags: (flags: string) => void = v8.setFlagsFromString, intervalMs = 1000): () => void {
   let last = 0;
   let streaming = false;
-  let listed = false;
+  let listings = 0;
   const set = (moving: boolean) => {
     if (moving === streaming) return;
     streaming = moving;
     setFlags(`--heap-growing-percent=${moving ? STREAMING_GROWTH_PERCENT : OLD_GENERATION_GROWTH_PERCENT}`);
   };
   const onListing = () => {
-    listed = true;
-    set(true);
+    if (++listings >= WALK_LISTINGS) set(true);
   };
   LISTING_STARTED.subscribe(onListing);
   const timer = setInterval(() => {
     const now = fetchedBytes();
-    const moving = listed || now - last >= (DOWNLOAD_BYTES_PER_SECOND * intervalMs) / 1000;
+    const moving = listings >= WALK_LISTINGS || now - last >= (DOWNLOAD_BYTES_PER_SECOND * intervalMs) / 1000;
     last = now;
-    listed = false;
+    listings = 0;
     set(moving);
   }, intervalMs);
   timer.unref();

@@ -34,7 +34,7 @@ test('the heap grows further while downloads stream, and tight again once they s
   }
 });
 
-test('a listing lets the heap grow at once, and tight again a quiet tick later', async () => {
+test('a walk\'s listings let the heap grow at once, one folder read alone does not, and it is tight again a quiet tick later', async () => {
   let reads = 0;
   const flags: string[] = [];
   const ticks = async (n: number) => {
@@ -44,18 +44,22 @@ test('a listing lets the heap grow at once, and tight again a quiet tick later',
   const grown = `--heap-growing-percent=${STREAMING_GROWTH_PERCENT}`;
   const tight = `--heap-growing-percent=${OLD_GENERATION_GROWTH_PERCENT}`;
   try {
+    await ticks(1);
+    LISTING_STARTED.publish('alone');
     await ticks(2);
-    assert.deepEqual(flags, [], 'nothing without a listing');
+    assert.deepEqual(flags, [], 'one listing in a tick changes nothing');
     LISTING_STARTED.publish('d0');
-    assert.deepEqual(flags, [grown], 'set as the listing starts, before any tick');
     LISTING_STARTED.publish('d1');
+    assert.deepEqual(flags, [grown], 'set as the second listing starts, before any tick');
+    LISTING_STARTED.publish('d2');
     await ticks(1);
     assert.deepEqual(flags, [grown], 'kept through the tick that saw listings start');
     await ticks(2);
-    assert.deepEqual(flags, [grown, tight], 'back after a tick without one');
+    assert.deepEqual(flags, [grown, tight], 'back after a tick without them');
   } finally {
     stop();
   }
-  LISTING_STARTED.publish('d2');
+  LISTING_STARTED.publish('d3');
+  LISTING_STARTED.publish('d4');
   assert.equal(flags.length, 2, 'stopped: no longer listening');
 });
