@@ -2,14 +2,19 @@
 // and again, builds or settings alternating in the same minutes: a wall-clock figure on a shared
 // machine swings by a third between runs, so a change is judged against the code before it run
 // after run. Each round mounts a fresh process on a fresh cache and prints one JSON line: the
-// walk's seconds and round trips, pdsfs's CPU seconds (all threads, and its main thread with the
-// time that thread waited for a CPU), the server's, and the list calls it answered.
+// walk's seconds and round trips; pdsfs's CPU seconds (all threads; by thread kind: its main thread,
+// libfuse's, the rest; its main thread's time waiting for a CPU, in the kernel, and its page
+// faults); `ls`'s own CPU; the server's; how long the machine's CPUs sat idle; and the list calls
+// the server answered.
 //
 // `WALK_AB=a,b` names the variants (default one, `cur`); for each, `WALK_AB_DIST_a` is a compiled
 // build to mount with (a copy of dist/ kept inside the repository, so its packages resolve; default
-// dist/), `WALK_AB_ARGS_a` extra `pdsfs mount` options, `WALK_AB_NODE_a` extra Node options, `WALK_AB_ENV_a` extra
-// environment (NAME=value, space-separated).
-// `WALK_AB_ROUNDS` (3) rounds, BENCH_WALK (100) the tree's size.
+// dist/), `WALK_AB_ARGS_a` extra `pdsfs mount` options, `WALK_AB_NODE_a` extra Node options,
+// `WALK_AB_ENV_a` extra environment (NAME=value, space-separated). `WALK_AB_ROUNDS` (3) rounds,
+// BENCH_WALK (100) the tree's size. `WALK_AB_RUNNING=1` walks another cold tree of the same shape
+// first in each mount (a running daemon, past its first walk's one-off costs); `WALK_AB_WARM=1`
+// walks the tree again warm after (the readdirs alone: the kernel still holds the lookups);
+// `WALK_AB_GC=1` runs the mount with --trace-gc and counts its collections during the walk.
 //   cp -a dist .dist-before && <change, npm run build> &&
 //   WALK_AB=before,after WALK_AB_DIST_before=.dist-before node --import tsx bench/walk-ab.ts
 import { execFile, spawn } from 'node:child_process';
