@@ -5,6 +5,7 @@
 // whole, however large. A walker going down the tree gets child folders listed ahead
 // (listing-prefetch.ts). While PDS is unreachable, a cached listing is used however old it is; a
 // folder never listed fails at once (EHOSTDOWN). Folders made offline have only their local listing.
+import diagnosticsChannel from 'node:diagnostics_channel';
 import type { CachedEntry, MetadataStore } from '../cache/metadata/nodes.js';
 import { isLocalId } from '../cache/metadata/ops.js';
 import { toVfsError, VfsError } from '../core/errors.js';
@@ -13,6 +14,13 @@ import type { Remote, RemoteEntry } from '../core/remote.js';
 import { ListingPrefetch, MAX_PREFETCH_PER_LISTING, type PrefetchBatch } from './listing-prefetch.js';
 import type { Volume } from './volume.js';
 import { nameKey } from '../shared/name-key.js';
+
+/**
+ * Told each time a remote listing starts. A daemon lets V8's old generation grow further while
+ * listings stream in (cli/heap-growth.ts): a tree walk's answers outlive the small young generation
+ * and would otherwise bring a full collection every few hundred milliseconds.
+ */
+export const LISTING_STARTED = diagnosticsChannel.channel('pdsfs:listing-started');
 
 /** Rows per page, stored and read: the PDS list maximum, so one server page is one transaction. */
 export const LISTING_PAGE = 100;
@@ -199,6 +207,11 @@ export class DirCache {
     return hit ?? this.store.lookup(volume.id, dirId, name);
   }
 
+  /** Brings dirId's listing into the cache (no list call while it is fresh), without reading it: nothing goes ahead of it. */
+  fetch(volume: Volume, dirId: string): Promise<void> {
+    return this.ensureFresh(volume, dirId);
+  }
+
   get(volume: Volume, id: string): CachedEntry | undefined {
     return this.store.get(volume.id, id);
   }
@@ -266,6 +279,7 @@ export class DirCache {
     await this.flights.run(key(volume.id, dirId), async () => {
       const started = this.now();
       this.listCalls++;
+      if (LISTING_STARTED.hasSubscribers) LISTING_STARTED.publish(dirId);
       // Its child folders are prefetched again once a walker reads the new listing (or as it arrives).
       this.prefetched.delete(key(volume.id, dirId));
       // The Remote fetches the next page while this one is stored (see pds/paging.ts). Each page is

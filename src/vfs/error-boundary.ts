@@ -6,8 +6,8 @@ import { toVfsError } from '../core/errors.js';
 import type { ForegroundActivity } from './foreground.js';
 import type { FileHandle, Vfs } from './types.js';
 
-/** Calls that wait for the background rather than being foreground work themselves. */
-const NOT_FOREGROUND = new Set<string | symbol>(['drain', 'close']);
+/** Calls that wait for the background, or are background work themselves, rather than a user's request. */
+const NOT_FOREGROUND = new Set<string | symbol>(['drain', 'close', 'listAhead']);
 
 /**
  * The same object, its methods' errors (thrown, rejected or raised while iterating, as readdirPages

@@ -129,6 +129,11 @@ export class PdsVfs implements Vfs {
     for await (const page of this.ctx.resolver.childPages(dir)) yield page.map((c) => this.files.describe(c));
   }
 
+  async listAhead(path: string): Promise<void> {
+    const dir = await this.ctx.resolver.resolve(path);
+    if (dir.kind === 'dir' && dir.volume && dir.id !== undefined) await this.ctx.dirs.fetch(dir.volume, dir.id);
+  }
+
   async open(path: string, flags: OpenFlags): Promise<FileHandle> {
     const { resolver } = this.ctx;
     let node = await resolver.resolve(path).catch((e) => (VfsError.is(e, 'ENOENT') ? undefined : Promise.reject(e)));

@@ -66,6 +66,11 @@ export interface Vfs {
   readdir(path: string): Promise<NodeInfo[]>;
   /** The same listing a page at a time, so a folder of any size is never held whole. */
   readdirPages(path: string): AsyncIterable<NodeInfo[]>;
+  /**
+   * Brings the listing of the folder at path into the cache without reading it, so nothing is listed
+   * ahead of it: what its first lookup or readdir would wait for (a mount lists its root as it starts).
+   */
+  listAhead(path: string): Promise<void>;
   open(path: string, flags: OpenFlags): Promise<FileHandle>;
   mkdir(path: string, attrs?: PosixAttrs): Promise<NodeInfo>;
   /** POSIX rename semantics when overwrite is true; EEXIST when false and the target exists. */

@@ -6,6 +6,9 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
+import { controlRequest } from '../../src/control/client.js';
+import { controlSocketPath } from '../../src/control/socket-path.js';
+import type { DaemonStatus } from '../../src/control/status-report.js';
 import { pdsfsArgs } from '../helpers/cli.js';
 import { type FuseFixture, startFixture } from './fixture.js';
 import { fuseUnavailable, startMount, tempDir } from './harness.js';
@@ -44,6 +47,20 @@ describe('FUSE mount lifecycle', { skip: fuseUnavailable() }, () => {
     await assert.rejects(fs.unlink(`${fx.mnt}/ro-file`), (e) => code(e) === 'EROFS');
     await assert.rejects(fs.access(`${fx.mnt}/ro-file`, fs.constants.W_OK), (e) => code(e) === 'EROFS');
     await fs.access(`${fx.mnt}/ro-file`, fs.constants.R_OK);
+  });
+
+  test('the root is listed as the mount starts: its first lookups and readdir wait for no list call', async () => {
+    await fx.remount({ args: [] });
+    await fs.mkdir(`${fx.mnt}/top`);
+    await fx.remount({ freshCache: true, args: [] });
+    // Asked over the control socket, which is no FUSE request: nothing has looked at the mount yet.
+    const listCalls = async () => (await controlRequest<DaemonStatus>(controlSocketPath(fx.source.cacheDir, fx.mount.child.pid), 'GET', '/status')).body.listCalls;
+    for (let i = 0; i < 500 && (await listCalls()) < 1; i++) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(await listCalls(), 1, 'the root listed before anything looked at the mount');
+    assert.equal((await fs.stat(`${fx.mnt}/top`)).isDirectory(), true);
+    await assert.rejects(fs.stat(`${fx.mnt}/absent`), (e) => code(e) === 'ENOENT');
+    assert.ok((await fs.readdir(fx.mnt)).includes('ro-file'));
+    assert.equal(await listCalls(), 1, 'the root listed once, at the start');
   });
 
   test('without --drive the root holds drives/, shares/ and the views', async () => {

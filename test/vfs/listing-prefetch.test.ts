@@ -11,6 +11,7 @@ import { startApp, type StartedApp } from '../helpers/app.js';
 import { bulkEntries } from '../helpers/bulk-entries.js';
 import { mkdir, uploadFile } from '../emulator/support.js';
 import type { StartedEmulator } from '../helpers/emulator.js';
+import { LISTING_STARTED } from '../../src/vfs/dir-cache.js';
 import { ListingPrefetch } from '../../src/vfs/listing-prefetch.js';
 import type { Volume } from '../../src/vfs/volume.js';
 
@@ -63,8 +64,14 @@ test('a cold walk lists child folders several at once (bounded), each folder onc
   s.emu.resetStats();
   const before = s.admin.status().listCalls;
   const commits = s.admin.status().metadata.turnCommits;
-  const folders = await walk(`${root}/walk`);
+  // Each listing is announced as it starts (the daemon's heap grows while they stream: cli/heap-growth.ts).
+  const announced: unknown[] = [];
+  const announce = (dirId: unknown) => announced.push(dirId);
+  LISTING_STARTED.subscribe(announce);
+  const folders = await walk(`${root}/walk`).finally(() => LISTING_STARTED.unsubscribe(announce));
   assert.equal(folders, FOLDERS + 1 + 3);
+  assert.equal(announced.length, FOLDERS + 5, 'one announcement per list call');
+  assert.equal(new Set(announced).size, FOLDERS + 5, 'each folder announced once');
   // The drive root, walk, d00..d23, a, b and c.
   assert.equal(s.admin.status().listCalls - before, FOLDERS + 5, 'no folder listed twice');
   // A one-page listing's page and end commit together, with the other listings that came in the same turn.

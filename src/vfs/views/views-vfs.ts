@@ -95,6 +95,11 @@ export class ViewsVfs implements Vfs, MetaAccess {
     yield (await this.children(path, dir)).map((c) => this.describe(joinPath(path, c.name), c));
   }
 
+  /** Views are listed when read; drive folders pass through. */
+  async listAhead(path: string): Promise<void> {
+    if (!this.viewOf(path)) await this.inner.listAhead(path);
+  }
+
   async open(path: string, flags: OpenFlags): Promise<FileHandle> {
     const view = this.viewOf(path);
     if (!view) {
