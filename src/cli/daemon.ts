@@ -29,6 +29,9 @@ export async function openDaemon(argv: Arguments, logger: Logger, frontEnd: Pick
   let app: App | undefined;
   collectAsDaemon(() => app?.admin.status().blocks.fetchedBytes ?? 0);
   app = await createApp(opts, { logger });
+  // The first lookup of any name at the root waits for its listing (a walk's first round trip): it is
+  // fetched while the front-end starts instead.
+  app.vfs.listAhead('/').catch((err: unknown) => logger.debug({ err }, 'listing the root at start failed'));
   return { app, opts, logger };
 }
 

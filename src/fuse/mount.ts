@@ -114,9 +114,6 @@ export async function prepareMountpoint(mountpoint: string, logger: Logger): Pro
 /** Mounts vfs on a mountpoint made ready by prepareMountpoint. */
 export async function mount(vfs: Vfs, mnt: string, opts: MountOptions): Promise<Mounted> {
   const { logger } = opts;
-  // The first lookup of any name at the root waits for its listing (a walk's first round trip):
-  // it is fetched while libfuse mounts instead.
-  vfs.listAhead('/').catch((err: unknown) => logger.debug({ err }, 'listing the root at mount start failed'));
   const binding = await loadFuse(opts.nativeBuildDir, logger);
   const caller: Caller = { uid: 0, gid: 0 };
   const PdsFuse = fuseClass(binding, opts.readOnly ? `${EXTRA_LIBFUSE_OPTIONS},ro` : EXTRA_LIBFUSE_OPTIONS, caller);

@@ -131,7 +131,10 @@ export class PdsVfs implements Vfs {
 
   async listAhead(path: string): Promise<void> {
     const dir = await this.ctx.resolver.resolve(path);
-    if (dir.kind === 'dir' && dir.volume && dir.id !== undefined) await this.ctx.dirs.fetch(dir.volume, dir.id);
+    if (dir.kind !== 'dir') return;
+    if (dir.volume && dir.id !== undefined) return this.ctx.dirs.fetch(dir.volume, dir.id);
+    // A namespace folder: the drives' roots below it (share links can be many, each a list call of its own).
+    if (dir.virtual) await Promise.all(this.ctx.ns.volumes.filter((v) => v.kind === 'drive').map((v) => this.ctx.dirs.fetch(v, v.remote.rootId)));
   }
 
   async open(path: string, flags: OpenFlags): Promise<FileHandle> {

@@ -68,7 +68,8 @@ export interface Vfs {
   readdirPages(path: string): AsyncIterable<NodeInfo[]>;
   /**
    * Brings the listing of the folder at path into the cache without reading it, so nothing is listed
-   * ahead of it: what its first lookup or readdir would wait for (a mount lists its root as it starts).
+   * ahead of it: what its first lookup or readdir would wait for (a daemon lists its root as it starts;
+   * at the namespace's root, the drives' roots).
    */
   listAhead(path: string): Promise<void>;
   open(path: string, flags: OpenFlags): Promise<FileHandle>;

@@ -49,18 +49,32 @@ describe('FUSE mount lifecycle', { skip: fuseUnavailable() }, () => {
     await fs.access(`${fx.mnt}/ro-file`, fs.constants.R_OK);
   });
 
+  /** The daemon's list calls so far, asked over the control socket, which is no FUSE request. */
+  const listCalls = async () => (await controlRequest<DaemonStatus>(controlSocketPath(fx.source.cacheDir, fx.mount.child.pid), 'GET', '/status')).body.listCalls;
+  const listedAtLeast = async (n: number) => {
+    for (let i = 0; i < 500 && (await listCalls()) < n; i++) await new Promise((r) => setTimeout(r, 20));
+  };
+
   test('the root is listed as the mount starts: its first lookups and readdir wait for no list call', async () => {
     await fx.remount({ args: [] });
     await fs.mkdir(`${fx.mnt}/top`);
     await fx.remount({ freshCache: true, args: [] });
-    // Asked over the control socket, which is no FUSE request: nothing has looked at the mount yet.
-    const listCalls = async () => (await controlRequest<DaemonStatus>(controlSocketPath(fx.source.cacheDir, fx.mount.child.pid), 'GET', '/status')).body.listCalls;
-    for (let i = 0; i < 500 && (await listCalls()) < 1; i++) await new Promise((r) => setTimeout(r, 20));
+    await listedAtLeast(1);
     assert.equal(await listCalls(), 1, 'the root listed before anything looked at the mount');
     assert.equal((await fs.stat(`${fx.mnt}/top`)).isDirectory(), true);
     await assert.rejects(fs.stat(`${fx.mnt}/absent`), (e) => code(e) === 'ENOENT');
     assert.ok((await fs.readdir(fx.mnt)).includes('ro-file'));
     assert.equal(await listCalls(), 1, 'the root listed once, at the start');
+  });
+
+  test('without --drive, the drives\' roots are listed as the mount starts (not the share links)', async () => {
+    await fx.remount({ wholeNamespace: true, freshCache: true, args: [] });
+    const drives = (await fs.readdir(`${fx.mnt}/drives`)).sort();
+    assert.ok(drives.length >= 2, 'the development account has a drive and a team drive');
+    await listedAtLeast(drives.length);
+    assert.equal(await listCalls(), drives.length, 'one list call per drive, before anything looked inside one');
+    for (const d of drives) await fs.readdir(`${fx.mnt}/drives/${d}`);
+    assert.equal(await listCalls(), drives.length, 'reading the drives asked for no listing');
   });
 
   test('without --drive the root holds drives/, shares/ and the views', async () => {
