@@ -353,12 +353,9 @@ function newWriteback(ctx: VfsStores, foreground: ForegroundActivity): Writeback
       if (volume) dirs.put(volume, entry);
       blocks.forget(row.volume, entry.id);
       const open = openFiles.byRow(row.id);
-      if (open) {
-        // Still open for reading: it keeps its staging copy until closed, then reads the remote.
-        open.entry = entry;
-      } else {
-        void staging.remove(row.stagingPath).catch(() => undefined);
-      }
+      // Still open for reading: it keeps its staging copy until closed, then reads the remote.
+      if (open) open.entry = entry;
+      return !open;
     },
     onFailed: (row, err) => {
       const open = openFiles.byRow(row.id);

@@ -13,8 +13,11 @@ export interface WritebackOptions extends UploadFailureOptions {
   hasWriters: (rowId: number) => boolean;
   /** Fills a staging copy still partly in its remote base; the row as it is then, undefined if gone. */
   complete: (rowId: number, signal: AbortSignal) => Promise<JournalRow | undefined>;
-  /** Called after a successful upload: what it records commits together with the row's removal. */
-  onUploaded: (row: JournalRow, entry: RemoteEntry) => void;
+  /**
+   * Called after a successful upload: what it records commits together with the row's removal.
+   * Returns whether the staging copy can go (no reader still holds it), which happens once that commits.
+   */
+  onUploaded: (row: JournalRow, entry: RemoteEntry) => boolean;
   /** Namespace changes made offline: a row waits for those made before it (JournalRow.waitOp) and for its folder's PDS id. */
   ops?: OpLog;
   /** Whether PDS is reachable: nothing starts while it is not (no attempt is spent on an outage). */
@@ -344,10 +347,13 @@ export class Writeback {
       });
       // Recorded where it landed, even if the row was cancelled too late: its holder looks again.
       // One commit for both (a crash between them would only upload the file again).
+      let copyUnneeded = false;
       this.o.journal.batch(() => {
-        this.o.onUploaded(started, entry);
+        copyUnneeded = this.o.onUploaded(started, entry);
         this.o.journal.remove(rowId);
       });
+      // Only now that the row's removal is committed: a crash before it uploads again from this copy.
+      if (copyUnneeded) this.o.staging.removeNow(started.stagingPath);
       this.o.logger.info({ name: started.name, size: started.size }, 'uploaded');
     } catch (e) {
       row = this.o.journal.get(rowId);
