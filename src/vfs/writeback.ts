@@ -376,7 +376,8 @@ export class Writeback {
         this.o.journal.remove(rowId);
       });
       // Only now that the row's removal is committed: a crash before it uploads again from this copy.
-      if (copyUnneeded) this.o.staging.removeNow(started.stagingPath);
+      // Through the pool: an unlink waits for the file's pages still being written back to the disk.
+      if (copyUnneeded) void this.o.staging.remove(started.stagingPath).catch(() => undefined);
       this.uploaded(started);
     } catch (e) {
       row = this.o.journal.get(rowId);

@@ -153,19 +153,6 @@ export class StagingFiles {
     await fsp.unlink(file).catch((err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? undefined : Promise.reject(err)));
   }
 
-  /**
-   * Deletes a staging file at once, on this thread: an unlink costs the kernel ~10 µs, a trip through
-   * libuv's pool twice that of this thread's CPU besides. Never fails: a file left (a disk error) is
-   * one removeUnreferenced deletes at the next start.
-   */
-  removeNow(file: string): void {
-    try {
-      fs.unlinkSync(file);
-    } catch {
-      // gone already, or left for the next start
-    }
-  }
-
   /** Moves a staging file to <cacheDir>/recovery/<timestamp>-<name>; returns the new path. */
   async recover(file: string, name: string): Promise<string> {
     await fsp.mkdir(this.recoveryDir, { recursive: true });
