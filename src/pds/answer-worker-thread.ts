@@ -30,8 +30,6 @@ async function exchange(req: AnswerRequest): Promise<AnswerReply> {
       headers: req.headers,
       signal: ac.signal,
       timeout: req.timeoutMs,
-      responseType: 'arraybuffer',
-      transformResponse: (x: unknown) => x,
     });
     const requestId = String(res.headers['x-ca-request-id'] ?? '');
     const text = answerText(res.data);

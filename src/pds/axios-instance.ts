@@ -39,7 +39,12 @@ export function pdsAxios(maxSockets: number): PdsAxios {
     // Bodies are sent as given (JSON already a string): the default would parse a JSON string
     // again to check it, on every call.
     transformRequest: [(data: unknown) => data],
+    // Answers come as their bytes, made a string where they are parsed (answerText).
+    responseType: 'arraybuffer',
+    transformResponse: [(data: unknown) => data],
+    adapter: 'http',
   });
+  leanDefaults(instance);
   return {
     axios: instance,
     close() {
@@ -47,6 +52,22 @@ export function pdsAxios(maxSockets: number): PdsAxios {
       agents.https.destroy();
     },
   };
+}
+
+/**
+ * axios merges its instance's defaults into every request's config, key by key and each header
+ * bucket deeply, and checks the `transitional` options each time: defaults that say nothing are
+ * dropped, so a small upload's three requests do not pay for them (the transitional options' own
+ * defaults apply when none are given; the per-method header buckets are empty).
+ */
+function leanDefaults(instance: AxiosInstance): void {
+  const defaults = instance.defaults as unknown as Record<string, unknown> & { headers: Record<string, unknown> };
+  delete defaults.transitional;
+  delete defaults.xsrfCookieName;
+  delete defaults.xsrfHeaderName;
+  for (const [method, bucket] of Object.entries(defaults.headers)) {
+    if (method !== 'common' && bucket && typeof bucket === 'object' && Object.keys(bucket).length === 0) delete defaults.headers[method];
+  }
 }
 
 /**

@@ -241,8 +241,6 @@ export class PdsHttp {
         headers,
         signal: watch.signal,
         timeout: opts.timeoutMs ?? this.timeoutMs,
-        responseType: 'arraybuffer',
-        transformResponse: (x: unknown) => x,
       });
       this.logger.debug({ path, status: res.status, requestId: res.headers['x-ca-request-id'], ms: Date.now() - started }, 'pds call');
       return res;
@@ -350,7 +348,7 @@ export class PdsHttp {
 
   /** Any HTTP answer from the endpoint (whatever its status) means the server is reachable. */
   private async probe(): Promise<void> {
-    await this.axios.get(`${this.endpoint}/`, { timeout: PROBE_TIMEOUT_MS, responseType: 'text', transformResponse: (x: unknown) => x });
+    await this.axios.get(`${this.endpoint}/`, { timeout: PROBE_TIMEOUT_MS });
   }
 
   /** Closes the keep-alive sockets and ends the answer worker. */

@@ -40,12 +40,10 @@ export class PartSender {
         const body = Buffer.isBuffer(source) ? source : counted(source, onData);
         try {
           if (Buffer.isBuffer(body)) onData(body);
-          const res = await this.http.axios.put<string>(info.upload_url ?? '', body, {
+          const res = await this.http.axios.put<Buffer>(info.upload_url ?? '', body, {
             // Signed URL: a Content-Type that was not signed breaks the signature.
             headers: { 'content-type': info.content_type || false, 'content-length': String(end - start) },
             timeout: this.timeoutMs,
-            responseType: 'text',
-            transformResponse: (x: unknown) => x,
             signal: req.signal,
           });
           const answer = this.http.answer(res);

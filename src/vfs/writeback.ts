@@ -13,8 +13,11 @@ export interface WritebackOptions extends UploadFailureOptions {
   hasWriters: (rowId: number) => boolean;
   /** Fills a staging copy still partly in its remote base; the row as it is then, undefined if gone. */
   complete: (rowId: number, signal: AbortSignal) => Promise<JournalRow | undefined>;
-  /** Called after a successful upload: what it records commits together with the row's removal. */
-  onUploaded: (row: JournalRow, entry: RemoteEntry) => void;
+  /**
+   * Called after a successful upload: what it records commits together with the row's removal.
+   * Returns whether the staging copy can go (no reader still holds it), which happens once that commits.
+   */
+  onUploaded: (row: JournalRow, entry: RemoteEntry) => boolean;
   /** Namespace changes made offline: a row waits for those made before it (JournalRow.waitOp) and for its folder's PDS id. */
   ops?: OpLog;
   /** Whether PDS is reachable: nothing starts while it is not (no attempt is spent on an outage). */
@@ -32,6 +35,12 @@ export interface WritebackOptions extends UploadFailureOptions {
   maxDirtyBytes?: number;
   now?: () => number;
 }
+
+/**
+ * Each upload is logged at debug; at info, what went up is told as a count at most this often (a
+ * line per file cost the main thread 10–30 µs, and an rsync of small files thousands of lines).
+ */
+const UPLOADED_SUMMARY_MS = 10_000;
 
 /** Delay before retrying after a local failure (a crashed upload, a journal that cannot be written). */
 const CRASH_RETRY_MS = 1000;
@@ -72,6 +81,8 @@ export class Writeback {
   private draining = 0;
 
   private readonly failures: UploadFailures;
+  /** Uploads not told at info yet, and the timer that tells them. */
+  private readonly untold = { files: 0, bytes: 0, timer: undefined as NodeJS.Timeout | undefined };
 
   constructor(private readonly o: WritebackOptions) {
     this.now = o.now ?? Date.now;
@@ -287,6 +298,21 @@ export class Writeback {
     clearTimeout(this.timer);
     for (const run of this.running.values()) run.ctrl.abort();
     await Promise.all([...this.running.values()].map((r) => r.done));
+    this.tellUploaded();
+  }
+
+  private uploaded(row: JournalRow): void {
+    this.o.logger.debug({ name: row.name, size: row.size }, 'uploaded');
+    this.untold.files++;
+    this.untold.bytes += row.size;
+    this.untold.timer ??= setTimeout(() => this.tellUploaded(), UPLOADED_SUMMARY_MS).unref();
+  }
+
+  private tellUploaded(): void {
+    const { files, bytes, timer } = this.untold;
+    clearTimeout(timer);
+    Object.assign(this.untold, { files: 0, bytes: 0, timer: undefined });
+    if (files > 0) this.o.logger.info({ files, bytes }, 'uploaded');
   }
 
   private notify(): void {
@@ -344,11 +370,15 @@ export class Writeback {
       });
       // Recorded where it landed, even if the row was cancelled too late: its holder looks again.
       // One commit for both (a crash between them would only upload the file again).
+      let copyUnneeded = false;
       this.o.journal.batch(() => {
-        this.o.onUploaded(started, entry);
+        copyUnneeded = this.o.onUploaded(started, entry);
         this.o.journal.remove(rowId);
       });
-      this.o.logger.info({ name: started.name, size: started.size }, 'uploaded');
+      // Only now that the row's removal is committed: a crash before it uploads again from this copy.
+      // Through the pool: an unlink waits for the file's pages still being written back to the disk.
+      if (copyUnneeded) void this.o.staging.remove(started.stagingPath).catch(() => undefined);
+      this.uploaded(started);
     } catch (e) {
       row = this.o.journal.get(rowId);
       if (!row) return;
