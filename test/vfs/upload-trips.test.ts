@@ -41,7 +41,7 @@ test('a small file uploads with one trip through the thread pool (its staging fi
   const files = Array.from({ length: 6 }, (_, i) => ({ path: `/trips/f${i}.bin`, data: Buffer.alloc(1000 + i * 20_000, i + 1) }));
   await s.vfs.mkdir('/trips');
   for (const f of files) await writeFile(s.vfs, f.path, f.data);
-  const staged = s.admin.uploads().pending.map((row) => row.stagingPath);
+  const staged = s.admin.uploads(100).pending.map((row) => row.stagingPath);
   assert.equal(staged.length, files.length);
   // The writers' closes finish in the background, and the staging files made ahead with them.
   await new Promise((r) => setTimeout(r, 200));
