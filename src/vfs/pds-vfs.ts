@@ -50,6 +50,9 @@ export interface PdsVfsDeps {
   foreground?: ForegroundActivity;
 }
 
+/** Drives whose roots a daemon lists as it starts, when its root is the namespace (listAhead). */
+const LISTED_AHEAD_DRIVES = 8;
+
 export class PdsVfs implements Vfs {
   private readonly ctx: VfsContext;
   private readonly inodes: InodeTable;
@@ -133,8 +136,12 @@ export class PdsVfs implements Vfs {
     const dir = await this.ctx.resolver.resolve(path);
     if (dir.kind !== 'dir') return;
     if (dir.volume && dir.id !== undefined) return this.ctx.dirs.fetch(dir.volume, dir.id);
-    // A namespace folder: the drives' roots below it (share links can be many, each a list call of its own).
-    if (dir.virtual) await Promise.all(this.ctx.ns.volumes.filter((v) => v.kind === 'drive').map((v) => this.ctx.dirs.fetch(v, v.remote.rootId)));
+    // A namespace folder: the drives' roots below it, the first LISTED_AHEAD_DRIVES of them (a domain
+    // account may see many team drives, and share links can be many: each is a list call at start).
+    if (dir.virtual) {
+      const drives = this.ctx.ns.volumes.filter((v) => v.kind === 'drive').slice(0, LISTED_AHEAD_DRIVES);
+      await Promise.all(drives.map((v) => this.ctx.dirs.fetch(v, v.remote.rootId)));
+    }
   }
 
   async open(path: string, flags: OpenFlags): Promise<FileHandle> {
