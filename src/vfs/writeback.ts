@@ -370,10 +370,10 @@ export class Writeback {
       });
       // Recorded where it landed, even if the row was cancelled too late: its holder looks again.
       // One commit for both (a crash between them would only upload the file again).
-      let copyUnneeded = false;
-      this.o.journal.batch(() => {
-        copyUnneeded = this.o.onUploaded(started, entry);
+      const copyUnneeded = this.o.journal.batch(() => {
+        const unneeded = this.o.onUploaded(started, entry);
         this.o.journal.remove(rowId);
+        return unneeded;
       });
       // Only now that the row's removal is committed: a crash before it uploads again from this copy.
       // Through the pool: on a file system mounted with `discard` an unlink sends the TRIM of the file's

@@ -94,7 +94,6 @@ export function fromDb(r: DbRow): JournalRow {
   };
 }
 
-/** A name's key among the rows: its volume, folder and NFC name (find's memo, JournalNameKeys). */
 /** What a status lists of each kind, and in which order: uploads in flight first, then soonest due; failures in the order made. */
 export const LISTED_FIRST: Readonly<Record<'pending' | 'failed', { has: (row: JournalRow) => boolean; order: (a: JournalRow, b: JournalRow) => number }>> = {
   pending: {
@@ -104,6 +103,7 @@ export const LISTED_FIRST: Readonly<Record<'pending' | 'failed', { has: (row: Jo
   failed: { has: (row) => row.state === 'failed', order: (a, b) => a.id - b.id },
 };
 
+/** A name's key among the rows: its volume, folder and NFC name (find's memo, JournalNameKeys). */
 export function findKey(volume: string, parentId: string, name: string): string {
   return `${volume}\0${parentId}\0${nameKey(name)}`;
 }
