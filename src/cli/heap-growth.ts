@@ -25,7 +25,7 @@ function limitOldGenerationGrowth(): void {
  * HTTP parser's), which V8 counts towards its next full collection: with 20% it ran 127 of them for a
  * 1 GiB read (docs/benchmarks.md, session 9 of the cold read). A 512 MiB cold GET through `pdsfs
  * serve` cost the daemon 4.5–5.0 CPU-s at 20%, 4.0 at 100% and 3.1 at 400%, with peak RSS
- * 208–216 / 215 / 242 MB. 100% keeps most of the saving. A tree walk's listings (eight or nine at
+ * 208–216 / 215 / 242 MB. 100% keeps most of the saving. A tree walk's listings (up to sixteen at
  * once, each page's answer alive until it is stored) outlive the 4 MiB young generation: at 20% a
  * running mount's cold `ls -lR` of 100 × 100 ran 4–5 full collections, at 100% two, and V8's
  * helpers spent 0.12–0.14 CPU-s on it instead of 0.19–0.32 (docs/benchmarks.md, "Over a WAN-like
@@ -44,7 +44,7 @@ const WALK_LISTINGS = 2;
 /**
  * Looks every `intervalMs` at the bytes fetched so far (a count from 0) and at the listings started
  * since (LISTING_STARTED), and sets the growth for what it sees. The second listing within a look
- * switches it at once: a walk lists eight or nine folders at its first step down and is over within
+ * switches it at once: a walk lists many folders at once at its first step down and is over within
  * a second or two. Returns the stop. `setFlags` is V8's, or a test's.
  */
 export function growHeapWhileStreaming(fetchedBytes: () => number, setFlags: (flags: string) => void = v8.setFlagsFromString, intervalMs = 1000): () => void {

@@ -8,6 +8,7 @@ import type { AppOptions } from '../app-options.js';
 // Tables only (no server code), so that --help and --version stay fast.
 import { NET_PROFILES } from '../emulator/faults.js';
 import { LOG_FORMATS } from '../shared/log-format.js';
+import { LISTED_AT_ONCE } from '../vfs/listing-prefetch.js';
 
 /** The commands that take options of the table; the share subcommands take different ones. */
 export type CommandName = 'serve' | 'mount' | 'emulator' | 'views' | 'login' | 'status' | 'cache' | ShareCommand;
@@ -84,7 +85,7 @@ export const OPTIONS = {
   'delete-permanently': { kind: 'flag', group: 'vfs', commands: DAEMON, default: false, app: 'deletePermanently', describe: 'Delete instead of moving to the recycle bin' },
   'download-streams': { kind: 'count', group: 'vfs', commands: DAEMON, default: 8, app: 'downloadStreams', describe: 'Most ranged GETs one sequential read runs at once (1 = one stream)' },
   'upload-parts': { kind: 'count', group: 'vfs', commands: DAEMON, default: 8, app: 'uploadParts', describe: 'Most parts of one file uploaded at once (1 = in order)' },
-  'list-prefetch': { kind: 'count', group: 'vfs', commands: DAEMON, default: 8, app: 'listPrefetch', describe: 'Folders listed at once ahead of a tree walk (0 = none)' },
+  'list-prefetch': { kind: 'count', group: 'vfs', commands: DAEMON, default: LISTED_AT_ONCE, app: 'listPrefetch', describe: 'Folders listed at once ahead of a tree walk (0 = none)' },
 
   host: { kind: 'text', group: 'serve', commands: ['serve', 'emulator'], default: '127.0.0.1', describe: 'Address to bind' },
   port: { kind: 'count', group: 'serve', commands: ['serve', 'emulator'], default: 8080, per: { emulator: { default: 8090 } }, describe: 'Port to listen on (0 = any free port)' },

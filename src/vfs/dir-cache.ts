@@ -11,7 +11,7 @@ import { isLocalId } from '../cache/metadata/ops.js';
 import { toVfsError, VfsError } from '../core/errors.js';
 import { SingleFlight } from './keyed-lock.js';
 import type { Remote, RemoteEntry } from '../core/remote.js';
-import { ListingPrefetch, MAX_PREFETCH_PER_LISTING, type PrefetchBatch } from './listing-prefetch.js';
+import { LISTED_AT_ONCE, ListingPrefetch, MAX_PREFETCH_PER_LISTING, type PrefetchBatch } from './listing-prefetch.js';
 import type { Volume } from './volume.js';
 import { nameKey } from '../shared/name-key.js';
 
@@ -94,7 +94,7 @@ export class DirCache {
     private readonly opts: DirCacheOptions,
   ) {
     this.now = opts.now ?? Date.now;
-    this.prefetch = new ListingPrefetch((volume, dirId) => this.ensureFresh(volume, dirId), opts.listPrefetch ?? 8);
+    this.prefetch = new ListingPrefetch((volume, dirId) => this.ensureFresh(volume, dirId), opts.listPrefetch ?? LISTED_AT_ONCE);
   }
 
   /**

@@ -12,14 +12,14 @@ import { bulkEntries } from '../helpers/bulk-entries.js';
 import { mkdir, uploadFile } from '../emulator/support.js';
 import type { StartedEmulator } from '../helpers/emulator.js';
 import { LISTING_STARTED } from '../../src/vfs/dir-cache.js';
-import { ListingPrefetch } from '../../src/vfs/listing-prefetch.js';
+import { LISTED_AT_ONCE, ListingPrefetch } from '../../src/vfs/listing-prefetch.js';
 import type { Volume } from '../../src/vfs/volume.js';
 
 const FOLDERS = 24;
 /** Files in the folder listed in pages (three pages of 100). */
 const PAGED = 250;
-/** Child folders the server lists in the reverse of a walker's order (more than the 8 listed at once). */
-const REVERSED = 12;
+/** Child folders the server lists in the reverse of a walker's order (more than are listed at once). */
+const REVERSED = LISTED_AT_ONCE + 4;
 let s: StartedApp;
 let root: string;
 let dataDir: string;
@@ -80,8 +80,8 @@ test('a cold walk lists child folders several at once (bounded), each folder onc
   assert.equal(s.emu.stats.requests['/v2/file/list'], FOLDERS + 5);
   const atOnce = s.emu.stats.inFlightPeak['/v2/file/list'] ?? 0;
   assert.ok(atOnce >= 2, `listings at once: ${atOnce}`);
-  // 8 ahead, plus the walker's own listing of a folder not queued yet.
-  assert.ok(atOnce <= 9, `at most 8 + 1 at once: ${atOnce}`);
+  // LISTED_AT_ONCE ahead, plus the walker's own listing of a folder not queued yet.
+  assert.ok(atOnce <= LISTED_AT_ONCE + 1, `at most ${LISTED_AT_ONCE} + 1 at once: ${atOnce}`);
 });
 
 test('reading one folder lists nothing ahead; going down lists one level ahead, never the tree below', async () => {
@@ -121,7 +121,7 @@ test('child folders go ahead in the order the walker reads them (by name), not t
   await s.vfs.readdir(`${root}/solo2/reversed`);
   // k00 is the last the server named: listed ahead only if the queue follows the walker's order.
   await s.vfs.readdir(`${root}/solo2/reversed/k00`);
-  assert.equal(s.emu.stats.inFlightPeak['/v2/file/list'], 8, 'the walker found k00 listed ahead, not a ninth listing of its own');
+  assert.equal(s.emu.stats.inFlightPeak['/v2/file/list'], LISTED_AT_ONCE, 'the walker found k00 listed ahead, not a listing of its own beyond them');
 });
 
 test('the prefetch queue lists the folders named last first, each batch in its order, a bounded number at a time', async () => {
