@@ -81,6 +81,15 @@ function goOnline(): void {
 // A test that failed midway leaves the server answering again for the next.
 afterEach(() => goOnline());
 
+/**
+ * Everything waiting is on the server, and the change feed has been read since: a feed answer from
+ * before a change replayed may come in after it and show the older state for a moment.
+ */
+async function drained(): Promise<void> {
+  await s.vfs.drain();
+  await s.admin.pollNow();
+}
+
 /** The server's tree below a folder of the drive's root: path → "dir" or the content's sha1. */
 async function onServer(folder: string): Promise<Record<string, string>> {
   const tree = await serverTree(s.endpoint, s.account.access_token, s.account.drive_id);
@@ -143,7 +152,7 @@ test('a file renamed over another in a folder made offline while the folder gets
   await heldAcrossReplay(StagingFiles.prototype, 'remove', () => vfs.rename('/a-dir/.f.txt.tmp', '/a-dir/f.txt'));
   assert.equal((await vfs.stat('/a-dir/f.txt')).size, 11);
   assert.deepEqual(names(await vfs.readdir('/a-dir')), ['f.txt']);
-  await vfs.drain();
+  await drained();
   assert.equal((await readFile(vfs, '/a-dir/f.txt')).toString(), 'new content');
   assert.deepEqual(await onServer('a-dir'), { '/a-dir': 'dir', '/a-dir/f.txt': sha1('new content') });
 });
@@ -157,11 +166,15 @@ for (const offlineAfter of [false, true]) {
     await vfs.mkdir(`/${from}`);
     await writeFile(vfs, `/${from}/f.txt`, Buffer.from('in b'));
     // The rename has the folder (local id) and looks its new name up: as if that listing were fetched.
-    await heldAcrossReplay(DirCache.prototype, 'lookup', () => vfs.rename(`/${from}`, `/${to}`), { when: (_v, _dir, name) => name === to, offlineAfter });
+    // Its file is uploaded meanwhile (not cut off by PDS going away again).
+    const meanwhile = async () => {
+      while (s.admin.status().pendingFiles > 0) await sleep(20);
+    };
+    await heldAcrossReplay(DirCache.prototype, 'lookup', () => vfs.rename(`/${from}`, `/${to}`), { when: (_v, _dir, name) => name === to, meanwhile, offlineAfter });
     assert.deepEqual(names(await vfs.readdir('/')).filter((n) => n.startsWith(`${from}`)), [to]);
     assert.deepEqual(names(await vfs.readdir(`/${to}`)), ['f.txt']);
     goOnline();
-    await vfs.drain();
+    await drained();
     assert.deepEqual(names(await vfs.readdir('/')).filter((n) => n.startsWith(`${from}`)), [to]);
     assert.deepEqual(names(await vfs.readdir(`/${to}`)), ['f.txt']);
     assert.deepEqual(await onServer(to), { [`/${to}`]: 'dir', [`/${to}/f.txt`]: sha1('in b') });
@@ -179,7 +192,7 @@ test('a pending file copied in a folder made offline while the folder gets its P
   await heldAcrossReplay(StagingFiles.prototype, 'fromStream', () => vfs.copy('/c-dir/a.txt', '/c-dir/b.txt'));
   assert.equal((await vfs.stat('/c-dir/b.txt')).size, 6);
   assert.deepEqual(names(await vfs.readdir('/c-dir')), ['a.txt', 'b.txt']);
-  await vfs.drain();
+  await drained();
   assert.deepEqual(await onServer('c-dir'), { '/c-dir': 'dir', '/c-dir/a.txt': sha1('copied'), '/c-dir/b.txt': sha1('copied') });
 });
 
@@ -201,11 +214,13 @@ for (const offlineAfter of [false, true]) {
     await heldAcrossReplay(StagingFiles.prototype, 'remove', () => vfs.remove(`/${dir}`, { recursive: true }), { meanwhile, offlineAfter });
     await assert.rejects(vfs.stat(`/${dir}`), (e: unknown) => VfsError.is(e, 'ENOENT'));
     goOnline();
-    await vfs.drain();
+    await drained();
     if (offlineAfter) {
       // Replayed as a folder delete of what this side saw: the file it never saw stays, with its folder.
       assert.deepEqual(await onServer(dir), { [`/${dir}`]: 'dir', [`/${dir}/theirs.txt`]: sha1('theirs') });
+      assert.deepEqual(names(await vfs.readdir(`/${dir}`)), ['theirs.txt']);
     } else {
+      await assert.rejects(vfs.stat(`/${dir}`), (e: unknown) => VfsError.is(e, 'ENOENT'));
       assert.deepEqual(await onServer(dir), {});
     }
   });
@@ -230,6 +245,6 @@ test('a file moved into a folder made offline and open across its replay is writ
     await handle.release();
   }
   assert.deepEqual(names(await vfs.readdir('/e-dir')), ['e.txt']);
-  await vfs.drain();
+  await drained();
   assert.deepEqual(await onServer('e-dir'), { '/e-dir': 'dir', '/e-dir/e.txt': sha1('written after the replay') });
 });
