@@ -57,13 +57,25 @@ async function sendOrQueue<T>(ctx: VfsContext, volume: Volume, changed: readonly
   return queue();
 }
 
+/**
+ * An entry as PDS knows it now: the caller looked it up, then may have waited (a lock, a staging
+ * file, a listing) while the replay gave it, or the folder it is in, its PDS id (LocalIds). The
+ * stores map what they write themselves; a change sent to PDS takes its ids from here.
+ */
+function current(ctx: VfsContext, entry: RemoteEntry): RemoteEntry {
+  const id = ctx.ops.currentId(entry.id);
+  const parentId = ctx.ops.currentId(entry.parentId);
+  return id === entry.id && parentId === entry.parentId ? entry : { ...entry, id, parentId };
+}
+
 function record(ctx: VfsContext, op: NewOp): void {
   const added = ctx.ops.add(op);
   ctx.changes.apply(added);
   ctx.replay.kick();
 }
 
-export function makeDir(ctx: VfsContext, volume: Volume, parentId: string, name: string, userMeta: string | undefined): Promise<RemoteEntry> {
+export function makeDir(ctx: VfsContext, volume: Volume, folderId: string, name: string, userMeta: string | undefined): Promise<RemoteEntry> {
+  const parentId = ctx.ops.currentId(folderId);
   return sendOrQueue(
     ctx,
     volume,
@@ -83,7 +95,9 @@ export function makeDir(ctx: VfsContext, volume: Volume, parentId: string, name:
 }
 
 /** Moves and/or renames an entry within its volume; EEXIST from PDS when the name is taken there. */
-export function moveEntry(ctx: VfsContext, volume: Volume, entry: RemoteEntry, parentId: string, name: string): Promise<RemoteEntry> {
+export function moveEntry(ctx: VfsContext, volume: Volume, moved: RemoteEntry, folderId: string, name: string): Promise<RemoteEntry> {
+  const entry = current(ctx, moved);
+  const parentId = ctx.ops.currentId(folderId);
   return sendOrQueue(
     ctx,
     volume,
@@ -97,7 +111,8 @@ export function moveEntry(ctx: VfsContext, volume: Volume, entry: RemoteEntry, p
 }
 
 /** Renames an entry in its folder (one update call, where a move would look the entry up first). */
-export function renameEntry(ctx: VfsContext, volume: Volume, entry: RemoteEntry, name: string): Promise<RemoteEntry> {
+export function renameEntry(ctx: VfsContext, volume: Volume, renamed: RemoteEntry, name: string): Promise<RemoteEntry> {
+  const entry = current(ctx, renamed);
   return sendOrQueue(
     ctx,
     volume,
@@ -111,7 +126,8 @@ export function renameEntry(ctx: VfsContext, volume: Volume, entry: RemoteEntry,
 }
 
 /** To the recycle bin (or deleted for good), and out of the caches. */
-export function discardEntry(ctx: VfsContext, volume: Volume, entry: RemoteEntry, permanent: boolean): Promise<void> {
+export function discardEntry(ctx: VfsContext, volume: Volume, discarded: RemoteEntry, permanent: boolean): Promise<void> {
+  const entry = current(ctx, discarded);
   return sendOrQueue(
     ctx,
     volume,

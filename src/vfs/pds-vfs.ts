@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import type { BlockCache } from '../cache/blocks/block-cache.js';
 import type { Journal, JournalRow } from '../cache/metadata/journal.js';
 import type { MetadataStore } from '../cache/metadata/nodes.js';
-import { isLocalId, type OpLog } from '../cache/metadata/ops.js';
+import type { OpLog } from '../cache/metadata/ops.js';
 import type { Reachability } from '../core/reachability.js';
 import type { StagingFiles } from '../cache/staging/staging-files.js';
 import { ChangePoller } from './change-poller.js';
@@ -319,20 +319,18 @@ export class PdsVfs implements Vfs {
       if (existing) return { node: existing };
       const { path: stagingPath, handle } = await this.ctx.staging.createOpen();
       const now = attrs ? msFromNs(attrs.mtime) : Date.now();
-      // A folder made offline may have got its PDS id while this waited (the op log's replay moved
-      // its rows then): the row goes under that id, or no lookup would find it until its upload.
-      const parentId = isLocalId(parent.id!) ? (this.ctx.ops.realIdOf(parent.id!) ?? parent.id!) : parent.id!;
       let row: JournalRow;
       try {
+        // Under the folder's PDS id if it got one while this waited for its staging file (LocalIds).
         row = this.ctx.journal.add({
-          volume: volume.id, parentId, name, stagingPath, size: 0, mtime: now, sha1: null,
+          volume: volume.id, parentId: parent.id!, name, stagingPath, size: 0, mtime: now, sha1: null,
           state: 'open', replaceId: null, notBefore: 0, userMeta: attrs ? withPosixMeta(undefined, attrs) : null,
         });
       } catch (err) {
         await handle.close();
         throw err;
       }
-      const node: VNode = { path: `${parent.path === '/' ? '' : parent.path}/${name}`, name, kind: 'file', volume, parentId, row };
+      const node: VNode = { path: `${parent.path === '/' ? '' : parent.path}/${name}`, name, kind: 'file', volume, parentId: row.parentId, row };
       return { node, created: StagedFile.created(stagingPath, handle) };
     });
   }

@@ -186,7 +186,7 @@ export class Replayer {
   }
 
   private real(id: string): string {
-    return isLocalId(id) ? (this.ctx.ops.realIdOf(id) ?? id) : id;
+    return this.ctx.ops.currentId(id);
   }
 
   private async mkdir(volume: Volume, op: Op, parentId: string): Promise<Outcome> {

@@ -222,7 +222,9 @@ async function copy(ctx: VfsContext, holds: RowHolds, from: string, to: string, 
  * (the local server checks FILE.CREATE there; the recheck corrects the mark if PDS meant the source).
  */
 function copyOnServer(ctx: VfsContext, srcVolume: Volume, entry: RemoteEntry, t: Target, name: string): Promise<RemoteEntry> {
-  return sendChange(ctx, t.volume, [t.parent.id!], () => srcVolume.remote.copy(entry.id, t.parent.id!, name, t.volume.remote));
+  // The ids PDS knows now: the copy may have waited for uploads inside (LocalIds).
+  const parentId = ctx.ops.currentId(t.parent.id!);
+  return sendChange(ctx, t.volume, [parentId], () => srcVolume.remote.copy(ctx.ops.currentId(entry.id), parentId, name, t.volume.remote));
 }
 
 /** Adds a pending upload at the target with a private copy of a pending row's staged content. */

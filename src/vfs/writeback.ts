@@ -155,7 +155,6 @@ export class Writeback {
     /** Due rows that found no slot while busy, up to BEHIND_DUE_ROWS. */
     const waiting: JournalRow[] = [];
     const firstOp = this.o.ops?.firstPendingId() ?? 0;
-    const stale: JournalRow[] = [];
     // Soonest first, stopping at the first row not due yet or when no upload slot is left (while
     // busy, once the backlog is known to be short or long): a long queue is not read whole on every
     // commit (a finishing upload kicks again).
@@ -167,10 +166,8 @@ export class Writeback {
       if (slots <= 0 && (!busy || waiting.length >= BEHIND_DUE_ROWS)) break;
       if (this.running.has(row.id) || this.held.has(row.id) || this.o.hasWriters(row.id)) continue;
       if (firstOp > 0 && row.waitOp >= firstOp) continue;
-      if (isLocalId(row.parentId)) {
-        stale.push(row);
-        continue;
-      }
+      // Its folder, made offline, waits for its turn in the op log (its row moves to the PDS id then).
+      if (isLocalId(row.parentId)) continue;
       if (slots > 0) {
         due.push(row);
         slots--;
@@ -178,13 +175,6 @@ export class Writeback {
     }
     // Falling behind the writer (round trips, not CPU, are the limit: a real network): full width.
     if (waiting.length >= BEHIND_DUE_ROWS) due.push(...waiting.slice(0, Math.max(0, width - this.running.size - due.length)));
-    // A folder given its PDS id after the row named it (rows named then are moved with it).
-    let renamed = false;
-    for (const row of stale) {
-      const real = this.o.ops?.realIdOf(row.parentId);
-      if (real) renamed = !!this.o.journal.update(row.id, { parentId: real });
-    }
-    if (renamed) setImmediate(() => this.kick());
     for (const row of due) this.launch(row);
     this.lookAgainAt(next, now);
   }

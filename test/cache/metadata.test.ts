@@ -8,6 +8,7 @@ import Database from 'better-sqlite3';
 import { CacheDb } from '../../src/cache/metadata/db.js';
 import { MetadataStore } from '../../src/cache/metadata/nodes.js';
 import { Journal } from '../../src/cache/metadata/journal.js';
+import { OpLog } from '../../src/cache/metadata/ops.js';
 import { MIGRATIONS, SCHEMA_VERSION } from '../../src/cache/metadata/schema.js';
 import type { RemoteEntry } from '../../src/core/remote.js';
 import { tsNodeArgs } from '../helpers/cli.js';
@@ -461,4 +462,36 @@ test('user_meta is written and read back by upsert, listing pages and lookups', 
   assert.equal(store.lookup(VOL, 'root', 'dir')[0]!.userMeta, meta);
   assert.deepEqual([...store.childPages(VOL, 'root', 2)].flat().map((e) => e.userMeta), [meta, undefined, '{"x":1}']);
   assert.equal(store.get(VOL, 'g')!.userMeta, '{"x":1}');
+});
+
+test('a folder made offline that was given its PDS id: what is written later naming its local id names the PDS id, in the nodes, the journal and the op log', (t) => {
+  const { db, store } = openStore(t);
+  const journal = new Journal(db);
+  const ops = new OpLog(db);
+  const made = ops.add({ volume: VOL, kind: 'mkdir', nodeId: 'local:x', parentId: 'root', name: 'x' });
+  store.upsert(VOL, { ...entry('local:x', 'root', 'x'), kind: 'dir' });
+  // The replay made it on PDS (replay.ts does these in one transaction).
+  db.batch(() => {
+    store.rekey(VOL, 'local:x', 'real-x', false);
+    journal.rekeyParent(VOL, 'local:x', 'real-x');
+    ops.rekey(VOL, 'local:x', 'real-x');
+  });
+  ops.done(made.id);
+  // Operations that held the local id since write now.
+  store.upsert(VOL, entry('f1', 'local:x', 'a.txt'));
+  store.upsert(VOL, { ...entry('local:x', 'root', 'renamed'), kind: 'dir' });
+  assert.deepEqual(store.lookup(VOL, 'real-x', 'a.txt').map((e) => e.id), ['f1']);
+  assert.equal(store.get(VOL, 'real-x')!.name, 'renamed');
+  assert.equal(store.get(VOL, 'local:x'), undefined, 'no second folder under the old id');
+  const row = journal.add({ volume: VOL, parentId: 'local:x', name: 'b.txt', stagingPath: '/s/b', size: 0, mtime: 1, sha1: null, state: 'open', replaceId: null, notBefore: 0 });
+  assert.equal(row.parentId, 'real-x');
+  const other = journal.add({ volume: VOL, parentId: 'root', name: 'c.txt', stagingPath: '/s/c', size: 0, mtime: 1, sha1: null, state: 'open', replaceId: null, notBefore: 0 });
+  assert.equal(journal.update(other.id, { parentId: 'local:x' }).parentId, 'real-x');
+  assert.deepEqual(journal.inDir(VOL, 'real-x').map((r) => r.name), ['b.txt', 'c.txt']);
+  const moved = ops.add({ volume: VOL, kind: 'move', nodeId: 'local:x', parentId: 'local:x', name: 'y' });
+  assert.equal(moved.nodeId, 'real-x');
+  assert.equal(moved.parentId, 'real-x');
+  assert.equal(ops.currentId('local:x'), 'real-x');
+  // A local id not given one yet (its folder still waits) is written as it is.
+  assert.equal(journal.add({ volume: VOL, parentId: 'local:z', name: 'd.txt', stagingPath: '/s/d', size: 0, mtime: 1, sha1: null, state: 'open', replaceId: null, notBefore: 0 }).parentId, 'local:z');
 });

@@ -3,9 +3,12 @@
 // moment must land under the id its folder has when the file's row is written, or no lookup finds it
 // (rsync's fchmod right after its create failed with ENOENT).
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { after, afterEach, before, test } from 'node:test';
 import { StagingFiles } from '../../src/cache/staging/staging-files.js';
-import { type StartedApp, startApp } from '../helpers/app.js';
+import { VfsError } from '../../src/core/errors.js';
+import { DirCache } from '../../src/vfs/dir-cache.js';
+import { readFile, type StartedApp, startApp, writeFile } from '../helpers/app.js';
+import { serverPut, serverTree, sha1 } from './offline-support.js';
 
 let s: StartedApp;
 before(async () => {
@@ -58,4 +61,190 @@ test('a file created while its folder gets its PDS id is found, and uploaded, un
   await vfs.drain();
   assert.deepEqual((await vfs.readdir('/slow/new')).map((e) => e.name), ['f.txt']);
   assert.equal(s.admin.status().pendingFiles, 0, 'uploaded');
+});
+
+// ---- the other operations that look a folder up, wait, then write under its id ----
+
+const names = (nodes: { name: string }[]) => nodes.map((n) => n.name).sort();
+
+/** PDS stops answering, and pdsfs knows it: new folders get local ids, changes wait in the op log. */
+function goOffline(): void {
+  s.emu.setFaults({ silent: 1 });
+  s.app.reachability.unreachable('ECONNREFUSED');
+}
+
+function goOnline(): void {
+  s.emu.setFaults({ silent: 0 });
+  s.app.reachability.reachable();
+}
+
+// A test that failed midway leaves the server answering again for the next.
+afterEach(() => goOnline());
+
+/**
+ * Everything waiting is on the server, and the change feed has been read since: a feed answer from
+ * before a change replayed may come in after it and show the older state for a moment.
+ */
+async function drained(): Promise<void> {
+  await s.vfs.drain();
+  await s.admin.pollNow();
+}
+
+/** The server's tree below a folder of the drive's root: path → "dir" or the content's sha1. */
+async function onServer(folder: string): Promise<Record<string, string>> {
+  const tree = await serverTree(s.endpoint, s.account.access_token, s.account.drive_id);
+  return Object.fromEntries(Object.entries(tree).filter(([p]) => p === `/${folder}` || p.startsWith(`/${folder}/`)).sort(([a], [b]) => (a < b ? -1 : 1)));
+}
+
+/**
+ * Runs `op` (started offline, after it looked its folder up) held in `method` of `proto`, at the
+ * first call `when` picks, until PDS is back and the op log is replayed: the folders made offline
+ * have their PDS ids when the op goes on to write. `meanwhile` runs then (online); `offlineAfter`:
+ * PDS is unreachable again when the op goes on, so its own change is queued rather than sent.
+ */
+async function heldAcrossReplay<T>(
+  proto: object,
+  method: string,
+  op: () => Promise<T>,
+  o: { when?: (...args: unknown[]) => boolean; meanwhile?: () => Promise<void>; offlineAfter?: boolean } = {},
+): Promise<T> {
+  const target = proto as Record<string, (...args: unknown[]) => Promise<unknown>>;
+  const original = target[method]!;
+  let reached!: () => void;
+  const reaching = new Promise<void>((r) => (reached = r));
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  let held = false;
+  target[method] = async function (this: unknown, ...args: unknown[]) {
+    const out = await original.apply(this, args);
+    if (!held && (o.when?.(...args) ?? true)) {
+      held = true;
+      reached();
+      await gate;
+    }
+    return out;
+  };
+  try {
+    assert.ok(s.admin.offline().changes.pending > 0, 'the folder waits for its turn');
+    const running = op();
+    await Promise.race([reaching, running]);
+    assert.ok(held, 'the op waits in its step');
+    goOnline();
+    while (s.admin.offline().changes.pending > 0) await sleep(20);
+    await o.meanwhile?.();
+    if (o.offlineAfter) goOffline();
+    release();
+    return await running;
+  } finally {
+    target[method] = original;
+    release();
+  }
+}
+
+test('a file renamed over another in a folder made offline while the folder gets its PDS id is found there (rsync: temporary file, then rename)', async () => {
+  const { vfs } = s;
+  await vfs.readdir('/');
+  goOffline();
+  await vfs.mkdir('/a-dir');
+  await writeFile(vfs, '/a-dir/f.txt', Buffer.from('old'));
+  await writeFile(vfs, '/a-dir/.f.txt.tmp', Buffer.from('new content'));
+  // The rename drops the row it replaces, and waits for its staging file to go.
+  await heldAcrossReplay(StagingFiles.prototype, 'remove', () => vfs.rename('/a-dir/.f.txt.tmp', '/a-dir/f.txt'));
+  assert.equal((await vfs.stat('/a-dir/f.txt')).size, 11);
+  assert.deepEqual(names(await vfs.readdir('/a-dir')), ['f.txt']);
+  await drained();
+  assert.equal((await readFile(vfs, '/a-dir/f.txt')).toString(), 'new content');
+  assert.deepEqual(await onServer('a-dir'), { '/a-dir': 'dir', '/a-dir/f.txt': sha1('new content') });
+});
+
+for (const offlineAfter of [false, true]) {
+  test(`a folder made offline, renamed while it gets its PDS id, is one folder under its new name (its move ${offlineAfter ? 'queued' : 'sent'})`, async () => {
+    const { vfs } = s;
+    const [from, to] = offlineAfter ? ['b-queued', 'b-queued-moved'] : ['b-sent', 'b-sent-moved'];
+    await vfs.readdir('/');
+    goOffline();
+    await vfs.mkdir(`/${from}`);
+    await writeFile(vfs, `/${from}/f.txt`, Buffer.from('in b'));
+    // The rename has the folder (local id) and looks its new name up: as if that listing were fetched.
+    // Its file is uploaded meanwhile (not cut off by PDS going away again).
+    const meanwhile = async () => {
+      while (s.admin.status().pendingFiles > 0) await sleep(20);
+    };
+    await heldAcrossReplay(DirCache.prototype, 'lookup', () => vfs.rename(`/${from}`, `/${to}`), { when: (_v, _dir, name) => name === to, meanwhile, offlineAfter });
+    assert.deepEqual(names(await vfs.readdir('/')).filter((n) => n.startsWith(`${from}`)), [to]);
+    assert.deepEqual(names(await vfs.readdir(`/${to}`)), ['f.txt']);
+    goOnline();
+    await drained();
+    assert.deepEqual(names(await vfs.readdir('/')).filter((n) => n.startsWith(`${from}`)), [to]);
+    assert.deepEqual(names(await vfs.readdir(`/${to}`)), ['f.txt']);
+    assert.deepEqual(await onServer(to), { [`/${to}`]: 'dir', [`/${to}/f.txt`]: sha1('in b') });
+    assert.deepEqual(await onServer(from), {});
+  });
+}
+
+test('a pending file copied in a folder made offline while the folder gets its PDS id is found there', async () => {
+  const { vfs } = s;
+  await vfs.readdir('/');
+  goOffline();
+  await vfs.mkdir('/c-dir');
+  await writeFile(vfs, '/c-dir/a.txt', Buffer.from('copied'));
+  // The copy makes its staging copy of the pending content, then adds its row.
+  await heldAcrossReplay(StagingFiles.prototype, 'fromStream', () => vfs.copy('/c-dir/a.txt', '/c-dir/b.txt'));
+  assert.equal((await vfs.stat('/c-dir/b.txt')).size, 6);
+  assert.deepEqual(names(await vfs.readdir('/c-dir')), ['a.txt', 'b.txt']);
+  await drained();
+  assert.deepEqual(await onServer('c-dir'), { '/c-dir': 'dir', '/c-dir/a.txt': sha1('copied'), '/c-dir/b.txt': sha1('copied') });
+});
+
+for (const offlineAfter of [false, true]) {
+  test(`a folder made offline, removed while it gets its PDS id, is gone (its remove ${offlineAfter ? 'queued; what the server gained meanwhile stays' : 'sent'})`, async () => {
+    const { vfs } = s;
+    const dir = offlineAfter ? 'd-queued' : 'd-sent';
+    await vfs.readdir('/');
+    goOffline();
+    await vfs.mkdir(`/${dir}`);
+    await writeFile(vfs, `/${dir}/f.txt`, Buffer.from('pending'));
+    // Someone else puts a file in the folder once it is on the server, before the remove reaches it.
+    const meanwhile = async () => {
+      if (!offlineAfter) return;
+      const { id } = await s.admin.locate(`/${dir}`);
+      await serverPut(s.endpoint, s.account.access_token, s.account.drive_id, id, 'theirs.txt', 'theirs');
+    };
+    // The remove drops the pending file inside, and waits for its staging file to go.
+    await heldAcrossReplay(StagingFiles.prototype, 'remove', () => vfs.remove(`/${dir}`, { recursive: true }), { meanwhile, offlineAfter });
+    await assert.rejects(vfs.stat(`/${dir}`), (e: unknown) => VfsError.is(e, 'ENOENT'));
+    goOnline();
+    await drained();
+    if (offlineAfter) {
+      // Replayed as a folder delete of what this side saw: the file it never saw stays, with its folder.
+      assert.deepEqual(await onServer(dir), { [`/${dir}`]: 'dir', [`/${dir}/theirs.txt`]: sha1('theirs') });
+      assert.deepEqual(names(await vfs.readdir(`/${dir}`)), ['theirs.txt']);
+    } else {
+      await assert.rejects(vfs.stat(`/${dir}`), (e: unknown) => VfsError.is(e, 'ENOENT'));
+      assert.deepEqual(await onServer(dir), {});
+    }
+  });
+}
+
+test('a file moved into a folder made offline and open across its replay is written under the folder\'s PDS id', async () => {
+  const { vfs } = s;
+  await writeFile(vfs, '/e.txt', Buffer.from('short'));
+  await vfs.drain();
+  goOffline();
+  await vfs.mkdir('/e-dir');
+  await vfs.rename('/e.txt', '/e-dir/e.txt');
+  // Opened while its folder has its local id; written once the folder has its PDS id.
+  const handle = await vfs.open('/e-dir/e.txt', { read: true, write: true });
+  try {
+    goOnline();
+    while (s.admin.offline().changes.pending > 0) await sleep(20);
+    const data = Buffer.from('written after the replay');
+    await handle.write(data, 0, data.length);
+    assert.equal((await vfs.stat('/e-dir/e.txt')).size, data.length, 'the open file is found, as written');
+  } finally {
+    await handle.release();
+  }
+  assert.deepEqual(names(await vfs.readdir('/e-dir')), ['e.txt']);
+  await drained();
+  assert.deepEqual(await onServer('e-dir'), { '/e-dir': 'dir', '/e-dir/e.txt': sha1('written after the replay') });
 });

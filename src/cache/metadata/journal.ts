@@ -8,6 +8,7 @@ import type { CacheDb } from './db.js';
 import { nameKey } from '../../shared/name-key.js';
 import { JournalNameKeys } from './journal-names.js';
 import { JournalRedo } from './journal-redo.js';
+import { LocalIds } from './ops.js';
 import { COLUMN_OF, type DbRow, findKey, fromDb, type JournalRow, LISTED_FIRST, type NewJournalRow, toParams } from './journal-rows.js';
 
 export type { JournalRow, JournalState, NewJournalRow } from './journal-rows.js';
@@ -61,12 +62,15 @@ export class Journal {
   private readonly redo: JournalRedo;
   /** Bumped by every change to any row: a row read from here is current while it stays the same. */
   version = 0;
+  /** A row's folder is written with the PDS id it has now (see LocalIds). */
+  private readonly localIds: LocalIds;
 
   /** `now` is the clock for createdAt/updatedAt (epoch ms). */
   constructor(private readonly cache: CacheDb, private readonly now: () => number = Date.now) {
     const db = cache.db;
     // Before anything reads the table: what a run that stopped left in the redo file.
     this.redo = JournalRedo.of(cache);
+    this.localIds = new LocalIds(cache);
     // INDEXED BY, as in nodes.ts: the planner would otherwise walk the rowid order of the whole journal.
     this.q = {
       insert: db.prepare(
@@ -108,7 +112,7 @@ export class Journal {
   add(row: NewJournalRow): JournalRow {
     const at = this.now();
     const full: Omit<JournalRow, 'id'> = {
-      ...row, session: row.session ?? null, base: row.base ?? null, userMeta: row.userMeta ?? null, waitOp: row.waitOp ?? 0,
+      ...row, parentId: this.localIds.current(row.parentId), session: row.session ?? null, base: row.base ?? null, userMeta: row.userMeta ?? null, waitOp: row.waitOp ?? 0,
       expectRevision: row.expectRevision ?? null, attempts: 0, lastError: null, createdAt: at, updatedAt: at,
     };
     const stats = this.statsAfter(undefined, full);
@@ -145,6 +149,7 @@ export class Journal {
     const current = this.get(id);
     if (!current) throw new VfsError('ENOENT', `journal row ${id} does not exist`);
     // Keys present but undefined keep their value (null is how a column is cleared).
+    if (changes.parentId !== undefined) changes = { ...changes, parentId: this.localIds.current(changes.parentId) };
     const given = Object.keys(changes).filter((k) => k in COLUMN_OF && k !== 'updatedAt' && changes[k as keyof typeof changes] !== undefined);
     const next: JournalRow = { ...current, ...Object.fromEntries(given.map((k) => [k, changes[k as keyof typeof changes]])), id, updatedAt: changes.updatedAt ?? this.now() };
     if (current.state === 'open' && !this.cache.db.inTransaction && given.every((k) => DEFERRABLE.has(k))) {

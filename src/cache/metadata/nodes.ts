@@ -3,7 +3,7 @@ import type { Statement } from 'better-sqlite3';
 import type { RemoteEntry } from '../../core/remote.js';
 import { nameKey } from '../../shared/name-key.js';
 import type { CacheDb } from './db.js';
-import { isLocalId } from './ops.js';
+import { isLocalId, LocalIds } from './ops.js';
 
 export interface CachedEntry extends RemoteEntry {
   volume: string;
@@ -134,9 +134,11 @@ export class MetadataStore {
   /** Listing writes waiting for the end of this turn of the event loop (afterTurn), and how their commit is told. */
   private queued: (() => void)[] = [];
   private queuedCommit: QueuedCommit | undefined;
+  private readonly localIds: LocalIds;
 
   constructor(private readonly cache: CacheDb) {
     const db = cache.db;
+    this.localIds = new LocalIds(cache);
     // The table's key is (volume, parent_id, name_nfc, id): children, a page of them and a name are
     // ranges of the table itself (NOT INDEXED keeps the planner from preferring nodes_by_id, which
     // it may without ANALYZE statistics). Nodes by id go through nodes_by_id.
@@ -349,7 +351,10 @@ export class MetadataStore {
   upsert(volume: string, entry: RemoteEntry): void {
     this.commitQueued();
     if (entry.kind === 'dir') this.generation++;
-    this.write(volume, entry);
+    // An entry held since before its folder (or itself, a folder made offline) was given its PDS id.
+    const id = this.localIds.current(entry.id);
+    const parentId = this.localIds.current(entry.parentId);
+    this.write(volume, id === entry.id && parentId === entry.parentId ? entry : { ...entry, id, parentId });
   }
 
   /** Removes the entry and its cached subtree (nodes and listings below it). */

@@ -13,6 +13,31 @@ export function isLocalId(id: string): boolean {
   return id.startsWith(LOCAL_ID_PREFIX);
 }
 
+/**
+ * The PDS ids the folders made offline were given. The replay moves every row and change naming a
+ * folder's local id to its PDS id in one transaction; an operation that looked the folder up before
+ * and waited since (for a lock, a staging file, a listing, or a file kept open) still holds the
+ * local id. So the stores map an id as they write it (op log, journal, nodes), and the namespace
+ * changes as they send it: what is written after that transaction names the PDS id.
+ */
+export class LocalIds {
+  private readonly realId: Statement;
+
+  constructor(cache: CacheDb) {
+    this.realId = cache.db.prepare('SELECT real_id FROM local_ids WHERE local_id = ?').pluck();
+  }
+
+  /** The PDS id a local folder id was given, if any. */
+  realIdOf(localId: string): string | undefined {
+    return (this.realId.get(localId) as string | undefined) ?? undefined;
+  }
+
+  /** The id as it is written now: a local folder id that has been given its PDS id is that PDS id. */
+  current(id: string): string {
+    return isLocalId(id) ? (this.realIdOf(id) ?? id) : id;
+  }
+}
+
 /** upload: only on notices (an upload kept beside a newer server file). */
 export type OpKind = 'mkdir' | 'move' | 'remove' | 'meta' | 'upload';
 
@@ -99,13 +124,15 @@ export interface OpCounts {
 export class OpLog {
   private readonly q: Record<
     'insert' | 'get' | 'remove' | 'pending' | 'pendingFirst' | 'firstOf' | 'lastOf' | 'setState' | 'retry' | 'counts' | 'notices' | 'trim'
-    | 'rekeyNode' | 'rekeyParent' | 'mapLocal' | 'realId',
+    | 'rekeyNode' | 'rekeyParent' | 'mapLocal',
     Statement
   >;
   private countsMemo: OpCounts | undefined;
+  private readonly localIds: LocalIds;
 
   constructor(private readonly cache: CacheDb, private readonly now: () => number = Date.now) {
     const db = cache.db;
+    this.localIds = new LocalIds(cache);
     this.q = {
       insert: db.prepare(
         `INSERT INTO ops (volume, kind, node_id, parent_id, name, mtime, user_meta, permanent, entry, seen, state, attempts, last_error, created_at, updated_at)
@@ -128,14 +155,14 @@ export class OpLog {
       rekeyNode: db.prepare("UPDATE ops SET node_id = ? WHERE volume = ? AND node_id = ? AND state = 'pending'"),
       rekeyParent: db.prepare("UPDATE ops SET parent_id = ? WHERE volume = ? AND parent_id = ? AND state = 'pending'"),
       mapLocal: db.prepare('INSERT OR REPLACE INTO local_ids (local_id, volume, real_id) VALUES (?, ?, ?)'),
-      realId: db.prepare('SELECT real_id FROM local_ids WHERE local_id = ?').pluck(),
     };
   }
 
   add(op: NewOp): Op {
     const at = this.now();
+    const { localIds } = this;
     const row = {
-      volume: op.volume, kind: op.kind, nodeId: op.nodeId, parentId: op.parentId ?? null, name: op.name ?? null,
+      volume: op.volume, kind: op.kind, nodeId: localIds.current(op.nodeId), parentId: op.parentId === undefined || op.parentId === null ? null : localIds.current(op.parentId), name: op.name ?? null,
       mtime: op.mtime ?? null, userMeta: op.userMeta ?? null, permanent: op.permanent ? 1 : 0, entry: op.entry ? JSON.stringify(op.entry) : null,
       seen: op.seen ? JSON.stringify(op.seen) : null, state: 'pending', lastError: null, at,
     };
@@ -227,8 +254,8 @@ export class OpLog {
     this.q.mapLocal.run(from, volume, to);
   }
 
-  /** The PDS id a local folder id was given, if any (a change recorded with a stale local id finds it). */
-  realIdOf(localId: string): string | undefined {
-    return (this.q.realId.get(localId) as string | undefined) ?? undefined;
+  /** The id as it is written now (LocalIds.current). */
+  currentId(id: string): string {
+    return this.localIds.current(id);
   }
 }
