@@ -495,3 +495,23 @@ test('a folder made offline that was given its PDS id: what is written later nam
   // A local id not given one yet (its folder still waits) is written as it is.
   assert.equal(journal.add({ volume: VOL, parentId: 'local:z', name: 'd.txt', stagingPath: '/s/d', size: 0, mtime: 1, sha1: null, state: 'open', replaceId: null, notBefore: 0 }).parentId, 'local:z');
 });
+
+test('journal rows an earlier pdsfs left under a local folder id that has its PDS id move to that id as the cache opens', (t) => {
+  const dir = tempDir(t);
+  const file = path.join(dir, 'metadata.sqlite');
+  const db = CacheDb.open(file);
+  const journal = new Journal(db);
+  const ops = new OpLog(db);
+  const row = journal.add({ volume: VOL, parentId: 'local:x', name: 'a.txt', stagingPath: '/s/a', size: 0, mtime: 1, sha1: null, state: 'dirty', replaceId: null, notBefore: 0 });
+  const waiting = journal.add({ volume: VOL, parentId: 'local:z', name: 'b.txt', stagingPath: '/s/b', size: 0, mtime: 1, sha1: null, state: 'dirty', replaceId: null, notBefore: 0 });
+  // The folder got its PDS id, but (as before this rule) the row was not moved with it.
+  ops.rekey(VOL, 'local:x', 'real-x');
+  assert.equal(journal.get(row.id)!.parentId, 'local:x');
+  db.close();
+  const again = CacheDb.open(file);
+  t.after(() => again.close());
+  const reopened = new Journal(again);
+  assert.equal(reopened.get(row.id)!.parentId, 'real-x');
+  assert.deepEqual(reopened.inDir(VOL, 'real-x').map((r) => r.name), ['a.txt']);
+  assert.equal(reopened.get(waiting.id)!.parentId, 'local:z', 'a folder still waiting for its replay keeps its local id');
+});

@@ -5,6 +5,13 @@ import { nameKey } from '../../shared/name-key.js';
 
 export type JournalState = 'open' | 'dirty' | 'uploading' | 'failed' | 'done';
 
+/** Files waiting for upload and failed, as `pdsfs status` counts them. */
+export interface JournalStats {
+  pendingFiles: number;
+  pendingBytes: number;
+  failedFiles: number;
+}
+
 export interface JournalRow {
   id: number;
   volume: string;

@@ -9,9 +9,9 @@ import { nameKey } from '../../shared/name-key.js';
 import { JournalNameKeys } from './journal-names.js';
 import { JournalRedo } from './journal-redo.js';
 import { LocalIds } from './ops.js';
-import { COLUMN_OF, type DbRow, findKey, fromDb, type JournalRow, LISTED_FIRST, type NewJournalRow, toParams } from './journal-rows.js';
+import { COLUMN_OF, type DbRow, findKey, fromDb, type JournalRow, type JournalStats, LISTED_FIRST, type NewJournalRow, toParams } from './journal-rows.js';
 
-export type { JournalRow, JournalState, NewJournalRow } from './journal-rows.js';
+export type { JournalRow, JournalState, JournalStats, NewJournalRow } from './journal-rows.js';
 
 /** What update() may keep back from a row still `open`: its attributes, which no query selects by. */
 type Deferrable = 'mtime' | 'userMeta';
@@ -21,12 +21,6 @@ const DEFERRABLE: ReadonlySet<string> = new Set<Deferrable>(['mtime', 'userMeta'
 const MEMO_ROWS = 1024;
 
 const PENDING = "state IN ('dirty', 'uploading')";
-
-export interface JournalStats {
-  pendingFiles: number;
-  pendingBytes: number;
-  failedFiles: number;
-}
 
 export class Journal {
   private readonly q: Record<'insert' | 'get' | 'remove' | 'rekeyParent' | 'inDir' | 'find' | 'findAll' | 'any' | 'pending' | 'pendingFirst' | 'failedFirst' | 'pendingVolumes' | 'dirtyByDue' | 'makeDue' | 'open' | 'stagingPaths' | 'stats', Statement>;
@@ -62,7 +56,7 @@ export class Journal {
   private readonly redo: JournalRedo;
   /** Bumped by every change to any row: a row read from here is current while it stays the same. */
   version = 0;
-  /** A row's folder is written with the PDS id it has now (see LocalIds). */
+  /** A row's folder is written with the PDS id it has now. */
   private readonly localIds: LocalIds;
 
   /** `now` is the clock for createdAt/updatedAt (epoch ms). */
@@ -70,6 +64,7 @@ export class Journal {
     const db = cache.db;
     // Before anything reads the table: what a run that stopped left in the redo file.
     this.redo = JournalRedo.of(cache);
+    LocalIds.moveJournalRows(cache);
     this.localIds = new LocalIds(cache);
     // INDEXED BY, as in nodes.ts: the planner would otherwise walk the rowid order of the whole journal.
     this.q = {

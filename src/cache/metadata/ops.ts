@@ -36,6 +36,17 @@ export class LocalIds {
   current(id: string): string {
     return isLocalId(id) ? (this.realIdOf(id) ?? id) : id;
   }
+
+  /**
+   * Journal rows an earlier pdsfs left under a local folder id after the folder was given its PDS id
+   * (it moved them only as it uploaded them, and the write-back now waits on such a row's folder):
+   * moved to that id, once, as the cache opens. Returns how many.
+   */
+  static moveJournalRows(cache: CacheDb): number {
+    return cache.db
+      .prepare('UPDATE journal SET parent_id = (SELECT real_id FROM local_ids WHERE local_id = journal.parent_id) WHERE (volume, parent_id) IN (SELECT volume, local_id FROM local_ids)')
+      .run().changes;
+  }
 }
 
 /** upload: only on notices (an upload kept beside a newer server file). */
