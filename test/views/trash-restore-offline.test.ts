@@ -48,8 +48,9 @@ async function onServer(folder: string): Promise<Record<string, string>> {
 /**
  * Runs `op` once PDS is back while the replay is held in DriveRemote's `method` (its first call
  * `when` picks), and lets the replay go on once `op` waits for it (Replayer.idle) or has finished.
+ * `lostAgain`: PDS is unreachable again when the held call goes on, so the replay stops there.
  */
-async function whileReplayHeld<T>(method: 'createDir' | 'trash', when: (...args: unknown[]) => boolean, op: () => Promise<T>): Promise<T> {
+async function whileReplayHeld<T>(method: 'createDir' | 'trash', when: (...args: unknown[]) => boolean, op: () => Promise<T>, lostAgain = false): Promise<T> {
   const remote = DriveRemote.prototype as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
   const original = remote[method]!;
   const waitIdle = Replayer.prototype.idle;
@@ -65,6 +66,10 @@ async function whileReplayHeld<T>(method: 'createDir' | 'trash', when: (...args:
       held = true;
       reached();
       await gate;
+      if (lostAgain) {
+        goOffline();
+        throw new VfsError('EHOSTDOWN', 'PDS is unreachable');
+      }
     }
     return original.apply(this, args);
   };
@@ -125,4 +130,18 @@ test('while PDS is unreachable, a move out of trash/ into a folder made offline 
   while (s.admin.offline().changes.pending > 0) await sleep(20);
   assert.ok((await names(BIN)).includes('o.txt'), 'still in the recycle bin');
   assert.deepEqual(await onServer('o-dir'), { '/o-dir': 'dir' });
+});
+
+test('a move out of trash/ into a folder made offline, PDS going away again before the folder is on it, fails and changes nothing', async () => {
+  await trashed('l.txt', 'stays in the bin too');
+  await s.vfs.readdir(DRIVE);
+  goOffline();
+  await s.vfs.mkdir(`${DRIVE}/l-dir`);
+  const moving = whileReplayHeld('createDir', (_parent, name) => name === 'l-dir', () => s.vfs.rename(`${BIN}/l.txt`, `${DRIVE}/l-dir/l.txt`), true);
+  await assert.rejects(moving, (e: unknown) => VfsError.is(e, 'EHOSTDOWN') && /restoring from trash\/ needs PDS/.test((e as Error).message));
+  assert.deepEqual(await names(`${DRIVE}/l-dir`), []);
+  goOnline();
+  while (s.admin.offline().changes.pending > 0) await sleep(20);
+  assert.ok((await names(BIN)).includes('l.txt'), 'still in the recycle bin');
+  assert.deepEqual(await onServer('l-dir'), { '/l-dir': 'dir' });
 });
