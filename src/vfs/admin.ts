@@ -7,6 +7,7 @@ import type { MetadataMeter } from '../cache/metadata/nodes.js';
 import { isLocalId, type Op, type OpCounts } from '../cache/metadata/ops.js';
 import { VfsError } from '../core/errors.js';
 import type { VfsContext } from './context.js';
+import { mustQueue, needsServer, replayedFirst } from './namespace-writes.js';
 import type { Volume } from './volume.js';
 
 /** Pending/failed uploads, bytes uploaded since start and cache figures. */
@@ -60,8 +61,13 @@ export interface VfsAdmin {
   pollNow(): Promise<void>;
   /** Empties the block cache, memory and disk; the journal and staged writes are untouched. */
   clearBlockCache(): Promise<void>;
-  /** Share management and server-side saves need the PDS id of a path. */
-  locate(path: string): Promise<Location>;
+  /**
+   * Share management and server-side saves need the PDS id of a path. With `forChange` (what the
+   * caller then changes on PDS by id, for the error): first lets the namespace changes waiting reach
+   * PDS, as that change must come after them (a folder made offline has its PDS id then); EHOSTDOWN
+   * while PDS is unreachable, EAGAIN while changes still wait.
+   */
+  locate(path: string, opts?: { forChange?: string }): Promise<Location>;
 }
 
 /** The admin side of a PdsVfs: its context, the change feed's poll and the replayer's count. */
@@ -73,9 +79,11 @@ export function vfsAdmin(ctx: VfsContext, feed: { pollAll(): Promise<void> }, re
     namespaceChanges: (limit) => ({ pending: ctx.ops.pendingFirst(limit), notices: ctx.ops.notices(limit) }),
     pollNow: () => feed.pollAll(),
     clearBlockCache: () => ctx.blocks.clear(),
-    locate: async (path) => {
+    locate: async (path, opts) => {
+      if (opts?.forChange) await replayedFirst(ctx);
       const node = await ctx.resolver.resolve(path);
       if (!node.volume || !node.id) throw new VfsError(node.row ? 'EAGAIN' : 'EINVAL', node.row ? 'file is not uploaded yet' : 'not inside a drive or share', path);
+      if (opts?.forChange && (mustQueue(ctx) || isLocalId(node.id))) needsServer(ctx, opts.forChange, path);
       if (isLocalId(node.id)) throw new VfsError('EAGAIN', 'the folder was made offline and is not on PDS yet', path);
       return { volume: node.volume, id: node.id, kind: node.kind, pending: !!node.row };
     },

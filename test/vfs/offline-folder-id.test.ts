@@ -248,3 +248,33 @@ test('a file moved into a folder made offline and open across its replay is writ
   await drained();
   assert.deepEqual(await onServer('e-dir'), { '/e-dir': 'dir', '/e-dir/e.txt': sha1('written after the replay') });
 });
+
+// A server-side copy looks its ids up, then may wait (the target's name, uploads inside) before it
+// sends: a folder made offline may have got its PDS id meanwhile, and the copy must send that id.
+test('a file copied on the server into a folder made offline, the folder getting its PDS id meanwhile, lands in it', async () => {
+  const { vfs } = s;
+  await writeFile(vfs, '/f-src.txt', Buffer.from('copied on the server'));
+  await vfs.drain();
+  goOffline();
+  await vfs.mkdir('/f-dir');
+  // The copy has the folder (local id) and looks the new name up in it.
+  await heldAcrossReplay(DirCache.prototype, 'lookup', () => vfs.copy('/f-src.txt', '/f-dir/f-copy.txt'), { when: (_v, _dir, name) => name === 'f-copy.txt' });
+  assert.deepEqual(names(await vfs.readdir('/f-dir')), ['f-copy.txt']);
+  await drained();
+  assert.equal(s.admin.status().pendingFiles, 0, 'copied on the server: nothing to upload');
+  assert.deepEqual(await onServer('f-dir'), { '/f-dir': 'dir', '/f-dir/f-copy.txt': sha1('copied on the server') });
+});
+
+test('a folder made offline, copied on the server while it gets its PDS id, is copied', async () => {
+  const { vfs } = s;
+  await vfs.readdir('/');
+  goOffline();
+  await vfs.mkdir('/g-dir');
+  await vfs.mkdir('/g-dir/inner');
+  // The copy has the folder (local id) and looks the copy's name up.
+  await heldAcrossReplay(DirCache.prototype, 'lookup', () => vfs.copy('/g-dir', '/g-copy'), { when: (_v, _dir, name) => name === 'g-copy' });
+  assert.deepEqual(names(await vfs.readdir('/g-copy')), ['inner']);
+  await drained();
+  assert.deepEqual(await onServer('g-copy'), { '/g-copy': 'dir', '/g-copy/inner': 'dir' });
+  assert.deepEqual(await onServer('g-dir'), { '/g-dir': 'dir', '/g-dir/inner': 'dir' });
+});

@@ -61,7 +61,7 @@ export class ViewsVfs implements Vfs, MetaAccess {
         this.listings.clear();
         return innerAdmin.pollNow();
       },
-      locate: (path) => (this.viewOf(path) ? Promise.reject(new VfsError('EINVAL', 'not inside a drive or share', path)) : innerAdmin.locate(path)),
+      locate: (path, o) => (this.viewOf(path) ? Promise.reject(new VfsError('EINVAL', 'not inside a drive or share', path)) : innerAdmin.locate(path, o)),
     };
   }
 
@@ -267,13 +267,17 @@ export class ViewsVfs implements Vfs, MetaAccess {
     return remote && at ? { remote, id: at.id } : undefined;
   }
 
-  /** Restores a trash entry, then moves it where it was asked to go (same drive only). */
+  /**
+   * Restores a trash entry, then moves it where it was asked to go (same drive only). Both are
+   * changes on PDS by id: they come after the changes waiting for their replay (a folder made offline
+   * gets its PDS id then); nothing is restored while they cannot come first (PDS unreachable).
+   */
   private async restoreTo(node: ViewNode, to: string): Promise<void> {
     const target = node.target!;
     const cut = to.lastIndexOf('/');
     const parentPath = cut <= 0 ? '/' : to.slice(0, cut);
     const name = to.slice(cut + 1);
-    const parent = await this.innerAdmin.locate(parentPath);
+    const parent = await this.innerAdmin.locate(parentPath, { forChange: 'restoring from trash/' });
     if (parent.kind !== 'dir') throw new VfsError('ENOTDIR', 'not a directory', parentPath);
     if (parent.volume.id !== target.volume.id) throw new VfsError('EXDEV', 'an entry of trash/ can only be restored into its own drive', to);
     if (await this.inner.stat(to).catch(() => undefined)) throw new VfsError('EEXIST', 'the destination exists: move it away first', to);
