@@ -9,7 +9,7 @@ import type { Ownership } from './attrs.js';
 import { fuseClass, statArray, type Caller } from './fuse-class.js';
 import { isMounted, isStaleMount, unmountPath } from './fusermount.js';
 import { HandleTable } from './handle-table.js';
-import { trimMemoryWhileWorking } from './memory-trim.js';
+import { trimMemoryWhenQuiet } from './memory-trim.js';
 import { loadFuse } from './native-binding.js';
 import { createOps } from './ops.js';
 
@@ -136,7 +136,7 @@ export async function mount(vfs: Vfs, mnt: string, opts: MountOptions): Promise<
   const fuse = new PdsFuse(mnt, ops, fuseOptions({ allowOther: opts.allowOther, defaultPermissions: posix, debug: opts.debug }));
   await new Promise<void>((resolve, reject) => fuse.mount((err) => (err ? reject(explainMountError(err, mnt)) : resolve())));
   logger.info({ mountpoint: mnt }, 'mounted');
-  const stopTrimming = trimMemory ? trimMemoryWhileWorking(trimMemory) : () => undefined;
+  const stopTrimming = trimMemory ? trimMemoryWhenQuiet(trimMemory) : () => undefined;
 
   let unmounting = false;
   let watch: NodeJS.Timeout | undefined;
