@@ -84,3 +84,15 @@ export async function readFile(vfs: Vfs, p: string, chunk = 256 * 1024): Promise
   }
   return Buffer.concat(parts);
 }
+
+/** PDS stops answering, and the app knows it: new folders get local ids, changes wait in the op log. */
+export function goOffline(s: StartedApp): void {
+  s.emu.setFaults({ silent: 1 });
+  s.app.reachability.unreachable('ECONNREFUSED');
+}
+
+/** PDS answers again, and the app knows it. */
+export function goOnline(s: StartedApp): void {
+  s.emu.setFaults({ silent: 0 });
+  s.app.reachability.reachable();
+}

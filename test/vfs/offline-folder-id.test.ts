@@ -7,7 +7,7 @@ import { after, afterEach, before, test } from 'node:test';
 import { StagingFiles } from '../../src/cache/staging/staging-files.js';
 import { VfsError } from '../../src/core/errors.js';
 import { DirCache } from '../../src/vfs/dir-cache.js';
-import { readFile, type StartedApp, startApp, writeFile } from '../helpers/app.js';
+import { goOffline, goOnline, readFile, type StartedApp, startApp, writeFile } from '../helpers/app.js';
 import { serverPut, serverTree, sha1 } from './offline-support.js';
 
 let s: StartedApp;
@@ -67,19 +67,8 @@ test('a file created while its folder gets its PDS id is found, and uploaded, un
 
 const names = (nodes: { name: string }[]) => nodes.map((n) => n.name).sort();
 
-/** PDS stops answering, and pdsfs knows it: new folders get local ids, changes wait in the op log. */
-function goOffline(): void {
-  s.emu.setFaults({ silent: 1 });
-  s.app.reachability.unreachable('ECONNREFUSED');
-}
-
-function goOnline(): void {
-  s.emu.setFaults({ silent: 0 });
-  s.app.reachability.reachable();
-}
-
 // A test that failed midway leaves the server answering again for the next.
-afterEach(() => goOnline());
+afterEach(() => goOnline(s));
 
 /**
  * Everything waiting is on the server, and the change feed has been read since: a feed answer from
@@ -129,10 +118,10 @@ async function heldAcrossReplay<T>(
     const running = op();
     await Promise.race([reaching, running]);
     assert.ok(held, 'the op waits in its step');
-    goOnline();
+    goOnline(s);
     while (s.admin.offline().changes.pending > 0) await sleep(20);
     await o.meanwhile?.();
-    if (o.offlineAfter) goOffline();
+    if (o.offlineAfter) goOffline(s);
     release();
     return await running;
   } finally {
@@ -144,7 +133,7 @@ async function heldAcrossReplay<T>(
 test('a file renamed over another in a folder made offline while the folder gets its PDS id is found there (rsync: temporary file, then rename)', async () => {
   const { vfs } = s;
   await vfs.readdir('/');
-  goOffline();
+  goOffline(s);
   await vfs.mkdir('/a-dir');
   await writeFile(vfs, '/a-dir/f.txt', Buffer.from('old'));
   await writeFile(vfs, '/a-dir/.f.txt.tmp', Buffer.from('new content'));
@@ -162,7 +151,7 @@ for (const offlineAfter of [false, true]) {
     const { vfs } = s;
     const [from, to] = offlineAfter ? ['b-queued', 'b-queued-moved'] : ['b-sent', 'b-sent-moved'];
     await vfs.readdir('/');
-    goOffline();
+    goOffline(s);
     await vfs.mkdir(`/${from}`);
     await writeFile(vfs, `/${from}/f.txt`, Buffer.from('in b'));
     // The rename has the folder (local id) and looks its new name up: as if that listing were fetched.
@@ -173,7 +162,7 @@ for (const offlineAfter of [false, true]) {
     await heldAcrossReplay(DirCache.prototype, 'lookup', () => vfs.rename(`/${from}`, `/${to}`), { when: (_v, _dir, name) => name === to, meanwhile, offlineAfter });
     assert.deepEqual(names(await vfs.readdir('/')).filter((n) => n.startsWith(`${from}`)), [to]);
     assert.deepEqual(names(await vfs.readdir(`/${to}`)), ['f.txt']);
-    goOnline();
+    goOnline(s);
     await drained();
     assert.deepEqual(names(await vfs.readdir('/')).filter((n) => n.startsWith(`${from}`)), [to]);
     assert.deepEqual(names(await vfs.readdir(`/${to}`)), ['f.txt']);
@@ -185,7 +174,7 @@ for (const offlineAfter of [false, true]) {
 test('a pending file copied in a folder made offline while the folder gets its PDS id is found there', async () => {
   const { vfs } = s;
   await vfs.readdir('/');
-  goOffline();
+  goOffline(s);
   await vfs.mkdir('/c-dir');
   await writeFile(vfs, '/c-dir/a.txt', Buffer.from('copied'));
   // The copy makes its staging copy of the pending content, then adds its row.
@@ -201,7 +190,7 @@ for (const offlineAfter of [false, true]) {
     const { vfs } = s;
     const dir = offlineAfter ? 'd-queued' : 'd-sent';
     await vfs.readdir('/');
-    goOffline();
+    goOffline(s);
     await vfs.mkdir(`/${dir}`);
     await writeFile(vfs, `/${dir}/f.txt`, Buffer.from('pending'));
     // Someone else puts a file in the folder once it is on the server, before the remove reaches it.
@@ -213,7 +202,7 @@ for (const offlineAfter of [false, true]) {
     // The remove drops the pending file inside, and waits for its staging file to go.
     await heldAcrossReplay(StagingFiles.prototype, 'remove', () => vfs.remove(`/${dir}`, { recursive: true }), { meanwhile, offlineAfter });
     await assert.rejects(vfs.stat(`/${dir}`), (e: unknown) => VfsError.is(e, 'ENOENT'));
-    goOnline();
+    goOnline(s);
     await drained();
     if (offlineAfter) {
       // Replayed as a folder delete of what this side saw: the file it never saw stays, with its folder.
@@ -230,13 +219,13 @@ test('a file moved into a folder made offline and open across its replay is writ
   const { vfs } = s;
   await writeFile(vfs, '/e.txt', Buffer.from('short'));
   await vfs.drain();
-  goOffline();
+  goOffline(s);
   await vfs.mkdir('/e-dir');
   await vfs.rename('/e.txt', '/e-dir/e.txt');
   // Opened while its folder has its local id; written once the folder has its PDS id.
   const handle = await vfs.open('/e-dir/e.txt', { read: true, write: true });
   try {
-    goOnline();
+    goOnline(s);
     while (s.admin.offline().changes.pending > 0) await sleep(20);
     const data = Buffer.from('written after the replay');
     await handle.write(data, 0, data.length);
@@ -255,7 +244,7 @@ test('a file copied on the server into a folder made offline, the folder getting
   const { vfs } = s;
   await writeFile(vfs, '/f-src.txt', Buffer.from('copied on the server'));
   await vfs.drain();
-  goOffline();
+  goOffline(s);
   await vfs.mkdir('/f-dir');
   // The copy has the folder (local id) and looks the new name up in it.
   await heldAcrossReplay(DirCache.prototype, 'lookup', () => vfs.copy('/f-src.txt', '/f-dir/f-copy.txt'), { when: (_v, _dir, name) => name === 'f-copy.txt' });
@@ -268,7 +257,7 @@ test('a file copied on the server into a folder made offline, the folder getting
 test('a folder made offline, copied on the server while it gets its PDS id, is copied', async () => {
   const { vfs } = s;
   await vfs.readdir('/');
-  goOffline();
+  goOffline(s);
   await vfs.mkdir('/g-dir');
   await vfs.mkdir('/g-dir/inner');
   // The copy has the folder (local id) and looks the copy's name up.

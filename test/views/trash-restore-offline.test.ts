@@ -7,7 +7,7 @@ import { after, afterEach, test } from 'node:test';
 import { VfsError } from '../../src/core/errors.js';
 import { DriveRemote } from '../../src/pds/drive-remote.js';
 import { Replayer } from '../../src/vfs/replay.js';
-import { readFile, startApp, writeFile } from '../helpers/app.js';
+import { goOffline, goOnline, readFile, startApp, writeFile } from '../helpers/app.js';
 import { serverTree, sha1 } from '../vfs/offline-support.js';
 
 const s = await startApp();
@@ -18,18 +18,7 @@ const BIN = '/trash/My Drive';
 const names = async (p: string) => (await s.vfs.readdir(p)).map((n) => n.name).sort();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** PDS stops answering, and pdsfs knows it: new folders get local ids, changes wait in the op log. */
-function goOffline(): void {
-  s.emu.setFaults({ silent: 1 });
-  s.app.reachability.unreachable('ECONNREFUSED');
-}
-
-function goOnline(): void {
-  s.emu.setFaults({ silent: 0 });
-  s.app.reachability.reachable();
-}
-
-afterEach(() => goOnline());
+afterEach(() => goOnline(s));
 
 /** A file of My Drive, uploaded, then deleted: an entry of trash/. */
 async function trashed(name: string, text: string): Promise<void> {
@@ -67,7 +56,7 @@ async function whileReplayHeld<T>(method: 'createDir' | 'trash', when: (...args:
       reached();
       await gate;
       if (lostAgain) {
-        goOffline();
+        goOffline(s);
         throw new VfsError('EHOSTDOWN', 'PDS is unreachable');
       }
     }
@@ -78,7 +67,7 @@ async function whileReplayHeld<T>(method: 'createDir' | 'trash', when: (...args:
     return waitIdle.call(this);
   };
   try {
-    goOnline();
+    goOnline(s);
     await reaching;
     assert.ok(s.admin.offline().changes.pending > 0, 'the changes made offline wait');
     const running = op();
@@ -95,7 +84,7 @@ async function whileReplayHeld<T>(method: 'createDir' | 'trash', when: (...args:
 test('a trash entry moved into a folder made offline, while the folder waits for its replay, lands there once the folder is on PDS', async () => {
   await trashed('r.txt', 'restored into a new folder');
   await s.vfs.readdir(DRIVE);
-  goOffline();
+  goOffline(s);
   await s.vfs.mkdir(`${DRIVE}/made-offline`);
   await whileReplayHeld('createDir', (_parent, name) => name === 'made-offline', () => s.vfs.rename(`${BIN}/r.txt`, `${DRIVE}/made-offline/r.txt`));
   assert.equal((await readFile(s.vfs, `${DRIVE}/made-offline/r.txt`)).toString(), 'restored into a new folder');
@@ -110,7 +99,7 @@ test('a trash entry moved to the name of a file whose delete waits for its repla
   await writeFile(s.vfs, `${DRIVE}/q-dir/q.txt`, Buffer.from('the one deleted offline'));
   await s.vfs.drain();
   const { id: deleted } = await s.admin.locate(`${DRIVE}/q-dir/q.txt`);
-  goOffline();
+  goOffline(s);
   await s.vfs.remove(`${DRIVE}/q-dir/q.txt`);
   await whileReplayHeld('trash', (id) => id === deleted, () => s.vfs.rename(`${BIN}/q.txt`, `${DRIVE}/q-dir/q.txt`));
   assert.deepEqual(await names(`${DRIVE}/q-dir`), ['q.txt']);
@@ -122,11 +111,11 @@ test('a trash entry moved to the name of a file whose delete waits for its repla
 test('while PDS is unreachable, a move out of trash/ into a folder made offline fails at once and changes nothing', async () => {
   await trashed('o.txt', 'stays in the bin');
   await s.vfs.readdir(DRIVE);
-  goOffline();
+  goOffline(s);
   await s.vfs.mkdir(`${DRIVE}/o-dir`);
   await assert.rejects(s.vfs.rename(`${BIN}/o.txt`, `${DRIVE}/o-dir/o.txt`), (e: unknown) => VfsError.is(e, 'EHOSTDOWN'));
   assert.deepEqual(await names(`${DRIVE}/o-dir`), []);
-  goOnline();
+  goOnline(s);
   while (s.admin.offline().changes.pending > 0) await sleep(20);
   assert.ok((await names(BIN)).includes('o.txt'), 'still in the recycle bin');
   assert.deepEqual(await onServer('o-dir'), { '/o-dir': 'dir' });
@@ -135,12 +124,12 @@ test('while PDS is unreachable, a move out of trash/ into a folder made offline 
 test('a move out of trash/ into a folder made offline, PDS going away again before the folder is on it, fails and changes nothing', async () => {
   await trashed('l.txt', 'stays in the bin too');
   await s.vfs.readdir(DRIVE);
-  goOffline();
+  goOffline(s);
   await s.vfs.mkdir(`${DRIVE}/l-dir`);
   const moving = whileReplayHeld('createDir', (_parent, name) => name === 'l-dir', () => s.vfs.rename(`${BIN}/l.txt`, `${DRIVE}/l-dir/l.txt`), true);
   await assert.rejects(moving, (e: unknown) => VfsError.is(e, 'EHOSTDOWN') && /restoring from trash\/ needs PDS/.test((e as Error).message));
   assert.deepEqual(await names(`${DRIVE}/l-dir`), []);
-  goOnline();
+  goOnline(s);
   while (s.admin.offline().changes.pending > 0) await sleep(20);
   assert.ok((await names(BIN)).includes('l.txt'), 'still in the recycle bin');
   assert.deepEqual(await onServer('l-dir'), { '/l-dir': 'dir' });
