@@ -51,9 +51,13 @@ export function namespacePath(p: string): string {
   return trimmed.startsWith('/') ? trimmed : `/${trimmed}`;
 }
 
-/** A drive folder or file at a namespace path, with the drive it is in. */
-export async function locateInDrive(app: ShareCommandContext, path: string): Promise<{ drive: DriveRemote; driveName: string; id: string; kind: 'file' | 'dir' }> {
-  const at = await app.admin.locate(namespacePath(path));
+/**
+ * A drive folder or file at a namespace path, with the drive it is in, for `forChange` (what is then
+ * done to it on PDS by id): after the changes made offline that wait for their replay, so that a
+ * folder made offline is shared or saved into under its PDS id (VfsAdmin.locate).
+ */
+export async function locateInDrive(app: ShareCommandContext, path: string, forChange: string): Promise<{ drive: DriveRemote; driveName: string; id: string; kind: 'file' | 'dir' }> {
+  const at = await app.admin.locate(namespacePath(path), { forChange });
   if (!(at.volume.remote instanceof DriveRemote)) throw new ShareCommandError(`${path}: not in a drive (paths look like "drives/<drive>/<folder>")`);
   if (at.pending) throw new ShareCommandError(`${path}: not uploaded yet`);
   return { drive: at.volume.remote, driveName: at.volume.dirName, id: at.id, kind: at.kind };
@@ -65,7 +69,7 @@ export async function createShare(app: ShareCommandContext, paths: readonly stri
   const fields = linkFields(settings, now);
   const items = [];
   for (const p of paths) {
-    const item = await locateInDrive(app, p);
+    const item = await locateInDrive(app, p, 'sharing');
     if (item.id === item.drive.rootId) throw new ShareCommandError(`${p}: a whole drive cannot be shared; share folders inside it`);
     items.push({ ...item, path: p });
   }

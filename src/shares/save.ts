@@ -24,7 +24,7 @@ export async function saveFromShare(app: ShareCommandContext, spec: string, src:
   const share = new ShareRemote(app.client, shareId, password ? { password } : {});
   const { problem } = await share.probe();
   if (problem) throw new ShareCommandError(`share ${shareId}: ${problem}`);
-  const target = await locateInDrive(app, dest);
+  const target = await locateInDrive(app, dest, 'saving from a share');
   if (target.kind !== 'dir') throw new ShareCommandError(`${dest}: not a folder`);
   const items = await itemsAt(share, src);
   const destPath = namespacePath(dest);

@@ -5,9 +5,8 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, test } from 'node:test';
 import { VfsError } from '../../src/core/errors.js';
-import { DriveRemote } from '../../src/pds/drive-remote.js';
-import { Replayer } from '../../src/vfs/replay.js';
 import { goOffline, goOnline, readFile, startApp, writeFile } from '../helpers/app.js';
+import { whileReplayHeld } from '../helpers/replay-held.js';
 import { serverTree, sha1 } from '../vfs/offline-support.js';
 
 const s = await startApp();
@@ -34,59 +33,12 @@ async function onServer(folder: string): Promise<Record<string, string>> {
   return Object.fromEntries(Object.entries(tree).filter(([p]) => p === `/${folder}` || p.startsWith(`/${folder}/`)).sort(([a], [b]) => (a < b ? -1 : 1)));
 }
 
-/**
- * Runs `op` once PDS is back while the replay is held in DriveRemote's `method` (its first call
- * `when` picks), and lets the replay go on once `op` waits for it (Replayer.idle) or has finished.
- * `lostAgain`: PDS is unreachable again when the held call goes on, so the replay stops there.
- */
-async function whileReplayHeld<T>(method: 'createDir' | 'trash', when: (...args: unknown[]) => boolean, op: () => Promise<T>, lostAgain = false): Promise<T> {
-  const remote = DriveRemote.prototype as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
-  const original = remote[method]!;
-  const waitIdle = Replayer.prototype.idle;
-  let release!: () => void;
-  const gate = new Promise<void>((r) => (release = r));
-  let reached!: () => void;
-  const reaching = new Promise<void>((r) => (reached = r));
-  let waited!: () => void;
-  const waiting = new Promise<void>((r) => (waited = r));
-  let held = false;
-  remote[method] = async function (this: unknown, ...args: unknown[]) {
-    if (!held && when(...args)) {
-      held = true;
-      reached();
-      await gate;
-      if (lostAgain) {
-        goOffline(s);
-        throw new VfsError('EHOSTDOWN', 'PDS is unreachable');
-      }
-    }
-    return original.apply(this, args);
-  };
-  Replayer.prototype.idle = function (this: Replayer) {
-    waited();
-    return waitIdle.call(this);
-  };
-  try {
-    goOnline(s);
-    await reaching;
-    assert.ok(s.admin.offline().changes.pending > 0, 'the changes made offline wait');
-    const running = op();
-    await Promise.race([waiting, running.catch(() => undefined)]);
-    release();
-    return await running;
-  } finally {
-    remote[method] = original;
-    Replayer.prototype.idle = waitIdle;
-    release();
-  }
-}
-
 test('a trash entry moved into a folder made offline, while the folder waits for its replay, lands there once the folder is on PDS', async () => {
   await trashed('r.txt', 'restored into a new folder');
   await s.vfs.readdir(DRIVE);
   goOffline(s);
   await s.vfs.mkdir(`${DRIVE}/made-offline`);
-  await whileReplayHeld('createDir', (_parent, name) => name === 'made-offline', () => s.vfs.rename(`${BIN}/r.txt`, `${DRIVE}/made-offline/r.txt`));
+  await whileReplayHeld(s, 'createDir', (_parent, name) => name === 'made-offline', () => s.vfs.rename(`${BIN}/r.txt`, `${DRIVE}/made-offline/r.txt`));
   assert.equal((await readFile(s.vfs, `${DRIVE}/made-offline/r.txt`)).toString(), 'restored into a new folder');
   assert.ok(!(await names(BIN)).includes('r.txt'), 'out of the recycle bin');
   await s.vfs.drain();
@@ -101,7 +53,7 @@ test('a trash entry moved to the name of a file whose delete waits for its repla
   const { id: deleted } = await s.admin.locate(`${DRIVE}/q-dir/q.txt`);
   goOffline(s);
   await s.vfs.remove(`${DRIVE}/q-dir/q.txt`);
-  await whileReplayHeld('trash', (id) => id === deleted, () => s.vfs.rename(`${BIN}/q.txt`, `${DRIVE}/q-dir/q.txt`));
+  await whileReplayHeld(s, 'trash', (id) => id === deleted, () => s.vfs.rename(`${BIN}/q.txt`, `${DRIVE}/q-dir/q.txt`));
   assert.deepEqual(await names(`${DRIVE}/q-dir`), ['q.txt']);
   assert.equal((await readFile(s.vfs, `${DRIVE}/q-dir/q.txt`)).toString(), 'the one restored');
   await s.vfs.drain();
@@ -126,7 +78,7 @@ test('a move out of trash/ into a folder made offline, PDS going away again befo
   await s.vfs.readdir(DRIVE);
   goOffline(s);
   await s.vfs.mkdir(`${DRIVE}/l-dir`);
-  const moving = whileReplayHeld('createDir', (_parent, name) => name === 'l-dir', () => s.vfs.rename(`${BIN}/l.txt`, `${DRIVE}/l-dir/l.txt`), true);
+  const moving = whileReplayHeld(s, 'createDir', (_parent, name) => name === 'l-dir', () => s.vfs.rename(`${BIN}/l.txt`, `${DRIVE}/l-dir/l.txt`), true);
   await assert.rejects(moving, (e: unknown) => VfsError.is(e, 'EHOSTDOWN') && /restoring from trash\/ needs PDS/.test((e as Error).message));
   assert.deepEqual(await names(`${DRIVE}/l-dir`), []);
   goOnline(s);
