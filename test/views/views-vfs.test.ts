@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { readFile, startApp, writeFile } from '../helpers/app.js';
 import { jpegWithExif } from '../helpers/exif-images.js';
-import { rejectsWith } from '../shares/support.js';
+import { rejectsWith, upload } from '../shares/support.js';
 
 const s = await startApp();
 after(() => s.close());
@@ -44,6 +44,19 @@ test('a deleted file appears in trash/, a move out restores it there, a delete i
   assert.deepEqual(await names('/trash/My Drive'), []);
   const bin = await s.app.client.recycleBin.list({ drive_id: s.account.drive_id });
   assert.equal(bin.items.length, 0, 'purged for good');
+});
+
+test('a move out of trash/ that PDS refuses (the name taken there meanwhile) leaves the entry in the bin, not restored at its old place', async () => {
+  await s.vfs.mkdir(`${DRIVE}/taken`);
+  await put(`${DRIVE}/moved.txt`, 'in the bin\n');
+  await s.vfs.remove(`${DRIVE}/moved.txt`);
+  // Another client takes the name; this cache has not heard of it (no poll since).
+  const { id: taken } = await s.admin.locate(`${DRIVE}/taken`);
+  await upload(s.app.client, s.account.drive_id, taken, 'moved.txt', Buffer.from('theirs\n'));
+  await rejectsWith(s.vfs.rename('/trash/My Drive/moved.txt', `${DRIVE}/taken/moved.txt`), 'EEXIST');
+  assert.ok((await names('/trash/My Drive')).includes('moved.txt'), 'still in the bin');
+  assert.ok(!(await names(DRIVE)).includes('moved.txt'), 'not restored at its old place');
+  assert.equal((await readFile(s.vfs, `${DRIVE}/taken/moved.txt`)).toString(), 'theirs\n');
 });
 
 test('a file replaced twice has three byte-exact entries in versions/, and copying one out brings it back', async () => {

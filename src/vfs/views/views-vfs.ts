@@ -283,8 +283,16 @@ export class ViewsVfs implements Vfs, MetaAccess {
     if (await this.inner.stat(to).catch(() => undefined)) throw new VfsError('EEXIST', 'the destination exists: move it away first', to);
     this.changed();
     await target.remote.restore(target.id);
-    await target.volume.remote.move(target.id, parent.id, name);
-    await this.admin.pollNow();
+    try {
+      await target.volume.remote.move(target.id, parent.id, name);
+    } catch (err) {
+      // Refused (the name taken on PDS meanwhile, say): back to the recycle bin, so that a failed
+      // move leaves the entry where it was, not restored at its old place.
+      await target.volume.remote.trash(target.id).catch(() => undefined);
+      throw err;
+    } finally {
+      await this.admin.pollNow();
+    }
   }
 
   /** Copies a view file's bytes to a new file of the main VFS (how an old version comes back). */
