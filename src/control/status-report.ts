@@ -76,8 +76,7 @@ export interface DaemonStatus {
   throughput: Throughput;
   /**
    * A FUSE mount's requests: answered by JS per op, getattrs the binding answered from attributes JS
-   * handed over, and those it answered ENOENT from the names of a folder made through the mount;
-   * and how often it handed freed memory back to the system.
+   * handed over, and those it answered ENOENT from the names of a folder made through the mount.
    */
   fuse?: FuseRequests;
 }
@@ -86,7 +85,6 @@ export interface FuseRequests {
   byJs: Record<string, number>;
   getattrInBinding: number;
   enoentInBinding: number;
-  memoryTrims: number;
 }
 
 export interface StatusSources {

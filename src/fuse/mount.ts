@@ -9,7 +9,6 @@ import type { Ownership } from './attrs.js';
 import { fuseClass, statArray, type Caller } from './fuse-class.js';
 import { isMounted, isStaleMount, unmountPath } from './fusermount.js';
 import { HandleTable } from './handle-table.js';
-import { trimMemoryWhenQuiet } from './memory-trim.js';
 import { loadFuse } from './native-binding.js';
 import { createOps } from './ops.js';
 
@@ -44,8 +43,6 @@ export interface FuseRequestCounts {
   getattrInBinding: number;
   /** getattrs of names a folder made through the mount does not hold, answered ENOENT by the binding. */
   enoentInBinding: number;
-  /** Times freed memory was handed back to the system (memory-trim.ts). */
-  memoryTrims: number;
 }
 
 /**
@@ -123,7 +120,7 @@ export async function mount(vfs: Vfs, mnt: string, opts: MountOptions): Promise<
   const posix = (opts.posix ?? true) && binding.fixed;
   if ((opts.posix ?? true) && !binding.fixed) logger.warn('POSIX attributes are off: the fixed fuse-native binding is not available');
   const requests = new Map<string, number>();
-  const { primeAttrs, attrHits, trimMemory } = binding;
+  const { primeAttrs, attrHits } = binding;
   const ops = createOps(vfs, new HandleTable(), {
     own: opts,
     logger,
@@ -136,7 +133,6 @@ export async function mount(vfs: Vfs, mnt: string, opts: MountOptions): Promise<
   const fuse = new PdsFuse(mnt, ops, fuseOptions({ allowOther: opts.allowOther, defaultPermissions: posix, debug: opts.debug }));
   await new Promise<void>((resolve, reject) => fuse.mount((err) => (err ? reject(explainMountError(err, mnt)) : resolve())));
   logger.info({ mountpoint: mnt }, 'mounted');
-  const stopTrimming = trimMemory ? trimMemoryWhenQuiet(trimMemory) : () => undefined;
 
   let unmounting = false;
   let watch: NodeJS.Timeout | undefined;
@@ -157,12 +153,11 @@ export async function mount(vfs: Vfs, mnt: string, opts: MountOptions): Promise<
     unmountedElsewhere,
     requestCounts: () => {
       const hits = attrHits?.();
-      return { byJs: Object.fromEntries(requests), getattrInBinding: hits?.attrs ?? 0, enoentInBinding: hits?.missing ?? 0, memoryTrims: trimMemory?.(false) ?? 0 };
+      return { byJs: Object.fromEntries(requests), getattrInBinding: hits?.attrs ?? 0, enoentInBinding: hits?.missing ?? 0 };
     },
     async unmount() {
       unmounting = true;
       clearInterval(watch);
-      stopTrimming();
       if (!(await isMounted(mnt))) return;
       // fuse-native unmounts lazily (fusermount -uz) and then stops its libfuse thread.
       await new Promise<void>((resolve, reject) => fuse.unmount((err) => (err ? reject(err) : resolve())));

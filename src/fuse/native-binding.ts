@@ -26,7 +26,6 @@ import { promisify } from 'node:util';
 import type FuseClass from 'fuse-native';
 import type { Logger } from '../shared/logger.js';
 import { ATTR_CACHE_C } from './attr-cache-c.js';
-import { MEMORY_TRIM_C } from './memory-trim-c.js';
 import { READ_ONLY_FD_BIT } from './handle-table.js';
 
 const run = promisify(execFile);
@@ -142,7 +141,6 @@ NAPI_METHOD(fuse_native_mount) {`,
   // Internal bookkeeping\n` },
   // The cache itself (attr-cache-c.ts), after the helpers it uses.
   { find: '// Methods\n', replace: `${ATTR_CACHE_C}
-${MEMORY_TRIM_C}
 // Methods\n` },
   // Every op, as it leaves for JS: the paths it may change are touched.
   { find: '  blk\\\n  uv_async_send(&(l->async));\\', replace: '  blk\\\n  attr_cache_op_started(l);\\\n  uv_async_send(&(l->async));\\' },
@@ -156,7 +154,7 @@ ${MEMORY_TRIM_C}
   // What JS calls: hand attributes over, and count the getattrs answered here.
   {
     find: '  NAPI_EXPORT_FUNCTION(fuse_native_unmount)',
-    replace: '  NAPI_EXPORT_FUNCTION(fuse_native_unmount)\n  NAPI_EXPORT_FUNCTION(fuse_native_attr_prime)\n  NAPI_EXPORT_FUNCTION(fuse_native_attr_hits)\n  NAPI_EXPORT_FUNCTION(fuse_native_trim_memory)',
+    replace: '  NAPI_EXPORT_FUNCTION(fuse_native_unmount)\n  NAPI_EXPORT_FUNCTION(fuse_native_attr_prime)\n  NAPI_EXPORT_FUNCTION(fuse_native_attr_hits)',
   },
   // Readdir by offset (the next four): libfuse2 keeps a whole folder in memory when the filler gets
   // offset 0 for every entry, as fuse-native's does. With an offset per entry it hands the kernel one
@@ -212,8 +210,6 @@ export interface FuseBinding {
   primeAttrs?: (nativeHandler: unknown, slot: AttrSlot, stat: Uint32Array) => void;
   /** getattrs the binding answered so far without JS: from the attribute cache, and ENOENT from a folder's names. */
   attrHits?: () => { attrs: number; missing: number };
-  /** Starts handing freed memory back to the system unless a trim is running (`start` false: only asks); returns the trims finished so far. */
-  trimMemory?: (start: boolean) => number;
 }
 
 /** Builds (or reuses) the fixed binding under buildRoot, then loads fuse-native. Call before any other import of it. */
@@ -246,7 +242,6 @@ export async function loadFuse(buildRoot: string, logger: Logger): Promise<FuseB
     callerOf,
     primeAttrs: (handler, slot, stat) => native.fuse_native_attr_prime(handler, slot, stat),
     attrHits: () => ({ attrs: native.fuse_native_attr_hits(0), missing: native.fuse_native_attr_hits(1) }),
-    trimMemory: (start) => native.fuse_native_trim_memory(start ? 1 : 0),
   };
 }
 
@@ -255,7 +250,6 @@ interface FixedExports {
   fuse_native_caller(handler: unknown, out: Uint32Array): void;
   fuse_native_attr_prime(handler: unknown, slot: number, stat: Uint32Array): void;
   fuse_native_attr_hits(missing: 0 | 1): number;
-  fuse_native_trim_memory(start: 0 | 1): number;
 }
 
 /** The binding fuse-native loaded (node-gyp-build caches it, so this is the same instance). */
