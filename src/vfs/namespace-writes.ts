@@ -57,17 +57,6 @@ async function sendOrQueue<T>(ctx: VfsContext, volume: Volume, changed: readonly
   return queue();
 }
 
-/**
- * An entry as PDS knows it now: the caller looked it up, then may have waited (a lock, a staging
- * file, a listing) while the replay gave it, or the folder it is in, its PDS id (LocalIds). The
- * stores map what they write themselves; a change sent to PDS takes its ids from here.
- */
-function current(ctx: VfsContext, entry: RemoteEntry): RemoteEntry {
-  const id = ctx.ops.currentId(entry.id);
-  const parentId = ctx.ops.currentId(entry.parentId);
-  return id === entry.id && parentId === entry.parentId ? entry : { ...entry, id, parentId };
-}
-
 function record(ctx: VfsContext, op: NewOp): void {
   const added = ctx.ops.add(op);
   ctx.changes.apply(added);
@@ -96,7 +85,9 @@ export function makeDir(ctx: VfsContext, volume: Volume, folderId: string, name:
 
 /** Moves and/or renames an entry within its volume; EEXIST from PDS when the name is taken there. */
 export function moveEntry(ctx: VfsContext, volume: Volume, moved: RemoteEntry, folderId: string, name: string): Promise<RemoteEntry> {
-  const entry = current(ctx, moved);
+  // As PDS knows it now: the caller looked it up, then may have waited while the replay gave it,
+  // or its folder, its PDS id (LocalIds); the stores map what they write themselves.
+  const entry = ctx.ops.currentEntry(moved);
   const parentId = ctx.ops.currentId(folderId);
   return sendOrQueue(
     ctx,
@@ -112,7 +103,7 @@ export function moveEntry(ctx: VfsContext, volume: Volume, moved: RemoteEntry, f
 
 /** Renames an entry in its folder (one update call, where a move would look the entry up first). */
 export function renameEntry(ctx: VfsContext, volume: Volume, renamed: RemoteEntry, name: string): Promise<RemoteEntry> {
-  const entry = current(ctx, renamed);
+  const entry = ctx.ops.currentEntry(renamed);
   return sendOrQueue(
     ctx,
     volume,
@@ -127,7 +118,7 @@ export function renameEntry(ctx: VfsContext, volume: Volume, renamed: RemoteEntr
 
 /** To the recycle bin (or deleted for good), and out of the caches. */
 export function discardEntry(ctx: VfsContext, volume: Volume, discarded: RemoteEntry, permanent: boolean): Promise<void> {
-  const entry = current(ctx, discarded);
+  const entry = ctx.ops.currentEntry(discarded);
   return sendOrQueue(
     ctx,
     volume,

@@ -352,9 +352,7 @@ export class MetadataStore {
     this.commitQueued();
     if (entry.kind === 'dir') this.generation++;
     // An entry held since before its folder (or itself, a folder made offline) was given its PDS id.
-    const id = this.localIds.current(entry.id);
-    const parentId = this.localIds.current(entry.parentId);
-    this.write(volume, id === entry.id && parentId === entry.parentId ? entry : { ...entry, id, parentId });
+    this.write(volume, this.localIds.currentEntry(entry));
   }
 
   /** Removes the entry and its cached subtree (nodes and listings below it). */

@@ -37,6 +37,13 @@ export class LocalIds {
     return isLocalId(id) ? (this.realIdOf(id) ?? id) : id;
   }
 
+  /** An entry with its id and its folder's id as they are written now (itself when neither changed). */
+  currentEntry<T extends { id: string; parentId: string }>(entry: T): T {
+    const id = this.current(entry.id);
+    const parentId = this.current(entry.parentId);
+    return id === entry.id && parentId === entry.parentId ? entry : { ...entry, id, parentId };
+  }
+
   /**
    * Journal rows an earlier pdsfs left under a local folder id after the folder was given its PDS id
    * (it moved them only as it uploaded them, and the write-back now waits on such a row's folder):
@@ -268,5 +275,10 @@ export class OpLog {
   /** The id as it is written now (LocalIds.current). */
   currentId(id: string): string {
     return this.localIds.current(id);
+  }
+
+  /** The entry as it is written now (LocalIds.currentEntry). */
+  currentEntry<T extends { id: string; parentId: string }>(entry: T): T {
+    return this.localIds.currentEntry(entry);
   }
 }
