@@ -8,6 +8,7 @@ import { StagingFiles } from '../../src/cache/staging/staging-files.js';
 import { VfsError } from '../../src/core/errors.js';
 import { DirCache } from '../../src/vfs/dir-cache.js';
 import { goOffline, goOnline, readFile, type StartedApp, startApp, writeFile } from '../helpers/app.js';
+import { holdFirstCall } from '../helpers/replay-held.js';
 import { serverPut, serverTree, sha1 } from './offline-support.js';
 
 let s: StartedApp;
@@ -97,36 +98,20 @@ async function heldAcrossReplay<T>(
   op: () => Promise<T>,
   o: { when?: (...args: unknown[]) => boolean; meanwhile?: () => Promise<void>; offlineAfter?: boolean } = {},
 ): Promise<T> {
-  const target = proto as Record<string, (...args: unknown[]) => Promise<unknown>>;
-  const original = target[method]!;
-  let reached!: () => void;
-  const reaching = new Promise<void>((r) => (reached = r));
-  let release!: () => void;
-  const gate = new Promise<void>((r) => (release = r));
-  let held = false;
-  target[method] = async function (this: unknown, ...args: unknown[]) {
-    const out = await original.apply(this, args);
-    if (!held && (o.when?.(...args) ?? true)) {
-      held = true;
-      reached();
-      await gate;
-    }
-    return out;
-  };
+  const hold = holdFirstCall(proto, method, { ...(o.when ? { when: o.when } : {}), after: true });
   try {
     assert.ok(s.admin.offline().changes.pending > 0, 'the folder waits for its turn');
     const running = op();
-    await Promise.race([reaching, running]);
-    assert.ok(held, 'the op waits in its step');
+    await Promise.race([hold.reached, running]);
+    assert.ok(hold.held, 'the op waits in its step');
     goOnline(s);
     while (s.admin.offline().changes.pending > 0) await sleep(20);
     await o.meanwhile?.();
     if (o.offlineAfter) goOffline(s);
-    release();
+    hold.release();
     return await running;
   } finally {
-    target[method] = original;
-    release();
+    hold.restore();
   }
 }
 
