@@ -24,6 +24,19 @@ export async function handleAdmin(deps: AdminDeps, req: IncomingMessage, res: Se
     }
     return sendJson(res, 200, deps.faults.settings);
   }
+  // {key, count, silentAfter?}: the next count requests to key are done and their answers lost.
+  if (pathname === '/admin/lost-answers' && req.method === 'POST') {
+    const { key, count, silentAfter } = (parseJsonBody(await readBody(req, 64 * 1024)) ?? {}) as Record<string, unknown>;
+    if (typeof key !== 'string' || typeof count !== 'number' || (silentAfter !== undefined && typeof silentAfter !== 'boolean')) {
+      throw new PdsHttpError(400, 'InvalidParameter', 'expected {key: string, count: number, silentAfter?: boolean}');
+    }
+    try {
+      deps.faults.loseAnswers(key, count, { silentAfter: silentAfter ?? false });
+    } catch (err) {
+      throw new PdsHttpError(400, 'InvalidParameter', (err as Error).message);
+    }
+    return sendJson(res, 200, { key, count });
+  }
   if (pathname === '/admin/stats' && req.method === 'GET') return sendJson(res, 200, deps.ctx.stats);
   // A client measuring one phase (a benchmark) starts the counts and peaks afresh.
   if (pathname === '/admin/stats' && req.method === 'DELETE') {

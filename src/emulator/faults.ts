@@ -1,8 +1,9 @@
 // Fault injection and network shaping for tests: added latency, a bandwidth cap per TCP connection,
 // random 5xx, 429 with a retry hint, connections dropped mid-body on data transfers, and downloads
 // that stall mid-body (a peer gone silent), a network that silently drops every packet, and moves,
-// trashes, deletes and restores answered as async tasks that finish a little later. Applied to /v2
-// calls and data URLs (silence: to every path), never to /admin.
+// trashes, deletes and restores answered as async tasks that finish a little later, and answers lost
+// after the server did the work. Applied to /v2 calls and data URLs (silence: to every path), never
+// to /admin.
 import { ConnectionThrottle } from './throttle.js';
 
 export interface FaultSettings {
@@ -54,6 +55,12 @@ export interface InjectedError {
   headers: Record<string, string>;
 }
 
+/** What loseAnswers asked for one request key. */
+interface LostAnswers {
+  count: number;
+  silentAfter: boolean;
+}
+
 export class Faults {
   private current: FaultSettings = { ...DEFAULT_FAULTS };
   /** Paces bodies at netRatePerConnection. */
@@ -61,7 +68,9 @@ export class Faults {
   /** Requests held by the silence: since start, and held now (a test checks its fault fired). */
   readonly silenced = { total: 0, now: 0 };
   /** Faults injected since start, by kind (a test checks its faults fired). */
-  readonly fired = { http429: 0, http5xx: 0, drops: 0, stalls: 0 };
+  readonly fired = { http429: 0, http5xx: 0, drops: 0, stalls: 0, lostAnswers: 0 };
+  /** Answers to lose, by request key (see loseAnswers). */
+  private readonly losing = new Map<string, LostAnswers>();
   private lifted: { promise: Promise<void>; resolve: () => void } | undefined;
 
   constructor(initial: FaultPatch = {}) {
@@ -146,6 +155,27 @@ export class Faults {
   asyncDelay(): number | undefined {
     const f = this.current;
     return f.asyncRate > 0 && Math.random() < f.asyncRate ? f.asyncDelayMs : undefined;
+  }
+
+  /**
+   * The next `count` requests to `key` (an API path such as '/v2/file/complete', or 'PUT part') are
+   * done by the server, and then their answer is lost: a 503 comes back instead, as from a gateway
+   * whose upstream connection broke. `silentAfter`: the network then goes silent (silent: 1), as a
+   * link that died just after the request arrived.
+   */
+  loseAnswers(key: string, count: number, opts: { silentAfter?: boolean } = {}): void {
+    if (!Number.isInteger(count) || count < 0) throw new Error('count must be a whole number >= 0');
+    if (count === 0) this.losing.delete(key);
+    else this.losing.set(key, { count, silentAfter: opts.silentAfter ?? false });
+  }
+
+  /** Whether this request's answer is to be lost (one of loseAnswers' count, taken now), and how. */
+  takeLostAnswer(key: string): { silentAfter: boolean } | undefined {
+    const lose = this.losing.get(key);
+    if (!lose) return undefined;
+    if (--lose.count === 0) this.losing.delete(key);
+    this.fired.lostAnswers++;
+    return { silentAfter: lose.silentAfter };
   }
 
   /** Should this download go silent mid-body? */

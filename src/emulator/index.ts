@@ -179,12 +179,17 @@ export class Emulator {
     this.faults.set(f);
   }
 
+  /** See Faults.loseAnswers: the next `count` requests to `key` are done, and their answers lost. */
+  loseAnswers(key: string, count: number, opts: { silentAfter?: boolean } = {}): void {
+    this.faults.loseAnswers(key, count, opts);
+  }
+
   /** Requests the silent fault held: since start, and held now. */
   get silenced(): { readonly total: number; readonly now: number } {
     return { ...this.faults.silenced };
   }
 
-  /** Faults injected since start, by kind: 429 and 5xx answers, transfers dropped and stalled. */
+  /** Faults injected since start, by kind: 429 and 5xx answers, transfers dropped and stalled, answers lost. */
   get faultsFired(): Faults['fired'] {
     return { ...this.faults.fired };
   }

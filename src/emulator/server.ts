@@ -65,20 +65,31 @@ async function serve(deps: ServerDeps, req: IncomingMessage, res: ServerResponse
   try {
     // Held in flight (stats.inFlight shows it) while the network is silent.
     await deps.faults.silence();
-    await respond(deps, req, res, url, kind, requestId);
+    const lost = deps.faults.takeLostAnswer(key);
+    if (!lost) return await respond(deps, req, res, url, kind, requestId, false);
+    // The work is done (or refused) as usual; whatever the answer was, the client hears a 503.
+    await respond(deps, req, res, url, kind, requestId, true).catch(() => undefined);
+    if (lost.silentAfter) deps.faults.set({ silent: 1 });
+    throw lostAnswer(kind);
   } finally {
     inFlight[key]--;
   }
 }
 
-async function respond(deps: ServerDeps, req: IncomingMessage, res: ServerResponse, url: URL, kind: 'api' | 'data', requestId: string): Promise<void> {
+function lostAnswer(kind: 'api' | 'data'): Error {
+  const Err = kind === 'api' ? PdsHttpError : OssError;
+  return new Err(503, 'ServiceUnavailable', 'Service unavailable (injected: the answer was lost after the work was done).');
+}
+
+/** `lose`: the work is done but its answer is not sent (the caller answers in its place). */
+async function respond(deps: ServerDeps, req: IncomingMessage, res: ServerResponse, url: URL, kind: 'api' | 'data', requestId: string, lose: boolean): Promise<void> {
   const injected = await deps.faults.before();
   if (injected) {
     const Err = kind === 'api' ? PdsHttpError : OssError;
     throw new Err(injected.status, injected.code, injected.message, injected.headers);
   }
 
-  if (kind === 'data') return serveData(deps, req, res, url);
+  if (kind === 'data') return serveData(deps, req, res, url, lose);
 
   const route = deps.routes[url.pathname];
   if (!route) throw new PdsHttpError(404, 'NotFound', `No such API: ${url.pathname}`);
@@ -90,6 +101,7 @@ async function respond(deps: ServerDeps, req: IncomingMessage, res: ServerRespon
   deps.ctx.stats.handled[url.pathname] = (deps.ctx.stats.handled[url.pathname] ?? 0) + 1;
   const reply = result instanceof Reply ? result : new Reply(route.status ?? 200, result ?? {});
   await deps.ctx.sql.committed();
+  if (lose) return;
   if (reply.body === undefined) {
     res.writeHead(reply.status);
     res.end();
@@ -100,9 +112,9 @@ async function respond(deps: ServerDeps, req: IncomingMessage, res: ServerRespon
   sendJsonBytes(res, reply.status, bytes);
 }
 
-function serveData(deps: ServerDeps, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+function serveData(deps: ServerDeps, req: IncomingMessage, res: ServerResponse, url: URL, lose: boolean): Promise<void> {
   const drop = deps.faults.drop();
-  if (req.method === 'PUT' && url.pathname.startsWith('/data/upload/')) return handlePartPut(deps.ctx, req, res, url, deps.faults.throttle, drop);
+  if (req.method === 'PUT' && url.pathname.startsWith('/data/upload/')) return handlePartPut(deps.ctx, req, res, url, deps.faults.throttle, drop ? 'drop' : lose ? 'lose' : undefined);
   if ((req.method === 'GET' || req.method === 'HEAD') && url.pathname.startsWith('/data/blob/')) {
     return handleBlobRead(deps.ctx, req, res, url, deps.faults.throttle, drop ? 'drop' : deps.faults.stall() ? 'stall' : undefined);
   }

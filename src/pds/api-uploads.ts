@@ -25,11 +25,12 @@ export class UploadsApi {
 
   /**
    * Starts a file upload, repeated after a lost answer too: a session started by the lost attempt
-   * is simply never used (the server drops unfinished sessions), and a name taken meanwhile is
-   * refused either way.
+   * is simply never used (the server drops unfinished sessions). A rapid upload the lost attempt
+   * finished makes the repeat find the name taken: `adopted` then says the file there may be ours
+   * (upload.ts checks its content).
    */
-  startUpload(req: CreateFileRequest & { type: 'file' }, signal?: AbortSignal): Promise<CreateFileResponse> {
-    return this.http.call('/v2/file/create', req, { auth: scopeAuth(req), idempotent: true, signal });
+  startUpload(req: CreateFileRequest & { type: 'file' }, signal?: AbortSignal): Promise<CreateFileResponse & { adopted: boolean }> {
+    return this.createRepeated(req, signal);
   }
 
   /**
@@ -39,6 +40,11 @@ export class UploadsApi {
    * a folder). Without a lost answer, `exist` is reported as the server gave it.
    */
   createFolder(req: CreateFileRequest & { type: 'folder' }, signal?: AbortSignal): Promise<CreateFileResponse & { adopted: boolean }> {
+    return this.createRepeated(req, signal);
+  }
+
+  /** file/create, repeated after lost answers; `adopted`: a repeat found the name taken. */
+  private createRepeated(req: CreateFileRequest, signal?: AbortSignal): Promise<CreateFileResponse & { adopted: boolean }> {
     return retryAmbiguous(this.http.retry, async (ambiguous) => {
       const r = await this.create(req, signal);
       return { ...r, adopted: ambiguous && !!r.exist };

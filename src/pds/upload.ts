@@ -42,7 +42,7 @@ export interface UploaderOptions {
 const PRE_HASH_BYTES = 1024;
 
 type HashFields = { content_hash?: string; pre_hash?: string };
-type CreateAnswer = Awaited<ReturnType<UploadsApi['create']>> & { parallel: boolean };
+type CreateAnswer = Awaited<ReturnType<UploadsApi['startUpload']>> & { parallel: boolean };
 
 const DEFAULT_PARALLEL_PARTS = 8;
 
@@ -159,7 +159,13 @@ export class Uploader {
       req = { ...req, sha1: await sourceSha1(req.source, req.source.size, req.signal) };
       created = await this.createWithParallelFallback(commit(req), plan, parallel, { content_hash: req.sha1! });
     }
-    if (created.exist) throw new PdsError({ status: 409, code: 'AlreadyExist.File', message: `${req.name} already exists` });
+    if (created.exist) {
+      // Found by a repeat after a lost answer: the rapid upload the lost attempt finished, when the
+      // file there has our content (a name with our very bytes is our file, whoever wrote it).
+      const own = created.adopted && req.sha1 ? await this.finishedEarlier(req, created.file_id) : undefined;
+      if (own) return own;
+      throw new PdsError({ status: 409, code: 'AlreadyExist.File', message: `${req.name} already exists` });
+    }
     if (created.rapid_upload) return this.files.get({ ...req.scope, file_id: created.file_id });
     if (!created.upload_id) throw new PdsError({ status: 200, code: 'InvalidResponse', message: 'file/create returned no upload_id' });
     const session = { fileId: created.file_id, uploadId: created.upload_id, partSize: plan.partSize, partCount: plan.partCount, ...(created.parallel ? { parallel: true } : {}) };
@@ -184,7 +190,7 @@ export class Uploader {
     return { ...(await this.createWithRetry(req, plan, false, hashes)), parallel: false };
   }
 
-  private async createWithRetry(req: UploadRequest, plan: PartPlan, parallel: boolean, hashes: HashFields): Promise<Awaited<ReturnType<UploadsApi['create']>>> {
+  private async createWithRetry(req: UploadRequest, plan: PartPlan, parallel: boolean, hashes: HashFields): Promise<Awaited<ReturnType<UploadsApi['startUpload']>>> {
     const body = {
       ...req.scope,
       parent_file_id: req.parentId,
@@ -225,7 +231,10 @@ export class Uploader {
     return { req, session, urls, etags, hash: etags.size === 0 ? hashOfSent(req) : undefined, bytesDone, bytesSending: 0 };
   }
 
-  /** The session is gone: it was completed (our file is there) or it expired (start over). */
+  /**
+   * The file an earlier attempt may have finished (its session gone: completed, or expired; or found
+   * at our name after a lost answer): ours when it is complete, of our size and content (SHA-1, when known).
+   */
   private async finishedEarlier(req: UploadRequest, fileId: string): Promise<PdsFile | undefined> {
     try {
       const f = await this.files.get({ ...req.scope, file_id: fileId }, req.signal);

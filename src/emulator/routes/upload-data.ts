@@ -30,8 +30,11 @@ interface ReceivedPart {
   hashes: ContentHashes | undefined;
 }
 
-/** `throttle` paces the body at the connection's bandwidth when one is set. */
-export async function handlePartPut(ctx: EmulatorContext, req: IncomingMessage, res: ServerResponse, url: URL, throttle: ConnectionThrottle, drop: boolean): Promise<void> {
+/**
+ * `throttle` paces the body at the connection's bandwidth when one is set. `fault`: 'drop' cuts the
+ * body off; 'lose' stores the part and sends no answer (the caller answers in its place).
+ */
+export async function handlePartPut(ctx: EmulatorContext, req: IncomingMessage, res: ServerResponse, url: URL, throttle: ConnectionThrottle, fault: 'drop' | 'lose' | undefined): Promise<void> {
   ctx.signer.verify('PUT', url);
   const m = /^\/data\/upload\/([0-9A-F]{32})\/(\d{1,5})$/.exec(url.pathname);
   const partNumber = Number(m?.[2]);
@@ -47,7 +50,7 @@ export async function handlePartPut(ctx: EmulatorContext, req: IncomingMessage, 
   if (!session.parallel && partNumber > 1 && ctx.uploads.countBelow(uploadId, partNumber) !== partNumber - 1) {
     throw new OssError(400, 'PartNotSequential', `Part ${partNumber} arrived before the parts preceding it; this upload is sequential.`);
   }
-  if (drop) return cutBody(req);
+  if (fault === 'drop') return cutBody(req);
 
   const room = session.size - ctx.uploads.storedBytes(uploadId);
   const length = Number(req.headers['content-length'] ?? -1);
@@ -72,6 +75,7 @@ export async function handlePartPut(ctx: EmulatorContext, req: IncomingMessage, 
   if (stored === 'gone') throw new OssError(404, 'NoSuchUpload', 'The specified upload does not exist.');
   if (stored === 'exists') throw partExists(partNumber);
   await ctx.sql.committed();
+  if (fault === 'lose') return;
   res.writeHead(200, { etag: `"${etag}"`, 'content-length': 0, 'x-oss-request-id': String(res.getHeader('x-ca-request-id')) });
   res.end();
 }
