@@ -37,7 +37,11 @@ export class UploadFailures {
     private readonly now: () => number,
   ) {}
 
-  async retryOrFail(row: JournalRow, err: VfsError): Promise<void> {
+  /**
+   * Returns the file the row's content already is on the server, when that is why the upload failed
+   * (an earlier attempt made it and its answer was lost): the caller records it as uploaded.
+   */
+  async retryOrFail(row: JournalRow, err: VfsError): Promise<RemoteEntry | undefined> {
     // An outage is not the upload's fault: no attempt counted, the row waits for PDS to come back.
     if (err.code === 'EHOSTDOWN') {
       this.o.journal.update(row.id, { state: 'dirty', notBefore: 0 });
@@ -60,10 +64,18 @@ export class UploadFailures {
       return;
     }
     if (err.code === 'EEXIST' && !row.replaceId) {
-      const existing = await this.findExisting(row).catch(() => undefined);
-      // Written offline, the name taken meanwhile by other content: both kept. The same content is
-      // our own upload whose answer was lost.
-      if (existing && row.expectRevision !== null && !(row.sha1 && existing.contentHash?.toUpperCase() === row.sha1.toUpperCase())) {
+      let existing: RemoteEntry | undefined;
+      try {
+        existing = await this.findExisting(row);
+        // Our own upload whose answer was lost.
+        const landed = existing && (await this.landedAs(row, existing));
+        if (landed) return landed;
+      } catch (e) {
+        // What is at the name is not known yet: tried again as any failure to reach the server.
+        return this.retryOrFail(row, toVfsError(e));
+      }
+      // Written offline, the name taken meanwhile by other content: both kept.
+      if (existing && row.expectRevision !== null) {
         this.asConflict(row, 'a file of that name was made on the server meanwhile');
         this.o.journal.update(row.id, { state: 'dirty', notBefore: 0 });
         return;
@@ -87,14 +99,33 @@ export class UploadFailures {
    * Content written offline over a file that changed on the server since: the server's version stays,
    * this one goes beside it under a conflict name.
    */
-  async keepNewerOnServer(row: JournalRow, volume: Volume): Promise<JournalRow> {
+  async keepNewerOnServer(row: JournalRow, volume: Volume): Promise<{ row: JournalRow } | { landed: RemoteEntry }> {
     const now = await volume.remote.get(row.replaceId!).catch((e: unknown) => {
       if (VfsError.is(toVfsError(e), 'ENOENT')) return undefined;
       throw e;
     });
-    if (!now) return this.o.journal.update(row.id, { replaceId: null });
-    if (now.revision === row.expectRevision) return row;
-    return this.asConflict(row, 'the file changed on the server meanwhile');
+    if (!now) return { row: this.o.journal.update(row.id, { replaceId: null }) };
+    if (now.revision === row.expectRevision) return { row };
+    // Changed to exactly this content: our own earlier attempt, whose answer was lost.
+    const landed = await this.landedAs(row, now);
+    if (landed) return { landed };
+    return { row: this.asConflict(row, 'the file changed on the server meanwhile') };
+  }
+
+  /**
+   * The file on the server holds exactly the row's content (its size and SHA-1): an earlier attempt
+   * of this upload made it and its answer was lost, or someone put the very same bytes there, which
+   * is the same file to the user. Either way the row is uploaded as that file, once its mtime and
+   * user_meta are the row's (a lost answer may have left them to set). Undefined when the content
+   * differs, or is not known.
+   */
+  private async landedAs(row: JournalRow, entry: RemoteEntry): Promise<RemoteEntry | undefined> {
+    if (entry.kind !== 'file' || !row.sha1 || entry.size !== row.size || entry.contentHash?.toUpperCase() !== row.sha1.toUpperCase()) return undefined;
+    const metaDiffers = row.userMeta !== null && entry.userMeta !== row.userMeta;
+    if (entry.mtime === row.mtime && !metaDiffers) return entry;
+    const volume = this.o.volume(row.volume);
+    if (!volume) return undefined;
+    return volume.remote.update(entry.id, { mtime: row.mtime, ...(metaDiffers ? { userMeta: row.userMeta! } : {}) });
   }
 
   private asConflict(row: JournalRow, why: string): JournalRow {

@@ -339,7 +339,11 @@ export class Writeback {
       // The upload reads the staging copy whole: bytes still only in the remote original come first.
       if (row.base) row = await this.o.complete(rowId, signal);
       if (!row) return;
-      if (row.expectRevision !== null && row.replaceId) row = await this.failures.keepNewerOnServer(row, volume);
+      if (row.expectRevision !== null && row.replaceId) {
+        const checked = await this.failures.keepNewerOnServer(row, volume);
+        if ('landed' in checked) return this.landed(rowId, row, checked.landed);
+        row = checked.row;
+      }
       const started = row;
       const entry = await volume.remote.upload(row.parentId, row.name, row.stagingPath, row.size, {
         ...(row.replaceId ? { replaceId: row.replaceId } : {}),
@@ -358,18 +362,7 @@ export class Writeback {
           this.progress.set(rowId, { done, total });
         },
       });
-      // Recorded where it landed, even if the row was cancelled too late: its holder looks again.
-      // One commit for both (a crash between them would only upload the file again).
-      const copyUnneeded = this.o.journal.batch(() => {
-        const unneeded = this.o.onUploaded(started, entry);
-        this.o.journal.remove(rowId);
-        return unneeded;
-      });
-      // Only now that the row's removal is committed: a crash before it uploads again from this copy.
-      // Through the pool: on a file system mounted with `discard` an unlink sends the TRIM of the file's
-      // blocks before it returns (measured: 0.4 ms for 64 KiB on disk, 50 ms for 64 MiB).
-      if (copyUnneeded) void this.o.staging.remove(started.stagingPath).catch(() => undefined);
-      this.uploaded(started);
+      this.landed(rowId, started, entry);
     } catch (e) {
       row = this.o.journal.get(rowId);
       if (!row) return;
@@ -378,7 +371,24 @@ export class Writeback {
         if (row.state === 'uploading') this.o.journal.update(rowId, { state: 'dirty' });
         return;
       }
-      await this.failures.retryOrFail(row, toVfsError(e));
+      const landed = await this.failures.retryOrFail(row, toVfsError(e));
+      if (landed) this.landed(rowId, row, landed);
     }
+  }
+
+  /** The row's content is on the server as `entry`: recorded there, and the row done. */
+  private landed(rowId: number, started: JournalRow, entry: RemoteEntry): void {
+    // Recorded where it landed, even if the row was cancelled too late: its holder looks again.
+    // One commit for both (a crash between them would only upload the file again).
+    const copyUnneeded = this.o.journal.batch(() => {
+      const unneeded = this.o.onUploaded(started, entry);
+      this.o.journal.remove(rowId);
+      return unneeded;
+    });
+    // Only now that the row's removal is committed: a crash before it uploads again from this copy.
+    // Through the pool: on a file system mounted with `discard` an unlink sends the TRIM of the file's
+    // blocks before it returns (measured: 0.4 ms for 64 KiB on disk, 50 ms for 64 MiB).
+    if (copyUnneeded) void this.o.staging.remove(started.stagingPath).catch(() => undefined);
+    this.uploaded(started);
   }
 }
