@@ -40,8 +40,9 @@ export class UploadFailures {
   /**
    * Returns the file the row's content already is on the server, when that is why the upload failed
    * (an earlier attempt made it and its answer was lost): the caller records it as uploaded.
+   * `sessionFile`: the file id of the last upload session this row started, when known.
    */
-  async retryOrFail(row: JournalRow, err: VfsError): Promise<RemoteEntry | undefined> {
+  async retryOrFail(row: JournalRow, err: VfsError, sessionFile?: string): Promise<RemoteEntry | undefined> {
     // An outage is not the upload's fault: no attempt counted, the row waits for PDS to come back.
     if (err.code === 'EHOSTDOWN') {
       this.o.journal.update(row.id, { state: 'dirty', notBefore: 0 });
@@ -72,16 +73,17 @@ export class UploadFailures {
         if (landed) return landed;
       } catch (e) {
         // What is at the name is not known yet: tried again as any failure to reach the server.
-        return this.retryOrFail(row, toVfsError(e));
+        return this.retryOrFail(row, toVfsError(e), sessionFile);
       }
-      // Written offline, the name taken meanwhile by other content: both kept.
-      if (existing && row.expectRevision !== null) {
+      // Written offline, the name taken meanwhile by other content: both kept. The file our own
+      // session made (its answer lost; content unknown) is not other content: it is replaced.
+      if (existing && row.expectRevision !== null && existing.id !== sessionFile) {
         this.asConflict(row, 'a file of that name was made on the server meanwhile');
         this.o.journal.update(row.id, { state: 'dirty', notBefore: 0 });
         return;
       }
       if (existing) {
-        this.o.journal.update(row.id, { state: 'dirty', replaceId: existing.id, notBefore: 0 });
+        this.o.journal.update(row.id, { state: 'dirty', replaceId: existing.id, expectRevision: row.expectRevision === null ? null : existing.revision, notBefore: 0 });
         return;
       }
     }

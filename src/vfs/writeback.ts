@@ -81,6 +81,12 @@ export class Writeback {
   private draining = 0;
 
   private readonly failures: UploadFailures;
+  /**
+   * The file id of the last upload session each row started: a row whose answer was lost then finds
+   * that file at its name. Kept in memory only (a one-part session is not worth a commit per file);
+   * after a restart, a row known by its SHA-1 is still recognised by its content.
+   */
+  private readonly sessionFiles = new Map<number, string>();
   /** Uploads not told at info yet, and the timer that tells them. */
   private readonly untold = { files: 0, bytes: 0, timer: undefined as NodeJS.Timeout | undefined };
 
@@ -355,6 +361,7 @@ export class Writeback {
         // Kept for resuming after a crash. A one-part session is not worth a commit per file: resuming it
         // saves nothing, and the upload then simply starts again (a lost session is harmless, upload.ts).
         onSession: (session) => {
+          this.sessionFiles.set(rowId, session.fileId);
           if (session.partCount > 1) this.o.journal.update(rowId, { session });
         },
         onProgress: (done, total) => {
@@ -365,19 +372,23 @@ export class Writeback {
       this.landed(rowId, started, entry);
     } catch (e) {
       row = this.o.journal.get(rowId);
-      if (!row) return;
+      if (!row) {
+        this.sessionFiles.delete(rowId);
+        return;
+      }
       if (signal.aborted) {
         // Whoever cancelled owns the row now; a row still marked uploading goes back to the queue.
         if (row.state === 'uploading') this.o.journal.update(rowId, { state: 'dirty' });
         return;
       }
-      const landed = await this.failures.retryOrFail(row, toVfsError(e));
+      const landed = await this.failures.retryOrFail(row, toVfsError(e), this.sessionFiles.get(rowId));
       if (landed) this.landed(rowId, row, landed);
     }
   }
 
   /** The row's content is on the server as `entry`: recorded there, and the row done. */
   private landed(rowId: number, started: JournalRow, entry: RemoteEntry): void {
+    this.sessionFiles.delete(rowId);
     // Recorded where it landed, even if the row was cancelled too late: its holder looks again.
     // One commit for both (a crash between them would only upload the file again).
     const copyUnneeded = this.o.journal.batch(() => {

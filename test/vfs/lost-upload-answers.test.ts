@@ -65,6 +65,19 @@ test('a file written offline whose complete answer was lost is one file, not a c
   assert.equal(s.admin.status().pendingFiles, 0);
 });
 
+test('a file written offline out of order (its SHA-1 unknown) whose complete answer was lost is one file with its content', async () => {
+  await s.vfs.mkdir('/unhashed');
+  await s.vfs.drain();
+  goOffline(s);
+  const h = await s.vfs.open('/unhashed/f.txt', { read: false, write: true, create: true, truncate: true });
+  await h.write(Buffer.from(' second half'), 10, 12);
+  await h.write(Buffer.from('first half'), 0, 10);
+  await h.release();
+  await uploadWithLostAnswer('/v2/file/complete');
+  assert.deepEqual(await onServer('unhashed'), { '/unhashed/f.txt': sha1(Buffer.from('first half second half')) });
+  assert.deepEqual(await names('/unhashed'), ['f.txt']);
+});
+
 test('a file written offline whose rapid upload answer was lost is one file, not a conflict copy of itself', async () => {
   await s.vfs.mkdir('/rapid');
   const data = Buffer.from('content the server already has');
