@@ -13,6 +13,19 @@ type ChangePage = Awaited<ReturnType<NonNullable<Remote['changes']>>>;
 /** Changes applied per transaction and turn of the event loop (a page of the PDS maximum holds 100). */
 export const FEED_ROWS_PER_TURN = 20;
 
+/**
+ * Times a page is read again because own writes keep landing on its nodes; after that its entries
+ * of those nodes are left out (the own write is the newer state, and the next pages hold it).
+ */
+const MAX_REREADS = 3;
+
+/** A feed page asked for: from which cursor, and the own-write count then (OwnWrites). */
+interface AskedPage {
+  from: string;
+  asOf: number;
+  page: Promise<ChangePage>;
+}
+
 export class ChangePoller {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
@@ -97,48 +110,75 @@ export class ChangePoller {
     // in are answered between them (a page of the PDS maximum of 100 in one turn held the main thread
     // about 3 ms). Each transaction also waits while a WAL checkpoint is due or under way: one can
     // only complete between writes, and its restart write would make a write meeting it sleep.
-    let next: Promise<ChangePage> | undefined = remote.changes!(cursor);
-    while (next && !this.stopped) {
-      const page: ChangePage = await next;
-      if (page.expired) {
-        // Changes since the cursor are lost: every cached listing may be stale. Start over from now.
-        this.logger.warn({ volume: v.dirName }, 'change feed cursor expired; cached listings will be read again');
-        this.store.setCursor(v.id, await remote.latestCursor!());
-        this.dirs.invalidateVolume(v.id);
-        return;
+    const own = this.dirs.ownWrites;
+    const ask = (from: string): AskedPage => ({ from, asOf: own.now, page: remote.changes!(from) });
+    await own.during(async () => {
+      let next: AskedPage | undefined = ask(cursor);
+      let rereads = 0;
+      while (next && !this.stopped) {
+        const asked: AskedPage = next;
+        const page = await asked.page;
+        if (page.expired) {
+          // Changes since the cursor are lost: every cached listing may be stale. Start over from now.
+          this.logger.warn({ volume: v.dirName }, 'change feed cursor expired; cached listings will be read again');
+          this.store.setCursor(v.id, await remote.latestCursor!());
+          this.dirs.invalidateVolume(v.id);
+          return;
+        }
+        await setImmediate();
+        next = page.hasMore ? ask(page.cursor) : undefined;
+        let applied: boolean;
+        try {
+          applied = await this.applyPage(v, page, asked.asOf, rereads < MAX_REREADS);
+        } catch (err) {
+          next?.page.catch(() => undefined);
+          throw err;
+        }
+        if (applied) {
+          rereads = 0;
+          continue;
+        }
+        // An own write landed on a node of the page after it was asked for: asked for again, it holds that write.
+        next?.page.catch(() => undefined);
+        rereads++;
+        next = ask(asked.from);
       }
-      await setImmediate();
-      next = page.hasMore ? remote.changes!(page.cursor) : undefined;
-      try {
-        await this.applyPage(v, page);
-      } catch (err) {
-        next?.catch(() => undefined);
-        throw err;
-      }
-    }
-    // Stopped: the caches may be closing, and what was not applied comes again at the next start.
-    next?.catch(() => undefined);
+      // Stopped: the caches may be closing, and what was not applied comes again at the next start.
+      next?.page.catch(() => undefined);
+    });
   }
 
   /**
    * A page's changes, FEED_ROWS_PER_TURN per transaction and turn; the cursor is stored with the last
    * of them, so a page cut short by a stop or a crash is applied again whole (its changes are states
-   * of nodes: applying one twice leaves the same rows). The changes not replayed yet go back on top
-   * after each transaction, before any request can read it.
+   * of nodes: applying one twice leaves the same rows). So only the last change of each node in the
+   * page is applied: a reader between two transactions never sees a node go back to an older state.
+   * The changes not replayed yet go back on top after each transaction, before any request can read it.
+   * A page asked for (at `asOf`) before an own write landed on a node still to be applied is not
+   * applied further (false: read it again), or, with `reread` false, is applied without that node.
    */
-  private async applyPage(v: Volume, page: Exclude<ChangePage, { expired: true }>): Promise<void> {
+  private async applyPage(v: Volume, page: Exclude<ChangePage, { expired: true }>, asOf: number, reread: boolean): Promise<boolean> {
     const { items } = page;
+    const own = this.dirs.ownWrites;
+    const last = new Map<string, number>();
+    items.forEach((c, i) => last.set(c.id, i));
     for (let from = 0; ; from += FEED_ROWS_PER_TURN) {
       await setImmediate();
       await this.store.roomForWrites();
-      if (this.stopped) return;
+      if (this.stopped) return true;
       const to = Math.min(from + FEED_ROWS_PER_TURN, items.length);
+      const written = own.anySince(asOf) && items.slice(from).some((c) => own.writtenSince(v.id, c.id, asOf));
+      if (written && reread) return false;
       this.store.batch(() => {
-        for (let i = from; i < to; i++) this.apply(v, items[i]!);
+        for (let i = from; i < to; i++) {
+          const change = items[i]!;
+          if (last.get(change.id) !== i || (written && own.writtenSince(v.id, change.id, asOf))) continue;
+          this.apply(v, change);
+        }
         if (to === items.length) this.store.setCursor(v.id, page.cursor);
       });
       if (to > from) this.hooks.afterApply();
-      if (to === items.length) return;
+      if (to === items.length) return true;
     }
   }
 
@@ -146,12 +186,12 @@ export class ChangePoller {
     const cached = this.store.revision(v.id, change.id);
     const gone = change.op === 'delete' || change.op === 'trash' || !change.entry;
     if (gone) {
-      if (cached !== undefined) this.dirs.remove(v, change.id);
+      if (cached !== undefined) this.dirs.removeChanged(v, change.id);
       this.blocks.forget(v.id, change.id);
       return;
     }
     const entry = change.entry!;
     if (cached !== undefined && cached !== entry.revision) this.blocks.forget(v.id, entry.id);
-    this.dirs.put(v, entry);
+    this.dirs.putChanged(v, entry);
   }
 }

@@ -12,6 +12,7 @@ import { toVfsError, VfsError } from '../core/errors.js';
 import { SingleFlight } from './keyed-lock.js';
 import type { Remote, RemoteEntry } from '../core/remote.js';
 import { LISTED_AT_ONCE, ListingPrefetch, MAX_PREFETCH_PER_LISTING, type PrefetchBatch } from './listing-prefetch.js';
+import { OwnWrites } from './own-writes.js';
 import type { Volume } from './volume.js';
 import { nameKey } from '../shared/name-key.js';
 
@@ -78,6 +79,8 @@ export class DirCache {
   private readonly recent = new Map<string, ReadChildren>();
   private keptWrites = -1;
   private keptEntries = 0;
+  /** The own writes (put, remove) the change feed must not undo. */
+  readonly ownWrites = new OwnWrites();
 
   /** The metadata store's generation: resolver.ts keeps resolved folders while it stays the same. */
   get generation(): number {
@@ -227,12 +230,24 @@ export class DirCache {
     return entry;
   }
 
-  /** Own writes: visible at once, no refetch. */
+  /** Own writes: visible at once, no refetch; noted, so that an older feed page does not undo them. */
   put(volume: Volume, entry: RemoteEntry): void {
+    this.ownWrites.wrote(volume.id, entry.id);
     this.store.upsert(volume.id, entry);
   }
 
   remove(volume: Volume, id: string): void {
+    this.ownWrites.wrote(volume.id, id);
+    this.store.remove(volume.id, id);
+  }
+
+  /** A change read from the change feed (change-poller.ts). */
+  putChanged(volume: Volume, entry: RemoteEntry): void {
+    this.store.upsert(volume.id, entry);
+  }
+
+  /** A removal read from the change feed (change-poller.ts). */
+  removeChanged(volume: Volume, id: string): void {
     this.store.remove(volume.id, id);
   }
 

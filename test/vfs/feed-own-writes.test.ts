@@ -1,0 +1,100 @@
+// A change-feed page asked for before an own write landed holds the older state of the node written
+// (PDS serves the changes made up to the moment it serves the page). Its answer is held at a gate
+// while a rename, a move or a delete is made through pdsfs, then let go: the cache must never show
+// the state from before the write, neither while the page is applied nor after.
+import assert from 'node:assert/strict';
+import { setImmediate } from 'node:timers/promises';
+import { after, before, test } from 'node:test';
+import { DriveRemote } from '../../src/pds/drive-remote.js';
+import { type StartedApp, startApp, writeFile } from '../helpers/app.js';
+import { holdFirstCall } from '../helpers/replay-held.js';
+
+let s: StartedApp;
+before(async () => {
+  s = await startApp({ drive: '1' });
+});
+after(() => s?.close());
+
+const names = async (dir: string) => (await s.vfs.readdir(dir)).map((n) => n.name).sort();
+
+/**
+ * Holds the answer of the next feed page (its request already served, so it predates the write),
+ * runs `write`, lets the page go, and returns every listing of `dirs` seen from then until the poll
+ * has finished, and once more after it.
+ */
+async function writeWhileFeedHeld(dirs: string[], write: () => Promise<void>): Promise<Record<string, string[][]>> {
+  const hold = holdFirstCall(DriveRemote.prototype, 'changes', { after: true });
+  const seen: Record<string, string[][]> = Object.fromEntries(dirs.map((d) => [d, []]));
+  try {
+    const polled = s.admin.pollNow();
+    await hold.reached;
+    await write();
+    let done = false;
+    const watching = (async () => {
+      while (!done) {
+        for (const d of dirs) seen[d]!.push(await names(d));
+        await setImmediate();
+      }
+    })();
+    hold.release();
+    await polled;
+    done = true;
+    await watching;
+    for (const d of dirs) seen[d]!.push(await names(d));
+  } finally {
+    hold.restore();
+  }
+  return seen;
+}
+
+const distinct = (lists: string[][]) => [...new Set(lists.map((l) => l.join(',')))];
+
+test('a rename made while an older feed page is on its way is not undone by it', async () => {
+  await s.vfs.mkdir('/rename');
+  await writeFile(s.vfs, '/rename/a.txt', Buffer.from('a'));
+  await s.vfs.drain();
+  const feedReads = () => s.emu.stats.requests['/v2/file/list_delta'] ?? 0;
+  const before = feedReads();
+  const seen = await writeWhileFeedHeld(['/rename'], () => s.vfs.rename('/rename/a.txt', '/rename/b.txt'));
+  assert.deepEqual(distinct(seen['/rename']!), ['b.txt']);
+  assert.equal(feedReads() - before, 2, 'the held page, then that page read again');
+});
+
+test('a move made while an older feed page is on its way is not undone by it', async () => {
+  await s.vfs.mkdir('/from');
+  await s.vfs.mkdir('/to');
+  await writeFile(s.vfs, '/from/a.txt', Buffer.from('a'));
+  await s.vfs.drain();
+  const seen = await writeWhileFeedHeld(['/from', '/to'], () => s.vfs.rename('/from/a.txt', '/to/a.txt'));
+  assert.deepEqual(distinct(seen['/from']!), ['']);
+  assert.deepEqual(distinct(seen['/to']!), ['a.txt']);
+});
+
+test('a delete made while an older feed page is on its way is not undone by it', async () => {
+  await s.vfs.mkdir('/delete');
+  await writeFile(s.vfs, '/delete/a.txt', Buffer.from('a'));
+  await writeFile(s.vfs, '/delete/kept.txt', Buffer.from('kept'));
+  await s.vfs.drain();
+  const seen = await writeWhileFeedHeld(['/delete'], () => s.vfs.remove('/delete/a.txt'));
+  assert.deepEqual(distinct(seen['/delete']!), ['kept.txt']);
+});
+
+test('an overwrite made while an older feed page is on its way is not undone by it', async () => {
+  await s.vfs.mkdir('/overwrite');
+  await writeFile(s.vfs, '/overwrite/a.txt', Buffer.from('old'));
+  await s.vfs.drain();
+  const sizes: number[] = [];
+  const hold = holdFirstCall(DriveRemote.prototype, 'changes', { after: true });
+  try {
+    const polled = s.admin.pollNow();
+    await hold.reached;
+    await writeFile(s.vfs, '/overwrite/a.txt', Buffer.from('new and longer'));
+    await s.vfs.drain();
+    hold.release();
+    await polled;
+    sizes.push((await s.vfs.stat('/overwrite/a.txt')).size);
+  } finally {
+    hold.restore();
+  }
+  assert.deepEqual(sizes, [14]);
+});
