@@ -4,7 +4,7 @@
 // newer file on the server, kept beside it under a conflict name.
 import type { Logger } from 'pino';
 import type { Journal, JournalRow } from '../cache/metadata/journal.js';
-import type { StagingFiles } from '../cache/staging/staging-files.js';
+import { StagingFiles } from '../cache/staging/staging-files.js';
 import { VfsError, toVfsError } from '../core/errors.js';
 import type { RemoteEntry } from '../core/remote.js';
 import { conflictName } from './conflict-name.js';
@@ -119,10 +119,13 @@ export class UploadFailures {
    * of this upload made it and its answer was lost, or someone put the very same bytes there, which
    * is the same file to the user. Either way the row is uploaded as that file, once its mtime and
    * user_meta are the row's (a lost answer may have left them to set). Undefined when the content
-   * differs, or is not known.
+   * differs, or cannot be compared.
    */
   private async landedAs(row: JournalRow, entry: RemoteEntry): Promise<RemoteEntry | undefined> {
-    if (entry.kind !== 'file' || !row.sha1 || entry.size !== row.size || entry.contentHash?.toUpperCase() !== row.sha1.toUpperCase()) return undefined;
+    if (entry.kind !== 'file' || entry.size !== row.size || !entry.contentHash) return undefined;
+    // Content written out of order has no SHA-1 yet: its staging copy is hashed, only here, when the sizes agree.
+    const sha1 = row.sha1 ?? (await StagingFiles.sha1(row.stagingPath).catch(() => undefined));
+    if (entry.contentHash.toUpperCase() !== sha1?.toUpperCase()) return undefined;
     const metaDiffers = row.userMeta !== null && entry.userMeta !== row.userMeta;
     if (entry.mtime === row.mtime && !metaDiffers) return entry;
     const volume = this.o.volume(row.volume);

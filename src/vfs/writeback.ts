@@ -82,9 +82,9 @@ export class Writeback {
 
   private readonly failures: UploadFailures;
   /**
-   * The file id of the last upload session each row started: a row whose answer was lost then finds
-   * that file at its name. Kept in memory only (a one-part session is not worth a commit per file);
-   * after a restart, a row known by its SHA-1 is still recognised by its content.
+   * The file id of the last upload session each row started: a row whose answer was lost, and whose
+   * content changed since, then finds that file at its name. Kept in memory only (a one-part session
+   * is not worth a commit per file); after a restart, an unchanged row is still known by its content.
    */
   private readonly sessionFiles = new Map<number, string>();
   /** Uploads not told at info yet, and the timer that tells them. */

@@ -36,7 +36,7 @@ async function onServer(folder: string): Promise<Record<string, string>> {
  * after it; once pdsfs has heard nothing more (its repeat is held by the silence), it is told PDS is
  * unreachable, its upload stops, and PDS comes back. Returns once everything is uploaded.
  */
-async function uploadWithLostAnswer(key: string): Promise<void> {
+async function uploadWithLostAnswer(key: string, whileOffline?: () => Promise<void>): Promise<void> {
   const fired = s.emu.faultsFired.lostAnswers;
   s.emu.loseAnswers(key, 1, { silentAfter: true });
   goOnline(s);
@@ -44,6 +44,7 @@ async function uploadWithLostAnswer(key: string): Promise<void> {
   await until('the repeat waits in the silence', () => s.emu.silenced.now > 0);
   s.app.reachability.unreachable('ECONNREFUSED');
   await until('the upload stopped', () => s.admin.uploads(100).pending.every((r) => r.state === 'dirty'));
+  await whileOffline?.();
   goOnline(s);
   await s.vfs.drain();
   await s.admin.pollNow();
@@ -78,6 +79,17 @@ test('a file written offline out of order (its SHA-1 unknown) whose complete ans
   assert.deepEqual(await names('/unhashed'), ['f.txt']);
 });
 
+test('a file rewritten after its upload answer was lost replaces the file that upload made', async () => {
+  await s.vfs.mkdir('/rewritten');
+  await s.vfs.drain();
+  goOffline(s);
+  await writeFile(s.vfs, '/rewritten/f.txt', Buffer.from('first version'));
+  const second = Buffer.from('second version, written after the lost answer');
+  await uploadWithLostAnswer('/v2/file/complete', () => writeFile(s.vfs, '/rewritten/f.txt', second));
+  assert.deepEqual(await onServer('rewritten'), { '/rewritten/f.txt': sha1(second) });
+  assert.deepEqual(await names('/rewritten'), ['f.txt']);
+});
+
 test('a file written offline whose rapid upload answer was lost is one file, not a conflict copy of itself', async () => {
   await s.vfs.mkdir('/rapid');
   const data = Buffer.from('content the server already has');
@@ -101,6 +113,20 @@ test('a file overwritten offline whose complete answer was lost is one file with
   assert.deepEqual(await onServer('overwrite'), { '/overwrite/f.txt': sha1(data) });
   assert.deepEqual(await names('/overwrite'), ['f.txt']);
   assert.equal((await readFile(s.vfs, '/overwrite/f.txt')).toString(), data.toString());
+});
+
+test('a file overwritten offline out of order (its SHA-1 unknown) whose complete answer was lost is one file with the new content', async () => {
+  await s.vfs.mkdir('/overwrite-unhashed');
+  await writeFile(s.vfs, '/overwrite-unhashed/f.txt', Buffer.from('before'));
+  await s.vfs.drain();
+  goOffline(s);
+  const h = await s.vfs.open('/overwrite-unhashed/f.txt', { read: false, write: true, create: false, truncate: true });
+  await h.write(Buffer.from(' second half'), 10, 12);
+  await h.write(Buffer.from('first half'), 0, 10);
+  await h.release();
+  await uploadWithLostAnswer('/v2/file/complete');
+  assert.deepEqual(await onServer('overwrite-unhashed'), { '/overwrite-unhashed/f.txt': sha1(Buffer.from('first half second half')) });
+  assert.deepEqual(await names('/overwrite-unhashed'), ['f.txt']);
 });
 
 test('a file written offline meets another file of other content at its name: both kept, ours as a conflict copy', async () => {
