@@ -141,6 +141,7 @@ export class ChangePoller {
         // An own write landed on a node of the page after it was asked for: asked for again, it holds that write.
         next?.page.catch(() => undefined);
         rereads++;
+        this.logger.debug({ volume: v.dirName, rereads }, 'change feed page older than an own write: read again');
         next = ask(asked.from);
       }
       // Stopped: the caches may be closing, and what was not applied comes again at the next start.
