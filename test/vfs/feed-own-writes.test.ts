@@ -98,3 +98,26 @@ test('an overwrite made while an older feed page is on its way is not undone by 
   }
   assert.deepEqual(sizes, [14]);
 });
+
+test('own writes landing on every new read of a page: after three reads the page is applied without that node', async () => {
+  await s.vfs.mkdir('/busy');
+  await writeFile(s.vfs, '/busy/n0.txt', Buffer.from('a'));
+  await s.vfs.drain();
+  const feedReads = () => s.emu.stats.requests['/v2/file/list_delta'] ?? 0;
+  const before = feedReads();
+  const original = DriveRemote.prototype.changes;
+  let renames = 0;
+  // Each of the first four answers comes back after a rename of the file made meanwhile.
+  DriveRemote.prototype.changes = async function (this: DriveRemote, cursor: string) {
+    const page = await original.call(this, cursor);
+    if (renames < 4) await s.vfs.rename(`/busy/n${renames}.txt`, `/busy/n${++renames}.txt`);
+    return page;
+  };
+  try {
+    await s.admin.pollNow();
+  } finally {
+    DriveRemote.prototype.changes = original;
+  }
+  assert.equal(feedReads() - before, 4, 'the page, then read again three times');
+  assert.deepEqual(await names('/busy'), ['n4.txt']);
+});
