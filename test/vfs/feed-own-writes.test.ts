@@ -60,6 +60,16 @@ test('a rename made while an older feed page is on its way is not undone by it',
   assert.equal(feedReads() - before, 2, 'the held page, then that page read again');
 });
 
+test('a page read again applies only the last state of a node: no older name shows between its transactions', async () => {
+  await s.vfs.mkdir('/long');
+  await writeFile(s.vfs, '/long/a.txt', Buffer.from('a'));
+  const others = Array.from({ length: 30 }, (_, i) => `f${String(i).padStart(2, '0')}.txt`);
+  for (const n of others) await writeFile(s.vfs, `/long/${n}`, Buffer.from(n));
+  await s.vfs.drain();
+  const seen = await writeWhileFeedHeld(['/long'], () => s.vfs.rename('/long/a.txt', '/long/z.txt'));
+  assert.deepEqual(distinct(seen['/long']!), [[...others, 'z.txt'].join(',')]);
+});
+
 test('a move made while an older feed page is on its way is not undone by it', async () => {
   await s.vfs.mkdir('/from');
   await s.vfs.mkdir('/to');
