@@ -1,4 +1,4 @@
-// Fault injection: 5xx and 429 rates, latency, dropped and stalled data transfers, and the /admin API.
+// Fault injection: 5xx and 429 rates, latency, dropped and stalled data transfers, lost answers, and the /admin API.
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { randomBytes } from 'node:crypto';
@@ -161,6 +161,30 @@ describe('faults', () => {
     assert.deepEqual(reset.requests, {}, 'the counts start afresh');
     assert.equal(reset.bytesDownloaded, 0);
     assert.equal(reset.inFlightPeak['/v2/file/list'] ?? 0, 0, 'the peaks restart from what is in flight');
+  });
+
+  it('loses answers after the work (/admin/lost-answers): the folder is made, 503 comes back, and silentAfter then holds every request', async () => {
+    const lose = (body: unknown) => fetch(`${e.endpoint}/admin/lost-answers`, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+    assert.equal((await lose({ key: '/v2/file/create', count: 'one' })).status, 400);
+    assert.equal((await lose({ key: '/v2/file/create', count: 1 })).status, 200);
+    const before = e.emu.faultsFired.lostAnswers;
+    const mkdir = (name: string) => pds(e.endpoint, e.account.access_token, 'file/create', { drive_id: e.account.drive_id, parent_file_id: 'root', name, type: 'folder', check_name_mode: 'refuse' });
+    const lost = await mkdir('lost answer');
+    assert.deepEqual([lost.status, lost.body.code], [503, 'ServiceUnavailable']);
+    const again = await mkdir('lost answer');
+    assert.deepEqual([again.status, again.body.exist], [201, true], 'the lost request made the folder');
+    assert.equal(e.emu.faultsFired.lostAnswers, before + 1);
+    e.emu.loseAnswers('/v2/file/create', 1, { silentAfter: true });
+    try {
+      assert.equal((await mkdir('then silent')).status, 503);
+      assert.equal(e.emu.silenced.now, 0);
+      const held = mkdir('held');
+      while (e.emu.silenced.now === 0) await new Promise((r) => setTimeout(r, 5));
+      e.emu.setFaults({ silent: 0 });
+      assert.equal((await held).status, 201);
+    } finally {
+      e.emu.setFaults({ silent: 0 });
+    }
   });
 });
 
