@@ -162,7 +162,7 @@ export class Uploader {
     if (created.exist) {
       // Found by a repeat after a lost answer: the rapid upload the lost attempt finished, when the
       // file there has our content (a name with our very bytes is our file, whoever wrote it).
-      const own = created.adopted && req.sha1 ? await this.finishedEarlier(req, created.file_id) : undefined;
+      const own = created.adopted && req.sha1 ? await this.finishedEarlier(pastCommit(req), created.file_id) : undefined;
       if (own) return own;
       throw new PdsError({ status: 409, code: 'AlreadyExist.File', message: `${req.name} already exists` });
     }
