@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { runningDaemons } from '../../src/control/client.js';
 import { MOUNTED_MESSAGE } from '../../src/fuse/mount.js';
-import { pdsfsArgs } from '../helpers/cli.js';
+import { BIN_ENV, pdsfsArgs } from '../helpers/cli.js';
 
 const run = promisify(execFile);
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -90,7 +90,7 @@ export async function startMount(source: MountSource, mnt: string, args: string[
   const child = spawn(
     process.execPath,
     pdsfsArgs('mount', mnt, '--endpoint', source.endpoint, '--cache-dir', source.cacheDir, ...defaults, ...args),
-    { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PDSFS_ACCESS_TOKEN: source.accessToken } },
+    { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...BIN_ENV, PDSFS_ACCESS_TOKEN: source.accessToken } },
   );
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));

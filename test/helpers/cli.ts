@@ -24,8 +24,11 @@ export function tsNodeArgs(...args: string[]): string[] {
   return ['--import', path.join(REPO, 'test', 'loader', 'register.mjs'), ...args];
 }
 
-/** What `#!/usr/bin/env -S node FLAGS…` gives node, so that children run as the installed command does. */
-const BIN_NODE_FLAGS = (/^#!.*\bnode((?: --\S+)*)\s*$/m.exec(fs.readFileSync(path.join(REPO, 'bin', 'pdsfs'), 'utf8').split('\n')[0]!)?.[1] ?? '').split(' ').filter(Boolean);
+const SHEBANG = fs.readFileSync(path.join(REPO, 'bin', 'pdsfs'), 'utf8').split('\n')[0]!;
+/** What `#!/usr/bin/env -S VAR=VALUE… node FLAGS…` gives node, so that children run as the installed command does. */
+const BIN_NODE_FLAGS = (/^#!.*\bnode((?: --\S+)*)\s*$/m.exec(SHEBANG)?.[1] ?? '').split(' ').filter(Boolean);
+/** The environment bin/pdsfs's shebang sets (glibc's arenas): a daemon measured by a bench runs with it, as users' does. */
+export const BIN_ENV: Record<string, string> = Object.fromEntries([...(/-S((?: \w+=\S*)*) /.exec(SHEBANG)?.[1] ?? '').matchAll(/(\w+)=(\S*)/g)].map((m) => [m[1]!, m[2]!]));
 
 let compiled: string | undefined;
 
