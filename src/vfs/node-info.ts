@@ -7,14 +7,19 @@ import type { NodeInfo } from './types.js';
 
 /**
  * Inode numbers by node identity, for FUSE's st_ino. The kernel keys its inodes by libfuse's node
- * ids, not by these; tools compare them between a stat and the next (find's loop check, rsync -H).
- * So a number stays while its node is among the last `max` described, and the table forgets the
- * least recently described beyond that (about 160 bytes each, so a mount that lists a million nodes
- * does not keep them all): a node described again after that gets a new number, never a reused one.
+ * ids, not by these; tools compare them between a stat and the next (find's loop check, rsync -H,
+ * git's index). So a number stays while its node is among the last `max` described, and the table
+ * forgets the least recently described beyond that (a mount that lists a million nodes does not keep
+ * them all): a node described again after that gets a new number, never a reused one.
+ * The table is keyed by a 53-bit hash of the identity, not the identity string (a concatenation V8
+ * keeps as three objects): during an `ls -l` of 200,000 entries the mount's heap was 73 MiB with
+ * string keys and 48 with hashes, its peak RSS 208–216 and 193 MiB (docs/benchmarks.md, large
+ * folders). Two identities sharing a hash would share a number; among the 131,072 kept that has a
+ * chance of about one in a million.
  * A front-end that shows no inode numbers (WebDAV) turns numbering off: every node is inode 0.
  */
 export class InodeTable {
-  private readonly inos: LRUCache<string, number>;
+  private readonly inos: LRUCache<number, number>;
   private next = 2;
 
   constructor(private readonly numbered = true, max = INODES_KEPT) {
@@ -23,17 +28,18 @@ export class InodeTable {
 
   /** `identity` from now on has the inode `old` had (a folder made offline got its PDS id). */
   alias(identity: string, old: string): void {
-    const ino = this.inos.get(old);
-    if (ino !== undefined) this.inos.set(identity, ino);
+    const ino = this.inos.get(identityHash(old));
+    if (ino !== undefined) this.inos.set(identityHash(identity), ino);
   }
 
   of(identity: string): number {
     if (!this.numbered) return 0;
     if (identity === ROOT_IDENTITY) return 1;
-    let ino = this.inos.get(identity);
+    const key = identityHash(identity);
+    let ino = this.inos.get(key);
     if (ino === undefined) {
       ino = this.next++;
-      this.inos.set(identity, ino);
+      this.inos.set(key, ino);
     }
     return ino;
   }
@@ -43,8 +49,25 @@ export class InodeTable {
   }
 }
 
-/** More than a 100,000-entry folder and what a walk holds around it; at most about 21 MiB. */
+/** More than a 100,000-entry folder and what a walk holds around it; at most about 12 MiB of heap. */
 const INODES_KEPT = 131_072;
+
+/**
+ * A 53-bit hash of a string (a JavaScript number holds it exactly): two 32-bit multiplicative
+ * hashes mixed at the end, after cyrb53 (bryc, public domain).
+ */
+export function identityHash(s: string): number {
+  let h1 = 0xdeadbeef;
+  let h2 = 0x41c6ce57;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 2654435761);
+    h2 = Math.imul(h2 ^ c, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return 4294967296 * (2097151 & h2) + (h1 >>> 0);
+}
 const ROOT_IDENTITY = 'virtual:/';
 
 // Namespace folders and volume roots have no times of their own: show when pdsfs started (not 1970).
