@@ -74,6 +74,12 @@ export const EXTRA_LIBFUSE_OPTIONS = [
   `entry_timeout=${KERNEL_CACHE_SEC}`, `attr_timeout=${KERNEL_CACHE_SEC}`, `negative_timeout=${KERNEL_CACHE_SEC}`,
 ].join(',');
 const WATCH_INTERVAL_MS = 2000;
+/**
+ * How long a stop waits after the unmount while files stay open for writing on the detached mount
+ * (their processes still write through it), before it closes them itself.
+ */
+export const LINGER_MS = 10_000;
+const LINGER_POLL_MS = 50;
 
 /** fuse-native's options for a mount (bench/fuse-floor.ts mounts its floor filesystem with the same). */
 export function fuseOptions(o: Pick<FuseOptions, 'allowOther' | 'defaultPermissions' | 'debug'>): FuseOptions {
@@ -121,7 +127,8 @@ export async function mount(vfs: Vfs, mnt: string, opts: MountOptions): Promise<
   if ((opts.posix ?? true) && !binding.fixed) logger.warn('POSIX attributes are off: the fixed fuse-native binding is not available');
   const requests = new Map<string, number>();
   const { primeAttrs, attrHits } = binding;
-  const ops = createOps(vfs, new HandleTable(), {
+  const handles = new HandleTable();
+  const ops = createOps(vfs, handles, {
     own: opts,
     logger,
     fixedBinding: binding.fixed,
@@ -134,15 +141,19 @@ export async function mount(vfs: Vfs, mnt: string, opts: MountOptions): Promise<
   await new Promise<void>((resolve, reject) => fuse.mount((err) => (err ? reject(explainMountError(err, mnt)) : resolve())));
   logger.info({ mountpoint: mnt }, 'mounted');
 
+  const ended = () => binding.connectionEnded?.(fuse) ?? false;
+  const leftOpen = new LeftOpen(handles, logger);
   let unmounting = false;
   let watch: NodeJS.Timeout | undefined;
   const unmountedElsewhere = new Promise<void>((resolve) => {
     watch = setInterval(() => {
+      // Unmounted from outside, the daemon drains while the kernel may still drop a last release.
+      if (ended()) {
+        clearInterval(watch);
+        void leftOpen.close('the kernel connection ended');
+      }
       isMounted(mnt).then((still) => {
-        if (!still && !unmounting) {
-          clearInterval(watch);
-          resolve();
-        }
+        if (!still && !unmounting) resolve();
       }, () => undefined);
     }, WATCH_INTERVAL_MS);
     watch.unref();
@@ -158,12 +169,38 @@ export async function mount(vfs: Vfs, mnt: string, opts: MountOptions): Promise<
     async unmount() {
       unmounting = true;
       clearInterval(watch);
-      if (!(await isMounted(mnt))) return;
-      // fuse-native unmounts lazily (fusermount -uz) and then stops its libfuse thread.
-      await new Promise<void>((resolve, reject) => fuse.unmount((err) => (err ? reject(err) : resolve())));
-      logger.info({ mountpoint: mnt }, 'unmounted');
+      if (await isMounted(mnt)) {
+        // fuse-native unmounts lazily (fusermount -uz): files open on the mount keep it alive.
+        await new Promise<void>((resolve, reject) => fuse.unmount((err) => (err ? reject(err) : resolve())));
+        logger.info({ mountpoint: mnt }, 'unmounted');
+      }
+      const until = Date.now() + LINGER_MS;
+      while (handles.writers > 0 && !ended() && Date.now() < until) await new Promise((r) => setTimeout(r, LINGER_POLL_MS));
+      if (ended()) await leftOpen.close('the kernel connection ended');
+      else if (handles.writers > 0) await leftOpen.close(`still open for writing ${LINGER_MS / 1000} s after the unmount`, 'warn');
+      else await leftOpen.close('still open for reading after the unmount');
     },
   };
+}
+
+/**
+ * Closes the handles the kernel left open: once its connection is gone it never releases them (it
+ * drops a RELEASE still queued when a lazy unmount's last user lets go), and a stop that waited
+ * LINGER_MS for writers still using the detached mount closes theirs too. Each is released as the
+ * kernel's release would: what was written is committed and uploaded, as when a writer is killed.
+ */
+class LeftOpen {
+  constructor(
+    private readonly handles: HandleTable,
+    private readonly logger: Logger,
+  ) {}
+
+  async close(why: string, level: 'info' | 'warn' = 'info'): Promise<void> {
+    const left = this.handles.takeAll();
+    if (left.length === 0) return;
+    this.logger[level]({ files: left.length, paths: left.slice(0, 5).map((e) => e.path), why }, 'closing files the kernel left open');
+    await Promise.all(left.map((e) => e.handle.release().catch((err: unknown) => this.logger.error({ err, path: e.path }, 'closing a file left open failed'))));
+  }
 }
 
 function explainMountError(err: Error, mnt: string): Error {
