@@ -76,7 +76,7 @@ export const EXTRA_LIBFUSE_OPTIONS = [
 const WATCH_INTERVAL_MS = 2000;
 /**
  * How long a stop waits after the unmount while files stay open for writing on the detached mount
- * (their processes still write through it), before it closes them itself.
+ * (their processes still write through it): a copy finishing its last file is uploaded whole.
  */
 export const LINGER_MS = 10_000;
 const LINGER_POLL_MS = 50;
@@ -142,7 +142,6 @@ export async function mount(vfs: Vfs, mnt: string, opts: MountOptions): Promise<
   logger.info({ mountpoint: mnt }, 'mounted');
 
   const ended = () => binding.connectionEnded?.(fuse) ?? false;
-  const leftOpen = new LeftOpen(handles, logger);
   let unmounting = false;
   let watch: NodeJS.Timeout | undefined;
   const unmountedElsewhere = new Promise<void>((resolve) => {
@@ -150,7 +149,7 @@ export async function mount(vfs: Vfs, mnt: string, opts: MountOptions): Promise<
       // Unmounted from outside, the daemon drains while the kernel may still drop a last release.
       if (ended()) {
         clearInterval(watch);
-        void leftOpen.close('the kernel connection ended');
+        void closeLeftOpen(handles, logger);
       }
       isMounted(mnt).then((still) => {
         if (!still && !unmounting) resolve();
@@ -176,31 +175,23 @@ export async function mount(vfs: Vfs, mnt: string, opts: MountOptions): Promise<
       }
       const until = Date.now() + LINGER_MS;
       while (handles.writers > 0 && !ended() && Date.now() < until) await new Promise((r) => setTimeout(r, LINGER_POLL_MS));
-      if (ended()) await leftOpen.close('the kernel connection ended');
-      else if (handles.writers > 0) await leftOpen.close(`still open for writing ${LINGER_MS / 1000} s after the unmount`, 'warn');
-      else await leftOpen.close('still open for reading after the unmount');
+      if (ended()) await closeLeftOpen(handles, logger);
+      // Not closed here: that would upload what may be half of a file, over the version on PDS.
+      else if (handles.writers > 0) logger.warn({ files: handles.writers }, `files still open for writing ${LINGER_MS / 1000} s after the unmount: stopping without them; the journal keeps what was closed for the next start, the rest goes to the recovery folder`);
     },
   };
 }
 
 /**
- * Closes the handles the kernel left open: once its connection is gone it never releases them (it
- * drops a RELEASE still queued when a lazy unmount's last user lets go), and a stop that waited
- * LINGER_MS for writers still using the detached mount closes theirs too. Each is released as the
- * kernel's release would: what was written is committed and uploaded, as when a writer is killed.
+ * Once the kernel connection is gone no request can come, so a handle still open is one whose
+ * release the kernel dropped (it drops a RELEASE still queued when a lazy unmount's last user lets
+ * go). Each is released as the kernel's release would have: what its flush committed is uploaded.
  */
-class LeftOpen {
-  constructor(
-    private readonly handles: HandleTable,
-    private readonly logger: Logger,
-  ) {}
-
-  async close(why: string, level: 'info' | 'warn' = 'info'): Promise<void> {
-    const left = this.handles.takeAll();
-    if (left.length === 0) return;
-    this.logger[level]({ files: left.length, paths: left.slice(0, 5).map((e) => e.path), why }, 'closing files the kernel left open');
-    await Promise.all(left.map((e) => e.handle.release().catch((err: unknown) => this.logger.error({ err, path: e.path }, 'closing a file left open failed'))));
-  }
+async function closeLeftOpen(handles: HandleTable, logger: Logger): Promise<void> {
+  const left = handles.takeAll();
+  if (left.length === 0) return;
+  logger.info({ files: left.length, paths: left.slice(0, 5).map((e) => e.path) }, 'closing files whose release the kernel dropped');
+  await Promise.all(left.map((e) => e.handle.release().catch((err: unknown) => logger.error({ err, path: e.path }, 'closing a file whose release the kernel dropped failed'))));
 }
 
 function explainMountError(err: Error, mnt: string): Error {

@@ -135,7 +135,7 @@ describe('FUSE mount lifecycle', { skip: fuseUnavailable() }, () => {
     assert.ok(goneWhileStopped, 'the writer\'s end asked the stopped daemon nothing');
     const code = await Promise.race([exited, sleep(STOP_WAIT_MS).then(() => 'still running' as const)]);
     assert.equal(code, 0, fx.mount.output());
-    assert.match(fx.mount.output(), /"files":1,"paths":\["\/left-open"\],"why":"the kernel connection ended","msg":"closing files the kernel left open"/);
+    assert.match(fx.mount.output(), /"files":1,"paths":\["\/left-open"\],"msg":"closing files whose release the kernel dropped"/);
     await fx.remount({ freshCache: true, args: [] });
     assert.equal(await fs.readFile(file, 'utf8'), 'written before the unmount', 'uploaded');
   });
