@@ -146,11 +146,13 @@ export async function mount(vfs: Vfs, mnt: string, opts: MountOptions): Promise<
   let watch: NodeJS.Timeout | undefined;
   const unmountedElsewhere = new Promise<void>((resolve) => {
     watch = setInterval(() => {
-      // Unmounted from outside, the daemon drains while the kernel may still drop a last release.
+      // After any unmount (from outside, or ours with a process still using the detached mount) the
+      // daemon drains while the kernel may still drop a last release.
       if (ended()) {
         clearInterval(watch);
         void closeLeftOpen(handles, logger);
       }
+      if (unmounting) return;
       isMounted(mnt).then((still) => {
         if (!still && !unmounting) resolve();
       }, () => undefined);
@@ -167,7 +169,6 @@ export async function mount(vfs: Vfs, mnt: string, opts: MountOptions): Promise<
     },
     async unmount() {
       unmounting = true;
-      clearInterval(watch);
       if (await isMounted(mnt)) {
         // fuse-native unmounts lazily (fusermount -uz): files open on the mount keep it alive.
         await new Promise<void>((resolve, reject) => fuse.unmount((err) => (err ? reject(err) : resolve())));
