@@ -98,7 +98,9 @@ export async function runUntilStopped(daemon: Daemon, frontEnd: FrontEnd, contro
     });
     try {
       if ((await Promise.race([step?.(), late])) === 'late') {
-        logger.error({ limitMs }, `${what} did not finish in time: stopping without it; what waits for upload is kept and sent at the next start`);
+        // What the step may wait on (a file system request in libuv's pool, a child process...), for a hang not understood yet.
+        const waitingOn = process.getActiveResourcesInfo();
+        logger.error({ limitMs, waitingOn }, `${what} did not finish in time: stopping without it; what waits for upload is kept and sent at the next start`);
         code = 1;
       }
     } catch (err) {

@@ -35,6 +35,7 @@ describe('the daemon stop', () => {
     assert.equal(code, 1);
     assert.equal(closes, 1, 'the close ran after the late front-end');
     assert.deepEqual(errors(), ['stopping the front-end did not finish in time: stopping without it; what waits for upload is kept and sent at the next start']);
+    assert.match(recentLogEvents(logger).list().at(-1)!.detail ?? '', /"waitingOn":\["/, 'what the process waited on then');
   });
 
   test('a close that never ends is logged as late and the stop returns 1', async () => {
