@@ -15,8 +15,11 @@
 // folders by offset, a kernel buffer at a time, where the shipped one has libfuse hold the whole
 // folder (see the readdir entries below). And it keeps the attributes JS hands over with its
 // answers, so that the getattr libfuse 2 sends after most ops is answered in C (the attribute cache
-// below). Without a compiler we fall back to the shipped binary: then mtimes cannot be set, POSIX
-// attributes are off, each readdir takes the whole folder at once and every getattr reaches JS.
+// below). It also says when libfuse's loop has ended (the kernel connection is gone), so that the
+// mount can close the handles whose release the kernel dropped at a lazy unmount (mount.ts). Without a
+// compiler we fall back to the shipped binary: then mtimes cannot be set, POSIX attributes are off,
+// each readdir takes the whole folder at once, every getattr reaches JS, and a stop across a release
+// the kernel dropped ends at its time limit (cli/daemon.ts), the file going up at the next start.
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
