@@ -1,5 +1,6 @@
 // Mounts a Vfs with fuse-native: cleans up a stale mount left by a crash, loads the binding with the
-// utimens fix, passes the libfuse options the ops rely on, and watches for an unmount from outside.
+// utimens fix, passes the libfuse options the ops rely on, watches for an unmount from outside, and
+// closes the files whose release the kernel dropped once its connection is gone.
 import fs from 'node:fs/promises';
 import type { FuseOptions } from 'fuse-native';
 import path from 'node:path';
@@ -78,7 +79,7 @@ const WATCH_INTERVAL_MS = 2000;
  * How long a stop waits after the unmount while files stay open for writing on the detached mount
  * (their processes still write through it): a copy finishing its last file is uploaded whole.
  */
-export const LINGER_MS = 10_000;
+const LINGER_MS = 10_000;
 const LINGER_POLL_MS = 50;
 
 /** fuse-native's options for a mount (bench/fuse-floor.ts mounts its floor filesystem with the same). */
