@@ -56,6 +56,8 @@ export interface FrontEnd {
   stopAccepting?(): Promise<void>;
   /** Goes away for good, after the drain (e.g. unmount). */
   stop?(): Promise<void>;
+  /** Files it holds open for writing: their uploads wait for them to be closed. */
+  openForWriting?(): number;
 }
 
 /**
@@ -68,9 +70,11 @@ export interface FrontEnd {
 export interface StopLimits {
   frontEnd: number;
   close: number;
+  /** How long a drain runs before it says, once, that it waits for files still open for writing. */
+  writersNotice: number;
 }
 
-export const STOP_LIMITS: StopLimits = { frontEnd: 20_000, close: 30_000 };
+export const STOP_LIMITS: StopLimits = { frontEnd: 20_000, close: 30_000, writersNotice: 5_000 };
 
 /**
  * Runs until SIGINT/SIGTERM (or the front-end ends), drains pending uploads with progress and closes
@@ -128,7 +132,14 @@ export async function runUntilStopped(daemon: Daemon, frontEnd: FrontEnd, contro
       return false as const;
     },
   );
-  const drained = await Promise.race([drain, forced]);
+  // A writer that keeps a file open keeps the drain waiting (its upload starts at its close): say so.
+  const writersNotice = setInterval(() => {
+    const files = frontEnd.openForWriting?.() ?? 0;
+    if (files === 0 || app.admin.status().pendingFiles === 0) return;
+    clearInterval(writersNotice);
+    logger.warn({ files }, 'waiting for files still open for writing: each is uploaded once closed; a second signal stops now, and they go up at the next start');
+  }, limits.writersNotice);
+  const drained = await Promise.race([drain, forced]).finally(() => clearInterval(writersNotice));
   progress.done();
   await attempt('stopping the front-end', frontEnd.stop, limits.frontEnd);
   await attempt('closing the control socket', () => control.close());

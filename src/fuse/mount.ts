@@ -37,6 +37,8 @@ export interface Mounted {
   unmount(): Promise<void>;
   /** FUSE requests answered so far: by JS (per op), and getattrs the binding answered itself. */
   requestCounts(): FuseRequestCounts;
+  /** Files open for writing through the mount. */
+  openForWriting(): number;
 }
 
 export interface FuseRequestCounts {
@@ -168,6 +170,7 @@ export async function mount(vfs: Vfs, mnt: string, opts: MountOptions): Promise<
       const hits = attrHits?.();
       return { byJs: Object.fromEntries(requests), getattrInBinding: hits?.attrs ?? 0, enoentInBinding: hits?.missing ?? 0 };
     },
+    openForWriting: () => handles.writers,
     async unmount() {
       unmounting = true;
       if (await isMounted(mnt)) {
