@@ -1,6 +1,6 @@
 // The mount as a process: read-only mounts, the whole namespace, refusing a busy directory, a stop
-// across a release the kernel dropped, and `pdsfs unmount` (after which the mount process finishes
-// its uploads and exits 0).
+// across a release the kernel dropped or a file still being written, and `pdsfs unmount` (after
+// which the mount process finishes its uploads and exits 0).
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
@@ -33,6 +33,15 @@ libc.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_i
 if libc.mmap(None, len(data), mmap.PROT_READ, mmap.MAP_SHARED, fd, 0) in (None, ctypes.c_void_p(-1).value):
     sys.exit('mmap failed: errno %d' % ctypes.get_errno())
 os.close(fd)
+sys.stdout.write('ready'); sys.stdout.flush()
+sys.stdin.read()
+`;
+
+/** Writes argv[2] into the file argv[1] and keeps it open, unflushed, until killed. */
+const UNCLOSED_WRITER = `
+import os, sys
+fd = os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+os.write(fd, sys.argv[2].encode())
 sys.stdout.write('ready'); sys.stdout.flush()
 sys.stdin.read()
 `;
@@ -138,6 +147,27 @@ describe('FUSE mount lifecycle', { skip: fuseUnavailable() }, () => {
     assert.match(fx.mount.output(), /"files":1,"paths":\["\/left-open"\],"msg":"closing files whose release the kernel dropped"/);
     await fx.remount({ freshCache: true, args: [] });
     assert.equal(await fs.readFile(file, 'utf8'), 'written before the unmount', 'uploaded');
+  });
+
+  test('a file still being written 10 s after the unmount is not uploaded half-written; the stop goes on and exits 0', async () => {
+    const file = path.join(fx.mnt, 'half-written');
+    const writer = spawn(await python3(), ['-c', UNCLOSED_WRITER, file, 'half'], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const writerExited = new Promise<void>((resolve) => writer.once('exit', () => resolve()));
+    try {
+      await new Promise<void>((resolve, reject) => {
+        writer.stdout.once('data', () => resolve());
+        writer.once('exit', (c) => reject(new Error(`the writer exited (${c})`)));
+      });
+      // The drain passes it (nothing closed, nothing to upload); the lazy unmount leaves it writing.
+      assert.equal(await fx.mount.stop(), 0, fx.mount.output());
+      assert.match(fx.mount.output(), /"files":1,"msg":"files still open for writing 10 s after the unmount: stopping without them/);
+    } finally {
+      writer.kill('SIGKILL');
+      await writerExited;
+    }
+    await fx.remount({ freshCache: true, args: [] });
+    const onServer = await fs.readFile(file, 'utf8').catch((e: unknown) => (code(e) === 'ENOENT' ? '' : Promise.reject(e)));
+    assert.equal(onServer, '', 'nothing of a file never closed went up');
   });
 
   test('pdsfs unmount: the mount goes away and its process exits 0', async () => {
