@@ -56,13 +56,31 @@ export interface FrontEnd {
   stopAccepting?(): Promise<void>;
   /** Goes away for good, after the drain (e.g. unmount). */
   stop?(): Promise<void>;
+  /** Files it holds open for writing: their uploads wait for them to be closed. */
+  openForWriting?(): number;
 }
+
+/**
+ * How long the steps after the drain may take before the stop goes on without them (ms): the
+ * front-end's (an unmount waits up to LINGER_MS for writers still using the detached mount) and the
+ * close (it uploads what was written during the stop, then closes the caches). A stop must end: one
+ * past its limit is logged and the process exits 1; what waits for upload is in the journal, which
+ * survives kill -9 and goes up at the next start.
+ */
+export interface StopLimits {
+  frontEnd: number;
+  close: number;
+  /** How long a drain runs before it says, once, that it waits for files still open for writing. */
+  writersNotice: number;
+}
+
+export const STOP_LIMITS: StopLimits = { frontEnd: 20_000, close: 30_000, writersNotice: 5_000 };
 
 /**
  * Runs until SIGINT/SIGTERM (or the front-end ends), drains pending uploads with progress and closes
  * everything; returns the exit code. A second signal stops waiting: the uploads resume at next start.
  */
-export async function runUntilStopped(daemon: Daemon, frontEnd: FrontEnd, control: ControlServer): Promise<number> {
+export async function runUntilStopped(daemon: Daemon, frontEnd: FrontEnd, control: ControlServer, limits: StopLimits = STOP_LIMITS): Promise<number> {
   const { app, logger } = daemon;
   // Started and serving: from here on the code that runs is the code that runs often.
   startOptimizing();
@@ -77,12 +95,23 @@ export async function runUntilStopped(daemon: Daemon, frontEnd: FrontEnd, contro
   });
   logger.info({ reason }, 'stopping: draining pending uploads');
   let code = 0;
-  const attempt = async (what: string, step: (() => Promise<void>) | undefined) => {
+  const attempt = async (what: string, step: (() => Promise<void>) | undefined, limitMs?: number) => {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((resolve) => {
+      if (limitMs !== undefined) timer = setTimeout(() => resolve('late'), limitMs);
+    });
     try {
-      await step?.();
+      if ((await Promise.race([step?.(), late])) === 'late') {
+        // What the step may wait on (a file system request in libuv's pool, a child process...), for a hang not understood yet.
+        const waitingOn = process.getActiveResourcesInfo();
+        logger.error({ limitMs, waitingOn }, `${what} did not finish in time: stopping without it; what waits for upload is kept and sent at the next start`);
+        code = 1;
+      }
     } catch (err) {
       logger.error({ err }, `${what} failed`);
       code = 1;
+    } finally {
+      clearTimeout(timer);
     }
   };
   await attempt('stopping the front-end', frontEnd.stopAccepting);
@@ -90,9 +119,9 @@ export async function runUntilStopped(daemon: Daemon, frontEnd: FrontEnd, contro
     // Nothing can be uploaded now; all of it is in the journal for the next start.
     const { pendingFiles } = app.admin.status();
     logger.warn({ uploads: pendingFiles, changes: app.admin.offline().changes.pending }, 'PDS is unreachable: what waits is kept and sent at the next start');
-    await attempt('stopping the front-end', frontEnd.stop);
+    await attempt('stopping the front-end', frontEnd.stop, limits.frontEnd);
     await attempt('closing the control socket', () => control.close());
-    await attempt('closing the cache', () => app.close());
+    await attempt('closing the cache', () => app.close(), limits.close);
     return code;
   }
   const progress = drainProgress();
@@ -103,9 +132,16 @@ export async function runUntilStopped(daemon: Daemon, frontEnd: FrontEnd, contro
       return false as const;
     },
   );
-  const drained = await Promise.race([drain, forced]);
+  // A writer that keeps a file open keeps the drain waiting (its upload starts at its close): say so.
+  const writersNotice = setInterval(() => {
+    const files = frontEnd.openForWriting?.() ?? 0;
+    if (files === 0 || app.admin.status().pendingFiles === 0) return;
+    clearInterval(writersNotice);
+    logger.warn({ files }, 'waiting for files still open for writing: each is uploaded once closed; a second signal stops now, and they go up at the next start');
+  }, limits.writersNotice);
+  const drained = await Promise.race([drain, forced]).finally(() => clearInterval(writersNotice));
   progress.done();
-  await attempt('stopping the front-end', frontEnd.stop);
+  await attempt('stopping the front-end', frontEnd.stop, limits.frontEnd);
   await attempt('closing the control socket', () => control.close());
   if (!drained) {
     logger.warn('stopped before all uploads finished: they resume at the next start');
@@ -113,6 +149,6 @@ export async function runUntilStopped(daemon: Daemon, frontEnd: FrontEnd, contro
   }
   const { failedFiles } = app.admin.status();
   if (failedFiles > 0) logger.error({ failedFiles }, 'some uploads failed for good: their content is kept in the recovery folder of the cache');
-  await attempt('closing the cache', () => app.close());
+  await attempt('closing the cache', () => app.close(), limits.close);
   return code;
 }

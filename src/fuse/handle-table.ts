@@ -37,6 +37,13 @@ export class HandleTable {
     return this.byFd.size;
   }
 
+  /** Open entries that can write. */
+  get writers(): number {
+    let n = 0;
+    for (const entry of this.byFd.values()) if (entry.flags.write) n++;
+    return n;
+  }
+
   add(handle: FileHandle, flags: OpenFlags, path: string): OpenEntry {
     const mark = flags.write ? 0 : READ_ONLY_FD_BIT;
     while (this.byFd.has(this.nextFd | mark)) this.nextFd = this.nextFd >= MAX_FD_COUNT ? 1 : this.nextFd + 1;
@@ -57,6 +64,14 @@ export class HandleTable {
     this.byFd.delete(fd);
     this.unindex(entry);
     return entry;
+  }
+
+  /** Removes and returns every open entry (the kernel will send no release for them any more). */
+  takeAll(): OpenEntry[] {
+    const all = [...this.byFd.values()];
+    this.byFd.clear();
+    this.byPath.clear();
+    return all;
   }
 
   /** Open entries at this path. */

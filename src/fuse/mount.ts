@@ -1,5 +1,6 @@
 // Mounts a Vfs with fuse-native: cleans up a stale mount left by a crash, loads the binding with the
-// utimens fix, passes the libfuse options the ops rely on, and watches for an unmount from outside.
+// utimens fix, passes the libfuse options the ops rely on, watches for an unmount from outside, and
+// closes the files whose release the kernel dropped once its connection is gone.
 import fs from 'node:fs/promises';
 import type { FuseOptions } from 'fuse-native';
 import path from 'node:path';
@@ -36,6 +37,8 @@ export interface Mounted {
   unmount(): Promise<void>;
   /** FUSE requests answered so far: by JS (per op), and getattrs the binding answered itself. */
   requestCounts(): FuseRequestCounts;
+  /** Files open for writing through the mount. */
+  openForWriting(): number;
 }
 
 export interface FuseRequestCounts {
@@ -74,6 +77,12 @@ export const EXTRA_LIBFUSE_OPTIONS = [
   `entry_timeout=${KERNEL_CACHE_SEC}`, `attr_timeout=${KERNEL_CACHE_SEC}`, `negative_timeout=${KERNEL_CACHE_SEC}`,
 ].join(',');
 const WATCH_INTERVAL_MS = 2000;
+/**
+ * How long a stop waits after the unmount while files stay open for writing on the detached mount
+ * (their processes still write through it): a copy finishing its last file is uploaded whole.
+ */
+const LINGER_MS = 10_000;
+const LINGER_POLL_MS = 50;
 
 /** fuse-native's options for a mount (bench/fuse-floor.ts mounts its floor filesystem with the same). */
 export function fuseOptions(o: Pick<FuseOptions, 'allowOther' | 'defaultPermissions' | 'debug'>): FuseOptions {
@@ -121,7 +130,8 @@ export async function mount(vfs: Vfs, mnt: string, opts: MountOptions): Promise<
   if ((opts.posix ?? true) && !binding.fixed) logger.warn('POSIX attributes are off: the fixed fuse-native binding is not available');
   const requests = new Map<string, number>();
   const { primeAttrs, attrHits } = binding;
-  const ops = createOps(vfs, new HandleTable(), {
+  const handles = new HandleTable();
+  const ops = createOps(vfs, handles, {
     own: opts,
     logger,
     fixedBinding: binding.fixed,
@@ -134,15 +144,20 @@ export async function mount(vfs: Vfs, mnt: string, opts: MountOptions): Promise<
   await new Promise<void>((resolve, reject) => fuse.mount((err) => (err ? reject(explainMountError(err, mnt)) : resolve())));
   logger.info({ mountpoint: mnt }, 'mounted');
 
+  const ended = () => binding.connectionEnded?.(fuse) ?? false;
   let unmounting = false;
   let watch: NodeJS.Timeout | undefined;
   const unmountedElsewhere = new Promise<void>((resolve) => {
     watch = setInterval(() => {
+      // After any unmount (from outside, or ours with a process still using the detached mount) the
+      // daemon drains while the kernel may still drop a last release.
+      if (ended()) {
+        clearInterval(watch);
+        void closeLeftOpen(handles, logger);
+      }
+      if (unmounting) return;
       isMounted(mnt).then((still) => {
-        if (!still && !unmounting) {
-          clearInterval(watch);
-          resolve();
-        }
+        if (!still && !unmounting) resolve();
       }, () => undefined);
     }, WATCH_INTERVAL_MS);
     watch.unref();
@@ -155,15 +170,33 @@ export async function mount(vfs: Vfs, mnt: string, opts: MountOptions): Promise<
       const hits = attrHits?.();
       return { byJs: Object.fromEntries(requests), getattrInBinding: hits?.attrs ?? 0, enoentInBinding: hits?.missing ?? 0 };
     },
+    openForWriting: () => handles.writers,
     async unmount() {
       unmounting = true;
-      clearInterval(watch);
-      if (!(await isMounted(mnt))) return;
-      // fuse-native unmounts lazily (fusermount -uz) and then stops its libfuse thread.
-      await new Promise<void>((resolve, reject) => fuse.unmount((err) => (err ? reject(err) : resolve())));
-      logger.info({ mountpoint: mnt }, 'unmounted');
+      if (await isMounted(mnt)) {
+        // fuse-native unmounts lazily (fusermount -uz): files open on the mount keep it alive.
+        await new Promise<void>((resolve, reject) => fuse.unmount((err) => (err ? reject(err) : resolve())));
+        logger.info({ mountpoint: mnt }, 'unmounted');
+      }
+      const until = Date.now() + LINGER_MS;
+      while (handles.writers > 0 && !ended() && Date.now() < until) await new Promise((r) => setTimeout(r, LINGER_POLL_MS));
+      if (ended()) await closeLeftOpen(handles, logger);
+      // Not closed here: that would upload what may be half of a file, over the version on PDS.
+      else if (handles.writers > 0) logger.warn({ files: handles.writers }, `files still open for writing ${LINGER_MS / 1000} s after the unmount: stopping without them; the journal keeps what was closed for the next start, the rest goes to the recovery folder`);
     },
   };
+}
+
+/**
+ * Once the kernel connection is gone no request can come, so a handle still open is one whose
+ * release the kernel dropped (it drops a RELEASE still queued when a lazy unmount's last user lets
+ * go). Each is released as the kernel's release would have: what its flush committed is uploaded.
+ */
+async function closeLeftOpen(handles: HandleTable, logger: Logger): Promise<void> {
+  const left = handles.takeAll();
+  if (left.length === 0) return;
+  logger.info({ files: left.length, paths: left.slice(0, 5).map((e) => e.path) }, 'closing files whose release the kernel dropped');
+  await Promise.all(left.map((e) => e.handle.release().catch((err: unknown) => logger.error({ err, path: e.path }, 'closing a file whose release the kernel dropped failed'))));
 }
 
 function explainMountError(err: Error, mnt: string): Error {

@@ -15,8 +15,11 @@
 // folders by offset, a kernel buffer at a time, where the shipped one has libfuse hold the whole
 // folder (see the readdir entries below). And it keeps the attributes JS hands over with its
 // answers, so that the getattr libfuse 2 sends after most ops is answered in C (the attribute cache
-// below). Without a compiler we fall back to the shipped binary: then mtimes cannot be set, POSIX
-// attributes are off, each readdir takes the whole folder at once and every getattr reaches JS.
+// below). It also says when libfuse's loop has ended (the kernel connection is gone), so that the
+// mount can close the handles whose release the kernel dropped at a lazy unmount (mount.ts). Without a
+// compiler we fall back to the shipped binary: then mtimes cannot be set, POSIX attributes are off,
+// each readdir takes the whole folder at once, every getattr reaches JS, and a stop across a release
+// the kernel dropped ends at its time limit (cli/daemon.ts), the file going up at the next start.
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
@@ -154,7 +157,24 @@ NAPI_METHOD(fuse_native_mount) {`,
   // What JS calls: hand attributes over, and count the getattrs answered here.
   {
     find: '  NAPI_EXPORT_FUNCTION(fuse_native_unmount)',
-    replace: '  NAPI_EXPORT_FUNCTION(fuse_native_unmount)\n  NAPI_EXPORT_FUNCTION(fuse_native_attr_prime)\n  NAPI_EXPORT_FUNCTION(fuse_native_attr_hits)',
+    replace: '  NAPI_EXPORT_FUNCTION(fuse_native_unmount)\n  NAPI_EXPORT_FUNCTION(fuse_native_attr_prime)\n  NAPI_EXPORT_FUNCTION(fuse_native_attr_hits)\n  NAPI_EXPORT_FUNCTION(fuse_native_ended)',
+  },
+  // The end of the kernel connection (the next three): after a lazy unmount the kernel sends the
+  // last RELEASE in the background and then tears the connection down, dropping that RELEASE unless
+  // a libfuse thread read it first; a writer's handle then never closes and its upload waits for
+  // it forever (the stop hung in its drain). libfuse's loop ends once the connection is gone, so
+  // from then on no request can come: JS asks fuse_native_ended and lets go of what is still open.
+  { find: '  char mntopts[1024];\n  int mounted;\n', replace: '  char mntopts[1024];\n  int mounted;\n  int ended;\n' },
+  { find: '  fuse_destroy(ft->fuse);\n', replace: '  fuse_destroy(ft->fuse);\n  __atomic_store_n(&ft->ended, 1, __ATOMIC_RELEASE);\n' },
+  {
+    find: 'NAPI_METHOD(fuse_native_unmount) {',
+    replace: `NAPI_METHOD(fuse_native_ended) {
+  NAPI_ARGV(1)
+  NAPI_ARGV_BUFFER_CAST(fuse_thread_t *, ft, 0);
+  NAPI_RETURN_UINT32(__atomic_load_n(&ft->ended, __ATOMIC_ACQUIRE))
+}
+
+NAPI_METHOD(fuse_native_unmount) {`,
   },
   // Readdir by offset (the next four): libfuse2 keeps a whole folder in memory when the filler gets
   // offset 0 for every entry, as fuse-native's does. With an offset per entry it hands the kernel one
@@ -210,6 +230,11 @@ export interface FuseBinding {
   primeAttrs?: (nativeHandler: unknown, slot: AttrSlot, stat: Uint32Array) => void;
   /** getattrs the binding answered so far without JS: from the attribute cache, and ENOENT from a folder's names. */
   attrHits?: () => { attrs: number; missing: number };
+  /**
+   * Whether the kernel connection of a mounted Fuse is gone (its libfuse loop ended): no request can
+   * come any more, so a handle still open was never released (fixed binding only).
+   */
+  connectionEnded?: (fuse: FuseClass) => boolean;
 }
 
 /** Builds (or reuses) the fixed binding under buildRoot, then loads fuse-native. Call before any other import of it. */
@@ -242,6 +267,11 @@ export async function loadFuse(buildRoot: string, logger: Logger): Promise<FuseB
     callerOf,
     primeAttrs: (handler, slot, stat) => native.fuse_native_attr_prime(handler, slot, stat),
     attrHits: () => ({ attrs: native.fuse_native_attr_hits(0), missing: native.fuse_native_attr_hits(1) }),
+    // fuse-native keeps its libfuse thread's state in _thread, allocated by mount.
+    connectionEnded: (fuse) => {
+      const thread = (fuse as unknown as { _thread?: Buffer })._thread;
+      return thread !== undefined && native.fuse_native_ended(thread) === 1;
+    },
   };
 }
 
@@ -250,6 +280,7 @@ interface FixedExports {
   fuse_native_caller(handler: unknown, out: Uint32Array): void;
   fuse_native_attr_prime(handler: unknown, slot: number, stat: Uint32Array): void;
   fuse_native_attr_hits(missing: 0 | 1): number;
+  fuse_native_ended(thread: Buffer): number;
 }
 
 /** The binding fuse-native loaded (node-gyp-build caches it, so this is the same instance). */

@@ -24,6 +24,21 @@ test('fds are positive, distinct, and released ones are gone', () => {
   assert.deepEqual(t.at('/a'), []);
 });
 
+test('writers counts the entries that can write; takeAll empties the table and returns every entry', () => {
+  const t = new HandleTable();
+  const r = t.add(handle('/a'), R, '/a');
+  const w = t.add(handle('/a'), W, '/a');
+  const v = t.add(handle('/b'), W, '/b');
+  assert.equal(t.writers, 2);
+  t.remove(v.fd);
+  assert.equal(t.writers, 1);
+  assert.deepEqual(t.takeAll().map((e) => e.fd).sort(), [r.fd, w.fd].sort());
+  assert.equal(t.size, 0);
+  assert.equal(t.writers, 0);
+  assert.deepEqual(t.at('/a'), []);
+  assert.deepEqual(t.takeAll(), []);
+});
+
 test('the fd of a handle that cannot write carries READ_ONLY_FD_BIT, the others never do', () => {
   const t = new HandleTable();
   for (let i = 0; i < 3; i++) {

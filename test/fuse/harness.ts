@@ -112,9 +112,10 @@ export async function startMount(source: MountSource, mnt: string, args: string[
           runningDaemons(source.cacheDir).then((d) => (d[0] ? JSON.stringify({ uploads: d[0].status.uploads, pds: d[0].status.pds }) : 'no daemon answers')),
           sleep(5000).then(() => 'the control socket did not answer in 5 s'),
         ]).catch((err: Error) => err.message);
+        const threads = await whereStuck(child.pid!);
         child.kill('SIGKILL');
         forceUnmount(mnt);
-        throw new Error(`mount process did not stop in time (its status then: ${status}):\n${out}`);
+        throw new Error(`mount process did not stop in time (its status then: ${status}; its threads then: ${threads}):\n${out}`);
       }
       return code;
     },
@@ -138,6 +139,25 @@ export async function startMount(source: MountSource, mnt: string, args: string[
     throw new Error(`mount did not come up (${ready}):\n${out}`);
   }
   return proc;
+}
+
+/**
+ * Where a process waits: each thread's name, state and kernel wait channel (a libfuse thread in
+ * fuse_dev_do_read, a sem wait in futex_wait...), and its children (a fusermount that never ended).
+ */
+async function whereStuck(pid: number): Promise<string> {
+  try {
+    const tasks = await fs.readdir(`/proc/${pid}/task`);
+    const threads = await Promise.all(tasks.map(async (t) => {
+      const [comm, wchan, stat] = await Promise.all(['comm', 'wchan', 'stat'].map((f) => fs.readFile(`/proc/${pid}/task/${t}/${f}`, 'utf8').catch(() => '?')));
+      return `${comm!.trim()} ${stat!.slice(stat!.lastIndexOf(')') + 2, stat!.lastIndexOf(')') + 3)} ${wchan}`;
+    }));
+    const children = (await fs.readFile(`/proc/${pid}/task/${pid}/children`, 'utf8').catch(() => '')).trim();
+    const named = await Promise.all(children.split(' ').filter(Boolean).map(async (c) => `${c} ${(await fs.readFile(`/proc/${c}/cmdline`, 'utf8').catch(() => '?')).replaceAll('\0', ' ').trim()}`));
+    return `${threads.join(', ')}; children: ${named.join(', ') || 'none'}`;
+  } catch (err) {
+    return (err as Error).message;
+  }
 }
 
 /** Stops every mount still running (after hooks), unmounting by force where a stop fails. */

@@ -1,7 +1,8 @@
-// The mount as a process: read-only mounts, the whole namespace, refusing a busy directory, and
-// `pdsfs unmount` (after which the mount process finishes its uploads and exits 0).
+// The mount as a process: read-only mounts, the whole namespace, refusing a busy directory, a stop
+// across a release the kernel dropped or a file still being written, and `pdsfs unmount` (after
+// which the mount process finishes its uploads and exits 0).
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -11,9 +12,39 @@ import { controlSocketPath } from '../../src/control/socket-path.js';
 import type { DaemonStatus } from '../../src/control/status-report.js';
 import { pdsfsArgs } from '../helpers/cli.js';
 import { type FuseFixture, startFixture } from './fixture.js';
-import { fuseUnavailable, startMount, tempDir } from './harness.js';
+import { fuseUnavailable, python3, sleep, startMount, tempDir } from './harness.js';
 
 const run = promisify(execFile);
+/** Far more than a stop takes; one that never ends fails the test here instead of at its time limit. */
+const STOP_WAIT_MS = 30_000;
+
+/**
+ * Writes argv[2] to the file argv[1], maps it, closes its fd, says so and waits to be killed. libc's
+ * mmap, not Python's module, which keeps a duplicate of the fd open.
+ */
+const MAPPED_WRITER = `
+import ctypes, mmap, os, sys
+fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o644)
+data = sys.argv[2].encode()
+os.write(fd, data)
+libc = ctypes.CDLL(None, use_errno=True)
+libc.mmap.restype = ctypes.c_void_p
+libc.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_long]
+if libc.mmap(None, len(data), mmap.PROT_READ, mmap.MAP_SHARED, fd, 0) in (None, ctypes.c_void_p(-1).value):
+    sys.exit('mmap failed: errno %d' % ctypes.get_errno())
+os.close(fd)
+sys.stdout.write('ready'); sys.stdout.flush()
+sys.stdin.read()
+`;
+
+/** Writes argv[2] into the file argv[1] and keeps it open, unflushed, until killed. */
+const UNCLOSED_WRITER = `
+import os, sys
+fd = os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+os.write(fd, sys.argv[2].encode())
+sys.stdout.write('ready'); sys.stdout.flush()
+sys.stdin.read()
+`;
 
 function code(err: unknown): string | undefined {
   return (err as NodeJS.ErrnoException).code;
@@ -83,6 +114,60 @@ describe('FUSE mount lifecycle', { skip: fuseUnavailable() }, () => {
     const drives = await fs.readdir(`${fx.mnt}/drives`);
     assert.ok(drives.length >= 1);
     assert.ok((await fs.readdir(`${fx.mnt}/drives/${drives[0]}`)).includes('ro-file'));
+  });
+
+  // After a lazy unmount the kernel queues a file's last RELEASE in the background and tears the
+  // connection down as the file's last user lets go: the RELEASE is dropped unless a libfuse thread
+  // read it first. Stopping the daemon across that moment makes the drop certain. Before the mount
+  // closed what the kernel left open, the writer's handle never closed and the stop hung in its drain.
+  test('a file whose release the kernel dropped at the unmount is closed and uploaded, and the process exits 0', async () => {
+    await fx.remount({ args: ['--log-level', 'info'] });
+    const { child } = fx.mount;
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+    const file = path.join(fx.mnt, 'left-open');
+    // Written and closed (the flush commits it), then held by a mapping alone: no flush at its end.
+    const holder = spawn(await python3(), ['-c', MAPPED_WRITER, file, 'written before the unmount'], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const holderExited = new Promise<void>((resolve) => holder.once('exit', () => resolve()));
+    await new Promise<void>((resolve, reject) => {
+      holder.stdout.once('data', () => resolve());
+      holder.once('exit', (c) => reject(new Error(`the writer exited (${c})`)));
+    });
+    await run('fusermount', ['-u', '-z', fx.mnt]);
+    process.kill(child.pid!, 'SIGSTOP');
+    let goneWhileStopped: boolean;
+    try {
+      holder.kill('SIGKILL');
+      goneWhileStopped = await Promise.race([holderExited.then(() => true), sleep(STOP_WAIT_MS).then(() => false)]);
+    } finally {
+      process.kill(child.pid!, 'SIGCONT');
+    }
+    assert.ok(goneWhileStopped, 'the writer\'s end asked the stopped daemon nothing');
+    const code = await Promise.race([exited, sleep(STOP_WAIT_MS).then(() => 'still running' as const)]);
+    assert.equal(code, 0, fx.mount.output());
+    assert.match(fx.mount.output(), /"files":1,"paths":\["\/left-open"\],"msg":"closing files whose release the kernel dropped"/);
+    await fx.remount({ freshCache: true, args: [] });
+    assert.equal(await fs.readFile(file, 'utf8'), 'written before the unmount', 'uploaded');
+  });
+
+  test('a file still being written 10 s after the unmount is not uploaded half-written; the stop goes on and exits 0', async () => {
+    const file = path.join(fx.mnt, 'half-written');
+    const writer = spawn(await python3(), ['-c', UNCLOSED_WRITER, file, 'half'], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const writerExited = new Promise<void>((resolve) => writer.once('exit', () => resolve()));
+    try {
+      await new Promise<void>((resolve, reject) => {
+        writer.stdout.once('data', () => resolve());
+        writer.once('exit', (c) => reject(new Error(`the writer exited (${c})`)));
+      });
+      // The drain passes it (nothing closed, nothing to upload); the lazy unmount leaves it writing.
+      assert.equal(await fx.mount.stop(), 0, fx.mount.output());
+      assert.match(fx.mount.output(), /"files":1,"msg":"files still open for writing 10 s after the unmount: stopping without them/);
+    } finally {
+      writer.kill('SIGKILL');
+      await writerExited;
+    }
+    await fx.remount({ freshCache: true, args: [] });
+    const onServer = await fs.readFile(file, 'utf8').catch((e: unknown) => (code(e) === 'ENOENT' ? '' : Promise.reject(e)));
+    assert.equal(onServer, '', 'nothing of a file never closed went up');
   });
 
   test('pdsfs unmount: the mount goes away and its process exits 0', async () => {

@@ -48,6 +48,6 @@ export const mountCommand: CommandModule = {
       throw err;
     }
     process.stdout.write(`${MOUNTED_MESSAGE} ${mounted.mountpoint}\n`);
-    process.exit(await runUntilStopped(daemon, { ended: mounted.unmountedElsewhere, stop: () => mounted.unmount() }, control));
+    process.exit(await runUntilStopped(daemon, { ended: mounted.unmountedElsewhere, stop: () => mounted.unmount(), openForWriting: () => mounted.openForWriting() }, control));
   },
 };
