@@ -160,14 +160,14 @@ export class PdsVfs implements Vfs {
     // A new row's open file is new too: nothing else has staged it.
     if (created) file.created = created;
     file.refs++;
-    if (flags.write) {
-      file.writers++;
-      if (file.row) {
+    if (flags.write) file.writers++;
+    // Counted before the first wait, so undone on any failure after it: a writer counted and never
+    // closed would keep the file's upload, and so a stop's drain, waiting for ever.
+    try {
+      if (flags.write && file.row) {
         await this.ctx.writeback.cancel(file.row.id);
         if (!this.ctx.journal.get(file.row.id)) await this.files.forgetUploadedRow(file);
       }
-    }
-    try {
       if (flags.write && flags.truncate && file.size > 0) {
         const staged = await this.files.stage(file, true);
         await staged.truncate(0);
