@@ -332,7 +332,7 @@ process.send!({ mounted: true });
 process.on('message', (msg: { cmd: 'counts' | 'remount' }) => {
   if (msg.cmd === 'counts') {
     const hits = binding.attrHits?.();
-    const counts: FuseRequests = { byJs: Object.fromEntries(requests), getattrInBinding: hits?.attrs ?? 0, enoentInBinding: hits?.missing ?? 0 };
+    const counts: FuseRequests = { byJs: Object.fromEntries(requests), getattrInBinding: hits?.attrs ?? 0, enoentInBinding: hits?.missing ?? 0, chmodInBinding: hits?.sameMode ?? 0 };
     process.send!({ counts });
   } else {
     void (async () => {

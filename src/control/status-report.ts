@@ -76,7 +76,8 @@ export interface DaemonStatus {
   throughput: Throughput;
   /**
    * A FUSE mount's requests: answered by JS per op, getattrs the binding answered from attributes JS
-   * handed over, and those it answered ENOENT from the names of a folder made through the mount.
+   * handed over, those it answered ENOENT from the names of a folder made through the mount, and
+   * chmods it answered because they changed nothing.
    */
   fuse?: FuseRequests;
 }
@@ -85,6 +86,7 @@ export interface FuseRequests {
   byJs: Record<string, number>;
   getattrInBinding: number;
   enoentInBinding: number;
+  chmodInBinding: number;
 }
 
 export interface StatusSources {

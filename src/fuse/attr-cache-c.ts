@@ -59,6 +59,7 @@ static uint64_t attr_floor = 0;
 static double attr_hit_count = 0;
 static attr_listing_t attr_listings[ATTR_LISTING_SLOTS];
 static double attr_missing_count = 0;
+static double attr_same_mode_count = 0;
 
 static uint64_t attr_hash (const char *path, size_t len) {
   uint64_t h = 1469598103934665603ULL;
@@ -331,8 +332,8 @@ static void attr_cache_listed (fuse_thread_locals_t *l, const char *name, const 
   pthread_mutex_unlock(&attr_lock);
 }
 
-// getattr: answers from an entry no op touched since, within its lifetime.
-static int attr_cache_answer (const char *path, struct stat *st) {
+// The entry of path, if no op touched it since, within its lifetime; counted is the counter a hit adds to.
+static int attr_cache_lookup (const char *path, struct stat *st, double *counted) {
   size_t len = strlen(path);
   uint64_t h = attr_hash(path, len);
   uint64_t now = attr_now_ns();
@@ -341,11 +342,30 @@ static int attr_cache_answer (const char *path, struct stat *st) {
   attr_entry_t *e = attr_slot(h);
   if (e->path != NULL && strcmp(e->path, path) == 0 && now < e->expires && e->gen >= attr_floor && e->gen >= *attr_bucket(h)) {
     *st = e->st;
-    attr_hit_count++;
+    (*counted)++;
     hit = 1;
   }
   pthread_mutex_unlock(&attr_lock);
   return hit;
+}
+
+// getattr: answers from an entry no op touched since, within its lifetime.
+static int attr_cache_answer (const char *path, struct stat *st) {
+  return attr_cache_lookup(path, st, &attr_hit_count);
+}
+
+// chmod to the mode a path already has, answered here (rsync sets a new file's mode to the one it
+// was created with, then to its final one): when the cache holds the path as getattr would answer it
+// and the mode is writable by its owner (a read-only node shows no write bits: JS refuses the chmod).
+static int attr_cache_same_mode (const char *path, mode_t mode) {
+  struct stat st;
+  double looked = 0;
+  if (!attr_cache_lookup(path, &st, &looked)) return 0;
+  if (!(st.st_mode & S_IWUSR) || (st.st_mode & 07777) != (mode & 07777)) return 0;
+  pthread_mutex_lock(&attr_lock);
+  attr_same_mode_count++;
+  pthread_mutex_unlock(&attr_lock);
+  return 1;
 }
 
 // Listings JS answered whole: the offset after their last name, by folder path (a slot each, the
@@ -401,12 +421,13 @@ NAPI_METHOD(fuse_native_attr_prime) {
   return NULL;
 }
 
-// How many getattrs were answered here, without JS: with attributes, and ENOENT from a listing.
+// How many requests were answered here, without JS: 0 getattrs with attributes, 1 getattrs with
+// ENOENT from a listing, 2 chmods that changed nothing.
 NAPI_METHOD(fuse_native_attr_hits) {
   NAPI_ARGV(1)
-  NAPI_ARGV_UINT32(missing, 0);
+  NAPI_ARGV_UINT32(which, 0);
   pthread_mutex_lock(&attr_lock);
-  double hits = missing ? attr_missing_count : attr_hit_count;
+  double hits = which == 2 ? attr_same_mode_count : which == 1 ? attr_missing_count : attr_hit_count;
   pthread_mutex_unlock(&attr_lock);
   napi_value out;
   napi_create_double(env, hits, &out);

@@ -46,6 +46,8 @@ export interface FuseRequestCounts {
   getattrInBinding: number;
   /** getattrs of names a folder made through the mount does not hold, answered ENOENT by the binding. */
   enoentInBinding: number;
+  /** chmods to the mode a file already has, answered by the binding. */
+  chmodInBinding: number;
 }
 
 /**
@@ -168,7 +170,7 @@ export async function mount(vfs: Vfs, mnt: string, opts: MountOptions): Promise<
     unmountedElsewhere,
     requestCounts: () => {
       const hits = attrHits?.();
-      return { byJs: Object.fromEntries(requests), getattrInBinding: hits?.attrs ?? 0, enoentInBinding: hits?.missing ?? 0 };
+      return { byJs: Object.fromEntries(requests), getattrInBinding: hits?.attrs ?? 0, enoentInBinding: hits?.missing ?? 0, chmodInBinding: hits?.sameMode ?? 0 };
     },
     openForWriting: () => handles.writers,
     async unmount() {

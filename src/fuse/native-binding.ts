@@ -35,6 +35,7 @@ const run = promisify(execFile);
 const GETXATTR_LINUX = 'FUSE_METHOD(getxattr, 4, 1, (const char *path, const char *name, char *value, size_t size), {';
 const GETATTR_METHOD = 'FUSE_METHOD(getattr, 1, 1, (const char *path, struct stat *stat), {';
 const FLUSH_METHOD = 'FUSE_METHOD_VOID(flush, 2, 0, (const char *path, struct fuse_file_info *info), {';
+const CHMOD_METHOD = 'FUSE_METHOD_VOID(chmod, 2, 0, (const char *path, mode_t mode), {';
 const READDIR_METHOD = 'FUSE_METHOD(readdir, 1, 2, (const char *path, void *buf, fuse_fill_dir_t filler, off_t offset, struct fuse_file_info *info), {';
 const READDIR_PATH_ARG = '  napi_create_string_utf8(env, l->path, NAPI_AUTO_LENGTH, &(argv[2]));';
 const READDIR_ARGS = `${READDIR_PATH_ARG}\n}, {\n  uint32_t stats_length;`;
@@ -149,6 +150,8 @@ NAPI_METHOD(fuse_native_mount) {`,
   { find: '  blk\\\n  uv_async_send(&(l->async));\\', replace: '  blk\\\n  attr_cache_op_started(l);\\\n  uv_async_send(&(l->async));\\' },
   // Every answer, before its libfuse thread goes on: touched again, and what JS handed over is kept.
   { find: '    l->res = res;\\\n    uv_sem_post(&(l->sem));\\', replace: '    l->res = res;\\\n    attr_cache_op_done(l);\\\n    uv_sem_post(&(l->sem));\\' },
+  // chmod that changes nothing: answered here (attr-cache-c.ts says when).
+  { find: CHMOD_METHOD, replace: `${CHMOD_METHOD}\n  if (attr_cache_same_mode(path, mode)) return 0;` },
   // getattr: answered here when the cache holds the path, or the listing of its folder lacks its name.
   { find: GETATTR_METHOD, replace: `${GETATTR_METHOD}\n  if (attr_cache_answer(path, stat)) return 0;\n  if (attr_cache_missing(path)) return -ENOENT;` },
   // glibc's readdir skips an entry whose d_ino is 0 (a virtual node's ino): list it as libfuse lists
@@ -228,8 +231,8 @@ export interface FuseBinding {
    * handler is given, before that request is answered (fixed binding only; stat as fuse-class.ts encodes it).
    */
   primeAttrs?: (nativeHandler: unknown, slot: AttrSlot, stat: Uint32Array) => void;
-  /** getattrs the binding answered so far without JS: from the attribute cache, and ENOENT from a folder's names. */
-  attrHits?: () => { attrs: number; missing: number };
+  /** Requests the binding answered so far without JS: getattrs from the attribute cache, ENOENT from a folder's names, chmods that changed nothing. */
+  attrHits?: () => { attrs: number; missing: number; sameMode: number };
   /**
    * Whether the kernel connection of a mounted Fuse is gone (its libfuse loop ended): no request can
    * come any more, so a handle still open was never released (fixed binding only).
@@ -266,7 +269,7 @@ export async function loadFuse(buildRoot: string, logger: Logger): Promise<FuseB
     fixed,
     callerOf,
     primeAttrs: (handler, slot, stat) => native.fuse_native_attr_prime(handler, slot, stat),
-    attrHits: () => ({ attrs: native.fuse_native_attr_hits(0), missing: native.fuse_native_attr_hits(1) }),
+    attrHits: () => ({ attrs: native.fuse_native_attr_hits(0), missing: native.fuse_native_attr_hits(1), sameMode: native.fuse_native_attr_hits(2) }),
     // fuse-native keeps its libfuse thread's state in _thread, allocated by mount.
     connectionEnded: (fuse) => {
       const thread = (fuse as unknown as { _thread?: Buffer })._thread;
@@ -279,7 +282,7 @@ export async function loadFuse(buildRoot: string, logger: Logger): Promise<FuseB
 interface FixedExports {
   fuse_native_caller(handler: unknown, out: Uint32Array): void;
   fuse_native_attr_prime(handler: unknown, slot: number, stat: Uint32Array): void;
-  fuse_native_attr_hits(missing: 0 | 1): number;
+  fuse_native_attr_hits(which: 0 | 1 | 2): number;
   fuse_native_ended(thread: Buffer): number;
 }
 

@@ -148,6 +148,26 @@ describe('FUSE attribute cache in the binding', { skip: fuseUnavailable() }, () 
     assert.ok(now.js - before.js <= 3, `getattrs that reached JS: ${now.js - before.js}`);
   });
 
+  test('a chmod to the mode a file already has is answered in the binding; one that changes it, or on a file without write bits, reaches JS', async () => {
+    const f = `${fx.mnt}/same-mode.txt`;
+    const chmods = async () => {
+      const fuse = await fuseRequests(fx);
+      return { js: fuse.byJs.chmod ?? 0, binding: fuse.chmodInBinding };
+    };
+    await fs.writeFile(f, 'x', { mode: 0o600 });
+    await fs.chmod(f, 0o600); // what the file was made with, as rsync's fchmod after its create
+    const before = await chmods();
+    // Each chmod in a process of its own, while the attributes the previous op handed over are valid.
+    await run('sh', ['-c', 'chmod 0600 "$1" && chmod 0600 "$1" && chmod 0640 "$1" && chmod 0640 "$1" && stat -c %a "$1" && chmod 0444 "$1" && chmod 0444 "$1" && stat -c %a "$1"', 'sh', f])
+      .then(({ stdout }) => assert.deepEqual(stdout.trim().split('\n'), ['640', '444']));
+    const now = await chmods();
+    // 0600 twice and the second 0640: in the binding. The first 0640 and both 0444s (no write bit
+    // shown: a read-only node's look, so JS decides) reach JS.
+    assert.equal(now.binding - before.binding, 3, 'chmods answered in the binding');
+    assert.equal(now.js - before.js, 3, 'chmods that reached JS');
+    assert.equal((await fs.stat(f)).mode & 0o777, 0o444);
+  });
+
   test('a folder whose names fit one kernel buffer is one readdir in JS: the binding answers the end of its listing', async () => {
     // tree/ holds 10 folders of 10 (the test above): 111 folders with ls -R, each listed whole at once.
     const readdirs = async () => (await fuseRequests(fx)).byJs.readdir ?? 0;
