@@ -161,10 +161,13 @@ describe('FUSE attribute cache in the binding', { skip: fuseUnavailable() }, () 
     await run('sh', ['-c', 'chmod 0600 "$1" && chmod 0600 "$1" && chmod 0640 "$1" && chmod 0640 "$1" && stat -c %a "$1" && chmod 0444 "$1" && chmod 0444 "$1" && stat -c %a "$1"', 'sh', f])
       .then(({ stdout }) => assert.deepEqual(stdout.trim().split('\n'), ['640', '444']));
     const now = await chmods();
-    // 0600 twice and the second 0640: in the binding. The first 0640 and both 0444s (no write bit
-    // shown: a read-only node's look, so JS decides) reach JS.
-    assert.equal(now.binding - before.binding, 3, 'chmods answered in the binding');
-    assert.equal(now.js - before.js, 3, 'chmods that reached JS');
+    const inBinding = now.binding - before.binding;
+    const js = now.js - before.js;
+    // 0600 twice and the second 0640 go to the binding while the attributes handed over last are
+    // valid (2 s: on a slow machine one may miss them and reach JS); the first 0640 and both 0444s
+    // (no write bit shown: a read-only node's look, so JS decides) always reach JS.
+    assert.equal(inBinding + js, 6, `every chmod answered once: ${inBinding} in the binding, ${js} by JS`);
+    assert.ok(inBinding >= 1 && js >= 3, `chmods answered in the binding: ${inBinding}, by JS: ${js}`);
     assert.equal((await fs.stat(f)).mode & 0o777, 0o444);
   });
 
