@@ -77,17 +77,19 @@ async function serve(deps: ServerDeps, req: IncomingMessage, res: ServerResponse
 }
 
 function lostAnswer(kind: 'api' | 'data'): Error {
+  return injectedError(kind, { status: 503, code: 'ServiceUnavailable', message: 'Service unavailable (injected: the answer was lost after the work was done).' });
+}
+
+/** An injected fault as the API (PDS's JSON error) or the data plane (OSS's XML error) answers it. */
+function injectedError(kind: 'api' | 'data', e: { status: number; code: string; message: string; headers?: Record<string, string> }): Error {
   const Err = kind === 'api' ? PdsHttpError : OssError;
-  return new Err(503, 'ServiceUnavailable', 'Service unavailable (injected: the answer was lost after the work was done).');
+  return new Err(e.status, e.code, e.message, e.headers);
 }
 
 /** `lose`: the work is done but its answer is not sent (the caller answers in its place). */
 async function respond(deps: ServerDeps, req: IncomingMessage, res: ServerResponse, url: URL, kind: 'api' | 'data', requestId: string, lose: boolean): Promise<void> {
   const injected = await deps.faults.before();
-  if (injected) {
-    const Err = kind === 'api' ? PdsHttpError : OssError;
-    throw new Err(injected.status, injected.code, injected.message, injected.headers);
-  }
+  if (injected) throw injectedError(kind, injected);
 
   if (kind === 'data') return serveData(deps, req, res, url, lose);
 
