@@ -47,13 +47,15 @@ async function writeWhileFeedHeld(dirs: string[], write: () => Promise<void>): P
   return seen;
 }
 
+/** Feed pages the local server has served (list_delta calls). */
+const feedReads = () => s.emu.stats.requests['/v2/file/list_delta'] ?? 0;
+
 const distinct = (lists: string[][]) => [...new Set(lists.map((l) => l.join(',')))];
 
 test('a rename made while an older feed page is on its way is not undone by it', async () => {
   await s.vfs.mkdir('/rename');
   await writeFile(s.vfs, '/rename/a.txt', Buffer.from('a'));
   await s.vfs.drain();
-  const feedReads = () => s.emu.stats.requests['/v2/file/list_delta'] ?? 0;
   const before = feedReads();
   const seen = await writeWhileFeedHeld(['/rename'], () => s.vfs.rename('/rename/a.txt', '/rename/b.txt'));
   assert.deepEqual(distinct(seen['/rename']!), ['b.txt']);
@@ -113,7 +115,6 @@ test('own writes landing on every new read of a page: after three reads the page
   await s.vfs.mkdir('/busy');
   await writeFile(s.vfs, '/busy/n0.txt', Buffer.from('a'));
   await s.vfs.drain();
-  const feedReads = () => s.emu.stats.requests['/v2/file/list_delta'] ?? 0;
   const before = feedReads();
   const original = DriveRemote.prototype.changes;
   let renames = 0;

@@ -26,6 +26,14 @@ async function until(what: string, done: () => boolean): Promise<void> {
 }
 
 /** The server's files below a folder of the root: path → content sha1. */
+/** 'first half second half', its second half written first: the row gets no SHA-1 as it is written. */
+async function writeOutOfOrder(path: string, create: boolean): Promise<void> {
+  const h = await s.vfs.open(path, { read: false, write: true, create, truncate: true });
+  await h.write(Buffer.from(' second half'), 10, 12);
+  await h.write(Buffer.from('first half'), 0, 10);
+  await h.release();
+}
+
 async function onServer(folder: string): Promise<Record<string, string>> {
   const tree = await serverTree(s.endpoint, s.account.access_token, s.account.drive_id);
   return Object.fromEntries(Object.entries(tree).filter(([p]) => p.startsWith(`/${folder}/`)).sort(([a], [b]) => (a < b ? -1 : 1)));
@@ -70,10 +78,7 @@ test('a file written offline out of order (its SHA-1 unknown) whose complete ans
   await s.vfs.mkdir('/unhashed');
   await s.vfs.drain();
   goOffline(s);
-  const h = await s.vfs.open('/unhashed/f.txt', { read: false, write: true, create: true, truncate: true });
-  await h.write(Buffer.from(' second half'), 10, 12);
-  await h.write(Buffer.from('first half'), 0, 10);
-  await h.release();
+  await writeOutOfOrder('/unhashed/f.txt', true);
   await uploadWithLostAnswer('/v2/file/complete');
   assert.deepEqual(await onServer('unhashed'), { '/unhashed/f.txt': sha1(Buffer.from('first half second half')) });
   assert.deepEqual(await names('/unhashed'), ['f.txt']);
@@ -120,10 +125,7 @@ test('a file overwritten offline out of order (its SHA-1 unknown) whose complete
   await writeFile(s.vfs, '/overwrite-unhashed/f.txt', Buffer.from('before'));
   await s.vfs.drain();
   goOffline(s);
-  const h = await s.vfs.open('/overwrite-unhashed/f.txt', { read: false, write: true, create: false, truncate: true });
-  await h.write(Buffer.from(' second half'), 10, 12);
-  await h.write(Buffer.from('first half'), 0, 10);
-  await h.release();
+  await writeOutOfOrder('/overwrite-unhashed/f.txt', false);
   await uploadWithLostAnswer('/v2/file/complete');
   assert.deepEqual(await onServer('overwrite-unhashed'), { '/overwrite-unhashed/f.txt': sha1(Buffer.from('first half second half')) });
   assert.deepEqual(await names('/overwrite-unhashed'), ['f.txt']);
