@@ -57,9 +57,9 @@ async function sendOrQueue<T>(ctx: VfsContext, volume: Volume, changed: readonly
   return queue();
 }
 
+/** Queues a change and shows it in the local tree, in one transaction. */
 function record(ctx: VfsContext, op: NewOp): void {
-  const added = ctx.ops.add(op);
-  ctx.changes.apply(added);
+  ctx.ops.atomically(() => ctx.changes.apply(ctx.ops.add(op)));
   ctx.replay.kick();
 }
 

@@ -9,7 +9,6 @@
 //   - changes in different folders, or of different names in one folder, run together.
 // The order only ever follows the op log's ids, so a restart after kill -9 finds the same order.
 import type { Op } from '../cache/metadata/ops.js';
-import type { MetadataStore } from '../cache/metadata/nodes.js';
 import { nameKey } from '../shared/name-key.js';
 
 export interface Claims {
@@ -20,8 +19,14 @@ export interface Claims {
 /** Folders above an entry followed at most (a bound on a corrupt, cyclic cache). */
 const MAX_DEPTH = 1000;
 
+/**
+ * The folder the cached tree has an entry in (undefined when the entry is not cached); one look at the
+ * replay's queue asks it for the same folders again and again, so it remembers (ParentsMemo).
+ */
+export type ParentOf = (volume: string, id: string) => string | undefined;
+
 /** What a change claims; `real` maps a folder id made offline to the PDS id it was given, if any. */
-export function claimsOf(op: Op, store: MetadataStore, real: (id: string) => string): Claims {
+export function claimsOf(op: Op, parentOf: ParentOf, real: (id: string) => string): Claims {
   const v = op.volume;
   const node = real(op.nodeId);
   const exclusive = [`${v}:${node}`];
@@ -29,7 +34,7 @@ export function claimsOf(op: Op, store: MetadataStore, real: (id: string) => str
   const name = (folder: string, n: string | null | undefined) => {
     if (n) exclusive.push(`${v}:${folder}/${nameKey(n)}`);
   };
-  const oldParent = op.entry?.parentId ? real(op.entry.parentId) : store.get(v, node)?.parentId;
+  const oldParent = op.entry?.parentId ? real(op.entry.parentId) : parentOf(v, node);
   switch (op.kind) {
     case 'mkdir':
     case 'move': {
@@ -61,10 +66,22 @@ export function claimsOf(op: Op, store: MetadataStore, real: (id: string) => str
     let id: string | undefined = folder;
     for (let depth = 0; id && depth < MAX_DEPTH && !shared.has(`${v}:${id}`); depth++) {
       shared.add(`${v}:${id}`);
-      id = store.get(v, id)?.parentId;
+      id = parentOf(v, id);
     }
   }
   return { exclusive, shared: [...shared] };
+}
+
+/** ParentOf over one unchanged cached tree, each entry looked up once. */
+export function parentsMemo(parentOf: ParentOf): ParentOf {
+  const known = new Map<string, string | undefined>();
+  return (volume, id) => {
+    const key = `${volume}:${id}`;
+    if (known.has(key)) return known.get(key);
+    const parent = parentOf(volume, id);
+    known.set(key, parent);
+    return parent;
+  };
 }
 
 /** Claims of the changes ahead, to test the next one against. */

@@ -23,7 +23,7 @@ import { nameKey } from '../shared/name-key.js';
 import { conflictName } from './conflict-name.js';
 import { planFolderDelete } from './folder-delete.js';
 import type { VfsStores } from './context.js';
-import { claimsOf, ClaimSet } from './replay-order.js';
+import { claimsOf, ClaimSet, parentsMemo } from './replay-order.js';
 import type { Writeback } from './writeback.js';
 import type { Volume } from './volume.js';
 
@@ -116,8 +116,9 @@ export class Replayer {
     if (free <= 0) return [];
     const ahead = new ClaimSet();
     const picked: Op[] = [];
+    const parentOf = parentsMemo((volume, id) => this.ctx.store.get(volume, id)?.parentId);
     for (const op of this.ctx.ops.pendingFirst(WINDOW)) {
-      const claims = claimsOf(op, this.ctx.store, (id) => this.real(id));
+      const claims = claimsOf(op, parentOf, (id) => this.real(id));
       if (!running.has(op.id) && !ahead.blocks(claims)) picked.push(op);
       ahead.add(claims);
       if (picked.length === free) break;

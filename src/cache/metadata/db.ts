@@ -31,6 +31,8 @@ export class CacheDb {
   private nextSync: Promise<void> | undefined;
   /** fsyncs of the WAL so far (tests count them). */
   walSyncs = 0;
+  /** Transactions of batch() rolled back so far: what is mirrored in memory from them is stale. */
+  rollbacks = 0;
 
   private constructor(
     readonly db: Database.Database,
@@ -96,6 +98,7 @@ export class CacheDb {
         return fn();
       }).immediate();
     } catch (err) {
+      this.rollbacks++;
       for (const w of written) w.rolledBack();
       throw err;
     }

@@ -141,11 +141,21 @@ export interface OpCounts {
 
 export class OpLog {
   private readonly q: Record<
-    'insert' | 'get' | 'remove' | 'pending' | 'pendingFirst' | 'firstOf' | 'lastOf' | 'setState' | 'retry' | 'counts' | 'notices' | 'trim'
+    'insert' | 'get' | 'remove' | 'pending' | 'setState' | 'retry' | 'counts' | 'notices' | 'trim'
     | 'rekeyNode' | 'rekeyParent' | 'mapLocal',
     Statement
   >;
-  private countsMemo: OpCounts | undefined;
+  /** Lost changes and conflicts (notices), counted once per change of them. */
+  private noticesMemo: Omit<OpCounts, 'pending'> | undefined;
+  /**
+   * The pending changes by id, oldest first, as SQLite has them (in the transaction under way too).
+   * The replay looks at the oldest of them after every change it applies, and the local tree lays
+   * them over a listing: read from SQLite with a JSON parse a row each time, a queue of a few hundred
+   * changes (rsync's folders and their attributes) cost the main thread milliseconds per change.
+   */
+  private mirror: Map<number, Op> | undefined;
+  /** cache.rollbacks when the mirror and the memo were last known to match SQLite. */
+  private seenRollbacks = 0;
   private readonly localIds: LocalIds;
 
   constructor(private readonly cache: CacheDb, private readonly now: () => number = Date.now) {
@@ -159,15 +169,9 @@ export class OpLog {
       get: db.prepare('SELECT * FROM ops WHERE id = ?'),
       remove: db.prepare('DELETE FROM ops WHERE id = ?'),
       pending: db.prepare("SELECT * FROM ops INDEXED BY ops_by_state WHERE state = 'pending' ORDER BY id"),
-      pendingFirst: db.prepare("SELECT * FROM ops INDEXED BY ops_by_state WHERE state = 'pending' ORDER BY id LIMIT ?"),
-      firstOf: db.prepare("SELECT MIN(id) FROM ops WHERE state = 'pending'").pluck(),
-      lastOf: db.prepare("SELECT MAX(id) FROM ops WHERE state = 'pending'").pluck(),
       setState: db.prepare('UPDATE ops SET state = ?, last_error = ?, updated_at = ? WHERE id = ?'),
       retry: db.prepare('UPDATE ops SET attempts = attempts + 1, last_error = ?, updated_at = ? WHERE id = ?'),
-      counts: db.prepare(
-        `SELECT COALESCE(SUM(state = 'pending'), 0) AS pending, COALESCE(SUM(state = 'lost'), 0) AS lost,
-                COALESCE(SUM(state = 'conflict'), 0) AS conflicts FROM ops`,
-      ),
+      counts: db.prepare("SELECT COALESCE(SUM(state = 'lost'), 0) AS lost, COALESCE(SUM(state = 'conflict'), 0) AS conflicts FROM ops"),
       notices: db.prepare("SELECT * FROM ops WHERE state != 'pending' ORDER BY id DESC LIMIT ?"),
       trim: db.prepare(`DELETE FROM ops WHERE state != 'pending' AND id <= (SELECT id FROM ops WHERE state != 'pending' ORDER BY id DESC LIMIT 1 OFFSET ${NOTICES_KEPT})`),
       rekeyNode: db.prepare("UPDATE ops SET node_id = ? WHERE volume = ? AND node_id = ? AND state = 'pending'"),
@@ -179,67 +183,94 @@ export class OpLog {
   add(op: NewOp): Op {
     const at = this.now();
     const { localIds } = this;
+    const entry = op.entry ? JSON.stringify(op.entry) : null;
+    const seen = op.seen ? JSON.stringify(op.seen) : null;
     const row = {
       volume: op.volume, kind: op.kind, nodeId: localIds.current(op.nodeId), parentId: op.parentId === undefined || op.parentId === null ? null : localIds.current(op.parentId), name: op.name ?? null,
-      mtime: op.mtime ?? null, userMeta: op.userMeta ?? null, permanent: op.permanent ? 1 : 0, entry: op.entry ? JSON.stringify(op.entry) : null,
-      seen: op.seen ? JSON.stringify(op.seen) : null, state: 'pending', lastError: null, at,
+      mtime: op.mtime ?? null, userMeta: op.userMeta ?? null, permanent: op.permanent ? 1 : 0, entry,
+      seen, state: 'pending' as const, lastError: null, at,
     };
-    this.countsMemo = undefined;
+    const pending = this.pendingOps();
     const id = Number(this.q.insert.run(row).lastInsertRowid);
-    return this.get(id)!;
+    // As fromDb would read it back: the entry and the seen tree parsed anew, not the caller's objects.
+    const added: Op = {
+      id, volume: row.volume, kind: row.kind, nodeId: row.nodeId, parentId: row.parentId, name: row.name, mtime: row.mtime, userMeta: row.userMeta,
+      permanent: row.permanent === 1, entry: entry === null ? null : (JSON.parse(entry) as RemoteEntry), seen: seen === null ? null : (JSON.parse(seen) as SeenTree),
+      state: 'pending', attempts: 0, lastError: null, createdAt: at, updatedAt: at,
+    };
+    pending.set(id, added);
+    return added;
   }
 
   get(id: number): Op | undefined {
+    const pending = this.pendingOps().get(id);
+    if (pending) return pending;
     const r = this.q.get.get(id) as DbOp | undefined;
     return r && fromDb(r);
   }
 
   /** Pending changes, oldest first. */
   pending(): Op[] {
-    return (this.q.pending.all() as DbOp[]).map(fromDb);
+    return [...this.pendingOps().values()];
   }
 
   /** The oldest `limit` pending changes, oldest first (what replay looks at at once). */
   pendingFirst(limit: number): Op[] {
-    return (this.q.pendingFirst.all(limit) as DbOp[]).map(fromDb);
+    const first: Op[] = [];
+    for (const op of this.pendingOps().values()) {
+      if (first.length === limit) break;
+      first.push(op);
+    }
+    return first;
   }
 
   /** Id of the oldest pending change, 0 when none: uploads that must wait for one compare against it. */
   firstPendingId(): number {
-    return this.knownNonePending() ? 0 : ((this.q.firstOf.get() as number | null) ?? 0);
+    for (const id of this.pendingOps().keys()) return id;
+    return 0;
   }
 
   /** Id of the newest pending change, 0 when none: content written now waits for it. */
   lastPendingId(): number {
-    return this.knownNonePending() ? 0 : ((this.q.lastOf.get() as number | null) ?? 0);
+    let last = 0;
+    for (const id of this.pendingOps().keys()) last = id;
+    return last;
   }
 
-  /**
-   * The write-back asks for the pending ids at every look at its queue, and every commit asks too:
-   * with nothing pending (online, the usual case) the kept counts answer without a statement. Inside
-   * a transaction counts() would scan the table, which costs more than the MIN/MAX it spares.
-   */
-  private knownNonePending(): boolean {
-    return !this.cache.db.inTransaction && this.counts().pending === 0;
+  /** The mirror of the pending changes, read again from SQLite after a transaction rolled back. */
+  private pendingOps(): Map<number, Op> {
+    if (this.mirror === undefined || this.seenRollbacks !== this.cache.rollbacks) {
+      this.seenRollbacks = this.cache.rollbacks;
+      this.noticesMemo = undefined;
+      this.mirror = new Map((this.q.pending.all() as DbOp[]).map((r) => [r.id, fromDb(r)]));
+    }
+    return this.mirror;
   }
 
   /** Replayed: gone from the queue. */
   done(id: number): void {
-    this.countsMemo = undefined;
+    const pending = this.pendingOps();
     this.q.remove.run(id);
+    pending.delete(id);
   }
 
   /** Replay failed for a passing reason (counted, kept in the queue). */
   failedAttempt(id: number, error: string): void {
-    this.q.retry.run(error, this.now(), id);
+    const at = this.now();
+    const pending = this.pendingOps();
+    this.q.retry.run(error, at, id);
+    const op = pending.get(id);
+    if (op) Object.assign(op, { attempts: op.attempts + 1, lastError: error, updatedAt: at });
   }
 
   /** The server no longer allowed it, or it was replayed with both sides kept: a notice from now on. */
   settle(id: number, state: 'lost' | 'conflict', message: string): void {
-    this.countsMemo = undefined;
     this.cache.batch(() => {
+      const pending = this.pendingOps();
       this.q.setState.run(state, message, this.now(), id);
       this.q.trim.run();
+      pending.delete(id);
+      this.noticesMemo = undefined;
     });
   }
 
@@ -255,9 +286,9 @@ export class OpLog {
   }
 
   counts(): OpCounts {
-    if (this.cache.db.inTransaction) return { ...(this.q.counts.get() as OpCounts) };
-    this.countsMemo ??= this.q.counts.get() as OpCounts;
-    return { ...this.countsMemo };
+    const pending = this.pendingOps().size;
+    this.noticesMemo ??= this.q.counts.get() as Omit<OpCounts, 'pending'>;
+    return { pending, ...this.noticesMemo };
   }
 
   /** Runs fn in one transaction (the caches of one database change together). */
@@ -267,9 +298,15 @@ export class OpLog {
 
   /** A folder made offline got its PDS id: pending changes naming it name that id from now on. */
   rekey(volume: string, from: string, to: string): void {
+    const pending = this.pendingOps();
     this.q.rekeyNode.run(to, volume, from);
     this.q.rekeyParent.run(to, volume, from);
     this.q.mapLocal.run(from, volume, to);
+    for (const op of pending.values()) {
+      if (op.volume !== volume) continue;
+      if (op.nodeId === from) op.nodeId = to;
+      if (op.parentId === from) op.parentId = to;
+    }
   }
 
   /** The id as it is written now (LocalIds.current). */
