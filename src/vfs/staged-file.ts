@@ -15,6 +15,7 @@ import { writeAt } from '../shared/write-at.js';
 import { VfsError } from '../core/errors.js';
 import type { StagedBase } from '../core/staged-base.js';
 import { WriteBehind } from './write-behind.js';
+import type { StagingHandle } from '../cache/staging/fd-handle.js';
 
 export interface BaseSource {
   state: StagedBase;
@@ -47,7 +48,7 @@ export class StagedFile {
 
   private constructor(
     readonly path: string,
-    private readonly fd: fs.FileHandle,
+    private readonly fd: StagingHandle,
     public size: number,
     base: BaseSource | undefined,
   ) {
@@ -58,7 +59,7 @@ export class StagedFile {
   }
 
   /** A staging file just made, empty, with its open handle (StagingFiles.createOpen). */
-  static created(path: string, fd: fs.FileHandle): StagedFile {
+  static created(path: string, fd: StagingHandle): StagedFile {
     return new StagedFile(path, fd, 0, undefined);
   }
 

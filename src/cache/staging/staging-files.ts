@@ -7,8 +7,10 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { setImmediate as setImmediatePromise } from 'node:timers/promises';
 import { writeAt } from '../../shared/write-at.js';
 import { DiskReserve } from '../disk-reserve.js';
+import { FdHandle, type StagingHandle } from './fd-handle.js';
 
 export interface ReceivedFile {
   path: string;
@@ -18,15 +20,15 @@ export interface ReceivedFile {
 }
 
 /**
- * Empty staging files kept made ahead. On ext4 a new inode costs ~0.3 ms of kernel CPU (an open of
- * an existing file ~7 µs), and a create through the mount waited for it; an rsync of small files
- * makes one per file. The stock is refilled one file at a time, beside the foreground.
+ * Empty staging files kept made ahead, so that a create does not wait for the cache disk (an rsync
+ * of small files makes one per file). They are made on the event loop, one a turn between requests:
+ * through libuv's pool each cost the loop more in the hand-off than the create itself (fd-handle.ts).
  */
 const STOCK_FILES = 8;
 
 interface OpenStagingFile {
   path: string;
-  handle: fsp.FileHandle;
+  handle: StagingHandle;
 }
 
 export class StagingFiles {
@@ -35,7 +37,7 @@ export class StagingFiles {
   readonly space: DiskReserve;
 
   private made: Promise<unknown> | undefined;
-  /** Empty files made ahead, open: opening one again would cost a trip through libuv's pool. */
+  /** Empty files made ahead, open (opened again, each would cost a trip through libuv's pool). */
   private readonly stock: OpenStagingFile[] = [];
   private stocking: Promise<void> | undefined;
   private closed = false;
@@ -76,7 +78,7 @@ export class StagingFiles {
 
   private async make(): Promise<OpenStagingFile> {
     const file = await this.newPath();
-    return { path: file, handle: await fsp.open(file, 'wx+') };
+    return { path: file, handle: FdHandle.create(file) };
   }
 
   /** A unique path in the staging folder, made once: an rsync creates thousands of files, each of which paid for the mkdir. */
@@ -92,7 +94,8 @@ export class StagingFiles {
     if (this.stocking || this.closed) return;
     this.stocking = (async () => {
       while (this.stock.length < STOCK_FILES && !this.closed) {
-        this.stock.push(await this.make());
+        await setImmediatePromise();
+        if (!this.closed) this.stock.push(await this.make());
       }
     })()
       // A full disk or a missing folder: createOpen makes its own file and says why.
