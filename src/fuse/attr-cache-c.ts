@@ -262,6 +262,7 @@ static int attr_cache_missing (const char *path) {
 static void attr_cache_op_started (fuse_thread_locals_t *l) {
   l->attr_primed = 0;
   l->listing_held = 0;
+  l->attr_unchanged = 0;
   pthread_mutex_lock(&attr_lock);
   // release comes after close(2) returned (the kernel sends it by itself): what getattr answers
   // meanwhile is concurrent with it, so only its end counts (the getattr the kernel sends after a
@@ -292,6 +293,11 @@ static void attr_cache_op_started (fuse_thread_locals_t *l) {
 // Called on the JS thread with the op's answer, before the libfuse thread goes on.
 static void attr_cache_op_done (fuse_thread_locals_t *l) {
   if (!attr_op_changes(l->op)) return;
+  // Only release may say so (it touches nothing as it starts): what others stored meanwhile stays.
+  if (l->attr_unchanged && l->op == op_release) {
+    l->attr_primed = 0;
+    return;
+  }
   const char *p[4];
   size_t n[4];
   uint64_t h[4];
@@ -418,6 +424,14 @@ NAPI_METHOD(fuse_native_attr_prime) {
     populate_stat(ints, &l->attr_prime[slot]);
     l->attr_primed |= 1u << slot;
   }
+  return NULL;
+}
+
+// JS found that the op changed nothing getattr answers (see attr_cache_op_done).
+NAPI_METHOD(fuse_native_attr_unchanged) {
+  NAPI_ARGV(1)
+  NAPI_ARGV_BUFFER_CAST(fuse_thread_locals_t *, l, 0);
+  l->attr_unchanged = 1;
   return NULL;
 }
 

@@ -131,7 +131,7 @@ export async function mount(vfs: Vfs, mnt: string, opts: MountOptions): Promise<
   const posix = (opts.posix ?? true) && binding.fixed;
   if ((opts.posix ?? true) && !binding.fixed) logger.warn('POSIX attributes are off: the fixed fuse-native binding is not available');
   const requests = new Map<string, number>();
-  const { primeAttrs, attrHits } = binding;
+  const { primeAttrs, unchangedAttrs, attrHits } = binding;
   const handles = new HandleTable();
   const ops = createOps(vfs, handles, {
     own: opts,
@@ -141,6 +141,7 @@ export async function mount(vfs: Vfs, mnt: string, opts: MountOptions): Promise<
     caller,
     requests,
     ...(primeAttrs ? { primeAttrs: (native, slot, stat) => primeAttrs(native, slot, statArray(stat, true)) } : {}),
+    ...(unchangedAttrs ? { unchangedAttrs } : {}),
   });
   const fuse = new PdsFuse(mnt, ops, fuseOptions({ allowOther: opts.allowOther, defaultPermissions: posix, debug: opts.debug }));
   await new Promise<void>((resolve, reject) => fuse.mount((err) => (err ? reject(explainMountError(err, mnt)) : resolve())));

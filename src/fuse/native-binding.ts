@@ -140,6 +140,8 @@ NAPI_METHOD(fuse_native_mount) {`,
   uint32_t attr_primed;
   // Bit i: the listing of the op's path in slot i was valid when the op started (attr-cache-c.ts).
   uint32_t listing_held;
+  // JS found that the op changed nothing getattr answers (a writer's release after its flush).
+  uint32_t attr_unchanged;
   struct stat attr_prime[4];
 
   // Internal bookkeeping\n` },
@@ -160,7 +162,7 @@ NAPI_METHOD(fuse_native_mount) {`,
   // What JS calls: hand attributes over, and count the getattrs answered here.
   {
     find: '  NAPI_EXPORT_FUNCTION(fuse_native_unmount)',
-    replace: '  NAPI_EXPORT_FUNCTION(fuse_native_unmount)\n  NAPI_EXPORT_FUNCTION(fuse_native_attr_prime)\n  NAPI_EXPORT_FUNCTION(fuse_native_attr_hits)\n  NAPI_EXPORT_FUNCTION(fuse_native_ended)',
+    replace: '  NAPI_EXPORT_FUNCTION(fuse_native_unmount)\n  NAPI_EXPORT_FUNCTION(fuse_native_attr_prime)\n  NAPI_EXPORT_FUNCTION(fuse_native_attr_unchanged)\n  NAPI_EXPORT_FUNCTION(fuse_native_attr_hits)\n  NAPI_EXPORT_FUNCTION(fuse_native_ended)',
   },
   // The end of the kernel connection (the next three): after a lazy unmount the kernel sends the
   // last RELEASE in the background and then tears the connection down, dropping that RELEASE unless
@@ -231,6 +233,11 @@ export interface FuseBinding {
    * handler is given, before that request is answered (fixed binding only; stat as fuse-class.ts encodes it).
    */
   primeAttrs?: (nativeHandler: unknown, slot: AttrSlot, stat: Uint32Array) => void;
+  /**
+   * Tells the binding that the request whose handler is given changed nothing getattr answers, so
+   * the attributes it holds for the request's paths stay valid (fixed binding only).
+   */
+  unchangedAttrs?: (nativeHandler: unknown) => void;
   /** Requests the binding answered so far without JS: getattrs from the attribute cache, ENOENT from a folder's names, chmods that changed nothing. */
   attrHits?: () => { attrs: number; missing: number; sameMode: number };
   /**
@@ -269,6 +276,7 @@ export async function loadFuse(buildRoot: string, logger: Logger): Promise<FuseB
     fixed,
     callerOf,
     primeAttrs: (handler, slot, stat) => native.fuse_native_attr_prime(handler, slot, stat),
+    unchangedAttrs: (handler) => native.fuse_native_attr_unchanged(handler),
     attrHits: () => ({ attrs: native.fuse_native_attr_hits(0), missing: native.fuse_native_attr_hits(1), sameMode: native.fuse_native_attr_hits(2) }),
     // fuse-native keeps its libfuse thread's state in _thread, allocated by mount.
     connectionEnded: (fuse) => {
@@ -282,6 +290,7 @@ export async function loadFuse(buildRoot: string, logger: Logger): Promise<FuseB
 interface FixedExports {
   fuse_native_caller(handler: unknown, out: Uint32Array): void;
   fuse_native_attr_prime(handler: unknown, slot: number, stat: Uint32Array): void;
+  fuse_native_attr_unchanged(handler: unknown): void;
   fuse_native_attr_hits(which: 0 | 1 | 2): number;
   fuse_native_ended(thread: Buffer): number;
 }

@@ -32,6 +32,8 @@ export interface OpsOptions {
   caller: Caller;
   /** Hands the binding what getattr answers for one of the request's paths (fixed binding only; native-binding.ts). */
   primeAttrs?: (native: unknown, slot: AttrSlot, stat: FuseStat) => void;
+  /** Tells the binding the request changed nothing getattr answers (fixed binding only). */
+  unchangedAttrs?: (native: unknown) => void;
   /** Counts the requests that reach JS, by op. */
   requests?: Map<string, number>;
 }
@@ -277,10 +279,21 @@ export function createOps(vfs: Vfs, handles: HandleTable, opts: OpsOptions): Fus
 
     // The kernel asks for a written file's attributes again after it is closed; a reader's close
     // changes nothing it holds, so nothing is handed over (a stat saved per close of a reader).
-    release: (p, fd, cb) =>
-      replyWithAttrs('release', p, cb, handles.get(fd)?.flags.write ? [[ATTR_SLOT.path, p]] : [], async () => {
+    release: (p, fd, cb) => {
+      const entry = handles.get(fd);
+      if (!entry?.flags.write) return reply('release', p, cb, async () => handles.remove(fd)?.handle.release());
+      // The kernel sends a release after close(2) returned, so it runs beside what the closer does
+      // next (rsync: utimens). After a flush that committed everything it changes nothing getattr
+      // answers; the binding then keeps the attributes those ops handed over meanwhile, which the
+      // release's end would otherwise retire (a getattr an rsync'd file reaching JS).
+      const native = opts.caller.native;
+      const unchanged = opts.unchangedAttrs && !entry.handle.changedSinceFlush() ? opts.unchangedAttrs : undefined;
+      if (!unchanged) return replyWithAttrs('release', p, cb, [[ATTR_SLOT.path, p]], async () => handles.remove(fd)?.handle.release());
+      reply('release', p, cb, async (unanswered) => {
         await handles.remove(fd)?.handle.release();
-      }),
+        if (unanswered()) unchanged(native);
+      });
+    },
 
     unlink: (p, cb) =>
       replyWithAttrs('unlink', p, cb, [[ATTR_SLOT.folder, path.posix.dirname(p)]], async () => {

@@ -24,6 +24,8 @@ let nextReader = 0;
 export class VfsFileHandle implements FileHandle {
   private readonly readerId = `r${++nextReader}`;
   private released = false;
+  /** A flush or sync committed what this handle wrote. */
+  private flushed = false;
 
   constructor(
     private readonly owner: FileOwner,
@@ -64,13 +66,19 @@ export class VfsFileHandle implements FileHandle {
 
   async flush(): Promise<void> {
     this.check();
-    if (this.flags.write) await this.owner.commit(this.file);
+    if (this.flags.write) {
+      await this.owner.commit(this.file);
+      this.flushed = true;
+    }
     if (this.file.failure) throw new VfsError('EIO', `upload failed: ${this.file.failure}`, this.path);
   }
 
   async sync(): Promise<void> {
     this.check();
-    if (this.flags.write) await this.owner.syncFile(this.file);
+    if (this.flags.write) {
+      await this.owner.syncFile(this.file);
+      this.flushed = true;
+    }
     if (this.file.failure) throw new VfsError('EIO', `upload failed: ${this.file.failure}`, this.path);
   }
 
@@ -82,6 +90,11 @@ export class VfsFileHandle implements FileHandle {
       this.released = true;
       await this.owner.closeFile(this.file, { writer: this.flags.write, readerId: this.readerId });
     }
+  }
+
+  /** Writes since the last commit leave the file modified; a handle never flushed may not have committed its create. */
+  changedSinceFlush(): boolean {
+    return this.flags.write && (!this.flushed || this.file.modifiedAt !== undefined);
   }
 
   stat(): Promise<NodeInfo> {

@@ -58,6 +58,8 @@ export interface FileHandle {
   sync(): Promise<void>;
   /** Last close of this handle: flushes and hands the file to write-back. */
   release(): Promise<void>;
+  /** Whether release() may change what stat() answers: this handle wrote and was not flushed since. */
+  changedSinceFlush(): boolean;
   stat(): Promise<NodeInfo>;
 }
 

@@ -102,6 +102,10 @@ export class ViewFileHandle implements FileHandle {
     this.onRelease(this.readerId);
   }
 
+  changedSinceFlush(): boolean {
+    return false;
+  }
+
   async stat(): Promise<NodeInfo> {
     return this.info;
   }
