@@ -496,6 +496,30 @@ test('a folder made offline that was given its PDS id: what is written later nam
   assert.equal(journal.add({ volume: VOL, parentId: 'local:z', name: 'd.txt', stagingPath: '/s/d', size: 0, mtime: 1, sha1: null, state: 'open', replaceId: null, notBefore: 0 }).parentId, 'local:z');
 });
 
+test('the op log keeps its pending changes in memory as SQLite has them: a change handed out keeps its values, a rolled-back transaction is undone there too', (t) => {
+  const { db } = openStore(t);
+  const ops = new OpLog(db);
+  const made = ops.add({ volume: VOL, kind: 'mkdir', nodeId: 'local:x', parentId: 'root', name: 'x' });
+  const meta = ops.add({ volume: VOL, kind: 'meta', nodeId: 'local:x', mtime: 5 });
+  // The replay reads the change's local id after it gave the folder its PDS id (replay.ts, mkdir).
+  ops.rekey(VOL, 'local:x', 'real-x');
+  ops.failedAttempt(meta.id, 'EIO: once');
+  assert.equal(made.nodeId, 'local:x');
+  assert.equal(meta.attempts, 0);
+  assert.deepEqual(ops.pending().map((o) => [o.nodeId, o.attempts]), [['real-x', 0], ['real-x', 1]]);
+  const fresh = new OpLog(db).pending();
+  assert.deepEqual(ops.pending(), fresh, 'the mirror is what SQLite holds');
+  assert.throws(() => db.batch(() => {
+    ops.done(made.id);
+    ops.add({ volume: VOL, kind: 'remove', nodeId: 'real-x' });
+    throw new Error('rolled back');
+  }));
+  assert.deepEqual(ops.pending(), fresh);
+  assert.equal(ops.counts().pending, 2);
+  assert.equal(ops.firstPendingId(), made.id);
+  assert.equal(ops.lastPendingId(), meta.id);
+});
+
 test('journal rows an earlier pdsfs left under a local folder id that has its PDS id move to that id as the cache opens', (t) => {
   const dir = tempDir(t);
   const file = path.join(dir, 'metadata.sqlite');

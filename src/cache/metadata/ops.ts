@@ -149,6 +149,7 @@ export class OpLog {
   private noticesMemo: Omit<OpCounts, 'pending'> | undefined;
   /**
    * The pending changes by id, oldest first, as SQLite has them (in the transaction under way too).
+   * An Op handed out is never changed afterwards (a change replaces it here), as a row read was not.
    * The replay looks at the oldest of them after every change it applies, and the local tree lays
    * them over a listing: read from SQLite with a JSON parse a row each time, a queue of a few hundred
    * changes (rsync's folders and their attributes) cost the main thread milliseconds per change.
@@ -260,7 +261,7 @@ export class OpLog {
     const pending = this.pendingOps();
     this.q.retry.run(error, at, id);
     const op = pending.get(id);
-    if (op) Object.assign(op, { attempts: op.attempts + 1, lastError: error, updatedAt: at });
+    if (op) pending.set(id, { ...op, attempts: op.attempts + 1, lastError: error, updatedAt: at });
   }
 
   /** The server no longer allowed it, or it was replayed with both sides kept: a notice from now on. */
@@ -303,9 +304,8 @@ export class OpLog {
     this.q.rekeyParent.run(to, volume, from);
     this.q.mapLocal.run(from, volume, to);
     for (const op of pending.values()) {
-      if (op.volume !== volume) continue;
-      if (op.nodeId === from) op.nodeId = to;
-      if (op.parentId === from) op.parentId = to;
+      if (op.volume !== volume || (op.nodeId !== from && op.parentId !== from)) continue;
+      pending.set(op.id, { ...op, nodeId: op.nodeId === from ? to : op.nodeId, parentId: op.parentId === from ? to : op.parentId });
     }
   }
 
