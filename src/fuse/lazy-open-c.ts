@@ -2,7 +2,7 @@
 // Inserted into fuse-native.c after the attribute cache (attr-cache-c.ts), whose lookup it uses.
 import { LAZY_FD_BIT, READ_ONLY_FD_BIT } from './handle-table.js';
 
-/** How many read-only opens the binding holds unadopted at once; past it an open goes to JS. */
+/** How many read-only opens the binding holds at once (a power of two); past it an open goes to JS. */
 export const LAZY_OPEN_SLOTS = 1024;
 
 export const LAZY_OPEN_C = String.raw`
@@ -13,10 +13,13 @@ export const LAZY_OPEN_C = String.raw`
 #define LAZY_FD_BIT ${LAZY_FD_BIT}ULL
 #define LAZY_READ_ONLY_BIT ${READ_ONLY_FD_BIT}ULL
 
-// A handle of a slot: the file's path in the mount (kept across renames, for an unlink while open),
-// and whether JS holds a VFS handle for it (then its release goes to JS). path NULL: a free slot.
+// A handle of a slot: its fh, the file's path in the mount (kept across renames, for an unlink
+// while open), and whether JS holds a VFS handle for it (then its release goes to JS). path NULL: a
+// free slot. An fh is the two bits, a serial number and the slot: a slot used again gets another fh,
+// so an fh whose release was answered (even late, past JS's time limit) never names a later open.
 typedef struct {
   char *path;
+  uint64_t fh;
   int adopted;
 } lazy_handle_t;
 
@@ -24,14 +27,20 @@ static pthread_mutex_t lazy_lock = PTHREAD_MUTEX_INITIALIZER;
 static lazy_handle_t lazy_handles[LAZY_SLOTS];
 // Where the search for a free slot starts: the one after the last taken.
 static uint32_t lazy_next = 0;
+static uint64_t lazy_serial = 0;
 static double lazy_open_count = 0;
 static double lazy_release_count = 0;
 
-// The slot of a lazy fh (its low bits are the slot + 1), or NULL for any other fh.
+static uint64_t lazy_fh (uint32_t slot) {
+  uint64_t serial = ++lazy_serial & ((LAZY_FD_BIT - 1) / LAZY_SLOTS);
+  return LAZY_READ_ONLY_BIT | LAZY_FD_BIT | serial * LAZY_SLOTS | slot;
+}
+
+// The slot holding a lazy fh (lock held), or NULL for any other fh.
 static lazy_handle_t *lazy_of (uint64_t fh) {
   if (!(fh & LAZY_FD_BIT)) return NULL;
-  uint64_t slot = fh & (LAZY_FD_BIT - 1);
-  return slot >= 1 && slot <= LAZY_SLOTS ? &lazy_handles[slot - 1] : NULL;
+  lazy_handle_t *h = &lazy_handles[fh & (LAZY_SLOTS - 1)];
+  return h->path != NULL && h->fh == fh ? h : NULL;
 }
 
 static char *lazy_copy (const char *s, size_t len) {
@@ -69,13 +78,15 @@ static int lazy_open (const char *path, struct fuse_file_info *info) {
   pthread_mutex_lock(&lazy_lock);
   for (uint32_t i = 0; i < LAZY_SLOTS; i++) {
     uint32_t s = (lazy_next + i) % LAZY_SLOTS;
-    if (lazy_handles[s].path != NULL) continue;
-    lazy_handles[s].path = copy;
-    lazy_handles[s].adopted = 0;
+    lazy_handle_t *h = &lazy_handles[s];
+    if (h->path != NULL) continue;
+    h->path = copy;
+    h->fh = lazy_fh(s);
+    h->adopted = 0;
     lazy_next = s + 1;
     lazy_open_count++;
+    info->fh = h->fh;
     pthread_mutex_unlock(&lazy_lock);
-    info->fh = LAZY_READ_ONLY_BIT | LAZY_FD_BIT | (s + 1);
     return 1;
   }
   pthread_mutex_unlock(&lazy_lock);
@@ -85,11 +96,11 @@ static int lazy_open (const char *path, struct fuse_file_info *info) {
 
 // release: a lazy handle JS never adopted is let go here.
 static int lazy_release (struct fuse_file_info *info) {
-  lazy_handle_t *h = info != NULL ? lazy_of(info->fh) : NULL;
-  if (h == NULL) return 0;
+  if (info == NULL || !(info->fh & LAZY_FD_BIT)) return 0;
   char *path = NULL;
   pthread_mutex_lock(&lazy_lock);
-  if (h->path != NULL && !h->adopted) {
+  lazy_handle_t *h = lazy_of(info->fh);
+  if (h != NULL && !h->adopted) {
     path = h->path;
     h->path = NULL;
     lazy_release_count++;
@@ -108,11 +119,10 @@ static int lazy_op_uses_fh (uint32_t op) {
 // from then on its release goes to JS too. Set here, on the libfuse thread, before JS sees the op:
 // the kernel sends the release only after every op on the handle was answered.
 static void lazy_op_started (fuse_thread_locals_t *l) {
-  if (!lazy_op_uses_fh(l->op) || l->info == NULL) return;
-  lazy_handle_t *h = lazy_of(l->info->fh);
-  if (h == NULL) return;
+  if (!lazy_op_uses_fh(l->op) || l->info == NULL || !(l->info->fh & LAZY_FD_BIT)) return;
   pthread_mutex_lock(&lazy_lock);
-  if (h->path != NULL) h->adopted = 1;
+  lazy_handle_t *h = lazy_of(l->info->fh);
+  if (h != NULL) h->adopted = 1;
   pthread_mutex_unlock(&lazy_lock);
 }
 
@@ -138,12 +148,14 @@ static void lazy_renamed (const char *from, const char *to) {
 // With an op's answer: an adopted handle's slot is free once JS answered its release (JS let go of
 // its fd first, so a new lazy open never meets JS's entry of an old one); a rename moved paths.
 static void lazy_op_done (fuse_thread_locals_t *l) {
-  if (l->op == op_release && l->info != NULL) {
-    lazy_handle_t *h = lazy_of(l->info->fh);
-    if (h == NULL) return;
+  if (l->op == op_release && l->info != NULL && (l->info->fh & LAZY_FD_BIT)) {
+    char *path = NULL;
     pthread_mutex_lock(&lazy_lock);
-    char *path = h->path;
-    h->path = NULL;
+    lazy_handle_t *h = lazy_of(l->info->fh);
+    if (h != NULL) {
+      path = h->path;
+      h->path = NULL;
+    }
     pthread_mutex_unlock(&lazy_lock);
     free(path);
   } else if (l->op == op_rename && l->res >= 0) {
@@ -165,7 +177,7 @@ NAPI_METHOD(fuse_native_lazy_take) {
     lazy_handle_t *h = &lazy_handles[s];
     if (h->path == NULL || h->adopted || strcmp(h->path, path) != 0) continue;
     h->adopted = 1;
-    out[n++] = (uint32_t) (LAZY_READ_ONLY_BIT | LAZY_FD_BIT | (s + 1));
+    out[n++] = (uint32_t) h->fh;
   }
   pthread_mutex_unlock(&lazy_lock);
   free(path);

@@ -15,11 +15,13 @@
 // folders by offset, a kernel buffer at a time, where the shipped one has libfuse hold the whole
 // folder (see the readdir entries below). And it keeps the attributes JS hands over with its
 // answers, so that the getattr libfuse 2 sends after most ops is answered in C (the attribute cache
-// below). It also says when libfuse's loop has ended (the kernel connection is gone), so that the
-// mount can close the handles whose release the kernel dropped at a lazy unmount (mount.ts). Without a
-// compiler we fall back to the shipped binary: then mtimes cannot be set, POSIX attributes are off,
-// each readdir takes the whole folder at once, every getattr reaches JS, and a stop across a release
-// the kernel dropped ends at its time limit (cli/daemon.ts), the file going up at the next start.
+// below). It answers a read-only open of a file JS described lately with a handle JS opens only when
+// it is used (the lazy opens below). It also says when libfuse's loop has ended (the kernel
+// connection is gone), so that the mount can close the handles whose release the kernel dropped at a
+// lazy unmount (mount.ts). Without a compiler we fall back to the shipped binary: then mtimes cannot
+// be set, POSIX attributes are off, each readdir takes the whole folder at once, every getattr and
+// open reaches JS, and a stop across a release the kernel dropped ends at its time limit
+// (cli/daemon.ts), the file going up at the next start.
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
@@ -156,8 +158,19 @@ ${LAZY_OPEN_C}
   { find: '  blk\\\n  uv_async_send(&(l->async));\\', replace: '  blk\\\n  attr_cache_op_started(l);\\\n  lazy_op_started(l);\\\n  uv_async_send(&(l->async));\\' },
   // Every answer, before its libfuse thread goes on: touched again, and what JS handed over is kept.
   { find: '    l->res = res;\\\n    uv_sem_post(&(l->sem));\\', replace: '    l->res = res;\\\n    attr_cache_op_done(l);\\\n    lazy_op_done(l);\\\n    uv_sem_post(&(l->sem));\\' },
-  // A read-only open of a file the cache holds, and the release of such a handle JS never used:
-  // answered here (lazy opens, above).
+  // Lazy opens (lazy-open-c.ts; the next two, and the hooks beside attr_cache_op_started and
+  // attr_cache_op_done above): rsync's receiver opens each file it wrote once more, read-only, only to
+  // fchmod it, so its OPEN and RELEASE were two trips through the event loop for a handle nobody
+  // reads. A read-only open (no O_TRUNC) of a path JS described as a regular file less than
+  // ATTR_CACHE_TTL_SEC ago gets an fd of a bounded C table here (LAZY_FD_BIT | READ_ONLY_FD_BIT | slot;
+  // a full table sends the open to JS). libfuse counts the open as any other (its auto_cache getattr
+  // follows, answered from the attribute cache when it holds the path). The first op that uses the
+  // fd on its way to JS (a read) marks it adopted, and JS opens its VFS handle then (ops.ts; reads in
+  // flight at once share that open); an adopted fd's release goes to JS, whose answer frees the slot;
+  // one never adopted is released here. libfuse renames a file unlinked or renamed over while open to
+  // a hidden name first: the slots follow every rename, and JS takes (adopts) the fds at the path
+  // before it removes the file from the VFS (fuse_native_lazy_take), so a read after the unlink
+  // still gets the old bytes. The counts of opens and releases answered here: fuse_native_lazy_counts.
   { find: OPEN_METHOD, replace: `${OPEN_METHOD}\n  if (lazy_open(path, info)) return 0;` },
   { find: RELEASE_METHOD, replace: `${RELEASE_METHOD}\n  if (lazy_release(info)) return 0;` },
   // chmod that changes nothing: answered here (attr-cache-c.ts says when).

@@ -42,14 +42,18 @@ print(out[0]); print(out[1])
 `;
 
 /**
- * Opens argv[1] read-only (argv[2]: "unlink" or "replace" with argv[3]), changes the name, then
- * reads through the fd what it had, and lists the folder while the fd is open: prints both.
+ * Opens argv[1] read-only, then (argv[2]) unlinks it, renames argv[3] over it, or renames it to
+ * argv[3] and unlinks that; reads through the fd what it had, and lists the folder while the fd is
+ * open: prints both.
  */
 const READ_AFTER_NAME_CHANGE = `
 import os, sys
 fd = os.open(sys.argv[1], os.O_RDONLY)
 if sys.argv[2] == 'unlink': os.unlink(sys.argv[1])
-else: os.rename(sys.argv[3], sys.argv[1])
+elif sys.argv[2] == 'replace': os.rename(sys.argv[3], sys.argv[1])
+else:
+    os.rename(sys.argv[1], sys.argv[3])
+    os.unlink(sys.argv[3])
 os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
 print(os.pread(fd, 4096, 0).decode())
 print(' '.join(sorted(os.listdir(os.path.dirname(sys.argv[1])))))
@@ -146,11 +150,12 @@ describe('read-only opens answered in the binding', { skip: fuseUnavailable() },
     assert.equal(delta(start, await counts()).releaseInBinding, 0);
   });
 
-  for (const change of ['unlink', 'replace'] as const) {
-    test(`a handle opened in the binding still reads its file after ${change === 'unlink' ? 'an unlink' : 'a rename over it'}`, async () => {
+  const changes = { unlink: 'an unlink', replace: 'a rename over it', move: 'a rename and an unlink of its new name' } as const;
+  for (const [change, what] of Object.entries(changes)) {
+    test(`a handle opened in the binding still reads its file after ${what}`, async () => {
       const f = `${fx.mnt}/${change}d.txt`;
-      const incoming = `${fx.mnt}/${change}-incoming.txt`;
-      await fs.writeFile(incoming, 'the new content, longer');
+      const incoming = `${fx.mnt}/${change}-other.txt`;
+      if (change === 'replace') await fs.writeFile(incoming, 'the new content, longer');
       await fs.writeFile(f, 'the old content');
       const start = await counts();
       const [read, listed] = (await py(READ_AFTER_NAME_CHANGE, f, change, incoming)).split('\n');
@@ -160,8 +165,8 @@ describe('read-only opens answered in the binding', { skip: fuseUnavailable() },
       const d = delta(start, await counts());
       assert.equal(d.openInBinding, 1, 'opened in the binding');
       assert.equal(d.lazyOpensAdopted, 1, 'adopted before its name went');
-      if (change === 'unlink') await assert.rejects(fs.stat(f), (e) => (e as NodeJS.ErrnoException).code === 'ENOENT');
-      else assert.equal(await fs.readFile(f, 'utf8'), 'the new content, longer');
+      if (change === 'replace') assert.equal(await fs.readFile(f, 'utf8'), 'the new content, longer');
+      else await assert.rejects(fs.stat(f), (e) => (e as NodeJS.ErrnoException).code === 'ENOENT');
     });
   }
 
