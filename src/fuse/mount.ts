@@ -48,7 +48,7 @@ export interface FuseRequestCounts {
   enoentInBinding: number;
   /** chmods to the mode a file already has, answered by the binding. */
   chmodInBinding: number;
-  /** Read-only opens of files the binding's attribute cache holds, answered by the binding (native-binding.ts). */
+  /** Read-only opens of files JS described less than ATTR_CACHE_TTL_SEC before, answered by the binding (native-binding.ts). */
   openInBinding: number;
   /** Releases of such handles JS never used, answered by the binding. */
   releaseInBinding: number;
