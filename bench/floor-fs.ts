@@ -13,7 +13,7 @@ import path from 'node:path';
 import type { FuseOps, FuseStat, FuseTime } from 'fuse-native';
 import type { FuseRequests } from '../src/control/status-report.js';
 import { fuseClass, statArray, type Caller } from '../src/fuse/fuse-class.js';
-import { READ_ONLY_FD_BIT } from '../src/fuse/handle-table.js';
+import { isLazyFd, READ_ONLY_FD_BIT } from '../src/fuse/handle-table.js';
 import { EXTRA_LIBFUSE_OPTIONS, fuseOptions } from '../src/fuse/mount.js';
 import { ATTR_SLOT, type AttrSlot, loadFuse } from '../src/fuse/native-binding.js';
 import { silentLogger } from '../src/shared/logger.js';
@@ -92,8 +92,13 @@ function unlinkPath(p: string): void {
   dir?.names?.delete(nameOf(p));
   if (dir) dir.mtime = dir.ctime = now();
 }
-function fileAt(fd: number): FloorNode | undefined {
-  return handles.get(fd);
+/** The node of an fd; a read-only open the binding answered itself is adopted at its first use, as ops.ts does. */
+function fileAt(fd: number, p: string): FloorNode | undefined {
+  const open = handles.get(fd);
+  if (open || !isLazyFd(fd)) return open;
+  const n = nodes.get(p);
+  if (n) handles.set(fd, n);
+  return n;
 }
 function openFd(node: FloorNode, write: boolean): number {
   const fd = nextFd++ | (write ? 0 : READ_ONLY_FD_BIT);
@@ -159,16 +164,16 @@ const ops: FuseOps = {
     prime([[ATTR_SLOT.path, p], [ATTR_SLOT.folder, parentOf(p)]]);
     cb(0, openFd(node, true));
   },
-  read(_p, fd, buf, len, pos, cb) {
+  read(p, fd, buf, len, pos, cb) {
     count('read');
-    const n = fileAt(fd);
+    const n = fileAt(fd, p);
     if (!n) return cb(E.EBADF);
     const end = Math.min(n.size, pos + len);
     cb(end > pos ? n.data!.copy(buf, 0, pos, end) : 0);
   },
-  write(_p, fd, buf, len, pos, cb) {
+  write(p, fd, buf, len, pos, cb) {
     count('write');
-    const n = fileAt(fd);
+    const n = fileAt(fd, p);
     if (!n) return cb(E.EBADF);
     grow(n, pos + len);
     buf.copy(n.data!, pos, 0, len);
@@ -185,7 +190,7 @@ const ops: FuseOps = {
   },
   ftruncate(p, fd, size, cb) {
     count('ftruncate');
-    const n = fileAt(fd);
+    const n = fileAt(fd, p);
     if (!n) return cb(E.EBADF);
     truncateNode(n, size);
     prime([[ATTR_SLOT.path, p]]);
@@ -332,7 +337,16 @@ process.send!({ mounted: true });
 process.on('message', (msg: { cmd: 'counts' | 'remount' }) => {
   if (msg.cmd === 'counts') {
     const hits = binding.attrHits?.();
-    const counts: FuseRequests = { byJs: Object.fromEntries(requests), getattrInBinding: hits?.attrs ?? 0, enoentInBinding: hits?.missing ?? 0, chmodInBinding: hits?.sameMode ?? 0 };
+    const lazy = binding.lazyCounts?.();
+    const counts: FuseRequests = {
+      byJs: Object.fromEntries(requests),
+      getattrInBinding: hits?.attrs ?? 0,
+      enoentInBinding: hits?.missing ?? 0,
+      chmodInBinding: hits?.sameMode ?? 0,
+      openInBinding: lazy?.opens ?? 0,
+      releaseInBinding: lazy?.releases ?? 0,
+      lazyOpensAdopted: 0,
+    };
     process.send!({ counts });
   } else {
     void (async () => {

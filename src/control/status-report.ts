@@ -76,8 +76,9 @@ export interface DaemonStatus {
   throughput: Throughput;
   /**
    * A FUSE mount's requests: answered by JS per op, getattrs the binding answered from attributes JS
-   * handed over, those it answered ENOENT from the names of a folder made through the mount, and
-   * chmods it answered because they changed nothing.
+   * handed over, those it answered ENOENT from the names of a folder made through the mount,
+   * chmods it answered because they changed nothing, read-only opens it answered (and the releases
+   * of those JS never used), and how many of those JS opened at their first use.
    */
   fuse?: FuseRequests;
 }
@@ -87,6 +88,9 @@ export interface FuseRequests {
   getattrInBinding: number;
   enoentInBinding: number;
   chmodInBinding: number;
+  openInBinding: number;
+  releaseInBinding: number;
+  lazyOpensAdopted: number;
 }
 
 export interface StatusSources {

@@ -20,7 +20,18 @@ const HIDDEN_NAME = /^\.fuse_hidden[0-9a-f]{16}$/;
  * 32-bit number and 0 means "no handle" to fuse-native.
  */
 export const READ_ONLY_FD_BIT = 0x4000_0000;
-const MAX_FD_COUNT = READ_ONLY_FD_BIT - 1;
+/**
+ * Set (with READ_ONLY_FD_BIT) in the fd of a read-only open the fixed binding answered itself: JS
+ * opens its VFS handle at the first op that uses it and enters it here under that fd (adopt). The
+ * fds JS hands out stay below it.
+ */
+export const LAZY_FD_BIT = 0x2000_0000;
+const MAX_FD_COUNT = LAZY_FD_BIT - 1;
+
+/** An fd the binding handed out for a read-only open, with no VFS handle until JS adopts it. */
+export function isLazyFd(fd: number): boolean {
+  return (fd & LAZY_FD_BIT) !== 0;
+}
 
 export function isHiddenName(name: string): boolean {
   return HIDDEN_NAME.test(name);
@@ -50,6 +61,14 @@ export class HandleTable {
     const entry: OpenEntry = { fd: this.nextFd | mark, handle, flags, path, unlinked: false };
     this.nextFd = this.nextFd >= MAX_FD_COUNT ? 1 : this.nextFd + 1;
     this.byFd.set(entry.fd, entry);
+    this.index(entry);
+    return entry;
+  }
+
+  /** Enters the VFS handle JS opened for a lazy fd of the binding, under that fd. */
+  adopt(fd: number, handle: FileHandle, flags: OpenFlags, path: string): OpenEntry {
+    const entry: OpenEntry = { fd, handle, flags, path, unlinked: false };
+    this.byFd.set(fd, entry);
     this.index(entry);
     return entry;
   }

@@ -48,6 +48,12 @@ export interface FuseRequestCounts {
   enoentInBinding: number;
   /** chmods to the mode a file already has, answered by the binding. */
   chmodInBinding: number;
+  /** Read-only opens of files JS described less than ATTR_CACHE_TTL_SEC before, answered by the binding (native-binding.ts). */
+  openInBinding: number;
+  /** Releases of such handles JS never used, answered by the binding. */
+  releaseInBinding: number;
+  /** Such handles JS opened at their first use (a read, or an unlink while open). */
+  lazyOpensAdopted: number;
 }
 
 /**
@@ -131,8 +137,9 @@ export async function mount(vfs: Vfs, mnt: string, opts: MountOptions): Promise<
   const posix = (opts.posix ?? true) && binding.fixed;
   if ((opts.posix ?? true) && !binding.fixed) logger.warn('POSIX attributes are off: the fixed fuse-native binding is not available');
   const requests = new Map<string, number>();
-  const { primeAttrs, unchangedAttrs, attrHits } = binding;
+  const { primeAttrs, unchangedAttrs, attrHits, lazyTake, lazyCounts } = binding;
   const handles = new HandleTable();
+  const adoptions = { count: 0 };
   const ops = createOps(vfs, handles, {
     own: opts,
     logger,
@@ -140,6 +147,8 @@ export async function mount(vfs: Vfs, mnt: string, opts: MountOptions): Promise<
     posix,
     caller,
     requests,
+    adoptions,
+    ...(lazyTake ? { lazyTake } : {}),
     ...(primeAttrs ? { primeAttrs: (native, slot, stat) => primeAttrs(native, slot, statArray(stat, true)) } : {}),
     ...(unchangedAttrs ? { unchangedAttrs } : {}),
   });
@@ -171,7 +180,16 @@ export async function mount(vfs: Vfs, mnt: string, opts: MountOptions): Promise<
     unmountedElsewhere,
     requestCounts: () => {
       const hits = attrHits?.();
-      return { byJs: Object.fromEntries(requests), getattrInBinding: hits?.attrs ?? 0, enoentInBinding: hits?.missing ?? 0, chmodInBinding: hits?.sameMode ?? 0 };
+      const lazy = lazyCounts?.();
+      return {
+        byJs: Object.fromEntries(requests),
+        getattrInBinding: hits?.attrs ?? 0,
+        enoentInBinding: hits?.missing ?? 0,
+        chmodInBinding: hits?.sameMode ?? 0,
+        openInBinding: lazy?.opens ?? 0,
+        releaseInBinding: lazy?.releases ?? 0,
+        lazyOpensAdopted: adoptions.count,
+      };
     },
     openForWriting: () => handles.writers,
     async unmount() {

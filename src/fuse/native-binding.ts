@@ -15,11 +15,13 @@
 // folders by offset, a kernel buffer at a time, where the shipped one has libfuse hold the whole
 // folder (see the readdir entries below). And it keeps the attributes JS hands over with its
 // answers, so that the getattr libfuse 2 sends after most ops is answered in C (the attribute cache
-// below). It also says when libfuse's loop has ended (the kernel connection is gone), so that the
-// mount can close the handles whose release the kernel dropped at a lazy unmount (mount.ts). Without a
-// compiler we fall back to the shipped binary: then mtimes cannot be set, POSIX attributes are off,
-// each readdir takes the whole folder at once, every getattr reaches JS, and a stop across a release
-// the kernel dropped ends at its time limit (cli/daemon.ts), the file going up at the next start.
+// below). It answers a read-only open of a file JS described lately with a handle JS opens only when
+// it is used (the lazy opens below). It also says when libfuse's loop has ended (the kernel
+// connection is gone), so that the mount can close the handles whose release the kernel dropped at a
+// lazy unmount (mount.ts). Without a compiler we fall back to the shipped binary: then mtimes cannot
+// be set, POSIX attributes are off, each readdir takes the whole folder at once, every getattr and
+// open reaches JS, and a stop across a release the kernel dropped ends at its time limit
+// (cli/daemon.ts), the file going up at the next start.
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
@@ -30,11 +32,14 @@ import type FuseClass from 'fuse-native';
 import type { Logger } from '../shared/logger.js';
 import { ATTR_CACHE_C } from './attr-cache-c.js';
 import { READ_ONLY_FD_BIT } from './handle-table.js';
+import { LAZY_OPEN_C } from './lazy-open-c.js';
 
 const run = promisify(execFile);
 const GETXATTR_LINUX = 'FUSE_METHOD(getxattr, 4, 1, (const char *path, const char *name, char *value, size_t size), {';
 const GETATTR_METHOD = 'FUSE_METHOD(getattr, 1, 1, (const char *path, struct stat *stat), {';
 const FLUSH_METHOD = 'FUSE_METHOD_VOID(flush, 2, 0, (const char *path, struct fuse_file_info *info), {';
+const OPEN_METHOD = 'FUSE_METHOD(open, 2, 1, (const char *path, struct fuse_file_info *info), {';
+const RELEASE_METHOD = 'FUSE_METHOD_VOID(release, 2, 0, (const char *path, struct fuse_file_info *info), {';
 const CHMOD_METHOD = 'FUSE_METHOD_VOID(chmod, 2, 0, (const char *path, mode_t mode), {';
 const READDIR_METHOD = 'FUSE_METHOD(readdir, 1, 2, (const char *path, void *buf, fuse_fill_dir_t filler, off_t offset, struct fuse_file_info *info), {';
 const READDIR_PATH_ARG = '  napi_create_string_utf8(env, l->path, NAPI_AUTO_LENGTH, &(argv[2]));';
@@ -145,13 +150,29 @@ NAPI_METHOD(fuse_native_mount) {`,
   struct stat attr_prime[4];
 
   // Internal bookkeeping\n` },
-  // The cache itself (attr-cache-c.ts), after the helpers it uses.
+  // The cache itself (attr-cache-c.ts), after the helpers it uses; then the lazy opens (lazy-open-c.ts).
   { find: '// Methods\n', replace: `${ATTR_CACHE_C}
+${LAZY_OPEN_C}
 // Methods\n` },
   // Every op, as it leaves for JS: the paths it may change are touched.
-  { find: '  blk\\\n  uv_async_send(&(l->async));\\', replace: '  blk\\\n  attr_cache_op_started(l);\\\n  uv_async_send(&(l->async));\\' },
+  { find: '  blk\\\n  uv_async_send(&(l->async));\\', replace: '  blk\\\n  attr_cache_op_started(l);\\\n  lazy_op_started(l);\\\n  uv_async_send(&(l->async));\\' },
   // Every answer, before its libfuse thread goes on: touched again, and what JS handed over is kept.
-  { find: '    l->res = res;\\\n    uv_sem_post(&(l->sem));\\', replace: '    l->res = res;\\\n    attr_cache_op_done(l);\\\n    uv_sem_post(&(l->sem));\\' },
+  { find: '    l->res = res;\\\n    uv_sem_post(&(l->sem));\\', replace: '    l->res = res;\\\n    attr_cache_op_done(l);\\\n    lazy_op_done(l);\\\n    uv_sem_post(&(l->sem));\\' },
+  // Lazy opens (lazy-open-c.ts; the next two, and the hooks beside attr_cache_op_started and
+  // attr_cache_op_done above): rsync's receiver opens each file it wrote once more, read-only, only to
+  // fchmod it, so its OPEN and RELEASE were two trips through the event loop for a handle nobody
+  // reads. A read-only open (no O_TRUNC) of a path JS described as a regular file less than
+  // ATTR_CACHE_TTL_SEC ago gets an fd of a bounded C table here (LAZY_FD_BIT | READ_ONLY_FD_BIT | slot;
+  // a full table sends the open to JS). libfuse counts the open as any other (its auto_cache getattr
+  // follows, answered from the attribute cache when it holds the path). The first op that uses the
+  // fd on its way to JS (a read) marks it adopted, and JS opens its VFS handle then (ops.ts; reads in
+  // flight at once share that open); an adopted fd's release goes to JS, whose answer frees the slot;
+  // one never adopted is released here. libfuse renames a file unlinked or renamed over while open to
+  // a hidden name first: the slots follow every rename, and JS takes (adopts) the fds at the path
+  // before it removes the file from the VFS (fuse_native_lazy_take), so a read after the unlink
+  // still gets the old bytes. The counts of opens and releases answered here: fuse_native_lazy_counts.
+  { find: OPEN_METHOD, replace: `${OPEN_METHOD}\n  if (lazy_open(path, info)) return 0;` },
+  { find: RELEASE_METHOD, replace: `${RELEASE_METHOD}\n  if (lazy_release(info)) return 0;` },
   // chmod that changes nothing: answered here (attr-cache-c.ts says when).
   { find: CHMOD_METHOD, replace: `${CHMOD_METHOD}\n  if (attr_cache_same_mode(path, mode)) return 0;` },
   // getattr: answered here when the cache holds the path, or the listing of its folder lacks its name.
@@ -162,7 +183,7 @@ NAPI_METHOD(fuse_native_mount) {`,
   // What JS calls: hand attributes over, and count the getattrs answered here.
   {
     find: '  NAPI_EXPORT_FUNCTION(fuse_native_unmount)',
-    replace: '  NAPI_EXPORT_FUNCTION(fuse_native_unmount)\n  NAPI_EXPORT_FUNCTION(fuse_native_attr_prime)\n  NAPI_EXPORT_FUNCTION(fuse_native_attr_unchanged)\n  NAPI_EXPORT_FUNCTION(fuse_native_attr_hits)\n  NAPI_EXPORT_FUNCTION(fuse_native_ended)',
+    replace: '  NAPI_EXPORT_FUNCTION(fuse_native_unmount)\n  NAPI_EXPORT_FUNCTION(fuse_native_attr_prime)\n  NAPI_EXPORT_FUNCTION(fuse_native_attr_unchanged)\n  NAPI_EXPORT_FUNCTION(fuse_native_attr_hits)\n  NAPI_EXPORT_FUNCTION(fuse_native_ended)\n  NAPI_EXPORT_FUNCTION(fuse_native_lazy_take)\n  NAPI_EXPORT_FUNCTION(fuse_native_lazy_counts)',
   },
   // The end of the kernel connection (the next three): after a lazy unmount the kernel sends the
   // last RELEASE in the background and then tears the connection down, dropping that RELEASE unless
@@ -245,7 +266,17 @@ export interface FuseBinding {
    * come any more, so a handle still open was never released (fixed binding only).
    */
   connectionEnded?: (fuse: FuseClass) => boolean;
+  /**
+   * The fds of the read-only opens the binding answered at this path and JS has not adopted yet
+   * (lazy-open-c.ts); from now on they count as adopted: JS must open their VFS handles (fixed binding only).
+   */
+  lazyTake?: (path: string) => number[];
+  /** Requests the binding answered without JS: read-only opens, and releases of such handles JS never used. */
+  lazyCounts?: () => { opens: number; releases: number };
 }
+
+/** How many fds one call of fuse_native_lazy_take returns at most; lazyTake asks again while it is full. */
+const LAZY_TAKE_BATCH = 64;
 
 /** Builds (or reuses) the fixed binding under buildRoot, then loads fuse-native. Call before any other import of it. */
 export async function loadFuse(buildRoot: string, logger: Logger): Promise<FuseBinding> {
@@ -278,6 +309,16 @@ export async function loadFuse(buildRoot: string, logger: Logger): Promise<FuseB
     primeAttrs: (handler, slot, stat) => native.fuse_native_attr_prime(handler, slot, stat),
     unchangedAttrs: (handler) => native.fuse_native_attr_unchanged(handler),
     attrHits: () => ({ attrs: native.fuse_native_attr_hits(0), missing: native.fuse_native_attr_hits(1), sameMode: native.fuse_native_attr_hits(2) }),
+    lazyTake: (p) => {
+      const fds: number[] = [];
+      const out = new Uint32Array(LAZY_TAKE_BATCH);
+      for (;;) {
+        const n = native.fuse_native_lazy_take(p, out);
+        fds.push(...out.subarray(0, n));
+        if (n < out.length) return fds;
+      }
+    },
+    lazyCounts: () => ({ opens: native.fuse_native_lazy_counts(0), releases: native.fuse_native_lazy_counts(1) }),
     // fuse-native keeps its libfuse thread's state in _thread, allocated by mount.
     connectionEnded: (fuse) => {
       const thread = (fuse as unknown as { _thread?: Buffer })._thread;
@@ -293,6 +334,8 @@ interface FixedExports {
   fuse_native_attr_unchanged(handler: unknown): void;
   fuse_native_attr_hits(which: 0 | 1 | 2): number;
   fuse_native_ended(thread: Buffer): number;
+  fuse_native_lazy_take(path: string, out: Uint32Array): number;
+  fuse_native_lazy_counts(which: 0 | 1): number;
 }
 
 /** The binding fuse-native loaded (node-gyp-build caches it, so this is the same instance). */

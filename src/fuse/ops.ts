@@ -14,7 +14,7 @@ import { DirStreams } from './dir-streams.js';
 import { LocalTimes } from './local-times.js';
 import { ATTR_SLOT, type AttrSlot } from './native-binding.js';
 import { ERRNO, ErrnoMapper, LOCAL_ERRNO } from './errno-map.js';
-import { HandleTable, isHiddenName, type OpenEntry } from './handle-table.js';
+import { HandleTable, isHiddenName, isLazyFd, type OpenEntry } from './handle-table.js';
 import { isMetaXattr, isSettableXattr, metaChange, XATTR_NAMESPACE, xattrNames, xattrValue } from './xattrs.js';
 import { metaAccessOf } from '../core/view-remote.js';
 
@@ -36,6 +36,10 @@ export interface OpsOptions {
   unchangedAttrs?: (native: unknown) => void;
   /** Counts the requests that reach JS, by op. */
   requests?: Map<string, number>;
+  /** The binding's read-only opens at a path JS has not adopted yet, now JS's to adopt (fixed binding only; native-binding.ts). */
+  lazyTake?: (path: string) => number[];
+  /** Counts the binding's lazy fds JS adopted (opened their VFS handles). */
+  adoptions?: { count: number };
 }
 
 /** File types stored as zero-byte PDS files, marked in their attributes; the kernel does their I/O. */
@@ -58,6 +62,8 @@ const TIME_LIMIT_MS: Readonly<Record<string, number>> = {
 const DEFAULT_TIME_LIMIT_MS = 30_000;
 
 const CREATE_FLAGS: OpenFlags = { read: true, write: true, create: true, truncate: true };
+/** What a read-only open the binding answered itself asked for (lazy-open-c.ts: O_RDONLY, no O_TRUNC). */
+const LAZY_OPEN_FLAGS: OpenFlags = decodeOpenFlags(fsc.O_RDONLY);
 
 /** fuse-native copies each readdir name into a 1024-byte C buffer: a longer one would arrive cut short. */
 const MAX_LISTED_NAME_BYTES = 1023;
@@ -136,10 +142,29 @@ export function createOps(vfs: Vfs, handles: HandleTable, opts: OpsOptions): Fus
   function releaseLate(fd: number): void {
     handles.remove(fd)?.handle.release().catch((err: unknown) => errors.errno(err, 'release', ''));
   }
-  function entry(fd: number, p: string): OpenEntry {
+  /** Adoptions of the binding's lazy fds under way: concurrent first ops on one fd share one. */
+  const adopting = new Map<number, Promise<OpenEntry>>();
+  /** Opens the VFS handle of a read-only open the binding answered itself (handle-table.ts), once. */
+  function adopt(fd: number, p: string): Promise<OpenEntry> {
+    let pending = adopting.get(fd);
+    if (!pending) {
+      pending = vfs.open(p, LAZY_OPEN_FLAGS).then((handle) => {
+        if (opts.adoptions) opts.adoptions.count++;
+        return handles.adopt(fd, handle, LAZY_OPEN_FLAGS, p);
+      }).finally(() => adopting.delete(fd));
+      adopting.set(fd, pending);
+    }
+    return pending;
+  }
+  /** Before libfuse's hidden rename of a file unlinked while open: its lazy fds get VFS handles while it is still there. */
+  async function adoptLazyAt(p: string): Promise<void> {
+    await Promise.all((opts.lazyTake?.(p) ?? []).map((fd) => adopt(fd, p)));
+  }
+  async function entry(fd: number, p: string): Promise<OpenEntry> {
     const found = handles.get(fd);
-    if (!found) throw new VfsError('EBADF', 'no such open file', p);
-    return found;
+    if (found) return found;
+    if (isLazyFd(fd)) return adopt(fd, p);
+    throw new VfsError('EBADF', 'no such open file', p);
   }
   async function refuseIfReadOnly(p: string): Promise<void> {
     if ((await statOf(p)).readOnly) throw new VfsError('EROFS', 'read-only', p);
@@ -235,7 +260,7 @@ export function createOps(vfs: Vfs, handles: HandleTable, opts: OpsOptions): Fus
 
     read: (p, fd, buf, len, pos, cb) =>
       count('read', p, cb, async () => {
-        const { handle } = entry(fd, p);
+        const { handle } = await entry(fd, p);
         // A short answer is EOF to the kernel, so keep going across block boundaries.
         let done = 0;
         while (done < len) {
@@ -248,7 +273,7 @@ export function createOps(vfs: Vfs, handles: HandleTable, opts: OpsOptions): Fus
 
     write: (p, fd, buf, len, pos, cb) =>
       count('write', p, cb, async () => {
-        const { handle } = entry(fd, p);
+        const { handle } = await entry(fd, p);
         let done = 0;
         while (done < len) {
           const n = await handle.write(buf.subarray(done, len), pos + done, len - done);
@@ -270,24 +295,30 @@ export function createOps(vfs: Vfs, handles: HandleTable, opts: OpsOptions): Fus
         }
       }),
 
-    ftruncate: (p, fd, size, cb) => replyWithAttrs('ftruncate', p, cb, [[ATTR_SLOT.path, p]], () => entry(fd, p).handle.truncate(size)),
+    ftruncate: (p, fd, size, cb) => replyWithAttrs('ftruncate', p, cb, [[ATTR_SLOT.path, p]], async () => (await entry(fd, p)).handle.truncate(size)),
 
     // A read-only handle's flush reaches JS only with the shipped binary (the fixed one answers it, handle-table.ts).
-    flush: (p, fd, cb) => replyWithAttrs('flush', p, cb, [[ATTR_SLOT.path, p]], () => entry(fd, p).handle.flush()),
+    flush: (p, fd, cb) => replyWithAttrs('flush', p, cb, [[ATTR_SLOT.path, p]], async () => (await entry(fd, p)).handle.flush()),
 
-    fsync: (p, _datasync, fd, cb) => reply('fsync', p, cb, () => entry(fd, p).handle.sync()),
+    fsync: (p, _datasync, fd, cb) => reply('fsync', p, cb, async () => (await entry(fd, p)).handle.sync()),
 
     // The kernel asks for a written file's attributes again after it is closed; a reader's close
-    // changes nothing it holds, so nothing is handed over (a stat saved per close of a reader).
+    // changes nothing it holds, so nothing is handed over (a stat saved per close of a reader). A
+    // lazy fd reaches here only once adopted (the binding lets go of the others itself).
     release: (p, fd, cb) => {
-      const entry = handles.get(fd);
-      if (!entry?.flags.write) return reply('release', p, cb, async () => handles.remove(fd)?.handle.release());
+      const open = handles.get(fd);
+      if (!open?.flags.write) {
+        return reply('release', p, cb, async () => {
+          await adopting.get(fd)?.catch(() => undefined);
+          await handles.remove(fd)?.handle.release();
+        });
+      }
       // The kernel sends a release after close(2) returned, so it runs beside what the closer does
       // next (rsync: utimens). After a flush that committed everything it changes nothing getattr
       // answers; the binding then keeps the attributes those ops handed over meanwhile, which the
       // release's end would otherwise retire (a getattr an rsync'd file reaching JS).
       const native = opts.caller.native;
-      const unchanged = opts.unchangedAttrs && !entry.handle.changedSinceFlush() ? opts.unchangedAttrs : undefined;
+      const unchanged = opts.unchangedAttrs && !open.handle.changedSinceFlush() ? opts.unchangedAttrs : undefined;
       if (!unchanged) return replyWithAttrs('release', p, cb, [[ATTR_SLOT.path, p]], async () => handles.remove(fd)?.handle.release());
       reply('release', p, cb, async (unanswered) => {
         await handles.remove(fd)?.handle.release();
@@ -304,7 +335,9 @@ export function createOps(vfs: Vfs, handles: HandleTable, opts: OpsOptions): Fus
 
     rename: (from, to, cb) =>
       replyWithAttrs('rename', from, cb, [[ATTR_SLOT.dest, to], [ATTR_SLOT.folder, path.posix.dirname(from)], [ATTR_SLOT.destFolder, path.posix.dirname(to)]], async () => {
-        if (isHiddenName(path.posix.basename(to)) && handles.at(from).length > 0) {
+        const hiding = isHiddenName(path.posix.basename(to));
+        if (hiding) await adoptLazyAt(from);
+        if (hiding && handles.at(from).length > 0) {
           // libfuse hides a file that is unlinked while open: remove it now, keep its handles.
           await vfs.remove(from, { recursive: false });
           handles.hide(from, to);

@@ -17,7 +17,9 @@ describe('flush of read-only handles', { skip: fuseUnavailable() }, () => {
   after(() => fx?.close());
 
   async function reachedJs(): Promise<Record<string, number>> {
-    return (await fuseRequests(fx)).byJs;
+    const { byJs, openInBinding } = await fuseRequests(fx);
+    // Read-only opens the binding answered itself (lazy-open.test.ts), counted with those JS answered.
+    return { ...byJs, open: (byJs.open ?? 0) + openInBinding };
   }
   const delta = (a: Record<string, number>, b: Record<string, number>, op: string) => (b[op] ?? 0) - (a[op] ?? 0);
 
@@ -31,7 +33,7 @@ describe('flush of read-only handles', { skip: fuseUnavailable() }, () => {
     await ro.chmod(0o640);
     await ro.close();
     const read = await reachedJs();
-    assert.equal(delta(start, read, 'open'), READS + 1, 'every open reached JS');
+    assert.equal(delta(start, read, 'open'), READS + 1, 'every open answered');
     assert.equal(delta(start, read, 'flush'), 0, 'no read-only flush reached JS');
 
     await fs.writeFile(f, 'second');
