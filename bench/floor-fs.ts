@@ -14,7 +14,7 @@ import type { FuseOps, FuseStat, FuseTime } from 'fuse-native';
 import type { FuseRequests } from '../src/control/status-report.js';
 import { fuseClass, statArray, type Caller } from '../src/fuse/fuse-class.js';
 import { isLazyFd, READ_ONLY_FD_BIT } from '../src/fuse/handle-table.js';
-import { EXTRA_LIBFUSE_OPTIONS, fuseOptions } from '../src/fuse/mount.js';
+import { countRequests, EXTRA_LIBFUSE_OPTIONS, fuseOptions } from '../src/fuse/mount.js';
 import { ATTR_SLOT, type AttrSlot, loadFuse } from '../src/fuse/native-binding.js';
 import { silentLogger } from '../src/shared/logger.js';
 
@@ -336,17 +336,7 @@ process.send!({ mounted: true });
 
 process.on('message', (msg: { cmd: 'counts' | 'remount' }) => {
   if (msg.cmd === 'counts') {
-    const hits = binding.attrHits?.();
-    const lazy = binding.lazyCounts?.();
-    const counts: FuseRequests = {
-      byJs: Object.fromEntries(requests),
-      getattrInBinding: hits?.attrs ?? 0,
-      enoentInBinding: hits?.missing ?? 0,
-      chmodInBinding: hits?.sameMode ?? 0,
-      openInBinding: lazy?.opens ?? 0,
-      releaseInBinding: lazy?.releases ?? 0,
-      lazyOpensAdopted: 0,
-    };
+    const counts: FuseRequests = countRequests(binding, requests, 0);
     process.send!({ counts });
   } else {
     void (async () => {

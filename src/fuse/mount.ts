@@ -10,7 +10,7 @@ import type { Ownership } from './attrs.js';
 import { fuseClass, statArray, type Caller } from './fuse-class.js';
 import { isMounted, isStaleMount, unmountPath } from './fusermount.js';
 import { HandleTable } from './handle-table.js';
-import { loadFuse } from './native-binding.js';
+import { type FuseBinding, loadFuse } from './native-binding.js';
 import { createOps } from './ops.js';
 
 export interface MountOptions extends Ownership {
@@ -128,6 +128,21 @@ export async function prepareMountpoint(mountpoint: string, logger: Logger): Pro
   return mnt;
 }
 
+/** The requests so far: those that reached JS (`requests`, by op) and those the binding answered itself. */
+export function countRequests(binding: FuseBinding, requests: ReadonlyMap<string, number>, lazyOpensAdopted: number): FuseRequestCounts {
+  const hits = binding.attrHits?.();
+  const lazy = binding.lazyCounts?.();
+  return {
+    byJs: Object.fromEntries(requests),
+    getattrInBinding: hits?.attrs ?? 0,
+    enoentInBinding: hits?.missing ?? 0,
+    chmodInBinding: hits?.sameMode ?? 0,
+    openInBinding: lazy?.opens ?? 0,
+    releaseInBinding: lazy?.releases ?? 0,
+    lazyOpensAdopted,
+  };
+}
+
 /** Mounts vfs on a mountpoint made ready by prepareMountpoint. */
 export async function mount(vfs: Vfs, mnt: string, opts: MountOptions): Promise<Mounted> {
   const { logger } = opts;
@@ -137,7 +152,7 @@ export async function mount(vfs: Vfs, mnt: string, opts: MountOptions): Promise<
   const posix = (opts.posix ?? true) && binding.fixed;
   if ((opts.posix ?? true) && !binding.fixed) logger.warn('POSIX attributes are off: the fixed fuse-native binding is not available');
   const requests = new Map<string, number>();
-  const { primeAttrs, unchangedAttrs, attrHits, lazyTake, lazyCounts } = binding;
+  const { primeAttrs, unchangedAttrs, lazyTake } = binding;
   const handles = new HandleTable();
   const adoptions = { count: 0 };
   const ops = createOps(vfs, handles, {
@@ -178,19 +193,7 @@ export async function mount(vfs: Vfs, mnt: string, opts: MountOptions): Promise<
   return {
     mountpoint: mnt,
     unmountedElsewhere,
-    requestCounts: () => {
-      const hits = attrHits?.();
-      const lazy = lazyCounts?.();
-      return {
-        byJs: Object.fromEntries(requests),
-        getattrInBinding: hits?.attrs ?? 0,
-        enoentInBinding: hits?.missing ?? 0,
-        chmodInBinding: hits?.sameMode ?? 0,
-        openInBinding: lazy?.opens ?? 0,
-        releaseInBinding: lazy?.releases ?? 0,
-        lazyOpensAdopted: adoptions.count,
-      };
-    },
+    requestCounts: () => countRequests(binding, requests, adoptions.count),
     openForWriting: () => handles.writers,
     async unmount() {
       unmounting = true;
