@@ -26,6 +26,7 @@ const STOP_WAIT_MS = 30_000;
 /** Opens argv[1] read-only, then reads its two halves from two threads at once; prints each half's sha256. */
 const PARALLEL_READS = `
 import hashlib, os, sys, threading
+os.listdir(os.path.dirname(sys.argv[1]))  # described again just now: the binding answers an open within 2 s of that
 fd = os.open(sys.argv[1], os.O_RDONLY)
 os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
 half = os.fstat(fd).st_size // 2
@@ -48,6 +49,7 @@ print(out[0]); print(out[1])
  */
 const READ_AFTER_NAME_CHANGE = `
 import os, sys
+os.listdir(os.path.dirname(sys.argv[1]))  # described again just now: the binding answers an open within 2 s of that
 fd = os.open(sys.argv[1], os.O_RDONLY)
 if sys.argv[2] == 'unlink': os.unlink(sys.argv[1])
 elif sys.argv[2] == 'replace': os.rename(sys.argv[3], sys.argv[1])
