@@ -313,10 +313,8 @@ export function createOps(vfs: Vfs, handles: HandleTable, opts: OpsOptions): Fus
           await handles.remove(fd)?.handle.release();
         });
       }
-      // The kernel sends a release after close(2) returned, so it runs beside what the closer does
-      // next (rsync: utimens). After a flush that committed everything it changes nothing getattr
-      // answers; the binding then keeps the attributes those ops handed over meanwhile, which the
-      // release's end would otherwise retire (a getattr an rsync'd file reaching JS).
+      // It runs beside what the closer does next (rsync: utimens; the kernel sends it after close(2)
+      // returned). Changing nothing getattr answers, it leaves the binding what those handed over.
       const native = opts.caller.native;
       const unchanged = opts.unchangedAttrs && !open.handle.changedSinceFlush() ? opts.unchangedAttrs : undefined;
       if (!unchanged) return replyWithAttrs('release', p, cb, [[ATTR_SLOT.path, p]], async () => handles.remove(fd)?.handle.release());
