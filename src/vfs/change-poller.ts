@@ -129,7 +129,7 @@ export class ChangePoller {
         next = page.hasMore ? ask(page.cursor) : undefined;
         let applied: boolean;
         try {
-          applied = await this.applyPage(v, page, asked.asOf, rereads < MAX_REREADS);
+          applied = await this.applyPage(v, page, asked.asOf, rereads < MAX_REREADS, await idsIn(next));
         } catch (err) {
           next?.page.catch(() => undefined);
           throw err;
@@ -157,8 +157,11 @@ export class ChangePoller {
    * The changes not replayed yet go back on top after each transaction, before any request can read it.
    * A page asked for (at `asOf`) before an own write landed on a node still to be applied is not
    * applied further (false: read it again), or, with `reread` false, is applied without that node.
+   * A node the next page changes again (`later`) is left to it: each change carries the node as it
+   * was then, and a state older than the cache's, applied for the moment between two pages, was
+   * read by a chmod or utimens made then and sent back to PDS (a folder's mode lost in an rsync).
    */
-  private async applyPage(v: Volume, page: Exclude<ChangePage, { expired: true }>, asOf: number, reread: boolean): Promise<boolean> {
+  private async applyPage(v: Volume, page: Exclude<ChangePage, { expired: true }>, asOf: number, reread: boolean, later: ReadonlySet<string>): Promise<boolean> {
     const { items } = page;
     const own = this.dirs.ownWrites;
     const last = new Map<string, number>();
@@ -173,7 +176,7 @@ export class ChangePoller {
       this.store.batch(() => {
         for (let i = from; i < to; i++) {
           const change = items[i]!;
-          if (last.get(change.id) !== i || (written && own.writtenSince(v.id, change.id, asOf))) continue;
+          if (last.get(change.id) !== i || later.has(change.id) || (written && own.writtenSince(v.id, change.id, asOf))) continue;
           this.apply(v, change);
         }
         if (to === items.length) this.store.setCursor(v.id, page.cursor);
@@ -195,4 +198,10 @@ export class ChangePoller {
     if (cached !== undefined && cached !== entry.revision) this.blocks.forget(v.id, entry.id);
     this.dirs.putChanged(v, entry);
   }
+}
+
+/** The nodes a page asked for next changes (none when there is no next page, or it fails: the loop meets that). */
+async function idsIn(next: AskedPage | undefined): Promise<ReadonlySet<string>> {
+  const page = await next?.page.catch(() => undefined);
+  return new Set(page && !page.expired ? page.items.map((c) => c.id) : []);
 }

@@ -132,3 +132,29 @@ test('own writes landing on every new read of a page: after three reads the page
   assert.equal(feedReads() - before, 4, 'the page, then read again three times');
   assert.deepEqual(await names('/busy'), ['n4.txt']);
 });
+
+test('a node the next feed page changes again is left to that page: its older state never shows between the two', async () => {
+  await s.vfs.mkdir('/paged');
+  await writeFile(s.vfs, '/paged/n0.txt', Buffer.from('n'));
+  await s.vfs.drain();
+  await s.admin.pollNow();
+  // More renames of one file than a feed page holds (100): its item in the first page is older
+  // than what the cache holds after the last rename.
+  const renames = 150;
+  for (let i = 0; i < renames; i++) await s.vfs.rename(`/paged/n${i}.txt`, `/paged/n${i + 1}.txt`);
+  const before = feedReads();
+  const seen: string[][] = [];
+  let done = false;
+  const watching = (async () => {
+    while (!done) {
+      seen.push(await names('/paged'));
+      await setImmediate();
+    }
+  })();
+  await s.admin.pollNow();
+  done = true;
+  await watching;
+  seen.push(await names('/paged'));
+  assert.ok(feedReads() - before >= 2, 'the changes came in two pages or more');
+  assert.deepEqual(distinct(seen), [`n${renames}.txt`]);
+});
