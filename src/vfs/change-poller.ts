@@ -19,6 +19,15 @@ export const FEED_ROWS_PER_TURN = 20;
  */
 const MAX_REREADS = 3;
 
+/**
+ * The nodes a pass holds back (written here since the volume's previous pass began) and the last
+ * change of each it met: applied at the pass's end (ChangePoller.applyHeld).
+ */
+interface HeldBack {
+  nodes: ReadonlySet<string>;
+  last: Map<string, RemoteChange>;
+}
+
 /** A feed page asked for: from which cursor, and the own-write count then (OwnWrites). */
 interface AskedPage {
   from: string;
@@ -112,9 +121,11 @@ export class ChangePoller {
     // only complete between writes, and its restart write would make a write meeting it sleep.
     const own = this.dirs.ownWrites;
     const ask = (from: string): AskedPage => ({ from, asOf: own.now, page: remote.changes!(from) });
+    const held: HeldBack = { nodes: own.takeRecent(v.id), last: new Map() };
     await own.during(async () => {
       let next: AskedPage | undefined = ask(cursor);
       let rereads = 0;
+      let final: { cursor: string; asOf: number } | undefined;
       while (next && !this.stopped) {
         const asked: AskedPage = next;
         const page = await asked.page;
@@ -129,13 +140,14 @@ export class ChangePoller {
         next = page.hasMore ? ask(page.cursor) : undefined;
         let applied: boolean;
         try {
-          applied = await this.applyPage(v, page, asked.asOf, rereads < MAX_REREADS, await idsIn(next));
+          applied = await this.applyPage(v, page, asked.asOf, rereads < MAX_REREADS, await idsIn(next), held);
         } catch (err) {
           next?.page.catch(() => undefined);
           throw err;
         }
         if (applied) {
           rereads = 0;
+          if (!next) final = { cursor: page.cursor, asOf: asked.asOf };
           continue;
         }
         // An own write landed on a node of the page after it was asked for: asked for again, it holds that write.
@@ -146,7 +158,22 @@ export class ChangePoller {
       }
       // Stopped: the caches may be closing, and what was not applied comes again at the next start.
       next?.page.catch(() => undefined);
+      if (final && !this.stopped && held.last.size > 0) this.applyHeld(v, held, final.cursor, final.asOf);
     });
+  }
+
+  /**
+   * At the end of a pass, the last change of each node held back, with the pass's cursor (not stored
+   * before: a pass cut short is read again whole). A node written after the last page was asked for
+   * keeps its own write: its change comes in the next pass.
+   */
+  private applyHeld(v: Volume, held: HeldBack, cursor: string, asOf: number): void {
+    const own = this.dirs.ownWrites;
+    this.store.batch(() => {
+      for (const change of held.last.values()) if (!own.writtenSince(v.id, change.id, asOf)) this.apply(v, change);
+      this.store.setCursor(v.id, cursor);
+    });
+    this.hooks.afterApply();
   }
 
   /**
@@ -161,7 +188,7 @@ export class ChangePoller {
    * was then, and a state older than the cache's, applied for the moment between two pages, was
    * read by a chmod or utimens made then and sent back to PDS (a folder's mode lost in an rsync).
    */
-  private async applyPage(v: Volume, page: Exclude<ChangePage, { expired: true }>, asOf: number, reread: boolean, later: ReadonlySet<string>): Promise<boolean> {
+  private async applyPage(v: Volume, page: Exclude<ChangePage, { expired: true }>, asOf: number, reread: boolean, later: ReadonlySet<string>, held: HeldBack): Promise<boolean> {
     const { items } = page;
     const own = this.dirs.ownWrites;
     const last = new Map<string, number>();
@@ -177,9 +204,10 @@ export class ChangePoller {
         for (let i = from; i < to; i++) {
           const change = items[i]!;
           if (last.get(change.id) !== i || later.has(change.id) || (written && own.writtenSince(v.id, change.id, asOf))) continue;
-          this.apply(v, change);
+          if (held.nodes.has(change.id)) held.last.set(change.id, change);
+          else this.apply(v, change);
         }
-        if (to === items.length) this.store.setCursor(v.id, page.cursor);
+        if (to === items.length && held.last.size === 0) this.store.setCursor(v.id, page.cursor);
       });
       if (to > from) this.hooks.afterApply();
       if (to === items.length) return true;

@@ -158,3 +158,32 @@ test('a node the next feed page changes again is left to that page: its older st
   assert.ok(feedReads() - before >= 2, 'the changes came in two pages or more');
   assert.deepEqual(distinct(seen), [`n${renames}.txt`]);
 });
+
+test('nodes written here whose changes in one feed pass are pages apart show no older state while the pass runs', async () => {
+  await s.vfs.mkdir('/far');
+  await writeFile(s.vfs, '/far/x0.txt', Buffer.from('x'));
+  await writeFile(s.vfs, '/far/y0.txt', Buffer.from('y'));
+  await s.vfs.drain();
+  await s.admin.pollNow();
+  // x's first rename opens the pass's first page; y's 250 renames fill it and the next two; x's
+  // second rename comes in the third.
+  await s.vfs.rename('/far/x0.txt', '/far/x1.txt');
+  const renames = 250;
+  for (let i = 0; i < renames; i++) await s.vfs.rename(`/far/y${i}.txt`, `/far/y${i + 1}.txt`);
+  await s.vfs.rename('/far/x1.txt', '/far/x2.txt');
+  const before = feedReads();
+  const seen: string[][] = [];
+  let done = false;
+  const watching = (async () => {
+    while (!done) {
+      seen.push(await names('/far'));
+      await setImmediate();
+    }
+  })();
+  await s.admin.pollNow();
+  done = true;
+  await watching;
+  seen.push(await names('/far'));
+  assert.ok(feedReads() - before >= 3, 'the changes came in three pages or more');
+  assert.deepEqual(distinct(seen), [['x2.txt', `y${renames}.txt`].join(',')]);
+});
