@@ -47,6 +47,23 @@ async function writeWhileFeedHeld(dirs: string[], write: () => Promise<void>): P
   return seen;
 }
 
+/** Every listing of `dir` seen while a poll of the feed runs, and once after it. */
+async function listingsDuringPoll(dir: string): Promise<string[][]> {
+  const seen: string[][] = [];
+  let done = false;
+  const watching = (async () => {
+    while (!done) {
+      seen.push(await names(dir));
+      await setImmediate();
+    }
+  })();
+  await s.admin.pollNow();
+  done = true;
+  await watching;
+  seen.push(await names(dir));
+  return seen;
+}
+
 /** Feed pages the local server has served (list_delta calls). */
 const feedReads = () => s.emu.stats.requests['/v2/file/list_delta'] ?? 0;
 
@@ -143,18 +160,7 @@ test('a node the next feed page changes again is left to that page: its older st
   const renames = 150;
   for (let i = 0; i < renames; i++) await s.vfs.rename(`/paged/n${i}.txt`, `/paged/n${i + 1}.txt`);
   const before = feedReads();
-  const seen: string[][] = [];
-  let done = false;
-  const watching = (async () => {
-    while (!done) {
-      seen.push(await names('/paged'));
-      await setImmediate();
-    }
-  })();
-  await s.admin.pollNow();
-  done = true;
-  await watching;
-  seen.push(await names('/paged'));
+  const seen = await listingsDuringPoll('/paged');
   assert.ok(feedReads() - before >= 2, 'the changes came in two pages or more');
   assert.deepEqual(distinct(seen), [`n${renames}.txt`]);
 });
@@ -172,18 +178,7 @@ test('nodes written here whose changes in one feed pass are pages apart show no 
   for (let i = 0; i < renames; i++) await s.vfs.rename(`/far/y${i}.txt`, `/far/y${i + 1}.txt`);
   await s.vfs.rename('/far/x1.txt', '/far/x2.txt');
   const before = feedReads();
-  const seen: string[][] = [];
-  let done = false;
-  const watching = (async () => {
-    while (!done) {
-      seen.push(await names('/far'));
-      await setImmediate();
-    }
-  })();
-  await s.admin.pollNow();
-  done = true;
-  await watching;
-  seen.push(await names('/far'));
+  const seen = await listingsDuringPoll('/far');
   assert.ok(feedReads() - before >= 3, 'the changes came in three pages or more');
   assert.deepEqual(distinct(seen), [['x2.txt', `y${renames}.txt`].join(',')]);
 });
