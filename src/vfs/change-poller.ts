@@ -104,6 +104,8 @@ export class ChangePoller {
 
   private async poll(v: Volume): Promise<void> {
     const remote = v.remote;
+    // Taken first: the pass that only sets the first cursor starts the volume's own writes being kept.
+    const recent = this.dirs.ownWrites.takeRecent(v.id);
     const cursor = this.store.getCursor(v.id);
     if (!cursor) {
       // No baseline: whatever was cached before is of unknown age.
@@ -121,7 +123,7 @@ export class ChangePoller {
     // only complete between writes, and its restart write would make a write meeting it sleep.
     const own = this.dirs.ownWrites;
     const ask = (from: string): AskedPage => ({ from, asOf: own.now, page: remote.changes!(from) });
-    const held: HeldBack = { nodes: own.takeRecent(v.id), last: new Map() };
+    const held: HeldBack = { nodes: recent, last: new Map() };
     await own.during(async () => {
       let next: AskedPage | undefined = ask(cursor);
       let rereads = 0;

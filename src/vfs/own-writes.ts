@@ -11,26 +11,28 @@ export class OwnWrites {
   private passes = 0;
   /** Node key → the count of its last own write, during feed passes. */
   private readonly written = new Map<string, number>();
-  /** Per volume, the nodes written since its last feed pass began (recentSince). */
+  /**
+   * Per volume whose feed is polled, the nodes written since its last feed pass began (takeRecent).
+   * A volume without a feed (a share link) has no passes and no entry: nothing would take its nodes.
+   */
   private readonly recent = new Map<string, Set<string>>();
 
   /** An own change of the node landed in the cache (after PDS answered it). */
   wrote(volumeId: string, id: string): void {
     this.count++;
     if (this.passes > 0) this.written.set(key(volumeId, id), this.count);
-    let nodes = this.recent.get(volumeId);
-    if (!nodes) this.recent.set(volumeId, (nodes = new Set()));
-    nodes.add(id);
+    this.recent.get(volumeId)?.add(id);
   }
 
   /**
-   * The nodes of a volume written since its previous feed pass began, as its next pass begins. Their
-   * own changes may come in this pass after older changes of theirs (each change carries its node as
-   * it was then), pages apart: the pass holds such nodes back to its end (change-poller.ts).
+   * The nodes of a volume written since its previous feed pass began, as its next pass
+   * begins; from a volume's first pass on, its writes are kept. Their own changes may come in this
+   * pass after older changes of theirs (each change carries its node as it was then), pages apart:
+   * the pass holds such nodes back to its end (change-poller.ts).
    */
   takeRecent(volumeId: string): ReadonlySet<string> {
     const nodes = this.recent.get(volumeId) ?? new Set<string>();
-    this.recent.delete(volumeId);
+    this.recent.set(volumeId, new Set());
     return nodes;
   }
 
