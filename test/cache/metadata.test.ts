@@ -518,6 +518,13 @@ test('the op log keeps its pending changes in memory as SQLite has them: a chang
   assert.equal(ops.counts().pending, 2);
   assert.equal(ops.firstPendingId(), made.id);
   assert.equal(ops.lastPendingId(), meta.id);
+  const later = ops.add({ volume: VOL, kind: 'meta', nodeId: 'real-x', mtime: 6 });
+  assert.equal(ops.lastPendingId(), later.id);
+  ops.settle(later.id, 'lost', 'gone');
+  assert.equal(ops.lastPendingId(), meta.id, 'the newest again once the newest left');
+  ops.done(meta.id);
+  ops.done(made.id);
+  assert.equal(ops.lastPendingId(), 0);
 });
 
 test('journal rows an earlier pdsfs left under a local folder id that has its PDS id move to that id as the cache opens', (t) => {

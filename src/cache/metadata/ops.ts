@@ -157,6 +157,12 @@ export class OpLog {
   private mirror: Map<number, Op> | undefined;
   /** cache.rollbacks when the mirror and the memo were last known to match SQLite. */
   private seenRollbacks = 0;
+  /**
+   * The mirror's newest id, when known: every commit of a written file asks for it, and a queue of
+   * thousands of changes made offline would be walked each time. A new change is the newest (ids only
+   * grow); the replay takes changes from the oldest end, so it is seldom looked for again.
+   */
+  private newest: number | undefined;
   private readonly localIds: LocalIds;
 
   constructor(private readonly cache: CacheDb, private readonly now: () => number = Date.now) {
@@ -200,6 +206,7 @@ export class OpLog {
       state: 'pending', attempts: 0, lastError: null, createdAt: at, updatedAt: at,
     };
     pending.set(id, added);
+    this.newest = id;
     return added;
   }
 
@@ -233,9 +240,12 @@ export class OpLog {
 
   /** Id of the newest pending change, 0 when none: content written now waits for it. */
   lastPendingId(): number {
-    let last = 0;
-    for (const id of this.pendingOps().keys()) last = id;
-    return last;
+    const pending = this.pendingOps();
+    if (this.newest === undefined) {
+      this.newest = 0;
+      for (const id of pending.keys()) this.newest = id;
+    }
+    return this.newest;
   }
 
   /** The mirror of the pending changes, read again from SQLite after a transaction rolled back. */
@@ -244,15 +254,22 @@ export class OpLog {
       this.seenRollbacks = this.cache.rollbacks;
       this.noticesMemo = undefined;
       this.mirror = new Map((this.q.pending.all() as DbOp[]).map((r) => [r.id, fromDb(r)]));
+      this.newest = undefined;
     }
     return this.mirror;
+  }
+
+  /** A change left the pending ones. */
+  private forget(pending: Map<number, Op>, id: number): void {
+    pending.delete(id);
+    if (id === this.newest) this.newest = undefined;
   }
 
   /** Replayed: gone from the queue. */
   done(id: number): void {
     const pending = this.pendingOps();
     this.q.remove.run(id);
-    pending.delete(id);
+    this.forget(pending, id);
   }
 
   /** Replay failed for a passing reason (counted, kept in the queue). */
@@ -270,7 +287,7 @@ export class OpLog {
       const pending = this.pendingOps();
       this.q.setState.run(state, message, this.now(), id);
       this.q.trim.run();
-      pending.delete(id);
+      this.forget(pending, id);
       this.noticesMemo = undefined;
     });
   }
