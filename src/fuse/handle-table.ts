@@ -58,14 +58,12 @@ export class HandleTable {
   add(handle: FileHandle, flags: OpenFlags, path: string): OpenEntry {
     const mark = flags.write ? 0 : READ_ONLY_FD_BIT;
     while (this.byFd.has(this.nextFd | mark)) this.nextFd = this.nextFd >= MAX_FD_COUNT ? 1 : this.nextFd + 1;
-    const entry: OpenEntry = { fd: this.nextFd | mark, handle, flags, path, unlinked: false };
+    const fd = this.nextFd | mark;
     this.nextFd = this.nextFd >= MAX_FD_COUNT ? 1 : this.nextFd + 1;
-    this.byFd.set(entry.fd, entry);
-    this.index(entry);
-    return entry;
+    return this.adopt(fd, handle, flags, path);
   }
 
-  /** Enters the VFS handle JS opened for a lazy fd of the binding, under that fd. */
+  /** Enters a VFS handle under an fd given (add's, or a lazy fd of the binding that JS opened). */
   adopt(fd: number, handle: FileHandle, flags: OpenFlags, path: string): OpenEntry {
     const entry: OpenEntry = { fd, handle, flags, path, unlinked: false };
     this.byFd.set(fd, entry);
