@@ -21,7 +21,7 @@ const MAX_DEPTH = 1000;
 
 /**
  * The folder the cached tree has an entry in (undefined when the entry is not cached); one look at the
- * replay's queue asks it for the same folders again and again, so it remembers (ParentsMemo).
+ * replay's queue asks it for the same folders again and again, so it remembers (parentsMemo).
  */
 export type ParentOf = (volume: string, id: string) => string | undefined;
 
