@@ -121,32 +121,39 @@ describe('FUSE mount lifecycle', { skip: fuseUnavailable() }, () => {
   // read it first. Stopping the daemon across that moment makes the drop certain. Before the mount
   // closed what the kernel left open, the writer's handle never closed and the stop hung in its drain.
   test('a file whose release the kernel dropped at the unmount is closed and uploaded, and the process exits 0', async () => {
-    await fx.remount({ args: ['--log-level', 'info'] });
-    const { child } = fx.mount;
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
     const file = path.join(fx.mnt, 'left-open');
-    // Written and closed (the flush commits it), then held by a mapping alone: no flush at its end.
-    const holder = spawn(await python3(), ['-c', MAPPED_WRITER, file, 'written before the unmount'], { stdio: ['pipe', 'pipe', 'inherit'] });
-    const holderExited = new Promise<void>((resolve) => holder.once('exit', () => resolve()));
-    await new Promise<void>((resolve, reject) => {
-      holder.stdout.once('data', () => resolve());
-      holder.once('exit', (c) => reject(new Error(`the writer exited (${c})`)));
-    });
-    await run('fusermount', ['-u', '-z', fx.mnt]);
-    process.kill(child.pid!, 'SIGSTOP');
-    let goneWhileStopped: boolean;
-    try {
-      holder.kill('SIGKILL');
-      goneWhileStopped = await Promise.race([holderExited.then(() => true), sleep(STOP_WAIT_MS).then(() => false)]);
-    } finally {
-      process.kill(child.pid!, 'SIGCONT');
+    const dropped = /"files":1,"paths":\["\/left-open"\],"msg":"closing files whose release the kernel dropped"/;
+    // The drop is the kernel's timing, not the daemon's: now and then a libfuse thread reads the
+    // RELEASE after all. Every attempt must stop cleanly; at least one must have met the drop.
+    let met = false;
+    for (let attempt = 0; attempt < 3 && !met; attempt++) {
+      await fx.remount({ args: ['--log-level', 'info'] });
+      const { child } = fx.mount;
+      const exited = new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+      // Written and closed (the flush commits it), then held by a mapping alone: no flush at its end.
+      const holder = spawn(await python3(), ['-c', MAPPED_WRITER, file, `written before the unmount ${attempt}`], { stdio: ['pipe', 'pipe', 'inherit'] });
+      const holderExited = new Promise<void>((resolve) => holder.once('exit', () => resolve()));
+      await new Promise<void>((resolve, reject) => {
+        holder.stdout.once('data', () => resolve());
+        holder.once('exit', (c) => reject(new Error(`the writer exited (${c})`)));
+      });
+      await run('fusermount', ['-u', '-z', fx.mnt]);
+      process.kill(child.pid!, 'SIGSTOP');
+      let goneWhileStopped: boolean;
+      try {
+        holder.kill('SIGKILL');
+        goneWhileStopped = await Promise.race([holderExited.then(() => true), sleep(STOP_WAIT_MS).then(() => false)]);
+      } finally {
+        process.kill(child.pid!, 'SIGCONT');
+      }
+      assert.ok(goneWhileStopped, 'the writer\'s end asked the stopped daemon nothing');
+      const exitCode = await Promise.race([exited, sleep(STOP_WAIT_MS).then(() => 'still running' as const)]);
+      assert.equal(exitCode, 0, fx.mount.output());
+      met = dropped.test(fx.mount.output());
+      await fx.remount({ freshCache: true, args: [] });
+      assert.equal(await fs.readFile(file, 'utf8'), `written before the unmount ${attempt}`, 'uploaded');
     }
-    assert.ok(goneWhileStopped, 'the writer\'s end asked the stopped daemon nothing');
-    const code = await Promise.race([exited, sleep(STOP_WAIT_MS).then(() => 'still running' as const)]);
-    assert.equal(code, 0, fx.mount.output());
-    assert.match(fx.mount.output(), /"files":1,"paths":\["\/left-open"\],"msg":"closing files whose release the kernel dropped"/);
-    await fx.remount({ freshCache: true, args: [] });
-    assert.equal(await fs.readFile(file, 'utf8'), 'written before the unmount', 'uploaded');
+    assert.ok(met, 'in three attempts the kernel never dropped the release');
   });
 
   test('a file still being written 10 s after the unmount is not uploaded half-written; the stop goes on and exits 0', async () => {
