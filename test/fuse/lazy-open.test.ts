@@ -137,7 +137,10 @@ describe('read-only opens answered in the binding', { skip: fuseUnavailable() },
   test('a handle opened in the binding reads the right bytes; two threads reading at once adopt it once', async () => {
     const data = bytes(2 * MiB, 7);
     const f = `${fx.mnt}/two-halves.bin`;
+    const beforeWrite = await counts();
     await fs.writeFile(f, data);
+    // The writer's release comes after close(2) returned; counted after start, it would be taken for the reader's.
+    await eventually(async () => delta(beforeWrite, await counts()).release === 1, "the writer's release reached JS");
     const start = await counts();
     const [first, second] = (await py(PARALLEL_READS, f)).trim().split('\n');
     const d = delta(start, await counts());
