@@ -44,6 +44,8 @@ export interface AppOptions {
   maxDirtyBytes?: number;
   /** Number nodes for st_ino (FUSE); WebDAV shows none and turns it off (src/vfs/node-info.ts). Default true. */
   inodeNumbers?: boolean;
+  /** How long an attribute change waits for the next of the same entry before it is sent (replay.ts); tests lengthen it. */
+  metaSettleMs?: number;
   /** Where the refresh-token pair of the stored login is shared with the other pdsfs processes. */
   tokenStore?: SharedTokenStore;
 }

@@ -133,6 +133,7 @@ export async function openVfs({ served, single, cacheDir, db, opts, logger, reac
       pollIntervalMs: opts.pollIntervalMs,
       maxDirtyBytes: opts.maxDirtyBytes ?? Math.max(opts.cacheMaxSize, 1024 ** 3),
       ...(opts.inodeNumbers !== undefined ? { inodeNumbers: opts.inodeNumbers } : {}),
+      ...(opts.metaSettleMs !== undefined ? { metaSettleMs: opts.metaSettleMs } : {}),
     },
   });
   // Without --drive, or with --show-views: trash/, versions/, search/, starred/ and photos/ at the root.

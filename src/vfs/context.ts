@@ -28,6 +28,8 @@ export interface VfsOptions {
   maxDirtyBytes: number;
   /** NodeInfo.ino numbered (FUSE's st_ino); false: all 0 (InodeTable). Default true. */
   inodeNumbers?: boolean;
+  /** How long an attribute change settles before it is sent (replay.ts's META_SETTLE_MS by default). */
+  metaSettleMs?: number;
 }
 
 /**
@@ -61,7 +63,7 @@ export interface VfsStores {
 export interface VfsContext extends VfsStores {
   readonly writeback: Writeback;
   /** Replays the waiting namespace changes; kick() after adding one. */
-  readonly replay: { kick(): void; idle(): Promise<void> };
+  readonly replay: { kick(): void; flush(): Promise<void> };
 }
 
 /**

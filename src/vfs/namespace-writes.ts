@@ -22,7 +22,7 @@ export function mustQueue(ctx: VfsContext): boolean {
  * lets the waiting changes (often just attribute changes) reach it first.
  */
 export async function replayedFirst(ctx: VfsContext): Promise<void> {
-  if (ctx.reachability.online && ctx.changes.pending) await ctx.replay.idle();
+  if (ctx.reachability.online && ctx.changes.pending) await ctx.replay.flush();
 }
 
 /** Refuses an operation that needs PDS itself (a server-side copy) while changes are queued. */

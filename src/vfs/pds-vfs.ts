@@ -280,8 +280,7 @@ export class PdsVfs implements Vfs {
       const { pendingFiles, pendingBytes } = this.ctx.journal.stats();
       onProgress?.(pendingFiles + waiting, pendingBytes);
       if (!reachability.online) await reachability.check();
-      this.replayer.kick();
-      await this.replayer.idle();
+      await this.replayer.flush();
       if (ops.counts().pending === waiting) await new Promise((r) => setTimeout(r, 500));
     }
   }

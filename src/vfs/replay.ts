@@ -36,6 +36,13 @@ const REPLAY_PARALLEL = 4;
 const WINDOW = 256;
 /** Waiting changes that make a replay worth an info line (fewer are the attribute changes of everyday work). */
 const BACKLOG = 20;
+/**
+ * How long an attribute change waits before it is sent, unless something waits for the queue to
+ * empty: rsync sets a folder's times and then its mode a system call apart, and both go as one
+ * update when the first has not left yet (sent at once, the two were two updates a folder). About
+ * one round trip to PDS, which the change spent in flight anyway.
+ */
+export const META_SETTLE_MS = 50;
 
 type Outcome = { kind: 'done' } | { kind: 'lost' | 'conflict'; message: string };
 
@@ -43,6 +50,10 @@ export class Replayer {
   private running: Promise<void> | undefined;
   private again = false;
   private timer: NodeJS.Timeout | undefined;
+  /** Kicks the replay when the attribute changes left to settle may go. */
+  private settleTimer: NodeJS.Timeout | undefined;
+  /** Callers of flush() waiting: attribute changes go without settling. */
+  private flushing = 0;
   private closed = false;
   /** Changes replayed since start (status, tests). */
   replayed = 0;
@@ -69,14 +80,26 @@ export class Replayer {
     });
   }
 
-  /** Resolves once no change waits (or PDS is unreachable and the caller stops waiting). */
+  /** Resolves once no replay runs; attribute changes still settling may wait (flush sends them too). */
   async idle(): Promise<void> {
     while (this.running) await this.running;
+  }
+
+  /** Replays what waits, attribute changes without settling; resolves as idle() does. */
+  async flush(): Promise<void> {
+    this.flushing++;
+    try {
+      this.kick();
+      await this.idle();
+    } finally {
+      this.flushing--;
+    }
   }
 
   close(): void {
     this.closed = true;
     clearTimeout(this.timer);
+    clearTimeout(this.settleTimer);
   }
 
   private async run(): Promise<void> {
@@ -117,13 +140,29 @@ export class Replayer {
     const ahead = new ClaimSet();
     const picked: Op[] = [];
     const parentOf = parentsMemo((volume, id) => this.ctx.store.get(volume, id)?.parentId);
+    const settleMs = this.ctx.opts.metaSettleMs ?? META_SETTLE_MS;
+    const settledBefore = Date.now() - settleMs;
+    let settling: number | undefined;
     for (const op of this.ctx.ops.pendingFirst(WINDOW)) {
       const claims = claimsOf(op, parentOf, (id) => this.real(id));
-      if (!running.has(op.id) && !ahead.blocks(claims)) picked.push(op);
+      // Still settling, it keeps its place: what must follow it waits too.
+      if (!running.has(op.id) && !ahead.blocks(claims)) {
+        if (op.kind !== 'meta' || this.flushing > 0 || op.createdAt <= settledBefore) picked.push(op);
+        else settling ??= op.createdAt;
+      }
       ahead.add(claims);
       if (picked.length === free) break;
     }
+    if (settling !== undefined) this.kickAt(settling + settleMs);
     return picked;
+  }
+
+  private kickAt(at: number): void {
+    if (this.settleTimer || this.closed) return;
+    this.settleTimer = setTimeout(() => {
+      this.settleTimer = undefined;
+      this.kick();
+    }, Math.max(0, at - Date.now())).unref();
   }
 
   /** Replays one change and settles it; false when it failed for a passing reason (it stays queued). */

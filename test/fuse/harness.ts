@@ -179,14 +179,7 @@ async function waitFor(check: () => boolean): Promise<void> {
   while (!check()) await sleep(50);
 }
 
-/** Polls until check() is true (e.g. an upload landed); fails after limitMs. */
-export async function eventually(check: () => Promise<boolean>, what: string, limitMs = 30_000): Promise<void> {
-  const until = Date.now() + limitMs;
-  while (!(await check().catch(() => false))) {
-    if (Date.now() > until) throw new Error(`gave up waiting: ${what}`);
-    await sleep(100);
-  }
-}
+export { eventually } from '../helpers/eventually.js';
 
 let python: Promise<string> | undefined;
 

@@ -5,6 +5,8 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { pds } from '../helpers/emulator.js';
 import { type StartedApp, startApp, writeFile } from '../helpers/app.js';
+import { eventually } from '../helpers/eventually.js';
+import { META_SETTLE_MS } from '../../src/vfs/replay.js';
 
 let s: StartedApp;
 before(async () => {
@@ -54,7 +56,37 @@ test('touch of a folder and of an uploaded file answers before PDS has the chang
   assert.equal(s.admin.offline().changes.pending, 0);
 });
 
-test('changes of one entry waiting behind each other reach PDS in one update, the last of each kind winning', async () => {
+test('changes of one entry made while they settle reach PDS in one update, the last of each kind winning', async () => {
+  // A settling time no stall of the machine reaches: what is counted does not depend on timing.
+  const { vfs } = await s.restart({ metaSettleMs: 600_000 });
+  try {
+    await vfs.mkdir('/burst');
+    const times = [1, 2, 3].map((y) => Date.UTC(2010 + y, 0, 1));
+    const updates = handled('/v2/file/update');
+    // As rsync sets a folder's times and then its mode: each answered from the cache.
+    for (const t of times) await vfs.setMtime('/burst', t);
+    assert.equal(handled('/v2/file/update'), updates, 'none was sent while settling');
+    await vfs.drain();
+    assert.equal(handled('/v2/file/update'), updates + 1, 'a drain sent the three as one update, without waiting for them to settle');
+    const burst = (await serverList('root')).find((i) => i.name === 'burst')!;
+    assert.equal(Date.parse(burst.local_modified_at!), times[2], 'PDS has the last time');
+  } finally {
+    await s.restart();
+  }
+});
+
+test('an attribute change is sent once it settled, with nothing asking for it', async () => {
+  const { vfs } = s;
+  await vfs.mkdir('/settled');
+  await vfs.drain();
+  const t = Date.UTC(2015, 0, 1);
+  await vfs.setMtime('/settled', t);
+  await eventually(() => s.admin.offline().changes.pending === 0, `the change was replayed after its ${META_SETTLE_MS} ms`);
+  const settled = (await serverList('root')).find((i) => i.name === 'settled')!;
+  assert.equal(Date.parse(settled.local_modified_at!), t);
+});
+
+test('changes of one entry waiting behind one in flight reach PDS in one update after it', async () => {
   const { vfs } = s;
   await vfs.mkdir('/many');
   await vfs.drain();
@@ -62,9 +94,12 @@ test('changes of one entry waiting behind each other reach PDS in one update, th
   s.emu.setFaults({ latencyMs: 500 });
   try {
     const updates = handled('/v2/file/update');
-    for (const t of times) await vfs.setMtime('/many', t);
+    const sent = s.emu.stats.requests['/v2/file/update'] ?? 0;
+    await vfs.setMtime('/many', times[0]!);
+    await eventually(() => (s.emu.stats.requests['/v2/file/update'] ?? 0) > sent, 'the first change left');
+    for (const t of times.slice(1)) await vfs.setMtime('/many', t);
     await vfs.drain();
-    assert.equal(handled('/v2/file/update'), updates + 2, 'the first went at once; the two behind it in one update');
+    assert.equal(handled('/v2/file/update'), updates + 2, 'the first alone; the two behind it in one update');
   } finally {
     s.emu.setFaults({ latencyMs: 0 });
   }
