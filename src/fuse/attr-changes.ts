@@ -54,3 +54,11 @@ export function utimensAttrs(cur: PosixAttrs, atime: FuseTime, mtime: FuseTime):
   const pick = (t: FuseTime, old: bigint) => (t === 'omit' ? old : t === 'now' ? now : t);
   return { ...cur, atime: pick(atime, cur.atime), mtime: pick(mtime, cur.mtime), ctime: now };
 }
+
+/**
+ * Whether `next` differs from the stored attributes in its ctime alone: rsync sets a folder's times
+ * back once it wrote into it (the mount showed the folder's mtime moved), which stores nothing new.
+ */
+export function onlyCtimeChanged(stored: PosixAttrs, next: PosixAttrs): boolean {
+  return next.mode === stored.mode && next.uid === stored.uid && next.gid === stored.gid && next.rdev === stored.rdev && next.atime === stored.atime && next.mtime === stored.mtime;
+}

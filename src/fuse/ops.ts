@@ -7,8 +7,9 @@ import { VfsError } from '../core/errors.js';
 import { msFromNs, type PosixAttrs } from '../vfs/posix-attrs.js';
 import type { NodeInfo, OpenFlags, Vfs } from '../vfs/types.js';
 import type { Logger } from '../shared/logger.js';
-import { chmodAttrs, chownAttrs, newNodeAttrs, utimensAttrs } from './attr-changes.js';
-import { attrsOf, decodeOpenFlags, NAME_MAX, toStat, toStatfs, type Ownership } from './attrs.js';
+import { chmodAttrs, chownAttrs, newNodeAttrs, onlyCtimeChanged, utimensAttrs } from './attr-changes.js';
+import { attrsOf, decodeOpenFlags, toStat, toStatfs, type Ownership } from './attrs.js';
+import { checkNewName } from './new-names.js';
 import type { Caller } from './fuse-class.js';
 import { DirStreams } from './dir-streams.js';
 import { LocalTimes } from './local-times.js';
@@ -67,17 +68,6 @@ const LAZY_OPEN_FLAGS: OpenFlags = decodeOpenFlags(fsc.O_RDONLY);
 
 /** fuse-native copies each readdir name into a 1024-byte C buffer: a longer one would arrive cut short. */
 const MAX_LISTED_NAME_BYTES = 1023;
-
-/**
- * Checks a name the mount is asked to create: at most the NAME_MAX that statfs reports, so what the
- * mount creates can be copied anywhere, and valid UTF-8. fuse-native decodes paths with U+FFFD for
- * bytes that are not UTF-8, so "a\xffb" and "a\xfeb" would both become the one file "a\ufffdb".
- */
-function checkNewName(p: string): void {
-  const name = path.posix.basename(p);
-  if (Buffer.byteLength(name) > NAME_MAX) throw new VfsError('ENAMETOOLONG', `name is longer than ${NAME_MAX} bytes`, p);
-  if (name.includes('\ufffd')) throw new VfsError('EINVAL', 'name is not valid UTF-8', p);
-}
 
 export function createOps(vfs: Vfs, handles: HandleTable, opts: OpsOptions): FuseOps {
   const errors = new ErrnoMapper(opts.logger);
@@ -191,7 +181,15 @@ export function createOps(vfs: Vfs, handles: HandleTable, opts: OpsOptions): Fus
     if (handles.at(p)[0]?.unlinked) return;
     const node = await statOf(p);
     if (node.readOnly) throw new VfsError('EROFS', 'read-only', p);
-    await vfs.setAttrs(p, change(localTimes.apply(p, attrsOf(node, opts.own, true))));
+    const stored = attrsOf(node, opts.own, true);
+    const next = change(localTimes.apply(p, stored));
+    if (onlyCtimeChanged(stored, next)) {
+      // Its new ctime is shown, not stored (local-times.ts): an update of each folder rsync wrote into.
+      localTimes.forget(p);
+      localTimes.touch(p, false);
+      return;
+    }
+    await vfs.setAttrs(p, next);
     localTimes.forget(p);
   }
   /** After an entry was added to or removed from the folders of `paths` (local-times.ts). */

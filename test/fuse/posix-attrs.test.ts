@@ -3,9 +3,13 @@
 // format; --no-posix-attrs shows plain defaults and stores nothing.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import fs from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
+import { controlRequest } from '../../src/control/client.js';
+import { controlSocketPath } from '../../src/control/socket-path.js';
+import type { DaemonStatus } from '../../src/control/status-report.js';
 import { bashScript } from '../helpers/bash.js';
 import { pds } from '../helpers/emulator.js';
 import { type FuseFixture, startFixture, uploaded } from './fixture.js';
@@ -76,6 +80,33 @@ describe('POSIX attributes stored in PDS', { skip: process.getuid?.() !== 0 ? 'n
     await fx.remount({ freshCache: true });
     assert.equal(await listing(fx.mnt), before1);
     assert.equal(await sh(`readlink ${JSON.stringify(`${fx.mnt}/share/link`)}`), 'note\n');
+  });
+
+  test("a folder's times set back after a write into it (rsync's last pass) store nothing; the folder shows a new ctime", async () => {
+    const dir = path.join(fx.mnt, 'retouched');
+    const when = 1015218367; // 2002-03-04 05:06:07 UTC
+    await sh(`mkdir ${dir} && touch -d @${when} ${dir}`);
+    const settled = async () => {
+      for (;;) {
+        const { body } = await controlRequest<DaemonStatus>(controlSocketPath(fx.source.cacheDir, fx.mount.child.pid), 'GET', '/status');
+        if (body.pds.changesWaiting === 0) return;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    };
+    await settled();
+    const updates = fx.emu.stats.handled['/v2/file/update'] ?? 0;
+    const t0 = Date.now();
+    await sh(`echo x > ${dir}/new`);
+    assert.ok((await fs.stat(dir)).mtimeMs >= t0, 'the write moved the folder\'s mtime, as on a local disk');
+    await sh(`touch -d @${when} ${dir}`);
+    const shown = await fs.stat(dir);
+    assert.equal(shown.mtimeMs, when * 1000);
+    assert.ok(shown.ctimeMs >= t0, 'a new ctime');
+    await settled();
+    assert.equal(fx.emu.stats.handled['/v2/file/update'] ?? 0, updates, 'no update of the folder reached PDS');
+    await fx.remount({ freshCache: true });
+    assert.equal((await fs.stat(dir)).mtimeMs, when * 1000, 'PDS holds the time');
+    await fs.rm(dir, { recursive: true });
   });
 
   test('--no-posix-attrs: plain defaults, nothing stored, no symlinks', async () => {
