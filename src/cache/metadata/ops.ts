@@ -9,6 +9,9 @@ import type { CacheDb } from './db.js';
 /** Ids of folders made offline, until PDS gives them theirs. */
 export const LOCAL_ID_PREFIX = 'local:';
 
+/** Local ids whose PDS id (or its absence) LocalIds remembers at most. */
+const MAX_KNOWN_IDS = 10_000;
+
 export function isLocalId(id: string): boolean {
   return id.startsWith(LOCAL_ID_PREFIX);
 }
@@ -22,14 +25,27 @@ export function isLocalId(id: string): boolean {
  */
 export class LocalIds {
   private readonly realId: Statement;
+  /**
+   * What was read, null for an id not given one yet: the replay asks again and again for the ids of
+   * the changes it looks at. Forgotten when an id is given or a transaction rolled back.
+   */
+  private readonly known = new Map<string, string | null>();
+  private knownAt = { given: -1, rollbacks: -1 };
 
-  constructor(cache: CacheDb) {
+  constructor(private readonly cache: CacheDb) {
     this.realId = cache.db.prepare('SELECT real_id FROM local_ids WHERE local_id = ?').pluck();
   }
 
   /** The PDS id a local folder id was given, if any. */
   realIdOf(localId: string): string | undefined {
-    return (this.realId.get(localId) as string | undefined) ?? undefined;
+    const { cache, known } = this;
+    if (this.knownAt.given !== cache.localIdsGiven || this.knownAt.rollbacks !== cache.rollbacks || known.size >= MAX_KNOWN_IDS) {
+      known.clear();
+      this.knownAt = { given: cache.localIdsGiven, rollbacks: cache.rollbacks };
+    }
+    let real = known.get(localId);
+    if (real === undefined) known.set(localId, (real = (this.realId.get(localId) as string | undefined) ?? null));
+    return real ?? undefined;
   }
 
   /** The id as it is written now: a local folder id that has been given its PDS id is that PDS id. */
@@ -320,6 +336,7 @@ export class OpLog {
     this.q.rekeyNode.run(to, volume, from);
     this.q.rekeyParent.run(to, volume, from);
     this.q.mapLocal.run(from, volume, to);
+    this.cache.localIdsGiven++;
     for (const op of pending.values()) {
       if (op.volume !== volume || (op.nodeId !== from && op.parentId !== from)) continue;
       pending.set(op.id, { ...op, nodeId: op.nodeId === from ? to : op.nodeId, parentId: op.parentId === from ? to : op.parentId });
