@@ -11,7 +11,7 @@ import { constants as fsc } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { FuseOps, FuseStat, FuseTime } from 'fuse-native';
-import type { FuseRequests } from '../src/control/status-report.js';
+import type { FuseRequestCounts } from '../src/core/fuse-request-counts.js';
 import { fuseClass, statArray, type Caller } from '../src/fuse/fuse-class.js';
 import { isLazyFd, READ_ONLY_FD_BIT } from '../src/fuse/handle-table.js';
 import { countRequests, EXTRA_LIBFUSE_OPTIONS, fuseOptions } from '../src/fuse/mount.js';
@@ -336,7 +336,7 @@ process.send!({ mounted: true });
 
 process.on('message', (msg: { cmd: 'counts' | 'remount' }) => {
   if (msg.cmd === 'counts') {
-    const counts: FuseRequests = countRequests(binding, requests, 0);
+    const counts: FuseRequestCounts = countRequests(binding, requests, 0);
     process.send!({ counts });
   } else {
     void (async () => {

@@ -12,7 +12,7 @@ import { fork } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { FuseRequests } from '../src/control/status-report.js';
+import type { FuseRequestCounts } from '../src/core/fuse-request-counts.js';
 import { printTable, type Row, settle, writeResults } from './lib.js';
 import { isMounted, localTarget, makeTree, MountChild, pdsfsTarget, rcloneTarget, sh, startedTargets, type Target, timed } from './tree.js';
 
@@ -52,7 +52,7 @@ async function floorTarget(work: string): Promise<Target> {
     peakRssMiB: () => m.peakRssMiB(),
     cpuSeconds: () => m.cpuSeconds(),
     serverCpuSeconds: async () => undefined,
-    fuseRequests: () => ask<FuseRequests>('counts', 'counts'),
+    fuseRequests: () => ask<FuseRequestCounts>('counts', 'counts'),
     stop: () => m.stop(mnt),
   };
 }
@@ -84,7 +84,7 @@ async function phase(t: Target, cmd: string): Promise<Phase> {
   return out;
 }
 
-function requestsBetween(a: FuseRequests, b: FuseRequests): Pick<Phase, 'jsPerFile' | 'jsByOp' | 'inBindingPerFile'> {
+function requestsBetween(a: FuseRequestCounts, b: FuseRequestCounts): Pick<Phase, 'jsPerFile' | 'jsByOp' | 'inBindingPerFile'> {
   const jsByOp: Record<string, number> = {};
   let js = 0;
   for (const [op, n] of Object.entries(b.byJs)) {

@@ -11,7 +11,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { runningDaemons } from '../src/control/client.js';
-import type { DaemonStatus, FuseRequests } from '../src/control/status-report.js';
+import type { DaemonStatus } from '../src/control/status-report.js';
+import type { FuseRequestCounts } from '../src/core/fuse-request-counts.js';
 import { EMBEDDED_THREAD_NAME } from '../src/emulator/embedded.js';
 import { MOUNTED_MESSAGE } from '../src/fuse/mount.js';
 import { peakRssOf } from './front-ends.js';
@@ -61,7 +62,7 @@ export interface Target {
   /** Of those, the embedded local server's thread's (pdsfs only). */
   serverCpuSeconds(): Promise<number | undefined>;
   /** The FUSE requests that reached the mount's JavaScript so far, and those its binding answered (JS mounts only). */
-  fuseRequests?(): Promise<FuseRequests>;
+  fuseRequests?(): Promise<FuseRequestCounts>;
   /** What the event-loop probe saw since it last reported (pdsfs with BENCH_TREE_LOOP only). */
   loop?(): Promise<LoopReport>;
   stop(): Promise<void>;

@@ -2,6 +2,7 @@
 // status page read this shape; it holds names and figures, never paths of the cache or tokens.
 import type { JournalRow } from '../cache/metadata/journal.js';
 import type { Op } from '../cache/metadata/ops.js';
+import type { FuseRequestCounts } from '../core/fuse-request-counts.js';
 import type { VfsAdmin } from '../vfs/admin.js';
 import type { Volume } from '../vfs/volume.js';
 import type { LogEvent } from './log-events.js';
@@ -80,17 +81,7 @@ export interface DaemonStatus {
    * chmods it answered because they changed nothing, read-only opens it answered (and the releases
    * of those JS never used), and how many of those JS opened at their first use.
    */
-  fuse?: FuseRequests;
-}
-
-export interface FuseRequests {
-  byJs: Record<string, number>;
-  getattrInBinding: number;
-  enoentInBinding: number;
-  chmodInBinding: number;
-  openInBinding: number;
-  releaseInBinding: number;
-  lazyOpensAdopted: number;
+  fuse?: FuseRequestCounts;
 }
 
 export interface StatusSources {
@@ -100,7 +91,7 @@ export interface StatusSources {
   startedAt: number;
   recentErrors: () => LogEvent[];
   throughput: () => Throughput;
-  fuse?: () => FuseRequests;
+  fuse?: () => FuseRequestCounts;
 }
 
 export function buildStatus(src: StatusSources): DaemonStatus {

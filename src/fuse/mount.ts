@@ -4,6 +4,7 @@
 import fs from 'node:fs/promises';
 import type { FuseOptions } from 'fuse-native';
 import path from 'node:path';
+import type { FuseRequestCounts } from '../core/fuse-request-counts.js';
 import type { Logger } from '../shared/logger.js';
 import type { Vfs } from '../vfs/types.js';
 import type { Ownership } from './attrs.js';
@@ -39,21 +40,6 @@ export interface Mounted {
   requestCounts(): FuseRequestCounts;
   /** Files open for writing through the mount. */
   openForWriting(): number;
-}
-
-export interface FuseRequestCounts {
-  byJs: Record<string, number>;
-  getattrInBinding: number;
-  /** getattrs of names a folder made through the mount does not hold, answered ENOENT by the binding. */
-  enoentInBinding: number;
-  /** chmods to the mode a file already has, answered by the binding. */
-  chmodInBinding: number;
-  /** Read-only opens of files JS described less than ATTR_CACHE_TTL_SEC before, answered by the binding (native-binding.ts). */
-  openInBinding: number;
-  /** Releases of such handles JS never used, answered by the binding. */
-  releaseInBinding: number;
-  /** Such handles JS opened at their first use (a read, or an unlink while open). */
-  lazyOpensAdopted: number;
 }
 
 /**

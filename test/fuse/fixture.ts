@@ -6,7 +6,8 @@ import type { ScenarioOps } from '../contract/vfs-scenarios.js';
 import path from 'node:path';
 import { controlRequest } from '../../src/control/client.js';
 import { controlSocketPath } from '../../src/control/socket-path.js';
-import type { DaemonStatus, FuseRequests } from '../../src/control/status-report.js';
+import type { DaemonStatus } from '../../src/control/status-report.js';
+import type { FuseRequestCounts } from '../../src/core/fuse-request-counts.js';
 import type { Emulator, EmulatorOptions } from '../../src/emulator/index.js';
 import { startEmulator } from '../helpers/emulator.js';
 import { type MountProcess, type MountSource, startMount, stopAll, tempDir } from './harness.js';
@@ -24,9 +25,9 @@ export interface FuseFixture {
 }
 
 /** The FUSE requests the current mount counted (reaching JS, answered in the binding), from its status. */
-export async function fuseRequests(fx: FuseFixture): Promise<FuseRequests> {
+export async function fuseRequests(fx: FuseFixture): Promise<FuseRequestCounts> {
   const { body } = await controlRequest<DaemonStatus>(controlSocketPath(fx.source.cacheDir, fx.mount.child.pid), 'GET', '/status');
-  return body.fuse as FuseRequests;
+  return body.fuse as FuseRequestCounts;
 }
 
 /** Resolves once the current mount has nothing left to upload (asked over its control socket, which is no FUSE request). */

@@ -12,7 +12,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
-import type { FuseRequests } from '../../src/control/status-report.js';
+import type { FuseRequestCounts } from '../../src/core/fuse-request-counts.js';
 import { bytes } from '../contract/vfs-scenarios.js';
 import { type FuseFixture, fuseRequests, startFixture } from './fixture.js';
 import { eventually, fuseUnavailable, python3, sleep, tempDir } from './harness.js';
@@ -92,7 +92,7 @@ sys.stdout.write('ready'); sys.stdout.flush()
 sys.stdin.read()
 `;
 
-type Counts = Pick<FuseRequests, 'openInBinding' | 'releaseInBinding' | 'lazyOpensAdopted'> & { open: number; release: number; read: number };
+type Counts = Pick<FuseRequestCounts, 'openInBinding' | 'releaseInBinding' | 'lazyOpensAdopted'> & { open: number; release: number; read: number };
 
 describe('read-only opens answered in the binding', { skip: fuseUnavailable() }, () => {
   let fx: FuseFixture;
