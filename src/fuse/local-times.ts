@@ -1,6 +1,7 @@
 // Time changes the mount shows but does not store, because storing them would cost a request per
 // operation: a folder's mtime and ctime when an entry in it is added, removed or renamed, a
-// renamed node's ctime, and the ctime of an attribute change that stores nothing else new. They last as long as the mount; a remount shows the stored times again.
+// renamed node's ctime, and the ctime of an attribute change that stores nothing else new. They
+// last as long as the mount; a remount shows the stored times again.
 // Kept by path (a pending file's inode changes when its upload lands): a time only ever raises
 // another to when the change happened, so a node made at a path later is not affected.
 import { nowNs, type PosixAttrs } from '../vfs/posix-attrs.js';

@@ -80,17 +80,15 @@ export class Replayer {
     });
   }
 
-  /** Resolves once no replay runs; attribute changes still settling may wait (flush sends them too). */
-  async idle(): Promise<void> {
-    while (this.running) await this.running;
-  }
-
-  /** Replays what waits, attribute changes without settling; resolves as idle() does. */
+  /**
+   * Replays what waits, attribute changes without settling; resolves once no replay runs (or PDS
+   * is unreachable and the caller stops waiting).
+   */
   async flush(): Promise<void> {
     this.flushing++;
     try {
       this.kick();
-      await this.idle();
+      while (this.running) await this.running;
     } finally {
       this.flushing--;
     }

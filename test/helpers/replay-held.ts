@@ -54,7 +54,7 @@ export function holdFirstCall(proto: object, method: string, o: { when?: (...arg
 
 /**
  * Runs `op` once PDS is back while the replay is held in DriveRemote's `method` (its first call
- * `when` picks), and lets the replay go on once `op` waits for it (Replayer.idle) or has finished.
+ * `when` picks), and lets the replay go on once `op` waits for it (Replayer.flush) or has finished.
  * `lostAgain`: PDS is unreachable again when the held call goes on, so the replay stops there.
  */
 export async function whileReplayHeld<T>(s: StartedApp, method: 'createDir' | 'trash', when: (...args: unknown[]) => boolean, op: () => Promise<T>, lostAgain = false): Promise<T> {
@@ -69,12 +69,12 @@ export async function whileReplayHeld<T>(s: StartedApp, method: 'createDir' | 't
         }
       : {}),
   });
-  const waitIdle = Replayer.prototype.idle;
+  const flush = Replayer.prototype.flush;
   let waited!: () => void;
   const waiting = new Promise<void>((r) => (waited = r));
-  Replayer.prototype.idle = function (this: Replayer) {
+  Replayer.prototype.flush = function (this: Replayer) {
     waited();
-    return waitIdle.call(this);
+    return flush.call(this);
   };
   try {
     goOnline(s);
@@ -86,6 +86,6 @@ export async function whileReplayHeld<T>(s: StartedApp, method: 'createDir' | 't
     return await running;
   } finally {
     hold.restore();
-    Replayer.prototype.idle = waitIdle;
+    Replayer.prototype.flush = flush;
   }
 }
