@@ -139,28 +139,30 @@ export class Replayer {
     const picked: Op[] = [];
     const parentOf = parentsMemo((volume, id) => this.ctx.store.get(volume, id)?.parentId);
     const settleMs = this.ctx.opts.metaSettleMs ?? META_SETTLE_MS;
-    const settledBefore = Date.now() - settleMs;
+    const now = Date.now();
+    // Made after now: the clock went back since, and the change has waited long enough.
+    const settled = (op: Op) => op.createdAt <= now - settleMs || op.createdAt > now;
     let settling: number | undefined;
     for (const op of this.ctx.ops.pendingFirst(WINDOW)) {
       const claims = claimsOf(op, parentOf, (id) => this.real(id));
       // Still settling, it keeps its place: what must follow it waits too.
       if (!running.has(op.id) && !ahead.blocks(claims)) {
-        if (op.kind !== 'meta' || this.flushing > 0 || op.createdAt <= settledBefore) picked.push(op);
+        if (op.kind !== 'meta' || this.flushing > 0 || settled(op)) picked.push(op);
         else settling ??= op.createdAt;
       }
       ahead.add(claims);
       if (picked.length === free) break;
     }
-    if (settling !== undefined) this.kickAt(settling + settleMs);
+    if (settling !== undefined) this.kickIn(settling + settleMs - now);
     return picked;
   }
 
-  private kickAt(at: number): void {
+  private kickIn(ms: number): void {
     if (this.settleTimer || this.closed) return;
     this.settleTimer = setTimeout(() => {
       this.settleTimer = undefined;
       this.kick();
-    }, Math.max(0, at - Date.now())).unref();
+    }, ms).unref();
   }
 
   /** Replays one change and settles it; false when it failed for a passing reason (it stays queued). */
