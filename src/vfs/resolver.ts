@@ -41,9 +41,10 @@ export class Resolver {
   private foldersGeneration = -1;
   /**
    * The last path resolved to a file, while nothing it was read from has changed since (the dir
-   * cache's rows and folders, the journal): a FUSE op resolves its path again to hand the binding its
-   * attributes, and an rsync'd file's eleven ops made 24 resolutions, about half of them of a path
-   * just resolved. Only volumes with a change feed, as for folders.
+   * cache's rows and folders, the journal; a pending file's own row may have: rowStillThere): a FUSE
+   * op resolves its path again to hand the binding its attributes, and an rsync'd file's eleven ops
+   * made 24 resolutions, about half of them of a path just resolved. Only volumes with a change
+   * feed, as for folders.
    */
   private lastFile: { path: string; volume: Volume; node: VNode; generation: number; writes: number; journal: number } | undefined;
 
@@ -64,8 +65,12 @@ export class Resolver {
     const writes = this.dirs.writes;
     const journal = this.journal.version;
     const last = this.lastFile;
-    if (keep && last && last.path === path && last.volume === loc.volume && last.generation === generation && last.writes === writes && last.journal === journal) {
-      return { ...last.node };
+    if (keep && last && last.path === path && last.volume === loc.volume && last.generation === generation && last.writes === writes) {
+      const node = last.journal === journal ? last.node : this.rowStillThere(last.node, loc.segments.at(-1)!);
+      if (node) {
+        if (node !== last.node) this.lastFile = { ...last, node: { ...node }, journal };
+        return { ...node };
+      }
     }
     if (this.foldersGeneration !== generation || this.folders.size > MAX_KEPT_FOLDERS) {
       this.folders.clear();
@@ -95,6 +100,19 @@ export class Resolver {
       this.lastFile = { path, volume: loc.volume, node: { ...node }, generation, writes, journal };
     }
     return node;
+  }
+
+  /**
+   * A pending file resolved before at a path ending in `name`, with its row as it is now, when only
+   * the journal changed since and that row is still the newest of the name in its folder (an rsync's
+   * utimens, chmod and flush each change the row, and the attributes handed to the binding after
+   * each resolved it again).
+   */
+  private rowStillThere(node: VNode, name: string): VNode | undefined {
+    const was = node.row;
+    if (!was) return undefined;
+    const row = this.journal.find(node.volume!.id, node.parentId!, name);
+    return row && row.id === was.id && row.replaceId === was.replaceId ? { ...node, name: row.name, row } : undefined;
   }
 
   /**

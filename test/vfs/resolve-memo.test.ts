@@ -1,6 +1,7 @@
 // A path resolved to a file again, with nothing changed since, is not looked up again (resolver.ts
-// lastFile); any change to the journal or to the cached rows makes the next resolution look again,
-// so a renamed, removed or uploaded file never resolves stale. Counted at Resolver.child.
+// lastFile); a change of the pending file's own row is read from the journal; any other change to
+// the journal or to the cached rows makes the next resolution look again, so a renamed, removed,
+// replaced or uploaded file never resolves stale. Counted at Resolver.child.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { VfsError } from '../../src/core/errors.js';
@@ -38,12 +39,24 @@ test('a file resolved again with nothing changed is not looked up again; a chang
 
   const mtime = Date.UTC(2020, 0, 1);
   await s.vfs.setMtime(`${d}/memo.txt`, mtime);
-  assert.ok((await lookupsOf(() => s.vfs.stat(`${d}/memo.txt`))) > 0, 'the journal changed: looked up again');
-  assert.equal((await s.vfs.stat(`${d}/memo.txt`)).mtime, mtime);
+  let stat = await s.vfs.stat(`${d}/memo.txt`);
+  assert.equal(stat.mtime, mtime, 'the row as it is now');
+  await s.vfs.setMtime(`${d}/memo.txt`, mtime + 1000);
+  assert.equal(await lookupsOf(async () => (stat = await s.vfs.stat(`${d}/memo.txt`))), 0, 'only its own row changed: read again, not looked up');
+  assert.equal(stat.mtime, mtime + 1000);
+
+  // Another file's row changing the journal leaves this one's as it was.
+  await writeFile(s.vfs, `${d}/other.txt`, Buffer.from('two'));
+  assert.equal((await s.vfs.stat(`${d}/memo.txt`)).mtime, mtime + 1000);
+  // Removed and made again at the name: a new row, never the removed one.
+  await s.vfs.remove(`${d}/memo.txt`);
+  await writeFile(s.vfs, `${d}/memo.txt`, Buffer.from('a new file'));
+  assert.equal((await s.vfs.stat(`${d}/memo.txt`)).size, 10, 'a new row at the name: never the removed one');
+  await s.vfs.setMtime(`${d}/memo.txt`, mtime);
 
   await s.vfs.rename(`${d}/memo.txt`, `${d}/moved.txt`);
   await assert.rejects(s.vfs.stat(`${d}/memo.txt`), (err) => VfsError.is(err, 'ENOENT'), 'not resolved stale after a rename');
-  assert.equal((await s.vfs.stat(`${d}/moved.txt`)).size, 3);
+  assert.equal((await s.vfs.stat(`${d}/moved.txt`)).size, 10);
 
   // Uploaded: the row goes, the entry comes from the server into the cache.
   await s.vfs.drain();
