@@ -33,8 +33,6 @@ export class CacheDb {
   walSyncs = 0;
   /** Transactions of batch() rolled back so far: what is mirrored in memory from them is stale. */
   rollbacks = 0;
-  /** Local folder ids given their PDS ids so far (LocalIds: what it remembers of the ids not given yet is stale). */
-  localIdsGiven = 0;
 
   private constructor(
     readonly db: Database.Database,

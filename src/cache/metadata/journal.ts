@@ -65,7 +65,7 @@ export class Journal {
     // Before anything reads the table: what a run that stopped left in the redo file.
     this.redo = JournalRedo.of(cache);
     LocalIds.moveJournalRows(cache);
-    this.localIds = new LocalIds(cache);
+    this.localIds = LocalIds.of(cache);
     // INDEXED BY, as in nodes.ts: the planner would otherwise walk the rowid order of the whole journal.
     this.q = {
       insert: db.prepare(

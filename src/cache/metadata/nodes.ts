@@ -138,7 +138,7 @@ export class MetadataStore {
 
   constructor(private readonly cache: CacheDb) {
     const db = cache.db;
-    this.localIds = new LocalIds(cache);
+    this.localIds = LocalIds.of(cache);
     // The table's key is (volume, parent_id, name_nfc, id): children, a page of them and a name are
     // ranges of the table itself (NOT INDEXED keeps the planner from preferring nodes_by_id, which
     // it may without ANALYZE statistics). Nodes by id go through nodes_by_id.

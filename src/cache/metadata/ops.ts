@@ -12,6 +12,8 @@ export const LOCAL_ID_PREFIX = 'local:';
 /** Local ids whose PDS id (or its absence) LocalIds remembers at most. */
 const MAX_KNOWN_IDS = 10_000;
 
+const sharedLocalIds = new WeakMap<CacheDb, LocalIds>();
+
 export function isLocalId(id: string): boolean {
   return id.startsWith(LOCAL_ID_PREFIX);
 }
@@ -27,25 +29,38 @@ export class LocalIds {
   private readonly realId: Statement;
   /**
    * What was read, null for an id not given one yet: the replay asks again and again for the ids of
-   * the changes it looks at. Forgotten when an id is given or a transaction rolled back.
+   * the changes it looks at. The op log says when it gives one (given); a rolled-back transaction
+   * may have given one, so everything is read again after it.
    */
   private readonly known = new Map<string, string | null>();
-  private knownAt = { given: -1, rollbacks: -1 };
+  private knownRollbacks = -1;
 
-  constructor(private readonly cache: CacheDb) {
+  /** The one of `cache`: its journal, cached tree and op log share what is known. */
+  static of(cache: CacheDb): LocalIds {
+    let ids = sharedLocalIds.get(cache);
+    if (!ids) sharedLocalIds.set(cache, (ids = new LocalIds(cache)));
+    return ids;
+  }
+
+  private constructor(private readonly cache: CacheDb) {
     this.realId = cache.db.prepare('SELECT real_id FROM local_ids WHERE local_id = ?').pluck();
   }
 
   /** The PDS id a local folder id was given, if any. */
   realIdOf(localId: string): string | undefined {
     const { cache, known } = this;
-    if (this.knownAt.given !== cache.localIdsGiven || this.knownAt.rollbacks !== cache.rollbacks || known.size >= MAX_KNOWN_IDS) {
+    if (this.knownRollbacks !== cache.rollbacks || known.size >= MAX_KNOWN_IDS) {
       known.clear();
-      this.knownAt = { given: cache.localIdsGiven, rollbacks: cache.rollbacks };
+      this.knownRollbacks = cache.rollbacks;
     }
     let real = known.get(localId);
     if (real === undefined) known.set(localId, (real = (this.realId.get(localId) as string | undefined) ?? null));
     return real ?? undefined;
+  }
+
+  /** The op log gave `localId` its PDS id (in the transaction under way). */
+  given(localId: string, realId: string): void {
+    this.known.set(localId, realId);
   }
 
   /** The id as it is written now: a local folder id that has been given its PDS id is that PDS id. */
@@ -183,7 +198,7 @@ export class OpLog {
 
   constructor(private readonly cache: CacheDb, private readonly now: () => number = Date.now) {
     const db = cache.db;
-    this.localIds = new LocalIds(cache);
+    this.localIds = LocalIds.of(cache);
     this.q = {
       insert: db.prepare(
         `INSERT INTO ops (volume, kind, node_id, parent_id, name, mtime, user_meta, permanent, entry, seen, state, attempts, last_error, created_at, updated_at)
@@ -336,7 +351,7 @@ export class OpLog {
     this.q.rekeyNode.run(to, volume, from);
     this.q.rekeyParent.run(to, volume, from);
     this.q.mapLocal.run(from, volume, to);
-    this.cache.localIdsGiven++;
+    this.localIds.given(from, to);
     for (const op of pending.values()) {
       if (op.volume !== volume || (op.nodeId !== from && op.parentId !== from)) continue;
       pending.set(op.id, { ...op, nodeId: op.nodeId === from ? to : op.nodeId, parentId: op.parentId === from ? to : op.parentId });
