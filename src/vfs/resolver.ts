@@ -68,7 +68,7 @@ export class Resolver {
     if (keep && last && last.path === path && last.volume === loc.volume && last.generation === generation && last.writes === writes) {
       const node = last.journal === journal ? last.node : this.rowStillThere(last.node, loc.segments.at(-1)!);
       if (node) {
-        if (node !== last.node) this.lastFile = { ...last, node: { ...node }, journal };
+        if (node !== last.node) this.lastFile = { ...last, node, journal };
         return { ...node };
       }
     }
