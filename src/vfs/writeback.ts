@@ -42,6 +42,10 @@ export interface WritebackOptions extends UploadFailureOptions {
  */
 const UPLOADED_SUMMARY_MS = 10_000;
 
+/** How often a drain looks at the queue while uploads end: at most every DRAIN_LOOK_MIN_MS, at least every DRAIN_LOOK_MAX_MS. */
+const DRAIN_LOOK_MIN_MS = 100;
+const DRAIN_LOOK_MAX_MS = 500;
+
 /** Delay before retrying after a local failure (a crashed upload, a journal that cannot be written). */
 const CRASH_RETRY_MS = 1000;
 
@@ -264,14 +268,30 @@ export class Writeback {
       this.o.journal.makeDue(this.now());
       if (this.o.online && !this.o.online()) this.o.whileOffline?.();
       this.kick();
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, 500);
-        this.waiters.add(() => {
-          clearTimeout(t);
-          resolve();
-        });
-      });
+      await this.untilNextLook(this.now());
     }
+  }
+
+  /**
+   * Resolves when the drain should look at the queue again: when the last running upload ends, at
+   * the first end DRAIN_LOOK_MIN_MS after the last look, or DRAIN_LOOK_MAX_MS after it. A look at
+   * each end cost the drain of 1,600 small files 0.2 CPU-s of the main thread (it reads the queue's
+   * volumes and counts), and the end kicks the queue by itself.
+   */
+  private untilNextLook(lookedAt: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const look = () => {
+        clearTimeout(timer);
+        this.waiters.delete(onEnd);
+        resolve();
+      };
+      const onEnd = () => {
+        if (this.running.size === 0 || this.now() - lookedAt >= DRAIN_LOOK_MIN_MS) look();
+        else this.waiters.add(onEnd);
+      };
+      const timer = setTimeout(look, DRAIN_LOOK_MAX_MS);
+      this.waiters.add(onEnd);
+    });
   }
 
   /**
@@ -312,8 +332,10 @@ export class Writeback {
   }
 
   private notify(): void {
-    for (const w of this.waiters) w();
+    const waiters = [...this.waiters];
     this.waiters.clear();
+    // A waiter may wait for the next end again (untilNextLook).
+    for (const w of waiters) w();
   }
 
   private launch(row: JournalRow): void {
