@@ -8,7 +8,7 @@ import fs from 'node:fs/promises';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { pds } from '../helpers/emulator.js';
-import { type FuseFixture, startFixture } from './fixture.js';
+import { type FuseFixture, startFixture, uploaded } from './fixture.js';
 import { fuseUnavailable } from './harness.js';
 
 const run = promisify(execFile);
@@ -92,6 +92,8 @@ describe('FUSE: a team drive the user may only read (a read-only grant on its ro
     await fx.remount({ wholeNamespace: true });
     team = `${fx.mnt}/drives/${drive.drive_name}`;
     await fs.writeFile(`${fx.mnt}/drives/${(await fs.readdir(`${fx.mnt}/drives`)).find((n) => n !== drive.drive_name)}/mine.txt`, 'mine');
+    // Its upload must not land while a test counts the writes sent.
+    await uploaded(fx);
     fx.emu.setPermissions('root', READ_ONLY, { driveId: drive.drive_id });
   });
   after(() => fx?.close());
