@@ -137,7 +137,7 @@ export class Replayer {
     if (free <= 0) return [];
     const ahead = new ClaimSet();
     const picked: Op[] = [];
-    const parentOf = parentsMemo((volume, id) => this.ctx.store.get(volume, id)?.parentId);
+    const parentOf = parentsMemo((volume, id) => this.ctx.store.parentId(volume, id));
     const settleMs = this.ctx.opts.metaSettleMs ?? META_SETTLE_MS;
     const now = Date.now();
     // Made after now: the clock went back since, and the change has waited long enough.

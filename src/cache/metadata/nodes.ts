@@ -115,7 +115,7 @@ function toEntry(row: NodeRow, volume: string, parentId: string): CachedEntry {
 export class MetadataStore {
   readonly meter = new MetadataMeter();
   private readonly q: Record<
-    | 'get' | 'revision' | 'children' | 'page' | 'restOfName' | 'childFolders' | 'unlisted' | 'lookup' | 'upsert' | 'subtree' | 'deleteNode' | 'deleteListing'
+    | 'get' | 'revision' | 'parentId' | 'children' | 'page' | 'restOfName' | 'childFolders' | 'unlisted' | 'lookup' | 'upsert' | 'subtree' | 'deleteNode' | 'deleteListing'
     | 'getListing' | 'setListing' | 'staleListing' | 'staleVolume' | 'getCursor' | 'setCursor'
     | 'rekeyNode' | 'rekeyChildren' | 'rekeyListing' | 'addEmptyListing',
     Statement
@@ -146,6 +146,7 @@ export class MetadataStore {
     this.q = {
       get: db.prepare(`SELECT ${CHILD_COLUMNS}, parent_id FROM nodes INDEXED BY nodes_by_id WHERE volume = ? AND id = ?`).raw(),
       revision: db.prepare('SELECT revision FROM nodes INDEXED BY nodes_by_id WHERE volume = ? AND id = ?').pluck(),
+      parentId: db.prepare('SELECT parent_id FROM nodes INDEXED BY nodes_by_id WHERE volume = ? AND id = ?').pluck(),
       children: db.prepare(`${children} ORDER BY name_nfc, id`).raw(),
       // Keyset paging: (name_nfc, id) > (?, ?) starts the range where the last page ended.
       page: db.prepare(`${children} AND (name_nfc, id) > (?, ?) ORDER BY name_nfc, id LIMIT ?`).raw(),
@@ -234,6 +235,11 @@ export class MetadataStore {
   /** The cached revision of a node, undefined when it is not cached: one string, no entry built (the change feed asks it per change). */
   revision(volume: string, id: string): string | undefined {
     return this.q.revision.get(volume, id) as string | undefined;
+  }
+
+  /** The folder a node is cached in, undefined when it is not cached: one string, no entry built (the replay asks it for the ancestors of each waiting change). */
+  parentId(volume: string, id: string): string | undefined {
+    return this.q.parentId.get(volume, id) as string | undefined;
   }
 
   /**
