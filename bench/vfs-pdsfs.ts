@@ -7,7 +7,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { type App, createApp } from '../src/app.js';
 import { startOptimizing } from '../src/cli/compilers.js';
-import { bytesMoved } from '../src/cli/daemon.js';
 import { collectAsDaemon } from '../src/cli/heap-growth.js';
 import { OPTIONS, parseSize } from '../src/config/options.js';
 import type { Vfs } from '../src/vfs/types.js';
@@ -174,7 +173,7 @@ async function main(): Promise<Partial<VfsBenchResult>> {
   // The defaults a user gets, with a disk tier large enough for the file (or none, for that phase).
   // V8 set as in `pdsfs serve` and `pdsfs mount` (bench/lib.ts gives the process bin/pdsfs's node flags).
   let app: App | undefined;
-  const stopCollecting = collectAsDaemon(() => bytesMoved(app));
+  const stopCollecting = collectAsDaemon(() => app?.admin.status().blocks.fetchedBytes ?? 0);
   app = await createApp({
     ...defaultAppOptions(task.endpoint, task.token, cacheRoot),
     drive: task.driveId,

@@ -24,16 +24,10 @@ export function daemonLogger(argv: Arguments): Logger {
 }
 
 /** `frontEnd`: what the front-end asks of the app beyond the command line (serve: no inode numbers). */
-/** Bytes the app downloaded and uploaded so far (0 before it exists): what counts as streaming for V8's collector (heap-growth.ts). */
-export function bytesMoved(app: App | undefined): number {
-  const status = app?.admin.status();
-  return status ? status.blocks.fetchedBytes + status.sentBytes : 0;
-}
-
 export async function openDaemon(argv: Arguments, logger: Logger, frontEnd: Pick<AppOptions, 'inodeNumbers'> = {}): Promise<Daemon> {
   const opts = { ...appOptionsFromArgv(argv), ...frontEnd };
   let app: App | undefined;
-  collectAsDaemon(() => bytesMoved(app));
+  collectAsDaemon(() => app?.admin.status().blocks.fetchedBytes ?? 0);
   app = await createApp(opts, { logger });
   // The first lookup of any name at the root waits for its listing (a walk's first round trip): it is
   // fetched while the front-end starts instead.

@@ -20,7 +20,7 @@ function limitOldGenerationGrowth(): void {
 }
 
 /**
- * While downloads, uploads or listings stream, the old generation may grow further between full collections.
+ * While downloads or listings stream, the old generation may grow further between full collections.
  * A cold read allocates two buffers outside the heap per 64 KiB that arrives (the socket's and the
  * HTTP parser's), which V8 counts towards its next full collection: with 20% it ran 127 of them for a
  * 1 GiB read (docs/benchmarks.md, session 9 of the cold read). A 512 MiB cold GET through `pdsfs
@@ -30,27 +30,24 @@ function limitOldGenerationGrowth(): void {
  * running mount's cold `ls -lR` of 100 × 100 ran 4–5 full collections, at 100% two, and V8's
  * helpers spent 0.12–0.14 CPU-s on it instead of 0.19–0.32 (docs/benchmarks.md, "Over a WAN-like
  * network", session 13). The daemon goes back to 20% once a second passes with less than
- * MOVED_BYTES_PER_SECOND moved and fewer than two listings started (one folder read alone,
- * by `ls` or a file manager, never switches it). Uploads count with the downloads: during the
- * uploads of 2,000 small files after an rsync (about 13 MiB/s) each upload's requests outlive the
- * young generation too, and at 20% the main isolate ran 16 full collections in a drain of 6.7 s, at
- * 100% 6 (docs/benchmarks.md, session 18).
+ * DOWNLOAD_BYTES_PER_SECOND fetched and fewer than two listings started (one folder read alone,
+ * by `ls` or a file manager, never switches it).
  */
 export const STREAMING_GROWTH_PERCENT = 100;
 
-/** Bytes moved (downloaded or uploaded) in a second above which transfers count as streaming (a few blocks of a listing or a small file do not). */
-const MOVED_BYTES_PER_SECOND = 8 * 1024 * 1024;
+/** Bytes fetched in a second above which downloads count as streaming (a few blocks of a listing or a small file do not). */
+const DOWNLOAD_BYTES_PER_SECOND = 8 * 1024 * 1024;
 
 /** Listings started within one look (a second) from which a tree walk counts as streaming: one folder read alone does not. */
 const WALK_LISTINGS = 2;
 
 /**
- * Looks every `intervalMs` at the bytes moved so far (a count from 0) and at the listings started
+ * Looks every `intervalMs` at the bytes fetched so far (a count from 0) and at the listings started
  * since (LISTING_STARTED), and sets the growth for what it sees. The second listing within a look
  * switches it at once: a walk lists many folders at once at its first step down and is over within
  * a second or two. Returns the stop. `setFlags` is V8's, or a test's.
  */
-export function growHeapWhileStreaming(movedBytes: () => number, setFlags: (flags: string) => void = v8.setFlagsFromString, intervalMs = 1000): () => void {
+export function growHeapWhileStreaming(fetchedBytes: () => number, setFlags: (flags: string) => void = v8.setFlagsFromString, intervalMs = 1000): () => void {
   let last = 0;
   let streaming = false;
   let listings = 0;
@@ -64,8 +61,8 @@ export function growHeapWhileStreaming(movedBytes: () => number, setFlags: (flag
   };
   LISTING_STARTED.subscribe(onListing);
   const timer = setInterval(() => {
-    const now = movedBytes();
-    const moving = listings >= WALK_LISTINGS || now - last >= (MOVED_BYTES_PER_SECOND * intervalMs) / 1000;
+    const now = fetchedBytes();
+    const moving = listings >= WALK_LISTINGS || now - last >= (DOWNLOAD_BYTES_PER_SECOND * intervalMs) / 1000;
     last = now;
     listings = 0;
     set(moving);
@@ -80,14 +77,14 @@ export function growHeapWhileStreaming(movedBytes: () => number, setFlags: (flag
 /**
  * V8's collector as `pdsfs serve` and `pdsfs mount` run: the tight old-generation growth and
  * one-thread scavenges from the start, and the growth switched while more than
- * MOVED_BYTES_PER_SECOND are moved or listings start (`movedBytes` counts from 0 and is first read a second
+ * DOWNLOAD_BYTES_PER_SECOND are fetched or listings start (`fetchedBytes` counts from 0 and is first read a second
  * after the call, so it may read an app created after it). The benchmarks set it in pdsfs's
  * processes and their references' too, to measure what users run. Returns the switch's stop.
  */
-export function collectAsDaemon(movedBytes: () => number): () => void {
+export function collectAsDaemon(fetchedBytes: () => number): () => void {
   limitOldGenerationGrowth();
   scavengeOnMainThread();
-  return growHeapWhileStreaming(movedBytes);
+  return growHeapWhileStreaming(fetchedBytes);
 }
 
 /**
