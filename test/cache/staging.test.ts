@@ -102,3 +102,17 @@ test('removeUnreferenced deletes only orphans', async (t) => {
   assert.equal(fs.existsSync(next.path), true);
   await staging.close();
 });
+
+test('removeSoon deletes files given together in one batch, soon and not at once; close deletes what is still waiting', async (t) => {
+  const staging = new StagingFiles(path.join(tempDir(t), 'staging'));
+  const files = await Promise.all(Array.from({ length: 20 }, () => staging.create()));
+  for (const file of files.slice(0, 15)) staging.removeSoon(file);
+  assert.ok(files.every((f) => fs.existsSync(f)), 'nothing is deleted at once');
+  while (files.slice(0, 15).some((f) => fs.existsSync(f))) await new Promise((r) => setTimeout(r, 20));
+  assert.equal(staging.removalBatches, 1, 'fifteen files given in one turn go in one batch');
+  for (const file of files.slice(15)) staging.removeSoon(file);
+  staging.removeSoon(files[0]!); // already gone: not an error
+  await staging.close();
+  assert.ok(files.every((f) => !fs.existsSync(f)), 'close deleted the files still waiting');
+  assert.equal(staging.removalBatches, 2);
+});
