@@ -295,9 +295,9 @@ export class Writeback {
   }
 
   /**
-   * Whether every pending row waits for a new login. Read lazily and unsorted: drain asks after every
-   * upload that ends, and the first row whose login is fine answers it (reading, or sorting, the whole
-   * queue each time made draining n files cost n² rows).
+   * Whether every pending row waits for a new login. Read lazily and unsorted: drain asks at each of
+   * its looks, and the first row whose login is fine answers it (reading, or sorting, the whole queue
+   * each time made draining n files cost n² rows).
    */
   private allWaitForLogin(): boolean {
     for (const volume of this.o.journal.pendingVolumes()) if (!this.o.volume(volume)?.remote.loginProblem?.()) return false;

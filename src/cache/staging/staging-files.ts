@@ -50,10 +50,10 @@ export class StagingFiles {
   private stocking: Promise<void> | undefined;
   private closed = false;
   /** Files removeSoon was given, not handed to the pool yet, and the timer that hands them over. */
-  private doomed: string[] = [];
+  private readonly doomed: string[] = [];
   private doomTimer: NodeJS.Timeout | undefined;
   /** Unlinks handed over and not done yet (close waits for them). */
-  private removing = new Set<Promise<void>>();
+  private readonly removing = new Set<Promise<void>>();
   /** Batches of removeSoon handed to the pool so far. */
   removalBatches = 0;
 
