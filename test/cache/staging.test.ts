@@ -5,6 +5,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { test } from 'node:test';
 import { StagingFiles } from '../../src/cache/staging/staging-files.js';
+import { eventually } from '../helpers/eventually.js';
 import { tempDir } from './temp-dir.js';
 
 function sha1(data: Buffer): string {
@@ -108,7 +109,7 @@ test('removeSoon deletes files given together in one batch, soon and not at once
   const files = await Promise.all(Array.from({ length: 20 }, () => staging.create()));
   for (const file of files.slice(0, 15)) staging.removeSoon(file);
   assert.ok(files.every((f) => fs.existsSync(f)), 'nothing is deleted at once');
-  while (files.slice(0, 15).some((f) => fs.existsSync(f))) await new Promise((r) => setTimeout(r, 20));
+  await eventually(() => files.slice(0, 15).every((f) => !fs.existsSync(f)), 'the files given to removeSoon are deleted');
   assert.equal(staging.removalBatches, 1, 'fifteen files given in one turn go in one batch');
   for (const file of files.slice(15)) staging.removeSoon(file);
   staging.removeSoon(files[0]!); // already gone: not an error

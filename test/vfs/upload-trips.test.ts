@@ -13,6 +13,7 @@ import { after, before, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { StagingFiles } from '../../src/cache/staging/staging-files.js';
 import { type StartedApp, readFile, startApp, writeFile } from '../helpers/app.js';
+import { eventually } from '../helpers/eventually.js';
 
 let s: StartedApp;
 before(async () => {
@@ -60,7 +61,7 @@ test('a small file uploads with one trip through the thread pool (its staging fi
     // The staging files go a little after their uploads, several at once (StagingFiles.removeSoon).
     trips = await poolTrips(async () => {
       await s.vfs.drain();
-      while (staged.some((p) => fs.existsSync(p))) await new Promise((r) => setTimeout(r, 20));
+      await eventually(() => staged.every((p) => !fs.existsSync(p)), 'the staging files are deleted');
     });
   } finally {
     StagingFiles.prototype.remove = remove;
