@@ -7,6 +7,7 @@ import type { PdsHttp } from './http.js';
 import type { UploadsApi } from './api-uploads.js';
 import type { UploadJob } from './upload-job.js';
 import { pdsErrorFromNetwork } from './errors.js';
+import { bodySent } from './body-garbage.js';
 
 export class PartSender {
   constructor(
@@ -34,6 +35,7 @@ export class PartSender {
         const onData = (chunk: Buffer): void => {
           hash?.update(chunk);
           attempt.sent += chunk.length;
+          bodySent(chunk.length);
           job.bytesSending += chunk.length;
           req.onProgress?.(job.bytesDone + job.bytesSending, req.source.size);
         };

@@ -1,6 +1,6 @@
-// Downloads pace young-generation collections by their bytes: one forced scavenge per 4 MiB of
-// body, counted from V8's own GC entries (forced minor collections), through a real download.
-// Without the pacing a download this size forces none.
+// Downloads and uploads pace young-generation collections by their bytes: one forced scavenge per
+// 4 MiB of body, counted from V8's own GC entries (forced minor collections), through a real
+// download and a real upload. Without the pacing a transfer this size forces none.
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import { constants, PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
@@ -34,4 +34,20 @@ test('a download of 18 MiB runs four scavenges of its own (one per 4 MiB receive
   assert.equal(sha1(got), sha1(await fs.readFile(local.file)));
   // Nothing was downloaded before in this process (each test file runs in its own).
   assert.equal(forcedScavenges(entries), 4);
+});
+
+test('an upload of 18 MiB runs four or five scavenges of its own (one per 4 MiB sent)', async () => {
+  const size = 18 * MiB;
+  const local = await randomFile(pds.tmp, size);
+  const entries: PerformanceEntry[] = [];
+  const observer = new PerformanceObserver((list) => entries.push(...list.getEntries()));
+  observer.observe({ entryTypes: ['gc'] });
+  const f = await pds.client.uploader.upload({ scope: { drive_id: pds.driveId }, parentId: 'root', name: 'sent.bin', source: fileSource(local.file, size) });
+  await turn();
+  entries.push(...observer.takeRecords());
+  observer.disconnect();
+  assert.equal(f.content_hash, local.sha1);
+  // Four per 18 MiB; five when an upload earlier in this process left 2 MiB or more counted.
+  const forced = forcedScavenges(entries);
+  assert.ok(forced === 4 || forced === 5, `${forced} forced scavenges`);
 });
