@@ -143,16 +143,19 @@ export class Replayer {
     // Made after now: the clock went back since, and the change has waited long enough.
     const settled = (op: Op) => op.createdAt <= now - settleMs || op.createdAt > now;
     let settling: number | undefined;
-    for (const op of this.ctx.ops.pendingFirst(WINDOW)) {
-      const claims = claimsOf(op, parentOf, (id) => this.real(id));
-      // Still settling, it keeps its place: what must follow it waits too.
-      if (!running.has(op.id) && !ahead.blocks(claims)) {
-        if (op.kind !== 'meta' || this.flushing > 0 || settled(op)) picked.push(op);
-        else settling ??= op.createdAt;
+    // The claims read each change's folders and their ancestors: dozens of reads, one transaction.
+    this.ctx.store.reading(() => {
+      for (const op of this.ctx.ops.pendingFirst(WINDOW)) {
+        const claims = claimsOf(op, parentOf, (id) => this.real(id));
+        // Still settling, it keeps its place: what must follow it waits too.
+        if (!running.has(op.id) && !ahead.blocks(claims)) {
+          if (op.kind !== 'meta' || this.flushing > 0 || settled(op)) picked.push(op);
+          else settling ??= op.createdAt;
+        }
+        ahead.add(claims);
+        if (picked.length === free) break;
       }
-      ahead.add(claims);
-      if (picked.length === free) break;
-    }
+    });
     if (settling !== undefined) this.kickIn(settling + settleMs - now);
     return picked;
   }

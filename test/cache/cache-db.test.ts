@@ -206,3 +206,25 @@ test('a version 1 cache keeps its pending uploads through the migration to the c
   const [row] = new Journal(db).pending();
   assert.deepEqual([row?.name, row?.size, row?.replaceId, row?.state, row?.base], ['a.txt', 3, 'F1', 'dirty', null]);
 });
+
+test('CacheDb.reading runs its reads in one transaction, refuses a write inside it (which changes nothing), and writes go on after', (t) => {
+  const { db, store } = openStore(t);
+  store.upsert(VOL, entry('d1', 'root', 'dir', { kind: 'dir' }));
+  store.upsert(VOL, entry('f1', 'd1', 'a.txt'));
+  const parents = db.reading(() => {
+    assert.equal(db.db.inTransaction, true);
+    assert.throws(() => store.upsert(VOL, entry('f2', 'd1', 'b.txt')), (err: { code?: string }) => err.code === 'SQLITE_READONLY');
+    return [store.parentId(VOL, 'f1'), store.parentId(VOL, 'd1')];
+  });
+  assert.deepEqual(parents, ['d1', 'root']);
+  assert.equal(db.db.inTransaction, false);
+  assert.equal(store.get(VOL, 'f2'), undefined, 'the refused write changed nothing');
+  store.upsert(VOL, entry('f2', 'd1', 'b.txt'));
+  assert.equal(store.parentId(VOL, 'f2'), 'd1');
+  // Inside a transaction of its own, the caller's: it joins it (writes stay the caller's to make).
+  db.batch(() => {
+    assert.equal(db.reading(() => store.parentId(VOL, 'f2')), 'd1');
+    store.remove(VOL, 'f2');
+  });
+  assert.equal(store.get(VOL, 'f2'), undefined);
+});

@@ -34,12 +34,17 @@ export class CacheDb {
   /** Transactions of batch() rolled back so far: what is mirrored in memory from them is stale. */
   rollbacks = 0;
 
+  /** reading()'s transaction, made once. */
+  private readonly readTransaction: Database.Transaction<(fn: () => unknown) => unknown>;
+
   private constructor(
     readonly db: Database.Database,
     readonly file: string,
     private readonly release: () => void,
     readonly checkpointer: WalCheckpointer,
-  ) {}
+  ) {
+    this.readTransaction = db.transaction((fn: () => unknown) => fn());
+  }
 
   /**
    * Opens (creating if needed) and migrates the schema. Throws when another opener owns the file, or
@@ -74,6 +79,26 @@ export class CacheDb {
   /** Schema version of the open file. */
   get version(): number {
     return readVersion(this.db);
+  }
+
+  /**
+   * Runs `fn`, which only reads, in one read transaction (joining an outer one): its statements
+   * share one lock of the database instead of each taking and dropping it (two fcntl calls apiece
+   * on the -shm file; a lookup by key took 6.2 µs alone and 0.9 µs among others in one transaction
+   * on this VM, the transaction itself about 10 µs: worth it from three reads). The connection
+   * refuses writes meanwhile (query_only): a write here would join the read transaction, unlike
+   * batch(), and could fail with SQLITE_BUSY.
+   */
+  reading<T>(fn: () => T): T {
+    if (this.db.inTransaction) return fn();
+    // exec, not a statement prepared once: SQLite applies a flag pragma as it prepares it, and
+    // running it again does nothing (pragma() costs three times exec's 5 µs).
+    this.db.exec('PRAGMA query_only = ON');
+    try {
+      return this.readTransaction.deferred(fn) as T;
+    } finally {
+      this.db.exec('PRAGMA query_only = OFF');
+    }
   }
 
   /**

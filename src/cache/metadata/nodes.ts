@@ -346,6 +346,11 @@ export class MetadataStore {
     return { lookup: plan(this.q.lookup.source, 'v', 'p', 'n'), page: plan(this.q.page.source, 'v', 'p', 'n', 'i', 1) };
   }
 
+  /** Runs `fn`, which only reads, in one read transaction (CacheDb.reading): many reads, one lock. */
+  reading<T>(fn: () => T): T {
+    return this.cache.reading(fn);
+  }
+
   /** Runs `fn` (several changes) as one transaction (CacheDb.batch), counted by the meter. */
   batch<T>(fn: () => T): T {
     this.commitQueued();
