@@ -1,7 +1,7 @@
 // Everyday tools on a tree through the FUSE mount, each beside a local-disk folder and an
 // `rclone mount --vfs-cache-mode writes` over a local folder in the same run: rsync -a in ("until
 // close" and "until uploaded"), a second rsync (must itemize nothing), ls -lR cold and warm, cp -r,
-// find | wc -l and du -s, and the mount's peak RSS. pdsfs runs as a new user would: embedded local
+// find | wc -l, du -s, ls -lR after a restart, and the mount's peak RSS. pdsfs runs as a new user would: embedded local
 // server, default options. The tree: BENCH_TREE_FILES (2000) files of 1–64 KiB in nested folders plus
 // three files of BENCH_TREE_BIG_MB (64) MiB. rclone is skipped, with the reason, when missing.
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
@@ -56,6 +56,11 @@ export interface Target {
   uploaded(): Promise<void>;
   /** Drops what the target caches (a remount); local disk: nothing. */
   cold(): Promise<void>;
+  /**
+   * Stops the target and starts it again on what it keeps between runs (a user's restart): pdsfs its
+   * metadata cache, rclone nothing (its listings are in memory only); local disk: nothing.
+   */
+  restart?(): Promise<void>;
   peakRssMiB(): Promise<number | undefined>;
   /** CPU seconds (user + system) the target's process used so far; a figure the machine's load barely moves. */
   cpuSeconds(): Promise<number | undefined>;
@@ -126,6 +131,7 @@ export function localTarget(work: string): Target {
     dir,
     uploaded: async () => undefined,
     cold: async () => undefined,
+    restart: async () => undefined,
     peakRssMiB: async () => undefined,
     cpuSeconds: async () => undefined,
     serverCpuSeconds: async () => undefined,
@@ -162,6 +168,10 @@ export async function rcloneTarget(work: string, tree: string): Promise<Target |
       while ((await fileBytes(path.join(backing, 'tree')).catch(() => 0)) < want) await sleep(100);
     },
     cold: async () => {
+      await m.stop(mnt);
+      await start();
+    },
+    restart: async () => {
       await m.stop(mnt);
       await start();
     },
@@ -208,6 +218,11 @@ export async function pdsfsTarget(work: string, args: string[] = [], label = 'pd
     cold: async () => {
       await m.stop(mnt);
       caches++;
+      await start();
+    },
+    // The same cache folder: listings as the last run left them, kept current by the change feed.
+    restart: async () => {
+      await m.stop(mnt);
       await start();
     },
     peakRssMiB: () => m.peakRssMiB(),
@@ -260,6 +275,8 @@ interface Figures {
   itemizedLines?: string[];
   lsCold: number;
   lsWarm: number;
+  /** ls -lR after a restart (restart()), once the copy is in. */
+  lsRestart: number;
   cp: number;
   find: number;
   du: number;
@@ -288,7 +305,7 @@ async function measure(t: Target, tree: string): Promise<Figures> {
   const server1 = await t.serverCpuSeconds();
   const rss = await t.peakRssMiB();
   const cpuFigures = { ...(loop ? { loop } : {}), ...(rss !== undefined ? { rss } : {}), ...(cpu0 !== undefined && cpu1 !== undefined ? { cpu: cpu1 - cpu0 } : {}), ...(server0 !== undefined && server1 !== undefined ? { serverCpu: server1 - server0 } : {}) };
-  if (rsyncOnly) return { rsync, rsyncUploaded, rsyncAgain: NaN, itemized: '', lsCold: NaN, lsWarm: NaN, cp: NaN, find: NaN, du: NaN, ...cpuFigures };
+  if (rsyncOnly) return { rsync, rsyncUploaded, rsyncAgain: NaN, itemized: '', lsCold: NaN, lsWarm: NaN, lsRestart: NaN, cp: NaN, find: NaN, du: NaN, ...cpuFigures };
   const a0 = performance.now();
   const again = await run('rsync', ['-a', '-i', `${tree}/`, `${t.dir}/tree/`]);
   const rsyncAgain = seconds(a0);
@@ -299,10 +316,12 @@ async function measure(t: Target, tree: string): Promise<Figures> {
   const du = await timed(() => sh(`du -s '${t.dir}/tree' > /dev/null`));
   settle();
   const cp = await timed(() => sh(`cp -r '${tree}' '${t.dir}/copy'`));
+  await t.restart?.();
+  const lsRestart = t.restart ? await timed(() => sh(`ls -lR '${t.dir}/tree' > /dev/null`)) : NaN;
   const itemizedLines = again.stdout.trim().split('\n').filter(Boolean);
   return {
     rsync, rsyncUploaded, rsyncAgain, itemized: `${itemizedLines.length} changes`, ...(itemizedLines.length ? { itemizedLines: itemizedLines.slice(0, 20) } : {}),
-    lsCold, lsWarm, cp, find, du, ...cpuFigures,
+    lsCold, lsWarm, lsRestart, cp, find, du, ...cpuFigures,
   };
 }
 
@@ -366,6 +385,7 @@ async function main(): Promise<void> {
     row('second rsync -a', 'rsyncAgain', `pdsfs ${pdsfs.itemized}`);
     row('ls -lR cold', 'lsCold', rclone ? `pdsfs/rclone ${(pdsfs.lsCold / rclone.lsCold).toFixed(2)}` : undefined);
     row('ls -lR warm', 'lsWarm', rclone ? `pdsfs/rclone ${(pdsfs.lsWarm / rclone.lsWarm).toFixed(2)}` : undefined);
+    row('ls -lR after a restart (pdsfs: on its kept cache)', 'lsRestart', rclone ? `pdsfs/rclone ${(pdsfs.lsRestart / rclone.lsRestart).toFixed(2)}` : undefined);
     row('cp -r in, until close', 'cp', rclone ? `pdsfs/rclone ${(pdsfs.cp / rclone.cp).toFixed(2)}` : undefined);
     row('find | wc -l', 'find');
     row('du -s', 'du');
