@@ -284,6 +284,44 @@ test('find answers a name no row has without a query, and finds every name a row
   assert.equal(journal.find(VOL, 'root', 'late')?.name, 'late', 'read from the table again');
 });
 
+test('inDir answers a folder no row is in without a query, and lists every row of a folder through moves, removes and batches', (t) => {
+  const { journal, db } = openJournal(t);
+  const behindTheBack = (parentId: string) =>
+    db.db
+      .prepare("INSERT INTO journal (volume, parent_id, name, name_nfc, staging_path, size, mtime, state, attempts, not_before, created_at, updated_at) VALUES (?, ?, 'ghost', 'ghost', '/s/x', 0, 1, 'dirty', 0, 0, 1, 1)")
+      .run(VOL, parentId);
+  const names = (parentId: string) => journal.inDir(VOL, parentId).map((r) => r.name);
+  const a = journal.add(newRow('a'));
+  assert.deepEqual(names('elsewhere'), []);
+  // A row the journal did not write, in a folder it knows no row in: answered from the keys kept.
+  behindTheBack('elsewhere');
+  assert.deepEqual(names('elsewhere'), [], 'answered from the keys kept');
+  assert.deepEqual(new Journal(db).inDir(VOL, 'elsewhere').map((r) => r.name), ['ghost'], 'a journal reading the table sees it');
+  // A folder keeps its rows found while any is in it: moved in, moved out, removed in a batch.
+  assert.deepEqual(names('root'), ['a']);
+  journal.update(a.id, { parentId: 'dir' });
+  assert.deepEqual(names('dir'), ['a']);
+  assert.deepEqual(names('root'), []);
+  const b = journal.add(newRow('b', { parentId: 'dir' }));
+  assert.deepEqual(names('dir'), ['a', 'b']);
+  assert.throws(() =>
+    journal.batch(() => {
+      journal.remove(a.id);
+      throw new Error('roll back');
+    }),
+  );
+  assert.deepEqual(names('dir'), ['a', 'b']);
+  journal.batch(() => journal.remove(a.id));
+  assert.deepEqual(names('dir'), ['b']);
+  journal.update(b.id, { state: 'done' });
+  assert.deepEqual(names('dir'), [], 'a row done is in no folder');
+  // A change inside another store's transaction drops the keys: they are read again after it.
+  const c = journal.add(newRow('c'));
+  db.batch(() => journal.remove(c.id));
+  behindTheBack('late');
+  assert.deepEqual(names('late'), ['ghost'], 'read from the table again');
+});
+
 test('stats of an empty journal are zero', (t) => {
   const { journal } = openJournal(t);
   assert.deepEqual(journal.stats(), { pendingFiles: 0, pendingBytes: 0, failedFiles: 0 });

@@ -1,12 +1,14 @@
 // The name keys (findKey) of the journal's rows not done, with how many rows have each, or more
 // (never fewer): the journal's find answers a name no row has without a query, and an rsync'd file
-// asks for two (its temporary name when it is created, its final one when it is renamed). Read whole
-// when first needed outside a transaction; then a row taking a key counts it at once, and one giving
-// it up uncounts it once that is committed (a batch's at its commit; inside another store's
+// asks for two (its temporary name when it is created, its final one when it is renamed). The
+// folders of those rows are counted the same way (folderKey): inDir answers a folder no row is in
+// without a query, and a path resolved while uploads wait asks it of each folder on the way. Read
+// whole when first needed outside a transaction; then a row taking a key counts it at once, and one
+// giving it up uncounts it once that is committed (a batch's at its commit; inside another store's
 // transaction the keys are dropped, to be read again).
 import type { Statement } from 'better-sqlite3';
 import type { CacheDb } from './db.js';
-import { findKey, type JournalRow } from './journal-rows.js';
+import { findKey, folderKey, type JournalRow } from './journal-rows.js';
 
 type RowName = Pick<JournalRow, 'volume' | 'parentId' | 'name' | 'state'>;
 
@@ -21,20 +23,31 @@ export class JournalNameKeys {
     this.all = cache.db.prepare("SELECT volume, parent_id, name_nfc FROM journal WHERE state != 'done'").raw();
   }
 
-  /** Whether a row not done may have this key (false: none has). */
+  /** Whether a row not done may have this name key (false: none has). */
   mayHave(key: string): boolean {
+    return this.known()?.has(key) ?? true;
+  }
+
+  /** Whether a row not done may be in this folder (false: none is). */
+  mayHaveIn(volume: string, parentId: string): boolean {
+    return this.known()?.has(folderKey(volume, parentId)) ?? true;
+  }
+
+  /** The keys counted, read whole when first needed; undefined inside a transaction. */
+  private known(): Map<string, number> | undefined {
     if (!this.names) {
       // Inside a transaction the rows read could still be rolled back: not kept.
-      if (this.cache.db.inTransaction) return true;
+      if (this.cache.db.inTransaction) return undefined;
       this.commitHeld();
       const names = new Map<string, number>();
+      const count = (k: string) => names.set(k, (names.get(k) ?? 0) + 1);
       for (const [volume, parentId, nfc] of this.all.iterate() as IterableIterator<[string, string, string]>) {
-        const k = `${volume}\0${parentId}\0${nfc}`;
-        names.set(k, (names.get(k) ?? 0) + 1);
+        count(`${volume}\0${parentId}\0${nfc}`);
+        count(folderKey(volume, parentId));
       }
       this.names = names;
     }
-    return this.names.has(key);
+    return this.names;
   }
 
   /**
@@ -44,14 +57,23 @@ export class JournalNameKeys {
   changed(prev: RowName | undefined, next: RowName | undefined, batching: boolean): void {
     const names = this.names;
     if (!names) return;
-    const before = prev && prev.state !== 'done' ? findKey(prev.volume, prev.parentId, prev.name) : undefined;
-    const after = next && next.state !== 'done' ? findKey(next.volume, next.parentId, next.name) : undefined;
-    if (before === after) return;
-    if (after !== undefined) names.set(after, (names.get(after) ?? 0) + 1);
-    if (before === undefined) return;
-    if (!this.cache.db.inTransaction) this.uncount(before);
-    else if (batching) this.uncounted.push(before);
-    else this.names = undefined;
+    const live = (r: RowName | undefined) => (r && r.state !== 'done' ? r : undefined);
+    const [was, is] = [live(prev), live(next)];
+    const pairs: [string | undefined, string | undefined][] = [
+      [was && findKey(was.volume, was.parentId, was.name), is && findKey(is.volume, is.parentId, is.name)],
+      [was && folderKey(was.volume, was.parentId), is && folderKey(is.volume, is.parentId)],
+    ];
+    for (const [before, after] of pairs) {
+      if (before === after) continue;
+      if (after !== undefined) names.set(after, (names.get(after) ?? 0) + 1);
+      if (before === undefined) continue;
+      if (!this.cache.db.inTransaction) this.uncount(before);
+      else if (batching) this.uncounted.push(before);
+      else {
+        this.names = undefined;
+        return;
+      }
+    }
   }
 
   /** The journal's batch committed: the keys its rows gave up go. */

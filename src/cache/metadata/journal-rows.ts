@@ -115,6 +115,11 @@ export function findKey(volume: string, parentId: string, name: string): string 
   return `${volume}\0${parentId}\0${nameKey(name)}`;
 }
 
+/** The key of a folder's rows (one separator where findKey has two: the two never meet). */
+export function folderKey(volume: string, parentId: string): string {
+  return `${volume}\0${parentId}`;
+}
+
 export function toParams(r: Omit<JournalRow, 'id'>): Record<string, unknown> {
   return {
     ...r,

@@ -225,6 +225,7 @@ export class Journal {
 
   /** Rows of a directory that are not done (overlay for readdir/stat). */
   inDir(volume: string, parentId: string): JournalRow[] {
+    if (!this.names.mayHaveIn(volume, parentId)) return [];
     const { held } = this.redo;
     const rows = (this.q.inDir.all(volume, parentId) as DbRow[]).filter((r) => !held.has(r.id)).map((r) => this.fromDb(r));
     if (held.size === 0) return rows;
