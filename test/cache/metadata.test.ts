@@ -67,6 +67,31 @@ test('upsert shows at once; remove drops the subtree', (t) => {
   assert.equal(store.listing(VOL, 'root')!.entries.length, 0);
 });
 
+test('a lookup asked again with no row written or removed since is answered without a query; any write, and a lookup inside a transaction, read the table', (t) => {
+  const { store, db } = openStore(t);
+  store.replaceListing(VOL, 'root', [entry('a', 'root', 'a.txt')], 1);
+  const names = (name: string) => store.lookup(VOL, 'root', name).map((e) => e.id);
+  const behindTheBack = (id: string, name: string) =>
+    db.db.prepare("INSERT INTO nodes (volume, id, parent_id, name_nfc, kind, size, mtime, ctime, revision, listed_at) VALUES (?, ?, 'root', ?, 'file', 1, 1, 1, 'r', 1)").run(VOL, id, name);
+  assert.deepEqual(names('ghost'), []);
+  // A row the store did not write: the answer kept since the last write stands.
+  behindTheBack('g', 'ghost');
+  assert.deepEqual(names('ghost'), [], 'answered from the lookups kept');
+  store.upsert(VOL, entry('b', 'root', 'b.txt'));
+  assert.deepEqual(names('ghost'), ['g'], 'a write through the store: read again');
+  // Inside a transaction the answer is not kept (its rows could still be rolled back).
+  assert.throws(() =>
+    db.batch(() => {
+      store.upsert(VOL, entry('c', 'root', 'c.txt'));
+      assert.deepEqual(names('c.txt'), ['c']);
+      throw new Error('roll back');
+    }),
+  );
+  assert.deepEqual(names('c.txt'), [], 'the rolled-back row is not found');
+  store.remove(VOL, 'a');
+  assert.deepEqual(names('a.txt'), []);
+});
+
 test('upsert moves an entry to its new parent', (t) => {
   const { store } = openStore(t);
   store.replaceListing(VOL, 'root', [entry('f', 'root', 'f'), entry('d', 'root', 'd', { kind: 'dir' })], 1);

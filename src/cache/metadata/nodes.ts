@@ -70,6 +70,9 @@ export interface Listing {
   complete: boolean;
 }
 
+/** Lookups kept at most between two writes (a bound on memory; an rsync makes a few dozen between writes). */
+const LOOKUPS_KEPT = 4096;
+
 /**
  * A row as the node queries read it, in CHILD_COLUMNS order (raw arrays: better-sqlite3 makes an
  * object with named keys per row otherwise, which costs about as much as the query itself).
@@ -130,6 +133,13 @@ export class MetadataStore {
 
   /** Bumped by every row written or removed: rows read from the store are current while it stays the same. */
   writes = 0;
+
+  /**
+   * Lookups answered while no row was written or removed since (`writes`): an rsync asks for each
+   * file's final name three times before it exists, and for the folders on the path of each op
+   * again whenever a new folder ended the resolver's memo of folders.
+   */
+  private readonly lookedUp = { writes: -1, found: new Map<string, readonly CachedEntry[]>() };
 
   /** Listing writes waiting for the end of this turn of the event loop (afterTurn), and how their commit is told. */
   private queued: (() => void)[] = [];
@@ -246,9 +256,24 @@ export class MetadataStore {
    * Children of dirId whose name matches `name` after NFC normalization (so NFC and NFD spellings
    * match): one indexed query, whatever the size of the folder.
    */
-  lookup(volume: string, parentId: string, name: string): CachedEntry[] {
+  lookup(volume: string, parentId: string, name: string): readonly CachedEntry[] {
     this.meter.lookups++;
-    return (this.q.lookup.all(volume, parentId, nameKey(name)) as NodeRow[]).map((r) => toEntry(r, volume, parentId));
+    const nfc = nameKey(name);
+    const memo = this.lookedUp;
+    if (memo.writes !== this.writes) {
+      memo.found.clear();
+      memo.writes = this.writes;
+    }
+    const key = `${volume}\0${parentId}\0${nfc}`;
+    const known = memo.found.get(key);
+    if (known) return known;
+    const found = (this.q.lookup.all(volume, parentId, nfc) as NodeRow[]).map((r) => toEntry(r, volume, parentId));
+    // Rows read inside a transaction could still be rolled back, with no write counted after.
+    if (!this.cache.db.inTransaction) {
+      if (memo.found.size >= LOOKUPS_KEPT) memo.found.clear();
+      memo.found.set(key, found);
+    }
+    return found;
   }
 
   /** Freshness of dirId's cached listing (no rows read), or undefined when it was never listed. */
