@@ -3,7 +3,7 @@
 // demand, the block cache, and where a path lives on PDS. Built by PdsVfs over its context.
 import type { BlockCache } from '../cache/blocks/block-cache.js';
 import type { JournalRow } from '../cache/metadata/journal.js';
-import type { MetadataMeter } from '../cache/metadata/nodes.js';
+import type { MetadataMeter } from '../cache/metadata/metadata-meter.js';
 import { isLocalId, type Op, type OpCounts } from '../cache/metadata/ops.js';
 import { VfsError } from '../core/errors.js';
 import type { VfsContext } from './context.js';

@@ -33,9 +33,8 @@ export class Journal {
   /** Whether any row is not done, as of the last change (same rule as statsMemo). */
   private anyMemo: boolean | undefined;
   /**
-   * What find and get answered since the last change (same rule as statsMemo), null for no row:
-   * a FUSE op resolves its path several times (an rsync'd file ~33 times over its 12 ops), and each
-   * resolve looks the name up here. At most MEMO_ROWS; callers get copies.
+   * What find and get answered since the last change (same rule as statsMemo), null for no row: a
+   * FUSE op resolves its path several times, each time looking the name up here. At most MEMO_ROWS; callers get copies.
    */
   private readonly foundMemo = new Map<string, JournalRow | null>();
   private readonly byIdMemo = new Map<number, JournalRow | null>();
@@ -48,7 +47,7 @@ export class Journal {
    * so until its commit what it holds beyond its name and staging path is only read here.
    */
   private readonly unwritten = new Map<number, Pick<Partial<JournalRow>, Deferrable>>();
-  /** The name keys of the rows not done: find answers a name no row has without a query. */
+  /** The name and folder keys of the rows not done: find and inDir answer one no row has without a query. */
   private readonly names: JournalNameKeys;
   /** UPDATE statements by the fields they set (a handful of shapes: commit, upload state, attributes, rename). */
   private readonly updates = new Map<string, Statement>();

@@ -2,6 +2,8 @@
 import type { Statement } from 'better-sqlite3';
 import type { RemoteEntry } from '../../core/remote.js';
 import { nameKey } from '../../shared/name-key.js';
+import { KeptLookups } from './kept-lookups.js';
+import { MetadataMeter } from './metadata-meter.js';
 import type { CacheDb } from './db.js';
 import { isLocalId, LocalIds } from './ops.js';
 
@@ -19,36 +21,6 @@ export interface ChildPage {
   entries: CachedEntry[];
   /** Undefined on the last page. */
   next?: PageKey;
-}
-
-/**
- * What the metadata cache did, counted (never timed) for tests and status: name lookups, pages of
- * children read, batches of changes applied, and the rows of listing pages currently held (with
- * their peak), which is what a listing keeps in memory.
- */
-export class MetadataMeter {
-  lookups = 0;
-  pages = 0;
-  /** Pages of a listing from the server stored. */
-  storedPages = 0;
-  /** Transactions that stored the listing writes queued in a turn of the event loop (afterTurn). */
-  turnCommits = 0;
-  batches = 0;
-  rowsHeld = 0;
-  peakRowsHeld = 0;
-
-  hold(rows: number): void {
-    this.rowsHeld += rows;
-    if (this.rowsHeld > this.peakRowsHeld) this.peakRowsHeld = this.rowsHeld;
-  }
-
-  release(rows: number): void {
-    this.rowsHeld -= rows;
-  }
-
-  snapshot(): { lookups: number; pages: number; storedPages: number; turnCommits: number; batches: number; rowsHeld: number; peakRowsHeld: number } {
-    return { lookups: this.lookups, pages: this.pages, storedPages: this.storedPages, turnCommits: this.turnCommits, batches: this.batches, rowsHeld: this.rowsHeld, peakRowsHeld: this.peakRowsHeld };
-  }
 }
 
 interface QueuedCommit {
@@ -69,9 +41,6 @@ export interface Listing {
   fetchedAt: number;
   complete: boolean;
 }
-
-/** Lookups kept at most between two writes (a bound on memory; an rsync makes a few dozen between writes). */
-const LOOKUPS_KEPT = 4096;
 
 /**
  * A row as the node queries read it, in CHILD_COLUMNS order (raw arrays: better-sqlite3 makes an
@@ -134,12 +103,8 @@ export class MetadataStore {
   /** Bumped by every row written or removed: rows read from the store are current while it stays the same. */
   writes = 0;
 
-  /**
-   * Lookups answered while no row was written or removed since (`writes`): an rsync asks for each
-   * file's final name three times before it exists, and for the folders on the path of each op
-   * again whenever a new folder ended the resolver's memo of folders.
-   */
-  private readonly lookedUp = { writes: -1, found: new Map<string, readonly CachedEntry[]>() };
+  /** Lookups answered while no row was written or removed since. */
+  private readonly keptLookups = new KeptLookups();
 
   /** Listing writes waiting for the end of this turn of the event loop (afterTurn), and how their commit is told. */
   private queued: (() => void)[] = [];
@@ -259,20 +224,12 @@ export class MetadataStore {
   lookup(volume: string, parentId: string, name: string): readonly CachedEntry[] {
     this.meter.lookups++;
     const nfc = nameKey(name);
-    const memo = this.lookedUp;
-    if (memo.writes !== this.writes) {
-      memo.found.clear();
-      memo.writes = this.writes;
-    }
     const key = `${volume}\0${parentId}\0${nfc}`;
-    const known = memo.found.get(key);
+    const known = this.keptLookups.get(key, this.writes);
     if (known) return known;
     const found = (this.q.lookup.all(volume, parentId, nfc) as NodeRow[]).map((r) => toEntry(r, volume, parentId));
     // Rows read inside a transaction could still be rolled back, with no write counted after.
-    if (!this.cache.db.inTransaction) {
-      if (memo.found.size >= LOOKUPS_KEPT) memo.found.clear();
-      memo.found.set(key, found);
-    }
+    if (!this.cache.db.inTransaction) this.keptLookups.keep(key, found);
     return found;
   }
 
