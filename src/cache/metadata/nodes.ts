@@ -104,7 +104,7 @@ export class MetadataStore {
   writes = 0;
 
   /** Lookups answered while no row was written or removed since. */
-  private readonly keptLookups = new KeptLookups();
+  private readonly keptLookups = new KeptLookups<CachedEntry>();
 
   /** Listing writes waiting for the end of this turn of the event loop (afterTurn), and how their commit is told. */
   private queued: (() => void)[] = [];
