@@ -55,25 +55,22 @@ export class JournalNameKeys {
    * journal's own batch, whose commit calls committed().
    */
   changed(prev: RowName | undefined, next: RowName | undefined, batching: boolean): void {
+    if (!this.names) return;
+    const was = prev && prev.state !== 'done' ? prev : undefined;
+    const is = next && next.state !== 'done' ? next : undefined;
+    this.moved(was && findKey(was.volume, was.parentId, was.name), is && findKey(is.volume, is.parentId, is.name), batching);
+    this.moved(was && folderKey(was.volume, was.parentId), is && folderKey(is.volume, is.parentId), batching);
+  }
+
+  /** One key of a changed row went from `before` to `after` (undefined: none). */
+  private moved(before: string | undefined, after: string | undefined, batching: boolean): void {
     const names = this.names;
-    if (!names) return;
-    const live = (r: RowName | undefined) => (r && r.state !== 'done' ? r : undefined);
-    const [was, is] = [live(prev), live(next)];
-    const pairs: [string | undefined, string | undefined][] = [
-      [was && findKey(was.volume, was.parentId, was.name), is && findKey(is.volume, is.parentId, is.name)],
-      [was && folderKey(was.volume, was.parentId), is && folderKey(is.volume, is.parentId)],
-    ];
-    for (const [before, after] of pairs) {
-      if (before === after) continue;
-      if (after !== undefined) names.set(after, (names.get(after) ?? 0) + 1);
-      if (before === undefined) continue;
-      if (!this.cache.db.inTransaction) this.uncount(before);
-      else if (batching) this.uncounted.push(before);
-      else {
-        this.names = undefined;
-        return;
-      }
-    }
+    if (!names || before === after) return;
+    if (after !== undefined) names.set(after, (names.get(after) ?? 0) + 1);
+    if (before === undefined) return;
+    if (!this.cache.db.inTransaction) this.uncount(before);
+    else if (batching) this.uncounted.push(before);
+    else this.names = undefined;
   }
 
   /** The journal's batch committed: the keys its rows gave up go. */
