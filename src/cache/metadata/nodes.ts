@@ -282,12 +282,11 @@ export class MetadataStore {
 
   /** The cached children of dirId, or undefined when the directory was never listed (small folders: tests, tree walks). */
   listing(volume: string, dirId: string): Listing | undefined {
-    const read = this.cache.db.transaction(() => {
+    return this.reading(() => {
       const state = this.listingState(volume, dirId);
       if (!state) return undefined;
       return { entries: (this.q.children.all(volume, dirId) as NodeRow[]).map((r) => toEntry(r, volume, dirId)), ...state };
     });
-    return read();
   }
 
   /** Stores one page of a listing of dirId that began at `at` (epoch ms), in one transaction. */
